@@ -1,0 +1,147 @@
+"""The one typed config tree, loaded from `configs/*.yaml`, overridable with `key.sub=value`.
+
+Errors are raised at load time, on the driver, as `ConfigError` with one line that names the key, the
+value and what is allowed; unknown keys are errors, never skipped. The resolved tree is saved beside the
+output it produced (`run_config.yaml`), so a run directory says how to make it again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message is one line meant for the user."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunConfig(_Section):
+    name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    # Where the run directory goes; `--out` on the command line wins. None means shards/runs/<name>.
+    out: str | None = None
+    seed: int = 0
+
+
+class SpecsConfig(_Section):
+    num_specs: int = Field(12, ge=1)
+    # Names from generators.specs.FAMILIES; None means all of them.
+    families: list[str] | None = None
+    dtypes: list[Literal["float32", "float16"]] = Field(default_factory=lambda: ["float32", "float16"],
+                                                         min_length=1)
+    # Upper bound on elements per input tensor, so CPU-interpreter runs stay small.
+    max_numel: int = Field(1 << 16, ge=64)
+
+
+class TeacherConfig(_Section):
+    kind: Literal["builtin"] = "builtin"
+    samples_per_spec: int = Field(4, ge=1)
+
+
+class VerifyConfig(_Section):
+    # auto: a GPU when torch sees one, else the CPU through the Triton interpreter.
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    timeout_s: float = Field(120.0, gt=0)
+    num_seeds: int = Field(3, ge=1)
+    # Concurrent verifier workers; None means one per CPU Ray gives the run (at least one).
+    workers: int | None = Field(None, ge=1)
+
+
+class ShardsConfig(_Section):
+    rows_per_shard: int = Field(50_000, ge=1)
+
+
+class RayConfig(_Section):
+    # None: join the cluster in RAY_ADDRESS when set, else start a local Ray instance.
+    address: str | None = None
+    # CPUs for a local instance; None lets Ray count them.
+    num_cpus: int | None = Field(None, ge=1)
+
+
+class Config(_Section):
+    run: RunConfig = Field(default_factory=RunConfig)
+    specs: SpecsConfig = Field(default_factory=SpecsConfig)
+    teacher: TeacherConfig = Field(default_factory=TeacherConfig)
+    verify: VerifyConfig = Field(default_factory=VerifyConfig)
+    shards: ShardsConfig = Field(default_factory=ShardsConfig)
+    ray: RayConfig = Field(default_factory=RayConfig)
+
+    def out_dir(self) -> Path:
+        return Path(self.run.out) if self.run.out else Path("shards") / "runs" / self.run.name
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def load_config(path: str | Path | None, overrides: list[str] = ()) -> Config:
+    """Load a YAML config (or the defaults when `path` is None) and apply `key.sub=value` overrides."""
+    source = str(path) if path is not None else "defaults"
+    data: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            loaded = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"{path}: not valid YAML{where}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of sections, got {type(loaded).__name__}")
+        data = loaded or {}
+    for override in overrides:
+        _apply_override(data, override)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{source}: {_describe(err)}") from None
+
+
+def _apply_override(data: dict, override: str) -> None:
+    key, sep, raw = override.partition("=")
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"override {override!r} is not of the form key.sub=value")
+    try:
+        value = yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        value = raw
+    node = data
+    parts = key.split(".")
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override {override!r}: {'.'.join(parts[:depth + 1])} is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _describe(err: ValidationError) -> str:
+    """One line for the first problem pydantic found, naming the key and what is allowed."""
+    first = err.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    key = ".".join(loc) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        allowed = ", ".join(_allowed_keys(loc[:-1]))
+        parent = ".".join(loc[:-1])
+        where = f" under {parent!r}" if parent else ""
+        return f"unknown key {key!r}; allowed keys{where}: {allowed}"
+    value = first.get("input")
+    shown = repr(value) if not isinstance(value, dict) else "a mapping"
+    return f"{key}: {first['msg'].lower()} (got {shown})"
+
+
+def _allowed_keys(loc: list[str]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)

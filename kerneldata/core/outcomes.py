@@ -1,0 +1,136 @@
+"""Closed sets of outcomes. A verdict is data: every candidate ends with one `Status`, the `Check` that
+decided it, and one `Reason` code from the closed set below plus a human sentence. Manifests and dataset
+cards count by these codes, so adding a code is a schema change and removing one is a breaking change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import Enum
+
+
+class Status(str, Enum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    # The verdict hinges on something this device cannot judge (bf16 or TF32 arithmetic under the CPU
+    # interpreter, say). Neither kept as a good kernel nor counted as a bad one.
+    UNVERIFIED = "unverified"
+
+
+class Check(str, Enum):
+    """The verifier step that decided a verdict (DESIGN section 3.2, `stage` in `verify --json`)."""
+
+    EXTRACT = "extract"  # no candidate code could be taken from the teacher's answer
+    STATIC = "static"
+    COMPILE = "compile"
+    RUNTIME = "runtime"
+    CORRECTNESS = "correctness"
+    ANTICHEAT = "anticheat"
+    TIMING = "timing"
+    SPEEDUP = "speedup"
+    SANDBOX = "sandbox"
+
+
+class Reason(str, Enum):
+    # accepted
+    OK = "ok"
+    # extraction
+    NO_CODE = "no_code"
+    # static gate
+    SYNTAX_ERROR = "syntax_error"
+    NO_MODEL_NEW = "no_model_new"
+    NO_TRITON_KERNEL = "no_triton_kernel"
+    FORBIDDEN_CONSTRUCT = "forbidden_construct"
+    # compile / load
+    IMPORT_ERROR = "import_error"
+    COMPILE_ERROR = "compile_error"
+    # runtime
+    RUNTIME_ERROR = "runtime_error"
+    NO_KERNEL_LAUNCHED = "no_kernel_launched"
+    BAD_OUTPUT = "bad_output"  # wrong type, shape, dtype or device
+    OUTPUT_ALIASES_INPUT = "output_aliases_input"
+    INPUT_MUTATED = "input_mutated"
+    # correctness
+    MISMATCH = "mismatch"
+    NON_FINITE = "non_finite"
+    NONDETERMINISTIC = "nondeterministic"
+    # this device cannot judge the kernel
+    INTERPRETER_LIMIT = "interpreter_limit"
+    # containment
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"
+    OUTPUT_FLOOD = "output_flood"
+
+    @property
+    def check(self) -> Check:
+        """The check a reason belongs to, so a verdict cannot pair a reason with the wrong stage."""
+        return _REASON_CHECK[self]
+
+
+_REASON_CHECK: dict[Reason, Check] = {
+    Reason.OK: Check.CORRECTNESS,
+    Reason.NO_CODE: Check.EXTRACT,
+    Reason.SYNTAX_ERROR: Check.STATIC,
+    Reason.NO_MODEL_NEW: Check.STATIC,
+    Reason.NO_TRITON_KERNEL: Check.STATIC,
+    Reason.FORBIDDEN_CONSTRUCT: Check.STATIC,
+    Reason.IMPORT_ERROR: Check.COMPILE,
+    Reason.COMPILE_ERROR: Check.COMPILE,
+    Reason.RUNTIME_ERROR: Check.RUNTIME,
+    Reason.NO_KERNEL_LAUNCHED: Check.RUNTIME,
+    Reason.BAD_OUTPUT: Check.RUNTIME,
+    Reason.OUTPUT_ALIASES_INPUT: Check.RUNTIME,
+    Reason.INPUT_MUTATED: Check.RUNTIME,
+    Reason.MISMATCH: Check.CORRECTNESS,
+    Reason.NON_FINITE: Check.CORRECTNESS,
+    Reason.NONDETERMINISTIC: Check.CORRECTNESS,
+    Reason.INTERPRETER_LIMIT: Check.STATIC,
+    Reason.TIMEOUT: Check.SANDBOX,
+    Reason.CRASHED: Check.SANDBOX,
+    Reason.OUTPUT_FLOOD: Check.SANDBOX,
+}
+assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    """One verifier decision about one candidate. Built through `accept`, `reject` or `unverified` so that
+    the status, check and reason always agree. Measures that were not taken stay None (never 0)."""
+
+    status: Status
+    check: Check
+    reason_code: Reason
+    reason: str
+    max_abs_err: float | None = None
+    max_rel_err: float | None = None
+    speedup_vs_eager: float | None = None
+    speedup_vs_compile: float | None = None
+    runtime_ms: float | None = None
+    device: str = ""
+    hardware: str = ""
+    verify_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        assert (self.status is Status.ACCEPTED) == (self.reason_code is Reason.OK), (self.status, self.reason_code)
+        assert self.reason and "\n" not in self.reason, "a reason is one human sentence"
+
+    @classmethod
+    def reject(cls, reason_code: Reason, reason: str, **measures) -> Verdict:
+        return cls(status=Status.REJECTED, check=reason_code.check, reason_code=reason_code, reason=reason,
+                   **measures)
+
+    @classmethod
+    def unverified(cls, reason_code: Reason, reason: str, **measures) -> Verdict:
+        return cls(status=Status.UNVERIFIED, check=reason_code.check, reason_code=reason_code, reason=reason,
+                   **measures)
+
+    @classmethod
+    def accept(cls, reason: str, *, check: Check = Check.CORRECTNESS, **measures) -> Verdict:
+        return cls(status=Status.ACCEPTED, check=check, reason_code=Reason.OK, reason=reason, **measures)
+
+    def to_json(self) -> dict:
+        """The `kerneldata verify --json` object (DESIGN section 3.2): `stage` is the deciding check."""
+        out = {"status": self.status.value, "stage": self.check.value, "reason_code": self.reason_code.value}
+        out.update({f.name: getattr(self, f.name) for f in fields(self)
+                    if f.name not in ("status", "check", "reason_code")})
+        return out

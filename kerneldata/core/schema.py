@@ -1,0 +1,134 @@
+"""Every column kerneldata writes, defined once, with explicit pyarrow types.
+
+Stages add columns and never rename them; the writer in `shards/` casts every table to one of the schemas
+below before it touches disk, so a batch that lacks a field fails loudly instead of inferring a new type.
+DATASET_CARD.md documents each column; `tests/core/test_schema.py` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pyarrow as pa
+
+MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
+MESSAGES = pa.list_(MESSAGE)
+SHAPES = pa.list_(pa.list_(pa.int64()))
+
+# The spec: what the teacher is asked to write a kernel for (one row per spec).
+SPEC_FIELDS = [
+    pa.field("spec_id", pa.string(), nullable=False),
+    pa.field("family", pa.string(), nullable=False),
+    pa.field("ops", pa.list_(pa.string()), nullable=False),
+    pa.field("dtype", pa.string(), nullable=False),
+    pa.field("shapes", SHAPES, nullable=False),
+    pa.field("reference_code", pa.string(), nullable=False),
+    pa.field("spec_origin", pa.string(), nullable=False),
+    pa.field("atol", pa.float64(), nullable=False),
+    pa.field("rtol", pa.float64(), nullable=False),
+]
+SPEC_SCHEMA = pa.schema(SPEC_FIELDS)
+
+# What the teacher adds: one row per candidate.
+CANDIDATE_FIELDS = SPEC_FIELDS + [
+    pa.field("candidate_id", pa.string(), nullable=False),
+    pa.field("teacher", pa.string(), nullable=False),
+    pa.field("teacher_model", pa.string(), nullable=False),
+    pa.field("prompt_version", pa.string(), nullable=False),
+    pa.field("prompt", MESSAGES, nullable=False),
+    pa.field("completion", pa.string(), nullable=False),
+    pa.field("code", pa.string()),  # null when nothing could be extracted from the completion
+    pa.field("sample_index", pa.int32(), nullable=False),
+    pa.field("turn", pa.int32(), nullable=False),
+    pa.field("seed", pa.int64(), nullable=False),
+    pa.field("teacher_meta", pa.string(), nullable=False),  # JSON: template parameters, token usage...
+]
+CANDIDATE_SCHEMA = pa.schema(CANDIDATE_FIELDS)
+
+# What the verifier adds. Every candidate ends in raw with these filled.
+VERDICT_FIELDS = [
+    pa.field("status", pa.string(), nullable=False),
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("reason_code", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("max_abs_err", pa.float64()),
+    pa.field("max_rel_err", pa.float64()),
+    pa.field("speedup_vs_eager", pa.float64()),
+    pa.field("speedup_vs_compile", pa.float64()),
+    pa.field("runtime_ms", pa.float64()),
+    pa.field("device", pa.string(), nullable=False),
+    pa.field("hardware", pa.string(), nullable=False),
+    pa.field("verify_seconds", pa.float64()),
+    pa.field("kerneldata_version", pa.string(), nullable=False),
+]
+RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS)
+
+# Accepted kernels as chat messages (system / user / assistant), the format TRL's SFTTrainer takes.
+SFT_SCHEMA = pa.schema([
+    pa.field("spec_id", pa.string(), nullable=False),
+    pa.field("candidate_id", pa.string(), nullable=False),
+    pa.field("family", pa.string(), nullable=False),
+    pa.field("ops", pa.list_(pa.string()), nullable=False),
+    pa.field("dtype", pa.string(), nullable=False),
+    pa.field("messages", MESSAGES, nullable=False),
+    pa.field("speedup_vs_eager", pa.float64()),
+    pa.field("hardware", pa.string(), nullable=False),
+])
+
+# One row per spec with at least one accepted kernel: everything a verifiable reward needs.
+RL_SCHEMA = pa.schema([
+    pa.field("spec_id", pa.string(), nullable=False),
+    pa.field("candidate_id", pa.string(), nullable=False),  # the best accepted kernel: a known solution
+    pa.field("family", pa.string(), nullable=False),
+    pa.field("ops", pa.list_(pa.string()), nullable=False),
+    pa.field("dtype", pa.string(), nullable=False),
+    pa.field("shapes", SHAPES, nullable=False),
+    pa.field("prompt", MESSAGES, nullable=False),
+    pa.field("reference_code", pa.string(), nullable=False),
+    pa.field("atol", pa.float64(), nullable=False),
+    pa.field("rtol", pa.float64(), nullable=False),
+    pa.field("best_speedup_vs_eager", pa.float64()),
+    pa.field("hardware", pa.string(), nullable=False),
+    pa.field("pass_rate", pa.float64(), nullable=False),
+    pa.field("num_candidates", pa.int32(), nullable=False),
+])
+
+# Pairs for preference training (TRL's DPO conversational format): chosen is an accepted kernel, rejected
+# is a rejected one for the same prompt, or a slower accepted one when speedups were measured.
+PREFERENCE_SCHEMA = pa.schema([
+    pa.field("spec_id", pa.string(), nullable=False),
+    pa.field("candidate_id", pa.string(), nullable=False),  # the chosen candidate
+    pa.field("rejected_candidate_id", pa.string(), nullable=False),
+    pa.field("prompt", MESSAGES, nullable=False),
+    pa.field("chosen", MESSAGES, nullable=False),
+    pa.field("rejected", MESSAGES, nullable=False),
+    pa.field("rejected_reason", pa.string(), nullable=False),
+])
+
+SPLIT_SCHEMAS: dict[str, pa.Schema] = {
+    "raw": RAW_SCHEMA,
+    "sft": SFT_SCHEMA,
+    "rl": RL_SCHEMA,
+    "preference": PREFERENCE_SCHEMA,
+}
+
+
+def table_from_rows(rows: Iterable[Mapping], schema: pa.Schema) -> pa.Table:
+    """Build a table with exactly `schema`'s columns, in order. A row missing a non-nullable column, or
+    holding a value of the wrong type, raises here rather than producing a table with a guessed schema."""
+    rows = list(rows)
+    columns = {}
+    for field in schema:
+        values = [row.get(field.name) for row in rows]
+        if not field.nullable and any(v is None for v in values):
+            raise ValueError(f"column {field.name!r} is required but missing or null in a row")
+        columns[field.name] = pa.array(values, type=field.type)
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Select and cast `table` to `schema` (extra columns dropped, order fixed, types checked)."""
+    missing = [name for name in schema.names if name not in table.column_names]
+    if missing:
+        raise ValueError(f"table lacks columns {missing} required by the schema")
+    return table.select(schema.names).cast(schema)
