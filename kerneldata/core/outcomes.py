@@ -128,6 +128,14 @@ class Verdict:
     def accept(cls, reason: str, *, check: Check = Check.CORRECTNESS, **measures) -> Verdict:
         return cls(status=Status.ACCEPTED, check=check, reason_code=Reason.OK, reason=reason, **measures)
 
+    def to_row(self) -> dict:
+        """The verdict columns of a raw row (`schema.VERDICT_FIELDS`)."""
+        from kerneldata import __version__
+
+        row = self.to_json()
+        row["kerneldata_version"] = __version__
+        return row
+
     def to_json(self) -> dict:
         """The `kerneldata verify --json` object (DESIGN section 3.2): `stage` is the deciding check."""
         out = {"status": self.status.value, "stage": self.check.value, "reason_code": self.reason_code.value}

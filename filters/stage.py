@@ -1,0 +1,43 @@
+"""The verification stage: candidate rows in, the same rows with their verdict columns out. Every row
+comes out (a rejection is data); rows whose teacher answer held no code are rejected at `extract`."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from kerneldata.core.config import VerifyConfig
+from kerneldata.core.hardware import resolve_device
+from kerneldata.core.outcomes import Reason, Verdict
+from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, VERDICT_FIELDS, table_from_rows
+from kerneldata.core.stage import Stage
+from filters.verify import VerifyOptions, verify
+
+
+class VerifyStage(Stage):
+    name = "verify"
+    reads = ("code", "reference_code", "dtype", "atol", "rtol")
+    adds = tuple(field.name for field in VERDICT_FIELDS)
+    output_schema = RAW_SCHEMA
+    # Each candidate runs in a child process that keeps one core busy.
+    num_cpus = 1.0
+
+    def __init__(self, *, config: VerifyConfig) -> None:
+        self.options = VerifyOptions(
+            device=resolve_device(config.device),
+            timeout_s=config.timeout_s,
+            num_seeds=config.num_seeds,
+        )
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        self.check_input(batch)
+        rows = batch.select(CANDIDATE_SCHEMA.names).to_pylist()
+        for row in rows:
+            row.update(self.judge(row).to_row())
+        return table_from_rows(rows, RAW_SCHEMA)
+
+    def judge(self, row: dict) -> Verdict:
+        if row["code"] is None:
+            return Verdict.reject(Reason.NO_CODE, "the teacher's answer holds no candidate code.",
+                                  device=self.options.device, hardware="")
+        return verify(row["reference_code"], row["code"], dtype=row["dtype"], atol=row["atol"], rtol=row["rtol"],
+                      options=self.options)

@@ -1,0 +1,184 @@
+"""Inline problems and candidates for the verifier tests, each with the verdict it must get beside it."""
+
+RELU_PROBLEM = '''
+import torch
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+    def forward(self, x):
+        return torch.relu(x)
+
+def get_inputs():
+    return [torch.randn(16, 300)]
+
+def get_init_inputs():
+    return []
+'''
+
+# Copies its input: the candidate below returns the input itself instead of a copy.
+COPY_PROBLEM = RELU_PROBLEM.replace("torch.relu(x)", "x.clone()")
+
+_HEADER = '''
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+'''
+
+_RELU_KERNEL = '''
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    # one program per BLOCK contiguous elements; the mask covers the ragged end
+    pid = tl.program_id(0)
+    offs = pid * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    x = tl.load(x_ptr + offs, mask=mask)
+    tl.store(out_ptr + offs, tl.maximum(x, 0.0), mask=mask)
+'''
+
+
+def relu_candidate(forward_body: str, kernel: str = _RELU_KERNEL, extra: str = "") -> str:
+    return _HEADER + extra + kernel + '''
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+''' + "\n".join("        " + line for line in forward_body.strip().splitlines()) + "\n"
+
+
+HONEST = relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''')  # accepted
+
+WRONG_VALUES = HONEST.replace("tl.maximum(x, 0.0)", "tl.maximum(x, 0.01)")  # rejected: mismatch
+
+TORCH_DOES_THE_WORK = relu_candidate('''
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return torch.relu(x)
+''')  # rejected: static, forbidden_construct
+
+ALIASED_F = _HEADER.replace("import triton\n", "import triton\nimport torch.nn.functional as F\n") + _RELU_KERNEL + '''
+class ModelNew(nn.Module):
+    def forward(self, x):
+        return F.relu(x)
+'''  # rejected: static (F resolves to torch.nn.functional)
+
+FALLBACK = relu_candidate('''
+try:
+    out = torch.empty_like(x)
+    relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+except Exception:
+    out = x.clamp(min=0)
+return out
+''')  # rejected: static (try/except)
+
+IMPORTS_OS = relu_candidate("return x", extra="import os\n")  # rejected: static
+USES_EVAL = relu_candidate('return eval("x")')  # rejected: static
+NO_KERNEL = _HEADER + '''
+class ModelNew(nn.Module):
+    def forward(self, x):
+        return torch.empty_like(x)
+'''  # rejected: static, no_triton_kernel
+NO_MODEL_NEW = _HEADER + _RELU_KERNEL  # rejected: static, no_model_new
+SYNTAX_ERROR = HONEST.replace("def forward(self, x):", "def forward(self, x)")  # rejected: syntax_error
+
+RETURNS_INPUT = relu_candidate('''
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return x
+''')  # against COPY_PROBLEM: rejected, output_aliases_input
+
+MUTATES_INPUT = relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, x, x.numel(), BLOCK=256)
+return out
+''')  # rejected: input_mutated
+
+SKIPS_THE_KERNEL = relu_candidate('''
+out = torch.zeros_like(x)
+if x.numel() < 0:
+    relu_kernel[(1,)](x, out, x.numel(), BLOCK=256)
+return out
+''')  # against a problem whose answer is zeros: rejected, no_kernel_launched
+ZEROS_PROBLEM = RELU_PROBLEM.replace("torch.relu(x)", "torch.zeros_like(x)")
+
+HANGS = relu_candidate('''
+while True:
+    pass
+''')  # rejected: sandbox, timeout
+
+HANGS_AT_IMPORT = relu_candidate("return x", extra="while True:\n    pass\n")  # rejected: sandbox, timeout
+
+RAISES = relu_candidate('raise RuntimeError("boom")')  # rejected: runtime_error
+
+SEGFAULTS = _HEADER + '''
+@triton.jit
+def far_kernel(x_ptr, out_ptr, BLOCK: tl.constexpr):
+    # reads a terabyte past the input: the interpreter dereferences it on the host
+    offs = tl.arange(0, BLOCK)
+    tl.store(out_ptr + offs, tl.load(x_ptr + offs + (1 << 40)))
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        out = torch.empty_like(x)
+        far_kernel[(1,)](x, out, BLOCK=256)
+        return out
+'''  # rejected: sandbox, crashed (SIGSEGV in the child)
+
+FLOODS_STDOUT = relu_candidate('''
+line = "x" * 1000000
+while True:
+    print(line)
+''')  # rejected: sandbox, output_flood
+
+WRONG_SHAPE = relu_candidate('''
+out = torch.empty(x.shape[0], dtype=x.dtype, device=x.device)
+relu_kernel[(triton.cdiv(out.numel(), 256),)](x, out, out.numel(), BLOCK=256)
+return out
+''')  # rejected: bad_output
+
+MATMUL_PROBLEM = '''
+import torch
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+    def forward(self, a, b):
+        return torch.matmul(a, b)
+
+def get_inputs():
+    return [torch.randn(32, 32), torch.randn(32, 32)]
+
+def get_init_inputs():
+    return []
+'''
+
+TF32_MATMUL = _HEADER + '''
+@triton.jit
+def mm_kernel(a_ptr, b_ptr, c_ptr, N: tl.constexpr):
+    offs = tl.arange(0, N)
+    a = tl.load(a_ptr + offs[:, None] * N + offs[None, :])
+    b = tl.load(b_ptr + offs[:, None] * N + offs[None, :])
+    tl.store(c_ptr + offs[:, None] * N + offs[None, :], tl.dot(a, b))
+
+
+class ModelNew(nn.Module):
+    def forward(self, a, b):
+        c = torch.empty_like(a)
+        mm_kernel[(1,)](a, b, c, N=32)
+        return c
+'''  # on CPU: unverified, interpreter_limit (TF32 is not emulated)
+
+IEEE_MATMUL = TF32_MATMUL.replace("tl.dot(a, b)", 'tl.dot(a, b, input_precision="ieee")')  # accepted

@@ -1,0 +1,111 @@
+"""The verifier on CPU (Triton interpreter): an honest kernel is accepted; each cheat or failure gets the
+verdict written beside it in candidates.py; the caller survives hostile children."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from kerneldata.core.outcomes import Check, Reason, Status
+from filters.sandbox import child_environment
+from filters.verify import VerifyOptions, verify
+from tests.filters import candidates as c
+
+CPU = VerifyOptions(device="cpu", timeout_s=60, num_seeds=2)
+
+
+def _verify(candidate: str, problem: str = c.RELU_PROBLEM, dtype: str = "float32", options=CPU):
+    return verify(problem, candidate, dtype=dtype, atol=1e-4, rtol=1e-4, options=options)
+
+
+def test_honest_kernel_is_accepted():
+    verdict = _verify(c.HONEST)
+    assert verdict.status is Status.ACCEPTED, verdict
+    assert verdict.max_abs_err == 0.0
+    assert verdict.speedup_vs_eager is None and "not measured on CPU" in verdict.reason
+    assert verdict.hardware.startswith("cpu ") and "triton-interpreter" in verdict.hardware
+
+
+def test_ieee_matmul_is_accepted():
+    assert _verify(c.IEEE_MATMUL, c.MATMUL_PROBLEM).status is Status.ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("candidate", "problem", "reason"),
+    [
+        (c.WRONG_VALUES, c.RELU_PROBLEM, Reason.MISMATCH),
+        (c.TORCH_DOES_THE_WORK, c.RELU_PROBLEM, Reason.FORBIDDEN_CONSTRUCT),
+        (c.ALIASED_F, c.RELU_PROBLEM, Reason.FORBIDDEN_CONSTRUCT),
+        (c.FALLBACK, c.RELU_PROBLEM, Reason.FORBIDDEN_CONSTRUCT),
+        (c.IMPORTS_OS, c.RELU_PROBLEM, Reason.FORBIDDEN_CONSTRUCT),
+        (c.USES_EVAL, c.RELU_PROBLEM, Reason.FORBIDDEN_CONSTRUCT),
+        (c.NO_KERNEL, c.RELU_PROBLEM, Reason.NO_TRITON_KERNEL),
+        (c.NO_MODEL_NEW, c.RELU_PROBLEM, Reason.NO_MODEL_NEW),
+        (c.SYNTAX_ERROR, c.RELU_PROBLEM, Reason.SYNTAX_ERROR),
+        (c.RETURNS_INPUT, c.COPY_PROBLEM, Reason.OUTPUT_ALIASES_INPUT),
+        (c.MUTATES_INPUT, c.RELU_PROBLEM, Reason.INPUT_MUTATED),
+        (c.SKIPS_THE_KERNEL, c.ZEROS_PROBLEM, Reason.NO_KERNEL_LAUNCHED),
+        (c.RAISES, c.RELU_PROBLEM, Reason.RUNTIME_ERROR),
+        (c.WRONG_SHAPE, c.RELU_PROBLEM, Reason.BAD_OUTPUT),
+    ],
+    ids=lambda value: value.value if isinstance(value, Reason) else None,
+)
+def test_bad_candidates_are_rejected(candidate, problem, reason):
+    verdict = _verify(candidate, problem)
+    assert verdict.status is Status.REJECTED, verdict
+    assert verdict.reason_code is reason, verdict
+    assert verdict.check is reason.check
+
+
+def test_tf32_matmul_is_unverified_on_cpu():
+    verdict = _verify(c.TF32_MATMUL, c.MATMUL_PROBLEM)
+    assert verdict.status is Status.UNVERIFIED and verdict.reason_code is Reason.INTERPRETER_LIMIT
+
+
+@pytest.mark.parametrize("candidate", [c.HANGS, c.HANGS_AT_IMPORT], ids=["in-forward", "at-import"])
+def test_hang_is_cut_off_within_the_timeout(candidate):
+    started = time.monotonic()
+    verdict = _verify(candidate, options=VerifyOptions(device="cpu", timeout_s=4, num_seeds=1))
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.TIMEOUT
+    assert verdict.check is Check.SANDBOX
+    assert time.monotonic() - started < 15
+
+
+def test_out_of_bounds_crash_costs_only_the_candidate():
+    verdict = _verify(c.SEGFAULTS, options=VerifyOptions(device="cpu", timeout_s=30, num_seeds=1))
+    assert verdict.status is Status.REJECTED
+    assert verdict.reason_code is Reason.CRASHED and "SIGSEGV" in verdict.reason, verdict
+    assert _verify(c.HONEST).status is Status.ACCEPTED  # the caller is fine afterwards
+
+
+def test_stdout_flood_is_capped():
+    options = VerifyOptions(device="cpu", timeout_s=30, num_seeds=1, output_limit_bytes=1 << 20)
+    verdict = _verify(c.FLOODS_STDOUT, options=options)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.OUTPUT_FLOOD, verdict
+
+
+def test_no_sandbox_process_or_scratch_is_left_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    _verify(c.HANGS, options=VerifyOptions(device="cpu", timeout_s=3, num_seeds=1))
+    assert list(tmp_path.iterdir()) == []
+    leftover = subprocess.run(["pgrep", "-f", "filters.sandbox_child"], capture_output=True, text=True).stdout
+    assert leftover.strip() == ""
+
+
+def test_child_environment_has_no_secrets(tmp_path, monkeypatch):
+    for name in ("HF_TOKEN", "OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY", "MY_SERVICE_TOKEN", "WANDB_API_KEY"):
+        monkeypatch.setenv(name, "s3cret")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    env = child_environment(tmp_path, "cpu", tmp_path / "cache")
+    assert "s3cret" not in env.values()
+    assert env["CUDA_VISIBLE_DEVICES"] == "0" and env["TRITON_INTERPRET"] == "1"
+    assert env["HOME"] == str(tmp_path)
+    assert set(env) <= set(os.environ) | {"HOME", "TMPDIR", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE",
+                                          "PYTHONUNBUFFERED", "TRITON_CACHE_DIR", "OMP_NUM_THREADS",
+                                          "MKL_NUM_THREADS", "TRITON_INTERPRET"}
