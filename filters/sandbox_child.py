@@ -41,6 +41,27 @@ def _install_launch_counter() -> list[int]:
     return count
 
 
+def _poison_allocations() -> None:
+    """Make fresh tensors hold NaN (floats) or the dtype's maximum (integers) instead of whatever memory
+    held before, so a kernel that leaves part of its output unwritten (a grid that misses the tail) shows
+    as garbage rather than passing on stale values left by an earlier correct run (DESIGN section 4.3)."""
+    import torch
+
+    def poisoned(make):
+        def allocate(*args, **kwargs):
+            tensor = make(*args, **kwargs)
+            if tensor.is_floating_point() or tensor.is_complex():
+                tensor.fill_(float("nan"))
+            elif tensor.dtype != torch.bool:
+                tensor.fill_(torch.iinfo(tensor.dtype).max)
+            return tensor
+        return allocate
+
+    for name in ("empty", "empty_like", "empty_strided"):
+        setattr(torch, name, poisoned(getattr(torch, name)))
+    torch.Tensor.new_empty = poisoned(torch.Tensor.new_empty)
+
+
 def _error_kind(err: BaseException) -> str:
     names = {cls.__name__ for cls in type(err).__mro__}
     return "compile_error" if "CompilationError" in names else "runtime_error"
@@ -63,6 +84,7 @@ def main() -> int:
     import torch
 
     launches = _install_launch_counter()
+    _poison_allocations()
     try:
         spec = importlib.util.spec_from_file_location("candidate", header["candidate_path"])
         module = importlib.util.module_from_spec(spec)

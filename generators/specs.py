@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kerneldata.core.config import SpecsConfig
 from kerneldata.core.spec import Spec
@@ -75,12 +76,19 @@ def _sample_reduction(rng: random.Random, dtype: str, max_numel: int) -> Spec:
     return _render("reduction", op, dtype, {"x": (rows, cols)}, f"{op.doc} of a (rows, cols) tensor")
 
 
+@lru_cache(maxsize=16)
+def _matmul_shapes(max_numel: int) -> list[tuple[int, int, int]]:
+    shapes = [(m, n, k) for m in _MATMUL_DIMS for n in _MATMUL_DIMS for k in _MATMUL_DIMS
+              if max(m * k, k * n, m * n) <= max_numel]
+    if not shapes:
+        raise ValueError(f"specs.max_numel={max_numel} is too small for any matmul spec; allow at least "
+                         f"{_MATMUL_DIMS[0] ** 2}")
+    return shapes
+
+
 def _sample_matmul(rng: random.Random, dtype: str, max_numel: int) -> Spec:
     op = MATMUL_OPS["matmul"]
-    while True:
-        m, n, k = (rng.choice(_MATMUL_DIMS) for _ in range(3))
-        if max(m * k, k * n, m * n) <= max_numel:
-            break
+    m, n, k = rng.choice(_matmul_shapes(max_numel))
     return _render("matmul", op, dtype, {"a": (m, k), "b": (k, n)}, f"{op.doc} for a ({m}, {k}) and b ({k}, {n})")
 
 
@@ -165,7 +173,7 @@ class SpecSampler:
         attempts = 0
         while len(specs) < num_specs:
             attempts += 1
-            if attempts > 100 * num_specs + 1000:
+            if attempts > 20 * num_specs + 200:
                 raise ValueError(
                     f"only {len(specs)} distinct specs exist for families {self.families}, dtypes {self.dtypes} "
                     f"and max_numel {self.max_numel}; asked for {num_specs}"

@@ -182,3 +182,10 @@ class ModelNew(nn.Module):
 '''  # on CPU: unverified, interpreter_limit (TF32 is not emulated)
 
 IEEE_MATMUL = TF32_MATMUL.replace("tl.dot(a, b)", 'tl.dot(a, b, input_precision="ieee")')  # accepted
+
+MISSES_THE_TAIL = relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+relu_kernel[(x.numel() // 256,)](x, out, x.numel(), BLOCK=256)
+return out
+''')  # the grid floors instead of rounding up: 4800 % 256 = 192 elements never written; rejected, non_finite

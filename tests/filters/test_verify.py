@@ -50,6 +50,7 @@ def test_ieee_matmul_is_accepted():
         (c.SKIPS_THE_KERNEL, c.ZEROS_PROBLEM, Reason.NO_KERNEL_LAUNCHED),
         (c.RAISES, c.RELU_PROBLEM, Reason.RUNTIME_ERROR),
         (c.WRONG_SHAPE, c.RELU_PROBLEM, Reason.BAD_OUTPUT),
+        (c.MISSES_THE_TAIL, c.RELU_PROBLEM, Reason.NON_FINITE),
     ],
     ids=lambda value: value.value if isinstance(value, Reason) else None,
 )

@@ -1,0 +1,49 @@
+"""Teachers: whatever writes candidate kernels for spec rows, behind one registry.
+
+`make_teacher(config, seed)` builds the teacher `config.kind` names; `TeacherStage` maps a batch of spec
+rows to their candidate rows (`samples_per_spec` per spec, every column of `CANDIDATE_SCHEMA`). A teacher
+is deterministic for a seed: the same spec rows give the same candidates and candidate ids.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from generators.teachers.builtin import BuiltinTeacher
+from kerneldata.core.config import TeacherConfig
+from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
+from kerneldata.core.stage import Stage
+
+# The teacher registry: config kind -> class taking (config, seed) with `generate(spec_row) -> rows`.
+TEACHERS = {"builtin": BuiltinTeacher}
+
+
+def make_teacher(config: TeacherConfig, seed: int):
+    """The teacher `config.kind` names; an unknown kind is a ValueError listing the known ones."""
+    if config.kind not in TEACHERS:
+        raise ValueError(f"unknown teacher kind {config.kind!r}; known kinds: {', '.join(sorted(TEACHERS))}")
+    return TEACHERS[config.kind](config, seed)
+
+
+class TeacherStage(Stage):
+    """Spec rows in, candidate rows out: `samples_per_spec` candidates per spec, in spec order."""
+
+    name = "teacher"
+    reads = tuple(SPEC_SCHEMA.names)
+    adds = tuple(name for name in CANDIDATE_SCHEMA.names if name not in SPEC_SCHEMA.names)
+    output_schema = CANDIDATE_SCHEMA
+    # Template rendering (and, later, waiting on a remote model) takes a sliver of a core; claiming a
+    # whole one would keep a verifier worker off a 2-core machine.
+    num_cpus = 0.1
+
+    def __init__(self, *, config: TeacherConfig, seed: int) -> None:
+        self.config = config
+        self.seed = seed
+        self.teacher = make_teacher(config, seed)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        self.check_input(batch)
+        rows = []
+        for spec_row in batch.select(list(self.reads)).to_pylist():
+            rows.extend(self.teacher.generate(spec_row))
+        return table_from_rows(rows, CANDIDATE_SCHEMA)

@@ -1,0 +1,161 @@
+"""The `kerneldata` command (also `python -m kerneldata`).
+
+Exit codes (DESIGN section 3.2): 0 success; 1 the answer is "no" (a rejected kernel); 2 bad usage or
+input; 3 the answer cannot be given here (a kernel this device cannot verify). Codes 1-3 come with a
+one-line reason on stderr. With `--json`, stdout holds one JSON value and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_CANNOT = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad usage or input: exit 2 with this one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage dump
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kerneldata", description="Make training data of verified Triton kernels.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = commands.add_parser("generate", help="run the whole pipeline (same as `python generate.py`)",
+                              description="Sample specs, have the teacher write kernels, verify them and write "
+                                          "a run directory of Parquet shards with a dataset card.")
+    gen.add_argument("--config", required=True, help="YAML run config, e.g. configs/quickstart.yaml")
+    gen.add_argument("--out", help="run directory (default: run.out, else shards/runs/<run.name>)")
+    gen.add_argument("--resume", action="store_true", help="continue the run directory --out, skipping done work")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.add_argument("overrides", nargs="*", metavar="key.sub=value", help="override config values")
+
+    ver = commands.add_parser("verify", help="verify one candidate against a KernelBench-format problem",
+                              description="Run the verifier on one candidate. Exit 0 accepted, 1 rejected, "
+                                          "3 unverified on this device.")
+    ver.add_argument("--problem", required=True, help="reference problem (class Model, get_inputs, get_init_inputs)")
+    ver.add_argument("--candidate", required=True, help="candidate source (class ModelNew launching @triton.jit)")
+    ver.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    ver.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole check (default 120)")
+    ver.add_argument("--seeds", type=int, default=3, help="number of unseen input draws (default 3)")
+    ver.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
+
+    specs = commands.add_parser("specs", help="the spec sampler").add_subparsers(dest="specs_command", required=True,
+                                                                                 parser_class=_Parser)
+    sample = specs.add_parser("sample", help="write N specs as JSON lines",
+                              description="Sample specs; one JSON object per line with spec_id, family, ops, "
+                                          "dtype, shapes, source (the KernelBench-format problem) and origin.")
+    sample.add_argument("--n", type=int, required=True, help="number of specs")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", required=True, help="output .jsonl file ('-' for stdout)")
+    sample.add_argument("--families", help="comma-separated family names (default: all)")
+    sample.add_argument("--dtypes", help="comma-separated dtypes (default: float32,float16)")
+    sample.add_argument("--max-numel", type=int, help="largest input tensor, in elements")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = _build_parser().parse_args(argv)
+        handler = {"generate": _generate, "verify": _verify, "specs": _specs}[args.command]
+        return handler(args)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("error: interrupted; finished batches are kept in the run directory (use --resume)", file=sys.stderr)
+        return 130
+
+
+def _generate(args) -> int:
+    from kerneldata.core.config import ConfigError, load_config
+    from kerneldata import pipeline
+    from shards.writer import RunDirError
+
+    try:
+        config = load_config(args.config, args.overrides)
+        out = pipeline.run(config, out_dir=Path(args.out) if args.out else None, resume=args.resume,
+                           progress=not args.quiet)
+    except (ConfigError, RunDirError, pipeline.PipelineError, ValueError) as err:
+        raise UsageError(str(err)) from None
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = manifest["counts"]
+    print(f"{out}: {counts['accepted']} accepted, {counts['rejected']} rejected, {counts['unverified']} unverified "
+          f"of {counts['candidates']} candidates from {counts['specs']} specs")
+    return EXIT_OK
+
+
+def _verify(args) -> int:
+    from kerneldata.core.hardware import resolve_device
+    from kerneldata.core.outcomes import Status
+    from filters.verify import ReferenceError_, VerifyOptions, problem_dtype, verify
+
+    problem, candidate = _read_text(args.problem, "--problem"), _read_text(args.candidate, "--candidate")
+    if args.timeout <= 0 or args.seeds < 1:
+        raise UsageError("--timeout must be positive and --seeds at least 1")
+    try:
+        device = resolve_device(args.device)
+        dtype, atol, rtol = problem_dtype(problem)
+        verdict = verify(problem, candidate, dtype=dtype, atol=atol, rtol=rtol,
+                         options=VerifyOptions(device=device, timeout_s=args.timeout, num_seeds=args.seeds))
+    except ReferenceError_ as err:
+        raise UsageError(f"{args.problem}: {err}") from None
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        print(json.dumps(verdict.to_json()))
+    else:
+        print(f"{verdict.status.value} ({verdict.check.value}): {verdict.reason}")
+    if verdict.status is Status.ACCEPTED:
+        return EXIT_OK
+    if args.json:  # the one-line reason goes to stderr so stdout stays one JSON value
+        print(f"{verdict.status.value}: {verdict.reason}", file=sys.stderr)
+    return EXIT_NO if verdict.status is Status.REJECTED else EXIT_CANNOT
+
+
+def _specs(args) -> int:
+    from pydantic import ValidationError
+
+    from kerneldata.core.config import SpecsConfig
+    from generators.specs import SpecSampler
+
+    if args.n < 1:
+        raise UsageError("--n must be at least 1")
+    fields = {"num_specs": args.n}
+    if args.families:
+        fields["families"] = args.families.split(",")
+    if args.dtypes:
+        fields["dtypes"] = args.dtypes.split(",")
+    if args.max_numel is not None:
+        fields["max_numel"] = args.max_numel
+    try:
+        specs = SpecSampler(SpecsConfig(**fields), args.seed).sample(args.n)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise UsageError(f"{'.'.join(map(str, first['loc']))}: {first['msg'].lower()}") from None
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    lines = "".join(json.dumps(spec.to_json()) + "\n" for spec in specs)
+    if args.out == "-":
+        sys.stdout.write(lines)
+    else:
+        try:
+            Path(args.out).write_text(lines)
+        except OSError as err:
+            raise UsageError(f"cannot write {args.out}: {err.strerror}") from None
+    return EXIT_OK
+
+
+def _read_text(path: str, flag: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError as err:
+        raise UsageError(f"{flag} {path}: {err.strerror}") from None

@@ -1,0 +1,188 @@
+"""The dataset card: `DATASET_CARD.md` (the template, beside this module as a link to the repository root's
+copy, shipped in the wheel as package data) rendered with a run's manifest and config into the run
+directory's README.md.
+
+The rendered card starts with the Hub's YAML front matter, whose `configs:` entries make
+`datasets.load_dataset(RUN_DIR, NAME)` load NAME in raw, sft, rl, preference, locally and on the Hub; a
+split with no rows is left out of `configs:` (see `_configs_yaml`), and its empty file is still there. The
+template uses `string.Template` placeholders (`$name`); a placeholder the renderer does not fill is an error,
+not a silently empty field.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import yaml
+
+from kerneldata.core.outcomes import Reason
+from kerneldata.core.schema import SPLIT_SCHEMAS
+from shards.splits import MAX_PAIRS_PER_SPEC
+
+TEMPLATE_PATH = Path(__file__).with_name("DATASET_CARD.md")
+
+# The Hub's size buckets (the `size_categories` tag), by number of rows of the largest config (raw).
+_SIZE_CATEGORIES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
+]
+# The config `load_dataset(RUN_DIR)` loads when no name is given.
+DEFAULT_CONFIG = "sft"
+SPLITS = tuple(SPLIT_SCHEMAS)
+_TEMPLATE_NOTE = re.compile(r"<!-- kerneldata:template-note.*?kerneldata:template-note -->\n", re.DOTALL)
+
+_CPU_NOTE = (
+    "**{subject} verified on CPU only, under the Triton interpreter (`TRITON_INTERPRET=1`).** "
+    "{untimed}: `speedup_vs_eager`, `speedup_vs_compile` and `runtime_ms` are null. The "
+    "interpreter cannot detect out-of-bounds memory accesses (a kernel with a wrong mask can pass), and it "
+    "does not emulate TF32 or bf16 arithmetic; kernels whose verdict hinges on those are `unverified` and "
+    "appear only in `raw`. {unrun}: verify on the target hardware before relying on one."
+)
+_GPU_NOTE = (
+    "Kernels were verified and timed on GPU ({devices}); the hardware is named in each row. Speedups are "
+    "medians of many runs against PyTorch eager and `torch.compile` in the same process, with implausible "
+    "ones quarantined rather than accepted."
+)
+
+
+def size_category(num_rows: int) -> str:
+    for bound, name in _SIZE_CATEGORIES:
+        if num_rows < bound:
+            return name
+    return "n>1T"
+
+
+def render_card(manifest: dict, config_yaml: str) -> str:
+    """The README.md of a run directory, from its manifest (see `shards.writer`) and resolved config."""
+    config = yaml.safe_load(config_yaml) or {}
+    counts = manifest["counts"]
+    values = {
+        "run_name": manifest["run_name"],
+        "size_category": size_category(counts["raw"]),
+        "configs": _configs_yaml(counts),
+        "empty_configs_note": _empty_configs_note(counts),
+        "kerneldata_version": manifest["kerneldata_version"],
+        "created_at": manifest["created_at"],
+        "num_candidates": counts["candidates"],
+        "num_specs": counts["specs"],
+        "num_accepted": counts["accepted"],
+        "num_rejected": counts["rejected"],
+        "num_unverified": counts["unverified"],
+        "rows_raw": counts["raw"],
+        "rows_sft": counts["sft"],
+        "rows_rl": counts["rl"],
+        "rows_preference": counts["preference"],
+        "max_pairs_per_spec": MAX_PAIRS_PER_SPEC,
+        "config_summary": _config_summary(manifest, config),
+        "config_yaml": config_yaml.rstrip("\n"),
+        "reason_table": _reason_table(manifest["by_reason"], counts["candidates"]),
+        "family_table": _family_table(manifest["by_family"]),
+        "hardware_list": _hardware_list(manifest["hardware"]),
+        "verification_note": _verification_note(manifest.get("devices")),
+    }
+    template = string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    return _TEMPLATE_NOTE.sub("", template.substitute(values), count=1)
+
+
+def _configs_yaml(counts: dict) -> str:
+    """The front matter's `configs:`: one per split that has rows, `sft` the default when it has any.
+
+    Empty splits are left out because `datasets` (5.2) cannot load a split with no rows (whatever the
+    Parquet file holds, `load_dataset` raises "Instruction 'train' corresponds to no data"); a missing
+    config fails with the list of the ones that exist, which says more.
+    """
+    present = [split for split in SPLITS if counts[split] > 0]
+    if not present:
+        return "configs: []"
+    lines = ["configs:"]
+    for split in present:
+        lines.append(f"- config_name: {split}")
+        if split == DEFAULT_CONFIG:
+            lines.append("  default: true")
+        lines += ["  data_files:", "  - split: train", f'    path: "{split}/*.parquet"']
+    return "\n".join(lines)
+
+
+def _empty_configs_note(counts: dict) -> str:
+    empty = [split for split in SPLITS if counts[split] == 0]
+    if not empty:
+        return ""
+    names = ", ".join(f"`{split}`" for split in empty)
+    return (f"\n\nEmpty in this run: {names}. Their Parquet files exist, with the schema and no rows, but they "
+            f"are not declared as configs: `datasets.load_dataset` cannot load a split with no rows.")
+
+
+def _config_summary(manifest: dict, config: dict) -> str:
+    run = config.get("run", {})
+    specs = config.get("specs", {})
+    teacher = config.get("teacher", {})
+    verify = config.get("verify", {})
+    families = specs.get("families")
+    devices = manifest.get("devices") or []
+    lines = [
+        f"- Run `{manifest['run_name']}`, seed {run.get('seed', 'unknown')}, kerneldata "
+        f"{manifest['kerneldata_version']}, finished {manifest['created_at']}.",
+        f"- Specs: {manifest['counts']['specs']} problems with candidates ({specs.get('num_specs', '?')} "
+        f"requested); families: {', '.join(families) if families else 'all'}; dtypes: "
+        f"{', '.join(specs.get('dtypes') or []) or 'default'}.",
+        f"- Teacher: `{teacher.get('kind', 'unknown')}`, {teacher.get('samples_per_spec', '?')} samples per spec.",
+        f"- Verifier device: `{verify.get('device', 'unknown')}` requested; used: "
+        f"{', '.join(f'`{d}`' for d in devices) or 'none recorded'}.",
+    ]
+    return "\n".join(lines)
+
+
+def _reason_table(by_reason: dict[str, int], total: int) -> str:
+    if not by_reason:
+        return "No candidates."
+    known = {reason.value: reason for reason in Reason}
+    lines = ["| reason_code | stage | candidates | share |", "| --- | --- | ---: | ---: |"]
+    for code, count in sorted(by_reason.items(), key=lambda item: (-item[1], item[0])):
+        stage = known[code].check.value if code in known else ""
+        share = f"{100 * count / total:.1f}%" if total else ""
+        lines.append(f"| `{code}` | {stage} | {count} | {share} |")
+    return "\n".join(lines)
+
+
+def _family_table(by_family: dict[str, dict[str, int]]) -> str:
+    if not by_family:
+        return "No candidates."
+    lines = ["| family | candidates | accepted | accepted share |", "| --- | ---: | ---: | ---: |"]
+    for family, row in sorted(by_family.items()):
+        share = f"{100 * row['accepted'] / row['candidates']:.1f}%" if row["candidates"] else ""
+        lines.append(f"| `{family}` | {row['candidates']} | {row['accepted']} | {share} |")
+    return "\n".join(lines)
+
+
+def _hardware_list(hardware: list[str]) -> str:
+    if not hardware:
+        return "None recorded."
+    return "\n".join(f"- {name}" for name in hardware)
+
+
+def _verification_note(devices: list[str] | None) -> str:
+    if not devices:
+        return "No candidate reached the verifier's device in this run, so nothing was verified or timed."
+    cpu = [d for d in devices if d.startswith("cpu")]
+    gpu = [d for d in devices if not d.startswith("cpu")]
+    notes = []
+    if gpu:
+        notes.append(_GPU_NOTE.format(devices=", ".join(f"`{d}`" for d in gpu)))
+    if cpu and gpu:
+        notes.append(_CPU_NOTE.format(subject="Rows whose `device` is `cpu` were",
+                                      untimed="Those rows were not timed",
+                                      unrun="Their accepted kernels have not run on a GPU"))
+    elif cpu:
+        notes.append(_CPU_NOTE.format(subject="This run's kernels were", untimed="Nothing was timed",
+                                      unrun="No accepted kernel here has run on a GPU"))
+    return "\n\n".join(notes)

@@ -1,0 +1,193 @@
+"""From `raw` (every candidate with its verdict, RAW_SCHEMA) to the training splits.
+
+Pure functions: the same raw rows, in any order, give the same output tables, row for row. Only the
+verdict decides what enters a split:
+
+- `sft`: every accepted candidate, as chat messages (the task prompt, then the teacher's completion).
+- `rl`: one row per spec with at least one accepted candidate: the task prompt, the reference, the
+  tolerances, the best accepted kernel as a known solution, and the spec's pass rate.
+- `preference`: per spec, pairs of (best accepted, worse) for the same task: worse is a rejected candidate,
+  or an accepted one at least 10% slower when both speedups were measured.
+
+Unverified candidates (the device could not judge them) never enter sft, rl or preference, and do not
+count in a pass rate: they are neither good nor bad kernels.
+
+The prompt used in every split is the task prompt: the candidate's prompt messages before the first
+assistant turn (system + user). A candidate written in a refinement turn carries earlier attempts and the
+verifier's feedback in its prompt; those attempts failed, so they are left out of the training
+conversations rather than taught as assistant turns. `raw` keeps the full prompt.
+
+What this does not do: deduplicate or decontaminate (separate global steps that run on raw first), or
+check that two candidates of one spec were sampled from byte-identical prompts (pairs share the spec and
+the chosen candidate's task prompt).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from kerneldata.core.outcomes import Status
+from kerneldata.core.schema import PREFERENCE_SCHEMA, RL_SCHEMA, SFT_SCHEMA, table_from_rows
+
+# A speed pair needs the chosen kernel this much faster than the rejected one (chosen > rejected * ratio),
+# well above the run-to-run timing noise the verifier allows (DESIGN section 6: 3%).
+SLOWER_SPEEDUP_RATIO = 1.10
+# At most this many pairs per spec, so a spec with many rejected candidates does not dominate the split.
+MAX_PAIRS_PER_SPEC = 4
+# rejected_reason of a pair whose rejected side is an accepted but slower kernel.
+SLOWER_REASON = "slower"
+
+_COLUMNS = (
+    "spec_id", "candidate_id", "family", "ops", "dtype", "shapes", "reference_code", "atol", "rtol",
+    "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "hardware",
+)
+
+
+def sft_rows(raw: pa.Table) -> pa.Table:
+    """One row per accepted candidate, ordered by (spec_id, candidate_id)."""
+    rows = [
+        {
+            "spec_id": row["spec_id"],
+            "candidate_id": row["candidate_id"],
+            "family": row["family"],
+            "ops": row["ops"],
+            "dtype": row["dtype"],
+            "messages": task_prompt(row["prompt"]) + [_assistant(row["completion"])],
+            "speedup_vs_eager": _speedup(row),
+            "hardware": row["hardware"],
+        }
+        for row in _rows(raw)
+        if row["status"] == Status.ACCEPTED.value
+    ]
+    return table_from_rows(rows, SFT_SCHEMA)
+
+
+def rl_rows(raw: pa.Table) -> pa.Table:
+    """One row per spec with at least one accepted candidate, ordered by spec_id."""
+    rows = []
+    for spec_id, candidates in _by_spec(_rows(raw)):
+        accepted = _best_first([c for c in candidates if c["status"] == Status.ACCEPTED.value])
+        if not accepted:
+            continue
+        rejected = [c for c in candidates if c["status"] == Status.REJECTED.value]
+        best = accepted[0]
+        rows.append({
+            "spec_id": spec_id,
+            "candidate_id": best["candidate_id"],
+            "family": best["family"],
+            "ops": best["ops"],
+            "dtype": best["dtype"],
+            "shapes": best["shapes"],
+            "prompt": task_prompt(best["prompt"]),
+            "reference_code": best["reference_code"],
+            "atol": best["atol"],
+            "rtol": best["rtol"],
+            "best_speedup_vs_eager": _speedup(best),
+            "hardware": best["hardware"],
+            "pass_rate": len(accepted) / (len(accepted) + len(rejected)),
+            "num_candidates": len(candidates),
+        })
+    return table_from_rows(rows, RL_SCHEMA)
+
+
+def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SPEC) -> pa.Table:
+    """Pairs (chosen = the spec's best accepted candidate, rejected = a worse one), ordered by spec_id.
+
+    The worse candidates of a spec are grouped by why they are worse (their reason_code, or "slower") and
+    taken round-robin across groups in name order, each group in candidate_id order (slower ones slowest
+    first), so a spec's pairs cover as many distinct failure modes as the cap allows. A worse candidate
+    whose completion is byte-identical to the chosen one is skipped: it carries no preference signal.
+    """
+    if max_pairs_per_spec < 1:
+        raise ValueError(f"max_pairs_per_spec must be at least 1, got {max_pairs_per_spec}")
+    rows = []
+    for spec_id, candidates in _by_spec(_rows(raw)):
+        accepted = _best_first([c for c in candidates if c["status"] == Status.ACCEPTED.value])
+        if not accepted:
+            continue
+        best = accepted[0]
+        worse: dict[str, list[dict]] = defaultdict(list)
+        for cand in candidates:  # already in candidate_id order
+            if cand["status"] == Status.REJECTED.value:
+                worse[cand["reason_code"]].append(cand)
+        best_speedup = _speedup(best)
+        if best_speedup is not None:
+            slower = [c for c in accepted[1:]
+                      if _speedup(c) is not None and best_speedup > _speedup(c) * SLOWER_SPEEDUP_RATIO]
+            worse[SLOWER_REASON] = sorted(slower, key=lambda c: (_speedup(c), c["candidate_id"]))
+        prompt = task_prompt(best["prompt"])
+        for reason, other in _round_robin(worse, skip=lambda c: c["completion"] == best["completion"],
+                                          limit=max_pairs_per_spec):
+            rows.append({
+                "spec_id": spec_id,
+                "candidate_id": best["candidate_id"],
+                "rejected_candidate_id": other["candidate_id"],
+                "prompt": prompt,
+                "chosen": [_assistant(best["completion"])],
+                "rejected": [_assistant(other["completion"])],
+                "rejected_reason": reason,
+            })
+    return table_from_rows(rows, PREFERENCE_SCHEMA)
+
+
+def task_prompt(messages: list[dict]) -> list[dict]:
+    """The messages before the first assistant turn: the task as first posed (system + user)."""
+    out = []
+    for message in messages:
+        if message["role"] == "assistant":
+            break
+        out.append({"role": message["role"], "content": message["content"]})
+    return out
+
+
+def _assistant(content: str) -> dict:
+    return {"role": "assistant", "content": content}
+
+
+def _speedup(row: dict) -> float | None:
+    """The measured speedup over eager, or None where none was measured (null, NaN, or not positive)."""
+    value = row["speedup_vs_eager"]
+    if value is None or not math.isfinite(value) or value <= 0:
+        return None
+    return value
+
+
+def _best_first(accepted: list[dict]) -> list[dict]:
+    """Measured speedups first, fastest first; then unmeasured ones; ties by candidate_id."""
+    def key(row: dict) -> tuple:
+        speedup = _speedup(row)
+        return (speedup is None, -(speedup or 0.0), row["candidate_id"])
+    return sorted(accepted, key=key)
+
+
+def _rows(raw: pa.Table) -> list[dict]:
+    missing = [name for name in _COLUMNS if name not in raw.column_names]
+    if missing:
+        raise ValueError(f"raw table lacks columns {missing}; splits are built from RAW_SCHEMA tables")
+    rows = raw.select(list(_COLUMNS)).to_pylist()
+    rows.sort(key=lambda row: (row["spec_id"], row["candidate_id"]))
+    return rows
+
+
+def _by_spec(rows: list[dict]) -> Iterable[tuple[str, list[dict]]]:
+    """Group rows (sorted by spec_id) by spec, in spec_id order."""
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["spec_id"], []).append(row)
+    return groups.items()
+
+
+def _round_robin(groups: dict[str, list[dict]], *, skip, limit: int) -> list[tuple[str, dict]]:
+    queues = {name: [c for c in groups[name] if not skip(c)] for name in sorted(groups)}
+    picked: list[tuple[str, dict]] = []
+    depth = 0
+    while len(picked) < limit and any(len(q) > depth for q in queues.values()):
+        for name, queue in queues.items():
+            if depth < len(queue) and len(picked) < limit:
+                picked.append((name, queue[depth]))
+        depth += 1
+    return picked

@@ -1,0 +1,67 @@
+"""The config tree: defaults, YAML loading, overrides, and one-line errors that name the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerneldata.core.config import ConfigError, load_config
+
+
+def test_quickstart_config_loads():
+    config = load_config("configs/quickstart.yaml")
+    assert config.teacher.kind == "builtin" and config.verify.device == "cpu"
+    assert str(config.out_dir()) == "shards/runs/quickstart"
+
+
+def test_overrides_are_typed_and_nested():
+    config = load_config("configs/quickstart.yaml", ["specs.num_specs=3", "verify.timeout_s=5.5",
+                                                     "specs.dtypes=[float16]", "run.out=/tmp/x"])
+    assert config.specs.num_specs == 3 and config.verify.timeout_s == 5.5
+    assert config.specs.dtypes == ["float16"] and str(config.out_dir()) == "/tmp/x"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["specs.nmu=3"], "unknown key 'specs.nmu'; allowed keys under 'specs': num_specs, families, dtypes, max_numel"),
+        (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, verify, shards, ray"),
+        (["specs.num_specs=many"], "specs.num_specs: input should be a valid integer"),
+        (["verify.device=tpu"], "verify.device: input should be 'auto', 'cpu' or 'cuda' (got 'tpu')"),
+        (["teacher.kind=gpt"], "teacher.kind: input should be 'builtin' (got 'gpt')"),
+        (["specs.num_specs=0"], "specs.num_specs: input should be greater than or equal to 1"),
+        (["specs.num_specs.deeper=1"], "specs.num_specs"),
+        (["nonsense"], "override 'nonsense' is not of the form key.sub=value"),
+    ],
+)
+def test_bad_values_name_the_key(overrides, message):
+    with pytest.raises(ConfigError) as err:
+        load_config("configs/quickstart.yaml", overrides)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found: .*nope.yaml"):
+        load_config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("run: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML at line"):
+        load_config(bad)
+    scalar = tmp_path / "scalar.yaml"
+    scalar.write_text("42\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_config(scalar)
+
+
+def test_unknown_key_in_file_names_the_file(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("verify:\n  timeout: 3\n")
+    with pytest.raises(ConfigError, match=r"c.yaml: unknown key 'verify.timeout'; allowed keys under 'verify'"):
+        load_config(path)
+
+
+def test_resolved_config_round_trips(tmp_path):
+    config = load_config("configs/quickstart.yaml", ["run.seed=7"])
+    path = tmp_path / "run_config.yaml"
+    path.write_text(config.to_yaml())
+    assert load_config(path) == config

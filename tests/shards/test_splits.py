@@ -1,0 +1,128 @@
+"""shards.splits on the tiny mixed raw table of conftest.py (expected contents written beside its rows)."""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+import pytest
+
+from kerneldata.core.schema import PREFERENCE_SCHEMA, RAW_SCHEMA, RL_SCHEMA, SFT_SCHEMA, table_from_rows
+from shards.splits import preference_rows, rl_rows, sft_rows, task_prompt
+
+
+def test_split_sizes_and_schemas(mixed_raw, expected_rows):
+    assert mixed_raw.num_rows == expected_rows["raw"]
+    for build, schema, split in ((sft_rows, SFT_SCHEMA, "sft"), (rl_rows, RL_SCHEMA, "rl"),
+                                 (preference_rows, PREFERENCE_SCHEMA, "preference")):
+        table = build(mixed_raw)
+        assert table.schema.equals(schema), split
+        assert table.num_rows == expected_rows[split], split
+
+
+def test_sft_holds_accepted_candidates_as_chats(mixed_raw):
+    rows = sft_rows(mixed_raw).to_pylist()
+    assert [r["candidate_id"] for r in rows] == ["a1", "a2", "a3", "b1", "b2"]
+    a1 = rows[0]
+    assert [m["role"] for m in a1["messages"]] == ["system", "user", "assistant"]
+    assert a1["messages"][-1]["content"].startswith("Here is the kernel.\n```python")
+    assert a1["speedup_vs_eager"] == 2.0 and a1["hardware"] == "NVIDIA H200"
+    # b2 came from a refinement turn: the failed first attempt and the feedback are not taught.
+    b2 = rows[4]
+    assert [m["role"] for m in b2["messages"]] == ["system", "user", "assistant"]
+    assert b2["messages"][1]["content"] == "Write ModelNew for this problem."
+    assert b2["speedup_vs_eager"] is None
+
+
+def test_rl_one_row_per_spec_with_an_accepted_kernel(mixed_raw):
+    rows = {r["spec_id"]: r for r in rl_rows(mixed_raw).to_pylist()}
+    assert sorted(rows) == ["elementwise-aaaa", "reduction-bbbb"]  # matmul-cccc has nothing accepted
+    ew = rows["elementwise-aaaa"]
+    assert ew["candidate_id"] == "a1"  # the fastest
+    assert ew["best_speedup_vs_eager"] == 2.0
+    assert ew["pass_rate"] == pytest.approx(3 / 7)  # 3 accepted, 4 rejected; a7 (unverified) not counted
+    assert ew["num_candidates"] == 8
+    assert [m["role"] for m in ew["prompt"]] == ["system", "user"]
+    assert ew["reference_code"] == "# reference for elementwise-aaaa"
+    red = rows["reduction-bbbb"]
+    assert red["candidate_id"] == "b1"  # nothing measured: the first by candidate_id
+    assert red["best_speedup_vs_eager"] is None
+    assert red["pass_rate"] == pytest.approx(2 / 3)
+    assert red["num_candidates"] == 4
+    assert red["hardware"] == "cpu (triton interpreter)"
+
+
+def test_preference_pairs_best_against_worse_round_robin_and_capped(mixed_raw):
+    rows = preference_rows(mixed_raw).to_pylist()
+    pairs = [(r["spec_id"], r["candidate_id"], r["rejected_candidate_id"], r["rejected_reason"]) for r in rows]
+    assert pairs == [
+        ("elementwise-aaaa", "a1", "a5", "compile_error"),
+        ("elementwise-aaaa", "a1", "a4", "mismatch"),
+        ("elementwise-aaaa", "a1", "a2", "slower"),
+        ("elementwise-aaaa", "a1", "a8", "timeout"),
+        ("reduction-bbbb", "b1", "b3", "no_code"),
+    ]
+    first = rows[0]
+    assert [m["role"] for m in first["prompt"]] == ["system", "user"]
+    completion = "Here is the kernel.\n```python\n# code of {}\n```"
+    assert first["chosen"] == [{"role": "assistant", "content": completion.format("a1")}]
+    assert first["rejected"] == [{"role": "assistant", "content": completion.format("a5")}]
+
+
+def test_preference_cap_is_a_parameter(mixed_raw):
+    rows = preference_rows(mixed_raw, max_pairs_per_spec=1).to_pylist()
+    assert [(r["candidate_id"], r["rejected_candidate_id"]) for r in rows] == [("a1", "a5"), ("b1", "b3")]
+    with pytest.raises(ValueError, match="max_pairs_per_spec"):
+        preference_rows(mixed_raw, max_pairs_per_spec=0)
+
+
+def test_output_does_not_depend_on_row_order(mixed_rows):
+    ordered = table_from_rows(mixed_rows, RAW_SCHEMA)
+    random.Random(7).shuffle(mixed_rows)
+    shuffled = table_from_rows(mixed_rows, RAW_SCHEMA)
+    for build in (sft_rows, rl_rows, preference_rows):
+        assert build(shuffled).equals(build(ordered))
+
+
+def test_unverified_never_leaves_raw(make_row):
+    raw = table_from_rows([make_row("elementwise-x", "u1", "unverified"),
+                           make_row("elementwise-x", "u2", "unverified")], RAW_SCHEMA)
+    for build in (sft_rows, rl_rows, preference_rows):
+        assert build(raw).num_rows == 0
+
+
+def test_no_speed_pair_unless_both_measured_and_10_percent_apart(make_row):
+    raw = table_from_rows([
+        make_row("elementwise-x", "s1", "accepted", speedup=1.5),
+        make_row("elementwise-x", "s2", "accepted", speedup=1.4),  # within 10%
+        make_row("elementwise-x", "s3", "accepted"),  # not measured
+        make_row("elementwise-x", "s4", "accepted", speedup=float("nan")),  # NaN counts as not measured
+    ], RAW_SCHEMA)
+    assert preference_rows(raw).num_rows == 0
+    assert rl_rows(raw).column("candidate_id").to_pylist() == ["s1"]
+
+
+def test_identical_completions_make_no_pair(make_row):
+    same = "Here is the kernel."
+    raw = table_from_rows([
+        make_row("elementwise-x", "k1", "accepted", completion=same),
+        make_row("elementwise-x", "k2", "rejected", "timeout", completion=same),
+    ], RAW_SCHEMA)
+    assert preference_rows(raw).num_rows == 0
+
+
+def test_empty_raw_gives_empty_splits():
+    raw = RAW_SCHEMA.empty_table()
+    assert sft_rows(raw).schema.equals(SFT_SCHEMA) and sft_rows(raw).num_rows == 0
+    assert rl_rows(raw).num_rows == 0 and preference_rows(raw).num_rows == 0
+
+
+def test_a_table_without_raw_columns_is_refused():
+    with pytest.raises(ValueError, match="raw table lacks columns"):
+        sft_rows(pa.table({"spec_id": ["x"]}))
+
+
+def test_task_prompt_stops_at_the_first_assistant_turn():
+    messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"},
+                {"role": "assistant", "content": "a"}, {"role": "user", "content": "feedback"}]
+    assert task_prompt(messages) == messages[:2]
