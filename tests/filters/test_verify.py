@@ -52,7 +52,7 @@ def test_ieee_matmul_is_accepted():
         (c.WRONG_SHAPE, c.RELU_PROBLEM, Reason.BAD_OUTPUT),
         (c.MISSES_THE_TAIL, c.RELU_PROBLEM, Reason.NON_FINITE),
     ],
-    ids=lambda value: value.value if isinstance(value, Reason) else None,
+    ids=lambda value: value.value if isinstance(value, Reason) else "",
 )
 def test_bad_candidates_are_rejected(candidate, problem, reason):
     verdict = _verify(candidate, problem)
