@@ -51,6 +51,22 @@ class SandboxError(Exception):
         self.message = message
 
 
+def visible_devices_env(index: int) -> dict[str, str]:
+    """The environment that shows a child only GPU `index` of the ones this process sees (honouring a
+    CUDA_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES already set here)."""
+    name = "HIP_VISIBLE_DEVICES" if os.environ.get("HIP_VISIBLE_DEVICES") or _rocm_build() else "CUDA_VISIBLE_DEVICES"
+    visible = [d for d in os.environ.get(name, "").split(",") if d.strip()]
+    return {name: visible[index] if index < len(visible) else str(index)}
+
+
+def _rocm_build() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.version.hip is not None
+
+
 def child_environment(scratch: Path, device: str, cache_dir: Path) -> dict[str, str]:
     env = {
         name: os.environ[name]
@@ -66,6 +82,7 @@ def child_environment(scratch: Path, device: str, cache_dir: Path) -> dict[str, 
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
         TRITON_CACHE_DIR=str(cache_dir),
+        TORCHINDUCTOR_CACHE_DIR=str(cache_dir / "inductor"),
         # One thread each: the verifier runs several children at once on few cores.
         OMP_NUM_THREADS="1",
         MKL_NUM_THREADS="1",
@@ -88,6 +105,9 @@ class CandidateProcess:
         memory_limit_bytes: int | None,
         output_limit_bytes: int,
         max_result_bytes: int,
+        zygote: Zygote | None = None,
+        cache_dir: Path | None = None,
+        visible_device: int | None = None,
     ) -> None:
         self.device = device
         self.deadline = deadline
@@ -95,33 +115,40 @@ class CandidateProcess:
         self.output_limit_bytes = output_limit_bytes
         self.scratch = Path(tempfile.mkdtemp(prefix="kerneldata-sandbox-"))
         (self.scratch / "candidate.py").write_text(code)
-        cache_dir = self.scratch / "triton-cache"
-        cache_dir.mkdir()
         self._log = open(self.scratch / "output.log", "wb")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
+        env = child_environment(self.scratch, device, cache_dir or (self.scratch / "triton-cache"))
+        if visible_device is not None:
+            env.update(visible_devices_env(visible_device))
+        limits = {"RLIMIT_FSIZE": output_limit_bytes, "RLIMIT_CORE": 0}
+        if memory_limit_bytes is not None:
+            limits["RLIMIT_AS"] = memory_limit_bytes
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "filters.sandbox_child", str(to_child_r), str(from_child_w)],
-                pass_fds=(to_child_r, from_child_w),
-                cwd=self.scratch,
-                env=child_environment(self.scratch, device, cache_dir),
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            if zygote is not None:
+                self.proc = zygote.spawn(scratch=self.scratch, env=env, limits=limits,
+                                         fds=[to_child_r, from_child_w, self._log.fileno()])
+            else:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "filters.sandbox_child", str(to_child_r), str(from_child_w)],
+                    pass_fds=(to_child_r, from_child_w),
+                    cwd=self.scratch,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+                # Limits are set from outside (prlimit) rather than in a preexec_fn, which is unsafe in a
+                # threaded parent such as a Ray actor. The child runs nothing of the candidate before its
+                # first message.
+                for name, limit in limits.items():
+                    resource.prlimit(self.proc.pid, getattr(resource, name), (limit, limit))
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
         os.set_blocking(self._to_child, False)
         os.set_blocking(self._from_child, False)
-        # Limits are set from outside (prlimit) rather than in a preexec_fn, which is unsafe in a threaded
-        # parent such as a Ray actor. The child runs nothing of the candidate before its first message.
-        resource.prlimit(self.proc.pid, resource.RLIMIT_FSIZE, (output_limit_bytes, output_limit_bytes))
-        resource.prlimit(self.proc.pid, resource.RLIMIT_CORE, (0, 0))
-        if memory_limit_bytes is not None:
-            resource.prlimit(self.proc.pid, resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
 
     def __enter__(self) -> CandidateProcess:
         return self
@@ -150,9 +177,17 @@ class CandidateProcess:
         except OSError:
             return False
 
-    def load(self, init_inputs: list, init_seed: int) -> tuple[dict, list[bytes]]:
-        header = {"device": self.device, "candidate_path": str(self.scratch / "candidate.py"), "init_seed": init_seed}
+    def load(self, init_inputs: list, init_seed: int, reference_source: str | None = None) -> tuple[dict, list[bytes]]:
+        """Load the candidate (and, for timing baselines on a GPU, the reference) in the child."""
+        header = {"device": self.device, "candidate_path": str(self.scratch / "candidate.py"),
+                  "init_seed": init_seed, "reference_source": reference_source}
         return self.request(header, [tensors_to_bytes(init_inputs)])
+
+    def time(self, inputs: list, *, flush_bytes: int, baselines: list[str], budget_ms: float,
+             warm_only: bool = False) -> dict:
+        header, _ = self.request({"op": "time", "flush_bytes": flush_bytes, "baselines": baselines,
+                                  "budget_ms": budget_ms, "warm_only": warm_only}, [tensors_to_bytes(inputs)])
+        return header
 
     def run(self, inputs: list) -> tuple[dict, list[bytes]]:
         return self.request({"op": "run"}, [tensors_to_bytes(inputs)])
@@ -192,7 +227,10 @@ class CandidateProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        self.proc.wait()
+        try:
+            self.proc.wait(timeout=10.0)
+        except subprocess.TimeoutExpired:  # SIGKILLed; a zygote that is slow to reap it will reap it later
+            pass
         for fd in (self._to_child, self._from_child):
             try:
                 os.close(fd)
@@ -200,3 +238,77 @@ class CandidateProcess:
                 pass
         self._log.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class _ZygoteChild:
+    """The piece of subprocess.Popen's interface the sandbox uses, for a child forked by a zygote."""
+
+    def __init__(self, pid: int, zygote: Zygote) -> None:
+        self.pid = pid
+        self._zygote = zygote
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._zygote.status(self.pid, timeout_s=0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self.returncode = self._zygote.status(self.pid, timeout_s=5.0 if timeout is None else timeout)
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired(str(self.pid), timeout)
+        return self.returncode
+
+
+class Zygote:
+    """Parent side of `filters.zygote`: starts it once (in the scrubbed environment, for one device kind)
+    and asks it for children. Thread-safe: requests are serialised."""
+
+    def __init__(self, device: str) -> None:
+        import socket
+        import threading
+
+        self._lock = threading.Lock()
+        self._home = Path(tempfile.mkdtemp(prefix="kerneldata-zygote-"))
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = child_environment(self._home, device, self._home / "triton-cache")
+        self.proc = subprocess.Popen([sys.executable, "-m", "filters.zygote", str(theirs.fileno())],
+                                     pass_fds=(theirs.fileno(),), cwd=self._home, env=env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(self._home / "zygote.log", "wb"), start_new_session=True)
+        theirs.close()
+        self._sock = ours
+        self._reader = ours.makefile("rb")
+
+    def _ask(self, request: dict, fds: list[int] = ()) -> dict:
+        import json
+        import socket
+
+        with self._lock:
+            socket.send_fds(self._sock, [json.dumps(request).encode()], list(fds))
+            line = self._reader.readline()
+        if not line:
+            raise RuntimeError(f"the sandbox zygote died; see {self._home / 'zygote.log'}")
+        return json.loads(line)
+
+    def spawn(self, *, scratch: Path, env: dict, limits: dict, fds: list[int]) -> _ZygoteChild:
+        reply = self._ask({"op": "spawn", "scratch": str(scratch), "env": env, "limits": limits}, fds)
+        return _ZygoteChild(reply["pid"], self)
+
+    def status(self, pid: int, *, timeout_s: float) -> int | None:
+        return self._ask({"op": "wait", "pid": pid, "timeout_s": timeout_s})["status"]
+
+    def close(self) -> None:
+        try:
+            self._ask({"op": "exit"})
+        except (OSError, RuntimeError, ValueError):
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self._reader.close()
+        self._sock.close()
+        shutil.rmtree(self._home, ignore_errors=True)

@@ -1,10 +1,14 @@
 """The child side of the sandbox: loads one candidate and runs it on inputs the verifier sends.
 
-Runs as `python -m filters.sandbox_child FD_IN FD_OUT` in a fresh process, in a scratch directory, with a
-scrubbed environment (see `filters.sandbox`). It never compares anything: it returns the candidate's outputs
-and the inputs as they were after the call, and the verifier judges them in its own process. What this
-process reports about itself (kernel launches, aliasing) is evidence that issue-3 hardening backs with
-checks the candidate cannot reach; the comparison of values already happens out of its reach.
+Started either fresh (`python -m filters.sandbox_child FD_IN FD_OUT`) or forked from a zygote that has
+already imported torch and triton (`filters.zygote`), always in a scratch directory with a scrubbed
+environment (see `filters.sandbox`). It never compares anything: it returns the candidate's outputs and
+the inputs as they were after the call, and the verifier judges them in its own process.
+
+On a GPU it also times the candidate, and the reference's eager and `torch.compile` baselines in the same
+process the same way (`filters.timing`). What this process reports about itself (launch counts, aliasing,
+timings) is evidence gathered where the candidate runs; the static gate keeps the candidate from
+rebinding what gathers it, and the verifier cross-checks timings against its own clock and the roofline.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import traceback
+import types
 
 from filters.ipc import read_message, tensors_from_bytes, tensors_to_bytes, write_message
 
@@ -30,6 +36,8 @@ def _install_launch_counter() -> list[int]:
 
         classes.append(InterpretedFunction)
     for cls in classes:
+        if getattr(cls.run, "_kerneldata_counted", False):  # already wrapped in the zygote
+            continue
         original = cls.run
 
         def counted(self, *args, _original=original, **kwargs):
@@ -37,8 +45,10 @@ def _install_launch_counter() -> list[int]:
                 count[0] += 1
             return _original(self, *args, **kwargs)
 
+        counted._kerneldata_counted = True
+        counted._kerneldata_count = count
         cls.run = counted
-    return count
+    return classes[0].run._kerneldata_count
 
 
 def _poison_allocations() -> None:
@@ -46,6 +56,9 @@ def _poison_allocations() -> None:
     held before, so a kernel that leaves part of its output unwritten (a grid that misses the tail) shows
     as garbage rather than passing on stale values left by an earlier correct run (DESIGN section 4.3)."""
     import torch
+
+    if getattr(torch.empty, "_kerneldata_poisoned", False):
+        return
 
     def poisoned(make):
         def allocate(*args, **kwargs):
@@ -55,11 +68,43 @@ def _poison_allocations() -> None:
             elif tensor.dtype != torch.bool:
                 tensor.fill_(torch.iinfo(tensor.dtype).max)
             return tensor
+        allocate._kerneldata_poisoned = True
         return allocate
 
     for name in ("empty", "empty_like", "empty_strided"):
         setattr(torch, name, poisoned(getattr(torch, name)))
     torch.Tensor.new_empty = poisoned(torch.Tensor.new_empty)
+
+
+_STARTED_THREADS: list = []
+
+
+def _record_thread_starts() -> None:
+    """Remember every thread started in this process, so one that the candidate starts and that finishes
+    before anyone looks is still seen."""
+    if getattr(threading.Thread.start, "_kerneldata_recorded", False):
+        return
+    original = threading.Thread.start
+
+    def start(self, *args, **kwargs):
+        _STARTED_THREADS.append(self)
+        return original(self, *args, **kwargs)
+
+    start._kerneldata_recorded = True
+    threading.Thread.start = start
+
+
+def prepare_process() -> None:
+    """Everything the child sets up before candidate code exists in it. A zygote calls this once before
+    forking, so each forked child starts with it done."""
+    import torch  # noqa: F401 - imported here so the fork inherits it
+    import triton  # noqa: F401
+
+    import filters.timing  # noqa: F401 - binds torch and the clock before any candidate runs
+
+    _install_launch_counter()
+    _poison_allocations()
+    _record_thread_starts()
 
 
 def _error_kind(err: BaseException) -> str:
@@ -76,57 +121,152 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def main() -> int:
-    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
-    header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
-    device = header["device"]
-
-    import torch
-
-    launches = _install_launch_counter()
-    _poison_allocations()
-    try:
-        spec = importlib.util.spec_from_file_location("candidate", header["candidate_path"])
+def _load_module(name: str, path: str | None = None, source: str | None = None) -> types.ModuleType:
+    if path is not None:
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
-        sys.modules["candidate"] = module
+        sys.modules[name] = module
         spec.loader.exec_module(module)
+        return module
+    module = types.ModuleType(name)
+    exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+    return module
+
+
+class _Session:
+    """The loaded candidate (and, on a GPU, the reference for baselines) and the requests it serves."""
+
+    def __init__(self, header: dict, blobs: list[bytes]) -> None:
+        import torch
+
+        self.torch = torch
+        self.device = header["device"]
+        self.launches = _install_launch_counter()
         init_inputs = tensors_from_bytes(blobs[0])
+        # The reference first, from our source, so nothing the candidate does at import can touch it.
+        self.reference = None
+        if header.get("reference_source") is not None:
+            reference = _load_module("reference_for_baselines", source=header["reference_source"])
+            torch.manual_seed(header["init_seed"])
+            self.reference = reference.Model(*init_inputs).to(self.device).eval()
+        self.candidate_path = os.path.realpath(header["candidate_path"])
+        module = _load_module("candidate", path=header["candidate_path"])
         torch.manual_seed(header["init_seed"])
-        model = module.ModelNew(*init_inputs).to(device)
+        self.model = module.ModelNew(*init_inputs).to(self.device)
+        self.compiled = None
+
+    def _candidate_threads(self) -> list[str]:
+        """Threads, live or finished, started to run code from the candidate's file. Threads that CUDA, Triton
+        or torch start for themselves (compilation pools, the CUDA runtime) are theirs and do not count."""
+        found = []
+        for thread in set(threading.enumerate()) | set(_STARTED_THREADS):
+            entries = [getattr(thread, "_target", None), getattr(type(thread), "run", None)]
+            for entry in entries:
+                entry = getattr(entry, "func", entry)  # functools.partial
+                entry = getattr(entry, "__func__", entry)  # bound method
+                code = getattr(entry, "__code__", None)
+                if code is not None and os.path.realpath(code.co_filename) == self.candidate_path:
+                    found.append(thread.name)
+        return found
+
+    def _inputs(self, blob: bytes) -> list:
+        torch = self.torch
+        return [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in tensors_from_bytes(blob)]
+
+    def run(self, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        torch = self.torch
+        inputs = self._inputs(blobs[0])
+        input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
+        before = self.launches[0]
+        try:
+            with torch.no_grad():
+                outputs = _as_list(self.model(*inputs))
+            if self.device == "cuda":
+                torch.cuda.synchronize()
+        except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict
+            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+        if self._candidate_threads():
+            return {"ok": False, "kind": "background_work",
+                    "message": "forward left a thread running after it returned"}, []
+        bad = [type(out).__name__ for out in outputs if type(out) is not torch.Tensor]
+        if bad:
+            return {"ok": False, "kind": "bad_output",
+                    "message": f"forward returned {', '.join(bad)}, not a plain torch.Tensor"}, []
+        report = {
+            "ok": True,
+            "launches": self.launches[0] - before,
+            "devices": [out.device.type for out in outputs],
+            "aliases_input": any(out.untyped_storage().data_ptr() in input_storages for out in outputs),
+            "output_bytes": sum(out.numel() * out.element_size() for out in outputs),
+        }
+        outputs_cpu = [out.detach().to("cpu") for out in outputs]
+        inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
+        return report, [tensors_to_bytes(outputs_cpu), tensors_to_bytes(inputs_cpu)]
+
+    def time(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        """Time the candidate, then the baselines asked for, the same way on the same inputs."""
+        from filters.timing import calibrate_overhead, time_calls
+
+        torch = self.torch
+        inputs = self._inputs(blobs[0])
+        if header.get("warm_only"):
+            return self._warm(inputs, header.get("baselines", ()))
+        flush = torch.empty(header["flush_bytes"] // 4, dtype=torch.int32, device=self.device)
+        fns = {"candidate": lambda: self.model(*inputs)}
+        if "eager" in header.get("baselines", ()):
+            fns["eager"] = lambda: self.reference(*inputs)
+        if "compile" in header.get("baselines", ()):
+            fns["compile"] = lambda: self.compiled(*inputs)
+        try:
+            with torch.no_grad():
+                results = {"overhead": calibrate_overhead(flush=flush)}
+                results.update(time_calls(fns, flush=flush, budget_ms=header.get("budget_ms", 30.0)))
+        except BaseException as err:  # noqa: BLE001
+            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+        if self._candidate_threads():
+            return {"ok": False, "kind": "background_work",
+                    "message": "forward left a thread running while it was timed"}, []
+        return {"ok": True, "timings": results}, []
+
+    def _warm(self, inputs: list, baselines) -> tuple[dict, list[bytes]]:
+        """Compile the torch.compile baseline and run each timed function once, before the GPU is ours."""
+        torch = self.torch
+        try:
+            with torch.no_grad():
+                self.model(*inputs)
+                if "eager" in baselines:
+                    self.reference(*inputs)
+                if "compile" in baselines:
+                    if self.compiled is None:
+                        self.compiled = torch.compile(self.reference)
+                    self.compiled(*inputs)
+            torch.cuda.synchronize()
+        except BaseException as err:  # noqa: BLE001
+            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+        return {"ok": True}, []
+
+
+def serve(fd_in: int, fd_out: int) -> int:
+    """Answer the verifier's requests until it says exit."""
+    header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
+    try:
+        session = _Session(header, blobs)
     except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
         write_message(fd_out, {"ok": False, "kind": "import_error", "message": _last_lines(err)})
         return 0
     write_message(fd_out, {"ok": True})
-
     while True:
         header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
         if header["op"] == "exit":
             return 0
-        inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in tensors_from_bytes(blobs[0])]
-        input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
-        before = launches[0]
-        try:
-            with torch.no_grad():
-                outputs = _as_list(model(*inputs))
-            if device == "cuda":
-                torch.cuda.synchronize()
-        except BaseException as err:  # noqa: BLE001
-            write_message(fd_out, {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)})
-            continue
-        bad = [type(out).__name__ for out in outputs if type(out) is not torch.Tensor]
-        if bad:
-            write_message(fd_out, {"ok": False, "kind": "bad_output",
-                                   "message": f"forward returned {', '.join(bad)}, not a plain torch.Tensor"})
-            continue
-        report = {
-            "ok": True,
-            "launches": launches[0] - before,
-            "devices": [out.device.type for out in outputs],
-            "aliases_input": any(out.untyped_storage().data_ptr() in input_storages for out in outputs),
-        }
-        outputs_cpu = [out.detach().to("cpu") for out in outputs]
-        inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
-        write_message(fd_out, report, [tensors_to_bytes(outputs_cpu), tensors_to_bytes(inputs_cpu)])
+        answer, out_blobs = session.time(header, blobs) if header["op"] == "time" else session.run(blobs)
+        write_message(fd_out, answer, out_blobs)
+
+
+def main() -> int:
+    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
+    prepare_process()
+    return serve(fd_in, fd_out)
 
 
 if __name__ == "__main__":

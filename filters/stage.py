@@ -10,23 +10,22 @@ from kerneldata.core.hardware import resolve_device
 from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, VERDICT_FIELDS, table_from_rows
 from kerneldata.core.stage import Stage
-from filters.verify import VerifyOptions, verify
+from kerneldata.core.spec import estimate_flops
+from filters.verify import Runtime, VerifyOptions, verify
 
 
 class VerifyStage(Stage):
     name = "verify"
-    reads = ("code", "reference_code", "dtype", "atol", "rtol")
+    reads = ("code", "reference_code", "dtype", "atol", "rtol", "family", "shapes")
     adds = tuple(field.name for field in VERDICT_FIELDS)
     output_schema = RAW_SCHEMA
     # Each candidate runs in a child process that keeps one core busy.
     num_cpus = 1.0
 
     def __init__(self, *, config: VerifyConfig) -> None:
-        self.options = VerifyOptions(
-            device=resolve_device(config.device),
-            timeout_s=config.timeout_s,
-            num_seeds=config.num_seeds,
-        )
+        self.options = options_from_config(config)
+        # One zygote and cache per worker, made once (Ray runs __init__ once per actor).
+        self.runtime = Runtime(self.options.device)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         self.check_input(batch)
@@ -40,4 +39,21 @@ class VerifyStage(Stage):
             return Verdict.reject(Reason.NO_CODE, "the teacher's answer holds no candidate code.",
                                   device=self.options.device, hardware="")
         return verify(row["reference_code"], row["code"], dtype=row["dtype"], atol=row["atol"], rtol=row["rtol"],
-                      options=self.options)
+                      options=self.options, runtime=self.runtime,
+                      flops=estimate_flops(row["family"], row["shapes"]))
+
+    def __del__(self) -> None:
+        runtime = getattr(self, "runtime", None)
+        if runtime is not None:
+            runtime.close()
+
+
+def options_from_config(config: VerifyConfig) -> VerifyOptions:
+    return VerifyOptions(
+        device=resolve_device(config.device),
+        timeout_s=config.timeout_s,
+        num_seeds=config.num_seeds,
+        min_speedup=config.min_speedup,
+        max_plausible_speedup=config.max_plausible_speedup,
+        baselines=("eager", "compile") if config.compile_baseline else ("eager",),
+    )

@@ -1,30 +1,44 @@
 """The verifier: one candidate against its reference, ending in a `Verdict`.
 
-Order (DESIGN section 4): the static gate; then, in a fresh sandboxed child (`filters.sandbox`), load the
-candidate and run it on inputs drawn from seeds it cannot predict, before the reference runs; the outputs
-come back to this process, which checks them (plain tensor of the reference's shape and dtype on the right
-device, no aliasing of an input, inputs unchanged, kernels actually launched) and compares them with the
-reference by max-abs and relative-norm error; the first seed runs twice and must agree bit for bit.
+Order (DESIGN section 4): the static gate; then, in a fresh sandboxed child (`filters.sandbox`, forked from
+a zygote when a `Runtime` is given), load the candidate and run it on inputs drawn from seeds it cannot
+predict, before the reference runs. The outputs come back to this process, which checks them (plain tensor
+of the reference's shape and dtype on the right device, no aliasing of an input, inputs unchanged, kernels
+actually launched, nothing left running) and compares them with the reference by max-abs and
+relative-L2 error. The first seed runs twice and must agree bit for bit; then the same inputs negated,
+scaled and shifted, wherever the reference stays finite, so a kernel that only works on randn (a softmax
+without its max subtraction, a max reduction padded with zeros) fails.
 
-Under the CPU interpreter no speed is measured: `speedup_*` stay None and the reason says so. Timing on a
-GPU, input transforms, poisoned memory and the rest of the anti-cheat protocol are issue 3's.
+On a GPU the candidate is then timed in its child (`filters.timing`) together with the reference's eager
+and `torch.compile` baselines, the same way in the same process; the verdict needs the host clock to agree
+with the device events (no hidden work), a run no faster than the roofline floor from the device's
+measured peaks and no more than `max_plausible_speedup` over eager (else it is quarantined), and at least
+`min_speedup` over eager. Under the CPU interpreter no speed is measured: `speedup_*` stay None and the
+reason says so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import secrets
+import shutil
+import tempfile
+import threading
 import time
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
-from kerneldata.core.hardware import fingerprint
+from kerneldata.core.hardware import device_arch, fingerprint, flush_bytes, is_hip
 from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.ipc import tensors_from_bytes
-from filters.sandbox import CandidateProcess, SandboxError
+from filters.sandbox import CandidateProcess, SandboxError, Zygote
 from filters.static import static_check
+from filters.timing import hidden_work_ms
 
 
 class ReferenceError_(ValueError):
@@ -39,6 +53,17 @@ class VerifyOptions:
     # Address-space cap for the child on CPU (CUDA maps far more virtual memory than it uses, so no cap there).
     memory_limit_bytes: int | None = 8 << 30
     output_limit_bytes: int = 16 << 20
+    # GPU timing: baselines to measure, the budget per timed function, and the speed rules.
+    baselines: tuple[str, ...] = ("eager", "compile")
+    timing_budget_ms: float = 60.0  # for the candidate and its baselines together, interleaved
+    min_speedup: float = 1.0
+    max_plausible_speedup: float = 100.0
+    # The host clock may see this much more than the device events (beyond the calibrated harness
+    # overhead) before the difference counts as hidden work: absolute ms plus a fraction of the kernel.
+    hidden_work_slack_ms: float = 0.02
+    hidden_work_slack_fraction: float = 0.1
+    # Faster than this fraction of the roofline floor is physically impossible (with measurement noise).
+    roofline_margin: float = 0.7
 
 
 _SANDBOX_REASONS = {"timeout": Reason.TIMEOUT, "crashed": Reason.CRASHED, "output_flood": Reason.OUTPUT_FLOOD}
@@ -47,6 +72,107 @@ _SANDBOX_REASONS = {"timeout": Reason.TIMEOUT, "crashed": Reason.CRASHED, "outpu
 @lru_cache(maxsize=None)
 def _fingerprint(device: str) -> str:
     return fingerprint(device)
+
+
+@dataclass
+class Runtime:
+    """What the verifications on one device share: a zygote that forks the sandboxed children, a Triton and
+    Inductor cache that outlives each child (so driver stubs and baselines compile once per worker), a lock
+    that gives one child at a time the GPU for timing while others compile, the device's measured peaks,
+    and `torch.compile` baseline timings per reference and hardware. Thread-safe; close() when done."""
+
+    device: str
+    device_index: int = 0
+    use_zygote: bool = True
+    zygote: Zygote | None = field(init=False, default=None)
+    cache_dir: Path = field(init=False)
+    timing_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    compile_baselines: dict = field(init=False, default_factory=dict)
+    _peaks: dict | None = field(init=False, default=None)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.cache_dir = Path(tempfile.mkdtemp(prefix="kerneldata-cache-"))
+        if self.use_zygote:
+            self.zygote = Zygote(self.device)
+
+    @property
+    def torch_device(self) -> str:
+        return "cpu" if self.device == "cpu" else f"cuda:{self.device_index}"
+
+    def flush_bytes(self) -> int:
+        import torch
+
+        props = torch.cuda.get_device_properties(self.device_index)
+        hip = is_hip()
+        return flush_bytes(l2_bytes=getattr(props, "L2_cache_size", 0), arch=device_arch(props, hip=hip))
+
+    def pin_for_timing(self, pid: int) -> None:
+        """Give the timing child a core of its own: launch overhead is part of what is timed, and the
+        children compiling beside it would otherwise make it noisy. Compiling children keep off that core
+        (`pin_for_compiling`). A no-op with fewer than 3 cores."""
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) >= 3:
+            try:
+                os.sched_setaffinity(pid, {cores[0]})
+            except OSError:  # the child already exited: its verdict says why
+                pass
+
+    def pin_for_compiling(self, pid: int) -> None:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) >= 3:
+            try:
+                os.sched_setaffinity(pid, set(cores[1:]))
+            except OSError:
+                pass
+
+    def peaks(self) -> dict:
+        """Measured once per runtime, in this (trusted) process: DRAM bandwidth from a 1 GiB copy, and
+        dense matmul throughput per dtype (fp32 without TF32, as torch does by default)."""
+        with self._lock:
+            if self._peaks is None:
+                self._peaks = _measure_peaks(self.torch_device)
+            return self._peaks
+
+    def close(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+        shutil.rmtree(self.cache_dir, ignore_errors=True)
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _measure_peaks(device: str) -> dict:
+    import torch
+
+    def best_ms(fn, repeats=5):
+        fn()
+        torch.cuda.synchronize(device)
+        times = []
+        for _ in range(repeats):
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize(device)
+            times.append(start.elapsed_time(end))
+        return min(times)
+
+    with torch.cuda.device(device):
+        src = torch.empty(1 << 28, dtype=torch.float32, device=device)
+        dst = torch.empty_like(src)
+        bandwidth = 2 * src.numel() * 4 / (best_ms(lambda: dst.copy_(src)) * 1e-3)
+        del src, dst
+        flops = {}
+        for dtype, size in ((torch.float16, 8192), (torch.bfloat16, 8192), (torch.float32, 4096)):
+            a = torch.randn(size, size, dtype=dtype, device=device)
+            flops[str(dtype).removeprefix("torch.")] = 2 * size ** 3 / (best_ms(lambda: a @ a) * 1e-3)
+        torch.cuda.empty_cache()
+    return {"bytes_per_s": bandwidth, "flops_per_s": flops}
 
 
 def load_reference(source: str) -> types.ModuleType:
@@ -63,14 +189,23 @@ def load_reference(source: str) -> types.ModuleType:
 
 
 def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
-           options: VerifyOptions) -> Verdict:
+           options: VerifyOptions, runtime: Runtime | None = None, flops: float | None = None) -> Verdict:
+    """Judge one candidate. `runtime` shares a zygote, caches and peaks across calls (see `Runtime`);
+    without one, the child is a fresh interpreter and a GPU's peaks are measured for this call alone.
+    `flops` (when known from the spec) tightens the roofline floor."""
     started = time.monotonic()
     measures = {"device": options.device, "hardware": _fingerprint(options.device)}
     verdict = static_check(candidate_code, dtype=dtype, device=options.device)
     if verdict is None:
         reference = load_reference(reference_code)
-        verdict = _run_checks(reference, candidate_code, dtype=dtype, atol=atol, rtol=rtol, options=options,
-                              measures=measures)
+        own_runtime = runtime is None
+        runtime = runtime or Runtime(options.device, use_zygote=False)
+        try:
+            verdict = _run_checks(reference, reference_code, candidate_code, dtype=dtype, atol=atol, rtol=rtol,
+                                  options=options, runtime=runtime, flops=flops)
+        finally:
+            if own_runtime:
+                runtime.close()
     return _with(verdict, **measures, verify_seconds=round(time.monotonic() - started, 3))
 
 
@@ -80,69 +215,200 @@ def _with(verdict: Verdict, **measures) -> Verdict:
     return Verdict(**fields)
 
 
-def _run_checks(reference, candidate_code: str, *, dtype: str, atol: float, rtol: float,
-                options: VerifyOptions, measures: dict) -> Verdict:
+# Input transforms applied to the first seed's inputs after the plain seeds: each keeps the problem's shape
+# and dtype and changes only floating-point inputs. Skipped where the reference output is not finite.
+_TRANSFORMS = {
+    "negated": lambda x: -x,
+    "scaled by 64": lambda x: x * 64,
+    "shifted by -8": lambda x: x - 8,
+}
+
+
+def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
+                options: VerifyOptions, runtime: Runtime, flops: float | None) -> Verdict:
     import torch
 
-    device = options.device
+    device = runtime.torch_device
     init_seed = secrets.randbits(31)
     torch.manual_seed(init_seed)
     init_inputs = list(reference.get_init_inputs())
     model = reference.Model(*init_inputs).to(device).eval()
 
     worst_abs = worst_rel = 0.0
-    memory_limit = options.memory_limit_bytes if device == "cpu" else None
+    on_gpu = options.device != "cpu"
     try:
         with CandidateProcess(
             candidate_code,
-            device=device,
+            device=options.device,
             deadline=time.monotonic() + options.timeout_s,
-            memory_limit_bytes=memory_limit,
+            memory_limit_bytes=None if on_gpu else options.memory_limit_bytes,
             output_limit_bytes=options.output_limit_bytes,
             max_result_bytes=1 << 34,
+            zygote=runtime.zygote,
+            cache_dir=runtime.cache_dir,
+            visible_device=runtime.device_index if on_gpu else None,
         ) as child:
-            header, _ = child.load(init_inputs, init_seed)
+            if on_gpu:
+                runtime.pin_for_compiling(child.proc.pid)
+            header, _ = child.load(init_inputs, init_seed, reference_source=reference_code if on_gpu else None)
             if not header.get("ok"):
                 return Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
 
-            for index in range(options.num_seeds):
-                torch.manual_seed(secrets.randbits(31))
-                inputs = list(reference.get_inputs())
+            plain_scale = []
+
+            def check(inputs: list, what: str, *, transformed: bool = False):
+                nonlocal worst_abs, worst_rel
+                with torch.no_grad():
+                    expected = [e.detach().to("cpu") for e in _as_list(model(*[_to(x, device) for x in inputs]))]
+                scale = _rms(expected)
+                if not transformed:
+                    plain_scale.append(scale)
+                    tolerance = atol
+                elif not all(bool(torch.isfinite(e).all()) for e in expected if e.is_floating_point()):
+                    return None, None  # the reference itself overflows: nothing to hold the candidate to
+                else:
+                    # Outputs grow with scaled inputs (by 64**2 for a matmul), and so does the rounding error
+                    # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
+                    tolerance = atol * max(1.0, scale / max(plain_scale[0], 1e-30))
                 child.max_result_bytes = 4 * sum(_nbytes(x) for x in inputs) + (64 << 20)
                 outputs, problem = _run_candidate(child, inputs)
                 if problem:
-                    return problem
-                with torch.no_grad():
-                    expected = _as_list(model(*[_to(x, device) for x in inputs]))
-                expected = [e.detach().to("cpu") for e in expected]
-                problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=atol, rtol=rtol)
+                    return None, problem
+                problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance, rtol=rtol)
                 worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
                 if problem:
-                    return _with(problem, max_abs_err=max_abs, max_rel_err=max_rel)
+                    return None, _with(problem, reason=problem.reason[:-1] + f" on {what}.",
+                                       max_abs_err=max_abs, max_rel_err=max_rel)
+                return outputs, None
+
+            first_inputs = None
+            for index in range(options.num_seeds):
+                torch.manual_seed(secrets.randbits(31))
+                inputs = list(reference.get_inputs())
+                outputs, problem = check(inputs, f"unseen inputs #{index + 1}")
+                if problem:
+                    return problem
                 if index == 0:
+                    first_inputs = inputs
                     again, problem = _run_candidate(child, inputs)
                     if problem:
                         return problem
                     if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
                         return Verdict.reject(Reason.NONDETERMINISTIC,
                                               "two runs of the candidate on the same inputs disagree.",
-                                              max_abs_err=max_abs, max_rel_err=max_rel)
+                                              max_abs_err=worst_abs, max_rel_err=worst_rel)
+            transformed = 0
+            for name, transform in _TRANSFORMS.items():
+                inputs = [transform(x) if isinstance(x, torch.Tensor) and x.is_floating_point() else x
+                          for x in first_inputs]
+                outputs, problem = check(inputs, f"inputs {name}", transformed=True)
+                if problem:
+                    return problem
+                transformed += outputs is not None
+
+            checked = f"{options.num_seeds} unseen inputs and {transformed} transforms of them"
+            if not on_gpu:
+                return Verdict.accept(
+                    f"matches the reference on {checked} (max abs err {worst_abs:.2e}) under the Triton "
+                    "interpreter; speed is not measured on CPU.", max_abs_err=worst_abs, max_rel_err=worst_rel)
+            return _timed_verdict(child, first_inputs, reference_code=reference_code, dtype=dtype, flops=flops,
+                                  options=options, runtime=runtime, checked=checked,
+                                  errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
     except SandboxError as err:
         return Verdict.reject(_SANDBOX_REASONS[err.reason], err.message + ".")
 
-    where = "under the Triton interpreter; speed is not measured on CPU" if device == "cpu" else \
-        "on the GPU; speed is not measured yet"
+
+def _timed_verdict(child: CandidateProcess, inputs: list, *, reference_code: str, dtype: str,
+                   flops: float | None, options: VerifyOptions, runtime: Runtime, checked: str,
+                   errors: dict) -> Verdict:
+    """Time the candidate and its baselines on the GPU and apply the timing and speed rules."""
+    hardware = _fingerprint(options.device)
+    compile_key = (hashlib.sha256(reference_code.encode()).hexdigest(), hardware, _shape_key(inputs))
+    cached_compile = runtime.compile_baselines.get(compile_key)
+    baselines = [b for b in options.baselines if not (b == "compile" and cached_compile is not None)]
+    # Compile the baseline and warm everything up outside the lock: torch.compile takes seconds.
+    header = child.time(inputs, flush_bytes=0, baselines=baselines, budget_ms=0, warm_only=True)
+    if header.get("ok"):
+        with runtime.timing_lock:  # one child times at a time; the others compile meanwhile
+            runtime.pin_for_timing(child.proc.pid)
+            header = child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
+                            budget_ms=options.timing_budget_ms)
+    if not header.get("ok"):
+        kind = header.get("kind")
+        reason = Reason.BACKGROUND_WORK if kind == "background_work" else Reason.RUNTIME_ERROR
+        return Verdict.reject(reason, f"the candidate fails when timed: {_one_line(header)}", **errors)
+    timings = header["timings"]
+    candidate, overhead = timings["candidate"], timings["overhead"]
+    if "compile" in timings:
+        runtime.compile_baselines[compile_key] = cached_compile = timings["compile"]
+    # A call costs what the device events saw or what the host clock saw beyond the harness, whichever is
+    # more: work hidden from the events is never free, even below the mismatch threshold.
+    hidden = hidden_work_ms(candidate, overhead)
+    runtime_ms = candidate["event"]["median_ms"] + max(0.0, hidden)
+    eager_ms = timings["eager"]["event"]["median_ms"] if "eager" in timings else None
+    compile_ms = cached_compile["event"]["median_ms"] if cached_compile else None
+    measures = dict(errors, runtime_ms=runtime_ms,
+                    speedup_vs_eager=eager_ms / runtime_ms if eager_ms else None,
+                    speedup_vs_compile=compile_ms / runtime_ms if compile_ms else None)
+
+    if hidden > options.hidden_work_slack_ms + options.hidden_work_slack_fraction * runtime_ms:
+        return Verdict.reject(
+            Reason.TIMING_MISMATCH,
+            f"device events saw {candidate['event']['median_ms']:.4f} ms per call but the host clock {hidden:.4f} ms "
+            "more than the "
+            "harness accounts for: work outside the timed stream.", **measures)
+
+    peaks = runtime.peaks()
+    input_bytes = sum(_nbytes(x) for x in inputs)
+    floor_ms = input_bytes / peaks["bytes_per_s"] * 1e3
+    if flops and dtype in peaks["flops_per_s"]:
+        floor_ms = max(floor_ms, flops / peaks["flops_per_s"][dtype] * 1e3)
+    if runtime_ms < options.roofline_margin * floor_ms:
+        return Verdict.reject(
+            Reason.IMPLAUSIBLE_SPEEDUP,
+            f"quarantined: {runtime_ms:.4f} ms is faster than the roofline floor of {floor_ms:.4f} ms from this "
+            "device's measured peaks.", **measures)
+    speedup = measures["speedup_vs_eager"]
+    if speedup is not None and speedup > options.max_plausible_speedup:
+        return Verdict.reject(
+            Reason.IMPLAUSIBLE_SPEEDUP,
+            f"quarantined: {speedup:.1f}x over eager is above the plausibility bound of "
+            f"{options.max_plausible_speedup:g}x.", **measures)
+    if speedup is not None and speedup < options.min_speedup:
+        return Verdict.reject(
+            Reason.TOO_SLOW,
+            f"correct on {checked}, but {speedup:.2f}x eager ({runtime_ms:.4f} ms vs {eager_ms:.4f} ms) is below "
+            f"the required {options.min_speedup:g}x (host-clock excess {hidden:.4f} ms).", **measures)
+    spread = candidate["event"]["iqr_ms"]
+    versus = f"{speedup:.2f}x eager" if speedup is not None else "no eager baseline"
+    if measures["speedup_vs_compile"] is not None:
+        versus += f", {measures['speedup_vs_compile']:.2f}x torch.compile"
     return Verdict.accept(
-        f"matches the reference on {options.num_seeds} unseen inputs (max abs err {worst_abs:.2e}) {where}.",
-        max_abs_err=worst_abs, max_rel_err=worst_rel)
+        f"matches the reference on {checked}; {runtime_ms:.4f} ms (IQR {spread:.4f}, host-clock excess "
+        f"{hidden:.4f}) per call, {versus}.",
+        **measures)
+
+
+def _rms(tensors: list) -> float:
+    import torch
+
+    values = [t.to(torch.float64) for t in tensors if t.is_floating_point() and t.numel()]
+    finite = [v[torch.isfinite(v)] for v in values]
+    total = sum(float((v * v).sum()) for v in finite)
+    count = sum(v.numel() for v in finite)
+    return math.sqrt(total / count) if count else 0.0
+
+
+def _shape_key(inputs: list) -> str:
+    return ";".join(f"{tuple(x.shape)}:{x.dtype}" if hasattr(x, "shape") else repr(x) for x in inputs)
 
 
 def _run_candidate(child: CandidateProcess, inputs: list):
     header, blobs = child.run(inputs)
     if not header.get("ok"):
         kind = header.get("kind")
-        reason = {"compile_error": Reason.COMPILE_ERROR, "bad_output": Reason.BAD_OUTPUT}.get(kind,
-                                                                                            Reason.RUNTIME_ERROR)
+        reason = {"compile_error": Reason.COMPILE_ERROR, "bad_output": Reason.BAD_OUTPUT,
+                  "background_work": Reason.BACKGROUND_WORK}.get(kind, Reason.RUNTIME_ERROR)
         return None, Verdict.reject(reason, f"the candidate fails when run: {_one_line(header)}")
     if header.get("launches", 0) < 1:
         return None, Verdict.reject(Reason.NO_KERNEL_LAUNCHED, "forward returned without launching a Triton kernel.")

@@ -47,6 +47,22 @@ def _build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--seeds", type=int, default=3, help="number of unseen input draws (default 3)")
     ver.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
 
+    batch = commands.add_parser("verify-batch", help="verify many candidates, on every given GPU, without Ray",
+                                description="Verify the candidates of a JSONL file (reference_code + code per "
+                                            "line) and append one verdict per line to --out.")
+    batch.add_argument("--in", dest="in_path", required=True, help="candidates, one JSON object per line")
+    batch.add_argument("--out", required=True, help="verdicts, one JSON object per line (appended)")
+    batch.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    batch.add_argument("--devices", default="0", help="comma-separated GPU indices (default 0)")
+    batch.add_argument("--workers-per-device", type=int, default=4,
+                       help="candidates in flight per device: they compile in parallel, time one at a time")
+    batch.add_argument("--timeout", type=float, default=120.0)
+    batch.add_argument("--seeds", type=int, default=3)
+    batch.add_argument("--min-speedup", type=float, default=1.0)
+    batch.add_argument("--no-compile-baseline", action="store_true", help="time PyTorch eager only")
+    batch.add_argument("--resume", action="store_true", help="skip ids already in --out")
+    batch.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
     specs = commands.add_parser("specs", help="the spec sampler").add_subparsers(dest="specs_command", required=True,
                                                                                  parser_class=_Parser)
     sample = specs.add_parser("sample", help="write N specs as JSON lines",
@@ -65,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = _build_parser().parse_args(argv)
-        handler = {"generate": _generate, "verify": _verify, "specs": _specs}[args.command]
+        handler = {"generate": _generate, "verify": _verify, "verify-batch": _verify_batch,
+                   "specs": _specs}[args.command]
         return handler(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -119,6 +136,42 @@ def _verify(args) -> int:
     if args.json:  # the one-line reason goes to stderr so stdout stays one JSON value
         print(f"{verdict.status.value}: {verdict.reason}", file=sys.stderr)
     return EXIT_NO if verdict.status is Status.REJECTED else EXIT_CANNOT
+
+
+def _verify_batch(args) -> int:
+    from kerneldata.core.hardware import resolve_device
+    from filters.batch import BatchInputError, read_candidates, verify_batch
+    from filters.verify import ReferenceError_, VerifyOptions
+
+    try:
+        devices = [int(d) for d in args.devices.split(",") if d.strip()]
+    except ValueError:
+        raise UsageError(f"--devices {args.devices!r}: expected comma-separated GPU indices such as 0,1") from None
+    if not devices or args.workers_per_device < 1 or args.timeout <= 0 or args.seeds < 1:
+        raise UsageError("--devices needs an index, --workers-per-device and --seeds at least 1, --timeout > 0")
+    try:
+        device = resolve_device(args.device)
+        if device == "cuda":
+            import torch
+
+            missing = [d for d in devices if d >= torch.cuda.device_count()]
+            if missing:
+                raise UsageError(f"--devices: GPU {missing[0]} does not exist; this machine has "
+                                 f"{torch.cuda.device_count()}")
+        items = read_candidates(Path(args.in_path))
+        options = VerifyOptions(device=device, timeout_s=args.timeout, num_seeds=args.seeds,
+                                min_speedup=args.min_speedup,
+                                baselines=("eager",) if args.no_compile_baseline else ("eager", "compile"))
+        summary = verify_batch(items, Path(args.out), options=options, devices=devices,
+                               workers_per_device=args.workers_per_device, resume=args.resume)
+    except (BatchInputError, ReferenceError_, ValueError) as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{summary['verified']} verified ({summary['accepted']} accepted, {summary['rejected']} rejected, "
+              f"{summary['unverified']} unverified) in {summary['seconds']} s; {summary['skipped']} skipped")
+    return EXIT_OK
 
 
 def _specs(args) -> int:

@@ -49,8 +49,14 @@ class VerifyConfig(_Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     timeout_s: float = Field(120.0, gt=0)
     num_seeds: int = Field(3, ge=1)
-    # Concurrent verifier workers; None means one per CPU Ray gives the run (at least one).
+    # Concurrent verifier workers; None means one per GPU, or one per CPU Ray gives the run.
     workers: int | None = Field(None, ge=1)
+    # GPU only: accepted kernels must be at least this much faster than PyTorch eager; faster than
+    # max_plausible_speedup is quarantined (rejected with reason implausible_speedup) for a human to look at.
+    min_speedup: float = Field(1.0, ge=0)
+    max_plausible_speedup: float = Field(100.0, gt=1)
+    # GPU only: also time torch.compile of the reference (cached per spec and hardware).
+    compile_baseline: bool = True
 
 
 class ShardsConfig(_Section):

@@ -38,10 +38,68 @@ def fingerprint(device: str) -> str:
     if device == "cpu":
         return f"cpu {platform.machine()} triton-interpreter {stack}"
     props = torch.cuda.get_device_properties(torch.cuda.current_device())
-    if torch.version.hip:
-        arch = getattr(props, "gcnArchName", "gfx?").split(":")[0]
-        runtime = f"hip {torch.version.hip}"
-    else:
-        arch = f"sm_{props.major}{props.minor}"
-        runtime = f"cuda {torch.version.cuda}"
-    return f"{props.name} {arch} {runtime} {stack}"
+    hip = is_hip()
+    runtime = f"hip {torch.version.hip}" if hip else f"cuda {torch.version.cuda}"
+    return f"{props.name} {device_arch(props, hip=hip)} {runtime} driver {_driver_version()} {stack}"
+
+
+def _driver_version() -> str:
+    """The kernel driver's version (nvidia-smi's or amdgpu's), or 'unknown'."""
+    for path in ("/proc/driver/nvidia/version", "/sys/module/amdgpu/version"):
+        try:
+            text = open(path).read()
+        except OSError:
+            continue
+        for word in text.split():
+            if word[:1].isdigit() and "." in word:
+                return word
+    try:  # gVisor and some containers hide /proc/driver; NVML still answers
+        import pynvml
+
+        pynvml.nvmlInit()
+        version = pynvml.nvmlSystemGetDriverVersion()
+        return version.decode() if isinstance(version, bytes) else str(version)
+    except Exception:  # noqa: BLE001 - a missing or failing NVML only costs the driver field
+        return "unknown"
+
+
+# AMD Instinct parts whose last-level cache is the Infinity Cache (MALL), which torch does not report:
+# `L2_cache_size` there is one XCD's L2 (4 MB on MI300X). Sizes in bytes, by gfx architecture.
+_AMD_INFINITY_CACHE_BYTES = {
+    "gfx942": 256 << 20,  # MI300X, MI300A, MI325X
+    "gfx950": 256 << 20,  # MI350X, MI355X
+}
+# Triton's own flush buffer (triton.testing.do_bench) is 256 MiB on both vendors; never flush less.
+_MIN_FLUSH_BYTES = 256 << 20
+
+
+def is_hip() -> bool:
+    """True on a ROCm build of torch (AMD GPUs answer to torch.cuda there)."""
+    import torch
+
+    return torch.version.hip is not None
+
+
+def last_level_cache_bytes(*, l2_bytes: int, arch: str) -> int:
+    """The largest cache a kernel's working set can hide in: the Infinity Cache on AMD parts that have one,
+    else the L2 the driver reports."""
+    return max(l2_bytes, _AMD_INFINITY_CACHE_BYTES.get(arch.split(":")[0], 0))
+
+
+def flush_bytes(*, l2_bytes: int, arch: str) -> int:
+    """Bytes to overwrite between timed calls so that no input stays cached: at least twice the last-level
+    cache (so 512 MiB on MI300X and MI355X, where Triton's 256 MiB equals the cache it should evict)."""
+    return max(2 * last_level_cache_bytes(l2_bytes=l2_bytes, arch=arch), _MIN_FLUSH_BYTES)
+
+
+def default_dot_precision(*, hip: bool) -> str:
+    """What `tl.dot` does with fp32 operands when no `input_precision` is given: TF32 on NVIDIA, full IEEE
+    fp32 on AMD. Decides whether an fp32 kernel's `tl.dot` loses precision by default."""
+    return "ieee" if hip else "tf32"
+
+
+def device_arch(props, *, hip: bool) -> str:
+    """sm_90 / gfx942 from torch's device properties."""
+    if hip:
+        return getattr(props, "gcnArchName", "gfx?").split(":")[0]
+    return f"sm_{props.major}{props.minor}"

@@ -53,6 +53,12 @@ class Reason(str, Enum):
     MISMATCH = "mismatch"
     NON_FINITE = "non_finite"
     NONDETERMINISTIC = "nondeterministic"
+    # anti-cheat: work done where the checks and timers do not look
+    BACKGROUND_WORK = "background_work"
+    # timing and speed (GPU only)
+    TIMING_MISMATCH = "timing_mismatch"
+    TOO_SLOW = "too_slow"
+    IMPLAUSIBLE_SPEEDUP = "implausible_speedup"  # quarantined: faster than physics or the plausibility bound
     # this device cannot judge the kernel
     INTERPRETER_LIMIT = "interpreter_limit"
     # containment
@@ -83,6 +89,10 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.MISMATCH: Check.CORRECTNESS,
     Reason.NON_FINITE: Check.CORRECTNESS,
     Reason.NONDETERMINISTIC: Check.CORRECTNESS,
+    Reason.BACKGROUND_WORK: Check.ANTICHEAT,
+    Reason.TIMING_MISMATCH: Check.TIMING,
+    Reason.TOO_SLOW: Check.SPEEDUP,
+    Reason.IMPLAUSIBLE_SPEEDUP: Check.SPEEDUP,
     Reason.INTERPRETER_LIMIT: Check.STATIC,
     Reason.TIMEOUT: Check.SANDBOX,
     Reason.CRASHED: Check.SANDBOX,

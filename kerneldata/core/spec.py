@@ -63,3 +63,12 @@ class Spec:
             "atol": self.atol,
             "rtol": self.rtol,
         }
+
+
+def estimate_flops(family: str, shapes) -> float | None:
+    """Floating-point operations a spec needs at least, where the family makes that clear (2*M*N*K for a
+    matmul); None where memory traffic, not arithmetic, bounds the kernel."""
+    if family == "matmul" and len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
+        (m, k), (_, n) = shapes
+        return 2.0 * m * n * k
+    return None

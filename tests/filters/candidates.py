@@ -189,3 +189,64 @@ out = torch.empty_like(x)
 relu_kernel[(x.numel() // 256,)](x, out, x.numel(), BLOCK=256)
 return out
 ''')  # the grid floors instead of rounding up: 4800 % 256 = 192 elements never written; rejected, non_finite
+
+SOFTMAX_PROBLEM = '''
+import torch
+import torch.nn as nn
+
+class Model(nn.Module):
+    def forward(self, x):
+        return torch.softmax(x, dim=-1)
+
+def get_inputs():
+    return [torch.randn(8, 100)]
+
+def get_init_inputs():
+    return []
+'''
+
+_SOFTMAX = _HEADER + '''
+@triton.jit
+def softmax_kernel(x_ptr, out_ptr, n_cols, BLOCK: tl.constexpr):
+    # one program per row; the row fits in one block
+    row = tl.program_id(0)
+    offs = tl.arange(0, BLOCK)
+    mask = offs < n_cols
+    x = tl.load(x_ptr + row * n_cols + offs, mask=mask, other=-float("inf"))
+    SHIFT
+    num = tl.exp(x)
+    tl.store(out_ptr + row * n_cols + offs, num / tl.sum(num, axis=0), mask=mask)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        x = x.contiguous()
+        out = torch.empty_like(x)
+        softmax_kernel[(x.shape[0],)](x, out, x.shape[1], BLOCK=triton.next_power_of_2(x.shape[1]))
+        return out
+'''
+STABLE_SOFTMAX = _SOFTMAX.replace("SHIFT", "x = x - tl.max(x, axis=0)")  # accepted
+NAIVE_SOFTMAX = _SOFTMAX.replace("SHIFT", "")  # exp overflows once inputs are scaled: rejected, non_finite
+
+# Big enough that the hidden kernel takes far longer than the harness's own overhead (~0.1 ms of DRAM
+# traffic on an H200), so hiding it from the device events shows on the host clock.
+RELU_BIG_PROBLEM = RELU_PROBLEM.replace("torch.randn(16, 300)", "torch.randn(4096, 8192)")
+
+SIDE_STREAM = relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+side = torch.cuda.Stream()
+with torch.cuda.stream(side):
+    relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, out, x.numel(), BLOCK=1024)
+return out
+''')  # the work runs on a stream the device events do not see: static reject; at runtime timing_mismatch
+
+BACKGROUND_THREAD = relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+worker = threading.Thread(
+    target=lambda: relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, out, x.numel(), BLOCK=1024))
+worker.start()
+return out
+''', extra="import threading\n")  # the work is left to a thread: static reject; at runtime background_work,
+# a timing mismatch, or garbage output, depending on when the thread gets to launch

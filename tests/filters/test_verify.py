@@ -4,8 +4,8 @@ verdict written beside it in candidates.py; the caller survives hostile children
 from __future__ import annotations
 
 import os
-import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +61,24 @@ def test_bad_candidates_are_rejected(candidate, problem, reason):
     assert verdict.check is reason.check
 
 
+def test_softmax_without_max_subtraction_fails_on_scaled_inputs():
+    assert _verify(c.STABLE_SOFTMAX, c.SOFTMAX_PROBLEM).status is Status.ACCEPTED
+    verdict = _verify(c.NAIVE_SOFTMAX, c.SOFTMAX_PROBLEM)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.NON_FINITE, verdict
+    assert "inputs scaled by 64" in verdict.reason
+
+
+def test_zygote_runtime_gives_the_same_verdicts():
+    from filters.verify import Runtime
+
+    with Runtime("cpu") as runtime:
+        for candidate, status in ((c.HONEST, Status.ACCEPTED), (c.WRONG_VALUES, Status.REJECTED),
+                                  (c.SEGFAULTS, Status.REJECTED), (c.HONEST, Status.ACCEPTED)):
+            verdict = verify(c.RELU_PROBLEM, candidate, dtype="float32", atol=1e-4, rtol=1e-4, options=CPU,
+                             runtime=runtime)
+            assert verdict.status is status, verdict
+
+
 def test_tf32_matmul_is_unverified_on_cpu():
     verdict = _verify(c.TF32_MATMUL, c.MATMUL_PROBLEM)
     assert verdict.status is Status.UNVERIFIED and verdict.reason_code is Reason.INTERPRETER_LIMIT
@@ -95,8 +113,14 @@ def test_no_sandbox_process_or_scratch_is_left_behind(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", None)
     _verify(c.HANGS, options=VerifyOptions(device="cpu", timeout_s=3, num_seeds=1))
     assert list(tmp_path.iterdir()) == []
-    leftover = subprocess.run(["pgrep", "-f", "filters.sandbox_child"], capture_output=True, text=True).stdout
-    assert leftover.strip() == ""
+    leftover = []
+    for proc in Path("/proc").glob("[0-9]*"):  # any process still working in our scratch directories
+        try:
+            if str(proc.joinpath("cwd").readlink()).startswith(str(tmp_path)):
+                leftover.append(proc.name)
+        except OSError:
+            pass
+    assert leftover == []
 
 
 def test_child_environment_has_no_secrets(tmp_path, monkeypatch):
@@ -108,5 +132,15 @@ def test_child_environment_has_no_secrets(tmp_path, monkeypatch):
     assert env["CUDA_VISIBLE_DEVICES"] == "0" and env["TRITON_INTERPRET"] == "1"
     assert env["HOME"] == str(tmp_path)
     assert set(env) <= set(os.environ) | {"HOME", "TMPDIR", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE",
-                                          "PYTHONUNBUFFERED", "TRITON_CACHE_DIR", "OMP_NUM_THREADS",
+                                          "PYTHONUNBUFFERED", "TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR", "OMP_NUM_THREADS",
                                           "MKL_NUM_THREADS", "TRITON_INTERPRET"}
+
+
+def test_background_thread_is_caught_at_runtime_even_past_the_static_gate():
+    from filters.verify import Runtime, _run_checks, load_reference
+
+    assert _verify(c.BACKGROUND_THREAD).check is Check.STATIC
+    with Runtime("cpu") as runtime:
+        verdict = _run_checks(load_reference(c.RELU_PROBLEM), c.RELU_PROBLEM, c.BACKGROUND_THREAD, dtype="float32",
+                              atol=1e-4, rtol=1e-4, options=CPU, runtime=runtime, flops=None)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.BACKGROUND_WORK, verdict

@@ -51,16 +51,48 @@ def test_ieee_matmul_is_accepted_on_gpu():
 
 def test_builtin_teacher_verdicts_on_gpu():
     """Every unflawed template passes on the GPU and every flaw is caught (TF32 included)."""
+    from filters.verify import Runtime
+
     specs = SpecSampler(SpecsConfig(num_specs=12), seed=0).sample(12)
     teacher = BuiltinTeacher(TeacherConfig(samples_per_spec=4), seed=0)
+    correctness_only = VerifyOptions(device="cuda", num_seeds=2, min_speedup=0.0, baselines=("eager",))
     wrong = []
-    for spec in specs:
-        for row in teacher.generate(spec.to_row()):
+    with Runtime("cuda") as runtime:
+        rows = [row for spec in specs for row in teacher.generate(spec.to_row())]
+        for row in rows:
             verdict = verify(row["reference_code"], row["code"], dtype=row["dtype"], atol=row["atol"],
-                             rtol=row["rtol"], options=GPU)
+                             rtol=row["rtol"], options=correctness_only, runtime=runtime)
             flaw = json.loads(row["teacher_meta"])["flaw"]
             # a tanh GELU is within fp16's tolerance, so only fp32 must reject it
             should_pass = flaw is None or (flaw == "tanh_gelu" and row["dtype"] == "float16")
             if (verdict.status is Status.ACCEPTED) != should_pass:
                 wrong.append((row["spec_id"], flaw, verdict))
+            if verdict.status is Status.ACCEPTED:  # the small quickstart shapes: timed, never hidden work
+                assert verdict.runtime_ms is not None and verdict.speedup_vs_eager is not None, verdict
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("candidate", [c.SIDE_STREAM, c.BACKGROUND_THREAD], ids=["side-stream", "thread"])
+def test_hidden_work_is_caught_statically_and_at_runtime(candidate):
+    """The static gate rejects both; with the gate bypassed, the runtime checks still catch them."""
+    static = _verify(candidate, c.RELU_BIG_PROBLEM)
+    assert static.status is Status.REJECTED and static.check.value == "static", static
+    runtime = _runtime_only(candidate)
+    assert runtime.status is Status.REJECTED, runtime
+    assert runtime.reason_code in (Reason.TIMING_MISMATCH, Reason.BACKGROUND_WORK, Reason.NON_FINITE,
+                                   Reason.MISMATCH), runtime
+
+
+def test_honest_big_kernel_has_no_timing_mismatch():
+    verdict = _runtime_only(c.HONEST.replace("BLOCK=256", "BLOCK=1024").replace(", 256)", ", 1024)"))
+    assert verdict.reason_code is not Reason.TIMING_MISMATCH, verdict
+    assert verdict.runtime_ms is not None and verdict.speedup_vs_eager is not None, verdict
+
+
+def _runtime_only(candidate):
+    """The verifier's runtime checks alone, as if the static gate had missed the cheat."""
+    from filters.verify import Runtime, _run_checks, load_reference
+
+    with Runtime("cuda") as runtime:
+        return _run_checks(load_reference(c.RELU_BIG_PROBLEM), c.RELU_BIG_PROBLEM, candidate, dtype="float32",
+                           atol=1e-4, rtol=1e-4, options=GPU, runtime=runtime, flops=None)

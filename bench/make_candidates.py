@@ -1,0 +1,44 @@
+"""Write built-in-teacher candidates as verify-batch input: one JSON object per line.
+
+    python bench/make_candidates.py --specs 50 --samples 4 --max-numel 1048576 --out cands.jsonl
+
+Specs come from the sampler (seeded), candidates from the built-in teacher (seeded), so the same command
+makes the same file anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from kerneldata.core.config import SpecsConfig, TeacherConfig
+from generators.specs import SpecSampler
+from generators.teachers.builtin import BuiltinTeacher
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--specs", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=4)
+    parser.add_argument("--max-numel", type=int, default=1 << 20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dtypes", default="float32,float16")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    config = SpecsConfig(num_specs=args.specs, max_numel=args.max_numel, dtypes=args.dtypes.split(","))
+    specs = SpecSampler(config, args.seed).sample(args.specs)
+    teacher = BuiltinTeacher(TeacherConfig(samples_per_spec=args.samples), args.seed)
+    with open(args.out, "w") as out:
+        for spec in specs:
+            for row in teacher.generate(spec.to_row()):
+                out.write(json.dumps({
+                    "id": row["candidate_id"], "reference_code": row["reference_code"], "code": row["code"],
+                    "dtype": row["dtype"], "atol": row["atol"], "rtol": row["rtol"], "family": row["family"],
+                    "shapes": row["shapes"], "flaw": json.loads(row["teacher_meta"])["flaw"],
+                }) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

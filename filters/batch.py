@@ -1,0 +1,104 @@
+"""Many verdicts without Ray: `kerneldata verify-batch --in CANDS.jsonl --out RESULTS.jsonl --devices 0,1`.
+
+Each input line is a JSON object with the problem (`reference_code`, or `problem`) and the candidate
+(`code`, or `candidate`), and optionally `id` (else `candidate_id`, else the line number), `dtype`, `atol`,
+`rtol` (else taken from the problem's inputs), `family` and `shapes` (for the roofline's FLOP count).
+Each output line is `{"id": ..., **verdict}`, written as soon as the verdict is known, so a crash keeps
+every finished verdict and `resume` skips them.
+
+Workers: one `Runtime` (zygote, caches, measured peaks, timing lock) per device, and several threads per
+device, each driving one sandboxed child at a time: children compile in parallel on the CPU cores while one
+at a time holds the GPU for timing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from kerneldata.core.outcomes import Status
+from kerneldata.core.spec import TOLERANCES, estimate_flops
+from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
+
+
+class BatchInputError(ValueError):
+    """A line of the input file cannot be verified as written (one line naming it)."""
+
+
+def read_candidates(path: Path) -> list[dict]:
+    items = []
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as err:
+        raise BatchInputError(f"--in {path}: {err.strerror}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise BatchInputError(f"{path}:{number}: not JSON ({err.msg})") from None
+        if not isinstance(row, dict):
+            raise BatchInputError(f"{path}:{number}: expected a JSON object")
+        reference = row.get("reference_code", row.get("problem"))
+        code = row.get("code", row.get("candidate"))
+        if not isinstance(reference, str) or not isinstance(code, str):
+            raise BatchInputError(f"{path}:{number}: needs 'reference_code' (or 'problem') and 'code' (or "
+                                  "'candidate') as strings")
+        dtype = row.get("dtype")
+        if dtype is not None and dtype not in TOLERANCES:
+            raise BatchInputError(f"{path}:{number}: dtype {dtype!r} is not one of {', '.join(TOLERANCES)}")
+        items.append({"id": str(row.get("id", row.get("candidate_id", number))), "reference_code": reference,
+                      "code": code, "dtype": dtype, "atol": row.get("atol"), "rtol": row.get("rtol"),
+                      "flops": estimate_flops(row["family"], row["shapes"]) if "family" in row and "shapes" in row
+                      else None})
+    ids = [item["id"] for item in items]
+    if len(set(ids)) != len(ids):
+        raise BatchInputError(f"{path}: ids repeat; give each line a distinct 'id'")
+    return items
+
+
+def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, devices: list[int],
+                 workers_per_device: int, resume: bool = False) -> dict:
+    """Verify `items` on `devices` (ignored on CPU), appending verdicts to `out_path`; returns a summary."""
+    done = set()
+    if out_path.exists():
+        if not resume:
+            raise BatchInputError(f"--out {out_path} exists; pass --resume to skip the verdicts it holds")
+        done = {json.loads(line)["id"] for line in out_path.read_text().splitlines() if line.strip()}
+    todo = [item for item in items if item["id"] not in done]
+    runtimes = [Runtime(options.device, device_index=index) for index in (devices if options.device != "cpu" else [0])]
+    lock = threading.Lock()
+    counts = {status.value: 0 for status in Status}
+    started = time.monotonic()
+    try:
+        with open(out_path, "a") as out, ThreadPoolExecutor(len(runtimes) * workers_per_device) as pool:
+            futures = [pool.submit(_judge, item, options, runtimes[i % len(runtimes)]) for i, item in enumerate(todo)]
+            for future in as_completed(futures):
+                item_id, verdict = future.result()
+                with lock:
+                    out.write(json.dumps({"id": item_id, **verdict.to_json()}) + "\n")
+                    out.flush()
+                    counts[verdict.status.value] += 1
+    finally:
+        for runtime in runtimes:
+            runtime.close()
+    seconds = time.monotonic() - started
+    return {"verified": len(todo), "skipped": len(items) - len(todo), **counts, "seconds": round(seconds, 2),
+            "per_second": round(len(todo) / seconds, 3) if seconds > 0 else None}
+
+
+def _judge(item: dict, options: VerifyOptions, runtime: Runtime):
+    dtype, atol, rtol = item["dtype"], item["atol"], item["rtol"]
+    if dtype is None:
+        dtype, default_atol, default_rtol = problem_dtype(item["reference_code"])
+        atol = default_atol if atol is None else atol
+        rtol = default_rtol if rtol is None else rtol
+    elif atol is None or rtol is None:
+        atol, rtol = atol if atol is not None else TOLERANCES[dtype][0], rtol if rtol is not None else TOLERANCES[dtype][1]
+    verdict = verify(item["reference_code"], item["code"], dtype=dtype, atol=atol, rtol=rtol, options=options,
+                     runtime=runtime, flops=item["flops"])
+    return item["id"], verdict

@@ -1,0 +1,56 @@
+"""verify-batch: many verdicts through zygote-forked children, written as they finish, resumable."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.filters import candidates as c
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "kerneldata", "verify-batch", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600)
+
+
+def test_verify_batch_writes_every_verdict_and_resumes(tmp_path):
+    rows = [
+        {"id": "honest", "reference_code": c.RELU_PROBLEM, "code": c.HONEST},
+        {"id": "wrong", "problem": c.RELU_PROBLEM, "candidate": c.WRONG_VALUES},
+        {"id": "static", "reference_code": c.RELU_PROBLEM, "code": c.TORCH_DOES_THE_WORK},
+        {"id": "tf32", "reference_code": c.MATMUL_PROBLEM, "code": c.TF32_MATMUL},
+        {"id": "crash", "reference_code": c.RELU_PROBLEM, "code": c.SEGFAULTS},
+    ]
+    cands = tmp_path / "cands.jsonl"
+    cands.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    out = tmp_path / "results.jsonl"
+    result = _run("--in", str(cands), "--out", str(out), "--device", "cpu", "--workers-per-device", "2",
+                  "--seeds", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["verified"], summary["accepted"], summary["rejected"], summary["unverified"]) == (5, 1, 3, 1)
+    verdicts = {json.loads(line)["id"]: json.loads(line) for line in out.read_text().splitlines()}
+    assert verdicts["honest"]["status"] == "accepted"
+    assert verdicts["wrong"]["reason_code"] == "mismatch"
+    assert verdicts["static"]["stage"] == "static"
+    assert verdicts["tf32"]["status"] == "unverified"
+    assert verdicts["crash"]["reason_code"] == "crashed"
+
+    again = _run("--in", str(cands), "--out", str(out), "--device", "cpu")
+    assert again.returncode == 2 and "--resume" in again.stderr
+    resumed = _run("--in", str(cands), "--out", str(out), "--device", "cpu", "--resume", "--json")
+    assert json.loads(resumed.stdout)["skipped"] == 5
+    assert len(out.read_text().splitlines()) == 5
+
+
+def test_verify_batch_bad_input_names_the_line(tmp_path):
+    cands = tmp_path / "cands.jsonl"
+    cands.write_text(json.dumps({"id": 1, "code": "x"}) + "\n")
+    result = _run("--in", str(cands), "--out", str(tmp_path / "o.jsonl"), "--device", "cpu")
+    assert result.returncode == 2 and "cands.jsonl:1: needs 'reference_code'" in result.stderr
+    cands.write_text("{not json\n")
+    assert "cands.jsonl:1: not JSON" in _run("--in", str(cands), "--out", str(tmp_path / "o.jsonl")).stderr
