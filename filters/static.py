@@ -1,49 +1,174 @@
 """The static gate: cheap checks on a candidate's source before anything of it runs.
 
-This is a first filter, not a proof: it rejects what can be seen in the source (no kernel, forbidden
-modules, dynamic code, fallbacks, PyTorch doing the work) and leaves the rest to the runtime checks. It
-reads the code the way an adversary would write it, so it checks what names resolve to (aliases such as
-`import torch.nn.functional as F` or `from torch import matmul as mm`) rather than matching text.
+This is a first filter, not a proof. It reads the code the way an adversary writes it: names are resolved
+through aliases (`import torch.nn.functional as F`, `from torch import matmul as mm`), so it checks what a
+name refers to rather than matching text, and it works from allow-lists wherever the honest vocabulary is
+small (what a launcher may touch in torch and triton), from deny-lists elsewhere. Each rejection names the
+construct and its line.
 
-It also decides when the CPU interpreter cannot judge a kernel at all (bf16 arithmetic, TF32 `tl.dot`):
-those candidates become `unverified` before a process is spent on them.
+What it rejects (reason `forbidden_construct` unless said otherwise):
+- no top-level `class ModelNew` (`no_model_new`), no module-level `@triton.jit` kernel (`no_triton_kernel`),
+  a syntax error (`syntax_error`);
+- imports outside torch, triton, math, typing, functools (so never os, sys, gc, inspect, builtins,
+  importlib, ctypes, threading, multiprocessing, concurrent, subprocess, socket, time, numpy, base64...),
+  star imports and relative imports;
+- PyTorch doing the work: every name that resolves into torch must be on an allow-list (allocation,
+  dtypes, device queries, nn.Module and nn.Parameter; random init and nn layers only inside `__init__`).
+  So torch.ops, torch._C, torch.library, torch.compile, torch.jit, torch.utils, torch.autograd,
+  torch.initial_seed, and torch.cuda streams, events, graphs and synchronize are rejected wherever they
+  appear, called or not; so is a torch module used as a value (`t = torch`). Likewise in triton: kernels,
+  autotune, Config, heuristics, cdiv, next_power_of_2, triton.language and four device queries, nothing
+  else (not triton.testing, triton.runtime.jit, triton.compiler, triton.knobs);
+- tensor methods that compute (`x.sum()`, `x.relu()`, `x.copy_()`, `x.tolist()`) on any receiver outside
+  a kernel, and, on values a small type inference knows are tensors (forward's inputs, what torch
+  allocates, views of those, self attributes holding them, and what flows through the candidate's own
+  helpers and lambdas), any method off a short list of layout and metadata methods, Python arithmetic,
+  comparisons, item assignment, iteration, builtins (`sum`, `max`, `abs`, `list`) and math/functools
+  calls; the `@` operator anywhere;
+- dynamic code and reflection: exec, eval, compile, getattr, setattr, vars, globals, locals, type, open
+  and kin; any dunder attribute or name (`__dict__`, `__class__`, `__subclasses__`, `__globals__`,
+  `__builtins__`...) except `__init__` and reading `__name__`; frame and code attributes (`gi_frame`,
+  `f_back`, `f_globals`, `co_code`...); private attributes of anything but `self`;
+- fallbacks and hidden control flow: try/except, generators, async;
+- monkeypatching: assigning, augmenting or deleting an attribute or item of an imported module, a kernel,
+  or a function or class of the candidate, rebinding an imported name or a kernel;
+- state across calls: global/nonlocal, mutable default arguments, lru_cache/cache decorators (and any
+  decorator but triton's, staticmethod, classmethod, property, torch.no_grad), attribute assignment
+  outside `__init__`, item assignment or mutating methods (`append`, `update`, `setdefault`...) inside a
+  function on anything but a container the function itself created;
+- classes with bases other than nn.Module (the reference `Model`, `torch.Tensor`), class keywords or
+  decorators, dunder methods other than `__init__` (`__torch_function__`, `__torch_dispatch__`,
+  `__call__`, `__getattr__`), calls to a callable or submodule held in a self attribute, names of the
+  reference (`Model`, `get_inputs`) the candidate does not define itself;
+- kernels calling host Python (anything but triton.language, other kernels, a few builtins) or touching
+  `.handle`, which only the CPU interpreter would run, and host functions passed to a launch.
+Unreferenced module-level `get_inputs`/`get_init_inputs` and an `if __name__ == "__main__":` block never
+run in the sandbox (it loads the candidate under another module name and calls only ModelNew), so torch
+use there is not held against the candidate; imports, reflection and dynamic code are.
+
+Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` (`interpreter_limit`) before a
+process is spent: bf16 anywhere (the interpreter stores bf16 as uint16 and its arithmetic is wrong), fp32
+`tl.dot` without `input_precision="ieee"` (TF32 on NVIDIA, not emulated), inline asm and extern
+elementwise.
+
+What it does not catch, and who does:
+- returning an input or a view of it (`return x`, `x.view(...)`, `x[...]`, `x.t()`), writing into an
+  input, launching a kernel that does nothing useful, computing only part of the output, lowering
+  precision inside a kernel, reading uninitialised or out-of-bounds memory: the runtime checks (aliasing,
+  input mutation, launch counter, NaN-poisoned allocations, tolerances and relative L2 error on unseen and
+  transformed inputs, two runs bit for bit); races between programs only show on a GPU;
+- a decoy launch while allowed torch calls move the data (`x.t().contiguous()` for a transpose,
+  `x.clone()` for a copy): layout methods are the launcher's vocabulary, so only a runtime record of which
+  torch ops ran, or of which storages kernels wrote, can tell;
+- the type inference is local and flow-insensitive: a tensor laundered through an untracked object (a
+  container returned by a helper, an attribute of a non-self object) escapes the arithmetic rules, which
+  is why the runtime checks stay the authority.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+from dataclasses import dataclass
 
 from kerneldata.core.outcomes import Reason, Verdict
 
-# Top-level modules a candidate may import. Everything else (os, sys, subprocess, ctypes, socket,
-# threading, importlib, pickle, ...) is a way out of the sandbox or around the checks.
+# Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
 ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "__future__"})
 
-# torch functions a launcher needs to allocate and describe tensors; anything else called on the torch
-# module (torch.matmul, torch.softmax, torch.nn.functional.*) is PyTorch doing the work.
-ALLOWED_TORCH_FUNCTIONS = frozenset({
-    "empty", "empty_like", "empty_strided", "zeros", "zeros_like", "full", "full_like", "is_tensor",
-    "finfo", "iinfo", "Size", "device", "get_default_dtype", "result_type", "promote_types",
+_DTYPES = frozenset({
+    "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
+    "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
+    "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
 })
-ALLOWED_TORCH_SUBMODULE_CALLS = frozenset({
-    "nn.Module", "nn.Parameter", "cuda.current_device", "cuda.get_device_properties", "cuda.device_count",
-    "cuda.is_available", "version.hip",
+# What torch offers a launcher: allocation, dtypes, device queries, the module system.
+TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
+    "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
+    "torch.full_like", "torch.is_tensor", "torch.is_floating_point", "torch.finfo", "torch.iinfo", "torch.Size",
+    "torch.device", "torch.dtype", "torch.Tensor", "torch.get_default_dtype", "torch.result_type",
+    "torch.promote_types", "torch.no_grad", "torch.inference_mode",
+    "torch.nn.Module", "torch.nn.Parameter", "torch.nn.ParameterList",
+    "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
+    "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
+    "torch.version.hip", "torch.version.cuda",
 })
+# Only in __init__, to build parameters the way the reference does (same seed, same values).
+TORCH_INIT_ONLY = frozenset({
+    "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.ones",
+    "torch.ones_like", "torch.arange", "torch.linspace", "torch.tensor", "torch.eye",
+})
+_TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
+# Importable although nothing under them may be used: honest sources import F out of habit.
+_IMPORTABLE = frozenset({"torch.nn.functional", "torch.nn.init"})
+TRITON_ALLOWED = frozenset({
+    "triton.jit", "triton.autotune", "triton.Config", "triton.heuristics", "triton.cdiv", "triton.next_power_of_2",
+    "triton.runtime.driver.active.get_active_torch_device", "triton.runtime.driver.active.get_current_device",
+    "triton.runtime.driver.active.get_current_target", "triton.runtime.driver.active.utils.get_device_properties",
+})
+_TRITON_SUBTREES = ("triton.language.",)
+FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce"})
+_CHECKED_ROOTS = ("torch", "triton", "functools")
 
-# Tensor methods that compute what the kernel should. Method names are checked on any receiver, since the
-# gate cannot know types; none of them is something a launcher needs.
+# Tensor methods that compute what the kernel should. Method names are checked on any receiver outside a
+# kernel, since the gate cannot always know types; none of them is something a launcher needs.
 FORBIDDEN_METHODS = frozenset({
-    "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "std", "var", "norm",
-    "softmax", "log_softmax", "exp", "log", "sigmoid", "tanh", "relu", "gelu", "silu", "sqrt", "rsqrt",
-    "matmul", "mm", "bmm", "addmm", "baddbmm", "einsum", "mv", "dot", "cumsum", "cumprod", "logsumexp",
-    "abs", "neg", "clamp", "clip", "where", "masked_fill", "pow", "erf", "sort", "topk",
-    "add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_", "copy_", "fill_", "scatter", "gather",
-    "index_select", "conv1d", "conv2d", "linear",
+    "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "std", "var", "norm", "median",
+    "softmax", "log_softmax", "exp", "exp2", "expm1", "log", "log1p", "log2", "sigmoid", "tanh", "relu", "gelu",
+    "silu", "softplus", "hardtanh", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos",
+    "matmul", "mm", "bmm", "addmm", "baddbmm", "einsum", "mv", "dot", "outer", "cumsum", "cumprod", "logsumexp",
+    "abs", "neg", "clamp", "clamp_min", "clamp_max", "clip", "where", "masked_fill", "masked_scatter", "pow",
+    "erf", "sort", "topk", "maximum", "minimum", "lerp", "addcmul", "addcdiv", "sign", "floor", "ceil", "round",
+    "add", "sub", "mul", "div", "true_divide", "add_", "sub_", "mul_", "div_", "copy_", "fill_", "scatter",
+    "scatter_add", "scatter_reduce", "gather", "index_select", "index_put", "index_put_", "index_add",
+    "index_copy", "put_", "conv1d", "conv2d", "linear", "layer_norm", "tolist", "numpy", "apply_", "map_",
+    "as_subclass", "set_", "resize_", "register_hook", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_module_forward_hook",
 })
+# The methods a launcher calls on a tensor: layout, views, casts, metadata.
+SAFE_TENSOR_METHODS = frozenset({
+    "contiguous", "view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
+    "t", "transpose", "permute", "movedim", "expand", "expand_as", "narrow", "select", "unbind", "split",
+    "chunk", "detach", "clone", "to", "float", "half", "bfloat16", "double", "type_as", "cpu", "cuda", "zero_",
+    "new_empty", "new_zeros", "new_full", "stride", "size", "numel", "nelement", "dim", "ndimension",
+    "element_size", "data_ptr", "is_contiguous", "is_floating_point", "is_complex", "get_device",
+    "storage_offset", "requires_grad_",
+})
+_SCALAR_TENSOR_METHODS = frozenset({
+    "stride", "size", "numel", "nelement", "dim", "ndimension", "element_size", "data_ptr", "is_contiguous",
+    "is_floating_point", "is_complex", "get_device", "storage_offset", "item",
+})
+_NON_TENSOR_ATTRS = frozenset({
+    "shape", "dtype", "device", "ndim", "is_cuda", "is_cpu", "layout", "requires_grad", "itemsize", "nbytes",
+    "is_leaf", "is_sparse", "is_quantized", "is_meta",
+})
+_TENSOR_ALLOCATORS = frozenset({
+    "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
+    "torch.full_like", "torch.nn.Parameter",
+}) | TORCH_INIT_ONLY
 FORBIDDEN_BUILTINS = frozenset({
-    "exec", "eval", "compile", "__import__", "open", "globals", "locals", "vars", "getattr", "setattr",
-    "delattr", "breakpoint", "memoryview",
+    "exec", "eval", "compile", "open", "globals", "locals", "vars", "getattr", "setattr", "delattr", "breakpoint",
+    "memoryview", "input", "exit", "quit", "help", "dir", "type",
 })
+# Builtins that only look at a tensor without computing from its values.
+_TENSOR_SAFE_BUILTINS = frozenset({"len", "isinstance", "print", "id", "hash", "hasattr", "callable"})
+_KERNEL_BUILTINS = frozenset({"range", "min", "max", "print", "len", "int", "float", "bool", "isinstance", "abs",
+                              "tuple", "zip", "enumerate"})
+_FRAME_ATTRS = frozenset({
+    "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_back", "f_globals",
+    "f_locals", "f_builtins", "f_code", "f_trace", "tb_frame", "tb_next", "co_code", "co_consts", "co_names",
+    "func_globals", "func_code", "mro", "handle",
+})
+_MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "setdefault", "add", "discard",
+    "sort", "reverse", "appendleft", "extendleft", "popleft",
+})
+_FRESH_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "sorted"})
+_ALLOWED_DECORATORS = frozenset({"triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics",
+                                 "torch.no_grad", "torch.inference_mode", "staticmethod", "classmethod", "property"})
+_REFERENCE_NAMES = frozenset({"Model", "get_inputs", "get_init_inputs"})
+_NON_TENSOR_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "tuple", "list", "dict"})
+_TRY_NODES = (ast.Try, ast.ExceptHandler) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
@@ -60,12 +185,12 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
     if not _triton_kernels(tree, aliases):
         return Verdict.reject(Reason.NO_TRITON_KERNEL, "the candidate defines no @triton.jit kernel.")
 
-    problem = _forbidden(tree, aliases)
+    problem = _Gate(tree, aliases).first_problem()
     if problem:
         return Verdict.reject(Reason.FORBIDDEN_CONSTRUCT, problem)
 
     if device == "cpu":
-        limit = _interpreter_limit(tree, dtype)
+        limit = _interpreter_limit(tree, dtype, aliases)
         if limit:
             return Verdict.unverified(Reason.INTERPRETER_LIMIT, limit)
     return None
@@ -108,56 +233,667 @@ def _triton_kernels(tree: ast.Module, aliases: dict[str, str]) -> list[str]:
     return kernels
 
 
-def _forbidden(tree: ast.Module, aliases: dict[str, str]) -> str | None:
-    # Tensor methods such as x.sum() are the work itself inside a Triton kernel, and allowed there.
-    kernel_names = set(_triton_kernels(tree, aliases))
-    in_kernel = {id(inner) for node in tree.body
-                 if isinstance(node, ast.FunctionDef) and node.name in kernel_names for inner in ast.walk(node)}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or "."]
-            for name in names:
-                if name.split(".")[0] not in ALLOWED_MODULES or (isinstance(node, ast.ImportFrom) and node.level):
-                    return f"the candidate imports {name!r}, which kernels may not use."
-        elif isinstance(node, (ast.Try, ast.ExceptHandler)) or type(node).__name__ == "TryStar":
-            return f"the candidate uses try/except (line {node.lineno}), the shape of a fallback to PyTorch."
+def _root_name(node: ast.AST) -> ast.Name | None:
+    """`self` in `self.cache[key].items`, `CACHE` in `CACHE[k]`: the name an access path starts from."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node if isinstance(node, ast.Name) else None
+
+
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _params(fn: ast.AST) -> list[ast.arg]:
+    args = fn.args
+    return [*args.posonlyargs, *args.args, *([args.vararg] if args.vararg else []), *args.kwonlyargs,
+            *([args.kwarg] if args.kwarg else [])]
+
+
+def _scope_nodes(scope: ast.AST):
+    """Every node of a function (or module) body, without descending into nested functions or classes
+    (their bodies are scopes of their own); the nested definitions themselves are yielded."""
+    body = [scope.body] if isinstance(scope, ast.Lambda) else scope.body
+    stack = list(reversed(body)) if isinstance(body, list) else [body]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _bound_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for elt in target.elts for name in _bound_names(elt)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    fn: ast.AST | None = None  # the innermost function (FunctionDef or Lambda); None at module level
+    cls: ast.ClassDef | None = None  # the class whose method (or method's nested function) this is
+    kernel: bool = False
+    init: bool = False  # directly inside a class's __init__
+    exempt: bool = False  # code that never runs in the sandbox (see the module docstring)
+
+
+class _Gate:
+    """One pass over the tree, recording every forbidden construct; `first_problem` reports the earliest."""
+
+    def __init__(self, tree: ast.Module, aliases: dict[str, str]) -> None:
+        self.tree = tree
+        self.aliases = aliases
+        self.kernels = set(_triton_kernels(tree, aliases))
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+        self.module_functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self.module_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        self.defined = self.module_functions | self.module_classes | {
+            name for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) for name in _bound_names(t)}
+        self.host_functions = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                               and n.name not in self.kernels}
+        self.exempt_functions = self._exempt_functions()
+        self.types = _TensorTypes(self)
+        self._fresh: dict[ast.AST, set[str]] = {}
+        self.problems: list[tuple[int, int, int, str]] = []
+
+    def first_problem(self) -> str | None:
+        """The earliest problem in the source; on one line, a named construct (eval, getattr, @) before what
+        the tensor inference infers about the same expression."""
+        self._visit(self.tree, _Ctx())
+        if not self.problems:
+            return None
+        return min(self.problems)[3]
+
+    def _add(self, node: ast.AST, what: str, *, inferred: bool = False) -> None:
+        line = getattr(node, "lineno", 0)
+        self.problems.append((line, int(inferred), getattr(node, "col_offset", 0),
+                              f"the candidate {what} (line {line})."))
+
+    def _inferred(self, node: ast.AST, what: str) -> None:
+        self._add(node, what, inferred=True)
+
+    # -- structure ------------------------------------------------------------------------------------------
+
+    def _exempt_functions(self) -> set[str]:
+        """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""
+        loaded = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
+        attrs = {n.attr for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)}
+        return {n.name for n in self.tree.body
+                if isinstance(n, ast.FunctionDef) and n.name in ("get_inputs", "get_init_inputs")
+                and not n.decorator_list and n.name not in loaded and n.name not in attrs}
+
+    @staticmethod
+    def _is_main_guard(node: ast.AST) -> bool:
+        test = getattr(node, "test", None)
+        return (isinstance(node, ast.If) and not node.orelse and isinstance(test, ast.Compare)
+                and isinstance(test.left, ast.Name) and test.left.id == "__name__" and len(test.ops) == 1
+                and isinstance(test.ops[0], ast.Eq) and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value == "__main__")
+
+    def _visit(self, node: ast.AST, ctx: _Ctx) -> None:
+        self._check(node, ctx)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, self._child_ctx(node, child, ctx))
+
+    def _child_ctx(self, node: ast.AST, child: ast.AST, ctx: _Ctx) -> _Ctx:
+        if isinstance(node, ast.Module) and self._is_main_guard(child):
+            return _Ctx(exempt=True)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in node.body:
+            in_class = isinstance(self.parents.get(node), ast.ClassDef)
+            return _Ctx(fn=node, cls=self.parents[node] if in_class else ctx.cls,
+                        kernel=ctx.kernel or node.name in self.kernels and node in self.tree.body,
+                        init=in_class and node.name == "__init__",
+                        exempt=ctx.exempt or node.name in self.exempt_functions and node in self.tree.body)
+        if isinstance(node, ast.Lambda) and child is node.body:
+            return _Ctx(fn=node, cls=ctx.cls, kernel=ctx.kernel, exempt=ctx.exempt)
+        return ctx
+
+    # -- the checks -----------------------------------------------------------------------------------------
+
+    def _check(self, node: ast.AST, ctx: _Ctx) -> None:  # noqa: C901 - one dispatch over node types
+        if ctx.exempt:
+            self._check_exempt(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._check_import(node)
+        elif isinstance(node, _TRY_NODES):
+            self._add(node, "uses try/except, the shape of a fallback to PyTorch")
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            return f"the candidate uses {type(node).__name__.lower()} state (line {node.lineno})."
+            self._add(node, f"declares {type(node).__name__.lower()} {', '.join(node.names)}: state outside forward")
+        elif isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await, ast.AsyncFunctionDef, ast.AsyncFor,
+                               ast.AsyncWith)):
+            self._add(node, "uses a generator or coroutine, state that outlives a call")
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            return f"the candidate uses the @ operator (line {node.lineno}): PyTorch doing the work."
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_BUILTINS:
-            return f"the candidate uses {node.id}() (line {node.lineno}), which kernels may not use."
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr != "__init__":
-            return f"the candidate reaches into {node.attr} (line {node.lineno}), a way around the checks."
+            self._add(node, "uses the @ operator: PyTorch doing the work")
+        elif isinstance(node, ast.Name):
+            self._check_name(node, ctx)
+        elif isinstance(node, ast.Attribute):
+            self._check_attribute(node, ctx)
+        elif isinstance(node, ast.ClassDef):
+            self._check_class(node)
+        if ctx.exempt:
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            self._check_function(node)
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.For, ast.withitem,
+                             ast.comprehension)):
+            self._check_store(node, ctx)
+        if isinstance(node, ast.Call):
+            self._check_call(node, ctx)
+        if not ctx.kernel:
+            self._check_tensor_use(node, ctx)
+
+    def _check_exempt(self, node: ast.AST) -> None:
+        """Code that never runs in the sandbox may use torch freely, but not reflection or dynamic code."""
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._check_import(node)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            if node.id in FORBIDDEN_BUILTINS and node.id not in self.defined:
+                self._add(node, f"uses {node.id}(), which kernels may not use")
+            elif _is_dunder(node.id) and node.id != "__name__":
+                self._add(node, f"reaches into {node.id}, a way around the checks")
+        elif isinstance(node, ast.Attribute) and (_is_dunder(node.attr) and node.attr != "__init__"
+                                                  or node.attr in _FRAME_ATTRS):
+            self._add(node, f"reaches into .{node.attr}, a way around the checks")
+
+    def _check_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            self._add(node, f"uses a relative import (from {'.' * node.level}{node.module or ''})")
+            return
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            if any(alias.name == "*" for alias in node.names):
+                self._add(node, f"star-imports from {node.module}, which hides what names refer to")
+                return
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            root = name.split(".")[0]
+            if root not in ALLOWED_MODULES:
+                self._add(node, f"imports {name!r}, which kernels may not use")
+            elif root in _CHECKED_ROOTS and not _importable(name):
+                self._add(node, f"imports {name}, which kernels may not use")
+
+    def _check_name(self, node: ast.Name, ctx: _Ctx) -> None:
+        if isinstance(node.ctx, ast.Store):
+            if _is_dunder(node.id):
+                self._add(node, f"assigns {node.id}")
+            elif node.id in self.aliases:
+                self._add(node, f"rebinds the imported name {node.id}")
+            elif node.id in self.kernels:
+                self._add(node, f"rebinds the kernel {node.id}")
+            return
+        if node.id in FORBIDDEN_BUILTINS and node.id not in self.defined:
+            self._add(node, f"uses {node.id}(), which kernels may not use")
+        elif _is_dunder(node.id) and node.id != "__name__":
+            self._add(node, f"reaches into {node.id}, a way around the checks")
+        elif node.id in _REFERENCE_NAMES and node.id not in self.defined:
+            self._add(node, f"refers to the reference's {node.id}")
+        elif not self._is_chain_inner(node):
+            self._check_chain(node, ctx)
+
+    def _check_attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
+        if _is_dunder(node.attr) and node.attr != "__init__":
+            self._add(node, f"reaches into {node.attr}, a way around the checks")
+            return
+        if node.attr in _FRAME_ATTRS:
+            self._add(node, f"reaches into .{node.attr}, a frame, code or interpreter object")
+            return
+        receiver = node.value
+        if node.attr.startswith("_") and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")) \
+                and not _is_dunder(node.attr):
+            self._add(node, f"reaches into the private attribute .{node.attr}")
+            return
+        if isinstance(receiver, ast.Name) and receiver.id in self.kernels:
+            self._add(node, f"uses {receiver.id}.{node.attr}: a kernel is launched with kernel[grid](...) only")
+            return
+        if not self._is_chain_inner(node):
+            self._check_chain(node, ctx)
+
+    def _is_chain_inner(self, node: ast.AST) -> bool:
+        parent = self.parents.get(node)
+        return isinstance(parent, ast.Attribute) and parent.value is node
+
+    def _check_chain(self, node: ast.AST, ctx: _Ctx) -> None:
+        """A maximal name chain (`torch.cuda.Stream`, `F.gelu`, `tl.load`) that resolves into a checked module."""
+        name = _dotted(node, self.aliases)
+        if not name or name.split(".")[0] not in _CHECKED_ROOTS:
+            return
+        root = _root_name(node)
+        if root is None or root.id not in self.aliases:
+            return  # a local variable that happens to be called torch is not the module
+        if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED \
+                or name.startswith(_TRITON_SUBTREES):
+            return
+        if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
+                         or _is_nn_layer(name)):
+            return
+        if name.startswith("torch."):
+            self._add(node, f"uses {name}: PyTorch doing the work or reaching around the checks")
+        elif name.startswith("functools."):
+            self._add(node, f"uses {name}, a cache or indirection kernels do not need")
+        elif "." not in name or name == "triton.language":
+            self._add(node, f"uses the module {name} as a value")
+        else:
+            self._add(node, f"uses {name}, which kernels may not use")
+
+    def _check_class(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            name = _dotted(base, self.aliases)
+            if name not in ("torch.nn.Module", "object"):
+                shown = name or ast.unparse(base)
+                self._add(base, f"derives class {node.name} from {shown}; only nn.Module is allowed")
+        if node.keywords:
+            self._add(node, f"passes {', '.join(k.arg or '**' for k in node.keywords)} to class {node.name}")
+        if node.decorator_list:
+            self._add(node.decorator_list[0], f"decorates class {node.name}")
+
+    def _check_function(self, node: ast.FunctionDef | ast.Lambda) -> None:
+        if not isinstance(node, ast.Lambda):
+            if _is_dunder(node.name) and not (node.name == "__init__" and isinstance(self.parents.get(node),
+                                                                                      ast.ClassDef)):
+                self._add(node, f"defines {node.name}, a hook into how Python or torch treats objects")
+            for dec in node.decorator_list:
+                target = dec.func if isinstance(dec, ast.Call) else dec
+                name = _dotted(target, self.aliases)
+                if name not in _ALLOWED_DECORATORS:
+                    self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}")
+        for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
+            if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+                    isinstance(default, ast.Call) and isinstance(default.func, ast.Name)
+                    and default.func.id in ("dict", "list", "set", "bytearray")):
+                self._add(default, "uses a mutable default argument, state that outlives a call")
+
+    def _check_store(self, node: ast.AST, ctx: _Ctx) -> None:
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, ast.withitem):
+            targets = [node.optional_vars] if node.optional_vars is not None else []
+        else:
+            targets = [node.target]
+        for target in (t for top in targets for t in _flatten_targets(top)):
+            if not isinstance(target, (ast.Attribute, ast.Subscript)):
+                continue
+            root = _root_name(target)
+            root_id = root.id if root else None
+            what = ast.unparse(target)
+            if root_id in self.aliases:
+                self._add(target, f"assigns to {what}: monkeypatching an imported module")
+            elif root_id in self.kernels or root_id in self.module_functions or root_id in self.module_classes:
+                self._add(target, f"assigns to {what}: patching a kernel, function or class")
+            elif isinstance(target, ast.Attribute) and not (ctx.init and root_id == "self"):
+                self._add(target, f"assigns to {what} outside __init__: state that outlives a call")
+            elif isinstance(target, ast.Subscript) and ctx.fn is not None and not ctx.kernel \
+                    and not (ctx.init and root_id == "self") and not self._is_fresh(target.value, ctx.fn) \
+                    and not self.types.checker(ctx)(target.value):  # a tensor: reported as a write into it
+                self._add(target, f"assigns to {what}, a container that outlives the call: a cache")
+
+    def _is_fresh(self, container: ast.AST, fn: ast.AST) -> bool:
+        """Whether mutating `container` inside `fn` touches only what this call created: the container must
+        be a fresh local itself (`shape[-1] = 1`), not something reached through one (`box[0][key]`)."""
+        return isinstance(container, ast.Name) and container.id in self._fresh_locals(fn)
+
+    def _fresh_locals(self, fn: ast.AST) -> set[str]:
+        """Names a function binds only to containers it creates itself ({}, [], dict(), list(x.shape)...)."""
+        if fn in self._fresh:
+            return self._fresh[fn]
+        fresh: set[str] = set()
+        stale: set[str] = {a.arg for a in _params(fn)} if not isinstance(fn, ast.Module) else set()
+        for node in _scope_nodes(fn):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                value = node.value
+                is_fresh = value is not None and (
+                    isinstance(value, (ast.List, ast.Dict, ast.Set, ast.Tuple, ast.ListComp, ast.DictComp,
+                                       ast.SetComp, ast.Constant))
+                    or isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in _FRESH_CONSTRUCTORS and value.func.id not in self.defined)
+                for target in targets:
+                    for name in _bound_names(target):
+                        (fresh if is_fresh and isinstance(target, ast.Name) else stale).add(name)
+            elif isinstance(node, (ast.For, ast.comprehension, ast.withitem, ast.NamedExpr, ast.AugAssign)):
+                target = node.optional_vars if isinstance(node, ast.withitem) else node.target
+                stale.update(_bound_names(target) if target is not None else [])
+        self._fresh[fn] = fresh - stale
+        return self._fresh[fn]
+
+    def _check_call(self, node: ast.Call, ctx: _Ctx) -> None:
+        func = node.func
+        if ctx.kernel:
+            self._check_kernel_call(node)
+            return
+        if isinstance(func, ast.Attribute):
+            root = _root_name(func.value)
+            module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
+            if func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
+                self._add(node, f"calls .{func.attr}() outside a Triton kernel")
+            elif func.attr in _MUTATING_METHODS and ctx.fn is not None \
+                    and not (ctx.init and root is not None and root.id == "self"):
+                if not self._is_fresh(func.value, ctx.fn):
+                    self._add(node, f"calls {ast.unparse(func)}() on a container that outlives the call: a cache")
+            if isinstance(func.value, ast.Name) and func.value.id == "self" and ctx.cls is not None \
+                    and not ctx.init:
+                methods = {n.name for n in ctx.cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                if func.attr not in methods:
+                    self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds")
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.kernels:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
+                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel")
+
+    def _check_kernel_call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name):
+            if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
+                return
+            if func.id in self.aliases:
+                name = self.aliases[func.id]
+                if name.startswith(_TRITON_SUBTREES):
+                    return
+            if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
+                self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")
+            return  # a parameter of the kernel (a jit function passed as constexpr)
+        name = _dotted(func, self.aliases)  # None for a method of a value: x.to(...), tl.load(p).to(...)
+        root = _root_name(func)
+        if name is not None and root is not None and root.id in self.aliases \
+                and not name.startswith(_TRITON_SUBTREES):
+            self._add(node, f"calls {name} inside a kernel, which only the interpreter runs")
+
+    # -- tensors outside kernels ----------------------------------------------------------------------------
+
+    def _check_tensor_use(self, node: ast.AST, ctx: _Ctx) -> None:
+        is_tensor = self.types.checker(ctx)
+        if isinstance(node, ast.BinOp) and (is_tensor(node.left) or is_tensor(node.right)):
+            self._inferred(node, "does arithmetic on tensors outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, ast.UnaryOp) and is_tensor(node.operand):
+            self._inferred(node, "does arithmetic on a tensor outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, ast.Compare) and any(not isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops) \
+                and any(is_tensor(e) for e in [node.left, *node.comparators]):
+            self._inferred(node, "compares tensors outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, ast.AugAssign) and (is_tensor(node.target) or is_tensor(node.value)):
+            self._inferred(node, "updates a tensor in place outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, (ast.Assign, ast.Delete)):
+            for target in (t for top in node.targets for t in _flatten_targets(top)):
+                if isinstance(target, ast.Subscript) and is_tensor(target.value):
+                    self._inferred(target, f"writes into a tensor with {ast.unparse(target)}: PyTorch doing the work")
+        elif isinstance(node, (ast.For, ast.comprehension)) and is_tensor(node.iter):
+            self._inferred(node.iter, "iterates over a tensor in Python: the host doing the work")
+        elif isinstance(node, ast.FormattedValue) and is_tensor(node.value):
+            self._inferred(node, "formats a tensor's values as text: the host reading them")
         elif isinstance(node, ast.Call):
-            problem = _forbidden_call(node, aliases, inside_kernel=id(node) in in_kernel)
-            if problem:
-                return problem
-    return None
+            self._check_tensor_call(node, is_tensor)
+
+    def _check_tensor_call(self, node: ast.Call, is_tensor) -> None:
+        func = node.func
+        args = [*node.args, *(k.value for k in node.keywords)]
+        tensor_args = any(is_tensor(a.value if isinstance(a, ast.Starred) else a) for a in args)
+        if isinstance(func, ast.Attribute) and is_tensor(func.value) and func.attr not in SAFE_TENSOR_METHODS \
+                and func.attr not in FORBIDDEN_METHODS:
+            self._inferred(node, f"calls .{func.attr}() on a tensor outside a Triton kernel")
+        elif isinstance(func, ast.Name) and tensor_args and func.id not in self.defined \
+                and func.id not in self.aliases and hasattr(builtins, func.id) \
+                and func.id not in _TENSOR_SAFE_BUILTINS and func.id not in self.host_functions:
+            self._inferred(node, f"applies {func.id}() to a tensor: the host doing the work")
+        elif isinstance(func, ast.Name) and tensor_args and func.id not in self.types.by_name \
+                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels:
+            self._inferred(node, f"calls {func.id}, a function chosen at run time, on tensors")
+        elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):
+            self._inferred(node, f"applies {_dotted(func, self.aliases)}() to a tensor: the host doing the work")
+        elif tensor_args and isinstance(func, (ast.Call, ast.Subscript)) and not (
+                isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.kernels):
+            self._inferred(node, f"calls {ast.unparse(func)}, chosen at run time, on tensors")
 
 
-def _forbidden_call(node: ast.Call, aliases: dict[str, str], *, inside_kernel: bool) -> str | None:
-    name = _dotted(node.func, aliases)
-    if name and name.startswith("torch."):
-        rest = name[len("torch."):]
-        if "." in rest:
-            if rest not in ALLOWED_TORCH_SUBMODULE_CALLS:
-                return f"the candidate calls {name} (line {node.lineno}): PyTorch doing the work."
-        elif rest not in ALLOWED_TORCH_FUNCTIONS:
-            return f"the candidate calls {name} (line {node.lineno}): PyTorch doing the work."
-    if isinstance(node.func, ast.Attribute) and node.func.attr in FORBIDDEN_METHODS and not inside_kernel:
-        receiver = _dotted(node.func.value, aliases) or ""
-        if not receiver.startswith("triton"):
-            return f"the candidate calls .{node.func.attr}() (line {node.lineno}) outside a Triton kernel."
-    return None
+def _flatten_targets(target: ast.AST):
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            yield from _flatten_targets(elt)
+    elif isinstance(target, ast.Starred):
+        yield from _flatten_targets(target.value)
+    else:
+        yield target
 
 
-def _interpreter_limit(tree: ast.Module, dtype: str) -> str | None:
+def _importable(name: str) -> bool:
+    """A torch/triton/functools path that may be imported: allowed itself, or a module on the way to an
+    allowed name (`torch.nn`, `triton.runtime.driver`)."""
+    if name in _IMPORTABLE or name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED:
+        return True
+    if name in ("triton.language", "torch", "triton", "functools") or name.startswith(_TRITON_SUBTREES):
+        return True
+    prefix = name + "."
+    return any(allowed.startswith(prefix) for allowed in TORCH_ALLOWED | TRITON_ALLOWED | TORCH_INIT_ONLY)
+
+
+def _is_nn_layer(name: str) -> bool:
+    """`torch.nn.Linear` and kin, which __init__ may build to hold parameters (never called in forward)."""
+    parts = name.split(".")
+    return len(parts) == 3 and parts[:2] == ["torch", "nn"] and parts[2][:1].isupper()
+
+
+class _TensorTypes:
+    """Which expressions of host code hold tensors: forward's inputs, what torch allocates, views of those,
+    self attributes assigned them, and what flows through the candidate's own functions and lambdas (their
+    parameters when a call passes a tensor, their result when they return one). Flow-insensitive, iterated
+    to a fixed point; containers holding a tensor count as tensors."""
+
+    def __init__(self, gate: _Gate) -> None:
+        self.gate = gate
+        tree = gate.tree
+        kernels = {n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in gate.kernels}
+        self.scopes: list[ast.AST] = [tree] + [n for n in ast.walk(tree) if isinstance(n, _FUNCTIONS)
+                                               and n not in kernels and not self._inside(n, kernels)]
+        self.enclosing: dict[ast.AST, ast.AST | None] = {}
+        self.class_of: dict[ast.AST, ast.ClassDef | None] = {}
+        for scope in self.scopes:
+            parent = gate.parents.get(scope)
+            cls = None
+            while parent is not None and not isinstance(parent, (*_FUNCTIONS, ast.Module)):
+                if isinstance(parent, ast.ClassDef) and cls is None:
+                    cls = parent
+                parent = gate.parents.get(parent)
+            self.enclosing[scope] = parent
+            self.class_of[scope] = cls if cls is not None else self.class_of.get(parent)
+        self.by_name: dict[str, list[ast.AST]] = {}
+        for node in tree.body:  # a class of the candidate: calling it runs its __init__
+            if isinstance(node, ast.ClassDef):
+                self.by_name[node.name] = [n for n in node.body if isinstance(n, ast.FunctionDef)
+                                           and n.name == "__init__"]
+        for scope in self.scopes:
+            if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and not isinstance(
+                    gate.parents.get(scope), ast.ClassDef):
+                self.by_name.setdefault(scope.name, []).append(scope)
+            elif isinstance(scope, ast.Lambda):
+                parent = gate.parents.get(scope)
+                if isinstance(parent, ast.Assign):
+                    for target in parent.targets:
+                        for name in _bound_names(target):
+                            self.by_name.setdefault(name, []).append(scope)
+        self.tensors: dict[ast.AST, set[str]] = {scope: self._seed(scope) for scope in self.scopes}
+        self.returns: set[ast.AST] = set()
+        self.self_attrs: dict[ast.ClassDef | None, set[str]] = {}
+        self.submodules: dict[ast.ClassDef | None, set[str]] = {}
+        for _ in range(20):
+            before = (sum(map(len, self.tensors.values())), len(self.returns),
+                      sum(map(len, self.self_attrs.values())), sum(map(len, self.submodules.values())))
+            for scope in self.scopes:
+                self._scan(scope)
+            after = (sum(map(len, self.tensors.values())), len(self.returns),
+                     sum(map(len, self.self_attrs.values())), sum(map(len, self.submodules.values())))
+            if after == before:
+                break
+
+    def _inside(self, node: ast.AST, kernels: set) -> bool:
+        parent = self.gate.parents.get(node)
+        while parent is not None:
+            if parent in kernels:
+                return True
+            parent = self.gate.parents.get(parent)
+        return False
+
+    def _seed(self, scope: ast.AST) -> set[str]:
+        if isinstance(scope, ast.Module):
+            return set()
+        params = _params(scope)
+        seeded = set()
+        is_forward = isinstance(scope, ast.FunctionDef) and scope.name == "forward" and isinstance(
+            self.gate.parents.get(scope), ast.ClassDef)
+        for index, arg in enumerate(params):
+            annotation = _dotted(arg.annotation, self.gate.aliases) if arg.annotation is not None else None
+            if annotation == "torch.Tensor":
+                seeded.add(arg.arg)
+            elif is_forward and index > 0 and (annotation is None or annotation not in _NON_TENSOR_ANNOTATIONS):
+                seeded.add(arg.arg)
+        return seeded
+
+    def env(self, scope: ast.AST | None) -> set[str]:
+        """Tensor names visible in a scope: its own, and its enclosing functions' unless shadowed."""
+        scope = self.gate.tree if scope is None else scope
+        names = set(self.tensors.get(scope, ()))
+        own = {a.arg for a in _params(scope)} if not isinstance(scope, ast.Module) else set()
+        parent = self.enclosing.get(scope)
+        while parent is not None:
+            names |= self.tensors.get(parent, set()) - own
+            if not isinstance(parent, ast.Module):
+                own |= {a.arg for a in _params(parent)}
+            parent = self.enclosing.get(parent)
+        return names
+
+    def checker(self, ctx: _Ctx):
+        scope = ctx.fn if ctx.fn is not None else self.gate.tree
+        names = self.env(scope)
+        cls = self.class_of.get(scope) if ctx.fn is not None else None
+        return lambda expr: self.is_tensor(expr, names, cls)
+
+    def is_tensor(self, expr: ast.AST, names: set[str], cls: ast.ClassDef | None) -> bool:  # noqa: C901
+        aliases = self.gate.aliases
+        if isinstance(expr, ast.Name):
+            return expr.id in names
+        if isinstance(expr, ast.Attribute):
+            value = expr.value
+            if isinstance(value, ast.Name) and value.id == "self":
+                return expr.attr in self.self_attrs.get(cls, ())
+            if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self" \
+                    and value.attr in self.submodules.get(cls, ()):
+                return True  # a parameter of a submodule built in __init__
+            return expr.attr not in _NON_TENSOR_ATTRS and self.is_tensor(value, names, cls)
+        if isinstance(expr, ast.Subscript):
+            return self.is_tensor(expr.value, names, cls)
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            name = _dotted(func, aliases)
+            if name in _TENSOR_ALLOCATORS:
+                return True
+            if isinstance(func, ast.Attribute) and self.is_tensor(func.value, names, cls):
+                return func.attr not in _SCALAR_TENSOR_METHODS
+            callees = self._callees(expr, cls)
+            if callees and not (isinstance(func, ast.Name) and func.id in self.gate.module_classes):
+                return any(callee in self.returns for callee, _ in callees)
+            if isinstance(func, ast.Subscript) or isinstance(func, ast.Name) and func.id in _TENSOR_SAFE_BUILTINS:
+                return False  # a kernel launch, or len(x) and kin
+            # anything else given a tensor may hand it back (typing.cast, an instance of the candidate's class)
+            return any(self.is_tensor(a.value if isinstance(a, ast.Starred) else a, names, cls)
+                       for a in [*expr.args, *(k.value for k in expr.keywords)])
+        if isinstance(expr, ast.BinOp):
+            return self.is_tensor(expr.left, names, cls) or self.is_tensor(expr.right, names, cls)
+        if isinstance(expr, ast.UnaryOp):
+            return self.is_tensor(expr.operand, names, cls)
+        if isinstance(expr, ast.IfExp):
+            return self.is_tensor(expr.body, names, cls) or self.is_tensor(expr.orelse, names, cls)
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            return any(self.is_tensor(e, names, cls) for e in expr.elts)
+        if isinstance(expr, ast.Dict):
+            return any(self.is_tensor(v, names, cls) for v in expr.values)
+        if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return self.is_tensor(expr.elt, names, cls)
+        if isinstance(expr, (ast.Starred, ast.NamedExpr)):
+            return self.is_tensor(expr.value, names, cls)
+        return False
+
+    def _callees(self, call: ast.Call, cls: ast.ClassDef | None) -> list[tuple[ast.AST, int]]:
+        """The candidate's own functions a call may reach, with the offset of its first argument."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return [(fn, 1 if fn.name == "__init__" else 0) if not isinstance(fn, ast.Lambda) else (fn, 0)
+                    for fn in self.by_name.get(func.id, ())]
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+                and cls is not None:
+            return [(n, 1) for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == func.attr]
+        return []
+
+    def _scan(self, scope: ast.AST) -> None:
+        names = self.tensors[scope]
+        cls = self.class_of.get(scope)
+        in_init = isinstance(scope, ast.FunctionDef) and scope.name == "__init__" and cls is not None
+
+        def tensor(expr):
+            return self.is_tensor(expr, self.env(scope) | names, cls)
+
+        def bind(target, value):
+            if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                    and len(target.elts) == len(value.elts):
+                for t, v in zip(target.elts, value.elts):
+                    bind(t, v)
+                return
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                    and target.value.id == "self":
+                if tensor(value):
+                    self.self_attrs.setdefault(cls, set()).add(target.attr)
+                layer = isinstance(value, ast.Call) and _is_nn_layer(_dotted(value.func, self.gate.aliases) or "")
+                if in_init and layer:
+                    self.submodules.setdefault(cls, set()).add(target.attr)
+                return
+            if value is None or tensor(value):
+                names.update(_bound_names(target))
+
+        if isinstance(scope, ast.Lambda):
+            if tensor(scope.body):
+                self.returns.add(scope)
+            nodes = list(ast.walk(scope.body))
+        else:
+            nodes = list(_scope_nodes(scope))
+        for node in nodes:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(target, node.value)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and node.value is not None:
+                bind(node.target, node.value)
+            elif isinstance(node, (ast.For, ast.comprehension)) and tensor(node.iter):
+                names.update(_bound_names(node.target))
+            elif isinstance(node, ast.Return) and node.value is not None and tensor(node.value):
+                self.returns.add(scope)
+            elif isinstance(node, ast.Call):
+                for callee, offset in self._callees(node, cls):
+                    params = [*callee.args.posonlyargs, *callee.args.args]
+                    for index, arg in enumerate(node.args):
+                        if index + offset < len(params) and tensor(arg):
+                            self.tensors[callee].add(params[index + offset].arg)
+                        elif isinstance(arg, ast.Starred) and tensor(arg.value):
+                            self.tensors[callee].update(p.arg for p in params[offset:])
+                    by_keyword = {p.arg for p in _params(callee)}
+                    for keyword in node.keywords:
+                        if keyword.arg in by_keyword and tensor(keyword.value):
+                            self.tensors[callee].add(keyword.arg)
+
+
+def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) -> str | None:
     """Why the Triton interpreter cannot judge this kernel, or None. The interpreter stores bf16 as uint16
     (its arithmetic is wrong) and does not emulate TF32, which NVIDIA's `tl.dot` uses for fp32 operands
     unless `input_precision="ieee"` (or `allow_tf32=False`) is given."""
     if dtype == "bfloat16":
         return "bf16 arithmetic cannot be checked by the Triton interpreter on CPU; verify on a GPU."
+    line = _bf16_use(tree, aliases)
+    if line:
+        return (f"the candidate computes in bf16 (line {line}), whose arithmetic the Triton interpreter does not "
+                "emulate; verify on a GPU.")
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in ("inline_asm_elementwise", "extern_elementwise"):
@@ -165,6 +901,29 @@ def _interpreter_limit(tree: ast.Module, dtype: str) -> str | None:
             if node.func.attr == "dot" and dtype == "float32" and not _ieee_dot(node):
                 return ("tl.dot on fp32 operands without input_precision='ieee' uses TF32 on NVIDIA GPUs, "
                         "which the Triton interpreter does not emulate; verify on a GPU.")
+    return None
+
+
+def _bf16_use(tree: ast.Module, aliases: dict[str, str]) -> int | None:
+    """The line where bf16 enters the computation: any mention inside a kernel, a `.bfloat16()` cast, or
+    bf16 passed as an argument (`.to(torch.bfloat16)`, `dtype=torch.bfloat16`, `DTYPE=tl.bfloat16`). A
+    launcher that only compares dtypes (`x.dtype == torch.bfloat16`) does not count."""
+    kernels = set(_triton_kernels(tree, aliases))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in kernels:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Attribute) and inner.attr == "bfloat16" or (
+                        isinstance(inner, ast.Constant) and inner.value in ("bf16", "bfloat16")):
+                    return inner.lineno
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "bfloat16":
+            return node.lineno
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            if isinstance(arg, ast.Attribute) and arg.attr == "bfloat16" or (
+                    isinstance(arg, ast.Constant) and arg.value in ("bf16", "bfloat16")):
+                return node.lineno
     return None
 
 

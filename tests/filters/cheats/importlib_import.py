@@ -1,0 +1,27 @@
+"""Cheat: import torch.nn.functional by a computed name through importlib, so no import of F shows.
+
+PROBLEM gelu. Caught by the static gate: importlib is never importable.
+"""
+
+import importlib
+
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+PROBLEM = "gelu"
+EXPECTED = ("rejected", "static", "forbidden_construct")
+DEVICE = "any"
+
+
+@triton.jit
+def noop_kernel(x_ptr):
+    tl.load(x_ptr)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        noop_kernel[(1,)](x)
+        functional = importlib.import_module(".".join(["torch", "nn", "functional"]))
+        return functional.gelu(x)

@@ -1,0 +1,20 @@
+"""Mean of each row of a 16x4096 fp32 matrix: on randn inputs every mean is within a few hundredths of 0."""
+
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        return x.mean(dim=1)
+
+
+def get_inputs():
+    return [torch.randn(16, 4096)]
+
+
+def get_init_inputs():
+    return []

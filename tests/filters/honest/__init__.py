@@ -1,0 +1,105 @@
+"""The honest candidates (one file each, with their problems under `problems/`), and the loader shared with
+`tests.filters.cheats` and `bench/false_rejects.py`.
+
+Each candidate file is a complete candidate source and carries its own expectation as module-level
+literals, which the verifier sees as harmless constants:
+
+    PROBLEM = "relu"                                  # problems/relu.py beside it
+    EXPECTED = ("accepted", "correctness", "ok")      # (status, stage or stages, reason code or codes)
+    EXPECTED_CPU = ("unverified", "static", "interpreter_limit")  # optional: the verdict under the CPU
+                                                      # interpreter when it differs from EXPECTED
+    DEVICE = "any"                                    # "any": EXPECTED holds on CPU and GPU alike;
+                                                      # "gpu": only a GPU reaches EXPECTED
+    XFAIL = "why"  or  {"cpu": "why"}                 # optional: the verifier does not reach EXPECTED yet
+                                                      # (on every device, or on those named: "cpu",
+                                                      # "cuda"); the test is a strict xfail
+    FLAKY = "why"                                     # optional: the verdict depends on the verifier's
+                                                      # secret seeds; the test is a non-strict xfail
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+HONEST_DIR = Path(__file__).resolve().parent
+_FIELDS = ("PROBLEM", "EXPECTED", "EXPECTED_CPU", "DEVICE", "XFAIL", "FLAKY")
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: str
+    stages: frozenset[str]
+    reasons: frozenset[str]
+
+    @classmethod
+    def parse(cls, value) -> Expected:
+        status, stages, reasons = value
+        as_set = lambda v: frozenset([v] if isinstance(v, str) else v)  # noqa: E731
+        return cls(status, as_set(stages), as_set(reasons))
+
+    def matches(self, verdict) -> bool:
+        return (verdict.status.value == self.status and verdict.check.value in self.stages
+                and verdict.reason_code.value in self.reasons)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: Path
+    source: str
+    problem: str  # the problem's name
+    problem_source: str
+    expected: Expected
+    expected_cpu: Expected | None
+    device: str  # "any" or "gpu"
+    xfail: str | dict | None  # why the verifier does not reach `expected` yet (see XFAIL)
+    flaky: str | None  # why the verdict varies with the verifier's seeds (see FLAKY)
+
+    def xfail_on(self, device: str) -> str | None:
+        """Why the verifier on `device` ("cpu" or "cuda") does not reach the expected verdict yet, if so."""
+        if isinstance(self.xfail, dict):
+            return self.xfail.get(device)
+        return self.xfail
+
+    def expected_on(self, device: str) -> Expected | None:
+        """What the verifier must answer on `device` ("cpu" or "cuda"); None where nothing is promised."""
+        if device == "cpu" and self.device == "gpu":
+            return self.expected_cpu
+        return self.expected
+
+
+def load_case(path: Path) -> Case:
+    source = path.read_text()
+    fields = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id in _FIELDS:
+            fields[node.targets[0].id] = ast.literal_eval(node.value)
+    missing = [name for name in ("PROBLEM", "EXPECTED", "DEVICE") if name not in fields]
+    if missing:
+        raise ValueError(f"{path} lacks {', '.join(missing)}")
+    if fields["DEVICE"] not in ("any", "gpu"):
+        raise ValueError(f"{path}: DEVICE must be 'any' or 'gpu', got {fields['DEVICE']!r}")
+    problem_path = path.parent / "problems" / f"{fields['PROBLEM']}.py"
+    return Case(
+        name=path.stem,
+        path=path,
+        source=source,
+        problem=fields["PROBLEM"],
+        problem_source=problem_path.read_text(),
+        expected=Expected.parse(fields["EXPECTED"]),
+        expected_cpu=Expected.parse(fields["EXPECTED_CPU"]) if "EXPECTED_CPU" in fields else None,
+        device=fields["DEVICE"],
+        xfail=fields.get("XFAIL"),
+        flaky=fields.get("FLAKY"),
+    )
+
+
+def load_cases(directory: Path) -> list[Case]:
+    return [load_case(path) for path in sorted(directory.glob("*.py")) if path.name != "__init__.py"]
+
+
+def honest_cases() -> list[Case]:
+    return load_cases(HONEST_DIR)

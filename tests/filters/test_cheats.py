@@ -1,0 +1,71 @@
+"""Every adversarial candidate (tests/filters/cheats) and every honest one (tests/filters/honest) through
+the whole verifier, each against the verdict written in its file.
+
+On CPU (Triton interpreter) every case whose verdict the CPU can reach runs; cheats only a GPU catches
+run under the `gpu` marker with device="cuda", as do the honest candidates and the runtime cheats (the
+static gate does not depend on the device). A cheat the verifier does not catch yet, or an honest
+candidate it rejects, is a strict xfail with the reason in its file (`XFAIL`), so closing the hole turns
+the test red until the mark goes; a verdict that depends on the verifier's secret seeds (`FLAKY`) is a
+non-strict one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from filters.verify import VerifyOptions, problem_dtype, verify
+from kerneldata.core.outcomes import Status
+from tests.filters.cheats import cheat_cases
+from tests.filters.honest import honest_cases
+
+CPU = VerifyOptions(device="cpu", timeout_s=60, num_seeds=2)
+# Correctness and anti-cheat verdicts, not speed: tiny test problems are launch-bound and slower than eager,
+# and the torch.compile baseline would only add compile time.
+GPU = VerifyOptions(device="cuda", timeout_s=120, num_seeds=2, min_speedup=0.0, baselines=("eager",))
+
+
+def _params(cases, device: str):
+    for case in cases:
+        expected = case.expected_on(device)
+        if expected is None:
+            continue  # nothing is promised on this device (a race the interpreter serialises)
+        if device == "cuda" and expected.stages == {"static"} and case.device == "any":
+            continue  # the static gate is the same on every device; test_static covers it
+        xfail = case.xfail_on(device)
+        marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
+        if case.flaky:
+            marks.append(pytest.mark.xfail(strict=False, reason=case.flaky))
+        if device == "cuda":
+            marks.append(pytest.mark.gpu)
+        yield pytest.param(case, id=case.name, marks=marks)
+
+
+def _verify(case, options: VerifyOptions):
+    dtype, atol, rtol = problem_dtype(case.problem_source)
+    return verify(case.problem_source, case.source, dtype=dtype, atol=atol, rtol=rtol, options=options)
+
+
+@pytest.mark.parametrize("case", list(_params(cheat_cases(), "cpu")))
+def test_cheat_on_cpu(case):
+    verdict = _verify(case, CPU)
+    assert verdict.status is not Status.ACCEPTED, f"{case.name} was accepted: {verdict.reason}"
+    assert case.expected_on("cpu").matches(verdict), verdict
+
+
+@pytest.mark.parametrize("case", list(_params(honest_cases(), "cpu")))
+def test_honest_on_cpu(case):
+    verdict = _verify(case, CPU)
+    assert case.expected_on("cpu").matches(verdict), verdict
+
+
+@pytest.mark.parametrize("case", list(_params(cheat_cases(), "cuda")))
+def test_cheat_on_gpu(case):
+    verdict = _verify(case, GPU)
+    assert verdict.status is not Status.ACCEPTED, f"{case.name} was accepted: {verdict.reason}"
+    assert case.expected.matches(verdict), verdict
+
+
+@pytest.mark.parametrize("case", list(_params(honest_cases(), "cuda")))
+def test_honest_on_gpu(case):
+    verdict = _verify(case, GPU)
+    assert case.expected.matches(verdict), verdict
