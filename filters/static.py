@@ -22,9 +22,10 @@ What it rejects (reason `forbidden_construct` unless said otherwise):
 - tensor methods that compute (`x.sum()`, `x.relu()`, `x.copy_()`, `x.tolist()`) on any receiver outside
   a kernel, and, on values a small type inference knows are tensors (forward's inputs, what torch
   allocates, views of those, self attributes holding them, and what flows through the candidate's own
-  helpers and lambdas), any method off a short list of layout and metadata methods, Python arithmetic,
-  comparisons, item assignment, iteration, builtins (`sum`, `max`, `abs`, `list`) and math/functools
-  calls; the `@` operator anywhere;
+  functions, lambdas and classes), any method off a short list of layout and metadata methods (so not
+  `.item()`), Python arithmetic, comparisons, item assignment, iteration, f-string formatting, builtins
+  (`sum`, `max`, `abs`, `list`, `str`), math/functools calls and calls through a callable chosen at run
+  time (a parameter, `fns[i](x)`); the `@` operator anywhere;
 - dynamic code and reflection: exec, eval, compile, getattr, setattr, vars, globals, locals, type, open
   and kin; any dunder attribute or name (`__dict__`, `__class__`, `__subclasses__`, `__globals__`,
   `__builtins__`...) except `__init__` and reading `__name__`; frame and code attributes (`gi_frame`,
@@ -35,7 +36,8 @@ What it rejects (reason `forbidden_construct` unless said otherwise):
 - state across calls: global/nonlocal, mutable default arguments, lru_cache/cache decorators (and any
   decorator but triton's, staticmethod, classmethod, property, torch.no_grad), attribute assignment
   outside `__init__`, item assignment or mutating methods (`append`, `update`, `setdefault`...) inside a
-  function on anything but a container the function itself created;
+  function on anything but a container the function itself created, mutated directly (`shape[-1] = 1`,
+  never `box[0][key]`);
 - classes with bases other than nn.Module (the reference `Model`, `torch.Tensor`), class keywords or
   decorators, dunder methods other than `__init__` (`__torch_function__`, `__torch_dispatch__`,
   `__call__`, `__getattr__`), calls to a callable or submodule held in a self attribute, names of the
