@@ -92,13 +92,10 @@ def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, d
 
 
 def _judge(item: dict, options: VerifyOptions, runtime: Runtime):
-    dtype, atol, rtol = item["dtype"], item["atol"], item["rtol"]
-    if dtype is None:
-        dtype, default_atol, default_rtol = problem_dtype(item["reference_code"])
-        atol = default_atol if atol is None else atol
-        rtol = default_rtol if rtol is None else rtol
-    elif atol is None or rtol is None:
-        atol, rtol = atol if atol is not None else TOLERANCES[dtype][0], rtol if rtol is not None else TOLERANCES[dtype][1]
+    # What the line leaves out comes from the problem: its dtype, then that dtype's tolerances.
+    dtype = item["dtype"] or problem_dtype(item["reference_code"])[0]
+    atol = item["atol"] if item["atol"] is not None else TOLERANCES[dtype][0]
+    rtol = item["rtol"] if item["rtol"] is not None else TOLERANCES[dtype][1]
     verdict = verify(item["reference_code"], item["code"], dtype=dtype, atol=atol, rtol=rtol, options=options,
                      runtime=runtime, flops=item["flops"])
     return item["id"], verdict

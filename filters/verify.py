@@ -19,6 +19,7 @@ reason says so.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -217,9 +218,7 @@ def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float,
 
 
 def _with(verdict: Verdict, **measures) -> Verdict:
-    fields = {name: getattr(verdict, name) for name in verdict.__dataclass_fields__}
-    fields.update(measures)
-    return Verdict(**fields)
+    return dataclasses.replace(verdict, **measures)
 
 
 # Input transforms applied to the first seed's inputs after the plain seeds: each keeps the problem's shape
