@@ -189,8 +189,9 @@ class CandidateProcess:
                                   "budget_ms": budget_ms, "warm_only": warm_only}, [tensors_to_bytes(inputs)])
         return header
 
-    def run(self, inputs: list) -> tuple[dict, list[bytes]]:
-        return self.request({"op": "run"}, [tensors_to_bytes(inputs)])
+    def run(self, inputs: list, variant: int = 0) -> tuple[dict, list[bytes]]:
+        """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks)."""
+        return self.request({"op": "run", "variant": variant}, [tensors_to_bytes(inputs)])
 
     def _crash(self) -> SandboxError:
         try:

@@ -25,30 +25,87 @@ from filters.ipc import read_message, tensors_from_bytes, tensors_to_bytes, writ
 MAX_INPUT_BYTES = 1 << 34
 
 
+# The recorder of the forward call in progress (filters.provenance), or None between calls.
+_RECORDER: list = [None]
+
+
 def _install_launch_counter() -> list[int]:
-    """Count launches of @triton.jit kernels (compiled or interpreted); warm-up calls do not count."""
+    """Count launches of @triton.jit kernels (compiled or interpreted; warm-up calls do not count) and tell
+    the active provenance recorder which storages each launch received. Torch work that Triton itself does
+    (the interpreter's host copies, the autotuner's benchmarking and argument resets) is hidden from the
+    recorder: it is not the candidate's."""
+    from triton.runtime.autotuner import Autotuner
     from triton.runtime.jit import JITFunction
 
+    if getattr(JITFunction.run, "_kerneldata_counted", False):  # already wrapped in the zygote
+        return JITFunction.run._kerneldata_count
     count = [0]
     classes = [JITFunction]
     if os.environ.get("TRITON_INTERPRET") == "1":
-        from triton.runtime.interpreter import InterpretedFunction
+        from triton.runtime.interpreter import GridExecutor, InterpretedFunction
 
         classes.append(InterpretedFunction)
+        for name in ("_init_args_hst", "_restore_args_dev"):
+            setattr(GridExecutor, name, _paused(getattr(GridExecutor, name)))
+        _choose_autotune_configs_in_interpreter(Autotuner)
+    Autotuner._bench = _paused(Autotuner._bench)
+    original_init = Autotuner.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        # reset_to_zero / restore_value hooks: Triton's own bookkeeping around benchmarking
+        self.pre_hook, self.post_hook = _paused(self.pre_hook), _paused(self.post_hook)
+
+    Autotuner.__init__ = init
     for cls in classes:
-        if getattr(cls.run, "_kerneldata_counted", False):  # already wrapped in the zygote
-            continue
         original = cls.run
 
         def counted(self, *args, _original=original, **kwargs):
             if not kwargs.get("warmup", False):
                 count[0] += 1
+                if _RECORDER[0] is not None:
+                    _RECORDER[0].kernel_launched(args, kwargs)
             return _original(self, *args, **kwargs)
 
         counted._kerneldata_counted = True
         counted._kerneldata_count = count
         cls.run = counted
-    return classes[0].run._kerneldata_count
+    return count
+
+
+def _paused(function):
+    def run_unrecorded(*args, **kwargs):
+        recorder = _RECORDER[0]
+        if recorder is None:
+            return function(*args, **kwargs)
+        recorder.paused += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            recorder.paused -= 1
+    return run_unrecorded
+
+
+# Which of an autotuner's configs the interpreter runs for the current request (see below).
+_AUTOTUNE_VARIANT = [0]
+
+
+def _choose_autotune_configs_in_interpreter(autotuner_class) -> None:
+    """The interpreter cannot benchmark (there is no driver), so an autotuner with several configs would
+    fail there. Instead the verifier names a variant per request and the autotuner runs config
+    `variant % len(configs)`: different seeds exercise different configs, as different GPUs would pick
+    different ones, and the two runs of the determinism check use the same one."""
+    original_prune, original_run = autotuner_class.prune_configs, autotuner_class.run
+
+    def prune_configs(self, kwargs):
+        configs = original_prune(self, kwargs)
+        return [configs[_AUTOTUNE_VARIANT[0] % len(configs)]] if configs else configs
+
+    def run(self, *args, **kwargs):
+        self.cache.clear()  # choose again for this request's variant
+        return original_run(self, *args, **kwargs)
+
+    autotuner_class.prune_configs, autotuner_class.run = prune_configs, run
 
 
 def _poison_allocations() -> None:
@@ -173,14 +230,23 @@ class _Session:
         torch = self.torch
         return [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in tensors_from_bytes(blob)]
 
-    def run(self, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+    def run(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        from filters.provenance import ProvenanceRecorder
+
         torch = self.torch
         inputs = self._inputs(blobs[0])
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         before = self.launches[0]
+        _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
+        recorder = ProvenanceRecorder()
         try:
             with torch.no_grad():
-                outputs = _as_list(self.model(*inputs))
+                _RECORDER[0] = recorder
+                try:
+                    with recorder:
+                        outputs = _as_list(self.model(*inputs))
+                finally:
+                    _RECORDER[0] = None
             if self.device == "cuda":
                 torch.cuda.synchronize()
         except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict
@@ -198,6 +264,9 @@ class _Session:
             "devices": [out.device.type for out in outputs],
             "aliases_input": any(out.untyped_storage().data_ptr() in input_storages for out in outputs),
             "output_bytes": sum(out.numel() * out.element_size() for out in outputs),
+            "torch_compute": recorder.record.torch_compute,
+            "narrowing": recorder.record.narrowing,
+            "unproven_output": next(filter(None, map(recorder.record.unproven_output, outputs)), None),
         }
         outputs_cpu = [out.detach().to("cpu") for out in outputs]
         inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
@@ -259,7 +328,7 @@ def serve(fd_in: int, fd_out: int) -> int:
         header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
         if header["op"] == "exit":
             return 0
-        answer, out_blobs = session.time(header, blobs) if header["op"] == "time" else session.run(blobs)
+        answer, out_blobs = session.time(header, blobs) if header["op"] == "time" else session.run(header, blobs)
         write_message(fd_out, answer, out_blobs)
 
 

@@ -262,7 +262,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
 
             plain_scale = []
 
-            def check(inputs: list, what: str, *, transformed: bool = False):
+            def check(inputs: list, what: str, *, variant: int, transformed: bool = False):
                 nonlocal worst_abs, worst_rel
                 with torch.no_grad():
                     expected = [e.detach().to("cpu") for e in _as_list(model(*[_to(x, device) for x in inputs]))]
@@ -277,10 +277,18 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                     # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
                     tolerance = atol * max(1.0, scale / max(plain_scale[0], 1e-30))
                 child.max_result_bytes = 4 * sum(_nbytes(x) for x in inputs) + (64 << 20)
-                outputs, problem = _run_candidate(child, inputs)
+                outputs, problem = _run_candidate(child, inputs, dtype=dtype, variant=variant)
                 if problem:
                     return None, problem
                 problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance, rtol=rtol)
+                if problem is not None and problem.reason_code is Reason.MISMATCH:
+                    # Where the reference itself is inexact (fp32 erf cancelling on tiny outputs), a candidate
+                    # as good as the reference may differ from it by up to twice the reference's own error:
+                    # measure that error against the problem run in float64, and allow it.
+                    slack = _reference_error(model, inputs, expected)
+                    if slack is not None:
+                        problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance,
+                                                             rtol=rtol, reference_error=slack)
                 worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
                 if problem:
                     return None, _with(problem, reason=problem.reason[:-1] + f" on {what}.",
@@ -291,12 +299,12 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
             for index in range(options.num_seeds):
                 torch.manual_seed(secrets.randbits(31))
                 inputs = list(reference.get_inputs())
-                outputs, problem = check(inputs, f"unseen inputs #{index + 1}")
+                outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index)
                 if problem:
                     return problem
                 if index == 0:
                     first_inputs = inputs
-                    again, problem = _run_candidate(child, inputs)
+                    again, problem = _run_candidate(child, inputs, dtype=dtype, variant=index)
                     if problem:
                         return problem
                     if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
@@ -304,10 +312,11 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                                               "two runs of the candidate on the same inputs disagree.",
                                               max_abs_err=worst_abs, max_rel_err=worst_rel)
             transformed = 0
-            for name, transform in _TRANSFORMS.items():
+            for number, (name, transform) in enumerate(_TRANSFORMS.items()):
                 inputs = [transform(x) if isinstance(x, torch.Tensor) and x.is_floating_point() else x
                           for x in first_inputs]
-                outputs, problem = check(inputs, f"inputs {name}", transformed=True)
+                outputs, problem = check(inputs, f"inputs {name}", variant=options.num_seeds + number,
+                                         transformed=True)
                 if problem:
                     return problem
                 transformed += outputs is not None
@@ -420,8 +429,8 @@ def _shape_key(inputs: list) -> str:
     return ";".join(f"{tuple(x.shape)}:{x.dtype}" if hasattr(x, "shape") else repr(x) for x in inputs)
 
 
-def _run_candidate(child: CandidateProcess, inputs: list):
-    header, blobs = child.run(inputs)
+def _run_candidate(child: CandidateProcess, inputs: list, *, dtype: str, variant: int):
+    header, blobs = child.run(inputs, variant)
     if not header.get("ok"):
         kind = header.get("kind")
         reason = {"compile_error": Reason.COMPILE_ERROR, "bad_output": Reason.BAD_OUTPUT,
@@ -431,6 +440,15 @@ def _run_candidate(child: CandidateProcess, inputs: list):
         return None, Verdict.reject(Reason.NO_KERNEL_LAUNCHED, "forward returned without launching a Triton kernel.")
     if header.get("aliases_input"):
         return None, Verdict.reject(Reason.OUTPUT_ALIASES_INPUT, "the output shares memory with an input.")
+    if header.get("torch_compute"):
+        return None, Verdict.reject(Reason.TORCH_COMPUTE, f"forward computed with PyTorch "
+                                    f"({', '.join(header['torch_compute'])}), not only with Triton kernels.")
+    narrowing = [cast for cast in header.get("narrowing", ()) if _narrower(cast.split("->")[1], dtype)]
+    if narrowing:
+        return None, Verdict.reject(Reason.LOWERED_PRECISION, f"forward cast data to a narrower type than the "
+                                    f"spec's {dtype} ({narrowing[0]}).")
+    if header.get("unproven_output"):
+        return None, Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL, header["unproven_output"] + ".")
     try:
         outputs = tensors_from_bytes(blobs[0])
         inputs_after = tensors_from_bytes(blobs[1])
@@ -445,15 +463,38 @@ def _run_candidate(child: CandidateProcess, inputs: list):
     return outputs, None
 
 
-def _compare(outputs: list, expected: list, *, dtype: str, atol: float, rtol: float):
-    """(rejecting verdict or None, max abs error, relative L2 error) over all outputs."""
+def _reference_error(model, inputs: list, expected: list) -> list | None:
+    """|reference - truth| per output, the truth being the problem computed in float64 on the CPU; None
+    where the problem cannot run in float64 (or has non-float outputs)."""
+    import copy
+
+    import torch
+
+    try:
+        with torch.no_grad():
+            truth_model = copy.deepcopy(model).to("cpu").double()
+            truth = _as_list(truth_model(*[x.detach().to("cpu", torch.float64)
+                                           if isinstance(x, torch.Tensor) and x.is_floating_point() else x
+                                           for x in inputs]))
+    except Exception:  # noqa: BLE001 - a problem without a float64 path gets no slack
+        return None
+    if len(truth) != len(expected) or any(t.shape != e.shape or not e.is_floating_point()
+                                          for t, e in zip(truth, expected)):
+        return None
+    return [torch.nan_to_num((e.to(torch.float64) - t).abs(), nan=0.0, posinf=0.0) for e, t in zip(expected, truth)]
+
+
+def _compare(outputs: list, expected: list, *, dtype: str, atol: float, rtol: float,
+             reference_error: list | None = None):
+    """(rejecting verdict or None, max abs error, relative L2 error) over all outputs. With
+    `reference_error` (|reference - float64 truth| per output), each bound grows by twice that error."""
     import torch
 
     if len(outputs) != len(expected):
         return Verdict.reject(Reason.BAD_OUTPUT, f"forward returned {len(outputs)} tensors, expected {len(expected)}."), \
             math.nan, math.nan
     max_abs = max_rel = 0.0
-    for out, ref in zip(outputs, expected):
+    for number, (out, ref) in enumerate(zip(outputs, expected)):
         if out.shape != ref.shape or out.dtype != ref.dtype:
             return Verdict.reject(
                 Reason.BAD_OUTPUT,
@@ -474,17 +515,21 @@ def _compare(outputs: list, expected: list, *, dtype: str, atol: float, rtol: fl
         norm_ref = float(torch.linalg.vector_norm(ref_abs))
         this_rel = float(torch.linalg.vector_norm(diff)) / norm_ref if norm_ref > 0 else this_abs
         max_abs, max_rel = max(max_abs, this_abs), max(max_rel, this_rel)
-        bad = diff > atol + rtol * ref_abs
+        ref_err = reference_error[number] if reference_error is not None else torch.zeros_like(diff)
+        ref_err = torch.where(finite, ref_err, torch.zeros_like(ref_err))
+        rel_slack = 2 * float(torch.linalg.vector_norm(ref_err)) / norm_ref if norm_ref > 0 else 0.0
+        bad = diff > atol + rtol * ref_abs + 2 * ref_err
         if bool(bad.any()):
             count = int(bad.sum())
             return Verdict.reject(
                 Reason.MISMATCH,
                 f"{count} of {diff.numel()} output elements differ beyond atol={atol:g}, rtol={rtol:g} "
                 f"(max abs err {this_abs:.3g})."), max_abs, max_rel
-        if this_rel > RELATIVE_NORM_TOL[dtype]:
+        if this_rel > RELATIVE_NORM_TOL[dtype] + rel_slack:
             return Verdict.reject(
                 Reason.MISMATCH,
-                f"relative L2 error {this_rel:.3g} exceeds {RELATIVE_NORM_TOL[dtype]:g} for {dtype}."), max_abs, max_rel
+                f"relative L2 error {this_rel:.3g} exceeds {RELATIVE_NORM_TOL[dtype] + rel_slack:g} for {dtype}."), \
+                max_abs, max_rel
     return None, max_abs, max_rel
 
 
@@ -497,6 +542,16 @@ def _bitwise_equal(a, b) -> bool:
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
     return torch.equal(a.contiguous().reshape(-1).view(torch.uint8), b.contiguous().reshape(-1).view(torch.uint8))
+
+
+def _narrower(cast_to: str, dtype: str) -> bool:
+    """Whether floating type `cast_to` is less precise than the spec's `dtype` (both torch dtype names)."""
+    import torch
+
+    target, spec = getattr(torch, cast_to, None), getattr(torch, dtype, None)
+    if target is None or spec is None or not spec.is_floating_point:
+        return False
+    return torch.finfo(target).eps > torch.finfo(spec).eps
 
 
 def _nbytes(x) -> int:

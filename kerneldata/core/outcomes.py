@@ -49,12 +49,15 @@ class Reason(str, Enum):
     BAD_OUTPUT = "bad_output"  # wrong type, shape, dtype or device
     OUTPUT_ALIASES_INPUT = "output_aliases_input"
     INPUT_MUTATED = "input_mutated"
+    TORCH_COMPUTE = "torch_compute"  # PyTorch operations computed inside forward
+    OUTPUT_NOT_FROM_KERNEL = "output_not_from_kernel"  # no launched kernel wrote the output, or torch wrote it
     # correctness
     MISMATCH = "mismatch"
     NON_FINITE = "non_finite"
     NONDETERMINISTIC = "nondeterministic"
     # anti-cheat: work done where the checks and timers do not look
     BACKGROUND_WORK = "background_work"
+    LOWERED_PRECISION = "lowered_precision"  # inputs cast to a narrower float type than the spec's
     # timing and speed (GPU only)
     TIMING_MISMATCH = "timing_mismatch"
     TOO_SLOW = "too_slow"
@@ -65,6 +68,10 @@ class Reason(str, Enum):
     TIMEOUT = "timeout"
     CRASHED = "crashed"
     OUTPUT_FLOOD = "output_flood"
+    NETWORK_ACCESS = "network_access"
+    FILE_WRITE = "file_write"  # outside its scratch directory
+    PROCESS_SPAWN = "process_spawn"
+    SIGNAL_SENT = "signal_sent"  # to another process (its parent, the verifier)
 
     @property
     def check(self) -> Check:
@@ -86,10 +93,13 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.BAD_OUTPUT: Check.RUNTIME,
     Reason.OUTPUT_ALIASES_INPUT: Check.RUNTIME,
     Reason.INPUT_MUTATED: Check.RUNTIME,
+    Reason.TORCH_COMPUTE: Check.RUNTIME,
+    Reason.OUTPUT_NOT_FROM_KERNEL: Check.RUNTIME,
     Reason.MISMATCH: Check.CORRECTNESS,
     Reason.NON_FINITE: Check.CORRECTNESS,
     Reason.NONDETERMINISTIC: Check.CORRECTNESS,
     Reason.BACKGROUND_WORK: Check.ANTICHEAT,
+    Reason.LOWERED_PRECISION: Check.ANTICHEAT,
     Reason.TIMING_MISMATCH: Check.TIMING,
     Reason.TOO_SLOW: Check.SPEEDUP,
     Reason.IMPLAUSIBLE_SPEEDUP: Check.SPEEDUP,
@@ -97,6 +107,10 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.TIMEOUT: Check.SANDBOX,
     Reason.CRASHED: Check.SANDBOX,
     Reason.OUTPUT_FLOOD: Check.SANDBOX,
+    Reason.NETWORK_ACCESS: Check.SANDBOX,
+    Reason.FILE_WRITE: Check.SANDBOX,
+    Reason.PROCESS_SPAWN: Check.SANDBOX,
+    Reason.SIGNAL_SENT: Check.SANDBOX,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
 

@@ -1,6 +1,7 @@
 """Cheat: a decoy kernel is launched, and `x.clone()` (a method launchers may call) is the answer.
 
-PROBLEM copy. Not caught yet, like decoy_launch_layout_copy: the copy is torch's, the launch is a decoy.
+PROBLEM copy. Caught at runtime by output provenance (filters.provenance): the output's storage was
+written by aten.clone, never by the launched kernel.
 """
 
 import torch
@@ -9,9 +10,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "copy"
-EXPECTED = ("rejected", "runtime", {"no_kernel_launched", "bad_output"})
+EXPECTED = ("rejected", "runtime", {"output_not_from_kernel"})
 DEVICE = "any"
-XFAIL = "a decoy launch plus x.clone() passes every current runtime check (output provenance is not checked)"
 
 
 @triton.jit

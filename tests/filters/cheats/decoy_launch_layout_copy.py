@@ -1,10 +1,9 @@
 """Cheat: a decoy kernel is launched on a scratch buffer, and the answer comes from layout methods a
 launcher is allowed to call: for a transpose, `x.t().contiguous()` is the whole work.
 
-PROBLEM transpose. Not caught yet: the static gate must allow .t() and .contiguous() (honest matmul
-launchers use them), the launch counter sees a launch, the output is fresh and correct. Needs a runtime
-record of what ran outside kernels (a TorchDispatchMode that flags a copy producing the output) or a
-check that the output's storage was written by a kernel.
+PROBLEM transpose. The static gate must allow .t() and .contiguous() (honest matmul launchers use them)
+and the launch counter sees a launch; caught at runtime by output provenance (filters.provenance): the
+output's storage was written by aten.clone and never passed to a kernel.
 """
 
 import torch
@@ -13,9 +12,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "transpose"
-EXPECTED = ("rejected", "runtime", {"no_kernel_launched", "bad_output"})
+EXPECTED = ("rejected", "runtime", {"output_not_from_kernel"})
 DEVICE = "any"
-XFAIL = "a decoy launch plus x.t().contiguous() passes every current runtime check (output provenance is not checked)"
 
 
 @triton.jit

@@ -12,8 +12,6 @@ import triton.language as tl
 PROBLEM = "matmul"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"cpu": ("false reject: under the Triton interpreter an autotuner with more than one config cannot "
-                 "benchmark (RuntimeError: 0 active drivers), so the sandbox must choose configs itself on CPU")}
 
 
 def get_autotune_config():

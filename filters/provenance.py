@@ -1,0 +1,151 @@
+"""Runtime evidence, gathered in the sandboxed child, of who did the work of a candidate's forward.
+
+DESIGN section 4.2 asks for proof that the candidate's own kernels ran and produced the output. Counting
+launches is not enough: a decoy kernel can be launched while `x.clone()` or `x.t().contiguous()` returns the
+answer. So while forward runs, every PyTorch operation is seen by a `TorchDispatchMode` (below autograd,
+so method calls, operators and functional aliases all arrive as the same aten ops), and every Triton
+launch records the storages of its tensor arguments. Per storage the recorder keeps who wrote it during
+this call. The output is proven only when a Triton kernel received its storage and no PyTorch operation
+other than allocation or initialisation (empty, zeros, fill_) wrote it.
+
+Classes of aten ops:
+- allocation and initialisation (`empty*`, `zeros*`, `full*`, `fill_`, `zero_`, `arange`): allowed;
+- views (`op.is_view`: view, t, permute, slice, ...): allowed, they write nothing;
+- copies (`clone`, `copy_`, `_to_copy`, ...): allowed for layout (a launcher may make an input
+  contiguous), recorded as writes, and reported when they narrow a floating dtype;
+- everything else is computation done by PyTorch, which a candidate is not allowed to do: reported.
+
+Limits, said plainly: a spec whose whole work is a layout change (a transpose) can be done by an allowed
+copy of an input that a kernel then copies again; the recorder sees only what goes through the dispatcher
+in this process (the static gate keeps the candidate from reaching private torch APIs that could pop the
+mode); which kernel argument a kernel writes is not known, so every tensor argument counts as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+_INITIALISERS = {
+    "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like",
+    "new_zeros", "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "fill", "fill_", "zero_",
+    "arange", "scalar_tensor", "lift_fresh",
+}
+_COPIES = {"clone", "copy", "copy_", "_to_copy", "_copy_from", "_copy_from_and_resize", "contiguous",
+           "_unsafe_view", "alias", "detach", "_reshape_alias", "resize_"}
+# Host-side metadata queries that touch no data.
+_METADATA = {"sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "is_contiguous", "size", "stride",
+             "dim", "numel", "is_same_size", "_has_compatible_shallow_copy_type", "record_stream"}
+
+KERNEL = "triton kernel"
+
+
+def _storage_key(tensor: torch.Tensor) -> int | None:
+    try:
+        return tensor.untyped_storage().data_ptr() if tensor.numel() else None
+    except (RuntimeError, NotImplementedError):  # no storage (a meta or subclass tensor)
+        return None
+
+
+def _tensors(value):
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)
+
+
+@dataclass
+class Provenance:
+    """What one call of forward did, as seen from inside the child."""
+
+    writers: dict[int, list[str]] = field(default_factory=dict)  # storage -> who wrote it, in order
+    torch_compute: list[str] = field(default_factory=list)  # aten ops that computed, first few
+    narrowing: list[str] = field(default_factory=list)  # casts to a less precise float: "float32->float16"
+    launches: int = 0
+
+    def write(self, tensor: torch.Tensor, who: str, *, fresh: bool = False) -> None:
+        key = _storage_key(tensor)
+        if key is None:
+            return
+        if fresh:  # a new storage: whatever an earlier, freed tensor at this address did no longer counts
+            self.writers[key] = [who]
+        else:
+            self.writers.setdefault(key, []).append(who)
+
+    def unproven_output(self, output: torch.Tensor) -> str | None:
+        """None if a kernel produced `output`, else one sentence saying why not."""
+        key = _storage_key(output)
+        if key is None:
+            return None  # nothing to produce
+        writers = self.writers.get(key, [])
+        torch_writers = [w for w in writers if w != KERNEL and not w.startswith("init:")]
+        if torch_writers:
+            return f"the output was written by PyTorch ({torch_writers[-1]}), not only by a Triton kernel"
+        if KERNEL not in writers:
+            return "no Triton kernel launched in this call received the output's memory"
+        return None
+
+
+class ProvenanceRecorder(TorchDispatchMode):
+    """Active around one forward call. `paused` is raised while Triton itself runs (its interpreter and
+    autotuner use torch ops that are not the candidate's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.record = Provenance()
+        self.paused = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        if self.paused:
+            return result
+        name = func.overloadpacket.__name__
+        if func.is_view or name in _METADATA:
+            return result
+        if name in _INITIALISERS:
+            for tensor in _tensors(result):
+                self.record.write(tensor, f"init:{name}", fresh=not name.endswith("_"))
+            return result
+        if name in _COPIES:
+            self._note_narrowing(name, args, kwargs, result)
+        elif len(self.record.torch_compute) < 8:
+            self.record.torch_compute.append(f"aten.{name}")
+        # Results of non-inplace ops are fresh storages; in-place and out= ops write their arguments.
+        written_args = [args[i] for i, arg in enumerate(func._schema.arguments[:len(args)])
+                        if arg.alias_info is not None and arg.alias_info.is_write]
+        written_args += [kwargs[arg.name] for arg in func._schema.arguments
+                         if arg.alias_info is not None and arg.alias_info.is_write and arg.name in kwargs]
+        written_keys = {_storage_key(t) for t in _tensors(written_args)}
+        for tensor in _tensors(written_args):
+            self.record.write(tensor, f"aten.{name}")
+        for tensor in _tensors(result):
+            if _storage_key(tensor) not in written_keys:
+                self.record.write(tensor, f"aten.{name}", fresh=True)
+        return result
+
+    def _note_narrowing(self, name, args, kwargs, result) -> None:
+        sources = [t for t in _tensors(args[1:2] if name in ("copy_", "copy") else args[:1])]
+        targets = list(_tensors(args[:1])) if name in ("copy_", "copy") else list(_tensors(result))
+        for src, dst in zip(sources, targets):
+            if src.is_floating_point() and dst.is_floating_point() and \
+                    torch.finfo(dst.dtype).eps > torch.finfo(src.dtype).eps:
+                self.record.narrowing.append(f"{_dtype_name(src.dtype)}->{_dtype_name(dst.dtype)}")
+
+    def kernel_launched(self, args, kwargs) -> None:
+        """Called by the launch hook before a Triton kernel runs with these arguments."""
+        self.record.launches += 1
+        for value in list(args) + list(kwargs.values()):
+            base = getattr(value, "base", None)  # a host-side TensorDescriptor wraps its tensor
+            for tensor in _tensors(base if isinstance(base, torch.Tensor) else value):
+                self.record.write(tensor, KERNEL)
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")

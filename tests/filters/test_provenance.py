@@ -1,0 +1,126 @@
+"""Output provenance (filters.provenance): who wrote what during one forward call, and the verdicts it
+gives at runtime with the static gate bypassed (the gate catches these forms first; the runtime must too)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from kerneldata.core.outcomes import Reason, Status
+from filters.provenance import ProvenanceRecorder
+from filters.verify import Runtime, VerifyOptions, _run_checks, load_reference
+from tests.filters import candidates as c
+
+
+def _record(body, *tensors, launch=()):
+    """Run `body` under a recorder; `launch` names tensors a Triton kernel would receive, after body."""
+    recorder = ProvenanceRecorder()
+    with torch.no_grad(), recorder:
+        out = body(*tensors)
+        if launch:
+            recorder.kernel_launched([launch(out, *tensors)], {})
+    return recorder.record, out
+
+
+def test_output_written_by_a_kernel_is_proven():
+    record, out = _record(lambda x: torch.empty_like(x), torch.randn(4, 4), launch=lambda out, x: out)
+    assert record.unproven_output(out) is None
+    assert record.torch_compute == [] and record.narrowing == []
+
+
+def test_views_and_zero_initialised_outputs_are_fine():
+    def body(x):
+        out = torch.zeros(16, dtype=x.dtype)
+        return out.view(4, 4)
+    record, out = _record(body, torch.randn(4, 4), launch=lambda out, x: out.reshape(-1))
+    assert record.unproven_output(out) is None
+
+
+def test_clone_beside_a_decoy_launch_is_not_proven():
+    record, out = _record(lambda x: x.clone(), torch.randn(4, 4),
+                          launch=lambda out, x: torch.empty(8))
+    assert "aten.clone" in record.unproven_output(out)
+
+
+def test_kernel_then_torch_write_is_not_proven():
+    def body(x):
+        out = torch.empty_like(x)
+        return out
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 4)
+    with torch.no_grad(), recorder:
+        out = body(x)
+        recorder.kernel_launched([out, x], {})
+        out.copy_(x.t())  # the work done by torch after a decoy kernel touched the buffer
+    assert "aten.copy_" in recorder.record.unproven_output(out)
+
+
+def test_reused_address_does_not_inherit_a_kernel_write():
+    recorder = ProvenanceRecorder()
+    x = torch.randn(64, 64)
+    with torch.no_grad(), recorder:
+        scratch = torch.empty_like(x)
+        recorder.kernel_launched([scratch], {})
+        address = scratch.untyped_storage().data_ptr()
+        del scratch
+        out = x.clone()  # the allocator may hand out the freed block again
+    assert recorder.record.unproven_output(out) is not None
+    if out.untyped_storage().data_ptr() == address:
+        assert recorder.record.writers[address] == ["aten.clone"]
+
+
+def test_compute_and_narrowing_casts_are_reported():
+    def body(x):
+        y = x * 2
+        return y.to(torch.float16)
+    record, _ = _record(body, torch.randn(4, 4))
+    assert record.torch_compute == ["aten.mul"]
+    assert record.narrowing == ["float32->float16"]
+
+
+def test_paused_work_is_not_the_candidates():
+    recorder = ProvenanceRecorder()
+    with torch.no_grad(), recorder:
+        recorder.paused += 1
+        torch.randn(3) * 2
+        recorder.paused -= 1
+    assert recorder.record.torch_compute == []
+
+
+_PASSES_GATE_ONLY_IN_THIS_TEST = {
+    # Each does its work in PyTorch beside a real launch; the static gate would reject them first.
+    Reason.TORCH_COMPUTE: c.relu_candidate('''
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out + 0.0
+'''),
+    Reason.LOWERED_PRECISION: c.relu_candidate('''
+x16 = x.to(torch.float16).to(torch.float32)
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x16, out, x.numel(), BLOCK=256)
+return out
+'''),
+}
+
+
+@pytest.mark.parametrize("reason", list(_PASSES_GATE_ONLY_IN_THIS_TEST), ids=lambda r: r.value)
+def test_runtime_catches_torch_work_past_the_static_gate(reason):
+    options = VerifyOptions(device="cpu", timeout_s=60, num_seeds=1)
+    with Runtime("cpu", use_zygote=False) as runtime:
+        verdict = _run_checks(load_reference(c.RELU_PROBLEM), c.RELU_PROBLEM, _PASSES_GATE_ONLY_IN_THIS_TEST[reason],
+                              dtype="float32", atol=1e-4, rtol=1e-4, options=options, runtime=runtime, flops=None)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is reason, verdict
+
+
+def test_launcher_making_a_transposed_input_contiguous_is_accepted():
+    from filters.verify import verify
+
+    candidate = c.relu_candidate('''
+xt = x.t().contiguous().t()  # a layout copy of an input, as matmul launchers make
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](xt.contiguous(), out, x.numel(), BLOCK=256)
+return out
+''')
+    verdict = verify(c.RELU_PROBLEM, candidate, dtype="float32", atol=1e-4, rtol=1e-4,
+                     options=VerifyOptions(device="cpu", timeout_s=60, num_seeds=1))
+    assert verdict.status is Status.ACCEPTED, verdict
