@@ -7,8 +7,12 @@ exchange has a deadline, after which the whole process group is killed; output f
 (RLIMIT_FSIZE) and, on CPU, so is its address space (RLIMIT_AS). A crash, hang or fault of the child costs
 that candidate, never the caller.
 
-What it does not (yet) guarantee, and issue 3 adds: no network (it needs a network namespace), a read-only
-view of the filesystem outside scratch, seccomp against spawning processes.
+Before the candidate is loaded the child confines itself (`filters.confine`): a network namespace of its
+own, Landlock (writes only beneath scratch, the caches and /dev; no TCP; no signals outside), and an audit
+hook that refuses and records network calls, writes outside scratch, spawning and signalling, which the
+verifier turns into `rejected` at stage `sandbox`. Which layers a machine allowed is reported
+(`Runtime.confinement`). Not covered: a native-code fork that leaves the process group, reading files
+(secrets are kept out of the environment instead), seccomp.
 """
 
 from __future__ import annotations
@@ -86,6 +90,9 @@ def child_environment(scratch: Path, device: str, cache_dir: Path) -> dict[str, 
         # One thread each: the verifier runs several children at once on few cores.
         OMP_NUM_THREADS="1",
         MKL_NUM_THREADS="1",
+        # Inductor compiles the torch.compile baseline in this process, not in a pool of workers the
+        # sandbox would have to let it spawn.
+        TORCHINDUCTOR_COMPILE_THREADS="1",
     )
     if device == "cpu":
         env["TRITON_INTERPRET"] = "1"

@@ -315,20 +315,46 @@ class _Session:
         return {"ok": True}, []
 
 
+def _confine():
+    """Confine this process before the candidate exists in it (filters.confine): writes only to the scratch
+    directory (our working directory), the compile caches and /dev."""
+    from filters.confine import confine
+
+    writable = [os.getcwd(), "/dev", f"/proc/{os.getpid()}"]
+    for name in ("TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR"):
+        if os.environ.get(name):
+            os.makedirs(os.environ[name], exist_ok=True)
+            writable.append(os.environ[name])
+    return confine(writable)
+
+
+def _violation(policy) -> dict | None:
+    """The first thing the sandbox refused, as an answer; it stands even if the candidate caught the error."""
+    if not policy.violations:
+        return None
+    reason, detail = policy.violations[0]
+    return {"ok": False, "kind": "sandbox", "reason": reason, "message": detail}
+
+
 def serve(fd_in: int, fd_out: int) -> int:
     """Answer the verifier's requests until it says exit."""
     header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
+    policy, layers = _confine()
     try:
         session = _Session(header, blobs)
     except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
-        write_message(fd_out, {"ok": False, "kind": "import_error", "message": _last_lines(err)})
+        answer = _violation(policy) or {"ok": False, "kind": "import_error", "message": _last_lines(err)}
+        write_message(fd_out, answer)
         return 0
-    write_message(fd_out, {"ok": True})
+    write_message(fd_out, _violation(policy) or {"ok": True, "confinement": layers})
     while True:
         header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
         if header["op"] == "exit":
             return 0
         answer, out_blobs = session.time(header, blobs) if header["op"] == "time" else session.run(header, blobs)
+        violation = _violation(policy)
+        if violation:
+            answer, out_blobs = violation, []
         write_message(fd_out, answer, out_blobs)
 
 

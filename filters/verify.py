@@ -91,6 +91,8 @@ class Runtime:
     compile_baselines: dict = field(init=False, default_factory=dict)
     _compile_locks: dict = field(init=False, default_factory=dict)
     _peaks: dict | None = field(init=False, default=None)
+    # The confinement layers the last child reported (filters.confine): netns, landlock-*, audit.
+    confinement: list = field(init=False, default_factory=list)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -258,7 +260,9 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                 runtime.pin_for_compiling(child.proc.pid)
             header, _ = child.load(init_inputs, init_seed, reference_source=reference_code if on_gpu else None)
             if not header.get("ok"):
-                return Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
+                return _sandbox_violation(header) or \
+                    Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
+            runtime.confinement = header.get("confinement", [])
 
             plain_scale = []
 
@@ -361,6 +365,9 @@ def _timed_verdict(child: CandidateProcess, inputs: list, *, reference_code: str
     if header is None:
         header = warm_and_time(baselines)
     if not header.get("ok"):
+        violation = _sandbox_violation(header)
+        if violation:
+            return _with(violation, **errors)
         kind = header.get("kind")
         reason = Reason.BACKGROUND_WORK if kind == "background_work" else Reason.RUNTIME_ERROR
         return Verdict.reject(reason, f"the candidate fails when timed: {_one_line(header)}", **errors)
@@ -429,8 +436,23 @@ def _shape_key(inputs: list) -> str:
     return ";".join(f"{tuple(x.shape)}:{x.dtype}" if hasattr(x, "shape") else repr(x) for x in inputs)
 
 
+_VIOLATION_REASONS = {"network_access": Reason.NETWORK_ACCESS, "file_write": Reason.FILE_WRITE,
+                      "process_spawn": Reason.PROCESS_SPAWN, "signal_sent": Reason.SIGNAL_SENT}
+
+
+def _sandbox_violation(header: dict) -> Verdict | None:
+    """A child's answer that reports something the sandbox refused, as a verdict."""
+    if header.get("kind") != "sandbox":
+        return None
+    reason = _VIOLATION_REASONS.get(header.get("reason"), Reason.CRASHED)
+    return Verdict.reject(reason, f"the sandbox refused: {_one_line(header)}.")
+
+
 def _run_candidate(child: CandidateProcess, inputs: list, *, dtype: str, variant: int):
     header, blobs = child.run(inputs, variant)
+    violation = _sandbox_violation(header)
+    if violation:
+        return None, violation
     if not header.get("ok"):
         kind = header.get("kind")
         reason = {"compile_error": Reason.COMPILE_ERROR, "bad_output": Reason.BAD_OUTPUT,

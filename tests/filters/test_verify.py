@@ -133,6 +133,7 @@ def test_child_environment_has_no_secrets(tmp_path, monkeypatch):
     assert env["HOME"] == str(tmp_path)
     assert set(env) <= set(os.environ) | {"HOME", "TMPDIR", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE",
                                           "PYTHONUNBUFFERED", "TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR", "OMP_NUM_THREADS",
+                                          "TORCHINDUCTOR_COMPILE_THREADS",
                                           "MKL_NUM_THREADS", "TRITON_INTERPRET"}
 
 

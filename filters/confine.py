@@ -1,0 +1,216 @@
+"""Confinement a sandboxed child applies to itself before any candidate code exists in it.
+
+Three layers, each used where the machine allows it, none trusted alone:
+
+1. A network namespace of its own (`unshare(CLONE_NEWNET)`, or with a user namespace where we are not
+   root): no interface but a loopback that is down, so no connection goes anywhere, localhost included.
+2. Landlock (Linux 5.13+, unprivileged): writing, creating, deleting or truncating files only beneath the
+   scratch and cache directories and /dev (GPU device nodes, /dev/null, /dev/shm); with ABI 4+ no TCP bind
+   or connect at all; with ABI 6+ no signals to processes outside the sandbox (its parent, the verifier).
+   It binds native code too: a kernel launcher, ctypes, anything the process or its children run.
+3. A Python audit hook (PEP 578, cannot be removed once added): network calls, file writes outside the
+   allowed roots, spawning processes other than Triton's compiler tools, and signals to other processes
+   raise in the candidate and are recorded, so the verifier rejects the candidate with the reason even if
+   the candidate swallowed the error (which the static gate forbids anyway).
+
+What it does not do: stop a native-code fork (the process group is killed at the end, and whatever it
+starts inherits layers 1 and 2); restrict reading files (Python, CUDA and Triton need to read their
+installations; secrets are kept out of the environment instead, see `filters.sandbox`); seccomp.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Landlock, from <linux/landlock.h>. The syscall numbers are the same on every architecture.
+_SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
+_CREATE_RULESET_VERSION = 1
+_RULE_PATH_BENEATH = 1
+_PR_SET_NO_NEW_PRIVS = 38
+_FS_WRITE_FILE = 1 << 1
+_FS_WRITE_KINDS_ABI1 = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | \
+    (1 << 11) | (1 << 12)  # write, remove dir/file, make char/dir/reg/sock/fifo/block/sym
+_FS_REFER, _FS_TRUNCATE = 1 << 13, 1 << 14  # ABI 2, ABI 3
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
+_SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
+
+_CLONE_NEWNET, _CLONE_NEWUSER = 0x40000000, 0x10000000
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version this kernel offers, 0 where it has none (or it is disabled)."""
+    version = _libc.syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION))
+    return max(int(version), 0)
+
+
+def apply_landlock(writable: list[Path]) -> list[str]:
+    """Restrict this process (and what it starts) to writing beneath `writable`, without TCP, without
+    signalling outside. Returns the layers applied, [] where Landlock is unavailable."""
+    abi = landlock_abi()
+    if abi < 1:
+        return []
+    handled_fs = _FS_WRITE_KINDS_ABI1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
+    attr = _RulesetAttr(handled_access_fs=handled_fs,
+                        handled_access_net=(_NET_BIND_TCP | _NET_CONNECT_TCP) if abi >= 4 else 0,
+                        scoped=(_SCOPE_SIGNAL | _SCOPE_ABSTRACT_UNIX_SOCKET) if abi >= 6 else 0)
+    size = 8 if abi < 4 else 16 if abi < 6 else 24  # the struct grew with the ABI
+    ruleset = _libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return []
+    try:
+        for root in writable:
+            try:
+                fd = os.open(root, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                rule = _PathBeneathAttr(allowed_access=handled_fs, parent_fd=fd)
+                if _libc.syscall(_SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
+                                 ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                    raise OSError(ctypes.get_errno(), f"landlock_add_rule({root})")
+            finally:
+                os.close(fd)
+        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0:
+            return []
+        if _libc.syscall(_SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
+            return []
+    finally:
+        os.close(ruleset)
+    layers = ["landlock-fs"]
+    if abi >= 4:
+        layers.append("landlock-tcp")
+    if abi >= 6:
+        layers.append("landlock-signals")
+    return layers
+
+
+def enter_network_namespace() -> bool:
+    """Move this (single-threaded) process into a network namespace of its own."""
+    if _libc.unshare(_CLONE_NEWNET) == 0:
+        return True
+    if ctypes.get_errno() != errno.EPERM:
+        return False
+    uid, gid = os.getuid(), os.getgid()
+    if _libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+        return False
+    try:  # keep our own ids inside the user namespace, so scratch stays ours
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    except OSError:
+        pass
+    return True
+
+
+# Executables Triton and Inductor start to compile kernels (by basename).
+_COMPILER_TOOLS = {"ptxas", "ptxas-blackwell", "cuobjdump", "nvdisasm", "nvlink", "fatbinary", "ldconfig", "ld.lld",
+                   "lld", "ld", "clang", "clang++", "gcc", "g++", "cc", "c++", "hipcc", "amdclang", "llvm-objdump"}
+
+_NETWORK_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
+                   "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
+_SPAWN_EVENTS = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "pty.spawn",
+                 "os.startfile"}
+_PATH_WRITE_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link",
+                      "os.symlink", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile",
+                      "shutil.copytree", "shutil.chown", "shutil.make_archive", "shutil.unpack_archive"}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+class SandboxViolation(PermissionError):
+    """Raised inside the candidate when it does what the sandbox forbids."""
+
+
+@dataclass
+class AuditPolicy:
+    """What the audit hook allows, and what it has refused so far (`violations`: (reason, detail))."""
+
+    writable: list[str]
+    violations: list[tuple[str, str]] = field(default_factory=list)
+    pid: int = field(default_factory=os.getpid)
+
+    def _refuse(self, reason: str, detail: str) -> None:
+        if len(self.violations) < 16:
+            self.violations.append((reason, detail))
+        raise SandboxViolation(f"kerneldata sandbox: {detail}")
+
+    def _writable(self, path) -> bool:
+        if isinstance(path, int):
+            return True  # an already open descriptor: opening it was checked
+        try:
+            real = os.path.realpath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return False
+        return any(real == root or real.startswith(root + os.sep) for root in self.writable)
+
+    def __call__(self, event: str, args: tuple) -> None:
+        if event == "open":
+            path, mode, flags = (tuple(args) + (None, None, None))[:3]
+            wants_write = (isinstance(mode, str) and any(ch in mode for ch in "wax+")) or \
+                (isinstance(flags, int) and flags & _WRITE_FLAGS)
+            if wants_write and path is not None and not self._writable(path):
+                self._refuse("file_write", f"opening {path!r} for writing outside the scratch directory")
+        elif event in _NETWORK_EVENTS:
+            self._refuse("network_access", f"{event}{_short(args)}")
+        elif event == "subprocess.Popen":
+            executable = args[0] if args else None
+            name = os.path.basename(os.fsdecode(executable)) if isinstance(executable, (str, bytes, os.PathLike)) \
+                else ""
+            if name not in _COMPILER_TOOLS:
+                self._refuse("process_spawn", f"starting {executable!r}")
+        elif event in _SPAWN_EVENTS:
+            self._refuse("process_spawn", f"{event}{_short(args)}")
+        elif event in ("os.kill", "os.killpg", "signal.pthread_kill"):
+            target = args[0] if args else None
+            if event == "os.kill" and target in (0, self.pid):
+                return
+            if event == "os.killpg" and target == os.getpgid(0):
+                return
+            if event == "signal.pthread_kill":
+                return  # a thread of this process: nothing outside is reached
+            self._refuse("signal_sent", f"{event}{_short(args)}")
+        elif event in _PATH_WRITE_EVENTS:
+            paths = [a for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))]
+            if not all(self._writable(p) for p in paths):
+                self._refuse("file_write", f"{event}{_short(args)} outside the scratch directory")
+
+
+def _short(args: tuple) -> str:
+    text = repr(tuple(args))
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+_POLICY: list[AuditPolicy] = []
+
+
+def confine(writable: list[Path]) -> tuple[AuditPolicy, list[str]]:
+    """Apply every layer this machine allows; returns the audit policy (for its violations) and the names of
+    the layers applied. Call once, in a single-threaded child, before candidate code is loaded."""
+    roots = [os.path.realpath(p) for p in writable]
+    layers = []
+    if enter_network_namespace():
+        layers.append("netns")
+    layers += apply_landlock([Path(r) for r in roots])
+    policy = AuditPolicy(writable=roots)
+    if not _POLICY:  # audit hooks cannot be removed: one per process
+        sys.addaudithook(policy)
+        _POLICY.append(policy)
+    layers.append("audit")
+    return _POLICY[0], layers
