@@ -87,8 +87,14 @@ def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, d
         for runtime in runtimes:
             runtime.close()
     seconds = time.monotonic() - started
+    phases: dict[str, float] = {}
+    for runtime in runtimes:
+        for name, spent in runtime.phase_seconds.items():
+            phases[name] = round(phases.get(name, 0.0) + spent, 2)
     return {"verified": len(todo), "skipped": len(items) - len(todo), **counts, "seconds": round(seconds, 2),
-            "per_second": round(len(todo) / seconds, 3) if seconds > 0 else None}
+            "per_second": round(len(todo) / seconds, 3) if seconds > 0 else None,
+            # Seconds summed over worker threads: where the time went (waits included).
+            "phase_seconds": phases, "confinement": sorted({layer for r in runtimes for layer in r.confinement})}
 
 
 def _judge(item: dict, options: VerifyOptions, runtime: Runtime):

@@ -19,6 +19,7 @@ reason says so.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import math
@@ -96,6 +97,7 @@ class Runtime:
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        self.phase_seconds = {}
         self.cache_dir = Path(tempfile.mkdtemp(prefix="kerneldata-cache-"))
         if self.use_zygote:
             self.zygote = Zygote(self.device)
@@ -110,6 +112,16 @@ class Runtime:
         props = torch.cuda.get_device_properties(self.device_index)
         hip = is_hip()
         return flush_bytes(l2_bytes=getattr(props, "L2_cache_size", 0), arch=device_arch(props, hip=hip))
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        """Add the time spent in `name` (summed over threads) to `phase_seconds`: where throughput goes."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.monotonic() - started
 
     def compile_lock(self, key) -> threading.Lock:
         """One lock per spec: the first candidate of a spec compiles and times the torch.compile baseline while
@@ -258,7 +270,8 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
         ) as child:
             if on_gpu:
                 runtime.pin_for_compiling(child.proc.pid)
-            header, _ = child.load(init_inputs, init_seed, reference_source=reference_code if on_gpu else None)
+            with runtime.phase("load"):
+                header, _ = child.load(init_inputs, init_seed, reference_source=reference_code if on_gpu else None)
             if not header.get("ok"):
                 return _sandbox_violation(header) or \
                     Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
@@ -281,7 +294,8 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                     # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
                     tolerance = atol * max(1.0, scale / max(plain_scale[0], 1e-30))
                 child.max_result_bytes = 4 * sum(_nbytes(x) for x in inputs) + (64 << 20)
-                outputs, problem = _run_candidate(child, inputs, dtype=dtype, variant=variant)
+                with runtime.phase("run"):
+                    outputs, problem = _run_candidate(child, inputs, dtype=dtype, variant=variant)
                 if problem:
                     return None, problem
                 problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance, rtol=rtol)
@@ -346,22 +360,32 @@ def _timed_verdict(child: CandidateProcess, inputs: list, *, reference_code: str
 
     def warm_and_time(baselines: list[str]) -> dict:
         # Compile the baseline and warm everything up outside the timing lock: torch.compile takes seconds.
-        answer = child.time(inputs, flush_bytes=0, baselines=baselines, budget_ms=0, warm_only=True)
+        with runtime.phase("warm+compile" if "compile" in baselines else "warm"):
+            answer = child.time(inputs, flush_bytes=0, baselines=baselines, budget_ms=0, warm_only=True)
         if not answer.get("ok"):
             return answer
-        with runtime.timing_lock:  # one child times at a time; the others compile meanwhile
-            runtime.pin_for_timing(child.proc.pid)
-            return child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
-                              budget_ms=options.timing_budget_ms)
+        with runtime.phase("wait for GPU"):
+            runtime.timing_lock.acquire()
+        try:  # one child times at a time; the others compile meanwhile
+            with runtime.phase("time"):
+                runtime.pin_for_timing(child.proc.pid)
+                return child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
+                                  budget_ms=options.timing_budget_ms)
+        finally:
+            runtime.timing_lock.release()
 
     baselines = [b for b in options.baselines if b != "compile"]
     header = None
     if "compile" in options.baselines and compile_key not in runtime.compile_baselines:
-        with runtime.compile_lock(compile_key):
+        with runtime.phase("wait for compile baseline"):
+            runtime.compile_lock(compile_key).acquire()
+        try:
             if compile_key not in runtime.compile_baselines:
                 header = warm_and_time(baselines + ["compile"])
                 if header.get("ok"):
                     runtime.compile_baselines[compile_key] = header["timings"]["compile"]
+        finally:
+            runtime.compile_lock(compile_key).release()
     if header is None:
         header = warm_and_time(baselines)
     if not header.get("ok"):

@@ -97,3 +97,25 @@ def _runtime_only(candidate):
     with Runtime("cuda") as runtime:
         return _run_checks(load_reference(c.RELU_BIG_PROBLEM), c.RELU_BIG_PROBLEM, candidate, dtype="float32",
                            atol=1e-4, rtol=1e-4, options=GPU, runtime=runtime, flops=None)
+
+
+def test_confinement_holds_with_cuda():
+    """The confined child still gets a CUDA context and compiles (ptxas) and times; a connection attempt in
+    forward is rejected at stage sandbox. Prints the layers this machine allowed, for BENCHMARKS.md."""
+    from filters.verify import Runtime, _run_checks, load_reference
+
+    with Runtime("cuda") as runtime:
+        verdict = verify(c.RELU_PROBLEM, c.HONEST, dtype="float32", atol=1e-4, rtol=1e-4, options=GPU,
+                         runtime=runtime)
+        assert verdict.status is Status.ACCEPTED and verdict.speedup_vs_eager is not None, verdict
+        print("confinement:", runtime.confinement)
+        assert "audit" in runtime.confinement
+        hostile = c.relu_candidate('''
+socket.create_connection(("127.0.0.1", 22), timeout=1)
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''', extra="import socket\n")
+        verdict = _run_checks(load_reference(c.RELU_PROBLEM), c.RELU_PROBLEM, hostile, dtype="float32", atol=1e-4,
+                              rtol=1e-4, options=GPU, runtime=runtime, flops=None)
+        assert verdict.reason_code is Reason.NETWORK_ACCESS, verdict
