@@ -10,7 +10,8 @@ layer_norm`, `conv2d -> group_norm -> max_pool2d -> mean`), built stage by stage
 Each stage declares the ranks it accepts and what it does to the shape; a broadcast operand (a bias, a
 residual) is built with the shape it must broadcast against, so every chain is valid by construction. The
 grammar also refuses chains that are known traps: a sum or mean over a dim just softmaxed (the constant 1)
-or layer-normalised (about 0), a maximum over a clamped dim (the bound), a ReLU after a stage whose output is already non-negative (a no-op), the same
+or layer-normalised (about 0), a maximum over a clamped dim (the bound), a ReLU after a stage whose output is already non-negative or a clamp after one whose output is in
+[0, 1] (no-ops), the same
 stage twice in a row, a second pooling. `tests/generators/test_compose.py` runs sampled chains and checks
 the declared output shape; the degenerate filter remains the backstop for what the grammar cannot see.
 """
@@ -65,6 +66,7 @@ class _Chain:
     softmaxed: bool = False
     normalized: bool = False
     clamped: bool = False
+    unit_range: bool = False  # every value in [0, 1] (after softmax, sigmoid): a clamp to [-1, 1] is a no-op
     pooled: bool = False
 
     @property
@@ -127,7 +129,8 @@ def _epilogues(chain: _Chain) -> list[str]:
         allowed += ["group_norm", "batch_norm"]
         if not chain.pooled:
             allowed += ["max_pool2d", "avg_pool2d"]
-    return [stage for stage in allowed if stage != last and not (stage == "bias_add" and last in ("linear",))]
+    return [stage for stage in allowed if stage != last and not (stage == "bias_add" and last == "linear")
+            and not (stage == "clamp" and chain.unit_range)]
 
 
 def _apply(chain: _Chain, stage: str, rng: random.Random) -> None:
@@ -144,7 +147,8 @@ def _apply(chain: _Chain, stage: str, rng: random.Random) -> None:
         factor = rng.choice(_SCALES)
         chain.forward.append(f"x = x * {factor}")
     elif stage == "activation":
-        choices = [a for a in ACTIVATIONS if not (chain.nonnegative and a in _IDENTITY_ON_NONNEGATIVE)]
+        choices = [a for a in ACTIVATIONS if not (chain.nonnegative and a in _IDENTITY_ON_NONNEGATIVE)
+                   and not (chain.unit_range and a == "relu6")]  # relu6 is the identity on [0, 1]
         name = rng.choice(choices)
         expr, nonneg = ACTIVATIONS[name]
         chain.forward.append(f"x = {expr}")
@@ -200,6 +204,7 @@ def _apply(chain: _Chain, stage: str, rng: random.Random) -> None:
     # A sum or mean over a softmaxed or normalised dim stays a constant through a scale or a bias.
     chain.softmaxed = stage == "softmax" or (chain.softmaxed and stage in _KEEPS_TRAP)
     chain.normalized = stage in _NORMS or (chain.normalized and stage in _KEEPS_TRAP)
+    chain.unit_range = stage in ("softmax", "sigmoid") or (chain.unit_range and stage in ("max_pool2d", "avg_pool2d"))
     chain.clamped = stage == "clamp" or (chain.clamped and stage in _KEEPS_TRAP | {"max_pool2d"})
     chain.stages.append(stage)
 
