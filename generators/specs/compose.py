@@ -205,7 +205,8 @@ def _apply(chain: _Chain, stage: str, rng: random.Random) -> None:
     chain.softmaxed = stage == "softmax" or (chain.softmaxed and stage in _KEEPS_TRAP)
     chain.normalized = stage in _NORMS or (chain.normalized and stage in _KEEPS_TRAP)
     chain.unit_range = stage in ("softmax", "sigmoid") or (chain.unit_range and stage in ("max_pool2d", "avg_pool2d"))
-    chain.clamped = stage == "clamp" or (chain.clamped and stage in _KEEPS_TRAP | {"max_pool2d"})
+    chain.clamped = stage == "clamp" or (chain.clamped and (stage in _KEEPS_TRAP | {"max_pool2d"}
+                                                           or stage in ACTIVATIONS))
     chain.stages.append(stage)
 
 
@@ -213,6 +214,7 @@ def _terminal(chain: _Chain, rng: random.Random) -> bool:
     """Append a reduction over the feature dim (the spatial dims, for an image) where it is not a trap."""
     choices = [t for t in TERMINALS
                if not ((chain.softmaxed or chain.normalized) and t in ("sum", "mean"))
+               and not (chain.softmaxed and t == "logsumexp")  # about log(n + 1) for small probabilities
                and not (chain.clamped and t == "amax")]  # the maximum of a clamped row is the clamp bound
     name = rng.choice(choices)
     dims = "(2, 3)" if chain.image else "-1"
