@@ -10,6 +10,8 @@ or test anything because its output is
 - `shape_mismatch`: not of the output shape the sampler declared;
 - `reference_error`: the problem fails to load or to run.
 
+Specs whose inputs exceed `MAX_CHECK_BYTES` are kept as `unchecked` instead of being run.
+
 Guarantees: a spec passes only if none of the above holds on the draws made here (seeded, so the verdict
 is reproducible). Limits: it runs the reference in this process (our sampler's sources, or external
 problems the user chose to load, never a candidate's code), on a handful of draws, so it cannot see a
@@ -18,6 +20,7 @@ degeneracy that shows only on other inputs; outputs that are tuples are checked 
 
 from __future__ import annotations
 
+import math
 import time
 import types
 from dataclasses import dataclass
@@ -26,6 +29,8 @@ from enum import Enum
 from kerneldata.core.spec import Spec
 
 NEAR_ZERO_REL = 1e-5
+# Specs with larger inputs are kept unchecked rather than run on CPU (external problems can be huge).
+MAX_CHECK_BYTES = 256 << 20
 # Outputs of at most this many elements are redrawn SMALL_OUTPUT_TRIES times before they count as constant.
 SMALL_OUTPUT, SMALL_OUTPUT_TRIES = 64, 7
 
@@ -39,6 +44,8 @@ class Degenerate(str, Enum):
     CONSTANT = "constant"
     NEAR_ZERO = "near_zero"
     IGNORES_INPUT = "ignores_input"
+    # Kept without running: the inputs are larger than the check's memory limit (big external problems).
+    UNCHECKED = "unchecked"
 
 
 @dataclass(frozen=True)
@@ -52,15 +59,20 @@ class SpecCheck:
 
     @property
     def ok(self) -> bool:
-        return self.reason is Degenerate.OK
+        """Whether the spec is kept."""
+        return self.reason in (Degenerate.OK, Degenerate.UNCHECKED)
 
     def to_json(self) -> dict:
         return {"spec_id": self.spec_id, "reason": self.reason.value, "detail": self.detail,
                 "seconds": round(self.seconds, 4)}
 
 
-def check_spec(spec: Spec, seed: int = 0) -> SpecCheck:
+def check_spec(spec: Spec, seed: int = 0, max_input_bytes: int = MAX_CHECK_BYTES) -> SpecCheck:
     started = time.perf_counter()
+    size = sum(math.prod(shape) for shape in spec.shapes) * 8  # an upper bound: 8 bytes per element
+    if size > max_input_bytes:
+        return SpecCheck(spec.spec_id, Degenerate.UNCHECKED, f"not run: its inputs take up to {size} bytes, over "
+                         f"the check's limit of {max_input_bytes}.", 0.0)
     reason, detail = check_reference(spec.source, output_shape=spec.output_shape, seed=seed)
     return SpecCheck(spec.spec_id, reason, detail, time.perf_counter() - started)
 

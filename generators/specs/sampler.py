@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 
 from generators.specs.compose import sample_chain, with_stages
+from generators.specs.external import load_external
 from generators.specs.ops import OPS, OPS_BY_FAMILY
 from generators.specs.problem import OpDef, problem_from_op, render
 from generators.specs.shapes import Infeasible, draw_dims
@@ -44,7 +45,18 @@ class SpecSampler:
     def __init__(self, config: SpecsConfig, seed: int, external: list[Spec] | None = None) -> None:
         self.config = config
         self.seed = seed
-        self.external = list(external or [])
+        # Problems from `specs.external` (loaded here unless given), and the files that were not usable.
+        self.external_problems: list[tuple[str, str]] = []
+        if external is None:
+            external = []
+            for source in config.external:
+                specs, problems = load_external(source)
+                external += specs
+                self.external_problems += problems
+            if config.external and not external:
+                raise ValueError(f"specs.external {config.external} holds no usable problem; first problem: "
+                                 f"{self.external_problems[0] if self.external_problems else 'no .py files'}")
+        self.external = list(external)
         known = FAMILIES + ((EXTERNAL,) if self.external else ())
         for name in [*(config.families or []), *config.family_weights]:
             if name not in known:
