@@ -121,7 +121,7 @@ def _producer(rng: random.Random, chain_kind: str) -> _Chain:
 
 def _epilogues(chain: _Chain) -> list[str]:
     """The epilogue stages the grammar allows next."""
-    last = chain.stages[-1]
+    last = "activation" if chain.stages[-1] in ACTIVATIONS else chain.stages[-1]
     allowed = ["bias_add", "scale", "activation", "residual_add", "clamp"]
     if not chain.image:
         allowed += ["layer_norm", "rms_norm", "softmax"]
