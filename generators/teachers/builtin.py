@@ -16,7 +16,7 @@ that random inputs hide (such kernels would pass verification and poison the dat
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
-parameter space allows. It has templates for 12 ops (`_TEMPLATE_OPS`: six activations, five last-dim
+parameter space allows. It has templates for 12 ops (`TEMPLATE_OPS`: six activations, five last-dim
 reductions and softmaxes, matmul) on 2-D inputs; for any other spec it declines with one row that holds no
 code and says why in `teacher_meta.declined`, which the verifier records as `no_code`.
 """
@@ -158,10 +158,10 @@ def _template_group(spec_row: dict) -> str:
     (softmax is in family "softmax", sum in "reduction"). Raises Decline for anything else."""
     ops = list(spec_row["ops"])
     if len(ops) == 1:
-        for group, known in _TEMPLATE_OPS.items():
+        for group, known in TEMPLATE_OPS.items():
             if ops[0] in known:
                 return group
-    known = ", ".join(op for group in _TEMPLATE_OPS.values() for op in group)
+    known = ", ".join(op for group in TEMPLATE_OPS.values() for op in group)
     raise Decline(f"the builtin teacher has no template for ops {ops} (family {spec_row['family']!r}); "
                   f"it writes kernels for: {known}")
 
@@ -910,7 +910,7 @@ def _matmul_variants() -> list[Variant]:
 
 # The ops each template group answers, and the group registry: name -> (spec check that raises ValueError,
 # variants).
-_TEMPLATE_OPS: dict[str, tuple[str, ...]] = {
+TEMPLATE_OPS: dict[str, tuple[str, ...]] = {
     "elementwise": tuple(_ELEMENTWISE_BODIES),
     "reduction": tuple(_LAUNCHER_NAMES),
     "matmul": ("matmul",),

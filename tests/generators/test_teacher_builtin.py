@@ -17,14 +17,14 @@ from generators.extract import extract_code
 from generators.prompts import PROMPT_VERSION, build_prompt
 from generators.specs import OPS, SpecSampler, problem_from_op, render as render_problem
 from generators.teachers import TEACHERS, TeacherStage, make_teacher
-from generators.teachers.builtin import _TEMPLATE_OPS, FLAWS, BuiltinTeacher, render, variants_for
+from generators.teachers.builtin import TEMPLATE_OPS, FLAWS, BuiltinTeacher, render, variants_for
 from kerneldata.core.config import SpecsConfig, TeacherConfig
 from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 
 RUNNER = Path(__file__).with_name("_run_kernels.py")
-ELEMENTWISE_OPS, REDUCTION_OPS = _TEMPLATE_OPS["elementwise"], _TEMPLATE_OPS["reduction"]
-TEACHABLE = [op for ops in _TEMPLATE_OPS.values() for op in ops]
+ELEMENTWISE_OPS, REDUCTION_OPS = TEMPLATE_OPS["elementwise"], TEMPLATE_OPS["reduction"]
+TEACHABLE = [op for ops in TEMPLATE_OPS.values() for op in ops]
 
 
 def spec_row(family: str, op: str, dtype: str, *shapes: tuple[int, ...]) -> dict:
