@@ -11,7 +11,8 @@ Each stage declares the ranks it accepts and what it does to the shape; a broadc
 residual) is built with the shape it must broadcast against, so every chain is valid by construction. The
 grammar also refuses chains that are known traps: a sum or mean over a dim just softmaxed (the constant 1)
 or layer-normalised (about 0), a maximum over a clamped dim (the bound), a ReLU after a stage whose output is already non-negative or a clamp after one whose output is in
-[0, 1] (no-ops), the same
+[0, 1] (no-ops), a residual added to softmax probabilities (it swamps them, so the output hardly depends on
+the chain's input), the same
 stage twice in a row, a second pooling. `tests/generators/test_compose.py` runs sampled chains and checks
 the declared output shape; the degenerate filter remains the backstop for what the grammar cannot see.
 """
@@ -66,6 +67,7 @@ class _Chain:
     softmaxed: bool = False
     normalized: bool = False
     clamped: bool = False
+    small: bool = False  # softmax probabilities (about 1/n) that an added residual would swamp
     unit_range: bool = False  # every value in [0, 1] (after softmax, sigmoid): a clamp to [-1, 1] is a no-op
     pooled: bool = False
 
@@ -130,7 +132,8 @@ def _epilogues(chain: _Chain) -> list[str]:
         if not chain.pooled:
             allowed += ["max_pool2d", "avg_pool2d"]
     return [stage for stage in allowed if stage != last and not (stage == "bias_add" and last == "linear")
-            and not (stage == "clamp" and chain.unit_range)]
+            and not (stage == "clamp" and chain.unit_range)
+            and not (stage == "residual_add" and chain.small)]
 
 
 def _apply(chain: _Chain, stage: str, rng: random.Random) -> None:
@@ -204,6 +207,8 @@ def _apply(chain: _Chain, stage: str, rng: random.Random) -> None:
     # A sum or mean over a softmaxed or normalised dim stays a constant through a scale or a bias.
     chain.softmaxed = stage == "softmax" or (chain.softmaxed and stage in _KEEPS_TRAP)
     chain.normalized = stage in _NORMS or (chain.normalized and stage in _KEEPS_TRAP)
+    chain.small = stage == "softmax" or (chain.small and stage not in ("layer_norm", "rms_norm", "group_norm",
+                                                                       "batch_norm", "residual_add"))
     chain.unit_range = stage in ("softmax", "sigmoid") or (chain.unit_range and stage in ("max_pool2d", "avg_pool2d"))
     chain.clamped = stage == "clamp" or (chain.clamped and (stage in _KEEPS_TRAP | {"max_pool2d"}
                                                            or stage in ACTIVATIONS))
@@ -215,7 +220,10 @@ def _terminal(chain: _Chain, rng: random.Random) -> bool:
     choices = [t for t in TERMINALS
                if not ((chain.softmaxed or chain.normalized) and t in ("sum", "mean"))
                and not (chain.softmaxed and t == "logsumexp")  # about log(n + 1) for small probabilities
-               and not (chain.clamped and t == "amax")]  # the maximum of a clamped row is the clamp bound
+               and not (chain.clamped and t == "amax")  # the maximum of a clamped row is the clamp bound
+               # over a whole image, log(sum(exp)) is log(H * W) plus a term that varies less than fp16
+               # or bf16 can show: a constant to the verifier
+               and not (chain.image and t == "logsumexp")]
     name = rng.choice(choices)
     dims = "(2, 3)" if chain.image else "-1"
     expr = {"sum": f"torch.sum(x, dim={dims})", "mean": f"torch.mean(x, dim={dims})",
