@@ -14,7 +14,7 @@ import sys
 
 from kerneldata.core.config import SpecsConfig, TeacherConfig
 from generators.specs import SpecSampler
-from generators.teachers.builtin import BuiltinTeacher
+from generators.teachers.builtin import TEMPLATE_OPS, BuiltinTeacher
 
 
 def main() -> int:
@@ -26,7 +26,10 @@ def main() -> int:
     parser.add_argument("--dtypes", default="float32,float16")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    config = SpecsConfig(num_specs=args.specs, max_numel=args.max_numel, dtypes=args.dtypes.split(","))
+    # The ops the built-in teacher has templates for (it declines others), with room for three tensors of
+    # max_numel elements.
+    config = SpecsConfig(num_specs=args.specs, max_numel=args.max_numel, max_bytes=16 * args.max_numel,
+                         dtypes=args.dtypes.split(","), ops=[op for ops in TEMPLATE_OPS.values() for op in ops])
     specs = SpecSampler(config, args.seed).sample(args.specs)
     teacher = BuiltinTeacher(TeacherConfig(samples_per_spec=args.samples), args.seed)
     with open(args.out, "w") as out:

@@ -67,13 +67,35 @@ def _build_parser() -> argparse.ArgumentParser:
                                                                                  parser_class=_Parser)
     sample = specs.add_parser("sample", help="write N specs as JSON lines",
                               description="Sample specs; one JSON object per line with spec_id, family, ops, "
-                                          "dtype, shapes, source (the KernelBench-format problem) and origin.")
+                                          "dtype, shapes, source (the KernelBench-format problem), origin, "
+                                          "input_domains, layouts, output_shape, atol and rtol.")
     sample.add_argument("--n", type=int, required=True, help="number of specs")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True, help="output .jsonl file ('-' for stdout)")
+    sample.add_argument("--config", help="take the `specs` section of this run config (flags below override it)")
     sample.add_argument("--families", help="comma-separated family names (default: all)")
+    sample.add_argument("--ops", help="comma-separated op names (default: every op of the families)")
     sample.add_argument("--dtypes", help="comma-separated dtypes (default: float32,float16)")
-    sample.add_argument("--max-numel", type=int, help="largest input tensor, in elements")
+    sample.add_argument("--max-numel", type=int, help="largest tensor, in elements")
+    sample.add_argument("--max-bytes", type=int, help="memory cap per spec: inputs, output and parameters, in bytes")
+    sample.add_argument("--external", action="append", metavar="DIR|hf:ID",
+                        help="also draw from these KernelBench-format problems (repeatable)")
+    sample.add_argument("--check", action="store_true",
+                        help="run each reference on CPU and replace degenerate specs (see --rejected)")
+    sample.add_argument("--rejected", help="with --check: write the rejected specs' verdicts here as JSON lines")
+    render = specs.add_parser("render", help="print the problem source of a spec or of one sample of an op",
+                              description="ID is a spec_id (looked up in --in) or an op name from the registry "
+                                          "(one sample of it is rendered for --seed and --dtype).")
+    render.add_argument("id", metavar="ID")
+    render.add_argument("--in", dest="in_path", help="a `specs sample` JSONL file to look the spec_id up in")
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
+    render.add_argument("--json", action="store_true", help="print the whole spec line instead of the source")
+    stats = specs.add_parser("stats", help="coverage of a spec file: families, ops, dtypes, size buckets",
+                             description="Count the specs of a `specs sample` JSONL file by family, op, dtype, "
+                                         "size bucket, rank, layout, input domain and origin.")
+    stats.add_argument("path", metavar="FILE.jsonl")
+    stats.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     return parser
 
 
@@ -175,36 +197,127 @@ def _verify_batch(args) -> int:
 
 
 def _specs(args) -> int:
+    return {"sample": _specs_sample, "render": _specs_render, "stats": _specs_stats}[args.specs_command](args)
+
+
+def _specs_config(args):
+    """The `specs` section: the --config file's (or the defaults), with the command-line flags applied."""
     from pydantic import ValidationError
 
-    from kerneldata.core.config import SpecsConfig
+    from kerneldata.core.config import ConfigError, SpecsConfig, load_config
+
+    try:
+        base = load_config(args.config).specs.model_dump() if args.config else {}
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+    fields = {"num_specs": args.n}
+    for flag, key in (("families", "families"), ("ops", "ops"), ("dtypes", "dtypes")):
+        value = getattr(args, flag)
+        if value:
+            fields[key] = [part for part in value.split(",") if part]
+    if args.max_numel is not None:
+        fields["max_numel"] = args.max_numel
+    if args.max_bytes is not None:
+        fields["max_bytes"] = args.max_bytes
+    if args.external:
+        fields["external"] = list(args.external)
+    try:
+        return SpecsConfig(**{**base, **fields})
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise UsageError(f"specs.{'.'.join(map(str, first['loc']))}: {first['msg'].lower()} "
+                         f"(got {first.get('input')!r})") from None
+
+
+def _specs_sample(args) -> int:
     from generators.specs import SpecSampler
+    from generators.specs.degenerate import sample_checked
 
     if args.n < 1:
         raise UsageError("--n must be at least 1")
-    fields = {"num_specs": args.n}
-    if args.families:
-        fields["families"] = args.families.split(",")
-    if args.dtypes:
-        fields["dtypes"] = args.dtypes.split(",")
-    if args.max_numel is not None:
-        fields["max_numel"] = args.max_numel
+    if args.rejected and not args.check:
+        raise UsageError("--rejected needs --check")
+    config = _specs_config(args)
     try:
-        specs = SpecSampler(SpecsConfig(**fields), args.seed).sample(args.n)
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise UsageError(f"{'.'.join(map(str, first['loc']))}: {first['msg'].lower()}") from None
+        sampler = SpecSampler(config, args.seed)
+        if args.check:
+            specs, rejected = sample_checked(sampler, args.n)
+        else:
+            specs, rejected = sampler.sample(args.n), []
     except ValueError as err:
         raise UsageError(str(err)) from None
-    lines = "".join(json.dumps(spec.to_json()) + "\n" for spec in specs)
-    if args.out == "-":
-        sys.stdout.write(lines)
+    _write_lines(args.out, [spec.to_json() for spec in specs])
+    if args.rejected:
+        _write_lines(args.rejected, [check.to_json() for check in rejected])
+    if args.check and args.out != "-":
+        print(f"{len(specs)} specs written to {args.out}; {len(rejected)} degenerate specs replaced", file=sys.stderr)
+    return EXIT_OK
+
+
+def _specs_render(args) -> int:
+    from generators.specs import sample_op
+    from kerneldata.core.spec import Spec
+
+    if args.in_path:
+        for line in _read_jsonl(args.in_path):
+            if line.get("spec_id") == args.id:
+                spec = Spec.from_json(line)
+                break
+        else:
+            raise UsageError(f"spec {args.id!r} is not in {args.in_path}")
     else:
         try:
-            Path(args.out).write_text(lines)
-        except OSError as err:
-            raise UsageError(f"cannot write {args.out}: {err.strerror}") from None
+            spec = sample_op(args.id, args.seed, args.dtype)
+        except ValueError as err:
+            hint = " (a spec_id needs --in FILE.jsonl)" if "-" in args.id else ""
+            raise UsageError(f"{err}{hint}") from None
+    if args.json:
+        print(json.dumps(spec.to_json()))
+    else:
+        sys.stdout.write(spec.source)
     return EXIT_OK
+
+
+def _specs_stats(args) -> int:
+    from generators.specs.stats import coverage, format_coverage
+
+    lines = list(_read_jsonl(args.path))
+    required = ("family", "ops", "dtype", "shapes", "origin")
+    for number, line in enumerate(lines, 1):
+        missing = [key for key in required if key not in line]
+        if missing:
+            raise UsageError(f"{args.path}:{number}: not a spec line (lacks {', '.join(missing)})")
+    stats = coverage(lines)
+    print(json.dumps(stats) if args.json else format_coverage(stats), end="\n" if args.json else "")
+    return EXIT_OK
+
+
+def _read_jsonl(path: str):
+    try:
+        text = Path(path).read_text()
+    except OSError as err:
+        raise UsageError(f"{path}: {err.strerror}") from None
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            line = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise UsageError(f"{path}:{number}: not JSON ({err.msg})") from None
+        if not isinstance(line, dict):
+            raise UsageError(f"{path}:{number}: expected a JSON object per line")
+        yield line
+
+
+def _write_lines(path: str, objects: list[dict]) -> None:
+    lines = "".join(json.dumps(obj) + "\n" for obj in objects)
+    if path == "-":
+        sys.stdout.write(lines)
+        return
+    try:
+        Path(path).write_text(lines)
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
 
 
 def _read_text(path: str, flag: str) -> str:

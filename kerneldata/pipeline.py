@@ -1,6 +1,6 @@
 """Composes the stages on Ray; the only place that knows their order.
 
-    specs (sampled on the driver) -> TeacherStage (candidates) -> VerifyStage (verdicts) -> parts on disk
+    specs (sampled and checked on the driver) -> TeacherStage (candidates) -> VerifyStage (verdicts) -> parts on disk
     -> shards.RunWriter.finalize (raw / sft / rl / preference shards, card, manifest last)
 
 Ray: joins the cluster named by `ray.address` or `RAY_ADDRESS` when either is set, else starts a local
@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from kerneldata.core.config import Config
 from kerneldata.core.schema import SPEC_SCHEMA, table_from_rows
 from generators.specs import SpecSampler
+from generators.specs.degenerate import sample_checked
 from generators.teachers import TeacherStage, make_teacher
 from filters.stage import VerifyStage
 from shards.writer import RunWriter
@@ -42,7 +43,15 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
     sampler = SpecSampler(config.specs, config.run.seed)
     make_teacher(config.teacher, config.run.seed)
     started = time.monotonic()
-    specs = sampler.sample(config.specs.num_specs)
+    degenerate: dict[str, int] = {}
+    if config.specs.check_references:
+        # Degenerate specs (constant, near-zero, input-independent... output) are replaced before any
+        # teacher sees them; the manifest counts them by reason.
+        specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
+        for check in rejected:
+            degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
+    else:
+        specs = sampler.sample(config.specs.num_specs)
     spec_table = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA)
 
     timings = {"sample_s": round(time.monotonic() - started, 3)}
@@ -91,7 +100,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
     writer.finalize(
         config.to_yaml(),
         {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
-         "ray": "cluster" if _joined_cluster(config) else "local"},
+         "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate},
     )
     return out_dir
 

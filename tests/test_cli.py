@@ -68,14 +68,24 @@ def test_verify_without_json_prints_one_line(files):
         ["generate", "--config", "configs/quickstart.yaml", "--out", "/dev/null/run"],
         ["generate", "--config", "configs/quickstart.yaml", "--out", "NONEMPTY"],
         ["specs", "sample", "--n", "0", "--out", "-"],
-        ["specs", "sample", "--n", "3", "--families", "conv", "--out", "-"],
+        ["specs", "sample", "--n", "3", "--families", "convolution", "--out", "-"],
+        ["specs", "sample", "--n", "3", "--ops", "conv4d", "--out", "-"],
+        ["specs", "sample", "--n", "3", "--dtypes", "float64", "--out", "-"],
+        ["specs", "sample", "--n", "3", "--out", "-", "--rejected", "r.jsonl"],
+        ["specs", "sample", "--n", "3", "--out", "-", "--external", "/nonexistent/problems"],
+        ["specs", "sample", "--n", "3", "--out", "-", "--config", "/nonexistent.yaml"],
+        ["specs", "render", "conv4d"],
+        ["specs", "render", "matmul-0123456789abcdef", "--in", "/nonexistent.jsonl"],
+        ["specs", "stats", "/nonexistent.jsonl"],
+        ["specs", "stats", "NOTSPECS"],
         ["frobnicate"],
         [],
     ],
 )
 def test_bad_usage_exits_2_with_one_line(files, tmp_path, args):
     replacements = {"REF": files("ref.py", c.RELU_PROBLEM), "CAND": files("cand.py", c.HONEST),
-                    "BROKEN": files("broken.py", "import torch\nclass Model: pass\n")}
+                    "BROKEN": files("broken.py", "import torch\nclass Model: pass\n"),
+                    "NOTSPECS": files("not_specs.jsonl", '{"a": 1}\n')}
     nonempty = tmp_path / "nonempty"
     nonempty.mkdir()
     (nonempty / "something.txt").write_text("a user's file")
@@ -109,7 +119,48 @@ def test_specs_sample_writes_jsonl(tmp_path):
     assert again.stdout == out.read_text()
 
 
+def test_specs_sample_check_replaces_degenerate_specs_and_reports_them(tmp_path):
+    out, rejected = tmp_path / "specs.jsonl", tmp_path / "rejected.jsonl"
+    result = kd("specs", "sample", "--n", "20", "--seed", "0", "--ops", "prod,cumprod,sum", "--max-numel", "4096",
+                "--check", "--rejected", str(rejected), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(out.read_text().splitlines()) == 20
+    for line in rejected.read_text().splitlines():
+        assert json.loads(line)["reason"] in {"constant", "near_zero", "non_finite", "ignores_input"}
+
+
+def test_specs_render_by_op_and_by_id(tmp_path):
+    by_op = kd("specs", "render", "rms_norm", "--seed", "2", "--dtype", "bfloat16")
+    assert by_op.returncode == 0, by_op.stderr
+    assert "class Model(nn.Module)" in by_op.stdout and "DTYPE = torch.bfloat16" in by_op.stdout
+    out = tmp_path / "specs.jsonl"
+    assert kd("specs", "sample", "--n", "5", "--out", str(out)).returncode == 0
+    line = json.loads(out.read_text().splitlines()[3])
+    by_id = kd("specs", "render", line["spec_id"], "--in", str(out))
+    assert by_id.returncode == 0 and by_id.stdout == line["source"]
+    as_json = json.loads(kd("specs", "render", line["spec_id"], "--in", str(out), "--json").stdout)
+    assert as_json == line
+    missing = kd("specs", "render", "matmul-0000000000000000", "--in", str(out))
+    assert missing.returncode == 2 and "is not in" in missing.stderr
+
+
+def test_specs_stats_counts_coverage(tmp_path):
+    out = tmp_path / "specs.jsonl"
+    assert kd("specs", "sample", "--n", "300", "--seed", "1", "--dtypes", "float32,bfloat16", "--out",
+              str(out)).returncode == 0
+    result = kd("specs", "stats", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["specs"] == 300 and sum(stats["families"].values()) == 300
+    assert len(stats["families"]) >= 12 and set(stats["dtypes"]) == {"float32", "bfloat16"}
+    assert sum(stats["size_buckets"].values()) == 300 and stats["distinct_ops"] >= 60
+    text = kd("specs", "stats", str(out))
+    assert text.returncode == 0 and text.stdout.startswith("300 specs, 13 families")
+    assert "size_buckets:" in text.stdout
+
+
 def test_every_subcommand_has_help():
-    for args in (["--help"], ["generate", "--help"], ["verify", "--help"], ["specs", "sample", "--help"]):
+    for args in (["--help"], ["generate", "--help"], ["verify", "--help"], ["specs", "sample", "--help"],
+                 ["specs", "render", "--help"], ["specs", "stats", "--help"]):
         result = kd(*args)
         assert result.returncode == 0 and "usage:" in result.stdout

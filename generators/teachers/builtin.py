@@ -1,7 +1,7 @@
 """The built-in teacher: Triton kernels written from parametric templates, no model needed.
 
-It answers the three spec families of `generators.specs` (elementwise, reduction over the last dim,
-matmul) the way a model would: a sentence about the approach, then the source in a ```python fence. The
+It answers specs of the ops it has templates for (elementwise activations, reductions and softmaxes over
+the last dim, matmul) the way a model would: a sentence about the approach, then the source in a ```python fence. The
 sources follow the anatomy of the Triton tutorials (01 vector add, 02 fused softmax, 03 matmul): a
 commented `@triton.jit` kernel that loads in the input's dtype, computes in fp32 and casts to the output's
 element type on store; a launcher that checks shapes, makes inputs contiguous and allocates on the input's
@@ -16,7 +16,9 @@ that random inputs hide (such kernels would pass verification and poison the dat
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
-parameter space allows. Only the families and ops of `generators.specs` are known; anything else raises.
+parameter space allows. It has templates for 12 ops (`TEMPLATE_OPS`: six activations, five last-dim
+reductions and softmaxes, matmul) on 2-D inputs; for any other spec it declines with one row that holds no
+code and says why in `teacher_meta.declined`, which the verifier records as `no_code`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 
 from generators.extract import extract_code
 from generators.prompts import PROMPT_VERSION, build_prompt
-from generators.specs import ELEMENTWISE_OPS, MATMUL_OPS, REDUCTION_OPS
+from generators.specs import OPS
 from kerneldata.core.config import TeacherConfig
 from kerneldata.core.hashing import stable_id
 from kerneldata.core.schema import SPEC_SCHEMA
@@ -86,6 +88,10 @@ class BuiltinTeacher:
     def generate(self, spec_row: dict) -> list[dict]:
         prompt = build_prompt(spec_row)
         spec_columns = {name: spec_row[name] for name in SPEC_SCHEMA.names}
+        try:
+            variants_for(spec_row)
+        except Decline as err:
+            return [self._declined(spec_row, spec_columns, prompt, str(err))]
         seen: set[str] = set()
         rows = []
         for sample_index in range(self.config.samples_per_spec):
@@ -111,6 +117,26 @@ class BuiltinTeacher:
             })
         return rows
 
+    def _declined(self, spec_row: dict, spec_columns: dict, prompt: list[dict], reason: str) -> dict:
+        """The one row for a spec without a template: no code, so the verifier records it as `no_code`;
+        `teacher_meta.declined` says why."""
+        completion = f"The built-in teacher cannot write this kernel: {reason}.\n"
+        assert extract_code(completion)[0] is None, "a declining answer must hold no code"
+        return {
+            **spec_columns,
+            "candidate_id": stable_id(spec_row["spec_id"], TEACHER, None, self.seed, 0),
+            "teacher": TEACHER,
+            "teacher_model": TEACHER_MODEL,
+            "prompt_version": PROMPT_VERSION,
+            "prompt": prompt,
+            "completion": completion,
+            "code": None,
+            "sample_index": 0,
+            "turn": 0,
+            "seed": self.seed,
+            "teacher_meta": json.dumps({"template": TEACHER_MODEL, "declined": reason}, sort_keys=True),
+        }
+
     def _draw(self, spec_row: dict, sample_index: int, seen: set[str], max_attempts: int = 8) -> Draft:
         """A draft for one sample; redrawn (deterministically) while its code repeats an earlier sample's."""
         draft = None
@@ -123,15 +149,33 @@ class BuiltinTeacher:
         return draft
 
 
+class Decline(ValueError):
+    """The built-in teacher has no template for this spec (its op, or its input layout)."""
+
+
+def _template_group(spec_row: dict) -> str:
+    """Which template group answers the spec: by its one op, whatever family the sampler filed it under
+    (softmax is in family "softmax", sum in "reduction"). Raises Decline for anything else."""
+    ops = list(spec_row["ops"])
+    if len(ops) == 1:
+        for group, known in TEMPLATE_OPS.items():
+            if ops[0] in known:
+                return group
+    known = ", ".join(op for group in TEMPLATE_OPS.values() for op in group)
+    raise Decline(f"the builtin teacher has no template for ops {ops} (family {spec_row['family']!r}); "
+                  f"it writes kernels for: {known}")
+
+
 def variants_for(spec_row: dict) -> list[Variant]:
-    """The variants (correct and flawed) that apply to this spec row; raises ValueError for a family, op
-    or input layout without templates."""
-    family = spec_row["family"]
-    if family not in _FAMILIES:
-        raise ValueError(f"the builtin teacher has no template for spec family {family!r}; "
-                         f"known families: {', '.join(sorted(_FAMILIES))}")
-    check, variants = _FAMILIES[family]
-    check(spec_row)
+    """The variants (correct and flawed) that apply to this spec row; raises Decline (a ValueError) for an
+    op or input layout without templates."""
+    check, variants = _FAMILIES[_template_group(spec_row)]
+    try:
+        check(spec_row)
+    except Decline:
+        raise
+    except ValueError as err:
+        raise Decline(str(err)) from None
     return [v for v in variants if v.applies(spec_row)]
 
 
@@ -197,13 +241,9 @@ def _model_new(doc: str, args: str, call: str) -> str:
 
 
 def _check_2d_single_input(spec_row: dict) -> None:
-    ops = ELEMENTWISE_OPS if spec_row["family"] == "elementwise" else REDUCTION_OPS
-    if len(spec_row["ops"]) != 1 or spec_row["ops"][0] not in ops:
-        raise ValueError(f"the builtin teacher has no {spec_row['family']} template for ops {spec_row['ops']}; "
-                         f"known: {', '.join(sorted(ops))}")
     shapes = spec_row["shapes"]
     if len(shapes) != 1 or len(shapes[0]) != 2:
-        raise ValueError(f"the builtin teacher's {spec_row['family']} templates take one 2-D input, "
+        raise ValueError(f"the builtin teacher's {_template_group(spec_row)} templates take one 2-D input, "
                          f"got shapes {shapes}")
 
 
@@ -364,7 +404,7 @@ def _elementwise_body(spec_row: dict, rng: random.Random, flawed: bool) -> tuple
 
 def _render_elementwise(spec_row: dict, rng: random.Random, structure: str, flaw: str | None) -> Draft:
     op = spec_row["ops"][0]
-    doc = ELEMENTWISE_OPS[op].doc
+    doc = OPS[op].doc.removesuffix(", applied elementwise")
     rows, cols = _rows_cols(spec_row)
     n = rows * cols
     body, body_index = _elementwise_body(spec_row, rng, flaw == "tanh_gelu")
@@ -617,7 +657,7 @@ _REDUCTION_LAUNCHER = '''
 
 def _render_reduction(spec_row: dict, rng: random.Random, structure: str) -> Draft:
     op = spec_row["ops"][0]
-    doc = REDUCTION_OPS[op].doc
+    doc = OPS[op].doc
     name = _LAUNCHER_NAMES[op]
     rowwise = op in _ROWWISE
     rows, cols = _rows_cols(spec_row)
@@ -850,8 +890,6 @@ def _render_matmul(spec_row: dict, rng: random.Random, mapping: str, flaw: str |
 
 
 def _check_matmul(spec_row: dict) -> None:
-    if list(spec_row["ops"]) != list(MATMUL_OPS):
-        raise ValueError(f"the builtin teacher has no matmul template for ops {spec_row['ops']}; known: matmul")
     shapes = spec_row["shapes"]
     if len(shapes) != 2 or any(len(s) != 2 for s in shapes) or shapes[0][1] != shapes[1][0]:
         raise ValueError(f"the builtin teacher's matmul template takes a (M, K) and b (K, N), got shapes {shapes}")
@@ -870,7 +908,13 @@ def _matmul_variants() -> list[Variant]:
     ]
 
 
-# The family registry: name -> (spec check that raises ValueError, variants).
+# The ops each template group answers, and the group registry: name -> (spec check that raises ValueError,
+# variants).
+TEMPLATE_OPS: dict[str, tuple[str, ...]] = {
+    "elementwise": tuple(_ELEMENTWISE_BODIES),
+    "reduction": tuple(_LAUNCHER_NAMES),
+    "matmul": ("matmul",),
+}
 _FAMILIES: dict[str, tuple[Callable[[dict], None], list[Variant]]] = {
     "elementwise": (_check_2d_single_input, _elementwise_variants()),
     "reduction": (_check_2d_single_input, _reduction_variants()),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class ConfigError(ValueError):
@@ -31,12 +31,37 @@ class RunConfig(_Section):
 
 class SpecsConfig(_Section):
     num_specs: int = Field(12, ge=1)
-    # Names from generators.specs.FAMILIES; None means all of them.
+    # Names from generators.specs.FAMILIES (plus "external" when `external` is set); None means all of them.
     families: list[str] | None = None
-    dtypes: list[Literal["float32", "float16"]] = Field(default_factory=lambda: ["float32", "float16"],
-                                                         min_length=1)
-    # Upper bound on elements per input tensor, so CPU-interpreter runs stay small.
+    # Relative weight of each family when drawing one; a family not named here weighs 1, 0 leaves it out.
+    family_weights: dict[str, float] = Field(default_factory=dict)
+    # Only these ops (names from generators.specs.OPS); None means every op of the chosen families.
+    ops: list[str] | None = None
+    dtypes: list[Literal["float32", "float16", "bfloat16"]] = Field(
+        default_factory=lambda: ["float32", "float16"], min_length=1)
+    # Upper bound on elements per tensor (input, output or parameter), so CPU-interpreter runs stay small.
     max_numel: int = Field(1 << 16, ge=64)
+    # Memory cap per spec: bytes of all inputs, the output and the parameters together.
+    max_bytes: int = Field(1 << 21, ge=256)
+    # Probability that a dim is drawn from the edge sizes (1, primes, just past a power of two) instead of
+    # its realistic pool; and that an input which may be a non-contiguous view is handed over transposed.
+    edge_rate: float = Field(0.15, ge=0, le=1)
+    noncontiguous_rate: float = Field(0.1, ge=0, le=1)
+    # Longest fused chain: stages after the producer (matmul, conv...), before an optional reduction.
+    max_chain_ops: int = Field(4, ge=1, le=8)
+    # More problem sources: directories of KernelBench-format .py files, or "hf:ORG/NAME" Hub datasets.
+    external: list[str] = Field(default_factory=list)
+    # Run each spec's reference on CPU before the teacher sees it and replace degenerate ones (constant,
+    # near-zero, input-independent, non-finite or non-deterministic output).
+    check_references: bool = True
+
+    @field_validator("family_weights")
+    @classmethod
+    def _weights_not_negative(cls, weights: dict[str, float]) -> dict[str, float]:
+        negative = [name for name, weight in weights.items() if weight < 0]
+        if negative:
+            raise ValueError(f"weight of family {negative[0]!r} must be at least 0")
+        return weights
 
 
 class TeacherConfig(_Section):

@@ -26,6 +26,8 @@ SPEC_FIELDS = [
     pa.field("spec_origin", pa.string(), nullable=False),
     pa.field("atol", pa.float64(), nullable=False),
     pa.field("rtol", pa.float64(), nullable=False),
+    # One kerneldata.core.domains name per input, e.g. ["positive"] for a log or ["normal", "index[0,1000)"].
+    pa.field("input_domains", pa.list_(pa.string()), nullable=False),
 ]
 SPEC_SCHEMA = pa.schema(SPEC_FIELDS)
 

@@ -27,7 +27,13 @@ class Spec:
     dtype: str
     shapes: tuple[tuple[int, ...], ...]  # the shape of each tensor get_inputs() returns, in order
     source: str  # the KernelBench-format reference problem
-    origin: str  # e.g. "sampler:v1 seed=0" or "file:path/to/problem.py"
+    origin: str  # e.g. "sampler:v2 seed=0" or "external:KernelBench/level1/19_ReLU.py"
+    # One `kerneldata.core.domains` name per input (same order as `shapes`): what get_inputs() draws from.
+    input_domains: tuple[str, ...] = ()
+    # One per input: "contiguous", or "transposed" for a non-contiguous view get_inputs() returns.
+    layouts: tuple[str, ...] = ()
+    # The shape of the reference's output where the sampler knows it; None for external problems.
+    output_shape: tuple[int, ...] | None = None
 
     @property
     def spec_id(self) -> str:
@@ -47,8 +53,21 @@ class Spec:
         out.update(asdict(self))
         out["ops"] = list(self.ops)
         out["shapes"] = [list(s) for s in self.shapes]
+        out["input_domains"] = list(self.input_domains)
+        out["layouts"] = list(self.layouts)
+        out["output_shape"] = list(self.output_shape) if self.output_shape is not None else None
         out.update(atol=self.atol, rtol=self.rtol)
         return out
+
+    @classmethod
+    def from_json(cls, line: dict) -> Spec:
+        """The inverse of `to_json` (a `kerneldata specs sample` line); the id is recomputed, not trusted."""
+        return cls(
+            family=line["family"], ops=tuple(line["ops"]), dtype=line["dtype"],
+            shapes=tuple(tuple(s) for s in line["shapes"]), source=line["source"], origin=line["origin"],
+            input_domains=tuple(line.get("input_domains", ())), layouts=tuple(line.get("layouts", ())),
+            output_shape=tuple(line["output_shape"]) if line.get("output_shape") is not None else None,
+        )
 
     def to_row(self) -> dict:
         """A row of `schema.SPEC_SCHEMA`."""
@@ -62,6 +81,7 @@ class Spec:
             "spec_origin": self.origin,
             "atol": self.atol,
             "rtol": self.rtol,
+            "input_domains": list(self.input_domains),
         }
 
 

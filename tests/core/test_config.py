@@ -23,7 +23,9 @@ def test_overrides_are_typed_and_nested():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["specs.nmu=3"], "unknown key 'specs.nmu'; allowed keys under 'specs': num_specs, families, dtypes, max_numel"),
+        (["specs.nmu=3"], "unknown key 'specs.nmu'; allowed keys under 'specs': num_specs, families, family_weights, ops, "
+                           "dtypes, max_numel, max_bytes, edge_rate, noncontiguous_rate, max_chain_ops, external, "
+                           "check_references"),
         (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, verify, shards, ray"),
         (["specs.num_specs=many"], "specs.num_specs: input should be a valid integer"),
         (["verify.device=tpu"], "verify.device: input should be 'auto', 'cpu' or 'cuda' (got 'tpu')"),

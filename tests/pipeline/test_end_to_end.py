@@ -18,6 +18,7 @@ import pytest
 
 from kerneldata.core.config import load_config
 from generators.specs import SpecSampler
+from generators.specs.degenerate import sample_checked
 from generators.teachers import make_teacher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +35,8 @@ def _generate(out: Path, *overrides: str, resume: bool = False, env=None, **pope
 def _expected_candidate_ids(*overrides: str) -> set[str]:
     config = load_config(ROOT / "configs/quickstart.yaml", list(overrides))
     teacher = make_teacher(config.teacher, config.run.seed)
-    specs = SpecSampler(config.specs, config.run.seed).sample(config.specs.num_specs)
+    specs, _ = sample_checked(SpecSampler(config.specs, config.run.seed), config.specs.num_specs,
+                              seed=config.run.seed)
     return {row["candidate_id"] for spec in specs for row in teacher.generate(spec.to_row())}
 
 

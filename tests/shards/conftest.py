@@ -27,6 +27,7 @@ def raw_row(spec_id: str, candidate_id: str, status: str, reason_code: str | Non
         "spec_origin": "sampler:v1 seed=0",
         "atol": 1e-4,
         "rtol": 1e-4,
+        "input_domains": ["normal"],
         "candidate_id": candidate_id,
         "teacher": "builtin",
         "teacher_model": "builtin-v1",
