@@ -9,7 +9,8 @@ Three layers, each used where the machine allows it, none trusted alone:
    or connect at all; with ABI 6+ no signals to processes outside the sandbox (its parent, the verifier).
    It binds native code too: a kernel launcher, ctypes, anything the process or its children run.
 3. A Python audit hook (PEP 578, cannot be removed once added): network calls, file writes outside the
-   allowed roots, spawning processes other than Triton's compiler tools, and signals to other processes
+   allowed roots, spawning processes (unless Triton's or torch's own code asks: ptxas, the C compiler for
+   driver stubs), and signals to other processes
    raise in the candidate and are recorded, so the verifier rejects the candidate with the reason even if
    the candidate swallowed the error (which the static gate forbids anyway).
 
@@ -120,9 +121,27 @@ def enter_network_namespace() -> bool:
     return True
 
 
-# Executables Triton and Inductor start to compile kernels (by basename).
-_COMPILER_TOOLS = {"ptxas", "ptxas-blackwell", "cuobjdump", "nvdisasm", "nvlink", "fatbinary", "ldconfig", "ld.lld",
-                   "lld", "ld", "clang", "clang++", "gcc", "g++", "cc", "c++", "hipcc", "amdclang", "llvm-objdump"}
+def _package_dir(name: str) -> str | None:
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.realpath(path)) + os.sep if path else None
+
+
+# Triton and Inductor start processes of their own (ptxas, the C compiler for driver stubs, `file`,
+# `ldconfig`): a spawn is theirs when the innermost caller outside the standard library is their code.
+_STDLIB_DIR = os.path.dirname(os.path.realpath(os.__file__)) + os.sep
+
+
+def _spawned_by_trusted_library() -> bool:
+    trusted = [d for d in (_package_dir("triton"), _package_dir("torch")) if d]
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = os.path.realpath(frame.f_code.co_filename)
+        in_stdlib = filename.startswith(_STDLIB_DIR) and "-packages" not in filename
+        if not in_stdlib and not filename.startswith(os.path.dirname(os.path.realpath(__file__)) + os.sep):
+            return any(filename.startswith(d) for d in trusted)
+        frame = frame.f_back
+    return False
 
 _NETWORK_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
                    "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
@@ -169,14 +188,10 @@ class AuditPolicy:
                 self._refuse("file_write", f"opening {path!r} for writing outside the scratch directory")
         elif event in _NETWORK_EVENTS:
             self._refuse("network_access", f"{event}{_short(args)}")
-        elif event == "subprocess.Popen":
-            executable = args[0] if args else None
-            name = os.path.basename(os.fsdecode(executable)) if isinstance(executable, (str, bytes, os.PathLike)) \
-                else ""
-            if name not in _COMPILER_TOOLS:
-                self._refuse("process_spawn", f"starting {executable!r}")
-        elif event in _SPAWN_EVENTS:
-            self._refuse("process_spawn", f"{event}{_short(args)}")
+        elif event in _SPAWN_EVENTS or event == "subprocess.Popen":
+            if not _spawned_by_trusted_library():
+                what = f"starting {args[0]!r}" if event == "subprocess.Popen" and args else f"{event}{_short(args)}"
+                self._refuse("process_spawn", what)
         elif event in ("os.kill", "os.killpg", "signal.pthread_kill"):
             target = args[0] if args else None
             if event == "os.kill" and target in (0, self.pid):
