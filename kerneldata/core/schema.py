@@ -61,7 +61,16 @@ VERDICT_FIELDS = [
     pa.field("verify_seconds", pa.float64()),
     pa.field("kerneldata_version", pa.string(), nullable=False),
 ]
-RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS)
+# What the global steps add (filters.dedup, filters.decontaminate): null until they ran and where they found
+# nothing. A row with a dedup_reason or a contamination_reason stays in raw and leaves sft, rl and preference.
+CURATION_FIELDS = [
+    pa.field("dedup_cluster", pa.string()),  # candidate_id of the row kept for this row's duplicate cluster
+    pa.field("dedup_reason", pa.string()),  # exact_duplicate / near_duplicate; null for kept rows
+    pa.field("contamination_reason", pa.string()),  # spec_match / reference_substring / ... ; null when clean
+    pa.field("contamination_benchmark", pa.string()),
+    pa.field("contamination_item", pa.string()),
+]
+RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS + CURATION_FIELDS)
 
 # Accepted kernels as chat messages (system / user / assistant), the format TRL's SFTTrainer takes.
 SFT_SCHEMA = pa.schema([
