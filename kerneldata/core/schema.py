@@ -97,8 +97,12 @@ RL_SCHEMA = pa.schema([
     pa.field("atol", pa.float64(), nullable=False),
     pa.field("rtol", pa.float64(), nullable=False),
     pa.field("best_speedup_vs_eager", pa.float64()),
+    # Baseline timings on `hardware`, in the verifier's harness: PyTorch eager and torch.compile of the
+    # reference (the known solution's runtime times its speedups); null where not measured (CPU runs).
+    pa.field("baseline_eager_ms", pa.float64()),
+    pa.field("baseline_compile_ms", pa.float64()),
     pa.field("hardware", pa.string(), nullable=False),
-    pa.field("pass_rate", pa.float64(), nullable=False),
+    pa.field("pass_rate", pa.float64(), nullable=False),  # the difficulty: the teacher's pass rate
     pa.field("num_candidates", pa.int32(), nullable=False),
 ])
 
