@@ -12,7 +12,7 @@ Two kinds of duplicate, both on the candidate's extracted `code`:
 
 Rows are only compared within a group: the same status (an accepted kernel is never a duplicate of a
 rejected one, however similar: such a pair is exactly what preference data wants), and with
-`scope: spec` the same spec as well. Rows without code are left alone.
+`scope: spec` the same spec as well. Rows without code (or with nothing but comments) are left alone.
 
 Within a cluster the row kept is the best: accepted before the rest, then the fastest measured
 `speedup_vs_eager`, then the smallest candidate_id. Every member of a cluster of two or more rows gets
@@ -80,8 +80,8 @@ def shingles(tokens: list[bytes], size: int) -> list[bytes]:
     return list({b" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)})
 
 
-def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int, np.ndarray | None]]:
-    """(exact key, MinHash signature) per source: the key hashes the numbered canonical tokens, the
+def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int | None, np.ndarray | None]]:
+    """(exact key, MinHash signature) per source, both None for a source without tokens: the key hashes the numbered canonical tokens, the
     signature (uint32[num_perm], identical to datasketch's MinHash with hashfunc=xxh32) the anonymous
     shingles. Sources repeated within the batch are hashed once."""
     a, b = (np.asarray(p, dtype=np.uint32) for p in hasher.permutations())
@@ -92,6 +92,10 @@ def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int, np.ndarr
     digest = xxhash.xxh32_intdigest
     for source in sources:
         tokens = normalize_tokens(source)
+        if not tokens:  # nothing but comments and space: not a kernel, compared with nothing
+            keys.append(None)
+            slot.append(-1)
+            continue
         key = token_hash(b" ".join(tokens))
         keys.append(key)
         if key not in hashed:
@@ -112,7 +116,7 @@ def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int, np.ndarr
         nonempty = [i for i, s in enumerate(sizes) if s]
         for row, index in zip(minima, nonempty):
             signatures[start + index] = row
-    return [(key, signatures[i]) for key, i in zip(keys, slot)]
+    return [(key, signatures[i] if i >= 0 else None) for key, i in zip(keys, slot)]
 
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -155,7 +159,7 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
     codes = raw.column("code")
     status = raw.column("status").to_pylist()
     spec_ids = raw.column("spec_id").to_pylist() if config.scope == "spec" else [None] * n
-    with_code = [i for i, valid in enumerate(codes.is_valid().to_pylist()) if valid]
+    with_code = [i for i, valid in enumerate(codes.is_valid().to_pylist()) if valid]  # null: no code extracted
 
     hasher = Hasher(config.shingle_tokens, config.num_perm, config.seed)
     bands, band_rows = lsh_params(config.threshold, config.num_perm)
@@ -172,13 +176,13 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
         for key, signature in batch:
             row = with_code[position]
             position += 1
+            if key is None:
+                continue
             group = (status[row], spec_ids[row])
             first = exact_first.setdefault((group, key), row)
             exact_of[row] = first
             if first != row:
                 union.union(first, row)
-                continue
-            if signature is None:  # code with no tokens at all: exact matching only
                 continue
             signatures[row] = signature
             for band in range(bands):
@@ -192,7 +196,7 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
                     bucket.append(row)
 
     members: dict[int, list[int]] = {}
-    for row in with_code:
+    for row in exact_of:
         members.setdefault(union.find(row), []).append(row)
     candidate_ids = raw.column("candidate_id").to_pylist()
     speedups = raw.column("speedup_vs_eager").to_pylist()
