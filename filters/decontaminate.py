@@ -432,24 +432,27 @@ class BenchmarkIndex:
 
 def _check_batch(index: BenchmarkIndex, batch: list[tuple[str | None, str | None]]) -> list[tuple | None]:
     """Per (reference or None when already judged, code or None): (reason, item index) or None."""
+    return [check(index, reference, normalize_tokens(code) if code is not None else None)
+            for reference, code in batch]
+
+
+def check(index: BenchmarkIndex, reference: str | None, code_tokens: list[bytes] | None) -> tuple | None:
+    """(reason, item index) for one row, or None: its reference (when given) at the spec level, then as
+    text, then its code (canonical tokens, as `normalize_tokens` gives them)."""
     n = index.config.ngram_tokens
-    out = []
-    for reference, code in batch:
-        found = None
-        if reference is not None:
-            spec = index.match_spec(reference)
-            if spec is not None:
-                found = (SPEC_MATCH, spec)
-            else:
-                match = index.match_text(*_text_features(reference, n))
-                if match:
-                    found = (f"reference_{match[0]}", match[1])
-        if found is None and code is not None:
-            match = index.match_text(*_text_features(code, n))
-            if match:
-                found = (f"code_{match[0]}", match[1])
-        out.append(found)
-    return out
+    if reference is not None:
+        spec = index.match_spec(reference)
+        if spec is not None:
+            return SPEC_MATCH, spec
+        match = index.match_text(*_text_features(reference, n))
+        if match:
+            return f"reference_{match[0]}", match[1]
+    if code_tokens:
+        tokens = anonymous(code_tokens)
+        match = index.match_text(b" ".join(tokens), ngram_hashes(tokens, n))
+        if match:
+            return f"code_{match[0]}", match[1]
+    return None
 
 
 def _batches(references: list, codes: pa.ChunkedArray, spec_ids: list) -> Iterator[list]:
@@ -470,13 +473,22 @@ def _batches(references: list, codes: pa.ChunkedArray, spec_ids: list) -> Iterat
 def decontaminate(raw: pa.Table, index: BenchmarkIndex) -> pa.Table:
     """`raw` with `contamination_reason`, `contamination_benchmark` and `contamination_item` set (see the
     module docstring); rows and their order unchanged. A reference match marks every row of its spec."""
+    results: list[tuple | None] = []
+    for batch in map_batches(_check_batch, index, row_batches(raw), num_items=raw.num_rows,
+                             workers=index.config.workers):
+        results.extend(batch)
+    return assign(raw, index, results)
+
+
+def row_batches(raw: pa.Table) -> Iterator[list[tuple[str | None, str | None]]]:
+    """Batches of (reference, code) per row, the reference only with the first row of its spec."""
+    return _batches(raw.column("reference_code").to_pylist(), raw.column("code"), raw.column("spec_id").to_pylist())
+
+
+def assign(raw: pa.Table, index: BenchmarkIndex, results: list[tuple | None]) -> pa.Table:
+    """The annotating half of `decontaminate`: one `check` result per row, in order."""
     n = raw.num_rows
     spec_ids = raw.column("spec_id").to_pylist()
-    references = raw.column("reference_code").to_pylist()
-    results: list[tuple | None] = []
-    for batch in map_batches(_check_batch, index, _batches(references, raw.column("code"), spec_ids),
-                             num_items=n, workers=index.config.workers):
-        results.extend(batch)
     by_spec: dict[str, tuple] = {}
     for spec_id, found in zip(spec_ids, results):
         if found is not None and not found[0].startswith("code_"):

@@ -81,17 +81,21 @@ def shingles(tokens: list[bytes], size: int) -> list[bytes]:
 
 
 def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int | None, np.ndarray | None]]:
-    """(exact key, MinHash signature) per source, both None for a source without tokens: the key hashes the numbered canonical tokens, the
-    signature (uint32[num_perm], identical to datasketch's MinHash with hashfunc=xxh32) the anonymous
-    shingles. Sources repeated within the batch are hashed once."""
+    """(exact key, MinHash signature) per source, both None for a source without tokens: the key hashes
+    the numbered canonical tokens, the signature (uint32[num_perm], identical to datasketch's MinHash with
+    hashfunc=xxh32) the anonymous shingles."""
+    return hash_tokens(hasher, [normalize_tokens(source) for source in sources])
+
+
+def hash_tokens(hasher: Hasher, token_lists: list[list[bytes]]) -> list[tuple[int | None, np.ndarray | None]]:
+    """`hash_sources` for sources already normalised. Token lists repeated within the batch are hashed once."""
     a, b = (np.asarray(p, dtype=np.uint32) for p in hasher.permutations())
-    keys: list[int] = []
+    keys: list[int | None] = []
     hashed: dict[int, int] = {}  # exact key -> index in `todo`
     todo: list[np.ndarray] = []
     slot: list[int] = []
     digest = xxhash.xxh32_intdigest
-    for source in sources:
-        tokens = normalize_tokens(source)
+    for tokens in token_lists:
         if not tokens:  # nothing but comments and space: not a kernel, compared with nothing
             keys.append(None)
             slot.append(-1)
@@ -107,14 +111,10 @@ def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int | None, n
     for start in range(0, len(todo), _ROWS_PER_BLOCK):
         block = todo[start:start + _ROWS_PER_BLOCK]
         sizes = [len(values) for values in block]
-        if not any(sizes):
-            continue
-        mixed = _fmix32(np.concatenate([v for v in block if len(v)]))
+        mixed = _fmix32(np.concatenate(block))
         permuted = mixed[:, None] * a[None, :] + b[None, :]  # uint32 arithmetic wraps: mod 2^32
-        offsets = np.cumsum([0] + [s for s in sizes if s][:-1])
-        minima = np.minimum.reduceat(permuted, offsets, axis=0)
-        nonempty = [i for i, s in enumerate(sizes) if s]
-        for row, index in zip(minima, nonempty):
+        offsets = np.cumsum([0] + sizes[:-1])
+        for index, row in enumerate(np.minimum.reduceat(permuted, offsets, axis=0)):
             signatures[start + index] = row
     return [(key, signatures[i] if i >= 0 else None) for key, i in zip(keys, slot)]
 
@@ -157,11 +157,23 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
         return _with_columns(raw, cluster_col, reason_col)
 
     codes = raw.column("code")
-    status = raw.column("status").to_pylist()
-    spec_ids = raw.column("spec_id").to_pylist() if config.scope == "spec" else [None] * n
     with_code = [i for i, valid in enumerate(codes.is_valid().to_pylist()) if valid]  # null: no code extracted
 
     hasher = Hasher(config.shingle_tokens, config.num_perm, config.seed)
+    results = map_batches(hash_sources, hasher, _code_batches(codes, with_code), num_items=len(with_code),
+                          workers=config.workers)
+    return cluster(raw, config, with_code, (item for batch in results for item in batch))
+
+
+def cluster(raw: pa.Table, config: DedupConfig, with_code: list[int], features) -> pa.Table:
+    """The clustering half of `dedup`: `features` yields (exact key, signature) for the rows `with_code`,
+    in order (from `hash_sources` / `hash_tokens`)."""
+    n = raw.num_rows
+    cluster_col: list[str | None] = [None] * n
+    reason_col: list[str | None] = [None] * n
+    status = raw.column("status").to_pylist()
+    scope_keys = (raw.column("spec_id").to_pylist() if config.scope == "spec"
+                  else _op_keys(raw) if config.scope == "op" else [None] * n)
     bands, band_rows = lsh_params(config.threshold, config.num_perm)
     # Exact groups: (group, exact key) -> first row; every row points at its exact group's first row.
     exact_first: dict[tuple, int] = {}
@@ -169,31 +181,25 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
     signatures: dict[int, np.ndarray] = {}  # first row of an exact group -> signature
     band_index: dict[tuple, list[int]] = {}  # (group, band, band bytes) -> first rows seen with it
     union = _UnionFind()
-    results = map_batches(hash_sources, hasher, _code_batches(codes, with_code), num_items=len(with_code),
-                          workers=config.workers)
-    position = 0
-    for batch in results:
-        for key, signature in batch:
-            row = with_code[position]
-            position += 1
-            if key is None:
-                continue
-            group = (status[row], spec_ids[row])
-            first = exact_first.setdefault((group, key), row)
-            exact_of[row] = first
-            if first != row:
-                union.union(first, row)
-                continue
-            signatures[row] = signature
-            for band in range(bands):
-                chunk = signature[band * band_rows:(band + 1) * band_rows].tobytes()
-                bucket = band_index.setdefault((group, band, chunk), [])
-                for other in bucket:
-                    if union.find(other) != union.find(row) \
-                            and float(np.mean(signatures[other] == signature)) >= config.threshold:
-                        union.union(other, row)
-                if len(bucket) < _BUCKET_LIMIT:
-                    bucket.append(row)
+    for row, (key, signature) in zip(with_code, features):
+        if key is None:
+            continue
+        group = (status[row], scope_keys[row])
+        first = exact_first.setdefault((group, key), row)
+        exact_of[row] = first
+        if first != row:
+            union.union(first, row)
+            continue
+        signatures[row] = signature
+        for band in range(bands):
+            chunk = signature[band * band_rows:(band + 1) * band_rows].tobytes()
+            bucket = band_index.setdefault((group, band, chunk), [])
+            for other in bucket:
+                if union.find(other) != union.find(row) \
+                        and float(np.mean(signatures[other] == signature)) >= config.threshold:
+                    union.union(other, row)
+            if len(bucket) < _BUCKET_LIMIT:
+                bucket.append(row)
 
     members: dict[int, list[int]] = {}
     for row in exact_of:
@@ -209,6 +215,12 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
             if row != keep:
                 reason_col[row] = EXACT_DUPLICATE if exact_of[row] == exact_of[keep] else NEAR_DUPLICATE
     return _with_columns(raw, cluster_col, reason_col)
+
+
+def _op_keys(raw: pa.Table) -> list:
+    """The problem up to its shapes: family, ops and dtype."""
+    return [(family, tuple(ops), dtype) for family, ops, dtype in zip(
+        raw.column("family").to_pylist(), raw.column("ops").to_pylist(), raw.column("dtype").to_pylist())]
 
 
 def _rank(status: str, speedup: float | None, candidate_id: str) -> tuple:

@@ -24,8 +24,8 @@ from kerneldata.core.config import Config
 from kerneldata.core.schema import SPEC_SCHEMA, table_from_rows
 from generators.specs import SpecSampler
 from generators.teachers import TeacherStage, make_teacher
-from filters.decontaminate import BenchmarkError, BenchmarkIndex, decontaminate, load_benchmarks
-from filters.dedup import dedup
+from filters.curate import curate
+from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
 from filters.stage import VerifyStage
 from shards.writer import RunWriter
 
@@ -99,9 +99,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
             ray.shutdown()
 
     curated = time.monotonic()
-    raw = dedup(writer.read_parts(), config.dedup)
-    if benchmarks is not None:
-        raw = decontaminate(raw, benchmarks)
+    raw = curate(writer.read_parts(), config.dedup, benchmarks)
     timings["dedup_and_decontaminate_s"] = round(time.monotonic() - curated, 3)
     writer.finalize(
         config.to_yaml(),

@@ -63,8 +63,10 @@ class DedupConfig(_Section):
     """Exact duplicates on normalised code (kerneldata.core.normalize) and near-duplicates by MinHash LSH."""
 
     enabled: bool = True
-    # global: a kernel is compared with every other kernel of the run; spec: only with the same spec's.
-    scope: Literal["global", "spec"] = "global"
+    # Which kernels are compared: op (default): those for the same problem up to its shapes (family, ops and
+    # dtype), so a kernel repeated for another shape is a copy but a relu and a tanh kernel from one template
+    # are not; spec: the same spec only; global: every kernel of the run.
+    scope: Literal["op", "spec", "global"] = "op"
     shingle_tokens: int = Field(5, ge=1)  # tokens per shingle
     num_perm: int = Field(256, ge=16, le=1024)
     threshold: float = Field(0.8, gt=0, le=1)  # estimated Jaccard similarity at or above which rows are near-duplicates

@@ -26,86 +26,96 @@ near-duplicate detection (MinHash over these tokens) covers small edits, nothing
 
 from __future__ import annotations
 
-import ast
 import re
+import symtable
 from functools import lru_cache
 
 import xxhash
 
-# One pass over the source bytes: string literals (with prefixes, triple-quoted first), comments, then
-# identifiers, numbers and any other single non-space character.
+# One pass over the source bytes: string literals (with prefixes, triple-quoted first), comments, newlines,
+# then identifiers, numbers and any other single non-space character.
 _TOKEN = re.compile(
     rb"""(?P<s>[rRbBuUfF]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'"""
-    rb"""|"(?:\\.|[^"\\\n])*"))|(?P<c>\#[^\n]*)|(?P<t>[A-Za-z_]\w*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\S)""")
-_NEWLINE = re.compile(rb"\n")
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_DEF_KEYWORDS = (b"def", b"class")
+    rb"""|"(?:\\.|[^"\\\n])*"))|(?P<c>\#[^\n]*)|(?P<n>\n)|(?P<i>[A-Za-z_]\w*)"""
+    rb"""|(?P<t>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\S)""")
+_OPEN, _CLOSE = {b"(", b"[", b"{"}, {b")", b"]", b"}"}
+_KEYWORD_EQ = re.compile(rb"[ \t]*=(?!=)")
 
 
-def _scan(tree: ast.Module, line_starts: list[int]):
-    """(renames: byte offset -> original name, mapping: name -> canonical, docstring byte offsets)."""
-    at: dict[int, str] = {}
-    bindings: list[tuple[int, str]] = []
+def bound_names(source: str) -> set[str] | None:
+    """Names the source binds itself (assigned, parameters, defs and classes, loop and `with` targets), from
+    CPython's symbol table, which the compiler builds from the AST; imported names excluded. None when the
+    source does not parse."""
+    try:
+        top = symtable.symtable(source, "<candidate>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    names: set[str] = set()
     imported: set[str] = set()
-    docstrings: set[int] = set()
-    for node in ast.walk(tree):
-        kind = type(node)
-        if kind is ast.Name:
-            offset = line_starts[node.lineno - 1] + node.col_offset
-            at[offset] = node.id
-            if type(node.ctx) is not ast.Load:
-                bindings.append((offset, node.id))
-        elif kind is ast.arg:
-            offset = line_starts[node.lineno - 1] + node.col_offset
-            at[offset] = node.arg
-            bindings.append((offset, node.arg))
-        elif kind in _DEFS or kind is ast.Module:
-            if kind is not ast.Module:
-                bindings.append((line_starts[node.lineno - 1] + node.col_offset, node.name))
-            body = node.body
-            if body and type(body[0]) is ast.Expr and type(body[0].value) is ast.Constant \
-                    and isinstance(body[0].value.value, str):
-                docstrings.add(line_starts[body[0].lineno - 1] + body[0].col_offset)
-        elif kind is ast.Import or kind is ast.ImportFrom:
-            imported.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    mapping: dict[str, bytes] = {}
-    for _, name in sorted(bindings):
-        if name not in mapping and name not in imported:
-            mapping[name] = b"v%d" % len(mapping)
-    return at, mapping, docstrings
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        for symbol in table.get_symbols():
+            if symbol.is_imported():
+                imported.add(symbol.get_name())
+            elif symbol.is_assigned() or symbol.is_parameter() or symbol.is_namespace():
+                names.add(symbol.get_name())
+        tables.extend(table.get_children())
+    return names - imported
 
 
-def _tokens(data: bytes, at: dict[int, str], mapping: dict[str, bytes], docstrings: set[int]) -> list[bytes]:
+def _tokens(data: bytes, bound: set[bytes]) -> list[bytes]:
+    """Tokens with bound names renamed v0, v1, ... in order of first appearance, except where a name is an
+    attribute (after `.`) or a keyword argument (`name=` inside a call's parentheses, not a def's); a
+    string alone on its line at bracket depth 0 (a docstring, or a no-op) and comments dropped."""
     out: list[bytes] = []
+    mapping: dict[bytes, bytes] = {}
+    brackets: list[bool] = []  # per open bracket: True when it is a def's parameter list
     previous = b""
+    after_def = False
+    line_start = True  # nothing significant yet on this logical line
+    lone_string = -1  # index in `out` of a string that began a logical line at depth 0
+    keyword_eq = _KEYWORD_EQ.match
     for match in _TOKEN.finditer(data):
         kind = match.lastgroup
         if kind == "c":
             continue
-        start = match.start()
+        if kind == "n":
+            if not brackets:
+                if lone_string >= 0 and lone_string == len(out) - 1:
+                    out.pop()
+                line_start = True
+                lone_string = -1
+            continue
         token = match.group()
-        if kind == "s":
-            if start in docstrings:
-                continue
-        elif start in at:
-            token = mapping.get(at[start], token)
-        elif previous in _DEF_KEYWORDS:  # the name of a def or class (the AST gives the keyword's position)
-            token = mapping.get(token.decode(), token)
+        if kind == "i":
+            if token in bound and previous != b"." and not (
+                    brackets and not brackets[-1] and previous in (b"(", b",") and keyword_eq(data, match.end())):
+                renamed = mapping.get(token)
+                if renamed is None:
+                    renamed = mapping[token] = b"v%d" % len(mapping)
+                token = renamed
+            after_def = previous == b"def"
+        elif kind == "s":
+            if line_start and not brackets:
+                lone_string = len(out)
+        elif token in _OPEN:
+            brackets.append(after_def and token == b"(")
+            after_def = False
+        elif token in _CLOSE and brackets:
+            brackets.pop()
         out.append(token)
         previous = token
+        line_start = False
+    if lone_string >= 0 and lone_string == len(out) - 1 and not brackets:
+        out.pop()
     return out
 
 
 def normalize_tokens(source: str) -> list[bytes]:
     """The canonical tokens of `source` (see the module docstring)."""
-    data = source.encode("utf-8", "surrogatepass")
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _tokens(data, {}, {}, set())
-    # AST columns are UTF-8 byte offsets within a line; the scan works on the same bytes.
-    line_starts = [0] + [match.end() for match in _NEWLINE.finditer(data)]
-    return _tokens(data, *_scan(tree, line_starts))
+    bound = bound_names(source)
+    return _tokens(source.encode("utf-8", "surrogatepass"), {name.encode() for name in bound or ()})
 
 
 @lru_cache(maxsize=1024)

@@ -148,3 +148,22 @@ def test_summary_counts_by_benchmark(index):
     out = decontaminate(table_from_rows(rows, RAW_SCHEMA), index)
     assert summary(out) == {"checked": 2, "contaminated": 1, "by_benchmark": {"kernelbench_mini": 1},
                             "by_reason": {"spec_match": 1}}
+
+
+def test_one_pass_curation_equals_the_two_steps(index, monkeypatch):
+    from filters import parallel
+    from filters.curate import curate
+    from filters.dedup import dedup
+    from kerneldata.core.config import DedupConfig
+    from tests.core.test_normalize import RENAMED
+
+    rows = [raw_row("elementwise-a", "a1", "accepted", reference_code=problem("relu", 16, 16384), code=KERNEL),
+            raw_row("elementwise-b", "b1", "accepted", reference_code=problem("relu", 8, 64), code=RENAMED,
+                    speedup=2.0),
+            raw_row("elementwise-b", "b2", "rejected", reference_code=problem("relu", 8, 64), code=None)]
+    raw = table_from_rows(rows, RAW_SCHEMA)
+    expected = decontaminate(dedup(raw), index)
+    assert curate(raw, DedupConfig(), index).equals(expected)
+    monkeypatch.setattr(parallel, "MIN_ITEMS_FOR_WORKERS", 1)
+    assert curate(raw, DedupConfig(workers=2), index).equals(expected)
+    assert expected.column("dedup_reason").to_pylist() == ["exact_duplicate", None, None]
