@@ -66,8 +66,9 @@ def vary(code: str, rng: random.Random) -> str:
 
 def synthetic_rows(num_records: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
-    samples = 4
-    num_specs = (num_records + samples - 1) // samples
+    # The sampler has about 4,000 distinct specs at these sizes: more records means more samples per spec.
+    num_specs = min(4_000, num_records)
+    samples = max(4, -(-num_records // num_specs))
     specs = SpecSampler(SpecsConfig(num_specs=num_specs, max_numel=1 << 22), seed).sample(num_specs)
     teacher = make_teacher(TeacherConfig(samples_per_spec=samples), seed)
     rows = []

@@ -1,17 +1,19 @@
 """Code normalisation for comparing sources: the shared ground of dedup and decontamination.
 
-`normalize_tokens(source)` is the canonical token sequence of a Python source. The source is parsed; every
-name it binds itself (functions, classes, arguments, assigned, loop and `with` variables) is renamed to
-`v0`, `v1`, ... in order of first binding, at exactly the positions where the AST has that name (a `Name`
-or an argument), so attribute names (`tl.load`, `self.weight`) and keyword names (`mask=`) stay as written,
-as do imported names and aliases (`torch`, `tl`), builtins and literals. Comments and docstrings are
-dropped and whitespace does not count: the tokens are identifiers, numbers, whole string literals and
-single punctuation characters. Two sources that differ only in comments, docstrings, layout or the names
-they choose get the same tokens. A source that does not parse gets comments dropped and no renaming.
+`normalize_tokens(source)` is the canonical token sequence of a Python source. The names the source binds
+itself (functions, classes, arguments, assigned, loop and `with` variables) come from CPython's symbol table,
+which the compiler builds from the source's AST; one regex pass over the source then renames them to `v0`,
+`v1`, ... in order of first appearance, except where a name is an attribute (`tl.load`, `self.weight`) or a
+keyword argument (`mask=` in a call), and keeps imported names and aliases (`torch`, `tl`), builtins and
+literals as written. Comments, and strings standing alone on their line (docstrings), are dropped, and
+whitespace does not count: the tokens are identifiers, numbers, whole string literals and single
+punctuation characters. Two sources that differ only in comments, docstrings, layout or the names they
+choose get the same tokens. A source that does not parse gets comments dropped and no renaming.
 
-Why tokens and not `ast.unparse`: the token pass is a C regex over the source plus one walk of the tree,
-about twice as fast, and dedup and decontamination run it on every row (DESIGN section 6: 2,000 rows/s on
-2 cores). The price: layout that survives tokenising (a trailing comma, `(a)` against `a`) still counts.
+Why not `ast.unparse` or a walk of the tree: both are pure Python and cost several times the symbol table
+plus one C regex pass, and dedup and decontamination run this on every row (DESIGN section 6: 2,000 rows/s
+on 2 cores). The price: layout that survives tokenising (a trailing comma, `(a)` against `a`) still counts,
+and a name bound in one function is renamed wherever the same name appears (scopes are not told apart).
 
 `anonymous(tokens)` maps every canonical name to one placeholder `v`: n-grams and shingles use it, so a
 variable added near the top of a kernel (which shifts every later number) changes few of them; exact
