@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -63,6 +64,62 @@ def _build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--resume", action="store_true", help="skip ids already in --out")
     batch.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
+    dd = commands.add_parser("dedup", help="mark exact and near-duplicate kernels in a finished run directory",
+                             description="Annotate raw with dedup_cluster / dedup_reason and rewrite the run's "
+                                         "splits, card and manifest in place, atomically. Settings default to "
+                                         "the run's own config (dedup section).")
+    dd.add_argument("run_dir", metavar="RUN_DIR")
+    dd.add_argument("--threshold", type=float, help="estimated Jaccard similarity of near duplicates (0-1]")
+    dd.add_argument("--num-perm", type=int, help="MinHash permutations")
+    dd.add_argument("--shingle-tokens", type=int, help="tokens per shingle")
+    dd.add_argument("--scope", choices=["global", "spec"], help="compare across the run or within each spec")
+    dd.add_argument("--workers", type=int, help="processes (default: one per CPU)")
+    dd.add_argument("--json", action="store_true", help="print checked, clusters, duplicates, by_reason")
+
+    dc = commands.add_parser("decontaminate", help="mark rows of a finished run that overlap benchmarks",
+                             description="Check raw against benchmarks (directories, files or Hub dataset ids; "
+                                         "KernelBench format, TritonBench, ...) at the spec and code level and "
+                                         "rewrite the run directory in place, atomically. Marks replace earlier "
+                                         "ones.")
+    dc.add_argument("run_dir", metavar="RUN_DIR")
+    dc.add_argument("--benchmark", nargs="+", required=True, metavar="PATH",
+                    help="benchmark directories, files or Hub dataset ids")
+    dc.add_argument("--ngram-tokens", type=int, help="n of the code-level n-grams (default 13)")
+    dc.add_argument("--ngram-threshold", type=float, help="share of distinctive n-grams that makes a match")
+    dc.add_argument("--no-spec-level", action="store_true", help="skip the op-signature-and-shapes check")
+    dc.add_argument("--workers", type=int, help="processes (default: one per CPU)")
+    dc.add_argument("--json", action="store_true", help="print checked, contaminated, by_benchmark")
+
+    pub = commands.add_parser("publish", help="upload a finished run directory to the Hugging Face Hub",
+                              description="Create the dataset repository if needed and upload the run in one "
+                                          "commit. Token: HF_TOKEN or the stored login. Secrets never reach an "
+                                          "uploaded file.")
+    pub.add_argument("run_dir", metavar="RUN_DIR")
+    pub.add_argument("--repo-id", required=True, metavar="ORG/NAME")
+    pub.add_argument("--private", action="store_true")
+    pub.add_argument("--revision", metavar="BRANCH", help="upload to this branch (created if missing)")
+    pub.add_argument("--dry-run", action="store_true", help="assemble the upload folder, print its path, upload nothing")
+    pub.add_argument("--json", action="store_true")
+
+    rep = commands.add_parser("report", help="write RUN_DIR/report.html and its plots as PNG files",
+                              description="Plots of a finished run (speedups, acceptance by family and reason, "
+                                          "turns to success, curation) in RUN_DIR/report.html and RUN_DIR/report/.")
+    rep.add_argument("run_dir", metavar="RUN_DIR")
+    rep.add_argument("--json", action="store_true")
+
+    rew = commands.add_parser("reward", help="score a model's completion for an rl row with the verifier",
+                              description="The RL reward (kerneldata.reward): 0 when rejected, more for faster "
+                                          "correct kernels. The row is a JSON object with reference_code (and "
+                                          "dtype, atol, rtol), or --run/--spec-id picks one from a run's rl split.")
+    source = rew.add_mutually_exclusive_group(required=True)
+    source.add_argument("--row", help="a JSON file holding one rl row")
+    source.add_argument("--run", help="a run directory; with --spec-id")
+    rew.add_argument("--spec-id", help="the rl row's spec_id (with --run)")
+    rew.add_argument("--completion", required=True, help="the model's completion (text with a fenced code block)")
+    rew.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    rew.add_argument("--timeout", type=float, default=120.0)
+    rew.add_argument("--json", action="store_true")
+
     specs = commands.add_parser("specs", help="the spec sampler").add_subparsers(dest="specs_command", required=True,
                                                                                  parser_class=_Parser)
     sample = specs.add_parser("sample", help="write N specs as JSON lines",
@@ -104,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         handler = {"generate": _generate, "verify": _verify, "verify-batch": _verify_batch,
-                   "specs": _specs}[args.command]
+                   "specs": _specs, "dedup": _dedup, "decontaminate": _decontaminate, "publish": _publish,
+                   "report": _report, "reward": _reward}[args.command]
         return handler(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -325,3 +383,153 @@ def _read_text(path: str, flag: str) -> str:
         return Path(path).read_text()
     except OSError as err:
         raise UsageError(f"{flag} {path}: {err.strerror}") from None
+
+
+def _run_config(run_dir: str):
+    """The config a finished run was made with (or the defaults for keys it predates)."""
+    from kerneldata.core.config import ConfigError, load_config
+
+    path = Path(run_dir) / "run_config.yaml"
+    if not (Path(run_dir) / "manifest.json").is_file():
+        raise UsageError(f"{run_dir} is not a complete kerneldata run directory (no manifest.json)")
+    try:
+        return load_config(path)
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+
+
+def _section(section, **changes):
+    from pydantic import ValidationError
+
+    values = section.model_dump()
+    values.update({key: value for key, value in changes.items() if value is not None})
+    try:
+        return type(section)(**values)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg'].lower()}") from None
+
+
+def _dedup(args) -> int:
+    from filters.dedup import dedup, summary
+    from shards.writer import RunDirError, read_raw, rewrite
+
+    config = _section(_run_config(args.run_dir).dedup, enabled=True, threshold=args.threshold,
+                      num_perm=args.num_perm, shingle_tokens=args.shingle_tokens, scope=args.scope,
+                      workers=args.workers)
+    try:
+        raw = dedup(read_raw(Path(args.run_dir)), config)
+        rewrite(Path(args.run_dir), raw, manifest_extra={"dedup_config": config.model_dump()})
+    except RunDirError as err:
+        raise UsageError(str(err)) from None
+    result = summary(raw)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{args.run_dir}: {result['duplicates']} duplicates in {result['clusters']} clusters among "
+              f"{result['checked']} kernels ({result['by_reason']['exact_duplicate']} exact, "
+              f"{result['by_reason']['near_duplicate']} near)")
+    return EXIT_OK
+
+
+def _decontaminate(args) -> int:
+    from filters.decontaminate import BenchmarkError, BenchmarkIndex, decontaminate, load_benchmarks, summary
+    from shards.writer import RunDirError, read_raw, rewrite
+
+    base = _run_config(args.run_dir).decontamination
+    config = _section(base, benchmarks=list(args.benchmark), ngram_tokens=args.ngram_tokens,
+                      ngram_threshold=args.ngram_threshold, workers=args.workers,
+                      spec_level=False if args.no_spec_level else None)
+    try:
+        index = BenchmarkIndex(load_benchmarks(config.benchmarks), config)
+        raw = decontaminate(read_raw(Path(args.run_dir)), index)
+        rewrite(Path(args.run_dir), raw, manifest_extra={"decontamination_config": config.model_dump()})
+    except (BenchmarkError, RunDirError) as err:
+        raise UsageError(str(err)) from None
+    result = summary(raw)
+    if args.json:
+        print(json.dumps({key: result[key] for key in ("checked", "contaminated", "by_benchmark", "by_reason")}))
+    else:
+        found = ", ".join(f"{name}: {count}" for name, count in result["by_benchmark"].items()) or "none"
+        print(f"{args.run_dir}: {result['contaminated']} of {result['checked']} rows overlap a benchmark ({found})")
+    return EXIT_OK
+
+
+def _publish(args) -> int:
+    from shards.publish import PublishError, assemble, publish
+    from shards.writer import RunDirError
+
+    if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", args.repo_id):
+        raise UsageError(f"--repo-id {args.repo_id!r}: expected ORG/NAME")
+    try:
+        if args.dry_run:
+            folder = assemble(Path(args.run_dir))
+            print(json.dumps({"folder": str(folder)}))
+            return EXIT_OK
+        result = publish(Path(args.run_dir), args.repo_id, private=args.private, revision=args.revision)
+    except (RunDirError, PublishError) as err:
+        raise UsageError(str(err)) from None
+    except Exception as err:  # huggingface_hub's HTTP and auth errors: one line, never a traceback
+        print(f"error: the upload failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
+              file=sys.stderr)
+        return EXIT_CANNOT
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"published {args.run_dir} to {result['repo_id']}@{result['revision']}: {result['commit_url']}")
+    return EXIT_OK
+
+
+def _report(args) -> int:
+    from shards.report import REPORT_DIR, write_report
+    from shards.writer import RunDirError
+
+    try:
+        path = write_report(Path(args.run_dir))
+    except RunDirError as err:
+        raise UsageError(str(err)) from None
+    pngs = sorted(str(p) for p in (Path(args.run_dir) / REPORT_DIR).glob("*.png"))
+    if args.json:
+        print(json.dumps({"html": str(path), "png": pngs}))
+    else:
+        print(f"{path} ({len(pngs)} plots, also as PNG in {Path(args.run_dir) / REPORT_DIR})")
+    return EXIT_OK
+
+
+def _reward(args) -> int:
+    from kerneldata.core.hardware import resolve_device
+    from filters.verify import ReferenceError_, VerifyOptions
+    from kerneldata.reward import score
+
+    if args.run:
+        if not args.spec_id:
+            raise UsageError("--run needs --spec-id")
+        import pyarrow.parquet as pq
+        import pyarrow.compute as pc
+
+        paths = sorted((Path(args.run) / "rl").glob("*.parquet"))
+        rows = []
+        for path in paths:
+            table = pq.read_table(path)
+            rows += table.filter(pc.equal(table["spec_id"], args.spec_id)).to_pylist()
+        if not rows:
+            raise UsageError(f"{args.run}: no rl row with spec_id {args.spec_id!r}")
+        row = rows[0]
+    else:
+        try:
+            row = json.loads(_read_text(args.row, "--row"))
+        except json.JSONDecodeError as err:
+            raise UsageError(f"--row {args.row}: not JSON ({err.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("reference_code"), str):
+            raise UsageError(f"--row {args.row}: expected a JSON object with reference_code")
+    completion = _read_text(args.completion, "--completion")
+    try:
+        options = VerifyOptions(device=resolve_device(args.device), timeout_s=args.timeout)
+        result = score(completion, row, options=options)
+    except (ReferenceError_, ValueError) as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(f"reward {result.reward:.4f}: {result.status} ({result.reason_code}): {result.reason}")
+    return EXIT_OK

@@ -1,6 +1,7 @@
 """Composes the stages on Ray; the only place that knows their order.
 
     specs (sampled and checked on the driver) -> TeacherStage (candidates) -> VerifyStage (verdicts) -> parts on disk
+    -> filters.dedup, filters.decontaminate (global steps on the driver: annotate raw, drop nothing)
     -> shards.RunWriter.finalize (raw / sft / rl / preference shards, card, manifest last)
 
 Ray: joins the cluster named by `ray.address` or `RAY_ADDRESS` when either is set, else starts a local
@@ -24,6 +25,8 @@ from kerneldata.core.schema import SPEC_SCHEMA, table_from_rows
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers import TeacherStage, make_teacher
+from filters.curate import curate
+from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
 from filters.stage import VerifyStage
 from shards.writer import RunWriter
 
@@ -35,13 +38,20 @@ class PipelineError(RuntimeError):
 def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, progress: bool = True) -> Path:
     """Run the whole pipeline; return the completed run directory."""
     out_dir = Path(out_dir) if out_dir is not None else config.out_dir()
-    writer = RunWriter.create(out_dir, resume=resume, rows_per_shard=config.shards.rows_per_shard)
+    writer = RunWriter.create(out_dir, resume=resume, rows_per_shard=config.shards.rows_per_shard,
+                              target_shard_bytes=config.shards.target_shard_bytes)
     if writer.complete:
         return out_dir
 
     # Everything that can be wrong with the config fails here, on the driver, before Ray starts.
     sampler = SpecSampler(config.specs, config.run.seed)
     make_teacher(config.teacher, config.run.seed)
+    benchmarks = None
+    if config.decontamination.benchmarks:
+        try:
+            benchmarks = BenchmarkIndex(load_benchmarks(config.decontamination.benchmarks), config.decontamination)
+        except BenchmarkError as err:
+            raise PipelineError(f"decontamination.benchmarks: {err}") from None
     started = time.monotonic()
     degenerate: dict[str, int] = {}
     if config.specs.check_references:
@@ -97,10 +107,14 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
         if not _joined_cluster(config):
             ray.shutdown()
 
+    curated = time.monotonic()
+    raw = curate(writer.read_parts(), config.dedup, benchmarks)
+    timings["dedup_and_decontaminate_s"] = round(time.monotonic() - curated, 3)
     writer.finalize(
         config.to_yaml(),
         {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
          "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate},
+        raw=raw,
     )
     return out_dir
 

@@ -89,6 +89,12 @@ def render_card(manifest: dict, config_yaml: str) -> str:
         "family_table": _family_table(manifest["by_family"]),
         "hardware_list": _hardware_list(manifest["hardware"]),
         "verification_note": _verification_note(manifest.get("devices")),
+        "num_duplicates": counts.get("duplicates", 0),
+        "num_contaminated": counts.get("contaminated", 0),
+        "dedup_report": _dedup_report(manifest.get("dedup") or {}, config.get("dedup") or {}),
+        "decontamination_report": _decontamination_report(manifest.get("decontamination") or {},
+                                                          config.get("decontamination") or {}),
+        "speedup_table": _speedup_table(manifest.get("speedups") or {}),
     }
     template = string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     return _TEMPLATE_NOTE.sub("", template.substitute(values), count=1)
@@ -186,3 +192,58 @@ def _verification_note(devices: list[str] | None) -> str:
         notes.append(_CPU_NOTE.format(subject="This run's kernels were", untimed="Nothing was timed",
                                       unrun="No accepted kernel here has run on a GPU"))
     return "\n\n".join(notes)
+
+
+def _dedup_report(dedup: dict, config: dict) -> str:
+    if config.get("enabled") is False:
+        return "Deduplication was turned off for this run (`dedup.enabled: false`)."
+    params = (f"exact duplicates on normalised code (comments, docstrings and layout dropped, the names the "
+              f"code binds renamed through its AST), and near duplicates by MinHash LSH over "
+              f"{config.get('shingle_tokens', 5)}-token shingles, {config.get('num_perm', 256)} permutations, "
+              f"estimated Jaccard similarity at least {config.get('threshold', 0.8)}, compared "
+              f"{'within each spec' if config.get('scope') == 'spec' else 'across the whole run'} and only "
+              f"between candidates of the same status")
+    if not dedup:
+        return f"Method: {params}. No deduplication counts were recorded for this run."
+    return (f"Method: {params}. Within a cluster the best row is kept (accepted, then the fastest measured "
+            f"speedup, then the smallest `candidate_id`).\n\n"
+            f"| clusters | duplicates | exact | near |\n| ---: | ---: | ---: | ---: |\n"
+            f"| {dedup.get('clusters', 0)} | {dedup.get('duplicates', 0)} | {dedup.get('exact_duplicate', 0)} | "
+            f"{dedup.get('near_duplicate', 0)} |")
+
+
+def _decontamination_report(report: dict, config: dict) -> str:
+    benchmarks = config.get("benchmarks") or []
+    if not benchmarks and not report.get("contaminated"):
+        return ("No benchmark was checked in this run (`decontamination.benchmarks` is empty): check for overlap "
+                "with the benchmarks you evaluate on (`kerneldata decontaminate RUN_DIR --benchmark PATH`) "
+                "before relying on this data for evaluation.")
+    names = ", ".join(f"`{b}`" for b in benchmarks) or "the benchmarks given to `kerneldata decontaminate`"
+    lines = [
+        f"Checked against {names}: at the spec level (same op signature and input shapes as a benchmark "
+        f"problem{'' if config.get('spec_level', True) else '; turned off in this run'}) and the code level "
+        f"(the normalised reference and kernel code contains or is contained in a benchmark item, or shares "
+        f"at least {config.get('ngram_threshold', 0.5)} of its distinctive {config.get('ngram_tokens', 13)}-token "
+        f"n-grams). {report.get('contaminated', 0)} of {report.get('checked', 0)} rows matched; they stay in "
+        f"`raw` with the item they matched and are left out of `sft`, `rl` and `preference`.",
+    ]
+    by_benchmark = report.get("by_benchmark") or {}
+    if by_benchmark:
+        items = report.get("items_matched") or {}
+        lines += ["", "| benchmark | rows | items matched |", "| --- | ---: | ---: |"]
+        lines += [f"| `{name}` | {count} | {items.get(name, '')} |" for name, count in by_benchmark.items()]
+    by_reason = report.get("by_reason") or {}
+    if by_reason:
+        lines += ["", "| contamination_reason | rows |", "| --- | ---: |"]
+        lines += [f"| `{reason}` | {count} |" for reason, count in by_reason.items()]
+    return "\n".join(lines)
+
+
+def _speedup_table(speedups: dict) -> str:
+    if not speedups:
+        return "No speedup was measured in this run (speedups are measured on GPU only)."
+    lines = ["Speedup over PyTorch eager of accepted kernels, where measured:", "",
+             "| family | kernels | median | p90 | max |", "| --- | ---: | ---: | ---: | ---: |"]
+    for family, row in speedups.items():
+        lines.append(f"| `{family}` | {row['n']} | {row['median']:.2f}x | {row['p90']:.2f}x | {row['max']:.2f}x |")
+    return "\n".join(lines)

@@ -12,6 +12,14 @@ verdict decides what enters a split:
 Unverified candidates (the device could not judge them) never enter sft, rl or preference, and do not
 count in a pass rate: they are neither good nor bad kernels.
 
+Curation (the columns `filters.dedup` and `filters.decontaminate` fill): a row with a `dedup_reason` (a
+copy of a better row) or a `contamination_reason` (it overlaps a benchmark) is not a training example: it
+enters neither sft nor either side of a preference pair. A spec whose reference matched a benchmark
+(`contamination_reason` not starting with `code_`) has no rl row; otherwise its rl row's known solution is
+its best uncontaminated accepted kernel (a duplicate is fine there: rl rows are problems, not examples),
+and its pass rate counts every verified candidate, duplicates and contaminated ones included: it measures
+how hard the problem was for the teacher.
+
 The prompt used in every split is the task prompt: the candidate's prompt messages before the first
 assistant turn (system + user). A candidate written in a refinement turn carries earlier attempts and the
 verifier's feedback in its prompt; those attempts failed, so they are left out of the training
@@ -43,7 +51,8 @@ SLOWER_REASON = "slower"
 
 _COLUMNS = (
     "spec_id", "candidate_id", "family", "ops", "dtype", "shapes", "reference_code", "atol", "rtol",
-    "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "hardware",
+    "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
+    "hardware", "dedup_reason", "contamination_reason",
 )
 
 
@@ -61,7 +70,7 @@ def sft_rows(raw: pa.Table) -> pa.Table:
             "hardware": row["hardware"],
         }
         for row in _rows(raw)
-        if row["status"] == Status.ACCEPTED.value
+        if row["status"] == Status.ACCEPTED.value and usable(row)
     ]
     return table_from_rows(rows, SFT_SCHEMA)
 
@@ -70,11 +79,16 @@ def rl_rows(raw: pa.Table) -> pa.Table:
     """One row per spec with at least one accepted candidate, ordered by spec_id."""
     rows = []
     for spec_id, candidates in _by_spec(_rows(raw)):
-        accepted = _best_first([c for c in candidates if c["status"] == Status.ACCEPTED.value])
+        if any(_reference_contaminated(c) for c in candidates):
+            continue
+        all_accepted = [c for c in candidates if c["status"] == Status.ACCEPTED.value]
+        accepted = _best_first([c for c in all_accepted if c["contamination_reason"] is None])
         if not accepted:
             continue
         rejected = [c for c in candidates if c["status"] == Status.REJECTED.value]
         best = accepted[0]
+        speedup = _speedup(best)
+        runtime_ms = best["runtime_ms"] if best["runtime_ms"] and best["runtime_ms"] > 0 else None
         rows.append({
             "spec_id": spec_id,
             "candidate_id": best["candidate_id"],
@@ -86,9 +100,12 @@ def rl_rows(raw: pa.Table) -> pa.Table:
             "reference_code": best["reference_code"],
             "atol": best["atol"],
             "rtol": best["rtol"],
-            "best_speedup_vs_eager": _speedup(best),
+            "best_speedup_vs_eager": speedup,
+            "baseline_eager_ms": runtime_ms * speedup if runtime_ms and speedup else None,
+            "baseline_compile_ms": (runtime_ms * best["speedup_vs_compile"]
+                                    if runtime_ms and _positive(best["speedup_vs_compile"]) else None),
             "hardware": best["hardware"],
-            "pass_rate": len(accepted) / (len(accepted) + len(rejected)),
+            "pass_rate": len(all_accepted) / (len(all_accepted) + len(rejected)),
             "num_candidates": len(candidates),
         })
     return table_from_rows(rows, RL_SCHEMA)
@@ -106,6 +123,7 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
         raise ValueError(f"max_pairs_per_spec must be at least 1, got {max_pairs_per_spec}")
     rows = []
     for spec_id, candidates in _by_spec(_rows(raw)):
+        candidates = [c for c in candidates if usable(c)]
         accepted = _best_first([c for c in candidates if c["status"] == Status.ACCEPTED.value])
         if not accepted:
             continue
@@ -146,6 +164,20 @@ def task_prompt(messages: list[dict]) -> list[dict]:
 
 def _assistant(content: str) -> dict:
     return {"role": "assistant", "content": content}
+
+
+def usable(row: dict) -> bool:
+    """A training example: neither a duplicate of a better row nor overlapping a benchmark."""
+    return row.get("dedup_reason") is None and row.get("contamination_reason") is None
+
+
+def _reference_contaminated(row: dict) -> bool:
+    reason = row.get("contamination_reason")
+    return reason is not None and not reason.startswith("code_")
+
+
+def _positive(value: float | None) -> bool:
+    return value is not None and math.isfinite(value) and value > 0
 
 
 def _speedup(row: dict) -> float | None:

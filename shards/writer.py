@@ -3,7 +3,8 @@
 ```
 RUN_DIR/
   _parts/part-<16 hex>.parquet   checkpoints while the run is in progress (RAW_SCHEMA), removed at the end
-  raw/ sft/ rl/ preference/      SPLIT/train-00000-of-0000N.parquet, zstd, at least one file per split
+  raw/ sft/ rl/ preference/      SPLIT/train-00000-of-0000N.parquet, zstd, at least one file per split,
+                                 each about `target_shard_bytes` (checked after every row group)
   run_config.yaml                the resolved config that made the run
   README.md                      the dataset card, whose `configs:` make `datasets.load_dataset` work
   manifest.json                  counts, versions, hardware, timings; written last
@@ -19,6 +20,10 @@ Guarantees:
   seen twice is kept once (the copy in the part whose name sorts first), and rows are sorted by
   (spec_id, candidate_id).
 
+- `rewrite` (after `kerneldata dedup` / `decontaminate` annotated raw again) builds the whole new run
+  directory beside the old one and swaps the two in one atomic `renameat2(RENAME_EXCHANGE)` where Linux
+  offers it (two renames elsewhere), so a reader sees the old run or the new one, never a mix.
+
 Limits: `finalize` holds all of raw in memory (fine for the hundreds of thousands of rows one run makes;
 not meant for merging many runs). Nothing here checks that a resumed run uses the same config as the run
 it continues; candidate ids derive from content, so a different config adds candidates rather than
@@ -27,6 +32,8 @@ replacing them.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import math
 import os
@@ -57,9 +64,12 @@ SPLITS = tuple(SPLIT_SCHEMAS)  # raw, sft, rl, preference
 # counts: candidates, specs, accepted, rejected, unverified, and the rows of each split (raw, sft, rl,
 # preference). by_stage / by_reason: candidates per deciding check / reason_code, over all of raw.
 # by_family: {family: {candidates, accepted}}. hardware / devices: sorted distinct values in raw.
+# dedup: {clusters, duplicates, exact_duplicate, near_duplicate}; decontamination: {checked, contaminated,
+# by_benchmark, by_reason}; speedups: per family, the measured speedups over eager of accepted kernels.
 MANIFEST_KEYS = ("kerneldata_version", "created_at", "run_name", "counts", "by_stage", "by_reason",
-                 "by_family", "hardware", "devices", "versions")
-DEFAULT_ROWS_PER_SHARD = 50_000
+                 "by_family", "hardware", "devices", "versions", "dedup", "decontamination", "speedups")
+DEFAULT_TARGET_SHARD_BYTES = 256 << 20
+REPORT_FILES = ("report.html", "report")  # made by shards.report from raw; stale once raw changes
 # Rows per Parquet row group: small enough that a reader (the Hub's viewer included) can fetch a few rows of
 # raw, whose rows carry whole sources and completions, without reading tens of megabytes.
 ROW_GROUP_ROWS = 1_000
@@ -75,18 +85,21 @@ class RunWriter:
     """Writes one run directory. Make one with `RunWriter.create`, checkpoint batches of judged candidates
     with `write_part`, and end with `finalize`."""
 
-    def __init__(self, out_dir: Path, *, rows_per_shard: int = DEFAULT_ROWS_PER_SHARD,
-                 complete: bool = False) -> None:
-        if rows_per_shard < 1:
+    def __init__(self, out_dir: Path, *, rows_per_shard: int | None = None,
+                 target_shard_bytes: int = DEFAULT_TARGET_SHARD_BYTES, complete: bool = False) -> None:
+        if rows_per_shard is not None and rows_per_shard < 1:
             raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
+        if target_shard_bytes < 1:
+            raise ValueError(f"target_shard_bytes must be at least 1, got {target_shard_bytes}")
         self.out_dir = Path(out_dir)
         self.rows_per_shard = rows_per_shard
+        self.target_shard_bytes = target_shard_bytes
         # True when the directory holds a finished run (its manifest exists): nothing is left to do.
         self.complete = complete
 
     @classmethod
-    def create(cls, out_dir: Path, resume: bool, *,
-               rows_per_shard: int = DEFAULT_ROWS_PER_SHARD) -> RunWriter:
+    def create(cls, out_dir: Path, resume: bool, *, rows_per_shard: int | None = None,
+               target_shard_bytes: int = DEFAULT_TARGET_SHARD_BYTES) -> RunWriter:
         """Check that `out_dir` can hold this run, creating it if needed.
 
         A fresh run needs a missing or empty directory; `resume` continues a run directory kerneldata
@@ -115,7 +128,8 @@ class RunWriter:
         except OSError as err:
             raise RunDirError(f"cannot write to output directory {out_dir}: {err.strerror or err}") from None
         complete = (out_dir / MANIFEST).is_file()
-        writer = cls(out_dir, rows_per_shard=rows_per_shard, complete=complete)
+        writer = cls(out_dir, rows_per_shard=rows_per_shard, target_shard_bytes=target_shard_bytes,
+                     complete=complete)
         if complete:
             # A crash between writing the manifest and removing the checkpoints leaves them behind.
             shutil.rmtree(writer.parts_dir, ignore_errors=True)
@@ -168,13 +182,22 @@ class RunWriter:
 
     # -- the end of a run --------------------------------------------------------------------------------
 
-    def finalize(self, config_yaml: str, manifest_extra: dict | None = None) -> dict:
+    def finalize(self, config_yaml: str, manifest_extra: dict | None = None, *, raw: pa.Table | None = None) -> dict:
         """Write the splits, run_config.yaml, README.md and, last, manifest.json; then remove the
         checkpoints. Returns the manifest. `manifest_extra` (timings, say) is added to the manifest; a key
-        the writer computes may be repeated with the same value, never changed (ValueError)."""
+        the writer computes may be repeated with the same value, never changed (ValueError). `raw` is the
+        checkpointed candidates as the global steps annotated them (default: `read_parts()` as they are);
+        it must hold the same candidates."""
         self._check_not_complete()
+        if raw is None:
+            raw = self.read_parts()
+        self._write_all(conform(raw, RAW_SCHEMA), config_yaml, manifest_extra)
+        self.complete = True
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+        return json.loads((self.out_dir / MANIFEST).read_text())
+
+    def _write_all(self, raw: pa.Table, config_yaml: str, manifest_extra: dict | None) -> dict:
         manifest_extra = dict(manifest_extra or {})
-        raw = self.read_parts()
         tables = {"raw": raw, "sft": sft_rows(raw), "rl": rl_rows(raw), "preference": preference_rows(raw)}
         for split, table in tables.items():
             self._write_split(split, table)
@@ -189,8 +212,6 @@ class RunWriter:
         manifest.update(manifest_extra)
         _write_text_atomic(self.out_dir / CARD, render_card(manifest, config_yaml))
         _write_text_atomic(self.out_dir / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-        self.complete = True
-        shutil.rmtree(self.parts_dir, ignore_errors=True)
         return manifest
 
     def _write_split(self, split: str, table: pa.Table) -> None:
@@ -199,10 +220,29 @@ class RunWriter:
         for stale in split_dir.glob("*.parquet"):  # a resumed run writes every split again
             stale.unlink()
         table = conform(table, SPLIT_SCHEMAS[split])
-        num_shards = max(1, math.ceil(table.num_rows / self.rows_per_shard))
-        for index in range(num_shards):
-            shard = table.slice(index * self.rows_per_shard, self.rows_per_shard)
-            _write_parquet_atomic(shard, split_dir / f"train-{index:05d}-of-{num_shards:05d}.parquet")
+        # Files are cut by size as they are written, so their number is known only at the end: they are
+        # written under temporary names and renamed to train-XXXXX-of-NNNNN once all are complete.
+        group_rows = min(ROW_GROUP_ROWS, self.rows_per_shard or ROW_GROUP_ROWS)
+        done: list[Path] = []
+        start = 0
+        while start < table.num_rows or not done:
+            tmp = split_dir / f".shard-{len(done):05d}.parquet.tmp-{os.getpid()}"
+            with open(tmp, "wb") as sink:
+                with pq.ParquetWriter(sink, table.schema, compression="zstd") as parquet:
+                    rows_in_file = 0
+                    while start < table.num_rows:
+                        piece = table.slice(start, group_rows)
+                        parquet.write_table(piece, row_group_size=group_rows)
+                        start += piece.num_rows
+                        rows_in_file += piece.num_rows
+                        if sink.tell() >= self.target_shard_bytes or (
+                                self.rows_per_shard and rows_in_file + group_rows > self.rows_per_shard):
+                            break
+                sink.flush()
+                os.fsync(sink.fileno())
+            done.append(tmp)
+        for index, tmp in enumerate(done):
+            os.replace(tmp, split_dir / f"train-{index:05d}-of-{len(done):05d}.parquet")
 
     def _manifest(self, raw: pa.Table, split_rows: dict[str, int], config_yaml: str) -> dict:
         status = raw.column("status").to_pylist()
@@ -221,6 +261,8 @@ class RunWriter:
                 "candidates": raw.num_rows,
                 "specs": len(set(raw.column("spec_id").to_pylist())),
                 **{s.value: status.count(s.value) for s in Status},
+                "duplicates": raw.num_rows - raw.column("dedup_reason").null_count,
+                "contaminated": raw.num_rows - raw.column("contamination_reason").null_count,
                 **split_rows,
             },
             "by_stage": _value_counts(raw.column("stage")),
@@ -229,6 +271,9 @@ class RunWriter:
             "hardware": _unique(raw.column("hardware")),
             "devices": _unique(raw.column("device")),
             "versions": _versions(),
+            "dedup": _dedup_counts(raw),
+            "decontamination": _decontamination_counts(raw),
+            "speedups": _speedups(raw),
         }
 
     def _part_paths(self) -> list[Path]:
@@ -245,6 +290,141 @@ class RunWriter:
         if self.complete:
             raise RunDirError(f"run directory {self.out_dir} is already complete ({MANIFEST} exists); "
                               f"nothing to write")
+
+
+# -- rewriting a finished run ------------------------------------------------------------------------------
+
+def read_raw(run_dir: Path) -> pa.Table:
+    """The raw split of a complete run directory as a RAW_SCHEMA table (curation columns an older run
+    lacks are added, null). Raises RunDirError when `run_dir` is not a complete run."""
+    run_dir = Path(run_dir)
+    if not (run_dir / MANIFEST).is_file():
+        raise RunDirError(f"{run_dir} is not a complete kerneldata run directory (no {MANIFEST})")
+    paths = sorted((run_dir / "raw").glob("*.parquet"))
+    if not paths:
+        raise RunDirError(f"{run_dir} has no raw/*.parquet")
+    try:
+        table = pa.concat_tables([pq.read_table(path) for path in paths], promote_options="default")
+    except (OSError, pa.ArrowException) as err:
+        raise RunDirError(f"{run_dir}/raw is unreadable: {err}") from None
+    for field in RAW_SCHEMA:
+        if field.name not in table.column_names and field.nullable:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return conform(table, RAW_SCHEMA)
+
+
+def rewrite(run_dir: Path, raw: pa.Table, *, manifest_extra: dict | None = None,
+            target_shard_bytes: int | None = None) -> dict:
+    """Replace a complete run directory's splits, card and manifest with those derived from `raw` (its own
+    raw, annotated again), atomically. Keeps run_config.yaml and the manifest's other keys (timings...);
+    a report made before is left out (it describes the old data). Returns the new manifest."""
+    run_dir = Path(run_dir).resolve()
+    old_manifest = json.loads((run_dir / MANIFEST).read_text())
+    config_yaml = (run_dir / RUN_CONFIG).read_text(encoding="utf-8")
+    if target_shard_bytes is None:
+        config = yaml.safe_load(config_yaml) or {}
+        target_shard_bytes = ((config.get("shards") or {}).get("target_shard_bytes")
+                              or DEFAULT_TARGET_SHARD_BYTES)
+    extra = {key: value for key, value in old_manifest.items() if key not in MANIFEST_KEYS}
+    extra.update(manifest_extra or {})
+    staging = run_dir.with_name(f".{run_dir.name}.rewrite-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        for entry in run_dir.iterdir():  # what the rewrite does not make: kept as it is
+            if entry.name in (*SPLITS, CARD, MANIFEST, PARTS_DIR, *REPORT_FILES) or entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                shutil.copytree(entry, staging / entry.name, copy_function=_link_or_copy)
+            else:
+                _link_or_copy(entry, staging / entry.name)
+        writer = RunWriter(staging, target_shard_bytes=target_shard_bytes)
+        manifest = writer._write_all(conform(raw, RAW_SCHEMA), config_yaml, {"run_name": old_manifest["run_name"],
+                                                                            **extra})
+        _swap(staging, run_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # after the swap: the old run
+    return manifest
+
+
+def _link_or_copy(src, dst) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap(new: Path, current: Path) -> None:
+    """Put `new` where `current` is, and `current` where `new` was: one atomic renameat2 exchange on Linux,
+    else two renames (a crash between them leaves the old run beside, under `new`'s name)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(str(new)), _AT_FDCWD, os.fsencode(str(current)),
+                           _RENAME_EXCHANGE)
+        if result == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise OSError(err, f"cannot swap {new} and {current}: {os.strerror(err)}")
+    aside = current.with_name(current.name + f".old-{os.getpid()}")
+    os.rename(current, aside)
+    os.rename(new, current)
+    os.rename(aside, new)
+
+
+def _dedup_counts(raw: pa.Table) -> dict:
+    reasons = raw.column("dedup_reason").to_pylist()
+    return {
+        "clusters": len({c for c in raw.column("dedup_cluster").to_pylist() if c is not None}),
+        "duplicates": sum(r is not None for r in reasons),
+        "exact_duplicate": reasons.count("exact_duplicate"),
+        "near_duplicate": reasons.count("near_duplicate"),
+    }
+
+
+def _decontamination_counts(raw: pa.Table) -> dict:
+    reasons = [r for r in raw.column("contamination_reason").to_pylist() if r is not None]
+    items: dict[str, set] = {}
+    for benchmark, item in zip(raw.column("contamination_benchmark").to_pylist(),
+                               raw.column("contamination_item").to_pylist()):
+        if benchmark is not None:
+            items.setdefault(benchmark, set()).add(item)
+    by_benchmark = _value_counts(pc.drop_null(raw.column("contamination_benchmark")))
+    return {
+        "checked": raw.num_rows,
+        "contaminated": len(reasons),
+        "by_benchmark": by_benchmark,
+        "by_reason": {r: reasons.count(r) for r in sorted(set(reasons))},
+        "items_matched": {name: len(found) for name, found in sorted(items.items())},
+    }
+
+
+def _speedups(raw: pa.Table) -> dict[str, dict]:
+    """Per family (and `all`): n, median, p90, max of measured speedups over eager of accepted kernels."""
+    by_family: dict[str, list[float]] = {}
+    for family, status, speedup in zip(raw.column("family").to_pylist(), raw.column("status").to_pylist(),
+                                       raw.column("speedup_vs_eager").to_pylist()):
+        if status == Status.ACCEPTED.value and speedup is not None and math.isfinite(speedup) and speedup > 0:
+            by_family.setdefault(family, []).append(speedup)
+            by_family.setdefault("all", []).append(speedup)
+    out = {}
+    for family, values in sorted(by_family.items()):
+        values.sort()
+        out[family] = {"n": len(values), "median": round(_quantile(values, 0.5), 4),
+                       "p90": round(_quantile(values, 0.9), 4), "max": round(values[-1], 4)}
+    return out
+
+
+def _quantile(sorted_values: list[float], q: float) -> float:
+    position = q * (len(sorted_values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
 def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:

@@ -84,8 +84,40 @@ class VerifyConfig(_Section):
     compile_baseline: bool = True
 
 
+class DedupConfig(_Section):
+    """Exact duplicates on normalised code (kerneldata.core.normalize) and near-duplicates by MinHash LSH."""
+
+    enabled: bool = True
+    # Which kernels are compared: op (default): those for the same problem up to its shapes (family, ops and
+    # dtype), so a kernel repeated for another shape is a copy but a relu and a tanh kernel from one template
+    # are not; spec: the same spec only; global: every kernel of the run.
+    scope: Literal["op", "spec", "global"] = "op"
+    shingle_tokens: int = Field(5, ge=1)  # tokens per shingle
+    num_perm: int = Field(256, ge=16, le=1024)
+    threshold: float = Field(0.8, gt=0, le=1)  # estimated Jaccard similarity at or above which rows are near-duplicates
+    seed: int = 1
+    # Processes for normalising and hashing; None: one per CPU this process may use.
+    workers: int | None = Field(None, ge=1)
+
+
+class DecontaminationConfig(_Section):
+    """Benchmarks the data must not overlap: local directories or files, or Hub dataset ids."""
+
+    benchmarks: list[str] = Field(default_factory=list)
+    spec_level: bool = True  # same op signature and input shapes as a benchmark problem
+    ngram_tokens: int = Field(13, ge=1)
+    # Share of the smaller side's distinctive n-grams found in one benchmark item that makes a match.
+    ngram_threshold: float = Field(0.5, gt=0, le=1)
+    # An n-gram in at least this share of a benchmark's items (and in 2 or more) is boilerplate, not evidence.
+    boilerplate_df: float = Field(0.1, gt=0, le=1)
+    workers: int | None = Field(None, ge=1)
+
+
 class ShardsConfig(_Section):
-    rows_per_shard: int = Field(50_000, ge=1)
+    # Parquet files of about this many bytes each (zstd-compressed, checked after every row group).
+    target_shard_bytes: int = Field(256 << 20, ge=1 << 10)
+    # Optional cap on rows per file as well; None: only the size counts.
+    rows_per_shard: int | None = Field(None, ge=1)
 
 
 class RayConfig(_Section):
@@ -100,6 +132,8 @@ class Config(_Section):
     specs: SpecsConfig = Field(default_factory=SpecsConfig)
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    decontamination: DecontaminationConfig = Field(default_factory=DecontaminationConfig)
     shards: ShardsConfig = Field(default_factory=ShardsConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
 

@@ -63,7 +63,16 @@ VERDICT_FIELDS = [
     pa.field("verify_seconds", pa.float64()),
     pa.field("kerneldata_version", pa.string(), nullable=False),
 ]
-RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS)
+# What the global steps add (filters.dedup, filters.decontaminate): null until they ran and where they found
+# nothing. A row with a dedup_reason or a contamination_reason stays in raw and leaves sft, rl and preference.
+CURATION_FIELDS = [
+    pa.field("dedup_cluster", pa.string()),  # candidate_id of the row kept for this row's duplicate cluster
+    pa.field("dedup_reason", pa.string()),  # exact_duplicate / near_duplicate; null for kept rows
+    pa.field("contamination_reason", pa.string()),  # spec_match / reference_substring / ... ; null when clean
+    pa.field("contamination_benchmark", pa.string()),
+    pa.field("contamination_item", pa.string()),
+]
+RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS + CURATION_FIELDS)
 
 # Accepted kernels as chat messages (system / user / assistant), the format TRL's SFTTrainer takes.
 SFT_SCHEMA = pa.schema([
@@ -90,8 +99,12 @@ RL_SCHEMA = pa.schema([
     pa.field("atol", pa.float64(), nullable=False),
     pa.field("rtol", pa.float64(), nullable=False),
     pa.field("best_speedup_vs_eager", pa.float64()),
+    # Baseline timings on `hardware`, in the verifier's harness: PyTorch eager and torch.compile of the
+    # reference (the known solution's runtime times its speedups); null where not measured (CPU runs).
+    pa.field("baseline_eager_ms", pa.float64()),
+    pa.field("baseline_compile_ms", pa.float64()),
     pa.field("hardware", pa.string(), nullable=False),
-    pa.field("pass_rate", pa.float64(), nullable=False),
+    pa.field("pass_rate", pa.float64(), nullable=False),  # the difficulty: the teacher's pass rate
     pa.field("num_candidates", pa.int32(), nullable=False),
 ])
 

@@ -26,7 +26,7 @@ def test_overrides_are_typed_and_nested():
         (["specs.nmu=3"], "unknown key 'specs.nmu'; allowed keys under 'specs': num_specs, families, family_weights, ops, "
                            "dtypes, max_numel, max_bytes, edge_rate, noncontiguous_rate, max_chain_ops, external, "
                            "check_references"),
-        (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, verify, shards, ray"),
+        (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, verify, dedup, decontamination, shards, ray"),
         (["specs.num_specs=many"], "specs.num_specs: input should be a valid integer"),
         (["verify.device=tpu"], "verify.device: input should be 'auto', 'cpu' or 'cuda' (got 'tpu')"),
         (["teacher.kind=gpt"], "teacher.kind: input should be 'builtin' (got 'gpt')"),

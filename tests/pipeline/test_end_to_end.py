@@ -65,7 +65,10 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
     import datasets
 
     sft = datasets.load_dataset(str(out), "sft", split="train", cache_dir=str(tmp_path / "hf"))
-    assert len(sft) == manifest["counts"]["accepted"]
+    # generate deduplicates: accepted kernels that copy a better one stay in raw only
+    kept = [r for r in raw if r["status"] == "accepted" and r["dedup_reason"] is None]
+    assert len(sft) == len(kept) == manifest["counts"]["sft"] > 0
+    assert manifest["counts"]["duplicates"] == sum(r["dedup_reason"] is not None for r in raw)
     assert [m["role"] for m in sft[0]["messages"]] == ["system", "user", "assistant"]
     assert sft[0]["family"] and sft[0]["spec_id"] and sft[0]["candidate_id"]
     rl = datasets.load_dataset(str(out), "rl", split="train", cache_dir=str(tmp_path / "hf"))

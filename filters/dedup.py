@@ -1,0 +1,251 @@
+"""Deduplication: a global step over raw, `Table -> Table`, that annotates and never drops a row.
+
+Two kinds of duplicate, both on the candidate's extracted `code`:
+- exact: the same canonical tokens (`kerneldata.core.normalize`: comments, docstrings and layout dropped,
+  the names the code binds renamed through its AST);
+- near: MinHash signatures of token shingles (`shingle_tokens` tokens each, canonical names made one
+  placeholder) whose estimated Jaccard similarity is at least `threshold`, found with LSH banding. The
+  signatures are datasketch's (`affine32` scheme, xxh32 of each shingle), computed for many rows at once
+  with numpy; the bands and rows per band are datasketch's optimum for the threshold. A pair the bands
+  propose is confirmed on the full signatures, and clusters are the connected components of confirmed
+  pairs (union-find), so a chain of near-duplicates is one cluster.
+
+Rows are only compared within a group: the same status (an accepted kernel is never a duplicate of a
+rejected one, however similar: such a pair is exactly what preference data wants), and with
+`scope: spec` the same spec as well. Rows without code (or with nothing but comments) are left alone.
+
+Within a cluster the row kept is the best: accepted before the rest, then the fastest measured
+`speedup_vs_eager`, then the smallest candidate_id. Every member of a cluster of two or more rows gets
+`dedup_cluster` = the kept row's candidate_id; the others get `dedup_reason` `exact_duplicate` (same
+canonical tokens as the kept row) or `near_duplicate`. Singletons keep both null. `shards` leaves rows with
+a dedup_reason out of sft and preference.
+
+Memory: one 4-byte hash per permutation per distinct code (1 KiB at 256 permutations) plus the band
+index; sources are read in batches and not kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import xxhash
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+from kerneldata.core.config import DedupConfig
+from kerneldata.core.normalize import anonymous, normalize_tokens, token_hash
+from kerneldata.core.outcomes import Status
+from filters.parallel import map_batches
+
+EXACT_DUPLICATE = "exact_duplicate"
+NEAR_DUPLICATE = "near_duplicate"
+DEDUP_REASONS = (EXACT_DUPLICATE, NEAR_DUPLICATE)
+BATCH_ROWS = 256
+# Rows whose shingles are permuted in one numpy operation (bounds the temporary to ~30 MB).
+_ROWS_PER_BLOCK = 32
+# Rows remembered per LSH bucket: a new row is confirmed against these. Enough for a cluster's members to
+# meet (they are unioned as they arrive); a cap so that a bucket every kernel shares stays cheap.
+_BUCKET_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class Hasher:
+    """Everything a worker needs to turn sources into (exact key, signature)."""
+
+    shingle_tokens: int
+    num_perm: int
+    seed: int
+
+    def permutations(self) -> np.ndarray:
+        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme="affine32").permutations
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before the affine permutations."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def shingles(tokens: list[bytes], size: int) -> list[bytes]:
+    """Distinct shingles of `size` tokens (one shingle when the code is shorter)."""
+    if len(tokens) <= size:
+        return [b" ".join(tokens)] if tokens else []
+    return list({b" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)})
+
+
+def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int | None, np.ndarray | None]]:
+    """(exact key, MinHash signature) per source, both None for a source without tokens: the key hashes
+    the numbered canonical tokens, the signature (uint32[num_perm], identical to datasketch's MinHash with
+    hashfunc=xxh32) the anonymous shingles."""
+    return hash_tokens(hasher, [normalize_tokens(source) for source in sources])
+
+
+def hash_tokens(hasher: Hasher, token_lists: list[list[bytes]]) -> list[tuple[int | None, np.ndarray | None]]:
+    """`hash_sources` for sources already normalised. Token lists repeated within the batch are hashed once."""
+    a, b = (np.asarray(p, dtype=np.uint32) for p in hasher.permutations())
+    keys: list[int | None] = []
+    hashed: dict[int, int] = {}  # exact key -> index in `todo`
+    todo: list[np.ndarray] = []
+    slot: list[int] = []
+    digest = xxhash.xxh32_intdigest
+    for tokens in token_lists:
+        if not tokens:  # nothing but comments and space: not a kernel, compared with nothing
+            keys.append(None)
+            slot.append(-1)
+            continue
+        key = token_hash(b" ".join(tokens))
+        keys.append(key)
+        if key not in hashed:
+            hashed[key] = len(todo)
+            values = [digest(s) for s in shingles(anonymous(tokens), hasher.shingle_tokens)]
+            todo.append(np.asarray(values, dtype=np.uint32))
+        slot.append(hashed[key])
+    signatures: list[np.ndarray | None] = [None] * len(todo)
+    for start in range(0, len(todo), _ROWS_PER_BLOCK):
+        block = todo[start:start + _ROWS_PER_BLOCK]
+        sizes = [len(values) for values in block]
+        mixed = _fmix32(np.concatenate(block))
+        permuted = mixed[:, None] * a[None, :] + b[None, :]  # uint32 arithmetic wraps: mod 2^32
+        offsets = np.cumsum([0] + sizes[:-1])
+        for index, row in enumerate(np.minimum.reduceat(permuted, offsets, axis=0)):
+            signatures[start + index] = row
+    return [(key, signatures[i] if i >= 0 else None) for key, i in zip(keys, slot)]
+
+
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band): datasketch's optimum for equal false-positive and false-negative weights."""
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while x != root:  # path compression
+            self.parent[x], x = root, self.parent.get(x, x)
+        return root
+
+    def union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx != ry:
+            self.parent[max(rx, ry)] = min(rx, ry)
+
+
+def _code_batches(codes: pa.ChunkedArray, rows: list[int]) -> Iterator[list[str]]:
+    for start in range(0, len(rows), BATCH_ROWS):
+        yield codes.take(pa.array(rows[start:start + BATCH_ROWS], pa.int64())).to_pylist()
+
+
+def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
+    """`raw` with `dedup_cluster` and `dedup_reason` set (see the module docstring); rows and their order
+    unchanged. With `config.enabled` false both columns are cleared."""
+    n = raw.num_rows
+    cluster_col: list[str | None] = [None] * n
+    reason_col: list[str | None] = [None] * n
+    if not config.enabled or n == 0:
+        return _with_columns(raw, cluster_col, reason_col)
+
+    codes = raw.column("code")
+    with_code = [i for i, valid in enumerate(codes.is_valid().to_pylist()) if valid]  # null: no code extracted
+
+    hasher = Hasher(config.shingle_tokens, config.num_perm, config.seed)
+    results = map_batches(hash_sources, hasher, _code_batches(codes, with_code), num_items=len(with_code),
+                          workers=config.workers)
+    return cluster(raw, config, with_code, (item for batch in results for item in batch))
+
+
+def cluster(raw: pa.Table, config: DedupConfig, with_code: list[int], features) -> pa.Table:
+    """The clustering half of `dedup`: `features` yields (exact key, signature) for the rows `with_code`,
+    in order (from `hash_sources` / `hash_tokens`)."""
+    n = raw.num_rows
+    cluster_col: list[str | None] = [None] * n
+    reason_col: list[str | None] = [None] * n
+    status = raw.column("status").to_pylist()
+    scope_keys = (raw.column("spec_id").to_pylist() if config.scope == "spec"
+                  else _op_keys(raw) if config.scope == "op" else [None] * n)
+    bands, band_rows = lsh_params(config.threshold, config.num_perm)
+    # Exact groups: (group, exact key) -> first row; every row points at its exact group's first row.
+    exact_first: dict[tuple, int] = {}
+    exact_of: dict[int, int] = {}
+    signatures: dict[int, np.ndarray] = {}  # first row of an exact group -> signature
+    band_index: dict[tuple, list[int]] = {}  # (group, band, band bytes) -> first rows seen with it
+    union = _UnionFind()
+    for row, (key, signature) in zip(with_code, features):
+        if key is None:
+            continue
+        group = (status[row], scope_keys[row])
+        first = exact_first.setdefault((group, key), row)
+        exact_of[row] = first
+        if first != row:
+            union.union(first, row)
+            continue
+        signatures[row] = signature
+        for band in range(bands):
+            chunk = signature[band * band_rows:(band + 1) * band_rows].tobytes()
+            bucket = band_index.setdefault((group, band, chunk), [])
+            for other in bucket:
+                if union.find(other) != union.find(row) \
+                        and float(np.mean(signatures[other] == signature)) >= config.threshold:
+                    union.union(other, row)
+            if len(bucket) < _BUCKET_LIMIT:
+                bucket.append(row)
+
+    members: dict[int, list[int]] = {}
+    for row in exact_of:
+        members.setdefault(union.find(row), []).append(row)
+    candidate_ids = raw.column("candidate_id").to_pylist()
+    speedups = raw.column("speedup_vs_eager").to_pylist()
+    for rows in members.values():
+        if len(rows) < 2:
+            continue
+        keep = min(rows, key=lambda r: _rank(status[r], speedups[r], candidate_ids[r]))
+        for row in rows:
+            cluster_col[row] = candidate_ids[keep]
+            if row != keep:
+                reason_col[row] = EXACT_DUPLICATE if exact_of[row] == exact_of[keep] else NEAR_DUPLICATE
+    return _with_columns(raw, cluster_col, reason_col)
+
+
+def _op_keys(raw: pa.Table) -> list:
+    """The problem up to its shapes: family, ops and dtype."""
+    return [(family, tuple(ops), dtype) for family, ops, dtype in zip(
+        raw.column("family").to_pylist(), raw.column("ops").to_pylist(), raw.column("dtype").to_pylist())]
+
+
+def _rank(status: str, speedup: float | None, candidate_id: str) -> tuple:
+    """Sort key of the best row first: accepted, fastest measured speedup, smallest id."""
+    measured = speedup is not None and math.isfinite(speedup) and speedup > 0
+    return (status != Status.ACCEPTED.value, not measured, -(speedup if measured else 0.0), candidate_id)
+
+
+def _with_columns(raw: pa.Table, cluster: list, reason: list) -> pa.Table:
+    for name, values in (("dedup_cluster", cluster), ("dedup_reason", reason)):
+        column = pa.array(values, pa.string())
+        if name in raw.column_names:
+            raw = raw.set_column(raw.column_names.index(name), name, column)
+        else:
+            raw = raw.append_column(pa.field(name, pa.string()), column)
+    return raw
+
+
+def summary(raw: pa.Table) -> dict:
+    """Counts for reports: rows checked (with code), clusters, and rows marked per reason."""
+    reasons = raw.column("dedup_reason").to_pylist()
+    clusters = {c for c in raw.column("dedup_cluster").to_pylist() if c is not None}
+    return {
+        "checked": raw.num_rows - raw.column("code").null_count,
+        "clusters": len(clusters),
+        "duplicates": sum(r is not None for r in reasons),
+        "by_reason": {reason: reasons.count(reason) for reason in DEDUP_REASONS},
+    }

@@ -1,0 +1,194 @@
+"""Publishing a run directory to the Hugging Face Hub as a dataset repository.
+
+`assemble(run_dir)` builds the exact folder that is uploaded, in a new temporary directory: the Parquet
+shards of every split, manifest.json, run_config.yaml, README.md (the card, rendered again from the
+redacted config) and the report when there is one. Nothing else in the run directory goes up.
+
+Secrets: no token or other secret may reach an uploaded file. The secrets looked for are the Hub token
+(`HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, the stored login) and the value of every environment variable whose
+name says it holds one (`*TOKEN*`, `*SECRET*`, `*PASSWORD*`, `*API_KEY*`, `*CREDENTIAL*`), 8 characters
+or longer. In the config, the value of every key whose name says it holds a secret is replaced by
+`<redacted>`; in the text files (card, config, manifest, report) every occurrence of a secret value is
+replaced the same way; the Parquet files are decoded and every string searched, and a secret found there
+stops the publish (a shard cannot be edited without changing the data). Last, every assembled file is read
+back as bytes and searched once more. The secret itself is never printed.
+
+`publish` creates the repository if needed (and the branch given as `revision`), then uploads the folder
+in one commit whose message names the run, deleting shards a previous upload left that this one does not
+have. The token is `HF_TOKEN` or the stored login (`hf auth login`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import yaml
+
+from shards.card import render_card
+from shards.writer import CARD, MANIFEST, REPORT_FILES, RUN_CONFIG, SPLITS, RunDirError
+
+REDACTED = "<redacted>"
+SECRET_NAME = re.compile(r"token|secret|passw(or)?d|api[_-]?key|credential|private[_-]?key", re.IGNORECASE)
+MIN_SECRET_CHARS = 8
+_TEXT_SUFFIXES = {".md", ".yaml", ".yml", ".json", ".html", ".txt"}
+
+
+class PublishError(RuntimeError):
+    """The run cannot be published as it is; one line for the user (never containing a secret)."""
+
+
+def hub_token() -> str | None:
+    """`HF_TOKEN`, else the stored login, else None."""
+    token = os.environ.get("HF_TOKEN")
+    if token:
+        return token
+    from huggingface_hub import get_token
+
+    return get_token()
+
+
+def secret_values(extra: Iterable[str | None] = ()) -> list[str]:
+    """Every secret value this process knows of (see the module docstring), longest first."""
+    found = set()
+    for name, value in os.environ.items():
+        if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_CHARS:
+            found.add(value)
+    try:
+        from huggingface_hub import get_token
+
+        stored = get_token()
+    except Exception:  # no huggingface_hub config at all: nothing stored
+        stored = None
+    for value in (stored, *extra):
+        if value and len(value) >= MIN_SECRET_CHARS:
+            found.add(value)
+    return sorted(found, key=len, reverse=True)
+
+
+def redact_config(config_yaml: str, secrets: list[str]) -> str:
+    """The config with secret-named keys' values and every secret value replaced by `<redacted>`."""
+    def walk(node):
+        if isinstance(node, dict):
+            return {key: (REDACTED if SECRET_NAME.search(str(key)) and value not in (None, "") else walk(value))
+                    for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    data = walk(yaml.safe_load(config_yaml) or {})
+    return _redact_text(yaml.safe_dump(data, sort_keys=False), secrets)
+
+
+def _redact_text(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def assemble(run_dir: Path, dest: Path | None = None, *, secrets: list[str] | None = None) -> Path:
+    """Build the upload folder for `run_dir` (in `dest`, or a new temporary directory); return its path."""
+    run_dir = Path(run_dir)
+    if not (run_dir / MANIFEST).is_file():
+        raise RunDirError(f"{run_dir} is not a complete kerneldata run directory (no {MANIFEST})")
+    secrets = secret_values() if secrets is None else secrets
+    manifest = json.loads((run_dir / MANIFEST).read_text())
+    dest = Path(dest) if dest else Path(tempfile.mkdtemp(prefix="kerneldata-publish-"))
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        for split in SPLITS:
+            (dest / split).mkdir(exist_ok=True)
+            for shard in sorted((run_dir / split).glob("*.parquet")):
+                _check_parquet(shard, secrets)
+                shutil.copy2(shard, dest / split / shard.name)
+        config_yaml = redact_config((run_dir / RUN_CONFIG).read_text(encoding="utf-8"), secrets)
+        (dest / RUN_CONFIG).write_text(config_yaml, encoding="utf-8")
+        manifest = json.loads(_redact_text(json.dumps(manifest), secrets))
+        (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        (dest / CARD).write_text(_redact_text(render_card(manifest, config_yaml), secrets), encoding="utf-8")
+        for name in REPORT_FILES:
+            source = run_dir / name
+            if source.is_file():
+                (dest / name).write_text(_redact_text(source.read_text(encoding="utf-8"), secrets),
+                                         encoding="utf-8")
+            elif source.is_dir():
+                shutil.copytree(source, dest / name, dirs_exist_ok=True)
+        _final_check(dest, secrets)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return dest
+
+
+def _check_parquet(path: Path, secrets: list[str]) -> None:
+    if not secrets:
+        return
+    table = pq.read_table(path)
+    for name in table.column_names:
+        for values in _strings(table.column(name)):
+            for secret in secrets:
+                if pc.any(pc.match_substring(values, secret)).as_py():
+                    raise PublishError(f"{path} column {name!r} contains a secret value (a token from the "
+                                       f"environment or the stored login); refusing to publish it")
+
+
+def _strings(column) -> list:
+    """Every string leaf of a (possibly nested) column, flattened."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return [array]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _strings(array.flatten())
+    if pa.types.is_struct(kind):
+        return [leaf for i in range(kind.num_fields) for leaf in _strings(array.field(i))]
+    return []
+
+
+def _final_check(folder: Path, secrets: list[str]) -> None:
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for secret in secrets:
+            if secret.encode() in data:
+                raise PublishError(f"{path.relative_to(folder)} still contains a secret value; refusing to publish")
+
+
+def commit_message(manifest: dict) -> str:
+    counts = manifest.get("counts", {})
+    return (f"kerneldata run {manifest.get('run_name', '?')} ({manifest.get('created_at', '?')}, kerneldata "
+            f"{manifest.get('kerneldata_version', '?')}): {counts.get('raw', 0)} candidates, "
+            f"{counts.get('sft', 0)} sft rows")
+
+
+def publish(run_dir: Path, repo_id: str, *, private: bool = False, revision: str | None = None,
+            token: str | None = None, api=None) -> dict:
+    """Upload `run_dir` to the dataset repository `repo_id` in one commit; return what was done."""
+    from huggingface_hub import HfApi
+
+    token = token or hub_token()
+    if not token and api is None:
+        raise PublishError("no Hugging Face token: set HF_TOKEN or log in with `hf auth login`")
+    folder = assemble(run_dir, secrets=secret_values([token]))
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        api = api or HfApi(token=token)
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        if revision:
+            api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)
+        info = api.upload_folder(
+            repo_id=repo_id, repo_type="dataset", folder_path=str(folder), revision=revision,
+            commit_message=commit_message(manifest),
+            delete_patterns=[f"{split}/*.parquet" for split in SPLITS] + ["report/*.png"],
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"repo_id": repo_id, "revision": revision or "main", "private": private,
+            "commit_url": str(getattr(info, "commit_url", info)), "commit_message": commit_message(manifest)}

@@ -1,0 +1,73 @@
+"""kerneldata.core.normalize: what counts as the same code."""
+
+from __future__ import annotations
+
+from kerneldata.core.normalize import anonymous, ngram_hashes, normalize_code, normalize_tokens
+
+KERNEL = '''
+import triton
+import triton.language as tl
+
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    """ReLU, one block per program."""
+    pid = tl.program_id(0)  # which block
+    offs = pid * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    x = tl.load(x_ptr + offs, mask=mask)
+    tl.store(out_ptr + offs, tl.maximum(x, 0.0), mask=mask)
+'''
+
+# The same kernel: other names, comments, docstring and layout.
+RENAMED = '''
+import triton
+import triton.language as tl
+@triton.jit
+def k(src, dst, numel, B: tl.constexpr):
+    p = tl.program_id(0)
+    o = p * B + tl.arange(0, B)
+    m = o < numel
+    v = tl.load(src + o, mask=m)
+    tl.store(dst + o, tl.maximum(v, 0.0), mask=m)
+'''
+
+
+def test_names_comments_docstrings_and_layout_do_not_count():
+    assert normalize_code(KERNEL) == normalize_code(RENAMED)
+
+
+def test_attributes_keywords_and_imports_stay_as_written():
+    text = normalize_code(KERNEL)
+    assert "tl . load (" in text and "mask = v" in text and "import triton . language as tl" in text
+    assert "relu_kernel" not in text and "ReLU, one block" not in text and "which block" not in text
+
+
+def test_different_operations_stay_different():
+    assert normalize_code(KERNEL) != normalize_code(KERNEL.replace("tl.maximum(x, 0.0)", "tl.minimum(x, 0.0)"))
+    # a + b is not a + a, though both bind the same number of names
+    assert normalize_code("def f(a, b):\n    return a + b\n") != normalize_code("def f(a, b):\n    return a + a\n")
+
+
+def test_unparseable_source_still_drops_comments_and_layout():
+    broken = "def f(:\n    x = 1   # note\n"
+    assert normalize_tokens(broken) == normalize_tokens("def f(:\n x = 1\n")
+    assert b"note" not in b" ".join(normalize_tokens(broken))
+
+
+def test_hash_in_a_string_is_not_a_comment():
+    assert b'"#00ff00"' in normalize_tokens('color = "#00ff00"  # green\n')
+
+
+def test_anonymous_placeholders_survive_a_shifted_numbering():
+    shifted = KERNEL.replace("    pid = tl.program_id(0)", "    extra = 1\n    pid = tl.program_id(0)")
+    plain = ngram_hashes(anonymous(normalize_tokens(KERNEL)), 5)
+    moved = ngram_hashes(anonymous(normalize_tokens(shifted)), 5)
+    assert len(plain & moved) / len(plain | moved) > 0.8
+    numbered_plain = ngram_hashes(normalize_tokens(KERNEL), 5)
+    numbered_moved = ngram_hashes(normalize_tokens(shifted), 5)
+    assert len(numbered_plain & numbered_moved) / len(numbered_plain | numbered_moved) < 0.5
+
+
+def test_ngram_hashes_of_short_and_empty_sequences():
+    assert len(ngram_hashes([b"a", b"b"], 13)) == 1
+    assert ngram_hashes([], 13) == set()

@@ -1,0 +1,166 @@
+"""`kerneldata dedup`, `decontaminate`, `report` and `publish --dry-run` on a finished run directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+import yaml
+
+from kerneldata.core.config import Config
+from kerneldata.core.schema import RAW_SCHEMA, table_from_rows
+from shards.writer import RunWriter, read_raw
+from tests.core.test_normalize import KERNEL, RENAMED
+from tests.filters.test_decontaminate import KERNELBENCH, TRITONBENCH, problem
+from tests.shards.conftest import raw_row
+from tests.test_cli import kd
+
+TOKEN = "hf_plantedSecretToken1234567890abcdef"
+
+
+def make_run(tmp_path: Path, config_yaml: str | None = None) -> Path:
+    rows = [
+        # a spec that is KernelBench's ReLU problem (same op and shapes)
+        raw_row("elementwise-a", "a1", "accepted", reference_code=problem("relu", 16, 16384), code=KERNEL),
+        raw_row("elementwise-a", "a2", "rejected", "mismatch", reference_code=problem("relu", 16, 16384)),
+        # clean specs; b2 is b1 renamed (an exact duplicate after normalisation)
+        raw_row("elementwise-b", "b1", "accepted", reference_code=problem("tanh", 4, 100), code=KERNEL,
+                speedup=1.5),
+        raw_row("elementwise-c", "b2", "accepted", reference_code=problem("sigmoid", 4, 100), code=RENAMED,
+                speedup=1.2),
+        raw_row("elementwise-c", "b3", "rejected", "compile_error", reference_code=problem("sigmoid", 4, 100)),
+    ]
+    run_dir = tmp_path / "run"
+    writer = RunWriter.create(run_dir, resume=False)
+    writer.write_part(table_from_rows(rows, RAW_SCHEMA))
+    writer.finalize(config_yaml or Config().to_yaml())
+    return run_dir
+
+
+def test_dedup_then_decontaminate_in_place(tmp_path):
+    run_dir = make_run(tmp_path)
+    result = kd("dedup", str(run_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"checked": 5, "clusters": 1, "duplicates": 2,
+                                         "by_reason": {"exact_duplicate": 2, "near_duplicate": 0}}
+    by_id = {r["candidate_id"]: r for r in read_raw(run_dir).to_pylist()}
+    assert by_id["b1"]["dedup_cluster"] == "b1" and by_id["b1"]["dedup_reason"] is None  # fastest kept
+    assert by_id["b2"]["dedup_reason"] == "exact_duplicate" and by_id["a1"]["dedup_reason"] == "exact_duplicate"
+
+    result = kd("decontaminate", str(run_dir), "--benchmark", KERNELBENCH, TRITONBENCH, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"checked": 5, "contaminated": 2, "by_benchmark": {"kernelbench_mini": 2},
+                                         "by_reason": {"spec_match": 2}}
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["counts"]["sft"] == 1 and manifest["counts"]["duplicates"] == 2
+    assert manifest["decontamination_config"]["benchmarks"] == [KERNELBENCH, TRITONBENCH]
+    rl = datasets.load_dataset(str(run_dir), "rl", split="train")
+    assert sorted(rl["spec_id"]) == ["elementwise-b", "elementwise-c"]
+    by_id = {r["candidate_id"]: r for r in read_raw(run_dir).to_pylist()}
+    assert by_id["a2"]["contamination_item"] == "level1/19_ReLU.py"
+    assert by_id["b2"]["dedup_reason"] == "exact_duplicate"  # decontamination kept the dedup marks
+
+
+def test_decontaminate_needs_a_benchmark_and_a_finished_run(tmp_path):
+    run_dir = make_run(tmp_path)
+    result = kd("decontaminate", str(run_dir), "--benchmark", str(tmp_path / "missing"))
+    assert result.returncode == 2 and "no such file or directory" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = kd("decontaminate", str(tmp_path), "--benchmark", KERNELBENCH)
+    assert result.returncode == 2 and "not a complete kerneldata run directory" in result.stderr
+
+
+def test_report_writes_html_with_embedded_plots_and_pngs(tmp_path):
+    run_dir = make_run(tmp_path)
+    result = kd("report", str(run_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    html = (run_dir / "report.html").read_text()
+    assert html.count('src="data:image/png;base64,') >= 3
+    for name in ("speedup_by_family", "acceptance_by_family", "turns_to_success"):
+        assert (run_dir / "report" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert str(run_dir / "report" / f"{name}.png") in out["png"]
+
+
+def test_publish_dry_run_assembles_a_loadable_folder_without_secrets(tmp_path, monkeypatch):
+    config = Config().model_dump(mode="json")
+    config["run"]["name"] = TOKEN  # a secret where a name goes, and one under a secret-named key
+    config["teacher"]["api_key"] = "sk-anotherPlantedSecret987"
+    run_dir = make_run(tmp_path, yaml.safe_dump(config, sort_keys=False))
+    (run_dir / "notes.txt").write_text(TOKEN)  # not part of the upload at all
+    assert TOKEN in (run_dir / "README.md").read_text()  # the run itself holds it
+
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no stored login
+    result = kd("publish", str(run_dir), "--repo-id", "org/name", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    folder = Path(json.loads(result.stdout)["folder"])
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == ["README.md", "manifest.json", "preference/train-00000-of-00001.parquet",
+                     "raw/train-00000-of-00001.parquet", "rl/train-00000-of-00001.parquet",
+                     "run_config.yaml", "sft/train-00000-of-00001.parquet"]
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert TOKEN.encode() not in data, path
+            assert b"sk-anotherPlantedSecret987" not in data, path
+    assert yaml.safe_load((folder / "run_config.yaml").read_text())["teacher"]["api_key"] == "<redacted>"
+    sft = datasets.load_dataset(str(folder), "sft", split="train")
+    assert sft.num_rows == 3 and sft[0]["messages"][-1]["role"] == "assistant"
+
+
+def test_publish_refuses_a_shard_holding_a_secret(tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    writer = RunWriter.create(run_dir, resume=False)
+    writer.write_part(table_from_rows([raw_row("e-a", "a1", "accepted", completion=f"token is {TOKEN}")],
+                                      RAW_SCHEMA))
+    writer.finalize(Config().to_yaml())
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    result = kd("publish", str(run_dir), "--repo-id", "org/name", "--dry-run")
+    assert result.returncode == 2
+    assert "contains a secret value" in result.stderr and TOKEN not in result.stderr
+
+
+def test_publish_uploads_one_commit_through_hfapi(tmp_path, monkeypatch):
+    from shards import publish as publish_module
+
+    run_dir = make_run(tmp_path)
+    calls = []
+
+    class FakeApi:
+        def create_repo(self, repo_id, **kwargs):
+            calls.append(("create_repo", repo_id, kwargs))
+
+        def create_branch(self, repo_id, **kwargs):
+            calls.append(("create_branch", repo_id, kwargs))
+
+        def upload_folder(self, **kwargs):
+            folder = Path(kwargs["folder_path"])
+            kwargs["files"] = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+            calls.append(("upload_folder", kwargs["repo_id"], kwargs))
+            return type("CommitInfo", (), {"commit_url": "https://hub.example/commit/abc"})()
+
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    made = []
+    monkeypatch.setattr("huggingface_hub.HfApi", lambda token=None: made.append(token) or FakeApi())
+    result = publish_module.publish(run_dir, "org/name", private=True, revision="v1")
+    assert made == [TOKEN]
+    assert [c[0] for c in calls] == ["create_repo", "create_branch", "upload_folder"]
+    assert calls[0][2] == {"repo_type": "dataset", "private": True, "exist_ok": True}
+    upload = calls[2][2]
+    assert upload["repo_type"] == "dataset" and upload["revision"] == "v1"
+    assert upload["commit_message"].startswith("kerneldata run run (")
+    assert "raw/train-00000-of-00001.parquet" in upload["files"] and "README.md" in upload["files"]
+    assert "sft/*.parquet" in upload["delete_patterns"]
+    assert not Path(upload["folder_path"]).exists()  # the temporary folder is gone
+    assert result["commit_url"] == "https://hub.example/commit/abc" and result["revision"] == "v1"
+
+
+def test_publish_without_a_token_says_so(tmp_path, monkeypatch):
+    run_dir = make_run(tmp_path)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    result = kd("publish", str(run_dir), "--repo-id", "org/name")
+    assert result.returncode == 2 and "no Hugging Face token" in result.stderr
