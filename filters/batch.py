@@ -69,7 +69,7 @@ def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, d
         if not resume:
             raise BatchInputError(f"--out {out_path} exists; pass --resume to skip the verdicts it holds")
         done = {json.loads(line)["id"] for line in out_path.read_text().splitlines() if line.strip()}
-    todo = [item for item in items if item["id"] not in done]
+    todo = _spread_by_problem([item for item in items if item["id"] not in done])
     runtimes = [Runtime(options.device, device_index=index) for index in (devices if options.device != "cpu" else [0])]
     lock = threading.Lock()
     counts = {status.value: 0 for status in Status}
@@ -95,6 +95,19 @@ def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, d
             "per_second": round(len(todo) / seconds, 3) if seconds > 0 else None,
             # Seconds summed over worker threads: where the time went (waits included).
             "phase_seconds": phases, "confinement": sorted({layer for r in runtimes for layer in r.confinement})}
+
+
+def _spread_by_problem(items: list[dict]) -> list[dict]:
+    """Order items round-robin over their problems, so the workers start on different problems: the first
+    candidate of a problem compiles its torch.compile baseline while the others would wait for it."""
+    by_problem: dict[str, list[dict]] = {}
+    for item in items:
+        by_problem.setdefault(item["reference_code"], []).append(item)
+    queues = list(by_problem.values())
+    ordered = []
+    for round_index in range(max((len(q) for q in queues), default=0)):
+        ordered += [q[round_index] for q in queues if round_index < len(q)]
+    return ordered
 
 
 def _judge(item: dict, options: VerifyOptions, runtime: Runtime):

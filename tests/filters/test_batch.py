@@ -54,3 +54,12 @@ def test_verify_batch_bad_input_names_the_line(tmp_path):
     assert result.returncode == 2 and "cands.jsonl:1: needs 'reference_code'" in result.stderr
     cands.write_text("{not json\n")
     assert "cands.jsonl:1: not JSON" in _run("--in", str(cands), "--out", str(tmp_path / "o.jsonl")).stderr
+
+
+def test_batch_order_spreads_candidates_over_problems():
+    from filters.batch import _spread_by_problem
+
+    items = [{"id": f"{p}{i}", "reference_code": p} for p in "abc" for i in range(3)] + \
+        [{"id": "d0", "reference_code": "d"}]
+    order = [item["id"] for item in _spread_by_problem(items)]
+    assert order == ["a0", "b0", "c0", "d0", "a1", "b1", "c1", "a2", "b2", "c2"]
