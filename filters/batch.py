@@ -54,7 +54,7 @@ def read_candidates(path: Path) -> list[dict]:
         items.append({"id": str(row.get("id", row.get("candidate_id", number))), "reference_code": reference,
                       "code": code, "dtype": dtype, "atol": row.get("atol"), "rtol": row.get("rtol"),
                       "flops": estimate_flops(row["family"], row["shapes"]) if "family" in row and "shapes" in row
-                      else None})
+                      else None, "input_domains": row.get("input_domains")})
     ids = [item["id"] for item in items]
     if len(set(ids)) != len(ids):
         raise BatchInputError(f"{path}: ids repeat; give each line a distinct 'id'")
@@ -116,5 +116,5 @@ def _judge(item: dict, options: VerifyOptions, runtime: Runtime):
     atol = item["atol"] if item["atol"] is not None else TOLERANCES[dtype][0]
     rtol = item["rtol"] if item["rtol"] is not None else TOLERANCES[dtype][1]
     verdict = verify(item["reference_code"], item["code"], dtype=dtype, atol=atol, rtol=rtol, options=options,
-                     runtime=runtime, flops=item["flops"])
+                     runtime=runtime, flops=item["flops"], input_domains=item.get("input_domains"))
     return item["id"], verdict

@@ -40,7 +40,8 @@ class VerifyStage(Stage):
                                   device=self.options.device, hardware="")
         return verify(row["reference_code"], row["code"], dtype=row["dtype"], atol=row["atol"], rtol=row["rtol"],
                       options=self.options, runtime=self.runtime,
-                      flops=estimate_flops(row["family"], row["shapes"]))
+                      flops=estimate_flops(row["family"], row["shapes"]),
+                      input_domains=_as_list(row.get("input_domains")))
 
     def __del__(self) -> None:
         runtime = getattr(self, "runtime", None)
@@ -57,3 +58,8 @@ def options_from_config(config: VerifyConfig) -> VerifyOptions:
         max_plausible_speedup=config.max_plausible_speedup,
         baselines=("eager", "compile") if config.compile_baseline else ("eager",),
     )
+
+
+def _as_list(value) -> list | None:
+    """A list column as a Python list (Ray hands numpy arrays), None where absent."""
+    return None if value is None else list(value)

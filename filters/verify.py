@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from kerneldata.core.domains import NEGATE, SCALE, SHIFT, preserving_transforms
 from kerneldata.core.hardware import device_arch, fingerprint, flush_bytes, is_hip
 from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
@@ -211,10 +212,12 @@ def load_reference(source: str) -> types.ModuleType:
 
 
 def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
-           options: VerifyOptions, runtime: Runtime | None = None, flops: float | None = None) -> Verdict:
+           options: VerifyOptions, runtime: Runtime | None = None, flops: float | None = None,
+           input_domains: list[str] | None = None) -> Verdict:
     """Judge one candidate. `runtime` shares a zygote, caches and peaks across calls (see `Runtime`);
     without one, the child is a fresh interpreter and a GPU's peaks are measured for this call alone.
-    `flops` (when known from the spec) tightens the roofline floor."""
+    `flops` (when known from the spec) tightens the roofline floor; `input_domains` (the spec's, one per
+    tensor input) limits the input transforms to those that keep each input in its domain."""
     started = time.monotonic()
     measures = {"device": options.device, "hardware": _fingerprint(options.device)}
     verdict = static_check(candidate_code, dtype=dtype, device=options.device)
@@ -224,7 +227,7 @@ def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float,
         runtime = runtime or Runtime(options.device, use_zygote=False)
         try:
             verdict = _run_checks(reference, reference_code, candidate_code, dtype=dtype, atol=atol, rtol=rtol,
-                                  options=options, runtime=runtime, flops=flops)
+                                  options=options, runtime=runtime, flops=flops, input_domains=input_domains)
         finally:
             if own_runtime:
                 runtime.close()
@@ -237,15 +240,40 @@ def _with(verdict: Verdict, **measures) -> Verdict:
 
 # Input transforms applied to the first seed's inputs after the plain seeds: each keeps the problem's shape
 # and dtype and changes only floating-point inputs. Skipped where the reference output is not finite.
+# Each is applied only to inputs whose declared domain (kerneldata.core.domains) it keeps them in.
 _TRANSFORMS = {
-    "negated": lambda x: -x,
-    "scaled by 64": lambda x: x * 64,
-    "shifted by -8": lambda x: x - 8,
+    "negated": (NEGATE, lambda x: -x),
+    "scaled by 64": (SCALE, lambda x: x * 64),
+    "shifted by -8": (SHIFT, lambda x: x - 8),
 }
 
 
+def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
+    """Per input: whether transform `kind` applies (a float tensor whose domain survives it). Without
+    domains, or with as many as there are tensors, every float tensor is transformed (the reference's
+    finiteness then decides)."""
+    import torch
+
+    tensors = [x for x in inputs if isinstance(x, torch.Tensor)]
+    domains = list(input_domains) if input_domains and len(input_domains) == len(tensors) else None
+    allowed, position = [], 0
+    for x in inputs:
+        if not isinstance(x, torch.Tensor):
+            allowed.append(False)
+            continue
+        domain = domains[position] if domains else "unspecified"
+        position += 1
+        try:
+            keeps = kind in preserving_transforms(domain)
+        except ValueError:
+            keeps = kind in preserving_transforms("unspecified")
+        allowed.append(keeps and x.is_floating_point())
+    return allowed
+
+
 def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
-                options: VerifyOptions, runtime: Runtime, flops: float | None) -> Verdict:
+                options: VerifyOptions, runtime: Runtime, flops: float | None,
+                input_domains: list[str] | None = None) -> Verdict:
     import torch
 
     device = runtime.torch_device
@@ -330,9 +358,11 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                                               "two runs of the candidate on the same inputs disagree.",
                                               max_abs_err=worst_abs, max_rel_err=worst_rel)
             transformed = 0
-            for number, (name, transform) in enumerate(_TRANSFORMS.items()):
-                inputs = [transform(x) if isinstance(x, torch.Tensor) and x.is_floating_point() else x
-                          for x in first_inputs]
+            for number, (name, (kind, transform)) in enumerate(_TRANSFORMS.items()):
+                allowed = _transformable(first_inputs, input_domains, kind)
+                if not any(allowed):
+                    continue
+                inputs = [transform(x) if ok else x for x, ok in zip(first_inputs, allowed)]
                 outputs, problem = check(inputs, f"inputs {name}", variant=options.num_seeds + number,
                                          transformed=True)
                 if problem:

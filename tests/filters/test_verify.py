@@ -145,3 +145,24 @@ def test_background_thread_is_caught_at_runtime_even_past_the_static_gate():
         verdict = _run_checks(load_reference(c.RELU_PROBLEM), c.RELU_PROBLEM, c.BACKGROUND_THREAD, dtype="float32",
                               atol=1e-4, rtol=1e-4, options=CPU, runtime=runtime, flops=None)
     assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.BACKGROUND_WORK, verdict
+
+
+def test_transforms_keep_inputs_in_their_declared_domains():
+    """sqrt of a positive input: negating or shifting it would leave the domain (the reference turns NaN
+    and the transform is skipped anyway); a kernel that is only right for non-negative inputs is accepted,
+    and with the domain declared the verdict says only the scale transform ran."""
+    from filters.verify import _transformable
+
+    problem = c.RELU_PROBLEM.replace("torch.relu(x)", "torch.sqrt(x)").replace(
+        "torch.randn(16, 300)", "torch.rand(16, 300) + 0.1")
+    candidate = c.HONEST.replace("tl.maximum(x, 0.0)", "tl.sqrt(x)")
+    declared = verify(problem, candidate, dtype="float32", atol=1e-4, rtol=1e-4, options=CPU,
+                      input_domains=["positive"])
+    assert declared.status is Status.ACCEPTED, declared
+    assert "and 1 transforms" in declared.reason, declared.reason
+    import torch
+
+    x, index = torch.rand(3), torch.arange(3)
+    assert _transformable([x, index, 2.0], ["positive", "index[0,3)"], "scale") == [True, False, False]
+    assert _transformable([x, index, 2.0], ["positive", "index[0,3)"], "negate") == [False, False, False]
+    assert _transformable([x, index], None, "negate") == [True, False]  # no domains: every float tensor
