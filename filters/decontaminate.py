@@ -46,6 +46,7 @@ import pyarrow as pa
 
 from kerneldata.core.config import DecontaminationConfig
 from kerneldata.core.normalize import anonymous, ngram_hashes, normalize_tokens
+from kerneldata.core.schema import with_string_columns
 from filters.parallel import map_batches
 
 SPEC_MATCH = "spec_match"
@@ -500,14 +501,8 @@ def assign(raw: pa.Table, index: BenchmarkIndex, results: list[tuple | None]) ->
             reason[row] = found[0]
             benchmark[row] = index.items[found[1]].benchmark
             item[row] = index.items[found[1]].item
-    for name, values in (("contamination_reason", reason), ("contamination_benchmark", benchmark),
-                         ("contamination_item", item)):
-        column = pa.array(values, pa.string())
-        if name in raw.column_names:
-            raw = raw.set_column(raw.column_names.index(name), name, column)
-        else:
-            raw = raw.append_column(pa.field(name, pa.string()), column)
-    return raw
+    return with_string_columns(raw, {"contamination_reason": reason, "contamination_benchmark": benchmark,
+                                     "contamination_item": item})
 
 
 def summary(raw: pa.Table, benchmarks: list[str] | None = None) -> dict:

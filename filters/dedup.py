@@ -39,6 +39,7 @@ from datasketch.lsh import _optimal_param
 from kerneldata.core.config import DedupConfig
 from kerneldata.core.normalize import anonymous, normalize_tokens, token_hash
 from kerneldata.core.outcomes import Status
+from kerneldata.core.schema import with_string_columns
 from filters.parallel import map_batches
 
 EXACT_DUPLICATE = "exact_duplicate"
@@ -154,7 +155,7 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
     cluster_col: list[str | None] = [None] * n
     reason_col: list[str | None] = [None] * n
     if not config.enabled or n == 0:
-        return _with_columns(raw, cluster_col, reason_col)
+        return with_string_columns(raw, {"dedup_cluster": cluster_col, "dedup_reason": reason_col})
 
     codes = raw.column("code")
     with_code = [i for i, valid in enumerate(codes.is_valid().to_pylist()) if valid]  # null: no code extracted
@@ -214,7 +215,7 @@ def cluster(raw: pa.Table, config: DedupConfig, with_code: list[int], features) 
             cluster_col[row] = candidate_ids[keep]
             if row != keep:
                 reason_col[row] = EXACT_DUPLICATE if exact_of[row] == exact_of[keep] else NEAR_DUPLICATE
-    return _with_columns(raw, cluster_col, reason_col)
+    return with_string_columns(raw, {"dedup_cluster": cluster_col, "dedup_reason": reason_col})
 
 
 def _op_keys(raw: pa.Table) -> list:
@@ -227,16 +228,6 @@ def _rank(status: str, speedup: float | None, candidate_id: str) -> tuple:
     """Sort key of the best row first: accepted, fastest measured speedup, smallest id."""
     measured = speedup is not None and math.isfinite(speedup) and speedup > 0
     return (status != Status.ACCEPTED.value, not measured, -(speedup if measured else 0.0), candidate_id)
-
-
-def _with_columns(raw: pa.Table, cluster: list, reason: list) -> pa.Table:
-    for name, values in (("dedup_cluster", cluster), ("dedup_reason", reason)):
-        column = pa.array(values, pa.string())
-        if name in raw.column_names:
-            raw = raw.set_column(raw.column_names.index(name), name, column)
-        else:
-            raw = raw.append_column(pa.field(name, pa.string()), column)
-    return raw
 
 
 def summary(raw: pa.Table) -> dict:

@@ -147,3 +147,15 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     if missing:
         raise ValueError(f"table lacks columns {missing} required by the schema")
     return table.select(schema.names).cast(schema)
+
+
+def with_string_columns(table: pa.Table, columns: Mapping[str, list]) -> pa.Table:
+    """`table` with each named string column set to its values: replaced where it exists, appended where
+    not (a filter annotating rows it has judged before, or for the first time)."""
+    for name, values in columns.items():
+        column = pa.array(values, pa.string())
+        if name in table.column_names:
+            table = table.set_column(table.column_names.index(name), name, column)
+        else:
+            table = table.append_column(pa.field(name, pa.string()), column)
+    return table
