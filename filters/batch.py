@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from kerneldata.core.outcomes import Status
+from kerneldata.core.jsonl import JsonlError, read_objects
 from kerneldata.core.spec import TOLERANCES, estimate_flops
 from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
 
@@ -31,18 +32,10 @@ class BatchInputError(ValueError):
 def read_candidates(path: Path) -> list[dict]:
     items = []
     try:
-        lines = path.read_text().splitlines()
-    except OSError as err:
-        raise BatchInputError(f"--in {path}: {err.strerror}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise BatchInputError(f"{path}:{number}: not JSON ({err.msg})") from None
-        if not isinstance(row, dict):
-            raise BatchInputError(f"{path}:{number}: expected a JSON object")
+        rows = list(read_objects(path))
+    except JsonlError as err:
+        raise BatchInputError(f"--in {err}") from None
+    for number, row in rows:
         reference = row.get("reference_code", row.get("problem"))
         code = row.get("code", row.get("candidate"))
         if not isinstance(reference, str) or not isinstance(code, str):

@@ -317,7 +317,7 @@ def _specs_render(args) -> int:
     from kerneldata.core.spec import Spec
 
     if args.in_path:
-        for line in _read_jsonl(args.in_path):
+        for _, line in _read_jsonl(args.in_path):
             if line.get("spec_id") == args.id:
                 spec = Spec.from_json(line)
                 break
@@ -339,32 +339,25 @@ def _specs_render(args) -> int:
 def _specs_stats(args) -> int:
     from generators.specs.stats import coverage, format_coverage
 
-    lines = list(_read_jsonl(args.path))
+    numbered = list(_read_jsonl(args.path))
     required = ("family", "ops", "dtype", "shapes", "origin")
-    for number, line in enumerate(lines, 1):
+    for number, line in numbered:
         missing = [key for key in required if key not in line]
         if missing:
             raise UsageError(f"{args.path}:{number}: not a spec line (lacks {', '.join(missing)})")
-    stats = coverage(lines)
+    stats = coverage([line for _, line in numbered])
     print(json.dumps(stats) if args.json else format_coverage(stats), end="\n" if args.json else "")
     return EXIT_OK
 
 
 def _read_jsonl(path: str):
+    """(line number, object) per non-blank line; a bad file is bad usage."""
+    from kerneldata.core.jsonl import JsonlError, read_objects
+
     try:
-        text = Path(path).read_text()
-    except OSError as err:
-        raise UsageError(f"{path}: {err.strerror}") from None
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            line = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise UsageError(f"{path}:{number}: not JSON ({err.msg})") from None
-        if not isinstance(line, dict):
-            raise UsageError(f"{path}:{number}: expected a JSON object per line")
-        yield line
+        yield from read_objects(path)
+    except JsonlError as err:
+        raise UsageError(str(err)) from None
 
 
 def _write_lines(path: str, objects: list[dict]) -> None:
