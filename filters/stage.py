@@ -41,7 +41,7 @@ class VerifyStage(Stage):
         return verify(row["reference_code"], row["code"], dtype=row["dtype"], atol=row["atol"], rtol=row["rtol"],
                       options=self.options, runtime=self.runtime,
                       flops=estimate_flops(row["family"], row["shapes"]),
-                      input_domains=_as_list(row.get("input_domains")))
+                      input_domains=_list_or_none(row.get("input_domains")))
 
     def __del__(self) -> None:
         runtime = getattr(self, "runtime", None)
@@ -60,6 +60,6 @@ def options_from_config(config: VerifyConfig) -> VerifyOptions:
     )
 
 
-def _as_list(value) -> list | None:
+def _list_or_none(value) -> list | None:
     """A list column as a Python list (Ray hands numpy arrays), None where absent."""
     return None if value is None else list(value)

@@ -407,15 +407,16 @@ def _timed_verdict(child: CandidateProcess, inputs: list, *, reference_code: str
     baselines = [b for b in options.baselines if b != "compile"]
     header = None
     if "compile" in options.baselines and compile_key not in runtime.compile_baselines:
+        compile_lock = runtime.compile_lock(compile_key)
         with runtime.phase("wait for compile baseline"):
-            runtime.compile_lock(compile_key).acquire()
+            compile_lock.acquire()
         try:
             if compile_key not in runtime.compile_baselines:
                 header = warm_and_time(baselines + ["compile"])
                 if header.get("ok"):
                     runtime.compile_baselines[compile_key] = header["timings"]["compile"]
         finally:
-            runtime.compile_lock(compile_key).release()
+            compile_lock.release()
     if header is None:
         header = warm_and_time(baselines)
     if not header.get("ok"):
