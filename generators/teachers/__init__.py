@@ -1,8 +1,9 @@
 """Teachers: whatever writes candidate kernels for spec rows, behind one registry.
 
-`make_teacher(config, seed)` builds the teacher `config.kind` names; `TeacherStage` maps a batch of spec
-rows to their candidate rows (`samples_per_spec` per spec, every column of `CANDIDATE_SCHEMA`). A teacher
-is deterministic for a seed: the same spec rows give the same candidates and candidate ids.
+`make_teacher(config, seed)` builds the teacher `config.kind` names (the interface: `teachers.base`);
+`TeacherStage` maps a batch of spec rows to their candidate rows (`samples_per_spec` per spec, every column
+of `CANDIDATE_SCHEMA`). The builtin teacher is deterministic for a seed: the same spec rows give the same
+candidates and candidate ids.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from kerneldata.core.config import TeacherConfig
 from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.core.stage import Stage
 
-# The teacher registry: config kind -> class taking (config, seed) with `generate(spec_row) -> rows`.
+# The teacher registry: config kind -> a `teachers.base.Teacher` class taking (config, seed).
 TEACHERS = {"builtin": BuiltinTeacher}
 
 
@@ -43,7 +44,5 @@ class TeacherStage(Stage):
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         self.check_input(batch)
-        rows = []
-        for spec_row in batch.select(list(self.reads)).to_pylist():
-            rows.extend(self.teacher.generate(spec_row))
+        rows = self.teacher.generate_batch(batch.select(list(self.reads)).to_pylist())
         return table_from_rows(rows, CANDIDATE_SCHEMA)

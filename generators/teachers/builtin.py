@@ -23,18 +23,17 @@ code and says why in `teacher_meta.declined`, which the verifier records as `no_
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from generators.extract import extract_code
 from generators.prompts import PROMPT_VERSION, build_prompt
 from generators.specs import OPS
+from generators.teachers.base import Teacher, candidate_row
 from kerneldata.core.config import TeacherConfig
-from kerneldata.core.hashing import stable_id
 from kerneldata.core.schema import SPEC_SCHEMA
 
 TEACHER = "builtin"
@@ -78,20 +77,24 @@ class Variant:
         return self.name if self.name in FLAWS else None
 
 
-class BuiltinTeacher:
+class BuiltinTeacher(Teacher):
     """`generate(spec_row)` -> `samples_per_spec` rows of `CANDIDATE_SCHEMA` for one spec row."""
+
+    name = TEACHER
 
     def __init__(self, config: TeacherConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
 
-    def generate(self, spec_row: dict) -> list[dict]:
+    def generate_batch(self, spec_rows: Sequence[dict]) -> list[dict]:
+        return [row for spec_row in spec_rows for row in self._generate_one(spec_row)]
+
+    def _generate_one(self, spec_row: dict) -> list[dict]:
         prompt = build_prompt(spec_row)
-        spec_columns = {name: spec_row[name] for name in SPEC_SCHEMA.names}
         try:
             variants_for(spec_row)
         except Decline as err:
-            return [self._declined(spec_row, spec_columns, prompt, str(err))]
+            return [self._declined(spec_row, prompt, str(err))]
         seen: set[str] = set()
         rows = []
         for sample_index in range(self.config.samples_per_spec):
@@ -101,41 +104,19 @@ class BuiltinTeacher:
             code, reason = extract_code(completion)
             assert reason == "ok" and code == draft.code, "a template's completion must extract to its code"
             meta = {"template": TEACHER_MODEL, "variant": draft.variant, "flaw": draft.flaw, **draft.params}
-            rows.append({
-                **spec_columns,
-                "candidate_id": stable_id(spec_row["spec_id"], TEACHER, code, self.seed, sample_index),
-                "teacher": TEACHER,
-                "teacher_model": TEACHER_MODEL,
-                "prompt_version": PROMPT_VERSION,
-                "prompt": prompt,
-                "completion": completion,
-                "code": code,
-                "sample_index": sample_index,
-                "turn": 0,
-                "seed": self.seed,
-                "teacher_meta": json.dumps(meta, sort_keys=True),
-            })
+            rows.append(candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=PROMPT_VERSION,
+                                      prompt=prompt, completion=completion, code=code, extracted=True,
+                                      seed=self.seed, sample_index=sample_index, meta=meta))
         return rows
 
-    def _declined(self, spec_row: dict, spec_columns: dict, prompt: list[dict], reason: str) -> dict:
+    def _declined(self, spec_row: dict, prompt: list[dict], reason: str) -> dict:
         """The one row for a spec without a template: no code, so the verifier records it as `no_code`;
         `teacher_meta.declined` says why."""
         completion = f"The built-in teacher cannot write this kernel: {reason}.\n"
         assert extract_code(completion)[0] is None, "a declining answer must hold no code"
-        return {
-            **spec_columns,
-            "candidate_id": stable_id(spec_row["spec_id"], TEACHER, None, self.seed, 0),
-            "teacher": TEACHER,
-            "teacher_model": TEACHER_MODEL,
-            "prompt_version": PROMPT_VERSION,
-            "prompt": prompt,
-            "completion": completion,
-            "code": None,
-            "sample_index": 0,
-            "turn": 0,
-            "seed": self.seed,
-            "teacher_meta": json.dumps({"template": TEACHER_MODEL, "declined": reason}, sort_keys=True),
-        }
+        return candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=PROMPT_VERSION,
+                             prompt=prompt, completion=completion, code=None, extracted=True, seed=self.seed,
+                             sample_index=0, meta={"template": TEACHER_MODEL, "declined": reason})
 
     def _draw(self, spec_row: dict, sample_index: int, seen: set[str], max_attempts: int = 8) -> Draft:
         """A draft for one sample; redrawn (deterministically) while its code repeats an earlier sample's."""

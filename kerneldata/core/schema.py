@@ -39,9 +39,13 @@ CANDIDATE_FIELDS = SPEC_FIELDS + [
     pa.field("prompt_version", pa.string(), nullable=False),
     pa.field("prompt", MESSAGES, nullable=False),
     pa.field("completion", pa.string(), nullable=False),
+    # The teacher's reasoning (a `<think>` block or the API's reasoning field), kept apart from `completion`.
+    pa.field("reasoning", pa.string()),
     pa.field("code", pa.string()),  # null when nothing could be extracted from the completion
     pa.field("sample_index", pa.int32(), nullable=False),
     pa.field("turn", pa.int32(), nullable=False),
+    # The candidate this one refines (its feedback is the last user message of `prompt`); null on turn 0.
+    pa.field("parent_id", pa.string()),
     pa.field("seed", pa.int64(), nullable=False),
     pa.field("teacher_meta", pa.string(), nullable=False),  # JSON: template parameters, token usage...
 ]
