@@ -8,7 +8,8 @@ KernelBench's code is not part of kerneldata: point --kb-src at a checkout's `sr
 imports LLM clients (openai, litellm, dotenv) that evaluation never calls; where they are not installed
 they are replaced by empty modules. Each candidate gets KernelBench's defaults from its evaluation script
 (5 correctness trials, 100 timed trials, cuda-event timing, triton backend), one after another in this
-process, until --budget-s runs out. Prints one JSON line: KernelBench's candidates per second, ours
+process, until --budget-s runs out. KernelBench runs with a Triton cache of its own, empty at the start (as
+verify-batch's is), so neither harness is timed on kernels compiled by an earlier run. Prints one JSON line: KernelBench's candidates per second, ours
 (from the verify-batch summary file), and how often the two agree on correctness.
 """
 
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
 import types
 
@@ -42,6 +45,8 @@ def main() -> int:
     parser.add_argument("--budget-s", type=float, default=300.0)
     args = parser.parse_args()
 
+    # Before Triton is imported: it reads the cache location once.
+    os.environ["TRITON_CACHE_DIR"] = tempfile.mkdtemp(prefix="kernelbench-triton-cache-")
     _stub_missing(["dotenv", "openai", "litellm"])
     sys.path.insert(0, args.kb_src)
     import torch

@@ -120,6 +120,7 @@ class CandidateProcess:
         self.deadline = deadline
         self.max_result_bytes = max_result_bytes
         self.output_limit_bytes = output_limit_bytes
+        self.runs = 0  # run requests sent so far
         self.scratch = Path(tempfile.mkdtemp(prefix="kerneldata-sandbox-"))
         (self.scratch / "candidate.py").write_text(code)
         self._log = open(self.scratch / "output.log", "wb")
@@ -198,6 +199,7 @@ class CandidateProcess:
 
     def run(self, inputs: list, variant: int = 0) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks)."""
+        self.runs += 1
         return self.request({"op": "run", "variant": variant}, [tensors_to_bytes(inputs)])
 
     def _crash(self) -> SandboxError:

@@ -17,6 +17,7 @@ import importlib.util
 import os
 import sys
 import threading
+import time
 import traceback
 import types
 
@@ -162,6 +163,27 @@ def prepare_process() -> None:
     _install_launch_counter()
     _poison_allocations()
     _record_thread_starts()
+    _warm_lazy_imports()
+
+
+def _warm_lazy_imports() -> None:
+    """Do once, before forking, the lazy work torch and Triton would otherwise repeat in every child. A
+    child's first forward used to spend ~3 s importing torch._dynamo (pulled in by the first op under a
+    TorchDispatchMode) and hashing Triton's sources for its cache key, against ~0.1 s for the JIT itself
+    (measured on an H200 host with py-spy; BENCHMARKS.md)."""
+    import torch
+    import torch._dynamo  # noqa: F401
+
+    from filters.provenance import ProvenanceRecorder
+
+    with torch.no_grad(), ProvenanceRecorder():
+        torch.zeros(4).fill_(1.0)  # CPU only: the zygote must not create a CUDA context (it cannot fork one)
+    try:
+        from triton.runtime.cache import triton_key
+    except ImportError:  # moved in another Triton version: the child computes it itself
+        return
+    triton_key()
+    # Not torch._inductor: importing it initialises CUDA, which a forked child could then not use.
 
 
 def _error_kind(err: BaseException) -> str:
@@ -234,7 +256,9 @@ class _Session:
         from filters.provenance import ProvenanceRecorder
 
         torch = self.torch
+        started = time.perf_counter()
         inputs = self._inputs(blobs[0])
+        uploaded = time.perf_counter()
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         before = self.launches[0]
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
@@ -251,6 +275,7 @@ class _Session:
                 torch.cuda.synchronize()
         except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict
             return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+        ran = time.perf_counter()
         if self._candidate_threads():
             return {"ok": False, "kind": "background_work",
                     "message": "forward left a thread running after it returned"}, []
@@ -270,7 +295,11 @@ class _Session:
         }
         outputs_cpu = [out.detach().to("cpu") for out in outputs]
         inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
-        return report, [tensors_to_bytes(outputs_cpu), tensors_to_bytes(inputs_cpu)]
+        blobs = [tensors_to_bytes(outputs_cpu), tensors_to_bytes(inputs_cpu)]
+        # Where a run's time goes, for the verifier's phase profile (the first forward includes the JIT).
+        report["seconds"] = {"upload": uploaded - started, "forward": ran - uploaded,
+                             "download": time.perf_counter() - ran}
+        return report, blobs
 
     def time(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """Time the candidate, then the baselines asked for, the same way on the same inputs."""
@@ -315,6 +344,13 @@ class _Session:
         return {"ok": True}, []
 
 
+def _init_cuda() -> None:
+    import torch
+
+    torch.cuda.init()
+    torch.empty(1, device="cuda")  # the context is made on first use, not by init()
+
+
 def _confine():
     """Confine this process before the candidate exists in it (filters.confine): writes only to the scratch
     directory (our working directory), the compile caches and /dev."""
@@ -340,13 +376,19 @@ def serve(fd_in: int, fd_out: int) -> int:
     """Answer the verifier's requests until it says exit."""
     header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
     policy, layers = _confine()
+    started = time.perf_counter()
+    if header["device"] == "cuda":
+        _init_cuda()  # before the candidate exists, so its cost is ours to measure, not its
+    cuda_init = time.perf_counter() - started
     try:
         session = _Session(header, blobs)
     except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
         answer = _violation(policy) or {"ok": False, "kind": "import_error", "message": _last_lines(err)}
         write_message(fd_out, answer)
         return 0
-    write_message(fd_out, _violation(policy) or {"ok": True, "confinement": layers})
+    write_message(fd_out, _violation(policy) or {
+        "ok": True, "confinement": layers,
+        "seconds": {"cuda_init": cuda_init, "load": time.perf_counter() - started - cuda_init}})
     while True:
         header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
         if header["op"] == "exit":

@@ -124,6 +124,19 @@ class Runtime:
             with self._lock:
                 self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.monotonic() - started
 
+    def add_phase(self, name: str, seconds: float) -> None:
+        """Add time measured elsewhere (a child's own account of a request) to `phase_seconds`."""
+        with self._lock:
+            self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + seconds
+
+    def add_child_phases(self, header: dict, *, first_run: bool = False) -> None:
+        """The child's account of where a request's time went, as phases named `child <what>`: the first
+        forward of a candidate includes Triton's JIT compile of its kernels."""
+        for name, seconds in (header.get("seconds") or {}).items():
+            if isinstance(seconds, (int, float)):
+                label = f"child {name} (first)" if first_run and name == "forward" else f"child {name}"
+                self.add_phase(label, float(seconds))
+
     def compile_lock(self, key) -> threading.Lock:
         """One lock per spec: the first candidate of a spec compiles and times the torch.compile baseline while
         the others of that spec wait for its cached result instead of compiling it again in parallel."""
@@ -284,6 +297,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
 
     worst_abs = worst_rel = 0.0
     on_gpu = options.device != "cpu"
+    spawn_started = time.monotonic()
     try:
         with CandidateProcess(
             candidate_code,
@@ -296,6 +310,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
             cache_dir=runtime.cache_dir,
             visible_device=runtime.device_index if on_gpu else None,
         ) as child:
+            runtime.add_phase("spawn", time.monotonic() - spawn_started)
             if on_gpu:
                 runtime.pin_for_compiling(child.proc.pid)
             with runtime.phase("load"):
@@ -304,12 +319,13 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                 return _sandbox_violation(header) or \
                     Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
             runtime.confinement = header.get("confinement", [])
+            runtime.add_child_phases(header)
 
             plain_scale = []
 
             def check(inputs: list, what: str, *, variant: int, transformed: bool = False):
                 nonlocal worst_abs, worst_rel
-                with torch.no_grad():
+                with torch.no_grad(), runtime.phase("reference"):
                     expected = [e.detach().to("cpu") for e in _as_list(model(*[_to(x, device) for x in inputs]))]
                 scale = _rms(expected)
                 if not transformed:
@@ -323,10 +339,11 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                     tolerance = atol * max(1.0, scale / max(plain_scale[0], 1e-30))
                 child.max_result_bytes = 4 * sum(_nbytes(x) for x in inputs) + (64 << 20)
                 with runtime.phase("run"):
-                    outputs, problem = _run_candidate(child, inputs, dtype=dtype, variant=variant)
+                    outputs, problem = _run_candidate(child, inputs, dtype=dtype, variant=variant, runtime=runtime)
                 if problem:
                     return None, problem
-                problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance, rtol=rtol)
+                with runtime.phase("compare"):
+                    problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance, rtol=rtol)
                 if problem is not None and problem.reason_code is Reason.MISMATCH:
                     # Where the reference itself is inexact (fp32 erf cancelling on tiny outputs), a candidate
                     # as good as the reference may differ from it by up to twice the reference's own error:
@@ -350,7 +367,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                     return problem
                 if index == 0:
                     first_inputs = inputs
-                    again, problem = _run_candidate(child, inputs, dtype=dtype, variant=index)
+                    again, problem = _run_candidate(child, inputs, dtype=dtype, variant=index, runtime=runtime)
                     if problem:
                         return problem
                     if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
@@ -503,8 +520,12 @@ def _sandbox_violation(header: dict) -> Verdict | None:
     return Verdict.reject(reason, f"the sandbox refused: {_one_line(header)}.")
 
 
-def _run_candidate(child: CandidateProcess, inputs: list, *, dtype: str, variant: int):
+def _run_candidate(child: CandidateProcess, inputs: list, *, dtype: str, variant: int,
+                   runtime: Runtime | None = None):
+    first_run = not child.runs
     header, blobs = child.run(inputs, variant)
+    if runtime is not None:
+        runtime.add_child_phases(header, first_run=first_run)
     violation = _sandbox_violation(header)
     if violation:
         return None, violation
