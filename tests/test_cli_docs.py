@@ -93,6 +93,9 @@ def test_bad_input_exits_2_with_one_line(damaged_index, tmp_path, args):
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
 
 
-def test_help_lists_both_docs_commands():
+def test_docs_commands_have_help():
     result = kd("docs", "--help")
     assert result.returncode == 0 and "index" in result.stdout and "search" in result.stdout
+    for command, flag in (("index", "--embedding-model"), ("search", "--index")):
+        result = kd("docs", command, "--help")
+        assert result.returncode == 0 and "usage:" in result.stdout and flag in result.stdout

@@ -15,8 +15,8 @@ says what a section is about in few words) plus the words of its file path. Sear
 
 Saved layout (a directory): `meta.json` (format version, roots, tokenizer version, embedding model),
 `chunks.parquet` (root, path, section, text, start_line, end_line), `bm25/` (bm25s's own files) and, for a
-dense index, `embeddings.npy`. Saving replaces an existing index atomically and refuses to overwrite a
-directory that is not one. Loading reads no model: a dense model is loaded at the first dense search.
+dense index, `embeddings.npy`. Saving writes beside the target and renames into place, replacing an
+existing index and refusing to overwrite a directory that is not one. Loading reads no model: a dense model is loaded at the first dense search.
 """
 
 from __future__ import annotations
@@ -126,9 +126,11 @@ class DocIndex:
                    embeddings=embeddings, embedding_model=model_name, embedder=embedder)
 
     def save(self, directory: str | Path) -> Path:
-        """Write the index to `directory`, replacing an index already there (atomically)."""
+        """Write the index to `directory`, replacing an index already there. It is written beside the target
+        and renamed into place, so no reader ever sees a half-written index."""
         target = Path(directory).expanduser()
-        if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / "meta.json").is_file())):
+        occupied = target.exists() and (not target.is_dir() or any(target.iterdir()))
+        if occupied and not (target / "meta.json").is_file():
             raise RetrievalError(f"{directory} exists and is not a kerneldata docs index; refusing to overwrite it")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +147,8 @@ class DocIndex:
                 shutil.rmtree(old)
             else:
                 staging.rename(target)
+        except OSError as err:
+            raise RetrievalError(f"cannot write {directory}: {err.strerror or err}") from None
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
@@ -179,7 +183,8 @@ class DocIndex:
             if meta.get("version") != FORMAT_VERSION or meta.get("tokenizer") != TOKENIZER_VERSION:
                 raise RetrievalError(f"{directory} was built by another kerneldata version (format "
                                      f"{meta.get('version')}, tokenizer {meta.get('tokenizer')}; this one reads "
-                                     f"{FORMAT_VERSION} and {TOKENIZER_VERSION}); rebuild it with `kerneldata docs index`")
+                                     f"{FORMAT_VERSION} and {TOKENIZER_VERSION}); rebuild it with "
+                                     "`kerneldata docs index`")
             # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset and pandas (a third of a second)
             table = pq.ParquetFile(folder / "chunks.parquet").read()
             if not table.schema.equals(_CHUNK_SCHEMA):
@@ -242,7 +247,8 @@ class DocIndex:
             try:
                 self._embedder = SentenceTransformerEmbedder(self.embedding_model)
             except RetrievalError as err:
-                raise RetrievalError(f"{err} (needed for this index's dense search; bm25 mode needs no model)") from None
+                raise RetrievalError(f"{err} (needed for this index's dense search; bm25 mode needs no "
+                                     "model)") from None
         query_vector = embed(self._embedder, [query])[0]
         if query_vector.shape[0] != self._embeddings.shape[1]:
             raise RetrievalError(f"the embedder gives {query_vector.shape[0]}-dimensional vectors; this index "

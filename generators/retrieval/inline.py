@@ -20,8 +20,9 @@ _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 _RST_ROLE = re.compile(r"(?<![\w`]):((?:[\w.+-]+:)*[\w.+-]+):`([^`]*)`")
 _MYST_ROLE = re.compile(r"\{([\w:.+-]+)\}`([^`]*)`")
 _TITLED_TARGET = re.compile(r"^(.*?)\s*<([^<>]*)>$", re.S)
-# Roles whose bare target is a label or a document path, not words a reader sees.
-_TARGET_ROLES = {"ref", "doc", "numref", "external+ref", "std:ref", "std:doc", "any"}
+# Roles whose bare target is a label or a document path, not words a reader sees (also as "std:ref",
+# "external+hip:doc", ...: the last part of the role's name decides).
+_TARGET_ROLES = {"ref", "doc", "numref", "any"}
 
 _RST_LINK = re.compile(r"`([^`<]*?)\s*<([^<>`]+)>`__?")
 _RST_NAMED_REF = re.compile(r"`([^`]+)`__?")
@@ -83,7 +84,7 @@ def _role_text(role: str, content: str) -> str:
         return titled.group(1)
     target = titled.group(2) if titled else content
     target = target.lstrip("~!")
-    if role.split(":")[-1] in {r.split(":")[-1] for r in _TARGET_ROLES}:
+    if role.split(":")[-1] in _TARGET_ROLES:
         # "hip:how-to/performance_guidelines" -> "performance guidelines"; "mi300x-occ" -> "mi300x occ"
         target = re.split(r"[/:#]", target.rstrip("/"))[-1]
         return re.sub(r"[-_]+", " ", target).strip()

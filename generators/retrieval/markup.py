@@ -1,8 +1,8 @@
 """Markdown (with MyST), reStructuredText and plain text, parsed into sections of readable lines.
 
 `parse(text, kind)` returns the sections of a file in order: each has its heading path ("HIP programming
-model > Warps") and its readable lines, every one tagged with the 1-based source line it came from, so a
-chunk can cite the lines it quotes.
+model > Warps") and its readable lines, every one tagged with the 1-based source lines it came from (one
+line, or several where a role or link wrapped over lines was joined), so a chunk can cite what it quotes.
 
 What is kept and what goes (Sphinx and MyST markup alike):
 - admonitions and other containers (`.. note::`, ```{note}`, `:::{tip}`, tab sets, cards, tables): their
@@ -30,7 +30,8 @@ SUFFIX_KINDS = {".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".res
 # Directives whose block is dropped whole: navigation, includes, images, raw output, metadata.
 _DROPPED = {"toctree", "include", "literalinclude", "image", "raw", "meta", "contents", "index", "highlight",
             "default-role", "role", "currentmodule", "sectionauthor", "moduleauthor", "codeauthor",
-            "tabularcolumns", "bibliography", "iframe", "youtube", "video", "rst-class", "class", "spelling:word-list"}
+            "tabularcolumns", "bibliography", "iframe", "youtube", "video", "rst-class", "class",
+            "spelling:word-list"}
 _DROPPED_PREFIXES = ("doxygen", "auto")
 # Directives whose content is code, kept verbatim (the argument is the language).
 _CODE = {"code-block", "code", "sourcecode", "code-cell", "prompt", "parsed-literal"}
@@ -173,7 +174,7 @@ def _rst_explicit(block: _LineList, styles: list) -> Iterator[Text]:
     if footnote:
         if footnote.group(1):
             yield Text(number, clean_rst(footnote.group(1)))
-        yield from _rst(_dedent(block[1:]), styles)
+        yield from _as_text(_rst(_dedent(block[1:]), list(styles)))
 
 
 def _directive(name: str, argument: str, number: int, body: _LineList, *, markdown: bool,
@@ -185,15 +186,17 @@ def _directive(name: str, argument: str, number: int, body: _LineList, *, markdo
         yield from _verbatim(body)
         return
     if name == "eval-rst":  # MyST: a block of rST inside Markdown
-        yield from (e for e in _rst(body, styles=[]) if isinstance(e, Text))
+        yield from _as_text(_rst(body, styles=[]))
         return
-    clean = clean_markdown if markdown else clean_rst
     if argument and name not in _NON_TEXT_ARGUMENT:
-        yield Text(number, clean(argument))
-    if markdown:
-        yield from (e if isinstance(e, Text) else Text(e.line, e.title) for e in _markdown(body))
-    else:
-        yield from (e if isinstance(e, Text) else Text(e.line, e.title) for e in _rst(body, list(styles)))
+        yield Text(number, clean_markdown(argument) if markdown else clean_rst(argument))
+    yield from _as_text(_markdown(body) if markdown else _rst(body, list(styles)))
+
+
+def _as_text(events: Iterator[Heading | Text]) -> Iterator[Text]:
+    """Events inside a directive body, where a heading cannot start a section: its title becomes text."""
+    for event in events:
+        yield event if isinstance(event, Text) else Text(event.line, event.title)
 
 
 def _skip_options(body: _LineList) -> _LineList:
@@ -258,10 +261,11 @@ def _markdown(lines: _LineList) -> Iterator[Heading | Text]:
                       or (fence.group(2)[0] == "`" and "`" not in fence.group(4))):  # ":::" opens only MyST
             end = _fence_end(lines, i, fence.group(2))
             body = lines[i + 1:end]
-            name = fence.group(3) or ("eval-rst" if fence.group(4).strip() == "eval_rst" else None)  # recommonmark
+            # "```eval_rst" is recommonmark's spelling of MyST's "```{eval-rst}"
+            name = fence.group(3) or ("eval-rst" if fence.group(4).strip() == "eval_rst" else None)
             if name:
-                yield from _directive(name.lower(), fence.group(4).strip() if fence.group(3) else "", number, body,
-                                      markdown=True, styles=[])
+                argument = fence.group(4).strip() if fence.group(3) else ""
+                yield from _directive(name.lower(), argument, number, body, markdown=True, styles=[])
             else:
                 yield from _verbatim(_dedent(body))
             i = end + 1
@@ -351,7 +355,7 @@ def _join_open_markup(text: str, lines: _LineList, following: int, markdown: boo
     start = following
     while _open_markup(text, markdown) and following < len(lines) and following - start < _MAX_JOINED_LINES:
         line = lines[following][1]
-        if not line.strip() or _EXPLICIT.match(line) or _FENCE.match(line):
+        if not line.strip() or _EXPLICIT.match(line) or _FENCE.match(line) or (markdown and _ATX.match(line)):
             break
         text, following = text.rstrip() + " " + line.strip(), following + 1
     return text, following
