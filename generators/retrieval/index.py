@@ -97,6 +97,8 @@ class DocIndex:
             raise RetrievalError("no documentation roots given")
         if max_chars < 100:
             raise RetrievalError(f"max_chars must be at least 100 (got {max_chars})")
+        if embedding_model is not None and embedder is not None:
+            raise RetrievalError("give an embedding model directory or an embedder, not both")
         paths = []
         for root in roots:
             path = Path(root).expanduser()
@@ -104,6 +106,8 @@ class DocIndex:
                 raise RetrievalError(f"{root}: {'not a directory' if path.exists() else 'no such directory'}")
             paths.append(path.resolve())
         names = _root_names(paths)
+        if embedding_model is not None:  # before the parsing, so a missing model fails at once
+            embedder = SentenceTransformerEmbedder(embedding_model)
         chunks: list[Chunk] = []
         for path, name in zip(paths, names):
             found = chunk_tree(path, name, max_chars)
@@ -117,8 +121,6 @@ class DocIndex:
         bm25 = bm25s.BM25()
         bm25.index(documents, show_progress=False)
         embeddings = model_name = None
-        if embedding_model is not None and embedder is None:
-            embedder = SentenceTransformerEmbedder(embedding_model)
         if embedder is not None:
             embeddings = embed(embedder, [_dense_text(chunk) for chunk in chunks])
             model_name = getattr(embedder, "path", None)
