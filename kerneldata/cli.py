@@ -153,7 +153,36 @@ def _build_parser() -> argparse.ArgumentParser:
                                          "size bucket, rank, layout, input domain and origin.")
     stats.add_argument("path", metavar="FILE.jsonl")
     stats.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    _add_docs_commands(commands)
     return parser
+
+
+def _add_docs_commands(commands) -> None:
+    docs = commands.add_parser("docs", help="documentation retrieval: index documentation trees, search them")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True, parser_class=_Parser)
+    index = docs_commands.add_parser(
+        "index", help="build a search index of Markdown / reStructuredText / text trees",
+        description="Parse every .md, .rst and .txt file under each SRC (Sphinx and MyST markup reduced to "
+                    "readable text), cut them into section chunks and write a BM25 index to --out. An "
+                    "existing index there is replaced.")
+    index.add_argument("sources", nargs="+", metavar="SRC", help="documentation folders, e.g. a checkout's docs/")
+    index.add_argument("--out", required=True, metavar="DIR", help="index directory to write")
+    index.add_argument("--max-chars", type=int, help="largest chunk, in characters (longer sections are split)")
+    index.add_argument("--embedding-model", metavar="PATH",
+                       help="local sentence-transformers model directory: also embed the chunks, for hybrid "
+                            "search (needs `pip install 'kerneldata[dense]'`; nothing is downloaded)")
+    index.add_argument("--json", action="store_true", help="print what was indexed as one JSON object")
+    search = docs_commands.add_parser(
+        "search", help="the best documentation chunks for a question",
+        description="Search an index made by `docs index` (default: the GPU notes shipped with kerneldata). "
+                    "Exit 1 when nothing matches. --json prints a list of hits, best first, each with path "
+                    "(relative to its indexed root), section, score, text, start_line, end_line and root.")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--index", metavar="DIR", help="index directory (default: the shipped GPU notes)")
+    search.add_argument("-k", type=int, default=5, help="number of hits (default 5)")
+    search.add_argument("--mode", choices=["auto", "bm25", "dense", "hybrid"], default="auto",
+                        help="auto: hybrid when the index has embeddings, else bm25")
+    search.add_argument("--json", action="store_true", help="print the hits as one JSON list")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         handler = {"generate": _generate, "verify": _verify, "verify-batch": _verify_batch,
                    "specs": _specs, "dedup": _dedup, "decontaminate": _decontaminate, "publish": _publish,
-                   "report": _report, "reward": _reward}[args.command]
+                   "report": _report, "reward": _reward, "docs": _docs}[args.command]
         return handler(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -525,4 +554,56 @@ def _reward(args) -> int:
         print(json.dumps(result.to_json()))
     else:
         print(f"reward {result.reward:.4f}: {result.status} ({result.reason_code}): {result.reason}")
+    return EXIT_OK
+
+
+def _docs(args) -> int:
+    from generators.retrieval import RetrievalError
+
+    try:
+        return _docs_index(args) if args.docs_command == "index" else _docs_search(args)
+    except RetrievalError as err:
+        raise UsageError(str(err)) from None
+
+
+def _docs_index(args) -> int:
+    import time
+
+    from generators.retrieval import DocIndex
+
+    options = {} if args.max_chars is None else {"max_chars": args.max_chars}
+    start = time.perf_counter()
+    index = DocIndex.build(args.sources, embedding_model=args.embedding_model, **options)
+    out = index.save(args.out)
+    files = len({(chunk.root, chunk.path) for chunk in index.chunks})
+    summary = {"index": str(out), "chunks": len(index), "files": files, "roots": index.roots,
+               "embedding_model": index.embedding_model, "seconds": round(time.perf_counter() - start, 3)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        dense = f", embedded with {index.embedding_model}" if index.has_embeddings else ""
+        print(f"{out}: {len(index)} chunks from {files} files under {', '.join(index.roots)}{dense} "
+              f"({summary['seconds']:.1f} s)")
+    return EXIT_OK
+
+
+def _docs_search(args) -> int:
+    from generators.retrieval import DocIndex, default_index
+
+    if not args.query.strip():
+        raise UsageError("QUERY is empty")
+    if args.k < 1:
+        raise UsageError(f"-k must be at least 1 (got {args.k})")
+    index = DocIndex.load(args.index) if args.index else default_index()
+    hits = index.search(args.query, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps([hit.to_json() for hit in hits]))
+    else:
+        for rank, hit in enumerate(hits, start=1):
+            print(f"{rank}. {hit.root}/{hit.path}:{hit.start_line}-{hit.end_line}  ({hit.score:.3g})  {hit.section}")
+            for line in hit.text.splitlines()[:3]:
+                print(f"     {line[:110]}")
+    if not hits:
+        print(f"no documentation matches {args.query!r}", file=sys.stderr)
+        return EXIT_NO
     return EXIT_OK
