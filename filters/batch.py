@@ -6,9 +6,10 @@ Each input line is a JSON object with the problem (`reference_code`, or `problem
 Each output line is `{"id": ..., **verdict}`, written as soon as the verdict is known, so a crash keeps
 every finished verdict and `resume` skips them.
 
-Workers: one `Runtime` (zygote, caches, measured peaks, timing lock) per device, and several threads per
-device, each driving one sandboxed child at a time: children compile in parallel on the CPU cores while one
-at a time holds the GPU for timing.
+Workers: one `Runtime` (zygote, caches, measured peaks, timing lock, a pool of sandboxed worker processes)
+per device, and several threads per device, each driving one worker process at a time: workers compile in
+parallel on the CPU cores while one at a time holds the GPU for timing. A worker process serves candidates
+one after another until it faults, a candidate changes its state, or it has served its share.
 """
 
 from __future__ import annotations
@@ -87,7 +88,18 @@ def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, d
     return {"verified": len(todo), "skipped": len(items) - len(todo), **counts, "seconds": round(seconds, 2),
             "per_second": round(len(todo) / seconds, 3) if seconds > 0 else None,
             # Seconds summed over worker threads: where the time went (waits included).
-            "phase_seconds": phases, "confinement": sorted({layer for r in runtimes for layer in r.confinement})}
+            "phase_seconds": phases, "confinement": sorted({layer for r in runtimes for layer in r.confinement}),
+            # Sandboxed worker processes started, and why each retired one was retired.
+            "workers_started": sum(r.workers_started for r in runtimes),
+            "workers_retired": _summed(r.workers_retired for r in runtimes)}
+
+
+def _summed(counts) -> dict:
+    total: dict = {}
+    for count in counts:
+        for key, value in count.items():
+            total[key] = total.get(key, 0) + value
+    return total
 
 
 def _spread_by_problem(items: list[dict]) -> list[dict]:

@@ -1,7 +1,10 @@
-"""The parent side of the sandbox: one candidate, one fresh process, bounded in time, memory and output.
+"""The parent side of the sandbox: a sandboxed worker process for candidates, bounded in time, memory and
+output.
 
-What it guarantees: the candidate runs in a child process started fresh (never forked from a process that
-holds a GPU context), in its own process group and session, in a scratch directory that is deleted after;
+What it guarantees: candidates run in a child process started fresh (never forked from a process that
+holds a GPU context), in its own process group and session, each in a directory of its own beneath the
+worker's scratch directory, which is deleted after; a worker serves candidates one after another only as
+long as none faults or changes the process (`filters.integrity`, checked at `unload`);
 its environment is rebuilt from an allow-list, so no token, key or secret of ours is visible to it; every
 exchange has a deadline, after which the whole process group is killed; output files are capped
 (RLIMIT_FSIZE) and, on CPU, so is its address space (RLIMIT_AS). A crash, hang or fault of the child costs
@@ -99,30 +102,32 @@ def child_environment(scratch: Path, device: str, cache_dir: Path) -> dict[str, 
     return env
 
 
-class CandidateProcess:
-    """A sandboxed child holding one loaded candidate. Use as a context manager; `close` always reaps the
-    process group and deletes the scratch directory."""
+class SandboxWorker:
+    """A sandboxed child process that verifies candidates one after another: `load` one, `run` and `time`
+    it, `unload` it, and the next. Use as a context manager; `close` always reaps the process group and
+    deletes the scratch directory. Each request has `deadline` (the current candidate's); a missed deadline,
+    a crash or a flood raises `SandboxError`, after which the worker must be closed, never reused."""
 
     def __init__(
         self,
-        code: str,
         *,
         device: str,
-        deadline: float,
+        start_deadline: float,
         memory_limit_bytes: int | None,
         output_limit_bytes: int,
-        max_result_bytes: int,
+        max_result_bytes: int = 1 << 26,
         zygote: Zygote | None = None,
         cache_dir: Path | None = None,
         visible_device: int | None = None,
     ) -> None:
         self.device = device
-        self.deadline = deadline
+        self.deadline = start_deadline
         self.max_result_bytes = max_result_bytes
         self.output_limit_bytes = output_limit_bytes
-        self.runs = 0  # run requests sent so far
+        self.served = 0  # candidates loaded so far
+        self.runs = 0  # run requests sent for the current candidate
         self.scratch = Path(tempfile.mkdtemp(prefix="kerneldata-sandbox-"))
-        (self.scratch / "candidate.py").write_text(code)
+        self._candidate_dir: Path | None = None
         self._log = open(self.scratch / "output.log", "wb")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
@@ -148,8 +153,7 @@ class CandidateProcess:
                     start_new_session=True,
                 )
                 # Limits are set from outside (prlimit) rather than in a preexec_fn, which is unsafe in a
-                # threaded parent such as a Ray actor. The child runs nothing of the candidate before its
-                # first message.
+                # threaded parent such as a Ray actor. The child runs nothing of a candidate before `load`.
                 for name, limit in limits.items():
                     resource.prlimit(self.proc.pid, getattr(resource, name), (limit, limit))
         finally:
@@ -157,8 +161,18 @@ class CandidateProcess:
             os.close(from_child_w)
         os.set_blocking(self._to_child, False)
         os.set_blocking(self._from_child, False)
+        try:
+            self.started, _ = self.request({"op": "start", "device": device}, [])
+        except BaseException:
+            self.close()
+            raise
+        self.confinement = self.started.get("confinement", [])
 
-    def __enter__(self) -> CandidateProcess:
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def __enter__(self) -> SandboxWorker:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -185,11 +199,36 @@ class CandidateProcess:
         except OSError:
             return False
 
-    def load(self, init_inputs: list, init_seed: int, reference_source: str | None = None) -> tuple[dict, list[bytes]]:
-        """Load the candidate (and, for timing baselines on a GPU, the reference) in the child."""
-        header = {"device": self.device, "candidate_path": str(self.scratch / "candidate.py"),
-                  "init_seed": init_seed, "reference_source": reference_source}
+    def load(self, code: str, init_inputs: list, init_seed: int, *, deadline: float,
+             reference_source: str | None = None) -> tuple[dict, list[bytes]]:
+        """Load a candidate (and, for timing baselines on a GPU, the reference) in a directory of its own;
+        its requests share `deadline`."""
+        self.deadline = deadline
+        self.served += 1
+        self.runs = 0
+        self._candidate_dir = self.scratch / f"candidate-{self.served}"
+        self._candidate_dir.mkdir()
+        (self._candidate_dir / "candidate.py").write_text(code)
+        # The output cap is per candidate: start its log afresh (the child shares this file's offset).
+        self._log.flush()
+        os.lseek(self._log.fileno(), 0, os.SEEK_SET)
+        os.ftruncate(self._log.fileno(), 0)
+        header = {"op": "load", "candidate_dir": str(self._candidate_dir),
+                  "candidate_path": str(self._candidate_dir / "candidate.py"), "init_seed": init_seed,
+                  "reference_source": reference_source}
         return self.request(header, [tensors_to_bytes(init_inputs)])
+
+    def unload(self, timeout_s: float = 30.0) -> dict:
+        """Drop the current candidate. The answer's `changes` (what it changed in the process) and
+        `unhealthy` (a broken GPU context) say the worker must not serve another."""
+        self.deadline = time.monotonic() + timeout_s
+        try:
+            header, _ = self.request({"op": "unload"}, [])
+        finally:
+            if self._candidate_dir is not None:
+                shutil.rmtree(self._candidate_dir, ignore_errors=True)
+                self._candidate_dir = None
+        return header
 
     def time(self, inputs: list, *, flush_bytes: int, baselines: list[str], budget_ms: float,
              warm_only: bool = False) -> dict:

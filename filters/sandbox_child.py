@@ -1,8 +1,12 @@
-"""The child side of the sandbox: loads one candidate and runs it on inputs the verifier sends.
+"""The child side of the sandbox: a worker that loads candidates one at a time and runs them on inputs the
+verifier sends.
 
 Started either fresh (`python -m filters.sandbox_child FD_IN FD_OUT`) or forked from a zygote that has
 already imported torch and triton (`filters.zygote`), always in a scratch directory with a scrubbed
-environment (see `filters.sandbox`). It never compares anything: it returns the candidate's outputs and
+environment (see `filters.sandbox`). Protocol: `start` (confine, make the GPU context, record the process
+state), then per candidate `load`, any number of `run` and `time`, and `unload`, which drops the candidate
+and reports whether it left the process as it found it (`filters.integrity`); the verifier retires a
+worker after any fault or change. It never compares anything: it returns the candidate's outputs and
 the inputs as they were after the call, and the verifier judges them in its own process.
 
 On a GPU it also times the candidate, and the reference's eager and `torch.compile` baselines in the same
@@ -21,6 +25,7 @@ import time
 import traceback
 import types
 
+from filters.integrity import ProcessState
 from filters.ipc import read_message, tensors_from_bytes, tensors_to_bytes, write_message
 
 MAX_INPUT_BYTES = 1 << 34
@@ -222,6 +227,8 @@ class _Session:
         self.device = header["device"]
         self.launches = _install_launch_counter()
         init_inputs = tensors_from_bytes(blobs[0])
+        # Each candidate works in a directory of its own beneath the worker's scratch (the parent empties it).
+        os.chdir(header["candidate_dir"])
         # The reference first, from our source, so nothing the candidate does at import can touch it.
         self.reference = None
         if header.get("reference_source") is not None:
@@ -234,11 +241,13 @@ class _Session:
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.compiled = None
 
-    def _candidate_threads(self) -> list[str]:
-        """Threads, live or finished, started to run code from the candidate's file. Threads that CUDA, Triton
-        or torch start for themselves (compilation pools, the CUDA runtime) are theirs and do not count."""
+    def _candidate_threads(self, *, alive_only: bool = False) -> list[str]:
+        """Threads, live or finished (or, with `alive_only`, still running), started to run code from the
+        candidate's file. Threads that CUDA, Triton or torch start for themselves (compilation pools, the
+        CUDA runtime) are theirs and do not count."""
         found = []
-        for thread in set(threading.enumerate()) | set(_STARTED_THREADS):
+        threads = set(threading.enumerate()) if alive_only else set(threading.enumerate()) | set(_STARTED_THREADS)
+        for thread in threads:
             entries = [getattr(thread, "_target", None), getattr(type(thread), "run", None)]
             for entry in entries:
                 entry = getattr(entry, "func", entry)  # functools.partial
@@ -374,30 +383,78 @@ def _violation(policy) -> dict | None:
 
 def serve(fd_in: int, fd_out: int) -> int:
     """Answer the verifier's requests until it says exit."""
-    header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
+    header, _ = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
+    device = header["device"]
+    scratch = os.getcwd()
     policy, layers = _confine()
     started = time.perf_counter()
-    if header["device"] == "cuda":
-        _init_cuda()  # before the candidate exists, so its cost is ours to measure, not its
-    cuda_init = time.perf_counter() - started
-    try:
-        session = _Session(header, blobs)
-    except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
-        answer = _violation(policy) or {"ok": False, "kind": "import_error", "message": _last_lines(err)}
-        write_message(fd_out, answer)
-        return 0
-    write_message(fd_out, _violation(policy) or {
-        "ok": True, "confinement": layers,
-        "seconds": {"cuda_init": cuda_init, "load": time.perf_counter() - started - cuda_init}})
+    if device == "cuda":
+        _init_cuda()  # before any candidate exists, so its cost is ours, and once per worker
+    # What every candidate must leave as it found it (filters.integrity).
+    state = ProcessState.take()
+    write_message(fd_out, {"ok": True, "confinement": layers,
+                           "seconds": {"cuda_init": time.perf_counter() - started}})
+    session = None
     while True:
         header, blobs = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
-        if header["op"] == "exit":
+        op = header["op"]
+        if op == "exit":
             return 0
-        answer, out_blobs = session.time(header, blobs) if header["op"] == "time" else session.run(header, blobs)
+        out_blobs: list[bytes] = []
+        if op == "load":
+            policy.violations.clear()
+            started = time.perf_counter()
+            try:
+                session = _Session({**header, "device": device}, blobs)
+                answer = {"ok": True, "seconds": {"load": time.perf_counter() - started}}
+            except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
+                session = None
+                answer = {"ok": False, "kind": "import_error", "message": _last_lines(err)}
+        elif op == "unload":
+            answer = _unload(session, state, device, scratch)
+            session = None
+        elif session is None:
+            answer = {"ok": False, "kind": "protocol", "message": f"{op!r} before a candidate was loaded"}
+        elif op == "time":
+            answer, out_blobs = session.time(header, blobs)
+        else:
+            answer, out_blobs = session.run(header, blobs)
         violation = _violation(policy)
-        if violation:
+        if violation and op != "unload":
             answer, out_blobs = violation, []
         write_message(fd_out, answer, out_blobs)
+
+
+def _unload(session: _Session | None, state: ProcessState, device: str, scratch: str) -> dict:
+    """Drop the candidate and report whether the worker can serve another: `changes` lists what the
+    candidate changed in the process (it is rejected for that), `unhealthy` a GPU context that no longer
+    works (a fault the candidate's verdict already records). Either retires the worker."""
+    import gc
+
+    import torch
+
+    lingering = session._candidate_threads(alive_only=True) if session is not None else []
+    compiled = session is not None and session.compiled is not None
+    session = None
+    os.chdir(scratch)
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if name in ("candidate", "reference_for_baselines") or os.path.realpath(path).startswith(scratch + os.sep):
+            del sys.modules[name]
+    _STARTED_THREADS.clear()
+    if compiled:
+        torch._dynamo.reset()  # drop the baseline's compiled graphs: the next reference is another program
+    gc.collect()
+    unhealthy = None
+    if device == "cuda":
+        try:
+            torch.cuda.synchronize()
+            torch.ones(1, device="cuda").add_(1).item()
+            torch.cuda.empty_cache()
+        except BaseException as err:  # noqa: BLE001 - a sticky CUDA error: this context is done
+            unhealthy = f"the GPU context no longer works: {_last_lines(err, 200)}"
+    changes = [f"thread {name} still running" for name in lingering] + state.changes()
+    return {"ok": True, "changes": changes[:8], "unhealthy": unhealthy}
 
 
 def main() -> int:

@@ -36,10 +36,10 @@ from pathlib import Path
 
 from kerneldata.core.domains import NEGATE, SCALE, SHIFT, preserving_transforms
 from kerneldata.core.hardware import device_arch, fingerprint, flush_bytes, is_hip
-from kerneldata.core.outcomes import Reason, Verdict
+from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.ipc import tensors_from_bytes
-from filters.sandbox import CandidateProcess, SandboxError, Zygote
+from filters.sandbox import SandboxError, SandboxWorker, Zygote
 from filters.static import static_check
 from filters.timing import hidden_work_ms
 
@@ -67,6 +67,11 @@ class VerifyOptions:
     hidden_work_slack_fraction: float = 0.1
     # Faster than this fraction of the roofline floor is physically impossible (with measurement noise).
     roofline_margin: float = 0.7
+    # A sandboxed worker serves at most this many candidates (1: a fresh process for each), and none after
+    # a fault or a change to its process state (filters.integrity).
+    candidates_per_worker: int = 32
+    # Starting a worker (fork, confinement, GPU context) is not charged to a candidate's timeout_s.
+    worker_start_timeout_s: float = 120.0
 
 
 _SANDBOX_REASONS = {"timeout": Reason.TIMEOUT, "crashed": Reason.CRASHED, "output_flood": Reason.OUTPUT_FLOOD}
@@ -93,8 +98,12 @@ class Runtime:
     compile_baselines: dict = field(init=False, default_factory=dict)
     _compile_locks: dict = field(init=False, default_factory=dict)
     _peaks: dict | None = field(init=False, default=None)
-    # The confinement layers the last child reported (filters.confine): netns, landlock-*, audit.
+    # The confinement layers the last worker reported (filters.confine): netns, landlock-*, audit.
     confinement: list = field(init=False, default_factory=list)
+    # Workers waiting for their next candidate, and how many were started and retired (and why).
+    _idle: list = field(init=False, default_factory=list)
+    workers_started: int = field(init=False, default=0)
+    workers_retired: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -170,7 +179,46 @@ class Runtime:
                 self._peaks = _measure_peaks(self.torch_device)
             return self._peaks
 
+    def acquire_worker(self, options: VerifyOptions) -> SandboxWorker:
+        """An idle worker of this runtime, or a new one (its start is charged to phase `spawn`)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        with self.phase("spawn"):
+            on_gpu = options.device != "cpu"
+            worker = SandboxWorker(
+                device=options.device,
+                start_deadline=time.monotonic() + options.worker_start_timeout_s,
+                memory_limit_bytes=None if on_gpu else options.memory_limit_bytes,
+                output_limit_bytes=options.output_limit_bytes,
+                zygote=self.zygote,
+                cache_dir=self.cache_dir,
+                visible_device=self.device_index if on_gpu else None,
+            )
+        with self._lock:
+            self.workers_started += 1
+        self.confinement = worker.confinement
+        self.add_child_phases(worker.started)
+        return worker
+
+    def release_worker(self, worker: SandboxWorker, options: VerifyOptions, *, retire: str | None) -> None:
+        """Keep `worker` for the next candidate, or close it: after a fault or a change (`retire` says
+        which), or once it has served `options.candidates_per_worker` candidates."""
+        if retire is None and worker.served >= options.candidates_per_worker:
+            retire = "served its share"
+        if retire is None:
+            with self._lock:
+                self._idle.append(worker)
+            return
+        with self._lock:
+            self.workers_retired[retire] = self.workers_retired.get(retire, 0) + 1
+        worker.close()
+
     def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
         if self.zygote is not None:
             self.zygote.close()
         shutil.rmtree(self.cache_dir, ignore_errors=True)
@@ -295,110 +343,138 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
     init_inputs = list(reference.get_init_inputs())
     model = reference.Model(*init_inputs).to(device).eval()
 
+    try:
+        worker = runtime.acquire_worker(options)
+    except SandboxError as err:
+        return Verdict.reject(_SANDBOX_REASONS[err.reason], f"the sandboxed worker failed to start: {err.message}.")
+    retire, verdict = "interrupted", None
+    try:
+        verdict = _checks_in_worker(worker, model, reference, reference_code, candidate_code, init_inputs, init_seed,
+                                    dtype=dtype, atol=atol, rtol=rtol, options=options, runtime=runtime, flops=flops,
+                                    input_domains=input_domains)
+        retire, verdict = _unload(worker, verdict)
+    except SandboxError as err:
+        retire = err.reason
+        verdict = Verdict.reject(_SANDBOX_REASONS[err.reason], err.message + ".")
+    finally:
+        runtime.release_worker(worker, options, retire=retire)
+    return verdict
+
+
+def _unload(worker: SandboxWorker, verdict: Verdict) -> tuple[str | None, Verdict]:
+    """End the candidate's session. Returns why the worker must be retired (None: it may serve another)
+    and the verdict: a candidate not already rejected is rejected for changing the worker's process."""
+    if verdict.check is Check.SANDBOX:
+        return "sandbox violation", verdict
+    answer = worker.unload()
+    if answer.get("changes"):
+        if verdict.status is not Status.REJECTED:
+            verdict = Verdict.reject(
+                Reason.PROCESS_TAMPERING,
+                f"the candidate changed the verifier's process: {'; '.join(answer['changes'][:3])}.",
+                max_abs_err=verdict.max_abs_err, max_rel_err=verdict.max_rel_err)
+        return "process changed", verdict
+    if answer.get("unhealthy"):
+        return "GPU context failed", verdict
+    return None, verdict
+
+
+def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: str, candidate_code: str,
+                      init_inputs: list, init_seed: int, *, dtype: str, atol: float, rtol: float,
+                      options: VerifyOptions, runtime: Runtime, flops: float | None,
+                      input_domains: list[str] | None) -> Verdict:
+    """Load the candidate in `worker`, run every check, and on a GPU time it. Raises SandboxError when the
+    worker faults."""
+    import torch
+
+    device = runtime.torch_device
     worst_abs = worst_rel = 0.0
     on_gpu = options.device != "cpu"
-    spawn_started = time.monotonic()
-    try:
-        with CandidateProcess(
-            candidate_code,
-            device=options.device,
-            deadline=time.monotonic() + options.timeout_s,
-            memory_limit_bytes=None if on_gpu else options.memory_limit_bytes,
-            output_limit_bytes=options.output_limit_bytes,
-            max_result_bytes=1 << 34,
-            zygote=runtime.zygote,
-            cache_dir=runtime.cache_dir,
-            visible_device=runtime.device_index if on_gpu else None,
-        ) as child:
-            runtime.add_phase("spawn", time.monotonic() - spawn_started)
-            if on_gpu:
-                runtime.pin_for_compiling(child.proc.pid)
-            with runtime.phase("load"):
-                header, _ = child.load(init_inputs, init_seed, reference_source=reference_code if on_gpu else None)
-            if not header.get("ok"):
-                return _sandbox_violation(header) or \
-                    Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
-            runtime.confinement = header.get("confinement", [])
-            runtime.add_child_phases(header)
+    if on_gpu:
+        runtime.pin_for_compiling(worker.pid)
+    with runtime.phase("load"):
+        header, _ = worker.load(candidate_code, init_inputs, init_seed, deadline=time.monotonic() + options.timeout_s,
+                               reference_source=reference_code if on_gpu else None)
+    runtime.add_child_phases(header)
+    if not header.get("ok"):
+        return _sandbox_violation(header) or \
+            Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
+    plain_scale = []
 
-            plain_scale = []
+    def check(inputs: list, what: str, *, variant: int, transformed: bool = False):
+        nonlocal worst_abs, worst_rel
+        with torch.no_grad(), runtime.phase("reference"):
+            expected = [e.detach().to("cpu") for e in _as_list(model(*[_to(x, device) for x in inputs]))]
+        scale = _rms(expected)
+        if not transformed:
+            plain_scale.append(scale)
+            tolerance = atol
+        elif not all(bool(torch.isfinite(e).all()) for e in expected if e.is_floating_point()):
+            return None, None  # the reference itself overflows: nothing to hold the candidate to
+        else:
+            # Outputs grow with scaled inputs (by 64**2 for a matmul), and so does the rounding error
+            # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
+            tolerance = atol * max(1.0, scale / max(plain_scale[0], 1e-30))
+        worker.max_result_bytes = 4 * sum(_nbytes(x) for x in inputs) + (64 << 20)
+        with runtime.phase("run"):
+            outputs, problem = _run_candidate(worker, inputs, dtype=dtype, variant=variant, runtime=runtime)
+        if problem:
+            return None, problem
+        with runtime.phase("compare"):
+            problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance, rtol=rtol)
+        if problem is not None and problem.reason_code is Reason.MISMATCH:
+            # Where the reference itself is inexact (fp32 erf cancelling on tiny outputs), a candidate
+            # as good as the reference may differ from it by up to twice the reference's own error:
+            # measure that error against the problem run in float64, and allow it.
+            slack = _reference_error(model, inputs, expected)
+            if slack is not None:
+                problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance,
+                                                     rtol=rtol, reference_error=slack)
+        worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
+        if problem:
+            return None, _with(problem, reason=problem.reason[:-1] + f" on {what}.",
+                               max_abs_err=max_abs, max_rel_err=max_rel)
+        return outputs, None
 
-            def check(inputs: list, what: str, *, variant: int, transformed: bool = False):
-                nonlocal worst_abs, worst_rel
-                with torch.no_grad(), runtime.phase("reference"):
-                    expected = [e.detach().to("cpu") for e in _as_list(model(*[_to(x, device) for x in inputs]))]
-                scale = _rms(expected)
-                if not transformed:
-                    plain_scale.append(scale)
-                    tolerance = atol
-                elif not all(bool(torch.isfinite(e).all()) for e in expected if e.is_floating_point()):
-                    return None, None  # the reference itself overflows: nothing to hold the candidate to
-                else:
-                    # Outputs grow with scaled inputs (by 64**2 for a matmul), and so does the rounding error
-                    # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
-                    tolerance = atol * max(1.0, scale / max(plain_scale[0], 1e-30))
-                child.max_result_bytes = 4 * sum(_nbytes(x) for x in inputs) + (64 << 20)
-                with runtime.phase("run"):
-                    outputs, problem = _run_candidate(child, inputs, dtype=dtype, variant=variant, runtime=runtime)
-                if problem:
-                    return None, problem
-                with runtime.phase("compare"):
-                    problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance, rtol=rtol)
-                if problem is not None and problem.reason_code is Reason.MISMATCH:
-                    # Where the reference itself is inexact (fp32 erf cancelling on tiny outputs), a candidate
-                    # as good as the reference may differ from it by up to twice the reference's own error:
-                    # measure that error against the problem run in float64, and allow it.
-                    slack = _reference_error(model, inputs, expected)
-                    if slack is not None:
-                        problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=tolerance,
-                                                             rtol=rtol, reference_error=slack)
-                worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
-                if problem:
-                    return None, _with(problem, reason=problem.reason[:-1] + f" on {what}.",
-                                       max_abs_err=max_abs, max_rel_err=max_rel)
-                return outputs, None
+    first_inputs = None
+    for index in range(options.num_seeds):
+        torch.manual_seed(secrets.randbits(31))
+        inputs = list(reference.get_inputs())
+        outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index)
+        if problem:
+            return problem
+        if index == 0:
+            first_inputs = inputs
+            again, problem = _run_candidate(worker, inputs, dtype=dtype, variant=index, runtime=runtime)
+            if problem:
+                return problem
+            if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
+                return Verdict.reject(Reason.NONDETERMINISTIC,
+                                      "two runs of the candidate on the same inputs disagree.",
+                                      max_abs_err=worst_abs, max_rel_err=worst_rel)
+    transformed = 0
+    for number, (name, (kind, transform)) in enumerate(_TRANSFORMS.items()):
+        allowed = _transformable(first_inputs, input_domains, kind)
+        if not any(allowed):
+            continue
+        inputs = [transform(x) if ok else x for x, ok in zip(first_inputs, allowed)]
+        outputs, problem = check(inputs, f"inputs {name}", variant=options.num_seeds + number,
+                                 transformed=True)
+        if problem:
+            return problem
+        transformed += outputs is not None
 
-            first_inputs = None
-            for index in range(options.num_seeds):
-                torch.manual_seed(secrets.randbits(31))
-                inputs = list(reference.get_inputs())
-                outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index)
-                if problem:
-                    return problem
-                if index == 0:
-                    first_inputs = inputs
-                    again, problem = _run_candidate(child, inputs, dtype=dtype, variant=index, runtime=runtime)
-                    if problem:
-                        return problem
-                    if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
-                        return Verdict.reject(Reason.NONDETERMINISTIC,
-                                              "two runs of the candidate on the same inputs disagree.",
-                                              max_abs_err=worst_abs, max_rel_err=worst_rel)
-            transformed = 0
-            for number, (name, (kind, transform)) in enumerate(_TRANSFORMS.items()):
-                allowed = _transformable(first_inputs, input_domains, kind)
-                if not any(allowed):
-                    continue
-                inputs = [transform(x) if ok else x for x, ok in zip(first_inputs, allowed)]
-                outputs, problem = check(inputs, f"inputs {name}", variant=options.num_seeds + number,
-                                         transformed=True)
-                if problem:
-                    return problem
-                transformed += outputs is not None
-
-            checked = f"{options.num_seeds} unseen inputs and {transformed} transforms of them"
-            if not on_gpu:
-                return Verdict.accept(
-                    f"matches the reference on {checked} (max abs err {worst_abs:.2e}) under the Triton "
-                    "interpreter; speed is not measured on CPU.", max_abs_err=worst_abs, max_rel_err=worst_rel)
-            return _timed_verdict(child, first_inputs, reference_code=reference_code, dtype=dtype, flops=flops,
-                                  options=options, runtime=runtime, checked=checked,
-                                  errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
-    except SandboxError as err:
-        return Verdict.reject(_SANDBOX_REASONS[err.reason], err.message + ".")
+    checked = f"{options.num_seeds} unseen inputs and {transformed} transforms of them"
+    if not on_gpu:
+        return Verdict.accept(
+            f"matches the reference on {checked} (max abs err {worst_abs:.2e}) under the Triton "
+            "interpreter; speed is not measured on CPU.", max_abs_err=worst_abs, max_rel_err=worst_rel)
+    return _timed_verdict(worker, first_inputs, reference_code=reference_code, dtype=dtype, flops=flops,
+                          options=options, runtime=runtime, checked=checked,
+                          errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
 
 
-def _timed_verdict(child: CandidateProcess, inputs: list, *, reference_code: str, dtype: str,
+def _timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dtype: str,
                    flops: float | None, options: VerifyOptions, runtime: Runtime, checked: str,
                    errors: dict) -> Verdict:
     """Time the candidate and its baselines on the GPU and apply the timing and speed rules."""
@@ -415,7 +491,7 @@ def _timed_verdict(child: CandidateProcess, inputs: list, *, reference_code: str
             runtime.timing_lock.acquire()
         try:  # one child times at a time; the others compile meanwhile
             with runtime.phase("time"):
-                runtime.pin_for_timing(child.proc.pid)
+                runtime.pin_for_timing(child.pid)
                 return child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
                                   budget_ms=options.timing_budget_ms)
         finally:
@@ -520,7 +596,7 @@ def _sandbox_violation(header: dict) -> Verdict | None:
     return Verdict.reject(reason, f"the sandbox refused: {_one_line(header)}.")
 
 
-def _run_candidate(child: CandidateProcess, inputs: list, *, dtype: str, variant: int,
+def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                    runtime: Runtime | None = None):
     first_run = not child.runs
     header, blobs = child.run(inputs, variant)

@@ -58,6 +58,7 @@ class Reason(str, Enum):
     # anti-cheat: work done where the checks and timers do not look
     BACKGROUND_WORK = "background_work"
     LOWERED_PRECISION = "lowered_precision"  # inputs cast to a narrower float type than the spec's
+    PROCESS_TAMPERING = "process_tampering"  # changed the worker process a later candidate would run in
     # timing and speed (GPU only)
     TIMING_MISMATCH = "timing_mismatch"
     TOO_SLOW = "too_slow"
@@ -100,6 +101,7 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.NONDETERMINISTIC: Check.CORRECTNESS,
     Reason.BACKGROUND_WORK: Check.ANTICHEAT,
     Reason.LOWERED_PRECISION: Check.ANTICHEAT,
+    Reason.PROCESS_TAMPERING: Check.ANTICHEAT,
     Reason.TIMING_MISMATCH: Check.TIMING,
     Reason.TOO_SLOW: Check.SPEEDUP,
     Reason.IMPLAUSIBLE_SPEEDUP: Check.SPEEDUP,
