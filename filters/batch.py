@@ -91,7 +91,8 @@ def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, d
             "phase_seconds": phases, "confinement": sorted({layer for r in runtimes for layer in r.confinement}),
             # Sandboxed worker processes started, and why each retired one was retired.
             "workers_started": sum(r.workers_started for r in runtimes),
-            "workers_retired": _summed(r.workers_retired for r in runtimes)}
+            "workers_retired": _summed(r.workers_retired for r in runtimes),
+            "process_changes": _summed(r.process_changes for r in runtimes)}
 
 
 def _summed(counts) -> dict:

@@ -93,6 +93,7 @@ class ProcessState:
 
     @classmethod
     def take(cls) -> ProcessState:
+        _settle_lazy_state()
         for name in WATCHED_MODULES:  # import what the process will import anyway, so it is covered
             if name not in sys.modules and name.split(".")[0] in sys.modules:
                 try:
@@ -128,8 +129,25 @@ class ProcessState:
         return found
 
 
+def _settle_lazy_state() -> None:
+    """Make now the changes torch makes to itself on first use, so they are part of the snapshot rather than
+    blamed on the first candidate: the cached GPU count, and the nn.Module.__init__ patch torch.compile
+    installs (the GPU baseline compiles the reference in the worker)."""
+    import torch
+
+    if torch.cuda.is_initialized():
+        torch.cuda.device_count()
+    try:
+        from torch._dynamo.mutation_guard import install_generation_tagging_init
+    except ImportError:  # another torch version: a compile baseline will then show as a change
+        return
+    install_generation_tagging_init()
+
+
 def _benign(space: str, attr: str) -> bool:
     """Attributes the interpreter and libraries add on their own while running honest code."""
     if attr == "__slotnames__":  # copyreg caches it on a class the first time an instance is pickled
+        return True
+    if attr == "__warningregistry__":  # the warnings module's record of warnings already shown
         return True
     return space in ("builtins", "sys") and attr in ("_", "last_exc", "last_type", "last_value", "last_traceback")

@@ -231,9 +231,10 @@ class SandboxWorker:
         return header
 
     def time(self, inputs: list, *, flush_bytes: int, baselines: list[str], budget_ms: float,
-             warm_only: bool = False) -> dict:
+             warm_only: bool = False, max_calls: int = 100) -> dict:
         header, _ = self.request({"op": "time", "flush_bytes": flush_bytes, "baselines": baselines,
-                                  "budget_ms": budget_ms, "warm_only": warm_only}, [tensors_to_bytes(inputs)])
+                                  "budget_ms": budget_ms, "warm_only": warm_only, "max_calls": max_calls},
+                                 [tensors_to_bytes(inputs)])
         return header
 
     def run(self, inputs: list, variant: int = 0) -> tuple[dict, list[bytes]]:

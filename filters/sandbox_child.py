@@ -327,7 +327,8 @@ class _Session:
         try:
             with torch.no_grad():
                 results = {"overhead": calibrate_overhead(flush=flush)}
-                results.update(time_calls(fns, flush=flush, budget_ms=header.get("budget_ms", 30.0)))
+                results.update(time_calls(fns, flush=flush, budget_ms=header.get("budget_ms", 30.0),
+                                          max_iters=int(header.get("max_calls", 100))))
         except BaseException as err:  # noqa: BLE001
             return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
         if self._candidate_threads():

@@ -57,6 +57,8 @@ def options_from_config(config: VerifyConfig) -> VerifyOptions:
         min_speedup=config.min_speedup,
         max_plausible_speedup=config.max_plausible_speedup,
         baselines=("eager", "compile") if config.compile_baseline else ("eager",),
+        max_timed_calls=config.timed_calls,
+        candidates_per_worker=config.candidates_per_worker,
     )
 
 

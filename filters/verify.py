@@ -59,6 +59,7 @@ class VerifyOptions:
     # GPU timing: baselines to measure, the budget per timed function, and the speed rules.
     baselines: tuple[str, ...] = ("eager", "compile")
     timing_budget_ms: float = 60.0  # for the candidate and its baselines together, interleaved
+    max_timed_calls: int = 100  # per timed function (KernelBench times 100); fewer when the budget runs out
     min_speedup: float = 1.0
     max_plausible_speedup: float = 100.0
     # The host clock may see this much more than the device events (beyond the calibrated harness
@@ -104,6 +105,9 @@ class Runtime:
     _idle: list = field(init=False, default_factory=list)
     workers_started: int = field(init=False, default=0)
     workers_retired: dict = field(init=False, default_factory=dict)
+    # What candidates changed in their workers' processes (filters.integrity), counted: a change that honest
+    # kernels make would show here as a common entry.
+    process_changes: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -200,6 +204,12 @@ class Runtime:
         self.confinement = worker.confinement
         self.add_child_phases(worker.started)
         return worker
+
+    def count_changes(self, changes: list[str]) -> None:
+        with self._lock:
+            for change in changes:
+                if change in self.process_changes or len(self.process_changes) < 64:
+                    self.process_changes[change] = self.process_changes.get(change, 0) + 1
 
     def release_worker(self, worker: SandboxWorker, options: VerifyOptions, *, retire: str | None) -> None:
         """Keep `worker` for the next candidate, or close it: after a fault or a change (`retire` says
@@ -352,7 +362,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
         verdict = _checks_in_worker(worker, model, reference, reference_code, candidate_code, init_inputs, init_seed,
                                     dtype=dtype, atol=atol, rtol=rtol, options=options, runtime=runtime, flops=flops,
                                     input_domains=input_domains)
-        retire, verdict = _unload(worker, verdict)
+        retire, verdict = _unload(worker, verdict, runtime)
     except SandboxError as err:
         retire = err.reason
         verdict = Verdict.reject(_SANDBOX_REASONS[err.reason], err.message + ".")
@@ -361,13 +371,14 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
     return verdict
 
 
-def _unload(worker: SandboxWorker, verdict: Verdict) -> tuple[str | None, Verdict]:
+def _unload(worker: SandboxWorker, verdict: Verdict, runtime: Runtime) -> tuple[str | None, Verdict]:
     """End the candidate's session. Returns why the worker must be retired (None: it may serve another)
     and the verdict: a candidate not already rejected is rejected for changing the worker's process."""
     if verdict.check is Check.SANDBOX:
         return "sandbox violation", verdict
     answer = worker.unload()
     if answer.get("changes"):
+        runtime.count_changes(answer["changes"])
         if verdict.status is not Status.REJECTED:
             verdict = Verdict.reject(
                 Reason.PROCESS_TAMPERING,
@@ -493,7 +504,7 @@ def _timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, d
             with runtime.phase("time"):
                 runtime.pin_for_timing(child.pid)
                 return child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
-                                  budget_ms=options.timing_budget_ms)
+                                  budget_ms=options.timing_budget_ms, max_calls=options.max_timed_calls)
         finally:
             runtime.timing_lock.release()
 

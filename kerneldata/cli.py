@@ -61,6 +61,11 @@ def _build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--seeds", type=int, default=3)
     batch.add_argument("--min-speedup", type=float, default=1.0)
     batch.add_argument("--no-compile-baseline", action="store_true", help="time PyTorch eager only")
+    batch.add_argument("--timed-calls", type=int, default=100,
+                       help="most timed calls per function: the candidate and each baseline (default 100)")
+    batch.add_argument("--candidates-per-worker", type=int, default=32,
+                       help="candidates one sandboxed worker process serves before a fresh one starts "
+                            "(1: a fresh process per candidate; default 32)")
     batch.add_argument("--resume", action="store_true", help="skip ids already in --out")
     batch.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
@@ -268,9 +273,12 @@ def _verify_batch(args) -> int:
                 raise UsageError(f"--devices: GPU {missing[0]} does not exist; this machine has "
                                  f"{torch.cuda.device_count()}")
         items = read_candidates(Path(args.in_path))
+        if args.timed_calls < 10 or args.candidates_per_worker < 1:
+            raise UsageError("--timed-calls must be at least 10 and --candidates-per-worker at least 1")
         options = VerifyOptions(device=device, timeout_s=args.timeout, num_seeds=args.seeds,
                                 min_speedup=args.min_speedup,
-                                baselines=("eager",) if args.no_compile_baseline else ("eager", "compile"))
+                                baselines=("eager",) if args.no_compile_baseline else ("eager", "compile"),
+                                max_timed_calls=args.timed_calls, candidates_per_worker=args.candidates_per_worker)
         summary = verify_batch(items, Path(args.out), options=options, devices=devices,
                                workers_per_device=args.workers_per_device, resume=args.resume)
     except (BatchInputError, ReferenceError_, ValueError) as err:

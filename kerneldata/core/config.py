@@ -82,6 +82,11 @@ class VerifyConfig(_Section):
     max_plausible_speedup: float = Field(100.0, gt=1)
     # GPU only: also time torch.compile of the reference (cached per spec and hardware).
     compile_baseline: bool = True
+    # GPU only: most timed calls per function (the candidate and each baseline), within a fixed time budget.
+    timed_calls: int = Field(100, ge=10)
+    # Candidates one sandboxed worker process verifies before a fresh one replaces it (1: a fresh process per
+    # candidate). A worker is always replaced after a fault or a candidate that changed its process.
+    candidates_per_worker: int = Field(32, ge=1)
 
 
 class DedupConfig(_Section):
