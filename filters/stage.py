@@ -1,7 +1,12 @@
 """The verification stage: candidate rows in, the same rows with their verdict columns out. Every row
-comes out (a rejection is data); rows whose teacher answer held no code are rejected at `extract`."""
+comes out (a rejection is data). A row without code is decided at `extract` from its `teacher_meta`: a
+request that failed (`error`) is unverified as `teacher_error` (there is no answer to judge, so it counts
+neither as a good kernel nor as a bad one); an answer cut off by the token limit (`extract: truncated`) is
+rejected as `truncated`; any other is rejected as `no_code`."""
 
 from __future__ import annotations
+
+import json
 
 import pyarrow as pa
 
@@ -16,7 +21,7 @@ from filters.verify import Runtime, VerifyOptions, verify
 
 class VerifyStage(Stage):
     name = "verify"
-    reads = ("code", "reference_code", "dtype", "atol", "rtol", "family", "shapes")
+    reads = ("code", "teacher_meta", "reference_code", "dtype", "atol", "rtol", "family", "shapes")
     adds = tuple(field.name for field in VERDICT_FIELDS)
     output_schema = RAW_SCHEMA
     # Each candidate runs in a child process that keeps one core busy.
@@ -36,8 +41,7 @@ class VerifyStage(Stage):
 
     def judge(self, row: dict) -> Verdict:
         if row["code"] is None:
-            return Verdict.reject(Reason.NO_CODE, "the teacher's answer holds no candidate code.",
-                                  device=self.options.device, hardware="")
+            return code_missing(row["teacher_meta"], device=self.options.device)
         return verify(row["reference_code"], row["code"], dtype=row["dtype"], atol=row["atol"], rtol=row["rtol"],
                       options=self.options, runtime=self.runtime,
                       flops=estimate_flops(row["family"], row["shapes"]),
@@ -47,6 +51,19 @@ class VerifyStage(Stage):
         runtime = getattr(self, "runtime", None)
         if runtime is not None:
             runtime.close()
+
+
+def code_missing(teacher_meta: str | None, *, device: str) -> Verdict:
+    """The verdict of a row without code, from what its teacher recorded (see the module docstring)."""
+    meta = json.loads(teacher_meta) if teacher_meta else {}
+    if meta.get("error"):
+        return Verdict.unverified(Reason.TEACHER_ERROR, f"the request to the teacher failed ({meta['error']}), "
+                                  "so there is no answer to judge.", device=device, hardware="")
+    if meta.get("extract") == "truncated":
+        return Verdict.reject(Reason.TRUNCATED, "the teacher's answer was cut off by the token limit before "
+                              "its code was complete.", device=device, hardware="")
+    return Verdict.reject(Reason.NO_CODE, "the teacher's answer holds no candidate code.", device=device,
+                          hardware="")
 
 
 def options_from_config(config: VerifyConfig) -> VerifyOptions:

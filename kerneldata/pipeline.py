@@ -77,6 +77,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
             batch_size=None,
             compute=ray.data.ActorPoolStrategy(size=1),
             num_cpus=TeacherStage.num_cpus,
+            num_gpus=config.teacher.num_gpus(),  # a vLLM engine's GPUs; none for the other teachers
         )
         if done:
             done_ids = pa.array(sorted(done), pa.string())
@@ -85,7 +86,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
                 batch_format="pyarrow",
                 batch_size=None,
             )
-        gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _cluster_gpus(ray) > 0)
+        gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
         dataset = dataset.map_batches(
             VerifyStage,
             fn_constructor_kwargs={"config": config.verify},
@@ -143,12 +144,20 @@ def _cluster_gpus(ray) -> int:
     return int(ray.cluster_resources().get("GPU", 0))
 
 
+def _verifier_gpus(config: Config, ray) -> int:
+    """The cluster's GPUs less those the teacher takes (a vLLM engine's)."""
+    return _cluster_gpus(ray) - config.teacher.num_gpus()
+
+
 def _verify_workers(config: Config, ray) -> int:
-    if config.verify.device == "cuda" and _cluster_gpus(ray) == 0:
-        raise PipelineError("verify.device is 'cuda' but the Ray cluster has no GPU")
+    if config.teacher.num_gpus() > _cluster_gpus(ray):
+        raise PipelineError(f"the {config.teacher.kind} teacher needs {config.teacher.num_gpus()} GPUs but the Ray "
+                            f"cluster has {_cluster_gpus(ray)}")
+    if config.verify.device == "cuda" and _verifier_gpus(config, ray) <= 0:
+        raise PipelineError("verify.device is 'cuda' but the Ray cluster has no GPU left for the verifier")
     if config.verify.workers:
         return config.verify.workers
-    gpus = _cluster_gpus(ray) if config.verify.device != "cpu" else 0
+    gpus = _verifier_gpus(config, ray) if config.verify.device != "cpu" else 0
     return max(1, gpus or int(ray.cluster_resources().get("CPU", 1)))
 
 

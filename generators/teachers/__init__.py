@@ -2,8 +2,9 @@
 
 `make_teacher(config, seed)` builds the teacher `config.kind` names (the interface: `teachers.base`);
 `TeacherStage` maps a batch of spec rows to their candidate rows (`samples_per_spec` per spec, every column
-of `CANDIDATE_SCHEMA`). The builtin teacher is deterministic for a seed: the same spec rows give the same
-candidates and candidate ids.
+of `CANDIDATE_SCHEMA`). Kinds: `builtin` (parametric templates, no model; deterministic for a seed: the same
+spec rows give the same candidates and candidate ids), `openai` (an OpenAI-compatible endpoint) and `vllm`
+(an in-process vLLM engine on the GPUs `TeacherConfig.num_gpus()` asks Ray for).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import pyarrow as pa
 
 from generators.teachers.builtin import BuiltinTeacher
+from generators.teachers.openai import OpenAITeacher
+from generators.teachers.vllm import VLLMTeacher
 from kerneldata.core.config import TeacherConfig
 from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.core.stage import Stage
 
 # The teacher registry: config kind -> a `teachers.base.Teacher` class taking (config, seed).
-TEACHERS = {"builtin": BuiltinTeacher}
+TEACHERS = {"builtin": BuiltinTeacher, "openai": OpenAITeacher, "vllm": VLLMTeacher}
 
 
 def make_teacher(config: TeacherConfig, seed: int):
@@ -46,3 +49,8 @@ class TeacherStage(Stage):
         self.check_input(batch)
         rows = self.teacher.generate_batch(batch.select(list(self.reads)).to_pylist())
         return table_from_rows(rows, CANDIDATE_SCHEMA)
+
+    def __del__(self) -> None:
+        teacher = getattr(self, "teacher", None)
+        if teacher is not None:
+            teacher.close()

@@ -54,6 +54,9 @@ class Teacher:
     def refine_batch(self, requests: Sequence[RefineRequest]) -> list[dict]:
         raise NotImplementedError(f"the {self.name} teacher cannot refine candidates")
 
+    def close(self) -> None:
+        """Release what the teacher holds (connections, an engine); nothing by default."""
+
 
 def candidate_row(spec_row: dict, *, teacher: str, model: str, prompt_version: str, prompt: list[dict],
                   completion: str, seed: int, sample_index: int, meta: dict, turn: int = 0,

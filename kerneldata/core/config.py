@@ -7,11 +7,12 @@ output it produced (`run_config.yaml`), so a run directory says how to make it a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ConfigError(ValueError):
@@ -64,9 +65,81 @@ class SpecsConfig(_Section):
         return weights
 
 
+class SamplingConfig(_Section):
+    """Sampling settings a model-backed teacher sends with each conversation."""
+
+    temperature: float = Field(0.7, ge=0, le=2)
+    top_p: float = Field(0.95, gt=0, le=1)
+    # Upper bound on the answer's tokens (reasoning included); an answer cut off here is recorded as truncated.
+    max_tokens: int = Field(8192, ge=1)
+    # The sampling seed; None: the run's seed (run.seed). Hosted endpoints treat a seed as best effort.
+    seed: int | None = None
+
+
+class OpenAITeacherConfig(SamplingConfig):
+    """`teacher.openai`: any OpenAI-compatible chat-completions endpoint (vllm serve, SGLang, hosted models)."""
+
+    base_url: str = Field("http://localhost:8000/v1", pattern=r"^https?://")
+    model: str | None = None  # the name the endpoint serves the model under; required when kind is openai
+    # The NAME of the environment variable that holds the API key (the key itself never goes in a config);
+    # None: the endpoint needs no key (a local vllm serve), a placeholder is sent.
+    api_key_env: str | None = "OPENAI_API_KEY"
+    max_concurrency: int = Field(16, ge=1)  # requests in flight at once, per teacher replica
+    timeout_s: float = Field(600.0, gt=0)  # per request attempt
+    # Failed attempts retried on 429, 5xx, timeouts and connection errors, after base, 2 x base, 4 x base...
+    # seconds (jittered: half to all of it; at most the cap) or the server's Retry-After (also at most the cap).
+    max_retries: int = Field(5, ge=0)
+    backoff_base_s: float = Field(1.0, ge=0)
+    backoff_cap_s: float = Field(60.0, ge=0)
+    # true: one request per spec asks for samples_per_spec choices through `n` (topped up if the server
+    # returns fewer); false: one request per sample, for servers that do not support n.
+    use_n: bool = True
+    # Sent as is in each request's JSON body: server-specific options (vLLM's top_k, min_p,
+    # chat_template_kwargs such as {"enable_thinking": false}, a hosted model's reasoning_effort).
+    extra_body: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _names_a_variable(cls, name: str | None) -> str | None:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError("must be the name of an environment variable (letters, digits and _), not a key")
+        return name
+
+
+class VLLMTeacherConfig(SamplingConfig):
+    """`teacher.vllm`: an in-process vLLM engine (`vllm.LLM`) on the GPUs Ray gives the teacher actor."""
+
+    model: str | None = None  # a Hub id or a local path; required when kind is vllm
+    tensor_parallel_size: int = Field(1, ge=1)  # also the GPUs the teacher actor asks Ray for
+    max_model_len: int | None = Field(None, ge=1)  # None: the model's own context length
+    gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
+    dtype: Literal["auto", "float16", "bfloat16", "float32"] = "auto"
+    trust_remote_code: bool = False
+    # Passed through: to vllm.SamplingParams (top_k, min_p, repetition_penalty...), to LLM.chat's chat
+    # template ({"enable_thinking": true}), and to vllm.LLM (enforce_eager, distributed_executor_backend...).
+    sampling_kwargs: dict[str, Any] = Field(default_factory=dict)
+    chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
+    engine_kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
 class TeacherConfig(_Section):
-    kind: Literal["builtin"] = "builtin"
+    # builtin: parametric Triton templates, no model; openai: an OpenAI-compatible endpoint (`teacher.openai`);
+    # vllm: an in-process vLLM engine (`teacher.vllm`).
+    kind: Literal["builtin", "openai", "vllm"] = "builtin"
     samples_per_spec: int = Field(4, ge=1)
+    openai: OpenAITeacherConfig = Field(default_factory=OpenAITeacherConfig)
+    vllm: VLLMTeacherConfig = Field(default_factory=VLLMTeacherConfig)
+
+    @model_validator(mode="after")
+    def _model_named(self) -> TeacherConfig:
+        if self.kind in ("openai", "vllm") and not getattr(self, self.kind).model:
+            raise ValueError(f"kind {self.kind!r} needs teacher.{self.kind}.model, the model to ask (not set)")
+        return self
+
+    def num_gpus(self) -> int:
+        """GPUs one teacher replica needs (Ray's `num_gpus` for the teacher actor): the vLLM engine's
+        tensor-parallel size, else none."""
+        return self.vllm.tensor_parallel_size if self.kind == "vllm" else 0
 
 
 class VerifyConfig(_Section):
@@ -192,6 +265,10 @@ def _apply_override(data: dict, override: str) -> None:
     node[parts[-1]] = value
 
 
+# Keys whose (wrong) values are never echoed in an error message.
+_SECRET_KEY = re.compile(r"api_key|token|secret|passw", re.IGNORECASE)
+
+
 def _describe(err: ValidationError) -> str:
     """One line for the first problem pydantic found, naming the key and what is allowed."""
     first = err.errors()[0]
@@ -202,8 +279,13 @@ def _describe(err: ValidationError) -> str:
         parent = ".".join(loc[:-1])
         where = f" under {parent!r}" if parent else ""
         return f"unknown key {key!r}; allowed keys{where}: {allowed}"
+    if first["type"] == "value_error" and isinstance(first.get("input"), dict):
+        # a check across a section's keys (a model validator): its message says it all
+        return f"{key}: {first['ctx']['error']}"
     value = first.get("input")
     shown = repr(value) if not isinstance(value, dict) else "a mapping"
+    if _SECRET_KEY.search(loc[-1] if loc else ""):
+        shown = "a value not shown: it may be a secret"  # a key pasted where its variable's name belongs
     return f"{key}: {first['msg'].lower()} (got {shown})"
 
 

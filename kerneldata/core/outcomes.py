@@ -35,6 +35,8 @@ class Reason(str, Enum):
     OK = "ok"
     # extraction
     NO_CODE = "no_code"
+    TRUNCATED = "truncated"  # the answer was cut off (token limit) before its code was complete
+    TEACHER_ERROR = "teacher_error"  # unverified: the request to the teacher failed; there is no answer
     # static gate
     SYNTAX_ERROR = "syntax_error"
     NO_MODEL_NEW = "no_model_new"
@@ -83,6 +85,8 @@ class Reason(str, Enum):
 _REASON_CHECK: dict[Reason, Check] = {
     Reason.OK: Check.CORRECTNESS,
     Reason.NO_CODE: Check.EXTRACT,
+    Reason.TRUNCATED: Check.EXTRACT,
+    Reason.TEACHER_ERROR: Check.EXTRACT,
     Reason.SYNTAX_ERROR: Check.STATIC,
     Reason.NO_MODEL_NEW: Check.STATIC,
     Reason.NO_TRITON_KERNEL: Check.STATIC,

@@ -29,7 +29,14 @@ def test_overrides_are_typed_and_nested():
         (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, verify, dedup, decontamination, shards, ray"),
         (["specs.num_specs=many"], "specs.num_specs: input should be a valid integer"),
         (["verify.device=tpu"], "verify.device: input should be 'auto', 'cpu' or 'cuda' (got 'tpu')"),
-        (["teacher.kind=gpt"], "teacher.kind: input should be 'builtin' (got 'gpt')"),
+        (["teacher.kind=gpt"], "teacher.kind: input should be 'builtin', 'openai' or 'vllm' (got 'gpt')"),
+        (["teacher.kind=openai"], "teacher: kind 'openai' needs teacher.openai.model, the model to ask (not set)"),
+        (["teacher.kind=vllm", "teacher.vllm.tensor_parallel_size=0"], "teacher.vllm.tensor_parallel_size: input "
+                                                                       "should be greater than or equal to 1"),
+        (["teacher.openai.max_concurrency=0"], "teacher.openai.max_concurrency: input should be greater than"),
+        (["teacher.openai.api_key=sk-abc"], "unknown key 'teacher.openai.api_key'; allowed keys under "
+                                            "'teacher.openai': temperature, top_p, max_tokens, seed, base_url, model, "
+                                            "api_key_env,"),
         (["specs.num_specs=0"], "specs.num_specs: input should be greater than or equal to 1"),
         (["specs.num_specs.deeper=1"], "specs.num_specs"),
         (["nonsense"], "override 'nonsense' is not of the form key.sub=value"),
@@ -67,3 +74,30 @@ def test_resolved_config_round_trips(tmp_path):
     path = tmp_path / "run_config.yaml"
     path.write_text(config.to_yaml())
     assert load_config(path) == config
+
+
+def test_a_key_pasted_as_api_key_env_is_refused_and_never_echoed():
+    key = "sk-proj-Zq81xVb0-secret"
+    with pytest.raises(ConfigError) as err:
+        load_config("configs/quickstart.yaml", [f"teacher.openai.api_key_env={key}"])
+    assert "teacher.openai.api_key_env: " in str(err.value) and "name of an environment variable" in str(err.value)
+    assert key not in str(err.value) and "sk-proj" not in str(err.value)
+
+
+def test_model_teachers_load_and_say_how_many_gpus_they_need():
+    openai = load_config("configs/quickstart.yaml", ["teacher.kind=openai", "teacher.openai.model=m"]).teacher
+    assert openai.num_gpus() == 0 and openai.openai.api_key_env == "OPENAI_API_KEY"
+    vllm = load_config("configs/quickstart.yaml", ["teacher.kind=vllm", "teacher.vllm.model=/models/m",
+                                                   "teacher.vllm.tensor_parallel_size=4"]).teacher
+    assert vllm.num_gpus() == 4
+    assert load_config("configs/quickstart.yaml").teacher.num_gpus() == 0
+    keyless = load_config("configs/quickstart.yaml", ["teacher.kind=openai", "teacher.openai.model=m",
+                                                      "teacher.openai.api_key_env=null"]).teacher
+    assert keyless.openai.api_key_env is None
+
+
+@pytest.mark.parametrize(("path", "kind", "gpus"), [("configs/openai.yaml", "openai", 0), ("configs/vllm.yaml", "vllm", 1)])
+def test_model_teacher_configs_load(path, kind, gpus):
+    config = load_config(path)
+    assert (config.teacher.kind, config.teacher.num_gpus()) == (kind, gpus)
+    assert getattr(config.teacher, kind).model

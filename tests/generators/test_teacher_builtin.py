@@ -144,9 +144,9 @@ def test_teacher_answers_by_op_whatever_the_family():
 
 
 def test_registry_and_unknown_kind():
-    assert TEACHERS == {"builtin": BuiltinTeacher}
+    assert TEACHERS["builtin"] is BuiltinTeacher
     assert isinstance(make_teacher(TeacherConfig(), seed=0), BuiltinTeacher)
-    with pytest.raises(ValueError, match="unknown teacher kind 'x'; known kinds: builtin"):
+    with pytest.raises(ValueError, match="unknown teacher kind 'x'; known kinds: builtin, openai, vllm"):
         make_teacher(TeacherConfig.model_construct(kind="x", samples_per_spec=1), seed=0)
 
 
