@@ -169,8 +169,25 @@ def _error_kind(err: BaseException) -> str:
     return "compile_error" if "CompilationError" in names else "runtime_error"
 
 
-def _last_lines(err: BaseException, limit: int = 1500) -> str:
-    text = "".join(traceback.format_exception_only(type(err), err)).strip()
+def _last_lines(err: BaseException, limit: int = 1500, candidate_path: str | None = None) -> str:
+    """The error as its last lines: the candidate's own frames of the traceback (where in its source it
+    failed; under the interpreter that includes lines of its @triton.jit kernels), then the exception."""
+    frames = []
+    if candidate_path is not None:
+        # The interpreter re-raises a kernel's error from its launcher: the failing kernel line is in the
+        # traceback of the exception it chains, so walk the chain outermost first.
+        chain, seen = [], set()
+        cause = err
+        while cause is not None and id(cause) not in seen:
+            seen.add(id(cause))
+            chain.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        own = [frame for exc in chain for frame in traceback.extract_tb(exc.__traceback__)
+               if os.path.realpath(frame.filename) == candidate_path]
+        # The sandbox's directory name is random: name the file as the candidate knows it.
+        frames = [f'  File "candidate.py", line {frame.lineno}, in {frame.name}\n    {frame.line}\n'
+                  for frame in own[-3:]]
+    text = "".join(frames + traceback.format_exception_only(type(err), err)).rstrip()
     return text[-limit:]
 
 
@@ -212,6 +229,9 @@ class _Session:
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.compiled = None
 
+    def _failure(self, err: BaseException) -> dict:
+        return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err, candidate_path=self.candidate_path)}
+
     def _candidate_threads(self) -> list[str]:
         """Threads, live or finished, started to run code from the candidate's file. Threads that CUDA, Triton
         or torch start for themselves (compilation pools, the CUDA runtime) are theirs and do not count."""
@@ -250,7 +270,7 @@ class _Session:
             if self.device == "cuda":
                 torch.cuda.synchronize()
         except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict
-            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+            return self._failure(err), []
         if self._candidate_threads():
             return {"ok": False, "kind": "background_work",
                     "message": "forward left a thread running after it returned"}, []
@@ -291,7 +311,7 @@ class _Session:
                 results = {"overhead": calibrate_overhead(flush=flush)}
                 results.update(time_calls(fns, flush=flush, budget_ms=header.get("budget_ms", 30.0)))
         except BaseException as err:  # noqa: BLE001
-            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+            return self._failure(err), []
         if self._candidate_threads():
             return {"ok": False, "kind": "background_work",
                     "message": "forward left a thread running while it was timed"}, []
@@ -311,7 +331,7 @@ class _Session:
                     self.compiled(*inputs)
             torch.cuda.synchronize()
         except BaseException as err:  # noqa: BLE001
-            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+            return self._failure(err), []
         return {"ok": True}, []
 
 
@@ -343,7 +363,8 @@ def serve(fd_in: int, fd_out: int) -> int:
     try:
         session = _Session(header, blobs)
     except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
-        answer = _violation(policy) or {"ok": False, "kind": "import_error", "message": _last_lines(err)}
+        answer = _violation(policy) or {"ok": False, "kind": "import_error", "message": _last_lines(
+            err, candidate_path=os.path.realpath(header["candidate_path"]))}
         write_message(fd_out, answer)
         return 0
     write_message(fd_out, _violation(policy) or {"ok": True, "confinement": layers})
