@@ -71,7 +71,7 @@ Verify = Callable[[list[dict]], list[dict]]
 
 @dataclass(frozen=True)
 class RefineResult:
-    rows: list[dict]  # every judged row of the batch: turn-0 rows in spec order, then each round's answers
+    rows: list[dict]  # every judged row of the batch, by turn, then spec order, then the order written
     stopped: dict[str, str]  # spec_id -> why its refinement stopped (a STOP_* name)
 
 
@@ -96,7 +96,8 @@ class RefineLoop:
     def run(self, spec_rows: Sequence[dict], *, judged: Mapping[str, dict] | None = None) -> RefineResult:
         judged = judged or {}
         specs = {row["spec_id"]: _Spec(row) for row in spec_rows}
-        self._add(specs, self._judge(self.teacher.generate_batch(list(spec_rows)), judged))
+        first = self._checked(self.teacher.generate_batch(list(spec_rows)), asked=set(specs))
+        self._add(specs, self._judge(first, judged))
         for _ in range(self.config.max_turns):
             requests = []
             for spec in specs.values():
@@ -106,8 +107,9 @@ class RefineLoop:
             if not requests:
                 break
             asked = {request.spec_row["spec_id"] for request in requests}
-            answers = [_with_feedback_version(row) for row in self.teacher.refine_batch(requests)]
-            for spec_id in asked - self._add(specs, self._judge(answers, judged), asked=asked):
+            answers = self._checked(self.teacher.refine_batch(requests), asked=asked)
+            answers = [_with_feedback_version(row) for row in answers]
+            for spec_id in asked - self._add(specs, self._judge(answers, judged)):
                 specs[spec_id].stopped = STOP_NO_ANSWER
         for spec in specs.values():
             spec.stopped = spec.stopped or self._stop_reason(spec) or STOP_TURNS
@@ -157,15 +159,22 @@ class RefineLoop:
             raise RuntimeError(f"verify returned no verdict for {len(missing)} of {len(fresh)} candidates")
         return [judged.get(row["candidate_id"]) or verdicts[row["candidate_id"]] for row in unique]
 
-    def _add(self, specs: dict[str, _Spec], rows: list[dict], asked: set[str] | None = None) -> set[str]:
+    def _checked(self, rows: list[dict], *, asked: set[str]) -> list[dict]:
+        """The teacher's rows, refused before anything is verified when one answers a spec it was not asked
+        (a teacher's bug)."""
+        for row in rows:
+            if row["spec_id"] not in asked:
+                raise ValueError(f"the {self.teacher.name} teacher answered for spec {row['spec_id']!r}, "
+                                 f"which it was not asked")
+        return rows
+
+    @staticmethod
+    def _add(specs: dict[str, _Spec], rows: list[dict]) -> set[str]:
         """Add judged rows to their specs (a row a spec already holds is skipped); return the specs that
-        got a new row. A row for a spec that was not asked is the teacher's bug."""
+        got a new row."""
         added = set()
         for row in rows:
             spec_id = row["spec_id"]
-            if spec_id not in specs or (asked is not None and spec_id not in asked):
-                raise ValueError(f"the {self.teacher.name} teacher answered for spec {spec_id!r}, "
-                                 f"which it was not asked")
             spec = specs[spec_id]
             if row["candidate_id"] not in spec.ids:
                 spec.ids.add(row["candidate_id"])

@@ -45,7 +45,9 @@ FIX_NOTES = {
 }
 # Drafts drawn per answer: enough to find one not written before while the parameter space has one.
 DRAWS = 32
-_SKIPPED_PARAMS = ("structure",)
+# Template parameters that are not speed knobs: the loop structure is compared on its own, and `body` only
+# picks one of several exact formulas.
+_NOT_KNOBS = ("structure", "body")
 
 
 def refine_rows(requests: Sequence[RefineRequest], *, seed: int) -> list[dict]:
@@ -86,7 +88,7 @@ def _answer(spec_row: dict, parent: dict, correct: list[str], rng: random.Random
     structure = own.get("structure")
     if parent["status"] == Status.ACCEPTED.value:
         if structure in correct and (rng.random() < 0.5 or len(correct) == 1):
-            draft = _pick(spec_row, [structure], rng, seen, like=own)
+            draft = _pick(spec_row, [structure], rng, seen, like=own, step=True)
         else:
             draft = _pick(spec_row, [name for name in correct if name != structure] or correct, rng, seen)
         return "faster", draft, _faster_answer(parent, own, draft)
@@ -103,10 +105,11 @@ def _answer(spec_row: dict, parent: dict, correct: list[str], rng: random.Random
 
 
 def _pick(spec_row: dict, names: list[str], rng: random.Random, seen: set[str], *,
-          like: dict | None = None) -> Draft:
+          like: dict | None = None, step: bool = False) -> Draft:
     """Draw up to DRAWS drafts of the named variants and return one whose code is not in `seen`: the first
-    drawn, or with `like`, the one sharing most parameters with it (the smallest change). When every draw
-    repeats, the first draw: the parameter space is spent."""
+    drawn, or with `like`, the one sharing most speed knobs with it (the smallest change); with `step`,
+    one that changes at least one knob where a draw does. When every draw repeats, the first draw: the
+    parameter space is spent."""
     drafts, codes = [], set()
     for _ in range(DRAWS):
         draft = render(spec_row, rng, variant=rng.choice(names))
@@ -116,11 +119,18 @@ def _pick(spec_row: dict, names: list[str], rng: random.Random, seen: set[str], 
     unseen = [draft for draft in drafts if draft.code not in seen] or drafts[:1]
     if like is None:
         return unseen[0]
-    return max(unseen, key=lambda draft: _shared(draft.params, like))
+    if step:
+        unseen = [draft for draft in unseen if _knobs_kept(draft, like) < len(_knobs(draft.params))] or unseen
+    return max(unseen, key=lambda draft: _knobs_kept(draft, like))
 
 
-def _shared(params: dict, like: dict) -> int:
-    return sum(1 for key, value in params.items() if key not in _SKIPPED_PARAMS and like.get(key) == value)
+def _knobs(params: dict) -> dict:
+    return {key: value for key, value in params.items() if key not in _NOT_KNOBS}
+
+
+def _knobs_kept(draft: Draft, like: dict) -> int:
+    """How many of the draft's speed knobs have the value they have in `like`."""
+    return sum(like.get(key) == value for key, value in _knobs(draft.params).items())
 
 
 def _own_params(parent: dict) -> dict:

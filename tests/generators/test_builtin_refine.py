@@ -91,8 +91,11 @@ def test_an_accepted_parent_gets_a_different_parameterisation():
     # Some small steps (same loop structure, other tiles or warps), some other structures.
     structures = {json.loads(c["teacher_meta"])["structure"] for c in children}
     assert "looped" in structures and len(structures) >= 2
-    small_step = next(c for c in children if json.loads(c["teacher_meta"])["structure"] == "looped")
-    assert "I change BLOCK_SIZE" in small_step["completion"] or "I change num_warps" in small_step["completion"]
+    parent_meta = json.loads(parent["teacher_meta"])
+    for step in [c for c in children if json.loads(c["teacher_meta"])["structure"] == "looped"]:
+        meta = json.loads(step["teacher_meta"])
+        changed = [key for key in ("BLOCK_SIZE", "num_warps") if meta[key] != parent_meta[key]]
+        assert changed and all(f"{key} {parent_meta[key]} -> " in step["completion"] for key in changed)
 
 
 @pytest.mark.parametrize("teacher_name", ["builtin", "openai"])
