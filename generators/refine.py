@@ -164,7 +164,7 @@ class RefineLoop:
         (a teacher's bug)."""
         for row in rows:
             if row["spec_id"] not in asked:
-                raise ValueError(f"the {self.teacher.name} teacher answered for spec {row['spec_id']!r}, "
+                raise RuntimeError(f"the {self.teacher.name} teacher answered for spec {row['spec_id']!r}, "
                                  f"which it was not asked")
         return rows
 

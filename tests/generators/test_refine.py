@@ -210,7 +210,7 @@ def test_a_verifier_that_loses_a_candidate_and_a_teacher_that_answers_the_wrong_
             return [dict(row, spec_id="other") for row in super().refine_batch(requests)]
 
     verify = FakeVerifier()
-    with pytest.raises(ValueError, match="answered for spec 'other', which it was not asked"):
+    with pytest.raises(RuntimeError, match="answered for spec 'other', which it was not asked"):
         _loop(verify, Wandering(), stop_on_accept=False).run([SUM])
     assert verify.judged == 4  # the first answers; the stray ones were refused before verification
 
