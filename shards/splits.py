@@ -24,7 +24,7 @@ copy of a better row) or a `contamination_reason` (it overlaps a benchmark) is n
 enters neither sft nor either side of a preference pair. A spec whose reference matched a benchmark
 (`contamination_reason` not starting with `code_`) has no rl row; otherwise its rl row's known solution is
 its best uncontaminated accepted kernel (a duplicate is fine there: rl rows are problems, not examples),
-and its pass rate counts every verified candidate, duplicates and contaminated ones included: it measures
+and its pass rate counts every verified first answer, duplicates and contaminated ones included: it measures
 how hard the problem was for the teacher.
 
 The prompt of single-turn rows is the task prompt: the candidate's prompt messages before the first
