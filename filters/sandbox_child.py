@@ -196,8 +196,25 @@ def _error_kind(err: BaseException) -> str:
     return "compile_error" if "CompilationError" in names else "runtime_error"
 
 
-def _last_lines(err: BaseException, limit: int = 1500) -> str:
-    text = "".join(traceback.format_exception_only(type(err), err)).strip()
+def _last_lines(err: BaseException, limit: int = 1500, candidate_path: str | None = None) -> str:
+    """The error as its last lines: the candidate's own frames of the traceback (where in its source it
+    failed; under the interpreter that includes lines of its @triton.jit kernels), then the exception."""
+    frames = []
+    if candidate_path is not None:
+        # The interpreter re-raises a kernel's error from its launcher: the failing kernel line is in the
+        # traceback of the exception it chains, so walk the chain outermost first.
+        chain, seen = [], set()
+        cause = err
+        while cause is not None and id(cause) not in seen:
+            seen.add(id(cause))
+            chain.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        own = [frame for exc in chain for frame in traceback.extract_tb(exc.__traceback__)
+               if os.path.realpath(frame.filename) == candidate_path]
+        # The sandbox's directory name is random: name the file as the candidate knows it.
+        frames = [f'  File "candidate.py", line {frame.lineno}, in {frame.name}\n    {frame.line}\n'
+                  for frame in own[-3:]]
+    text = "".join(frames + traceback.format_exception_only(type(err), err)).rstrip()
     return text[-limit:]
 
 
@@ -241,6 +258,9 @@ class _Session:
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.compiled = None
 
+    def _failure(self, err: BaseException) -> dict:
+        return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err, candidate_path=self.candidate_path)}
+
     def _candidate_threads(self, *, alive_only: bool = False) -> list[str]:
         """Threads, live or finished (or, with `alive_only`, still running), started to run code from the
         candidate's file. Threads that CUDA, Triton or torch start for themselves (compilation pools, the
@@ -283,7 +303,7 @@ class _Session:
             if self.device == "cuda":
                 torch.cuda.synchronize()
         except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict
-            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+            return self._failure(err), []
         ran = time.perf_counter()
         if self._candidate_threads():
             return {"ok": False, "kind": "background_work",
@@ -330,7 +350,7 @@ class _Session:
                 results.update(time_calls(fns, flush=flush, budget_ms=header.get("budget_ms", 30.0),
                                           max_iters=int(header.get("max_calls", 100))))
         except BaseException as err:  # noqa: BLE001
-            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+            return self._failure(err), []
         if self._candidate_threads():
             return {"ok": False, "kind": "background_work",
                     "message": "forward left a thread running while it was timed"}, []
@@ -350,7 +370,7 @@ class _Session:
                     self.compiled(*inputs)
             torch.cuda.synchronize()
         except BaseException as err:  # noqa: BLE001
-            return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err)}, []
+            return self._failure(err), []
         return {"ok": True}, []
 
 
@@ -410,7 +430,8 @@ def serve(fd_in: int, fd_out: int) -> int:
                 answer = {"ok": True, "seconds": {"load": time.perf_counter() - started}}
             except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
                 session = None
-                answer = {"ok": False, "kind": "import_error", "message": _last_lines(err)}
+                answer = {"ok": False, "kind": "import_error", "message": _last_lines(
+                    err, candidate_path=os.path.realpath(header["candidate_path"]))}
         elif op == "unload":
             answer = _unload(session, state, device, scratch)
             session = None

@@ -409,7 +409,8 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
     runtime.add_child_phases(header)
     if not header.get("ok"):
         return _sandbox_violation(header) or \
-            Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}")
+            Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}",
+                           error_detail=_error_detail(header))
     plain_scale = []
 
     def check(inputs: list, what: str, *, variant: int, transformed: bool = False):
@@ -529,7 +530,8 @@ def _timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, d
             return _with(violation, **errors)
         kind = header.get("kind")
         reason = Reason.BACKGROUND_WORK if kind == "background_work" else Reason.RUNTIME_ERROR
-        return Verdict.reject(reason, f"the candidate fails when timed: {_one_line(header)}", **errors)
+        return Verdict.reject(reason, f"the candidate fails when timed: {_one_line(header)}",
+                              error_detail=_error_detail(header), **errors)
     timings = header["timings"]
     candidate, overhead = timings["candidate"], timings["overhead"]
     cached_compile = runtime.compile_baselines.get(compile_key)
@@ -620,7 +622,8 @@ def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: i
         kind = header.get("kind")
         reason = {"compile_error": Reason.COMPILE_ERROR, "bad_output": Reason.BAD_OUTPUT,
                   "background_work": Reason.BACKGROUND_WORK}.get(kind, Reason.RUNTIME_ERROR)
-        return None, Verdict.reject(reason, f"the candidate fails when run: {_one_line(header)}")
+        return None, Verdict.reject(reason, f"the candidate fails when run: {_one_line(header)}",
+                                    error_detail=_error_detail(header))
     if header.get("launches", 0) < 1:
         return None, Verdict.reject(Reason.NO_KERNEL_LAUNCHED, "forward returned without launching a Triton kernel.")
     if header.get("aliases_input"):
@@ -709,13 +712,29 @@ def _compare(outputs: list, expected: list, *, dtype: str, atol: float, rtol: fl
             return Verdict.reject(
                 Reason.MISMATCH,
                 f"{count} of {diff.numel()} output elements differ beyond atol={atol:g}, rtol={rtol:g} "
-                f"(max abs err {this_abs:.3g})."), max_abs, max_rel
+                f"(max abs err {this_abs:.3g}; {_where(bad)})."), max_abs, max_rel
         if this_rel > RELATIVE_NORM_TOL[dtype] + rel_slack:
             return Verdict.reject(
                 Reason.MISMATCH,
                 f"relative L2 error {this_rel:.3g} exceeds {RELATIVE_NORM_TOL[dtype] + rel_slack:g} for {dtype}."), \
                 max_abs, max_rel
     return None, max_abs, max_rel
+
+
+def _where(bad) -> str:
+    """Where the wrong elements are, for a teacher to find its bug: the first and last bad index, and the
+    rows and columns of a 2-D or larger output that hold any."""
+    import torch
+
+    indices = torch.nonzero(bad)
+    first, last = (tuple(int(i) for i in indices[k]) for k in (0, -1))
+    where = f"first at index {first}, last at {last}"
+    if bad.dim() >= 2:
+        rows = torch.nonzero(bad.reshape(-1, bad.shape[-1]).any(dim=1)).flatten()
+        cols = torch.nonzero(bad.reshape(-1, bad.shape[-1]).any(dim=0)).flatten()
+        where += (f", in {len(rows)} of {bad.numel() // bad.shape[-1]} rows and {len(cols)} of "
+                  f"{bad.shape[-1]} columns (columns {int(cols[0])} to {int(cols[-1])})")
+    return where
 
 
 def _bitwise_equal(a, b) -> bool:
@@ -749,6 +768,12 @@ def _to(x, device: str):
 
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _error_detail(header: dict) -> str | None:
+    """The child's whole error message (its last lines, the candidate's frames first), for feedback."""
+    message = str(header.get("message", "")).rstrip()
+    return message if message.strip() else None
 
 
 def _one_line(header: dict) -> str:

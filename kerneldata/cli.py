@@ -30,8 +30,10 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     gen = commands.add_parser("generate", help="run the whole pipeline (same as `python generate.py`)",
-                              description="Sample specs, have the teacher write kernels, verify them and write "
-                                          "a run directory of Parquet shards with a dataset card.")
+                              description="Sample specs, have the teacher write kernels, verify them (and, with "
+                                          "refine.max_turns > 0, have it answer the verifier's feedback for a few "
+                                          "rounds) and write a run directory of Parquet shards with a dataset "
+                                          "card.")
     gen.add_argument("--config", required=True, help="YAML run config, e.g. configs/quickstart.yaml")
     gen.add_argument("--out", help="run directory (default: run.out, else shards/runs/<run.name>)")
     gen.add_argument("--resume", action="store_true", help="continue the run directory --out, skipping done work")

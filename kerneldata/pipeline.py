@@ -4,27 +4,40 @@
     -> filters.dedup, filters.decontaminate (global steps on the driver: annotate raw, drop nothing)
     -> shards.RunWriter.finalize (raw / sft / rl / preference shards, card, manifest last)
 
+With `refine.max_turns > 0` the teacher -> verify pass is the refinement loop (generators.refine) instead:
+the specs are cut into batches of `refine.specs_per_batch`; each batch's loop runs in a driver thread,
+asks one teacher actor for every round's answers and judges them on a shared pool of VerifyStage actors,
+each candidate going to the next idle actor. A few batches run at once, so one batch's teacher call and turn
+boundary overlap another's verification.
+
 Ray: joins the cluster named by `ray.address` or `RAY_ADDRESS` when either is set, else starts a local
 instance (the embedded default), so the same command runs on a laptop and under `ray job submit`.
 Verified batches are written to the run directory as they arrive, so a crash loses at most the batches in
-flight and `--resume` skips every candidate already judged. The manifest is written last: a run directory
-without one is not complete.
+flight and `--resume` skips every candidate already judged; a resumed refinement replays its loops from
+the recorded verdicts (see generators.refine). The manifest is written last: a run directory without one
+is not complete.
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
+from collections import Counter, deque
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kerneldata.core.config import Config
-from kerneldata.core.schema import SPEC_SCHEMA, table_from_rows
+from kerneldata.core.config import Config, TeacherConfig, VerifyConfig
+from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, SPEC_SCHEMA, table_from_rows
+from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers import TeacherStage, make_teacher
+from generators.teachers.base import Teacher
 from filters.curate import curate
 from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
 from filters.stage import VerifyStage
@@ -45,7 +58,10 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
 
     # Everything that can be wrong with the config fails here, on the driver, before Ray starts.
     sampler = SpecSampler(config.specs, config.run.seed)
-    make_teacher(config.teacher, config.run.seed)
+    teacher = make_teacher(config.teacher, config.run.seed)
+    if config.refine.max_turns > 0 and type(teacher).refine_batch is Teacher.refine_batch:
+        raise PipelineError(f"refine.max_turns is {config.refine.max_turns} but the {teacher.name} teacher cannot "
+                            f"refine candidates; set refine.max_turns=0")
     benchmarks = None
     if config.decontamination.benchmarks:
         try:
@@ -65,44 +81,16 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
     spec_table = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA)
 
     timings = {"sample_s": round(time.monotonic() - started, 3)}
+    extra: dict = {}
     ray = _init_ray(config)
     try:
         workers = _verify_workers(config, ray)
-        done = writer.done_candidate_ids()
-        dataset = ray.data.from_arrow([spec_table.slice(i, 1) for i in range(spec_table.num_rows)])
-        dataset = dataset.map_batches(
-            TeacherStage,
-            fn_constructor_kwargs={"config": config.teacher, "seed": config.run.seed},
-            batch_format="pyarrow",
-            batch_size=None,
-            compute=ray.data.ActorPoolStrategy(size=1),
-            num_cpus=TeacherStage.num_cpus,
-            num_gpus=config.teacher.num_gpus(),  # a vLLM engine's GPUs; none for the other teachers
-        )
-        if done:
-            done_ids = pa.array(sorted(done), pa.string())
-            dataset = dataset.map_batches(
-                lambda batch: batch.filter(pc.invert(pc.is_in(batch["candidate_id"], value_set=done_ids))),
-                batch_format="pyarrow",
-                batch_size=None,
-            )
         gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
-        dataset = dataset.map_batches(
-            VerifyStage,
-            fn_constructor_kwargs={"config": config.verify},
-            batch_format="pyarrow",
-            batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=workers),
-            num_cpus=VerifyStage.num_cpus,
-            num_gpus=1 if gpu else 0,
-        )
-        verified = len(done)
-        total = len(specs) * config.teacher.samples_per_spec
-        with _Progress(enabled=progress, total=total, completed=verified) as bar:
-            for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
-                if batch.num_rows:
-                    writer.write_part(batch)
-                    bar.advance(batch.num_rows, batch)
+        if config.refine.max_turns > 0:
+            extra["refinement"] = _refine(config, ray, writer, spec_table.to_pylist(), workers=workers, gpu=gpu,
+                                          progress=progress)
+        else:
+            _generate_and_verify(config, ray, writer, spec_table, workers=workers, gpu=gpu, progress=progress)
         timings["generate_and_verify_s"] = round(time.monotonic() - started - timings["sample_s"], 3)
     finally:
         if not _joined_cluster(config):
@@ -114,10 +102,170 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
     writer.finalize(
         config.to_yaml(),
         {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
-         "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate},
+         "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate, **extra},
         raw=raw,
     )
     return out_dir
+
+
+def _generate_and_verify(config: Config, ray, writer: RunWriter, spec_table: pa.Table, *, workers: int, gpu: bool,
+                         progress: bool) -> None:
+    """One answer per sample: TeacherStage then VerifyStage on Ray Data, parts written as batches arrive."""
+    done = writer.done_candidate_ids()
+    dataset = ray.data.from_arrow([spec_table.slice(i, 1) for i in range(spec_table.num_rows)])
+    dataset = dataset.map_batches(
+        TeacherStage,
+        fn_constructor_kwargs={"config": config.teacher, "seed": config.run.seed},
+        batch_format="pyarrow",
+        batch_size=None,
+        compute=ray.data.ActorPoolStrategy(size=1),
+        num_cpus=TeacherStage.num_cpus,
+        num_gpus=config.teacher.num_gpus(),  # a vLLM engine's GPUs; none for the other teachers
+    )
+    if done:
+        done_ids = pa.array(sorted(done), pa.string())
+        dataset = dataset.map_batches(
+            lambda batch: batch.filter(pc.invert(pc.is_in(batch["candidate_id"], value_set=done_ids))),
+            batch_format="pyarrow",
+            batch_size=None,
+        )
+    dataset = dataset.map_batches(
+        VerifyStage,
+        fn_constructor_kwargs={"config": config.verify},
+        batch_format="pyarrow",
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=VerifyStage.num_cpus,
+        num_gpus=1 if gpu else 0,
+    )
+    total = spec_table.num_rows * config.teacher.samples_per_spec
+    with _Progress(enabled=progress, total=total, completed=len(done)) as bar:
+        for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
+            if batch.num_rows:
+                writer.write_part(batch)
+                bar.advance(batch.num_rows, batch)
+
+
+def _refine(config: Config, ray, writer: RunWriter, spec_rows: list[dict], *, workers: int, gpu: bool,
+            progress: bool) -> dict:
+    """The refinement loop over batches of specs (see the module docstring); returns the manifest's
+    `refinement` entry. Each judged candidate is checkpointed as it arrives; on resume the recorded rows
+    stand in for verification (`RefineLoop.run(judged=...)`)."""
+    judged = {row["candidate_id"]: row for row in writer.read_parts().to_pylist()}
+    size = config.refine.specs_per_batch
+    batches = [spec_rows[start:start + size] for start in range(0, len(spec_rows), size)]
+    teacher = _RemoteTeacher(ray, config.teacher, config.run.seed)
+    pool = _VerifierPool(ray, config.verify, workers=workers, gpu=gpu)
+    cancelled = threading.Event()
+    checkpoint = threading.Lock()
+    with _Progress(enabled=progress, total=None, completed=len(judged)) as bar:
+        def record(rows: list[dict]) -> None:
+            table = table_from_rows(rows, RAW_SCHEMA)
+            with checkpoint:
+                writer.write_part(table)
+                bar.advance(table.num_rows, table)
+
+        def verify(rows: list[dict]) -> list[dict]:
+            return pool.verify(rows, on_judged=record, cancelled=cancelled)
+
+        loop = RefineLoop(teacher, verify, config.refine)
+        threads = ThreadPoolExecutor(max_workers=max(1, min(len(batches), max(2, workers))))
+        futures = [threads.submit(loop.run, batch, judged=judged) for batch in batches]
+        try:
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((future.exception() for future in done if future.exception()), None)
+            if failed is not None:
+                raise failed
+            results = [future.result() for future in futures]
+        finally:
+            cancelled.set()  # loops still running stop at their next verification
+            threads.shutdown(wait=True, cancel_futures=True)
+    stopped = Counter(reason for result in results for reason in result.stopped.values())
+    return {"max_turns": config.refine.max_turns, "specs_stopped": dict(sorted(stopped.items()))}
+
+
+class _TeacherActor:
+    """The teacher in a Ray actor (where an engine teacher keeps its model): the loop's teacher calls."""
+
+    def __init__(self, config: TeacherConfig, seed: int) -> None:
+        self.teacher = make_teacher(config, seed)
+
+    def name(self) -> str:
+        return self.teacher.name
+
+    def generate_batch(self, spec_rows: list[dict]) -> list[dict]:
+        return self.teacher.generate_batch(spec_rows)
+
+    def refine_batch(self, requests: list) -> list[dict]:
+        return self.teacher.refine_batch(requests)
+
+
+class _RemoteTeacher:
+    """What the refinement loop calls a teacher, answered by one `_TeacherActor`. The actor takes one call
+    at a time: an engine teacher need not be thread-safe, and an endpoint teacher sends a batch's requests
+    concurrently within its call."""
+
+    def __init__(self, ray, config: TeacherConfig, seed: int) -> None:
+        self._ray = ray
+        actor_class = ray.remote(num_cpus=TeacherStage.num_cpus, num_gpus=config.num_gpus())(_TeacherActor)
+        self._actor = actor_class.remote(config, seed)
+        self.name = ray.get(self._actor.name.remote())
+
+    def generate_batch(self, spec_rows: list[dict]) -> list[dict]:
+        return self._ray.get(self._actor.generate_batch.remote(spec_rows))
+
+    def refine_batch(self, requests: list) -> list[dict]:
+        return self._ray.get(self._actor.refine_batch.remote(requests))
+
+
+class _VerifyActor:
+    """One VerifyStage (its zygote and caches made once) judging candidate rows."""
+
+    def __init__(self, config: VerifyConfig) -> None:
+        self.stage = VerifyStage(config=config)
+
+    def judge(self, rows: list[dict]) -> list[dict]:
+        return self.stage(table_from_rows(rows, CANDIDATE_SCHEMA)).to_pylist()
+
+
+class _LoopCancelled(RuntimeError):
+    """Another refinement loop failed; this one stops instead of verifying more."""
+
+
+class _VerifierPool:
+    """VerifyStage actors shared by the refinement loops' threads. Each candidate goes to the next idle
+    actor, one candidate per actor at a time, so a slow candidate holds up no other; `on_judged` gets each
+    verdict as it arrives. The actors' CPUs are what the teacher actor leaves (on 2 cores, 0.95 each)."""
+
+    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu: bool) -> None:
+        self._ray = ray
+        spare = float(ray.cluster_resources().get("CPU", workers)) - TeacherStage.num_cpus
+        num_cpus = max(0.01, min(VerifyStage.num_cpus, spare / workers))
+        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=1 if gpu else 0)(_VerifyActor)
+        self._idle: queue.Queue = queue.Queue()
+        for _ in range(workers):
+            self._idle.put(actor_class.remote(config))
+
+    def verify(self, rows: list[dict], *, on_judged, cancelled: threading.Event) -> list[dict]:
+        todo, pending, judged = deque(rows), {}, []
+        while todo or pending:
+            while todo:
+                if cancelled.is_set():
+                    raise _LoopCancelled("another refinement loop failed")
+                try:
+                    actor = self._idle.get(block=not pending, timeout=1.0 if not pending else None)
+                except queue.Empty:
+                    break
+                pending[actor.judge.remote([todo.popleft()])] = actor
+            if not pending:
+                continue
+            ready, _ = self._ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                self._idle.put(pending.pop(ref))
+                rows_judged = self._ray.get(ref)
+                on_judged(rows_judged)
+                judged.extend(rows_judged)
+        return judged
 
 
 def _joined_cluster(config: Config) -> bool:
@@ -164,7 +312,7 @@ def _verify_workers(config: Config, ray) -> int:
 class _Progress:
     """A rich progress bar on stderr counting verdicts, or nothing when disabled."""
 
-    def __init__(self, *, enabled: bool, total: int, completed: int) -> None:
+    def __init__(self, *, enabled: bool, total: int | None, completed: int) -> None:
         self.enabled = enabled
         self.total = total
         self.completed = completed

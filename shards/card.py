@@ -142,10 +142,32 @@ def _config_summary(manifest: dict, config: dict) -> str:
         f"requested); families: {', '.join(families) if families else 'all'}; dtypes: "
         f"{', '.join(specs.get('dtypes') or []) or 'default'}.",
         f"- Teacher: `{teacher.get('kind', 'unknown')}`, {teacher.get('samples_per_spec', '?')} samples per spec.",
+        _refinement_line(manifest, config.get("refine") or {}),
         f"- Verifier device: `{verify.get('device', 'unknown')}` requested; used: "
         f"{', '.join(f'`{d}`' for d in devices) or 'none recorded'}.",
     ]
     return "\n".join(lines)
+
+
+def _refinement_line(manifest: dict, refine: dict) -> str:
+    """How many refinement rounds were allowed and what each turn gave (candidates, accepted)."""
+    if not refine.get("max_turns"):
+        return "- Refinement: off (one answer per sample, no feedback)."
+    stop = f"when an accepted kernel reaches {refine.get('target_speedup', '?')}x eager"
+    if refine.get("stop_on_accept"):
+        stop += " or, where speed is not measured, at its first accepted kernel"
+    line = (f"- Refinement: up to {refine['max_turns']} rounds after the first answers; each round the best "
+            f"{refine.get('keep_k', '?')} candidates of a spec get the verifier's feedback and "
+            f"{refine.get('children_per_parent', '?')} answer(s) each; a spec stops {stop}, or at "
+            f"{refine.get('max_candidates_per_spec') or 'no cap on'} candidates.")
+    by_turn = manifest.get("by_turn") or {}
+    if by_turn:
+        line += " Candidates (accepted) by turn: " + ", ".join(
+            f"turn {turn}: {row['candidates']} ({row['accepted']})" for turn, row in by_turn.items()) + "."
+    stopped = (manifest.get("refinement") or {}).get("specs_stopped") or {}
+    if stopped:
+        line += " Specs stopped by: " + ", ".join(f"`{reason}` {count}" for reason, count in stopped.items()) + "."
+    return line
 
 
 def _reason_table(by_reason: dict[str, int], total: int) -> str:

@@ -6,8 +6,10 @@ Plots, all from raw:
   per family (log scale). A CPU run measures none; the plot says so rather than showing an empty axis.
 - `acceptance_by_family.png`: per family, candidates by outcome: accepted, then each rejection reason
   (and unverified), stacked.
-- `turns_to_success.png`: per trajectory (a spec and sample index), the refinement turn of its first
-  accepted candidate, and how many never succeeded. Runs without refinement have turn 0 only.
+- `turns_to_success.png`: per spec, the refinement turn of its first accepted candidate, and how many
+  specs never got one; beside each turn, how many specs were still trying then. Refinement keeps a
+  population per spec (candidates of several samples breed), so the spec, not a sample, is the unit that
+  succeeds. Runs without refinement have turn 0 only.
 - `curation.png`: rows marked by dedup and decontamination, by reason.
 
 What this does not do: compare runs, or plot anything the manifest does not also count (the numbers under
@@ -123,25 +125,31 @@ def _acceptance_plot(raw: pa.Table):
 def _turns_plot(raw: pa.Table):
     import matplotlib.pyplot as plt
 
-    first_success: dict[tuple, int | None] = {}
-    for spec_id, sample, turn, status in zip(raw.column("spec_id").to_pylist(), raw.column("sample_index").to_pylist(),
-                                             raw.column("turn").to_pylist(), raw.column("status").to_pylist()):
-        key = (spec_id, sample)
-        first_success.setdefault(key, None)
-        if status == "accepted" and (first_success[key] is None or turn < first_success[key]):
-            first_success[key] = turn
+    first_success: dict[str, int | None] = {}
+    last_turn: dict[str, int] = {}
+    for spec_id, turn, status in zip(raw.column("spec_id").to_pylist(), raw.column("turn").to_pylist(),
+                                     raw.column("status").to_pylist()):
+        first_success.setdefault(spec_id, None)
+        last_turn[spec_id] = max(turn, last_turn.get(spec_id, 0))
+        if status == "accepted" and (first_success[spec_id] is None or turn < first_success[spec_id]):
+            first_success[spec_id] = turn
     succeeded = Counter(turn for turn in first_success.values() if turn is not None)
     never = sum(turn is None for turn in first_success.values())
-    turns = sorted(succeeded)
+    turns = list(range(max(last_turn.values(), default=0) + 1))
+    # Specs with a candidate at each turn: how many were still being refined there.
+    tried = [sum(last >= turn for last in last_turn.values()) for turn in turns]
     labels = [f"turn {t}" for t in turns] + ["never"]
     values = [succeeded[t] for t in turns] + [never]
     figure, axis = plt.subplots(figsize=(6, 3.5))
-    axis.bar(labels, values, color=["tab:green"] * len(turns) + ["tab:red"])
-    axis.set_ylabel("trajectories (spec, sample)")
-    axis.set_title("Turns to success: first accepted refinement turn")
-    caption = (f"{len(first_success)} trajectories: " + ", ".join(f"{v} succeeded at turn {t}"
-                                                                  for t, v in zip(turns, values)) +
-               (", " if turns else "") + f"{never} never succeeded")
+    axis.bar(labels, [*tried, 0], color="lightgrey", label="specs with a candidate at this turn")
+    axis.bar(labels, values, color=["tab:green"] * len(turns) + ["tab:red"], width=0.5,
+             label="specs whose first accepted kernel came at this turn")
+    axis.set_ylabel("specs")
+    axis.set_title("Turns to success: turn of each spec's first accepted kernel")
+    axis.legend(fontsize="small")
+    caption = (f"{len(first_success)} specs: " + ", ".join(f"{succeeded[t]} succeeded at turn {t} (of {n} with a "
+                                                           f"candidate there)" for t, n in zip(turns, tried))
+               + (", " if turns else "") + f"{never} never succeeded")
     return figure, caption
 
 

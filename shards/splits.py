@@ -3,11 +3,18 @@
 Pure functions: the same raw rows, in any order, give the same output tables, row for row. Only the
 verdict decides what enters a split:
 
-- `sft`: every accepted candidate, as chat messages (the task prompt, then the teacher's completion).
+- `sft`: every accepted candidate, as chat messages (the task prompt, then the teacher's completion;
+  `turns` 1); and for each accepted candidate reached by refinement (turn > 0), also the whole
+  conversation that reached it (system, user, the earlier answers with the verifier's feedback on each,
+  the accepted answer; `turns` = its assistant messages), when every row of that chain is a training
+  example (see Curation).
 - `rl`: one row per spec with at least one accepted candidate: the task prompt, the reference, the
-  tolerances, the best accepted kernel as a known solution, and the spec's pass rate.
-- `preference`: per spec, pairs of (best accepted, worse) for the same task: worse is a rejected candidate,
-  or an accepted one at least 10% slower when both speedups were measured.
+  tolerances, the best accepted kernel (of any turn) as a known solution, and the teacher's pass rate on its
+  first answers (turn 0: refinement does not make a problem look easier than it is).
+- `preference`: per spec, first pairs from refinement (an accepted candidate against the rejected parent it
+  refined, on the parent's prompt, which both conversations share), then pairs of (best accepted, worse)
+  for the same task: worse is a rejected candidate, or an accepted one at least 10% slower when both
+  speedups were measured.
 
 Unverified candidates (the device could not judge them) never enter sft, rl or preference, and do not
 count in a pass rate: they are neither good nor bad kernels.
@@ -17,13 +24,14 @@ copy of a better row) or a `contamination_reason` (it overlaps a benchmark) is n
 enters neither sft nor either side of a preference pair. A spec whose reference matched a benchmark
 (`contamination_reason` not starting with `code_`) has no rl row; otherwise its rl row's known solution is
 its best uncontaminated accepted kernel (a duplicate is fine there: rl rows are problems, not examples),
-and its pass rate counts every verified candidate, duplicates and contaminated ones included: it measures
+and its pass rate counts every verified first answer, duplicates and contaminated ones included: it measures
 how hard the problem was for the teacher.
 
-The prompt used in every split is the task prompt: the candidate's prompt messages before the first
+The prompt of single-turn rows is the task prompt: the candidate's prompt messages before the first
 assistant turn (system + user). A candidate written in a refinement turn carries earlier attempts and the
-verifier's feedback in its prompt; those attempts failed, so they are left out of the training
-conversations rather than taught as assistant turns. `raw` keeps the full prompt.
+verifier's feedback in its prompt; a single-turn row leaves them out, the multi-turn sft row keeps them as
+the conversation they were (the earlier answers as assistant turns, each followed by its feedback), and a
+refinement pair shows them as context. `raw` keeps the full prompt.
 
 What this does not do: deduplicate or decontaminate (separate global steps that run on raw first), or
 check that two candidates of one spec were sampled from byte-identical prompts (pairs share the spec and
@@ -52,27 +60,49 @@ SLOWER_REASON = "slower"
 _COLUMNS = (
     "spec_id", "candidate_id", "family", "ops", "dtype", "shapes", "reference_code", "atol", "rtol",
     "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
-    "hardware", "dedup_reason", "contamination_reason",
+    "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id",
 )
 
 
 def sft_rows(raw: pa.Table) -> pa.Table:
-    """One row per accepted candidate, ordered by (spec_id, candidate_id)."""
-    rows = [
-        {
-            "spec_id": row["spec_id"],
-            "candidate_id": row["candidate_id"],
-            "family": row["family"],
-            "ops": row["ops"],
-            "dtype": row["dtype"],
-            "messages": task_prompt(row["prompt"]) + [_assistant(row["completion"])],
-            "speedup_vs_eager": _speedup(row),
-            "hardware": row["hardware"],
-        }
-        for row in _rows(raw)
-        if row["status"] == Status.ACCEPTED.value and usable(row)
-    ]
-    return table_from_rows(rows, SFT_SCHEMA)
+    """One row per accepted candidate, and one more per accepted candidate reached by refinement whose
+    whole chain is usable (its conversation); ordered by (spec_id, candidate_id, turns)."""
+    rows = _rows(raw)
+    by_id = {row["candidate_id"]: row for row in rows}
+    out = []
+    for row in rows:
+        if row["status"] != Status.ACCEPTED.value or not usable(row):
+            continue
+        conversations = [task_prompt(row["prompt"])]
+        chain = _chain(row, by_id) if row["turn"] > 0 else None
+        if chain is not None and all(usable(link) for link in chain):
+            conversations.append(_messages(row["prompt"]))
+        for prompt in conversations:
+            messages = prompt + [_assistant(row["completion"])]
+            out.append({
+                "spec_id": row["spec_id"],
+                "candidate_id": row["candidate_id"],
+                "family": row["family"],
+                "ops": row["ops"],
+                "dtype": row["dtype"],
+                "messages": messages,
+                "turns": sum(message["role"] == "assistant" for message in messages),
+                "speedup_vs_eager": _speedup(row),
+                "hardware": row["hardware"],
+            })
+    return table_from_rows(out, SFT_SCHEMA)
+
+
+def _chain(row: dict, by_id: dict[str, dict]) -> list[dict] | None:
+    """The row and its ancestors back to the first answer (turn 0), or None where a parent is missing from
+    raw (the conversation could not be checked)."""
+    chain = [row]
+    while chain[-1]["turn"] > 0:
+        parent = by_id.get(chain[-1]["parent_id"])
+        if parent is None or len(chain) > row["turn"]:
+            return None
+        chain.append(parent)
+    return chain
 
 
 def rl_rows(raw: pa.Table) -> pa.Table:
@@ -85,7 +115,10 @@ def rl_rows(raw: pa.Table) -> pa.Table:
         accepted = _best_first([c for c in all_accepted if c["contamination_reason"] is None])
         if not accepted:
             continue
-        rejected = [c for c in candidates if c["status"] == Status.REJECTED.value]
+        # The teacher's first answers: refinement turns would make the problem look easier than it is.
+        first = [c for c in candidates if c["turn"] == 0]
+        first_accepted = sum(c["status"] == Status.ACCEPTED.value for c in first)
+        first_judged = first_accepted + sum(c["status"] == Status.REJECTED.value for c in first)
         best = accepted[0]
         speedup = _speedup(best)
         runtime_ms = best["runtime_ms"] if best["runtime_ms"] and best["runtime_ms"] > 0 else None
@@ -105,14 +138,19 @@ def rl_rows(raw: pa.Table) -> pa.Table:
             "baseline_compile_ms": (runtime_ms * best["speedup_vs_compile"]
                                     if runtime_ms and _positive(best["speedup_vs_compile"]) else None),
             "hardware": best["hardware"],
-            "pass_rate": len(all_accepted) / (len(all_accepted) + len(rejected)),
+            "pass_rate": first_accepted / first_judged if first_judged else 0.0,
             "num_candidates": len(candidates),
         })
     return table_from_rows(rows, RL_SCHEMA)
 
 
 def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SPEC) -> pa.Table:
-    """Pairs (chosen = the spec's best accepted candidate, rejected = a worse one), ordered by spec_id.
+    """Per spec (in spec_id order), refinement pairs, then pairs (chosen = the spec's best accepted
+    candidate, rejected = a worse one), at most `max_pairs_per_spec` in all.
+
+    A refinement pair is an accepted candidate (chosen) and the rejected parent it refined (rejected), both
+    training examples, on the parent's prompt: the conversation both answers continue. They come in
+    candidate_id order of the chosen side.
 
     The worse candidates of a spec are grouped by why they are worse (their reason_code, or "slower") and
     taken round-robin across groups in name order, each group in candidate_id order (slower ones slowest
@@ -128,6 +166,7 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
         if not accepted:
             continue
         best = accepted[0]
+        pairs = _refinement_pairs(candidates)
         worse: dict[str, list[dict]] = defaultdict(list)
         for cand in candidates:  # already in candidate_id order
             if cand["status"] == Status.REJECTED.value:
@@ -137,19 +176,36 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
             slower = [c for c in accepted[1:]
                       if _speedup(c) is not None and best_speedup > _speedup(c) * SLOWER_SPEEDUP_RATIO]
             worse[SLOWER_REASON] = sorted(slower, key=lambda c: (_speedup(c), c["candidate_id"]))
+        taken = {(chosen["candidate_id"], other["candidate_id"]) for _, chosen, other, _ in pairs}
         prompt = task_prompt(best["prompt"])
-        for reason, other in _round_robin(worse, skip=lambda c: c["completion"] == best["completion"],
-                                          limit=max_pairs_per_spec):
+        pairs += [(prompt, best, other, reason)
+                  for reason, other in _round_robin(worse, skip=lambda c: c["completion"] == best["completion"]
+                                                    or (best["candidate_id"], c["candidate_id"]) in taken,
+                                                    limit=max_pairs_per_spec)]
+        for prompt, chosen, other, reason in pairs[:max_pairs_per_spec]:
             rows.append({
                 "spec_id": spec_id,
-                "candidate_id": best["candidate_id"],
+                "candidate_id": chosen["candidate_id"],
                 "rejected_candidate_id": other["candidate_id"],
                 "prompt": prompt,
-                "chosen": [_assistant(best["completion"])],
+                "chosen": [_assistant(chosen["completion"])],
                 "rejected": [_assistant(other["completion"])],
                 "rejected_reason": reason,
             })
     return table_from_rows(rows, PREFERENCE_SCHEMA)
+
+
+def _refinement_pairs(candidates: list[dict]) -> list[tuple[list[dict], dict, dict, str]]:
+    """(prompt, chosen, rejected, rejected_reason) for each usable accepted candidate whose parent is a
+    usable rejected candidate of the same spec, with a different completion."""
+    by_id = {c["candidate_id"]: c for c in candidates}
+    pairs = []
+    for child in candidates:
+        parent = by_id.get(child["parent_id"]) if child["parent_id"] else None
+        if (parent is not None and child["status"] == Status.ACCEPTED.value
+                and parent["status"] == Status.REJECTED.value and child["completion"] != parent["completion"]):
+            pairs.append((_messages(parent["prompt"]), child, parent, parent["reason_code"]))
+    return pairs
 
 
 def task_prompt(messages: list[dict]) -> list[dict]:
@@ -160,6 +216,11 @@ def task_prompt(messages: list[dict]) -> list[dict]:
             break
         out.append({"role": message["role"], "content": message["content"]})
     return out
+
+
+def _messages(messages: list[dict]) -> list[dict]:
+    """The whole conversation, as plain {role, content} messages."""
+    return [{"role": message["role"], "content": message["content"]} for message in messages]
 
 
 def _assistant(content: str) -> dict:

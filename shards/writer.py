@@ -63,11 +63,12 @@ SPLITS = tuple(SPLIT_SCHEMAS)  # raw, sft, rl, preference
 # The keys the writer puts in manifest.json; `finalize(manifest_extra=...)` adds others beside them.
 # counts: candidates, specs, accepted, rejected, unverified, and the rows of each split (raw, sft, rl,
 # preference). by_stage / by_reason: candidates per deciding check / reason_code, over all of raw.
-# by_family: {family: {candidates, accepted}}. hardware / devices: sorted distinct values in raw.
+# by_family: {family: {candidates, accepted}}; by_turn: {refinement turn: {candidates, accepted}}.
+# hardware / devices: sorted distinct values in raw.
 # dedup: {clusters, duplicates, exact_duplicate, near_duplicate}; decontamination: {checked, contaminated,
 # by_benchmark, by_reason}; speedups: per family, the measured speedups over eager of accepted kernels.
 MANIFEST_KEYS = ("kerneldata_version", "created_at", "run_name", "counts", "by_stage", "by_reason",
-                 "by_family", "hardware", "devices", "versions", "dedup", "decontamination", "speedups")
+                 "by_family", "by_turn", "hardware", "devices", "versions", "dedup", "decontamination", "speedups")
 DEFAULT_TARGET_SHARD_BYTES = 256 << 20
 REPORT_FILES = ("report.html", "report")  # made by shards.report from raw; stale once raw changes
 # Rows per Parquet row group: small enough that a reader (the Hub's viewer included) can fetch a few rows of
@@ -249,10 +250,12 @@ class RunWriter:
         config = yaml.safe_load(config_yaml) or {}
         run_name = (config.get("run") or {}).get("name") or self.out_dir.name
         by_family: dict[str, dict[str, int]] = {}
-        for family, row_status in zip(raw.column("family").to_pylist(), status):
-            entry = by_family.setdefault(family, {"candidates": 0, "accepted": 0})
-            entry["candidates"] += 1
-            entry["accepted"] += row_status == Status.ACCEPTED.value
+        by_turn: dict[int, dict[str, int]] = {}
+        for family, turn, row_status in zip(raw.column("family").to_pylist(), raw.column("turn").to_pylist(), status):
+            for key, counts in ((family, by_family), (turn, by_turn)):
+                entry = counts.setdefault(key, {"candidates": 0, "accepted": 0})
+                entry["candidates"] += 1
+                entry["accepted"] += row_status == Status.ACCEPTED.value
         return {
             "kerneldata_version": kerneldata.__version__,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -268,6 +271,7 @@ class RunWriter:
             "by_stage": _value_counts(raw.column("stage")),
             "by_reason": _value_counts(raw.column("reason_code")),
             "by_family": dict(sorted(by_family.items())),
+            "by_turn": {str(turn): entry for turn, entry in sorted(by_turn.items())},
             "hardware": _unique(raw.column("hardware")),
             "devices": _unique(raw.column("device")),
             "versions": _versions(),

@@ -32,6 +32,9 @@ class RefineRequest:
     parent: dict  # a raw row of the candidate being refined: its prompt, completion, code and verdict
     feedback: str  # the user message answering the parent
     num_samples: int = 1
+    # Every code already written for this spec, in any turn or branch (not part of the conversation): a
+    # teacher that can avoid repeating itself (the builtin one) does.
+    tried: tuple[str, ...] = ()
 
     def messages(self) -> list[dict]:
         """The conversation the refinement continues: the parent's prompt, its answer, the feedback."""

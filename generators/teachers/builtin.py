@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from generators.extract import extract_code
 from generators.prompts import PROMPT_VERSION, build_prompt
 from generators.specs import OPS
-from generators.teachers.base import Teacher, candidate_row
+from generators.teachers.base import RefineRequest, Teacher, candidate_row
 from kerneldata.core.config import TeacherConfig
 from kerneldata.core.schema import SPEC_SCHEMA
 
@@ -88,6 +88,12 @@ class BuiltinTeacher(Teacher):
 
     def generate_batch(self, spec_rows: Sequence[dict]) -> list[dict]:
         return [row for spec_row in spec_rows for row in self._generate_one(spec_row)]
+
+    def refine_batch(self, requests: Sequence[RefineRequest]) -> list[dict]:
+        """Answers to the refinement loop's feedback (see `teachers.builtin_refine`)."""
+        from generators.teachers.builtin_refine import refine_rows  # it builds on this module's templates
+
+        return refine_rows(requests, seed=self.seed)
 
     def _generate_one(self, spec_row: dict) -> list[dict]:
         prompt = build_prompt(spec_row)

@@ -205,10 +205,32 @@ class RayConfig(_Section):
     num_cpus: int | None = Field(None, ge=1)
 
 
+class RefineConfig(_Section):
+    """The multi-turn refinement loop (generators.refine): after the teacher's first answers, up to
+    `max_turns` rounds in which the best candidates so far get the verifier's feedback and the teacher
+    answers it. 0 turns: one answer per sample, no feedback."""
+
+    max_turns: int = Field(0, ge=0)
+    # Candidates of a spec kept as parents each round: accepted ones by speedup, then rejected ones by how far
+    # they got through the verifier.
+    keep_k: int = Field(4, ge=1)
+    children_per_parent: int = Field(1, ge=1)
+    # A spec stops once an accepted kernel is this much faster than PyTorch eager (where speed is measured).
+    target_speedup: float = Field(1.5, gt=0)
+    # Where speed is not measured (the CPU interpreter), a spec stops at its first accepted kernel.
+    stop_on_accept: bool = True
+    # Cap on all candidates of one spec, first answers included; None: only max_turns bounds them.
+    max_candidates_per_spec: int | None = Field(None, ge=1)
+    # Specs refined together: one teacher call per round covers all of them (an endpoint teacher sends the
+    # requests concurrently).
+    specs_per_batch: int = Field(16, ge=1)
+
+
 class Config(_Section):
     run: RunConfig = Field(default_factory=RunConfig)
     specs: SpecsConfig = Field(default_factory=SpecsConfig)
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
+    refine: RefineConfig = Field(default_factory=RefineConfig)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     decontamination: DecontaminationConfig = Field(default_factory=DecontaminationConfig)

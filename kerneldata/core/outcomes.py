@@ -131,6 +131,8 @@ class Verdict:
     check: Check
     reason_code: Reason
     reason: str
+    # The candidate's error where it raised one (its last traceback lines); None otherwise.
+    error_detail: str | None = None
     max_abs_err: float | None = None
     max_rel_err: float | None = None
     speedup_vs_eager: float | None = None

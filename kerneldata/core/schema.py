@@ -57,6 +57,7 @@ VERDICT_FIELDS = [
     pa.field("stage", pa.string(), nullable=False),
     pa.field("reason_code", pa.string(), nullable=False),
     pa.field("reason", pa.string(), nullable=False),
+    pa.field("error_detail", pa.string()),  # the error's last lines (traceback) where the candidate raised one
     pa.field("max_abs_err", pa.float64()),
     pa.field("max_rel_err", pa.float64()),
     pa.field("speedup_vs_eager", pa.float64()),
@@ -78,7 +79,8 @@ CURATION_FIELDS = [
 ]
 RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS + CURATION_FIELDS)
 
-# Accepted kernels as chat messages (system / user / assistant), the format TRL's SFTTrainer takes.
+# Accepted kernels as chat messages (system / user / assistant), the format TRL's SFTTrainer takes; a kernel
+# reached by refinement also as its whole conversation (assistant answers and the verifier's feedback).
 SFT_SCHEMA = pa.schema([
     pa.field("spec_id", pa.string(), nullable=False),
     pa.field("candidate_id", pa.string(), nullable=False),
@@ -86,6 +88,7 @@ SFT_SCHEMA = pa.schema([
     pa.field("ops", pa.list_(pa.string()), nullable=False),
     pa.field("dtype", pa.string(), nullable=False),
     pa.field("messages", MESSAGES, nullable=False),
+    pa.field("turns", pa.int32(), nullable=False),  # assistant messages in `messages`: 1, or more for a conversation
     pa.field("speedup_vs_eager", pa.float64()),
     pa.field("hardware", pa.string(), nullable=False),
 ])
@@ -108,7 +111,7 @@ RL_SCHEMA = pa.schema([
     pa.field("baseline_eager_ms", pa.float64()),
     pa.field("baseline_compile_ms", pa.float64()),
     pa.field("hardware", pa.string(), nullable=False),
-    pa.field("pass_rate", pa.float64(), nullable=False),  # the difficulty: the teacher's pass rate
+    pa.field("pass_rate", pa.float64(), nullable=False),  # the difficulty: the teacher's first-answer pass rate
     pa.field("num_candidates", pa.int32(), nullable=False),
 ])
 

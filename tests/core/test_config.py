@@ -26,7 +26,7 @@ def test_overrides_are_typed_and_nested():
         (["specs.nmu=3"], "unknown key 'specs.nmu'; allowed keys under 'specs': num_specs, families, family_weights, ops, "
                            "dtypes, max_numel, max_bytes, edge_rate, noncontiguous_rate, max_chain_ops, external, "
                            "check_references"),
-        (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, verify, dedup, decontamination, shards, ray"),
+        (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, refine, verify, dedup, decontamination, shards, ray"),
         (["specs.num_specs=many"], "specs.num_specs: input should be a valid integer"),
         (["verify.device=tpu"], "verify.device: input should be 'auto', 'cpu' or 'cuda' (got 'tpu')"),
         (["teacher.kind=gpt"], "teacher.kind: input should be 'builtin', 'openai' or 'vllm' (got 'gpt')"),
@@ -101,3 +101,15 @@ def test_model_teacher_configs_load(path, kind, gpus):
     config = load_config(path)
     assert (config.teacher.kind, config.teacher.num_gpus()) == (kind, gpus)
     assert getattr(config.teacher, kind).model
+
+
+def test_refine_section_is_off_unless_a_config_sets_it(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("teacher:\n  samples_per_spec: 2\n")
+    assert load_config(path).refine.max_turns == 0
+    quickstart = load_config("configs/quickstart.yaml")
+    assert quickstart.refine.max_turns == 2 and quickstart.refine.keep_k == 4
+    with pytest.raises(ConfigError, match=r"refine.keep_k: input should be greater than or equal to 1"):
+        load_config(path, ["refine.keep_k=0"])
+    with pytest.raises(ConfigError, match=r"unknown key 'refine.turns'; allowed keys under 'refine': max_turns"):
+        load_config(path, ["refine.turns=3"])

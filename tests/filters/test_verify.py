@@ -166,3 +166,20 @@ def test_transforms_keep_inputs_in_their_declared_domains():
     assert _transformable([x, index, 2.0], ["positive", "index[0,3)"], "scale") == [True, False, False]
     assert _transformable([x, index, 2.0], ["positive", "index[0,3)"], "negate") == [False, False, False]
     assert _transformable([x, index], None, "negate") == [True, False]  # no domains: every float tensor
+
+
+def test_a_raising_candidate_keeps_the_last_lines_of_its_traceback():
+    verdict = _verify(c.RAISES)
+    assert verdict.reason_code is Reason.RUNTIME_ERROR
+    # The candidate's own frame (named as the candidate knows its file), then the exception; the reason
+    # keeps only the last line.
+    lines = verdict.error_detail.splitlines()
+    assert lines[0].strip().startswith('File "candidate.py", line') and lines[-1] == "RuntimeError: boom"
+    assert 'raise RuntimeError("boom")' in verdict.error_detail and "kerneldata-sandbox" not in verdict.error_detail
+    assert verdict.reason.endswith("RuntimeError: boom")
+
+
+def test_a_mismatch_says_where_the_output_is_wrong():
+    verdict = _verify(c.WRONG_VALUES)
+    assert verdict.reason_code is Reason.MISMATCH and verdict.error_detail is None
+    assert "first at index (" in verdict.reason and "columns" in verdict.reason

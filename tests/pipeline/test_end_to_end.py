@@ -1,5 +1,5 @@
-"""The whole pipeline, as users run it: the quickstart to a loadable dataset, a run killed and resumed,
-and the same script submitted as a Ray job to a local cluster."""
+"""The whole pipeline, as users run it: the quickstart (with refinement) to a loadable dataset, a run killed
+mid-refinement and resumed, and the same script submitted as a Ray job to a local cluster (refinement off)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from kerneldata.core.config import load_config
+from kerneldata.core.schema import CANDIDATE_SCHEMA, table_from_rows
+from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers import make_teacher
@@ -32,12 +34,38 @@ def _generate(out: Path, *overrides: str, resume: bool = False, env=None, **pope
                             **popen)
 
 
-def _expected_candidate_ids(*overrides: str) -> set[str]:
+def _specs_and_teacher(*overrides: str):
     config = load_config(ROOT / "configs/quickstart.yaml", list(overrides))
-    teacher = make_teacher(config.teacher, config.run.seed)
     specs, _ = sample_checked(SpecSampler(config.specs, config.run.seed), config.specs.num_specs,
                               seed=config.run.seed)
-    return {row["candidate_id"] for spec in specs for row in teacher.generate(spec.to_row())}
+    return config, [spec.to_row() for spec in specs], make_teacher(config.teacher, config.run.seed)
+
+
+def _expected_candidate_ids(*overrides: str) -> set[str]:
+    """The first answers (turn 0) the run's teacher writes."""
+    _, specs, teacher = _specs_and_teacher(*overrides)
+    return {row["candidate_id"] for spec in specs for row in teacher.generate(spec)}
+
+
+def _candidate_columns(rows: list[dict]) -> list[dict]:
+    return table_from_rows(rows, CANDIDATE_SCHEMA).to_pylist()
+
+
+def _assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw: list[dict], *overrides: str) -> None:
+    """Run the refinement loop in-process with the run's config, the verifier replaced by the verdicts in
+    `raw`: every candidate the loop writes must be in raw, byte for byte, and raw must hold nothing else.
+    So the run (resumed or not) holds exactly the rows an uninterrupted run with these verdicts makes."""
+    config, specs, teacher = _specs_and_teacher(*overrides)
+    by_id = {row["candidate_id"]: row for row in raw}
+
+    def recorded(rows: list[dict]) -> list[dict]:
+        missing = [row["candidate_id"] for row in rows if row["candidate_id"] not in by_id]
+        assert not missing, f"the loop writes candidates the run lacks: {missing}"
+        assert _candidate_columns(rows) == _candidate_columns([by_id[row["candidate_id"]] for row in rows])
+        return [by_id[row["candidate_id"]] for row in rows]
+
+    replayed = RefineLoop(teacher, recorded, config.refine).run(specs).rows
+    assert sorted(row["candidate_id"] for row in replayed) == sorted(by_id)
 
 
 def test_quickstart_makes_a_loadable_dataset(tmp_path):
@@ -52,14 +80,19 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["accepted"] >= 20
     assert sum(1 for fam in manifest["by_family"].values() if fam["accepted"] > 0) >= 3
-    assert manifest["counts"]["raw"] == manifest["counts"]["candidates"] == 48
-    assert sum(manifest["by_reason"].values()) == 48
+    candidates = manifest["counts"]["candidates"]
+    assert manifest["counts"]["raw"] == candidates == sum(manifest["by_reason"].values())
+    # 12 specs x 4 first answers, then two rounds of refinement (at most 10 candidates per spec).
+    assert manifest["by_turn"]["0"]["candidates"] == 48 and 48 < candidates <= 12 * 10
+    assert manifest["by_turn"]["1"]["accepted"] > 0
+    assert sum(manifest["refinement"]["specs_stopped"].values()) == 12
     assert not (out / "_parts").exists()
-    print(f"quickstart: {elapsed:.0f} s, counts {manifest['counts']}")
+    print(f"quickstart: {elapsed:.0f} s, counts {manifest['counts']}, by turn {manifest['by_turn']}")
 
     raw = pq.read_table(out / "raw").to_pylist()
     assert len({row["candidate_id"] for row in raw}) == len(raw)
-    assert {row["candidate_id"] for row in raw} == _expected_candidate_ids()
+    assert {row["candidate_id"] for row in raw if row["turn"] == 0} == _expected_candidate_ids()
+    _assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw)
     assert load_config(out / "run_config.yaml") == load_config(ROOT / "configs/quickstart.yaml")
 
     import datasets
@@ -67,31 +100,45 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
     sft = datasets.load_dataset(str(out), "sft", split="train", cache_dir=str(tmp_path / "hf"))
     # generate deduplicates: accepted kernels that copy a better one stay in raw only
     kept = [r for r in raw if r["status"] == "accepted" and r["dedup_reason"] is None]
-    assert len(sft) == len(kept) == manifest["counts"]["sft"] > 0
+    assert len(sft) == manifest["counts"]["sft"]
+    assert len([row for row in sft if row["turns"] == 1]) == len(kept) > 0
     assert manifest["counts"]["duplicates"] == sum(r["dedup_reason"] is not None for r in raw)
     assert [m["role"] for m in sft[0]["messages"]] == ["system", "user", "assistant"]
+    # Kernels reached by refinement also come as their conversation: task, answer, feedback, answer...
+    conversations = [row for row in sft if row["turns"] > 1]
+    assert conversations
+    for row in conversations:
+        roles = [m["role"] for m in row["messages"]]
+        assert roles == ["system", "user"] + ["assistant", "user"] * (row["turns"] - 1) + ["assistant"]
+        assert row["messages"][3]["content"].startswith("The verifier ")
     assert sft[0]["family"] and sft[0]["spec_id"] and sft[0]["candidate_id"]
     rl = datasets.load_dataset(str(out), "rl", split="train", cache_dir=str(tmp_path / "hf"))
     assert len(rl) == manifest["counts"]["rl"] and "class Model(nn.Module)" in rl[0]["reference_code"]
     raw_ds = datasets.load_dataset(str(out), "raw", split="train", cache_dir=str(tmp_path / "hf"))
-    assert len(raw_ds) == 48
+    assert len(raw_ds) == candidates
     pref = datasets.load_dataset(str(out), "preference", split="train", cache_dir=str(tmp_path / "hf"))
     assert len(pref) == manifest["counts"]["preference"] > 0
 
 
-def test_killed_run_leaves_no_manifest_and_resume_completes_it(tmp_path):
+def _refined_parts(out: Path) -> int:
+    """Checkpointed candidates from refinement rounds (turn > 0) so far."""
+    parts = list((out / "_parts").glob("part-*.parquet")) if (out / "_parts").is_dir() else []
+    return sum(sum(turn > 0 for turn in pq.read_table(p, columns=["turn"])["turn"].to_pylist()) for p in parts)
+
+
+def test_run_killed_mid_refinement_leaves_no_manifest_and_resume_completes_it(tmp_path):
     out = tmp_path / "killed"
     overrides = ("specs.num_specs=5", "verify.num_seeds=1")
     proc = _generate(out, *overrides, start_new_session=True)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not list((out / "_parts").glob("part-*.parquet")):
+    while time.monotonic() < deadline and _refined_parts(out) < 2:
         assert proc.poll() is None, proc.stderr.read()[-3000:]
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)  # the driver, its local Ray instance, everything in its session
     proc.wait()
     assert not (out / "manifest.json").exists()
     done_before = {r for p in (out / "_parts").glob("part-*.parquet") for r in pq.read_table(p)["candidate_id"].to_pylist()}
-    assert done_before
+    assert _refined_parts(out) >= 2
 
     refused = _generate(out, *overrides)
     assert refused.wait(timeout=120) == 2 and "--resume" in refused.stderr.read()
@@ -99,11 +146,14 @@ def test_killed_run_leaves_no_manifest_and_resume_completes_it(tmp_path):
     resumed = _generate(out, *overrides, resume=True)
     _, stderr = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, stderr[-3000:]
-    raw = pq.read_table(out / "raw")["candidate_id"].to_pylist()
-    assert len(raw) == len(set(raw)) == 20
-    assert set(raw) == _expected_candidate_ids(*overrides)
+    raw = pq.read_table(out / "raw").to_pylist()
+    ids = [row["candidate_id"] for row in raw]
+    assert len(ids) == len(set(ids)) and done_before <= set(ids)
+    assert {row["candidate_id"] for row in raw if row["turn"] == 0} == _expected_candidate_ids(*overrides)
+    # Exactly the rows of an uninterrupted run: the loop replayed on these verdicts writes them all.
+    _assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw, *overrides)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["candidates"] == 20
+    assert manifest["counts"]["candidates"] == len(raw) > 20
 
     again = _generate(out, *overrides, resume=True)  # a complete run: nothing to do, nothing rewritten
     assert again.wait(timeout=300) == 0
@@ -130,7 +180,7 @@ def test_ray_job_submit_against_a_local_cluster(tmp_path):
         submit = subprocess.run(
             ["ray", "job", "submit", "--address", f"http://127.0.0.1:{dashboard_port}", "--working-dir", ".", "--",
              "python", "generate.py", "--config", "configs/quickstart.yaml", "--out", str(out), "--quiet",
-             "specs.num_specs=3", "verify.num_seeds=1"],
+             "specs.num_specs=3", "verify.num_seeds=1", "refine.max_turns=0"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert submit.returncode == 0, (submit.stdout[-3000:], submit.stderr[-3000:])
         manifest = json.loads((out / "manifest.json").read_text())

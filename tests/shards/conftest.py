@@ -70,20 +70,21 @@ MIXED_ROWS = [
     raw_row("elementwise-aaaa", "a6", "rejected", "mismatch"),
     raw_row("elementwise-aaaa", "a7", "unverified"),  # never in sft / rl / preference, not in the pass rate
     raw_row("elementwise-aaaa", "a8", "rejected", "timeout"),
-    # reduction-bbbb: CPU run, no speedups. sft: b1, b2. rl: best b1 (first by id), pass rate 2 / 3,
-    # 4 candidates, speedup null. preference: (b1, b3, no_code) only.
+    # reduction-bbbb: CPU run, no speedups. sft: b1, b2 (as a single answer), b2 (the conversation from b3).
+    # rl: best b1 (first by id), pass rate 1 / 2 (turn 0 only: b1, b3), 4 candidates, speedup null.
+    # preference: (b2, b3, no_code) from refinement, then (b1, b3, no_code).
     raw_row("reduction-bbbb", "b1", "accepted"),
-    # A refinement turn: its prompt holds an earlier attempt and feedback, which sft leaves out.
-    raw_row("reduction-bbbb", "b2", "accepted", turn=1, prompt=[
+    # A refinement turn answering the feedback on b3: its prompt holds b3's attempt and the feedback.
+    raw_row("reduction-bbbb", "b2", "accepted", turn=1, parent_id="b3", prompt=[
         SYSTEM, USER, {"role": "assistant", "content": "first try"},
-        {"role": "user", "content": "It failed: mismatch."}]),
-    raw_row("reduction-bbbb", "b3", "rejected", "no_code", code=None),
+        {"role": "user", "content": "It failed: no code."}]),
+    raw_row("reduction-bbbb", "b3", "rejected", "no_code", code=None, completion="first try"),
     raw_row("reduction-bbbb", "b4", "unverified"),
     # matmul-cccc: nothing accepted: in raw only.
     raw_row("matmul-cccc", "c1", "rejected", "mismatch"),
     raw_row("matmul-cccc", "c2", "unverified"),
 ]
-EXPECTED_ROWS = {"raw": 14, "sft": 5, "rl": 2, "preference": 5}
+EXPECTED_ROWS = {"raw": 14, "sft": 6, "rl": 2, "preference": 6}
 
 
 @pytest.fixture

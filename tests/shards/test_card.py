@@ -79,6 +79,19 @@ def test_body_renders_the_run():
     assert "$" not in card.split("## Columns")[0].replace("$$", "")
 
 
+def test_the_summary_says_whether_and_how_candidates_were_refined():
+    assert "- Refinement: off (one answer per sample, no feedback)." in render_card(_manifest(), Config().to_yaml())
+    refined = Config.model_validate({"refine": {"max_turns": 2, "stop_on_accept": False,
+                                                "max_candidates_per_spec": 10}})
+    manifest = _manifest(by_turn={"0": {"candidates": 6, "accepted": 3}, "1": {"candidates": 4, "accepted": 1}},
+                         refinement={"max_turns": 2, "specs_stopped": {"max_candidates": 2, "max_turns": 1}})
+    card = render_card(manifest, refined.to_yaml())
+    assert ("- Refinement: up to 2 rounds after the first answers; each round the best 4 candidates of a spec get "
+            "the verifier's feedback and 1 answer(s) each; a spec stops when an accepted kernel reaches 1.5x "
+            "eager, or at 10 candidates. Candidates (accepted) by turn: turn 0: 6 (3), turn 1: 4 (1). Specs "
+            "stopped by: `max_candidates` 2, `max_turns` 1.") in card
+
+
 def test_a_cpu_run_says_what_the_interpreter_cannot_check():
     card = render_card(_manifest(), Config().to_yaml())
     assert "verified on CPU only, under the Triton interpreter" in card

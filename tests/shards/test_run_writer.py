@@ -127,13 +127,14 @@ def test_finalize_writes_every_file(tmp_path, mixed_raw, expected_rows):
 
     counts = manifest["counts"]
     assert counts == {"candidates": 14, "specs": 3, "accepted": 5, "rejected": 6, "unverified": 3,
-                      "duplicates": 0, "contaminated": 0, "raw": 14, "sft": 5, "rl": 2, "preference": 5}
+                      "duplicates": 0, "contaminated": 0, "raw": 14, "sft": 6, "rl": 2, "preference": 6}
     assert manifest["by_reason"] == {"ok": 5, "interpreter_limit": 3, "mismatch": 3, "compile_error": 1,
                                      "no_code": 1, "timeout": 1}
     assert sum(manifest["by_stage"].values()) == 14
     assert manifest["by_family"] == {"elementwise": {"candidates": 8, "accepted": 3},
                                      "matmul": {"candidates": 2, "accepted": 0},
                                      "reduction": {"candidates": 4, "accepted": 2}}
+    assert manifest["by_turn"] == {"0": {"candidates": 13, "accepted": 4}, "1": {"candidates": 1, "accepted": 1}}
     assert manifest["hardware"] == ["NVIDIA H200", "cpu (triton interpreter)"]
     assert manifest["devices"] == ["cpu", "cuda"]
     assert manifest["run_name"] == "run"

@@ -22,16 +22,65 @@ def test_split_sizes_and_schemas(mixed_raw, expected_rows):
 
 def test_sft_holds_accepted_candidates_as_chats(mixed_raw):
     rows = sft_rows(mixed_raw).to_pylist()
-    assert [r["candidate_id"] for r in rows] == ["a1", "a2", "a3", "b1", "b2"]
+    assert [(r["candidate_id"], r["turns"]) for r in rows] == [
+        ("a1", 1), ("a2", 1), ("a3", 1), ("b1", 1), ("b2", 1), ("b2", 2)]
     a1 = rows[0]
     assert [m["role"] for m in a1["messages"]] == ["system", "user", "assistant"]
     assert a1["messages"][-1]["content"].startswith("Here is the kernel.\n```python")
     assert a1["speedup_vs_eager"] == 2.0 and a1["hardware"] == "NVIDIA H200"
-    # b2 came from a refinement turn: the failed first attempt and the feedback are not taught.
+    # b2 came from a refinement turn: as a single answer, without the failed attempt and the feedback...
     b2 = rows[4]
     assert [m["role"] for m in b2["messages"]] == ["system", "user", "assistant"]
     assert b2["messages"][1]["content"] == "Write ModelNew for this problem."
     assert b2["speedup_vs_eager"] is None
+    # ...and as the whole conversation that reached it.
+    conversation = rows[5]["messages"]
+    assert [m["role"] for m in conversation] == ["system", "user", "assistant", "user", "assistant"]
+    assert conversation[2]["content"] == "first try" and conversation[3]["content"] == "It failed: no code."
+    assert conversation[4]["content"] == b2["messages"][2]["content"]
+
+
+def _chain_rows(make_row, **changes_by_id) -> list[dict]:
+    """A rejected first answer r0, its rejected refinement r1, and r1's accepted refinement r2."""
+    task = [{"role": "system", "content": "s"}, {"role": "user", "content": "task"}]
+    rows = [
+        make_row("softmax-dddd", "r0", "rejected", completion="try 0"),
+        make_row("softmax-dddd", "r1", "rejected", "compile_error", turn=1, parent_id="r0", completion="try 1",
+                 prompt=task + [{"role": "assistant", "content": "try 0"}, {"role": "user", "content": "fb 0"}]),
+        make_row("softmax-dddd", "r2", "accepted", turn=2, parent_id="r1", completion="try 2",
+                 prompt=task + [{"role": "assistant", "content": "try 0"}, {"role": "user", "content": "fb 0"},
+                                {"role": "assistant", "content": "try 1"}, {"role": "user", "content": "fb 1"}]),
+    ]
+    for row in rows:
+        row.update(changes_by_id.get(row["candidate_id"], {}))
+    return rows
+
+
+def test_multi_turn_sft_row_is_the_whole_conversation(make_row):
+    rows = sft_rows(table_from_rows(_chain_rows(make_row), RAW_SCHEMA)).to_pylist()
+    assert [(r["candidate_id"], r["turns"]) for r in rows] == [("r2", 1), ("r2", 3)]
+    assert [m["content"] for m in rows[1]["messages"]] == ["s", "task", "try 0", "fb 0", "try 1", "fb 1", "try 2"]
+    assert [m["content"] for m in rows[0]["messages"]] == ["s", "task", "try 2"]
+
+
+@pytest.mark.parametrize("changes", [
+    {"r0": {"dedup_reason": "near_duplicate"}},  # an earlier attempt copies another row
+    {"r1": {"contamination_reason": "code_ngram"}},  # an earlier attempt overlaps a benchmark
+    {"r1": {"parent_id": "gone"}},  # the chain cannot be followed back to the first answer
+])
+def test_no_multi_turn_row_when_a_link_of_the_chain_is_not_usable(make_row, changes):
+    rows = sft_rows(table_from_rows(_chain_rows(make_row, **changes), RAW_SCHEMA)).to_pylist()
+    assert [(r["candidate_id"], r["turns"]) for r in rows] == [("r2", 1)]
+
+
+def test_refinement_pairs_a_rejected_parent_with_its_accepted_child(make_row):
+    rows = preference_rows(table_from_rows(_chain_rows(make_row), RAW_SCHEMA)).to_pylist()
+    pairs = [(r["candidate_id"], r["rejected_candidate_id"], r["rejected_reason"]) for r in rows]
+    # r2 refined r1: a refinement pair on r1's prompt; then r2 as the best against the other rejected one.
+    assert pairs == [("r2", "r1", "compile_error"), ("r2", "r0", "mismatch")]
+    assert [m["content"] for m in rows[0]["prompt"]] == ["s", "task", "try 0", "fb 0"]
+    assert rows[0]["chosen"][0]["content"] == "try 2" and rows[0]["rejected"][0]["content"] == "try 1"
+    assert [m["content"] for m in rows[1]["prompt"]] == ["s", "task"]
 
 
 def test_rl_one_row_per_spec_with_an_accepted_kernel(mixed_raw):
@@ -47,7 +96,7 @@ def test_rl_one_row_per_spec_with_an_accepted_kernel(mixed_raw):
     red = rows["reduction-bbbb"]
     assert red["candidate_id"] == "b1"  # nothing measured: the first by candidate_id
     assert red["best_speedup_vs_eager"] is None
-    assert red["pass_rate"] == pytest.approx(2 / 3)
+    assert red["pass_rate"] == pytest.approx(1 / 2)  # first answers only: b1 accepted, b3 rejected
     assert red["num_candidates"] == 4
     assert red["hardware"] == "cpu (triton interpreter)"
 
@@ -60,6 +109,7 @@ def test_preference_pairs_best_against_worse_round_robin_and_capped(mixed_raw):
         ("elementwise-aaaa", "a1", "a4", "mismatch"),
         ("elementwise-aaaa", "a1", "a2", "slower"),
         ("elementwise-aaaa", "a1", "a8", "timeout"),
+        ("reduction-bbbb", "b2", "b3", "no_code"),  # b2 refined b3
         ("reduction-bbbb", "b1", "b3", "no_code"),
     ]
     first = rows[0]
@@ -71,7 +121,7 @@ def test_preference_pairs_best_against_worse_round_robin_and_capped(mixed_raw):
 
 def test_preference_cap_is_a_parameter(mixed_raw):
     rows = preference_rows(mixed_raw, max_pairs_per_spec=1).to_pylist()
-    assert [(r["candidate_id"], r["rejected_candidate_id"]) for r in rows] == [("a1", "a5"), ("b1", "b3")]
+    assert [(r["candidate_id"], r["rejected_candidate_id"]) for r in rows] == [("a1", "a5"), ("b2", "b3")]
     with pytest.raises(ValueError, match="max_pairs_per_spec"):
         preference_rows(mixed_raw, max_pairs_per_spec=0)
 
@@ -126,3 +176,10 @@ def test_task_prompt_stops_at_the_first_assistant_turn():
     messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"},
                 {"role": "assistant", "content": "a"}, {"role": "user", "content": "feedback"}]
     assert task_prompt(messages) == messages[:2]
+
+
+def test_rl_pass_rate_counts_first_answers_only(make_row):
+    rows = _chain_rows(make_row) + [make_row("softmax-dddd", "r3", "accepted", completion="lucky first try")]
+    rl = rl_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
+    # Turn 0: r0 rejected, r3 accepted; r1 and r2 (refinements) do not make the problem look easier.
+    assert [(r["pass_rate"], r["num_candidates"]) for r in rl] == [(0.5, 4)]
