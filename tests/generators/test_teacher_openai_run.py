@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY_ENV = "KD_RUN_TEACHER_KEY"
 KEY = "sk-kd-run-5be0c41f9a2e7d38"
 SAMPLES = 2
-OVERRIDES = ["specs.num_specs=3", f"teacher.samples_per_spec={SAMPLES}", "verify.num_seeds=1",
+# One pass, no refinement rounds: three specs make exactly three requests.
+OVERRIDES = ["specs.num_specs=3", f"teacher.samples_per_spec={SAMPLES}", "verify.num_seeds=1", "refine.max_turns=0",
              "teacher.kind=openai", "teacher.openai.model=builtin-over-http", f"teacher.openai.api_key_env={KEY_ENV}"]
 pytestmark = pytest.mark.slow
 
