@@ -93,13 +93,19 @@ class ProcessState:
 
     @classmethod
     def take(cls) -> ProcessState:
+        """The snapshot, taken once before any candidate: first-use changes settled and every watched module
+        the process has the package of imported, so that all of it is covered."""
         _settle_lazy_state()
-        for name in WATCHED_MODULES:  # import what the process will import anyway, so it is covered
+        for name in WATCHED_MODULES:
             if name not in sys.modules and name.split(".")[0] in sys.modules:
                 try:
                     importlib.import_module(name)
                 except Exception:  # noqa: BLE001 - absent in this version: nothing to watch
                     pass
+        return cls._capture()
+
+    @classmethod
+    def _capture(cls) -> ProcessState:
         attributes = {space: dict(ns) for space, ns in _namespaces().items()}
         hooks = (sys.gettrace(), sys.getprofile(), threading.gettrace() if hasattr(threading, "gettrace") else None,
                  threading.getprofile() if hasattr(threading, "getprofile") else None)
@@ -108,18 +114,17 @@ class ProcessState:
     def changes(self) -> list[str]:
         """What differs now from this snapshot: rebound or deleted attributes, attributes added to a watched
         namespace (new submodules excepted: importing one binds it in its package), switches, hooks."""
-        now = ProcessState.take()
+        now = ProcessState._capture()
         found = []
         for space, before in self.attributes.items():
             current = now.attributes.get(space, {})
-            namespace = _namespaces().get(space, {})
             for attr, value in before.items():
                 if attr not in current:
                     found.append(f"{space}.{attr} deleted")
                 elif current[attr] is not value:
                     found.append(f"{space}.{attr} rebound")
             for attr in current.keys() - before.keys():
-                if not isinstance(namespace.get(attr), types.ModuleType) and not _benign(space, attr):
+                if not isinstance(current[attr], types.ModuleType) and not _benign(space, attr):
                     found.append(f"{space}.{attr} added")
         for name, value in self.switches.items():
             if now.switches.get(name) != value:

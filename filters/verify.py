@@ -1,8 +1,9 @@
 """The verifier: one candidate against its reference, ending in a `Verdict`.
 
-Order (DESIGN section 4): the static gate; then, in a fresh sandboxed child (`filters.sandbox`, forked from
-a zygote when a `Runtime` is given), load the candidate and run it on inputs drawn from seeds it cannot
-predict, before the reference runs. The outputs come back to this process, which checks them (plain tensor
+Order (DESIGN section 4): the static gate; then, in a sandboxed worker process (`filters.sandbox`, forked
+from a zygote when a `Runtime` is given, serving candidates one at a time and replaced after any fault or
+any change a candidate made to it: `filters.integrity`), load the candidate and run it on inputs drawn from
+seeds it cannot predict, before the reference runs. The outputs come back to this process, which checks them (plain tensor
 of the reference's shape and dtype on the right device, no aliasing of an input, inputs unchanged, kernels
 actually launched, nothing left running) and compares them with the reference by max-abs and
 relative-L2 error. The first seed runs twice and must agree bit for bit; then the same inputs negated,
@@ -134,8 +135,7 @@ class Runtime:
         try:
             yield
         finally:
-            with self._lock:
-                self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.monotonic() - started
+            self.add_phase(name, time.monotonic() - started)
 
     def add_phase(self, name: str, seconds: float) -> None:
         """Add time measured elsewhere (a child's own account of a request) to `phase_seconds`."""
