@@ -34,6 +34,7 @@ from kerneldata.core.config import Config, DecontaminationConfig, DedupConfig, S
 from kerneldata.core.schema import RAW_SCHEMA, table_from_rows  # noqa: E402
 from generators.specs import SpecSampler  # noqa: E402
 from generators.teachers import make_teacher  # noqa: E402
+from generators.teachers.builtin import TEMPLATE_OPS  # noqa: E402
 from filters.decontaminate import BenchmarkIndex, decontaminate, load_benchmarks, summary as dc_summary  # noqa: E402
 from filters.curate import curate  # noqa: E402
 from filters.dedup import dedup, summary as dd_summary  # noqa: E402
@@ -66,10 +67,12 @@ def vary(code: str, rng: random.Random) -> str:
 
 def synthetic_rows(num_records: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
-    # The sampler has about 4,000 distinct specs at these sizes: more records means more samples per spec.
+    # Only the ops the built-in teacher writes kernels for (it declines the rest with a row holding no code),
+    # and at most 4,000 specs: more records means more samples per spec, as in a real run.
     num_specs = min(4_000, num_records)
     samples = max(4, -(-num_records // num_specs))
-    specs = SpecSampler(SpecsConfig(num_specs=num_specs, max_numel=1 << 22), seed).sample(num_specs)
+    teacher_ops = sorted({op for ops in TEMPLATE_OPS.values() for op in ops})
+    specs = SpecSampler(SpecsConfig(num_specs=num_specs, max_numel=1 << 22, ops=teacher_ops), seed).sample(num_specs)
     teacher = make_teacher(TeacherConfig(samples_per_spec=samples), seed)
     rows = []
     for spec in specs:
@@ -88,6 +91,8 @@ def synthetic_rows(num_records: int, seed: int = 0) -> list[dict]:
                 speedup_vs_compile=None, runtime_ms=None, device="cuda", hardware="synthetic",
                 verify_seconds=0.0, kerneldata_version="bench")
             rows.append(row)
+    if len(rows) < num_records:
+        raise SystemExit(f"the sampler and teacher made only {len(rows)} of {num_records} records")
     return rows
 
 
