@@ -30,6 +30,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import pyarrow as pa
@@ -187,31 +188,31 @@ def cluster(raw: pa.Table, config: DedupConfig, with_code: list[int], features) 
     scope_keys = (raw.column("spec_id").to_pylist() if config.scope == "spec"
                   else _op_keys(raw) if config.scope == "op" else [None] * n)
     bands, band_rows = lsh_params(config.threshold, config.num_perm)
-    band_bytes = band_rows * 4  # uint32 signatures
+    # A signature's bands as bytes objects, cut in C: the first bands * band_rows uint32 values.
+    band_dtype = np.dtype((np.void, band_rows * 4))
     # Exact groups: (group, exact key) -> first row; every row points at its exact group's first row.
     exact_first: dict[tuple, int] = {}
     exact_of: dict[int, int] = {}
-    group_ids: dict[tuple, int] = {}  # (status, scope key) -> a small int, cheaper to hash in band keys
     signatures: dict[int, np.ndarray] = {}  # first row of an exact group -> signature
-    band_index: dict[tuple, list[int]] = {}  # (group id, band, band bytes) -> first rows seen with it
+    band_index: dict[tuple, list[dict]] = {}  # group -> per band: band bytes -> first rows seen with it
     union = _UnionFind()
     for row, (key, signature) in zip(with_code, features):
         if key is None:
             continue
-        group = group_ids.setdefault((status[row], scope_keys[row]), len(group_ids))
+        group = (status[row], scope_keys[row])
         first = exact_first.setdefault((group, key), row)
         exact_of[row] = first
         if first != row:
             union.union(first, row)
             continue
         signatures[row] = signature
+        tables = band_index.get(group) or band_index.setdefault(group, [{} for _ in range(bands)])
+        buckets = [table.setdefault(chunk, []) for table, chunk in
+                   zip(tables, np.frombuffer(signature, dtype=band_dtype, count=bands).tolist())]
         # Rows any band proposes, each once: the clusters are the components of the confirmed pairs, which
         # neither the order of confirming nor skipping a pair already joined changes.
-        proposed: dict[int, None] = {}
-        packed = signature.tobytes()
-        for band in range(bands):
-            bucket = band_index.setdefault((group, band, packed[band * band_bytes:(band + 1) * band_bytes]), [])
-            proposed.update(dict.fromkeys(bucket))
+        proposed = dict.fromkeys(chain.from_iterable(buckets))
+        for bucket in buckets:
             if len(bucket) < _BUCKET_LIMIT:
                 bucket.append(row)
         root = union.find(row)
