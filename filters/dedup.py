@@ -21,7 +21,8 @@ canonical tokens as the kept row) or `near_duplicate`. Singletons keep both null
 a dedup_reason out of sft and preference.
 
 Memory: one 4-byte hash per permutation per distinct code (1 KiB at 256 permutations) plus the band
-index; sources are read in batches and not kept.
+index; sources are read in batches and not kept. Each worker process also remembers the signatures of
+the last `filters.parallel.MEMO_ITEMS` distinct codes it hashed (16 MiB at most).
 """
 
 from __future__ import annotations
@@ -70,11 +71,7 @@ class Hasher:
         from datasketch import MinHash
 
         permutations = MinHash(num_perm=self.num_perm, seed=self.seed, scheme="affine32").permutations
-        object.__setattr__(self, "_permutations", np.asarray(permutations, dtype=np.uint32))
-
-    def permutations(self) -> np.ndarray:
-        """datasketch's affine32 (a, b), uint32[2, num_perm]."""
-        return self._permutations
+        object.__setattr__(self, "_permutations", np.asarray(permutations, dtype=np.uint32))  # (a, b)
 
     def signatures(self, codes: list[Canonical]) -> list[np.ndarray]:
         """One MinHash signature (uint32[num_perm], identical to datasketch's MinHash with scheme affine32
