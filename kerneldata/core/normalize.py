@@ -20,7 +20,11 @@ variable added near the top of a kernel (which shifts every later number) change
 duplicate keys use the numbered tokens, which still tell `a + b` from `a + a`. (A name the source itself
 spells like `v12` is taken for a placeholder too.)
 
-Hashes (`token_hash`, `ngram_hashes`) are xxh64, stable across processes and machines (unlike `hash`).
+`Canonical(tokens)` holds one source's tokens with what both steps derive from them (the exact key, the
+anonymous tokens, their n-grams), each worked out once.
+
+Hashes (`token_hash`, `ngram_hashes`) are xxh64 (dedup's shingles: xxh32, which its MinHash signatures are
+defined with), stable across processes and machines (unlike `hash`).
 
 What this does not do: see through semantic rewrites (a loop unrolled, operands swapped, a helper inlined);
 near-duplicate detection (MinHash over these tokens) covers small edits, nothing covers a rewrite.
@@ -161,8 +165,9 @@ def token_hash(data: bytes) -> int:
 def ngram_hashes(tokens: list[bytes], n: int, digest=xxhash.xxh64_intdigest) -> set[int]:
     """`digest` (xxh64 unless given) of each distinct run of `n` tokens joined by spaces; a sequence shorter
     than n is one n-gram, an empty one none."""
-    joined = b" ".join(tokens)
-    return _window_hashes(joined, _starts(tokens) if len(tokens) > n else [], n, digest) if tokens else set()
+    if not tokens:
+        return set()
+    return _window_hashes(b" ".join(tokens), _starts(tokens) if len(tokens) > n else [], n, digest)
 
 
 class Canonical:
