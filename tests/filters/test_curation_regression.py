@@ -12,7 +12,6 @@ duplicate or a match rewrites it, with the reason in the commit.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pyarrow.parquet as pq
