@@ -9,8 +9,10 @@ KernelBench-format problems from the spec sampler (another seed), so the index h
 
 Measures `filters.curate.curate` (dedup + decontamination in one pass, what `generate` runs before
 splitting) on the in-memory raw table, and separately the whole `kerneldata dedup` + `decontaminate`
-path on a run directory (read raw, annotate, rewrite every split in place). Prints records/s and the peak
-RSS of this process and of its worker processes.
+path on a run directory (read raw, annotate, rewrite every split in place). Prints records/s, the CPU
+seconds spent (this process and its worker processes; two cores of our own could give at most twice the
+records per CPU second), the load average before and after (other work on the machine slows the wall
+clock), and the peak RSS of this process and of its worker processes.
 
     python bench/dedup_decontam.py [--records 50000] [--workers 2]
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -34,6 +37,7 @@ from kerneldata.core.config import Config, DecontaminationConfig, DedupConfig, S
 from kerneldata.core.schema import RAW_SCHEMA, table_from_rows  # noqa: E402
 from generators.specs import SpecSampler  # noqa: E402
 from generators.teachers import make_teacher  # noqa: E402
+from generators.teachers.builtin import TEMPLATE_OPS  # noqa: E402
 from filters.decontaminate import BenchmarkIndex, decontaminate, load_benchmarks, summary as dc_summary  # noqa: E402
 from filters.curate import curate  # noqa: E402
 from filters.dedup import dedup, summary as dd_summary  # noqa: E402
@@ -66,10 +70,12 @@ def vary(code: str, rng: random.Random) -> str:
 
 def synthetic_rows(num_records: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
-    # The sampler has about 4,000 distinct specs at these sizes: more records means more samples per spec.
+    # Only the ops the built-in teacher writes kernels for (it declines the rest with a row holding no code),
+    # and at most 4,000 specs: more records means more samples per spec, as in a real run.
     num_specs = min(4_000, num_records)
     samples = max(4, -(-num_records // num_specs))
-    specs = SpecSampler(SpecsConfig(num_specs=num_specs, max_numel=1 << 22), seed).sample(num_specs)
+    teacher_ops = sorted({op for ops in TEMPLATE_OPS.values() for op in ops})
+    specs = SpecSampler(SpecsConfig(num_specs=num_specs, max_numel=1 << 22, ops=teacher_ops), seed).sample(num_specs)
     teacher = make_teacher(TeacherConfig(samples_per_spec=samples), seed)
     rows = []
     for spec in specs:
@@ -88,6 +94,8 @@ def synthetic_rows(num_records: int, seed: int = 0) -> list[dict]:
                 speedup_vs_compile=None, runtime_ms=None, device="cuda", hardware="synthetic",
                 verify_seconds=0.0, kerneldata_version="bench")
             rows.append(row)
+    if len(rows) < num_records:
+        raise SystemExit(f"the sampler and teacher made only {len(rows)} of {num_records} records")
     return rows
 
 
@@ -98,6 +106,16 @@ def benchmark_sources(tmp: Path) -> list[str]:
         (extra / f"{index}_{spec.family}.py").write_text(spec.source)
     fixtures = ROOT / "tests" / "filters" / "benchmarks"
     return [str(fixtures / "kernelbench_mini"), str(fixtures / "tritonbench_mini"), str(tmp / "kernelbench_like")]
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished worker processes."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def load_average() -> list[float]:
+    return [round(load, 2) for load in os.getloadavg()]
 
 
 def peak_rss_mb() -> tuple[float, float]:
@@ -124,12 +142,16 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         index = BenchmarkIndex(load_benchmarks(sources), dc_config)
         t1 = time.perf_counter()
+        load_before, cpu_before = load_average(), cpu_seconds()
         cleaned = curate(raw, dedup_config, index)
         t3 = time.perf_counter()
+        cpu_s = cpu_seconds() - cpu_before
         in_memory = {
             "records": raw.num_rows, "workers": args.workers, "benchmark_items": len(index.items),
             "index_s": round(t1 - t0, 2), "dedup_and_decontaminate_s": round(t3 - t1, 2),
-            "records_per_s": round(raw.num_rows / (t3 - t1)),
+            "records_per_s": round(raw.num_rows / (t3 - t1)), "cpu_s": round(cpu_s, 1),
+            "records_per_cpu_s": round(raw.num_rows / cpu_s),
+            "load_average_before": load_before, "load_average_after": load_average(),
             "dedup": dd_summary(cleaned), "decontamination": {k: v for k, v in dc_summary(cleaned).items()
                                                               if k != "by_benchmark"},
         }
@@ -146,14 +168,18 @@ def main(argv=None) -> int:
         writer.finalize(config.to_yaml())
         del raw, cleaned
         t4 = time.perf_counter()
+        load_before, cpu_before = load_average(), cpu_seconds()
         table = dedup(read_raw(run_dir), dedup_config)
         rewrite(run_dir, table)
         table = decontaminate(read_raw(run_dir), index)
         rewrite(run_dir, table)
         t5 = time.perf_counter()
         self_mb, children_mb = peak_rss_mb()
-        print(json.dumps({"run_dir_path_s": round(t5 - t4, 2), "run_dir_records_per_s": round(table.num_rows / (t5 - t4)),
-                          "peak_rss_mb": round(self_mb), "worker_peak_rss_mb": round(children_mb)}), flush=True)
+        print(json.dumps({"run_dir_path_s": round(t5 - t4, 2),
+                          "run_dir_records_per_s": round(table.num_rows / (t5 - t4)),
+                          "cpu_s": round(cpu_seconds() - cpu_before, 1), "load_average_before": load_before,
+                          "load_average_after": load_average(), "peak_rss_mb": round(self_mb),
+                          "worker_peak_rss_mb": round(children_mb)}), flush=True)
     return 0
 
 

@@ -40,14 +40,15 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import pyarrow as pa
 
 from kerneldata.core.config import DecontaminationConfig
-from kerneldata.core.normalize import anonymous, ngram_hashes, normalize_tokens
+from kerneldata.core.normalize import Canonical, anonymous, ngram_hashes, normalize_tokens
 from kerneldata.core.schema import with_string_columns
-from filters.parallel import map_batches
+from filters.parallel import map_batches, remember
 
 SPEC_MATCH = "spec_match"
 REASONS = (SPEC_MATCH, "reference_substring", "reference_ngram", "code_substring", "code_ngram")
@@ -375,6 +376,8 @@ class BenchmarkIndex:
     postings: dict[int, list[int]] = field(init=False, default_factory=dict)  # n-gram -> items
     sizes: list[int] = field(init=False, default_factory=list)  # distinctive n-grams per item
     texts: list[bytes] = field(init=False, default_factory=list)
+    # Per process: exact key of a row's code -> its `match_code` answer (`filters.parallel.remember`).
+    seen: dict[int, tuple[str, int] | None] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         n = self.config.ngram_tokens
@@ -407,10 +410,9 @@ class BenchmarkIndex:
         distinctive = grams - self.boilerplate
         if not distinctive:
             return None
-        shared: Counter = Counter()
-        for gram in distinctive:
-            for index in self.postings.get(gram, ()):
-                shared[index] += 1
+        postings = self.postings
+        # Items in the order their first shared n-gram comes (which breaks ties in `most_common`).
+        shared = Counter(chain.from_iterable(map(postings.__getitem__, filter(postings.__contains__, distinctive))))
         best = None
         for index, count in shared.most_common(8):
             overlap = count / min(len(distinctive), self.sizes[index])
@@ -422,6 +424,13 @@ class BenchmarkIndex:
             best = best or ("ngram", index)
         return best
 
+    def match_code(self, code: Canonical) -> tuple[str, int] | None:
+        """`match_text` for a row's code (with tokens); code seen lately in this process is not matched
+        again."""
+        if code.key not in self.seen:
+            remember(self.seen, code.key, self.match_text(code.text, code.ngram_hashes(self.config.ngram_tokens)))
+        return self.seen[code.key]
+
     def match_spec(self, source: str) -> int | None:
         if not self.config.spec_level or not self.signatures:
             return None
@@ -432,42 +441,42 @@ class BenchmarkIndex:
 # -- the step --------------------------------------------------------------------------------------------
 
 def _check_batch(index: BenchmarkIndex, batch: list[tuple[str | None, str | None]]) -> list[tuple | None]:
-    """Per (reference or None when already judged, code or None): (reason, item index) or None."""
-    return [check(index, reference, normalize_tokens(code) if code is not None else None)
+    """Per (reference or None when already judged, code or None): (reason, item index) or None: the
+    reference's match, else the code's."""
+    return [(check_reference(index, reference) if reference is not None else None)
+            or check_code(index, Canonical(normalize_tokens(code)) if code is not None else None)
             for reference, code in batch]
 
 
-def check(index: BenchmarkIndex, reference: str | None, code_tokens: list[bytes] | None) -> tuple | None:
-    """(reason, item index) for one row, or None: its reference (when given) at the spec level, then as
-    text, then its code (canonical tokens, as `normalize_tokens` gives them)."""
-    n = index.config.ngram_tokens
-    if reference is not None:
-        spec = index.match_spec(reference)
-        if spec is not None:
-            return SPEC_MATCH, spec
-        match = index.match_text(*_text_features(reference, n))
-        if match:
-            return f"reference_{match[0]}", match[1]
-    if code_tokens:
-        tokens = anonymous(code_tokens)
-        match = index.match_text(b" ".join(tokens), ngram_hashes(tokens, n))
-        if match:
-            return f"code_{match[0]}", match[1]
-    return None
+def check_reference(index: BenchmarkIndex, reference: str) -> tuple | None:
+    """(reason, item index) for a row's reference problem, or None: at the spec level, then as text."""
+    spec = index.match_spec(reference)
+    if spec is not None:
+        return SPEC_MATCH, spec
+    match = index.match_text(*_text_features(reference, index.config.ngram_tokens))
+    return (f"reference_{match[0]}", match[1]) if match else None
 
 
-def _batches(references: list, codes: pa.ChunkedArray, spec_ids: list) -> Iterator[list]:
+def check_code(index: BenchmarkIndex, code: Canonical | None) -> tuple | None:
+    """(reason, item index) for a row's code, or None (also for no code, or nothing but comments)."""
+    match = index.match_code(code) if code is not None and code.tokens else None
+    return (f"code_{match[0]}", match[1]) if match else None
+
+
+def row_batches(raw: pa.Table) -> Iterator[list[tuple[str | None, str | None]]]:
+    """Batches of (reference, code) per row, the reference only with the first row of its spec. Only a
+    batch's slice of the text columns is turned into Python strings at a time."""
+    spec_ids = raw.column("spec_id").to_pylist()
+    references, codes = raw.column("reference_code"), raw.column("code")
     seen: set[str] = set()
-    for start in range(0, len(spec_ids), BATCH_ROWS):
-        stop = min(start + BATCH_ROWS, len(spec_ids))
-        batch_codes = codes.slice(start, stop - start).to_pylist()
+    for start in range(0, raw.num_rows, BATCH_ROWS):
         batch = []
-        for offset, code in enumerate(batch_codes):
-            spec_id = spec_ids[start + offset]
+        for spec_id, reference, code in zip(spec_ids[start:start + BATCH_ROWS],
+                                             references.slice(start, BATCH_ROWS).to_pylist(),
+                                             codes.slice(start, BATCH_ROWS).to_pylist()):
             # A reference is checked once, with the first row of its spec.
-            reference = None if spec_id in seen else references[start + offset]
+            batch.append((None if spec_id in seen else reference, code))
             seen.add(spec_id)
-            batch.append((reference, code))
         yield batch
 
 
@@ -479,11 +488,6 @@ def decontaminate(raw: pa.Table, index: BenchmarkIndex) -> pa.Table:
                              workers=index.config.workers):
         results.extend(batch)
     return assign(raw, index, results)
-
-
-def row_batches(raw: pa.Table) -> Iterator[list[tuple[str | None, str | None]]]:
-    """Batches of (reference, code) per row, the reference only with the first row of its spec."""
-    return _batches(raw.column("reference_code").to_pylist(), raw.column("code"), raw.column("spec_id").to_pylist())
 
 
 def assign(raw: pa.Table, index: BenchmarkIndex, results: list[tuple | None]) -> pa.Table:

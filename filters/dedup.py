@@ -21,32 +21,34 @@ canonical tokens as the kept row) or `near_duplicate`. Singletons keep both null
 a dedup_reason out of sft and preference.
 
 Memory: one 4-byte hash per permutation per distinct code (1 KiB at 256 permutations) plus the band
-index; sources are read in batches and not kept.
+index; sources are read in batches and not kept. Each worker process also remembers the signatures of
+the last `filters.parallel.MEMO_ITEMS` distinct codes it hashed (16 MiB at most).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import pyarrow as pa
 import xxhash
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 
 from kerneldata.core.config import DedupConfig
-from kerneldata.core.normalize import anonymous, normalize_tokens, token_hash
+from kerneldata.core.normalize import Canonical, normalize_tokens
 from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import with_string_columns
-from filters.parallel import map_batches
+from filters.parallel import map_batches, remember
 
 EXACT_DUPLICATE = "exact_duplicate"
 NEAR_DUPLICATE = "near_duplicate"
 DEDUP_REASONS = (EXACT_DUPLICATE, NEAR_DUPLICATE)
 BATCH_ROWS = 256
-# Rows whose shingles are permuted in one numpy operation (bounds the temporary to ~30 MB).
+# Rows whose shingles are permuted in one numpy operation (bounds the temporary to ~12 MB at 256
+# permutations; larger blocks fall out of the CPU cache and get slower, not faster).
 _ROWS_PER_BLOCK = 32
 # Rows remembered per LSH bucket: a new row is confirmed against these. Enough for a cluster's members to
 # meet (they are unioned as they arrive); a cap so that a bucket every kernel shares stays cheap.
@@ -55,14 +57,38 @@ _BUCKET_LIMIT = 8
 
 @dataclass(frozen=True)
 class Hasher:
-    """Everything a worker needs to turn sources into (exact key, signature)."""
+    """Everything a worker needs to turn sources into (exact key, signature): datasketch's permutations,
+    drawn once here, so that a worker process need not import datasketch. Each process's copy remembers the
+    signatures of the code it saw last (`filters.parallel.remember`): a kernel repeated across specs is
+    hashed once."""
 
     shingle_tokens: int
     num_perm: int
     seed: int
+    seen: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # exact key -> signature
 
-    def permutations(self) -> np.ndarray:
-        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme="affine32").permutations
+    def __post_init__(self) -> None:
+        from datasketch import MinHash
+
+        permutations = MinHash(num_perm=self.num_perm, seed=self.seed, scheme="affine32").permutations
+        object.__setattr__(self, "_permutations", np.asarray(permutations, dtype=np.uint32))  # (a, b)
+
+    def signatures(self, codes: list[Canonical]) -> list[np.ndarray]:
+        """One MinHash signature (uint32[num_perm], identical to datasketch's MinHash with scheme affine32
+        and hashfunc xxh32) per code with tokens, over the `shingle_tokens`-shingles of its anonymous tokens."""
+        a, b = self._permutations
+        out: list[np.ndarray] = []
+        for start in range(0, len(codes), _ROWS_PER_BLOCK):
+            block = [np.fromiter(hashes, np.uint32, len(hashes)) for hashes in (
+                code.ngram_hashes(self.shingle_tokens, xxhash.xxh32_intdigest)
+                for code in codes[start:start + _ROWS_PER_BLOCK])]
+            offsets = np.cumsum([0] + [len(values) for values in block[:-1]])
+            # Permutations along rows and shingles along columns, so that the minimum over each row's
+            # shingles reduces contiguous memory; uint32 arithmetic wraps: mod 2^32.
+            permuted = np.multiply.outer(a, _fmix32(np.concatenate(block)))
+            permuted += b[:, None]
+            out.extend(np.ascontiguousarray(np.minimum.reduceat(permuted, offsets, axis=1).T))
+        return out
 
 
 def _fmix32(hv: np.ndarray) -> np.ndarray:
@@ -74,54 +100,37 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> np.uint32(16))
 
 
-def shingles(tokens: list[bytes], size: int) -> list[bytes]:
-    """Distinct shingles of `size` tokens (one shingle when the code is shorter)."""
-    if len(tokens) <= size:
-        return [b" ".join(tokens)] if tokens else []
-    return list({b" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)})
-
-
 def hash_sources(hasher: Hasher, sources: list[str]) -> list[tuple[int | None, np.ndarray | None]]:
     """(exact key, MinHash signature) per source, both None for a source without tokens: the key hashes
-    the numbered canonical tokens, the signature (uint32[num_perm], identical to datasketch's MinHash with
-    hashfunc=xxh32) the anonymous shingles."""
-    return hash_tokens(hasher, [normalize_tokens(source) for source in sources])
+    the numbered canonical tokens, the signature (see `Hasher.signatures`) the anonymous shingles."""
+    return hash_codes(hasher, [Canonical(normalize_tokens(source)) for source in sources])
 
 
-def hash_tokens(hasher: Hasher, token_lists: list[list[bytes]]) -> list[tuple[int | None, np.ndarray | None]]:
-    """`hash_sources` for sources already normalised. Token lists repeated within the batch are hashed once."""
-    a, b = (np.asarray(p, dtype=np.uint32) for p in hasher.permutations())
-    keys: list[int | None] = []
-    hashed: dict[int, int] = {}  # exact key -> index in `todo`
-    todo: list[np.ndarray] = []
-    slot: list[int] = []
-    digest = xxhash.xxh32_intdigest
-    for tokens in token_lists:
-        if not tokens:  # nothing but comments and space: not a kernel, compared with nothing
-            keys.append(None)
-            slot.append(-1)
+def hash_codes(hasher: Hasher, codes: list[Canonical]) -> list[tuple[int | None, np.ndarray | None]]:
+    """`hash_sources` for sources already normalised. Code seen before (in this batch or lately in this
+    process) is not hashed again."""
+    seen = hasher.seen
+    found: dict[int, np.ndarray] = {}
+    todo: dict[int, Canonical] = {}
+    for code in codes:
+        if not code.tokens or code.key in found or code.key in todo:
             continue
-        key = token_hash(b" ".join(tokens))
-        keys.append(key)
-        if key not in hashed:
-            hashed[key] = len(todo)
-            values = [digest(s) for s in shingles(anonymous(tokens), hasher.shingle_tokens)]
-            todo.append(np.asarray(values, dtype=np.uint32))
-        slot.append(hashed[key])
-    signatures: list[np.ndarray | None] = [None] * len(todo)
-    for start in range(0, len(todo), _ROWS_PER_BLOCK):
-        block = todo[start:start + _ROWS_PER_BLOCK]
-        sizes = [len(values) for values in block]
-        mixed = _fmix32(np.concatenate(block))
-        permuted = mixed[:, None] * a[None, :] + b[None, :]  # uint32 arithmetic wraps: mod 2^32
-        offsets = np.cumsum([0] + sizes[:-1])
-        for index, row in enumerate(np.minimum.reduceat(permuted, offsets, axis=0)):
-            signatures[start + index] = row
-    return [(key, signatures[i] if i >= 0 else None) for key, i in zip(keys, slot)]
+        signature = seen.get(code.key)
+        if signature is None:
+            todo[code.key] = code
+        else:
+            found[code.key] = signature
+    for key, signature in zip(todo, hasher.signatures(list(todo.values()))):
+        found[key] = signature
+        remember(seen, key, signature)
+    return [(code.key, found[code.key]) if code.tokens else (None, None) for code in codes]
 
 
+@lru_cache(maxsize=None)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band): datasketch's optimum for equal false-positive and false-negative weights."""
+    from datasketch.lsh import _optimal_param
+
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
@@ -168,7 +177,7 @@ def dedup(raw: pa.Table, config: DedupConfig = DedupConfig()) -> pa.Table:
 
 def cluster(raw: pa.Table, config: DedupConfig, with_code: list[int], features) -> pa.Table:
     """The clustering half of `dedup`: `features` yields (exact key, signature) for the rows `with_code`,
-    in order (from `hash_sources` / `hash_tokens`)."""
+    in order (from `hash_sources` / `hash_codes`)."""
     n = raw.num_rows
     cluster_col: list[str | None] = [None] * n
     reason_col: list[str | None] = [None] * n
@@ -176,11 +185,13 @@ def cluster(raw: pa.Table, config: DedupConfig, with_code: list[int], features) 
     scope_keys = (raw.column("spec_id").to_pylist() if config.scope == "spec"
                   else _op_keys(raw) if config.scope == "op" else [None] * n)
     bands, band_rows = lsh_params(config.threshold, config.num_perm)
+    # A signature's bands as bytes objects, cut in C: the first bands * band_rows uint32 values.
+    band_dtype = np.dtype((np.void, band_rows * 4))
     # Exact groups: (group, exact key) -> first row; every row points at its exact group's first row.
     exact_first: dict[tuple, int] = {}
     exact_of: dict[int, int] = {}
     signatures: dict[int, np.ndarray] = {}  # first row of an exact group -> signature
-    band_index: dict[tuple, list[int]] = {}  # (group, band, band bytes) -> first rows seen with it
+    band_index: dict[tuple, list[dict]] = {}  # group -> per band: band bytes -> first rows seen with it
     union = _UnionFind()
     for row, (key, signature) in zip(with_code, features):
         if key is None:
@@ -192,15 +203,21 @@ def cluster(raw: pa.Table, config: DedupConfig, with_code: list[int], features) 
             union.union(first, row)
             continue
         signatures[row] = signature
-        for band in range(bands):
-            chunk = signature[band * band_rows:(band + 1) * band_rows].tobytes()
-            bucket = band_index.setdefault((group, band, chunk), [])
-            for other in bucket:
-                if union.find(other) != union.find(row) \
-                        and float(np.mean(signatures[other] == signature)) >= config.threshold:
-                    union.union(other, row)
+        tables = band_index.get(group) or band_index.setdefault(group, [{} for _ in range(bands)])
+        buckets = [table.setdefault(chunk, []) for table, chunk in
+                   zip(tables, np.frombuffer(signature, dtype=band_dtype, count=bands).tolist())]
+        # Rows any band proposes, each once: the clusters are the components of the confirmed pairs, which
+        # neither the order of confirming nor skipping a pair already joined changes.
+        proposed = dict.fromkeys(chain.from_iterable(buckets))
+        for bucket in buckets:
             if len(bucket) < _BUCKET_LIMIT:
                 bucket.append(row)
+        root = union.find(row)
+        for other in proposed:
+            if union.find(other) != root and \
+                    np.count_nonzero(signatures[other] == signature) / config.num_perm >= config.threshold:
+                union.union(other, row)
+                root = union.find(row)
 
     members: dict[int, list[int]] = {}
     for row in exact_of:

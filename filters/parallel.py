@@ -55,3 +55,15 @@ def _init(fn, context) -> None:
 
 def _call(batch: list) -> list:
     return _STATE["fn"](_STATE["context"], batch)
+
+
+# Entries a per-process memo keeps (`remember`): at 1 KiB per signature, 16 MiB.
+MEMO_ITEMS = 16_384
+
+
+def remember(memo: dict, key, value) -> None:
+    """`memo[key] = value`, forgetting the oldest entry once `memo` holds MEMO_ITEMS. For results that
+    repeat across a run (the same kernel for many specs): each worker process keeps its own memo."""
+    if len(memo) >= MEMO_ITEMS:
+        del memo[next(iter(memo))]
+    memo[key] = value

@@ -20,7 +20,11 @@ variable added near the top of a kernel (which shifts every later number) change
 duplicate keys use the numbered tokens, which still tell `a + b` from `a + a`. (A name the source itself
 spells like `v12` is taken for a placeholder too.)
 
-Hashes (`token_hash`, `ngram_hashes`) are xxh64, stable across processes and machines (unlike `hash`).
+`Canonical(tokens)` holds one source's tokens with what both steps derive from them (the exact key, the
+anonymous tokens, their n-grams), each worked out once.
+
+Hashes (`token_hash`, `ngram_hashes`) are xxh64 (dedup's shingles: xxh32, which its MinHash signatures are
+defined with), stable across processes and machines (unlike `hash`).
 
 What this does not do: see through semantic rewrites (a loop unrolled, operands swapped, a helper inlined);
 near-duplicate detection (MinHash over these tokens) covers small edits, nothing covers a rewrite.
@@ -29,27 +33,38 @@ near-duplicate detection (MinHash over these tokens) covers small edits, nothing
 from __future__ import annotations
 
 import re
-import symtable
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import accumulate
+from symtable import DEF_IMPORT, DEF_LOCAL, DEF_PARAM
 
+import _symtable
 import xxhash
 
-# One pass over the source bytes: string literals (with prefixes, triple-quoted first), comments, newlines,
-# then identifiers, numbers and any other single non-space character.
+# One pass over the source bytes, as `findall` tuples (punctuation, string, newline, identifier, `=` after
+# it, other): spaces other than newlines skipped in the same match (the engine would otherwise try every
+# alternative at each of them); then punctuation that can begin no other kind of token, first, since it is
+# the commonest and one character class decides it; then string literals (with prefixes, triple-quoted
+# first), comments (no group: an all-empty tuple), newlines, identifiers (with a look-ahead capturing a
+# following `=` that is not `==`), numbers and any other single non-space character.
 _TOKEN = re.compile(
-    rb"""(?P<s>[rRbBuUfF]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'"""
-    rb"""|"(?:\\.|[^"\\\n])*"))|(?P<c>\#[^\n]*)|(?P<n>\n)|(?P<i>[A-Za-z_]\w*)"""
-    rb"""|(?P<t>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\S)""")
+    rb"""[ \t\r\f\v]*(?:([(),.:\[\]=+*\-<>/%&|^~@!{};])"""
+    rb"""|([rRbBuUfF]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'"""
+    rb"""|"(?:\\.|[^"\\\n])*"))|\#[^\n]*|(\n)|([A-Za-z_]\w*)(?:(?=([ \t]*=(?!=)))|)"""
+    rb"""|(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\S))""")
 _OPEN, _CLOSE = {b"(", b"[", b"{"}, {b")", b"]", b"}"}
-_KEYWORD_EQ = re.compile(rb"[ \t]*=(?!=)")
+_BINDS = DEF_LOCAL | DEF_PARAM
 
 
 def bound_names(source: str) -> set[str] | None:
     """Names the source binds itself (assigned, parameters, defs and classes, loop and `with` targets), from
     CPython's symbol table, which the compiler builds from the AST; imported names excluded. None when the
-    source does not parse."""
+    source does not parse.
+
+    Reads the raw tables that `symtable.symtable` wraps, with the flags its `Symbol.is_assigned`,
+    `is_parameter`, `is_namespace` and `is_imported` test: the wrapper builds a Python object per symbol,
+    which cost as much as building the table."""
     try:
-        top = symtable.symtable(source, "<candidate>", "exec")
+        top = _symtable.symtable(source, "<candidate>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     names: set[str] = set()
@@ -57,12 +72,14 @@ def bound_names(source: str) -> set[str] | None:
     tables = [top]
     while tables:
         table = tables.pop()
-        for symbol in table.get_symbols():
-            if symbol.is_imported():
-                imported.add(symbol.get_name())
-            elif symbol.is_assigned() or symbol.is_parameter() or symbol.is_namespace():
-                names.add(symbol.get_name())
-        tables.extend(table.get_children())
+        children = table.children
+        namespaces = {child.name for child in children}  # a def's or class's own table bears its name
+        for name, flags in table.symbols.items():
+            if flags & DEF_IMPORT:
+                imported.add(name)
+            elif flags & _BINDS or name in namespaces:
+                names.add(name)
+        tables.extend(children)
     return names - imported
 
 
@@ -71,42 +88,46 @@ def _tokens(data: bytes, bound: set[bytes]) -> list[bytes]:
     attribute (after `.`) or a keyword argument (`name=` inside a call's parentheses, not a def's); a
     string alone on its line at bracket depth 0 (a docstring, or a no-op) and comments dropped."""
     out: list[bytes] = []
+    append = out.append
     mapping: dict[bytes, bytes] = {}
     brackets: list[bool] = []  # per open bracket: True when it is a def's parameter list
     previous = b""
     after_def = False
     line_start = True  # nothing significant yet on this logical line
     lone_string = -1  # index in `out` of a string that began a logical line at depth 0
-    keyword_eq = _KEYWORD_EQ.match
-    for match in _TOKEN.finditer(data):
-        kind = match.lastgroup
-        if kind == "c":
-            continue
-        if kind == "n":
+    # Branches by token kind, the commonest first; `findall` tuples make no match objects.
+    for punctuation, string, newline, name, keyword_eq, other in _TOKEN.findall(data):
+        if punctuation:
+            token = punctuation
+            if punctuation in _OPEN:
+                brackets.append(after_def and punctuation == b"(")
+                after_def = False
+            elif punctuation in _CLOSE and brackets:
+                brackets.pop()
+        elif name:
+            token = name
+            if name in bound and previous != b"." and not (
+                    keyword_eq and brackets and not brackets[-1] and (previous == b"(" or previous == b",")):
+                token = mapping.get(name)
+                if token is None:
+                    token = mapping[name] = b"v%d" % len(mapping)
+            after_def = previous == b"def"
+        elif other:
+            token = other
+        elif newline:
             if not brackets:
                 if lone_string >= 0 and lone_string == len(out) - 1:
                     out.pop()
                 line_start = True
                 lone_string = -1
             continue
-        token = match.group()
-        if kind == "i":
-            if token in bound and previous != b"." and not (
-                    brackets and not brackets[-1] and previous in (b"(", b",") and keyword_eq(data, match.end())):
-                renamed = mapping.get(token)
-                if renamed is None:
-                    renamed = mapping[token] = b"v%d" % len(mapping)
-                token = renamed
-            after_def = previous == b"def"
-        elif kind == "s":
+        elif string:
+            token = string
             if line_start and not brackets:
                 lone_string = len(out)
-        elif token in _OPEN:
-            brackets.append(after_def and token == b"(")
-            after_def = False
-        elif token in _CLOSE and brackets:
-            brackets.pop()
-        out.append(token)
+        else:  # a comment
+            continue
+        append(token)
         previous = token
         line_start = False
     if lone_string >= 0 and lone_string == len(out) - 1 and not brackets:
@@ -132,7 +153,8 @@ _PLACEHOLDER = re.compile(rb"v\d+")
 def anonymous(tokens: list[bytes]) -> list[bytes]:
     """`tokens` with every canonical name (`v0`, `v1`, ...) replaced by `v`."""
     match = _PLACEHOLDER.fullmatch
-    return [b"v" if token[:1] == b"v" and match(token) else token for token in tokens]
+    placeholders = {token: b"v" for token in set(tokens) if token[:1] == b"v" and match(token)}
+    return list(map(placeholders.get, tokens, tokens))  # a token that is no placeholder maps to itself
 
 
 def token_hash(data: bytes) -> int:
@@ -140,9 +162,57 @@ def token_hash(data: bytes) -> int:
     return xxhash.xxh64_intdigest(data)
 
 
-def ngram_hashes(tokens: list[bytes], n: int) -> set[int]:
-    """Hashes of the distinct token n-grams; a sequence shorter than n is one n-gram, an empty one none."""
-    if len(tokens) <= n:
-        return {xxhash.xxh64_intdigest(b" ".join(tokens))} if tokens else set()
-    digest = xxhash.xxh64_intdigest
-    return {digest(b" ".join(tokens[i:i + n])) for i in range(len(tokens) - n + 1)}
+def ngram_hashes(tokens: list[bytes], n: int, digest=xxhash.xxh64_intdigest) -> set[int]:
+    """`digest` (xxh64 unless given) of each distinct run of `n` tokens joined by spaces; a sequence shorter
+    than n is one n-gram, an empty one none."""
+    if not tokens:
+        return set()
+    return _window_hashes(b" ".join(tokens), _starts(tokens) if len(tokens) > n else [], n, digest)
+
+
+class Canonical:
+    """The canonical tokens of one source and what dedup and decontamination derive from them (the exact key,
+    the anonymous tokens and their n-grams), each worked out once, when first asked for."""
+
+    def __init__(self, tokens: list[bytes]) -> None:
+        self.tokens = tokens
+
+    @cached_property
+    def key(self) -> int:
+        """The exact-duplicate key: `token_hash` of the numbered tokens joined by spaces."""
+        return token_hash(b" ".join(self.tokens))
+
+    @cached_property
+    def anonymous(self) -> list[bytes]:
+        return anonymous(self.tokens)
+
+    @cached_property
+    def text(self) -> bytes:
+        """The anonymous tokens joined by spaces."""
+        return b" ".join(self.anonymous)
+
+    def ngram_hashes(self, n: int, digest=xxhash.xxh64_intdigest) -> set[int]:
+        """`ngram_hashes(self.anonymous, n, digest)`."""
+        if not self.tokens:
+            return set()
+        return _window_hashes(self.text, self._starts if len(self.tokens) > n else [], n, digest)
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return _starts(self.anonymous)
+
+
+def _starts(tokens: list[bytes]) -> list[int]:
+    """Where each token starts in the tokens joined by spaces, and one past the end: the lengths of the
+    tokens before it, plus one space each."""
+    return list(accumulate(map((1).__add__, map(len, tokens)), initial=0))
+
+
+def _window_hashes(joined: bytes, starts: list[int], n: int, digest) -> set[int]:
+    """`digest` of each n-gram of `joined` (tokens joined by spaces, starting at `starts`), or of all of it
+    when `starts` is empty (n or fewer tokens). Slices of the joined bytes, and every step runs in C: this is
+    the inner loop of both dedup's shingles and decontamination's n-grams."""
+    if not starts:
+        return {digest(joined)}
+    ends = map((-1).__add__, starts[n:])  # the start of the token after the n-gram, less the space before it
+    return set(map(digest, map(joined.__getitem__, map(slice, starts, ends))))

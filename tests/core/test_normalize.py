@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from kerneldata.core.normalize import anonymous, ngram_hashes, normalize_code, normalize_tokens
+import random
+import symtable
+
+import xxhash
+
+from kerneldata.core.normalize import (
+    Canonical, anonymous, bound_names, ngram_hashes, normalize_code, normalize_tokens, token_hash,
+)
 
 KERNEL = '''
 import triton
@@ -71,3 +78,49 @@ def test_anonymous_placeholders_survive_a_shifted_numbering():
 def test_ngram_hashes_of_short_and_empty_sequences():
     assert len(ngram_hashes([b"a", b"b"], 13)) == 1
     assert ngram_hashes([], 13) == set()
+
+
+def _bound_names_by_the_public_api(source: str) -> set[str] | None:
+    """`bound_names` spelled with `symtable`'s documented API: the slow, plain definition."""
+    try:
+        top = symtable.symtable(source, "<candidate>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    names, imported, tables = set(), set(), [top]
+    while tables:
+        table = tables.pop()
+        for symbol in table.get_symbols():
+            if symbol.is_imported():
+                imported.add(symbol.get_name())
+            elif symbol.is_assigned() or symbol.is_parameter() or symbol.is_namespace():
+                names.add(symbol.get_name())
+        tables.extend(table.get_children())
+    return names - imported
+
+
+def test_bound_names_agree_with_the_public_symtable_api():
+    rng = random.Random(0)
+    alphabet = "abcdefrbuf _\"'#\n\t .=(),:[]{}0123456789+-*/"  # no backslash: escape warnings
+    sources = [KERNEL, RENAMED, "import a.b as c\nfrom d import e\nc.e = e\n", "def f(x):\n    return listcomp\n",
+               "y = [i for i in range(3)]\nprint(listcomp, genexpr)\n", "class C:\n    x: int = 3\n    def m(self): pass\n",
+               "def f(:\n", "lambda x=1: x\n", "for i, (j, k) in z:\n    with o as p:\n        del q\n"]
+    sources += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(500)]
+    for source in sources:
+        assert bound_names(source) == _bound_names_by_the_public_api(source), source
+
+
+def test_ngram_hashes_are_those_of_the_joined_ngrams():
+    tokens = anonymous(normalize_tokens(KERNEL))
+    for n in (1, 5, 13, len(tokens), len(tokens) + 1):
+        plain = {token_hash(b" ".join(tokens[i:i + n])) for i in range(max(1, len(tokens) - n + 1))}
+        assert ngram_hashes(tokens, n) == plain
+        assert Canonical(normalize_tokens(KERNEL)).ngram_hashes(n) == plain
+    shingles = {xxhash.xxh32_intdigest(b" ".join(tokens[i:i + 5])) for i in range(len(tokens) - 4)}
+    assert ngram_hashes(tokens, 5, xxhash.xxh32_intdigest) == shingles
+    assert Canonical([]).ngram_hashes(5) == set()
+
+
+def test_canonical_key_and_text():
+    code = Canonical(normalize_tokens(KERNEL))
+    assert code.key == Canonical(normalize_tokens(RENAMED)).key == token_hash(b" ".join(normalize_tokens(KERNEL)))
+    assert code.text == b" ".join(anonymous(normalize_tokens(KERNEL)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import xxhash
 from datasketch import MinHash
 
@@ -11,7 +10,7 @@ from kerneldata.core.config import DedupConfig
 from kerneldata.core.normalize import anonymous, normalize_tokens
 from kerneldata.core.schema import RAW_SCHEMA, table_from_rows
 from filters import parallel
-from filters.dedup import Hasher, dedup, hash_sources, shingles, summary
+from filters.dedup import Hasher, dedup, hash_sources, summary
 from tests.core.test_normalize import KERNEL, RENAMED
 from tests.shards.conftest import raw_row
 
@@ -41,12 +40,34 @@ def _annotated(rows, **config):
     return {r["candidate_id"]: (r["dedup_cluster"], r["dedup_reason"]) for r in out.to_pylist()}
 
 
+def shingles(tokens: list[bytes], size: int) -> list[bytes]:
+    """Distinct shingles of `size` tokens (one shingle when the code is shorter): the plain definition."""
+    if len(tokens) <= size:
+        return [b" ".join(tokens)] if tokens else []
+    return list({b" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)})
+
+
 def test_signatures_equal_datasketch_minhash():
     hasher = Hasher(shingle_tokens=5, num_perm=64, seed=3)
-    [(_, ours)] = hash_sources(hasher, [KERNEL])
-    reference = MinHash(num_perm=64, seed=3, hashfunc=xxhash.xxh32_intdigest, scheme="affine32")
-    reference.update_batch(shingles(anonymous(normalize_tokens(KERNEL)), 5))
-    assert np.array_equal(ours, reference.hashvalues)
+    # Many sources at once (more than one numpy block), short ones and repeats among them.
+    sources = [KERNEL, RENAMED, NEAR, OTHER, "x = 1\n", "f(a, b)\n"] + [
+        KERNEL.replace("0.0", f"{i}.0") + f"y = {i}\n" * (i % 4) for i in range(40)] + [KERNEL]
+    for source, (_, ours) in zip(sources, hash_sources(hasher, sources), strict=True):
+        reference = MinHash(num_perm=64, seed=3, hashfunc=xxhash.xxh32_intdigest, scheme="affine32")
+        reference.update_batch(shingles(anonymous(normalize_tokens(source)), 5))
+        assert np.array_equal(ours, reference.hashvalues), source
+
+
+def test_code_seen_before_in_the_process_is_not_hashed_again(monkeypatch):
+    hasher = Hasher(shingle_tokens=5, num_perm=64, seed=3)
+    [(key, first)] = hash_sources(hasher, [KERNEL])
+    monkeypatch.setattr(parallel, "MEMO_ITEMS", 2)
+    hashed = []
+    signatures = Hasher.signatures
+    monkeypatch.setattr(Hasher, "signatures", lambda self, lists: hashed.append(len(lists)) or signatures(self, lists))
+    again = hash_sources(hasher, [RENAMED, OTHER, KERNEL, NEAR])  # RENAMED and KERNEL: the same code
+    assert hashed == [2] and again[0] == (key, first) and again[2][1] is first
+    assert list(hasher.seen) == [again[1][0], again[3][0]]  # bounded: KERNEL's entry made way
 
 
 def test_exact_and_near_duplicates_keep_the_fastest_accepted():
