@@ -24,57 +24,31 @@ code and says why in `teacher_meta.declined`, which the verifier records as `no_
 from __future__ import annotations
 
 import random
-import re
-import textwrap
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from generators.extract import extract_code
 from generators.prompts import PROMPT_VERSION, build_prompt
 from generators.specs import OPS
 from generators.teachers.base import Teacher, candidate_row
+from generators.teachers.templates import FAMILY_GROUPS, FLAWS as TEMPLATE_FLAWS
+from generators.teachers.templates.base import Decline, Draft, Group, Variant
 from kerneldata.core.config import TeacherConfig
 from kerneldata.core.schema import SPEC_SCHEMA
 
 TEACHER = "builtin"
-TEACHER_MODEL = "builtin-templates-v1"
+TEACHER_MODEL = "builtin-templates-v2"
 
-# Flawed variants: name -> (what is wrong, probability of choosing it where it applies). A flaw is only
-# chosen for a spec where it shows: a fixed block only for rows longer than the block, a floor-divided
-# grid only when the tail it drops has at least 16 elements.
+# Flawed variants: name -> (what is wrong, probability of choosing it where it applies), from every template
+# module. A flaw is only offered for a spec where it shows (a fixed block only for rows longer than the
+# block, a floor-divided grid only when the tail it drops has at least 16 elements...).
 FLAWS: dict[str, tuple[str, float]] = {
-    # erf-GELU replaced by the tanh approximation: off by up to 5e-4, past fp32's 1e-4, inside fp16's 1e-2.
-    "tanh_gelu": ("GELU computed with the tanh approximation instead of erf", 0.6),
-    # grid = numel // BLOCK_SIZE: the last partial block gets no program and the output tail stays garbage.
-    "floor_div_grid": ("launch grid rounds down, so the last partial block is never written", 0.18),
+    **TEMPLATE_FLAWS,
     # One block per row with a fixed BLOCK_SIZE and no loop: columns past the block are ignored.
     "fixed_block": ("assumes a row fits in one fixed-size block; longer rows are reduced only in part", 0.5),
     # tl.dot on fp32 without input_precision="ieee": TF32 on NVIDIA GPUs, about 1e-3 relative error. The CPU
     # interpreter computes in full fp32, so there the verifier can only mark it unverified.
     "tf32_dot": ("fp32 tl.dot without input_precision='ieee' runs in TF32 on NVIDIA GPUs", 0.45),
 }
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One rendered candidate before it becomes a row."""
-
-    variant: str
-    flaw: str | None
-    params: dict = field(default_factory=dict)
-    code: str = ""
-    prose: str = ""
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    applies: Callable[[dict], bool]
-    render: Callable[[dict, random.Random], Draft]
-
-    @property
-    def flaw(self) -> str | None:
-        return self.name if self.name in FLAWS else None
 
 
 class BuiltinTeacher(Teacher):
@@ -130,34 +104,28 @@ class BuiltinTeacher(Teacher):
         return draft
 
 
-class Decline(ValueError):
-    """The built-in teacher has no template for this spec (its op, or its input layout)."""
-
-
-def _template_group(spec_row: dict) -> str:
-    """Which template group answers the spec: by its one op, whatever family the sampler filed it under
+def _group(spec_row: dict) -> Group:
+    """The template group that answers the spec: by its one op, whatever family the sampler filed it under
     (softmax is in family "softmax", sum in "reduction"). Raises Decline for anything else."""
     ops = list(spec_row["ops"])
-    if len(ops) == 1:
-        for group, known in TEMPLATE_OPS.items():
-            if ops[0] in known:
-                return group
-    known = ", ".join(op for group in TEMPLATE_OPS.values() for op in group)
+    if len(ops) == 1 and ops[0] in _BY_OP:
+        return _BY_OP[ops[0]]
+    known = ", ".join(op for ops_ in TEMPLATE_OPS.values() for op in ops_)
     raise Decline(f"the builtin teacher has no template for ops {ops} (family {spec_row['family']!r}); "
                   f"it writes kernels for: {known}")
 
 
 def variants_for(spec_row: dict) -> list[Variant]:
     """The variants (correct and flawed) that apply to this spec row; raises Decline (a ValueError) for an
-    op or input layout without templates."""
-    check, variants = _FAMILIES[_template_group(spec_row)]
+    op, input layout or reference source without a template known to be correct for it."""
+    group = _group(spec_row)
     try:
-        check(spec_row)
+        group.check(spec_row)
     except Decline:
         raise
     except ValueError as err:
         raise Decline(str(err)) from None
-    return [v for v in variants if v.applies(spec_row)]
+    return [v for v in group.variants if v.applies(spec_row)]
 
 
 def render(spec_row: dict, rng: random.Random, variant: str | None = None) -> Draft:
@@ -177,306 +145,21 @@ def render(spec_row: dict, rng: random.Random, variant: str | None = None) -> Dr
     return rng.choice(correct).render(spec_row, rng)
 
 
-# --------------------------------------------------------------------------------------------------------
-# Template filling: `<<name>>` alone on a line inserts a block of lines at that line's indentation;
-# elsewhere it is replaced inline. A token without a value is our bug, so it raises KeyError.
-
-_TOKEN = re.compile(r"<<(\w+)>>")
-
-
-def _fill(template: str, **values) -> str:
-    out = []
-    for line in textwrap.dedent(template).strip("\n").splitlines():
-        whole = _TOKEN.fullmatch(line.strip())
-        if whole:
-            indent = line[: len(line) - len(line.lstrip())]
-            out.extend(indent + part if part.strip() else "" for part in str(values[whole[1]]).splitlines())
-        else:
-            out.append(_TOKEN.sub(lambda m: str(values[m[1]]), line))
-    return "\n".join(out) + "\n"
-
-
-_IMPORTS = """\
-import torch
-import torch.nn as nn
-import triton
-import triton.language as tl
-"""
-
-
-def _module(kernel: str, launcher: str, model: str) -> str:
-    return "\n\n".join([_IMPORTS, kernel.rstrip("\n") + "\n", launcher.rstrip("\n") + "\n", model])
-
-
-def _model_new(doc: str, args: str, call: str) -> str:
-    return _fill('''
-        class ModelNew(nn.Module):
-            """<<doc>>"""
-
-            def __init__(self):
-                super().__init__()
-
-            def forward(self, <<args>>):
-                return <<call>>
-        ''', doc=doc, args=args, call=call)
+# Legacy helpers for the templates still defined here.
+from generators.teachers.templates.base import fill as _fill, launch_warps as _launch_warps  # noqa: E402
+from generators.teachers.templates.base import model_new as _model_new, module as _module  # noqa: E402
+from generators.teachers.templates.base import next_power_of_2 as _next_power_of_2  # noqa: E402
 
 
 def _check_2d_single_input(spec_row: dict) -> None:
     shapes = spec_row["shapes"]
     if len(shapes) != 1 or len(shapes[0]) != 2:
-        raise ValueError(f"the builtin teacher's {_template_group(spec_row)} templates take one 2-D input, "
-                         f"got shapes {shapes}")
+        raise ValueError(f"the builtin teacher's templates take one 2-D input, got shapes {shapes}")
 
 
 def _rows_cols(spec_row: dict) -> tuple[int, int]:
     rows, cols = spec_row["shapes"][0]
     return int(rows), int(cols)
-
-
-def _next_power_of_2(n: int) -> int:
-    """triton.next_power_of_2, without importing triton into the process that writes candidates."""
-    return 1 << max(n - 1, 0).bit_length()
-
-
-def _launch_warps(rng: random.Random, block: int, choices=(1, 2, 4, 8)) -> int:
-    """num_warps no larger than the block has elements for (32 lanes x 4 elements per warp)."""
-    return rng.choice([w for w in choices if w * 128 <= max(block, 128)])
-
-
-# --------------------------------------------------------------------------------------------------------
-# Elementwise: y = f(x) over a 2-D tensor.
-
-# Each op: bodies computing fp32 `y` from fp32 `x`, any of which is exact to fp32 rounding.
-_ELEMENTWISE_BODIES: dict[str, list[str]] = {
-    "relu": [
-        "y = tl.maximum(x, 0.0)",
-        "y = tl.where(x > 0, x, 0.0)",
-    ],
-    "gelu": [
-        "# Exact GELU: x * Phi(x), with the standard normal CDF Phi written through erf.\n"
-        "y = 0.5 * x * (1.0 + tl.math.erf(x * 0.7071067811865476))",
-        "# GELU(x) = x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))).\n"
-        "inv_sqrt2 = 0.7071067811865476\n"
-        "y = x * 0.5 * (1.0 + tl.math.erf(x * inv_sqrt2))",
-    ],
-    "silu": [
-        "y = x * tl.sigmoid(x)",
-        "# SiLU(x) = x * sigmoid(x) = x / (1 + exp(-x)); exp(-x) = inf for very negative x gives the right 0.\n"
-        "y = x / (1.0 + tl.exp(-x))",
-    ],
-    "sigmoid": [
-        "y = tl.sigmoid(x)",
-        "# exp(-x) overflows to inf for very negative x, and 1 / inf = 0 is the right limit.\n"
-        "y = 1.0 / (1.0 + tl.exp(-x))",
-    ],
-    "tanh": [
-        "# tanh(x) = sign(x) * (1 - exp(-2|x|)) / (1 + exp(-2|x|)); exp(-2|x|) <= 1 never overflows.\n"
-        "t = tl.exp(-2.0 * tl.abs(x))\n"
-        "y = (1.0 - t) / (1.0 + t)\n"
-        "y = tl.where(x < 0, -y, y)",
-        "# tanh(x) = 2 * sigmoid(2x) - 1.\n"
-        "y = 2.0 * tl.sigmoid(2.0 * x) - 1.0",
-    ],
-    "leaky_relu": [
-        "# negative_slope = 0.01, as in the reference.\n"
-        "y = tl.where(x > 0, x, 0.01 * x)",
-        "y = tl.where(x >= 0, x, x * 0.01)  # negative_slope = 0.01",
-    ],
-}
-_TANH_GELU_BODY = (
-    "# GELU through its tanh approximation, cheaper than erf:\n"
-    "# 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))), with tanh(u) = 2 * sigmoid(2u) - 1.\n"
-    "inner = 0.7978845608028654 * (x + 0.044715 * x * x * x)\n"
-    "y = 0.5 * x * (1.0 + (2.0 * tl.sigmoid(2.0 * inner) - 1.0))"
-)
-_FLAT_BLOCKS = (256, 512, 1024, 2048, 4096)
-_FLOOR_DIV_MIN_TAIL = 16
-
-_FLAT_KERNEL = '''
-    @triton.jit
-    def <<name>>_kernel(
-        x_ptr,  # pointer to the input
-        out_ptr,  # pointer to the output, same shape as the input
-        n_elements,  # number of elements in both
-        BLOCK_SIZE: tl.constexpr,  # elements handled by one program
-    ):
-        # Each program handles one contiguous block of the flattened tensor.
-        pid = tl.program_id(axis=0)
-        block_start = pid * BLOCK_SIZE
-        offsets = block_start + tl.arange(0, BLOCK_SIZE)
-        # The last block may run past the end of the tensor: masked-off lanes are neither loaded nor stored.
-        mask = offsets < n_elements
-        # Load in the input's dtype, compute in fp32.
-        x = tl.load(x_ptr + offsets, mask=mask).to(tl.float32)
-        <<body>>
-        # Store in the output's dtype.
-        tl.store(out_ptr + offsets, y.to(out_ptr.dtype.element_ty), mask=mask)
-    '''
-
-_GRID_STRIDE_KERNEL = '''
-    @triton.jit
-    def <<name>>_kernel(
-        x_ptr,  # pointer to the input
-        out_ptr,  # pointer to the output, same shape as the input
-        n_elements,  # number of elements in both
-        BLOCK_SIZE: tl.constexpr,  # elements handled per loop iteration
-    ):
-        # A fixed number of programs sweeps the flattened tensor: program pid handles blocks pid,
-        # pid + num_programs, pid + 2 * num_programs, ..., so the grid does not grow with the tensor.
-        pid = tl.program_id(axis=0)
-        num_programs = tl.num_programs(axis=0)
-        for block_start in range(pid * BLOCK_SIZE, n_elements, num_programs * BLOCK_SIZE):
-            offsets = block_start + tl.arange(0, BLOCK_SIZE)
-            # The last block may run past the end of the tensor: mask it.
-            mask = offsets < n_elements
-            # Load in the input's dtype, compute in fp32.
-            x = tl.load(x_ptr + offsets, mask=mask).to(tl.float32)
-            <<body>>
-            # Store in the output's dtype.
-            tl.store(out_ptr + offsets, y.to(out_ptr.dtype.element_ty), mask=mask)
-    '''
-
-_TILED_KERNEL = '''
-    @triton.jit
-    def <<name>>_kernel(
-        x_ptr,  # pointer to the input, (n_rows, n_cols)
-        out_ptr,  # pointer to the output, same shape
-        n_rows,
-        n_cols,
-        stride_x_row,  # elements between consecutive rows of x
-        stride_out_row,  # elements between consecutive rows of out
-        BLOCK_M: tl.constexpr,  # rows per tile
-        BLOCK_N: tl.constexpr,  # columns per tile
-    ):
-        # A 2-D grid of tiles: program (pid_m, pid_n) handles a BLOCK_M x BLOCK_N tile.
-        pid_m = tl.program_id(axis=0)
-        pid_n = tl.program_id(axis=1)
-        rows = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
-        cols = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
-        # Edge tiles hang over the last row and the last column: mask both.
-        mask = (rows[:, None] < n_rows) & (cols[None, :] < n_cols)
-        # Load in the input's dtype, compute in fp32.
-        x = tl.load(x_ptr + rows[:, None] * stride_x_row + cols[None, :], mask=mask).to(tl.float32)
-        <<body>>
-        # Store in the output's dtype.
-        tl.store(out_ptr + rows[:, None] * stride_out_row + cols[None, :], y.to(out_ptr.dtype.element_ty), mask=mask)
-    '''
-
-_FLAT_LAUNCHER_HEAD = '''
-    def <<name>>(x: torch.Tensor) -> torch.Tensor:
-        assert x.is_floating_point(), f"expected a floating-point input, got {x.dtype}"
-        assert x.numel() < 2**31, "int32 offsets address at most 2**31 - 1 elements"
-        # The kernel walks the flattened tensor, so it needs contiguous memory.
-        x = x.contiguous()
-        out = torch.empty_like(x)
-        n_elements = out.numel()
-        <<launch>>
-        return out
-    '''
-
-
-def _elementwise_body(spec_row: dict, rng: random.Random, flawed: bool) -> tuple[str, int]:
-    op = spec_row["ops"][0]
-    if flawed:
-        return _TANH_GELU_BODY, -1
-    index = rng.randrange(len(_ELEMENTWISE_BODIES[op]))
-    return _ELEMENTWISE_BODIES[op][index], index
-
-
-def _render_elementwise(spec_row: dict, rng: random.Random, structure: str, flaw: str | None) -> Draft:
-    op = spec_row["ops"][0]
-    doc = OPS[op].doc.removesuffix(", applied elementwise")
-    rows, cols = _rows_cols(spec_row)
-    n = rows * cols
-    body, body_index = _elementwise_body(spec_row, rng, flaw == "tanh_gelu")
-    params: dict = {"structure": structure, "body": body_index}
-    if structure == "flat_block":
-        block = rng.choice(_FLAT_BLOCKS)
-        if flaw == "floor_div_grid":
-            block = rng.choice(_floor_div_blocks(n))
-        warps = _launch_warps(rng, block)
-        params.update(BLOCK_SIZE=block, num_warps=warps)
-        kernel = _fill(_FLAT_KERNEL, name=op, body=body)
-        if flaw == "floor_div_grid":
-            launch = _fill('''
-                BLOCK_SIZE = <<block>>
-                # One program per BLOCK_SIZE elements.
-                grid = (n_elements // BLOCK_SIZE,)
-                <<name>>_kernel[grid](x, out, n_elements, BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>)
-                ''', name=op, block=block, warps=warps)
-            prose = (f"Each program applies {doc} to one block of {block} elements of the flattened tensor; "
-                     f"the grid has one program per block.")
-        else:
-            launch = _fill('''
-                # One program per BLOCK_SIZE elements; cdiv rounds up so the tail gets a program too.
-                grid = lambda meta: (triton.cdiv(n_elements, meta["BLOCK_SIZE"]),)
-                <<name>>_kernel[grid](x, out, n_elements, BLOCK_SIZE=<<block>>, num_warps=<<warps>>)
-                ''', name=op, block=block, warps=warps)
-            prose = (f"Each program applies {doc} to one masked block of {block} elements of the flattened "
-                     f"tensor, computing in fp32 and casting back on store; {warps} warps per program.")
-        launcher = _fill(_FLAT_LAUNCHER_HEAD, name=op, launch=launch)
-    elif structure == "grid_stride":
-        block = rng.choice(_FLAT_BLOCKS[:4])
-        max_programs = rng.choice((64, 128, 256, 512, 1024))
-        warps = _launch_warps(rng, block)
-        params.update(BLOCK_SIZE=block, MAX_PROGRAMS=max_programs, num_warps=warps)
-        kernel = _fill(_GRID_STRIDE_KERNEL, name=op, body=body)
-        launch = _fill('''
-            BLOCK_SIZE = <<block>>
-            # At most <<max_programs>> programs; each loops over the blocks left to it.
-            num_programs = min(triton.cdiv(n_elements, BLOCK_SIZE), <<max_programs>>)
-            <<name>>_kernel[(num_programs,)](x, out, n_elements, BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>)
-            ''', name=op, block=block, max_programs=max_programs, warps=warps)
-        launcher = _fill(_FLAT_LAUNCHER_HEAD, name=op, launch=launch)
-        prose = (f"A fixed grid of at most {max_programs} programs sweeps the tensor in blocks of {block} "
-                 f"elements, each program looping over every num_programs-th block and applying {doc} in fp32.")
-    else:  # tiled_2d
-        block_n = rng.choice((32, 64, 128, 256))
-        block_m = rng.choice([m for m in (1, 2, 4, 8, 16) if m * block_n <= 4096])
-        warps = _launch_warps(rng, block_m * block_n)
-        params.update(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps)
-        kernel = _fill(_TILED_KERNEL, name=op, body=body)
-        launcher = _fill('''
-            def <<name>>(x: torch.Tensor) -> torch.Tensor:
-                assert x.dim() == 2, f"expected a 2-D input, got shape {tuple(x.shape)}"
-                x = x.contiguous()
-                out = torch.empty_like(x)
-                n_rows, n_cols = x.shape
-                # One program per BLOCK_M x BLOCK_N tile, rounded up in both directions.
-                grid = lambda meta: (triton.cdiv(n_rows, meta["BLOCK_M"]), triton.cdiv(n_cols, meta["BLOCK_N"]))
-                <<name>>_kernel[grid](
-                    x, out, n_rows, n_cols, x.stride(0), out.stride(0),
-                    BLOCK_M=<<block_m>>, BLOCK_N=<<block_n>>, num_warps=<<warps>>,
-                )
-                return out
-            ''', name=op, block_m=block_m, block_n=block_n, warps=warps)
-        prose = (f"A 2-D grid of {block_m}x{block_n} tiles covers the matrix; each program masks its tile "
-                 f"at the edges and applies {doc} in fp32.")
-    if flaw == "tanh_gelu":
-        prose += " GELU uses the tanh approximation, which avoids the costlier erf."
-    code = _module(kernel, launcher, _model_new(f"{doc}, applied elementwise by a Triton kernel.", "x", f"{op}(x)"))
-    return Draft(variant=flaw or structure, flaw=flaw, params=params, code=code, prose=prose)
-
-
-def _floor_div_blocks(n: int) -> list[int]:
-    return [b for b in _FLAT_BLOCKS if n // b >= 1 and n % b >= _FLOOR_DIV_MIN_TAIL]
-
-
-def _elementwise_variants() -> list[Variant]:
-    def correct(structure):
-        return Variant(structure, lambda s: True, lambda s, rng: _render_elementwise(s, rng, structure, None))
-
-    def tanh_gelu(spec_row, rng):
-        return _render_elementwise(spec_row, rng, rng.choice(("flat_block", "grid_stride", "tiled_2d")), "tanh_gelu")
-
-    return [
-        correct("flat_block"),
-        correct("grid_stride"),
-        correct("tiled_2d"),
-        Variant("tanh_gelu", lambda s: s["ops"][0] == "gelu", tanh_gelu),
-        Variant("floor_div_grid", lambda s: bool(_floor_div_blocks(_rows_cols(s)[0] * _rows_cols(s)[1])),
-                lambda s, rng: _render_elementwise(s, rng, "flat_block", "floor_div_grid")),
-    ]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -722,7 +405,8 @@ def _reduction_variants() -> list[Variant]:
         variant("single_pass", single_pass_fits),
         variant("single_pass_persistent", single_pass_fits),
         variant("looped", lambda s: bool(_loop_blocks(_rows_cols(s)[1]))),
-        variant("fixed_block", lambda s: _rows_cols(s)[1] > min(_FIXED_BLOCKS)),
+        Variant("fixed_block", lambda s: _rows_cols(s)[1] > min(_FIXED_BLOCKS),
+                lambda s, rng: _render_reduction(s, rng, "fixed_block"), flaw="fixed_block"),
     ]
 
 
@@ -885,19 +569,15 @@ def _matmul_variants() -> list[Variant]:
         correct("row_major"),
         correct("grid_2d"),
         Variant("tf32_dot", lambda s: s["dtype"] == "float32",
-                lambda s, rng: _render_matmul(s, rng, rng.choice(sorted(_PID_MAPPINGS)), "tf32_dot")),
+                lambda s, rng: _render_matmul(s, rng, rng.choice(sorted(_PID_MAPPINGS)), "tf32_dot"), flaw="tf32_dot"),
     ]
 
 
-# The ops each template group answers, and the group registry: name -> (spec check that raises ValueError,
-# variants).
-TEMPLATE_OPS: dict[str, tuple[str, ...]] = {
-    "elementwise": tuple(_ELEMENTWISE_BODIES),
-    "reduction": tuple(_LAUNCHER_NAMES),
-    "matmul": ("matmul",),
-}
-_FAMILIES: dict[str, tuple[Callable[[dict], None], list[Variant]]] = {
-    "elementwise": (_check_2d_single_input, _elementwise_variants()),
-    "reduction": (_check_2d_single_input, _reduction_variants()),
-    "matmul": (_check_matmul, _matmul_variants()),
-}
+_LEGACY_GROUPS = (
+    Group("reduction", tuple(_LAUNCHER_NAMES), _check_2d_single_input, tuple(_reduction_variants())),
+    Group("matmul", ("matmul",), _check_matmul, tuple(_matmul_variants())),
+)
+# The ops each template group answers, and the op -> group registry.
+_GROUPS: tuple[Group, ...] = FAMILY_GROUPS + _LEGACY_GROUPS
+TEMPLATE_OPS: dict[str, tuple[str, ...]] = {group.name: group.ops for group in _GROUPS}
+_BY_OP: dict[str, Group] = {op: group for group in _GROUPS for op in group.ops}
