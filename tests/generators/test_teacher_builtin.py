@@ -242,7 +242,10 @@ def test_tanh_gelu_fails_fp32_and_is_not_offered_where_tolerances_hide_it(kernel
 
 def test_fixed_block_fails_on_rows_longer_than_the_block(kernel_results):
     fixed = [(row, info, res) for row, info, res in kernel_results if info["flaw"] == "fixed_block"]
-    assert len(fixed) == 2 * len(REDUCTION_OPS)  # every op, both dtypes, the 1531-column specs only
+    # Every op and dtype, the 1531-column specs only; not max, whose maximum a block of 1024 of the 1531
+    # columns holds in every one of 5 rows too often for the flaw to show.
+    assert {(row["ops"][0], row["dtype"]) for row, _, _ in fixed} == {
+        (op, dtype) for op in REDUCTION_OPS if op != "max" for dtype in ("float32", "float16")}
     for row, info, res in fixed:
         assert row["shapes"][0][1] > info["BLOCK_SIZE"]
         assert not res["ok"], _describe(row, info, res)
