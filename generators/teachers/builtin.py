@@ -103,6 +103,8 @@ def _group(spec_row: dict) -> Group:
     """The template group that answers the spec: by its one op, whatever family the sampler filed it under
     (softmax is in family "softmax", sum in "reduction"). Raises Decline for anything else."""
     ops = list(spec_row["ops"])
+    if spec_row["family"] in _BY_FAMILY:
+        return _BY_FAMILY[spec_row["family"]]
     if len(ops) == 1 and ops[0] in _BY_OP:
         return _BY_OP[ops[0]]
     known = ", ".join(op for ops_ in TEMPLATE_OPS.values() for op in ops_)
@@ -142,5 +144,9 @@ def render(spec_row: dict, rng: random.Random, variant: str | None = None) -> Dr
 
 # The ops each template group answers, and the op -> group registry.
 _GROUPS: tuple[Group, ...] = FAMILY_GROUPS
-TEMPLATE_OPS: dict[str, tuple[str, ...]] = {group.name: group.ops for group in _GROUPS}
+TEMPLATE_OPS: dict[str, tuple[str, ...]] = {}
+for _g in _GROUPS:
+    TEMPLATE_OPS[_g.name] = TEMPLATE_OPS.get(_g.name, ()) + _g.ops
 _BY_OP: dict[str, Group] = {op: group for group in _GROUPS for op in group.ops}
+# Groups that answer a whole family by reading its source (fused chains) rather than by op name.
+_BY_FAMILY: dict[str, Group] = {group.name: group for group in _GROUPS if not group.ops}

@@ -85,9 +85,9 @@ def module(*parts: str) -> str:
     return "\n\n".join([IMPORTS] + [part.rstrip("\n") + "\n" for part in parts[:-1]] + [parts[-1]])
 
 
-def model_new(doc: str, args: str, call: str, *, init_args: str = "", init: str = "") -> str:
+def model_new(doc: str, args: str, call: str, *, init_args: str = "", init: str = "", body: str = "") -> str:
     """`class ModelNew`: the constructor takes `init_args` (those of the reference's `__init__`) and runs
-    `init`; `forward(args)` returns `call`."""
+    `init`; `forward(args)` runs `body` and returns `call`."""
     return fill('''
         class ModelNew(nn.Module):
             """<<doc>>"""
@@ -97,8 +97,9 @@ def model_new(doc: str, args: str, call: str, *, init_args: str = "", init: str 
                 <<init>>
 
             def forward(self, <<args>>):
+                <<body>>
                 return <<call>>
-        ''', doc=doc, args=args, call=call, init_args=f", {init_args}" if init_args else "", init=init)
+        ''', doc=doc, args=args, call=call, init_args=f", {init_args}" if init_args else "", init=init, body=body)
 
 
 def next_power_of_2(n: int) -> int:

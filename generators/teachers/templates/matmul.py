@@ -37,6 +37,7 @@ class Epilogue:
     args: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     doc: str = ""
+    stores: bool = False  # the code stores the result itself (one value per row): no tile store after it
 
 
 @dataclass(frozen=True)
@@ -139,21 +140,27 @@ _KERNEL = '''
         offs_cn = pid_n * BLOCK_SIZE_N + tl.arange(0, BLOCK_SIZE_N)
         c_mask = (offs_cm[:, None] < M) & (offs_cn[None, :] < N)
         <<epilogue>>
-        # Cast to the output's element type and store the tile, masking the edges.
-        c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
-        tl.store(c_ptrs, acc.to(c_ptr.dtype.element_ty), mask=c_mask)
+        <<store>>
     '''
+_TILE_STORE = """\
+# Cast to the output's element type and store the tile, masking the edges.
+c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
+tl.store(c_ptrs, acc.to(c_ptr.dtype.element_ty), mask=c_mask)"""
 
 
 def kernel_and_launcher(mm: Matmul, spec_row: dict, rng: random.Random, mapping: str, flaw: str | None,
-                        m: int, n: int, k: int) -> tuple[str, str, dict, str]:
-    """(kernel source, launcher source, params, prose) of `mm` with tile sizes drawn for (m, n, k)."""
+                        m: int, n: int, k: int, *, whole_rows: bool = False) -> tuple[str, str, dict, str]:
+    """(kernel source, launcher source, params, prose) of `mm` with tile sizes drawn for (m, n, k). With
+    `whole_rows`, one tile spans all N columns (BLOCK_SIZE_N = next_power_of_2(N), computed by the launcher)."""
     element_bytes = 4 if spec_row["dtype"] == "float32" else 2
 
     def tile(dim, choices):
         return rng.choice([b for b in choices if b <= max(16, next_power_of_2(dim))])
 
     block_m, block_n, block_k = tile(m, (16, 32, 64, 128)), tile(n, (16, 32, 64, 128)), tile(k, (16, 32, 64))
+    if whole_rows:
+        block_n = next_power_of_2(max(n, 16))
+        block_m = rng.choice([b for b in (16, 32, 64) if b * block_n <= 8192 and b <= max(16, next_power_of_2(m))])
     if flaw == "floor_k_loop":
         block_k = rng.choice([b for b in (16, 32, 64) if k % b])
     stage_bytes = (block_m + block_n) * block_k * element_bytes
@@ -162,6 +169,9 @@ def kernel_and_launcher(mm: Matmul, spec_row: dict, rng: random.Random, mapping:
     params: dict = {"structure": mapping, "BLOCK_SIZE_M": block_m, "BLOCK_SIZE_N": block_n,
                     "BLOCK_SIZE_K": block_k, "num_warps": num_warps, "num_stages": num_stages}
     meta = f"BLOCK_SIZE_M={block_m}, BLOCK_SIZE_N={block_n}, BLOCK_SIZE_K={block_k},"
+    if whole_rows:
+        meta = (f"BLOCK_SIZE_M={block_m}, BLOCK_SIZE_K={block_k},\n"
+                "BLOCK_SIZE_N=triton.next_power_of_2(max(N, 16)),  # one tile spans every column")
     if mapping == "grouped":
         group = rng.choice((2, 4, 8))
         params["GROUP_SIZE_M"] = group
@@ -183,6 +193,7 @@ def kernel_and_launcher(mm: Matmul, spec_row: dict, rng: random.Random, mapping:
                   epilogue_args="\n".join(f"{a}," for a in epilogue.args) if epilogue else "",
                   epilogue=("# Epilogue on the fp32 tile, fused before the single store.\n" + epilogue.code)
                   if epilogue else "", batch_args=batch_args, batch_offsets=batch_offsets,
+                  store="" if epilogue and epilogue.stores else _TILE_STORE,
                   k_tiles="K // BLOCK_SIZE_K" if flaw == "floor_k_loop" else "tl.cdiv(K, BLOCK_SIZE_K)")
     grid = _TILE_GRIDS[mapping] + (", n_batch" if mm.batch else "")
     strides = [f"{mm.a[1]}, {mm.a[2]},", f"{mm.b[1]}, {mm.b[2]},", f"{mm.c[1]}, {mm.c[2]},"]
