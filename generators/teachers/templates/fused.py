@@ -295,8 +295,7 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
     terminal = chain.terminal
     producer_code = {"linear": "bias = tl.load(bias_ptr + offs_cn, mask=offs_cn < N, other=0.0).to(tl.float32)\n"
                                "acc = acc + bias[None, :]  # the linear layer's bias",
-                     "matmul": "acc = acc * weight_scale  # the weight is its draw times in_features ** -0.5",
-                     "bmm": ""}[chain.producer]
+                     "matmul": "", "bmm": ""}[chain.producer]
     ctx = _Ctx(tile=True)
     code = [producer_code] if producer_code else []
     if head:
@@ -370,8 +369,14 @@ def _producer(spec_row: dict, chain: Chain, epilogue: Epilogue | None, intermedi
         b = ("weight", "weight.stride(0)", "weight.stride(1)")
         params = "x: torch.Tensor, weight: torch.Tensor, weight_scale: float"
     prep += "c = torch.empty((M, N), device=x.device, dtype=x.dtype)"
+    b_transform = ("# The weight is its draw times in_features ** -0.5, rounded to the weights' dtype as the\n"
+                   "# reference rounds it.\n"
+                   "b = (b.to(tl.float32) * weight_scale).to(b_ptr.dtype.element_ty)"
+                   if chain.producer == "matmul" else "")
+    if chain.producer == "matmul" and epilogue is None:
+        epilogue = Epilogue("", ("weight_scale",), ("weight_scale",))
     return Matmul(name, params + _extra_params(epilogue), prep + out_alloc + _residual_prep(epilogue),
-                  ("x", "x.stride(0)", "x.stride(1)"), b,
+                  ("x", "x.stride(0)", "x.stride(1)"), b, b_transform=b_transform,
                   epilogue=epilogue, ret="out" if out_alloc else "c",
                   doc="x @ W and its epilogue" if chain.producer == "matmul" else "x @ W.T + bias and its epilogue")
 

@@ -54,6 +54,7 @@ class Matmul:
     c: tuple[str, str, str] = ("c", "c.stride(0)", "c.stride(1)")
     batch: tuple[str, str, str, str] | None = None  # (n_batch, a batch stride, b batch stride, c batch stride)
     epilogue: Epilogue | None = None
+    b_transform: str = ""  # code applied to each loaded tile `b` (a weight stored as a scaled draw)
     ret: str = "c"
     doc: str = "c = a @ b"
     extra: dict = field(default_factory=dict)
@@ -132,6 +133,7 @@ _KERNEL = '''
             # The last K tile may be partial: masked lanes load 0, which adds nothing to the products.
             a = tl.load(a_ptrs, mask=offs_k[None, :] < K - k * BLOCK_SIZE_K, other=0.0)
             b = tl.load(b_ptrs, mask=offs_k[:, None] < K - k * BLOCK_SIZE_K, other=0.0)
+            <<b_transform>>
             <<dot>>
             # Advance both tiles along K.
             a_ptrs += BLOCK_SIZE_K * stride_ak
@@ -192,8 +194,8 @@ def kernel_and_launcher(mm: Matmul, spec_row: dict, rng: random.Random, mapping:
                   group_arg="GROUP_SIZE_M: tl.constexpr," if mapping == "grouped" else "", doc=mm.doc,
                   epilogue_args="\n".join(f"{a}," for a in epilogue.args) if epilogue else "",
                   epilogue=("# Epilogue on the fp32 tile, fused before the single store.\n" + epilogue.code)
-                  if epilogue else "", batch_args=batch_args, batch_offsets=batch_offsets,
-                  store="" if epilogue and epilogue.stores else _TILE_STORE,
+                  if epilogue and epilogue.code else "", batch_args=batch_args, batch_offsets=batch_offsets,
+                  store="" if epilogue and epilogue.stores else _TILE_STORE, b_transform=mm.b_transform,
                   k_tiles="K // BLOCK_SIZE_K" if flaw == "floor_k_loop" else "tl.cdiv(K, BLOCK_SIZE_K)")
     grid = _TILE_GRIDS[mapping] + (", n_batch" if mm.batch else "")
     strides = [f"{mm.a[1]}, {mm.a[2]},", f"{mm.b[1]}, {mm.b[2]},", f"{mm.c[1]}, {mm.c[2]},"]
