@@ -1,24 +1,29 @@
 """The built-in teacher: Triton kernels written from parametric templates, no model needed.
 
-It answers specs of the ops it has templates for (elementwise activations, reductions and softmaxes over
-the last dim, matmul) the way a model would: a sentence about the approach, then the source in a ```python fence. The
-sources follow the anatomy of the Triton tutorials (01 vector add, 02 fused softmax, 03 matmul): a
-commented `@triton.jit` kernel that loads in the input's dtype, computes in fp32 and casts to the output's
-element type on store; a launcher that checks shapes, makes inputs contiguous and allocates on the input's
-device; block sizes as `tl.constexpr`; `class ModelNew(nn.Module)` calling the launcher.
+It answers specs the way a model would: a sentence about the approach, then the source in a ```python fence.
+The templates live in `generators.teachers.templates`, one module per family group (elementwise and
+binary ops, the row engine's reductions, softmaxes, norms and losses, scans, pooling, matmuls, fused
+chains, indexing); this module routes a spec to its group (by op, or by family for fused chains), draws
+a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
+vector add, 02 fused softmax, 03 matmul, 05 layer norm): a commented `@triton.jit` kernel that loads in
+the input's dtype, computes in fp32 and casts to the output's element type on store; a launcher that
+checks shapes and allocates on the input's device; block sizes as `tl.constexpr`; `class ModelNew(nn.Module)`
+calling the launcher, with parameters drawn as the reference draws them.
 
 Candidates for one spec differ for real: loop structure (one block per program, a fixed grid that sweeps
-the tensor, 2-D tiles; a row in one block or column tiles with an online softmax; grouped, row-major or
-2-D tile order for matmul), block sizes, `num_warps`, `num_stages` and `GROUP_SIZE_M`, so they differ in
-speed. About a fifth of candidates carry a flaw a real model makes, chosen where it shows (FLAWS below);
-each such candidate is wrong on plain random inputs or, for TF32, on the GPU. No template is wrong in a way
-that random inputs hide (such kernels would pass verification and poison the data).
+the tensor, 2-D tiles; a row in one block, column tiles, an online softmax, blocks of short rows; grouped,
+row-major or 2-D tile order for matmul; how much of a fused chain runs in the matmul's epilogue), block
+sizes, `num_warps`, `num_stages` and `GROUP_SIZE_M`, so they differ in speed. About a fifth of candidates
+carry a flaw a real model makes, offered only where it shows (FLAWS); each such candidate is wrong on
+plain random inputs, on the verifier's transformed inputs, or, for TF32, on the GPU. No template is wrong
+in a way that those inputs hide (such kernels would pass verification and poison the data).
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
-parameter space allows. It has templates for 12 ops (`TEMPLATE_OPS`: six activations, five last-dim
-reductions and softmaxes, matmul) on 2-D inputs; for any other spec it declines with one row that holds no
-code and says why in `teacher_meta.declined`, which the verifier records as `no_code`.
+parameter space allows. A template answers only a spec whose reference is exactly what it was written for
+(the sampler's rendering of its op, or a chain of the composition grammar); for any other spec (external
+problems, convolutions, attention) the teacher declines with one row that holds no code and says why in
+`teacher_meta.declined`, which the verifier records as `no_code`.
 """
 
 from __future__ import annotations

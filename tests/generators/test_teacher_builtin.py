@@ -126,7 +126,8 @@ def test_flawed_share_is_moderate():
 
 @pytest.mark.parametrize(("change", "why"), [
     ({"ops": ["conv_transpose2d"]}, "no template for ops ['conv_transpose2d']"),  # an op without a template
-    ({"ops": ["linear", "bias_add", "gelu"], "family": "fused"}, "no template for ops"),  # a fused chain
+    # a fused chain is read from its source: this one's forward is not a chain of the grammar
+    ({"ops": ["linear", "bias_add", "gelu"], "family": "fused"}, "does not end in `return x`"),
     ({"shapes": [[2, 3, 16]]}, "not the sampler's rendering"),  # shapes that are not the reference's
     ({"reference_code": SPECS[0]["reference_code"].replace("F.gelu(x)", "F.gelu(x) * 2")},
      "not the sampler's rendering"),  # a problem that only shares the op's name
@@ -176,7 +177,7 @@ def kernel_specs() -> list[dict]:
     shorter than one tile, matmul dims that are not multiples of any block."""
     specs = []
     for dtype in ("float32", "float16"):
-        specs += [spec_row("elementwise", op, dtype, (31, 1531)) for op in ELEMENTWISE_OPS]
+        specs += [spec_row("elementwise", op, dtype, (7, 1531)) for op in ELEMENTWISE_OPS]
         specs += [spec_row("elementwise", op, dtype, (3, 7)) for op in ("gelu", "tanh")]
         specs += [spec_row("reduction", op, dtype, (5, 1531)) for op in REDUCTION_OPS]
         specs += [spec_row("reduction", op, dtype, (3, 7)) for op in REDUCTION_OPS]
@@ -237,7 +238,7 @@ def test_every_correct_variant_is_correct(kernel_results):
 def test_tanh_gelu_fails_fp32_and_is_not_offered_where_tolerances_hide_it(kernel_results):
     outcomes = {(row["dtype"], tuple(row["shapes"][0])): res["ok"]
                 for row, info, res in kernel_results if info["flaw"] == "tanh_gelu"}
-    assert outcomes == {("float32", (31, 1531)): False, ("float32", (3, 7)): False}
+    assert outcomes == {("float32", (7, 1531)): False, ("float32", (3, 7)): False}
 
 
 def test_fixed_block_fails_on_rows_longer_than_the_block(kernel_results):
