@@ -3,7 +3,7 @@
 It answers specs the way a model would: a sentence about the approach, then the source in a ```python fence.
 The templates live in `generators.teachers.templates`, one module per family group (elementwise and
 binary ops, the row engine's reductions, softmaxes, norms and losses, scans, pooling, matmuls, fused
-chains, indexing); this module routes a spec to its group (by op, or by family for fused chains), draws
+chains, indexing, attention); this module routes a spec to its group (by op, or by family for fused chains), draws
 a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
 vector add, 02 fused softmax, 03 matmul, 05 layer norm): a commented `@triton.jit` kernel that loads in
 the input's dtype, computes in fp32 and casts to the output's element type on store; a launcher that
@@ -22,7 +22,7 @@ Guarantees: the same seed and spec row give the same candidates, byte for byte; 
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
 parameter space allows. A template answers only a spec whose reference is exactly what it was written for
 (the sampler's rendering of its op, or a chain of the composition grammar); for any other spec (external
-problems, convolutions, attention) the teacher declines with one row that holds no code and says why in
+problems, convolutions) the teacher declines with one row that holds no code and says why in
 `teacher_meta.declined`, which the verifier records as `no_code`.
 """
 
