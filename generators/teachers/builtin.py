@@ -3,8 +3,8 @@
 It answers specs the way a model would: a sentence about the approach, then the source in a ```python fence.
 The templates live in `generators.teachers.templates`, one module per family group (elementwise and
 binary ops, the row engine's reductions, softmaxes, norms and losses, scans, pooling, matmuls, fused
-chains, indexing, attention); this module routes a spec to its group (by op, or by family for fused chains), draws
-a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
+chains, indexing, attention); this module routes a spec to its group (by op, or by family for fused
+chains), draws a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
 vector add, 02 fused softmax, 03 matmul, 05 layer norm): a commented `@triton.jit` kernel that loads in
 the input's dtype, computes in fp32 and casts to the output's element type on store; a launcher that
 checks shapes and allocates on the input's device; block sizes as `tl.constexpr`; `class ModelNew(nn.Module)`

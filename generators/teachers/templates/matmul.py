@@ -235,43 +235,37 @@ def activation_epilogue(activation: str, rng: random.Random) -> str:
     return f"x = acc\n{body}\nacc = out"
 
 
+def _two_d(name: str, b: str, *, a_transposed: bool = False, b_transposed: bool = False, doc: str = "c = a @ b",
+           note: str = "") -> Matmul:
+    """A product of two 2-D operands, either stored transposed (then read with its strides swapped)."""
+    a_shape, a_strides = ("K, M", ("a.stride(1)", "a.stride(0)")) if a_transposed else ("M, K", ("a.stride(0)", "a.stride(1)"))
+    b_shape, b_strides = ("N, K2", (f"{b}.stride(1)", f"{b}.stride(0)")) if b_transposed else \
+        ("K2, N", (f"{b}.stride(0)", f"{b}.stride(1)"))
+    prep = (f"{note}{a_shape} = a.shape\n{b_shape} = {b}.shape\n"
+            f'assert K == K2, f"incompatible dimensions for {doc}: {{tuple(a.shape)}} and {{tuple({b}.shape)}}"\n'
+            "c = torch.empty((M, N), device=a.device, dtype=a.dtype)")
+    return Matmul(name, f"a: torch.Tensor, {b}: torch.Tensor", prep, ("a", *a_strides), (b, *b_strides), doc=doc)
+
+
 def _problem(spec_row: dict, rng: random.Random) -> tuple[Matmul, tuple[int, int, int], str, str, str]:
     """(Matmul, (m, n, k), ModelNew args, init_args, init) for a registry op."""
     op = spec_row["ops"][0]
     dims = registry_dims(spec_row, op)
     dtype = f"torch.{spec_row['dtype']}"
-    two_d = ("M, K = a.shape\nK2, N = b.shape\n"
-             'assert K == K2, f"incompatible dimensions: {tuple(a.shape)} @ {tuple(b.shape)}"\n'
-             "c = torch.empty((M, N), device=a.device, dtype=a.dtype)")
-    plain = ("a", "a.stride(0)", "a.stride(1)"), ("b", "b.stride(0)", "b.stride(1)")
     if op in ("matmul", "matmul_square", "matmul_skinny"):
         m, n, k = (dims["size"],) * 3 if op == "matmul_square" else (dims["m"], dims["n"], dims["k"])
         note = ("# a may be a transposed view: it is read through its strides, no copy.\n"
                 if "a" in transposed_inputs(spec_row["reference_code"]) else "")
-        mm = Matmul("matmul", "a: torch.Tensor, b: torch.Tensor", note + two_d, *plain)
-        return mm, (m, n, k), "a, b", "", ""
+        return _two_d("matmul", "b", note=note), (m, n, k), "a, b", "", ""
     if op == "matvec":
-        mm = Matmul("matvec", "a: torch.Tensor, x: torch.Tensor",
-                    "M, K = a.shape\nK2, N = x.shape  # N = 1\n"
-                    'assert K == K2, f"incompatible dimensions: {tuple(a.shape)} @ {tuple(x.shape)}"\n'
-                    "c = torch.empty((M, N), device=a.device, dtype=a.dtype)",
-                    ("a", "a.stride(0)", "a.stride(1)"), ("x", "x.stride(0)", "x.stride(1)"), doc="c = a @ x")
-        return mm, (dims["m"], 1, dims["k"]), "a, x", "", ""
+        return _two_d("matvec", "x", doc="c = a @ x"), (dims["m"], 1, dims["k"]), "a, x", "", ""
     if op == "matmul_transposed_a":
-        mm = Matmul("matmul_at", "a: torch.Tensor, b: torch.Tensor",
-                    "# a is stored (K, M): a.T is read by swapping its strides, without a copy.\n"
-                    "K, M = a.shape\nK2, N = b.shape\n"
-                    'assert K == K2, f"incompatible dimensions: {tuple(a.shape)}.T @ {tuple(b.shape)}"\n'
-                    "c = torch.empty((M, N), device=a.device, dtype=a.dtype)",
-                    ("a", "a.stride(1)", "a.stride(0)"), ("b", "b.stride(0)", "b.stride(1)"), doc="c = a.T @ b")
+        mm = _two_d("matmul_at", "b", a_transposed=True, doc="c = a.T @ b",
+                    note="# a is stored (K, M): a.T is read by swapping its strides, without a copy.\n")
         return mm, (dims["m"], dims["n"], dims["k"]), "a, b", "", ""
     if op == "matmul_transposed_b":
-        mm = Matmul("matmul_bt", "a: torch.Tensor, b: torch.Tensor",
-                    "# b is stored (N, K): b.T is read by swapping its strides, without a copy.\n"
-                    "M, K = a.shape\nN, K2 = b.shape\n"
-                    'assert K == K2, f"incompatible dimensions: {tuple(a.shape)} @ {tuple(b.shape)}.T"\n'
-                    "c = torch.empty((M, N), device=a.device, dtype=a.dtype)",
-                    ("a", "a.stride(0)", "a.stride(1)"), ("b", "b.stride(1)", "b.stride(0)"), doc="c = a @ b.T")
+        mm = _two_d("matmul_bt", "b", b_transposed=True, doc="c = a @ b.T",
+                    note="# b is stored (N, K): b.T is read by swapping its strides, without a copy.\n")
         return mm, (dims["m"], dims["n"], dims["k"]), "a, b", "", ""
     if op == "bmm":
         mm = Matmul("bmm", "a: torch.Tensor, b: torch.Tensor",
