@@ -1,26 +1,43 @@
 """The prompt builder: turns a spec row into the chat messages a teacher answers.
 
-The wording lives in versioned template files under `generators/prompt_templates/` (`kernel-v1.md` is
-`PROMPT_VERSION`), each holding a system part and a user part after marker lines (`=== system ===`,
-`=== user ===`), with `$name` placeholders filled by `string.Template`. A changed wording is a new file and
-a new version, so `prompt_version` in a candidate row always names the exact text that produced it.
+The wording lives in versioned template files under `generators/prompt_templates/` (`kernel-v2.md` is
+`PROMPT_VERSION`; `kernel-v1.md` stays as it was), each holding a system part and a user part after marker
+lines (`=== system ===`, `=== user ===`), with `$name` placeholders filled by `string.Template`. A changed
+wording is a new file and a new version, so `prompt_version` in a candidate row always names the template
+that produced it.
 
-Guarantees: the same spec row gives the same messages, byte for byte; a template with a missing part or an
-unknown placeholder raises at build time. The prompt states the candidate contract of DESIGN section 3.1;
-it does not retrieve documentation or describe the hardware (later stages may extend the messages).
+kernel-v2 adds three optional sections to the user message, each present only when given:
+- `hardware=`: a profile (name or `kerneldata.core.profiles.Profile`): its short block of facts and knobs;
+- `docs=`: retrieved documentation chunks (objects or dicts with `path`, `section`, `text`, as
+  `generators.retrieval`'s `DocIndex.search` returns them), each quoted under its source path and section;
+- `few_shot=`: example solutions from `prompt_templates/few_shot/` (a count, chosen by the spec's family,
+  or names), each a KernelBench problem and its ModelNew in the tutorials' anatomy.
+`retrieval_query(spec_row, hardware)` writes the search query for a spec and `prompt_for(spec_row,
+settings, index)` does query -> search -> build_prompt for a `teacher.prompt` config section.
+
+Guarantees: the same arguments give the same messages, byte for byte; a template with a missing part or an
+unknown placeholder raises at build time, as does an unknown profile or example name, or sections asked of
+a template that has no place for them (kernel-v1).
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-PROMPT_VERSION = "kernel-v1"
+from kerneldata.core.profiles import Profile, get_profile
+
+PROMPT_VERSION = "kernel-v2"
 
 _TEMPLATE_DIR = Path(__file__).parent / "prompt_templates"
+_FEW_SHOT_DIR = _TEMPLATE_DIR / "few_shot"
 _MARKERS = {"=== system ===": "system", "=== user ===": "user"}
+_OPTIONAL = ("hardware", "docs", "examples")
 
 
 @functools.cache
@@ -45,9 +62,11 @@ def load_template(version: str = PROMPT_VERSION) -> dict[str, string.Template]:
     return {role: string.Template("\n".join(lines).strip() + "\n") for role, lines in parts.items()}
 
 
-def build_prompt(spec_row: dict, version: str = PROMPT_VERSION) -> list[dict]:
+def build_prompt(spec_row: dict, version: str = PROMPT_VERSION, *, hardware: str | Profile | None = None,
+                 docs: Sequence = (), few_shot: int | Sequence[str] = 0) -> list[dict]:
     """Chat messages `[{"role": "system", ...}, {"role": "user", ...}]` asking for a `ModelNew` for the
-    spec row's reference problem (a row of `kerneldata.core.schema.SPEC_SCHEMA`)."""
+    spec row's reference problem (a row of `kerneldata.core.schema.SPEC_SCHEMA`), with the optional
+    hardware, documentation and example sections (see the module docstring)."""
     templates = load_template(version)
     names = _input_names(spec_row["reference_code"], len(spec_row["shapes"]))
     inputs = ", ".join(
@@ -63,7 +82,154 @@ def build_prompt(spec_row: dict, version: str = PROMPT_VERSION) -> list[dict]:
         "atol": f"{spec_row['atol']:g}",
         "rtol": f"{spec_row['rtol']:g}",
     }
+    sections = {
+        "hardware": _hardware_section(hardware),
+        "docs": _docs_section(docs),
+        "examples": _examples_section(spec_row, few_shot),
+    }
+    accepts = {name for name in _OPTIONAL if f"${name}" in templates["user"].template}
+    unplaced = [name for name, text in sections.items() if text and name not in accepts]
+    if unplaced:
+        raise ValueError(f"prompt version {version!r} has no place for the {unplaced[0]} section")
+    values.update({name: text for name, text in sections.items() if name in accepts})
     return [{"role": role, "content": templates[role].substitute(values)} for role in ("system", "user")]
+
+
+# ---------------------------------------------------------------------------------------------- sections
+
+def _hardware_section(hardware: str | Profile | None) -> str:
+    if hardware is None:
+        return ""
+    profile = hardware if isinstance(hardware, Profile) else get_profile(hardware)
+    return "\n## Target hardware\n\n" + profile.prompt_block()
+
+
+def _field(hit, name: str):
+    return hit[name] if isinstance(hit, Mapping) else getattr(hit, name)
+
+
+def _docs_section(docs: Sequence) -> str:
+    if not docs:
+        return ""
+    parts = ["\n## Reference documentation\n\nExcerpts retrieved for this problem, each under its source:\n"]
+    for hit in docs:
+        path, section, text = _field(hit, "path"), _field(hit, "section"), str(_field(hit, "text")).strip("\n")
+        heading = f"{path}, section \"{section}\"" if section else str(path)
+        parts.append(f"### {heading}\n\n{_fence(text)}\n")
+    return "\n".join(parts)
+
+
+def _fence(text: str, lang: str = "") -> str:
+    """The text in a fence longer than any backtick run inside it, so quoted code cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    problem: str
+    solution: str
+
+
+def few_shot_examples() -> dict[str, Example]:
+    """Every example under prompt_templates/few_shot, by name."""
+    return dict(_load_examples())
+
+
+@functools.cache
+def _load_examples() -> tuple[tuple[str, Example], ...]:
+    examples = []
+    for problem in sorted(_FEW_SHOT_DIR.glob("*.problem.py")):
+        name = problem.name.removesuffix(".problem.py")
+        solution = problem.with_name(f"{name}.solution.py")
+        if not solution.is_file():
+            raise ValueError(f"few-shot example {name!r} has a problem but no {solution.name}")
+        examples.append((name, Example(name, problem.read_text(encoding="utf-8"), solution.read_text(encoding="utf-8"))))
+    return tuple(examples)
+
+
+# Which example teaches the most for a family: row reductions, tiled products, or elementwise work.
+_EXAMPLE_FOR_FAMILY = {
+    "reduction": "row_softmax", "softmax": "row_softmax", "normalization": "row_softmax", "loss": "row_softmax",
+    "scan": "row_softmax", "pooling": "row_softmax",
+    "matmul": "linear_relu", "fused": "linear_relu", "attention": "linear_relu", "conv": "linear_relu",
+}
+_EXAMPLE_ORDER = ("silu_mul", "row_softmax", "linear_relu")
+
+
+def choose_examples(spec_row: dict, count: int) -> list[str]:
+    """`count` example names for the spec: the one for its family first, then the others in a fixed order."""
+    first = _EXAMPLE_FOR_FAMILY.get(spec_row["family"], "silu_mul")
+    ordered = [first] + [name for name in _EXAMPLE_ORDER if name != first]
+    return ordered[:count]
+
+
+def _examples_section(spec_row: dict, few_shot: int | Sequence[str]) -> str:
+    if isinstance(few_shot, int):
+        if few_shot < 0:
+            raise ValueError(f"few_shot must be a count >= 0 or a list of example names, got {few_shot}")
+        names = choose_examples(spec_row, few_shot)
+    else:
+        names = list(few_shot)
+    if not names:
+        return ""
+    examples = few_shot_examples()
+    unknown = [name for name in names if name not in examples]
+    if unknown:
+        raise ValueError(f"unknown few-shot example {unknown[0]!r}; known examples: {', '.join(examples)}")
+    heading = "An example" if len(names) == 1 else "Examples"
+    parts = [f"\n## {heading} of the expected answer, for other problems\n"]
+    for name in names:
+        example = examples[name]
+        parts.append(f"Problem:\n\n{_fence(example.problem.strip(chr(10)), 'python')}\n\n"
+                     f"Answer:\n\n{_fence(example.solution.strip(chr(10)), 'python')}\n")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------- retrieval
+
+_FAMILY_QUERY = {
+    "elementwise": "elementwise kernel masked load store block",
+    "binary": "elementwise binary broadcast strides",
+    "reduction": "reduction over rows tl.sum tl.max",
+    "softmax": "softmax reduction over rows",
+    "normalization": "normalization mean variance over rows",
+    "loss": "loss reduction mean",
+    "scan": "scan cumulative tl.associative_scan",
+    "pooling": "pooling window",
+    "matmul": "tiled matmul tl.dot",
+    "fused": "fused matmul epilogue tl.dot",
+    "conv": "convolution implicit gemm tl.dot",
+    "attention": "attention flash softmax tl.dot",
+    "indexing": "gather indexing load",
+}
+_DTYPE_WORDS = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}
+_VENDOR_WORDS = {"amd": "wavefront LDS MFMA", "nvidia": "warp shared memory tensor cores"}
+
+
+def retrieval_query(spec_row: dict, hardware: str | Profile | None = None) -> str:
+    """The documentation search query for a spec: what the kernel does, its ops and dtype, and the target,
+    e.g. "softmax reduction over rows softmax fp16 on MI300X wavefront LDS MFMA"."""
+    words = [_FAMILY_QUERY.get(spec_row["family"], spec_row["family"])]
+    words += [op.replace("_", " ") for op in spec_row["ops"]]
+    words.append(_DTYPE_WORDS.get(spec_row["dtype"], spec_row["dtype"]))
+    if hardware is not None:
+        profile = hardware if isinstance(hardware, Profile) else get_profile(hardware)
+        words.append(f"on {profile.name} {_VENDOR_WORDS[profile.vendor]}")
+    return " ".join(words)
+
+
+def prompt_for(spec_row: dict, settings, index=None) -> list[dict]:
+    """The prompt a `teacher.prompt` section (`kerneldata.core.config.PromptConfig`) asks for: the spec's
+    retrieval query searched in `index` (any object with `.search(query, k)`; None or `docs_k=0`: no
+    documentation), then `build_prompt` with the hardware and examples the settings name."""
+    docs = []
+    if index is not None and settings.docs_k > 0:
+        docs = list(index.search(retrieval_query(spec_row, settings.hardware), settings.docs_k))
+    return build_prompt(spec_row, settings.version, hardware=settings.hardware, docs=docs,
+                        few_shot=settings.few_shot)
 
 
 def _input_names(reference_code: str, count: int) -> list[str]:

@@ -1,80 +1,54 @@
 """The built-in teacher: Triton kernels written from parametric templates, no model needed.
 
-It answers specs of the ops it has templates for (elementwise activations, reductions and softmaxes over
-the last dim, matmul) the way a model would: a sentence about the approach, then the source in a ```python fence. The
-sources follow the anatomy of the Triton tutorials (01 vector add, 02 fused softmax, 03 matmul): a
-commented `@triton.jit` kernel that loads in the input's dtype, computes in fp32 and casts to the output's
-element type on store; a launcher that checks shapes, makes inputs contiguous and allocates on the input's
-device; block sizes as `tl.constexpr`; `class ModelNew(nn.Module)` calling the launcher.
+It answers specs the way a model would: a sentence about the approach, then the source in a ```python fence.
+The templates live in `generators.teachers.templates`, one module per family group (elementwise and
+binary ops, the row engine's reductions, softmaxes, norms and losses, scans, pooling, matmuls, fused
+chains, indexing, attention); this module routes a spec to its group (by op, or by family for fused
+chains), draws a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
+vector add, 02 fused softmax, 03 matmul, 05 layer norm): a commented `@triton.jit` kernel that loads in
+the input's dtype, computes in fp32 and casts to the output's element type on store; a launcher that
+checks shapes and allocates on the input's device; block sizes as `tl.constexpr`; `class ModelNew(nn.Module)`
+calling the launcher, with parameters drawn as the reference draws them.
 
 Candidates for one spec differ for real: loop structure (one block per program, a fixed grid that sweeps
-the tensor, 2-D tiles; a row in one block or column tiles with an online softmax; grouped, row-major or
-2-D tile order for matmul), block sizes, `num_warps`, `num_stages` and `GROUP_SIZE_M`, so they differ in
-speed. About a fifth of candidates carry a flaw a real model makes, chosen where it shows (FLAWS below);
-each such candidate is wrong on plain random inputs or, for TF32, on the GPU. No template is wrong in a way
-that random inputs hide (such kernels would pass verification and poison the data).
+the tensor, 2-D tiles; a row in one block, column tiles, an online softmax, blocks of short rows; grouped,
+row-major or 2-D tile order for matmul; how much of a fused chain runs in the matmul's epilogue), block
+sizes, `num_warps`, `num_stages` and `GROUP_SIZE_M`, so they differ in speed. About a fifth of candidates
+carry a flaw a real model makes, offered only where it shows (FLAWS); each such candidate is wrong on
+plain random inputs, on the verifier's transformed inputs, or, for TF32, on the GPU. No template is wrong
+in a way that those inputs hide (such kernels would pass verification and poison the data).
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
-parameter space allows. It has templates for 12 ops (`TEMPLATE_OPS`: six activations, five last-dim
-reductions and softmaxes, matmul) on 2-D inputs; for any other spec it declines with one row that holds no
-code and says why in `teacher_meta.declined`, which the verifier records as `no_code`.
+parameter space allows. A template answers only a spec whose reference is exactly what it was written for
+(the sampler's rendering of its op, or a chain of the composition grammar); for any other spec (external
+problems, convolutions) the teacher declines with one row that holds no code and says why in
+`teacher_meta.declined`, which the verifier records as `no_code`.
 """
 
 from __future__ import annotations
 
 import random
-import re
-import textwrap
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from generators.extract import extract_code
 from generators.prompts import PROMPT_VERSION, build_prompt
 from generators.specs import OPS
 from generators.teachers.base import RefineRequest, Teacher, candidate_row
+from generators.teachers.templates import FAMILY_GROUPS, FLAWS as TEMPLATE_FLAWS
+from generators.teachers.templates.base import Decline, Draft, Group, Variant
 from kerneldata.core.config import TeacherConfig
 from kerneldata.core.schema import SPEC_SCHEMA
 
 TEACHER = "builtin"
-TEACHER_MODEL = "builtin-templates-v1"
+TEACHER_MODEL = "builtin-templates-v2"
 
-# Flawed variants: name -> (what is wrong, probability of choosing it where it applies). A flaw is only
-# chosen for a spec where it shows: a fixed block only for rows longer than the block, a floor-divided
-# grid only when the tail it drops has at least 16 elements.
+# Flawed variants: name -> (what is wrong, probability of choosing it where it applies), from every template
+# module. A flaw is only offered for a spec where it shows (a fixed block only for rows longer than the
+# block, a floor-divided grid only when the tail it drops has at least 16 elements...).
 FLAWS: dict[str, tuple[str, float]] = {
-    # erf-GELU replaced by the tanh approximation: off by up to 5e-4, past fp32's 1e-4, inside fp16's 1e-2.
-    "tanh_gelu": ("GELU computed with the tanh approximation instead of erf", 0.6),
-    # grid = numel // BLOCK_SIZE: the last partial block gets no program and the output tail stays garbage.
-    "floor_div_grid": ("launch grid rounds down, so the last partial block is never written", 0.18),
-    # One block per row with a fixed BLOCK_SIZE and no loop: columns past the block are ignored.
-    "fixed_block": ("assumes a row fits in one fixed-size block; longer rows are reduced only in part", 0.5),
-    # tl.dot on fp32 without input_precision="ieee": TF32 on NVIDIA GPUs, about 1e-3 relative error. The CPU
-    # interpreter computes in full fp32, so there the verifier can only mark it unverified.
-    "tf32_dot": ("fp32 tl.dot without input_precision='ieee' runs in TF32 on NVIDIA GPUs", 0.45),
+    **TEMPLATE_FLAWS,
 }
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One rendered candidate before it becomes a row."""
-
-    variant: str
-    flaw: str | None
-    params: dict = field(default_factory=dict)
-    code: str = ""
-    prose: str = ""
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    applies: Callable[[dict], bool]
-    render: Callable[[dict, random.Random], Draft]
-
-    @property
-    def flaw(self) -> str | None:
-        return self.name if self.name in FLAWS else None
 
 
 class BuiltinTeacher(Teacher):
@@ -136,34 +110,30 @@ class BuiltinTeacher(Teacher):
         return draft
 
 
-class Decline(ValueError):
-    """The built-in teacher has no template for this spec (its op, or its input layout)."""
-
-
-def _template_group(spec_row: dict) -> str:
-    """Which template group answers the spec: by its one op, whatever family the sampler filed it under
+def _group(spec_row: dict) -> Group:
+    """The template group that answers the spec: by its one op, whatever family the sampler filed it under
     (softmax is in family "softmax", sum in "reduction"). Raises Decline for anything else."""
     ops = list(spec_row["ops"])
-    if len(ops) == 1:
-        for group, known in TEMPLATE_OPS.items():
-            if ops[0] in known:
-                return group
-    known = ", ".join(op for group in TEMPLATE_OPS.values() for op in group)
+    if spec_row["family"] in _BY_FAMILY:
+        return _BY_FAMILY[spec_row["family"]]
+    if len(ops) == 1 and ops[0] in _BY_OP:
+        return _BY_OP[ops[0]]
+    known = ", ".join(op for ops_ in TEMPLATE_OPS.values() for op in ops_)
     raise Decline(f"the builtin teacher has no template for ops {ops} (family {spec_row['family']!r}); "
                   f"it writes kernels for: {known}")
 
 
 def variants_for(spec_row: dict) -> list[Variant]:
     """The variants (correct and flawed) that apply to this spec row; raises Decline (a ValueError) for an
-    op or input layout without templates."""
-    check, variants = _FAMILIES[_template_group(spec_row)]
+    op, input layout or reference source without a template known to be correct for it."""
+    group = _group(spec_row)
     try:
-        check(spec_row)
+        group.check(spec_row)
     except Decline:
         raise
     except ValueError as err:
         raise Decline(str(err)) from None
-    return [v for v in variants if v.applies(spec_row)]
+    return [v for v in group.variants if v.applies(spec_row)]
 
 
 def render(spec_row: dict, rng: random.Random, variant: str | None = None) -> Draft:
@@ -183,727 +153,11 @@ def render(spec_row: dict, rng: random.Random, variant: str | None = None) -> Dr
     return rng.choice(correct).render(spec_row, rng)
 
 
-# --------------------------------------------------------------------------------------------------------
-# Template filling: `<<name>>` alone on a line inserts a block of lines at that line's indentation;
-# elsewhere it is replaced inline. A token without a value is our bug, so it raises KeyError.
-
-_TOKEN = re.compile(r"<<(\w+)>>")
-
-
-def _fill(template: str, **values) -> str:
-    out = []
-    for line in textwrap.dedent(template).strip("\n").splitlines():
-        whole = _TOKEN.fullmatch(line.strip())
-        if whole:
-            indent = line[: len(line) - len(line.lstrip())]
-            out.extend(indent + part if part.strip() else "" for part in str(values[whole[1]]).splitlines())
-        else:
-            out.append(_TOKEN.sub(lambda m: str(values[m[1]]), line))
-    return "\n".join(out) + "\n"
-
-
-_IMPORTS = """\
-import torch
-import torch.nn as nn
-import triton
-import triton.language as tl
-"""
-
-
-def _module(kernel: str, launcher: str, model: str) -> str:
-    return "\n\n".join([_IMPORTS, kernel.rstrip("\n") + "\n", launcher.rstrip("\n") + "\n", model])
-
-
-def _model_new(doc: str, args: str, call: str) -> str:
-    return _fill('''
-        class ModelNew(nn.Module):
-            """<<doc>>"""
-
-            def __init__(self):
-                super().__init__()
-
-            def forward(self, <<args>>):
-                return <<call>>
-        ''', doc=doc, args=args, call=call)
-
-
-def _check_2d_single_input(spec_row: dict) -> None:
-    shapes = spec_row["shapes"]
-    if len(shapes) != 1 or len(shapes[0]) != 2:
-        raise ValueError(f"the builtin teacher's {_template_group(spec_row)} templates take one 2-D input, "
-                         f"got shapes {shapes}")
-
-
-def _rows_cols(spec_row: dict) -> tuple[int, int]:
-    rows, cols = spec_row["shapes"][0]
-    return int(rows), int(cols)
-
-
-def _next_power_of_2(n: int) -> int:
-    """triton.next_power_of_2, without importing triton into the process that writes candidates."""
-    return 1 << max(n - 1, 0).bit_length()
-
-
-def _launch_warps(rng: random.Random, block: int, choices=(1, 2, 4, 8)) -> int:
-    """num_warps no larger than the block has elements for (32 lanes x 4 elements per warp)."""
-    return rng.choice([w for w in choices if w * 128 <= max(block, 128)])
-
-
-# --------------------------------------------------------------------------------------------------------
-# Elementwise: y = f(x) over a 2-D tensor.
-
-# Each op: bodies computing fp32 `y` from fp32 `x`, any of which is exact to fp32 rounding.
-_ELEMENTWISE_BODIES: dict[str, list[str]] = {
-    "relu": [
-        "y = tl.maximum(x, 0.0)",
-        "y = tl.where(x > 0, x, 0.0)",
-    ],
-    "gelu": [
-        "# Exact GELU: x * Phi(x), with the standard normal CDF Phi written through erf.\n"
-        "y = 0.5 * x * (1.0 + tl.math.erf(x * 0.7071067811865476))",
-        "# GELU(x) = x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))).\n"
-        "inv_sqrt2 = 0.7071067811865476\n"
-        "y = x * 0.5 * (1.0 + tl.math.erf(x * inv_sqrt2))",
-    ],
-    "silu": [
-        "y = x * tl.sigmoid(x)",
-        "# SiLU(x) = x * sigmoid(x) = x / (1 + exp(-x)); exp(-x) = inf for very negative x gives the right 0.\n"
-        "y = x / (1.0 + tl.exp(-x))",
-    ],
-    "sigmoid": [
-        "y = tl.sigmoid(x)",
-        "# exp(-x) overflows to inf for very negative x, and 1 / inf = 0 is the right limit.\n"
-        "y = 1.0 / (1.0 + tl.exp(-x))",
-    ],
-    "tanh": [
-        "# tanh(x) = sign(x) * (1 - exp(-2|x|)) / (1 + exp(-2|x|)); exp(-2|x|) <= 1 never overflows.\n"
-        "t = tl.exp(-2.0 * tl.abs(x))\n"
-        "y = (1.0 - t) / (1.0 + t)\n"
-        "y = tl.where(x < 0, -y, y)",
-        "# tanh(x) = 2 * sigmoid(2x) - 1.\n"
-        "y = 2.0 * tl.sigmoid(2.0 * x) - 1.0",
-    ],
-    "leaky_relu": [
-        "# negative_slope = 0.01, as in the reference.\n"
-        "y = tl.where(x > 0, x, 0.01 * x)",
-        "y = tl.where(x >= 0, x, x * 0.01)  # negative_slope = 0.01",
-    ],
-}
-_TANH_GELU_BODY = (
-    "# GELU through its tanh approximation, cheaper than erf:\n"
-    "# 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))), with tanh(u) = 2 * sigmoid(2u) - 1.\n"
-    "inner = 0.7978845608028654 * (x + 0.044715 * x * x * x)\n"
-    "y = 0.5 * x * (1.0 + (2.0 * tl.sigmoid(2.0 * inner) - 1.0))"
-)
-_FLAT_BLOCKS = (256, 512, 1024, 2048, 4096)
-_FLOOR_DIV_MIN_TAIL = 16
-
-_FLAT_KERNEL = '''
-    @triton.jit
-    def <<name>>_kernel(
-        x_ptr,  # pointer to the input
-        out_ptr,  # pointer to the output, same shape as the input
-        n_elements,  # number of elements in both
-        BLOCK_SIZE: tl.constexpr,  # elements handled by one program
-    ):
-        # Each program handles one contiguous block of the flattened tensor.
-        pid = tl.program_id(axis=0)
-        block_start = pid * BLOCK_SIZE
-        offsets = block_start + tl.arange(0, BLOCK_SIZE)
-        # The last block may run past the end of the tensor: masked-off lanes are neither loaded nor stored.
-        mask = offsets < n_elements
-        # Load in the input's dtype, compute in fp32.
-        x = tl.load(x_ptr + offsets, mask=mask).to(tl.float32)
-        <<body>>
-        # Store in the output's dtype.
-        tl.store(out_ptr + offsets, y.to(out_ptr.dtype.element_ty), mask=mask)
-    '''
-
-_GRID_STRIDE_KERNEL = '''
-    @triton.jit
-    def <<name>>_kernel(
-        x_ptr,  # pointer to the input
-        out_ptr,  # pointer to the output, same shape as the input
-        n_elements,  # number of elements in both
-        BLOCK_SIZE: tl.constexpr,  # elements handled per loop iteration
-    ):
-        # A fixed number of programs sweeps the flattened tensor: program pid handles blocks pid,
-        # pid + num_programs, pid + 2 * num_programs, ..., so the grid does not grow with the tensor.
-        pid = tl.program_id(axis=0)
-        num_programs = tl.num_programs(axis=0)
-        for block_start in range(pid * BLOCK_SIZE, n_elements, num_programs * BLOCK_SIZE):
-            offsets = block_start + tl.arange(0, BLOCK_SIZE)
-            # The last block may run past the end of the tensor: mask it.
-            mask = offsets < n_elements
-            # Load in the input's dtype, compute in fp32.
-            x = tl.load(x_ptr + offsets, mask=mask).to(tl.float32)
-            <<body>>
-            # Store in the output's dtype.
-            tl.store(out_ptr + offsets, y.to(out_ptr.dtype.element_ty), mask=mask)
-    '''
-
-_TILED_KERNEL = '''
-    @triton.jit
-    def <<name>>_kernel(
-        x_ptr,  # pointer to the input, (n_rows, n_cols)
-        out_ptr,  # pointer to the output, same shape
-        n_rows,
-        n_cols,
-        stride_x_row,  # elements between consecutive rows of x
-        stride_out_row,  # elements between consecutive rows of out
-        BLOCK_M: tl.constexpr,  # rows per tile
-        BLOCK_N: tl.constexpr,  # columns per tile
-    ):
-        # A 2-D grid of tiles: program (pid_m, pid_n) handles a BLOCK_M x BLOCK_N tile.
-        pid_m = tl.program_id(axis=0)
-        pid_n = tl.program_id(axis=1)
-        rows = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
-        cols = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
-        # Edge tiles hang over the last row and the last column: mask both.
-        mask = (rows[:, None] < n_rows) & (cols[None, :] < n_cols)
-        # Load in the input's dtype, compute in fp32.
-        x = tl.load(x_ptr + rows[:, None] * stride_x_row + cols[None, :], mask=mask).to(tl.float32)
-        <<body>>
-        # Store in the output's dtype.
-        tl.store(out_ptr + rows[:, None] * stride_out_row + cols[None, :], y.to(out_ptr.dtype.element_ty), mask=mask)
-    '''
-
-_FLAT_LAUNCHER_HEAD = '''
-    def <<name>>(x: torch.Tensor) -> torch.Tensor:
-        assert x.is_floating_point(), f"expected a floating-point input, got {x.dtype}"
-        assert x.numel() < 2**31, "int32 offsets address at most 2**31 - 1 elements"
-        # The kernel walks the flattened tensor, so it needs contiguous memory.
-        x = x.contiguous()
-        out = torch.empty_like(x)
-        n_elements = out.numel()
-        <<launch>>
-        return out
-    '''
-
-
-def _elementwise_body(spec_row: dict, rng: random.Random, flawed: bool) -> tuple[str, int]:
-    op = spec_row["ops"][0]
-    if flawed:
-        return _TANH_GELU_BODY, -1
-    index = rng.randrange(len(_ELEMENTWISE_BODIES[op]))
-    return _ELEMENTWISE_BODIES[op][index], index
-
-
-def _render_elementwise(spec_row: dict, rng: random.Random, structure: str, flaw: str | None) -> Draft:
-    op = spec_row["ops"][0]
-    doc = OPS[op].doc.removesuffix(", applied elementwise")
-    rows, cols = _rows_cols(spec_row)
-    n = rows * cols
-    body, body_index = _elementwise_body(spec_row, rng, flaw == "tanh_gelu")
-    params: dict = {"structure": structure, "body": body_index}
-    if structure == "flat_block":
-        block = rng.choice(_FLAT_BLOCKS)
-        if flaw == "floor_div_grid":
-            block = rng.choice(_floor_div_blocks(n))
-        warps = _launch_warps(rng, block)
-        params.update(BLOCK_SIZE=block, num_warps=warps)
-        kernel = _fill(_FLAT_KERNEL, name=op, body=body)
-        if flaw == "floor_div_grid":
-            launch = _fill('''
-                BLOCK_SIZE = <<block>>
-                # One program per BLOCK_SIZE elements.
-                grid = (n_elements // BLOCK_SIZE,)
-                <<name>>_kernel[grid](x, out, n_elements, BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>)
-                ''', name=op, block=block, warps=warps)
-            prose = (f"Each program applies {doc} to one block of {block} elements of the flattened tensor; "
-                     f"the grid has one program per block.")
-        else:
-            launch = _fill('''
-                # One program per BLOCK_SIZE elements; cdiv rounds up so the tail gets a program too.
-                grid = lambda meta: (triton.cdiv(n_elements, meta["BLOCK_SIZE"]),)
-                <<name>>_kernel[grid](x, out, n_elements, BLOCK_SIZE=<<block>>, num_warps=<<warps>>)
-                ''', name=op, block=block, warps=warps)
-            prose = (f"Each program applies {doc} to one masked block of {block} elements of the flattened "
-                     f"tensor, computing in fp32 and casting back on store; {warps} warps per program.")
-        launcher = _fill(_FLAT_LAUNCHER_HEAD, name=op, launch=launch)
-    elif structure == "grid_stride":
-        block = rng.choice(_FLAT_BLOCKS[:4])
-        max_programs = rng.choice((64, 128, 256, 512, 1024))
-        warps = _launch_warps(rng, block)
-        params.update(BLOCK_SIZE=block, MAX_PROGRAMS=max_programs, num_warps=warps)
-        kernel = _fill(_GRID_STRIDE_KERNEL, name=op, body=body)
-        launch = _fill('''
-            BLOCK_SIZE = <<block>>
-            # At most <<max_programs>> programs; each loops over the blocks left to it.
-            num_programs = min(triton.cdiv(n_elements, BLOCK_SIZE), <<max_programs>>)
-            <<name>>_kernel[(num_programs,)](x, out, n_elements, BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>)
-            ''', name=op, block=block, max_programs=max_programs, warps=warps)
-        launcher = _fill(_FLAT_LAUNCHER_HEAD, name=op, launch=launch)
-        prose = (f"A fixed grid of at most {max_programs} programs sweeps the tensor in blocks of {block} "
-                 f"elements, each program looping over every num_programs-th block and applying {doc} in fp32.")
-    else:  # tiled_2d
-        block_n = rng.choice((32, 64, 128, 256))
-        block_m = rng.choice([m for m in (1, 2, 4, 8, 16) if m * block_n <= 4096])
-        warps = _launch_warps(rng, block_m * block_n)
-        params.update(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps)
-        kernel = _fill(_TILED_KERNEL, name=op, body=body)
-        launcher = _fill('''
-            def <<name>>(x: torch.Tensor) -> torch.Tensor:
-                assert x.dim() == 2, f"expected a 2-D input, got shape {tuple(x.shape)}"
-                x = x.contiguous()
-                out = torch.empty_like(x)
-                n_rows, n_cols = x.shape
-                # One program per BLOCK_M x BLOCK_N tile, rounded up in both directions.
-                grid = lambda meta: (triton.cdiv(n_rows, meta["BLOCK_M"]), triton.cdiv(n_cols, meta["BLOCK_N"]))
-                <<name>>_kernel[grid](
-                    x, out, n_rows, n_cols, x.stride(0), out.stride(0),
-                    BLOCK_M=<<block_m>>, BLOCK_N=<<block_n>>, num_warps=<<warps>>,
-                )
-                return out
-            ''', name=op, block_m=block_m, block_n=block_n, warps=warps)
-        prose = (f"A 2-D grid of {block_m}x{block_n} tiles covers the matrix; each program masks its tile "
-                 f"at the edges and applies {doc} in fp32.")
-    if flaw == "tanh_gelu":
-        prose += " GELU uses the tanh approximation, which avoids the costlier erf."
-    code = _module(kernel, launcher, _model_new(f"{doc}, applied elementwise by a Triton kernel.", "x", f"{op}(x)"))
-    return Draft(variant=flaw or structure, flaw=flaw, params=params, code=code, prose=prose)
-
-
-def _floor_div_blocks(n: int) -> list[int]:
-    return [b for b in _FLAT_BLOCKS if n // b >= 1 and n % b >= _FLOOR_DIV_MIN_TAIL]
-
-
-def _elementwise_variants() -> list[Variant]:
-    def correct(structure):
-        return Variant(structure, lambda s: True, lambda s, rng: _render_elementwise(s, rng, structure, None))
-
-    def tanh_gelu(spec_row, rng):
-        return _render_elementwise(spec_row, rng, rng.choice(("flat_block", "grid_stride", "tiled_2d")), "tanh_gelu")
-
-    return [
-        correct("flat_block"),
-        correct("grid_stride"),
-        correct("tiled_2d"),
-        Variant("tanh_gelu", lambda s: s["ops"][0] == "gelu", tanh_gelu),
-        Variant("floor_div_grid", lambda s: bool(_floor_div_blocks(_rows_cols(s)[0] * _rows_cols(s)[1])),
-                lambda s, rng: _render_elementwise(s, rng, "flat_block", "floor_div_grid")),
-    ]
-
-
-# --------------------------------------------------------------------------------------------------------
-# Reduction over the last dim of a 2-D tensor: softmax and log_softmax keep the shape, sum / mean / max
-# give one value per row.
-
-_LAUNCHER_NAMES = {"softmax": "softmax", "log_softmax": "log_softmax", "sum": "row_sum", "mean": "row_mean",
-                   "max": "row_max"}
-_ROWWISE = ("softmax", "log_softmax")
-_PAD = {"softmax": "-inf", "log_softmax": "-inf", "max": "-inf", "sum": "0", "mean": "0"}
-_SINGLE_PASS_MAX_BLOCK = 16384
-_LOOP_BLOCKS = (64, 128, 256, 512, 1024, 2048)
-_FIXED_BLOCKS = (256, 512, 1024)
-
-# One row, whole in one block: `row`, `x_ptr`, `out_ptr`, strides and n_cols in scope.
-_SINGLE_PASS_LOAD = {
-    "-inf": ('# Padding lanes load -inf: they never win the max, and exp(-inf) = 0 adds nothing to a sum.\n'
-             'x = tl.load(x_ptr + row * x_row_stride + col_offsets, mask=mask, other=-float("inf")).to(tl.float32)'),
-    "0": ("# Padding lanes load 0, which adds nothing to the sum.\n"
-          "x = tl.load(x_ptr + row * x_row_stride + col_offsets, mask=mask, other=0.0).to(tl.float32)"),
-}
-_SINGLE_PASS_RESULT = {
-    "softmax": ("# Subtract the row maximum so exp cannot overflow.\n"
-                "z = x - tl.max(x, axis=0)\n"
-                "numerator = tl.exp(z)\n"
-                "y = numerator / tl.sum(numerator, axis=0)"),
-    "log_softmax": ("# log_softmax(x) = x - max - log(sum(exp(x - max))); subtracting the max keeps exp finite.\n"
-                    "z = x - tl.max(x, axis=0)\n"
-                    "y = z - tl.log(tl.sum(tl.exp(z), axis=0))"),
-    "sum": "y = tl.sum(x, axis=0)",
-    "mean": "y = tl.sum(x, axis=0) / n_cols",
-    "max": "y = tl.max(x, axis=0)",
-}
-_ROW_STORE = {
-    True: "tl.store(out_ptr + row * out_row_stride + col_offsets, y.to(out_ptr.dtype.element_ty), mask=mask)",
-    False: "tl.store(out_ptr + row, y.to(out_ptr.dtype.element_ty))",
-}
-
-# One row over column tiles of BLOCK_SIZE: `row_x_ptr`, `col_offsets` in scope.
-_LOOPED_ROW = {
-    "softmax": '''
-        # Pass 1, online softmax: a running maximum and a running sum of exp(x - max) over the column tiles.
-        # The first tile starts both, so the running maximum is finite from the outset.
-        x = tl.load(row_x_ptr + col_offsets, mask=col_offsets < n_cols, other=-float("inf")).to(tl.float32)
-        row_max = tl.max(x, axis=0)
-        row_sum = tl.sum(tl.exp(x - row_max), axis=0)
-        for start in range(BLOCK_SIZE, n_cols, BLOCK_SIZE):
-            cols = start + col_offsets
-            x = tl.load(row_x_ptr + cols, mask=cols < n_cols, other=-float("inf")).to(tl.float32)
-            new_max = tl.maximum(row_max, tl.max(x, axis=0))
-            # Rescale the sum so far to the new maximum before adding this tile.
-            row_sum = row_sum * tl.exp(row_max - new_max) + tl.sum(tl.exp(x - new_max), axis=0)
-            row_max = new_max
-        # Pass 2: normalise each tile and store it.
-        for start in range(0, n_cols, BLOCK_SIZE):
-            cols = start + col_offsets
-            mask = cols < n_cols
-            x = tl.load(row_x_ptr + cols, mask=mask, other=0.0).to(tl.float32)
-            y = tl.exp(x - row_max) / row_sum
-            tl.store(row_out_ptr + cols, y.to(out_ptr.dtype.element_ty), mask=mask)
-        ''',
-    "log_softmax": '''
-        # Pass 1, online: a running maximum and a running sum of exp(x - max) over the column tiles.
-        # The first tile starts both, so the running maximum is finite from the outset.
-        x = tl.load(row_x_ptr + col_offsets, mask=col_offsets < n_cols, other=-float("inf")).to(tl.float32)
-        row_max = tl.max(x, axis=0)
-        row_sum = tl.sum(tl.exp(x - row_max), axis=0)
-        for start in range(BLOCK_SIZE, n_cols, BLOCK_SIZE):
-            cols = start + col_offsets
-            x = tl.load(row_x_ptr + cols, mask=cols < n_cols, other=-float("inf")).to(tl.float32)
-            new_max = tl.maximum(row_max, tl.max(x, axis=0))
-            # Rescale the sum so far to the new maximum before adding this tile.
-            row_sum = row_sum * tl.exp(row_max - new_max) + tl.sum(tl.exp(x - new_max), axis=0)
-            row_max = new_max
-        # log_softmax(x) = x - max - log(sum(exp(x - max))).
-        log_sum = tl.log(row_sum)
-        # Pass 2: write each tile.
-        for start in range(0, n_cols, BLOCK_SIZE):
-            cols = start + col_offsets
-            mask = cols < n_cols
-            x = tl.load(row_x_ptr + cols, mask=mask, other=0.0).to(tl.float32)
-            y = x - row_max - log_sum
-            tl.store(row_out_ptr + cols, y.to(out_ptr.dtype.element_ty), mask=mask)
-        ''',
-    "sum": '''
-        # BLOCK_SIZE partial sums, one per lane, accumulated over the column tiles, then reduced once.
-        acc = tl.zeros([BLOCK_SIZE], dtype=tl.float32)
-        for start in range(0, n_cols, BLOCK_SIZE):
-            cols = start + col_offsets
-            # Padding lanes load 0, which adds nothing.
-            acc += tl.load(row_x_ptr + cols, mask=cols < n_cols, other=0.0).to(tl.float32)
-        y = tl.sum(acc, axis=0)
-        tl.store(out_ptr + row, y.to(out_ptr.dtype.element_ty))
-        ''',
-    "mean": '''
-        # BLOCK_SIZE partial sums, one per lane, accumulated over the column tiles, then reduced once.
-        acc = tl.zeros([BLOCK_SIZE], dtype=tl.float32)
-        for start in range(0, n_cols, BLOCK_SIZE):
-            cols = start + col_offsets
-            # Padding lanes load 0, which adds nothing.
-            acc += tl.load(row_x_ptr + cols, mask=cols < n_cols, other=0.0).to(tl.float32)
-        # Divide by the true number of columns, not by the padded tile width.
-        y = tl.sum(acc, axis=0) / n_cols
-        tl.store(out_ptr + row, y.to(out_ptr.dtype.element_ty))
-        ''',
-    "max": '''
-        # BLOCK_SIZE running maxima, one per lane, over the column tiles, then reduced once.
-        acc = tl.full([BLOCK_SIZE], float("-inf"), tl.float32)
-        for start in range(0, n_cols, BLOCK_SIZE):
-            cols = start + col_offsets
-            # Padding lanes load -inf, which never wins the max.
-            x = tl.load(row_x_ptr + cols, mask=cols < n_cols, other=-float("inf")).to(tl.float32)
-            acc = tl.maximum(acc, x)
-        y = tl.max(acc, axis=0)
-        tl.store(out_ptr + row, y.to(out_ptr.dtype.element_ty))
-        ''',
-}
-
-_REDUCTION_KERNEL = '''
-    @triton.jit
-    def <<name>>_kernel(
-        x_ptr,  # pointer to the input, (n_rows, n_cols)
-        out_ptr,  # pointer to the output, <<out_shape>>
-        x_row_stride,  # elements between consecutive rows of x
-        <<out_stride_arg>>
-        n_rows,
-        n_cols,
-        BLOCK_SIZE: tl.constexpr,  # <<block_doc>>
-    ):
-        <<rows>>
-    '''
-_ONE_ROW_PER_PROGRAM = '''
-    # One program per row.
-    row = tl.program_id(axis=0)
-    <<row_body>>
-    '''
-_PERSISTENT_ROWS = '''
-    # A fixed number of programs; program pid handles rows pid, pid + num_programs, ...
-    row_start = tl.program_id(axis=0)
-    row_step = tl.num_programs(axis=0)
-    for row in range(row_start, n_rows, row_step):
-        <<row_body>>
-    '''
-_REDUCTION_LAUNCHER = '''
-    def <<name>>(x: torch.Tensor) -> torch.Tensor:
-        assert x.dim() == 2, f"expected a 2-D input, got shape {tuple(x.shape)}"
-        x = x.contiguous()
-        n_rows, n_cols = x.shape
-        <<alloc>>
-        <<block>>
-        <<grid>>
-        <<name>>_kernel[grid](
-            x, out, x.stride(0), <<out_stride>>n_rows, n_cols,
-            BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>,
-        )
-        return out
-    '''
-
-
-def _render_reduction(spec_row: dict, rng: random.Random, structure: str) -> Draft:
-    op = spec_row["ops"][0]
-    doc = OPS[op].doc
-    name = _LAUNCHER_NAMES[op]
-    rowwise = op in _ROWWISE
-    rows, cols = _rows_cols(spec_row)
-    flaw = "fixed_block" if structure == "fixed_block" else None
-    params: dict = {"structure": structure}
-    if structure == "looped":
-        block = rng.choice(_loop_blocks(cols))
-        block_line = f"# Column tiles of {block}: longer rows take several iterations.\nBLOCK_SIZE = {block}"
-        block_doc = "columns per tile; a row takes cdiv(n_cols, BLOCK_SIZE) tiles"
-        row_body = _fill('''
-            row_x_ptr = x_ptr + row * x_row_stride
-            <<out_row>>
-            col_offsets = tl.arange(0, BLOCK_SIZE)
-            <<loop>>
-            ''', out_row="row_out_ptr = out_ptr + row * out_row_stride" if rowwise else "",
-            loop=_fill(_LOOPED_ROW[op]))
-        row_mapping = "program_per_row"
-        prose = (f"One program per row computes {doc}, walking the row in tiles of {block} columns"
-                 + (" with an online max and sum, then a second pass that normalises and stores."
-                    if rowwise else " and accumulating per-lane partial results in fp32 before one final reduction."))
-    else:
-        if flaw:
-            block = rng.choice([b for b in _FIXED_BLOCKS if b < cols])
-            block_line = f"# {block} columns hold a whole row, so one block per row suffices.\nBLOCK_SIZE = {block}"
-            block_doc = "columns per block; one block holds a whole row"
-        else:
-            block = _next_power_of_2(cols)
-            block_line = ("# The smallest power of two covering a row: each row is loaded once, in one block.\n"
-                          "BLOCK_SIZE = triton.next_power_of_2(n_cols)")
-            block_doc = "a power of two >= n_cols: one block holds a whole row"
-        row_body = "\n".join([
-            "col_offsets = tl.arange(0, BLOCK_SIZE)",
-            "mask = col_offsets < n_cols",
-            _SINGLE_PASS_LOAD[_PAD[op]],
-            _SINGLE_PASS_RESULT[op],
-            _ROW_STORE[rowwise],
-        ])
-        row_mapping = "persistent" if structure == "single_pass_persistent" else rng.choice(
-            ("program_per_row", "persistent") if flaw else ("program_per_row",))
-        width = f"{block} columns" if flaw else f"next_power_of_2(n_cols) = {block} columns"
-        prose = (f"Each row fits in one block of {width}, so a program loads its row once, computes {doc} "
-                 f"in fp32 and stores the result.")
-    params["BLOCK_SIZE"] = block
-    params["row_mapping"] = row_mapping
-    warps = _launch_warps(rng, block)
-    params["num_warps"] = warps
-    if row_mapping == "persistent":
-        num_programs = rng.choice((16, 32, 64, 128, 256))
-        params["NUM_PROGRAMS"] = num_programs
-        rows_code = _fill(_PERSISTENT_ROWS, row_body=row_body)
-        grid = f"# At most {num_programs} programs, each looping over its share of the rows.\n" \
-               f"grid = (min(n_rows, {num_programs}),)"
-        prose += f" A fixed grid of at most {num_programs} programs loops over the rows."
-    else:
-        rows_code = _fill(_ONE_ROW_PER_PROGRAM, row_body=row_body)
-        grid = "grid = (n_rows,)"
-    kernel = _fill(_REDUCTION_KERNEL, name=name, rows=rows_code, block_doc=block_doc,
-                   out_shape="(n_rows, n_cols)" if rowwise else "(n_rows,)",
-                   out_stride_arg="out_row_stride,  # elements between consecutive rows of out" if rowwise else "")
-    alloc = ("out = torch.empty_like(x)" if rowwise
-             else "out = torch.empty((n_rows,), device=x.device, dtype=x.dtype)")
-    launcher = _fill(_REDUCTION_LAUNCHER, name=name, alloc=alloc, block=block_line, grid=grid, warps=warps,
-                     out_stride="out.stride(0), " if rowwise else "")
-    code = _module(kernel, launcher, _model_new(f"Computes {doc} with a Triton kernel.", "x", f"{name}(x)"))
-    return Draft(variant=structure, flaw=flaw, params=params, code=code, prose=prose)
-
-
-def _loop_blocks(cols: int) -> list[int]:
-    """Column tiles smaller than the row's power-of-two width, so the loop takes at least two tiles."""
-    return [b for b in _LOOP_BLOCKS if b < _next_power_of_2(cols)]
-
-
-def _reduction_variants() -> list[Variant]:
-    def variant(structure, applies):
-        return Variant(structure, applies, lambda s, rng: _render_reduction(s, rng, structure))
-
-    def single_pass_fits(s):
-        return _next_power_of_2(_rows_cols(s)[1]) <= _SINGLE_PASS_MAX_BLOCK
-
-    return [
-        variant("single_pass", single_pass_fits),
-        variant("single_pass_persistent", single_pass_fits),
-        variant("looped", lambda s: bool(_loop_blocks(_rows_cols(s)[1]))),
-        variant("fixed_block", lambda s: _rows_cols(s)[1] > min(_FIXED_BLOCKS)),
-    ]
-
-
-# --------------------------------------------------------------------------------------------------------
-# Matmul: c = a @ b, tutorial 03's tiled kernel with an fp32 accumulator.
-
-_SMEM_BUDGET_BYTES = 64 * 1024  # AMD's LDS is 64 KiB; stay inside it so one template serves both vendors
-
-_MATMUL_KERNEL = '''
-    @triton.jit
-    def matmul_kernel(
-        # Pointers to the matrices
-        a_ptr, b_ptr, c_ptr,
-        # Matrix dimensions: a is (M, K), b is (K, N), c is (M, N)
-        M, N, K,
-        # Strides: how far to move in memory to step one row or one column of each matrix
-        stride_am, stride_ak,
-        stride_bk, stride_bn,
-        stride_cm, stride_cn,
-        # Meta-parameters
-        BLOCK_SIZE_M: tl.constexpr,
-        BLOCK_SIZE_N: tl.constexpr,
-        BLOCK_SIZE_K: tl.constexpr,
-        <<group_arg>>
-    ):
-        """Each program computes one BLOCK_SIZE_M x BLOCK_SIZE_N tile of c = a @ b."""
-        <<pid_mapping>>
-        # Row and column offsets of this tile. Taking them modulo M and N keeps the loads of edge tiles inside
-        # the matrices; the wrapped rows and columns are computed but never stored.
-        offs_am = (pid_m * BLOCK_SIZE_M + tl.arange(0, BLOCK_SIZE_M)) % M
-        offs_bn = (pid_n * BLOCK_SIZE_N + tl.arange(0, BLOCK_SIZE_N)) % N
-        offs_k = tl.arange(0, BLOCK_SIZE_K)
-        a_ptrs = a_ptr + (offs_am[:, None] * stride_am + offs_k[None, :] * stride_ak)
-        b_ptrs = b_ptr + (offs_k[:, None] * stride_bk + offs_bn[None, :] * stride_bn)
-        # Accumulate in fp32 whatever the input dtype.
-        accumulator = tl.zeros((BLOCK_SIZE_M, BLOCK_SIZE_N), dtype=tl.float32)
-        for k in range(0, tl.cdiv(K, BLOCK_SIZE_K)):
-            # The last K tile may be partial: masked lanes load 0, which adds nothing to the products.
-            a = tl.load(a_ptrs, mask=offs_k[None, :] < K - k * BLOCK_SIZE_K, other=0.0)
-            b = tl.load(b_ptrs, mask=offs_k[:, None] < K - k * BLOCK_SIZE_K, other=0.0)
-            <<dot>>
-            # Advance both tiles along K.
-            a_ptrs += BLOCK_SIZE_K * stride_ak
-            b_ptrs += BLOCK_SIZE_K * stride_bk
-        # Cast to the output's element type and store the tile, masking the edges.
-        c = accumulator.to(c_ptr.dtype.element_ty)
-        offs_cm = pid_m * BLOCK_SIZE_M + tl.arange(0, BLOCK_SIZE_M)
-        offs_cn = pid_n * BLOCK_SIZE_N + tl.arange(0, BLOCK_SIZE_N)
-        c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
-        c_mask = (offs_cm[:, None] < M) & (offs_cn[None, :] < N)
-        tl.store(c_ptrs, c, mask=c_mask)
-    '''
-_PID_MAPPINGS = {
-    "grouped": '''
-        # Programs walk the tiles in groups of GROUP_SIZE_M rows of tiles, column by column, so programs
-        # running at the same time share tiles of a and b in the L2 cache.
-        pid = tl.program_id(axis=0)
-        num_pid_m = tl.cdiv(M, BLOCK_SIZE_M)
-        num_pid_n = tl.cdiv(N, BLOCK_SIZE_N)
-        num_pid_in_group = GROUP_SIZE_M * num_pid_n
-        group_id = pid // num_pid_in_group
-        first_pid_m = group_id * GROUP_SIZE_M
-        group_size_m = min(num_pid_m - first_pid_m, GROUP_SIZE_M)
-        pid_m = first_pid_m + ((pid % num_pid_in_group) % group_size_m)
-        pid_n = (pid % num_pid_in_group) // group_size_m
-        ''',
-    "row_major": '''
-        # Tiles in row-major order: program pid computes tile (pid // num_pid_n, pid % num_pid_n).
-        pid = tl.program_id(axis=0)
-        num_pid_n = tl.cdiv(N, BLOCK_SIZE_N)
-        pid_m = pid // num_pid_n
-        pid_n = pid % num_pid_n
-        ''',
-    "grid_2d": '''
-        # A 2-D launch grid: axis 0 walks the tiles along M, axis 1 those along N.
-        pid_m = tl.program_id(axis=0)
-        pid_n = tl.program_id(axis=1)
-        ''',
-}
-_MATMUL_GRIDS = {
-    "grouped": 'grid = lambda meta: (triton.cdiv(M, meta["BLOCK_SIZE_M"]) * triton.cdiv(N, meta["BLOCK_SIZE_N"]),)',
-    "row_major": 'grid = lambda meta: (triton.cdiv(M, meta["BLOCK_SIZE_M"]) * triton.cdiv(N, meta["BLOCK_SIZE_N"]),)',
-    "grid_2d": 'grid = lambda meta: (triton.cdiv(M, meta["BLOCK_SIZE_M"]), triton.cdiv(N, meta["BLOCK_SIZE_N"]))',
-}
-_DOTS = {
-    "ieee": ('# input_precision="ieee": full fp32 products; the default (TF32 on NVIDIA) misses fp32 tolerances.\n'
-             'accumulator = tl.dot(a, b, accumulator, input_precision="ieee")'),
-    "fp16": "# fp16 tiles on the tensor cores, accumulated in fp32.\naccumulator = tl.dot(a, b, accumulator)",
-    "tf32": "# Tile product on the tensor cores, accumulated in fp32.\naccumulator = tl.dot(a, b, accumulator)",
-}
-_MATMUL_LAUNCHER = '''
-    def matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        assert a.dim() == 2 and b.dim() == 2, f"expected 2-D inputs, got {tuple(a.shape)} and {tuple(b.shape)}"
-        assert a.shape[1] == b.shape[0], f"incompatible dimensions: {tuple(a.shape)} @ {tuple(b.shape)}"
-        assert a.dtype == b.dtype, f"mixed input dtypes {a.dtype} and {b.dtype}"
-        a = a.contiguous()
-        b = b.contiguous()
-        M, K = a.shape
-        _, N = b.shape
-        c = torch.empty((M, N), device=a.device, dtype=a.dtype)
-        <<grid>>
-        matmul_kernel[grid](
-            a, b, c,
-            M, N, K,
-            a.stride(0), a.stride(1),
-            b.stride(0), b.stride(1),
-            c.stride(0), c.stride(1),
-            <<meta>>
-        )
-        return c
-    '''
-
-
-def _render_matmul(spec_row: dict, rng: random.Random, mapping: str, flaw: str | None) -> Draft:
-    (m, k), (_, n) = spec_row["shapes"]
-    element_bytes = 4 if spec_row["dtype"] == "float32" else 2
-
-    def tile(dim, choices):
-        return rng.choice([b for b in choices if b <= max(16, _next_power_of_2(dim))])
-
-    block_m, block_n, block_k = tile(m, (16, 32, 64, 128)), tile(n, (16, 32, 64, 128)), tile(k, (16, 32, 64))
-    stage_bytes = (block_m + block_n) * block_k * element_bytes
-    num_stages = rng.choice([s for s in (2, 3, 4, 5) if s * stage_bytes <= _SMEM_BUDGET_BYTES] or [1])
-    num_warps = rng.choice([w for w in (1, 2, 4, 8) if w * 128 <= max(block_m * block_n, 256)])
-    params: dict = {"structure": mapping, "BLOCK_SIZE_M": block_m, "BLOCK_SIZE_N": block_n,
-                    "BLOCK_SIZE_K": block_k, "num_warps": num_warps, "num_stages": num_stages}
-    meta = f"BLOCK_SIZE_M={block_m}, BLOCK_SIZE_N={block_n}, BLOCK_SIZE_K={block_k},"
-    if mapping == "grouped":
-        group = rng.choice((2, 4, 8))
-        params["GROUP_SIZE_M"] = group
-        meta += f" GROUP_SIZE_M={group},"
-    meta += f"\nnum_warps={num_warps}, num_stages={num_stages},"
-    dot = "tf32" if flaw == "tf32_dot" else ("ieee" if spec_row["dtype"] == "float32" else "fp16")
-    params["dot"] = dot
-    kernel = _fill(_MATMUL_KERNEL, pid_mapping=_fill(_PID_MAPPINGS[mapping]), dot=_DOTS[dot],
-                   group_arg="GROUP_SIZE_M: tl.constexpr," if mapping == "grouped" else "")
-    launcher = _fill(_MATMUL_LAUNCHER, grid=_MATMUL_GRIDS[mapping], meta=meta)
-    order = {"grouped": f"grouped tile order (GROUP_SIZE_M={params.get('GROUP_SIZE_M')}) for L2 reuse",
-             "row_major": "row-major tile order", "grid_2d": "a 2-D launch grid"}[mapping]
-    prose = (f"A tiled matmul after the Triton tutorial: each program computes a {block_m}x{block_n} tile of c, "
-             f"stepping through K in blocks of {block_k} with masked loads and an fp32 accumulator, in {order}; "
-             f"{num_warps} warps and {num_stages} pipeline stages.")
-    code = _module(kernel, launcher, _model_new("Computes the matrix product a @ b with a Triton kernel.", "a, b",
-                                               "matmul(a, b)"))
-    return Draft(variant=flaw or mapping, flaw=flaw, params=params, code=code, prose=prose)
-
-
-def _check_matmul(spec_row: dict) -> None:
-    shapes = spec_row["shapes"]
-    if len(shapes) != 2 or any(len(s) != 2 for s in shapes) or shapes[0][1] != shapes[1][0]:
-        raise ValueError(f"the builtin teacher's matmul template takes a (M, K) and b (K, N), got shapes {shapes}")
-
-
-def _matmul_variants() -> list[Variant]:
-    def correct(mapping):
-        return Variant(mapping, lambda s: True, lambda s, rng: _render_matmul(s, rng, mapping, None))
-
-    return [
-        correct("grouped"),
-        correct("row_major"),
-        correct("grid_2d"),
-        Variant("tf32_dot", lambda s: s["dtype"] == "float32",
-                lambda s, rng: _render_matmul(s, rng, rng.choice(sorted(_PID_MAPPINGS)), "tf32_dot")),
-    ]
-
-
-# The ops each template group answers, and the group registry: name -> (spec check that raises ValueError,
-# variants).
-TEMPLATE_OPS: dict[str, tuple[str, ...]] = {
-    "elementwise": tuple(_ELEMENTWISE_BODIES),
-    "reduction": tuple(_LAUNCHER_NAMES),
-    "matmul": ("matmul",),
-}
-_FAMILIES: dict[str, tuple[Callable[[dict], None], list[Variant]]] = {
-    "elementwise": (_check_2d_single_input, _elementwise_variants()),
-    "reduction": (_check_2d_single_input, _reduction_variants()),
-    "matmul": (_check_matmul, _matmul_variants()),
-}
+# The ops each template group answers, and the op -> group registry.
+_GROUPS: tuple[Group, ...] = FAMILY_GROUPS
+TEMPLATE_OPS: dict[str, tuple[str, ...]] = {}
+for _g in _GROUPS:
+    TEMPLATE_OPS[_g.name] = TEMPLATE_OPS.get(_g.name, ()) + _g.ops
+_BY_OP: dict[str, Group] = {op: group for group in _GROUPS for op in group.ops}
+# Groups that answer a whole family by reading its source (fused chains) rather than by op name.
+_BY_FAMILY: dict[str, Group] = {group.name: group for group in _GROUPS if not group.ops}

@@ -122,6 +122,30 @@ class VLLMTeacherConfig(SamplingConfig):
     engine_kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
+class PromptConfig(_Section):
+    """What goes into a teacher's prompt beyond the spec (generators.prompts.prompt_for)."""
+
+    # A template under generators/prompt_templates (kernel-v1, kernel-v2).
+    version: str = Field("kernel-v2", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    # A hardware profile (kerneldata.core.profiles: H100, H200, MI300X, MI325X, MI355X) the prompt describes;
+    # None leaves the hardware out.
+    hardware: str | None = None
+    # Documentation index to retrieve from: a directory written by `kerneldata docs index`, "default" for
+    # the packaged one, or None for no retrieval.
+    docs_index: str | None = None
+    docs_k: int = Field(4, ge=0, le=32)  # retrieved chunks per prompt
+    few_shot: int = Field(1, ge=0, le=3)  # example kernels per prompt
+
+    @field_validator("hardware")
+    @classmethod
+    def _known_profile(cls, name: str | None) -> str | None:
+        if name is not None:
+            from kerneldata.core.profiles import get_profile
+
+            get_profile(name)  # raises ValueError listing the known profiles
+        return name
+
+
 class TeacherConfig(_Section):
     # builtin: parametric Triton templates, no model; openai: an OpenAI-compatible endpoint (`teacher.openai`);
     # vllm: an in-process vLLM engine (`teacher.vllm`).
@@ -140,6 +164,7 @@ class TeacherConfig(_Section):
         """GPUs one teacher replica needs (Ray's `num_gpus` for the teacher actor): the vLLM engine's
         tensor-parallel size, else none."""
         return self.vllm.tensor_parallel_size if self.kind == "vllm" else 0
+    prompt: PromptConfig = Field(default_factory=PromptConfig)
 
 
 class VerifyConfig(_Section):

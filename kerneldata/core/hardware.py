@@ -6,6 +6,8 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
+from kerneldata.core.profiles import PROFILES
+
 
 def package_version(name: str) -> str:
     try:
@@ -64,11 +66,10 @@ def _driver_version() -> str:
 
 
 # AMD Instinct parts whose last-level cache is the Infinity Cache (MALL), which torch does not report:
-# `L2_cache_size` there is one XCD's L2 (4 MB on MI300X). Sizes in bytes, by gfx architecture.
-_AMD_INFINITY_CACHE_BYTES = {
-    "gfx942": 256 << 20,  # MI300X, MI300A, MI325X
-    "gfx950": 256 << 20,  # MI350X, MI355X
-}
+# `L2_cache_size` there is one XCD's L2 (4 MB on MI300X). Sizes in bytes, by gfx architecture, from the
+# hardware profiles (MI300X and MI325X: gfx942; MI355X: gfx950).
+_AMD_INFINITY_CACHE_BYTES = {p.arch: p.last_level_cache_bytes for p in PROFILES.values()
+                             if p.vendor == "amd" and p.last_level_cache_bytes}
 # Triton's own flush buffer (triton.testing.do_bench) is 256 MiB on both vendors; never flush less.
 _MIN_FLUSH_BYTES = 256 << 20
 

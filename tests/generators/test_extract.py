@@ -2,7 +2,7 @@
 
 import pytest
 
-from generators.extract import extract_code
+from generators.extract import extract_code, split_reasoning
 
 CANDIDATE = "import torch\n\n\nclass ModelNew(torch.nn.Module):\n    def forward(self, x):\n        return x\n"
 HELPER = "def helper(x):\n    return x + 1\n"
@@ -61,3 +61,100 @@ def test_extract_code(completion, expected_code, expected_reason):
 def test_fence_inside_string_does_not_close_the_block():
     code = 'import torch\n\n\nclass ModelNew(torch.nn.Module):\n    doc = """```"""\n'
     assert extract_code(fence(code)) == (code, "ok")
+
+
+# ---------------------------------------------------------------------------------------------- realistic answers
+
+KERNEL_BLOCK = '''import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    tl.store(out_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=mask), 0.0), mask=mask)
+'''
+WRAPPER_BLOCK = '''def relu(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, out, x.numel(), BLOCK=1024)
+    return out
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        return relu(x)
+'''
+FULL = KERNEL_BLOCK + "\n\n" + WRAPPER_BLOCK
+
+
+def test_answer_with_a_usage_example_after_it_keeps_the_definition():
+    completion = (f"Here is an optimized kernel.\n\n```python\n{FULL}```\n\nYou can use it like this:\n\n"
+                  "```python\nmodel = ModelNew().cuda()\ny = model(torch.randn(4096, device='cuda'))\n```\n")
+    assert extract_code(completion) == (FULL, "ok")
+
+
+def test_bare_source_with_prose_before_and_after():
+    completion = (f"Sure! Below is the implementation.\n\n{FULL}\n"
+                  "This kernel reads each element once and writes it once, so it is memory bound.\n"
+                  "Block size 1024 balances occupancy and the tail.\n")
+    assert extract_code(completion) == (FULL, "ok")
+
+
+def test_python3_and_capitalised_tags():
+    assert extract_code(f"Answer:\n```python3\n{FULL}```") == (FULL, "ok")
+    assert extract_code(f"Answer:\n```Python\n{FULL}```\nDone.") == (FULL, "ok")
+
+
+def test_model_split_into_kernel_block_then_wrapper_block_is_joined():
+    completion = (f"First the kernel:\n\n```python\n{KERNEL_BLOCK}```\n\nThen the launcher and the module:\n\n"
+                  f"```python\n{WRAPPER_BLOCK}```\n")
+    code, reason = extract_code(completion)
+    assert reason == "ok"
+    assert code == FULL  # the blocks, two blank lines apart
+    compile(code, "<joined>", "exec")
+
+
+def test_blocks_are_not_joined_when_the_answer_is_self_contained_or_the_join_does_not_parse():
+    helper = "def unrelated():\n    return 1\n"
+    assert extract_code(f"```python\n{helper}```\n```python\n{FULL}```") == (FULL, "ok")
+    broken = "def relu_kernel(:\n"  # defines nothing that parses: the wrapper stays alone
+    completion = f"```python\n{broken}```\n```python\n{WRAPPER_BLOCK}```"
+    assert extract_code(completion) == (WRAPPER_BLOCK, "ok")
+
+
+def test_crlf_line_endings():
+    completion = f"Here it is.\r\n\r\n```python\r\n{FULL}```\r\nThat's all.\r\n".replace("\n", "\r\n").replace("\r\r", "\r")
+    assert extract_code(completion) == (FULL, "ok")
+    assert extract_code(FULL.replace("\n", "\r\n")) == (FULL, "ok")
+
+
+def test_truncated_in_the_middle_of_the_answer_block():
+    cut = FULL[: FULL.index("return relu(x)") - 10]
+    assert extract_code(f"Here:\n\n```python\n{cut}") == (None, "truncated")
+
+
+def test_reasoning_block_with_a_draft_then_the_answer():
+    completion = (f"<think>\nThe row fits in one block.\n```python\n{FULL.replace('1024', '256')}```\n"
+                  f"Better use 1024.\n</think>\n\nFinal answer:\n```python\n{FULL}```")
+    assert extract_code(completion) == (FULL, "ok")
+
+
+def test_reasoning_whose_opening_tag_the_chat_template_swallowed():
+    completion = f"I should mask the tail.\n```python\nDRAFT = 1\n```\n</think>\n\n```python\n{FULL}```"
+    assert extract_code(completion) == (FULL, "ok")
+    assert split_reasoning(completion)[0].startswith("I should mask the tail.")
+
+
+@pytest.mark.parametrize("completion, reasoning, answer", [
+    ("<think>plan</think>answer", "plan", "answer"),
+    ("<think>a</think>x<think>b</think>y", "a\n\nb", "xy"),
+    ("no reasoning here", None, "no reasoning here"),
+    ("<think>cut off mid-thought", "cut off mid-thought", ""),
+    ("plan\r\n</think>\r\nanswer", "plan", "\nanswer"),
+    ("<think></think>answer", None, "answer"),
+])
+def test_split_reasoning(completion, reasoning, answer):
+    assert split_reasoning(completion) == (reasoning, answer)

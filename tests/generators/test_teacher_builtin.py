@@ -17,13 +17,16 @@ from generators.extract import extract_code
 from generators.prompts import PROMPT_VERSION, build_prompt
 from generators.specs import OPS, SpecSampler, problem_from_op, render as render_problem
 from generators.teachers import TEACHERS, TeacherStage, make_teacher
-from generators.teachers.builtin import TEMPLATE_OPS, FLAWS, BuiltinTeacher, render, variants_for
+from generators.teachers.builtin import TEACHER_MODEL, TEMPLATE_OPS, FLAWS, BuiltinTeacher, render, variants_for
 from kerneldata.core.config import SpecsConfig, TeacherConfig
 from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 
 RUNNER = Path(__file__).with_name("_run_kernels.py")
-ELEMENTWISE_OPS, REDUCTION_OPS = TEMPLATE_OPS["elementwise"], TEMPLATE_OPS["reduction"]
+# The interpreter checks below run every variant of these ops; tests/generators/test_templates_verified.py
+# runs the real verifier over sampled specs of every family.
+ELEMENTWISE_OPS = ("relu", "gelu", "silu", "sigmoid", "tanh", "leaky_relu")
+REDUCTION_OPS = ("softmax", "log_softmax", "sum", "mean", "max")
 TEACHABLE = [op for ops in TEMPLATE_OPS.values() for op in ops]
 
 
@@ -63,7 +66,7 @@ def test_rows_have_every_candidate_column(row):
         assert set(cand) == set(CANDIDATE_SCHEMA.names)
         assert {name: cand[name] for name in SPEC_SCHEMA.names} == row
         assert (cand["teacher"], cand["teacher_model"], cand["prompt_version"]) == (
-            "builtin", "builtin-templates-v1", PROMPT_VERSION)
+            "builtin", TEACHER_MODEL, PROMPT_VERSION)
         assert cand["prompt"] == build_prompt(row)
         assert (cand["sample_index"], cand["turn"], cand["seed"]) == (index, 0, 0)
         assert extract_code(cand["completion"]) == (cand["code"], "ok")
@@ -122,9 +125,12 @@ def test_flawed_share_is_moderate():
 
 
 @pytest.mark.parametrize(("change", "why"), [
-    ({"ops": ["softplus"]}, "no template for ops ['softplus']"),  # an op without a template
-    ({"ops": ["linear", "bias_add", "gelu"], "family": "fused"}, "no template for ops"),  # a fused chain
-    ({"shapes": [[2, 3, 16]]}, "take one 2-D input"),  # a layout the templates do not take
+    ({"ops": ["conv_transpose2d"]}, "no template for ops ['conv_transpose2d']"),  # an op without a template
+    # a fused chain is read from its source: this one's forward is not a chain of the grammar
+    ({"ops": ["linear", "bias_add", "gelu"], "family": "fused"}, "does not end in `return x`"),
+    ({"shapes": [[2, 3, 16]]}, "not the sampler's rendering"),  # shapes that are not the reference's
+    ({"reference_code": SPECS[0]["reference_code"].replace("F.gelu(x)", "F.gelu(x) * 2")},
+     "not the sampler's rendering"),  # a problem that only shares the op's name
 ])
 def test_spec_without_template_is_declined_as_one_row_without_code(change, why):
     row = dict(SPECS[0], **change)
@@ -171,7 +177,7 @@ def kernel_specs() -> list[dict]:
     shorter than one tile, matmul dims that are not multiples of any block."""
     specs = []
     for dtype in ("float32", "float16"):
-        specs += [spec_row("elementwise", op, dtype, (31, 1531)) for op in ELEMENTWISE_OPS]
+        specs += [spec_row("elementwise", op, dtype, (7, 1531)) for op in ELEMENTWISE_OPS]
         specs += [spec_row("elementwise", op, dtype, (3, 7)) for op in ("gelu", "tanh")]
         specs += [spec_row("reduction", op, dtype, (5, 1531)) for op in REDUCTION_OPS]
         specs += [spec_row("reduction", op, dtype, (3, 7)) for op in REDUCTION_OPS]
@@ -229,17 +235,18 @@ def test_every_correct_variant_is_correct(kernel_results):
     assert covered == expected
 
 
-def test_tanh_gelu_fails_fp32_and_passes_fp16(kernel_results):
+def test_tanh_gelu_fails_fp32_and_is_not_offered_where_tolerances_hide_it(kernel_results):
     outcomes = {(row["dtype"], tuple(row["shapes"][0])): res["ok"]
                 for row, info, res in kernel_results if info["flaw"] == "tanh_gelu"}
-    assert outcomes[("float32", (31, 1531))] is False
-    assert outcomes[("float16", (31, 1531))] is True
-    assert outcomes[("float16", (3, 7))] is True
+    assert outcomes == {("float32", (7, 1531)): False, ("float32", (3, 7)): False}
 
 
 def test_fixed_block_fails_on_rows_longer_than_the_block(kernel_results):
     fixed = [(row, info, res) for row, info, res in kernel_results if info["flaw"] == "fixed_block"]
-    assert len(fixed) == 2 * len(REDUCTION_OPS)  # every op, both dtypes, the 1531-column specs only
+    # Every op and dtype, the 1531-column specs only; not max, whose maximum a block of 1024 of the 1531
+    # columns holds in every one of 5 rows too often for the flaw to show.
+    assert {(row["ops"][0], row["dtype"]) for row, _, _ in fixed} == {
+        (op, dtype) for op in REDUCTION_OPS if op != "max" for dtype in ("float32", "float16")}
     for row, info, res in fixed:
         assert row["shapes"][0][1] > info["BLOCK_SIZE"]
         assert not res["ok"], _describe(row, info, res)
