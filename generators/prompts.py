@@ -46,7 +46,8 @@ def load_template(version: str = PROMPT_VERSION) -> dict[str, string.Template]:
     describing the file) is ignored."""
     path = _TEMPLATE_DIR / f"{version}.md"
     if not path.is_file():
-        known = sorted(p.stem for p in _TEMPLATE_DIR.glob("*.md"))
+        # Only the kernel prompts: feedback-* templates are the refinement loop's (generators.refine).
+        known = sorted(p.stem for p in _TEMPLATE_DIR.glob("kernel-*.md"))
         raise ValueError(f"unknown prompt version {version!r}; known versions: {', '.join(known)}")
     parts: dict[str, list[str]] = {}
     current: list[str] | None = None

@@ -13,7 +13,8 @@ Its completion answers the feedback in a sentence or two, then gives the templat
 
 Guarantees: deterministic for the teacher's seed, the spec and the parent (and the request's `tried`
 codes); an answer never repeats a code already written for the spec (`RefineRequest.tried`, the parent's,
-and this call's earlier answers) while the parameter space has another; every answer is a correct
+and this call's earlier answers): when no draw of any correct variant is new, the request gets no answer;
+every answer is a correct
 template (no flaw is injected in refinement). A spec the teacher has no template for gets no answer (no
 row): there is nothing it could do better than its first answer, a declining one.
 """
@@ -67,6 +68,8 @@ def refine_rows(requests: Sequence[RefineRequest], *, seed: int) -> list[dict]:
         for child in range(request.num_samples):
             rng = random.Random(f"builtin-refine:{seed}:{spec_row['spec_id']}:{parent['candidate_id']}:{child}")
             kind, draft, answer = _answer(spec_row, parent, correct, rng, seen)
+            if draft.code in seen:
+                continue  # every correct variant's parameter space is spent for this spec: nothing new to say
             seen.add(draft.code)
             completion = f"{answer}\n\n{draft.prose}\n\n```python\n{draft.code}```\n"
             code, outcome = extract_code(completion)
@@ -89,12 +92,16 @@ def _answer(spec_row: dict, parent: dict, correct: list[str], rng: random.Random
     if parent["status"] == Status.ACCEPTED.value:
         if structure in correct and (rng.random() < 0.5 or len(correct) == 1):
             draft = _pick(spec_row, [structure], rng, seen, like=own, step=True)
+            if draft.code in seen:  # this structure's knobs are spent: another structure
+                draft = _pick(spec_row, correct, rng, seen)
         else:
             draft = _pick(spec_row, [name for name in correct if name != structure] or correct, rng, seen)
         return "faster", draft, _faster_answer(parent, own, draft)
     fix = FLAW_FIXES.get(flaw, structure) if flaw else None
     if fix in correct:
         draft = _pick(spec_row, [fix], rng, seen, like=own)
+        if draft.code in seen:  # every parameterisation of the fix was written: any correct variant fixes it
+            draft = _pick(spec_row, correct, rng, seen)
         note = FIX_NOTES.get(flaw, "This version fixes it.")
         return "fix", draft, (f"The verifier reports: {parent['reason']} The cause is in my kernel: "
                               f"{FLAWS[flaw][0]}. {note}")

@@ -54,9 +54,9 @@ def test_a_flawed_reduction_is_fixed_and_the_fix_passes_the_verifier():
     (child,) = teacher().refine_batch([request(parent, SUM)])
     meta = json.loads(child["teacher_meta"])
     assert (meta["answer"], meta["variant"], meta["flaw"]) == ("fix", "looped", None)
-    # The fix keeps what it can of the parent: same row mapping and warps.
+    # The fix keeps what it can of the parent: the same block and warps.
     parent_meta = json.loads(parent["teacher_meta"])
-    assert (meta["row_mapping"], meta["num_warps"]) == (parent_meta["row_mapping"], parent_meta["num_warps"])
+    assert (meta["BLOCK_SIZE"], meta["num_warps"]) == (parent_meta["BLOCK_SIZE"], parent_meta["num_warps"])
     assert judge(SUM, child["code"]).status is Status.ACCEPTED
     # The completion answers the feedback in prose, then gives the code.
     assert child["completion"].startswith("The verifier reports: ")
@@ -123,7 +123,10 @@ def test_deterministic_for_seed_and_parent_and_no_repeats_of_tried_codes():
 
 
 def test_no_answer_for_a_spec_without_templates():
-    softplus = render_problem(problem_from_op(OPS["softplus"], {"rows": 4, "cols": 64}, "float32", {}), "t").to_row()
-    declined = teacher().generate(softplus)[0]
+    # Convolutions are the one family without templates.
+    dims = {"batch": 1, "in_channels": 3, "out_channels": 8, "kernel": 3, "stride": 1, "height": 8, "width": 8}
+    conv = render_problem(problem_from_op(OPS["conv2d"], dims, "float32", {}), "t").to_row()
+    declined = teacher().generate(conv)[0]
+    assert not declined["code"] and "no template" in json.loads(declined["teacher_meta"])["declined"]
     parent = {**declined, **Verdict.reject(Reason.NO_CODE, "no code.").to_row(), "device": "cpu", "hardware": "cpu"}
-    assert teacher().refine_batch([request(parent, softplus)]) == []
+    assert teacher().refine_batch([request(parent, conv)]) == []

@@ -26,7 +26,8 @@ def spec_row(op: str, dtype: str = "float32", **dims) -> dict:
 GELU = spec_row("gelu", rows=16, cols=1531)  # tanh_gelu and floor_div_grid flaws apply
 SUM = spec_row("sum", rows=8, cols=3000)  # fixed_block applies
 MATMUL = spec_row("matmul", m=64, k=64, n=64)  # tf32_dot applies
-SOFTPLUS = spec_row("softplus", rows=4, cols=100)  # no template: the teacher declines
+# Convolutions have no template: the teacher declines.
+CONV = spec_row("conv2d", batch=1, in_channels=3, out_channels=8, kernel=3, stride=1, height=8, width=8)
 
 
 def _meta(row: dict) -> dict:
@@ -172,9 +173,9 @@ def test_the_candidate_budget_goes_to_the_best_parents_first():
 
 
 def test_a_declined_spec_gets_no_answer_and_stops():
-    result = _loop(FakeVerifier(), stop_on_accept=False).run([SOFTPLUS, SUM])
-    assert result.stopped[SOFTPLUS["spec_id"]] == STOP_NO_ANSWER
-    assert [r["reason_code"] for r in result.rows if r["spec_id"] == SOFTPLUS["spec_id"]] == ["no_code"]
+    result = _loop(FakeVerifier(), stop_on_accept=False).run([CONV, SUM])
+    assert result.stopped[CONV["spec_id"]] == STOP_NO_ANSWER
+    assert [r["reason_code"] for r in result.rows if r["spec_id"] == CONV["spec_id"]] == ["no_code"]
     assert result.stopped[SUM["spec_id"]] == STOP_TURNS
 
 
@@ -223,7 +224,7 @@ class Crash(RuntimeError):
 
 
 def test_resume_after_a_crash_mid_loop_gives_the_rows_of_an_uninterrupted_run():
-    specs = [GELU, SUM, MATMUL, SOFTPLUS]
+    specs = [GELU, SUM, MATMUL, CONV]
     config = {"stop_on_accept": False, "keep_k": 3, "children_per_parent": 2}
     uninterrupted = _loop(FakeVerifier(), **config).run(specs)
 
