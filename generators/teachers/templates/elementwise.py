@@ -34,6 +34,17 @@ FLAWS: dict[str, tuple[str, float]] = {
     "bias_by_row": ("the bias is indexed by row instead of by column", 0.3),
 }
 
+# softplus(x) = max(x, 0) + log1p(exp(-|x|)): exp never overflows, and log1p is Goldberg's correction of
+# log(u), u = 1 + z, so small z (large |x|, where Mish and softplus are tiny) keep their relative precision.
+_SOFTPLUS = ("z = tl.exp(-tl.abs(x))\n"
+             "u = 1.0 + z\n"
+             "softplus = tl.maximum(x, 0.0) + tl.where(u == 1.0, z, tl.log(u) * (z / (u - 1.0)))\n")
+# tanh(s) for a small s >= 0 by its series (error below 1e-9 relative for s < 0.05): the closed forms
+# subtract from 1 and lose s's digits there, which is where Mish of a negative x lives.
+_TANH_SMALL = ("# tanh(s) ~ s - s^3/3 + 2s^5/15 for small s, where 1 - exp(-2s) would cancel.\n"
+               "s2 = softplus * softplus\n"
+               "tanh_small = softplus * (1.0 - s2 * (0.3333333333333333 - s2 * 0.13333333333333333))\n")
+
 # Op -> equivalent fp32 bodies computing `out` from the loaded inputs.
 BODIES: dict[str, list[str]] = {
     "relu": ["out = tl.maximum(x, 0.0)", "out = tl.where(x > 0, x, 0.0)"],
@@ -91,19 +102,21 @@ BODIES: dict[str, list[str]] = {
     ],
     "softplus": [
         "# softplus(x) = log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|)): exp never overflows.\n"
-        "out = tl.maximum(x, 0.0) + tl.log(1.0 + tl.exp(-tl.abs(x)))",
+        + _SOFTPLUS + "out = softplus",
         "# As PyTorch: x itself above the threshold 20, where log(1 + exp(x)) equals x in fp32, so exp(x)\n"
-        "# is only taken where it cannot overflow.\n"
-        "out = tl.where(x > 20.0, x, tl.log(1.0 + tl.exp(tl.minimum(x, 20.0))))",
+        "# is only taken where it cannot overflow; log1p(e) through Goldberg's correction of log(1 + e).\n"
+        "e = tl.exp(tl.minimum(x, 20.0))\n"
+        "u = 1.0 + e\n"
+        "out = tl.where(x > 20.0, x, tl.where(u == 1.0, e, tl.log(u) * (e / (u - 1.0))))",
     ],
     "mish": [
         "# Mish: x * tanh(softplus(x)); softplus >= 0, so tanh(s) = (1 - exp(-2s)) / (1 + exp(-2s)).\n"
-        "softplus = tl.maximum(x, 0.0) + tl.log(1.0 + tl.exp(-tl.abs(x)))\n"
+        + _SOFTPLUS + _TANH_SMALL +
         "t = tl.exp(-2.0 * softplus)\n"
-        "out = x * (1.0 - t) / (1.0 + t)",
+        "out = x * tl.where(softplus < 0.05, tanh_small, (1.0 - t) / (1.0 + t))",
         "# tanh(s) = 2 * sigmoid(2s) - 1, with the overflow-free softplus.\n"
-        "softplus = tl.maximum(x, 0.0) + tl.log(1.0 + tl.exp(-tl.abs(x)))\n"
-        "out = x * (2.0 * tl.sigmoid(2.0 * softplus) - 1.0)",
+        + _SOFTPLUS + _TANH_SMALL +
+        "out = x * tl.where(softplus < 0.05, tanh_small, 2.0 * tl.sigmoid(2.0 * softplus) - 1.0)",
     ],
     "hardswish": [
         "out = x * tl.minimum(tl.maximum(x + 3.0, 0.0), 6.0) / 6.0  # x * relu6(x + 3) / 6",
@@ -122,8 +135,10 @@ BODIES: dict[str, list[str]] = {
     "sqrt": ["out = tl.sqrt(x)"],
     "rsqrt": ["out = tl.rsqrt(x)", "out = 1.0 / tl.sqrt(x)"],
     "reciprocal": ["out = 1.0 / x"],
-    "log1p": ["# x >= 0 here, so 1 + x loses at most an ulp of the tiny values that log1p keeps exactly.\n"
-              "out = tl.log(1.0 + x)"],
+    "log1p": ["# log(1 + x) alone loses the low bits of a small x when 1 + x rounds; Goldberg's correction\n"
+              "# log(u) * x / (u - 1), with u = 1 + x, restores them (x itself where u rounds to 1).\n"
+              "u = 1.0 + x\n"
+              "out = tl.where(u == 1.0, x, tl.log(u) * (x / (u - 1.0)))"],
     "abs": ["out = tl.abs(x)", "out = tl.where(x < 0, -x, x)"],
     "square": ["out = x * x"],
     "sin": ["out = tl.sin(x)"],

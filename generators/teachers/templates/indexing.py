@@ -216,10 +216,12 @@ def _index_add(dims, rng, structure, flaw, dtype):
             for row in range(0, n_rows):
                 tl.store(out_ptr + row * n_cols + cols, tl.load(x_ptr + row * n_cols + cols, mask=valid), mask=valid)
             for p in range(0, n_picks):
-                row = tl.load(index_ptr + p)  # int64
-                acc = tl.load(out_ptr + row * n_cols + cols, mask=valid).to(tl.float32)
+                # A name of its own: reusing the copy loop's int32 `row` for this int64 makes it loop-carried
+                # with two types, which compiled Triton refuses (the interpreter does not check).
+                target = tl.load(index_ptr + p)  # int64
+                acc = tl.load(out_ptr + target * n_cols + cols, mask=valid).to(tl.float32)
                 acc += tl.load(src_ptr + p * n_cols + cols, mask=valid).to(tl.float32)
-                tl.store(out_ptr + row * n_cols + cols, acc.to(out_ptr.dtype.element_ty), mask=valid)
+                tl.store(out_ptr + target * n_cols + cols, acc.to(out_ptr.dtype.element_ty), mask=valid)
         ''')
     launcher = fill('''
         def index_add(x: torch.Tensor, index: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
