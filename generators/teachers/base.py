@@ -13,11 +13,18 @@ A teacher (built by `make_teacher(config, seed)` from `config.kind`) has:
 `candidate_row` is the one place a row is assembled, so every teacher fills every column of
 `CANDIDATE_SCHEMA` the same way and derives `candidate_id` from content: spec, teacher, code, seed, sample,
 turn and parent.
+
+A teacher also keeps counters of what its calls cost (answers from its cache, answers asked of the model,
+tokens, failed requests by kind); `take_stats()` hands them over and starts again from zero, so the pipeline
+can add up what its teacher workers report. `failed_rows` / `failed_refinements` are the rows standing for
+a call that could not be made at all (its worker lost): no code, `teacher_meta.error` naming why.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,10 +50,12 @@ class RefineRequest:
 
 
 class Teacher:
-    """Base class: subclasses set `name` and implement `generate_batch` (and `refine_batch` if they can
-    answer feedback)."""
+    """Base class: subclasses set `name` and `model` and implement `generate_batch` (and `refine_batch` if
+    they can answer feedback)."""
 
     name = "teacher"
+    model = "unknown"
+    _stats_lock = threading.Lock()  # shared by all teachers: counting is rare and quick
 
     def generate(self, spec_row: dict) -> list[dict]:
         return self.generate_batch([spec_row])
@@ -59,6 +68,40 @@ class Teacher:
 
     def close(self) -> None:
         """Release what the teacher holds (connections, an engine); nothing by default."""
+
+    def count(self, key: str, amount: int = 1) -> None:
+        """Add to one of the teacher's counters (`cache_hits`, `fault:<kind>`...)."""
+        if not amount:
+            return
+        with self._stats_lock:
+            self.__dict__.setdefault("_stats", Counter())[key] += amount
+
+    def take_stats(self) -> dict[str, int]:
+        """The counters since the last call, then zero."""
+        with self._stats_lock:
+            stats = self.__dict__.pop("_stats", Counter())
+        return dict(stats)
+
+    def failed_rows(self, spec_rows: Sequence[dict], error: str, detail: str) -> list[dict]:
+        """The rows of first answers that were never given: `samples_per_spec` per spec, no code."""
+        from generators.prompts import PROMPT_VERSION, build_prompt
+
+        samples = self.config.samples_per_spec
+        return [self._failed(spec_row, build_prompt(spec_row), PROMPT_VERSION, sample, error, detail)
+                for spec_row in spec_rows for sample in range(samples)]
+
+    def failed_refinements(self, requests: Sequence[RefineRequest], error: str, detail: str) -> list[dict]:
+        """The rows of refinements that were never given: `num_samples` per request, no code."""
+        return [self._failed(request.spec_row, request.messages(), request.parent["prompt_version"], sample, error,
+                             detail, turn=request.parent["turn"] + 1, parent_id=request.parent["candidate_id"])
+                for request in requests for sample in range(request.num_samples)]
+
+    def _failed(self, spec_row: dict, prompt: list[dict], prompt_version: str, sample_index: int, error: str,
+                detail: str, *, turn: int = 0, parent_id: str | None = None) -> dict:
+        return candidate_row(spec_row, teacher=self.name, model=self.model, prompt_version=prompt_version,
+                             prompt=prompt, completion="", code=None, extracted=True, seed=self.seed,
+                             sample_index=sample_index, meta={"error": error, "error_message": detail},
+                             turn=turn, parent_id=parent_id)
 
 
 def candidate_row(spec_row: dict, *, teacher: str, model: str, prompt_version: str, prompt: list[dict],

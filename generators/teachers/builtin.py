@@ -55,6 +55,7 @@ class BuiltinTeacher(Teacher):
     """`generate(spec_row)` -> `samples_per_spec` rows of `CANDIDATE_SCHEMA` for one spec row."""
 
     name = TEACHER
+    model = TEACHER_MODEL
 
     def __init__(self, config: TeacherConfig, seed: int) -> None:
         self.config = config

@@ -12,17 +12,28 @@ What a row says about its answer:
   trusted to hold its final code: the row has no code and `teacher_meta.extract` is `truncated`.
 - A request that failed for good has an empty completion, no code and `teacher_meta.error` naming the
   failure kind (`rate_limit`, `server_error`, `timeout`, `connection`, `client_error`, `invalid_response`);
-  the verifier records it as `teacher_error`, not as a bad kernel.
+  the verifier records it as `teacher_error`, not as a bad kernel. (`teacher_lost`, from the pipeline, means
+  the teacher's worker itself was lost on that call, after the pipeline's retries.)
+
+Answers are cached (`generators.teachers.cache`) when `TeacherConfig.cache_dir()` names a directory: each
+sample of each conversation is looked up by its content key first, only the missing samples are asked of
+the model (a conversation missing samples k.. asks for them as one request starting at sample k, whose
+seed is the conversation's plus k, as the top-up requests of an endpoint already do), and every answer that
+did not fail is stored before the rows are made. A cached answer gives the same row, byte for byte, as the
+request that first got it. Counters (`take_stats`): `cache_hits` and `cache_misses` (samples),
+`completion_tokens` (of answers the model gave in this call, not cached ones).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from generators.prompts import PROMPT_VERSION, build_prompt
 from generators.teachers.base import RefineRequest, Teacher, candidate_row
+from generators.teachers.cache import TeacherCache, request_key
 from kerneldata.core.config import SamplingConfig, TeacherConfig
 
 # A reasoning block, closed or still open at the end of the text (the answer was cut off while thinking).
@@ -39,6 +50,9 @@ class Conversation:
     prompt_version: str = PROMPT_VERSION
     turn: int = 0
     parent_id: str | None = None
+    # The index of the first sample asked for: a request for samples k.. of a conversation (the rest came
+    # from the cache) sends the conversation's seed plus k.
+    first_sample: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,13 @@ class Answer:
     @classmethod
     def failed(cls, error: str, meta: dict) -> Answer:
         return cls(content="", error=error, meta=meta)
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Answer:
+        return cls(**data)
 
 
 def split_reasoning(content: str | None, reasoning_field: str | None = None) -> tuple[str, str | None]:
@@ -104,10 +125,16 @@ class ChatTeacher(Teacher):
     def __init__(self, config: TeacherConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
+        self._cache: TeacherCache | None = None  # opened on the first batch, where the teacher runs
 
     def answer(self, conversations: Sequence[Conversation]) -> list[list[Answer]]:
-        """`num_samples` answers for each conversation, in order (a failure is an `Answer.failed`)."""
+        """`num_samples` answers for each conversation, in order (a failure is an `Answer.failed`); sample j
+        of a conversation is sample `first_sample + j` of its conversation."""
         raise NotImplementedError(f"{type(self).__name__} must implement answer")
+
+    def cache_identity(self) -> dict:
+        """What, besides the messages and the sample index, decides an answer: the cache keys' teacher part."""
+        raise NotImplementedError(f"{type(self).__name__} must implement cache_identity")
 
     def generate_batch(self, spec_rows: Sequence[dict]) -> list[dict]:
         return self._rows([Conversation(row, build_prompt(row), self.config.samples_per_spec) for row in spec_rows])
@@ -123,10 +150,54 @@ class ChatTeacher(Teacher):
     def _rows(self, conversations: list[Conversation]) -> list[dict]:
         if not conversations:
             return []
-        answers = self.answer(conversations)
-        assert [len(a) for a in answers] == [c.num_samples for c in conversations], "one answer per sample"
+        answers = self._answers(conversations)
         return [
             answer_row(conversation, answer, teacher=self.name, model=self.model, seed=self.seed, sample_index=index)
             for conversation, samples in zip(conversations, answers)
             for index, answer in enumerate(samples)
         ]
+
+    def _answers(self, conversations: list[Conversation]) -> list[list[Answer]]:
+        """Every sample of every conversation: from the cache where it has them, else from the model."""
+        cache = self._opened_cache()
+        if cache is None:
+            return self._asked(conversations)
+        identity = self.cache_identity()
+        keys = [[request_key(identity, c.messages, c.first_sample + i) for i in range(c.num_samples)]
+                for c in conversations]
+        found = cache.get_many(key for row in keys for key in row)
+        missing = [(index, [i for i, key in enumerate(row) if key not in found]) for index, row in enumerate(keys)]
+        missing = [(index, samples) for index, samples in missing if samples]
+        asked = self._asked([dataclasses.replace(conversations[index], num_samples=len(samples),
+                                                 first_sample=conversations[index].first_sample + samples[0])
+                             for index, samples in missing])
+        fresh = {}
+        for (index, samples), answers in zip(missing, asked):
+            fresh.update({keys[index][sample]: answer for sample, answer in zip(samples, answers)})
+        cache.put_many({key: answer.to_json() for key, answer in fresh.items() if answer.error is None})
+        self.count("cache_hits", len(found))
+        return [[fresh[key] if key in fresh else Answer.from_json(found[key]) for key in row] for row in keys]
+
+    def _asked(self, conversations: list[Conversation]) -> list[list[Answer]]:
+        """The model's answers (no cache), counted."""
+        if not conversations:
+            return []
+        answers = self.answer(conversations)
+        assert [len(a) for a in answers] == [c.num_samples for c in conversations], "one answer per sample"
+        samples = [answer for row in answers for answer in row]
+        self.count("cache_misses", len(samples))
+        self.count("completion_tokens", sum(_tokens_of(answer) for answer in samples))
+        return answers
+
+    def _opened_cache(self) -> TeacherCache | None:
+        if self._cache is None and self.config.cache_dir() is not None:
+            self._cache = TeacherCache(self.config.cache_dir())
+        return self._cache
+
+
+def _tokens_of(answer: Answer) -> int:
+    """The completion tokens of one answer: a request's usage covers all its choices, so each gets its share."""
+    tokens = answer.meta.get("completion_tokens")
+    if not isinstance(tokens, int):
+        return 0
+    return round(tokens / max(1, answer.meta.get("choices") or 1))

@@ -12,6 +12,8 @@ Guarantees:
   failure kind; a batch never fails because a request did.
 - `teacher_meta` records per row: the finish reason, the request's token usage (prompt, completion and
   reasoning tokens, for all of its choices together, `choices` of them), its latency and attempts.
+- Every failed attempt is counted by kind (`fault:teacher_request_<kind>`, and `..._gave_up` for a request
+  that failed for good; `take_stats`), for the run's manifest.
 - The API key is read from the environment variable `api_key_env` names, when the teacher is built (a
   missing variable is a one-line `ConfigError`), and kept in the client only: never in a row, the config,
   a log line or an error message.
@@ -97,8 +99,15 @@ class OpenAITeacher(ChatTeacher):
             self._slots = asyncio.Semaphore(self.settings.max_concurrency)
         return list(await asyncio.gather(*(self._answer_one(c) for c in conversations)))
 
+    def cache_identity(self) -> dict:
+        """The settings that decide an answer; not the endpoint's address, timeouts, retries or concurrency."""
+        settings = self.settings
+        return {"kind": TEACHER, "model": settings.model, "temperature": settings.temperature, "top_p": settings.top_p,
+                "max_tokens": settings.max_tokens, "seed": sampling_seed(settings, self.seed), "use_n": settings.use_n,
+                "extra_body": settings.extra_body}
+
     async def _answer_one(self, conversation: Conversation) -> list[Answer]:
-        seed = sampling_seed(self.settings, self.seed)
+        seed = sampling_seed(self.settings, self.seed) + conversation.first_sample
         wanted = conversation.num_samples
         if not self.settings.use_n:
             singles = await asyncio.gather(*(self._request(conversation.messages, 1, seed + index)
@@ -136,15 +145,20 @@ class OpenAITeacher(ChatTeacher):
             except APIStatusError as err:
                 failure = _status_failure(err, self._api_key)
                 if failure["error"] == "client_error":  # the same request would fail the same way
+                    self.count("fault:teacher_request_client_error")
                     return [_failed(failure, attempt)]
                 retry_after_s = retry_after(err.response.headers)
             except (json.JSONDecodeError, APIResponseValidationError):
+                self.count("fault:teacher_request_invalid_response")
                 return [_failed({"error": "invalid_response",
                                  "error_message": "the response body is not a chat completion"}, attempt)]
             except InvalidResponse as err:
+                self.count("fault:teacher_request_invalid_response")
                 return [_failed({"error": "invalid_response", "error_message": str(err)}, attempt)]
+            self.count(f"fault:teacher_request_{failure['error']}")
             if attempt <= settings.max_retries:
                 await asyncio.sleep(self._backoff_s(attempt, retry_after_s))
+        self.count("fault:teacher_request_gave_up")
         return [_failed(failure, settings.max_retries + 1)]
 
     def _backoff_s(self, attempt: int, retry_after_s: float | None) -> float:

@@ -44,7 +44,8 @@ class VLLMTeacher(ChatTeacher):
         engine = self._started_engine()
         params = [
             SamplingParams(n=conversation.num_samples, temperature=settings.temperature, top_p=settings.top_p,
-                           max_tokens=settings.max_tokens, seed=sampling_seed(settings, self.seed),
+                           max_tokens=settings.max_tokens,
+                           seed=sampling_seed(settings, self.seed) + conversation.first_sample,
                            **settings.sampling_kwargs)
             for conversation in conversations
         ]
@@ -53,6 +54,15 @@ class VLLMTeacher(ChatTeacher):
                               chat_template_kwargs=settings.chat_template_kwargs or None)
         batch_s = round(time.monotonic() - started, 3)
         return [answers_from_output(output, batch_s=batch_s) for output in outputs]
+
+    def cache_identity(self) -> dict:
+        """The model and the settings that decide an answer (not the engine's memory or parallelism)."""
+        settings = self.settings
+        return {"kind": TEACHER, "model": settings.model, "dtype": settings.dtype,
+                "max_model_len": settings.max_model_len, "temperature": settings.temperature,
+                "top_p": settings.top_p, "max_tokens": settings.max_tokens, "seed": sampling_seed(settings, self.seed),
+                "sampling_kwargs": settings.sampling_kwargs, "chat_template_kwargs": settings.chat_template_kwargs,
+                "engine_kwargs": settings.engine_kwargs}
 
     def close(self) -> None:
         self._engine = None  # vLLM frees the GPU when the engine is collected

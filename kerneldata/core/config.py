@@ -146,6 +146,10 @@ class PromptConfig(_Section):
         return name
 
 
+# The placeholder in `teacher.cache` that the pipeline fills in with the run directory.
+RUN_DIR_PLACEHOLDER = "{run_dir}"
+
+
 class TeacherConfig(_Section):
     # builtin: parametric Triton templates, no model; openai: an OpenAI-compatible endpoint (`teacher.openai`);
     # vllm: an in-process vLLM engine (`teacher.vllm`).
@@ -153,12 +157,44 @@ class TeacherConfig(_Section):
     samples_per_spec: int = Field(4, ge=1)
     openai: OpenAITeacherConfig = Field(default_factory=OpenAITeacherConfig)
     vllm: VLLMTeacherConfig = Field(default_factory=VLLMTeacherConfig)
+    # Directory of the local answer cache of a model teacher (openai, vllm; generators.teachers.cache): a
+    # resumed or repeated run asks the model nothing it answered before. `{run_dir}` is the run directory;
+    # a path shared by several runs lets them reuse each other's answers; None turns the cache off.
+    cache: str | None = RUN_DIR_PLACEHOLDER + "/cache/teacher"
+    # A call to the teacher's Ray worker that fails (the worker died, raised, or ran past call_timeout_s) is
+    # retried on a fresh worker, max_attempts calls in all; then its specs get rows without code
+    # (teacher_meta.error "teacher_lost", recorded as teacher_error) and the run goes on.
+    max_attempts: int = Field(3, ge=1)
+    call_timeout_s: float | None = Field(None, gt=0)  # None: no limit (an endpoint has its own timeouts)
 
     @model_validator(mode="after")
     def _model_named(self) -> TeacherConfig:
         if self.kind in ("openai", "vllm") and not getattr(self, self.kind).model:
             raise ValueError(f"kind {self.kind!r} needs teacher.{self.kind}.model, the model to ask (not set)")
         return self
+
+    @field_validator("cache")
+    @classmethod
+    def _only_run_dir_placeholder(cls, cache: str | None) -> str | None:
+        if cache is not None and ("{" in cache.replace(RUN_DIR_PLACEHOLDER, "") or
+                                  "}" in cache.replace(RUN_DIR_PLACEHOLDER, "")):
+            raise ValueError(f"the only placeholder allowed is {RUN_DIR_PLACEHOLDER}")
+        if cache is not None and not cache.strip():
+            raise ValueError("must be a directory, or null to turn the cache off")
+        return cache
+
+    def cache_dir(self) -> Path | None:
+        """The cache directory, or None when the cache is off or its path still names `{run_dir}` (a teacher
+        built outside a run: the pipeline fills the run directory in with `for_run`)."""
+        if self.cache is None or RUN_DIR_PLACEHOLDER in self.cache:
+            return None
+        return Path(self.cache).expanduser()
+
+    def for_run(self, run_dir: Path) -> TeacherConfig:
+        """This config with `{run_dir}` in `cache` replaced by the run directory's absolute path."""
+        if self.cache is None:
+            return self
+        return self.model_copy(update={"cache": self.cache.replace(RUN_DIR_PLACEHOLDER, str(Path(run_dir).resolve()))})
 
     def num_gpus(self) -> int:
         """GPUs one teacher replica needs (Ray's `num_gpus` for the teacher actor): the vLLM engine's
@@ -185,6 +221,16 @@ class VerifyConfig(_Section):
     # Candidates one sandboxed worker process verifies before a fresh one replaces it (1: a fresh process per
     # candidate). A worker is always replaced after a fault or a candidate that changed its process.
     candidates_per_worker: int = Field(32, ge=1)
+    # A verifier Ray worker that dies, raises or hangs (no answer within call_timeout_s; None: twice timeout_s
+    # plus two minutes for starting its sandbox) is replaced and the candidate tried again, max_attempts
+    # times in all; then the candidate is recorded as unverified with reason verifier_fault.
+    max_attempts: int = Field(3, ge=1)
+    call_timeout_s: float | None = Field(None, gt=0)
+
+    def call_timeout(self) -> float:
+        """Seconds a verifier worker may take over one candidate before it counts as hung: longer than the
+        candidate's own bound (timeout_s), which the sandbox enforces, plus starting a sandbox worker."""
+        return self.call_timeout_s if self.call_timeout_s is not None else 2 * self.timeout_s + 120.0
 
 
 class DedupConfig(_Section):
@@ -247,8 +293,11 @@ class RefineConfig(_Section):
     # Cap on all candidates of one spec, first answers included; None: only max_turns bounds them.
     max_candidates_per_spec: int | None = Field(None, ge=1)
     # Specs refined together: one teacher call per round covers all of them (an endpoint teacher sends the
-    # requests concurrently).
+    # requests concurrently). With max_turns 0 too: the specs of one teacher call.
     specs_per_batch: int = Field(16, ge=1)
+    # Spec batches in flight at once (backpressure: the driver holds only these batches' rows); None: two per
+    # verifier worker, so the workers stay busy while a batch waits for its teacher.
+    batches_in_flight: int | None = Field(None, ge=1)
 
 
 class Config(_Section):
