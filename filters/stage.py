@@ -2,7 +2,11 @@
 comes out (a rejection is data). A row without code is decided at `extract` from its `teacher_meta`: a
 request that failed (`error`) is unverified as `teacher_error` (there is no answer to judge, so it counts
 neither as a good kernel nor as a bad one); an answer cut off by the token limit (`extract: truncated`) is
-rejected as `truncated`; any other is rejected as `no_code`."""
+rejected as `truncated`; any other is rejected as `no_code`.
+
+`verifier_fault` is the row of a candidate that the verifier's own worker never finished judging (it died,
+raised or hung every time it was tried; the pipeline decides when to give up): unverified, not a bad
+kernel."""
 
 from __future__ import annotations
 
@@ -64,6 +68,20 @@ def code_missing(teacher_meta: str | None, *, device: str) -> Verdict:
                               "its code was complete.", device=device, hardware="")
     return Verdict.reject(Reason.NO_CODE, "the teacher's answer holds no candidate code.", device=device,
                           hardware="")
+
+
+# What happened to the verifier's worker, as the reason sentence of a verifier_fault verdict says it.
+_FAULTS = {"died": "died", "hung": "stopped answering", "error": "raised an error"}
+
+
+def verifier_fault(row: dict, *, fault: str, attempts: int, device: str) -> dict:
+    """`row` (a candidate row) with the verdict of a candidate the verifier never finished judging: the
+    worker `fault` (died / hung / error) on its last of `attempts` tries."""
+    what = _FAULTS[fault]
+    verdict = Verdict.unverified(Reason.VERIFIER_FAULT, f"the verifier's worker was lost on each of {attempts} tries "
+                                 f"(the last one {what}), so there is no verdict.", device=device, hardware="")
+    candidate = {name: row[name] for name in CANDIDATE_SCHEMA.names}
+    return {**candidate, **verdict.to_row()}
 
 
 def options_from_config(config: VerifyConfig) -> VerifyOptions:
