@@ -1,19 +1,26 @@
 """The `kerneldata` command (also `python -m kerneldata`).
 
 Exit codes (DESIGN section 3.2): 0 success; 1 the answer is "no" (a rejected kernel); 2 bad usage or
-input; 3 the answer cannot be given here (a kernel this device cannot verify). Codes 1-3 come with a
-one-line reason on stderr. With `--json`, stdout holds one JSON value and nothing else.
+input; 3 the answer cannot be given here (a kernel this device cannot verify; for `generate`, workers that
+keep failing); 130 interrupted (Ctrl-C or SIGTERM, as shells report SIGINT: `generate` keeps what it judged
+and says how to resume). Codes 1-3 and 130 come with a one-line reason on stderr. With `--json`, stdout
+holds one JSON value and nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
+import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_CANNOT = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
 class UsageError(Exception):
@@ -36,8 +43,12 @@ def _build_parser() -> argparse.ArgumentParser:
                                           "card.")
     gen.add_argument("--config", required=True, help="YAML run config, e.g. configs/quickstart.yaml")
     gen.add_argument("--out", help="run directory (default: run.out, else shards/runs/<run.name>)")
-    gen.add_argument("--resume", action="store_true", help="continue the run directory --out, skipping done work")
-    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.add_argument("--resume", action="store_true",
+                     help="continue the run directory --out (after a crash or Ctrl-C): candidates already judged "
+                          "are not judged again, answers in the teacher cache are not asked again")
+    gen.add_argument("--no-progress", "--quiet", dest="no_progress", action="store_true",
+                     help="no live progress display and no summary table (the display is off anyway when stderr "
+                          "is not a terminal; RUN_DIR/logs/run.log has progress lines either way)")
     gen.add_argument("overrides", nargs="*", metavar="key.sub=value", help="override config values")
 
     ver = commands.add_parser("verify", help="verify one candidate against a KernelBench-format problem",
@@ -204,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("error: interrupted; finished batches are kept in the run directory (use --resume)", file=sys.stderr)
-        return 130
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _generate(args) -> int:
@@ -215,15 +226,40 @@ def _generate(args) -> int:
 
     try:
         config = load_config(args.config, args.overrides)
-        out = pipeline.run(config, out_dir=Path(args.out) if args.out else None, resume=args.resume,
-                           progress=not args.quiet)
+        out_dir = Path(args.out) if args.out else config.out_dir()
+        with _sigterm_interrupts():
+            out = pipeline.run(config, out_dir=out_dir, resume=args.resume, progress=not args.no_progress)
     except (ConfigError, RunDirError, pipeline.PipelineError, ValueError) as err:
         raise UsageError(str(err)) from None
+    except pipeline.WorkersFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_CANNOT
+    except pipeline.Interrupted as err:
+        command = ["kerneldata", "generate", "--config", args.config, "--out", str(out_dir), "--resume", *args.overrides]
+        print(f"error: {err}; no manifest was written. Resume with: {shlex.join(command)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     manifest = json.loads((out / "manifest.json").read_text())
     counts = manifest["counts"]
     print(f"{out}: {counts['accepted']} accepted, {counts['rejected']} rejected, {counts['unverified']} unverified "
           f"of {counts['candidates']} candidates from {counts['specs']} specs")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """SIGTERM (`ray job stop`, a scheduler's preemption) stops `generate` the way Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _verify(args) -> int:

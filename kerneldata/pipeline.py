@@ -1,55 +1,84 @@
 """Composes the stages on Ray; the only place that knows their order.
 
-    specs (sampled and checked on the driver) -> TeacherStage (candidates) -> VerifyStage (verdicts) -> parts on disk
+    specs (sampled and checked on the driver) -> teacher (first answers) -> verifier (verdicts)
+      [-> with refine.max_turns > 0: feedback -> teacher (refinements) -> verifier, for a few rounds]
+    -> parts on disk as verdicts arrive
     -> filters.dedup, filters.decontaminate (global steps on the driver: annotate raw, drop nothing)
     -> shards.RunWriter.finalize (raw / sft / rl / preference shards, card, manifest last)
 
-With `refine.max_turns > 0` the teacher -> verify pass is the refinement loop (generators.refine) instead:
-the specs are cut into batches of `refine.specs_per_batch`; each batch's loop runs in a driver thread,
-asks one teacher actor for every round's answers and judges them on a shared pool of VerifyStage actors,
-each candidate going to the next idle actor. A few batches run at once, so one batch's teacher call and turn
-boundary overlap another's verification.
+Orchestration. The specs are cut into batches of `refine.specs_per_batch`; each batch is one run of the
+refinement loop (generators.refine; with max_turns 0 it is one pass: first answers, then their verdicts) in
+a driver thread. The teacher lives in one Ray actor and the verifier in a pool of actors that takes each
+candidate as a worker comes free (kerneldata.workers, which also retries and replaces failed workers).
+At most `refine.batches_in_flight` batches run at once, and a batch is handed out only when one finishes,
+so the driver holds the rows of those batches and no others (backpressure: memory stays flat however many
+specs a run has); one batch's teacher call overlaps another's verification.
+
+Crash safety. Judged candidates are buffered and checkpointed as parts (`RunWriter.write_part`) every
+`PART_ROWS` rows or `PART_SECONDS` seconds, so a crash (SIGKILL included) loses at most that much verified
+work. `--resume` replays each batch's loop from the checkpointed verdicts (`RefineLoop.run(judged=...)`):
+a candidate judged before is not judged again, and with a deterministic teacher (builtin) or the teacher
+cache (the same answers again, for free) the resumed run ends with exactly the rows of an uninterrupted
+one. The manifest is written last: a run directory without one is not complete. Each session (a start or a
+resume) checkpoints its counters (faults by kind, teacher cache hits, tokens) beside the parts; the
+manifest sums them.
+
+Ctrl-C (or SIGTERM through the CLI) stops the loops, writes what was judged, leaves no manifest and raises
+`Interrupted`. Logs: the driver's in RUN_DIR/logs/run.log, each worker's beside it where the worker can
+reach the run directory (workers on other nodes log to Ray's own logs).
 
 Ray: joins the cluster named by `ray.address` or `RAY_ADDRESS` when either is set, else starts a local
 instance (the embedded default), so the same command runs on a laptop and under `ray job submit`.
-Verified batches are written to the run directory as they arrive, so a crash loses at most the batches in
-flight and `--resume` skips every candidate already judged; a resumed refinement replays its loops from
-the recorded verdicts (see generators.refine). The manifest is written last: a run directory without one
-is not complete.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import queue
+import sys
 import threading
 import time
-from collections import Counter, deque
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from kerneldata.core.config import Config, TeacherConfig, VerifyConfig
-from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, SPEC_SCHEMA, table_from_rows
+from kerneldata.core.config import Config
+from kerneldata.core.schema import RAW_SCHEMA, SPEC_SCHEMA, table_from_rows
+from kerneldata.progress import RunProgress
+from kerneldata.workers import LOGGERS, Faults, RemoteTeacher, VerifierPool, WorkersFailed  # noqa: F401 (WorkersFailed: raised through run)
 from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
-from generators.teachers import TeacherStage, make_teacher
+from generators.teachers import make_teacher
 from generators.teachers.base import Teacher
 from filters.curate import curate
 from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
-from filters.stage import VerifyStage
 from shards.writer import RunWriter
+
+log = logging.getLogger(__name__)
+
+# Checkpoint judged candidates every this many rows or seconds, whichever comes first: what a crash can lose.
+PART_ROWS = 256
+PART_SECONDS = 10.0
+LOG_DIR = "logs"
 
 
 class PipelineError(RuntimeError):
-    """The run cannot start as configured (one line for the user)."""
+    """The run cannot start or go on as configured (one line for the user)."""
+
+
+class Interrupted(Exception):
+    """The run was stopped (Ctrl-C); what was judged is checkpointed and `--resume` continues it."""
+
+    def __init__(self, run_dir: Path, checkpointed: int) -> None:
+        super().__init__(f"interrupted; {checkpointed} judged candidates are checkpointed in {run_dir}")
+        self.run_dir = run_dir
+        self.checkpointed = checkpointed
 
 
 def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, progress: bool = True) -> Path:
-    """Run the whole pipeline; return the completed run directory."""
+    """Run the whole pipeline; return the completed run directory. `progress`: a live display on a terminal
+    and the summary table at the end (both on stderr)."""
     out_dir = Path(out_dir) if out_dir is not None else config.out_dir()
     writer = RunWriter.create(out_dir, resume=resume, rows_per_shard=config.shards.rows_per_shard,
                               target_shard_bytes=config.shards.target_shard_bytes)
@@ -68,204 +97,207 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
             benchmarks = BenchmarkIndex(load_benchmarks(config.decontamination.benchmarks), config.decontamination)
         except BenchmarkError as err:
             raise PipelineError(f"decontamination.benchmarks: {err}") from None
-    started = time.monotonic()
-    degenerate: dict[str, int] = {}
-    if config.specs.check_references:
-        # Degenerate specs (constant, near-zero, input-independent... output) are replaced before any
-        # teacher sees them; the manifest counts them by reason.
-        specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
-        for check in rejected:
-            degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
-    else:
-        specs = sampler.sample(config.specs.num_specs)
-    spec_table = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA)
 
-    timings = {"sample_s": round(time.monotonic() - started, 3)}
-    extra: dict = {}
-    ray = _init_ray(config)
+    handler = _log_to_file(out_dir / LOG_DIR / "run.log")
     try:
-        workers = _verify_workers(config, ray)
-        gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
-        if config.refine.max_turns > 0:
-            extra["refinement"] = _refine(config, ray, writer, spec_table.to_pylist(), workers=workers, gpu=gpu,
-                                          progress=progress)
+        log.info("run %s in %s (%s)", config.run.name, out_dir, "resumed" if resume else "started")
+        started = time.monotonic()
+        degenerate: dict[str, int] = {}
+        if config.specs.check_references:
+            # Degenerate specs (constant, near-zero, input-independent... output) are replaced before any
+            # teacher sees them; the manifest counts them by reason.
+            specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
+            for check in rejected:
+                degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
         else:
-            _generate_and_verify(config, ray, writer, spec_table, workers=workers, gpu=gpu, progress=progress)
-        timings["generate_and_verify_s"] = round(time.monotonic() - started - timings["sample_s"], 3)
-    finally:
-        if not _joined_cluster(config):
-            ray.shutdown()
+            specs = sampler.sample(config.specs.num_specs)
+        spec_rows = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA).to_pylist()
 
-    curated = time.monotonic()
-    raw = curate(writer.read_parts(), config.dedup, benchmarks)
-    timings["dedup_and_decontaminate_s"] = round(time.monotonic() - curated, 3)
-    writer.finalize(
-        config.to_yaml(),
-        {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
-         "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate, **extra},
-        raw=raw,
-    )
-    return out_dir
-
-
-def _generate_and_verify(config: Config, ray, writer: RunWriter, spec_table: pa.Table, *, workers: int, gpu: bool,
-                         progress: bool) -> None:
-    """One answer per sample: TeacherStage then VerifyStage on Ray Data, parts written as batches arrive."""
-    done = writer.done_candidate_ids()
-    dataset = ray.data.from_arrow([spec_table.slice(i, 1) for i in range(spec_table.num_rows)])
-    dataset = dataset.map_batches(
-        TeacherStage,
-        fn_constructor_kwargs={"config": config.teacher, "seed": config.run.seed},
-        batch_format="pyarrow",
-        batch_size=None,
-        compute=ray.data.ActorPoolStrategy(size=1),
-        num_cpus=TeacherStage.num_cpus,
-        num_gpus=config.teacher.num_gpus(),  # a vLLM engine's GPUs; none for the other teachers
-    )
-    if done:
-        done_ids = pa.array(sorted(done), pa.string())
-        dataset = dataset.map_batches(
-            lambda batch: batch.filter(pc.invert(pc.is_in(batch["candidate_id"], value_set=done_ids))),
-            batch_format="pyarrow",
-            batch_size=None,
-        )
-    dataset = dataset.map_batches(
-        VerifyStage,
-        fn_constructor_kwargs={"config": config.verify},
-        batch_format="pyarrow",
-        batch_size=1,
-        compute=ray.data.ActorPoolStrategy(size=workers),
-        num_cpus=VerifyStage.num_cpus,
-        num_gpus=1 if gpu else 0,
-    )
-    total = spec_table.num_rows * config.teacher.samples_per_spec
-    with _Progress(enabled=progress, total=total, completed=len(done)) as bar:
-        for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
-            if batch.num_rows:
-                writer.write_part(batch)
-                bar.advance(batch.num_rows, batch)
-
-
-def _refine(config: Config, ray, writer: RunWriter, spec_rows: list[dict], *, workers: int, gpu: bool,
-            progress: bool) -> dict:
-    """The refinement loop over batches of specs (see the module docstring); returns the manifest's
-    `refinement` entry. Each judged candidate is checkpointed as it arrives; on resume the recorded rows
-    stand in for verification (`RefineLoop.run(judged=...)`)."""
-    judged = {row["candidate_id"]: row for row in writer.read_parts().to_pylist()}
-    size = config.refine.specs_per_batch
-    batches = [spec_rows[start:start + size] for start in range(0, len(spec_rows), size)]
-    teacher = _RemoteTeacher(ray, config.teacher, config.run.seed)
-    pool = _VerifierPool(ray, config.verify, workers=workers, gpu=gpu)
-    cancelled = threading.Event()
-    checkpoint = threading.Lock()
-    with _Progress(enabled=progress, total=None, completed=len(judged)) as bar:
-        def record(rows: list[dict]) -> None:
-            table = table_from_rows(rows, RAW_SCHEMA)
-            with checkpoint:
-                writer.write_part(table)
-                bar.advance(table.num_rows, table)
-
-        def verify(rows: list[dict]) -> list[dict]:
-            return pool.verify(rows, on_judged=record, cancelled=cancelled)
-
-        loop = RefineLoop(teacher, verify, config.refine)
-        threads = ThreadPoolExecutor(max_workers=max(1, min(len(batches), max(2, workers))))
-        futures = [threads.submit(loop.run, batch, judged=judged) for batch in batches]
+        timings = {"sample_s": round(time.monotonic() - started, 3)}
+        ray = _init_ray(config)
         try:
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = next((future.exception() for future in done if future.exception()), None)
-            if failed is not None:
-                raise failed
-            results = [future.result() for future in futures]
+            workers = _verify_workers(config, ray)
+            gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
+            session = _Session(config, ray, writer, workers=workers, gpu=gpu, progress=progress)
+            extra = session.run(spec_rows)
+            timings["generate_and_verify_s"] = round(time.monotonic() - started - timings["sample_s"], 3)
         finally:
-            cancelled.set()  # loops still running stop at their next verification
-            threads.shutdown(wait=True, cancel_futures=True)
-    stopped = Counter(reason for result in results for reason in result.stopped.values())
-    return {"max_turns": config.refine.max_turns, "specs_stopped": dict(sorted(stopped.items()))}
+            if not _joined_cluster(config):
+                ray.shutdown()
+
+        curated = time.monotonic()
+        raw = curate(writer.read_parts(), config.dedup, benchmarks)
+        timings["dedup_and_decontaminate_s"] = round(time.monotonic() - curated, 3)
+        counters = writer.read_counters()
+        cache_dir = config.teacher.for_run(out_dir).cache_dir() if teacher.name != "builtin" else None
+        teacher_counts = counters.get("teacher", {})
+        manifest = writer.finalize(
+            config.to_yaml(),
+            {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
+             "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate,
+             "faults": counters.get("faults", {}), "sessions": counters["sessions"],
+             "teacher_cache": {"dir": str(cache_dir) if cache_dir else None,
+                               "hits": teacher_counts.get("cache_hits", 0),
+                               "misses": teacher_counts.get("cache_misses", 0)},
+             "teacher_completion_tokens": teacher_counts.get("completion_tokens", 0), **extra},
+            raw=raw,
+        )
+        log.info("run complete: %s", manifest["counts"])
+        return out_dir
+    except KeyboardInterrupt:
+        checkpointed = len(writer.done_candidate_ids())
+        log.warning("interrupted; %d judged candidates checkpointed, no manifest written", checkpointed)
+        raise Interrupted(out_dir, checkpointed) from None
+    finally:
+        _stop_logging(handler)
 
 
-class _TeacherActor:
-    """The teacher in a Ray actor (where an engine teacher keeps its model): the loop's teacher calls."""
+class _Session:
+    """One start or resume of a run: the loops over spec batches, their workers, checkpoints and progress."""
 
-    def __init__(self, config: TeacherConfig, seed: int) -> None:
-        self.teacher = make_teacher(config, seed)
+    def __init__(self, config: Config, ray, writer: RunWriter, *, workers: int, gpu: bool, progress: bool) -> None:
+        self.config = config
+        self.writer = writer
+        self.id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        self.faults = Faults()
+        self.teacher_counts: Counter = Counter()
+        self.cancelled = threading.Event()
+        self.in_flight = config.refine.batches_in_flight or 2 * workers
+        self.progress = RunProgress(num_specs=config.specs.num_specs, workers=workers, gpu=gpu,
+                                    display=progress and sys.stderr.isatty(), faults=self.faults.counts)
+        self.show_summary = progress
+        self.parts = _PartBuffer(writer, self._counters, session=self.id)
+        log_dir = writer.out_dir / LOG_DIR
+        teacher_config = config.teacher.for_run(writer.out_dir)
+        # An endpoint teacher answers several batches' calls at once (its own semaphore bounds the requests);
+        # an engine teacher one call at a time.
+        concurrency = self.in_flight if teacher_config.kind == "openai" else 1
+        self.teacher = RemoteTeacher(ray, teacher_config, config.run.seed, faults=self.faults,
+                                     cancelled=self.cancelled, on_stats=self._teacher_answered,
+                                     concurrency=concurrency, log_dir=log_dir)
+        self.pool = VerifierPool(ray, config.verify, workers=workers, gpu=gpu, faults=self.faults,
+                                 cancelled=self.cancelled, log_dir=log_dir)
+        self.loop = RefineLoop(self.teacher, self._verify, config.refine)
 
-    def name(self) -> str:
-        return self.teacher.name
+    def run(self, spec_rows: list[dict]) -> dict:
+        """Every batch's loop; returns the manifest's `refinement` (with refinement) and `throughput`."""
+        index = self.writer.part_index()
+        log.info("session %s: %d specs, %d already with checkpointed candidates; %d batches in flight",
+                 self.id, len(spec_rows), sum(1 for row in spec_rows if row["spec_id"] in index), self.in_flight)
+        self.writer.write_counters(self.id, self._counters())
+        size = self.config.refine.specs_per_batch
+        batches = (spec_rows[start:start + size] for start in range(0, len(spec_rows), size))
+        stopped: Counter = Counter()
+        threads = ThreadPoolExecutor(max_workers=self.in_flight, thread_name_prefix="batch")
+        pending: set[Future] = set()
+        try:
+            with self.progress:
+                for batch in batches:
+                    while len(pending) >= self.in_flight:
+                        pending = self._collect(pending, stopped)
+                    pending.add(threads.submit(self._run_batch, batch, index))
+                while pending:
+                    pending = self._collect(pending, stopped)
+        except BaseException:  # Ctrl-C included: what was judged is checkpointed before the run stops
+            self._stop(threads)
+            raise
+        self._stop(threads)
+        if self.show_summary:
+            from rich.console import Console
 
-    def generate_batch(self, spec_rows: list[dict]) -> list[dict]:
-        return self.teacher.generate_batch(spec_rows)
+            Console(stderr=True).print(self.progress.summary_table())
+        log.info("session %s done: %s", self.id, self.progress.line())
+        extra = {"throughput": self.progress.snapshot()}
+        if self.config.refine.max_turns > 0:
+            extra["refinement"] = {"max_turns": self.config.refine.max_turns,
+                                   "specs_stopped": dict(sorted(stopped.items()))}
+        return extra
 
-    def refine_batch(self, requests: list) -> list[dict]:
-        return self.teacher.refine_batch(requests)
+    def _run_batch(self, batch: list[dict], index: dict) -> Counter:
+        judged = self.writer.judged_rows(index, [row["spec_id"] for row in batch])
+        result = self.loop.run(batch, judged=judged)
+        self.progress.specs_finished(len(batch))
+        return Counter(result.stopped.values())
+
+    def _collect(self, pending: set[Future], stopped: Counter) -> set[Future]:
+        """Wait up to a second for a batch to finish (its error, if any, is raised here), checkpoint what
+        is due and tick the progress; return the batches still running."""
+        done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+        for future in done:
+            stopped.update(future.result())
+        self.parts.flush(due_only=True)
+        self.progress.tick()
+        return pending
+
+    def _stop(self, threads: ThreadPoolExecutor) -> None:
+        """Stop every loop (each notices within a second), then checkpoint what was judged."""
+        self.cancelled.set()
+        threads.shutdown(wait=True, cancel_futures=True)
+        self.parts.flush()
+
+    def _verify(self, rows: list[dict]) -> list[dict]:
+        self.progress.sent_to_verify(len(rows))
+        return self.pool.verify(rows, on_judged=self._judged)
+
+    def _judged(self, rows: list[dict]) -> None:
+        self.parts.add(rows)
+        self.progress.verified(rows)
+
+    def _teacher_answered(self, stats: dict, rows: list[dict]) -> None:
+        self.teacher_counts.update({k: v for k, v in stats.items() if not k.startswith("fault:")})
+        self.progress.teacher_answered(stats, rows)
+
+    def _counters(self) -> dict:
+        return {"faults": self.faults.counts(), "teacher": dict(self.teacher_counts)}
 
 
-class _RemoteTeacher:
-    """What the refinement loop calls a teacher, answered by one `_TeacherActor`. The actor takes one call
-    at a time: an engine teacher need not be thread-safe, and an endpoint teacher sends a batch's requests
-    concurrently within its call."""
+class _PartBuffer:
+    """Judged rows waiting to be checkpointed together (one part per PART_ROWS rows or PART_SECONDS), with
+    the session's counters beside them."""
 
-    def __init__(self, ray, config: TeacherConfig, seed: int) -> None:
-        self._ray = ray
-        actor_class = ray.remote(num_cpus=TeacherStage.num_cpus, num_gpus=config.num_gpus())(_TeacherActor)
-        self._actor = actor_class.remote(config, seed)
-        self.name = ray.get(self._actor.name.remote())
+    def __init__(self, writer: RunWriter, counters, *, session: str) -> None:
+        self.writer = writer
+        self.counters = counters
+        self.session = session
+        self._rows: list[dict] = []
+        self._since = time.monotonic()
+        self._lock = threading.Lock()
 
-    def generate_batch(self, spec_rows: list[dict]) -> list[dict]:
-        return self._ray.get(self._actor.generate_batch.remote(spec_rows))
+    def add(self, rows: list[dict]) -> None:
+        with self._lock:
+            self._rows.extend(rows)
+            full = len(self._rows) >= PART_ROWS
+        if full:
+            self.flush()
 
-    def refine_batch(self, requests: list) -> list[dict]:
-        return self._ray.get(self._actor.refine_batch.remote(requests))
-
-
-class _VerifyActor:
-    """One VerifyStage (its zygote and caches made once) judging candidate rows."""
-
-    def __init__(self, config: VerifyConfig) -> None:
-        self.stage = VerifyStage(config=config)
-
-    def judge(self, rows: list[dict]) -> list[dict]:
-        return self.stage(table_from_rows(rows, CANDIDATE_SCHEMA)).to_pylist()
-
-
-class _LoopCancelled(RuntimeError):
-    """Another refinement loop failed; this one stops instead of verifying more."""
+    def flush(self, *, due_only: bool = False) -> None:
+        with self._lock:
+            if due_only and len(self._rows) < PART_ROWS and time.monotonic() - self._since < PART_SECONDS:
+                return
+            rows, self._rows = self._rows, []
+            self._since = time.monotonic()
+            if rows:
+                self.writer.write_part(table_from_rows(rows, RAW_SCHEMA))
+            self.writer.write_counters(self.session, self.counters())
 
 
-class _VerifierPool:
-    """VerifyStage actors shared by the refinement loops' threads. Each candidate goes to the next idle
-    actor, one candidate per actor at a time, so a slow candidate holds up no other; `on_judged` gets each
-    verdict as it arrives. The actors' CPUs are what the teacher actor leaves (on 2 cores, 0.95 each)."""
+def _log_to_file(path: Path) -> logging.Handler:
+    """Send the run's log records (INFO and up) to `path`, appended: a resumed run continues the log."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    return handler
 
-    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu: bool) -> None:
-        self._ray = ray
-        spare = float(ray.cluster_resources().get("CPU", workers)) - TeacherStage.num_cpus
-        num_cpus = max(0.01, min(VerifyStage.num_cpus, spare / workers))
-        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=1 if gpu else 0)(_VerifyActor)
-        self._idle: queue.Queue = queue.Queue()
-        for _ in range(workers):
-            self._idle.put(actor_class.remote(config))
 
-    def verify(self, rows: list[dict], *, on_judged, cancelled: threading.Event) -> list[dict]:
-        todo, pending, judged = deque(rows), {}, []
-        while todo or pending:
-            while todo:
-                if cancelled.is_set():
-                    raise _LoopCancelled("another refinement loop failed")
-                try:
-                    actor = self._idle.get(block=not pending, timeout=1.0 if not pending else None)
-                except queue.Empty:
-                    break
-                pending[actor.judge.remote([todo.popleft()])] = actor
-            if not pending:
-                continue
-            ready, _ = self._ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                self._idle.put(pending.pop(ref))
-                rows_judged = self._ray.get(ref)
-                on_judged(rows_judged)
-                judged.extend(rows_judged)
-        return judged
+def _stop_logging(handler: logging.Handler) -> None:
+    for name in LOGGERS:
+        logging.getLogger(name).removeHandler(handler)
+    handler.close()
 
 
 def _joined_cluster(config: Config) -> bool:
@@ -274,7 +306,6 @@ def _joined_cluster(config: Config) -> bool:
 
 def _init_ray(config: Config):
     import ray
-    from ray.data import DataContext
 
     if not ray.is_initialized():
         if _joined_cluster(config):
@@ -282,9 +313,6 @@ def _init_ray(config: Config):
         else:
             ray.init(num_cpus=config.ray.num_cpus, include_dashboard=False, logging_level="WARNING",
                      log_to_driver=True, configure_logging=True)
-    context = DataContext.get_current()
-    context.enable_progress_bars = False  # our own progress bar, on stderr
-    context.print_on_execution_start = False
     return ray
 
 
@@ -308,33 +336,3 @@ def _verify_workers(config: Config, ray) -> int:
     gpus = _verifier_gpus(config, ray) if config.verify.device != "cpu" else 0
     return max(1, gpus or int(ray.cluster_resources().get("CPU", 1)))
 
-
-class _Progress:
-    """A rich progress bar on stderr counting verdicts, or nothing when disabled."""
-
-    def __init__(self, *, enabled: bool, total: int | None, completed: int) -> None:
-        self.enabled = enabled
-        self.total = total
-        self.completed = completed
-        self.accepted = 0
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self._bar = Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[accepted]} accepted"), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=False)
-            self._bar.__enter__()
-            self._task = self._bar.add_task("verify", total=self.total, completed=self.completed, accepted=0)
-        return self
-
-    def advance(self, rows: int, batch: pa.Table) -> None:
-        self.accepted += int(pc.sum(pc.equal(batch["status"], "accepted")).as_py() or 0)
-        if self.enabled:
-            self._bar.update(self._task, advance=rows, accepted=self.accepted)
-
-    def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self._bar.__exit__(*exc)

@@ -3,6 +3,8 @@
 ```
 RUN_DIR/
   _parts/part-<16 hex>.parquet   checkpoints while the run is in progress (RAW_SCHEMA), removed at the end
+  _parts/counters-<id>.json      what each session (one start or resume) counted so far: faults, cache
+                                 hits...; summed into the manifest at the end, removed with the parts
   raw/ sft/ rl/ preference/      SPLIT/train-00000-of-0000N.parquet, zstd, at least one file per split,
                                  each about `target_shard_bytes` (checked after every row group)
   run_config.yaml                the resolved config that made the run
@@ -38,6 +40,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 from datetime import datetime, timezone
 from importlib import metadata
@@ -157,6 +160,46 @@ class RunWriter:
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         _write_parquet_atomic(table, path)
         return path
+
+    def write_counters(self, session: str, counters: dict) -> None:
+        """Checkpoint what session `session` counted so far (nested dicts of ints), replacing its last
+        checkpoint; `read_counters` sums every session's."""
+        self._check_not_complete()
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", session):
+            raise ValueError(f"session id {session!r} must be letters, digits, _ and -")
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        _write_text_atomic(self.parts_dir / f"counters-{session}.json", json.dumps(counters, sort_keys=True))
+
+    def read_counters(self) -> dict:
+        """Every session's counters summed key by key (nested dicts of ints); `sessions` is how many there were."""
+        paths = sorted(self.parts_dir.glob("counters-*.json")) if self.parts_dir.is_dir() else []
+        total: dict = {}
+        for path in paths:
+            try:
+                _add_counts(total, json.loads(path.read_text()))
+            except (OSError, ValueError) as err:
+                raise RunDirError(f"checkpoint {path} is unreadable ({err}); delete it (its counts are lost)") from None
+        return {**total, "sessions": len(paths)}
+
+    def part_index(self) -> dict[str, list[Path]]:
+        """The parts holding each spec's checkpointed candidates, by spec id: a resumed run reads a batch's
+        rows (`judged_rows`) without holding every part in memory."""
+        index: dict[str, list[Path]] = {}
+        for path in self._part_paths():
+            for spec_id in set(_read_part(path, columns=["spec_id"]).column("spec_id").to_pylist()):
+                index.setdefault(spec_id, []).append(path)
+        return index
+
+    def judged_rows(self, index: dict[str, list[Path]], spec_ids: list[str]) -> dict[str, dict]:
+        """The checkpointed rows of these specs, by candidate id (the first copy where a part repeats one)."""
+        wanted = set(spec_ids)
+        rows: dict[str, dict] = {}
+        for path in sorted({path for spec_id in wanted for path in index.get(spec_id, ())}):
+            table = conform(_read_part(path), RAW_SCHEMA)
+            table = table.filter(pc.is_in(table["spec_id"], value_set=pa.array(sorted(wanted), pa.string())))
+            for row in table.to_pylist():
+                rows.setdefault(row["candidate_id"], row)
+        return rows
 
     def done_candidate_ids(self) -> set[str]:
         """Candidate ids already checkpointed: a resumed run skips them."""
@@ -469,6 +512,15 @@ def _write_text_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _add_counts(total: dict, counts: dict) -> None:
+    """Add nested dicts of ints into `total`, key by key."""
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            _add_counts(total.setdefault(key, {}), value)
+        else:
+            total[key] = total.get(key, 0) + value
 
 
 def _value_counts(column: pa.ChunkedArray) -> dict[str, int]:

@@ -1,0 +1,194 @@
+"""What a run shows while it works, and its summary at the end.
+
+`RunProgress` counts, from any thread, what this session of the run did: specs finished, the teacher's first
+answers and refinements (answers from its cache, completion tokens the model wrote), candidates sent to the
+verifier and judged (by status and reason), the verifier's busy time (the rows' `verify_seconds`). On a
+terminal it draws a live rich display on stderr, one bar per stage with its ETA (specs; the teacher's first
+answers; verification, whose total grows as candidates are written) and a line of rates: candidates per
+second, teacher tokens per second, the verifier's busy fraction (GPU busy, on GPUs: busy seconds over wall
+seconds times workers), verdicts and the commonest reasons, faults. Every `log_every_s` it writes the same
+as one log line (the run's log file), display or not. `summary_table()` is the end-of-run table and
+`snapshot()` its numbers for the manifest.
+
+Rates count this session only (a resumed run's earlier sessions are in its manifest's counts, not here).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+_TOP_REASONS = 6
+
+
+class RunProgress:
+    def __init__(self, *, num_specs: int, workers: int, gpu: bool, display: bool,
+                 faults: Callable[[], dict[str, int]] = dict, log_every_s: float = 30.0) -> None:
+        self.num_specs = num_specs
+        self.workers = workers
+        self.gpu = gpu
+        self.display = display
+        self._faults = faults
+        self._log_every_s = log_every_s
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._logged = self._started
+        self.specs_done = 0
+        self.first_answered = 0  # specs whose first answers came back
+        self.answers = Counter()  # first / refined
+        self.teacher = Counter()  # cache_hits, cache_misses, completion_tokens
+        self.asked = 0  # candidates sent to the verifier
+        self.judged = 0
+        self.by_status: Counter = Counter()
+        self.by_reason: Counter = Counter()
+        self.busy_s = 0.0
+        self._live = None
+
+    # -- events, from any thread -------------------------------------------------------------------------
+
+    def teacher_answered(self, stats: dict, rows: list[dict]) -> None:
+        with self._lock:
+            self.teacher.update({k: v for k, v in stats.items() if not k.startswith("fault:")})
+            first = {row["spec_id"] for row in rows if row["turn"] == 0}
+            self.first_answered += len(first)
+            self.answers["first"] += sum(row["turn"] == 0 for row in rows)
+            self.answers["refined"] += sum(row["turn"] > 0 for row in rows)
+        self._refresh()
+
+    def sent_to_verify(self, count: int) -> None:
+        with self._lock:
+            self.asked += count
+        self._refresh()
+
+    def verified(self, rows: list[dict]) -> None:
+        with self._lock:
+            self.judged += len(rows)
+            self.by_status.update(row["status"] for row in rows)
+            self.by_reason.update(row["reason_code"] for row in rows)
+            self.busy_s += sum(row.get("verify_seconds") or 0.0 for row in rows)
+        self._refresh()
+
+    def specs_finished(self, count: int) -> None:
+        with self._lock:
+            self.specs_done += count
+        self._refresh()
+
+    # -- display -------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> RunProgress:
+        if self.display:
+            from rich.console import Console, Group
+            from rich.live import Live
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
+            self._tasks = {name: self._bars.add_task(name, total=None, info="")
+                           for name in ("specs", "teacher", "verify")}
+            self._live = Live(Group(self._bars, _Line(self)), console=Console(stderr=True), refresh_per_second=2,
+                              transient=False)
+            self._live.__enter__()
+            self._refresh()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._live is not None:
+            self._refresh()
+            self._live.__exit__(*exc)
+            self._live = None
+
+    def tick(self) -> None:
+        """Called by the driver about once a second: the periodic log line."""
+        now = time.monotonic()
+        if now - self._logged >= self._log_every_s:
+            self._logged = now
+            log.info("progress: %s", self.line())
+
+    def _refresh(self) -> None:
+        if self._live is None:
+            return
+        numbers = self.snapshot()
+        with self._lock:
+            self._bars.update(self._tasks["specs"], total=self.num_specs, completed=self.specs_done, info="")
+            self._bars.update(self._tasks["teacher"], total=self.num_specs, completed=self.first_answered,
+                              info=f"{self.answers['refined']} refinements, {numbers['teacher_tokens_per_s']:.0f} tok/s, "
+                                   f"{self.teacher['cache_hits']} cached")
+            self._bars.update(self._tasks["verify"], total=max(self.asked, self.judged), completed=self.judged,
+                              info=f"{numbers['candidates_per_s']:.2f}/s, {self._busy_name()} "
+                                   f"{numbers['verifier_busy']:.0%}")
+
+    # -- numbers -------------------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        """This session's rates (for the manifest's `throughput`)."""
+        with self._lock:
+            wall_s = max(1e-9, time.monotonic() - self._started)
+            return {
+                "wall_s": round(wall_s, 1),
+                "candidates_judged": self.judged,
+                "candidates_per_s": round(self.judged / wall_s, 3),
+                "teacher_tokens_per_s": round(self.teacher["completion_tokens"] / wall_s, 1),
+                "verifier_busy": round(min(1.0, self.busy_s / (wall_s * max(1, self.workers))), 3),
+                "verifier_device": "gpu" if self.gpu else "cpu",
+            }
+
+    def line(self) -> str:
+        """One line: stages, rates, verdicts, the commonest reasons, faults."""
+        numbers = self.snapshot()
+        with self._lock:
+            verdicts = ", ".join(f"{count} {status}" for status, count in sorted(self.by_status.items())) or "none yet"
+            reasons = ", ".join(f"{reason} {count}" for reason, count in self.by_reason.most_common(_TOP_REASONS))
+            text = (f"specs {self.specs_done}/{self.num_specs}; first answers {self.first_answered}/{self.num_specs}, "
+                    f"{self.answers['refined']} refinements; judged {self.judged}/{max(self.asked, self.judged)} "
+                    f"({numbers['candidates_per_s']:.2f}/s); {verdicts}")
+        faults = self._faults()
+        return (text + (f"; reasons: {reasons}" if reasons else "")
+                + f"; teacher {numbers['teacher_tokens_per_s']:.0f} tok/s; {self._busy_name()} "
+                  f"{numbers['verifier_busy']:.0%}"
+                + (f"; faults: {', '.join(f'{k} {v}' for k, v in faults.items())}" if faults else ""))
+
+    def summary_table(self):
+        """The end-of-run table (a rich Table)."""
+        from rich.table import Table
+
+        numbers = self.snapshot()
+        table = Table(title=f"this session: {numbers['wall_s']:.0f} s", title_justify="left")
+        table.add_column("stage")
+        table.add_column("done", justify="right")
+        table.add_column("rate", justify="right")
+        table.add_column("details")
+        with self._lock:
+            table.add_row("specs", f"{self.specs_done}/{self.num_specs}", "", "")
+            table.add_row("teacher", str(self.answers["first"] + self.answers["refined"]),
+                          f"{numbers['teacher_tokens_per_s']:.0f} tok/s",
+                          f"{self.answers['first']} first answers, {self.answers['refined']} refinements; "
+                          f"cache: {self.teacher['cache_hits']} hits, {self.teacher['cache_misses']} asked")
+            table.add_row("verify", str(self.judged), f"{numbers['candidates_per_s']:.2f}/s",
+                          f"{self._busy_name()} {numbers['verifier_busy']:.0%} over {self.workers} workers")
+            for status, count in sorted(self.by_status.items()):
+                table.add_row(f"  {status}", str(count), "", "")
+            for reason, count in self.by_reason.most_common(_TOP_REASONS):
+                table.add_row(f"    {reason}", str(count), "", "")
+        for kind, count in self._faults().items():
+            table.add_row(f"fault {kind}", str(count), "", "")
+        return table
+
+    def _busy_name(self) -> str:
+        return "GPU busy" if self.gpu else "verifier busy"
+
+
+class _Line:
+    """The live display's line under the bars, rendered afresh at each refresh."""
+
+    def __init__(self, progress: RunProgress) -> None:
+        self.progress = progress
+
+    def __rich__(self):
+        from rich.text import Text
+
+        return Text(self.progress.line())  # plain text: reasons are not rich markup

@@ -1,0 +1,135 @@
+"""Faults in the pipeline's Ray workers (kerneldata.workers), on a local Ray instance: a verifier worker killed
+mid-candidate, one that dies, hangs or raises on a candidate every time, a teacher worker that dies, the
+circuit breaker, and cancelling. The workers' stages are stand-ins whose behaviour each candidate's code
+names, so the tests run in seconds; the pool, the retries and the replacements are the real ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from generators.specs import OPS, problem_from_op, render as render_problem
+from generators.teachers.base import candidate_row
+from generators.teachers.builtin import BuiltinTeacher
+from kerneldata.core.config import TeacherConfig, VerifyConfig
+from kerneldata.workers import Cancelled, Faults, RemoteTeacher, VerifierPool, WorkersFailed
+from tests.pipeline.scripted_workers import MARKERS, AlwaysDies, DiesOnce, ScriptedStage
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ray_local(tmp_path_factory):
+    import ray
+
+    markers = tmp_path_factory.mktemp("markers")
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR",
+             runtime_env={"env_vars": {MARKERS: str(markers)}})
+    yield ray, markers
+    ray.shutdown()
+
+
+def _spec() -> dict:
+    return render_problem(problem_from_op(OPS["relu"], {"rows": 4, "cols": 8}, "float32", {}), "test").to_row()
+
+
+def candidate(action: str, index: int = 0) -> dict:
+    """A candidate row whose code is the stand-in stage's instruction."""
+    return candidate_row(_spec(), teacher="test", model="test", prompt_version="p", prompt=[], completion="",
+                         code=action, extracted=True, seed=0, sample_index=index, meta={})
+
+
+def pool_for(ray, **verify) -> tuple[VerifierPool, Faults, threading.Event]:
+    faults, cancelled = Faults(), threading.Event()
+    config = VerifyConfig(device="cpu", **verify)
+    return VerifierPool(ray, config, workers=2, gpu=False, faults=faults, cancelled=cancelled,
+                        stage=ScriptedStage), faults, cancelled
+
+
+def test_a_worker_killed_mid_candidate_is_replaced_and_the_candidate_judged_again(ray_local):
+    ray, markers = ray_local
+    pool, faults, _ = pool_for(ray)
+    rows = [candidate("slow victim"), candidate("ok", 1), candidate("ok", 2)]
+    arrived: list[dict] = []
+    result: dict = {}
+    thread = threading.Thread(target=lambda: result.update(rows=pool.verify(rows, on_judged=arrived.extend)))
+    thread.start()
+    pid_file = markers / "victim.pid"
+    deadline = time.monotonic() + 120
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, "the slow candidate never started"
+        time.sleep(0.05)
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)  # the verifier worker, mid-candidate
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert sorted(row["candidate_id"] for row in result["rows"]) == sorted(row["candidate_id"] for row in rows)
+    assert {row["status"] for row in result["rows"]} == {"accepted"} and len(arrived) == 3
+    assert faults.counts() == {"verifier_worker_died": 1}
+
+
+@pytest.mark.parametrize(("action", "fault", "words"), [
+    ("die", "died", "the last one died"),
+    ("hang", "hung", "the last one stopped answering"),
+    ("raise", "error", "the last one raised an error"),
+])
+def test_a_candidate_that_fails_its_worker_every_time_is_unverified_and_the_others_are_judged(ray_local, action,
+                                                                                                fault, words):
+    ray, _ = ray_local
+    pool, faults, _ = pool_for(ray, max_attempts=2, call_timeout_s=4)
+    rows = [candidate(action), candidate("ok", 1), candidate("ok", 2)]
+    judged = {row["candidate_id"]: row for row in pool.verify(rows, on_judged=lambda rows: None)}
+    bad = judged[rows[0]["candidate_id"]]
+    assert (bad["status"], bad["stage"], bad["reason_code"]) == ("unverified", "sandbox", "verifier_fault")
+    assert f"lost on each of 2 tries ({words})" in bad["reason"]
+    assert bad["code"] == action and bad["spec_id"] == rows[0]["spec_id"]  # the candidate itself is kept
+    assert [judged[row["candidate_id"]]["status"] for row in rows[1:]] == ["accepted", "accepted"]
+    assert faults.counts() == {f"verifier_worker_{fault}": 2, "verifier_gave_up": 1}
+
+
+def test_workers_failing_on_every_candidate_stop_the_run(ray_local):
+    ray, _ = ray_local
+    pool, faults, _ = pool_for(ray, max_attempts=1)
+    with pytest.raises(WorkersFailed, match=r"the verifier's workers failed on 5 calls in a row, each after its "
+                                             r"retries \(last: candidate [0-9a-f]+: .*\); fix the cause and resume"):
+        pool.verify([candidate("die", i) for i in range(8)], on_judged=lambda rows: None)
+    assert faults.counts()["verifier_gave_up"] == 5
+
+
+def test_cancelling_stops_a_verification_within_seconds(ray_local):
+    ray, _ = ray_local
+    pool, faults, cancelled = pool_for(ray)
+    threading.Timer(1.0, cancelled.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        pool.verify([candidate("hang"), candidate("hang", 1)], on_judged=lambda rows: None)
+    assert time.monotonic() - started < 10 and faults.counts() == {}
+
+
+def teacher_for(ray, worker_class, **settings) -> tuple[RemoteTeacher, Faults, list]:
+    faults, stats = Faults(), []
+    config = TeacherConfig(samples_per_spec=2, **settings)
+    teacher = RemoteTeacher(ray, config, 0, faults=faults, cancelled=threading.Event(),
+                            on_stats=lambda counters, rows: stats.append(len(rows)), worker_class=worker_class)
+    return teacher, faults, stats
+
+
+def test_a_teacher_worker_that_dies_is_replaced_and_the_call_answered(ray_local):
+    ray, _ = ray_local
+    teacher, faults, stats = teacher_for(ray, DiesOnce)
+    rows = teacher.generate_batch([_spec()])
+    assert rows == BuiltinTeacher(TeacherConfig(samples_per_spec=2), 0).generate_batch([_spec()])
+    assert faults.counts() == {"teacher_worker_died": 1} and stats == [2]
+
+
+def test_a_teacher_call_failing_every_time_gives_rows_without_code(ray_local):
+    ray, _ = ray_local
+    teacher, faults, stats = teacher_for(ray, AlwaysDies, max_attempts=2)
+    rows = teacher.generate_batch([_spec()])
+    assert [row["sample_index"] for row in rows] == [0, 1] and stats == []
+    assert all(row["code"] is None and json.loads(row["teacher_meta"])["error"] == "teacher_lost" for row in rows)
+    assert faults.counts() == {"teacher_worker_died": 2, "teacher_gave_up": 1}
