@@ -129,7 +129,8 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
         raw = curate(writer.read_parts(), config.dedup, benchmarks)
         timings["dedup_and_decontaminate_s"] = round(time.monotonic() - curated, 3)
         counters = writer.read_counters()
-        cache_dir = config.teacher.for_run(out_dir).cache_dir() if teacher.name != "builtin" else None
+        # The builtin teacher is free and deterministic: it has no cache.
+        cache_dir = config.teacher.for_run(out_dir).cache_dir() if config.teacher.kind != "builtin" else None
         teacher_counts = counters.get("teacher", {})
         manifest = writer.finalize(
             config.to_yaml(),
@@ -161,6 +162,7 @@ class _Session:
         self.id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
         self.faults = Faults()
         self.teacher_counts: Counter = Counter()
+        self._counts_lock = threading.Lock()  # the teacher's counters arrive from every batch's thread
         self.cancelled = threading.Event()
         self.in_flight = config.refine.batches_in_flight or 2 * workers
         self.progress = RunProgress(num_specs=config.specs.num_specs, workers=workers, gpu=gpu,
@@ -244,11 +246,14 @@ class _Session:
         self.progress.verified(rows)
 
     def _teacher_answered(self, stats: dict, rows: list[dict]) -> None:
-        self.teacher_counts.update({k: v for k, v in stats.items() if not k.startswith("fault:")})
+        with self._counts_lock:
+            self.teacher_counts.update({k: v for k, v in stats.items() if not k.startswith("fault:")})
         self.progress.teacher_answered(stats, rows)
 
     def _counters(self) -> dict:
-        return {"faults": self.faults.counts(), "teacher": dict(self.teacher_counts)}
+        with self._counts_lock:
+            teacher = dict(self.teacher_counts)
+        return {"faults": self.faults.counts(), "teacher": teacher}
 
 
 class _PartBuffer:
@@ -304,15 +309,28 @@ def _joined_cluster(config: Config) -> bool:
     return bool(config.ray.address or os.environ.get("RAY_ADDRESS"))
 
 
+# Tries at starting (or joining) Ray: on a loaded machine a local instance's GCS can miss its start-up deadline.
+RAY_INIT_ATTEMPTS = 3
+
+
 def _init_ray(config: Config):
     import ray
 
-    if not ray.is_initialized():
-        if _joined_cluster(config):
-            ray.init(address=config.ray.address or os.environ["RAY_ADDRESS"], logging_level="WARNING")
-        else:
-            ray.init(num_cpus=config.ray.num_cpus, include_dashboard=False, logging_level="WARNING",
-                     log_to_driver=True, configure_logging=True)
+    for attempt in range(1, RAY_INIT_ATTEMPTS + 1):
+        if ray.is_initialized():
+            break
+        try:
+            if _joined_cluster(config):
+                ray.init(address=config.ray.address or os.environ["RAY_ADDRESS"], logging_level="WARNING")
+            else:
+                ray.init(num_cpus=config.ray.num_cpus, include_dashboard=False, logging_level="WARNING",
+                         log_to_driver=True, configure_logging=True)
+        except (ConnectionError, RuntimeError) as err:
+            ray.shutdown()
+            if attempt == RAY_INIT_ATTEMPTS:
+                raise PipelineError(f"cannot start or join Ray ({attempt} tries): {err}") from None
+            log.warning("Ray did not start (attempt %d of %d): %s", attempt, RAY_INIT_ATTEMPTS, err)
+            time.sleep(5 * attempt)
     return ray
 
 

@@ -164,10 +164,12 @@ class RunProgress:
         table.add_column("details")
         with self._lock:
             table.add_row("specs", f"{self.specs_done}/{self.num_specs}", "", "")
+            cached = self.teacher["cache_hits"] + self.teacher["cache_misses"]
             table.add_row("teacher", str(self.answers["first"] + self.answers["refined"]),
                           f"{numbers['teacher_tokens_per_s']:.0f} tok/s",
-                          f"{self.answers['first']} first answers, {self.answers['refined']} refinements; "
-                          f"cache: {self.teacher['cache_hits']} hits, {self.teacher['cache_misses']} asked")
+                          f"{self.answers['first']} first answers, {self.answers['refined']} refinements"
+                          + (f"; cache: {self.teacher['cache_hits']} hits, {self.teacher['cache_misses']} asked"
+                             if cached else ""))
             table.add_row("verify", str(self.judged), f"{numbers['candidates_per_s']:.2f}/s",
                           f"{self._busy_name()} {numbers['verifier_busy']:.0%} over {self.workers} workers")
             for status, count in sorted(self.by_status.items()):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import os
 import random
 import threading
@@ -37,6 +38,8 @@ from datetime import datetime, timezone
 
 from generators.teachers.chat import Answer, ChatTeacher, Conversation, sampling_seed
 from kerneldata.core.config import ConfigError, TeacherConfig
+
+log = logging.getLogger(__name__)
 
 TEACHER = "openai"
 # Sent as the key when `api_key_env` is null: the client insists on one, a keyless server ignores it.
@@ -157,8 +160,13 @@ class OpenAITeacher(ChatTeacher):
                 return [_failed({"error": "invalid_response", "error_message": str(err)}, attempt)]
             self.count(f"fault:teacher_request_{failure['error']}")
             if attempt <= settings.max_retries:
-                await asyncio.sleep(self._backoff_s(attempt, retry_after_s))
+                wait_s = self._backoff_s(attempt, retry_after_s)
+                log.warning("teacher request failed (%s%s), attempt %d of %d; again in %.1f s", failure["error"],
+                            f" {failure['error_status']}" if "error_status" in failure else "", attempt,
+                            settings.max_retries + 1, wait_s)
+                await asyncio.sleep(wait_s)
         self.count("fault:teacher_request_gave_up")
+        log.error("teacher request failed for good (%s) after %d attempts", failure["error"], settings.max_retries + 1)
         return [_failed(failure, settings.max_retries + 1)]
 
     def _backoff_s(self, attempt: int, retry_after_s: float | None) -> float:

@@ -3,7 +3,8 @@
     with ChatServer(answer=lambda request: completion(["```python\\n...\\n```"])) as server:
         client = AsyncOpenAI(base_url=server.base_url, api_key="k")
 
-It listens on 127.0.0.1 on an ephemeral port, in an aiohttp application running on its own thread and event
+It listens on 127.0.0.1 on an ephemeral port (or the `port` given: a test can point a client at a port
+before anything listens there), in an aiohttp application running on its own thread and event
 loop, so the code under test can be synchronous or asynchronous. `POST /v1/chat/completions` answers with:
 1. the next queued `Reply` (`server.script(reply, ...)`), in order, while any are queued;
 2. else `answer(request_json)` (a `Reply`, or a dict sent as a 200 JSON body);
@@ -62,7 +63,7 @@ def completion(contents: list[str] | str, *, finish_reason: str = "stop", model:
 class ChatServer:
     """See the module docstring. Use as a context manager, or `start()` / `stop()`."""
 
-    def __init__(self, answer: Callable[[dict], Reply | dict] | None = None) -> None:
+    def __init__(self, answer: Callable[[dict], Reply | dict] | None = None, *, port: int = 0) -> None:
         self.answer = answer
         self.requests: list[dict] = []  # JSON bodies, in arrival order
         self.headers: list[dict] = []
@@ -74,7 +75,7 @@ class ChatServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="chat-server", daemon=True)
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port  # 0: an ephemeral one, known once started
 
     @property
     def base_url(self) -> str:
@@ -108,7 +109,7 @@ class ChatServer:
         app.router.add_post("/v1/chat/completions", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 

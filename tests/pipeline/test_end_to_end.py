@@ -17,11 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kerneldata.core.config import load_config
-from kerneldata.core.schema import CANDIDATE_SCHEMA, table_from_rows
-from generators.refine import RefineLoop
-from generators.specs import SpecSampler
-from generators.specs.degenerate import sample_checked
-from generators.teachers import make_teacher
+from tests.pipeline.replay import assert_raw_is_the_loop_replayed_on_its_own_verdicts, expected_candidate_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -32,40 +28,6 @@ def _generate(out: Path, *overrides: str, resume: bool = False, env=None, **pope
             *(["--resume"] if resume else []), *overrides]
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             **popen)
-
-
-def _specs_and_teacher(*overrides: str):
-    config = load_config(ROOT / "configs/quickstart.yaml", list(overrides))
-    specs, _ = sample_checked(SpecSampler(config.specs, config.run.seed), config.specs.num_specs,
-                              seed=config.run.seed)
-    return config, [spec.to_row() for spec in specs], make_teacher(config.teacher, config.run.seed)
-
-
-def _expected_candidate_ids(*overrides: str) -> set[str]:
-    """The first answers (turn 0) the run's teacher writes."""
-    _, specs, teacher = _specs_and_teacher(*overrides)
-    return {row["candidate_id"] for spec in specs for row in teacher.generate(spec)}
-
-
-def _candidate_columns(rows: list[dict]) -> list[dict]:
-    return table_from_rows(rows, CANDIDATE_SCHEMA).to_pylist()
-
-
-def _assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw: list[dict], *overrides: str) -> None:
-    """Run the refinement loop in-process with the run's config, the verifier replaced by the verdicts in
-    `raw`: every candidate the loop writes must be in raw, byte for byte, and raw must hold nothing else.
-    So the run (resumed or not) holds exactly the rows an uninterrupted run with these verdicts makes."""
-    config, specs, teacher = _specs_and_teacher(*overrides)
-    by_id = {row["candidate_id"]: row for row in raw}
-
-    def recorded(rows: list[dict]) -> list[dict]:
-        missing = [row["candidate_id"] for row in rows if row["candidate_id"] not in by_id]
-        assert not missing, f"the loop writes candidates the run lacks: {missing}"
-        assert _candidate_columns(rows) == _candidate_columns([by_id[row["candidate_id"]] for row in rows])
-        return [by_id[row["candidate_id"]] for row in rows]
-
-    replayed = RefineLoop(teacher, recorded, config.refine).run(specs).rows
-    assert sorted(row["candidate_id"] for row in replayed) == sorted(by_id)
 
 
 def test_quickstart_makes_a_loadable_dataset(tmp_path):
@@ -91,8 +53,8 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
 
     raw = pq.read_table(out / "raw").to_pylist()
     assert len({row["candidate_id"] for row in raw}) == len(raw)
-    assert {row["candidate_id"] for row in raw if row["turn"] == 0} == _expected_candidate_ids()
-    _assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw)
+    assert {row["candidate_id"] for row in raw if row["turn"] == 0} == expected_candidate_ids()
+    assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw)
     assert load_config(out / "run_config.yaml") == load_config(ROOT / "configs/quickstart.yaml")
 
     import datasets
@@ -149,9 +111,9 @@ def test_run_killed_mid_refinement_leaves_no_manifest_and_resume_completes_it(tm
     raw = pq.read_table(out / "raw").to_pylist()
     ids = [row["candidate_id"] for row in raw]
     assert len(ids) == len(set(ids)) and done_before <= set(ids)
-    assert {row["candidate_id"] for row in raw if row["turn"] == 0} == _expected_candidate_ids(*overrides)
+    assert {row["candidate_id"] for row in raw if row["turn"] == 0} == expected_candidate_ids(*overrides)
     # Exactly the rows of an uninterrupted run: the loop replayed on these verdicts writes them all.
-    _assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw, *overrides)
+    assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw, *overrides)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["candidates"] == len(raw) > 20
 

@@ -109,6 +109,32 @@ def test_resume_sees_the_checkpoints(tmp_path, mixed_raw):
     assert resumed.done_candidate_ids() == set(mixed_raw.column("candidate_id").to_pylist())
 
 
+def test_a_batch_reads_only_its_specs_rows(tmp_path, make_row):
+    writer = RunWriter.create(tmp_path / "run", resume=False)
+    writer.write_part(table_from_rows([make_row("s-a", "c1", "accepted"), make_row("s-b", "c2", "rejected")],
+                                      RAW_SCHEMA))
+    writer.write_part(table_from_rows([make_row("s-c", "c3", "accepted"), make_row("s-a", "c4", "rejected")],
+                                      RAW_SCHEMA))
+    index = writer.part_index()
+    assert sorted(index) == ["s-a", "s-b", "s-c"] and len(index["s-a"]) == 2 and len(index["s-b"]) == 1
+    rows = writer.judged_rows(index, ["s-a", "s-z"])
+    assert sorted(rows) == ["c1", "c4"] and rows["c4"]["status"] == "rejected"
+    assert writer.judged_rows(index, []) == {}
+
+
+def test_session_counters_are_summed_and_go_with_the_parts(tmp_path, mixed_raw):
+    writer = RunWriter.create(tmp_path / "run", resume=False)
+    writer.write_counters("first", {"faults": {"verifier_worker_died": 1}, "teacher": {"cache_hits": 2}})
+    writer.write_counters("first", {"faults": {"verifier_worker_died": 2}, "teacher": {"cache_hits": 3}})  # replaced
+    writer.write_counters("second", {"faults": {"verifier_worker_died": 1, "teacher_gave_up": 1}, "teacher": {}})
+    assert writer.read_counters() == {"faults": {"verifier_worker_died": 3, "teacher_gave_up": 1},
+                                      "teacher": {"cache_hits": 3}, "sessions": 2}
+    with pytest.raises(ValueError, match="session id 'a/b' must be"):
+        writer.write_counters("a/b", {})
+    writer.finalize("run:\n  name: r\n", raw=mixed_raw)
+    assert not (tmp_path / "run" / PARTS_DIR).exists()
+
+
 # -- finalize ----------------------------------------------------------------------------------------------
 
 def test_finalize_writes_every_file(tmp_path, mixed_raw, expected_rows):

@@ -1,0 +1,146 @@
+"""`kerneldata generate` with the openai teacher against a local chat server (tests/generators/chat_server.py),
+end to end on local Ray: an endpoint that refuses connections and then answers 500 for a while loses no row
+and the manifest counts each failure by kind; the teacher cache means a repeated run (a shared cache) and a
+resumed run (the cache in the run directory) ask the endpoint nothing again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from generators.prompts import build_prompt
+from generators.specs import SpecSampler
+from generators.specs.degenerate import sample_checked
+from generators.teachers.builtin import BuiltinTeacher
+from kerneldata.core.config import TeacherConfig, load_config
+from tests.generators.chat_server import ChatServer, Reply, completion
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = 2
+BASE = ["specs.num_specs=3", f"teacher.samples_per_spec={SAMPLES}", "verify.num_seeds=1", "teacher.kind=openai",
+        "teacher.openai.model=builtin-over-http", "teacher.openai.api_key_env=null"]
+pytestmark = pytest.mark.slow
+
+
+def builtin_answers(overrides: list[str]) -> dict[str, list[str]]:
+    """First user message -> the built-in teacher's completions for that spec (a refinement request, whose
+    last message is feedback, is answered by the same spec's kernels)."""
+    config = load_config(ROOT / "configs/quickstart.yaml", overrides)
+    specs, _ = sample_checked(SpecSampler(config.specs, config.run.seed), config.specs.num_specs, seed=config.run.seed)
+    builtin = BuiltinTeacher(TeacherConfig(samples_per_spec=SAMPLES + 1), seed=config.run.seed)
+    return {build_prompt(spec.to_row())[1]["content"]: [row["completion"] for row in builtin.generate(spec.to_row())]
+            for spec in specs}
+
+
+def answering(answers: dict[str, list[str]]):
+    def answer(body: dict):
+        kernels = answers.get(body["messages"][1]["content"])
+        if kernels is None:
+            return Reply({"error": {"message": "unknown prompt"}}, status=400)
+        turn = (len(body["messages"]) - 2) // 2  # refinements answer with the spec's next kernel
+        return completion(kernels[turn: turn + body.get("n", 1)] or kernels[:1] * body.get("n", 1))
+    return answer
+
+
+def generate(out: Path, overrides: list[str], *, resume: bool = False) -> subprocess.Popen:
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env.pop("RAY_ADDRESS", None)
+    return subprocess.Popen([sys.executable, "-m", "kerneldata", "generate", "--config", "configs/quickstart.yaml",
+                             "--out", str(out), "--no-progress", *(["--resume"] if resume else []), *overrides],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def finish(proc: subprocess.Popen) -> None:
+    _, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stderr[-3000:]
+
+
+def raw(out: Path) -> list[dict]:
+    columns = ["candidate_id", "code", "completion", "teacher_meta", "turn", "status"]
+    return sorted(pq.read_table(out / "raw", columns=columns).to_pylist(), key=lambda row: row["candidate_id"])
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())
+
+
+def wait_for(proc: subprocess.Popen, ready) -> None:
+    """Until `ready()`, while the run is still going."""
+    deadline = time.monotonic() + 600
+    while not ready():
+        assert proc.poll() is None, proc.stderr.read()[-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def teacher_log(out: Path) -> str:
+    return "".join(path.read_text() for path in (out / "logs").glob("teacher-*.log")) if (out / "logs").is_dir() else ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_endpoint_down_for_a_while_loses_no_row_and_every_failure_is_counted(tmp_path):
+    overrides = [*BASE, "refine.max_turns=0", "teacher.openai.max_retries=12", "teacher.openai.backoff_base_s=0.5",
+                 "teacher.openai.backoff_cap_s=2"]
+    port = free_port()
+    out = tmp_path / "run"
+    proc = generate(out, [*overrides, f"teacher.openai.base_url=http://127.0.0.1:{port}/v1"])
+    wait_for(proc, lambda: "teacher request failed (connection)" in teacher_log(out))
+    time.sleep(2)  # refused for a while longer
+    with ChatServer(answer=answering(builtin_answers(overrides)), port=port) as server:
+        server.script(*[Reply({"error": {"message": "overloaded"}}, status=500)] * 4)  # then errors for a while
+        finish(proc)
+    rows = raw(out)
+    assert len(rows) == 3 * SAMPLES and all(row["code"] for row in rows), "every answer arrived"
+    faults = manifest(out)["faults"]
+    assert faults["teacher_request_connection"] >= 3 and faults["teacher_request_server_error"] == 4
+    assert "teacher_request_gave_up" not in faults and "teacher_gave_up" not in faults
+    assert len(server.requests) == 3 + 4
+
+
+def test_a_repeated_run_on_a_shared_cache_and_a_resumed_run_ask_the_endpoint_nothing_again(tmp_path):
+    overrides = [*BASE, "refine.max_turns=1", "refine.max_candidates_per_spec=4"]
+    shared = [*overrides, f"teacher.cache={tmp_path / 'shared-cache'}"]
+    with ChatServer(answer=answering(builtin_answers(overrides))) as server:
+        overrides_here = [f"teacher.openai.base_url={server.base_url}"]
+        finish(generate(tmp_path / "first", [*shared, *overrides_here]))
+        asked = len(server.requests)
+        assert asked > 3  # first answers and refinements
+        first = manifest(tmp_path / "first")["teacher_cache"]
+        assert first["dir"] == str(tmp_path / "shared-cache") and first["hits"] == 0
+        assert first["misses"] >= manifest(tmp_path / "first")["counts"]["candidates"]
+
+        finish(generate(tmp_path / "again", [*shared, *overrides_here]))
+        assert len(server.requests) == asked, "a repeated run asked the endpoint again"
+        assert raw(tmp_path / "again") == raw(tmp_path / "first")  # the same answers, byte for byte
+        assert manifest(tmp_path / "again")["teacher_cache"] == {**first, "hits": first["misses"], "misses": 0}
+
+        # The default cache, in the run directory: a run killed after its first checkpoint, then resumed.
+        one_pass = [*overrides, "refine.max_turns=0", *overrides_here]
+        out = tmp_path / "killed"
+        before = len(server.requests)
+        proc = generate(out, one_pass)
+        wait_for(proc, lambda: any((out / "_parts").glob("part-*.parquet")))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        asked_before_kill = len(server.requests) - before
+        assert asked_before_kill == 3 and (out / "cache" / "teacher").is_dir()
+        finish(generate(out, one_pass, resume=True))
+        assert len(server.requests) - before == 3, "the resumed run asked the endpoint again"
+        resumed = manifest(out)
+        assert resumed["teacher_cache"]["hits"] == 3 * SAMPLES and resumed["sessions"] == 2
+        assert resumed["counts"]["candidates"] == 3 * SAMPLES

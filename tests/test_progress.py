@@ -1,0 +1,59 @@
+"""The run's progress counts: rates, the busy fraction, the line and the summary table (kerneldata.progress)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from rich.console import Console
+
+from kerneldata.progress import RunProgress
+
+
+def row(spec: str, turn: int, status: str = "accepted", reason: str = "ok", seconds: float = 2.0) -> dict:
+    return {"spec_id": spec, "turn": turn, "status": status, "reason_code": reason, "verify_seconds": seconds}
+
+
+def progress(**kwargs) -> RunProgress:
+    faults = {"verifier_worker_died": 1}
+    return RunProgress(num_specs=3, workers=2, gpu=kwargs.pop("gpu", False), display=False,
+                       faults=lambda: faults, **kwargs)
+
+
+def test_counts_rates_and_the_line():
+    run = progress()
+    run.teacher_answered({"cache_hits": 1, "cache_misses": 3, "completion_tokens": 400,
+                          "fault:teacher_request_connection": 2}, [row("a", 0), row("a", 0), row("b", 0)])
+    run.teacher_answered({}, [row("a", 1)])
+    run.sent_to_verify(4)
+    run.verified([row("a", 0), row("a", 0, "rejected", "mismatch"), row("b", 0, "unverified", "verifier_fault", 0)])
+    run.specs_finished(1)
+    run._started -= 10.0  # as if ten seconds had passed
+    numbers = run.snapshot()
+    assert numbers["candidates_judged"] == 3 and 0.25 < numbers["candidates_per_s"] <= 0.3
+    assert 36 < numbers["teacher_tokens_per_s"] <= 40  # 400 tokens the model wrote, not the cached ones
+    assert 0.18 < numbers["verifier_busy"] <= 0.2  # 4 s of verifying over 10 s x 2 workers
+    assert run.first_answered == 2 and run.answers == {"first": 3, "refined": 1}
+    line = run.line()
+    assert "specs 1/3; first answers 2/3, 1 refinements; judged 3/4" in line
+    assert "1 accepted, 1 rejected, 1 unverified" in line and "reasons: " in line and "mismatch 1" in line
+    assert "verifier busy 20%" in line and line.endswith("faults: verifier_worker_died 1")
+
+
+def test_the_summary_table_names_every_stage_and_fault():
+    run = progress(gpu=True)
+    run.teacher_answered({"cache_hits": 2}, [row("a", 0)])
+    run.verified([row("a", 0)])
+    out = io.StringIO()
+    Console(file=out, width=200).print(run.summary_table())
+    text = out.getvalue()
+    for word in ("specs", "teacher", "verify", "accepted", "ok", "GPU busy", "cache: 2 hits, 0 asked",
+                 "fault verifier_worker_died"):
+        assert word in text
+
+
+def test_a_progress_line_is_logged_every_interval(caplog):
+    run = progress(log_every_s=0.0)
+    with caplog.at_level(logging.INFO, logger="kerneldata.progress"):
+        run.tick()
+    assert caplog.records and caplog.records[0].getMessage().startswith("progress: specs 0/3")
