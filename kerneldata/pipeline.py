@@ -16,7 +16,8 @@ specs a run has); one batch's teacher call overlaps another's verification.
 
 Crash safety. Judged candidates are buffered and checkpointed as parts (`RunWriter.write_part`) every
 `PART_ROWS` rows or `PART_SECONDS` seconds, so a crash (SIGKILL included) loses at most that much verified
-work. `--resume` replays each batch's loop from the checkpointed verdicts (`RefineLoop.run(judged=...)`):
+work; with a model teacher also before each round's teacher call, whose feedback quotes those verdicts (a
+verdict judged again would quote other measured errors and make another, uncached, request). `--resume` replays each batch's loop from the checkpointed verdicts (`RefineLoop.run(judged=...)`):
 a candidate judged before is not judged again, and with a deterministic teacher (builtin) or the teacher
 cache (the same answers again, for free) the resumed run ends with exactly the rows of an uninterrupted
 one. The manifest is written last: a run directory without one is not complete. Each session (a start or a
@@ -239,7 +240,12 @@ class _Session:
 
     def _verify(self, rows: list[dict]) -> list[dict]:
         self.progress.sent_to_verify(len(rows))
-        return self.pool.verify(rows, on_judged=self._judged)
+        judged = self.pool.verify(rows, on_judged=self._judged)
+        if self.config.teacher.kind != "builtin":
+            # The loop's next teacher requests quote these verdicts (their feedback): checkpointed first, a
+            # resumed run asks the very same requests, which the teacher cache answers.
+            self.parts.flush()
+        return judged
 
     def _judged(self, rows: list[dict]) -> None:
         self.parts.add(rows)

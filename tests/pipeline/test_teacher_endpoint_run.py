@@ -112,35 +112,51 @@ def test_an_endpoint_down_for_a_while_loses_no_row_and_every_failure_is_counted(
     assert len(server.requests) == 3 + 4
 
 
-def test_a_repeated_run_on_a_shared_cache_and_a_resumed_run_ask_the_endpoint_nothing_again(tmp_path):
-    overrides = [*BASE, "refine.max_turns=1", "refine.max_candidates_per_spec=4"]
-    shared = [*overrides, f"teacher.cache={tmp_path / 'shared-cache'}"]
+def test_a_repeated_run_on_a_shared_cache_asks_the_endpoint_nothing_again(tmp_path):
+    overrides = [*BASE, "refine.max_turns=0", f"teacher.cache={tmp_path / 'shared-cache'}"]
     with ChatServer(answer=answering(builtin_answers(overrides))) as server:
-        overrides_here = [f"teacher.openai.base_url={server.base_url}"]
-        finish(generate(tmp_path / "first", [*shared, *overrides_here]))
-        asked = len(server.requests)
-        assert asked > 3  # first answers and refinements
-        first = manifest(tmp_path / "first")["teacher_cache"]
-        assert first["dir"] == str(tmp_path / "shared-cache") and first["hits"] == 0
-        assert first["misses"] >= manifest(tmp_path / "first")["counts"]["candidates"]
+        overrides.append(f"teacher.openai.base_url={server.base_url}")
+        finish(generate(tmp_path / "first", overrides))
+        assert len(server.requests) == 3
+        finish(generate(tmp_path / "again", overrides))
+        assert len(server.requests) == 3, "a repeated run asked the endpoint again"
+    assert raw(tmp_path / "again") == raw(tmp_path / "first")  # the same answers, byte for byte
+    first, again = (manifest(tmp_path / name)["teacher_cache"] for name in ("first", "again"))
+    assert first == {"dir": str(tmp_path / "shared-cache"), "hits": 0, "misses": 3 * SAMPLES}
+    assert again == {**first, "hits": 3 * SAMPLES, "misses": 0}
 
-        finish(generate(tmp_path / "again", [*shared, *overrides_here]))
-        assert len(server.requests) == asked, "a repeated run asked the endpoint again"
-        assert raw(tmp_path / "again") == raw(tmp_path / "first")  # the same answers, byte for byte
-        assert manifest(tmp_path / "again")["teacher_cache"] == {**first, "hits": first["misses"], "misses": 0}
 
-        # The default cache, in the run directory: a run killed after its first checkpoint, then resumed.
-        one_pass = [*overrides, "refine.max_turns=0", *overrides_here]
-        out = tmp_path / "killed"
-        before = len(server.requests)
-        proc = generate(out, one_pass)
-        wait_for(proc, lambda: any((out / "_parts").glob("part-*.parquet")))
+def test_a_run_killed_mid_refinement_and_resumed_asks_no_request_twice(tmp_path):
+    """The default cache, in the run directory. Refinement requests quote the verifier's feedback, so they
+    are the same requests again only because their parents' verdicts were checkpointed before they went out."""
+    overrides = [*BASE, "refine.max_turns=2", "refine.max_candidates_per_spec=5", "refine.specs_per_batch=1"]
+    out = tmp_path / "run"
+    with ChatServer(answer=answering(builtin_answers(overrides))) as server:
+        overrides.append(f"teacher.openai.base_url={server.base_url}")
+        proc = generate(out, overrides)
+        wait_for(proc, lambda: any(row["turn"] > 0 for row in checkpointed(out)))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        asked_before_kill = len(server.requests) - before
-        assert asked_before_kill == 3 and (out / "cache" / "teacher").is_dir()
-        finish(generate(out, one_pass, resume=True))
-        assert len(server.requests) - before == 3, "the resumed run asked the endpoint again"
-        resumed = manifest(out)
-        assert resumed["teacher_cache"]["hits"] == 3 * SAMPLES and resumed["sessions"] == 2
-        assert resumed["counts"]["candidates"] == 3 * SAMPLES
+        killed_with = {row["candidate_id"] for row in checkpointed(out)}
+        asked_before = len(server.requests)
+        assert (out / "cache" / "teacher").is_dir() and asked_before > 3
+        finish(generate(out, overrides, resume=True))
+        bodies = [json.dumps(body, sort_keys=True) for body in server.requests]
+    assert len(bodies) == len(set(bodies)), "a request was sent twice"
+    assert len(bodies) > asked_before  # the rest of the refinement was asked after the resume
+    rows = raw(out)
+    assert len({row["candidate_id"] for row in rows}) == len(rows) and killed_with <= {r["candidate_id"] for r in rows}
+    resumed = manifest(out)
+    assert resumed["sessions"] == 2 and resumed["teacher_cache"]["hits"] > 0
+    # A killed session's counts are those of its last checkpoint: answers that came after it are not counted.
+    assert 0 < resumed["teacher_cache"]["misses"] <= sum(body.get("n", 1) for body in server.requests)
+
+
+def checkpointed(out: Path) -> list[dict]:
+    rows = []
+    for path in sorted((out / "_parts").glob("part-*.parquet")):
+        try:
+            rows += pq.read_table(path, columns=["candidate_id", "turn"]).to_pylist()
+        except OSError:  # being replaced this instant
+            pass
+    return rows
