@@ -5,10 +5,11 @@
 Starts `kerneldata generate` on the quickstart config with far more specs than N minutes can finish
 (refinement on, the reference check off so sampling them is instant), samples the resident memory of the
 driver and of its whole process tree (the local Ray instance, the teacher and verifier workers, their
-sandboxes) every `--interval-s`, and after N minutes stops the run with SIGINT, as Ctrl-C would (which must
+sandboxes; read from /proc, so Linux only) every `--interval-s`, and after N minutes stops the run with SIGINT, as Ctrl-C would (which must
 leave a resumable run). Prints one JSON line: the samples, and for the driver and the tree the RSS at the
 first sample after warm-up and at the end, and the slope of a least-squares line over the part after
-warm-up (the first quarter of the run: Ray, imports and the first batches settle there), in MiB per minute.
+warm-up (the first quarter of the run: Ray, imports and the first batches settle there), in MiB per minute,
+and which processes (by name) grew most after warm-up.
 A flat run has a slope near zero; a leak holding every row would grow with the candidates judged.
 """
 
@@ -24,28 +25,43 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
 OVERRIDES = ["specs.num_specs=400", "specs.check_references=false", "teacher.samples_per_spec=2",
              "verify.num_seeds=1", "refine.max_turns=2", "refine.max_candidates_per_spec=6", "refine.specs_per_batch=2"]
 
 
-def tree_rss(process: psutil.Process) -> tuple[int, int]:
-    """(driver RSS, RSS of the driver and every descendant), bytes."""
+def _rss_and_parent(pid: int) -> tuple[int, int]:
+    """(RSS bytes, parent pid) of a process, from /proc (Linux); (0, 0) once it is gone."""
     try:
-        driver = process.memory_info().rss
-        children = process.children(recursive=True)
-    except psutil.NoSuchProcess:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
         return 0, 0
-    total = driver
-    for child in children:
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    rss_kib = int(fields.get("VmRSS", "0 kB").split()[0])
+    return rss_kib * 1024, int(fields["PPid"])
+
+
+def tree_rss(root: int) -> tuple[int, int, dict[str, int]]:
+    """(driver RSS, RSS of the driver and every descendant, RSS by process name in the tree), bytes."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parents[int(entry.name)] = _rss_and_parent(int(entry.name))
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (_, ppid) in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    by_name: dict[str, int] = {}
+    for pid in tree:
         try:
-            total += child.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return driver, total
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+        by_name[name] = by_name.get(name, 0) + parents.get(pid, (0, 0))[0]
+    return parents.get(root, (0, 0))[0], sum(parents.get(pid, (0, 0))[0] for pid in tree), by_name
 
 
 def judged(run_dir: Path) -> int:
@@ -77,13 +93,13 @@ def main() -> int:
     proc = subprocess.Popen([sys.executable, "-m", "kerneldata", "generate", "--config", "configs/quickstart.yaml",
                              "--out", str(out), "--no-progress", *OVERRIDES, *args.overrides], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    process = psutil.Process(proc.pid)
     started = time.monotonic()
     samples = []
     while time.monotonic() - started < args.minutes * 60 and proc.poll() is None:
-        driver, total = tree_rss(process)
+        driver, total, by_name = tree_rss(proc.pid)
         samples.append({"t_s": round(time.monotonic() - started, 1), "driver_mib": round(driver / MIB, 1),
-                        "tree_mib": round(total / MIB, 1), "judged": judged(out)})
+                        "tree_mib": round(total / MIB, 1), "judged": judged(out),
+                        "by_name_mib": {name: round(rss / MIB, 1) for name, rss in by_name.items()}})
         time.sleep(args.interval_s)
     finished_early = proc.poll() is not None
     os.killpg(proc.pid, signal.SIGINT)
@@ -100,7 +116,11 @@ def main() -> int:
                         "end": settled[-1][key] if settled else None,
                         "max": max((s[key] for s in settled), default=None),
                         "slope_mib_per_min": round(slope_mib_per_min(points), 2)}
-    summary["samples"] = samples
+    if settled:  # which processes grew after warm-up (by name: ray::VerifyWorker, raylet, gcs_server...)
+        first, last = settled[0]["by_name_mib"], settled[-1]["by_name_mib"]
+        growth = {name: round(last.get(name, 0) - first.get(name, 0), 1) for name in {*first, *last}}
+        summary["growth_by_name_mib"] = dict(sorted(growth.items(), key=lambda item: -abs(item[1]))[:6])
+    summary["samples"] = [{k: v for k, v in sample.items() if k != "by_name_mib"} for sample in samples]
     print(json.dumps(summary))
     return 0
 
