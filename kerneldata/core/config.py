@@ -88,7 +88,9 @@ class OpenAITeacherConfig(SamplingConfig):
     timeout_s: float = Field(600.0, gt=0)  # per request attempt
     # Failed attempts retried on 429, 5xx, timeouts and connection errors, after base, 2 x base, 4 x base...
     # seconds (jittered: half to all of it; at most the cap) or the server's Retry-After (also at most the cap).
-    max_retries: int = Field(5, ge=0)
+    # The defaults wait 2.5 to 5 minutes in all before giving a request up: an endpoint down for minutes
+    # (a restarting server) costs no row.
+    max_retries: int = Field(10, ge=0)
     backoff_base_s: float = Field(1.0, ge=0)
     backoff_cap_s: float = Field(60.0, ge=0)
     # true: one request per spec asks for samples_per_spec choices through `n` (topped up if the server
