@@ -99,7 +99,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
         except BenchmarkError as err:
             raise PipelineError(f"decontamination.benchmarks: {err}") from None
 
-    handler = _log_to_file(out_dir / LOG_DIR / "run.log")
+    logging_state = _log_to_file(out_dir / LOG_DIR / "run.log")
     try:
         log.info("run %s in %s (%s)", config.run.name, out_dir, "resumed" if resume else "started")
         started = time.monotonic()
@@ -151,7 +151,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
         log.warning("interrupted; %d judged candidates checkpointed, no manifest written", checkpointed)
         raise Interrupted(out_dir, checkpointed) from None
     finally:
-        _stop_logging(handler)
+        _stop_logging(logging_state)
 
 
 class _Session:
@@ -292,22 +292,27 @@ class _PartBuffer:
             self.writer.write_counters(self.session, self.counters())
 
 
-def _log_to_file(path: Path) -> logging.Handler:
-    """Send the run's log records (INFO and up) to `path`, appended: a resumed run continues the log."""
+def _log_to_file(path: Path) -> tuple[logging.Handler, dict[str, int]]:
+    """Send the run's log records (INFO and up) to `path`, appended: a resumed run continues the log. Returns
+    the handler and the loggers' levels before, for `_stop_logging`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
+    levels = {}
     for name in LOGGERS:
         logger = logging.getLogger(name)
+        levels[name] = logger.level
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    return handler
+    return handler, levels
 
 
-def _stop_logging(handler: logging.Handler) -> None:
-    for name in LOGGERS:
+def _stop_logging(logging_state: tuple[logging.Handler, dict[str, int]]) -> None:
+    handler, levels = logging_state
+    for name, level in levels.items():
         logging.getLogger(name).removeHandler(handler)
+        logging.getLogger(name).setLevel(level)
     handler.close()
 
 
