@@ -46,7 +46,7 @@ from pathlib import Path
 from kerneldata.core.config import Config
 from kerneldata.core.schema import RAW_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.progress import RunProgress
-from kerneldata.workers import LOGGERS, Faults, RemoteTeacher, VerifierPool, WorkersFailed  # noqa: F401 (WorkersFailed: raised through run)
+from kerneldata.workers import LOGGERS, Faults, RemoteTeacher, VerifierPool, WorkersFailed  # noqa: F401 (the CLI catches it here)
 from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
