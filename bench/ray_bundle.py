@@ -3,6 +3,7 @@ and the wheels of what Ray and the pipeline import there and that machine lacks.
 
     python bench/ray_bundle.py build    # writes .raybundle/ray.tar.xz and .raybundle/*.whl (about 30 MiB)
     python bench/ray_bundle.py check [--run "bench/scaling.py --device cpu --gpus 0"]
+    python bench/ray_bundle.py unpack --to /tmp/site   # on the device: the Ray tree out of ray.tar.xz
     python bench/ray_bundle.py smoke    # ray.init, an actor, a Ray Data actor pool; one JSON line
 
 `build` downloads the cp312 manylinux Ray wheel of the version installed here (79 MB: over the 64 MiB one
@@ -11,7 +12,10 @@ import (STRIPPED below), and packs the rest. On the device (Python 3.12), with `
 `.raybundle` carried:
 
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
-        .whl/*.whl .raybundle/*.whl && tar -xJf .raybundle/ray.tar.xz -C /tmp/site && export PYTHONPATH=/tmp/site
+        .whl/*.whl .raybundle/*.whl && python3 bench/ray_bundle.py unpack --to /tmp/site && \
+        export PYTHONPATH=/tmp/site
+
+(`unpack` is Python's tarfile, so the device needs no xz program.)
 
 `check` validates the strip rules here, where Python is 3.11: it applies them to a copy of this machine's
 own Ray, puts that copy in a virtual environment that sees only the device's packages (DEVICE_PACKAGES, the
@@ -168,6 +172,18 @@ def build(out_dir: Path) -> dict:
     return summary
 
 
+def unpack(site: Path, bundle_dir: Path) -> None:
+    """Extract ray.tar.xz into `site`, keeping the executables' modes (tarfile's "tar" filter)."""
+    started = time.monotonic()
+    site.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(bundle_dir / TARBALL) as tar:
+        tar.extractall(site, filter="tar")
+    raylet = site / "ray" / "core" / "src" / "ray" / "raylet" / "raylet"
+    if not os.access(raylet, os.X_OK):
+        raise SystemExit(f"{raylet} is missing or not executable after unpacking")
+    print(json.dumps({"check": "unpack", "to": str(site), "seconds": round(time.monotonic() - started, 1)}))
+
+
 def _mib(size: int) -> float:
     return round(size / (1 << 20), 1)
 
@@ -263,12 +279,17 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.add_argument("--out", type=Path, default=BUNDLE_DIR, help="default: .raybundle in the repo root")
     check_parser = commands.add_parser("check", help="run the stripped local Ray in a device-like environment")
     check_parser.add_argument("--run", help="a script and its arguments to run there afterwards")
+    unpack_parser = commands.add_parser("unpack", help="extract ray.tar.xz (on the device)")
+    unpack_parser.add_argument("--to", type=Path, required=True, help="the site directory, e.g. /tmp/site")
+    unpack_parser.add_argument("--bundle", type=Path, default=BUNDLE_DIR, help="default: .raybundle")
     commands.add_parser("smoke", help="ray.init, an actor and a Ray Data actor pool; one JSON line")
     args = parser.parse_args(argv)
     if args.command == "build":
         print(json.dumps({"check": "build", **build(args.out)}))
     elif args.command == "check":
         check(args.run)
+    elif args.command == "unpack":
+        unpack(args.to, args.bundle)
     else:
         smoke()
     return 0
