@@ -1,7 +1,7 @@
 """Carry Ray to the GPU machine, which has neither Ray nor a network: a stripped Ray tree packed with xz,
 and the wheels of what Ray and the pipeline import there and that machine lacks.
 
-    python bench/ray_bundle.py build    # writes .raybundle/ray.tar.xz and .raybundle/*.whl (about 30 MiB)
+    python bench/ray_bundle.py build    # writes .raybundle/ray.tar.xz and .raybundle/*.whl (about 21 MiB)
     python bench/ray_bundle.py check [--run "bench/scaling.py --device cpu --gpus 0"]
     python bench/ray_bundle.py unpack --to /tmp/site   # on the device: the Ray tree out of ray.tar.xz
     python bench/ray_bundle.py smoke    # ray.init, an actor, a Ray Data actor pool; one JSON line
