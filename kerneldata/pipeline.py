@@ -86,11 +86,14 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
     try:
         workers = _verify_workers(config, ray)
         gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
+        # Candidates each verifier actor judges at once: one GPU's share, or one on a CPU.
+        calls = config.verify.workers_per_gpu if gpu else 1
         if config.refine.max_turns > 0:
             extra["refinement"] = _refine(config, ray, writer, spec_table.to_pylist(), workers=workers, gpu=gpu,
-                                          progress=progress)
+                                          calls=calls, progress=progress)
         else:
-            _generate_and_verify(config, ray, writer, spec_table, workers=workers, gpu=gpu, progress=progress)
+            _generate_and_verify(config, ray, writer, spec_table, workers=workers, gpu=gpu, calls=calls,
+                                 progress=progress)
         timings["generate_and_verify_s"] = round(time.monotonic() - started - timings["sample_s"], 3)
     finally:
         if not _joined_cluster(config):
@@ -102,6 +105,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
     writer.finalize(
         config.to_yaml(),
         {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
+         "verify_calls_per_worker": calls,
          "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate, **extra},
         raw=raw,
     )
@@ -109,7 +113,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
 
 
 def _generate_and_verify(config: Config, ray, writer: RunWriter, spec_table: pa.Table, *, workers: int, gpu: bool,
-                         progress: bool) -> None:
+                         calls: int, progress: bool) -> None:
     """One answer per sample: TeacherStage then VerifyStage on Ray Data, parts written as batches arrive."""
     done = writer.done_candidate_ids()
     dataset = ray.data.from_arrow([spec_table.slice(i, 1) for i in range(spec_table.num_rows)])
@@ -134,7 +138,7 @@ def _generate_and_verify(config: Config, ray, writer: RunWriter, spec_table: pa.
         fn_constructor_kwargs={"config": config.verify},
         batch_format="pyarrow",
         batch_size=1,
-        compute=ray.data.ActorPoolStrategy(size=workers),
+        compute=_verifier_compute(ray, workers=workers, calls=calls),
         num_cpus=VerifyStage.num_cpus,
         num_gpus=1 if gpu else 0,
     )
@@ -146,7 +150,7 @@ def _generate_and_verify(config: Config, ray, writer: RunWriter, spec_table: pa.
                 bar.advance(batch.num_rows, batch)
 
 
-def _refine(config: Config, ray, writer: RunWriter, spec_rows: list[dict], *, workers: int, gpu: bool,
+def _refine(config: Config, ray, writer: RunWriter, spec_rows: list[dict], *, workers: int, gpu: bool, calls: int,
             progress: bool) -> dict:
     """The refinement loop over batches of specs (see the module docstring); returns the manifest's
     `refinement` entry. Each judged candidate is checkpointed as it arrives; on resume the recorded rows
@@ -155,7 +159,7 @@ def _refine(config: Config, ray, writer: RunWriter, spec_rows: list[dict], *, wo
     size = config.refine.specs_per_batch
     batches = [spec_rows[start:start + size] for start in range(0, len(spec_rows), size)]
     teacher = _RemoteTeacher(ray, config.teacher, config.run.seed)
-    pool = _VerifierPool(ray, config.verify, workers=workers, gpu=gpu)
+    pool = _VerifierPool(ray, config.verify, workers=workers, gpu=gpu, calls=calls)
     cancelled = threading.Event()
     checkpoint = threading.Lock()
     with _Progress(enabled=progress, total=None, completed=len(judged)) as bar:
@@ -233,18 +237,21 @@ class _LoopCancelled(RuntimeError):
 
 
 class _VerifierPool:
-    """VerifyStage actors shared by the refinement loops' threads. Each candidate goes to the next idle
-    actor, one candidate per actor at a time, so a slow candidate holds up no other; `on_judged` gets each
-    verdict as it arrives. The actors' CPUs are what the teacher actor leaves (on 2 cores, 0.95 each)."""
+    """VerifyStage actors shared by the refinement loops' threads. Each candidate goes to the next free
+    slot of an actor (`calls` per actor, judged at once on the actor's threads), one candidate per slot, so
+    a slow candidate holds up no other; `on_judged` gets each verdict as it arrives. The actors' CPUs are
+    what the teacher actor leaves (on 2 cores, 0.95 each)."""
 
-    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu: bool) -> None:
+    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu: bool, calls: int) -> None:
         self._ray = ray
         spare = float(ray.cluster_resources().get("CPU", workers)) - TeacherStage.num_cpus
         num_cpus = max(0.01, min(VerifyStage.num_cpus, spare / workers))
-        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=1 if gpu else 0)(_VerifyActor)
+        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=1 if gpu else 0, max_concurrency=calls)(_VerifyActor)
         self._idle: queue.Queue = queue.Queue()
         for _ in range(workers):
-            self._idle.put(actor_class.remote(config))
+            actor = actor_class.remote(config)
+            for _ in range(calls):
+                self._idle.put(actor)
 
     def verify(self, rows: list[dict], *, on_judged, cancelled: threading.Event) -> list[dict]:
         todo, pending, judged = deque(rows), {}, []
@@ -266,6 +273,17 @@ class _VerifierPool:
                 on_judged(rows_judged)
                 judged.extend(rows_judged)
         return judged
+
+
+def _verifier_compute(ray, *, workers: int, calls: int):
+    """The Ray Data pool of `workers` VerifyStage actors, each running `calls` tasks at once on threads (the
+    stage's Runtime is thread-safe: a sandboxed worker process per call, one call at a time timed on the
+    GPU), and sent no more than it can run, so no task waits behind a busy actor while another has a free
+    thread. One call per actor keeps Ray Data's defaults."""
+    if calls == 1:
+        return ray.data.ActorPoolStrategy(size=workers)
+    return ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=calls,
+                                      max_concurrent_calls_per_actor=calls, enable_true_multi_threading=True)
 
 
 def _joined_cluster(config: Config) -> bool:
@@ -303,9 +321,14 @@ def _verify_workers(config: Config, ray) -> int:
                             f"cluster has {_cluster_gpus(ray)}")
     if config.verify.device == "cuda" and _verifier_gpus(config, ray) <= 0:
         raise PipelineError("verify.device is 'cuda' but the Ray cluster has no GPU left for the verifier")
-    if config.verify.workers:
-        return config.verify.workers
     gpus = _verifier_gpus(config, ray) if config.verify.device != "cpu" else 0
+    if config.verify.workers:
+        if 0 < gpus < config.verify.workers:
+            # Each GPU verifier actor asks Ray for a whole GPU: more actors than GPUs would never start.
+            raise PipelineError(f"verify.workers is {config.verify.workers} but the Ray cluster has {gpus} GPUs for "
+                                f"the verifier (one actor per GPU); set verify.workers_per_gpu for more candidates "
+                                f"at once on each")
+        return config.verify.workers
     return max(1, gpus or int(ray.cluster_resources().get("CPU", 1)))
 
 

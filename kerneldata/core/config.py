@@ -172,8 +172,12 @@ class VerifyConfig(_Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     timeout_s: float = Field(120.0, gt=0)
     num_seeds: int = Field(3, ge=1)
-    # Concurrent verifier workers; None means one per GPU, or one per CPU Ray gives the run.
+    # Verifier actors; None means one per GPU, or one per CPU Ray gives the run. On GPUs at most one per GPU.
     workers: int | None = Field(None, ge=1)
+    # GPU only: candidates one GPU's actor judges at once, each in its own sandboxed worker process; they
+    # compile and check on CPU cores while one at a time is timed on the GPU (verify-batch's
+    # --workers-per-device). On the CPU interpreter each actor judges one candidate at a time.
+    workers_per_gpu: int = Field(4, ge=1)
     # GPU only: accepted kernels must be at least this much faster than PyTorch eager; faster than
     # max_plausible_speedup is quarantined (rejected with reason implausible_speedup) for a human to look at.
     min_speedup: float = Field(1.0, ge=0)
