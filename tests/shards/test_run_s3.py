@@ -15,42 +15,25 @@ from shards.location import RunLocation
 from shards.publish import assemble
 from shards.report import write_report
 from shards.writer import MANIFEST, PARTS_DIR, RunWriter, parquet_bytes, read_raw, rewrite
+from tests.s3_server import PYARROW_QUERY, s3_endpoint, s3_keys
 
-moto_server = pytest.importorskip("moto.server")
 boto3 = pytest.importorskip("boto3")
-
 CONFIG_YAML = Config().to_yaml()
 BUCKET = "kerneldata-runs"
-# moto 5.2.1 answers CompleteMultipartUpload in a form pyarrow's AWS SDK rejects (getmoto/moto#10055);
-# with delayed open pyarrow sends a file under its part size as one PutObject, which moto handles. Real
-# S3 needs no such option.
-QUERY = "?allow_delayed_open=true"
 
 
 @pytest.fixture(scope="module")
 def s3_env():
-    """An S3 endpoint with one empty bucket, and the environment that points boto3 and pyarrow at it."""
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
-            patch.setenv(key, value)
-        patch.delenv("AWS_PROFILE", raising=False)
-        boto3.client("s3").create_bucket(Bucket=BUCKET)
+    with s3_endpoint(BUCKET) as env:
         yield env
-    server.stop()
 
 
 def _keys(prefix: str) -> list[str]:
-    listing = boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)
-    return sorted(item["Key"][len(prefix):] for item in listing.get("Contents", []))
+    return s3_keys(BUCKET, prefix)
 
 
 def test_a_run_on_s3_is_written_resumed_rewritten_reported_and_published(s3_env, make_row):
-    uri = f"s3://{BUCKET}/runs/one{QUERY}"
+    uri = f"s3://{BUCKET}/runs/one{PYARROW_QUERY}"
     first = table_from_rows([make_row("s-a", "c1", "accepted"), make_row("s-a", "c2", "rejected")], RAW_SCHEMA)
     second = table_from_rows([make_row("s-b", "c3", "accepted", speedup=2.0)], RAW_SCHEMA)
     writer = RunWriter.create(uri, resume=False)
@@ -68,8 +51,7 @@ def test_a_run_on_s3_is_written_resumed_rewritten_reported_and_published(s3_env,
     resumed.write_part(second)
     manifest = resumed.finalize(CONFIG_YAML)
     assert manifest["counts"]["candidates"] == 3 and manifest["counts"]["accepted"] == 2
-    keys = [key for key in _keys("runs/one/") if key and not key.endswith("/")]  # pyarrow's directory markers aside
-    assert keys == ["README.md", MANIFEST, "preference/train-00000-of-00001.parquet",
+    assert _keys("runs/one/") == ["README.md", MANIFEST, "preference/train-00000-of-00001.parquet",
                     "raw/train-00000-of-00001.parquet", "rl/train-00000-of-00001.parquet", "run_config.yaml",
                     "sft/train-00000-of-00001.parquet"]
     assert sorted(read_raw(uri).column("candidate_id").to_pylist()) == ["c1", "c2", "c3"]
