@@ -1,8 +1,8 @@
 """Where a run directory lives: a local path, or a filesystem URI that every node of a cluster reaches.
 
-`RunLocation.resolve(text)` opens it with fsspec's `url_to_fs`: local paths, `file://`, `memory://`,
-`hf://`, and `s3://`, `gs://`, `abfs://`... when the fsspec package for that store (s3fs, gcsfs, adlfs) is
-installed. A URI whose fsspec package is missing is opened with pyarrow's own filesystems instead
+`RunLocation.resolve(text)` opens it with fsspec's `url_to_fs`: local paths, `file://`, `memory://` (one
+process only: tests), and `s3://`, `gs://`, `abfs://`... when the fsspec package for that store (s3fs,
+gcsfs, adlfs) is installed. A URI whose fsspec package is missing is opened with pyarrow's own filesystems instead
 (`pyarrow.fs.FileSystem.from_uri`: S3, GCS, HDFS, Azure), so `s3://` and `gs://` work with pyarrow alone.
 Credentials, regions and endpoints come from where those libraries look: the environment
 (`AWS_ACCESS_KEY_ID`, `AWS_ENDPOINT_URL`, `GOOGLE_APPLICATION_CREDENTIALS`...), their config files, and for
