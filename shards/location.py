@@ -113,10 +113,10 @@ class RunLocation:
             entries = self.fs.ls(self.path(rel), detail=False)
         except (FileNotFoundError, NotADirectoryError):
             return []
-        prefix = self.path(rel).rstrip("/")
-        names = {posixpath.basename(entry.rstrip("/")) for entry in entries}
-        # Some stores list a directory's own marker object among its entries.
-        return sorted(name for name in names if name and posixpath.join(prefix, name) != prefix)
+        directory = self.path(rel).rstrip("/")
+        # Some stores list a directory's own marker object ("dir/") among its entries.
+        return sorted({posixpath.basename(entry.rstrip("/")) for entry in entries
+                       if entry.rstrip("/") != directory})
 
     def read_bytes(self, rel: str) -> bytes:
         return self.fs.cat_file(self.path(rel))
