@@ -16,6 +16,10 @@ Verified batches are written to the run directory as they arrive, so a crash los
 flight and `--resume` skips every candidate already judged; a resumed refinement replays its loops from
 the recorded verdicts (see generators.refine). The manifest is written last: a run directory without one
 is not complete.
+
+Only the driver writes the run directory (Ray workers hand their verdicts back to it), so the directory
+needs to be reachable from the driver alone: a local path, or a URI such as s3://bucket/run (see
+shards.location) that any node the driver may run on can reach.
 """
 
 from __future__ import annotations
@@ -26,8 +30,6 @@ import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from pathlib import Path
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -48,9 +50,10 @@ class PipelineError(RuntimeError):
     """The run cannot start as configured (one line for the user)."""
 
 
-def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, progress: bool = True) -> Path:
-    """Run the whole pipeline; return the completed run directory."""
-    out_dir = Path(out_dir) if out_dir is not None else config.out_dir()
+def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: bool = False,
+        progress: bool = True) -> str:
+    """Run the whole pipeline; return the completed run directory (a local path or URI, as given)."""
+    out_dir = os.fspath(out_dir) if out_dir is not None else config.out_dir()
     writer = RunWriter.create(out_dir, resume=resume, rows_per_shard=config.shards.rows_per_shard,
                               target_shard_bytes=config.shards.target_shard_bytes)
     if writer.complete:

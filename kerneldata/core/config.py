@@ -25,7 +25,9 @@ class _Section(BaseModel):
 
 class RunConfig(_Section):
     name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    # Where the run directory goes; `--out` on the command line wins. None means shards/runs/<name>.
+    # Where the run directory goes: a local path or a filesystem URI (s3://, gs://, file://, ...: whatever
+    # fsspec or pyarrow opens, see shards.location); `--out` on the command line wins. None means
+    # shards/runs/<name>.
     out: str | None = None
     seed: int = 0
 
@@ -266,8 +268,9 @@ class Config(_Section):
     shards: ShardsConfig = Field(default_factory=ShardsConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
 
-    def out_dir(self) -> Path:
-        return Path(self.run.out) if self.run.out else Path("shards") / "runs" / self.run.name
+    def out_dir(self) -> str:
+        """The run directory: a local path or a URI, as written (a URI is not a `Path`)."""
+        return self.run.out if self.run.out else f"shards/runs/{self.run.name}"
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
@@ -275,21 +278,25 @@ class Config(_Section):
 
 def load_config(path: str | Path | None, overrides: list[str] = ()) -> Config:
     """Load a YAML config (or the defaults when `path` is None) and apply `key.sub=value` overrides."""
-    source = str(path) if path is not None else "defaults"
-    data: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
-        try:
-            loaded = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}: not valid YAML{where}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of sections, got {type(loaded).__name__}")
-        data = loaded or {}
+    if path is None:
+        return config_from_yaml("", "defaults", overrides)
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    return config_from_yaml(path.read_text(), str(path), overrides)
+
+
+def config_from_yaml(text: str, source: str, overrides: list[str] = ()) -> Config:
+    """A config from YAML text (`source` names where it came from in errors), with overrides applied."""
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{source}: not valid YAML{where}") from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(loaded).__name__}")
+    data: dict[str, Any] = loaded or {}
     for override in overrides:
         _apply_override(data, override)
     try:
