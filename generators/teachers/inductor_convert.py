@@ -54,7 +54,7 @@ EXTERN_KERNELS = {"mm": "torch.mm", "addmm": "torch.addmm", "bias_addmm": "torch
                   "baddbmm": "torch.baddbmm", "convolution": "torch.convolution", "_int_mm": "torch._int_mm"}
 # Launch options besides block sizes that a Config may carry and a launch accepts (AMD's among them).
 BACKEND_OPTIONS = ("waves_per_eu", "matrix_instr_nonkdim", "kpack", "maxnreg", "num_ctas")
-# The most elements one default tile holds (blocks of all axes together).
+# The most elements a default tile holds (the blocks of all axes multiplied).
 DEFAULT_TILE = 1024
 _ALLOCATORS = {"empty_strided_cuda", "empty_strided_xpu", "empty_strided_mtia"}
 _DROPPED_CALLS = {"assert_alignment", "get_raw_stream", "torch.cuda.set_device", "args.clear"}
@@ -274,6 +274,8 @@ def _heuristics(name: str, node: ast.FunctionDef) -> tuple[str, dict, dict, dict
                 hints = ast.literal_eval(keywords["size_hints"])
             except (KeyError, ValueError):
                 raise Unconvertible(f"kernel {name} has no literal size_hints") from None
+            if not isinstance(hints, dict):  # a list before torch 2.6
+                raise Unconvertible(f"kernel {name}'s size_hints are not keyed by axis, as older torch writes them")
             return kind, hints, _literal_entries(keywords.get("triton_meta")), \
                 _literal_entries(keywords.get("inductor_meta"))
     raise Unconvertible(f"kernel {name} has no triton_heuristics decorator")
@@ -339,8 +341,11 @@ def _kernel_section(kernels: Mapping[str, _Kernel], helpers_source: str) -> str:
         clash = set(helper_texts) & (set(taken) | set(kernels))
         if clash:
             raise Unconvertible(f"the kernels define {sorted(clash)[0]}, the name of one of Inductor's helpers")
+        # A helper named like a Python builtin (`any`) gets a trailing underscore, so host code keeps the builtin.
+        shadowing = {name: name + "_" for name in helper_texts if name in _builtin_names()}
         parts.append("# Helpers from torch._inductor.runtime.triton_helpers that the kernels call.\n"
-                     + "\n\n".join(helper_texts.values()))
+                     + "\n\n".join(_rename(text, names=shadowing) for text in helper_texts.values()))
+        bodies = [_rename(body, names=shadowing) for body in bodies]
     parts.append("\n\n".join(bodies))
     return "\n\n".join(part.strip("\n") + "\n" for part in parts)
 
