@@ -138,14 +138,15 @@ def compile_spec(reference_code: str, *, seed: int = 0, device: str = "cuda") ->
     model = module.Model(*module.get_init_inputs()).to(device).eval()
     inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in module.get_inputs()]
     recorder = GraphInputs(model, inputs, compile_fx)
-    loaded = len(PyCodeCache.modules)
+    modules = getattr(PyCodeCache, "modules", [])  # the loaded output modules (torch >= 2.6); else no launches
+    loaded = len(modules)
     # No FX graph cache: a cache hit would skip the code generation run_and_get_code captures.
     with torch.no_grad(), inductor_config.patch(fx_graph_cache=False):
         _, codes = run_and_get_code(torch.compile(model, backend=recorder), *inputs)
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     launches = {}
-    for compiled in PyCodeCache.modules[loaded:]:
+    for compiled in modules[loaded:]:
         launches.update(chosen_launches(compiled))
     return CompiledSpec(codes=list(codes), sources=recorder.graphs, launches=launches)
 
