@@ -23,14 +23,20 @@ What the conversion does:
   be correct for every power-of-two block up to its per-axis maximum (masks are dropped only when a numel
   is a multiple of that maximum), so any such block is sound; the rule picks a moderate tile;
 - calls into vendor libraries stay what Inductor made them (`extern_kernels.mm(...)` becomes
-  `torch.mm(...)`, `torch.ops.aten.<op>` fallbacks stay as written) and are listed in
-  `Conversion.extern_calls`: the verifier, not this module, decides what such a candidate is worth.
+  `torch.mm(...)`, `torch.ops.aten.<op>` fallbacks stay as written; output that is nothing but such calls
+  gives a candidate without a kernel) and are listed in `Conversion.extern_calls`: the verifier, not this
+  module, decides what such a candidate is worth;
 - `ModelNew.__init__` is the reference `Model.__init__` (with the module-level names and methods it uses),
-  so the verifier, which builds both under the same seed, gets the same parameters in both.
+  so the verifier, which builds both under the same seed, gets the same parameters in both. One rewrite:
+  the static gate allows no tensor arithmetic in a candidate, so a parameter drawn as
+  `mean + std * torch.randn(...)` is drawn as `nn.init.normal_(torch.empty(...), mean=..., std=...)`: the
+  same draws from the generator, equal to the reference's values within one unit in the last place.
 
-What it declines (`Unconvertible`, one line saying why): several graphs (graph breaks), symbolic shapes,
-kernels other than Triton pointwise/reduction/persistent-reduction ones (templates, foreach, split scans,
-cooperative reductions, C++), layouts no view chain expresses, and statements it does not know.
+It converts one compiled graph (the caller declines graph breaks) and declines (`Unconvertible`, one line
+saying why) symbolic shapes, kernels other than Triton pointwise/reduction/persistent-reduction ones
+(templates, foreach, split scans, cooperative reductions, C++), layouts no view chain expresses, and
+statements it does not know. The one thing read from outside the inputs is the installed torch's
+triton_helpers.py, as text.
 """
 
 from __future__ import annotations
@@ -822,9 +828,9 @@ class _ReferenceModel:
                     needed.append(node)
                     todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
         needed.sort(key=lambda n: n.lineno)
-        imports = [ast.get_source_segment(self.source, n) for n in needed if isinstance(n, (ast.Import, ast.ImportFrom))]
-        others = [ast.get_source_segment(self.source, n) for n in needed
-                  if not isinstance(n, (ast.Import, ast.ImportFrom))]
+        is_import = [isinstance(n, (ast.Import, ast.ImportFrom)) for n in needed]
+        imports = [ast.get_source_segment(self.source, n) for n, imported in zip(needed, is_import) if imported]
+        others = [ast.get_source_segment(self.source, n) for n, imported in zip(needed, is_import) if not imported]
         return imports, "\n".join(others)
 
     def source_expr(self, source: str) -> str:

@@ -213,9 +213,11 @@ def test_unknown_shapes_of_output_code_are_declined_with_a_reason():
     template = source.replace("@triton_heuristics.pointwise(", "@triton_heuristics.template(")
     with pytest.raises(Unconvertible, match="is a template kernel; supported: pointwise, reduction"):
         convert(template, row["reference_code"], sources)
-    symbolic = source.replace("assert_size_stride(arg0_1, (2, 128), (128, 1))", "assert_size_stride(arg0_1, (s0, 128), (128, 1))")
+    symbolic = source.replace("assert_size_stride(arg0_1, (2, 128), (128, 1))",
+                              "assert_size_stride(arg0_1, (s0, 128), (128, 1))")
     with pytest.raises(Unconvertible, match="symbolic"):
         convert(symbolic, row["reference_code"], sources)
-    fallback = source.replace("buf0 = empty_strided_cuda(", "buf0 = torch.randn_like(arg0_1); buf9 = empty_strided_cuda(")
+    fallback = source.replace("buf0 = empty_strided_cuda(",
+                              "buf0 = torch.randn_like(arg0_1); buf9 = empty_strided_cuda(")
     with pytest.raises(Unconvertible, match="calls torch.randn_like, which the conversion does not know"):
         convert(fallback, row["reference_code"], sources)
