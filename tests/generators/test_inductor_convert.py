@@ -21,6 +21,9 @@ from generators.teachers.inductor_convert import (
 )
 from kerneldata.core.outcomes import Reason, Status
 
+# Captured before bench/capture_inductor.py recorded graph input sources and launch settings: their
+# `arg_sources` were traced on CPU by the same GraphInputs backend (test_teacher_inductor checks a few against
+# dynamo), and `launches` are empty, so kernels get the size-hint defaults unless a test gives settings.
 FIXTURES = Path(__file__).parent / "inductor_fixtures"
 SPECS = {row["spec_id"]: row for row in map(json.loads, (FIXTURES / "specs.jsonl").read_text().splitlines())}
 # What Inductor left to vendor libraries in each fixture; the others are Triton kernels only.
