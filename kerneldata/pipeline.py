@@ -39,7 +39,6 @@ from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers import TeacherStage, make_teacher
-from generators.teachers.base import Teacher
 from filters.curate import curate
 from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
 from filters.stage import VerifyStage
@@ -62,7 +61,7 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
     # Everything that can be wrong with the config fails here, on the driver, before Ray starts.
     sampler = SpecSampler(config.specs, config.run.seed)
     teacher = make_teacher(config.teacher, config.run.seed)
-    if config.refine.max_turns > 0 and type(teacher).refine_batch is Teacher.refine_batch:
+    if config.refine.max_turns > 0 and not teacher.can_refine:
         raise PipelineError(f"refine.max_turns is {config.refine.max_turns} but the {teacher.name} teacher cannot "
                             f"refine candidates; set refine.max_turns=0")
     benchmarks = None
@@ -127,7 +126,7 @@ def _generate_and_verify(config: Config, ray, writer: RunWriter, spec_table: pa.
         batch_size=None,
         compute=ray.data.ActorPoolStrategy(size=1),
         num_cpus=TeacherStage.num_cpus,
-        num_gpus=config.teacher.num_gpus(),  # a vLLM engine's GPUs; none for the other teachers
+        num_gpus=config.teacher.num_gpus(),  # a vLLM engine's GPUs, a share of one for inductor, else none
     )
     if done:
         done_ids = pa.array(sorted(done), pa.string())
@@ -143,9 +142,9 @@ def _generate_and_verify(config: Config, ray, writer: RunWriter, spec_table: pa.
         batch_size=1,
         compute=_verifier_compute(ray, workers=workers, calls=calls),
         num_cpus=VerifyStage.num_cpus,
-        num_gpus=1 if gpu else 0,
+        num_gpus=_verifier_gpu_share(config) if gpu else 0,
     )
-    total = spec_table.num_rows * config.teacher.samples_per_spec
+    total = spec_table.num_rows * config.teacher.rows_per_spec()
     with _Progress(enabled=progress, total=total, completed=len(done)) as bar:
         for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
             if batch.num_rows:
@@ -162,7 +161,8 @@ def _refine(config: Config, ray, writer: RunWriter, spec_rows: list[dict], *, wo
     size = config.refine.specs_per_batch
     batches = [spec_rows[start:start + size] for start in range(0, len(spec_rows), size)]
     teacher = _RemoteTeacher(ray, config.teacher, config.run.seed)
-    pool = _VerifierPool(ray, config.verify, workers=workers, gpu=gpu, calls=calls)
+    pool = _VerifierPool(ray, config.verify, workers=workers, gpu_share=_verifier_gpu_share(config) if gpu else 0,
+                         calls=calls)
     cancelled = threading.Event()
     checkpoint = threading.Lock()
     with _Progress(enabled=progress, total=None, completed=len(judged)) as bar:
@@ -245,11 +245,11 @@ class _VerifierPool:
     a slow candidate holds up no other; `on_judged` gets each verdict as it arrives. The actors' CPUs are
     what the teacher actor leaves (on 2 cores, 0.95 each)."""
 
-    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu: bool, calls: int) -> None:
+    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu_share: float, calls: int) -> None:
         self._ray = ray
         spare = float(ray.cluster_resources().get("CPU", workers)) - TeacherStage.num_cpus
         num_cpus = max(0.01, min(VerifyStage.num_cpus, spare / workers))
-        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=1 if gpu else 0, max_concurrency=calls)(_VerifyActor)
+        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=gpu_share, max_concurrency=calls)(_VerifyActor)
         self._idle: queue.Queue = queue.Queue()
         for _ in range(workers):
             actor = actor_class.remote(config)
@@ -314,14 +314,23 @@ def _cluster_gpus(ray) -> int:
 
 
 def _verifier_gpus(config: Config, ray) -> int:
-    """The cluster's GPUs less those the teacher takes (a vLLM engine's)."""
-    return _cluster_gpus(ray) - config.teacher.num_gpus()
+    """The cluster's GPUs less those the teacher takes whole (a vLLM engine's); a GPU the teacher only takes a
+    share of (the inductor teacher's) still counts: the verifier worker on it asks for the rest."""
+    return _cluster_gpus(ray) - int(config.teacher.num_gpus())
+
+
+def _verifier_gpu_share(config: Config) -> float:
+    """The GPU each verifier worker asks Ray for: a whole one, or, when the teacher takes a fraction of one
+    (configs/gpu.yaml: the inductor teacher's 0.25), what that leaves, so that one worker fits beside the
+    teacher on its GPU (and one per GPU elsewhere: Ray places fractional shares on one GPU each)."""
+    fraction = config.teacher.num_gpus() % 1
+    return 1 - fraction if fraction else 1
 
 
 def _verify_workers(config: Config, ray) -> int:
     if config.teacher.num_gpus() > _cluster_gpus(ray):
-        raise PipelineError(f"the {config.teacher.kind} teacher needs {config.teacher.num_gpus()} GPUs but the Ray "
-                            f"cluster has {_cluster_gpus(ray)}")
+        raise PipelineError(f"the {'+'.join(config.teacher.kinds())} teacher needs {config.teacher.num_gpus()} GPUs "
+                            f"but the Ray cluster has {_cluster_gpus(ray)}")
     if config.verify.device == "cuda" and _verifier_gpus(config, ray) <= 0:
         raise PipelineError("verify.device is 'cuda' but the Ray cluster has no GPU left for the verifier")
     gpus = _verifier_gpus(config, ray) if config.verify.device != "cpu" else 0

@@ -57,6 +57,11 @@ class Teacher:
     def refine_batch(self, requests: Sequence[RefineRequest]) -> list[dict]:
         raise NotImplementedError(f"the {self.name} teacher cannot refine candidates")
 
+    @property
+    def can_refine(self) -> bool:
+        """Whether this teacher answers feedback (implements `refine_batch`)."""
+        return type(self).refine_batch is not Teacher.refine_batch
+
     def close(self) -> None:
         """Release what the teacher holds (connections, an engine); nothing by default."""
 

@@ -148,24 +148,61 @@ class PromptConfig(_Section):
         return name
 
 
+# Teacher kinds (generators.teachers.TEACHERS has a class for each).
+TEACHER_KINDS = ("builtin", "openai", "vllm", "inductor")
+# The share of a GPU the teacher actor asks Ray for when its only GPU work is the inductor teacher's compiling
+# and autotuning: small, so that on one GPU the verifier gets the rest (1 - share) beside it.
+INDUCTOR_GPU_SHARE = 0.25
+
+
 class TeacherConfig(_Section):
     # builtin: parametric Triton templates, no model; openai: an OpenAI-compatible endpoint (`teacher.openai`);
-    # vllm: an in-process vLLM engine (`teacher.vllm`).
-    kind: Literal["builtin", "openai", "vllm"] = "builtin"
+    # vllm: an in-process vLLM engine (`teacher.vllm`); inductor: what torch.compile generates (GPU only).
+    # A list of kinds ([builtin, inductor]) gives every spec the rows of each, in list order.
+    kind: str | list[str] = "builtin"
     samples_per_spec: int = Field(4, ge=1)
     openai: OpenAITeacherConfig = Field(default_factory=OpenAITeacherConfig)
     vllm: VLLMTeacherConfig = Field(default_factory=VLLMTeacherConfig)
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kinds(cls, kind: str | list[str]) -> str | list[str]:
+        kinds = [kind] if isinstance(kind, str) else kind
+        if not kinds:
+            raise ValueError(f"must name a teacher kind or a list of them; known kinds: {', '.join(TEACHER_KINDS)}")
+        unknown = [k for k in kinds if k not in TEACHER_KINDS]
+        if unknown:
+            raise ValueError(f"unknown teacher kind {unknown[0]!r}; known kinds: {', '.join(TEACHER_KINDS)}")
+        repeated = [k for k in kinds if kinds.count(k) > 1]
+        if repeated:
+            raise ValueError(f"teacher kind {repeated[0]!r} is listed twice")
+        return kind
+
     @model_validator(mode="after")
     def _model_named(self) -> TeacherConfig:
-        if self.kind in ("openai", "vllm") and not getattr(self, self.kind).model:
-            raise ValueError(f"kind {self.kind!r} needs teacher.{self.kind}.model, the model to ask (not set)")
+        for kind in self.kinds():
+            if kind in ("openai", "vllm") and not getattr(self, kind).model:
+                raise ValueError(f"kind {kind!r} needs teacher.{kind}.model, the model to ask (not set)")
         return self
 
-    def num_gpus(self) -> int:
-        """GPUs one teacher replica needs (Ray's `num_gpus` for the teacher actor): the vLLM engine's
-        tensor-parallel size, else none."""
-        return self.vllm.tensor_parallel_size if self.kind == "vllm" else 0
+    def kinds(self) -> tuple[str, ...]:
+        """The teacher kinds, in order: `kind` itself when it is one name."""
+        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
+
+    def num_gpus(self) -> float:
+        """GPUs one teacher replica needs (Ray's `num_gpus` for the teacher actor, which holds every listed
+        teacher): the vLLM engine's tensor-parallel size (an inductor teacher beside it compiles on the
+        engine's first GPU); else INDUCTOR_GPU_SHARE of a GPU for the inductor teacher, shared with the
+        verifier; else none."""
+        kinds = self.kinds()
+        if "vllm" in kinds:
+            return self.vllm.tensor_parallel_size
+        return INDUCTOR_GPU_SHARE if "inductor" in kinds else 0
+
+    def rows_per_spec(self) -> int:
+        """First-answer rows per spec: `samples_per_spec` for each sampling teacher, one for the inductor
+        teacher (a deterministic compiler answers once)."""
+        return sum(1 if kind == "inductor" else self.samples_per_spec for kind in self.kinds())
     prompt: PromptConfig = Field(default_factory=PromptConfig)
 
 
