@@ -760,8 +760,10 @@ def _pow2_floor(n: int) -> int:
 
 _ASSERT_SIZE_STRIDE = '''
 def assert_size_stride(tensor, size, stride):
-    """The kernels index the inputs with these sizes and strides: any other layout is an error, not a wrong answer."""
-    if tuple(tensor.shape) != tuple(size) or tuple(tensor.stride()) != tuple(stride):
+    """The kernels index the inputs with these sizes and strides: any other layout is an error, not a wrong answer.
+    A dimension of size 1 is only ever indexed at 0, so its stride is not compared (as torch's own check)."""
+    strides_differ = any(got != want for got, want, n in zip(tensor.stride(), stride, size) if n != 1)
+    if tuple(tensor.shape) != tuple(size) or strides_differ:
         raise ValueError(f"expected size {tuple(size)} and stride {tuple(stride)}, got size "
                          f"{tuple(tensor.shape)} and stride {tuple(tensor.stride())}")
 '''
