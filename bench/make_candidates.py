@@ -38,7 +38,7 @@ def main() -> int:
                 out.write(json.dumps({
                     "id": row["candidate_id"], "reference_code": row["reference_code"], "code": row["code"],
                     "dtype": row["dtype"], "atol": row["atol"], "rtol": row["rtol"], "family": row["family"],
-                    "shapes": row["shapes"], "flaw": json.loads(row["teacher_meta"])["flaw"],
+                    "shapes": row["shapes"], "input_domains": row["input_domains"], "flaw": json.loads(row["teacher_meta"])["flaw"],
                 }) + "\n")
     return 0
 

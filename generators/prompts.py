@@ -13,7 +13,8 @@ kernel-v2 adds three optional sections to the user message, each present only wh
 - `few_shot=`: example solutions from `prompt_templates/few_shot/` (a count, chosen by the spec's family,
   or names), each a KernelBench problem and its ModelNew in the tutorials' anatomy.
 `retrieval_query(spec_row, hardware)` writes the search query for a spec and `prompt_for(spec_row,
-settings, index)` does query -> search -> build_prompt for a `teacher.prompt` config section.
+settings, index)` does query -> search -> build_prompt for a `teacher.prompt` config section; `Prompter`
+holds one section and its loaded index, and is what the teachers ask for each spec's first prompt.
 
 Guarantees: the same arguments give the same messages, byte for byte; a template with a missing part or an
 unknown placeholder raises at build time, as does an unknown profile or example name, or sections asked of
@@ -231,6 +232,35 @@ def prompt_for(spec_row: dict, settings, index=None) -> list[dict]:
         docs = list(index.search(retrieval_query(spec_row, settings.hardware), settings.docs_k))
     return build_prompt(spec_row, settings.version, hardware=settings.hardware, docs=docs,
                         few_shot=settings.few_shot)
+
+
+class Prompter:
+    """The first-turn prompts one `teacher.prompt` section asks for. The template and the documentation index
+    are loaded here, once, so a wrong version or index path fails when the teacher is made (on the driver,
+    before any work) rather than on the first spec."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.version: str = settings.version
+        load_template(self.version)
+        self.index = load_docs_index(settings.docs_index) if settings.docs_k > 0 else None
+
+    def __call__(self, spec_row: dict) -> list[dict]:
+        return prompt_for(spec_row, self.settings, self.index)
+
+
+def load_docs_index(name: str | None):
+    """The index a `teacher.prompt.docs_index` names: None for none, "default" for the shipped GPU notes,
+    else a directory written by `kerneldata docs index` (a RetrievalError, one line, when it is not one)."""
+    if name is None:
+        return None
+    if name == "default":
+        from generators.retrieval.default import default_index
+
+        return default_index()
+    from generators.retrieval.index import DocIndex
+
+    return DocIndex.load(name)
 
 
 def _input_names(reference_code: str, count: int) -> list[str]:

@@ -23,6 +23,9 @@ EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_CANNOT = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
+_RUN_DIR_HELP = "a finished run directory: a local path or a URI (s3://, gs://, file://, ...)"
+
+
 class UsageError(Exception):
     """Bad usage or input: exit 2 with this one line."""
 
@@ -42,13 +45,14 @@ def _build_parser() -> argparse.ArgumentParser:
                                           "rounds) and write a run directory of Parquet shards with a dataset "
                                           "card.")
     gen.add_argument("--config", required=True, help="YAML run config, e.g. configs/quickstart.yaml")
-    gen.add_argument("--out", help="run directory (default: run.out, else shards/runs/<run.name>)")
+    gen.add_argument("--out", help="run directory: a local path or a URI such as s3://BUCKET/PATH, gs://..., "
+                                   "file://... (default: run.out, else shards/runs/<run.name>)")
     gen.add_argument("--resume", action="store_true",
                      help="continue the run directory --out (after a crash or Ctrl-C): candidates already judged "
                           "are not judged again, answers in the teacher cache are not asked again")
     gen.add_argument("--no-progress", "--quiet", dest="no_progress", action="store_true",
                      help="no live progress display and no summary table (the display is off anyway when stderr "
-                          "is not a terminal; RUN_DIR/logs/run.log has progress lines either way)")
+                          "is not a terminal; the run's log has progress lines either way)")
     gen.add_argument("overrides", nargs="*", metavar="key.sub=value", help="override config values")
 
     ver = commands.add_parser("verify", help="verify one candidate against a KernelBench-format problem",
@@ -84,9 +88,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     dd = commands.add_parser("dedup", help="mark exact and near-duplicate kernels in a finished run directory",
                              description="Annotate raw with dedup_cluster / dedup_reason and rewrite the run's "
-                                         "splits, card and manifest in place, atomically. Settings default to "
-                                         "the run's own config (dedup section).")
-    dd.add_argument("run_dir", metavar="RUN_DIR")
+                                         "splits, card and manifest in place (atomically on a local disk, "
+                                         "crash-safe elsewhere). Settings default to the run's own config "
+                                         "(dedup section).")
+    dd.add_argument("run_dir", metavar="RUN_DIR", help=_RUN_DIR_HELP)
     dd.add_argument("--threshold", type=float, help="estimated Jaccard similarity of near duplicates (0-1]")
     dd.add_argument("--num-perm", type=int, help="MinHash permutations")
     dd.add_argument("--shingle-tokens", type=int, help="tokens per shingle")
@@ -97,9 +102,9 @@ def _build_parser() -> argparse.ArgumentParser:
     dc = commands.add_parser("decontaminate", help="mark rows of a finished run that overlap benchmarks",
                              description="Check raw against benchmarks (directories, files or Hub dataset ids; "
                                          "KernelBench format, TritonBench, ...) at the spec and code level and "
-                                         "rewrite the run directory in place, atomically. Marks replace earlier "
-                                         "ones.")
-    dc.add_argument("run_dir", metavar="RUN_DIR")
+                                         "rewrite the run directory in place (atomically on a local disk, "
+                                         "crash-safe elsewhere). Marks replace earlier ones.")
+    dc.add_argument("run_dir", metavar="RUN_DIR", help=_RUN_DIR_HELP)
     dc.add_argument("--benchmark", nargs="+", required=True, metavar="PATH",
                     help="benchmark directories, files or Hub dataset ids")
     dc.add_argument("--ngram-tokens", type=int, help="n of the code-level n-grams (default 13)")
@@ -112,7 +117,7 @@ def _build_parser() -> argparse.ArgumentParser:
                               description="Create the dataset repository if needed and upload the run in one "
                                           "commit. Token: HF_TOKEN or the stored login. Secrets never reach an "
                                           "uploaded file.")
-    pub.add_argument("run_dir", metavar="RUN_DIR")
+    pub.add_argument("run_dir", metavar="RUN_DIR", help=_RUN_DIR_HELP)
     pub.add_argument("--repo-id", required=True, metavar="ORG/NAME")
     pub.add_argument("--private", action="store_true")
     pub.add_argument("--revision", metavar="BRANCH", help="upload to this branch (created if missing)")
@@ -122,7 +127,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rep = commands.add_parser("report", help="write RUN_DIR/report.html and its plots as PNG files",
                               description="Plots of a finished run (speedups, acceptance by family and reason, "
                                           "turns to success, curation) in RUN_DIR/report.html and RUN_DIR/report/.")
-    rep.add_argument("run_dir", metavar="RUN_DIR")
+    rep.add_argument("run_dir", metavar="RUN_DIR", help=_RUN_DIR_HELP)
     rep.add_argument("--json", action="store_true")
 
     rew = commands.add_parser("reward", help="score a model's completion for an rl row with the verifier",
@@ -131,7 +136,7 @@ def _build_parser() -> argparse.ArgumentParser:
                                           "dtype, atol, rtol), or --run/--spec-id picks one from a run's rl split.")
     source = rew.add_mutually_exclusive_group(required=True)
     source.add_argument("--row", help="a JSON file holding one rl row")
-    source.add_argument("--run", help="a run directory; with --spec-id")
+    source.add_argument("--run", help="a run directory (a local path or URI); with --spec-id")
     rew.add_argument("--spec-id", help="the rl row's spec_id (with --run)")
     rew.add_argument("--completion", required=True, help="the model's completion (text with a fenced code block)")
     rew.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -222,13 +227,14 @@ def main(argv: list[str] | None = None) -> int:
 def _generate(args) -> int:
     from kerneldata.core.config import ConfigError, load_config
     from kerneldata import pipeline
-    from shards.writer import RunDirError
+    from shards.writer import RunDirError, read_manifest
 
     try:
         config = load_config(args.config, args.overrides)
-        out_dir = Path(args.out) if args.out else config.out_dir()
+        out_dir = args.out or config.out_dir()
         with _sigterm_interrupts():
             out = pipeline.run(config, out_dir=out_dir, resume=args.resume, progress=not args.no_progress)
+        manifest = read_manifest(out)
     except (ConfigError, RunDirError, pipeline.PipelineError, ValueError) as err:
         raise UsageError(str(err)) from None
     except pipeline.WorkersFailed as err:
@@ -238,7 +244,6 @@ def _generate(args) -> int:
         command = ["kerneldata", "generate", "--config", args.config, "--out", str(out_dir), "--resume", *args.overrides]
         print(f"error: {err}; no manifest was written. Resume with: {shlex.join(command)}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    manifest = json.loads((out / "manifest.json").read_text())
     counts = manifest["counts"]
     print(f"{out}: {counts['accepted']} accepted, {counts['rejected']} rejected, {counts['unverified']} unverified "
           f"of {counts['candidates']} candidates from {counts['specs']} specs")
@@ -453,17 +458,19 @@ def _read_text(path: str, flag: str) -> str:
         raise UsageError(f"{flag} {path}: {err.strerror}") from None
 
 
-def _run_config(run_dir: str):
-    """The config a finished run was made with (or the defaults for keys it predates)."""
-    from kerneldata.core.config import ConfigError, load_config
+def _run_config(run_dir: str, *, writing: bool = False):
+    """The config a finished run was made with (or the defaults for keys it predates). `writing`: the
+    command is about to rewrite the run (see shards.writer.open_run)."""
+    from kerneldata.core.config import ConfigError, config_from_yaml
+    from shards.writer import RUN_CONFIG, RunDirError, open_run
 
-    path = Path(run_dir) / "run_config.yaml"
-    if not (Path(run_dir) / "manifest.json").is_file():
-        raise UsageError(f"{run_dir} is not a complete kerneldata run directory (no manifest.json)")
     try:
-        return load_config(path)
-    except ConfigError as err:
+        location = open_run(run_dir, writing=writing)
+        return config_from_yaml(location.read_text(RUN_CONFIG), location.uri(RUN_CONFIG))
+    except (ConfigError, RunDirError) as err:
         raise UsageError(str(err)) from None
+    except OSError as err:
+        raise UsageError(f"{run_dir}: cannot read {RUN_CONFIG}: {err.strerror or err}") from None
 
 
 def _section(section, **changes):
@@ -482,12 +489,12 @@ def _dedup(args) -> int:
     from filters.dedup import dedup, summary
     from shards.writer import RunDirError, read_raw, rewrite
 
-    config = _section(_run_config(args.run_dir).dedup, enabled=True, threshold=args.threshold,
+    config = _section(_run_config(args.run_dir, writing=True).dedup, enabled=True, threshold=args.threshold,
                       num_perm=args.num_perm, shingle_tokens=args.shingle_tokens, scope=args.scope,
                       workers=args.workers)
     try:
-        raw = dedup(read_raw(Path(args.run_dir)), config)
-        rewrite(Path(args.run_dir), raw, manifest_extra={"dedup_config": config.model_dump()})
+        raw = dedup(read_raw(args.run_dir), config)
+        rewrite(args.run_dir, raw, manifest_extra={"dedup_config": config.model_dump()})
     except RunDirError as err:
         raise UsageError(str(err)) from None
     result = summary(raw)
@@ -504,14 +511,14 @@ def _decontaminate(args) -> int:
     from filters.decontaminate import BenchmarkError, BenchmarkIndex, decontaminate, load_benchmarks, summary
     from shards.writer import RunDirError, read_raw, rewrite
 
-    base = _run_config(args.run_dir).decontamination
+    base = _run_config(args.run_dir, writing=True).decontamination
     config = _section(base, benchmarks=list(args.benchmark), ngram_tokens=args.ngram_tokens,
                       ngram_threshold=args.ngram_threshold, workers=args.workers,
                       spec_level=False if args.no_spec_level else None)
     try:
         index = BenchmarkIndex(load_benchmarks(config.benchmarks), config)
-        raw = decontaminate(read_raw(Path(args.run_dir)), index)
-        rewrite(Path(args.run_dir), raw, manifest_extra={"decontamination_config": config.model_dump()})
+        raw = decontaminate(read_raw(args.run_dir), index)
+        rewrite(args.run_dir, raw, manifest_extra={"decontamination_config": config.model_dump()})
     except (BenchmarkError, RunDirError) as err:
         raise UsageError(str(err)) from None
     result = summary(raw)
@@ -531,10 +538,10 @@ def _publish(args) -> int:
         raise UsageError(f"--repo-id {args.repo_id!r}: expected ORG/NAME")
     try:
         if args.dry_run:
-            folder = assemble(Path(args.run_dir))
+            folder = assemble(args.run_dir)
             print(json.dumps({"folder": str(folder)}))
             return EXIT_OK
-        result = publish(Path(args.run_dir), args.repo_id, private=args.private, revision=args.revision)
+        result = publish(args.run_dir, args.repo_id, private=args.private, revision=args.revision)
     except (RunDirError, PublishError) as err:
         raise UsageError(str(err)) from None
     except Exception as err:  # huggingface_hub's HTTP and auth errors: one line, never a traceback
@@ -549,18 +556,18 @@ def _publish(args) -> int:
 
 
 def _report(args) -> int:
-    from shards.report import REPORT_DIR, write_report
+    from shards.report import write_report
     from shards.writer import RunDirError
 
     try:
-        path = write_report(Path(args.run_dir))
+        written = write_report(args.run_dir)
     except RunDirError as err:
         raise UsageError(str(err)) from None
-    pngs = sorted(str(p) for p in (Path(args.run_dir) / REPORT_DIR).glob("*.png"))
     if args.json:
-        print(json.dumps({"html": str(path), "png": pngs}))
+        print(json.dumps(written))
     else:
-        print(f"{path} ({len(pngs)} plots, also as PNG in {Path(args.run_dir) / REPORT_DIR})")
+        folder = written["png"][0].rsplit("/", 1)[0]
+        print(f"{written['html']} ({len(written['png'])} plots, also as PNG in {folder})")
     return EXIT_OK
 
 
@@ -572,14 +579,15 @@ def _reward(args) -> int:
     if args.run:
         if not args.spec_id:
             raise UsageError("--run needs --spec-id")
-        import pyarrow.parquet as pq
         import pyarrow.compute as pc
 
-        paths = sorted((Path(args.run) / "rl").glob("*.parquet"))
-        rows = []
-        for path in paths:
-            table = pq.read_table(path)
-            rows += table.filter(pc.equal(table["spec_id"], args.spec_id)).to_pylist()
+        from shards.writer import RunDirError, read_split
+
+        try:
+            table = read_split(args.run, "rl")
+        except RunDirError as err:
+            raise UsageError(str(err)) from None
+        rows = table.filter(pc.equal(table["spec_id"], args.spec_id)).to_pylist()
         if not rows:
             raise UsageError(f"{args.run}: no rl row with spec_id {args.spec_id!r}")
         row = rows[0]

@@ -28,6 +28,13 @@ Ctrl-C (or SIGTERM through the CLI) stops the loops, writes what was judged, lea
 `Interrupted`. Logs: the driver's in RUN_DIR/logs/run.log, each worker's beside it where the worker can
 reach the run directory (workers on other nodes log to Ray's own logs).
 
+Only the driver writes the run directory (Ray workers hand their verdicts back to it), so the directory
+needs to be reachable from the driver alone: a local path, or a URI such as s3://bucket/run (see
+shards.location) that any node the driver may run on can reach. The logs and the teacher cache need a
+local disk: for a run directory elsewhere they go to a local directory standing for it
+(`local_run_dir`: ~/.cache/kerneldata/runs/<the URI's id>, or under $KERNELDATA_STATE), so a resume from
+the same machine finds its cache again.
+
 Ray: joins the cluster named by `ray.address` or `RAY_ADDRESS` when either is set, else starts a local
 instance (the embedded default), so the same command runs on a laptop and under `ray job submit`.
 """
@@ -44,6 +51,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from kerneldata.core.config import Config
+from kerneldata.core.hashing import stable_id
 from kerneldata.core.schema import RAW_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.progress import RunProgress
 from kerneldata.workers import LOGGERS, Faults, RemoteTeacher, VerifierPool, WorkersFailed  # noqa: F401 (the CLI catches it here)
@@ -51,7 +59,6 @@ from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers import make_teacher
-from generators.teachers.base import Teacher
 from filters.curate import curate
 from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
 from shards.writer import RunWriter
@@ -71,16 +78,17 @@ class PipelineError(RuntimeError):
 class Interrupted(Exception):
     """The run was stopped (Ctrl-C); what was judged is checkpointed and `--resume` continues it."""
 
-    def __init__(self, run_dir: Path, checkpointed: int) -> None:
+    def __init__(self, run_dir: str, checkpointed: int) -> None:
         super().__init__(f"interrupted; {checkpointed} judged candidates are checkpointed in {run_dir}")
         self.run_dir = run_dir
         self.checkpointed = checkpointed
 
 
-def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, progress: bool = True) -> Path:
-    """Run the whole pipeline; return the completed run directory. `progress`: a live display on a terminal
-    and the summary table at the end (both on stderr)."""
-    out_dir = Path(out_dir) if out_dir is not None else config.out_dir()
+def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: bool = False,
+        progress: bool = True) -> str:
+    """Run the whole pipeline; return the completed run directory (a local path or URI, as given).
+    `progress`: a live display on a terminal and the summary table at the end (both on stderr)."""
+    out_dir = os.fspath(out_dir) if out_dir is not None else config.out_dir()
     writer = RunWriter.create(out_dir, resume=resume, rows_per_shard=config.shards.rows_per_shard,
                               target_shard_bytes=config.shards.target_shard_bytes)
     if writer.complete:
@@ -89,7 +97,7 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
     # Everything that can be wrong with the config fails here, on the driver, before Ray starts.
     sampler = SpecSampler(config.specs, config.run.seed)
     teacher = make_teacher(config.teacher, config.run.seed)
-    if config.refine.max_turns > 0 and type(teacher).refine_batch is Teacher.refine_batch:
+    if config.refine.max_turns > 0 and not teacher.can_refine:
         raise PipelineError(f"refine.max_turns is {config.refine.max_turns} but the {teacher.name} teacher cannot "
                             f"refine candidates; set refine.max_turns=0")
     benchmarks = None
@@ -99,7 +107,8 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
         except BenchmarkError as err:
             raise PipelineError(f"decontamination.benchmarks: {err}") from None
 
-    logging_state = _log_to_file(out_dir / LOG_DIR / "run.log")
+    local_dir = local_run_dir(writer)
+    logging_state = _log_to_file(local_dir / LOG_DIR / "run.log")
     try:
         log.info("run %s in %s (%s)", config.run.name, out_dir, "resumed" if resume else "started")
         started = time.monotonic()
@@ -119,7 +128,10 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
         try:
             workers = _verify_workers(config, ray)
             gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
-            session = _Session(config, ray, writer, workers=workers, gpu=gpu, progress=progress)
+            # Candidates each verifier actor judges at once: one GPU's share, or one on a CPU.
+            calls = config.verify.workers_per_gpu if gpu else 1
+            session = _Session(config, ray, writer, local_dir, workers=workers, gpu=gpu, calls=calls,
+                               progress=progress)
             extra = session.run(spec_rows)
             timings["generate_and_verify_s"] = round(time.monotonic() - started - timings["sample_s"], 3)
         finally:
@@ -130,12 +142,14 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
         raw = curate(writer.read_parts(), config.dedup, benchmarks)
         timings["dedup_and_decontaminate_s"] = round(time.monotonic() - curated, 3)
         counters = writer.read_counters()
-        # The builtin teacher is free and deterministic: it has no cache.
-        cache_dir = config.teacher.for_run(out_dir).cache_dir() if config.teacher.kind != "builtin" else None
+        # The builtin and inductor teachers are free and deterministic: they have no cache.
+        model_teacher = bool({"openai", "vllm"} & set(config.teacher.kinds()))
+        cache_dir = config.teacher.for_run(local_dir).cache_dir() if model_teacher else None
         teacher_counts = counters.get("teacher", {})
         manifest = writer.finalize(
             config.to_yaml(),
             {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
+             "verify_calls_per_worker": calls,
              "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate,
              "faults": counters.get("faults", {}), "sessions": counters["sessions"],
              "teacher_cache": {"dir": str(cache_dir) if cache_dir else None,
@@ -157,7 +171,8 @@ def run(config: Config, *, out_dir: Path | None = None, resume: bool = False, pr
 class _Session:
     """One start or resume of a run: the loops over spec batches, their workers, checkpoints and progress."""
 
-    def __init__(self, config: Config, ray, writer: RunWriter, *, workers: int, gpu: bool, progress: bool) -> None:
+    def __init__(self, config: Config, ray, writer: RunWriter, local_dir: Path, *, workers: int, gpu: bool,
+                 calls: int, progress: bool) -> None:
         self.config = config
         self.writer = writer
         self.id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
@@ -165,21 +180,21 @@ class _Session:
         self.teacher_counts: Counter = Counter()
         self._counts_lock = threading.Lock()  # the teacher's counters arrive from every batch's thread
         self.cancelled = threading.Event()
-        self.in_flight = config.refine.batches_in_flight or 2 * workers
+        self.in_flight = config.refine.batches_in_flight or 2 * workers * calls
         self.progress = RunProgress(num_specs=config.specs.num_specs, workers=workers, gpu=gpu,
                                     display=progress and sys.stderr.isatty(), faults=self.faults.counts)
         self.show_summary = progress
         self.parts = _PartBuffer(writer, self._counters, session=self.id)
-        log_dir = writer.out_dir / LOG_DIR
-        teacher_config = config.teacher.for_run(writer.out_dir)
+        log_dir = local_dir / LOG_DIR
+        teacher_config = config.teacher.for_run(local_dir)
         # An endpoint teacher answers several batches' calls at once (its own semaphore bounds the requests);
-        # an engine teacher one call at a time.
-        concurrency = self.in_flight if teacher_config.kind == "openai" else 1
+        # an engine or compiler teacher one call at a time.
+        concurrency = self.in_flight if teacher_config.kinds() == ("openai",) else 1
         self.teacher = RemoteTeacher(ray, teacher_config, config.run.seed, faults=self.faults,
                                      cancelled=self.cancelled, on_stats=self._teacher_answered,
                                      concurrency=concurrency, log_dir=log_dir)
-        self.pool = VerifierPool(ray, config.verify, workers=workers, gpu=gpu, faults=self.faults,
-                                 cancelled=self.cancelled, log_dir=log_dir)
+        self.pool = VerifierPool(ray, config.verify, workers=workers, gpu_share=_verifier_gpu_share(config) if gpu else 0,
+                                 calls=calls, faults=self.faults, cancelled=self.cancelled, log_dir=log_dir)
         self.loop = RefineLoop(self.teacher, self._verify, config.refine)
 
     def run(self, spec_rows: list[dict]) -> dict:
@@ -241,7 +256,7 @@ class _Session:
     def _verify(self, rows: list[dict]) -> list[dict]:
         self.progress.sent_to_verify(len(rows))
         judged = self.pool.verify(rows, on_judged=self._judged)
-        if self.config.teacher.kind != "builtin":
+        if {"openai", "vllm"} & set(self.config.teacher.kinds()):
             # The loop's next teacher requests quote these verdicts (their feedback): checkpointed first, a
             # resumed run asks the very same requests, which the teacher cache answers.
             self.parts.flush()
@@ -290,6 +305,15 @@ class _PartBuffer:
             if rows:
                 self.writer.write_part(table_from_rows(rows, RAW_SCHEMA))
             self.writer.write_counters(self.session, self.counters())
+
+
+def local_run_dir(writer: RunWriter) -> Path:
+    """Where the run's logs and teacher cache live: the run directory on a local disk; for one elsewhere a
+    local directory named by the URI's id, under $KERNELDATA_STATE or ~/.cache/kerneldata/runs."""
+    if writer.location.is_local:
+        return writer.location.local_path()
+    state = Path(os.environ.get("KERNELDATA_STATE") or Path.home() / ".cache" / "kerneldata" / "runs")
+    return state / stable_id(writer.location.uri())
 
 
 def _log_to_file(path: Path) -> tuple[logging.Handler, dict[str, int]]:
@@ -350,18 +374,31 @@ def _cluster_gpus(ray) -> int:
 
 
 def _verifier_gpus(config: Config, ray) -> int:
-    """The cluster's GPUs less those the teacher takes (a vLLM engine's)."""
-    return _cluster_gpus(ray) - config.teacher.num_gpus()
+    """The cluster's GPUs less those the teacher takes whole (a vLLM engine's); a GPU the teacher only takes a
+    share of (the inductor teacher's) still counts: the verifier worker on it asks for the rest."""
+    return _cluster_gpus(ray) - int(config.teacher.num_gpus())
+
+
+def _verifier_gpu_share(config: Config) -> float:
+    """The GPU each verifier worker asks Ray for: a whole one, or, when the teacher takes a fraction of one
+    (configs/gpu.yaml: the inductor teacher's 0.25), what that leaves, so that one worker fits beside the
+    teacher on its GPU (and one per GPU elsewhere: Ray places fractional shares on one GPU each)."""
+    fraction = config.teacher.num_gpus() % 1
+    return 1 - fraction if fraction else 1
 
 
 def _verify_workers(config: Config, ray) -> int:
     if config.teacher.num_gpus() > _cluster_gpus(ray):
-        raise PipelineError(f"the {config.teacher.kind} teacher needs {config.teacher.num_gpus()} GPUs but the Ray "
-                            f"cluster has {_cluster_gpus(ray)}")
+        raise PipelineError(f"the {'+'.join(config.teacher.kinds())} teacher needs {config.teacher.num_gpus()} GPUs "
+                            f"but the Ray cluster has {_cluster_gpus(ray)}")
     if config.verify.device == "cuda" and _verifier_gpus(config, ray) <= 0:
         raise PipelineError("verify.device is 'cuda' but the Ray cluster has no GPU left for the verifier")
-    if config.verify.workers:
-        return config.verify.workers
     gpus = _verifier_gpus(config, ray) if config.verify.device != "cpu" else 0
+    if config.verify.workers:
+        if 0 < gpus < config.verify.workers:
+            # Each GPU verifier actor asks Ray for a whole GPU: more actors than GPUs would never start.
+            raise PipelineError(f"verify.workers is {config.verify.workers} but the Ray cluster has {gpus} GPUs for "
+                                f"the verifier (one actor per GPU); set verify.workers_per_gpu for more candidates "
+                                f"at once on each")
+        return config.verify.workers
     return max(1, gpus or int(ray.cluster_resources().get("CPU", 1)))
-

@@ -261,25 +261,36 @@ class _Job:
 
 
 class VerifierPool:
-    """`workers` VerifyWorker actors; `verify(rows, on_judged)` judges candidate rows on them (see the module
-    docstring for faults). The actors' CPUs are what the teacher actor leaves (on 2 cores, 0.95 each)."""
+    """`workers` VerifyWorker actors, each judging up to `calls` candidates at once (one per slot: on a GPU
+    they compile and check on CPU cores while one at a time is timed), asking Ray for `gpu_share` of a GPU;
+    `verify(rows, on_judged)` judges candidate rows on them (see the module docstring for faults). The
+    actors' CPUs are what the teacher actor leaves (on 2 cores, 0.95 each).
 
-    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu: bool, faults: Faults,
+    A failed actor is replaced once, however many of its calls fail: its slots (idle, or coming back from
+    failed calls) move to the replacement. When the actor died, every candidate it held is charged an
+    attempt (which of them killed it cannot be told); when the pool killed it (one call hung, or raised),
+    only that call's candidate is, and the others are tried again free."""
+
+    def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu_share: float, calls: int, faults: Faults,
                  cancelled: threading.Event, log_dir: Path | None = None, stage: type = VerifyStage) -> None:
         self._ray = ray
         self._config = config
         self._faults = faults
         self._cancelled = cancelled
-        self._device = "cuda" if gpu else "cpu"
+        self._device = "cuda" if gpu_share else "cpu"
         self._args = (config, str(log_dir) if log_dir else None, stage)
         spare = float(ray.cluster_resources().get("CPU", workers)) - TeacherStage.num_cpus
         num_cpus = max(0.01, min(VerifyStage.num_cpus, spare / workers))
-        self._actor_class = ray.remote(num_cpus=num_cpus, num_gpus=1 if gpu else 0)(VerifyWorker)
+        self._actor_class = ray.remote(num_cpus=num_cpus, num_gpus=gpu_share, max_concurrency=calls)(VerifyWorker)
         self._breaker = _Breaker("verifier's workers")
-        self._idle: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()  # replacements, from every loop's thread
+        self._replaced: dict = {}  # the actor id of a failed actor -> (its replacement, whether the pool killed it)
+        self._idle: queue.Queue = queue.Queue()  # slots: an actor handle per call it may take
         starting = [self._actor_class.remote(*self._args) for _ in range(workers)]  # in parallel
         for actor in starting:
-            self._idle.put(self._start(actor))
+            actor = self._start(actor)
+            for _ in range(calls):
+                self._idle.put(actor)
 
     def verify(self, rows: list[dict], *, on_judged: Callable[[list[dict]], None]) -> list[dict]:
         """`rows` judged, in the order they finish; `on_judged` gets each as it comes."""
@@ -292,7 +303,7 @@ class VerifierPool:
                 raise Cancelled("the run is stopping")
             while todo:
                 try:
-                    actor = self._idle.get(block=not pending, timeout=_POLL_S)
+                    actor = self._current(self._idle.get(block=not pending, timeout=_POLL_S))
                 except queue.Empty:
                     break
                 job = todo.popleft()
@@ -333,15 +344,40 @@ class VerifierPool:
         return _ready_worker(self._ray, create, what="verifier", attempts=self._config.max_attempts,
                              faults=self._faults, cancelled=self._cancelled)
 
+    def _current(self, actor):
+        """The live actor a slot stands for: `actor`, or what replaced it (and what replaced that...)."""
+        with self._lock:
+            while actor._actor_id in self._replaced:
+                actor = self._replaced[actor._actor_id][0]
+        return actor
+
+    def _replace(self, actor, fault: str) -> tuple[bool, bool]:
+        """Replace a failed actor (once); the failed call's slot moves to the replacement. Returns (whether
+        this call is the one that found it failed, whether the pool killed it itself)."""
+        with self._lock:
+            known = self._replaced.get(actor._actor_id)
+            if known is None:
+                killed = fault != "died"  # hung or raising: the pool kills it; else it is gone already
+                _kill(self._ray, actor)
+                self._replaced[actor._actor_id] = (self._start(), killed)
+                first, killed_by_pool = True, killed
+            else:
+                first, killed_by_pool = False, known[1]
+        self._idle.put(self._current(actor))
+        return first, killed_by_pool
+
     def _retry_or_give_up(self, actor, job: _Job, fault: str, detail: str, todo: deque, on_judged, judged) -> None:
         if self._cancelled.is_set():
             raise Cancelled("the run is stopping")
-        self._faults.add(f"verifier_worker_{fault}")
+        first, killed_by_pool = self._replace(actor, fault)
+        if first:
+            self._faults.add(f"verifier_worker_{fault}")
+        elif killed_by_pool:  # the pool killed the actor over another call: this candidate did nothing wrong
+            todo.appendleft(job)
+            return
         job.attempts += 1
         log.warning("verifier worker %s on candidate %s (attempt %d of %d): %s", fault, job.row["candidate_id"],
                     job.attempts, self._config.max_attempts, detail)
-        _kill(self._ray, actor)
-        self._idle.put(self._start())
         if job.attempts < self._config.max_attempts:
             todo.appendleft(job)
             return

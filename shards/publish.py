@@ -1,8 +1,9 @@
 """Publishing a run directory to the Hugging Face Hub as a dataset repository.
 
-`assemble(run_dir)` builds the exact folder that is uploaded, in a new temporary directory: the Parquet
-shards of every split, manifest.json, run_config.yaml, README.md (the card, rendered again from the
-redacted config) and the report when there is one. Nothing else in the run directory goes up.
+`assemble(run_dir)` builds the exact folder that is uploaded, in a new local temporary directory: the
+Parquet shards of every split, manifest.json, run_config.yaml, README.md (the card, rendered again from the
+redacted config) and the report when there is one. Nothing else in the run directory goes up. The run
+directory may be a local path or any URI `shards.location` opens; its files are copied down.
 
 Secrets: no token or other secret may reach an uploaded file. The secrets looked for are the Hub token
 (`HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, the stored login) and the value of every environment variable whose
@@ -34,7 +35,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from shards.card import render_card
-from shards.writer import CARD, MANIFEST, REPORT_FILES, RUN_CONFIG, SPLITS, RunDirError
+from shards.location import RunLocation
+from shards.writer import CARD, MANIFEST, REPORT_FILES, RUN_CONFIG, SPLITS, open_run
 
 REDACTED = "<redacted>"
 SECRET_NAME = re.compile(r"token|secret|passw(or)?d|api[_-]?key|credential|private[_-]?key", re.IGNORECASE)
@@ -94,33 +96,33 @@ def _redact_text(text: str, secrets: list[str]) -> str:
     return text
 
 
-def assemble(run_dir: Path, dest: Path | None = None, *, secrets: list[str] | None = None) -> Path:
+def assemble(run_dir: str | os.PathLike | RunLocation, dest: Path | None = None, *,
+             secrets: list[str] | None = None) -> Path:
     """Build the upload folder for `run_dir` (in `dest`, or a new temporary directory); return its path."""
-    run_dir = Path(run_dir)
-    if not (run_dir / MANIFEST).is_file():
-        raise RunDirError(f"{run_dir} is not a complete kerneldata run directory (no {MANIFEST})")
+    location = open_run(run_dir)
     secrets = secret_values() if secrets is None else secrets
-    manifest = json.loads((run_dir / MANIFEST).read_text())
+    manifest = json.loads(location.read_text(MANIFEST))
     dest = Path(dest) if dest else Path(tempfile.mkdtemp(prefix="kerneldata-publish-"))
     dest.mkdir(parents=True, exist_ok=True)
     try:
         for split in SPLITS:
             (dest / split).mkdir(exist_ok=True)
-            for shard in sorted((run_dir / split).glob("*.parquet")):
-                _check_parquet(shard, secrets)
-                shutil.copy2(shard, dest / split / shard.name)
-        config_yaml = redact_config((run_dir / RUN_CONFIG).read_text(encoding="utf-8"), secrets)
+            for name in location.names(split):
+                if name.endswith(".parquet"):
+                    location.get_file(f"{split}/{name}", dest / split / name)
+                    _check_parquet(dest / split / name, secrets, shown=location.uri(f"{split}/{name}"))
+        config_yaml = redact_config(location.read_text(RUN_CONFIG), secrets)
         (dest / RUN_CONFIG).write_text(config_yaml, encoding="utf-8")
         manifest = json.loads(_redact_text(json.dumps(manifest), secrets))
         (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         (dest / CARD).write_text(_redact_text(render_card(manifest, config_yaml), secrets), encoding="utf-8")
         for name in REPORT_FILES:
-            source = run_dir / name
-            if source.is_file():
-                (dest / name).write_text(_redact_text(source.read_text(encoding="utf-8"), secrets),
-                                         encoding="utf-8")
-            elif source.is_dir():
-                shutil.copytree(source, dest / name, dirs_exist_ok=True)
+            if location.is_file(name):
+                (dest / name).write_text(_redact_text(location.read_text(name), secrets), encoding="utf-8")
+            elif location.is_dir(name):
+                (dest / name).mkdir(exist_ok=True)
+                for plot in location.names(name):
+                    location.get_file(f"{name}/{plot}", dest / name / plot)
         _final_check(dest, secrets)
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
@@ -128,7 +130,7 @@ def assemble(run_dir: Path, dest: Path | None = None, *, secrets: list[str] | No
     return dest
 
 
-def _check_parquet(path: Path, secrets: list[str]) -> None:
+def _check_parquet(path: Path, secrets: list[str], *, shown: str) -> None:
     if not secrets:
         return
     table = pq.read_table(path)
@@ -136,7 +138,7 @@ def _check_parquet(path: Path, secrets: list[str]) -> None:
         for values in _strings(table.column(name)):
             for secret in secrets:
                 if pc.any(pc.match_substring(values, secret)).as_py():
-                    raise PublishError(f"{path} column {name!r} contains a secret value (a token from the "
+                    raise PublishError(f"{shown} column {name!r} contains a secret value (a token from the "
                                        f"environment or the stored login); refusing to publish it")
 
 
@@ -168,8 +170,8 @@ def commit_message(manifest: dict) -> str:
             f"{counts.get('sft', 0)} sft rows")
 
 
-def publish(run_dir: Path, repo_id: str, *, private: bool = False, revision: str | None = None,
-            token: str | None = None, api=None) -> dict:
+def publish(run_dir: str | os.PathLike | RunLocation, repo_id: str, *, private: bool = False,
+            revision: str | None = None, token: str | None = None, api=None) -> dict:
     """Upload `run_dir` to the dataset repository `repo_id` in one commit; return what was done."""
     from huggingface_hub import HfApi
 

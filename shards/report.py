@@ -1,5 +1,6 @@
 """`kerneldata report RUN_DIR`: RUN_DIR/report.html with its plots embedded, and the same plots as PNG
-files in RUN_DIR/report/.
+files in RUN_DIR/report/. RUN_DIR is a local path or any URI `shards.location` opens; each file is written
+whole (atomically on a local disk).
 
 Plots, all from raw:
 - `speedup_by_family.png`: the distribution of measured speedups over PyTorch eager of accepted kernels,
@@ -21,38 +22,37 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 import os
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pyarrow as pa
 
-from shards.writer import MANIFEST, _tmp_path, _write_text_atomic, read_raw
+from shards.location import RunLocation
+from shards.writer import open_run, read_manifest, read_raw
 
 REPORT_HTML = "report.html"
 REPORT_DIR = "report"
 PLOTS = ("speedup_by_family", "acceptance_by_family", "turns_to_success", "curation")
 
 
-def write_report(run_dir: Path) -> Path:
-    """Write RUN_DIR/report.html and RUN_DIR/report/*.png; return the HTML's path."""
+def write_report(run_dir: str | os.PathLike | RunLocation) -> dict:
+    """Write RUN_DIR/report.html and RUN_DIR/report/*.png; return {"html": its path or URI, "png": [the
+    plots' paths or URIs]}."""
     import matplotlib
 
     matplotlib.use("Agg")
-    run_dir = Path(run_dir)
-    raw = read_raw(run_dir)
-    manifest = json.loads((run_dir / MANIFEST).read_text())
+    location = open_run(run_dir)
+    raw = read_raw(location)
+    manifest = read_manifest(location)
     figures = {
         "speedup_by_family": _speedup_plot(raw),
         "acceptance_by_family": _acceptance_plot(raw),
         "turns_to_success": _turns_plot(raw),
         "curation": _curation_plot(raw),
     }
-    out_dir = run_dir / REPORT_DIR
-    out_dir.mkdir(exist_ok=True)
     images = {}
+    pngs = []
     for name, (figure, caption) in figures.items():
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
@@ -60,14 +60,12 @@ def write_report(run_dir: Path) -> Path:
 
         plt.close(figure)
         data = buffer.getvalue()
-        path = out_dir / f"{name}.png"
-        tmp = _tmp_path(path)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        png = f"{REPORT_DIR}/{name}.png"
+        location.write_bytes(png, data)
+        pngs.append(location.uri(png))
         images[name] = (data, caption)
-    html_path = run_dir / REPORT_HTML
-    _write_text_atomic(html_path, _html(manifest, images))
-    return html_path
+    location.write_text(REPORT_HTML, _html(manifest, images))
+    return {"html": location.uri(REPORT_HTML), "png": pngs}
 
 
 def _speedup_plot(raw: pa.Table):

@@ -1,8 +1,10 @@
-"""`RunWriter`: the only code that writes a run directory (DESIGN section 3.3).
+"""`RunWriter`: the only code that writes a run directory (DESIGN section 3.3), on a local disk or any
+filesystem `shards.location` opens (S3, GCS, ... by URI).
 
 ```
 RUN_DIR/
   _parts/part-<16 hex>.parquet   checkpoints while the run is in progress (RAW_SCHEMA), removed at the end
+  _parts/part-<16 hex>.done      each checkpoint's commit marker, written after it: {"rows": N}
   _parts/counters-<id>.json      what each session (one start or resume) counted so far: faults, cache
                                  hits...; summed into the manifest at the end, removed with the parts
   raw/ sft/ rl/ preference/      SPLIT/train-00000-of-0000N.parquet, zstd, at least one file per split,
@@ -13,8 +15,12 @@ RUN_DIR/
 ```
 
 Guarantees:
-- Every file is written to a temporary name in its own directory and moved into place with `os.replace`,
-  so a crash leaves either the old file or the new one, never half of one.
+- Every file is written whole (`RunLocation.write_bytes`): on a local disk under a temporary name moved into
+  place with `os.replace`; elsewhere as one upload under its final name (object stores have no atomic rename
+  but show an object only once it is complete).
+- A checkpoint counts only once its commit marker exists; the marker is written after the part is complete,
+  so a part a crash cut short (on a store that can show one) is never read: a resumed run removes it and
+  redoes that batch. The marker's row count is checked against the part when it is read.
 - `manifest.json` is written last; its presence means the run is complete. A crash anywhere before it
   leaves `_parts/` in place, and a resumed run skips the candidates already there (`done_candidate_ids`)
   and writes the splits again. A crash loses at most the batch that was being checkpointed.
@@ -22,14 +28,20 @@ Guarantees:
   seen twice is kept once (the copy in the part whose name sorts first), and rows are sorted by
   (spec_id, candidate_id).
 
-- `rewrite` (after `kerneldata dedup` / `decontaminate` annotated raw again) builds the whole new run
-  directory beside the old one and swaps the two in one atomic `renameat2(RENAME_EXCHANGE)` where Linux
-  offers it (two renames elsewhere), so a reader sees the old run or the new one, never a mix.
+- `rewrite` (after `kerneldata dedup` / `decontaminate` annotated raw again). On a local disk it builds the
+  whole new run directory beside the old one and swaps the two in one atomic `renameat2(RENAME_EXCHANGE)`
+  where Linux offers it (two renames elsewhere), so a reader sees the old run or the new one, never a mix.
+  Elsewhere there is no atomic swap: the new splits, card and manifest are first uploaded whole to
+  `RUN_DIR/_rewrite/` (its manifest last: the journal is then committed), then copied over the old ones with
+  the manifest removed first and put back last, then `_rewrite/` is removed (its manifest first). A crash
+  leaves either an uncommitted journal (the old run is intact; the journal is dropped) or a committed one,
+  which the next writer (`rewrite`, `RunWriter.create`, `recover`) applies again. Meanwhile a reader finds
+  no manifest and is told to run the command again; it never reads a mix.
 
 Limits: `finalize` holds all of raw in memory (fine for the hundreds of thousands of rows one run makes;
 not meant for merging many runs). Nothing here checks that a resumed run uses the same config as the run
 it continues; candidate ids derive from content, so a different config adds candidates rather than
-replacing them.
+replacing them. One writer per run directory at a time: two drivers writing one directory are not detected.
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ import os
 import platform
 import re
 import shutil
+import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -56,9 +69,14 @@ from kerneldata.core.hashing import stable_id
 from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import RAW_SCHEMA, SPLIT_SCHEMAS, conform
 from shards.card import render_card
+from shards.location import RunDirError, RunLocation, error_line
 from shards.splits import preference_rows, rl_rows, sft_rows
 
 PARTS_DIR = "_parts"
+PART_SUFFIX = ".parquet"
+MARKER_SUFFIX = ".done"  # a part's commit marker: `_parts/part-X.done` beside `_parts/part-X.parquet`
+COUNTERS_PREFIX = "counters-"  # `_parts/counters-<session>.json`: one session's counts
+REWRITE_DIR = "_rewrite"  # the journal of a rewrite away from a local disk (module docstring)
 MANIFEST = "manifest.json"
 RUN_CONFIG = "run_config.yaml"
 CARD = "README.md"
@@ -81,136 +99,133 @@ ROW_GROUP_ROWS = 1_000
 _TRITON_DISTRIBUTIONS = ("triton", "pytorch-triton-rocm", "pytorch-triton")
 
 
-class RunDirError(ValueError):
-    """A run directory that cannot be used; the message is one line meant for the user."""
-
-
 class RunWriter:
     """Writes one run directory. Make one with `RunWriter.create`, checkpoint batches of judged candidates
     with `write_part`, and end with `finalize`."""
 
-    def __init__(self, out_dir: Path, *, rows_per_shard: int | None = None,
+    def __init__(self, out_dir: str | os.PathLike | RunLocation, *, rows_per_shard: int | None = None,
                  target_shard_bytes: int = DEFAULT_TARGET_SHARD_BYTES, complete: bool = False) -> None:
         if rows_per_shard is not None and rows_per_shard < 1:
             raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
         if target_shard_bytes < 1:
             raise ValueError(f"target_shard_bytes must be at least 1, got {target_shard_bytes}")
-        self.out_dir = Path(out_dir)
+        self.location = RunLocation.resolve(out_dir)
         self.rows_per_shard = rows_per_shard
         self.target_shard_bytes = target_shard_bytes
         # True when the directory holds a finished run (its manifest exists): nothing is left to do.
         self.complete = complete
 
     @classmethod
-    def create(cls, out_dir: Path, resume: bool, *, rows_per_shard: int | None = None,
+    def create(cls, out_dir: str | os.PathLike | RunLocation, resume: bool, *, rows_per_shard: int | None = None,
                target_shard_bytes: int = DEFAULT_TARGET_SHARD_BYTES) -> RunWriter:
-        """Check that `out_dir` can hold this run, creating it if needed.
+        """Check that `out_dir` (a local path or URI) can hold this run, creating it if needed.
 
         A fresh run needs a missing or empty directory; `resume` continues a run directory kerneldata
         wrote (one with `_parts/`, a manifest or a run config). Raises `RunDirError` otherwise, or when the
-        directory cannot be created or written.
+        directory cannot be opened, created or written.
         """
-        out_dir = Path(out_dir)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise RunDirError(f"output path {out_dir} is a file, not a directory; choose another --out")
+        location = RunLocation.resolve(out_dir)
         try:
-            non_empty = out_dir.is_dir() and any(out_dir.iterdir())
-        except OSError as err:
-            raise RunDirError(f"cannot read output directory {out_dir}: {err.strerror or err}") from None
-        if non_empty:
+            if location.is_file():
+                raise RunDirError(f"output path {location} is a file, not a directory; choose another --out")
+            names = location.names()
+        except (OSError, pa.ArrowException) as err:
+            raise RunDirError(f"cannot read output directory {location}: {error_line(err)}") from None
+        if names:
             if not resume:
-                raise RunDirError(f"output directory {out_dir} is not empty; pass --resume to continue it "
+                raise RunDirError(f"output directory {location} is not empty; pass --resume to continue it "
                                   f"or choose another --out")
-            if not any((out_dir / name).exists() for name in (PARTS_DIR, MANIFEST, RUN_CONFIG)):
-                raise RunDirError(f"output directory {out_dir} is not empty and is not a kerneldata run "
+            if not {PARTS_DIR, MANIFEST, RUN_CONFIG} & set(names):
+                raise RunDirError(f"output directory {location} is not empty and is not a kerneldata run "
                                   f"directory (no {PARTS_DIR}/ or {MANIFEST}); choose another --out")
         try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            probe = out_dir / f".kerneldata-write-probe-{os.getpid()}"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as err:
-            raise RunDirError(f"cannot write to output directory {out_dir}: {err.strerror or err}") from None
-        complete = (out_dir / MANIFEST).is_file()
-        writer = cls(out_dir, rows_per_shard=rows_per_shard, target_shard_bytes=target_shard_bytes,
+            location.makedirs()
+            probe = f".kerneldata-write-probe-{os.getpid()}"
+            location.write_bytes(probe, b"")
+            location.remove(probe)
+        except (OSError, pa.ArrowException) as err:
+            raise RunDirError(f"cannot write to output directory {location}: {error_line(err)}") from None
+        recover(location)
+        complete = location.is_file(MANIFEST)
+        writer = cls(location, rows_per_shard=rows_per_shard, target_shard_bytes=target_shard_bytes,
                      complete=complete)
         if complete:
             # A crash between writing the manifest and removing the checkpoints leaves them behind.
-            shutil.rmtree(writer.parts_dir, ignore_errors=True)
+            location.remove_tree(PARTS_DIR)
         else:
-            writer._remove_temporaries()
+            writer._remove_uncommitted()
         return writer
-
-    @property
-    def parts_dir(self) -> Path:
-        return self.out_dir / PARTS_DIR
 
     # -- checkpoints -------------------------------------------------------------------------------------
 
-    def write_part(self, table: pa.Table) -> Path | None:
-        """Checkpoint a batch of judged candidates (RAW_SCHEMA columns, extra columns dropped). Returns the
-        part's path, or None for an empty batch. The same batch always gets the same name, so writing it
-        twice is harmless."""
+    def write_part(self, table: pa.Table) -> str | None:
+        """Checkpoint a batch of judged candidates (RAW_SCHEMA columns, extra columns dropped): the part,
+        then its commit marker. Returns the part's path on its filesystem, or None for an empty batch. The
+        same candidates always get the same name, and a committed part is never written again, so writing
+        a batch twice is harmless."""
         self._check_not_complete()
         table = conform(table, RAW_SCHEMA)
         if table.num_rows == 0:
             return None
         ids = sorted(table.column("candidate_id").to_pylist())
-        path = self.parts_dir / f"part-{stable_id(ids)}.parquet"
-        self.parts_dir.mkdir(parents=True, exist_ok=True)
-        _write_parquet_atomic(table, path)
-        return path
+        part = f"{PARTS_DIR}/part-{stable_id(ids)}{PART_SUFFIX}"
+        marker = _marker_of(part)
+        if not self.location.exists(marker):
+            self.location.write_bytes(part, parquet_bytes(table))
+            self.location.write_text(marker, json.dumps({"rows": table.num_rows}) + "\n")
+        return self.location.path(part)
 
     def write_counters(self, session: str, counters: dict) -> None:
         """Checkpoint what session `session` counted so far (nested dicts of ints), replacing its last
-        checkpoint; `read_counters` sums every session's."""
+        checkpoint (written whole, like every file); `read_counters` sums every session's."""
         self._check_not_complete()
         if not re.fullmatch(r"[A-Za-z0-9_-]+", session):
             raise ValueError(f"session id {session!r} must be letters, digits, _ and -")
-        self.parts_dir.mkdir(parents=True, exist_ok=True)
-        _write_text_atomic(self.parts_dir / f"counters-{session}.json", json.dumps(counters, sort_keys=True))
+        self.location.write_text(f"{PARTS_DIR}/{COUNTERS_PREFIX}{session}.json", json.dumps(counters, sort_keys=True))
 
     def read_counters(self) -> dict:
         """Every session's counters summed key by key (nested dicts of ints); `sessions` is how many there were."""
-        paths = sorted(self.parts_dir.glob("counters-*.json")) if self.parts_dir.is_dir() else []
+        names = [name for name in self.location.names(PARTS_DIR)
+                 if name.startswith(COUNTERS_PREFIX) and name.endswith(".json")]
         total: dict = {}
-        for path in paths:
+        for name in names:
             try:
-                _add_counts(total, json.loads(path.read_text()))
+                _add_counts(total, json.loads(self.location.read_text(f"{PARTS_DIR}/{name}")))
             except (OSError, ValueError) as err:
-                raise RunDirError(f"checkpoint {path} is unreadable ({err}); delete it (its counts are lost)") from None
-        return {**total, "sessions": len(paths)}
+                raise RunDirError(f"checkpoint {self.location.uri(f'{PARTS_DIR}/{name}')} is unreadable "
+                                  f"({error_line(err)}); delete it (its counts are lost)") from None
+        return {**total, "sessions": len(names)}
 
-    def part_index(self) -> dict[str, list[Path]]:
-        """The parts holding each spec's checkpointed candidates, by spec id: a resumed run reads a batch's
-        rows (`judged_rows`) without holding every part in memory."""
-        index: dict[str, list[Path]] = {}
-        for path in self._part_paths():
-            for spec_id in set(_read_part(path, columns=["spec_id"]).column("spec_id").to_pylist()):
-                index.setdefault(spec_id, []).append(path)
+    def part_index(self) -> dict[str, list[str]]:
+        """The committed parts holding each spec's checkpointed candidates, by spec id: a resumed run reads
+        a batch's rows (`judged_rows`) without holding every part in memory."""
+        index: dict[str, list[str]] = {}
+        for part in self._committed_parts():
+            for spec_id in set(self._read_part(part, columns=["spec_id"]).column("spec_id").to_pylist()):
+                index.setdefault(spec_id, []).append(part)
         return index
 
-    def judged_rows(self, index: dict[str, list[Path]], spec_ids: list[str]) -> dict[str, dict]:
+    def judged_rows(self, index: dict[str, list[str]], spec_ids: list[str]) -> dict[str, dict]:
         """The checkpointed rows of these specs, by candidate id (the first copy where a part repeats one)."""
         wanted = set(spec_ids)
         rows: dict[str, dict] = {}
-        for path in sorted({path for spec_id in wanted for path in index.get(spec_id, ())}):
-            table = conform(_read_part(path), RAW_SCHEMA)
+        for part in sorted({part for spec_id in wanted for part in index.get(spec_id, ())}):
+            table = conform(self._read_part(part), RAW_SCHEMA)
             table = table.filter(pc.is_in(table["spec_id"], value_set=pa.array(sorted(wanted), pa.string())))
             for row in table.to_pylist():
                 rows.setdefault(row["candidate_id"], row)
         return rows
 
     def done_candidate_ids(self) -> set[str]:
-        """Candidate ids already checkpointed: a resumed run skips them."""
+        """Candidate ids already checkpointed (committed parts only): a resumed run skips them."""
         done: set[str] = set()
-        for path in self._part_paths():
-            done.update(_read_part(path, columns=["candidate_id"]).column("candidate_id").to_pylist())
+        for part in self._committed_parts():
+            done.update(self._read_part(part, columns=["candidate_id"]).column("candidate_id").to_pylist())
         return done
 
     def read_parts(self) -> pa.Table:
         """Every checkpointed candidate once, sorted by (spec_id, candidate_id), as a RAW_SCHEMA table."""
-        tables = [conform(_read_part(path), RAW_SCHEMA) for path in self._part_paths()]
+        tables = [conform(self._read_part(part), RAW_SCHEMA) for part in self._committed_parts()]
         if not tables:
             return RAW_SCHEMA.empty_table()
         table = pa.concat_tables(tables)
@@ -237,15 +252,18 @@ class RunWriter:
             raw = self.read_parts()
         self._write_all(conform(raw, RAW_SCHEMA), config_yaml, manifest_extra)
         self.complete = True
-        shutil.rmtree(self.parts_dir, ignore_errors=True)
-        return json.loads((self.out_dir / MANIFEST).read_text())
+        try:
+            self.location.remove_tree(PARTS_DIR)
+        except OSError:
+            pass  # the run is complete; the next `create` on it removes them
+        return json.loads(self.location.read_text(MANIFEST))
 
     def _write_all(self, raw: pa.Table, config_yaml: str, manifest_extra: dict | None) -> dict:
         manifest_extra = dict(manifest_extra or {})
         tables = {"raw": raw, "sft": sft_rows(raw), "rl": rl_rows(raw), "preference": preference_rows(raw)}
         for split, table in tables.items():
             self._write_split(split, table)
-        _write_text_atomic(self.out_dir / RUN_CONFIG, config_yaml)
+        self.location.write_text(RUN_CONFIG, config_yaml)
 
         manifest = self._manifest(raw, {split: table.num_rows for split, table in tables.items()},
                                   config_yaml)
@@ -254,44 +272,45 @@ class RunWriter:
         if clashes:
             raise ValueError(f"manifest_extra may not change the writer's manifest keys {clashes}")
         manifest.update(manifest_extra)
-        _write_text_atomic(self.out_dir / CARD, render_card(manifest, config_yaml))
-        _write_text_atomic(self.out_dir / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+        self.location.write_text(CARD, render_card(manifest, config_yaml))
+        self.location.write_text(MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
         return manifest
 
     def _write_split(self, split: str, table: pa.Table) -> None:
-        split_dir = self.out_dir / split
-        split_dir.mkdir(parents=True, exist_ok=True)
-        for stale in split_dir.glob("*.parquet"):  # a resumed run writes every split again
-            stale.unlink()
+        for stale in self.location.names(split):  # a resumed run writes every split again
+            if stale.endswith(".parquet"):
+                self.location.remove(f"{split}/{stale}")
         table = conform(table, SPLIT_SCHEMAS[split])
         # Files are cut by size as they are written, so their number is known only at the end: they are
-        # written under temporary names and renamed to train-XXXXX-of-NNNNN once all are complete.
+        # written under temporary names (in the split's own directory on a local disk, else in a local
+        # temporary one) and put in place as train-XXXXX-of-NNNNN once all are complete.
         group_rows = min(ROW_GROUP_ROWS, self.rows_per_shard or ROW_GROUP_ROWS)
-        done: list[Path] = []
-        start = 0
-        while start < table.num_rows or not done:
-            tmp = split_dir / f".shard-{len(done):05d}.parquet.tmp-{os.getpid()}"
-            with open(tmp, "wb") as sink:
-                with pq.ParquetWriter(sink, table.schema, compression="zstd") as parquet:
-                    rows_in_file = 0
-                    while start < table.num_rows:
-                        piece = table.slice(start, group_rows)
-                        parquet.write_table(piece, row_group_size=group_rows)
-                        start += piece.num_rows
-                        rows_in_file += piece.num_rows
-                        if sink.tell() >= self.target_shard_bytes or (
-                                self.rows_per_shard and rows_in_file + group_rows > self.rows_per_shard):
-                            break
-                sink.flush()
-                os.fsync(sink.fileno())
-            done.append(tmp)
-        for index, tmp in enumerate(done):
-            os.replace(tmp, split_dir / f"train-{index:05d}-of-{len(done):05d}.parquet")
+        with self.location.staging(split) as staging:
+            done: list[Path] = []
+            start = 0
+            while start < table.num_rows or not done:
+                tmp = staging / f".shard-{len(done):05d}.parquet.tmp-{os.getpid()}"
+                with open(tmp, "wb") as sink:
+                    with pq.ParquetWriter(sink, table.schema, compression="zstd") as parquet:
+                        rows_in_file = 0
+                        while start < table.num_rows:
+                            piece = table.slice(start, group_rows)
+                            parquet.write_table(piece, row_group_size=group_rows)
+                            start += piece.num_rows
+                            rows_in_file += piece.num_rows
+                            if sink.tell() >= self.target_shard_bytes or (
+                                    self.rows_per_shard and rows_in_file + group_rows > self.rows_per_shard):
+                                break
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                done.append(tmp)
+            for index, tmp in enumerate(done):
+                self.location.commit(tmp, f"{split}/train-{index:05d}-of-{len(done):05d}.parquet")
 
     def _manifest(self, raw: pa.Table, split_rows: dict[str, int], config_yaml: str) -> dict:
         status = raw.column("status").to_pylist()
         config = yaml.safe_load(config_yaml) or {}
-        run_name = (config.get("run") or {}).get("name") or self.out_dir.name
+        run_name = (config.get("run") or {}).get("name") or self.location.name
         by_family: dict[str, dict[str, int]] = {}
         by_turn: dict[int, dict[str, int]] = {}
         for family, turn, row_status in zip(raw.column("family").to_pylist(), raw.column("turn").to_pylist(), status):
@@ -323,57 +342,160 @@ class RunWriter:
             "speedups": _speedups(raw),
         }
 
-    def _part_paths(self) -> list[Path]:
-        return sorted(self.parts_dir.glob("part-*.parquet")) if self.parts_dir.is_dir() else []
+    def _committed_parts(self) -> list[str]:
+        """The checkpoints whose commit marker exists, by name."""
+        names = self.location.names(PARTS_DIR)
+        present = set(names)
+        return [f"{PARTS_DIR}/{name}" for name in names
+                if name.startswith("part-") and name.endswith(PART_SUFFIX) and _marker_of(name) in present]
 
-    def _remove_temporaries(self) -> None:
-        """Temporary files a crashed run left behind (they never carry a final name, so none is read)."""
-        for directory in (self.out_dir, self.parts_dir, *(self.out_dir / split for split in SPLITS)):
-            if directory.is_dir():
-                for tmp in directory.glob(".*.tmp-*"):
-                    tmp.unlink(missing_ok=True)
+    def _read_part(self, part: str, columns: list[str] | None = None) -> pa.Table:
+        where = self.location.uri(part)
+        try:
+            table = self.location.read_table(part, columns=columns)
+            committed_rows = json.loads(self.location.read_text(_marker_of(part)))["rows"]
+        except (OSError, pa.ArrowException, ValueError, KeyError, TypeError) as err:
+            raise RunDirError(f"checkpoint {where} is unreadable ({error_line(err)}); delete it and its "
+                              f"{MARKER_SUFFIX} marker to redo that batch") from None
+        if table.num_rows != committed_rows:
+            raise RunDirError(f"checkpoint {where} has {table.num_rows} rows but its commit marker says "
+                              f"{committed_rows}; delete both to redo that batch")
+        return table
+
+    def _remove_uncommitted(self) -> None:
+        """What a crashed run left that is never read: parts without a commit marker (perhaps cut short;
+        the resumed run redoes their batches) and local temporary files (they never carry a final name)."""
+        names = self.location.names(PARTS_DIR)
+        present = set(names)
+        for name in names:
+            if _is_temporary(name) or (name.endswith(PART_SUFFIX) and _marker_of(name) not in present):
+                self.location.remove(f"{PARTS_DIR}/{name}")
+        for directory in ("", *SPLITS):
+            for name in self.location.names(directory):
+                if _is_temporary(name):
+                    self.location.remove(f"{directory}/{name}" if directory else name)
 
     def _check_not_complete(self) -> None:
         if self.complete:
-            raise RunDirError(f"run directory {self.out_dir} is already complete ({MANIFEST} exists); "
+            raise RunDirError(f"run directory {self.location} is already complete ({MANIFEST} exists); "
                               f"nothing to write")
 
 
-# -- rewriting a finished run ------------------------------------------------------------------------------
+# -- reading a finished run -------------------------------------------------------------------------------
 
-def read_raw(run_dir: Path) -> pa.Table:
+def open_run(run_dir: str | os.PathLike | RunLocation, *, writing: bool = False) -> RunLocation:
+    """A complete run directory (a local path or URI), checked. `writing`: the caller is about to rewrite
+    it, so it is the run's writer and first finishes or drops a rewrite a crash interrupted (`recover`).
+    Raises RunDirError when `run_dir` cannot be opened or is not a complete run."""
+    location = RunLocation.resolve(run_dir)
+    try:
+        if writing:
+            recover(location)
+        if location.is_file(MANIFEST):
+            return location
+        pending = location.is_file(f"{REWRITE_DIR}/{MANIFEST}")
+    except (OSError, pa.ArrowException) as err:
+        raise RunDirError(f"cannot read run directory {location}: {error_line(err)}") from None
+    hint = ("; an interrupted `kerneldata dedup` or `decontaminate` left its rewrite half applied: run it "
+            "again to complete it") if pending else ""
+    raise RunDirError(f"{location} is not a complete kerneldata run directory (no {MANIFEST}{hint})")
+
+
+def read_manifest(run_dir: str | os.PathLike | RunLocation) -> dict:
+    """The manifest of a complete run directory."""
+    return json.loads(open_run(run_dir).read_text(MANIFEST))
+
+
+def read_split(run_dir: str | os.PathLike | RunLocation, split: str) -> pa.Table:
+    """Every shard of one split of a complete run directory, as one table (schemas promoted, not conformed)."""
+    location = open_run(run_dir)
+    shards = [name for name in location.names(split) if name.endswith(".parquet")]
+    if not shards:
+        raise RunDirError(f"{location} has no {split}/*.parquet")
+    try:
+        return pa.concat_tables([location.read_table(f"{split}/{name}") for name in shards],
+                                promote_options="default")
+    except (OSError, pa.ArrowException) as err:
+        raise RunDirError(f"{location.uri(split)} is unreadable: {error_line(err)}") from None
+
+
+def read_raw(run_dir: str | os.PathLike | RunLocation) -> pa.Table:
     """The raw split of a complete run directory as a RAW_SCHEMA table (curation columns an older run
     lacks are added, null). Raises RunDirError when `run_dir` is not a complete run."""
-    run_dir = Path(run_dir)
-    if not (run_dir / MANIFEST).is_file():
-        raise RunDirError(f"{run_dir} is not a complete kerneldata run directory (no {MANIFEST})")
-    paths = sorted((run_dir / "raw").glob("*.parquet"))
-    if not paths:
-        raise RunDirError(f"{run_dir} has no raw/*.parquet")
-    try:
-        table = pa.concat_tables([pq.read_table(path) for path in paths], promote_options="default")
-    except (OSError, pa.ArrowException) as err:
-        raise RunDirError(f"{run_dir}/raw is unreadable: {err}") from None
+    table = read_split(run_dir, "raw")
     for field in RAW_SCHEMA:
         if field.name not in table.column_names and field.nullable:
             table = table.append_column(field, pa.nulls(table.num_rows, field.type))
     return conform(table, RAW_SCHEMA)
 
 
-def rewrite(run_dir: Path, raw: pa.Table, *, manifest_extra: dict | None = None,
+# -- rewriting a finished run ------------------------------------------------------------------------------
+
+def rewrite(run_dir: str | os.PathLike | RunLocation, raw: pa.Table, *, manifest_extra: dict | None = None,
             target_shard_bytes: int | None = None) -> dict:
     """Replace a complete run directory's splits, card and manifest with those derived from `raw` (its own
-    raw, annotated again), atomically. Keeps run_config.yaml and the manifest's other keys (timings...);
-    a report made before is left out (it describes the old data). Returns the new manifest."""
-    run_dir = Path(run_dir).resolve()
-    old_manifest = json.loads((run_dir / MANIFEST).read_text())
-    config_yaml = (run_dir / RUN_CONFIG).read_text(encoding="utf-8")
+    raw, annotated again): atomically on a local disk, through a journal elsewhere (module docstring).
+    Keeps run_config.yaml and the manifest's other keys (timings...); a report made before is removed (it
+    describes the old data). Returns the new manifest."""
+    location = open_run(run_dir, writing=True)
+    old_manifest = json.loads(location.read_text(MANIFEST))
+    config_yaml = location.read_text(RUN_CONFIG)
     if target_shard_bytes is None:
         config = yaml.safe_load(config_yaml) or {}
         target_shard_bytes = ((config.get("shards") or {}).get("target_shard_bytes")
                               or DEFAULT_TARGET_SHARD_BYTES)
     extra = {key: value for key, value in old_manifest.items() if key not in MANIFEST_KEYS}
     extra.update(manifest_extra or {})
+    extra = {"run_name": old_manifest["run_name"], **extra}
+    raw = conform(raw, RAW_SCHEMA)
+    if location.is_local:
+        return _rewrite_local(location.local_path().resolve(), raw, config_yaml, extra, target_shard_bytes)
+    with tempfile.TemporaryDirectory(prefix="kerneldata-rewrite-") as staging:
+        manifest = RunWriter(staging, target_shard_bytes=target_shard_bytes)._write_all(raw, config_yaml, extra)
+        location.remove_tree(REWRITE_DIR)
+        for split in SPLITS:
+            for name in sorted(os.listdir(os.path.join(staging, split))):
+                location.commit(Path(staging, split, name), f"{REWRITE_DIR}/{split}/{name}")
+        location.commit(Path(staging, CARD), f"{REWRITE_DIR}/{CARD}")
+        location.commit(Path(staging, MANIFEST), f"{REWRITE_DIR}/{MANIFEST}")  # the journal is committed
+    _apply_rewrite(location)
+    return manifest
+
+
+def recover(run_dir: str | os.PathLike | RunLocation) -> None:
+    """Finish a rewrite whose journal was committed, or drop one that was not (module docstring). Only the
+    run's writer may call this: it changes the run directory."""
+    location = RunLocation.resolve(run_dir)
+    if location.is_file(f"{REWRITE_DIR}/{MANIFEST}"):
+        _apply_rewrite(location)
+    elif location.exists(REWRITE_DIR):
+        location.remove_tree(REWRITE_DIR)
+
+
+def _apply_rewrite(location: RunLocation) -> None:
+    """Put the committed journal's splits, card and manifest in place of the run's, then drop the journal.
+    Every step can be repeated, so a crash at any point is finished by running this again."""
+    location.remove(MANIFEST)  # until the new one is in place, the run reads as incomplete, never as a mix
+    for name in REPORT_FILES:  # it describes the old data
+        if location.is_file(name):
+            location.remove(name)
+        else:
+            location.remove_tree(name)
+    for split in SPLITS:
+        new = location.names(f"{REWRITE_DIR}/{split}")
+        for name in location.names(split):
+            if name not in new:
+                location.remove(f"{split}/{name}")
+        for name in new:
+            location.copy(f"{REWRITE_DIR}/{split}/{name}", f"{split}/{name}")
+    location.copy(f"{REWRITE_DIR}/{CARD}", CARD)
+    location.copy(f"{REWRITE_DIR}/{MANIFEST}", MANIFEST)
+    location.remove(f"{REWRITE_DIR}/{MANIFEST}")  # first: a journal without it is never applied again
+    location.remove_tree(REWRITE_DIR)
+
+
+def _rewrite_local(run_dir: Path, raw: pa.Table, config_yaml: str, extra: dict, target_shard_bytes: int) -> dict:
+    """Build the new run directory beside `run_dir`, then swap the two atomically."""
     staging = run_dir.with_name(f".{run_dir.name}.rewrite-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -385,9 +507,7 @@ def rewrite(run_dir: Path, raw: pa.Table, *, manifest_extra: dict | None = None,
                 shutil.copytree(entry, staging / entry.name, copy_function=_link_or_copy)
             else:
                 _link_or_copy(entry, staging / entry.name)
-        writer = RunWriter(staging, target_shard_bytes=target_shard_bytes)
-        manifest = writer._write_all(conform(raw, RAW_SCHEMA), config_yaml, {"run_name": old_manifest["run_name"],
-                                                                            **extra})
+        manifest = RunWriter(staging, target_shard_bytes=target_shard_bytes)._write_all(raw, config_yaml, extra)
         _swap(staging, run_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after the swap: the old run
@@ -474,44 +594,25 @@ def _quantile(sorted_values: list[float], q: float) -> float:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
-def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
-    try:
-        return pq.read_table(path, columns=columns)
-    except (OSError, pa.ArrowException) as err:
-        raise RunDirError(f"checkpoint {path} is unreadable ({err}); delete it to redo that batch") from None
+def _marker_of(part: str) -> str:
+    """The commit marker's name (or path) for a part's."""
+    return part[: -len(PART_SUFFIX)] + MARKER_SUFFIX
 
 
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def _is_temporary(name: str) -> bool:
+    return name.startswith(".") and ".tmp-" in name
 
 
-def _write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    tmp = _tmp_path(path)
-    try:
-        with open(tmp, "wb") as sink:
-            # Through ParquetWriter rather than pq.write_table: for an empty table write_table emits one
-            # row group of zero rows, which `datasets` (5.2) cannot read ("BatchSize must be greater than
-            # 0"); no row group at all reads as an empty split with the right features.
-            with pq.ParquetWriter(sink, table.schema, compression="zstd") as parquet:
-                if table.num_rows:
-                    parquet.write_table(table, row_group_size=ROW_GROUP_ROWS)
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = _tmp_path(path)
-    try:
-        with open(tmp, "w", encoding="utf-8") as sink:
-            sink.write(text)
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def parquet_bytes(table: pa.Table) -> bytes:
+    """`table` as one zstd Parquet file with row groups of ROW_GROUP_ROWS rows."""
+    sink = pa.BufferOutputStream()
+    # Through ParquetWriter rather than pq.write_table: for an empty table write_table emits one row group
+    # of zero rows, which `datasets` (5.2) cannot read ("BatchSize must be greater than 0"); no row group at
+    # all reads as an empty split with the right features.
+    with pq.ParquetWriter(sink, table.schema, compression="zstd") as parquet:
+        if table.num_rows:
+            parquet.write_table(table, row_group_size=ROW_GROUP_ROWS)
+    return sink.getvalue().to_pybytes()
 
 
 def _add_counts(total: dict, counts: dict) -> None:

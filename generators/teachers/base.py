@@ -66,6 +66,11 @@ class Teacher:
     def refine_batch(self, requests: Sequence[RefineRequest]) -> list[dict]:
         raise NotImplementedError(f"the {self.name} teacher cannot refine candidates")
 
+    @property
+    def can_refine(self) -> bool:
+        """Whether this teacher answers feedback (implements `refine_batch`)."""
+        return type(self).refine_batch is not Teacher.refine_batch
+
     def close(self) -> None:
         """Release what the teacher holds (connections, an engine); nothing by default."""
 
@@ -82,13 +87,16 @@ class Teacher:
             stats = self.__dict__.pop("_stats", Counter())
         return dict(stats)
 
-    def failed_rows(self, spec_rows: Sequence[dict], error: str, detail: str) -> list[dict]:
-        """The rows of first answers that were never given: `samples_per_spec` per spec, no code."""
-        from generators.prompts import PROMPT_VERSION, build_prompt
+    # First-answer rows per spec (the inductor teacher, a deterministic compiler, writes one).
+    @property
+    def rows_per_spec(self) -> int:
+        return self.config.samples_per_spec
 
-        samples = self.config.samples_per_spec
-        return [self._failed(spec_row, build_prompt(spec_row), PROMPT_VERSION, sample, error, detail)
-                for spec_row in spec_rows for sample in range(samples)]
+    def failed_rows(self, spec_rows: Sequence[dict], error: str, detail: str) -> list[dict]:
+        """The rows of first answers that were never given: `rows_per_spec` per spec, with the prompt the
+        teacher would have sent (its `prompter`), no code."""
+        return [self._failed(spec_row, self.prompter(spec_row), self.prompter.version, sample, error, detail)
+                for spec_row in spec_rows for sample in range(self.rows_per_spec)]
 
     def failed_refinements(self, requests: Sequence[RefineRequest], error: str, detail: str) -> list[dict]:
         """The rows of refinements that were never given: `num_samples` per request, no code."""

@@ -32,7 +32,7 @@ import random
 from collections.abc import Sequence
 
 from generators.extract import extract_code
-from generators.prompts import PROMPT_VERSION, build_prompt
+from generators.prompts import Prompter
 from generators.specs import OPS
 from generators.teachers.base import RefineRequest, Teacher, candidate_row
 from generators.teachers.templates import FAMILY_GROUPS, FLAWS as TEMPLATE_FLAWS
@@ -60,6 +60,9 @@ class BuiltinTeacher(Teacher):
     def __init__(self, config: TeacherConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
+        # The prompt is what a model would have been asked: it goes into the SFT rows beside the template's
+        # answer, so it follows the `teacher.prompt` section like any teacher's.
+        self.prompter = Prompter(config.prompt)
 
     def generate_batch(self, spec_rows: Sequence[dict]) -> list[dict]:
         return [row for spec_row in spec_rows for row in self._generate_one(spec_row)]
@@ -71,7 +74,7 @@ class BuiltinTeacher(Teacher):
         return refine_rows(requests, seed=self.seed)
 
     def _generate_one(self, spec_row: dict) -> list[dict]:
-        prompt = build_prompt(spec_row)
+        prompt = self.prompter(spec_row)
         try:
             variants_for(spec_row)
         except Decline as err:
@@ -85,7 +88,7 @@ class BuiltinTeacher(Teacher):
             code, reason = extract_code(completion)
             assert reason == "ok" and code == draft.code, "a template's completion must extract to its code"
             meta = {"template": TEACHER_MODEL, "variant": draft.variant, "flaw": draft.flaw, **draft.params}
-            rows.append(candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=PROMPT_VERSION,
+            rows.append(candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=self.prompter.version,
                                       prompt=prompt, completion=completion, code=code, extracted=True,
                                       seed=self.seed, sample_index=sample_index, meta=meta))
         return rows
@@ -95,7 +98,7 @@ class BuiltinTeacher(Teacher):
         `teacher_meta.declined` says why."""
         completion = f"The built-in teacher cannot write this kernel: {reason}.\n"
         assert extract_code(completion)[0] is None, "a declining answer must hold no code"
-        return candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=PROMPT_VERSION,
+        return candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=self.prompter.version,
                              prompt=prompt, completion=completion, code=None, extracted=True, seed=self.seed,
                              sample_index=0, meta={"template": TEACHER_MODEL, "declined": reason})
 

@@ -26,7 +26,6 @@ import random
 from collections.abc import Sequence
 
 from generators.extract import extract_code
-from generators.prompts import PROMPT_VERSION
 from generators.teachers.base import RefineRequest, candidate_row
 from generators.teachers.builtin import FLAWS, TEACHER, TEACHER_MODEL, Decline, Draft, render, variants_for
 from kerneldata.core.outcomes import Status
@@ -76,7 +75,7 @@ def refine_rows(requests: Sequence[RefineRequest], *, seed: int) -> list[dict]:
             assert outcome == "ok" and code == draft.code, "a template's completion must extract to its code"
             meta = {"template": TEACHER_MODEL, "variant": draft.variant, "flaw": draft.flaw, "answer": kind,
                     **draft.params}
-            rows.append(candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=PROMPT_VERSION,
+            rows.append(candidate_row(spec_row, teacher=TEACHER, model=TEACHER_MODEL, prompt_version=parent["prompt_version"],
                                       prompt=request.messages(), completion=completion, code=code, extracted=True,
                                       seed=seed, sample_index=parent["sample_index"], turn=parent["turn"] + 1,
                                       parent_id=parent["candidate_id"], meta=meta))

@@ -31,7 +31,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from generators.prompts import PROMPT_VERSION, build_prompt
+from generators.prompts import PROMPT_VERSION, Prompter
 from generators.teachers.base import RefineRequest, Teacher, candidate_row
 from generators.teachers.cache import TeacherCache, request_key
 from kerneldata.core.config import SamplingConfig, TeacherConfig
@@ -125,6 +125,7 @@ class ChatTeacher(Teacher):
     def __init__(self, config: TeacherConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
+        self.prompter = Prompter(config.prompt)
         self._cache: TeacherCache | None = None  # opened on the first batch, where the teacher runs
 
     def answer(self, conversations: Sequence[Conversation]) -> list[list[Answer]]:
@@ -137,7 +138,8 @@ class ChatTeacher(Teacher):
         raise NotImplementedError(f"{type(self).__name__} must implement cache_identity")
 
     def generate_batch(self, spec_rows: Sequence[dict]) -> list[dict]:
-        return self._rows([Conversation(row, build_prompt(row), self.config.samples_per_spec) for row in spec_rows])
+        return self._rows([Conversation(row, self.prompter(row), self.config.samples_per_spec,
+                                        prompt_version=self.prompter.version) for row in spec_rows])
 
     def refine_batch(self, requests: Sequence[RefineRequest]) -> list[dict]:
         return self._rows([

@@ -25,7 +25,9 @@ class _Section(BaseModel):
 
 class RunConfig(_Section):
     name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    # Where the run directory goes; `--out` on the command line wins. None means shards/runs/<name>.
+    # Where the run directory goes: a local path or a filesystem URI (s3://, gs://, file://, ...: whatever
+    # fsspec or pyarrow opens, see shards.location); `--out` on the command line wins. None means
+    # shards/runs/<name>.
     out: str | None = None
     seed: int = 0
 
@@ -150,18 +152,25 @@ class PromptConfig(_Section):
 
 # The placeholder in `teacher.cache` that the pipeline fills in with the run directory.
 RUN_DIR_PLACEHOLDER = "{run_dir}"
+# Teacher kinds (generators.teachers.TEACHERS has a class for each).
+TEACHER_KINDS = ("builtin", "openai", "vllm", "inductor")
+# The share of a GPU the teacher actor asks Ray for when its only GPU work is the inductor teacher's compiling
+# and autotuning: small, so that on one GPU the verifier gets the rest (1 - share) beside it.
+INDUCTOR_GPU_SHARE = 0.25
 
 
 class TeacherConfig(_Section):
     # builtin: parametric Triton templates, no model; openai: an OpenAI-compatible endpoint (`teacher.openai`);
-    # vllm: an in-process vLLM engine (`teacher.vllm`).
-    kind: Literal["builtin", "openai", "vllm"] = "builtin"
+    # vllm: an in-process vLLM engine (`teacher.vllm`); inductor: what torch.compile generates (GPU only).
+    # A list of kinds ([builtin, inductor]) gives every spec the rows of each, in list order.
+    kind: str | list[str] = "builtin"
     samples_per_spec: int = Field(4, ge=1)
     openai: OpenAITeacherConfig = Field(default_factory=OpenAITeacherConfig)
     vllm: VLLMTeacherConfig = Field(default_factory=VLLMTeacherConfig)
     # Directory of the local answer cache of a model teacher (openai, vllm; generators.teachers.cache): a
-    # resumed or repeated run asks the model nothing it answered before. `{run_dir}` is the run directory;
-    # a path shared by several runs lets them reuse each other's answers; None turns the cache off.
+    # resumed or repeated run asks the model nothing it answered before. `{run_dir}` is the run directory (for
+    # a run directory that is not on a local disk, a local directory standing for it: see pipeline); a path
+    # shared by several runs lets them reuse each other's answers; None turns the cache off. Local disk only.
     cache: str | None = RUN_DIR_PLACEHOLDER + "/cache/teacher"
     # A call to the teacher's Ray worker that fails (the worker died, raised, or ran past call_timeout_s) is
     # retried on a fresh worker, max_attempts calls in all; then its specs get rows without code
@@ -169,10 +178,25 @@ class TeacherConfig(_Section):
     max_attempts: int = Field(3, ge=1)
     call_timeout_s: float | None = Field(None, gt=0)  # None: no limit (an endpoint has its own timeouts)
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kinds(cls, kind: str | list[str]) -> str | list[str]:
+        kinds = [kind] if isinstance(kind, str) else kind
+        if not kinds:
+            raise ValueError(f"must name a teacher kind or a list of them; known kinds: {', '.join(TEACHER_KINDS)}")
+        unknown = [k for k in kinds if k not in TEACHER_KINDS]
+        if unknown:
+            raise ValueError(f"unknown teacher kind {unknown[0]!r}; known kinds: {', '.join(TEACHER_KINDS)}")
+        repeated = [k for k in kinds if kinds.count(k) > 1]
+        if repeated:
+            raise ValueError(f"teacher kind {repeated[0]!r} is listed twice")
+        return kind
+
     @model_validator(mode="after")
     def _model_named(self) -> TeacherConfig:
-        if self.kind in ("openai", "vllm") and not getattr(self, self.kind).model:
-            raise ValueError(f"kind {self.kind!r} needs teacher.{self.kind}.model, the model to ask (not set)")
+        for kind in self.kinds():
+            if kind in ("openai", "vllm") and not getattr(self, kind).model:
+                raise ValueError(f"kind {kind!r} needs teacher.{kind}.model, the model to ask (not set)")
         return self
 
     @field_validator("cache")
@@ -192,16 +216,33 @@ class TeacherConfig(_Section):
             return None
         return Path(self.cache).expanduser()
 
-    def for_run(self, run_dir: Path) -> TeacherConfig:
-        """This config with `{run_dir}` in `cache` replaced by the run directory's absolute path."""
+    def for_run(self, local_run_dir: str | Path) -> TeacherConfig:
+        """This config with `{run_dir}` in `cache` replaced by the run's local directory (the run directory
+        itself on a local disk; the pipeline's local stand-in for a run directory elsewhere, such as s3://),
+        as an absolute path."""
         if self.cache is None:
             return self
-        return self.model_copy(update={"cache": self.cache.replace(RUN_DIR_PLACEHOLDER, str(Path(run_dir).resolve()))})
+        local = str(Path(local_run_dir).expanduser().resolve())
+        return self.model_copy(update={"cache": self.cache.replace(RUN_DIR_PLACEHOLDER, local)})
 
-    def num_gpus(self) -> int:
-        """GPUs one teacher replica needs (Ray's `num_gpus` for the teacher actor): the vLLM engine's
-        tensor-parallel size, else none."""
-        return self.vllm.tensor_parallel_size if self.kind == "vllm" else 0
+    def kinds(self) -> tuple[str, ...]:
+        """The teacher kinds, in order: `kind` itself when it is one name."""
+        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
+
+    def num_gpus(self) -> float:
+        """GPUs one teacher replica needs (Ray's `num_gpus` for the teacher actor, which holds every listed
+        teacher): the vLLM engine's tensor-parallel size (an inductor teacher beside it compiles on the
+        engine's first GPU); else INDUCTOR_GPU_SHARE of a GPU for the inductor teacher, shared with the
+        verifier; else none."""
+        kinds = self.kinds()
+        if "vllm" in kinds:
+            return self.vllm.tensor_parallel_size
+        return INDUCTOR_GPU_SHARE if "inductor" in kinds else 0
+
+    def rows_per_spec(self) -> int:
+        """First-answer rows per spec: `samples_per_spec` for each sampling teacher, one for the inductor
+        teacher (a deterministic compiler answers once)."""
+        return sum(1 if kind == "inductor" else self.samples_per_spec for kind in self.kinds())
     prompt: PromptConfig = Field(default_factory=PromptConfig)
 
 
@@ -210,8 +251,12 @@ class VerifyConfig(_Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     timeout_s: float = Field(120.0, gt=0)
     num_seeds: int = Field(3, ge=1)
-    # Concurrent verifier workers; None means one per GPU, or one per CPU Ray gives the run.
+    # Verifier actors; None means one per GPU, or one per CPU Ray gives the run. On GPUs at most one per GPU.
     workers: int | None = Field(None, ge=1)
+    # GPU only: candidates one GPU's actor judges at once, each in its own sandboxed worker process; they
+    # compile and check on CPU cores while one at a time is timed on the GPU (verify-batch's
+    # --workers-per-device). On the CPU interpreter each actor judges one candidate at a time.
+    workers_per_gpu: int = Field(4, ge=1)
     # GPU only: accepted kernels must be at least this much faster than PyTorch eager; faster than
     # max_plausible_speedup is quarantined (rejected with reason implausible_speedup) for a human to look at.
     min_speedup: float = Field(1.0, ge=0)
@@ -313,8 +358,9 @@ class Config(_Section):
     shards: ShardsConfig = Field(default_factory=ShardsConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
 
-    def out_dir(self) -> Path:
-        return Path(self.run.out) if self.run.out else Path("shards") / "runs" / self.run.name
+    def out_dir(self) -> str:
+        """The run directory: a local path or a URI, as written (a URI is not a `Path`)."""
+        return self.run.out if self.run.out else f"shards/runs/{self.run.name}"
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
@@ -322,21 +368,25 @@ class Config(_Section):
 
 def load_config(path: str | Path | None, overrides: list[str] = ()) -> Config:
     """Load a YAML config (or the defaults when `path` is None) and apply `key.sub=value` overrides."""
-    source = str(path) if path is not None else "defaults"
-    data: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
-        try:
-            loaded = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}: not valid YAML{where}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of sections, got {type(loaded).__name__}")
-        data = loaded or {}
+    if path is None:
+        return config_from_yaml("", "defaults", overrides)
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    return config_from_yaml(path.read_text(), str(path), overrides)
+
+
+def config_from_yaml(text: str, source: str, overrides: list[str] = ()) -> Config:
+    """A config from YAML text (`source` names where it came from in errors), with overrides applied."""
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{source}: not valid YAML{where}") from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(loaded).__name__}")
+    data: dict[str, Any] = loaded or {}
     for override in overrides:
         _apply_override(data, override)
     try:

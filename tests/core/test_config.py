@@ -29,7 +29,12 @@ def test_overrides_are_typed_and_nested():
         (["colour=red"], "unknown key 'colour'; allowed keys: run, specs, teacher, refine, verify, dedup, decontamination, shards, ray"),
         (["specs.num_specs=many"], "specs.num_specs: input should be a valid integer"),
         (["verify.device=tpu"], "verify.device: input should be 'auto', 'cpu' or 'cuda' (got 'tpu')"),
-        (["teacher.kind=gpt"], "teacher.kind: input should be 'builtin', 'openai' or 'vllm' (got 'gpt')"),
+        (["teacher.kind=gpt"], "teacher.kind: value error, unknown teacher kind 'gpt'; known kinds: builtin, openai, "
+                               "vllm, inductor (got 'gpt')"),
+        (["teacher.kind=[builtin, gpt]"], "teacher.kind: value error, unknown teacher kind 'gpt'"),
+        (["teacher.kind=[]"], "teacher.kind: value error, must name a teacher kind or a list of them"),
+        (["teacher.kind=[builtin, builtin]"], "teacher.kind: value error, teacher kind 'builtin' is listed twice"),
+        (["teacher.kind=[builtin, openai]"], "teacher: kind 'openai' needs teacher.openai.model, the model to ask"),
         (["teacher.kind=openai"], "teacher: kind 'openai' needs teacher.openai.model, the model to ask (not set)"),
         (["teacher.kind=vllm", "teacher.vllm.tensor_parallel_size=0"], "teacher.vllm.tensor_parallel_size: input "
                                                                        "should be greater than or equal to 1"),
@@ -101,6 +106,32 @@ def test_model_teacher_configs_load(path, kind, gpus):
     config = load_config(path)
     assert (config.teacher.kind, config.teacher.num_gpus()) == (kind, gpus)
     assert getattr(config.teacher, kind).model
+
+
+def test_gpu_config_lists_two_teachers_that_share_one_gpu_with_the_verifier():
+    config = load_config("configs/gpu.yaml")
+    assert config.teacher.kinds() == ("builtin", "inductor") and config.verify.device == "cuda"
+    # The teacher actor takes a quarter of a GPU for the inductor teacher's compiling; builtin needs none.
+    assert config.teacher.num_gpus() == 0.25
+    assert config.teacher.rows_per_spec() == config.teacher.samples_per_spec + 1
+    assert config.refine.max_turns > 0 and config.out_dir().name == "gpu"
+
+
+def test_a_kind_may_be_one_name_or_a_list():
+    one = load_config("configs/quickstart.yaml").teacher
+    assert one.kind == "builtin" and one.kinds() == ("builtin",) and one.rows_per_spec() == one.samples_per_spec
+    listed = load_config("configs/quickstart.yaml", ["teacher.kind=[inductor]"]).teacher
+    assert listed.kinds() == ("inductor",) and listed.num_gpus() == 0.25 and listed.rows_per_spec() == 1
+    # With a vLLM engine the inductor teacher compiles on the engine's GPUs: no extra share.
+    both = load_config("configs/vllm.yaml", ["teacher.kind=[vllm, inductor]"]).teacher
+    assert both.num_gpus() == 1
+
+
+def test_a_listed_kind_round_trips_through_the_saved_config(tmp_path):
+    config = load_config("configs/gpu.yaml")
+    path = tmp_path / "run_config.yaml"
+    path.write_text(config.to_yaml())
+    assert load_config(path) == config
 
 
 def test_refine_section_is_off_unless_a_config_sets_it(tmp_path):

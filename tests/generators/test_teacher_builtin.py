@@ -14,13 +14,16 @@ import pyarrow as pa
 import pytest
 
 from generators.extract import extract_code
-from generators.prompts import PROMPT_VERSION, build_prompt
+from generators.prompts import PROMPT_VERSION, Prompter
 from generators.specs import OPS, SpecSampler, problem_from_op, render as render_problem
 from generators.teachers import TEACHERS, TeacherStage, make_teacher
 from generators.teachers.builtin import TEACHER_MODEL, TEMPLATE_OPS, FLAWS, BuiltinTeacher, render, variants_for
-from kerneldata.core.config import SpecsConfig, TeacherConfig
+from kerneldata.core.config import PromptConfig, SpecsConfig, TeacherConfig
 from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.core.spec import RELATIVE_NORM_TOL
+
+# The first prompt every teacher asks with the default `teacher.prompt` section.
+first_prompt = Prompter(PromptConfig())
 
 RUNNER = Path(__file__).with_name("_run_kernels.py")
 # The interpreter checks below run every variant of these ops; tests/generators/test_templates_verified.py
@@ -67,7 +70,7 @@ def test_rows_have_every_candidate_column(row):
         assert {name: cand[name] for name in SPEC_SCHEMA.names} == row
         assert (cand["teacher"], cand["teacher_model"], cand["prompt_version"]) == (
             "builtin", TEACHER_MODEL, PROMPT_VERSION)
-        assert cand["prompt"] == build_prompt(row)
+        assert cand["prompt"] == first_prompt(row)
         assert (cand["sample_index"], cand["turn"], cand["seed"]) == (index, 0, 0)
         assert extract_code(cand["completion"]) == (cand["code"], "ok")
         assert not cand["completion"].startswith("```"), "a sentence of prose comes before the code"

@@ -13,15 +13,18 @@ from datetime import datetime, timezone
 import pytest
 
 from filters.stage import code_missing
-from generators.prompts import PROMPT_VERSION, build_prompt
+from generators.prompts import PROMPT_VERSION, Prompter
 from generators.specs import OPS, problem_from_op, render as render_problem
 from generators.teachers import TEACHERS, TeacherStage, make_teacher
 from generators.teachers.base import RefineRequest
 from generators.teachers.chat import split_reasoning
 from generators.teachers.openai import NO_KEY, OpenAITeacher, retry_after
-from kerneldata.core.config import ConfigError, OpenAITeacherConfig, TeacherConfig
+from kerneldata.core.config import ConfigError, OpenAITeacherConfig, PromptConfig, TeacherConfig
 from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
 from tests.generators.chat_server import ChatServer, Reply, completion
+
+# The first prompt every teacher asks with the default `teacher.prompt` section.
+first_prompt = Prompter(PromptConfig())
 
 KEY_ENV = "KD_TEST_TEACHER_KEY"
 KEY = "sk-kd-test-3f9c2a71d0b84e65"
@@ -68,7 +71,7 @@ def meta(row: dict) -> dict:
 def by_user_message(body: dict) -> dict:
     """The spec a request is about, found by its user message."""
     user = body["messages"][-1]["content"]
-    return next(row for row in SPECS if build_prompt(row)[1]["content"] == user)
+    return next(row for row in SPECS if first_prompt(row)[1]["content"] == user)
 
 
 # ---------------------------------------------------------------------------------------------- rows and requests
@@ -90,7 +93,7 @@ def test_rows_come_in_spec_order_with_n_samples_each(server):
         source = next(s for s in SPECS if s["spec_id"] == row["spec_id"])
         assert {name: row[name] for name in SPEC_SCHEMA.names} == source
         assert (row["teacher"], row["teacher_model"], row["prompt_version"]) == ("openai", "test-model", PROMPT_VERSION)
-        assert row["prompt"] == build_prompt(source) and (row["turn"], row["parent_id"], row["seed"]) == (0, None, 7)
+        assert row["prompt"] == first_prompt(source) and (row["turn"], row["parent_id"], row["seed"]) == (0, None, 7)
         assert f"tag = '{row['spec_id']}-{row['sample_index']}'" in row["code"]
         assert row["completion"] == kernel(f"{row['spec_id']}-{row['sample_index']}").strip()
         assert row["reasoning"] is None
@@ -102,7 +105,7 @@ def test_rows_come_in_spec_order_with_n_samples_each(server):
 
     assert len(server.requests) == 3  # one request per spec, n = samples
     for body, source in zip(sorted(server.requests, key=lambda b: SPECS.index(by_user_message(b))), SPECS):
-        assert body["messages"] == build_prompt(source)
+        assert body["messages"] == first_prompt(source)
         assert (body["model"], body["n"], body["temperature"], body["top_p"], body["max_tokens"], body["seed"]) == (
             "test-model", 3, 0.3, 0.9, 777, 11)
         assert body["top_k"] == 20 and body["chat_template_kwargs"] == {"enable_thinking": False}
@@ -132,7 +135,7 @@ def test_refine_batch_continues_the_conversation(server):
     parent = teacher.generate(SPECS[0])[0]
     feedback = "Your kernel failed: mismatch at [3, 7]. Fix the mask."
     rows = teacher.refine_batch([RefineRequest(SPECS[0], parent, feedback, num_samples=2)])
-    expected = [*build_prompt(SPECS[0]), {"role": "assistant", "content": parent["completion"]},
+    expected = [*first_prompt(SPECS[0]), {"role": "assistant", "content": parent["completion"]},
                 {"role": "user", "content": feedback}]
     assert server.requests[-1]["messages"] == expected and server.requests[-1]["n"] == 2
     assert [(r["turn"], r["parent_id"], r["sample_index"]) for r in rows] == [(1, parent["candidate_id"], 0),

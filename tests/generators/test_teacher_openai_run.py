@@ -16,12 +16,15 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from generators.prompts import build_prompt
+from generators.prompts import Prompter
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers.builtin import BuiltinTeacher
-from kerneldata.core.config import TeacherConfig, load_config
+from kerneldata.core.config import PromptConfig, TeacherConfig, load_config
 from tests.generators.chat_server import ChatServer, Reply, completion
+
+# The first prompt every teacher asks with the default `teacher.prompt` section.
+first_prompt = Prompter(PromptConfig())
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_ENV = "KD_RUN_TEACHER_KEY"
@@ -38,7 +41,7 @@ def builtin_answers() -> dict[str, list[str]]:
     config = load_config(ROOT / "configs/quickstart.yaml", OVERRIDES)
     specs, _ = sample_checked(SpecSampler(config.specs, config.run.seed), config.specs.num_specs, seed=config.run.seed)
     builtin = BuiltinTeacher(TeacherConfig(samples_per_spec=SAMPLES), seed=config.run.seed)
-    return {build_prompt(spec.to_row())[1]["content"]: [row["completion"] for row in builtin.generate(spec.to_row())]
+    return {first_prompt(spec.to_row())[1]["content"]: [row["completion"] for row in builtin.generate(spec.to_row())]
             for spec in specs}
 
 

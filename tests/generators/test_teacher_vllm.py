@@ -13,13 +13,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from generators.prompts import build_prompt
+from generators.prompts import Prompter
 from generators.specs import OPS, problem_from_op, render as render_problem
 from generators.teachers import make_teacher
 from generators.teachers.base import RefineRequest
 from generators.teachers.vllm import MISSING, VLLMTeacher, answers_from_output
-from kerneldata.core.config import ConfigError, TeacherConfig, VLLMTeacherConfig
+from kerneldata.core.config import ConfigError, PromptConfig, TeacherConfig, VLLMTeacherConfig
 from kerneldata.core.schema import CANDIDATE_SCHEMA, table_from_rows
+
+# The first prompt every teacher asks with the default `teacher.prompt` section.
+first_prompt = Prompter(PromptConfig())
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "Tiled by rows.\n\n```python\nimport torch\n\n\nclass ModelNew(torch.nn.Module):\n    pass\n```\n"
@@ -103,7 +106,7 @@ def test_one_chat_call_per_batch_with_n_samples_each(fake_vllm):
                            seed=9)
     rows = teacher.generate_batch(specs)
     call, = FakeEngine.asked
-    assert call["messages"] == [build_prompt(s) for s in specs] and call["use_tqdm"] is False
+    assert call["messages"] == [first_prompt(s) for s in specs] and call["use_tqdm"] is False
     assert call["chat_template_kwargs"] == {"enable_thinking": True}
     assert [vars(p) for p in call["params"]] == [{"n": 3, "temperature": 0.2, "top_p": 0.8, "max_tokens": 2048,
                                                   "seed": 9, "top_k": 20}] * 3

@@ -82,10 +82,16 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
     assert len(pref) == manifest["counts"]["preference"] > 0
 
 
+def _committed_parts(out: Path) -> list[Path]:
+    """The checkpoints whose commit marker exists (a part without one may be cut short and is not read)."""
+    parts = sorted((out / "_parts").glob("part-*.parquet")) if (out / "_parts").is_dir() else []
+    return [part for part in parts if part.with_suffix(".done").exists()]
+
+
 def _refined_parts(out: Path) -> int:
     """Checkpointed candidates from refinement rounds (turn > 0) so far."""
-    parts = list((out / "_parts").glob("part-*.parquet")) if (out / "_parts").is_dir() else []
-    return sum(sum(turn > 0 for turn in pq.read_table(p, columns=["turn"])["turn"].to_pylist()) for p in parts)
+    return sum(sum(turn > 0 for turn in pq.read_table(p, columns=["turn"])["turn"].to_pylist())
+               for p in _committed_parts(out))
 
 
 def test_run_killed_mid_refinement_leaves_no_manifest_and_resume_completes_it(tmp_path):
@@ -99,7 +105,7 @@ def test_run_killed_mid_refinement_leaves_no_manifest_and_resume_completes_it(tm
     os.killpg(proc.pid, signal.SIGKILL)  # the driver, its local Ray instance, everything in its session
     proc.wait()
     assert not (out / "manifest.json").exists()
-    done_before = {r for p in (out / "_parts").glob("part-*.parquet") for r in pq.read_table(p)["candidate_id"].to_pylist()}
+    done_before = {r for p in _committed_parts(out) for r in pq.read_table(p)["candidate_id"].to_pylist()}
     assert _refined_parts(out) >= 2
 
     refused = _generate(out, *overrides)

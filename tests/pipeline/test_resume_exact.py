@@ -66,13 +66,11 @@ def rows_of(run_dir: Path) -> dict[str, list[tuple]]:
 
 
 def parts(run_dir: Path) -> list[dict]:
-    """The checkpointed rows (turn and id) so far."""
+    """The checkpointed rows (turn and id) so far: committed parts only (their `.done` marker exists)."""
     rows = []
-    for path in sorted((run_dir / "_parts").glob("part-*.parquet")) if (run_dir / "_parts").is_dir() else []:
-        try:
+    for path in sorted((run_dir / "_parts").glob("part-*.parquet")):
+        if path.with_suffix(".done").exists():
             rows += pq.read_table(path, columns=["candidate_id", "turn"]).to_pylist()
-        except OSError:  # being replaced this instant
-            pass
     return rows
 
 

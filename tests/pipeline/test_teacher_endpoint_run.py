@@ -153,10 +153,6 @@ def test_a_run_killed_mid_refinement_and_resumed_asks_no_request_twice(tmp_path)
 
 
 def checkpointed(out: Path) -> list[dict]:
-    rows = []
-    for path in sorted((out / "_parts").glob("part-*.parquet")):
-        try:
-            rows += pq.read_table(path, columns=["candidate_id", "turn"]).to_pylist()
-        except OSError:  # being replaced this instant
-            pass
-    return rows
+    """The rows of committed parts (their `.done` marker exists)."""
+    return [row for path in sorted((out / "_parts").glob("part-*.parquet")) if path.with_suffix(".done").exists()
+            for row in pq.read_table(path, columns=["candidate_id", "turn"]).to_pylist()]

@@ -1,4 +1,5 @@
-"""The pipeline's GPU arithmetic when the teacher holds GPUs itself (a vLLM engine): the verifier gets the rest."""
+"""The pipeline's GPU arithmetic when the teacher holds GPUs itself (a vLLM engine, or a share of one for the
+inductor teacher): the verifier gets the rest."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from kerneldata.core.config import load_config
-from kerneldata.pipeline import PipelineError, _verify_workers
+from kerneldata.pipeline import PipelineError, _verifier_gpu_share, _verify_workers
 
 
 def cluster(gpus: int, cpus: int = 8) -> SimpleNamespace:
@@ -32,3 +33,15 @@ def test_verifier_workers_take_the_gpus_the_teacher_leaves():
 def test_too_few_gpus_is_one_line(overrides, gpus, message):
     with pytest.raises(PipelineError, match=message):
         _verify_workers(config(*overrides), cluster(gpus))
+
+
+def test_the_inductor_teacher_shares_a_gpu_with_a_verifier_worker():
+    gpu = load_config("configs/gpu.yaml")
+    # One GPU: one verifier worker takes what the teacher's quarter leaves.
+    assert _verify_workers(gpu, cluster(1)) == 1 and _verifier_gpu_share(gpu) == 0.75
+    # Eight: a worker per GPU, each taking 0.75, so the teacher's quarter fits beside any of them.
+    assert _verify_workers(gpu, cluster(8)) == 8
+    # Whole GPUs stay whole: a vLLM engine's, or none at all.
+    assert _verifier_gpu_share(config()) == 1 and _verifier_gpu_share(config("teacher.kind=builtin")) == 1
+    with pytest.raises(PipelineError, match="the builtin\\+inductor teacher needs 0.25 GPUs but the Ray cluster has 0"):
+        _verify_workers(gpu, cluster(0))

@@ -44,10 +44,10 @@ def candidate(action: str, index: int = 0) -> dict:
                          code=action, extracted=True, seed=0, sample_index=index, meta={})
 
 
-def pool_for(ray, **verify) -> tuple[VerifierPool, Faults, threading.Event]:
+def pool_for(ray, workers: int = 2, calls: int = 1, **verify) -> tuple[VerifierPool, Faults, threading.Event]:
     faults, cancelled = Faults(), threading.Event()
     config = VerifyConfig(device="cpu", **verify)
-    return VerifierPool(ray, config, workers=2, gpu=False, faults=faults, cancelled=cancelled,
+    return VerifierPool(ray, config, workers=workers, gpu_share=0, calls=calls, faults=faults, cancelled=cancelled,
                         stage=ScriptedStage), faults, cancelled
 
 
@@ -89,6 +89,19 @@ def test_a_candidate_that_fails_its_worker_every_time_is_unverified_and_the_othe
     assert bad["code"] == action and bad["spec_id"] == rows[0]["spec_id"]  # the candidate itself is kept
     assert [judged[row["candidate_id"]]["status"] for row in rows[1:]] == ["accepted", "accepted"]
     assert faults.counts() == {f"verifier_worker_{fault}": 2, "verifier_gave_up": 1}
+
+
+def test_a_hung_call_costs_the_candidates_beside_it_on_the_same_worker_nothing(ray_local):
+    ray, _ = ray_local
+    # One worker taking two candidates at once, one try each: the hung candidate is given up at its first
+    # kill (about 4 s in), which also kills the slow candidate started beside it at 3 s. That one, charged,
+    # would be given up too; it must be tried again free.
+    pool, faults, _ = pool_for(ray, workers=1, calls=2, max_attempts=1, call_timeout_s=4)
+    rows = [candidate("hang"), *(candidate(f"slow beside-{i}", i) for i in range(1, 4))]
+    judged = {row["candidate_id"]: row for row in pool.verify(rows, on_judged=lambda rows: None)}
+    assert judged[rows[0]["candidate_id"]]["reason_code"] == "verifier_fault"
+    assert [judged[row["candidate_id"]]["status"] for row in rows[1:]] == ["accepted"] * 3
+    assert faults.counts() == {"verifier_worker_hung": 1, "verifier_gave_up": 1}
 
 
 def test_workers_failing_on_every_candidate_stop_the_run(ray_local):

@@ -8,7 +8,8 @@ import pytest
 
 from kerneldata.core.schema import SPLIT_SCHEMAS
 from shards.splits import preference_rows, rl_rows, sft_rows
-from shards.writer import _write_parquet_atomic
+from shards.location import RunLocation
+from shards.writer import parquet_bytes
 
 BUILD = {"raw": lambda raw: raw, "sft": sft_rows, "rl": rl_rows, "preference": preference_rows}
 
@@ -20,7 +21,7 @@ def test_schema_round_trip(tmp_path, mixed_raw, split, empty):
     table = schema.empty_table() if empty else BUILD[split](mixed_raw)
     assert empty or table.num_rows > 0
     path = tmp_path / f"{split}.parquet"
-    _write_parquet_atomic(table, path)
+    RunLocation.resolve(tmp_path).write_bytes(path.name, parquet_bytes(table))
     assert pq.read_schema(path).equals(schema)
     back = pq.read_table(path)
     assert back.schema.equals(schema)

@@ -29,7 +29,9 @@ def test_turns_to_success_counts_each_specs_first_accepted_turn(tmp_path):
     writer = RunWriter.create(tmp_path / "run", resume=False)
     writer.write_part(table_from_rows(rows, RAW_SCHEMA))
     writer.finalize(Config().to_yaml())
-    page = html.unescape(write_report(tmp_path / "run").read_text())
+    written = write_report(tmp_path / "run")
+    assert written["html"] == str(tmp_path / "run" / "report.html")
+    page = html.unescape((tmp_path / "run" / "report.html").read_text())
     assert ("4 specs: 1 succeeded at turn 0 (of 4 with a candidate there), 1 succeeded at turn 1 (of 3 with a "
             "candidate there), 1 succeeded at turn 2 (of 1 with a candidate there), 1 never succeeded") in page
     assert (tmp_path / "run" / "report" / "turns_to_success.png").stat().st_size > 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import PurePosixPath
 
 import pyarrow.parquet as pq
 import pytest
@@ -72,8 +73,8 @@ def test_parts_round_trip_and_duplicates_are_dropped(tmp_path, make_row):
     first = table_from_rows([make_row("s-b", "c3", "accepted"), make_row("s-a", "c2", "rejected")], RAW_SCHEMA)
     # c2 again, with another verdict (a retried batch): only one copy survives.
     second = table_from_rows([make_row("s-a", "c2", "unverified"), make_row("s-a", "c1", "accepted")], RAW_SCHEMA)
-    path_first = writer.write_part(first)
-    path_second = writer.write_part(second)
+    path_first = PurePosixPath(writer.write_part(first))
+    path_second = PurePosixPath(writer.write_part(second))
     assert path_first != path_second
     assert path_first.parent.name == PARTS_DIR and path_first.name.startswith("part-")
     assert len(path_first.stem) == len("part-") + 16
@@ -92,7 +93,10 @@ def test_parts_round_trip_and_duplicates_are_dropped(tmp_path, make_row):
 def test_write_part_is_idempotent_and_leaves_no_temporaries(tmp_path, mixed_raw):
     writer = RunWriter.create(tmp_path / "run", resume=False)
     assert writer.write_part(mixed_raw) == writer.write_part(mixed_raw.slice(0))
-    assert [p.name for p in (tmp_path / "run" / PARTS_DIR).iterdir()] == [writer.write_part(mixed_raw).name]
+    part = PurePosixPath(writer.write_part(mixed_raw))
+    # the part and its commit marker, nothing else
+    assert sorted(p.name for p in (tmp_path / "run" / PARTS_DIR).iterdir()) == [f"{part.stem}.done", part.name]
+    assert json.loads((tmp_path / "run" / PARTS_DIR / f"{part.stem}.done").read_text()) == {"rows": 14}
     assert writer.write_part(mixed_raw.slice(0, 0)) is None
 
 

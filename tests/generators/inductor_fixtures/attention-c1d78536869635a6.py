@@ -1,0 +1,200 @@
+# AOT ID: ['0_inference']
+from ctypes import c_void_p, c_long, c_int
+import torch
+import math
+import random
+import os
+import tempfile
+from math import inf, nan
+from cmath import nanj
+from torch._inductor.hooks import run_intermediate_hooks
+from torch._inductor.utils import maybe_profile
+from torch._inductor.codegen.memory_planning import _align as align
+from torch import device, empty_strided
+from torch._inductor.async_compile import AsyncCompile
+from torch._inductor.select_algorithm import extern_kernels
+import triton
+import triton.language as tl
+from torch._inductor.runtime.triton_heuristics import start_graph, end_graph
+from torch._C import _cuda_getCurrentRawStream as get_raw_stream
+
+aten = torch.ops.aten
+inductor_ops = torch.ops.inductor
+_quantized = torch.ops._quantized
+assert_size_stride = torch._C._dynamo.guards.assert_size_stride
+assert_alignment = torch._C._dynamo.guards.assert_alignment
+empty_strided_cpu = torch._C._dynamo.guards._empty_strided_cpu
+empty_strided_cpu_pinned = torch._C._dynamo.guards._empty_strided_cpu_pinned
+empty_strided_cuda = torch._C._dynamo.guards._empty_strided_cuda
+empty_strided_xpu = torch._C._dynamo.guards._empty_strided_xpu
+empty_strided_mtia = torch._C._dynamo.guards._empty_strided_mtia
+reinterpret_tensor = torch._C._dynamo.guards._reinterpret_tensor
+alloc_from_pool = torch.ops.inductor._alloc_from_pool
+async_compile = AsyncCompile()
+empty_strided_p2p = torch._C._distributed_c10d._SymmetricMemory.empty_strided_p2p
+
+
+# kernel path: /tmp/torchinductor_root/c4/cc45cz5lttkbhcnxcvtlsx3ehsbguluqcxemfopwngfz4z4gpjtu.py
+# Topologically Sorted Source Nodes: [scaled_dot_product_attention], Original ATen: [aten.constant_pad_nd, aten._scaled_dot_product_flash_attention]
+# Source node to ATen node mapping:
+#   scaled_dot_product_attention => _scaled_dot_product_flash_attention, constant_pad_nd, constant_pad_nd_1, constant_pad_nd_2
+# Graph fragment:
+#   %arg0_1 : Tensor "bf16[16, 12, 256, 1][3072, 256, 1, 1]cuda:0" = PlaceHolder[target=arg0_1]
+#   %constant_pad_nd : Tensor "bf16[16, 12, 256, 8][24576, 2048, 8, 1]cuda:0"[num_users=1] = call_function[target=torch.ops.aten.constant_pad_nd.default](args = (%arg0_1, [0, 7], 0.0), kwargs = {})
+#   %constant_pad_nd_1 : Tensor "bf16[16, 12, 16, 8][1536, 128, 8, 1]cuda:0"[num_users=1] = call_function[target=torch.ops.aten.constant_pad_nd.default](args = (%arg1_1, [0, 7], 0.0), kwargs = {})
+#   %constant_pad_nd_2 : Tensor "bf16[16, 12, 16, 8][1536, 128, 8, 1]cuda:0"[num_users=1] = call_function[target=torch.ops.aten.constant_pad_nd.default](args = (%arg2_1, [0, 7], 0.0), kwargs = {})
+#   %_scaled_dot_product_flash_attention : [num_users=1] = call_function[target=torch.ops.aten._scaled_dot_product_flash_attention.default](args = (%constant_pad_nd, %constant_pad_nd_1, %constant_pad_nd_2), kwargs = {scale: 1.0})
+#   return %buf0
+triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_0 = async_compile.triton('triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_0', '''
+import triton
+import triton.language as tl
+
+from torch._inductor.runtime import triton_helpers, triton_heuristics
+from torch._inductor.runtime.triton_helpers import libdevice, math as tl_math
+from torch._inductor.runtime.hints import AutotuneHint, ReductionHint, TileHint, DeviceProperties
+triton_helpers.set_driver_to_gpu()
+
+@triton_heuristics.pointwise(
+    size_hints={'y': 65536, 'x': 8}, tile_hint=TileHint.SQUARE,
+    filename=__file__,
+    triton_meta={'signature': {'in_ptr0': '*bf16', 'out_ptr0': '*bf16', 'ynumel': 'i32', 'xnumel': 'i32', 'YBLOCK': 'constexpr', 'XBLOCK': 'constexpr'}, 'device': DeviceProperties(type='cuda', index=0, multi_processor_count=132, cc=90, major=9, regs_per_multiprocessor=65536, max_threads_per_multi_processor=2048, max_threads_per_block=1024, warp_size=32), 'constants': {}, 'native_matmul': False, 'enable_fp_fusion': True, 'launch_pdl': False, 'disable_ftz': False, 'configs': [{(0,): [['tt.divisibility', 16]], (1,): [['tt.divisibility', 16]], (2,): [['tt.divisibility', 16]]}]},
+    inductor_meta={'grid_type': 'Grid2D', 'autotune_hints': set(), 'kernel_name': 'triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_0', 'mutated_arg_names': [], 'optimize_mem': True, 'no_x_dim': False, 'atomic_add_found': False, 'num_load': 1, 'num_store': 1, 'num_reduction': 0, 'backend_hash': '91D1D1166449D9E2EB66EB9770C9E2C3B0FEB787341F27FEB4D3F0338DA50336', 'assert_indirect_indexing': True, 'autotune_local_cache': True, 'autotune_pointwise': True, 'autotune_remote_cache': None, 'force_disable_caches': False, 'dynamic_scale_rblock': True, 'max_autotune': False, 'max_autotune_pointwise': False, 'min_split_scan_rblock': 256, 'spill_threshold': 16, 'store_cubin': False, 'deterministic': False, 'force_filter_reduction_configs': False, 'mix_order_reduction_allow_multi_stages': False, 'are_deterministic_algorithms_enabled': False, 'tiling_scores': {'y': 98304, 'x': 1572864}},
+    min_elem_per_thread=0
+)
+@triton.jit
+def triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_0(in_ptr0, out_ptr0, ynumel, xnumel, YBLOCK : tl.constexpr, XBLOCK : tl.constexpr):
+    ynumel = 49152
+    xnumel = 8
+    yoffset = tl.program_id(1) * YBLOCK
+    yindex = yoffset + tl.arange(0, YBLOCK)[:, None]
+    ymask = tl.full([YBLOCK], True, tl.int1)[:, None]
+    xoffset = tl.program_id(0) * XBLOCK
+    xindex = xoffset + tl.arange(0, XBLOCK)[None, :]
+    xmask = xindex < xnumel
+    x1 = xindex
+    y0 = yindex
+    tmp0 = x1
+    tmp1 = tl.full([1, 1], 1, tl.int64)
+    tmp2 = tmp0 < tmp1
+    tmp3 = tl.load(in_ptr0 + (tl.broadcast_to(y0, [YBLOCK, XBLOCK])), tmp2 & xmask, eviction_policy='evict_last', other=0.0).to(tl.float32)
+    tl.store(out_ptr0 + (x1 + 8*y0), tmp3, xmask)
+''', device_str='cuda')
+
+
+# kernel path: /tmp/torchinductor_root/at/cat3ts6dxifhuzkbdlvf3ae3tpkhdepo4edoeqjlolwssu5w6wkn.py
+# Topologically Sorted Source Nodes: [scaled_dot_product_attention], Original ATen: [aten.constant_pad_nd, aten._scaled_dot_product_flash_attention]
+# Source node to ATen node mapping:
+#   scaled_dot_product_attention => _scaled_dot_product_flash_attention, constant_pad_nd, constant_pad_nd_1, constant_pad_nd_2
+# Graph fragment:
+#   %arg1_1 : Tensor "bf16[16, 12, 16, 1][192, 16, 1, 1]cuda:0" = PlaceHolder[target=arg1_1]
+#   %constant_pad_nd : Tensor "bf16[16, 12, 256, 8][24576, 2048, 8, 1]cuda:0"[num_users=1] = call_function[target=torch.ops.aten.constant_pad_nd.default](args = (%arg0_1, [0, 7], 0.0), kwargs = {})
+#   %constant_pad_nd_1 : Tensor "bf16[16, 12, 16, 8][1536, 128, 8, 1]cuda:0"[num_users=1] = call_function[target=torch.ops.aten.constant_pad_nd.default](args = (%arg1_1, [0, 7], 0.0), kwargs = {})
+#   %constant_pad_nd_2 : Tensor "bf16[16, 12, 16, 8][1536, 128, 8, 1]cuda:0"[num_users=1] = call_function[target=torch.ops.aten.constant_pad_nd.default](args = (%arg2_1, [0, 7], 0.0), kwargs = {})
+#   %_scaled_dot_product_flash_attention : [num_users=1] = call_function[target=torch.ops.aten._scaled_dot_product_flash_attention.default](args = (%constant_pad_nd, %constant_pad_nd_1, %constant_pad_nd_2), kwargs = {scale: 1.0})
+#   return %buf1
+triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_1 = async_compile.triton('triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_1', '''
+import triton
+import triton.language as tl
+
+from torch._inductor.runtime import triton_helpers, triton_heuristics
+from torch._inductor.runtime.triton_helpers import libdevice, math as tl_math
+from torch._inductor.runtime.hints import AutotuneHint, ReductionHint, TileHint, DeviceProperties
+triton_helpers.set_driver_to_gpu()
+
+@triton_heuristics.pointwise(
+    size_hints={'y': 4096, 'x': 8}, tile_hint=TileHint.SQUARE,
+    filename=__file__,
+    triton_meta={'signature': {'in_ptr0': '*bf16', 'out_ptr0': '*bf16', 'ynumel': 'i32', 'xnumel': 'i32', 'YBLOCK': 'constexpr', 'XBLOCK': 'constexpr'}, 'device': DeviceProperties(type='cuda', index=0, multi_processor_count=132, cc=90, major=9, regs_per_multiprocessor=65536, max_threads_per_multi_processor=2048, max_threads_per_block=1024, warp_size=32), 'constants': {}, 'native_matmul': False, 'enable_fp_fusion': True, 'launch_pdl': False, 'disable_ftz': False, 'configs': [{(0,): [['tt.divisibility', 16]], (1,): [['tt.divisibility', 16]], (2,): [['tt.divisibility', 16]]}]},
+    inductor_meta={'grid_type': 'Grid2D', 'autotune_hints': set(), 'kernel_name': 'triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_1', 'mutated_arg_names': [], 'optimize_mem': True, 'no_x_dim': False, 'atomic_add_found': False, 'num_load': 1, 'num_store': 1, 'num_reduction': 0, 'backend_hash': '91D1D1166449D9E2EB66EB9770C9E2C3B0FEB787341F27FEB4D3F0338DA50336', 'assert_indirect_indexing': True, 'autotune_local_cache': True, 'autotune_pointwise': True, 'autotune_remote_cache': None, 'force_disable_caches': False, 'dynamic_scale_rblock': True, 'max_autotune': False, 'max_autotune_pointwise': False, 'min_split_scan_rblock': 256, 'spill_threshold': 16, 'store_cubin': False, 'deterministic': False, 'force_filter_reduction_configs': False, 'mix_order_reduction_allow_multi_stages': False, 'are_deterministic_algorithms_enabled': False, 'tiling_scores': {'y': 6144, 'x': 98304}},
+    min_elem_per_thread=0
+)
+@triton.jit
+def triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_1(in_ptr0, out_ptr0, ynumel, xnumel, YBLOCK : tl.constexpr, XBLOCK : tl.constexpr):
+    ynumel = 3072
+    xnumel = 8
+    yoffset = tl.program_id(1) * YBLOCK
+    yindex = yoffset + tl.arange(0, YBLOCK)[:, None]
+    ymask = tl.full([YBLOCK], True, tl.int1)[:, None]
+    xoffset = tl.program_id(0) * XBLOCK
+    xindex = xoffset + tl.arange(0, XBLOCK)[None, :]
+    xmask = xindex < xnumel
+    x1 = xindex
+    y0 = yindex
+    tmp0 = x1
+    tmp1 = tl.full([1, 1], 1, tl.int64)
+    tmp2 = tmp0 < tmp1
+    tmp3 = tl.load(in_ptr0 + (tl.broadcast_to(y0, [YBLOCK, XBLOCK])), tmp2 & xmask, eviction_policy='evict_last', other=0.0).to(tl.float32)
+    tl.store(out_ptr0 + (x1 + 8*y0), tmp3, xmask)
+''', device_str='cuda')
+
+
+async_compile.wait(globals())
+del async_compile
+
+class Runner:
+    def __init__(self, partitions):
+        self.partitions = partitions
+
+    def recursively_apply_fns(self, fns):
+        new_callables = []
+        for fn, c in zip(fns, self.partitions):
+            new_callables.append(fn(c))
+        self.partitions = new_callables
+
+    def call(self, args):
+        arg0_1, arg1_1, arg2_1 = args
+        args.clear()
+        assert_size_stride(arg0_1, (16, 12, 256, 1), (3072, 256, 1, 1))
+        assert_size_stride(arg1_1, (16, 12, 16, 1), (192, 16, 1, 1))
+        assert_size_stride(arg2_1, (16, 12, 16, 1), (192, 16, 1, 1))
+        with torch.cuda._DeviceGuard(0):
+            torch.cuda.set_device(0)
+            buf0 = empty_strided_cuda((16, 12, 256, 8), (24576, 2048, 8, 1), torch.bfloat16)
+            # Topologically Sorted Source Nodes: [scaled_dot_product_attention], Original ATen: [aten.constant_pad_nd, aten._scaled_dot_product_flash_attention]
+            stream0 = get_raw_stream(0)
+            triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_0.run(arg0_1, buf0, 49152, 8, stream=stream0)
+            del arg0_1
+            buf1 = empty_strided_cuda((16, 12, 16, 8), (1536, 128, 8, 1), torch.bfloat16)
+            # Topologically Sorted Source Nodes: [scaled_dot_product_attention], Original ATen: [aten.constant_pad_nd, aten._scaled_dot_product_flash_attention]
+            stream0 = get_raw_stream(0)
+            triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_1.run(arg1_1, buf1, 3072, 8, stream=stream0)
+            del arg1_1
+            buf2 = empty_strided_cuda((16, 12, 16, 8), (1536, 128, 8, 1), torch.bfloat16)
+            # Topologically Sorted Source Nodes: [scaled_dot_product_attention], Original ATen: [aten.constant_pad_nd, aten._scaled_dot_product_flash_attention]
+            stream0 = get_raw_stream(0)
+            triton_poi_fused__scaled_dot_product_flash_attention_constant_pad_nd_1.run(arg2_1, buf2, 3072, 8, stream=stream0)
+            del arg2_1
+            # Topologically Sorted Source Nodes: [scaled_dot_product_attention], Original ATen: [aten.constant_pad_nd, aten._scaled_dot_product_flash_attention]
+            buf3 = torch.ops.aten._scaled_dot_product_flash_attention.default(buf0, buf1, buf2, scale=1.0)
+            del buf0
+            del buf1
+            del buf2
+            buf4 = buf3[0]
+            assert_size_stride(buf4, (16, 12, 256, 8), (24576, 2048, 8, 1), 'torch.ops.aten._scaled_dot_product_flash_attention.default')
+            assert_alignment(buf4, 16, 'torch.ops.aten._scaled_dot_product_flash_attention.default')
+            del buf3
+        return (reinterpret_tensor(buf4, (16, 12, 256, 1), (24576, 2048, 8, 1), 0), )
+
+runner = Runner(partitions=[])
+call = runner.call
+recursively_apply_fns = runner.recursively_apply_fns
+
+
+def get_args():
+    from torch._dynamo.testing import rand_strided
+    arg0_1 = rand_strided((16, 12, 256, 1), (3072, 256, 1, 1), device='cuda:0', dtype=torch.bfloat16)
+    arg1_1 = rand_strided((16, 12, 16, 1), (192, 16, 1, 1), device='cuda:0', dtype=torch.bfloat16)
+    arg2_1 = rand_strided((16, 12, 16, 1), (192, 16, 1, 1), device='cuda:0', dtype=torch.bfloat16)
+    return [arg0_1, arg1_1, arg2_1]
+
+
+def benchmark_compiled_module(args, times=10, repeat=10):
+    from torch._inductor.utils import print_performance
+    fn = lambda: call(list(args))
+    return print_performance(fn, times=times, repeat=repeat)
+
+
+if __name__ == "__main__":
+    from torch._inductor.wrapper_benchmark import compiled_module_main
+    args = get_args()
+    compiled_module_main('None', lambda times, repeat: benchmark_compiled_module(args, times=times, repeat=repeat))

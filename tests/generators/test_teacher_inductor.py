@@ -1,0 +1,136 @@
+"""The inductor teacher without a GPU: it refuses to be made in one line; its rows (from captured Inductor
+output standing in for a live compile) follow the teacher contract; graph inputs are traced by dynamo the way
+the GPU run traces them; the autotuner's choice is read from compiled kernels."""
+
+from __future__ import annotations
+
+import json
+import types
+from pathlib import Path
+
+import pytest
+import torch
+
+from generators.extract import extract_code
+from generators.prompts import Prompter
+from generators.teachers import inductor, make_teacher
+from generators.teachers.inductor import CompiledSpec, GraphInputs, InductorTeacher, chosen_launches
+from generators.teachers.inductor_convert import LaunchConfig
+from kerneldata.core.config import ConfigError, TeacherConfig, load_config
+from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_rows
+
+FIXTURES = Path(__file__).parent / "inductor_fixtures"
+SPECS = {row["spec_id"]: row for row in map(json.loads, (FIXTURES / "specs.jsonl").read_text().splitlines())}
+
+
+def spec_row(spec_id: str) -> dict:
+    return {name: SPECS[spec_id][name] for name in SPEC_SCHEMA.names}
+
+
+def test_without_a_gpu_the_teacher_is_a_one_line_config_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    config = load_config("configs/gpu.yaml").teacher
+    with pytest.raises(ConfigError) as err:
+        make_teacher(config, seed=0)
+    assert str(err.value).startswith("the inductor teacher needs a CUDA or ROCm GPU: ")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("spec_id", ["attention-4f9fe622ca6ab3ec", "matmul-208ce63c26203897",
+                                     "fused-7fc9a54c8bc95ffc", "normalization-e9dcb99c9ea99a01"])
+def test_graph_inputs_are_traced_by_dynamo_as_on_the_gpu(spec_id):
+    reference = types.ModuleType("reference")
+    exec(SPECS[spec_id]["reference_code"], reference.__dict__)
+    model = reference.Model(*reference.get_init_inputs()).eval()
+    inputs = reference.get_inputs()
+    recorder = GraphInputs(model, inputs, lambda graph_module, example_inputs: graph_module.forward)
+    torch._dynamo.reset()
+    with torch.no_grad():
+        torch.compile(model, backend=recorder)(*inputs)
+    assert recorder.graphs == SPECS[spec_id]["arg_sources"]
+
+
+class Teacher(InductorTeacher):
+    """The teacher with its compile step answered from the fixtures (the GPU part is tested on a GPU)."""
+
+    def __init__(self, config: TeacherConfig, seed: int) -> None:
+        self.config, self.seed = config, seed
+        self.prompter = Prompter(config.prompt)
+        self.torch_version = "2.11.0+cu130"
+        self.model = f"torch-inductor-{self.torch_version}"
+
+
+@pytest.fixture
+def teacher(monkeypatch):
+    def compile_spec(reference_code: str, *, seed: int = 0) -> CompiledSpec:
+        (row,) = [row for row in SPECS.values() if row["reference_code"] == reference_code]
+        launches = {k: LaunchConfig.from_dict(v) for k, v in row.get("launches", {}).items()}
+        code = (FIXTURES / f"{row['spec_id']}.py").read_text()
+        return CompiledSpec(codes=[code], sources=row["arg_sources"], launches=launches)
+
+    monkeypatch.setattr(inductor, "compile_spec", compile_spec)
+    return Teacher(TeacherConfig(kind="inductor", samples_per_spec=4), seed=3)
+
+
+def test_one_row_per_spec_that_follows_the_contract(teacher):
+    specs = [spec_row("reduction-dd33128974ee8989"), spec_row("matmul-208ce63c26203897")]
+    rows = teacher.generate_batch(specs)
+    assert [row["spec_id"] for row in rows] == [spec["spec_id"] for spec in specs]  # one each, not four
+    assert table_from_rows(rows, CANDIDATE_SCHEMA).num_rows == 2
+    for spec, row in zip(specs, rows):
+        assert (row["teacher"], row["teacher_model"], row["sample_index"], row["turn"]) == \
+            ("inductor", "torch-inductor-2.11.0+cu130", 0, 0)
+        assert row["prompt"] == teacher.prompter(spec) and row["prompt_version"] == teacher.prompter.version
+        assert extract_code(row["completion"]) == (row["code"], "ok")
+        assert "class ModelNew(nn.Module)" in row["code"]
+    plain, with_library = (json.loads(row["teacher_meta"]) for row in rows)
+    assert plain["extern_calls"] == [] and plain["kernels"] == ["triton_per_fused_abs_sum_0"]
+    assert plain["launch_source"] == {"triton_per_fused_abs_sum_0": "size_hints"}
+    assert plain["launch"]["triton_per_fused_abs_sum_0"]["num_warps"] >= 1
+    # Vendor-library calls stay in the code and are marked on the record and in the answer's prose.
+    assert with_library["extern_calls"] == ["addmm"] and "torch.addmm(" in rows[1]["code"]
+    assert "vendor-library calls Inductor makes instead of Triton kernels: addmm" in rows[1]["completion"]
+    # Deterministic: the same spec and seed give the same row.
+    assert teacher.generate_batch(specs[:1]) == rows[:1]
+
+
+def test_specs_without_a_candidate_get_one_row_that_says_why(teacher, monkeypatch):
+    spec = spec_row("reduction-dd33128974ee8989")
+
+    def failing(reference_code, *, seed=0):
+        raise RuntimeError("LoweringException: no lowering for aten.frobnicate\nwith a second line")
+
+    def split(reference_code, *, seed=0):
+        return CompiledSpec(codes=["a", "b"], sources=[[], []], launches={})
+
+    def unconvertible(reference_code, *, seed=0):
+        code = (FIXTURES / "reduction-dd33128974ee8989.py").read_text()
+        return CompiledSpec(codes=[code.replace("stream=stream0)", "grid=grid(31), stream=stream0)")],
+                            sources=SPECS["reduction-dd33128974ee8989"]["arg_sources"], launches={})
+
+    for compile_spec, declined in [
+        (failing, "torch.compile failed on the reference"),
+        (split, "torch.compile split the reference into 2 graphs (graph breaks); one graph is converted"),
+        (unconvertible, "the generated code cannot be converted: kernel triton_per_fused_abs_sum_0 is run with grid="),
+    ]:
+        monkeypatch.setattr(inductor, "compile_spec", compile_spec)
+        (row,) = teacher.generate_batch([spec])
+        meta = json.loads(row["teacher_meta"])
+        assert row["code"] is None and meta["declined"].startswith(declined)
+        assert extract_code(row["completion"])[0] is None
+        if compile_spec is failing:
+            assert meta["compile_error"] == "RuntimeError: LoweringException: no lowering for aten.frobnicate"
+
+
+def test_the_autotuners_choice_is_read_from_the_compiled_kernels():
+    config = types.SimpleNamespace(kwargs={"XBLOCK": 256, "R0_BLOCK": 64}, num_warps=8, num_stages=2)
+    module = types.SimpleNamespace(
+        triton_red_fused_sum_0=types.SimpleNamespace(launchers=[types.SimpleNamespace(config=config)]),
+        triton_poi_fused_relu_1=types.SimpleNamespace(launchers=[], configs=[config]),
+        triton_poi_fused_tanh_2=types.SimpleNamespace(launchers=[1, 2], configs=[config, config]),  # not yet tuned
+        call=print)
+    assert chosen_launches(module) == {
+        "triton_red_fused_sum_0": LaunchConfig({"XBLOCK": 256, "R0_BLOCK": 64}, num_warps=8, num_stages=2),
+        "triton_poi_fused_relu_1": LaunchConfig({"XBLOCK": 256, "R0_BLOCK": 64}, num_warps=8, num_stages=2),
+    }
