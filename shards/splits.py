@@ -45,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import PREFERENCE_SCHEMA, RL_SCHEMA, SFT_SCHEMA, table_from_rows
@@ -62,12 +63,23 @@ _COLUMNS = (
     "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
     "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id",
 )
+# Columns of _COLUMNS that hold long texts: converted only for rows that may enter a split (`_rows`).
+_TEXT_COLUMNS = ("reference_code", "prompt", "completion")
+
+
+def split_tables(raw: pa.Table) -> dict[str, pa.Table]:
+    """`sft`, `rl` and `preference` (default settings) from one conversion of raw to Python rows."""
+    rows = _rows(raw)
+    return {"sft": _sft(rows), "rl": _rl(rows), "preference": _preference(rows, MAX_PAIRS_PER_SPEC)}
 
 
 def sft_rows(raw: pa.Table) -> pa.Table:
     """One row per accepted candidate, and one more per accepted candidate reached by refinement whose
     whole chain is usable (its conversation); ordered by (spec_id, candidate_id, turns)."""
-    rows = _rows(raw)
+    return _sft(_rows(raw))
+
+
+def _sft(rows: list[dict]) -> pa.Table:
     by_id = {row["candidate_id"]: row for row in rows}
     out = []
     for row in rows:
@@ -107,8 +119,12 @@ def _chain(row: dict, by_id: dict[str, dict]) -> list[dict] | None:
 
 def rl_rows(raw: pa.Table) -> pa.Table:
     """One row per spec with at least one accepted candidate, ordered by spec_id."""
+    return _rl(_rows(raw))
+
+
+def _rl(raw_rows: list[dict]) -> pa.Table:
     rows = []
-    for spec_id, candidates in _by_spec(_rows(raw)):
+    for spec_id, candidates in _by_spec(raw_rows):
         if any(_reference_contaminated(c) for c in candidates):
             continue
         all_accepted = [c for c in candidates if c["status"] == Status.ACCEPTED.value]
@@ -159,8 +175,12 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
     """
     if max_pairs_per_spec < 1:
         raise ValueError(f"max_pairs_per_spec must be at least 1, got {max_pairs_per_spec}")
+    return _preference(_rows(raw), max_pairs_per_spec)
+
+
+def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     rows = []
-    for spec_id, candidates in _by_spec(_rows(raw)):
+    for spec_id, candidates in _by_spec(raw_rows):
         candidates = [c for c in candidates if usable(c)]
         accepted = _best_first([c for c in candidates if c["status"] == Status.ACCEPTED.value])
         if not accepted:
@@ -258,10 +278,21 @@ def _best_first(accepted: list[dict]) -> list[dict]:
 
 
 def _rows(raw: pa.Table) -> list[dict]:
+    """raw's `_COLUMNS` as dicts sorted by (spec_id, candidate_id). The long texts (`_TEXT_COLUMNS`) only in
+    the rows whose text a split can take: the usable ones, and the accepted ones whose reference did not
+    match a benchmark (rl's known solution may be a duplicate). Converting every prompt of a run that is
+    mostly duplicates would cost more than the splits; a row without them has no such keys, so reading one
+    there fails loudly rather than yielding None."""
     missing = [name for name in _COLUMNS if name not in raw.column_names]
     if missing:
         raise ValueError(f"raw table lacks columns {missing}; splits are built from RAW_SCHEMA tables")
-    rows = raw.select(list(_COLUMNS)).to_pylist()
+    rows = raw.select([name for name in _COLUMNS if name not in _TEXT_COLUMNS]).to_pylist()
+    uncontaminated = pc.is_null(raw.column("contamination_reason"))
+    may_enter = pc.and_(uncontaminated, pc.or_(pc.is_null(raw.column("dedup_reason")),
+                                               pc.equal(raw.column("status"), Status.ACCEPTED.value)))
+    indices = pc.indices_nonzero(pc.fill_null(may_enter, False))
+    for index, texts in zip(indices.to_pylist(), raw.select(list(_TEXT_COLUMNS)).take(indices).to_pylist()):
+        rows[index].update(texts)
     rows.sort(key=lambda row: (row["spec_id"], row["candidate_id"]))
     return rows
 

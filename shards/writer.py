@@ -53,7 +53,7 @@ from kerneldata.core.hashing import stable_id
 from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import RAW_SCHEMA, SPLIT_SCHEMAS, conform
 from shards.card import render_card
-from shards.splits import preference_rows, rl_rows, sft_rows
+from shards.splits import split_tables
 
 PARTS_DIR = "_parts"
 MANIFEST = "manifest.json"
@@ -199,7 +199,7 @@ class RunWriter:
 
     def _write_all(self, raw: pa.Table, config_yaml: str, manifest_extra: dict | None) -> dict:
         manifest_extra = dict(manifest_extra or {})
-        tables = {"raw": raw, "sft": sft_rows(raw), "rl": rl_rows(raw), "preference": preference_rows(raw)}
+        tables = {"raw": raw, **split_tables(raw)}
         for split, table in tables.items():
             self._write_split(split, table)
         _write_text_atomic(self.out_dir / RUN_CONFIG, config_yaml)

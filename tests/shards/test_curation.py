@@ -12,7 +12,7 @@ import pytest
 import shards.writer as writer_module
 from kerneldata.core.config import Config
 from kerneldata.core.schema import RAW_SCHEMA, table_from_rows
-from shards.splits import preference_rows, rl_rows, sft_rows
+from shards.splits import preference_rows, rl_rows, sft_rows, split_tables
 from shards.writer import MANIFEST, RunDirError, RunWriter, read_raw, rewrite
 from tests.shards.conftest import raw_row
 
@@ -39,6 +39,12 @@ def test_duplicates_and_contaminated_rows_leave_sft_and_preference():
     [rl] = rl_rows(raw).to_pylist()
     # rl: the known solution is the best uncontaminated kernel, duplicate or not; the pass rate counts all.
     assert rl["candidate_id"] == "a1" and rl["pass_rate"] == 3 / 5
+    assert rl["reference_code"] and rl["prompt"]  # texts of a duplicate that rl takes are there
+    # What the writer uses: the same splits from one conversion of raw, in which duplicates and
+    # contaminated rows carry no texts.
+    together = split_tables(raw)
+    assert all(together[name].equals(table) for name, table in
+               (("sft", sft_rows(raw)), ("rl", rl_rows(raw)), ("preference", pref)))
 
 
 def test_a_reference_matching_a_benchmark_removes_the_spec_from_rl():
