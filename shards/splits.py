@@ -45,7 +45,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import PREFERENCE_SCHEMA, RL_SCHEMA, SFT_SCHEMA, table_from_rows
@@ -63,7 +62,7 @@ _COLUMNS = (
     "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
     "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id",
 )
-# Columns of _COLUMNS that hold long texts: converted only for rows that may enter a split (`_rows`).
+# Columns of _COLUMNS that hold long texts: converted only for the rows that use them (`_Row`).
 _TEXT_COLUMNS = ("reference_code", "prompt", "completion")
 
 
@@ -277,22 +276,32 @@ def _best_first(accepted: list[dict]) -> list[dict]:
     return sorted(accepted, key=key)
 
 
+class _Row(dict):
+    """One raw row's `_COLUMNS`, its long texts (`_TEXT_COLUMNS`) read from the table when first asked for:
+    a run that is mostly duplicates uses few of them, and converting them all would cost more than the
+    splits."""
+
+    __slots__ = ("_texts", "_index")
+
+    def __init__(self, values: dict, texts: dict[str, pa.ChunkedArray], index: int) -> None:
+        super().__init__(values)
+        self._texts, self._index = texts, index
+
+    def __missing__(self, key: str):
+        if key not in self._texts:
+            raise KeyError(key)
+        value = self[key] = self._texts[key][self._index].as_py()
+        return value
+
+
 def _rows(raw: pa.Table) -> list[dict]:
-    """raw's `_COLUMNS` as dicts sorted by (spec_id, candidate_id). The long texts (`_TEXT_COLUMNS`) only in
-    the rows whose text a split can take: the usable ones, and the accepted ones whose reference did not
-    match a benchmark (rl's known solution may be a duplicate). Converting every prompt of a run that is
-    mostly duplicates would cost more than the splits; a row without them has no such keys, so reading one
-    there fails loudly rather than yielding None."""
+    """raw's `_COLUMNS` as dicts (`_Row`) sorted by (spec_id, candidate_id)."""
     missing = [name for name in _COLUMNS if name not in raw.column_names]
     if missing:
         raise ValueError(f"raw table lacks columns {missing}; splits are built from RAW_SCHEMA tables")
-    rows = raw.select([name for name in _COLUMNS if name not in _TEXT_COLUMNS]).to_pylist()
-    uncontaminated = pc.is_null(raw.column("contamination_reason"))
-    may_enter = pc.and_(uncontaminated, pc.or_(pc.is_null(raw.column("dedup_reason")),
-                                               pc.equal(raw.column("status"), Status.ACCEPTED.value)))
-    indices = pc.indices_nonzero(pc.fill_null(may_enter, False))
-    for index, texts in zip(indices.to_pylist(), raw.select(list(_TEXT_COLUMNS)).take(indices).to_pylist()):
-        rows[index].update(texts)
+    texts = {name: raw.column(name) for name in _TEXT_COLUMNS}
+    rows = [_Row(values, texts, index) for index, values in enumerate(
+        raw.select([name for name in _COLUMNS if name not in _TEXT_COLUMNS]).to_pylist())]
     rows.sort(key=lambda row: (row["spec_id"], row["candidate_id"]))
     return rows
 

@@ -40,8 +40,7 @@ def test_duplicates_and_contaminated_rows_leave_sft_and_preference():
     # rl: the known solution is the best uncontaminated kernel, duplicate or not; the pass rate counts all.
     assert rl["candidate_id"] == "a1" and rl["pass_rate"] == 3 / 5
     assert rl["reference_code"] and rl["prompt"]  # texts of a duplicate that rl takes are there
-    # What the writer uses: the same splits from one conversion of raw, in which duplicates and
-    # contaminated rows carry no texts.
+    # What the writer uses: the same splits from one conversion of raw (texts read as rows need them).
     together = split_tables(raw)
     assert all(together[name].equals(table) for name, table in
                (("sft", sft_rows(raw)), ("rl", rl_rows(raw)), ("preference", pref)))
