@@ -109,6 +109,28 @@ def test_rewrite_replaces_splits_card_and_manifest_and_keeps_the_rest(tmp_path):
         datasets.load_dataset(str(run_dir), "sft", split="train")
 
 
+def test_a_rewrite_that_fails_leaves_the_run_as_it_was(tmp_path, monkeypatch):
+    rows = [raw_row("e-a", "a1", "accepted", speedup=2.0), raw_row("e-a", "a2", "rejected", "mismatch")]
+    run_dir = _finished_run(tmp_path, rows)
+    before = {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    raw = read_raw(run_dir)
+    marked = raw.set_column(raw.column_names.index("dedup_reason"), "dedup_reason",
+                            __import__("pyarrow").array(["exact_duplicate", None]))
+    real_write_split = RunWriter._write_split
+
+    def failing_write_split(self, split, table):
+        if split == "rl":  # raw and sft of the new run are written by now
+            raise OSError(28, "No space left on device")
+        real_write_split(self, split, table)
+
+    monkeypatch.setattr(RunWriter, "_write_split", failing_write_split)
+    with pytest.raises(OSError, match="No space left"):
+        rewrite(run_dir, marked)
+    after = {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # the staging copy is gone
+
+
 def test_read_raw_refuses_an_unfinished_run(tmp_path):
     with pytest.raises(RunDirError, match="not a complete kerneldata run directory"):
         read_raw(tmp_path)
