@@ -321,14 +321,14 @@ def rewrite(run_dir: Path, raw: pa.Table, *, manifest_extra: dict | None = None,
             target_shard_bytes: int | None = None) -> dict:
     """Replace a complete run directory's splits, card and manifest with those derived from `raw` (its own
     raw, annotated again), atomically. Keeps run_config.yaml and the manifest's other keys (timings...);
-    a report made before is left out (it describes the old data). Returns the new manifest."""
+    a report made before is left out (it describes the old data). Shards are cut as the run's config says
+    (`shards.target_shard_bytes`, unless given, and `shards.rows_per_shard`). Returns the new manifest."""
     run_dir = Path(run_dir).resolve()
     old_manifest = json.loads((run_dir / MANIFEST).read_text())
     config_yaml = (run_dir / RUN_CONFIG).read_text(encoding="utf-8")
+    shards_config = (yaml.safe_load(config_yaml) or {}).get("shards") or {}
     if target_shard_bytes is None:
-        config = yaml.safe_load(config_yaml) or {}
-        target_shard_bytes = ((config.get("shards") or {}).get("target_shard_bytes")
-                              or DEFAULT_TARGET_SHARD_BYTES)
+        target_shard_bytes = shards_config.get("target_shard_bytes") or DEFAULT_TARGET_SHARD_BYTES
     extra = {key: value for key, value in old_manifest.items() if key not in MANIFEST_KEYS}
     extra.update(manifest_extra or {})
     staging = run_dir.with_name(f".{run_dir.name}.rewrite-{os.getpid()}")
@@ -342,7 +342,8 @@ def rewrite(run_dir: Path, raw: pa.Table, *, manifest_extra: dict | None = None,
                 shutil.copytree(entry, staging / entry.name, copy_function=_link_or_copy)
             else:
                 _link_or_copy(entry, staging / entry.name)
-        writer = RunWriter(staging, target_shard_bytes=target_shard_bytes)
+        writer = RunWriter(staging, target_shard_bytes=target_shard_bytes,
+                           rows_per_shard=shards_config.get("rows_per_shard"))
         manifest = writer._write_all(conform(raw, RAW_SCHEMA), config_yaml, {"run_name": old_manifest["run_name"],
                                                                             **extra})
         _swap(staging, run_dir)

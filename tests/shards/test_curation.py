@@ -131,6 +131,18 @@ def test_a_rewrite_that_fails_leaves_the_run_as_it_was(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # the staging copy is gone
 
 
+def test_a_rewrite_cuts_shards_as_the_runs_config_says(tmp_path):
+    config = Config.model_validate({"shards": {"rows_per_shard": 2}})
+    run_dir = tmp_path / "run"
+    writer = RunWriter.create(run_dir, resume=False, rows_per_shard=2)
+    writer.write_part(table_from_rows([raw_row(f"e-{i}", f"c{i}", "accepted") for i in range(5)], RAW_SCHEMA))
+    writer.finalize(config.to_yaml())
+    names = sorted(p.name for p in (run_dir / "raw").iterdir())
+    assert names == [f"train-{i:05d}-of-00003.parquet" for i in range(3)]
+    rewrite(run_dir, read_raw(run_dir))
+    assert sorted(p.name for p in (run_dir / "raw").iterdir()) == names
+
+
 def test_read_raw_refuses_an_unfinished_run(tmp_path):
     with pytest.raises(RunDirError, match="not a complete kerneldata run directory"):
         read_raw(tmp_path)
