@@ -16,9 +16,9 @@ Measures, on the same records:
   `curate` reached, row for row.
 For each: records/s of wall clock, the CPU seconds spent (the process and its worker processes; two cores of
 our own could give at most twice the records per CPU second), the load average before and after (other
-work on the machine slows the wall clock, not the CPU seconds), the peak RSS of the main process and the
-peak of the RSS summed over it and its workers (polled from /proc every 0.1 s; shared pages counted in
-each process).
+work on the machine slows the wall clock, not the CPU seconds), the peak RSS of the main process (for `curate`,
+this process, which made or read the records first) and the peak of the RSS summed over it and its workers
+(polled from /proc every 0.1 s; shared pages counted in each process).
 
     python bench/dedup_decontam.py [--records 50000] [--workers 2] [--raw FILE.parquet]
 """
@@ -141,19 +141,21 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _rss_kib(pid: int) -> int:
+def _status_kib(pid: int, key: str) -> int:
     try:
         with open(f"/proc/{pid}/status") as handle:
-            return next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+            return next((int(line.split()[1]) for line in handle if line.startswith(key)), 0)
     except OSError:
         return 0
 
 
 class TreeRss:
-    """Polls the RSS of a process and all its descendants, summed, every 0.1 s; `peak_mib` is the highest."""
+    """Polls a process and all its descendants every 0.1 s: `peak_mib`, the highest RSS summed over them
+    (shared pages counted in each), and `own_peak_mib`, the process's own high-water mark (VmHWM, which
+    unlike `ru_maxrss` does not count the pages of the process it was forked from)."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.peak_kib = pid, 0
+        self.pid, self.peak_kib, self.own_peak_kib = pid, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
@@ -170,14 +172,19 @@ class TreeRss:
             total, todo = 0, [self.pid]
             while todo:
                 pid = todo.pop()
-                total += _rss_kib(pid)
+                total += _status_kib(pid, "VmRSS:")
                 todo.extend(_children(pid))
             self.peak_kib = max(self.peak_kib, total)
+            self.own_peak_kib = max(self.own_peak_kib, _status_kib(self.pid, "VmHWM:"))
             self._stop.wait(0.1)
 
     @property
     def peak_mib(self) -> int:
         return round(self.peak_kib / 1024)
+
+    @property
+    def own_peak_mib(self) -> int:
+        return round(self.own_peak_kib / 1024)
 
 
 def measured(name: str, records: int, wall_s: float, cpu_s: float, load_before: list[float],
@@ -201,10 +208,9 @@ def run_command(name: str, records: int, argv: list[str]) -> dict:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"kerneldata {argv[0]} exited with {process.returncode}")
-    # wait4's usage covers the command and the worker processes it waited for; its maxrss is the largest
-    # single process of them (the main one: a spawned worker starts as a fork of it).
-    result = measured(name, records, wall_s, usage.ru_utime + usage.ru_stime, load_before,
-                      usage.ru_maxrss / 1024, tree.peak_mib)
+    # wait4's usage covers the command and the worker processes it waited for.
+    result = measured(name, records, wall_s, usage.ru_utime + usage.ru_stime, load_before, tree.own_peak_mib,
+                      tree.peak_mib)
     result["printed"] = json.loads(output)
     return result
 
@@ -239,7 +245,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    raw = load_raw(args.raw, args.records)
+    # In the order a run directory holds them (and `generate` curates them): dedup compares rows in table
+    # order, and which rows a crowded LSH bucket remembers depends on it (a handful of rows in 50,000).
+    raw = load_raw(args.raw, args.records).sort_by([("spec_id", "ascending"), ("candidate_id", "ascending")])
     print(f"{raw.num_rows} records ({raw.nbytes / 2**20:.0f} MiB in memory) in "
           f"{time.perf_counter() - started:.1f} s; peak RSS {peak_rss_mib():.0f} MiB", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -255,8 +263,9 @@ def main(argv=None) -> int:
             t1 = time.perf_counter()
             cleaned = curate(raw, dedup_config, index)
             wall_s = time.perf_counter() - t1
+        # This process's peak includes making or reading the synthetic records.
         result = measured("curate", raw.num_rows, wall_s, cpu_seconds() - cpu_before, load_before,
-                          peak_rss_mib(), tree.peak_mib)
+                          tree.own_peak_mib, tree.peak_mib)
         result.update(workers=args.workers, benchmark_items=len(index.items), index_s=round(index_s, 2),
                       dedup=dd_summary(cleaned),
                       decontamination={k: v for k, v in dc_summary(cleaned).items() if k != "by_benchmark"})
