@@ -1,8 +1,10 @@
 """Dedup and decontamination in one pass: each distinct code is normalised once (the costly part) and both
 steps' features are computed from the same tokens, in worker processes, while this process clusters the
 rows already hashed. A code repeated byte for byte in another row is sent to no worker: the row takes the
-features of the first row with that code. The result is exactly `decontaminate(dedup(raw, config), index)`;
-`generate` runs this, the `kerneldata dedup` and `decontaminate` commands run the steps one at a time.
+features of the first row with that code. The result is exactly `decontaminate(dedup(raw, config), index)`.
+
+Either step can run alone (`config` or `index` None: that step's columns are kept as they are): `generate`
+runs both, the `kerneldata dedup` and `decontaminate` commands one each, all through this one path.
 
 Memory: besides the steps' own (see `filters.dedup`), one entry per distinct code (its key, its signature,
 which the clustering mostly holds anyway, and its match), and the batches in flight."""
@@ -32,20 +34,25 @@ def _features(context, batch: list[tuple[str | None, str | None]]) -> list[tuple
             for (reference, _), code in zip(batch, codes)]
 
 
-def curate(raw: pa.Table, config: DedupConfig, index: dc.BenchmarkIndex | None = None,
+def curate(raw: pa.Table, config: DedupConfig | None, index: dc.BenchmarkIndex | None = None,
            *, workers: int | None = None) -> pa.Table:
-    """`raw` annotated by dedup (when `config.enabled`) and, when `index` is given, decontamination."""
-    if raw.num_rows == 0:
-        out = dd.dedup(raw, config)
-        return dc.decontaminate(out, index) if index is not None else out
-    hasher = dd.Hasher(config.shingle_tokens, config.num_perm, config.seed) if config.enabled else None
+    """`raw` annotated by dedup (unless `config` is None; `config.enabled` false clears its columns) and by
+    decontamination (unless `index` is None). `workers`: processes, default the config's (dedup's when it
+    runs)."""
+    if workers is None:
+        workers = config.workers if config is not None else index.config.workers if index is not None else 1
+    hasher = dd.Hasher(config.shingle_tokens, config.num_perm, config.seed) if config and config.enabled else None
+    if config is not None and hasher is None:
+        raw = dd.dedup(raw, config)  # disabled: clears the columns
+    if raw.num_rows == 0 or (hasher is None and index is None):
+        return dc.decontaminate(raw, index) if index is not None else raw
     code_hashes: list[int | None] = []  # per row, appended as its batch is made: the hash of its code
     matches: list[tuple | None] = []  # per row, appended as its batch comes back: its decontamination match
 
     def jobs() -> Iterator[list[tuple[str | None, str | None]]]:
         """`row_batches` with each code only in the first row that has it."""
         sent: set[int] = set()
-        for batch in dc.row_batches(raw):
+        for batch in dc.row_batches(raw, references=index is not None):
             job = []
             for reference, code in batch:
                 code_hash = token_hash(code.encode("utf-8", "surrogatepass")) if code is not None else None
@@ -58,8 +65,7 @@ def curate(raw: pa.Table, config: DedupConfig, index: dc.BenchmarkIndex | None =
         """(exact key, signature) per row with code, in order, for `dedup.cluster` to consume as they come."""
         by_hash: dict[int, tuple] = {}  # code hash -> (exact key and signature, code match) of its first row
         row = 0
-        for batch in map_batches(_features, (hasher, index), jobs(), num_items=raw.num_rows,
-                                 workers=workers if workers is not None else config.workers):
+        for batch in map_batches(_features, (hasher, index), jobs(), num_items=raw.num_rows, workers=workers):
             for feature, reference_match, code_match in batch:
                 code_hash = code_hashes[row]
                 row += 1
@@ -73,9 +79,7 @@ def curate(raw: pa.Table, config: DedupConfig, index: dc.BenchmarkIndex | None =
     if hasher is not None:
         with_code = [i for i, valid in enumerate(raw.column("code").is_valid().to_pylist()) if valid]
         raw = dd.cluster(raw, config, with_code, features)
-    else:
-        raw = dd.dedup(raw, config)  # disabled: clears the columns
-    for _ in features:  # the rows after the last one with code (all of them with dedup off)
+    for _ in features:  # the rows after the last one with code (all of them without dedup)
         pass
     if index is not None:
         raw = dc.assign(raw, index, matches)

@@ -463,17 +463,21 @@ def check_code(index: BenchmarkIndex, code: Canonical | None) -> tuple | None:
     return (f"code_{match[0]}", match[1]) if match else None
 
 
-def row_batches(raw: pa.Table) -> Iterator[list[tuple[str | None, str | None]]]:
-    """Batches of (reference, code) per row, the reference only with the first row of its spec. Only a
-    batch's slice of the text columns is turned into Python strings at a time."""
+def row_batches(raw: pa.Table, *, references: bool = True) -> Iterator[list[tuple[str | None, str | None]]]:
+    """Batches of (reference, code) per row, the reference only with the first row of its spec (never, with
+    `references` false: None in its place). Only a batch's slice of the text columns is turned into Python
+    strings at a time."""
     spec_ids = raw.column("spec_id").to_pylist()
-    references, codes = raw.column("reference_code"), raw.column("code")
     seen: set[str] = set()
     for start in range(0, raw.num_rows, BATCH_ROWS):
+        codes = raw.column("code").slice(start, BATCH_ROWS).to_pylist()
+        if not references:
+            yield [(None, code) for code in codes]
+            continue
         batch = []
         for spec_id, reference, code in zip(spec_ids[start:start + BATCH_ROWS],
-                                             references.slice(start, BATCH_ROWS).to_pylist(),
-                                             codes.slice(start, BATCH_ROWS).to_pylist()):
+                                             raw.column("reference_code").slice(start, BATCH_ROWS).to_pylist(),
+                                             codes):
             # A reference is checked once, with the first row of its spec.
             batch.append((None if spec_id in seen else reference, code))
             seen.add(spec_id)

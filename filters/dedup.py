@@ -10,6 +10,11 @@ Two kinds of duplicate, both on the candidate's extracted `code`:
   propose is confirmed on the full signatures, and clusters are the connected components of confirmed
   pairs (union-find), so a chain of near-duplicates is one cluster.
 
+Rows are compared in table order, and an LSH bucket remembers its first `_BUCKET_LIMIT` rows, so a
+pair that only a crowded bucket proposes can depend on the order (2 rows of the 50,000 in
+`bench/dedup_decontam.py` differ between two orders): the writer sorts raw by (spec_id, candidate_id)
+before `generate` or a command curates it, so a run's verdicts are deterministic.
+
 Rows are only compared within a group: the same status (an accepted kernel is never a duplicate of a
 rejected one, however similar: such a pair is exactly what preference data wants), and with
 `scope: spec` the same spec as well. Rows without code (or with nothing but comments) are left alone.

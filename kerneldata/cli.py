@@ -486,14 +486,15 @@ def _section(section, **changes):
 
 
 def _dedup(args) -> int:
-    from filters.dedup import dedup, summary
+    from filters.curate import curate
+    from filters.dedup import summary
     from shards.writer import RunDirError, read_raw, rewrite
 
     config = _section(_run_config(args.run_dir, writing=True).dedup, enabled=True, threshold=args.threshold,
                       num_perm=args.num_perm, shingle_tokens=args.shingle_tokens, scope=args.scope,
                       workers=args.workers)
     try:
-        raw = dedup(read_raw(args.run_dir), config)
+        raw = curate(read_raw(args.run_dir), config)
         rewrite(args.run_dir, raw, manifest_extra={"dedup_config": config.model_dump()})
     except RunDirError as err:
         raise UsageError(str(err)) from None
@@ -508,7 +509,8 @@ def _dedup(args) -> int:
 
 
 def _decontaminate(args) -> int:
-    from filters.decontaminate import BenchmarkError, BenchmarkIndex, decontaminate, load_benchmarks, summary
+    from filters.curate import curate
+    from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks, summary
     from shards.writer import RunDirError, read_raw, rewrite
 
     base = _run_config(args.run_dir, writing=True).decontamination
@@ -517,7 +519,7 @@ def _decontaminate(args) -> int:
                       spec_level=False if args.no_spec_level else None)
     try:
         index = BenchmarkIndex(load_benchmarks(config.benchmarks), config)
-        raw = decontaminate(read_raw(args.run_dir), index)
+        raw = curate(read_raw(args.run_dir), None, index)
         rewrite(args.run_dir, raw, manifest_extra={"decontamination_config": config.model_dump()})
     except (BenchmarkError, RunDirError) as err:
         raise UsageError(str(err)) from None

@@ -62,12 +62,23 @@ _COLUMNS = (
     "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
     "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id",
 )
+# Columns of _COLUMNS that hold long texts: converted only for the rows that use them (`_Row`).
+_TEXT_COLUMNS = ("reference_code", "prompt", "completion")
+
+
+def split_tables(raw: pa.Table) -> dict[str, pa.Table]:
+    """`sft`, `rl` and `preference` (default settings) from one conversion of raw to Python rows."""
+    rows = _rows(raw)
+    return {"sft": _sft(rows), "rl": _rl(rows), "preference": _preference(rows, MAX_PAIRS_PER_SPEC)}
 
 
 def sft_rows(raw: pa.Table) -> pa.Table:
     """One row per accepted candidate, and one more per accepted candidate reached by refinement whose
     whole chain is usable (its conversation); ordered by (spec_id, candidate_id, turns)."""
-    rows = _rows(raw)
+    return _sft(_rows(raw))
+
+
+def _sft(rows: list[dict]) -> pa.Table:
     by_id = {row["candidate_id"]: row for row in rows}
     out = []
     for row in rows:
@@ -107,8 +118,12 @@ def _chain(row: dict, by_id: dict[str, dict]) -> list[dict] | None:
 
 def rl_rows(raw: pa.Table) -> pa.Table:
     """One row per spec with at least one accepted candidate, ordered by spec_id."""
+    return _rl(_rows(raw))
+
+
+def _rl(raw_rows: list[dict]) -> pa.Table:
     rows = []
-    for spec_id, candidates in _by_spec(_rows(raw)):
+    for spec_id, candidates in _by_spec(raw_rows):
         if any(_reference_contaminated(c) for c in candidates):
             continue
         all_accepted = [c for c in candidates if c["status"] == Status.ACCEPTED.value]
@@ -159,8 +174,12 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
     """
     if max_pairs_per_spec < 1:
         raise ValueError(f"max_pairs_per_spec must be at least 1, got {max_pairs_per_spec}")
+    return _preference(_rows(raw), max_pairs_per_spec)
+
+
+def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     rows = []
-    for spec_id, candidates in _by_spec(_rows(raw)):
+    for spec_id, candidates in _by_spec(raw_rows):
         candidates = [c for c in candidates if usable(c)]
         accepted = _best_first([c for c in candidates if c["status"] == Status.ACCEPTED.value])
         if not accepted:
@@ -257,11 +276,32 @@ def _best_first(accepted: list[dict]) -> list[dict]:
     return sorted(accepted, key=key)
 
 
+class _Row(dict):
+    """One raw row's `_COLUMNS`, its long texts (`_TEXT_COLUMNS`) read from the table when first asked for:
+    a run that is mostly duplicates uses few of them, and converting them all would cost more than the
+    splits."""
+
+    __slots__ = ("_texts", "_index")
+
+    def __init__(self, values: dict, texts: dict[str, pa.ChunkedArray], index: int) -> None:
+        super().__init__(values)
+        self._texts, self._index = texts, index
+
+    def __missing__(self, key: str):
+        if key not in self._texts:
+            raise KeyError(key)
+        value = self[key] = self._texts[key][self._index].as_py()
+        return value
+
+
 def _rows(raw: pa.Table) -> list[dict]:
+    """raw's `_COLUMNS` as dicts (`_Row`) sorted by (spec_id, candidate_id)."""
     missing = [name for name in _COLUMNS if name not in raw.column_names]
     if missing:
         raise ValueError(f"raw table lacks columns {missing}; splits are built from RAW_SCHEMA tables")
-    rows = raw.select(list(_COLUMNS)).to_pylist()
+    texts = {name: raw.column(name) for name in _TEXT_COLUMNS}
+    rows = [_Row(values, texts, index) for index, values in enumerate(
+        raw.select([name for name in _COLUMNS if name not in _TEXT_COLUMNS]).to_pylist())]
     rows.sort(key=lambda row: (row["spec_id"], row["candidate_id"]))
     return rows
 

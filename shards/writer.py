@@ -70,7 +70,7 @@ from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import RAW_SCHEMA, SPLIT_SCHEMAS, conform
 from shards.card import render_card
 from shards.location import RunDirError, RunLocation, error_line
-from shards.splits import preference_rows, rl_rows, sft_rows
+from shards.splits import split_tables
 
 PARTS_DIR = "_parts"
 PART_SUFFIX = ".parquet"
@@ -260,7 +260,7 @@ class RunWriter:
 
     def _write_all(self, raw: pa.Table, config_yaml: str, manifest_extra: dict | None) -> dict:
         manifest_extra = dict(manifest_extra or {})
-        tables = {"raw": raw, "sft": sft_rows(raw), "rl": rl_rows(raw), "preference": preference_rows(raw)}
+        tables = {"raw": raw, **split_tables(raw)}
         for split, table in tables.items():
             self._write_split(split, table)
         self.location.write_text(RUN_CONFIG, config_yaml)
@@ -436,22 +436,24 @@ def rewrite(run_dir: str | os.PathLike | RunLocation, raw: pa.Table, *, manifest
     """Replace a complete run directory's splits, card and manifest with those derived from `raw` (its own
     raw, annotated again): atomically on a local disk, through a journal elsewhere (module docstring).
     Keeps run_config.yaml and the manifest's other keys (timings...); a report made before is removed (it
-    describes the old data). Returns the new manifest."""
+    describes the old data). Shards are cut as the run's config says (`shards.target_shard_bytes`, unless
+    given, and `shards.rows_per_shard`). Returns the new manifest."""
     location = open_run(run_dir, writing=True)
     old_manifest = json.loads(location.read_text(MANIFEST))
     config_yaml = location.read_text(RUN_CONFIG)
+    shards_config = (yaml.safe_load(config_yaml) or {}).get("shards") or {}
     if target_shard_bytes is None:
-        config = yaml.safe_load(config_yaml) or {}
-        target_shard_bytes = ((config.get("shards") or {}).get("target_shard_bytes")
-                              or DEFAULT_TARGET_SHARD_BYTES)
+        target_shard_bytes = shards_config.get("target_shard_bytes") or DEFAULT_TARGET_SHARD_BYTES
     extra = {key: value for key, value in old_manifest.items() if key not in MANIFEST_KEYS}
     extra.update(manifest_extra or {})
     extra = {"run_name": old_manifest["run_name"], **extra}
     raw = conform(raw, RAW_SCHEMA)
     if location.is_local:
-        return _rewrite_local(location.local_path().resolve(), raw, config_yaml, extra, target_shard_bytes)
+        return _rewrite_local(location.local_path().resolve(), raw, config_yaml, extra, target_shard_bytes,
+                              shards_config.get("rows_per_shard"))
     with tempfile.TemporaryDirectory(prefix="kerneldata-rewrite-") as staging:
-        manifest = RunWriter(staging, target_shard_bytes=target_shard_bytes)._write_all(raw, config_yaml, extra)
+        manifest = RunWriter(staging, target_shard_bytes=target_shard_bytes,
+                             rows_per_shard=shards_config.get("rows_per_shard"))._write_all(raw, config_yaml, extra)
         location.remove_tree(REWRITE_DIR)
         for split in SPLITS:
             for name in sorted(os.listdir(os.path.join(staging, split))):
@@ -494,7 +496,8 @@ def _apply_rewrite(location: RunLocation) -> None:
     location.remove_tree(REWRITE_DIR)
 
 
-def _rewrite_local(run_dir: Path, raw: pa.Table, config_yaml: str, extra: dict, target_shard_bytes: int) -> dict:
+def _rewrite_local(run_dir: Path, raw: pa.Table, config_yaml: str, extra: dict, target_shard_bytes: int,
+                   rows_per_shard: int | None) -> dict:
     """Build the new run directory beside `run_dir`, then swap the two atomically."""
     staging = run_dir.with_name(f".{run_dir.name}.rewrite-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -507,7 +510,8 @@ def _rewrite_local(run_dir: Path, raw: pa.Table, config_yaml: str, extra: dict, 
                 shutil.copytree(entry, staging / entry.name, copy_function=_link_or_copy)
             else:
                 _link_or_copy(entry, staging / entry.name)
-        manifest = RunWriter(staging, target_shard_bytes=target_shard_bytes)._write_all(raw, config_yaml, extra)
+        manifest = RunWriter(staging, target_shard_bytes=target_shard_bytes,
+                             rows_per_shard=rows_per_shard)._write_all(raw, config_yaml, extra)
         _swap(staging, run_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after the swap: the old run

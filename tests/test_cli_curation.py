@@ -164,3 +164,39 @@ def test_publish_without_a_token_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     result = kd("publish", str(run_dir), "--repo-id", "org/name")
     assert result.returncode == 2 and "no Hugging Face token" in result.stderr
+
+
+def test_publish_takes_the_stored_login_and_keeps_it_out_of_the_upload(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+    from shards import publish as publish_module
+
+    stored = "hf_storedLoginToken0987654321fedcba"
+    token_file = tmp_path / "hf-home" / "token"
+    token_file.parent.mkdir()
+    token_file.write_text(stored)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HUGGING_FACE_HUB_TOKEN", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(token_file))
+    config = Config().model_dump(mode="json")
+    config["run"]["name"] = f"run-{stored}"  # the stored token where a name goes
+    run_dir = make_run(tmp_path, yaml.safe_dump(config, sort_keys=False))
+    uploaded = {}
+
+    class FakeApi:
+        def __init__(self, token=None):
+            uploaded["token"] = token
+
+        def create_repo(self, repo_id, **kwargs):
+            pass
+
+        def upload_folder(self, **kwargs):
+            folder = Path(kwargs["folder_path"])
+            uploaded["bytes"] = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+            uploaded["message"] = kwargs["commit_message"]
+            return "https://hub.example/commit/def"
+
+    monkeypatch.setattr("huggingface_hub.HfApi", FakeApi)
+    publish_module.publish(run_dir, "org/name")
+    assert uploaded["token"] == stored
+    assert uploaded["bytes"] and stored.encode() not in uploaded["bytes"]
+    assert stored not in uploaded["message"]

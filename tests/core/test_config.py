@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kerneldata.core.config import ConfigError, load_config
@@ -114,7 +116,7 @@ def test_gpu_config_lists_two_teachers_that_share_one_gpu_with_the_verifier():
     # The teacher actor takes a quarter of a GPU for the inductor teacher's compiling; builtin needs none.
     assert config.teacher.num_gpus() == 0.25
     assert config.teacher.rows_per_spec() == config.teacher.samples_per_spec + 1
-    assert config.refine.max_turns > 0 and config.out_dir().name == "gpu"
+    assert config.refine.max_turns > 0 and Path(config.out_dir()).name == "gpu"
 
 
 def test_a_kind_may_be_one_name_or_a_list():

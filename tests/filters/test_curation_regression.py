@@ -75,3 +75,14 @@ def test_the_separate_steps_and_worker_processes_agree(raw, index, expected, mon
     assert _verdicts(steps) == expected["op"]
     monkeypatch.setattr(parallel, "MIN_ITEMS_FOR_WORKERS", 1)
     assert _verdicts(curate(raw, DedupConfig(workers=2), index)) == expected["op"]
+
+
+def test_each_step_alone_keeps_the_other_steps_columns(raw, index, expected):
+    """What `kerneldata dedup` and `decontaminate` run: curate with one step, the other's marks untouched."""
+    deduped = curate(raw, DedupConfig(), None, workers=1)
+    assert [row[:2] for row in _verdicts(deduped)] == [row[:2] for row in expected["op"]]
+    assert deduped.select(COLUMNS[2:]).equals(raw.select(COLUMNS[2:]))
+    both = curate(deduped, None, index, workers=1)
+    assert _verdicts(both) == expected["op"]
+    assert _verdicts(curate(both, DedupConfig(enabled=False), None, workers=1)) == \
+        [[None, None, *row[2:]] for row in expected["op"]]

@@ -167,3 +167,39 @@ def test_one_pass_curation_equals_the_two_steps(index, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_ITEMS_FOR_WORKERS", 1)
     assert curate(raw, DedupConfig(workers=2), index).equals(expected)
     assert expected.column("dedup_reason").to_pylist() == ["exact_duplicate", None, None]
+
+
+def test_a_hub_dataset_id_loads_every_split_as_benchmark_items(monkeypatch):
+    """KernelBench's layout on the Hub (ScalingIntelligence/KernelBench): one split per level, the problem in
+    `code`, its file name in `name`. Loaded through `datasets.load_dataset`, faked here: no network."""
+    import datasets
+
+    files = sorted((BENCH / "kernelbench_mini").rglob("*.py"))
+    by_level: dict[str, list[dict]] = {}
+    for path in files:
+        level = int(path.parent.name.removeprefix("level"))
+        by_level.setdefault(f"level_{level}", []).append(
+            {"code": path.read_text(), "level": level, "name": path.name, "problem_id": int(path.name.split("_")[0])})
+    asked = []
+
+    def load_dataset(dataset_id, *args, **kwargs):
+        asked.append(dataset_id)
+        if dataset_id != "ScalingIntelligence/KernelBench":
+            raise FileNotFoundError(f"Dataset '{dataset_id}' doesn't exist on the Hub or cannot be accessed.")
+        return datasets.DatasetDict({split: datasets.Dataset.from_list(rows) for split, rows in by_level.items()})
+
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    items = load_benchmarks(["ScalingIntelligence/KernelBench"])
+    assert asked == ["ScalingIntelligence/KernelBench"]
+    assert {(i.benchmark, i.item) for i in items} == {
+        ("ScalingIntelligence/KernelBench", f"level_{p.parent.name.removeprefix('level')}/{p.name}") for p in files}
+    rows = [raw_row("e-a", "a1", "accepted", reference_code=problem("relu", 16, 16384), code=KERNEL)]
+    out = decontaminate(table_from_rows(rows, RAW_SCHEMA), BenchmarkIndex(items)).to_pylist()
+    assert (out[0]["contamination_reason"], out[0]["contamination_benchmark"], out[0]["contamination_item"]) == \
+        ("spec_match", "ScalingIntelligence/KernelBench", "level_1/19_ReLU.py")
+
+    with pytest.raises(BenchmarkError) as error:
+        load_benchmarks(["someone/missing-bench"])
+    message = str(error.value)
+    assert "'someone/missing-bench': cannot load it from the Hub (FileNotFoundError" in message
+    assert "\n" not in message

@@ -155,7 +155,7 @@ def test_teacher_answers_by_op_whatever_the_family():
 def test_registry_and_unknown_kind():
     assert TEACHERS["builtin"] is BuiltinTeacher
     assert isinstance(make_teacher(TeacherConfig(), seed=0), BuiltinTeacher)
-    with pytest.raises(ValueError, match="unknown teacher kind 'x'; known kinds: builtin, openai, vllm"):
+    with pytest.raises(ValueError, match="unknown teacher kind 'x'; known kinds: builtin, inductor, openai, vllm"):
         make_teacher(TeacherConfig.model_construct(kind="x", samples_per_spec=1), seed=0)
 
 

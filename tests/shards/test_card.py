@@ -112,3 +112,24 @@ def test_a_gpu_run_does_not_claim_cpu_limits():
 def test_size_category(rows, category):
     assert size_category(rows) == category
 
+
+
+def test_the_card_reports_splits_speedups_curation_licence_and_intended_use():
+    """Issue 6's list for the card, each with the run's own numbers."""
+    config = Config.model_validate({"decontamination": {"benchmarks": ["ScalingIntelligence/KernelBench"]}})
+    manifest = _manifest(
+        devices=["cuda"], hardware=["NVIDIA H200"],
+        speedups={"all": {"n": 4, "median": 1.25, "p90": 2.5, "max": 3.0},
+                  "elementwise": {"n": 3, "median": 1.5, "p90": 2.75, "max": 3.0}},
+        dedup={"clusters": 2, "duplicates": 3, "exact_duplicate": 1, "near_duplicate": 2},
+        decontamination={"checked": 10, "contaminated": 2, "by_benchmark": {"ScalingIntelligence/KernelBench": 2},
+                         "by_reason": {"spec_match": 2}, "items_matched": {"ScalingIntelligence/KernelBench": 1}})
+    card = render_card(manifest, config.to_yaml())
+    for split, rows in (("raw", 10), ("sft", 4), ("rl", 2), ("preference", 6)):
+        assert f"| `{split}` | {rows} |" in card
+    assert "| `elementwise` | 3 | 1.50x | 2.75x | 3.00x |" in card and "| `all` | 4 | 1.25x |" in card
+    assert "| clusters | duplicates | exact | near |" in card and "| 2 | 3 | 1 | 2 |" in card
+    assert "Checked against `ScalingIntelligence/KernelBench`" in card and "2 of 10 rows matched" in card
+    assert "| `ScalingIntelligence/KernelBench` | 2 | 1 |" in card and "| `spec_match` | 2 |" in card
+    assert "## Intended use and limits" in card and "## License" in card and "Apache-2.0" in card
+    assert "- NVIDIA H200" in card

@@ -12,7 +12,7 @@ import pytest
 import shards.writer as writer_module
 from kerneldata.core.config import Config
 from kerneldata.core.schema import RAW_SCHEMA, table_from_rows
-from shards.splits import preference_rows, rl_rows, sft_rows
+from shards.splits import preference_rows, rl_rows, sft_rows, split_tables
 from shards.writer import MANIFEST, RunDirError, RunWriter, read_raw, rewrite
 from tests.shards.conftest import raw_row
 
@@ -39,6 +39,11 @@ def test_duplicates_and_contaminated_rows_leave_sft_and_preference():
     [rl] = rl_rows(raw).to_pylist()
     # rl: the known solution is the best uncontaminated kernel, duplicate or not; the pass rate counts all.
     assert rl["candidate_id"] == "a1" and rl["pass_rate"] == 3 / 5
+    assert rl["reference_code"] and rl["prompt"]  # texts of a duplicate that rl takes are there
+    # What the writer uses: the same splits from one conversion of raw (texts read as rows need them).
+    together = split_tables(raw)
+    assert all(together[name].equals(table) for name, table in
+               (("sft", sft_rows(raw)), ("rl", rl_rows(raw)), ("preference", pref)))
 
 
 def test_a_reference_matching_a_benchmark_removes_the_spec_from_rl():
@@ -102,6 +107,40 @@ def test_rewrite_replaces_splits_card_and_manifest_and_keeps_the_rest(tmp_path):
     assert raw_ds.num_rows == 2
     with pytest.raises(ValueError):
         datasets.load_dataset(str(run_dir), "sft", split="train")
+
+
+def test_a_rewrite_that_fails_leaves_the_run_as_it_was(tmp_path, monkeypatch):
+    rows = [raw_row("e-a", "a1", "accepted", speedup=2.0), raw_row("e-a", "a2", "rejected", "mismatch")]
+    run_dir = _finished_run(tmp_path, rows)
+    before = {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    raw = read_raw(run_dir)
+    marked = raw.set_column(raw.column_names.index("dedup_reason"), "dedup_reason",
+                            __import__("pyarrow").array(["exact_duplicate", None]))
+    real_write_split = RunWriter._write_split
+
+    def failing_write_split(self, split, table):
+        if split == "rl":  # raw and sft of the new run are written by now
+            raise OSError(28, "No space left on device")
+        real_write_split(self, split, table)
+
+    monkeypatch.setattr(RunWriter, "_write_split", failing_write_split)
+    with pytest.raises(OSError, match="No space left"):
+        rewrite(run_dir, marked)
+    after = {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # the staging copy is gone
+
+
+def test_a_rewrite_cuts_shards_as_the_runs_config_says(tmp_path):
+    config = Config.model_validate({"shards": {"rows_per_shard": 2}})
+    run_dir = tmp_path / "run"
+    writer = RunWriter.create(run_dir, resume=False, rows_per_shard=2)
+    writer.write_part(table_from_rows([raw_row(f"e-{i}", f"c{i}", "accepted") for i in range(5)], RAW_SCHEMA))
+    writer.finalize(config.to_yaml())
+    names = sorted(p.name for p in (run_dir / "raw").iterdir())
+    assert names == [f"train-{i:05d}-of-00003.parquet" for i in range(3)]
+    rewrite(run_dir, read_raw(run_dir))
+    assert sorted(p.name for p in (run_dir / "raw").iterdir()) == names
 
 
 def test_read_raw_refuses_an_unfinished_run(tmp_path):
