@@ -107,6 +107,10 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         except BenchmarkError as err:
             raise PipelineError(f"decontamination.benchmarks: {err}") from None
 
+    # This session's counters, empty for now, mark the directory as a run in progress before anything else
+    # (the logs) goes beside it: a run stopped from here on is one `--resume` recognises.
+    session_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    writer.write_counters(session_id, {})
     local_dir = local_run_dir(writer)
     logging_state = _log_to_file(local_dir / LOG_DIR / "run.log")
     try:
@@ -130,7 +134,7 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
             gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
             # Candidates each verifier actor judges at once: one GPU's share, or one on a CPU.
             calls = config.verify.workers_per_gpu if gpu else 1
-            session = _Session(config, ray, writer, local_dir, workers=workers, gpu=gpu, calls=calls,
+            session = _Session(config, ray, writer, local_dir, session_id, workers=workers, gpu=gpu, calls=calls,
                                progress=progress)
             extra = session.run(spec_rows)
             timings["generate_and_verify_s"] = round(time.monotonic() - started - timings["sample_s"], 3)
@@ -171,11 +175,11 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
 class _Session:
     """One start or resume of a run: the loops over spec batches, their workers, checkpoints and progress."""
 
-    def __init__(self, config: Config, ray, writer: RunWriter, local_dir: Path, *, workers: int, gpu: bool,
-                 calls: int, progress: bool) -> None:
+    def __init__(self, config: Config, ray, writer: RunWriter, local_dir: Path, session_id: str, *, workers: int,
+                 gpu: bool, calls: int, progress: bool) -> None:
         self.config = config
         self.writer = writer
-        self.id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        self.id = session_id
         self.faults = Faults()
         self.teacher_counts: Counter = Counter()
         self._counts_lock = threading.Lock()  # the teacher's counters arrive from every batch's thread

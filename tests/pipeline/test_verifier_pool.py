@@ -1,20 +1,18 @@
 """The verifier's share of a multi-GPU run: one actor per GPU at most, each judging `verify.workers_per_gpu`
-candidates at once, through Ray Data (no refinement) and through the refinement loop's pool. The Ray tests
-run on CPU: the concurrency they check is the actors' threads, which do not depend on a GPU."""
+candidates at once in the pipeline's verifier pool (kerneldata.workers). The Ray test runs on CPU: the
+concurrency it checks is the actors' threads, which do not depend on a GPU."""
 
 from __future__ import annotations
 
-import sys
 import threading
-import time
 from types import SimpleNamespace
 
-import pyarrow as pa
 import pytest
 
-from kerneldata import pipeline
 from kerneldata.core.config import load_config
-from kerneldata.pipeline import PipelineError, _verifier_compute, _verify_workers
+from kerneldata.pipeline import PipelineError, _verify_workers
+from kerneldata.workers import Faults, VerifierPool
+from tests.pipeline.scripted_workers import ScriptedStage, candidate
 
 
 def cluster(gpus: int, cpus: int = 8) -> SimpleNamespace:
@@ -36,61 +34,19 @@ def test_workers_per_gpu_is_checked_at_load_time():
         load_config(None, ["verify.workers_per_gpu=0"])
 
 
-class _Slow:
-    """Holds each call long enough for the next ones to overlap, and records how many were running when it
-    started. `__call__` is the Ray Data stage's shape, `judge` the refinement pool actor's."""
-
-    def __init__(self, config=None) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
-
-    def _enter(self) -> int:
-        with self._lock:
-            self._running += 1
-            running = self._running
-        time.sleep(1.0)
-        with self._lock:
-            self._running -= 1
-        return running
-
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        return batch.append_column("running", pa.array([self._enter()] * batch.num_rows, pa.int64()))
-
-    def judge(self, rows: list[dict]) -> list[dict]:
-        running = self._enter()
-        return [{**row, "running": running} for row in rows]
-
-
-@pytest.fixture(scope="module")
-def ray_local():
+@pytest.mark.slow
+def test_each_verifier_actor_fills_every_slot():
     import ray
-    from ray import cloudpickle
 
-    # Ray's workers cannot import this test module by name: send its classes by value.
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
-    yield ray
-    ray.shutdown()
-
-
-@pytest.mark.slow
-def test_each_ray_data_actor_runs_its_calls_at_once(ray_local):
-    tables = [pa.table({"id": [i]}) for i in range(6)]  # one block per row, as the pipeline feeds specs
-    dataset = ray_local.data.from_arrow(tables).map_batches(
-        _Slow, batch_format="pyarrow", batch_size=1, num_cpus=0.5,
-        compute=_verifier_compute(ray_local, workers=1, calls=3))
-    rows = dataset.take_all()
-    assert sorted(row["id"] for row in rows) == list(range(6))
-    assert max(row["running"] for row in rows) == 3  # three calls overlapped in the one actor, never more
-
-
-@pytest.mark.slow
-def test_the_refinement_pool_fills_every_slot(ray_local, monkeypatch):
-    monkeypatch.setattr(pipeline, "_VerifyActor", _Slow)
-    pool = pipeline._VerifierPool(ray_local, load_config(None).verify, workers=1, gpu=False, calls=3)
-    seen: list[dict] = []
-    judged = pool.verify([{"candidate_id": str(i)} for i in range(6)], on_judged=seen.extend,
-                         cancelled=threading.Event())
-    assert sorted(row["candidate_id"] for row in judged) == [str(i) for i in range(6)]
+    try:
+        pool = VerifierPool(ray, load_config(None, ["verify.device=cpu"]).verify, workers=1, gpu_share=0, calls=3,
+                            faults=Faults(), cancelled=threading.Event(), stage=ScriptedStage)
+        rows = [candidate("overlap", i) for i in range(6)]
+        seen: list[dict] = []
+        judged = pool.verify(rows, on_judged=seen.extend)
+    finally:
+        ray.shutdown()
+    assert sorted(row["candidate_id"] for row in judged) == sorted(row["candidate_id"] for row in rows)
     assert seen == judged
-    assert max(row["running"] for row in judged) == 3
+    assert max(int(row["reason"].split()[0]) for row in judged) == 3  # three calls at once in the one actor

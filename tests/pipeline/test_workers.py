@@ -13,12 +13,10 @@ import time
 
 import pytest
 
-from generators.specs import OPS, problem_from_op, render as render_problem
-from generators.teachers.base import candidate_row
 from generators.teachers.builtin import BuiltinTeacher
 from kerneldata.core.config import TeacherConfig, VerifyConfig
 from kerneldata.workers import Cancelled, Faults, RemoteTeacher, VerifierPool, WorkersFailed
-from tests.pipeline.scripted_workers import MARKERS, AlwaysDies, DiesOnce, ScriptedStage
+from tests.pipeline.scripted_workers import MARKERS, AlwaysDies, DiesOnce, ScriptedStage, candidate, spec
 
 pytestmark = pytest.mark.slow
 
@@ -32,16 +30,6 @@ def ray_local(tmp_path_factory):
              runtime_env={"env_vars": {MARKERS: str(markers)}})
     yield ray, markers
     ray.shutdown()
-
-
-def _spec() -> dict:
-    return render_problem(problem_from_op(OPS["relu"], {"rows": 4, "cols": 8}, "float32", {}), "test").to_row()
-
-
-def candidate(action: str, index: int = 0) -> dict:
-    """A candidate row whose code is the stand-in stage's instruction."""
-    return candidate_row(_spec(), teacher="test", model="test", prompt_version="p", prompt=[], completion="",
-                         code=action, extracted=True, seed=0, sample_index=index, meta={})
 
 
 def pool_for(ray, workers: int = 2, calls: int = 1, **verify) -> tuple[VerifierPool, Faults, threading.Event]:
@@ -134,15 +122,15 @@ def teacher_for(ray, worker_class, **settings) -> tuple[RemoteTeacher, Faults, l
 def test_a_teacher_worker_that_dies_is_replaced_and_the_call_answered(ray_local):
     ray, _ = ray_local
     teacher, faults, stats = teacher_for(ray, DiesOnce)
-    rows = teacher.generate_batch([_spec()])
-    assert rows == BuiltinTeacher(TeacherConfig(samples_per_spec=2), 0).generate_batch([_spec()])
+    rows = teacher.generate_batch([spec()])
+    assert rows == BuiltinTeacher(TeacherConfig(samples_per_spec=2), 0).generate_batch([spec()])
     assert faults.counts() == {"teacher_worker_died": 1} and stats == [2]
 
 
 def test_a_teacher_call_failing_every_time_gives_rows_without_code(ray_local):
     ray, _ = ray_local
     teacher, faults, stats = teacher_for(ray, AlwaysDies, max_attempts=2)
-    rows = teacher.generate_batch([_spec()])
+    rows = teacher.generate_batch([spec()])
     assert [row["sample_index"] for row in rows] == [0, 1] and stats == []
     assert all(row["code"] is None and json.loads(row["teacher_meta"])["error"] == "teacher_lost" for row in rows)
     assert faults.counts() == {"teacher_worker_died": 2, "teacher_gave_up": 1}
