@@ -4,7 +4,7 @@
     python bench/scaling.py --device cpu --gpus 0 --specs-per-gpu 2 --samples 2    # smoke test on a CPU
 
 Each setting is one `python generate.py --config RUN.yaml --out DIR --quiet` (kerneldata.pipeline.run: a
-fresh local Ray instance, the built-in teacher, the verifier on Ray Data, dedup, shards, manifest) in its
+fresh local Ray instance, the built-in teacher, the verifier actor pool, dedup, shards, manifest) in its
 own process group, with CUDA_VISIBLE_DEVICES set to the first N GPUs, so Ray sees N GPUs and the verifier
 gets one actor per GPU, each judging `--workers-per-gpu` candidates at once. The config is built here and
 saved beside the run (`run_config.yaml`): the ops the built-in teacher has templates for (so every spec is
