@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from generators.prompts import build_prompt
+from generators.prompts import Prompter
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers.builtin import BuiltinTeacher
@@ -37,7 +37,8 @@ def builtin_answers(overrides: list[str]) -> dict[str, list[str]]:
     config = load_config(ROOT / "configs/quickstart.yaml", overrides)
     specs, _ = sample_checked(SpecSampler(config.specs, config.run.seed), config.specs.num_specs, seed=config.run.seed)
     builtin = BuiltinTeacher(TeacherConfig(samples_per_spec=SAMPLES + 1), seed=config.run.seed)
-    return {build_prompt(spec.to_row())[1]["content"]: [row["completion"] for row in builtin.generate(spec.to_row())]
+    prompt = Prompter(config.teacher.prompt)  # what the run's teacher asks
+    return {prompt(spec.to_row())[1]["content"]: [row["completion"] for row in builtin.generate(spec.to_row())]
             for spec in specs}
 
 
