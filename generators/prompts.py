@@ -27,7 +27,7 @@ import ast
 import functools
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,23 +45,37 @@ _OPTIONAL = ("hardware", "docs", "examples")
 def load_template(version: str = PROMPT_VERSION) -> dict[str, string.Template]:
     """The system and user templates of one prompt version. Text before the first marker (a comment
     describing the file) is ignored."""
-    path = _TEMPLATE_DIR / f"{version}.md"
-    if not path.is_file():
-        # Only the kernel prompts: feedback-* templates are the refinement loop's (generators.refine).
-        known = sorted(p.stem for p in _TEMPLATE_DIR.glob("kernel-*.md"))
-        raise ValueError(f"unknown prompt version {version!r}; known versions: {', '.join(known)}")
-    parts: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        role = _MARKERS.get(line.strip())
-        if role is not None:
-            current = parts.setdefault(role, [])
-        elif current is not None:
-            current.append(line)
+    # Only the kernel prompts: feedback-* templates are the refinement loop's (generators.refine).
+    path = template_path(version, "kernel", "prompt")
+    parts = read_sections(path, _MARKERS.get)
     missing = [role for role in _MARKERS.values() if role not in parts]
     if missing:
         raise ValueError(f"prompt template {path} lacks the {missing[0]!r} part (a '=== {missing[0]} ===' line)")
     return {role: string.Template("\n".join(lines).strip() + "\n") for role, lines in parts.items()}
+
+
+def template_path(version: str, family: str, what: str) -> Path:
+    """The file of a template version under prompt_templates/ (`kernel-v2` -> kernel-v2.md); an unknown
+    version is a ValueError listing the known ones of its family (`kernel`, `feedback`)."""
+    path = _TEMPLATE_DIR / f"{version}.md"
+    if not path.is_file():
+        known = sorted(p.stem for p in _TEMPLATE_DIR.glob(f"{family}-*.md"))
+        raise ValueError(f"unknown {what} version {version!r}; known versions: {', '.join(known)}")
+    return path
+
+
+def read_sections(path: Path, section_of: Callable[[str], str | None]) -> dict[str, list[str]]:
+    """The lines of a template file by section: `section_of(stripped line)` names the section a marker line
+    opens (None for any other line). Text before the first marker (a comment on the file) is dropped."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name = section_of(line.strip())
+        if name is not None:
+            current = sections.setdefault(name, [])
+        elif current is not None:
+            current.append(line)
+    return sections
 
 
 def build_prompt(spec_row: dict, version: str = PROMPT_VERSION, *, hardware: str | Profile | None = None,

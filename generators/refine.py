@@ -38,8 +38,8 @@ import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from generators.prompts import read_sections, template_path
 from generators.teachers.base import RefineRequest
 from kerneldata.core.config import RefineConfig
 from kerneldata.core.outcomes import Check, Reason, Status
@@ -224,7 +224,6 @@ def _finite_or_inf(value: float | None) -> float:
 
 # -- feedback ----------------------------------------------------------------------------------------------
 
-_TEMPLATE_DIR = Path(__file__).parent / "prompt_templates"
 _SECTION = re.compile(r"^=== (.+) ===$")
 _REQUIRED_SECTIONS = ("verdict", "error", "accuracy", "timing", "untimed", "faster", "hint: default",
                       "closing_fix", "closing_faster")
@@ -236,18 +235,8 @@ _OUTCOMES = {Status.ACCEPTED.value: "accepted", Status.REJECTED.value: "rejected
 def load_feedback_template(version: str = FEEDBACK_VERSION) -> dict[str, string.Template]:
     """The sections of a feedback template file, by name. Text before the first `=== name ===` line (a
     comment describing the file) is ignored; a missing section is an error here, not at a teacher's turn."""
-    path = _TEMPLATE_DIR / f"{version}.md"
-    if not path.is_file():
-        known = sorted(p.stem for p in _TEMPLATE_DIR.glob("feedback-*.md"))
-        raise ValueError(f"unknown feedback version {version!r}; known versions: {', '.join(known)}")
-    sections: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        marker = _SECTION.match(line.strip())
-        if marker:
-            current = sections.setdefault(marker[1], [])
-        elif current is not None:
-            current.append(line)
+    path = template_path(version, "feedback", "feedback")
+    sections = read_sections(path, lambda line: marker[1] if (marker := _SECTION.match(line)) else None)
     missing = [name for name in _REQUIRED_SECTIONS if name not in sections]
     if missing:
         raise ValueError(f"feedback template {path} lacks the {missing[0]!r} section")
