@@ -32,6 +32,18 @@ from kerneldata.core.schema import SPEC_SCHEMA  # noqa: E402
 MODULE_MARKER = "# ----- kerneldata: next generated module -----"
 
 
+def specs_per_family(per_family: int, seed: int) -> list[dict]:
+    """The first `per_family` spec rows of each family the sampler emits (fp32, fp16 and bf16), families in
+    name order."""
+    specs = SpecSampler(SpecsConfig(num_specs=2000, dtypes=["float32", "float16", "bfloat16"]), seed).sample(2000)
+    chosen: dict[str, list[dict]] = defaultdict(list)
+    for spec in specs:
+        row = spec.to_row()
+        if len(chosen[row["family"]]) < per_family:
+            chosen[row["family"]].append(row)
+    return [row for family in sorted(chosen) for row in chosen[family]]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -48,14 +60,7 @@ def main() -> int:
         rows = [json.loads(line) for line in args.from_index.read_text().splitlines() if line.strip()]
         rows = [{name: row[name] for name in SPEC_SCHEMA.names} for row in rows]
     else:
-        specs = SpecSampler(SpecsConfig(num_specs=2000, dtypes=["float32", "float16", "bfloat16"]),
-                            args.seed).sample(2000)
-        chosen: dict[str, list] = defaultdict(list)
-        for spec in specs:
-            row = spec.to_row()
-            if len(chosen[row["family"]]) < args.per_family:
-                chosen[row["family"]].append(row)
-        rows = [row for family in sorted(chosen) for row in chosen[family]]
+        rows = specs_per_family(args.per_family, args.seed)
     entries = []
     for row in rows:
         started = time.perf_counter()

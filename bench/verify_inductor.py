@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from capture_inductor import specs_per_family  # noqa: E402 - beside this file: the same specs it captures
 from filters.verify import Runtime, VerifyOptions, verify  # noqa: E402
-from generators.specs import SpecSampler  # noqa: E402
-from kerneldata.core.config import SpecsConfig, TeacherConfig  # noqa: E402
+from kerneldata.core.config import TeacherConfig  # noqa: E402
 
 
 def main() -> int:
@@ -34,13 +34,9 @@ def main() -> int:
 
     from generators.teachers.inductor import InductorTeacher
 
-    specs = SpecSampler(SpecsConfig(num_specs=2000, dtypes=["float32", "float16", "bfloat16"]),
-                        args.seed).sample(2000)
     chosen: dict[str, list[dict]] = collections.defaultdict(list)
-    for spec in specs:
-        row = spec.to_row()
-        if len(chosen[row["family"]]) < args.per_family:
-            chosen[row["family"]].append(row)
+    for row in specs_per_family(args.per_family, args.seed):
+        chosen[row["family"]].append(row)
     teacher = InductorTeacher(TeacherConfig(kind="inductor"), seed=args.seed)
     options = VerifyOptions(device="cuda", timeout_s=120, num_seeds=2, min_speedup=0.0, baselines=("eager",))
     table: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
