@@ -342,6 +342,25 @@ def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
     return allowed
 
 
+# Several candidates are judged at once, each in a thread of this process (verify-batch, the pipeline's
+# verifier actor), and the reference's get_init_inputs(), Model(...) and get_inputs() draw from torch's one
+# global generator. Seeding and drawing must be one step: another thread's draw between our manual_seed
+# and our Model(...) gives the reference other weights than the candidate's (drawn from the same seed in
+# its own process), and a correct kernel is rejected for a mismatch (seen on an H200: about one in six
+# candidates of a matmul + bias problem, four judged at a time).
+_GLOBAL_RNG = threading.Lock()
+
+
+@contextlib.contextmanager
+def _seeded(seed: int):
+    """Hold torch's global generator, seeded with `seed`, for the draws made inside."""
+    import torch
+
+    with _GLOBAL_RNG:
+        torch.manual_seed(seed)
+        yield
+
+
 def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
                 options: VerifyOptions, runtime: Runtime, flops: float | None,
                 input_domains: list[str] | None = None) -> Verdict:
@@ -349,9 +368,10 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
 
     device = runtime.torch_device
     init_seed = secrets.randbits(31)
-    torch.manual_seed(init_seed)
-    init_inputs = list(reference.get_init_inputs())
-    model = reference.Model(*init_inputs).to(device).eval()
+    with _seeded(init_seed):
+        init_inputs = list(reference.get_init_inputs())
+        model = reference.Model(*init_inputs)
+    model = model.to(device).eval()
 
     try:
         worker = runtime.acquire_worker(options)
@@ -450,8 +470,8 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
 
     first_inputs = None
     for index in range(options.num_seeds):
-        torch.manual_seed(secrets.randbits(31))
-        inputs = list(reference.get_inputs())
+        with _seeded(secrets.randbits(31)):
+            inputs = list(reference.get_inputs())
         outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index)
         if problem:
             return problem
@@ -789,9 +809,9 @@ def problem_dtype(reference_code: str) -> tuple[str, float, float]:
     from kerneldata.core.spec import TOLERANCES
 
     reference = load_reference(reference_code)
-    torch.manual_seed(0)
     try:
-        inputs = list(reference.get_inputs())
+        with _seeded(0):
+            inputs = list(reference.get_inputs())
     except Exception as err:
         raise ReferenceError_(f"get_inputs() fails: {type(err).__name__}: {err}") from None
     floats = [x for x in inputs if isinstance(x, torch.Tensor) and x.is_floating_point()]
