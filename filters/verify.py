@@ -364,8 +364,6 @@ def _seeded(seed: int):
 def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
                 options: VerifyOptions, runtime: Runtime, flops: float | None,
                 input_domains: list[str] | None = None) -> Verdict:
-    import torch
-
     device = runtime.torch_device
     init_seed = secrets.randbits(31)
     with _seeded(init_seed):
