@@ -135,6 +135,7 @@ class TeacherWorker:
     def __init__(self, config: TeacherConfig, seed: int, log_dir: str | None = None) -> None:
         log_to(Path(log_dir) if log_dir else None, f"teacher-{os.getpid()}.log")
         self.teacher = make_teacher(config, seed)
+        self.teacher.check_device()  # the driver made its teacher without one (the inductor teacher's GPU)
 
     def pid(self) -> int:
         return os.getpid()
