@@ -133,7 +133,10 @@ def _build_parser() -> argparse.ArgumentParser:
     rew = commands.add_parser("reward", help="score a model's completion for an rl row with the verifier",
                               description="The RL reward (kerneldata.reward): 0 when rejected, more for faster "
                                           "correct kernels. The row is a JSON object with reference_code (and "
-                                          "dtype, atol, rtol), or --run/--spec-id picks one from a run's rl split.")
+                                          "dtype, atol, rtol), or --run/--spec-id picks one from a run's rl split. "
+                                          "The score is printed whatever the verdict; exit 0 accepted, 1 rejected "
+                                          "(a completion without code included), 3 unverified on this device, "
+                                          "2 bad input.")
     source = rew.add_mutually_exclusive_group(required=True)
     source.add_argument("--row", help="a JSON file holding one rl row")
     source.add_argument("--run", help="a run directory (a local path or URI); with --spec-id")
@@ -269,7 +272,6 @@ def _sigterm_interrupts():
 
 def _verify(args) -> int:
     from kerneldata.core.hardware import resolve_device
-    from kerneldata.core.outcomes import Status
     from filters.verify import ReferenceError_, VerifyOptions, problem_dtype, verify
 
     problem, candidate = _read_text(args.problem, "--problem"), _read_text(args.candidate, "--candidate")
@@ -288,11 +290,20 @@ def _verify(args) -> int:
         print(json.dumps(verdict.to_json()))
     else:
         print(f"{verdict.status.value} ({verdict.check.value}): {verdict.reason}")
-    if verdict.status is Status.ACCEPTED:
+    return _verdict_exit(verdict.status.value, verdict.reason, as_json=args.json)
+
+
+def _verdict_exit(status: str, reason: str, *, as_json: bool) -> int:
+    """The exit code of a verdict: 0 accepted, 1 rejected, 3 unverified (this device cannot judge it). With
+    --json the one-line reason of a 1 or 3 goes to stderr, so stdout stays one JSON value; without, the line
+    already printed says it."""
+    from kerneldata.core.outcomes import Status
+
+    if status == Status.ACCEPTED.value:
         return EXIT_OK
-    if args.json:  # the one-line reason goes to stderr so stdout stays one JSON value
-        print(f"{verdict.status.value}: {verdict.reason}", file=sys.stderr)
-    return EXIT_NO if verdict.status is Status.REJECTED else EXIT_CANNOT
+    if as_json:
+        print(f"{status}: {reason}", file=sys.stderr)
+    return EXIT_NO if status == Status.REJECTED.value else EXIT_CANNOT
 
 
 def _verify_batch(args) -> int:
@@ -610,7 +621,7 @@ def _reward(args) -> int:
         print(json.dumps(result.to_json()))
     else:
         print(f"reward {result.reward:.4f}: {result.status} ({result.reason_code}): {result.reason}")
-    return EXIT_OK
+    return _verdict_exit(result.status, result.reason, as_json=args.json)
 
 
 def _docs(args) -> int:

@@ -94,7 +94,9 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
     if writer.complete:
         return out_dir
 
-    # Everything that can be wrong with the config fails here, on the driver, before Ray starts.
+    # Everything that can be wrong with the config fails here, on the driver, before Ray starts; but for a
+    # missing GPU: making a teacher touches no device (the driver of a cluster often has none), and the
+    # inductor teacher's need of one is checked in the teacher's worker (`Teacher.check_device`).
     sampler = SpecSampler(config.specs, config.run.seed)
     teacher = make_teacher(config.teacher, config.run.seed)
     if config.refine.max_turns > 0 and not teacher.can_refine:

@@ -135,6 +135,7 @@ class TeacherWorker:
     def __init__(self, config: TeacherConfig, seed: int, log_dir: str | None = None) -> None:
         log_to(Path(log_dir) if log_dir else None, f"teacher-{os.getpid()}.log")
         self.teacher = make_teacher(config, seed)
+        self.teacher.check_device()  # the driver made its teacher without one (the inductor teacher's GPU)
 
     def pid(self) -> int:
         return os.getpid()
@@ -170,7 +171,7 @@ class RemoteTeacher:
         self._on_stats = on_stats
         self._log_dir = str(log_dir) if log_dir else None
         self._breaker = _Breaker("teacher's worker")
-        self._local = make_teacher(config, seed)  # builds the rows of a call given up; holds no model
+        self._local = make_teacher(config, seed)  # builds the rows of a call given up; no model, no device
         self.name = self._local.name
         options = {"num_cpus": TeacherStage.num_cpus, "num_gpus": config.num_gpus(), "max_concurrency": concurrency}
         if config.cache_dir() is not None:

@@ -19,6 +19,7 @@ import yaml
 
 from kerneldata.core.outcomes import Reason
 from kerneldata.core.schema import SPLIT_SCHEMAS
+from shards.public_paths import public_name
 from shards.splits import MAX_PAIRS_PER_SPEC
 
 TEMPLATE_PATH = Path(__file__).with_name("DATASET_CARD.md")
@@ -92,8 +93,10 @@ def render_card(manifest: dict, config_yaml: str) -> str:
         "num_duplicates": counts.get("duplicates", 0),
         "num_contaminated": counts.get("contaminated", 0),
         "dedup_report": _dedup_report(manifest.get("dedup") or {}, config.get("dedup") or {}),
+        # `kerneldata decontaminate` on a finished run records its settings in the manifest: they are the latest.
         "decontamination_report": _decontamination_report(manifest.get("decontamination") or {},
-                                                          config.get("decontamination") or {}),
+                                                          manifest.get("decontamination_config")
+                                                          or config.get("decontamination") or {}),
         "speedup_table": _speedup_table(manifest.get("speedups") or {}),
     }
     template = string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
@@ -240,7 +243,9 @@ def _decontamination_report(report: dict, config: dict) -> str:
         return ("No benchmark was checked in this run (`decontamination.benchmarks` is empty): check for overlap "
                 "with the benchmarks you evaluate on (`kerneldata decontaminate RUN_DIR --benchmark PATH`) "
                 "before relying on this data for evaluation.")
-    names = ", ".join(f"`{b}`" for b in benchmarks) or "the benchmarks given to `kerneldata decontaminate`"
+    # A local benchmark by its directory's or file's name, as in the rows; never the path above it.
+    names = (", ".join(f"`{public_name(b)}`" for b in benchmarks)
+             or "the benchmarks given to `kerneldata decontaminate`")
     lines = [
         f"Checked against {names}: at the spec level (same op signature and input shapes as a benchmark "
         f"problem{'' if config.get('spec_level', True) else '; turned off in this run'}) and the code level "

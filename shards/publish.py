@@ -14,6 +14,11 @@ replaced the same way; the Parquet files are decoded and every string searched, 
 stops the publish (a shard cannot be edited without changing the data). Last, every assembled file is read
 back as bytes and searched once more. The secret itself is never printed.
 
+Local paths: a string of the config or the manifest that is a local path (the run directory, benchmarks, a
+docs index, the teacher cache...) goes up as its last component only (`shards.public_paths`), and the card is
+rendered from those: no uploaded config, manifest or card shows where on its machine the run kept them.
+Paths inside longer text and the Parquet shards are left as they are.
+
 `publish` creates the repository if needed (and the branch given as `revision`), then uploads the folder
 in one commit whose message names the run, deleting shards a previous upload left that this one does not
 have. The token is `HF_TOKEN` or the stored login (`hf auth login`).
@@ -36,6 +41,7 @@ import yaml
 
 from shards.card import render_card
 from shards.location import RunLocation
+from shards.public_paths import without_local_paths
 from shards.writer import CARD, MANIFEST, REPORT_FILES, RUN_CONFIG, SPLITS, open_run
 
 REDACTED = "<redacted>"
@@ -112,8 +118,9 @@ def assemble(run_dir: str | os.PathLike | RunLocation, dest: Path | None = None,
                     location.get_file(f"{split}/{name}", dest / split / name)
                     _check_parquet(dest / split / name, secrets, shown=location.uri(f"{split}/{name}"))
         config_yaml = redact_config(location.read_text(RUN_CONFIG), secrets)
+        config_yaml = yaml.safe_dump(without_local_paths(yaml.safe_load(config_yaml) or {}), sort_keys=False)
         (dest / RUN_CONFIG).write_text(config_yaml, encoding="utf-8")
-        manifest = json.loads(_redact_text(json.dumps(manifest), secrets))
+        manifest = without_local_paths(json.loads(_redact_text(json.dumps(manifest), secrets)))
         (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         (dest / CARD).write_text(_redact_text(render_card(manifest, config_yaml), secrets), encoding="utf-8")
         for name in REPORT_FILES:

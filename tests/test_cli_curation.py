@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import datasets
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -20,7 +22,7 @@ from tests.test_cli import kd
 TOKEN = "hf_plantedSecretToken1234567890abcdef"
 
 
-def make_run(tmp_path: Path, config_yaml: str | None = None) -> Path:
+def make_run(tmp_path: Path, config_yaml: str | None = None, manifest_extra: dict | None = None) -> Path:
     rows = [
         # a spec that is KernelBench's ReLU problem (same op and shapes)
         raw_row("elementwise-a", "a1", "accepted", reference_code=problem("relu", 16, 16384), code=KERNEL),
@@ -35,7 +37,7 @@ def make_run(tmp_path: Path, config_yaml: str | None = None) -> Path:
     run_dir = tmp_path / "run"
     writer = RunWriter.create(run_dir, resume=False)
     writer.write_part(table_from_rows(rows, RAW_SCHEMA))
-    writer.finalize(config_yaml or Config().to_yaml())
+    writer.finalize(config_yaml or Config().to_yaml(), manifest_extra)
     return run_dir
 
 
@@ -200,3 +202,40 @@ def test_publish_takes_the_stored_login_and_keeps_it_out_of_the_upload(tmp_path,
     assert uploaded["token"] == stored
     assert uploaded["bytes"] and stored.encode() not in uploaded["bytes"]
     assert stored not in uploaded["message"]
+
+
+def test_publish_dry_run_names_local_paths_by_their_last_component_only(tmp_path, monkeypatch):
+    home = tmp_path / "home" / "alice"  # stands for a user's home: no uploaded file may name it
+    benchmark = home / "benchmarks" / "kernelbench_mini"
+    shutil.copytree(KERNELBENCH, benchmark)
+    config = Config().model_dump(mode="json")
+    config["run"]["out"] = str(tmp_path / "run")
+    config["specs"]["external"] = [str(home / "problems"), "hf:org/problems"]
+    config["teacher"]["cache"] = str(home / ".cache" / "teacher")
+    config["teacher"]["prompt"]["docs_index"] = str(home / "rocm-index")
+    config["decontamination"]["benchmarks"] = [str(benchmark), "org/hub-bench"]
+    run_dir = make_run(tmp_path, yaml.safe_dump(config, sort_keys=False),
+                       {"teacher_cache": {"dir": str(home / ".cache" / "teacher"), "hits": 0, "misses": 0}})
+    # A later decontamination records its benchmarks, as given, in the manifest.
+    result = kd("decontaminate", str(run_dir), "--benchmark", str(benchmark), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["by_benchmark"] == {"kernelbench_mini": 2}
+    # The run's own card names the benchmark as the rows do.
+    assert "Checked against `kernelbench_mini`" in (run_dir / "README.md").read_text()
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    result = kd("publish", str(run_dir), "--repo-id", "org/name", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    folder = Path(json.loads(result.stdout)["folder"])
+    for path in (p for p in folder.rglob("*") if p.is_file()):
+        text = json.dumps(pq.read_table(path).to_pylist(), default=str) if path.suffix == ".parquet" else \
+            path.read_text()
+        assert str(tmp_path) not in text, path
+    published = yaml.safe_load((folder / "run_config.yaml").read_text())
+    assert published["run"]["out"] == "run" and published["teacher"]["cache"] == "teacher"
+    assert published["specs"]["external"] == ["problems", "hf:org/problems"]
+    assert published["teacher"]["prompt"]["docs_index"] == "rocm-index"
+    assert published["decontamination"]["benchmarks"] == ["kernelbench_mini", "org/hub-bench"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["teacher_cache"]["dir"] == "teacher"
+    assert manifest["decontamination_config"]["benchmarks"] == ["kernelbench_mini"]
+    assert "Checked against `kernelbench_mini`" in (folder / "README.md").read_text()

@@ -1,6 +1,7 @@
 """kerneldata.reward on CPU (Triton interpreter): a small honest candidate earns the correct-kernel reward,
 a wrong one and a completion without code earn 0; the shaping grows with speedup; the TRL and veRL entry
-points read the row the way those trainers pass it. Two verifications in all: the interpreter is slow."""
+points read the row the way those trainers pass it; `kerneldata reward` prints the score and exits by the
+verdict, as `verify` does. Four verifications in all: the interpreter is slow."""
 
 from __future__ import annotations
 
@@ -54,7 +55,34 @@ def test_verl_ground_truth_round_trips_and_the_command_prints_json(tmp_path):
     completion = tmp_path / "completion.md"
     completion.write_text("no fenced code at all")
     result = kd("reward", "--row", str(row_file), "--completion", str(completion), "--device", "cpu", "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # rejected: no code
     assert json.loads(result.stdout) == {"reward": 0.0, "status": "rejected", "reason_code": "no_code",
                                          "reason": "no candidate code in the completion (no_code).",
                                          "speedup_vs_eager": None}
+    assert result.stderr == "rejected: no candidate code in the completion (no_code).\n"
+
+
+@pytest.mark.parametrize(("code", "problem", "exit_code", "printed"), [
+    (c.HONEST, c.RELU_PROBLEM, 0, "reward 1.0000: accepted (ok): "),
+    (c.WRONG_VALUES, c.RELU_PROBLEM, 1, "reward 0.0000: rejected (mismatch): "),
+    (c.TF32_MATMUL, c.MATMUL_PROBLEM, 3, "reward 0.0000: unverified (interpreter_limit): "),
+])
+def test_the_command_prints_the_score_and_exits_by_the_verdict(tmp_path, code, problem, exit_code, printed):
+    row_file, completion = tmp_path / "row.json", tmp_path / "completion.md"
+    row_file.write_text(json.dumps({"reference_code": problem}))  # dtype and tolerances read from the problem
+    completion.write_text(fenced(code))
+    result = kd("reward", "--row", str(row_file), "--completion", str(completion), "--device", "cpu")
+    assert result.returncode == exit_code, result.stderr
+    assert result.stdout.startswith(printed) and len(result.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("not json", "not JSON"),
+    ('{"dtype": "float32"}', "expected a JSON object with reference_code"),
+])
+def test_the_command_exits_2_on_bad_input(tmp_path, row, message):
+    row_file, completion = tmp_path / "row.json", tmp_path / "completion.md"
+    row_file.write_text(row)
+    completion.write_text("no code")
+    result = kd("reward", "--row", str(row_file), "--completion", str(completion), "--device", "cpu")
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1

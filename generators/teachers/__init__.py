@@ -6,7 +6,8 @@ candidate rows (`samples_per_spec` per spec and teacher, every column of `CANDID
 `builtin` (parametric templates, no model; deterministic for a seed: the same spec rows give the same
 candidates and candidate ids), `openai` (an OpenAI-compatible endpoint), `vllm` (an in-process vLLM engine on
 the GPUs `TeacherConfig.num_gpus()` asks Ray for) and `inductor` (the Triton code torch.compile generates;
-one row per spec; GPU only).
+one row per spec; GPU only). Making a teacher touches no device, so the driver can check the config without
+a GPU; `Teacher.check_device()` is where a teacher's worker finds out it cannot work there.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class TeacherStage(Stage):
         self.config = config
         self.seed = seed
         self.teacher = make_teacher(config, seed)
+        self.teacher.check_device()
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         self.check_input(batch)

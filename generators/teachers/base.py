@@ -14,6 +14,11 @@ A teacher (built by `make_teacher(config, seed)` from `config.kind`) has:
 `CANDIDATE_SCHEMA` the same way and derives `candidate_id` from content: spec, teacher, code, seed, sample,
 turn and parent.
 
+Making a teacher touches no device: the driver makes one to check the config (a wrong template, a missing
+API key fail there, before any work) and to write the rows of calls given up, and the driver of a Ray
+cluster often has no GPU. `check_device()` is where a teacher says it cannot work in this process (the
+inductor teacher without a GPU); the teacher's worker calls it when it makes its teacher.
+
 A teacher also keeps counters of what its calls cost (answers from its cache, answers asked of the model,
 tokens, failed requests by kind); `take_stats()` hands them over and starts again from zero, so the pipeline
 can add up what its teacher workers report. `failed_rows` / `failed_refinements` are the rows standing for
@@ -70,6 +75,10 @@ class Teacher:
     def can_refine(self) -> bool:
         """Whether this teacher answers feedback (implements `refine_batch`)."""
         return type(self).refine_batch is not Teacher.refine_batch
+
+    def check_device(self) -> None:
+        """Raise ConfigError (one line) when this process has no device the teacher needs; nothing by default.
+        Called where the teacher works (its worker), never on the driver (see the module docstring)."""
 
     def close(self) -> None:
         """Release what the teacher holds (connections, an engine); nothing by default."""

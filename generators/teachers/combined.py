@@ -27,6 +27,10 @@ class CombinedTeacher(Teacher):
     def can_refine(self) -> bool:
         return any(teacher.can_refine for teacher in self.teachers)
 
+    def check_device(self) -> None:
+        for teacher in self.teachers:
+            teacher.check_device()
+
     def generate_batch(self, spec_rows: Sequence[dict]) -> list[dict]:
         answers = [_by_spec(teacher.generate_batch(spec_rows)) for teacher in self.teachers]
         spec_ids = dict.fromkeys(row["spec_id"] for row in spec_rows)

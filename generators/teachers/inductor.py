@@ -1,6 +1,7 @@
 """The `inductor` teacher: the Triton code `torch.compile` (TorchInductor) generates for a spec, as a
-standalone `ModelNew` candidate (the recipe behind KernelBook). GPU only: making it where torch sees no
-CUDA or ROCm device is a one-line ConfigError.
+standalone `ModelNew` candidate (the recipe behind KernelBook). GPU only, but making it touches no device
+(the driver makes one to check the config, and may have no GPU): `check_device()`, which the teacher's
+worker calls and every batch calls first, is a one-line ConfigError where torch sees no CUDA or ROCm device.
 
 For each spec row it execs the reference (`Model`, `get_inputs`, `get_init_inputs`), builds the model and
 its inputs on the GPU under a fixed seed, compiles it with `torch.compile` through a backend
@@ -31,6 +32,7 @@ in the verifier's parent), time out a compile, or refine (it cannot answer feedb
 
 from __future__ import annotations
 
+import socket
 import time
 import types
 from collections.abc import Callable, Sequence
@@ -53,15 +55,22 @@ class InductorTeacher(Teacher):
     def __init__(self, config: TeacherConfig, seed: int) -> None:
         import torch
 
-        if not torch.cuda.is_available():
-            raise ConfigError(NO_GPU + f"torch {torch.__version__} sees none (torch.cuda.is_available() is False)")
         self.config = config
         self.seed = seed
-        self.prompter = Prompter(config.prompt)
+        self.prompter = Prompter(config.prompt)  # a wrong template or docs index fails here, on the driver
         self.torch_version = torch.__version__
         self.model = f"torch-inductor-{torch.__version__}"
 
+    def check_device(self) -> None:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError(NO_GPU + f"torch {torch.__version__} on host {socket.gethostname()} sees none "
+                              f"(torch.cuda.is_available() is False)")
+
     def generate_batch(self, spec_rows: Sequence[dict]) -> list[dict]:
+        # Without a GPU every compile would fail and each spec be declined as if Inductor could not compile it.
+        self.check_device()
         return [self._generate_one(spec_row) for spec_row in spec_rows]
 
     def _generate_one(self, spec_row: dict) -> dict:

@@ -1,4 +1,5 @@
-"""The inductor teacher without a GPU: it refuses to be made in one line; its rows (from captured Inductor
+"""The inductor teacher without a GPU: it is made (the driver's config check) but refuses to work, in one
+line; its rows (from captured Inductor
 output standing in for a live compile) follow the teacher contract; graph inputs are traced by dynamo the way
 the GPU run traces them; the autotuner's choice is read from compiled kernels."""
 
@@ -27,14 +28,27 @@ def spec_row(spec_id: str) -> dict:
     return {name: SPECS[spec_id][name] for name in SPEC_SCHEMA.names}
 
 
-def test_without_a_gpu_the_teacher_is_a_one_line_config_error():
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a GPU")
-    config = load_config("configs/gpu.yaml").teacher
-    with pytest.raises(ConfigError) as err:
+def test_without_a_gpu_the_teacher_is_made_but_refuses_to_work_in_one_line(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # no GPU here, whatever this machine has
+    config = load_config("configs/gpu.yaml").teacher  # [builtin, inductor]
+    teacher = make_teacher(config, seed=0)  # what the driver does: check the config, touch no device
+    assert (teacher.name, teacher.can_refine) == ("builtin+inductor", True)
+    spec = spec_row("reduction-dd33128974ee8989")
+    # The rows of a call given up are made on the driver too: four builtin samples, then inductor's one.
+    given_up = teacher.failed_rows([spec], "teacher_lost", "gone")
+    assert [row["teacher"] for row in given_up] == ["builtin"] * 4 + ["inductor"]
+    for attempt in (teacher.check_device, lambda: teacher.generate_batch([spec])):
+        with pytest.raises(ConfigError) as err:
+            attempt()
+        assert str(err.value).startswith("the inductor teacher needs a CUDA or ROCm GPU: torch ")
+        assert "sees none (torch.cuda.is_available() is False)" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_bad_option_still_fails_when_the_teacher_is_made(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    config = load_config(None, ["teacher.kind=inductor", "teacher.prompt.version=kernel-v9"]).teacher
+    with pytest.raises(ValueError, match="unknown prompt version 'kernel-v9'; known versions: kernel-v1"):
         make_teacher(config, seed=0)
-    assert str(err.value).startswith("the inductor teacher needs a CUDA or ROCm GPU: ")
-    assert "\n" not in str(err.value)
 
 
 @pytest.mark.parametrize("spec_id", ["attention-4f9fe622ca6ab3ec", "matmul-208ce63c26203897",
@@ -59,6 +73,9 @@ class Teacher(InductorTeacher):
         self.prompter = Prompter(config.prompt)
         self.torch_version = "2.11.0+cu130"
         self.model = f"torch-inductor-{self.torch_version}"
+
+    def check_device(self) -> None:
+        pass  # no compile runs here
 
 
 @pytest.fixture

@@ -83,3 +83,13 @@ class DiesOnce(TeacherWorker):
 class AlwaysDies(TeacherWorker):
     def generate_batch(self, spec_rows):
         os._exit(9)
+
+
+class WithoutGPU(TeacherWorker):
+    """The real teacher worker on a node whose torch sees no GPU (Ray gave it a share of one all the same)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        import torch
+
+        torch.cuda.is_available = lambda: False
+        super().__init__(*args, **kwargs)

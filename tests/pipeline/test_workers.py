@@ -16,7 +16,9 @@ import pytest
 from generators.teachers.builtin import BuiltinTeacher
 from kerneldata.core.config import TeacherConfig, VerifyConfig
 from kerneldata.workers import Cancelled, Faults, RemoteTeacher, VerifierPool, WorkersFailed
-from tests.pipeline.scripted_workers import MARKERS, AlwaysDies, DiesOnce, ScriptedStage, candidate, spec
+from tests.pipeline.scripted_workers import (
+    MARKERS, AlwaysDies, DiesOnce, ScriptedStage, WithoutGPU, candidate, spec,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +28,8 @@ def ray_local(tmp_path_factory):
     import ray
 
     markers = tmp_path_factory.mktemp("markers")
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR",
+    # One GPU in Ray's accounting only, for the teacher worker (WithoutGPU) whose torch finds none.
+    ray.init(num_cpus=2, num_gpus=1, include_dashboard=False, logging_level="ERROR",
              runtime_env={"env_vars": {MARKERS: str(markers)}})
     yield ray, markers
     ray.shutdown()
@@ -113,7 +116,7 @@ def test_cancelling_stops_a_verification_within_seconds(ray_local):
 
 def teacher_for(ray, worker_class, **settings) -> tuple[RemoteTeacher, Faults, list]:
     faults, stats = Faults(), []
-    config = TeacherConfig(samples_per_spec=2, **settings)
+    config = TeacherConfig(**{"samples_per_spec": 2, **settings})
     teacher = RemoteTeacher(ray, config, 0, faults=faults, cancelled=threading.Event(),
                             on_stats=lambda counters, rows: stats.append(len(rows)), worker_class=worker_class)
     return teacher, faults, stats
@@ -134,3 +137,13 @@ def test_a_teacher_call_failing_every_time_gives_rows_without_code(ray_local):
     assert [row["sample_index"] for row in rows] == [0, 1] and stats == []
     assert all(row["code"] is None and json.loads(row["teacher_meta"])["error"] == "teacher_lost" for row in rows)
     assert faults.counts() == {"teacher_worker_died": 2, "teacher_gave_up": 1}
+
+
+def test_a_teacher_worker_without_the_gpu_its_teacher_needs_stops_the_run_saying_so(ray_local):
+    ray, _ = ray_local
+    # The driver made its teacher (for rows of calls given up) without a GPU: only the worker finds none.
+    with pytest.raises(WorkersFailed) as err:
+        teacher_for(ray, WithoutGPU, kind=["builtin", "inductor"], samples_per_spec=1, max_attempts=1)
+    message = str(err.value)
+    assert message.startswith("cannot start a teacher worker (1 tries; last: ") and "\n" not in message
+    assert "the inductor teacher needs a CUDA or ROCm GPU: torch " in message and "sees none" in message
