@@ -23,6 +23,7 @@ from pathlib import Path
 from kerneldata.core.outcomes import Status
 from kerneldata.core.jsonl import JsonlError, read_objects
 from kerneldata.core.spec import TOLERANCES, estimate_flops
+from filters.reference_probe import ReferenceProbes
 from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
 
 
@@ -64,7 +65,10 @@ def verify_batch(items: list[dict], out_path: Path, *, options: VerifyOptions, d
             raise BatchInputError(f"--out {out_path} exists; pass --resume to skip the verdicts it holds")
         done = {json.loads(line)["id"] for line in out_path.read_text().splitlines() if line.strip()}
     todo = _spread_by_problem([item for item in items if item["id"] not in done])
-    runtimes = [Runtime(options.device, device_index=index) for index in (devices if options.device != "cpu" else [0])]
+    # One probe of each problem's reference for the whole batch, whichever device's candidate gets there first.
+    probes = ReferenceProbes()
+    runtimes = [Runtime(options.device, device_index=index, probes=probes)
+                for index in (devices if options.device != "cpu" else [0])]
     lock = threading.Lock()
     counts = {status.value: 0 for status in Status}
     started = time.monotonic()

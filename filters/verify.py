@@ -8,7 +8,10 @@ of the reference's shape and dtype on the right device, no aliasing of an input,
 actually launched, nothing left running) and compares them with the reference by max-abs and
 relative-L2 error. The first seed runs twice and must agree bit for bit; then the same inputs negated,
 scaled and shifted, wherever the reference stays finite, so a kernel that only works on randn (a softmax
-without its max subtraction, a max reduction padded with zeros) fails.
+without its max subtraction, a max reduction padded with zeros) fails. A transform changes only inputs whose
+declared domain survives it; an input without a declared domain is transformed only where a CPU copy of the
+reference tolerates it (`filters.reference_probe`), so the reference never runs on the device on an input
+it would device-assert on (binary cross-entropy on a probability shifted below 0).
 
 On a GPU the candidate is then timed in its child (`filters.timing`) together with the reference's eager
 and `torch.compile` baselines, the same way in the same process; the verdict needs the host clock to agree
@@ -35,11 +38,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from kerneldata.core.domains import NEGATE, SCALE, SHIFT, preserving_transforms
+from kerneldata.core.domains import DOMAINS, NEGATE, SCALE, SHIFT, parse_domain
 from kerneldata.core.hardware import device_arch, fingerprint, flush_bytes, is_hip
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.ipc import tensors_from_bytes
+from filters.reference_probe import ReferenceProbes
 from filters.sandbox import SandboxError, SandboxWorker, Zygote
 from filters.static import static_check
 from filters.timing import hidden_work_ms
@@ -47,6 +51,10 @@ from filters.timing import hidden_work_ms
 
 class ReferenceError_(ValueError):
     """The reference problem itself cannot run: bad input, not a verdict on the candidate."""
+
+
+class _TransformRefused(Exception):
+    """The reference raised on a transformed input (on CPU, where that leaves this process intact)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,11 +97,14 @@ class Runtime:
     """What the verifications on one device share: a zygote that forks the sandboxed children, a Triton and
     Inductor cache that outlives each child (so driver stubs and baselines compile once per worker), a lock
     that gives one child at a time the GPU for timing while others compile, the device's measured peaks,
-    and `torch.compile` baseline timings per reference and hardware. Thread-safe; close() when done."""
+    `torch.compile` baseline timings per reference and hardware, and which inputs each problem's reference
+    tolerates transformed (`probes`, which runtimes on several devices may share). Thread-safe; close() when
+    done."""
 
     device: str
     device_index: int = 0
     use_zygote: bool = True
+    probes: ReferenceProbes = field(default_factory=ReferenceProbes)
     zygote: Zygote | None = field(init=False, default=None)
     cache_dir: Path = field(init=False)
     timing_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -311,7 +322,8 @@ def _with(verdict: Verdict, **measures) -> Verdict:
 
 # Input transforms applied to the first seed's inputs after the plain seeds: each keeps the problem's shape
 # and dtype and changes only floating-point inputs. Skipped where the reference output is not finite.
-# Each is applied only to inputs whose declared domain (kerneldata.core.domains) it keeps them in.
+# Each is applied only to inputs whose declared domain (kerneldata.core.domains) it keeps them in, and to
+# inputs without one only where a CPU copy of the reference tolerates it (filters.reference_probe).
 _TRANSFORMS = {
     "negated": (NEGATE, lambda x: -x),
     "scaled by 64": (SCALE, lambda x: x * 64),
@@ -319,27 +331,58 @@ _TRANSFORMS = {
 }
 
 
-def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
-    """Per input: whether transform `kind` applies (a float tensor whose domain survives it). Without
-    domains, or with as many as there are tensors, every float tensor is transformed (the reference's
-    finiteness then decides)."""
+def _domains(inputs: list, input_domains) -> list[str | None]:
+    """Per input, its domain's name (None for a non-tensor): "unspecified" for every tensor without domains,
+    with a count of domains other than the tensors', or with a name the domains do not know."""
     import torch
 
     tensors = [x for x in inputs if isinstance(x, torch.Tensor)]
-    domains = list(input_domains) if input_domains and len(input_domains) == len(tensors) else None
-    allowed, position = [], 0
+    declared = iter(input_domains if input_domains and len(input_domains) == len(tensors) else ())
+    names = []
     for x in inputs:
         if not isinstance(x, torch.Tensor):
-            allowed.append(False)
+            names.append(None)
             continue
-        domain = domains[position] if domains else "unspecified"
-        position += 1
+        domain = next(declared, "unspecified")
         try:
-            keeps = kind in preserving_transforms(domain)
+            names.append(parse_domain(domain)[0].name)
         except ValueError:
-            keeps = kind in preserving_transforms("unspecified")
-        allowed.append(keeps and x.is_floating_point())
-    return allowed
+            names.append("unspecified")
+    return names
+
+
+def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
+    """Per input: whether transform `kind` applies (a float tensor whose domain survives it). Without
+    domains, or with a count other than the tensors', every float tensor is transformed (where the
+    reference tolerates it: `_kept_inputs`)."""
+    return [domain is not None and x.is_floating_point() and kind in DOMAINS[domain].transforms
+            for x, domain in zip(inputs, _domains(inputs, input_domains))]
+
+
+def _kept_inputs(model, first_inputs: list, input_domains, *, reference_code: str,
+                 runtime: Runtime) -> dict[str, list[bool]]:
+    """Per transform name, the inputs it changes: those `_transformable` allows, less each undeclared one the
+    reference fails on when transformed, as a CPU copy of it shows (once per problem: `runtime.probes`)."""
+    import copy
+
+    import torch
+
+    plans = {}
+    undeclared = [domain == "unspecified" for domain in _domains(first_inputs, input_domains)]
+    for name, (kind, transform) in _TRANSFORMS.items():
+        allowed = _transformable(first_inputs, input_domains, kind)
+        plans[name] = (transform, allowed, [ok and open_ for ok, open_ in zip(allowed, undeclared)])
+    cpu_model = []
+
+    def run(inputs: list) -> list:
+        if not cpu_model:  # copied only when a probe runs: once per problem
+            cpu_model.append(model if runtime.device == "cpu" else copy.deepcopy(model).to("cpu"))
+        with torch.no_grad():
+            return [e.detach() for e in _as_list(cpu_model[0](*[_to(x, "cpu") for x in inputs]))]
+
+    key = (hashlib.sha256(reference_code.encode()).hexdigest(), tuple(input_domains or ()),
+           _shape_key(first_inputs))
+    return runtime.probes.kept_inputs(key, run, first_inputs, plans)
 
 
 # Several candidates are judged at once, each in a thread of this process (verify-batch, the pipeline's
@@ -433,8 +476,17 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
 
     def check(inputs: list, what: str, *, variant: int, transformed: bool = False):
         nonlocal worst_abs, worst_rel
-        with torch.no_grad(), runtime.phase("reference"):
-            expected = [e.detach().to("cpu") for e in _as_list(model(*[_to(x, device) for x in inputs]))]
+        try:
+            with torch.no_grad(), runtime.phase("reference"):
+                expected = [e.detach().to("cpu") for e in _as_list(model(*[_to(x, device) for x in inputs]))]
+        except Exception as err:
+            if not transformed:  # get_inputs() draws the problem's own domain: the problem is broken
+                first_line = (str(err).strip().splitlines() or [""])[0]
+                raise ReferenceError_(f"the reference fails on {what}: {type(err).__name__}: {first_line}") from None
+            if on_gpu:  # a device-side assert leaves this process's CUDA context unusable: nothing to go on with
+                raise
+            # On CPU the process is intact: a draw the probe did not foresee costs the transform, as there.
+            raise _TransformRefused() from None
         scale = _rms(expected)
         if not transformed:
             plain_scale.append(scale)
@@ -482,19 +534,29 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
                 return Verdict.reject(Reason.NONDETERMINISTIC,
                                       "two runs of the candidate on the same inputs disagree.",
                                       max_abs_err=worst_abs, max_rel_err=worst_rel)
-    transformed = 0
+    transformed, refused = 0, []
+    with runtime.phase("probe reference"):
+        kept = _kept_inputs(model, first_inputs, input_domains, reference_code=reference_code, runtime=runtime)
     for number, (name, (kind, transform)) in enumerate(_TRANSFORMS.items()):
-        allowed = _transformable(first_inputs, input_domains, kind)
-        if not any(allowed):
+        if not any(_transformable(first_inputs, input_domains, kind)):
             continue
-        inputs = [transform(x) if ok else x for x, ok in zip(first_inputs, allowed)]
-        outputs, problem = check(inputs, f"inputs {name}", variant=options.num_seeds + number,
-                                 transformed=True)
+        if not any(kept[name]):
+            refused.append(name)
+            continue
+        inputs = [transform(x) if on else x for x, on in zip(first_inputs, kept[name])]
+        try:
+            outputs, problem = check(inputs, f"inputs {name}", variant=options.num_seeds + number,
+                                     transformed=True)
+        except _TransformRefused:
+            refused.append(name)
+            continue
         if problem:
             return problem
         transformed += outputs is not None
 
     checked = f"{options.num_seeds} unseen inputs and {transformed} transforms of them"
+    if refused:  # said only where the reference's own failure lowered the count
+        checked += f" ({len(refused)} skipped: the reference itself fails on its inputs {_listed(refused)})"
     if not on_gpu:
         return Verdict.accept(
             f"matches the reference on {checked} (max abs err {worst_abs:.2e}) under the Triton "
@@ -782,6 +844,10 @@ def _nbytes(x) -> int:
 
 def _to(x, device: str):
     return x.to(device) if hasattr(x, "to") else x
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _as_list(value):

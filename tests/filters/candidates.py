@@ -250,3 +250,73 @@ worker.start()
 return out
 ''', extra="import threading\n")  # the work is left to a thread: static reject; at runtime background_work,
 # a timing mismatch, or garbage output, depending on when the thread gets to launch
+
+# Binary cross-entropy on probabilities drawn with torch.rand, with no input_domains: torch raises on CPU (and
+# device-asserts on a GPU) for a prediction or target outside [0, 1], so every transform of these inputs is
+# refused by the reference itself (filters.reference_probe) and only the plain draws are checked.
+BCE_PROBLEM = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+    def forward(self, predictions, targets):
+        return F.binary_cross_entropy(predictions, targets, reduction="none")
+
+def get_inputs():
+    return [torch.rand(16, 300), torch.rand(16, 300)]
+
+def get_init_inputs():
+    return []
+'''
+
+# The same with a per-element weight drawn with randn, which the reference takes at any value: the
+# transforms still change the weight, while the predictions and targets stay as drawn.
+BCE_WEIGHTED_PROBLEM = BCE_PROBLEM.replace(
+    "forward(self, predictions, targets)", "forward(self, predictions, targets, weight)").replace(
+    'targets, reduction="none"', 'targets, weight=weight, reduction="none"').replace(
+    "torch.rand(16, 300)]", "torch.rand(16, 300), torch.randn(16, 300)]")
+
+_BCE_KERNEL = '''
+@triton.jit
+def bce_kernel(p_ptr, t_ptr, w_ptr, out_ptr, n, HAS_WEIGHT: tl.constexpr, BLOCK: tl.constexpr):
+    # one program per BLOCK elements; torch clamps each log at -100 so that p = 0 or 1 stays finite
+    pid = tl.program_id(0)
+    offs = pid * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    p = tl.load(p_ptr + offs, mask=mask, other=0.5)
+    t = tl.load(t_ptr + offs, mask=mask, other=0.5)
+    loss = -(t * tl.maximum(tl.log(p), -100.0) + (1.0 - t) * tl.maximum(tl.log(1.0 - p), -100.0))
+    if HAS_WEIGHT:
+        w = tl.load(w_ptr + offs, mask=mask, other=1.0)
+        loss = loss * w
+    tl.store(out_ptr + offs, loss, mask=mask)
+'''
+
+
+def _bce_candidate(*, weighted: bool) -> str:
+    args = "predictions, targets, weight" if weighted else "predictions, targets"
+    weight = "weight.contiguous()" if weighted else "predictions.contiguous()"  # unread without a weight
+    return _HEADER + _BCE_KERNEL + f'''
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, {args}):
+        p, t, w = predictions.contiguous(), targets.contiguous(), {weight}
+        out = torch.empty_like(p)
+        bce_kernel[(triton.cdiv(p.numel(), 256),)](p, t, w, out, p.numel(), HAS_WEIGHT={weighted}, BLOCK=256)
+        return out
+'''
+
+
+BCE_HONEST = _bce_candidate(weighted=False)  # accepted on the plain draws, no transform
+# Zero loss wherever the prediction is above 0.9, inside the domain: rejected, mismatch on unseen inputs.
+BCE_WRONG_NEAR_ONE = BCE_HONEST.replace("    tl.store(out_ptr", "    loss = tl.where(p > 0.9, 0.0, loss)\n"
+                                        "    tl.store(out_ptr")
+BCE_WEIGHTED_HONEST = _bce_candidate(weighted=True)  # accepted, with every transform applied to the weight
+# Right for any weight a randn draw gives (|w| < 6), wrong beyond: rejected on the weight scaled by 64.
+BCE_WEIGHTED_CLIPS = BCE_WEIGHTED_HONEST.replace("loss = loss * w", "loss = loss * tl.where(tl.abs(w) < 6.0, w, 1.0)")

@@ -120,3 +120,25 @@ return out
         verdict = _run_checks(load_reference(c.RELU_PROBLEM), c.RELU_PROBLEM, hostile, dtype="float32", atol=1e-4,
                               rtol=1e-4, options=GPU, runtime=runtime, flops=None)
         assert verdict.reason_code is Reason.NETWORK_ACCESS, verdict
+
+
+def test_a_reference_that_device_asserts_on_transformed_inputs_never_runs_on_them():
+    """binary_cross_entropy device-asserts on a probability outside [0, 1], which kills the CUDA context of
+    the verifier's process. Without input_domains the CPU probe keeps the transforms off those inputs: the
+    verdicts are the CPU ones, and the same process goes on to verify the next candidate."""
+    from filters.verify import Runtime
+
+    with Runtime("cuda") as runtime:
+        def judge(candidate, problem):
+            return verify(problem, candidate, dtype="float32", atol=1e-4, rtol=1e-4, options=GPU, runtime=runtime)
+
+        honest = judge(c.BCE_HONEST, c.BCE_PROBLEM)
+        assert honest.status is Status.ACCEPTED and "0 transforms of them (3 skipped" in honest.reason, honest
+        wrong = judge(c.BCE_WRONG_NEAR_ONE, c.BCE_PROBLEM)
+        assert wrong.status is Status.REJECTED and wrong.reason_code is Reason.MISMATCH, wrong
+        weighted = judge(c.BCE_WEIGHTED_HONEST, c.BCE_WEIGHTED_PROBLEM)
+        assert weighted.status is Status.ACCEPTED and "3 transforms of them" in weighted.reason, weighted
+        assert "skipped" not in weighted.reason, weighted
+        clips = judge(c.BCE_WEIGHTED_CLIPS, c.BCE_WEIGHTED_PROBLEM)
+        assert clips.status is Status.REJECTED and "on inputs scaled by 64" in clips.reason, clips
+        assert judge(c.HONEST, c.RELU_PROBLEM).status is Status.ACCEPTED
