@@ -33,12 +33,10 @@ from collections.abc import Sequence
 
 from generators.extract import extract_code
 from generators.prompts import Prompter
-from generators.specs import OPS
 from generators.teachers.base import RefineRequest, Teacher, candidate_row
 from generators.teachers.templates import FAMILY_GROUPS, FLAWS as TEMPLATE_FLAWS
 from generators.teachers.templates.base import Decline, Draft, Group, Variant
 from kerneldata.core.config import TeacherConfig
-from kerneldata.core.schema import SPEC_SCHEMA
 
 TEACHER = "builtin"
 TEACHER_MODEL = "builtin-templates-v2"

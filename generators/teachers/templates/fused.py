@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 from generators.specs.compose import ACTIVATIONS
 from generators.teachers.templates.base import Decline, Draft, Group, Variant, fill, launch_warps, model_new, module
-from generators.teachers.templates.base import next_power_of_2
 from generators.teachers.templates.elementwise import BODIES
 from generators.teachers.templates.matmul import Epilogue, Matmul, kernel_and_launcher
 from generators.teachers.templates.matmul import variants as matmul_variants

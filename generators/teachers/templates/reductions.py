@@ -505,7 +505,7 @@ def _variants() -> tuple[Variant, ...]:
         return True
 
     def zero_padding_shows(s):
-        op, (lanes, n) = s["ops"][0], _sizes(s)
+        op, (_, n) = s["ops"][0], _sizes(s)
         if op not in _ZERO_PADDING_SHOWS or not fits(s) or not padded(s):
             return False
         if op in ("max", "argmax"):

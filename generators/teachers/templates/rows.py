@@ -250,7 +250,7 @@ def _loop_reduce_update(step: Reduce, shape: Shape, flaw: Flaw) -> list[str]:
     if step.kind in ("argmax", "argmin"):
         better = ">" if step.kind == "argmax" else "<"
         return [f"value = {value}",
-                f"# Strictly better only: each lane keeps the first column holding its extreme.",
+                "# Strictly better only: each lane keeps the first column holding its extreme.",
                 f"better = value {better} best_{step.name}",
                 f"best_{step.name}_index = tl.where(better, {shape.index}, best_{step.name}_index)",
                 f"best_{step.name} = tl.where(better, value, best_{step.name})"]
@@ -272,7 +272,7 @@ def _loop_reduce_final(step: Reduce, shape: Shape) -> list[str]:
     if step.kind in ("argmax", "argmin"):
         extreme = "max" if step.kind == "argmax" else "min"
         return [f"{n}_value = tl.{extreme}(best_{n}, axis={axis}{keep})",
-                f"# The first column holding the row's extreme: the smallest index among the lanes that hold it.",
+                "# The first column holding the row's extreme: the smallest index among the lanes that hold it.",
                 f"{n} = tl.min(tl.where(best_{n} == {n}_value, best_{n}_index, 2147483647), axis={axis}{keep})"]
     if step.kind == "lse":
         return [f"{n}_max = tl.max(run_{n}_max, axis={axis}{keep})",
