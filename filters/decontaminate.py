@@ -38,7 +38,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -376,7 +376,7 @@ class BenchmarkIndex:
     postings: dict[int, list[int]] = field(init=False, default_factory=dict)  # n-gram -> items
     sizes: list[int] = field(init=False, default_factory=list)  # distinctive n-grams per item
     texts: list[bytes] = field(init=False, default_factory=list)
-    # Per process: exact key of a row's code -> its `match_code` answer (`filters.parallel.remember`).
+    # Per process: exact key of canonical tokens -> `match_canonical`'s answer (`filters.parallel.remember`).
     seen: dict[int, tuple[str, int] | None] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -407,6 +407,10 @@ class BenchmarkIndex:
 
     def match_text(self, text: bytes, grams: set[int]) -> tuple[str, int] | None:
         """("substring" | "ngram", item index) for the best-overlapping item, or None."""
+        return self._best_match(grams, lambda: text)
+
+    def _best_match(self, grams: set[int], text_of: Callable[[], bytes]) -> tuple[str, int] | None:
+        """`match_text`, with the text made only when an item overlaps enough to be compared with it."""
         distinctive = grams - self.boilerplate
         if not distinctive:
             return None
@@ -414,21 +418,27 @@ class BenchmarkIndex:
         # Items in the order their first shared n-gram comes (which breaks ties in `most_common`).
         shared = Counter(chain.from_iterable(map(postings.__getitem__, filter(postings.__contains__, distinctive))))
         best = None
+        text = None
         for index, count in shared.most_common(8):
             overlap = count / min(len(distinctive), self.sizes[index])
             if overlap < self.config.ngram_threshold:
                 continue
+            text = text_of() if text is None else text
             item_text = self.texts[index]
             if item_text in text or text in item_text:
                 return "substring", index
             best = best or ("ngram", index)
         return best
 
-    def match_code(self, code: Canonical) -> tuple[str, int] | None:
-        """`match_text` for a row's code (with tokens); code seen lately in this process is not matched
-        again."""
+    def match_canonical(self, code: Canonical) -> tuple[str, int] | None:
+        """`match_text` for canonical tokens (a row's code or reference); tokens matched lately in this
+        process are not matched again."""
         if code.key not in self.seen:
-            remember(self.seen, code.key, self.match_text(code.text, code.ngram_hashes(self.config.ngram_tokens)))
+            grams = code.window_hashes(self.config.ngram_tokens)
+            # Code that shares no n-gram with any item matches none (no set to build); most code shares some.
+            match = None if self.postings.keys().isdisjoint(grams) else \
+                self._best_match(set(grams), lambda: code.text)
+            remember(self.seen, code.key, match)
         return self.seen[code.key]
 
     def match_spec(self, source: str) -> int | None:
@@ -453,13 +463,13 @@ def check_reference(index: BenchmarkIndex, reference: str) -> tuple | None:
     spec = index.match_spec(reference)
     if spec is not None:
         return SPEC_MATCH, spec
-    match = index.match_text(*_text_features(reference, index.config.ngram_tokens))
+    match = index.match_canonical(Canonical(normalize_tokens(reference)))
     return (f"reference_{match[0]}", match[1]) if match else None
 
 
 def check_code(index: BenchmarkIndex, code: Canonical | None) -> tuple | None:
     """(reason, item index) for a row's code, or None (also for no code, or nothing but comments)."""
-    match = index.match_code(code) if code is not None and code.tokens else None
+    match = index.match_canonical(code) if code is not None and code.tokens else None
     return (f"code_{match[0]}", match[1]) if match else None
 
 

@@ -27,7 +27,8 @@ a dedup_reason out of sft and preference.
 
 Memory: one 4-byte hash per permutation per distinct code (1 KiB at 256 permutations) plus the band
 index; sources are read in batches and not kept. Each worker process also remembers the signatures of
-the last `filters.parallel.MEMO_ITEMS` distinct codes it hashed (16 MiB at most).
+the last `filters.parallel.MEMO_ITEMS` distinct codes it hashed (16 MiB at most), and the pieces it parsed
+and the shingles it hashed (`kerneldata.core.normalize`'s memos, about 100 MiB at most).
 """
 
 from __future__ import annotations

@@ -124,3 +124,60 @@ def test_canonical_key_and_text():
     code = Canonical(normalize_tokens(KERNEL))
     assert code.key == Canonical(normalize_tokens(RENAMED)).key == token_hash(b" ".join(normalize_tokens(KERNEL)))
     assert code.text == b" ".join(anonymous(normalize_tokens(KERNEL)))
+
+
+# Top-level statements for `bound_names`' pieces: some cut well at a blank line, some are cut inside a
+# string or brackets (the pieces then do not parse and the source is parsed whole), some look across
+# statements (global, __future__), some do not parse at all.
+STATEMENTS = [
+    "import torch\nimport triton.language as tl",
+    "@triton.jit\ndef k(x_ptr, n, BLOCK: tl.constexpr):\n    pid = tl.program_id(0)\n\n    return pid",
+    "@triton.autotune(\n    configs=[],\n    key=['n'],\n)\n@triton.jit\ndef k2(a):\n    pass",
+    'class ModelNew(nn.Module):\n    """Doc.\n\nsplit = here\n"""\n    def forward(self, x):\n        return x',
+    "if a:\n    b = 1\n\nelse:\n    c = 2",
+    "x = (\n1,\n\ny)",
+    "s = '''\n\nz = 3\n'''",
+    "def g():\n    global q\n    q = 1",
+    "q = 2",
+    "global q",
+    "from __future__ import annotations",
+    "from os import path as p\np = 1",
+    "from os import sep",
+    "sep = '/'",
+    "for i, (j, k) in z:\n    with o as w:\n        del q",
+    "f = lambda u=1: u\ny = [i for i in range(3)]\nprint(listcomp)",
+    "def broken(:\n    pass",
+    "x = 1 + \\\n    2",
+    "v = 'a#b'  # comment\n# only a comment\nw = v",
+    "try:\n    t = 1\nexcept E as e:\n    pass\nfinally:\n    f2 = 0",
+    "@dec\n\ndef spaced():\n    pass",
+    "match command:\n    case [m, *rest]:\n        pass",
+]
+
+
+def test_bound_names_by_pieces_are_those_of_the_whole_source(monkeypatch):
+    from kerneldata.core import normalize
+
+    monkeypatch.setattr(normalize, "PIECE_MEMO_ITEMS", 50)  # the memo also empties itself on the way
+    rng = random.Random(1)
+    separators = ["\n", "\n\n", "\n\n\n", "\n\n# a note\n", "\n\n    \n"]
+    sources = ["".join(rng.choice(STATEMENTS) + rng.choice(separators) for _ in range(rng.randint(1, 6)))
+               for _ in range(600)]
+    for source in sources + sources:  # the second time, most pieces are remembered
+        assert bound_names(source) == _bound_names_by_the_public_api(source), source
+
+
+def test_window_hashes_are_remembered_exactly(monkeypatch):
+    from kerneldata.core import normalize
+
+    monkeypatch.setattr(normalize, "WINDOW_MEMO_ITEMS", 40)  # the memos empty themselves on the way
+    sources = [KERNEL, RENAMED, KERNEL.replace("0.0", "1.0"), KERNEL + "y = x_ptr + 1\n"] * 2
+    for source in sources:
+        tokens = normalize_tokens(source)
+        plain = anonymous(tokens)
+        for n, digest in ((5, xxhash.xxh32_intdigest), (13, xxhash.xxh64_intdigest), (1, token_hash)):
+            code = Canonical(tokens)
+            assert code.window_hashes(n, digest) == [
+                digest(b" ".join(plain[i:i + n])) for i in range(len(plain) - n + 1)]
+            # The same set, in the same order: decontamination breaks ties between items by it.
+            assert list(code.ngram_hashes(n, digest)) == list(ngram_hashes(plain, n, digest))

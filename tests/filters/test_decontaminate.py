@@ -9,8 +9,9 @@ import pytest
 
 from kerneldata.core.config import DecontaminationConfig
 from kerneldata.core.schema import RAW_SCHEMA, table_from_rows
+from kerneldata.core.normalize import Canonical, normalize_tokens
 from filters.decontaminate import (
-    BenchmarkError, BenchmarkIndex, decontaminate, load_benchmarks, spec_signature, summary,
+    BenchmarkError, BenchmarkIndex, _text_features, decontaminate, load_benchmarks, spec_signature, summary,
 )
 from tests.core.test_normalize import KERNEL
 from tests.shards.conftest import raw_row
@@ -128,6 +129,22 @@ def test_a_kernel_copied_from_a_benchmark_matches_at_code_level(index):
     assert got["a1"] == ("code_substring", "tritonbench_mini", "tritonbench_g.jsonl/rmsnorm_fused.py")
     assert got["a2"][0] == "code_ngram"
     assert got["a3"] == (None, None, None)
+
+
+def test_matching_canonical_tokens_gives_the_answer_of_matching_their_text(index):
+    # match_canonical: remembered n-gram hashes, no set built when no n-gram is shared, the text joined only
+    # for an item that overlaps enough; match_text: the plain definition.
+    kernel = index.items[-1].text.splitlines()  # TritonBench's kernel with a statement added: an n-gram match
+    middle = len(kernel) // 2
+    kernel.insert(middle, " " * (len(kernel[middle]) - len(kernel[middle].lstrip())) + "zz = 1")
+    sources = [item.text for item in index.items] + [
+        "\n".join(kernel), KERNEL, problem("relu", 128, 256), "x = 1\n", "# nothing\n"]
+    answers = []
+    for source in sources + sources:  # the second time, from the per-process memos
+        expected = index.match_text(*_text_features(source, index.config.ngram_tokens))
+        assert BenchmarkIndex.match_canonical(index, Canonical(normalize_tokens(source))) == expected, source
+        answers.append(expected)
+    assert None in answers and ("substring", 0) in answers and any(a and a[0] == "ngram" for a in answers)
 
 
 def test_the_shared_kernelbench_frame_alone_is_not_contamination(index):
