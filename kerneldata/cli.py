@@ -95,7 +95,9 @@ def _build_parser() -> argparse.ArgumentParser:
     dd.add_argument("--threshold", type=float, help="estimated Jaccard similarity of near duplicates (0-1]")
     dd.add_argument("--num-perm", type=int, help="MinHash permutations")
     dd.add_argument("--shingle-tokens", type=int, help="tokens per shingle")
-    dd.add_argument("--scope", choices=["global", "spec"], help="compare across the run or within each spec")
+    dd.add_argument("--scope", choices=["op", "spec", "global"],
+                    help="compare kernels for the same problem up to its shapes (op: family, ops and dtype), "
+                         "the same spec, or the whole run")
     dd.add_argument("--workers", type=int, help="processes (default: one per CPU)")
     dd.add_argument("--json", action="store_true", help="print checked, clusters, duplicates, by_reason")
 

@@ -92,8 +92,10 @@ def render_card(manifest: dict, config_yaml: str) -> str:
         "verification_note": _verification_note(manifest.get("devices")),
         "num_duplicates": counts.get("duplicates", 0),
         "num_contaminated": counts.get("contaminated", 0),
-        "dedup_report": _dedup_report(manifest.get("dedup") or {}, config.get("dedup") or {}),
-        # `kerneldata decontaminate` on a finished run records its settings in the manifest: they are the latest.
+        # `kerneldata dedup` and `kerneldata decontaminate` on a finished run record their settings in the
+        # manifest: they are the latest, and the counts beside them are theirs.
+        "dedup_report": _dedup_report(manifest.get("dedup") or {},
+                                      manifest.get("dedup_config") or config.get("dedup") or {}),
         "decontamination_report": _decontamination_report(manifest.get("decontamination") or {},
                                                           manifest.get("decontamination_config")
                                                           or config.get("decontamination") or {}),
@@ -219,6 +221,14 @@ def _verification_note(devices: list[str] | None) -> str:
     return "\n\n".join(notes)
 
 
+# How `dedup.scope` (kerneldata.core.config.DedupConfig) chooses the kernels compared with each other.
+_DEDUP_SCOPES = {
+    "op": "between kernels for the same problem up to its shapes (same family, ops and dtype)",
+    "spec": "within each spec",
+    "global": "across the whole run",
+}
+
+
 def _dedup_report(dedup: dict, config: dict) -> str:
     if config.get("enabled") is False:
         return "Deduplication was turned off for this run (`dedup.enabled: false`)."
@@ -226,7 +236,7 @@ def _dedup_report(dedup: dict, config: dict) -> str:
               f"code binds renamed through its AST), and near duplicates by MinHash LSH over "
               f"{config.get('shingle_tokens', 5)}-token shingles, {config.get('num_perm', 256)} permutations, "
               f"estimated Jaccard similarity at least {config.get('threshold', 0.8)}, compared "
-              f"{'within each spec' if config.get('scope') == 'spec' else 'across the whole run'} and only "
+              f"{_DEDUP_SCOPES[config.get('scope', 'op')]} and only "
               f"between candidates of the same status")
     if not dedup:
         return f"Method: {params}. No deduplication counts were recorded for this run."

@@ -65,6 +65,20 @@ def test_dedup_then_decontaminate_in_place(tmp_path):
     assert by_id["b2"]["dedup_reason"] == "exact_duplicate"  # decontamination kept the dedup marks
 
 
+def test_the_card_describes_the_dedup_the_command_ran(tmp_path):
+    # The run was made with dedup off; `kerneldata dedup` ran it afterwards with its own threshold.
+    run_dir = make_run(tmp_path, Config(dedup={"enabled": False}).to_yaml())
+    result = kd("dedup", str(run_dir), "--threshold", "0.9", "--shingle-tokens", "7")
+    assert result.returncode == 0, result.stderr
+    card = (run_dir / "README.md").read_text()
+    assert "turned off" not in card
+    assert "7-token shingles" in card and "at least 0.9" in card
+    assert "for the same problem up to its shapes" in card  # the default scope, op
+    result = kd("dedup", str(run_dir), "--scope", "global")
+    assert result.returncode == 0, result.stderr
+    assert "across the whole run" in (run_dir / "README.md").read_text()
+
+
 def test_decontaminate_needs_a_benchmark_and_a_finished_run(tmp_path):
     run_dir = make_run(tmp_path)
     result = kd("decontaminate", str(run_dir), "--benchmark", str(tmp_path / "missing"))
