@@ -8,7 +8,6 @@ from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
-import pytest
 import yaml
 
 from kerneldata.core.config import Config
