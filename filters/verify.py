@@ -359,19 +359,18 @@ def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
             for x, domain in zip(inputs, _domains(inputs, input_domains))]
 
 
-def _kept_inputs(model, first_inputs: list, input_domains, *, reference_code: str,
-                 runtime: Runtime) -> dict[str, list[bool]]:
-    """Per transform name, the inputs it changes: those `_transformable` allows, less each undeclared one the
-    reference fails on when transformed, as a CPU copy of it shows (once per problem: `runtime.probes`)."""
+def _kept_inputs(model, first_inputs: list, input_domains, allowed: dict[str, list[bool]], *,
+                 reference_code: str, runtime: Runtime) -> dict[str, list[bool]]:
+    """Per transform name, the inputs it changes: those `allowed` (`_transformable`) names, less each
+    undeclared one the reference fails on when transformed, as a CPU copy of it shows (once per problem:
+    `runtime.probes`)."""
     import copy
 
     import torch
 
-    plans = {}
     undeclared = [domain == "unspecified" for domain in _domains(first_inputs, input_domains)]
-    for name, (kind, transform) in _TRANSFORMS.items():
-        allowed = _transformable(first_inputs, input_domains, kind)
-        plans[name] = (transform, allowed, [ok and open_ for ok, open_ in zip(allowed, undeclared)])
+    plans = {name: (transform, allowed[name], [ok and open_ for ok, open_ in zip(allowed[name], undeclared)])
+             for name, (_, transform) in _TRANSFORMS.items()}
     cpu_model = []
 
     def run(inputs: list) -> list:
@@ -535,10 +534,12 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
                                       "two runs of the candidate on the same inputs disagree.",
                                       max_abs_err=worst_abs, max_rel_err=worst_rel)
     transformed, refused = 0, []
+    allowed = {name: _transformable(first_inputs, input_domains, kind) for name, (kind, _) in _TRANSFORMS.items()}
     with runtime.phase("probe reference"):
-        kept = _kept_inputs(model, first_inputs, input_domains, reference_code=reference_code, runtime=runtime)
-    for number, (name, (kind, transform)) in enumerate(_TRANSFORMS.items()):
-        if not any(_transformable(first_inputs, input_domains, kind)):
+        kept = _kept_inputs(model, first_inputs, input_domains, allowed, reference_code=reference_code,
+                            runtime=runtime)
+    for number, (name, (_, transform)) in enumerate(_TRANSFORMS.items()):
+        if not any(allowed[name]):
             continue
         if not any(kept[name]):
             refused.append(name)
