@@ -82,8 +82,9 @@ def secret_values(extra: Iterable[str | None] = ()) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-def redact_config(config_yaml: str, secrets: list[str]) -> str:
-    """The config with secret-named keys' values and every secret value replaced by `<redacted>`."""
+def public_config(config_yaml: str, secrets: list[str]) -> str:
+    """The config as it goes up: secret-named keys' values and every secret value replaced by `<redacted>`,
+    every local path by its last component (`shards.public_paths`)."""
     def walk(node):
         if isinstance(node, dict):
             return {key: (REDACTED if SECRET_NAME.search(str(key)) and value not in (None, "") else walk(value))
@@ -92,7 +93,7 @@ def redact_config(config_yaml: str, secrets: list[str]) -> str:
             return [walk(value) for value in node]
         return node
 
-    data = walk(yaml.safe_load(config_yaml) or {})
+    data = without_local_paths(walk(yaml.safe_load(config_yaml) or {}))
     return _redact_text(yaml.safe_dump(data, sort_keys=False), secrets)
 
 
@@ -117,8 +118,7 @@ def assemble(run_dir: str | os.PathLike | RunLocation, dest: Path | None = None,
                 if name.endswith(".parquet"):
                     location.get_file(f"{split}/{name}", dest / split / name)
                     _check_parquet(dest / split / name, secrets, shown=location.uri(f"{split}/{name}"))
-        config_yaml = redact_config(location.read_text(RUN_CONFIG), secrets)
-        config_yaml = yaml.safe_dump(without_local_paths(yaml.safe_load(config_yaml) or {}), sort_keys=False)
+        config_yaml = public_config(location.read_text(RUN_CONFIG), secrets)
         (dest / RUN_CONFIG).write_text(config_yaml, encoding="utf-8")
         manifest = without_local_paths(json.loads(_redact_text(json.dumps(manifest), secrets)))
         (dest / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
