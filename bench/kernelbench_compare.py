@@ -156,8 +156,8 @@ def run_batch(rows: list[dict], budget_s: float, scratch: str) -> tuple[dict[str
 
 
 class _OutputTo:
-    """Send this process's stdout and its children's (file descriptor 1) to a log while KernelBench runs:
-    it prints every result."""
+    """Send this process's output and its children's (file descriptors 1 and 2) to a log while KernelBench
+    runs: it prints every result and a progress bar per candidate."""
 
     def __init__(self, path: str | None):
         self.path = path
@@ -165,16 +165,20 @@ class _OutputTo:
     def __enter__(self):
         if self.path:
             sys.stdout.flush()
-            self.saved = os.dup(1)
+            sys.stderr.flush()
+            self.saved = [os.dup(1), os.dup(2)]
             log = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             os.dup2(log, 1)
+            os.dup2(log, 2)
             os.close(log)
 
     def __exit__(self, *exc):
         if self.path:
             sys.stdout.flush()
-            os.dup2(self.saved, 1)
-            os.close(self.saved)
+            sys.stderr.flush()
+            for fd, saved in zip((1, 2), self.saved):
+                os.dup2(saved, fd)
+                os.close(saved)
 
 
 def main() -> int:

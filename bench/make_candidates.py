@@ -1,9 +1,11 @@
 """Write built-in-teacher candidates as verify-batch input: one JSON object per line.
 
-    python bench/make_candidates.py --specs 50 --samples 4 --max-numel 1048576 --out cands.jsonl
+    python bench/make_candidates.py --specs 50 --samples 4 --max-numel 1048576 [--float-inputs] --out cands.jsonl
 
 Specs come from the sampler (seeded), candidates from the built-in teacher (seeded), so the same command
-makes the same file anywhere.
+makes the same file anywhere. `--float-inputs` keeps only specs whose inputs are all floating point (no
+indices, no masks): KernelBench's harness casts every input to the run's precision, so it cannot run the
+others (an embedding's indices become half floats), and a comparison with it needs problems it can run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from generators.specs import SpecSampler
 from generators.teachers.builtin import TEMPLATE_OPS, BuiltinTeacher
 
 
+def _is_float_domain(domain: str) -> bool:
+    return not (domain.startswith("index") or domain == "mask")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--specs", type=int, default=50)
@@ -24,13 +30,17 @@ def main() -> int:
     parser.add_argument("--max-numel", type=int, default=1 << 20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dtypes", default="float32,float16")
+    parser.add_argument("--float-inputs", action="store_true", help="only specs without index or mask inputs")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     # The ops the built-in teacher has templates for (it declines others), with room for three tensors of
     # max_numel elements.
     config = SpecsConfig(num_specs=args.specs, max_numel=args.max_numel, max_bytes=16 * args.max_numel,
                          dtypes=args.dtypes.split(","), ops=[op for ops in TEMPLATE_OPS.values() for op in ops])
-    specs = SpecSampler(config, args.seed).sample(args.specs)
+    specs = SpecSampler(config, args.seed).sample(args.specs * (4 if args.float_inputs else 1))
+    if args.float_inputs:
+        specs = [spec for spec in specs if all(_is_float_domain(d) for d in spec.to_row()["input_domains"])]
+    specs = specs[:args.specs]
     teacher = BuiltinTeacher(TeacherConfig(samples_per_spec=args.samples), args.seed)
     with open(args.out, "w") as out:
         for spec in specs:

@@ -1,0 +1,137 @@
+"""What the float64 truth allows an honest kernel (filters/truth.py), and what it still refuses.
+
+The case that needed it: fp32 grouped-query attention on inputs scaled by 64 (one of the verifier's input
+transforms). The softmax is then almost a hard max, and where two keys score within rounding of each other
+the row's answer depends on the order a kernel sums its dot products in. On the H200, honest Triton
+attention kernels were rejected on such rows (5 of 28 built-in-teacher attention candidates in one batch).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from filters.truth import float64_truth, reference_error, rounding_spread
+from filters.verify import _compare, _compare_against_truth
+from kerneldata.core.outcomes import Reason
+
+HEADS, KV_HEADS, LENGTH, DIM = 12, 3, 16, 64
+
+
+class GroupedQueryAttention(torch.nn.Module):
+    def forward(self, q, k, v):
+        repeat = q.shape[1] // k.shape[1]
+        return torch.nn.functional.scaled_dot_product_attention(
+            q, k.repeat_interleave(repeat, 1), v.repeat_interleave(repeat, 1))
+
+
+def blocked_attention(q, k, v):
+    """What a Triton kernel does: the dot product summed in blocks of the head dimension, the scale folded
+    into an exp2, the normalisation last. Exact in exact arithmetic; only its rounding differs."""
+    repeat = q.shape[1] // k.shape[1]
+    k, v = k.repeat_interleave(repeat, 1), v.repeat_interleave(repeat, 1)
+    scores = sum(q[..., lo:lo + 16] @ k[..., lo:lo + 16].transpose(-1, -2) for lo in range(0, DIM, 16))
+    scores = scores * (1 / math.sqrt(DIM) * 1.4426950408889634)
+    weights = torch.exp2(scores - scores.amax(-1, keepdim=True))
+    return (weights @ v) / weights.sum(-1, keepdim=True)
+
+
+def scaled_inputs(seed: int) -> list:
+    generator = torch.Generator().manual_seed(seed)
+    shapes = [(64, HEADS, LENGTH, DIM), (64, KV_HEADS, LENGTH, DIM), (64, KV_HEADS, LENGTH, DIM)]
+    return [torch.randn(shape, generator=generator) * 64 for shape in shapes]
+
+
+ATOL = 0.0115  # the verifier's fp32 atol grown with the outputs' scale, as in the H200 rejections
+
+
+def judge(outputs, expected, inputs, model=GroupedQueryAttention()):
+    first = _compare(outputs, expected, dtype="float32", atol=ATOL, rtol=1e-4)
+    return first, _compare_against_truth(model, inputs, outputs, expected, first, dtype="float32",
+                                         atol=ATOL, rtol=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_honest_attention_on_scaled_inputs_is_accepted(seed):
+    inputs = scaled_inputs(seed)
+    (first, *_), (final, *_) = judge([blocked_attention(*inputs)], [GroupedQueryAttention()(*inputs)], inputs)
+    assert first is not None and first.reason_code is Reason.MISMATCH  # fixed tolerances fail it at every seed
+    assert final is None
+
+
+@pytest.mark.parametrize("seed", [2, 4, 7])
+def test_the_reference_error_alone_is_not_enough(seed):
+    """Why the spread is needed: at these seeds (9 of the first 16) rounding, not the reference's own
+    error, decides near-tied rows."""
+    inputs = scaled_inputs(seed)
+    expected = [GroupedQueryAttention()(*inputs)]
+    _, truth = float64_truth(GroupedQueryAttention(), inputs)
+    slack_only = _compare([blocked_attention(*inputs)], expected, dtype="float32", atol=ATOL, rtol=1e-4,
+                          reference_error=reference_error(expected, truth))[0]
+    assert slack_only is not None and slack_only.reason_code is Reason.MISMATCH
+
+
+def test_the_spread_is_rounding_sized_on_well_conditioned_elements():
+    inputs = scaled_inputs(3)
+    truth_model, truth = float64_truth(GroupedQueryAttention(), inputs)
+    spread = rounding_spread(truth_model, inputs, truth, "float32")[0]
+    relative = spread / truth[0].abs().clamp_min(1e-30)
+    # Most elements move by a few units of fp32 rounding; only near-tied rows move far.
+    assert float(relative.median()) < 20 * torch.finfo(torch.float32).eps
+    far = (relative > 1e-3).flatten(0, -2).any(-1)  # rows with an element moved by more than 0.1%
+    assert 0 < int(far.sum()) < far.numel() / 100
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_lower_precision_attention_stays_rejected(seed):
+    """TF32-like operands (10-bit mantissas) for an fp32 spec: the allowance must not absorb it."""
+    inputs = scaled_inputs(seed)
+    expected = [GroupedQueryAttention()(*inputs)]
+
+    def tf32(x):
+        bits = x.contiguous().view(torch.int32)
+        return ((bits + (1 << 12)) & ~((1 << 13) - 1)).view(torch.float32)
+
+    q, k, v = inputs
+    _, (final, *_) = judge([blocked_attention(tf32(q), tf32(k), v)], expected, inputs)
+    assert final is not None and final.reason_code is Reason.MISMATCH
+
+
+def test_partial_computation_stays_rejected():
+    """Rows left unwritten (zeros) are far off on well-conditioned rows, whatever the spread is elsewhere."""
+    inputs = scaled_inputs(3)
+    expected = [GroupedQueryAttention()(*inputs)]
+    partial = blocked_attention(*inputs)
+    partial[:, :, ::7] = 0
+    _, (final, *_) = judge([partial], expected, inputs)
+    assert final is not None and final.reason_code is Reason.MISMATCH
+
+
+class Embedding(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.table = torch.nn.Embedding(10, 4)
+
+    def forward(self, indices, scale):
+        return self.table(indices) * scale
+
+
+def test_indices_are_not_perturbed_and_a_problem_without_float64_gets_nothing():
+    indices, scale = torch.tensor([1, 3, 9]), torch.tensor(2.0)
+    model = Embedding()
+    truth_model, truth = float64_truth(model, [indices, scale])
+    spread = rounding_spread(truth_model, [indices, scale], truth, "float32")
+    assert spread is not None and float(spread[0].max()) < 1e-5
+
+    class NoDouble(torch.nn.Module):
+        def forward(self, x):
+            if x.dtype == torch.float64:
+                raise TypeError("float32 only")
+            return x
+
+    assert float64_truth(NoDouble(), [torch.ones(3)]) is None
+    first = (object(), 1.0, 1.0)
+    assert _compare_against_truth(NoDouble(), [torch.ones(3)], [torch.zeros(3)], [torch.ones(3)], first,
+                                  dtype="float32", atol=1e-5, rtol=1e-5) is first
