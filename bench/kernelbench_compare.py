@@ -78,7 +78,7 @@ def _precision(dtype: str) -> str:
     return {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}[dtype]
 
 
-def run_loop(rows: list[dict], budget_s: float) -> tuple[dict[str, bool], float]:
+def run_loop(rows: list[dict], budget_s: float, notes: dict) -> tuple[dict[str, bool], float]:
     """`eval_kernel_against_ref` on each candidate in turn, in this process."""
     import torch
     from kernelbench.eval import eval_kernel_against_ref
@@ -94,9 +94,10 @@ def run_loop(rows: list[dict], budget_s: float) -> tuple[dict[str, bool], float]
                                              timing_method="cuda_event", backend="triton",
                                              precision=getattr(torch, row["dtype"]), device=0)
             correct[row["id"]] = bool(result and result.correctness)
+            notes[row["id"]] = _why(result.metadata if result else {})
         except Exception as err:  # noqa: BLE001 - the harness's own failure counts as "not correct"
             correct[row["id"]] = False
-            print(f"kernelbench raised on {row['id']}: {type(err).__name__}: {err}", file=sys.stderr)
+            notes[row["id"]] = f"raised {type(err).__name__}: {err}"[:300]
     return correct, time.monotonic() - started
 
 
@@ -122,7 +123,7 @@ def _write_generations(rows: list[dict], root: str) -> tuple[str, str, dict[str,
     return dataset_root, run_dir, where
 
 
-def run_batch(rows: list[dict], budget_s: float, scratch: str) -> tuple[dict[str, bool], float]:
+def run_batch(rows: list[dict], budget_s: float, scratch: str, notes: dict) -> tuple[dict[str, bool], float]:
     """KernelBench's `batch_eval`, as `scripts/eval_from_generations.py`'s `main()` runs it on one GPU."""
     import eval_from_generations as kb_script
     from kernelbench.dataset import construct_kernelbench_dataset
@@ -152,7 +153,19 @@ def run_batch(rows: list[dict], budget_s: float, scratch: str) -> tuple[dict[str
         problem_id, sample_id = where[cid]
         entries = [e for e in results.get(str(problem_id), []) if e["sample_id"] == sample_id]
         correct[cid] = bool(entries and entries[-1]["compiled"] and entries[-1]["correctness"])
+        notes[cid] = _why(entries[-1]["metadata"]) if entries else "no result"
     return correct, seconds
+
+
+def _why(metadata: dict) -> str:
+    """KernelBench's own account of a failure, shortened: its error, or its correctness issue and worst
+    difference."""
+    for key in ("other_error", "cuda_error", "compilation_error", "runtime_error", "error"):
+        if metadata.get(key):
+            return str(metadata[key])[:300]
+    if metadata.get("correctness_issue"):
+        return f"{metadata['correctness_issue']}, max difference {metadata.get('max_difference')}"[:300]
+    return ""
 
 
 class _OutputTo:
@@ -190,6 +203,7 @@ def main() -> int:
     parser.add_argument("--mode", choices=("batch", "loop", "both"), default="both")
     parser.add_argument("--budget-s", type=float, default=300.0, help="per mode")
     parser.add_argument("--log", help="where KernelBench's own printing goes (default: stdout)")
+    parser.add_argument("--verdicts", help="write each candidate's verdicts (both harnesses) here, one JSON per line")
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="kernelbench-compare-")
@@ -208,11 +222,18 @@ def main() -> int:
     modes = ("loop", "batch") if args.mode == "both" else (args.mode,)
     for mode in modes:
         os.environ["TRITON_CACHE_DIR"] = os.path.join(scratch, f"triton-cache-{mode}")
+        notes: dict[str, str] = {}
         with _OutputTo(args.log):
             if mode == "batch":
-                correct, seconds = run_batch(rows, args.budget_s, os.path.join(scratch, "batch"))
+                correct, seconds = run_batch(rows, args.budget_s, os.path.join(scratch, "batch"), notes)
             else:
-                correct, seconds = run_loop(rows, args.budget_s)
+                correct, seconds = run_loop(rows, args.budget_s, notes)
+        if args.verdicts:
+            with open(args.verdicts, "a") as out:
+                for cid, ok in correct.items():
+                    out.write(json.dumps({"id": cid, "mode": mode, "kernelbench_correct": ok,
+                                          "kernelbench_note": notes.get(cid, ""), "ours": ours[cid]["reason_code"],
+                                          "ours_correct": _our_correct(ours[cid])}) + "\n")
         report[mode] = {"kernelbench_candidates": len(correct), "kernelbench_seconds": round(seconds, 1),
                         "kernelbench_per_second": round(len(correct) / seconds, 3),
                         **_agreement(correct, rows, ours)}
