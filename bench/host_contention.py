@@ -12,6 +12,8 @@ processes started together for `--seconds`, reporting each process's rate (media
 - `gpu`: a small kernel and `torch.cuda.synchronize()` in a loop (the verifier's timed call, stripped),
   `--per-gpu` processes on each of G GPUs. If G GPUs x K processes are slower per round trip than one GPU x K,
   GPU calls are serialised machine-wide, not per device.
+- `timed`: the verifier's own timed call (`filters.timing.time_calls`: flush buffer sized from the device,
+  events, host clock, synchronise) around a one-line Triton kernel, `--per-gpu` processes on each of G GPUs.
 
 One JSON line per (probe, N): rates and the ratio of the median to the one-process rate.
 """
@@ -66,6 +68,33 @@ def _gpu(seconds: float, device: int) -> float:
     return _timed_rounds(seconds, lambda: (x.add_(1), torch.cuda.synchronize()))
 
 
+def _timed(seconds: float, device: int) -> float:
+    import torch
+    import triton
+    import triton.language as tl
+
+    from filters.timing import time_calls
+    from kerneldata.core.hardware import device_arch, flush_bytes, is_hip
+
+    @triton.jit
+    def add_one(x_ptr, n, BLOCK: tl.constexpr):
+        offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        tl.store(x_ptr + offsets, tl.load(x_ptr + offsets, mask=offsets < n) + 1, mask=offsets < n)
+
+    torch.cuda.set_device(device)
+    x = torch.ones(1 << 16, device="cuda")
+    props = torch.cuda.get_device_properties(device)
+    size = flush_bytes(l2_bytes=getattr(props, "L2_cache_size", 0), arch=device_arch(props, hip=is_hip()))
+    flush = torch.empty(size // 4, dtype=torch.float32, device="cuda")
+    fn = lambda: add_one[(16,)](x, x.numel(), BLOCK=4096)  # noqa: E731
+    time_calls({"fn": fn}, flush=flush, max_iters=10)  # compiled and warm before the clock starts
+    calls, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        time_calls({"fn": fn}, flush=flush, budget_ms=30.0, max_iters=100, warmup_ms=0.0)
+        calls += 1
+    return calls / seconds
+
+
 def _timed_rounds(seconds: float, step) -> float:
     count, end = 0, time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -75,16 +104,17 @@ def _timed_rounds(seconds: float, step) -> float:
 
 
 _PROBES = {"cpu": _cpu, "syscall": _syscall, "fork": _fork}
+_GPU_PROBES = {"gpu": _gpu, "timed": _timed}
 
 
 def _worker(probe: str, seconds: float, device: int, barrier, results) -> None:
-    if probe == "gpu":
+    if probe in ("gpu", "timed"):
         import torch  # imported, and the context made, before the barrier: only the loop is measured
 
         torch.cuda.set_device(device)
         torch.ones(1, device="cuda")
     barrier.wait()
-    rate = _gpu(seconds, device) if probe == "gpu" else _PROBES[probe](seconds)
+    rate = _GPU_PROBES[probe](seconds, device) if probe in _GPU_PROBES else _PROBES[probe](seconds)
     results.put(rate)
 
 
@@ -117,12 +147,12 @@ def main() -> int:
     args = parser.parse_args()
     print(json.dumps({"cpus": os.cpu_count(), "affinity": len(os.sched_getaffinity(0))}), flush=True)
     for probe in args.probes.split(","):
-        if probe == "gpu":
-            alone = statistics.median(measure("gpu", 1, args.seconds))
-            _report("gpu", {"gpus": 1, "per_gpu": 1}, [alone], alone)
+        if probe in _GPU_PROBES:
+            alone = statistics.median(measure(probe, 1, args.seconds))
+            _report(probe, {"gpus": 1, "per_gpu": 1}, [alone], alone)
             for gpus in map(int, args.gpus.split(",")):
-                rates = measure("gpu", gpus * args.per_gpu, args.seconds, gpus)
-                _report("gpu", {"gpus": gpus, "per_gpu": args.per_gpu}, rates, alone)
+                rates = measure(probe, gpus * args.per_gpu, args.seconds, gpus)
+                _report(probe, {"gpus": gpus, "per_gpu": args.per_gpu}, rates, alone)
             continue
         alone = None
         for procs in map(int, args.procs.split(",")):
