@@ -6,7 +6,7 @@ any change a candidate made to it: `filters.integrity`), load the candidate and 
 seeds it cannot predict, before the reference runs. The outputs come back to this process, which checks them (plain tensor
 of the reference's shape and dtype on the right device, no aliasing of an input, inputs unchanged, kernels
 actually launched, nothing left running) and compares them with the reference by max-abs and
-relative-L2 error. The first seed runs twice and must agree bit for bit; then the same inputs negated,
+relative-L2 error (where those fail, with what the float64 truth allows an honest kernel: `filters.truth`). The first seed runs twice and must agree bit for bit; then the same inputs negated,
 scaled and shifted, wherever the reference stays finite, so a kernel that only works on randn (a softmax
 without its max subtraction, a max reduction padded with zeros) fails. A transform changes only inputs whose
 declared domain survives it; an input without a declared domain is transformed only where a CPU copy of the
