@@ -60,7 +60,6 @@ def _fork(seconds: float) -> float:
 def _gpu(seconds: float, device: int) -> float:
     import torch
 
-    torch.cuda.set_device(device)
     x = torch.ones(1024, device="cuda")
     for _ in range(200):  # context, allocator and kernel loaded before the clock starts
         x.add_(1)
@@ -74,25 +73,19 @@ def _timed(seconds: float, device: int) -> float:
     import triton.language as tl
 
     from filters.timing import time_calls
-    from kerneldata.core.hardware import device_arch, flush_bytes, is_hip
+    from kerneldata.core.hardware import device_flush_bytes
 
     @triton.jit
     def add_one(x_ptr, n, BLOCK: tl.constexpr):
         offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
         tl.store(x_ptr + offsets, tl.load(x_ptr + offsets, mask=offsets < n) + 1, mask=offsets < n)
 
-    torch.cuda.set_device(device)
     x = torch.ones(1 << 16, device="cuda")
-    props = torch.cuda.get_device_properties(device)
-    size = flush_bytes(l2_bytes=getattr(props, "L2_cache_size", 0), arch=device_arch(props, hip=is_hip()))
-    flush = torch.empty(size // 4, dtype=torch.float32, device="cuda")
+    flush = torch.empty(device_flush_bytes(device) // 4, dtype=torch.float32, device="cuda")
     fn = lambda: add_one[(16,)](x, x.numel(), BLOCK=4096)  # noqa: E731
     time_calls({"fn": fn}, flush=flush, max_iters=10)  # compiled and warm before the clock starts
-    calls, end = 0, time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        time_calls({"fn": fn}, flush=flush, budget_ms=30.0, max_iters=100, warmup_ms=0.0)
-        calls += 1
-    return calls / seconds
+    return _timed_rounds(seconds, lambda: time_calls({"fn": fn}, flush=flush, budget_ms=30.0, max_iters=100,
+                                                     warmup_ms=0.0))
 
 
 def _timed_rounds(seconds: float, step) -> float:
@@ -109,7 +102,7 @@ _GPU_PROBES = {"gpu": _gpu, "timed": _timed}
 
 def _worker(probe: str, seconds: float, device: int, barrier, results) -> None:
     if probe in ("gpu", "timed"):
-        import torch  # imported, and the context made, before the barrier: only the loop is measured
+        import torch  # imported, the device set and its context made before the barrier: only the loop is measured
 
         torch.cuda.set_device(device)
         torch.ones(1, device="cuda")

@@ -39,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kerneldata.core.domains import DOMAINS, NEGATE, SCALE, SHIFT, parse_domain
-from kerneldata.core.hardware import device_arch, fingerprint, flush_bytes, is_hip
+from kerneldata.core.hardware import device_flush_bytes, fingerprint
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.ipc import tensors_from_bytes
@@ -134,11 +134,7 @@ class Runtime:
         return "cpu" if self.device == "cpu" else f"cuda:{self.device_index}"
 
     def flush_bytes(self) -> int:
-        import torch
-
-        props = torch.cuda.get_device_properties(self.device_index)
-        hip = is_hip()
-        return flush_bytes(l2_bytes=getattr(props, "L2_cache_size", 0), arch=device_arch(props, hip=hip))
+        return device_flush_bytes(self.device_index)
 
     @contextlib.contextmanager
     def phase(self, name: str):

@@ -93,6 +93,15 @@ def flush_bytes(*, l2_bytes: int, arch: str) -> int:
     return max(2 * last_level_cache_bytes(l2_bytes=l2_bytes, arch=arch), _MIN_FLUSH_BYTES)
 
 
+def device_flush_bytes(device_index: int) -> int:
+    """`flush_bytes` for a visible GPU, read from torch's properties of it."""
+    import torch
+
+    props = torch.cuda.get_device_properties(device_index)
+    hip = is_hip()
+    return flush_bytes(l2_bytes=getattr(props, "L2_cache_size", 0), arch=device_arch(props, hip=hip))
+
+
 def default_dot_precision(*, hip: bool) -> str:
     """What `tl.dot` does with fp32 operands when no `input_precision` is given: TF32 on NVIDIA, full IEEE
     fp32 on AMD. Decides whether an fp32 kernel's `tl.dot` loses precision by default."""

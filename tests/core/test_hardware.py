@@ -10,6 +10,7 @@ import pytest
 from kerneldata.core.hardware import (
     default_dot_precision,
     device_arch,
+    device_flush_bytes,
     fingerprint,
     flush_bytes,
     last_level_cache_bytes,
@@ -27,6 +28,15 @@ def test_flush_covers_twice_the_last_level_cache():
     assert flush_bytes(l2_bytes=4 * MiB, arch="gfx942:sramecc+:xnack-") == 512 * MiB
     assert flush_bytes(l2_bytes=4 * MiB, arch="gfx950") == 512 * MiB
     assert flush_bytes(l2_bytes=8 * MiB, arch="gfx90a") == 256 * MiB  # MI250X: no Infinity Cache
+
+
+def test_device_flush_bytes_reads_the_device(monkeypatch):
+    import torch
+
+    mi300x = SimpleNamespace(L2_cache_size=4 * MiB, gcnArchName="gfx942:sramecc+:xnack-")
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: mi300x)
+    monkeypatch.setattr(torch.version, "hip", "6.2")
+    assert device_flush_bytes(0) == 512 * MiB
 
 
 def test_dot_precision_default_differs_by_vendor():
