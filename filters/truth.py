@@ -19,6 +19,7 @@ far below any cheat's error, so the allowance exists only where the problem itse
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 # Relative size of the input perturbations, in units of the spec dtype's rounding (half its epsilon), and
 # how many antithetic pairs: measured on fp32 grouped-query attention with inputs scaled by 64 (CPU,
@@ -29,51 +30,62 @@ PERTURBATION_PAIRS = 4
 _SEED = 0x5EED
 
 
-def float64_truth(model, inputs: list) -> tuple[object, list] | None:
-    """(the model in float64 on the CPU, its outputs on `inputs`), or None where the problem has no float64
-    path (it raises, or returns anything but tensors)."""
+@dataclass(frozen=True)
+class Truth:
+    """The problem in float64 on the CPU: the model, the inputs it ran on (floating ones in float64), and its
+    outputs."""
+
+    model: object
+    inputs: list
+    outputs: list
+
+
+def float64_truth(model, inputs: list) -> Truth | None:
+    """The problem computed in float64 on `inputs`, or None where it has no float64 path (it raises, or
+    returns anything but tensors)."""
     import torch
 
     try:
         with torch.no_grad():
             truth_model = copy.deepcopy(model).to("cpu").double()
-            truth = _outputs(truth_model, [_to_double(x) for x in inputs])
+            doubled = [_to_double(x) for x in inputs]
+            outputs = _outputs(truth_model, doubled)
     except Exception:  # noqa: BLE001 - a problem without a float64 path gets no allowance
         return None
-    return (truth_model, truth) if truth is not None else None
+    return Truth(truth_model, doubled, outputs) if outputs is not None else None
 
 
-def reference_error(expected: list, truth: list) -> list | None:
+def reference_error(expected: list, truth: Truth) -> list | None:
     """|reference - truth| per output (0 where either is not finite), or None where they do not line up."""
     import torch
 
-    if len(truth) != len(expected) or any(t.shape != e.shape or not e.is_floating_point()
-                                          for t, e in zip(truth, expected)):
+    if len(truth.outputs) != len(expected) or any(t.shape != e.shape or not e.is_floating_point()
+                                                  for t, e in zip(truth.outputs, expected)):
         return None
-    return [torch.nan_to_num((e.to(torch.float64) - t).abs(), nan=0.0, posinf=0.0) for e, t in zip(expected, truth)]
+    return [torch.nan_to_num((e.to(torch.float64) - t).abs(), nan=0.0, posinf=0.0)
+            for e, t in zip(expected, truth.outputs)]
 
 
-def rounding_spread(truth_model, inputs: list, truth: list, dtype: str) -> list | None:
+def rounding_spread(truth: Truth, dtype: str) -> list | None:
     """max over the perturbed inputs of |truth(perturbed) - truth| per output, or None where the perturbed
     problem cannot run. Only floating inputs are perturbed (indices and masks stay as they are); an element
     whose perturbed answer is not finite gets no allowance."""
     import torch
 
     generator = torch.Generator().manual_seed(_SEED)  # its own: the global generator is the verifier's
-    doubled = [_to_double(x) for x in inputs]
-    spread = [torch.zeros_like(t) for t in truth]
+    spread = [torch.zeros_like(t) for t in truth.outputs]
     try:
         unit = PERTURBATION_UNITS * torch.finfo(getattr(torch, dtype)).eps / 2
         with torch.no_grad():
             for _ in range(PERTURBATION_PAIRS):
                 directions = [(torch.rand(x.shape, generator=generator, dtype=torch.float64) * 2 - 1) * unit
-                              if _is_float_tensor(x) else None for x in doubled]
+                              if _is_float_tensor(x) else None for x in truth.inputs]
                 for sign in (1.0, -1.0):
-                    moved = [x * (1 + sign * d) if d is not None else x for x, d in zip(doubled, directions)]
-                    answer = _outputs(truth_model, moved)
-                    if answer is None or len(answer) != len(truth):
+                    moved = [x * (1 + sign * d) if d is not None else x for x, d in zip(truth.inputs, directions)]
+                    answer = _outputs(truth.model, moved)
+                    if answer is None or len(answer) != len(truth.outputs):
                         return None
-                    for held, got, exact in zip(spread, answer, truth):
+                    for held, got, exact in zip(spread, answer, truth.outputs):
                         torch.maximum(held, torch.nan_to_num((got - exact).abs(), nan=0.0, posinf=0.0), out=held)
     except Exception:  # noqa: BLE001 - the problem ran on the truth's inputs; a perturbation it rejects gives nothing
         return None

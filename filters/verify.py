@@ -730,15 +730,15 @@ def _compare_against_truth(model, inputs: list, outputs: list, expected: list, f
     be off by (`filters.truth`): first the reference's own error, then, only if that is not enough, the
     spread rounding causes on an ill-conditioned problem. Returns `_compare`'s triple (`first`, the fixed
     tolerances' triple, where the problem has no float64 path)."""
-    found = float64_truth(model, inputs)
-    slack = reference_error(expected, found[1]) if found else None
+    truth = float64_truth(model, inputs)
+    slack = reference_error(expected, truth) if truth else None
     if slack is None:
         return first
     problem, max_abs, max_rel = _compare(outputs, expected, dtype=dtype, atol=atol, rtol=rtol,
                                          reference_error=slack)
     if problem is None or problem.reason_code is not Reason.MISMATCH:
         return problem, max_abs, max_rel
-    spread = rounding_spread(found[0], inputs, found[1], dtype)
+    spread = rounding_spread(truth, dtype)
     if spread is None:
         return problem, max_abs, max_rel
     return _compare(outputs, expected, dtype=dtype, atol=atol, rtol=rtol,

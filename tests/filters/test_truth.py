@@ -67,7 +67,7 @@ def test_the_reference_error_alone_is_not_enough(seed):
     error, decides near-tied rows."""
     inputs = scaled_inputs(seed)
     expected = [GroupedQueryAttention()(*inputs)]
-    _, truth = float64_truth(GroupedQueryAttention(), inputs)
+    truth = float64_truth(GroupedQueryAttention(), inputs)
     slack_only = _compare([blocked_attention(*inputs)], expected, dtype="float32", atol=ATOL, rtol=1e-4,
                           reference_error=reference_error(expected, truth))[0]
     assert slack_only is not None and slack_only.reason_code is Reason.MISMATCH
@@ -75,9 +75,9 @@ def test_the_reference_error_alone_is_not_enough(seed):
 
 def test_the_spread_is_rounding_sized_on_well_conditioned_elements():
     inputs = scaled_inputs(3)
-    truth_model, truth = float64_truth(GroupedQueryAttention(), inputs)
-    spread = rounding_spread(truth_model, inputs, truth, "float32")[0]
-    relative = spread / truth[0].abs().clamp_min(1e-30)
+    truth = float64_truth(GroupedQueryAttention(), inputs)
+    spread = rounding_spread(truth, "float32")[0]
+    relative = spread / truth.outputs[0].abs().clamp_min(1e-30)
     # Most elements move by a few units of fp32 rounding; only near-tied rows move far.
     assert float(relative.median()) < 20 * torch.finfo(torch.float32).eps
     far = (relative > 1e-3).flatten(0, -2).any(-1)  # rows with an element moved by more than 0.1%
@@ -121,8 +121,7 @@ class Embedding(torch.nn.Module):
 def test_indices_are_not_perturbed_and_a_problem_without_float64_gets_nothing():
     indices, scale = torch.tensor([1, 3, 9]), torch.tensor(2.0)
     model = Embedding()
-    truth_model, truth = float64_truth(model, [indices, scale])
-    spread = rounding_spread(truth_model, [indices, scale], truth, "float32")
+    spread = rounding_spread(float64_truth(model, [indices, scale]), "float32")
     assert spread is not None and float(spread[0].max()) < 1e-5
 
     class NoDouble(torch.nn.Module):
