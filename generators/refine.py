@@ -44,6 +44,7 @@ from generators.teachers.base import RefineRequest
 from kerneldata.core.config import RefineConfig
 from kerneldata.core.outcomes import Check, Reason, Status
 from kerneldata.core.spec import RELATIVE_NORM_TOL
+from kerneldata.core.scrub import REASON_CHARS, scrub
 
 FEEDBACK_VERSION = "feedback-v1"
 # A traceback in feedback keeps its last lines, at most this many, and at most this many characters.
@@ -251,7 +252,8 @@ def feedback(row: dict, *, target_speedup: float, version: str = FEEDBACK_VERSIO
     accepted = row["status"] == Status.ACCEPTED.value
     values = {
         "outcome": _OUTCOMES[row["status"]], "stage": row["stage"], "reason_code": row["reason_code"],
-        "reason": row["reason"], "hardware": row["hardware"] or row["device"], "dtype": row["dtype"],
+        # Scrubbed again here (verdicts are scrubbed when made): rows of an older checkpoint go to a third-party API.
+        "reason": scrub(row["reason"], limit=REASON_CHARS), "hardware": row["hardware"] or row["device"], "dtype": row["dtype"],
         "atol": f"{row['atol']:g}", "rtol": f"{row['rtol']:g}",
         "rel_tol": f"{RELATIVE_NORM_TOL.get(row['dtype'], math.nan):g}",
         "max_abs_err": _number(row["max_abs_err"]), "max_rel_err": _number(row["max_rel_err"]),
@@ -260,7 +262,7 @@ def feedback(row: dict, *, target_speedup: float, version: str = FEEDBACK_VERSIO
     parts = ["verdict"]
     detail = row.get("error_detail")
     if detail:
-        values["error"] = trim_traceback(detail)
+        values["error"] = scrub(trim_traceback(detail))
         parts.append("error")
     if row["max_abs_err"] is not None or row["max_rel_err"] is not None:
         parts.append("accuracy")

@@ -16,9 +16,10 @@ A path is local when it is absolute (`/...`, `~...`, `C:\\...`, `\\\\server\\...
 relative path (it names nothing above the directory the run started in; `KernelBench/level1` could as well
 be a Hub id), a remote URI (`s3://bucket/run`, `https://...`), the `{run_dir}` placeholder.
 
-What this does not do: find a path inside longer text (a sentence, a traceback: the `reason` and
-`error_detail` of raw rows may name files of the machine that verified them), or touch the Parquet shards
-(the data is published as it is).
+What this does not do: find a path inside longer text (a sentence, a traceback), or touch the Parquet
+shards (the data is published as it is). The text of rows that came from a candidate's process (`reason`,
+`error_detail`) was scrubbed of paths, secrets and token-shaped strings when its verdict was made
+(`kerneldata.core.scrub`).
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ Parquet shards of every split, manifest.json, run_config.yaml, README.md (the ca
 redacted config) and the report when there is one. Nothing else in the run directory goes up. The run
 directory may be a local path or any URI `shards.location` opens; its files are copied down.
 
-Secrets: no token or other secret may reach an uploaded file. The secrets looked for are the Hub token
-(`HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, the stored login) and the value of every environment variable whose
-name says it holds one (`*TOKEN*`, `*SECRET*`, `*PASSWORD*`, `*API_KEY*`, `*CREDENTIAL*`), 8 characters
-or longer. In the config, the value of every key whose name says it holds a secret is replaced by
+Secrets: no token or other secret may reach an uploaded file. The secrets looked for are those of
+`kerneldata.core.scrub.secret_values`: the Hub token (`HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, the stored login)
+and the value of every environment variable whose name says it holds one (`*TOKEN*`, `*SECRET*`,
+`*PASSWORD*`, `*API_KEY*`, `*CREDENTIAL*`, `*AUTH*`), 8 characters or longer. (The verifier already scrubs
+every verdict's text with the same list, token shapes and local paths: `kerneldata.core.scrub`.) In the config, the value of every key whose name says it holds a secret is replaced by
 `<redacted>`; in the text files (card, config, manifest, report) every occurrence of a secret value is
 replaced the same way; the Parquet files are decoded and every string searched, and a secret found there
 stops the publish (a shard cannot be edited without changing the data). Last, every assembled file is read
@@ -17,7 +18,8 @@ back as bytes and searched once more. The secret itself is never printed.
 Local paths: a string of the config or the manifest that is a local path (the run directory, benchmarks, a
 docs index, the teacher cache...) goes up as its last component only (`shards.public_paths`), and the card is
 rendered from those: no uploaded config, manifest or card shows where on its machine the run kept them.
-Paths inside longer text and the Parquet shards are left as they are.
+Paths inside longer text are left as they are here; a row's `reason` and `error_detail` were scrubbed when
+the verdict was made.
 
 `publish` creates the repository if needed (and the branch given as `revision`), then uploads the folder
 in one commit whose message names the run, deleting shards a previous upload left that this one does not
@@ -28,10 +30,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -39,14 +39,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
+from kerneldata.core.scrub import REDACTED, SECRET_NAME, secret_values
 from shards.card import render_card
 from shards.location import RunLocation
 from shards.public_paths import without_local_paths
 from shards.writer import CARD, MANIFEST, REPORT_FILES, RUN_CONFIG, SPLITS, open_run
 
-REDACTED = "<redacted>"
-SECRET_NAME = re.compile(r"token|secret|passw(or)?d|api[_-]?key|credential|private[_-]?key", re.IGNORECASE)
-MIN_SECRET_CHARS = 8
 _TEXT_SUFFIXES = {".md", ".yaml", ".yml", ".json", ".html", ".txt"}
 
 
@@ -62,24 +60,6 @@ def hub_token() -> str | None:
     from huggingface_hub import get_token
 
     return get_token()
-
-
-def secret_values(extra: Iterable[str | None] = ()) -> list[str]:
-    """Every secret value this process knows of (see the module docstring), longest first."""
-    found = set()
-    for name, value in os.environ.items():
-        if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_CHARS:
-            found.add(value)
-    try:
-        from huggingface_hub import get_token
-
-        stored = get_token()
-    except Exception:  # no huggingface_hub config at all: nothing stored
-        stored = None
-    for value in (stored, *extra):
-        if value and len(value) >= MIN_SECRET_CHARS:
-            found.add(value)
-    return sorted(found, key=len, reverse=True)
 
 
 def public_config(config_yaml: str, secrets: list[str]) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from enum import Enum
 
+from kerneldata.core.scrub import DETAIL_CHARS, REASON_CHARS, scrub
+
 
 class Status(str, Enum):
     ACCEPTED = "accepted"
@@ -148,6 +150,11 @@ class Verdict:
     def __post_init__(self) -> None:
         assert (self.status is Status.ACCEPTED) == (self.reason_code is Reason.OK), (self.status, self.reason_code)
         assert self.reason and "\n" not in self.reason, "a reason is one human sentence"
+        # Every verdict leaves the verifier through here: text quoted from the candidate's process (its
+        # exception, what it printed) loses secrets, token-shaped strings and local paths, and is bounded,
+        # before it can reach a row, a refinement prompt, a log or the Hub (DESIGN section 4.7).
+        object.__setattr__(self, "reason", scrub(self.reason, limit=REASON_CHARS))
+        object.__setattr__(self, "error_detail", scrub(self.error_detail, limit=DETAIL_CHARS))
 
     @classmethod
     def reject(cls, reason_code: Reason, reason: str, **measures) -> Verdict:
