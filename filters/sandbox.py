@@ -38,6 +38,7 @@ from filters.ipc import (
     tensors_to_bytes,
     write_message,
 )
+from filters.protocol import ProtocolViolation, validated
 
 # Environment variables the child may inherit; everything else (HF_TOKEN, OPENAI_API_KEY, AWS_*, ...) is
 # dropped. A name on this list that still looks like a secret is dropped too.
@@ -50,7 +51,8 @@ _SECRET_MARKERS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "CREDENTIAL")
 
 
 class SandboxError(Exception):
-    """The child did not answer as the protocol says: `reason` is one of timeout, crashed, output_flood."""
+    """The child did not answer as the protocol says: `reason` is one of timeout, crashed, output_flood,
+    protocol (an answer that is not a message of `filters.protocol`)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -191,7 +193,10 @@ class SandboxWorker:
         # Python ignores SIGXFSZ, so a flood shows as a write error inside the child; the log's size tells.
         if self._flooded():
             raise SandboxError("output_flood", "the candidate wrote more output than allowed")
-        return answer
+        try:
+            return validated(header["op"], *answer), answer[1]
+        except ProtocolViolation as err:  # a forged or corrupted answer: the candidate's doing, never trusted
+            raise SandboxError("protocol", str(err)) from None
 
     def _flooded(self) -> bool:
         try:

@@ -85,7 +85,8 @@ class VerifyOptions:
     worker_start_timeout_s: float = 120.0
 
 
-_SANDBOX_REASONS = {"timeout": Reason.TIMEOUT, "crashed": Reason.CRASHED, "output_flood": Reason.OUTPUT_FLOOD}
+_SANDBOX_REASONS = {"timeout": Reason.TIMEOUT, "crashed": Reason.CRASHED, "output_flood": Reason.OUTPUT_FLOOD,
+                    "protocol": Reason.PROTOCOL_VIOLATION}
 
 
 @lru_cache(maxsize=None)

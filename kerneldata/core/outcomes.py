@@ -77,6 +77,7 @@ class Reason(str, Enum):
     FILE_WRITE = "file_write"  # outside its scratch directory
     PROCESS_SPAWN = "process_spawn"
     SIGNAL_SENT = "signal_sent"  # to another process (its parent, the verifier)
+    PROTOCOL_VIOLATION = "protocol_violation"  # the child's answer was not a well-formed message (filters.protocol)
     # unverified: the verifier's own worker died, raised or hung on this candidate every time it was tried
     VERIFIER_FAULT = "verifier_fault"
 
@@ -121,6 +122,7 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.FILE_WRITE: Check.SANDBOX,
     Reason.PROCESS_SPAWN: Check.SANDBOX,
     Reason.SIGNAL_SENT: Check.SANDBOX,
+    Reason.PROTOCOL_VIOLATION: Check.SANDBOX,
     Reason.VERIFIER_FAULT: Check.SANDBOX,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"

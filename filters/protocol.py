@@ -1,0 +1,133 @@
+"""The sandboxed child's answers, as typed messages the parent validates before it reads a single field.
+
+The child runs candidate code; anything in its process, the answer pipe included, may be in the candidate's
+reach once a rule of the static gate is bypassed. So an answer is evidence to check, not a report to trust:
+each kind of answer (`start`, `load`, `run`, `time`, `unload`) has a closed set of fields with strict types
+and bounds (pydantic, `extra="forbid"`), and the blobs count it promises. An answer that does not fit (a
+field of the wrong type, a field no answer has, a negative launch count, a non-finite timing, a missing blob)
+raises `ProtocolViolation`: the candidate is rejected for it and its worker retired, and the verifier goes on.
+
+What this does not do: prove a well-formed answer true. The parent still judges outputs against a reference
+the child never saw, inputs it kept, timings against its own clock and the roofline (`filters.verify`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+MAX_MESSAGE_CHARS = 20_000  # a traceback's last lines; the verdict quotes less, scrubbed (kerneldata.core.scrub)
+MAX_LIST_ITEMS = 256
+
+
+class ProtocolViolation(Exception):
+    """The child's answer is not a message of the protocol (one line saying what was wrong)."""
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _seconds_field():
+    """Where a request's time went in the child, by phase."""
+    return Field(default_factory=dict, max_length=16)
+
+
+def _check_seconds(value: dict) -> dict:
+    for name, seconds in value.items():
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds) \
+                or seconds < 0:
+            raise ValueError(f"seconds[{name!r}] is not a finite non-negative number")
+    return value
+
+
+class Failure(_Message):
+    """Any request: the candidate raised, the sandbox refused something, or a request was out of order."""
+
+    ok: Literal[False]
+    kind: Literal["import_error", "compile_error", "runtime_error", "bad_output", "background_work", "sandbox",
+                  "protocol", "interpreter_limit"]
+    message: str = Field(max_length=MAX_MESSAGE_CHARS)
+    reason: Literal["network_access", "file_write", "process_spawn", "signal_sent"] | None = None
+
+
+class Started(_Message):
+    ok: Literal[True]
+    confinement: list[str] = Field(max_length=MAX_LIST_ITEMS)
+    seconds: dict[str, float] = _seconds_field()
+    _seconds = field_validator("seconds")(_check_seconds)
+
+
+class Loaded(_Message):
+    ok: Literal[True]
+    seconds: dict[str, float] = _seconds_field()
+    _seconds = field_validator("seconds")(_check_seconds)
+
+
+class Ran(_Message):
+    ok: Literal[True]
+    launches: int = Field(ge=0)
+    devices: list[str] = Field(max_length=MAX_LIST_ITEMS)
+    aliases_input: bool
+    output_bytes: int = Field(ge=0)
+    torch_compute: list[str] = Field(max_length=MAX_LIST_ITEMS)
+    narrowing: list[str] = Field(max_length=MAX_LIST_ITEMS)
+    unproven_output: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    seconds: dict[str, float] = _seconds_field()
+    _seconds = field_validator("seconds")(_check_seconds)
+
+    @field_validator("narrowing")
+    @classmethod
+    def _casts(cls, value: list[str]) -> list[str]:
+        if any(cast.count("->") != 1 for cast in value):
+            raise ValueError("a narrowing entry is not 'from->to'")
+        return value
+
+
+class _Summary(_Message):
+    median_ms: float = Field(ge=0, allow_inf_nan=False)
+    iqr_ms: float = Field(ge=0, allow_inf_nan=False)
+    min_ms: float = Field(ge=0, allow_inf_nan=False)
+    n: int = Field(ge=1)
+
+
+class _Timing(_Message):
+    event: _Summary
+    host: _Summary
+
+
+class Timed(_Message):
+    ok: Literal[True]
+    timings: dict[Literal["candidate", "overhead", "eager", "compile"], _Timing] | None = None
+
+
+class Unloaded(_Message):
+    ok: Literal[True]
+    changes: list[str] = Field(max_length=MAX_LIST_ITEMS)
+    unhealthy: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+
+
+# Per request: the answer when it succeeded, and how many blobs come with it.
+_ANSWERS: dict[str, tuple[type[_Message], int]] = {
+    "start": (Started, 0), "load": (Loaded, 0), "run": (Ran, 2), "time": (Timed, 0), "unload": (Unloaded, 0),
+}
+
+
+def validated(op: str, header, blobs: list[bytes]) -> dict:
+    """`header` as a plain dict once it is a well-formed answer to request `op` (with the blobs it promises);
+    raises ProtocolViolation otherwise."""
+    if not isinstance(header, dict) or not isinstance(header.get("ok"), bool):
+        raise ProtocolViolation(f"the answer to {op!r} is not a message with a boolean 'ok'")
+    model, num_blobs = (_ANSWERS[op] if header["ok"] else (Failure, None))
+    framing = {"blob_sizes"}  # filters.ipc's, checked there when the message was read
+    try:
+        message = model.model_validate({key: value for key, value in header.items() if key not in framing})
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the message"
+        raise ProtocolViolation(f"the answer to {op!r} is malformed at {where}: {first['msg']}") from None
+    if num_blobs is not None and len(blobs) != num_blobs:
+        raise ProtocolViolation(f"the answer to {op!r} carries {len(blobs)} blobs, not {num_blobs}")
+    return message.model_dump(exclude_none=False)
