@@ -4,7 +4,8 @@ Each input line is a JSON object with the problem (`reference_code`, or `problem
 (`code`, or `candidate`), and optionally `id` (else `candidate_id`, else the line number), `dtype`, `atol`,
 `rtol` (else taken from the problem's inputs), `family` and `shapes` (for the roofline's FLOP count).
 Each output line is `{"id": ..., **verdict}`, written as soon as the verdict is known, so a crash keeps
-every finished verdict and `resume` skips them.
+every finished verdict and `resume` skips them. A line whose problem does not run gets an `unverified`
+verdict (`bad_reference`), and one the verifier itself fails on `verifier_fault`: neither costs the others.
 
 Workers: one `Runtime` (zygote, caches, measured peaks, timing lock, a pool of sandboxed worker processes)
 per device, and several threads per device, each driving one worker process at a time: workers compile in
@@ -20,11 +21,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from kerneldata.core.outcomes import Status
+from kerneldata.core.outcomes import Reason, Status, Verdict
 from kerneldata.core.jsonl import JsonlError, read_objects
 from kerneldata.core.spec import TOLERANCES, estimate_flops
 from filters.reference_probe import ReferenceProbes
-from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
+from filters.verify import ReferenceError_, Runtime, VerifyOptions, problem_dtype, verify
 
 
 class BatchInputError(ValueError):
@@ -121,10 +122,21 @@ def _spread_by_problem(items: list[dict]) -> list[dict]:
 
 
 def _judge(item: dict, options: VerifyOptions, runtime: Runtime):
-    # What the line leaves out comes from the problem: its dtype, then that dtype's tolerances.
-    dtype = item["dtype"] or problem_dtype(item["reference_code"])[0]
-    atol = item["atol"] if item["atol"] is not None else TOLERANCES[dtype][0]
-    rtol = item["rtol"] if item["rtol"] is not None else TOLERANCES[dtype][1]
-    verdict = verify(item["reference_code"], item["code"], dtype=dtype, atol=atol, rtol=rtol, options=options,
-                     runtime=runtime, flops=item["flops"], input_domains=item.get("input_domains"))
+    """One line's verdict. Whatever goes wrong with this line (its problem does not run, the verifier itself
+    fails on it) is this line's verdict, `unverified`: the other lines' verdicts are never lost to it."""
+    try:
+        # What the line leaves out comes from the problem: its dtype, then that dtype's tolerances.
+        dtype = item["dtype"] or problem_dtype(item["reference_code"])[0]
+        atol = item["atol"] if item["atol"] is not None else TOLERANCES[dtype][0]
+        rtol = item["rtol"] if item["rtol"] is not None else TOLERANCES[dtype][1]
+        verdict = verify(item["reference_code"], item["code"], dtype=dtype, atol=atol, rtol=rtol, options=options,
+                         runtime=runtime, flops=item["flops"], input_domains=item.get("input_domains"))
+    except ReferenceError_ as err:
+        verdict = Verdict.unverified(Reason.BAD_REFERENCE, f"{err}; no verdict on the candidate.",
+                                     device=options.device)
+    except Exception as err:  # noqa: BLE001 - our own failure on one line must not cost the others
+        first_line = (str(err).strip().splitlines() or [""])[0]
+        verdict = Verdict.unverified(Reason.VERIFIER_FAULT, f"the verifier failed on this candidate "
+                                     f"({type(err).__name__}: {first_line}), so there is no verdict.",
+                                     device=options.device)
     return item["id"], verdict

@@ -80,6 +80,7 @@ class Reason(str, Enum):
     PROTOCOL_VIOLATION = "protocol_violation"  # the child's answer was not a well-formed message (filters.protocol)
     # unverified: the verifier's own worker died, raised or hung on this candidate every time it was tried
     VERIFIER_FAULT = "verifier_fault"
+    BAD_REFERENCE = "bad_reference"  # unverified: the problem itself fails to load or run (verify-batch's line)
 
     @property
     def check(self) -> Check:
@@ -124,6 +125,7 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.SIGNAL_SENT: Check.SANDBOX,
     Reason.PROTOCOL_VIOLATION: Check.SANDBOX,
     Reason.VERIFIER_FAULT: Check.SANDBOX,
+    Reason.BAD_REFERENCE: Check.CORRECTNESS,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
 

@@ -63,3 +63,36 @@ def test_batch_order_spreads_candidates_over_problems():
         [{"id": "d0", "reference_code": "d"}]
     order = [item["id"] for item in _spread_by_problem(items)]
     assert order == ["a0", "b0", "c0", "d0", "a1", "b1", "c1", "a2", "b2", "c2"]
+
+
+def test_one_line_never_costs_the_others_their_verdicts(tmp_path, monkeypatch):
+    """A problem that does not run, and a candidate the verifier itself fails on, are those lines' verdicts
+    (unverified); every other line is judged as usual."""
+    import filters.batch as batch
+    from filters.verify import VerifyOptions
+
+    real_verify = batch.verify
+
+    def verify(reference, code, **kwargs):
+        if "VERIFIER_BUG" in code:
+            raise RuntimeError("an internal error of ours")
+        return real_verify(reference, code, **kwargs)
+
+    monkeypatch.setattr(batch, "verify", verify)
+    items = [
+        {"id": "first", "reference_code": c.RELU_PROBLEM, "code": c.HONEST},
+        {"id": "broken", "reference_code": "import torch\nclass Model: pass\n", "code": c.HONEST},
+        {"id": "raises", "reference_code": c.RELU_PROBLEM, "code": c.HONEST + "\n# VERIFIER_BUG\n"},
+        {"id": "last", "reference_code": c.RELU_PROBLEM, "code": c.WRONG_VALUES},
+    ]
+    items = [{"dtype": "float32", "atol": None, "rtol": None, "flops": None, **item} for item in items]
+    out = tmp_path / "results.jsonl"
+    summary = batch.verify_batch(items, out, options=VerifyOptions(device="cpu", timeout_s=60, num_seeds=1),
+                                 devices=[0], workers_per_device=1)
+    verdicts = {json.loads(line)["id"]: json.loads(line) for line in out.read_text().splitlines()}
+    assert set(verdicts) == {"first", "broken", "raises", "last"}
+    assert verdicts["first"]["status"] == "accepted" and verdicts["last"]["reason_code"] == "mismatch"
+    assert (verdicts["broken"]["status"], verdicts["broken"]["reason_code"]) == ("unverified", "bad_reference")
+    assert "lacks get_inputs" in verdicts["broken"]["reason"]
+    assert (verdicts["raises"]["status"], verdicts["raises"]["reason_code"]) == ("unverified", "verifier_fault")
+    assert summary["unverified"] == 2
