@@ -23,9 +23,10 @@ from pathlib import Path
 
 from kerneldata.core.outcomes import Reason, Status, Verdict
 from kerneldata.core.jsonl import JsonlError, read_objects
-from kerneldata.core.spec import TOLERANCES, estimate_flops
+from kerneldata.core.spec import TOLERANCES
 from filters.reference_probe import ReferenceProbes
-from filters.verify import ReferenceError_, Runtime, VerifyOptions, problem_dtype, verify
+from filters.judge import judge_row
+from filters.verify import ReferenceError_, Runtime, VerifyOptions
 
 
 class BatchInputError(ValueError):
@@ -49,8 +50,8 @@ def read_candidates(path: Path) -> list[dict]:
             raise BatchInputError(f"{path}:{number}: dtype {dtype!r} is not one of {', '.join(TOLERANCES)}")
         items.append({"id": str(row.get("id", row.get("candidate_id", number))), "reference_code": reference,
                       "code": code, "dtype": dtype, "atol": row.get("atol"), "rtol": row.get("rtol"),
-                      "flops": estimate_flops(row["family"], row["shapes"]) if "family" in row and "shapes" in row
-                      else None, "input_domains": row.get("input_domains")})
+                      "family": row.get("family"), "shapes": row.get("shapes"),
+                      "input_domains": row.get("input_domains")})
     ids = [item["id"] for item in items]
     if len(set(ids)) != len(ids):
         raise BatchInputError(f"{path}: ids repeat; give each line a distinct 'id'")
@@ -125,12 +126,7 @@ def _judge(item: dict, options: VerifyOptions, runtime: Runtime):
     """One line's verdict. Whatever goes wrong with this line (its problem does not run, the verifier itself
     fails on it) is this line's verdict, `unverified`: the other lines' verdicts are never lost to it."""
     try:
-        # What the line leaves out comes from the problem: its dtype, then that dtype's tolerances.
-        dtype = item["dtype"] or problem_dtype(item["reference_code"])[0]
-        atol = item["atol"] if item["atol"] is not None else TOLERANCES[dtype][0]
-        rtol = item["rtol"] if item["rtol"] is not None else TOLERANCES[dtype][1]
-        verdict = verify(item["reference_code"], item["code"], dtype=dtype, atol=atol, rtol=rtol, options=options,
-                         runtime=runtime, flops=item["flops"], input_domains=item.get("input_domains"))
+        verdict = judge_row(item, options=options, runtime=runtime)
     except ReferenceError_ as err:
         verdict = Verdict.unverified(Reason.BAD_REFERENCE, f"{err}; no verdict on the candidate.",
                                      device=options.device)

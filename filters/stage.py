@@ -15,12 +15,11 @@ import json
 import pyarrow as pa
 
 from kerneldata.core.config import VerifyConfig
-from kerneldata.core.hardware import resolve_device
 from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, VERDICT_FIELDS, table_from_rows
 from kerneldata.core.stage import Stage
-from kerneldata.core.spec import estimate_flops
-from filters.verify import Runtime, VerifyOptions, verify
+from filters.judge import judge_row, options_from_config
+from filters.verify import Runtime
 
 
 class VerifyStage(Stage):
@@ -46,10 +45,7 @@ class VerifyStage(Stage):
     def judge(self, row: dict) -> Verdict:
         if row["code"] is None:
             return code_missing(row["teacher_meta"], device=self.options.device)
-        return verify(row["reference_code"], row["code"], dtype=row["dtype"], atol=row["atol"], rtol=row["rtol"],
-                      options=self.options, runtime=self.runtime,
-                      flops=estimate_flops(row["family"], row["shapes"]),
-                      input_domains=_list_or_none(row.get("input_domains")))
+        return judge_row(row, options=self.options, runtime=self.runtime)
 
     def __del__(self) -> None:
         runtime = getattr(self, "runtime", None)
@@ -82,21 +78,3 @@ def verifier_fault(row: dict, *, fault: str, attempts: int, device: str) -> dict
                                  f"(the last one {what}), so there is no verdict.", device=device, hardware="")
     candidate = {name: row[name] for name in CANDIDATE_SCHEMA.names}
     return {**candidate, **verdict.to_row()}
-
-
-def options_from_config(config: VerifyConfig) -> VerifyOptions:
-    return VerifyOptions(
-        device=resolve_device(config.device),
-        timeout_s=config.timeout_s,
-        num_seeds=config.num_seeds,
-        min_speedup=config.min_speedup,
-        max_plausible_speedup=config.max_plausible_speedup,
-        baselines=("eager", "compile") if config.compile_baseline else ("eager",),
-        max_timed_calls=config.timed_calls,
-        candidates_per_worker=config.candidates_per_worker,
-    )
-
-
-def _list_or_none(value) -> list | None:
-    """A list column as a Python list (Ray hands numpy arrays), None where absent."""
-    return None if value is None else list(value)

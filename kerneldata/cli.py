@@ -60,9 +60,7 @@ def _build_parser() -> argparse.ArgumentParser:
                                           "3 unverified on this device.")
     ver.add_argument("--problem", required=True, help="reference problem (class Model, get_inputs, get_init_inputs)")
     ver.add_argument("--candidate", required=True, help="candidate source (class ModelNew launching @triton.jit)")
-    ver.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    ver.add_argument("--timeout", type=float, default=120.0, help="seconds for the whole check (default 120)")
-    ver.add_argument("--seeds", type=int, default=3, help="number of unseen input draws (default 3)")
+    _verify_flags(ver)
     ver.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
 
     batch = commands.add_parser("verify-batch", help="verify many candidates, on every given GPU, without Ray",
@@ -70,17 +68,17 @@ def _build_parser() -> argparse.ArgumentParser:
                                             "line) and append one verdict per line to --out.")
     batch.add_argument("--in", dest="in_path", required=True, help="candidates, one JSON object per line")
     batch.add_argument("--out", required=True, help="verdicts, one JSON object per line (appended)")
-    batch.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    _verify_flags(batch)
     batch.add_argument("--devices", default="0", help="comma-separated GPU indices (default 0)")
     batch.add_argument("--workers-per-device", type=int, default=4,
                        help="candidates in flight per device: they compile in parallel, time one at a time")
-    batch.add_argument("--timeout", type=float, default=120.0)
-    batch.add_argument("--seeds", type=int, default=3)
-    batch.add_argument("--min-speedup", type=float, default=1.0)
-    batch.add_argument("--no-compile-baseline", action="store_true", help="time PyTorch eager only")
-    batch.add_argument("--timed-calls", type=int, default=100,
+    batch.add_argument("--min-speedup", type=float, help="accepted kernels are at least this much faster than "
+                       "eager (default 1)")
+    batch.add_argument("--no-compile-baseline", action="store_true", default=None,
+                       help="time PyTorch eager only")
+    batch.add_argument("--timed-calls", type=int,
                        help="most timed calls per function: the candidate and each baseline (default 100)")
-    batch.add_argument("--candidates-per-worker", type=int, default=32,
+    batch.add_argument("--candidates-per-worker", type=int,
                        help="candidates one sandboxed worker process serves before a fresh one starts "
                             "(1: a fresh process per candidate; default 32)")
     batch.add_argument("--resume", action="store_true", help="skip ids already in --out")
@@ -272,18 +270,46 @@ def _sigterm_interrupts():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _verify_flags(parser) -> None:
+    """The flags `verify` and `verify-batch` share: a run config's `verify` section, and the keys of it most
+    often set by hand (a flag given wins over the file)."""
+    parser.add_argument("--config", help="take the verifier's settings from this run config's verify section")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")
+    parser.add_argument("--timeout", type=float, help="seconds for the whole check of a candidate (default 120)")
+    parser.add_argument("--seeds", type=int, help="number of unseen input draws (default 3)")
+
+
+def _verify_config(args):
+    """The `verify` section that --config and the flags make: the one config the pipeline, the CLI and the RL
+    reward all turn into the verifier's options (`filters.judge.options_from_config`)."""
+    from pydantic import ValidationError
+
+    from kerneldata.core.config import ConfigError, VerifyConfig, load_config
+
+    try:
+        base = load_config(args.config).verify.model_dump() if args.config else {}
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+    flags = {"device": args.device, "timeout_s": args.timeout, "num_seeds": args.seeds,
+             "min_speedup": getattr(args, "min_speedup", None), "timed_calls": getattr(args, "timed_calls", None),
+             "candidates_per_worker": getattr(args, "candidates_per_worker", None),
+             "compile_baseline": False if getattr(args, "no_compile_baseline", None) else None}
+    try:
+        return VerifyConfig(**{**base, **{key: value for key, value in flags.items() if value is not None}})
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise UsageError(f"verify.{'.'.join(map(str, first['loc']))}: {first['msg'].lower()} "
+                         f"(got {first.get('input')!r})") from None
+
+
 def _verify(args) -> int:
-    from kerneldata.core.hardware import resolve_device
-    from filters.verify import ReferenceError_, VerifyOptions, problem_dtype, verify
+    from filters.judge import judge_row, options_from_config
+    from filters.verify import ReferenceError_
 
     problem, candidate = _read_text(args.problem, "--problem"), _read_text(args.candidate, "--candidate")
-    if args.timeout <= 0 or args.seeds < 1:
-        raise UsageError("--timeout must be positive and --seeds at least 1")
+    config = _verify_config(args)
     try:
-        device = resolve_device(args.device)
-        dtype, atol, rtol = problem_dtype(problem)
-        verdict = verify(problem, candidate, dtype=dtype, atol=atol, rtol=rtol,
-                         options=VerifyOptions(device=device, timeout_s=args.timeout, num_seeds=args.seeds))
+        verdict = judge_row({"reference_code": problem, "code": candidate}, options=options_from_config(config))
     except ReferenceError_ as err:
         raise UsageError(f"{args.problem}: {err}") from None
     except ValueError as err:
@@ -309,18 +335,20 @@ def _verdict_exit(status: str, reason: str, *, as_json: bool) -> int:
 
 
 def _verify_batch(args) -> int:
-    from kerneldata.core.hardware import resolve_device
     from filters.batch import BatchInputError, read_candidates, verify_batch
-    from filters.verify import ReferenceError_, VerifyOptions
+    from filters.judge import options_from_config
+    from filters.verify import ReferenceError_
 
     try:
         devices = [int(d) for d in args.devices.split(",") if d.strip()]
     except ValueError:
         raise UsageError(f"--devices {args.devices!r}: expected comma-separated GPU indices such as 0,1") from None
-    if not devices or args.workers_per_device < 1 or args.timeout <= 0 or args.seeds < 1:
-        raise UsageError("--devices needs an index, --workers-per-device and --seeds at least 1, --timeout > 0")
+    if not devices or args.workers_per_device < 1:
+        raise UsageError("--devices needs an index and --workers-per-device must be at least 1")
+    config = _verify_config(args)
     try:
-        device = resolve_device(args.device)
+        options = options_from_config(config)
+        device = options.device
         if device == "cuda":
             import torch
 
@@ -329,12 +357,6 @@ def _verify_batch(args) -> int:
                 raise UsageError(f"--devices: GPU {missing[0]} does not exist; this machine has "
                                  f"{torch.cuda.device_count()}")
         items = read_candidates(Path(args.in_path))
-        if args.timed_calls < 10 or args.candidates_per_worker < 1:
-            raise UsageError("--timed-calls must be at least 10 and --candidates-per-worker at least 1")
-        options = VerifyOptions(device=device, timeout_s=args.timeout, num_seeds=args.seeds,
-                                min_speedup=args.min_speedup,
-                                baselines=("eager",) if args.no_compile_baseline else ("eager", "compile"),
-                                max_timed_calls=args.timed_calls, candidates_per_worker=args.candidates_per_worker)
         summary = verify_batch(items, Path(args.out), options=options, devices=devices,
                                workers_per_device=args.workers_per_device, resume=args.resume)
     except (BatchInputError, ReferenceError_, ValueError) as err:

@@ -1,8 +1,9 @@
 """A verifiable reward for RL on kerneldata's `rl` rows: the verifier decides, the speedup shapes.
 
 `score(completion, row)` extracts the candidate from a model's completion (`generators.extract`), runs
-the verifier (`filters.verify.verify`, the same checks that made the dataset) against the row's
-`reference_code` with its dtype and tolerances, and returns a `RewardResult`. The reward is
+the verifier on the row exactly as the dataset's verify stage does (`filters.judge.judge_row`: the row's
+`reference_code`, dtype, tolerances, input domains and FLOP count; options from the same `verify` config
+section), and returns a `RewardResult`. The reward is
 
 - 0 when nothing could be extracted, or the kernel is rejected or unverified (this device cannot judge
   it: no credit either way);
@@ -13,13 +14,14 @@ the verifier (`filters.verify.verify`, the same checks that made the dataset) ag
   the Triton interpreter) an accepted kernel gets `correct`.
 
 TRL (GRPO): `GRPOTrainer(..., reward_funcs=[kerneldata.reward.grpo_reward], train_dataset=rl)` with the
-`rl` config; TRL passes the row's columns (`reference_code`, `dtype`, `atol`, `rtol`, `family`, `shapes`)
+`rl` config; TRL passes the row's columns (`reference_code`, `dtype`, `atol`, `rtol`, `family`, `shapes`,
+`input_domains`)
 as keyword lists beside `completions`, in the standard or the conversational format. Use
 `make_grpo_reward(device=..., ...)` for other settings.
 
 veRL: point `custom_reward_function.path` at this file and `custom_reward_function.name` at
 `compute_score`; put a JSON object of the row's `reference_code`, `dtype`, `atol`, `rtol` (and
-optionally `family`, `shapes`) in `reward_model.ground_truth` (`verl_ground_truth(row)` makes it), or the
+optionally `family`, `shapes`, `input_domains`) in `reward_model.ground_truth` (`verl_ground_truth(row)` makes it), or the
 bare reference source with the rest in `extra_info`.
 
 Cost: one sandboxed verification per completion (a forked child; seconds on CPU, well under one on GPU).
@@ -35,11 +37,11 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kerneldata.core.hardware import resolve_device
+from kerneldata.core.config import VerifyConfig
 from kerneldata.core.outcomes import Status
-from kerneldata.core.spec import TOLERANCES, estimate_flops
 from generators.extract import extract_code
-from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
+from filters.judge import judge_row, options_from_config
+from filters.verify import Runtime, VerifyOptions
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,24 +105,17 @@ def _completion_text(completion) -> str:
 def score(completion, row: Mapping, *, device: str = "auto", options: VerifyOptions | None = None,
           runtime: Runtime | None = None, config: RewardConfig = RewardConfig()) -> RewardResult:
     """Score one completion for one rl row (needs `reference_code`; `dtype`, `atol`, `rtol` are read from
-    the problem when missing)."""
+    the problem when missing; `family`, `shapes` and `input_domains` are used as the dataset's verifier uses
+    them: `filters.judge.judge_row`). `options` default to the `verify` config section's defaults on `device`."""
     code, extracted = extract_code(_completion_text(completion))
     if code is None:
         return RewardResult(0.0, Status.REJECTED.value, "no_code",
                             f"no candidate code in the completion ({extracted}).", None)
-    reference = row["reference_code"]
-    dtype, atol, rtol = row.get("dtype"), row.get("atol"), row.get("rtol")
-    if dtype is None:
-        dtype, atol, rtol = problem_dtype(reference)
-    elif atol is None or rtol is None:
-        atol, rtol = TOLERANCES[dtype]
     if options is None:
-        options = VerifyOptions(device=resolve_device(device))
+        options = options_from_config(VerifyConfig(device=device))
     if runtime is None:
         runtime = _runtime(options.device)
-    flops = estimate_flops(row["family"], row["shapes"]) if row.get("family") and row.get("shapes") else None
-    verdict = verify(reference, code, dtype=dtype, atol=float(atol), rtol=float(rtol), options=options,
-                     runtime=runtime, flops=flops)
+    verdict = judge_row({**row, "code": code}, options=options, runtime=runtime)
     reward = shaped(verdict.speedup_vs_eager, config) if verdict.status is Status.ACCEPTED else 0.0
     return RewardResult(reward, verdict.status.value, verdict.reason_code.value, verdict.reason,
                         verdict.speedup_vs_eager)
@@ -130,13 +125,14 @@ def make_grpo_reward(*, device: str = "auto", options: VerifyOptions | None = No
                      config: RewardConfig = RewardConfig()):
     """A TRL reward function: `f(completions, reference_code, dtype=None, atol=None, rtol=None, **kw)`."""
     def kernel_reward(completions, reference_code, dtype=None, atol=None, rtol=None, family=None, shapes=None,
-                      **_):
+                      input_domains=None, **_):
         rewards = []
         for i, completion in enumerate(completions):
             row = {"reference_code": reference_code[i],
                    "dtype": dtype[i] if dtype else None, "atol": atol[i] if atol else None,
                    "rtol": rtol[i] if rtol else None, "family": family[i] if family else None,
-                   "shapes": shapes[i] if shapes else None}
+                   "shapes": shapes[i] if shapes else None,
+                   "input_domains": input_domains[i] if input_domains else None}
             rewards.append(score(completion, row, device=device, options=options, config=config).reward)
         return rewards
 
@@ -147,9 +143,18 @@ def make_grpo_reward(*, device: str = "auto", options: VerifyOptions | None = No
 grpo_reward = make_grpo_reward()
 
 
+# What the verifier reads of an rl row (filters.judge.judge_row).
+_GROUND_TRUTH_KEYS = ("reference_code", "dtype", "atol", "rtol", "family", "shapes", "input_domains")
+
+
+def _plain(value):
+    """A column value as JSON can hold it (Arrow and datasets hand numpy arrays for list columns)."""
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
 def verl_ground_truth(row: Mapping) -> str:
     """The `reward_model.ground_truth` string for an rl row (what `compute_score` reads back)."""
-    return json.dumps({key: row.get(key) for key in ("reference_code", "dtype", "atol", "rtol", "family", "shapes")})
+    return json.dumps({key: _plain(row.get(key)) for key in _GROUND_TRUTH_KEYS})
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> float:

@@ -59,7 +59,7 @@ SLOWER_REASON = "slower"
 
 _COLUMNS = (
     "spec_id", "candidate_id", "family", "ops", "dtype", "shapes", "reference_code", "atol", "rtol",
-    "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
+    "input_domains", "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
     "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id",
 )
 # Columns of _COLUMNS that hold long texts: converted only for the rows that use them (`_Row`).
@@ -148,6 +148,7 @@ def _rl(raw_rows: list[dict]) -> pa.Table:
             "reference_code": best["reference_code"],
             "atol": best["atol"],
             "rtol": best["rtol"],
+            "input_domains": best["input_domains"],
             "best_speedup_vs_eager": speedup,
             "baseline_eager_ms": runtime_ms * speedup if runtime_ms and speedup else None,
             "baseline_compile_ms": (runtime_ms * best["speedup_vs_compile"]

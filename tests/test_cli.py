@@ -164,3 +164,19 @@ def test_every_subcommand_has_help():
                  ["specs", "render", "--help"], ["specs", "stats", "--help"]):
         result = kd(*args)
         assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_verify_takes_the_run_configs_verify_section_and_flags_win(files):
+    """`verify --config` reads the same `verify` section a run uses (one config for the pipeline, the CLI and
+    the reward); a flag given on the command line overrides it; a bad value is named by its key."""
+    problem, candidate = files("ref.py", c.RELU_PROBLEM), files("cand.py", c.HONEST)
+    config = files("run.yaml", "verify:\n  device: cpu\n  num_seeds: 1\n  timeout_s: 90\n")
+    result = kd("verify", "--config", config, "--problem", problem, "--candidate", candidate, "--json")
+    assert result.returncode == 0, result.stderr
+    assert "on 1 unseen inputs" in json.loads(result.stdout)["reason"]
+    result = kd("verify", "--config", config, "--seeds", "2", "--problem", problem, "--candidate", candidate,
+                "--json")
+    assert "on 2 unseen inputs" in json.loads(result.stdout)["reason"]
+    bad = kd("verify", "--config", files("bad.yaml", "verify:\n  num_seeds: 0\n"), "--problem", problem,
+             "--candidate", candidate)
+    assert bad.returncode == 2 and "verify.num_seeds" in bad.stderr, bad.stderr

@@ -86,3 +86,39 @@ def test_the_command_exits_2_on_bad_input(tmp_path, row, message):
     completion.write_text("no code")
     result = kd("reward", "--row", str(row_file), "--completion", str(completion), "--device", "cpu")
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+ABS_PROBLEM = '''import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def forward(self, x):
+        return x.abs() * 2
+
+
+def get_inputs():
+    return [torch.rand(64, 64) + 0.1]
+
+
+def get_init_inputs():
+    return []
+'''
+# Correct wherever x >= 0: on its declared domain (`positive`), not beyond it.
+DOUBLES = c.relu_candidate('''
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''').replace("tl.maximum(x, 0.0)", "x * 2.0")
+
+
+def test_the_reward_judges_a_row_as_the_dataset_verifier_does_with_its_input_domains():
+    """The rl row's input domains reach the verifier through the reward (filters.judge.judge_row): inside its
+    domain the kernel is right; a row that declared none is checked on negated inputs too."""
+    row = {"reference_code": ABS_PROBLEM, "dtype": "float32", "atol": 1e-4, "rtol": 1e-4}
+    completion = fenced(DOUBLES)
+    assert score(completion, {**row, "input_domains": ["positive"]}, device="cpu").status == "accepted"
+    undeclared = score(completion, row, device="cpu")
+    assert (undeclared.status, undeclared.reason_code) == ("rejected", "mismatch")
+    through_verl = json.loads(verl_ground_truth({**row, "input_domains": ["positive"]}))
+    assert through_verl["input_domains"] == ["positive"]

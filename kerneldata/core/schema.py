@@ -105,6 +105,8 @@ RL_SCHEMA = pa.schema([
     pa.field("reference_code", pa.string(), nullable=False),
     pa.field("atol", pa.float64(), nullable=False),
     pa.field("rtol", pa.float64(), nullable=False),
+    # Per tensor input, its domain: the reward transforms inputs only within it, as the dataset's verifier did.
+    pa.field("input_domains", pa.list_(pa.string()), nullable=False),
     pa.field("best_speedup_vs_eager", pa.float64()),
     # Baseline timings on `hardware`, in the verifier's harness: PyTorch eager and torch.compile of the
     # reference (the known solution's runtime times its speedups); null where not measured (CPU runs).

@@ -71,21 +71,21 @@ def test_one_line_never_costs_the_others_their_verdicts(tmp_path, monkeypatch):
     import filters.batch as batch
     from filters.verify import VerifyOptions
 
-    real_verify = batch.verify
+    real_judge = batch.judge_row
 
-    def verify(reference, code, **kwargs):
-        if "VERIFIER_BUG" in code:
+    def judge_row(row, **kwargs):
+        if "VERIFIER_BUG" in row["code"]:
             raise RuntimeError("an internal error of ours")
-        return real_verify(reference, code, **kwargs)
+        return real_judge(row, **kwargs)
 
-    monkeypatch.setattr(batch, "verify", verify)
+    monkeypatch.setattr(batch, "judge_row", judge_row)
     items = [
         {"id": "first", "reference_code": c.RELU_PROBLEM, "code": c.HONEST},
         {"id": "broken", "reference_code": "import torch\nclass Model: pass\n", "code": c.HONEST},
         {"id": "raises", "reference_code": c.RELU_PROBLEM, "code": c.HONEST + "\n# VERIFIER_BUG\n"},
         {"id": "last", "reference_code": c.RELU_PROBLEM, "code": c.WRONG_VALUES},
     ]
-    items = [{"dtype": "float32", "atol": None, "rtol": None, "flops": None, **item} for item in items]
+    items = [{"dtype": "float32", "atol": None, "rtol": None, **item} for item in items]
     out = tmp_path / "results.jsonl"
     summary = batch.verify_batch(items, out, options=VerifyOptions(device="cpu", timeout_s=60, num_seeds=1),
                                  devices=[0], workers_per_device=1)
