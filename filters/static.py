@@ -93,6 +93,9 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
     "torch.version.hip", "torch.version.cuda",
+    # queries that compute nothing (autocast state, grad mode)
+    "torch.get_autocast_gpu_dtype", "torch.get_autocast_dtype", "torch.is_autocast_enabled", "torch.is_grad_enabled",
+    "torch.is_inference_mode_enabled",
 })
 # Only in __init__, to build parameters the way the reference does (same seed, same values).
 TORCH_INIT_ONLY = frozenset({
@@ -102,14 +105,110 @@ TORCH_INIT_ONLY = frozenset({
 _TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
 # Importable although nothing under them may be used: honest sources import F out of habit.
 _IMPORTABLE = frozenset({"torch.nn.functional", "torch.nn.init"})
-TRITON_ALLOWED = frozenset({
-    "triton.jit", "triton.autotune", "triton.Config", "triton.heuristics", "triton.cdiv", "triton.next_power_of_2",
+# The public triton.language API, by name (triton 3.6 through 3.9). No module of it is a name here:
+# `tl.core`, `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`; a subtree allowed by prefix
+# would hand them over.
+_TL_NAMES = frozenset({
+    "PropagateNan", "TRITON_MAX_TENSOR_NUMEL", "abs", "advance", "arange", "argmax", "argmin", "associative_scan",
+    "assume", "atomic_add", "atomic_and", "atomic_cas", "atomic_max", "atomic_min", "atomic_or", "atomic_xchg",
+    "atomic_xor", "bfloat16", "block_type", "broadcast", "broadcast_to", "cast", "cat", "cdiv", "ceil", "clamp",
+    "const", "constexpr", "cos", "cumprod", "cumsum", "debug_barrier", "device_assert", "device_print",
+    "div_rn", "dot", "dot_scaled", "dtype", "erf", "exp", "exp2", "expand_dims", "fdiv", "flip", "float16",
+    "float32", "float64", "float8e4b15", "float8e4b8", "float8e4nv", "float8e5", "float8e5b16", "floor", "fma",
+    "full", "gather", "histogram", "int1", "int16", "int32", "int64", "int8", "interleave", "join", "load",
+    "log", "log2", "make_block_ptr", "max", "max_constancy", "max_contiguous", "maximum", "min", "minimum",
+    "multiple_of", "num_programs", "pair_uniform_to_normal", "permute", "philox", "pi32_t", "pointer_type",
+    "program_id", "rand", "rand4x", "randint", "randint4x", "randn", "randn4x", "range", "ravel", "reduce",
+    "reshape", "rsqrt", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "sqrt_rn", "squeeze",
+    "static_assert", "static_print", "static_range", "store", "sum", "swizzle2d", "tensor", "topk", "trans",
+    "uint16", "uint32", "uint64", "uint8", "uint_to_uniform_float", "umulhi", "unsqueeze", "view", "void",
+    "where", "xor_sum", "zeros", "zeros_like", "flip", "bitonic_merge", "inline_asm_elementwise",
+    "extern_elementwise", "make_tensor_descriptor", "load_tensor_descriptor", "store_tensor_descriptor",
+    "tensor_descriptor", "condition",
+    "core.get_int_dtype",  # a constexpr helper Inductor's triton_helpers call (select_one)
+})
+# triton.language.math (also `tl.math.<fn>`): the math functions triton lowers itself.
+_TL_MATH = frozenset({
+    "abs", "ceil", "cos", "div_rn", "erf", "exp", "exp2", "fdiv", "floor", "fma", "log", "log2", "rsqrt", "sin",
+    "sqrt", "sqrt_rn", "umulhi", "cdiv", "sigmoid", "softmax", "max", "min", "maximum", "minimum", "clamp",
+})
+# libdevice: CUDA's math library, which the CPU interpreter cannot run (so `interpreter_limit` on CPU).
+_LIBDEVICE = frozenset({
+    "abs", "acos", "acosh", "add_rd", "add_rn", "add_ru", "add_rz", "asin", "asinh", "atan", "atan2", "atanh",
+    "brev", "byte_perm", "cbrt", "ceil", "clz", "copysign", "cos", "cosh", "cospi", "cyl_bessel_i0",
+    "cyl_bessel_i1", "div_rd", "div_rn", "div_ru", "div_rz", "double2float_rd", "double2float_rn",
+    "double2float_ru", "double2float_rz", "double2int_rn", "double2ll_rn", "erf", "erfc", "erfcinv", "erfcx",
+    "erfinv", "exp", "exp10", "exp2", "expm1", "fast_cosf", "fast_dividef", "fast_exp10f", "fast_expf",
+    "fast_log10f", "fast_log2f", "fast_logf", "fast_powf", "fast_sinf", "fast_tanf", "fast_tanhf", "fdim", "ffs",
+    "finitef", "float2int_rd", "float2int_rn", "float2int_ru", "float2int_rz", "float_as_int", "float_as_uint",
+    "floor", "fma", "fma_rd", "fma_rn", "fma_ru", "fma_rz", "fmod", "hadd", "hypot", "ilogb", "int2float_rn",
+    "int_as_float", "isfinited", "isinf", "isnan", "j0", "j1", "jn", "ldexp", "lgamma", "llrint", "llround",
+    "log", "log10", "log1p", "log2", "logb", "mul24", "mul_rd", "mul_rn", "mul_ru", "mul_rz", "mulhi",
+    "nearbyint", "nextafter", "norm3d", "norm4d", "normcdf", "normcdfinv", "popc", "pow", "rcbrt", "rcp_rd",
+    "rcp_rn", "rcp_ru", "rcp_rz", "remainder", "rhadd", "rhypot", "rint", "rnorm3d", "rnorm4d", "round",
+    "rsqrt", "rsqrt_rn", "sad", "saturatef", "scalbn", "signbit", "sin", "sinh", "sinpi", "sqrt", "sqrt_rd",
+    "sqrt_rn", "sqrt_ru", "sqrt_rz", "sub_rd", "sub_rn", "sub_ru", "sub_rz", "tan", "tanh", "tgamma", "trunc",
+    "uint_as_float", "y0", "y1", "yn",
+})
+# The paths through which honest projects reach libdevice (Liger, FlagGems, unsloth, vLLM).
+_LIBDEVICE_MODULES = ("triton.language.extra.libdevice", "triton.language.extra.cuda.libdevice",
+                      "triton.language.libdevice", "triton.language.math")
+_MATH_MODULES = ("triton.language.math",)
+LIBDEVICE_ALLOWED = frozenset(f"{module}.{fn}" for module in _LIBDEVICE_MODULES[:3] for fn in _LIBDEVICE)
+TRITON_LANGUAGE_ALLOWED = frozenset(f"triton.language.{n}" for n in _TL_NAMES) | frozenset(
+    f"triton.language.math.{n}" for n in _TL_MATH | _LIBDEVICE)
+# What the device queries of a launcher may touch; each only works on a GPU (`interpreter_limit` on CPU).
+TRITON_DRIVER_QUERIES = frozenset({
     "triton.runtime.driver.active.get_active_torch_device", "triton.runtime.driver.active.get_current_device",
     "triton.runtime.driver.active.get_current_target", "triton.runtime.driver.active.utils.get_device_properties",
+    "triton.runtime.driver.active.get_current_stream",
 })
-_TRITON_SUBTREES = ("triton.language.",)
-FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce"})
-_CHECKED_ROOTS = ("torch", "triton", "functools")
+TRITON_ALLOWED = frozenset({
+    "triton.jit", "triton.autotune", "triton.Config", "triton.heuristics", "triton.cdiv", "triton.next_power_of_2",
+    "triton.runtime.jit.jit", "triton.runtime.autotune", "triton.runtime.heuristics", "triton.runtime.Config",
+    "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics", "triton.runtime.autotuner.Config",
+}) | TRITON_DRIVER_QUERIES - {"triton.runtime.driver.active.get_current_stream"} | TRITON_LANGUAGE_ALLOWED \
+    | LIBDEVICE_ALLOWED
+# Read on CPU, these tell the candidate which device it runs on (or only work on a GPU): `device_dependent`
+# where the value decides anything, `interpreter_limit` for calls only a GPU can answer.
+DEVICE_QUERIES = frozenset({
+    "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name",
+    "torch.cuda.current_device", "torch.cuda.device_count", "torch.cuda.get_device_properties",
+    "torch.version.hip", "torch.version.cuda",
+}) | TRITON_DRIVER_QUERIES
+# Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
+_DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
+GPU_ONLY_CALLS = frozenset({"torch.cuda.device"}) | TRITON_DRIVER_QUERIES
+# Modules that may be imported (and used only through their allowed names, never as values).
+_NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
+                         "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
+FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functools.wraps"})
+# math: its functions and constants, all of which compute on Python numbers only.
+MATH_ALLOWED = frozenset(f"math.{n}" for n in (
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb", "copysign", "cos", "cosh",
+    "degrees", "dist", "e", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "factorial", "floor", "fmod", "frexp",
+    "fsum", "gamma", "gcd", "hypot", "inf", "isclose", "isfinite", "isinf", "isnan", "isqrt", "lcm", "ldexp",
+    "lgamma", "log", "log10", "log1p", "log2", "modf", "nan", "nextafter", "perm", "pi", "pow", "prod", "radians",
+    "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc", "ulp"))
+# typing: annotations only (`typing.sys` is the sys module).
+TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
+    "Optional", "List", "Tuple", "Dict", "Union", "Any", "Callable", "Sequence", "Iterable", "Literal", "cast",
+    "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet"))
+_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing")
+# torch paths refused under a named rule (the rest of torch outside TORCH_ALLOWED: torch doing the work).
+_TORCH_RULES = (
+    (("torch.ops.aten", "torch.ops.prims"), Reason.TORCH_OUTSIDE_KERNEL),
+    (("torch.cuda.Stream", "torch.cuda.stream", "torch.cuda.Event", "torch.cuda.graph", "torch.cuda.CUDAGraph",
+      "torch.cuda.synchronize", "torch.cuda.current_stream", "torch.cuda.default_stream", "torch.cuda.set_stream",
+      "torch.cuda.ExternalStream", "torch.multiprocessing", "torch.futures", "torch.jit.fork", "torch.Stream",
+      "torch.Event", "torch.cuda.streams", "torch.cuda.make_graphed_callables"), Reason.CONCURRENCY),
+    (("torch.ops", "torch.library", "torch.utils.cpp_extension", "torch.compile", "torch.jit",
+      "torch._dynamo", "torch._inductor", "torch.fx", "torch.export"), Reason.DYNAMIC_CODE),
+    (("torch.load", "torch.save", "torch.hub", "torch.distributed", "torch.from_file"), Reason.IO_ACCESS),
+    (("torch._C", "torch.overrides", "torch.utils._python_dispatch", "torch._guards", "torch.autograd.graph",
+      "torch.initial_seed", "torch.random.initial_seed", "torch.get_rng_state", "torch.cuda.get_rng_state"),
+     Reason.REFLECTION),
+)
 
 # Tensor methods that compute what the kernel should. Method names are checked on any receiver outside a
 # kernel, since the gate cannot always know types; none of them is something a launcher needs.
@@ -147,10 +246,34 @@ _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
     "torch.full_like", "torch.nn.Parameter",
 }) | TORCH_INIT_ONLY
-FORBIDDEN_BUILTINS = frozenset({
-    "exec", "eval", "compile", "open", "globals", "locals", "vars", "getattr", "setattr", "delattr", "breakpoint",
-    "memoryview", "input", "exit", "quit", "help", "dir", "type",
+# The builtins a candidate may call or name, when no binding of its own shadows them. The rest are refused
+# under the rule their use breaks (below), or as outside the vocabulary.
+ALLOWED_BUILTINS = frozenset({
+    "range", "len", "min", "max", "abs", "int", "float", "bool", "str", "tuple", "list", "dict", "set", "frozenset",
+    "zip", "enumerate", "isinstance", "issubclass", "print", "round", "sorted", "reversed", "any", "all", "sum",
+    "divmod", "pow", "slice", "super", "object", "staticmethod", "classmethod", "property", "callable",
+    "map", "filter", "Ellipsis", "NotImplemented", "Exception", "ValueError", "TypeError",
+    "RuntimeError", "NotImplementedError", "AssertionError", "IndexError", "KeyError", "AttributeError",
 })
+_BUILTIN_RULES = {
+    **dict.fromkeys(("exec", "eval", "compile", "__import__", "__build_class__"), Reason.DYNAMIC_CODE),
+    **dict.fromkeys(("getattr", "setattr", "delattr", "vars", "globals", "locals", "dir", "type", "id", "memoryview",
+                     "breakpoint", "help", "__builtins__", "hasattr", "repr", "format", "ascii"), Reason.REFLECTION),
+    **dict.fromkeys(("open", "input", "exit", "quit"), Reason.IO_ACCESS),
+}
+# Modules a candidate may not import, by the rule their use would break (the rest: outside the vocabulary).
+_MODULE_RULES = {
+    **dict.fromkeys(("os", "socket", "urllib", "http", "requests", "shutil", "pathlib", "io", "tempfile", "pickle",
+                     "mmap", "sqlite3", "glob", "fcntl", "ftplib", "smtplib", "ssl", "select", "selectors"),
+                    Reason.IO_ACCESS),
+    **dict.fromkeys(("threading", "_thread", "multiprocessing", "concurrent", "subprocess", "asyncio", "signal",
+                     "sched"), Reason.CONCURRENCY),
+    **dict.fromkeys(("importlib", "ctypes", "cffi", "code", "codeop", "runpy", "pkgutil", "marshal", "types",
+                     "base64", "zlib", "codecs", "binascii"), Reason.DYNAMIC_CODE),
+    **dict.fromkeys(("sys", "builtins", "inspect", "gc", "traceback", "weakref", "dis", "copyreg", "operator",
+                     "atexit", "warnings"), Reason.REFLECTION),
+    **dict.fromkeys(("reference", "problem", "model"), Reason.REFERENCE_ACCESS),
+}
 # Builtins that only look at a tensor without computing from its values.
 _TENSOR_SAFE_BUILTINS = frozenset({"len", "isinstance", "print", "id", "hash", "hasattr", "callable"})
 _KERNEL_BUILTINS = frozenset({"range", "min", "max", "print", "len", "int", "float", "bool", "isinstance", "abs",
@@ -165,8 +288,41 @@ _MUTATING_METHODS = frozenset({
     "sort", "reverse", "appendleft", "extendleft", "popleft",
 })
 _FRESH_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "sorted"})
-_ALLOWED_DECORATORS = frozenset({"triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics",
+# torch decorators honest autograd code carries (they cast under autocast, computing nothing themselves).
+_TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
+                                   "torch.cuda.amp.custom_bwd"})
+_ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
+    "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
+    "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
                                  "torch.no_grad", "torch.inference_mode", "staticmethod", "classmethod", "property"})
+# Attributes of kernel objects (JITFunction, Autotuner) that reach their Python function, caches or launcher.
+_KERNEL_OBJECT_ATTRS = frozenset({"fn", "src", "cache", "device_caches", "run", "warmup", "kernel_decorators",
+                                  "hooks", "pre_hook", "post_hook", "launch_metadata", "asm", "jit_function",
+                                  "cache_key", "used_global_vals", "base_fn", "do_bench", "prune_configs_by",
+                                  "best_config", "configs_timings", "bench_fn"})
+# nn.Module's own methods, reached through self outside __init__: hooks, state dicts, apply, buffers.
+_MODULE_METHODS = frozenset({
+    "apply", "register_buffer", "register_parameter", "register_module", "add_module", "register_forward_hook",
+    "register_forward_pre_hook", "register_full_backward_hook", "register_backward_hook",
+    "register_full_backward_pre_hook", "register_state_dict_pre_hook", "register_load_state_dict_post_hook",
+    "state_dict", "load_state_dict", "named_parameters", "parameters", "buffers", "named_buffers", "children",
+    "named_children", "modules", "named_modules", "get_submodule", "get_parameter", "get_buffer", "get_extra_state",
+    "set_extra_state", "train", "eval", "requires_grad_", "zero_grad", "to", "cuda", "cpu", "type", "float",
+    "double", "half", "bfloat16", "to_empty", "share_memory", "extra_repr", "compile", "forward", "call_super_init",
+})
+# How a refusal names its rule, at the head of its sentence.
+_RULE_NAMES = {
+    Reason.TORCH_OUTSIDE_KERNEL: "torch or the host doing the work",
+    Reason.DYNAMIC_CODE: "dynamic code",
+    Reason.REFLECTION: "reflection",
+    Reason.REFERENCE_ACCESS: "reference access",
+    Reason.CROSS_CALL_STATE: "state across calls",
+    Reason.CONCURRENCY: "threads, processes or streams",
+    Reason.IO_ACCESS: "I/O",
+    Reason.MONKEYPATCH: "monkeypatching",
+    Reason.FALLBACK: "fallback",
+    Reason.OUTSIDE_VOCABULARY: "outside the vocabulary",
+}
 _REFERENCE_NAMES = frozenset({"Model", "get_inputs", "get_init_inputs"})
 _NON_TENSOR_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "tuple", "list", "dict"})
 _TRY_NODES = (ast.Try, ast.ExceptHandler) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
@@ -187,14 +343,18 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
     if not _triton_kernels(tree, aliases):
         return Verdict.reject(Reason.NO_TRITON_KERNEL, "the candidate defines no @triton.jit kernel.")
 
-    problem = _Gate(tree, aliases).first_problem()
+    gate = _Gate(tree, aliases)
+    problem = gate.first_problem()
     if problem:
-        return Verdict.reject(Reason.FORBIDDEN_CONSTRUCT, problem)
+        return Verdict.reject(*problem)
 
     if device == "cpu":
-        limit = _interpreter_limit(tree, dtype, aliases)
+        limit = _interpreter_limit(tree, dtype, aliases) or gate.first_gpu_only_call()
         if limit:
             return Verdict.unverified(Reason.INTERPRETER_LIMIT, limit)
+        dependent = gate.first_device_dependence()
+        if dependent:
+            return Verdict.unverified(Reason.DEVICE_DEPENDENT, dependent)
     return None
 
 
@@ -275,6 +435,79 @@ def _bound_names(target: ast.AST) -> list[str]:
     return []
 
 
+class _Bindings:
+    """Python's scoping, enough to tell a builtin from the candidate's own name: a parameter or local named
+    `input`, `type` or `sum` is not the builtin. Function, lambda and comprehension scopes see their own
+    bindings, their enclosing functions' and the module's; a class body's bindings are seen by the class
+    body only (not by its methods), as in Python."""
+
+    _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
+               ast.DictComp, ast.GeneratorExp)
+
+    def __init__(self, tree: ast.Module, parents: dict[ast.AST, ast.AST]) -> None:
+        self.tree = tree
+        self.parents = parents
+        self.bound: dict[ast.AST, set[str]] = {}
+        self.other: dict[ast.AST, set[str]] = {}  # bound otherwise than by an import
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, *self._SCOPES)):
+                self.bound[node] = set()
+                self.other[node] = set()
+        for node in ast.walk(tree):
+            for scope, names in self._binds(node):
+                self.bound[scope].update(names)
+                if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                    self.other[scope].update(names)
+
+    def _scope_of(self, node: ast.AST) -> ast.AST:
+        """The scope a node is evaluated in: defaults, decorators, annotations and class bases belong to the
+        enclosing scope, and so does a comprehension's first iterable (`def f(e=eval)` names the builtin)."""
+        grandchild, child, parent = None, node, self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, ast.Module):
+                return parent
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child in parent.body:
+                return parent
+            if isinstance(parent, ast.Lambda) and child is parent.body:
+                return parent
+            if isinstance(parent, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) and not (
+                    child is parent.generators[0] and grandchild is parent.generators[0].iter):
+                return parent
+            grandchild, child, parent = child, parent, self.parents.get(parent)
+        return self.tree
+
+    def _binds(self, node: ast.AST):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield self._scope_of(node), {node.name}
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            yield node, {a.arg for a in _params(node)}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield self._scope_of(node), {node.id}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield self._scope_of(node), {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            yield self._scope_of(node), {node.name}
+        elif isinstance(node, ast.comprehension):
+            # the first iterable is evaluated outside; the targets are the comprehension's own
+            yield self.parents[node], set(_bound_names(node.target))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            yield self._scope_of(node), set(node.names)
+
+    def is_bound(self, name: ast.Name, *, imports: bool = True) -> bool:
+        """Whether `name` refers to a binding of the candidate (a parameter, local, global or, unless
+        `imports` is false, an import)."""
+        scope = self._scope_of(name)
+        first = True
+        while scope is not None:
+            if (first or not isinstance(scope, ast.ClassDef)) and name.id in self.bound.get(scope, ()):
+                return imports or name.id in self.other[scope]
+            if isinstance(scope, ast.Module):
+                return False
+            first = False
+            scope = self._scope_of(scope)
+        return False
+
+
 @dataclass(frozen=True)
 class _Ctx:
     fn: ast.AST | None = None  # the innermost function (FunctionDef or Lambda); None at module level
@@ -305,23 +538,42 @@ class _Gate:
         self.exempt_functions = self._exempt_functions()
         self.types = _TensorTypes(self)
         self._fresh: dict[ast.AST, set[str]] = {}
-        self.problems: list[tuple[int, int, int, str]] = []
+        self.problems: list[tuple[int, int, int, str, Reason]] = []
+        self.device_reads: list[tuple[int, str]] = []
+        self.gpu_only: list[tuple[int, str]] = []
+        self.bindings = _Bindings(tree, self.parents)
 
-    def first_problem(self) -> str | None:
-        """The earliest problem in the source; on one line, a named construct (eval, getattr, @) before what
-        the tensor inference infers about the same expression."""
+    def first_problem(self) -> tuple[Reason, str] | None:
+        """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
+        getattr, @) before what the tensor inference infers about the same expression."""
         self._visit(self.tree, _Ctx())
         if not self.problems:
             return None
-        return min(self.problems)[3]
+        line, _, _, what, rule = min(self.problems)
+        return rule, f"{_RULE_NAMES[rule]}: the candidate {what} (line {line})."
 
-    def _add(self, node: ast.AST, what: str, *, inferred: bool = False) -> None:
+    def first_gpu_only_call(self) -> str | None:
+        """A launcher idiom only a GPU runs (the Triton driver, torch.cuda.device), collected by first_problem."""
+        if not self.gpu_only:
+            return None
+        line, what = min(self.gpu_only)
+        return f"the candidate {what} (line {line}); the CPU interpreter cannot run it: verify on a GPU."
+
+    def first_device_dependence(self) -> str | None:
+        """Where the candidate's behaviour may depend on the device it runs on (collected by first_problem)."""
+        if not self.device_reads:
+            return None
+        line, what = min(self.device_reads)
+        return (f"the candidate {what} (line {line}), so what it does on a GPU may differ from what the CPU "
+                "interpreter checks; verify on a GPU.")
+
+    def _add(self, node: ast.AST, what: str, rule: Reason = Reason.OUTSIDE_VOCABULARY, *,
+             inferred: bool = False) -> None:
         line = getattr(node, "lineno", 0)
-        self.problems.append((line, int(inferred), getattr(node, "col_offset", 0),
-                              f"the candidate {what} (line {line})."))
+        self.problems.append((line, int(inferred), getattr(node, "col_offset", 0), what, rule))
 
     def _inferred(self, node: ast.AST, what: str) -> None:
-        self._add(node, what, inferred=True)
+        self._add(node, what, Reason.TORCH_OUTSIDE_KERNEL, inferred=True)
 
     # -- structure ------------------------------------------------------------------------------------------
 
@@ -363,18 +615,19 @@ class _Gate:
 
     def _check(self, node: ast.AST, ctx: _Ctx) -> None:  # noqa: C901 - one dispatch over node types
         if ctx.exempt:
-            self._check_exempt(node)
+            self._check_exempt(node, ctx)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             self._check_import(node)
         elif isinstance(node, _TRY_NODES):
-            self._add(node, "uses try/except, the shape of a fallback to PyTorch")
+            self._add(node, "uses try/except, the shape of a fallback to PyTorch", Reason.FALLBACK)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            self._add(node, f"declares {type(node).__name__.lower()} {', '.join(node.names)}: state outside forward")
+            self._add(node, f"declares {type(node).__name__.lower()} {', '.join(node.names)}: state outside forward",
+                      Reason.CROSS_CALL_STATE)
         elif isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await, ast.AsyncFunctionDef, ast.AsyncFor,
                                ast.AsyncWith)):
-            self._add(node, "uses a generator or coroutine, state that outlives a call")
+            self._add(node, "uses a generator or coroutine, state that outlives a call", Reason.CROSS_CALL_STATE)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            self._add(node, "uses the @ operator: PyTorch doing the work")
+            self._add(node, "uses the @ operator: PyTorch doing the work", Reason.TORCH_OUTSIDE_KERNEL)
         elif isinstance(node, ast.Name):
             self._check_name(node, ctx)
         elif isinstance(node, ast.Attribute):
@@ -392,23 +645,21 @@ class _Gate:
             self._check_call(node, ctx)
         if not ctx.kernel:
             self._check_tensor_use(node, ctx)
+            self._note_device_read(node)
 
-    def _check_exempt(self, node: ast.AST) -> None:
+    def _check_exempt(self, node: ast.AST, ctx: _Ctx) -> None:
         """Code that never runs in the sandbox may use torch freely, but not reflection or dynamic code."""
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             self._check_import(node)
         elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
-            if node.id in FORBIDDEN_BUILTINS and node.id not in self.defined:
-                self._add(node, f"uses {node.id}(), which kernels may not use")
-            elif _is_dunder(node.id) and node.id != "__name__":
-                self._add(node, f"reaches into {node.id}, a way around the checks")
-        elif isinstance(node, ast.Attribute) and (_is_dunder(node.attr) and node.attr != "__init__"
-                                                  or node.attr in _FRAME_ATTRS):
-            self._add(node, f"reaches into .{node.attr}, a way around the checks")
+            self._check_builtin(node)
+        elif isinstance(node, ast.Attribute) and (_is_dunder(node.attr) or node.attr in _FRAME_ATTRS):
+            self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
 
     def _check_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.ImportFrom) and node.level:
-            self._add(node, f"uses a relative import (from {'.' * node.level}{node.module or ''})")
+            self._add(node, f"uses a relative import (from {'.' * node.level}{node.module or ''})",
+                      Reason.REFERENCE_ACCESS)
             return
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -420,99 +671,155 @@ class _Gate:
         for name in names:
             root = name.split(".")[0]
             if root not in ALLOWED_MODULES:
-                self._add(node, f"imports {name!r}, which kernels may not use")
+                rule = _MODULE_RULES.get(root, Reason.OUTSIDE_VOCABULARY)
+                self._add(node, f"imports {name!r}, which kernels may not use", rule)
             elif root in _CHECKED_ROOTS and not _importable(name):
-                self._add(node, f"imports {name}, which kernels may not use")
+                rule = _path_rule(name)
+                if root == "torch" and rule is Reason.OUTSIDE_VOCABULARY:
+                    rule = Reason.TORCH_OUTSIDE_KERNEL
+                self._add(node, f"imports {name}, which is not on the gate's vocabulary", rule)
+
+    def _check_builtin(self, node: ast.Name) -> None:
+        """A name no binding of the candidate's shadows is a builtin: only the allowed ones may be named."""
+        if self.bindings.is_bound(node) or node.id in self.aliases:
+            return
+        if node.id == "__name__" and self._in_main_guard_test(node):
+            return
+        if _is_dunder(node.id):
+            self._add(node, f"reads {node.id}, which tells how it was loaded or reaches around the checks",
+                      _BUILTIN_RULES.get(node.id, Reason.REFLECTION))
+        elif hasattr(builtins, node.id) and node.id not in ALLOWED_BUILTINS:
+            rule = _BUILTIN_RULES.get(node.id, Reason.OUTSIDE_VOCABULARY)
+            self._add(node, f"uses the builtin {node.id}, which kernels may not use", rule)
+
+    def _in_main_guard_test(self, node: ast.Name) -> bool:
+        test = self.parents.get(node)
+        guard = self.parents.get(test)
+        return guard in self.tree.body and self._is_main_guard(guard) and guard.test is test
 
     def _check_name(self, node: ast.Name, ctx: _Ctx) -> None:
         if isinstance(node.ctx, ast.Store):
             if _is_dunder(node.id):
-                self._add(node, f"assigns {node.id}")
+                self._add(node, f"assigns {node.id}", Reason.MONKEYPATCH)
             elif node.id in self.aliases:
-                self._add(node, f"rebinds the imported name {node.id}")
+                self._add(node, f"rebinds the imported name {node.id}", Reason.MONKEYPATCH)
             elif node.id in self.kernels:
-                self._add(node, f"rebinds the kernel {node.id}")
+                self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
             return
-        if node.id in FORBIDDEN_BUILTINS and node.id not in self.defined:
-            self._add(node, f"uses {node.id}(), which kernels may not use")
-        elif _is_dunder(node.id) and node.id != "__name__":
-            self._add(node, f"reaches into {node.id}, a way around the checks")
-        elif node.id in _REFERENCE_NAMES and node.id not in self.defined:
-            self._add(node, f"refers to the reference's {node.id}")
+        if not self.bindings.is_bound(node) and node.id not in self.aliases:
+            if node.id in _REFERENCE_NAMES:
+                self._add(node, f"refers to the reference's {node.id}", Reason.REFERENCE_ACCESS)
+            else:
+                self._check_builtin(node)
         elif not self._is_chain_inner(node):
             self._check_chain(node, ctx)
 
     def _check_attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
-        if _is_dunder(node.attr) and node.attr != "__init__":
-            self._add(node, f"reaches into {node.attr}, a way around the checks")
+        if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)):
+            self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
             return
         if node.attr in _FRAME_ATTRS:
-            self._add(node, f"reaches into .{node.attr}, a frame, code or interpreter object")
+            self._add(node, f"reaches into .{node.attr}, a frame, code or interpreter object", Reason.REFLECTION)
             return
         receiver = node.value
-        if node.attr.startswith("_") and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")) \
-                and not _is_dunder(node.attr):
-            self._add(node, f"reaches into the private attribute .{node.attr}")
+        is_self = isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")
+        if node.attr.startswith("_") and not is_self and not _is_dunder(node.attr):
+            rule = _path_rule(_dotted(node, self.aliases) or "") if self._is_module_chain(node) else Reason.REFLECTION
+            self._add(node, f"reaches into the private attribute .{node.attr}",
+                      Reason.REFLECTION if rule is Reason.OUTSIDE_VOCABULARY else rule)
             return
-        if isinstance(receiver, ast.Name) and receiver.id in self.kernels:
-            self._add(node, f"uses {receiver.id}.{node.attr}: a kernel is launched with kernel[grid](...) only")
+        if isinstance(receiver, ast.Name) and receiver.id in self.kernels or node.attr in _KERNEL_OBJECT_ATTRS \
+                and not is_self:
+            self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
+                      Reason.REFLECTION)
+            return
+        if is_self and node.attr in _MODULE_METHODS and not ctx.init and ctx.cls is not None \
+                and node.attr not in {n.name for n in ctx.cls.body if isinstance(n, ast.FunctionDef)}:
+            self._add(node, f"uses self.{node.attr}, nn.Module machinery (hooks, state) kernels do not need",
+                      Reason.REFLECTION)
             return
         if not self._is_chain_inner(node):
             self._check_chain(node, ctx)
+
+    def _is_module_chain(self, node: ast.AST) -> bool:
+        """Whether a name chain starts at an imported module (`torch.ops.aten`), not at a local value."""
+        root = _root_name(node)
+        return _dotted(node, self.aliases) is not None and root is not None and root.id in self.aliases \
+            and not self.bindings.is_bound(root, imports=False)
+
+    def _is_super_init(self, node: ast.Attribute) -> bool:
+        """`super().__init__` or `nn.Module.__init__(self)`: the one dunder a module needs."""
+        value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super":
+            return True
+        return _dotted(value, self.aliases) == "torch.nn.Module" or isinstance(value, ast.Name) \
+            and value.id in self.module_classes
 
     def _is_chain_inner(self, node: ast.AST) -> bool:
         parent = self.parents.get(node)
         return isinstance(parent, ast.Attribute) and parent.value is node
 
     def _check_chain(self, node: ast.AST, ctx: _Ctx) -> None:
-        """A maximal name chain (`torch.cuda.Stream`, `F.gelu`, `tl.load`) that resolves into a checked module."""
+        """A maximal name chain (`torch.cuda.Stream`, `F.gelu`, `tl.load`) rooted in an imported name: its full
+        path must be on the vocabulary. A module reached as a value is refused, whatever it is."""
         name = _dotted(node, self.aliases)
-        if not name or name.split(".")[0] not in _CHECKED_ROOTS:
-            return
         root = _root_name(node)
-        if root is None or root.id not in self.aliases:
+        if not name or root is None or root.id not in self.aliases or self.bindings.is_bound(root, imports=False):
             return  # a local variable that happens to be called torch is not the module
-        if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED \
-                or name.startswith(_TRITON_SUBTREES):
+        if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
+                or name in TYPING_ALLOWED:
             return
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
                          or _is_nn_layer(name)):
             return
-        if name.startswith("torch."):
-            self._add(node, f"uses {name}: PyTorch doing the work or reaching around the checks")
-        elif name.startswith("functools."):
-            self._add(node, f"uses {name}, a cache or indirection kernels do not need")
-        elif "." not in name or name == "triton.language":
-            self._add(node, f"uses the module {name} as a value")
+        if ctx.kernel is False and name in _TORCH_DECORATOR_ONLY and self._is_decorator(node):
+            return
+        rule = _path_rule(name)
+        if name.startswith("torch.") and rule is Reason.OUTSIDE_VOCABULARY:
+            self._add(node, f"uses {name}: PyTorch doing the work or reaching around the checks",
+                      Reason.TORCH_OUTSIDE_KERNEL)
+        elif "." not in name or name in _NAMESPACES or _importable(name):
+            self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
         else:
-            self._add(node, f"uses {name}, which kernels may not use")
+            self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _is_decorator(self, node: ast.AST) -> bool:
+        parent = self.parents.get(node)
+        target = parent if isinstance(parent, ast.Call) and parent.func is node else node
+        holder = self.parents.get(target)
+        return isinstance(holder, (ast.FunctionDef, ast.ClassDef)) and target in holder.decorator_list
 
     def _check_class(self, node: ast.ClassDef) -> None:
         for base in node.bases:
             name = _dotted(base, self.aliases)
             if name not in ("torch.nn.Module", "object"):
                 shown = name or ast.unparse(base)
-                self._add(base, f"derives class {node.name} from {shown}; only nn.Module is allowed")
+                self._add(base, f"derives class {node.name} from {shown}; only nn.Module is allowed",
+                          Reason.REFERENCE_ACCESS if shown in _REFERENCE_NAMES else Reason.REFLECTION)
         if node.keywords:
-            self._add(node, f"passes {', '.join(k.arg or '**' for k in node.keywords)} to class {node.name}")
+            self._add(node, f"passes {', '.join(k.arg or '**' for k in node.keywords)} to class {node.name}",
+                      Reason.REFLECTION)
         if node.decorator_list:
-            self._add(node.decorator_list[0], f"decorates class {node.name}")
+            self._add(node.decorator_list[0], f"decorates class {node.name}", Reason.REFLECTION)
 
     def _check_function(self, node: ast.FunctionDef | ast.Lambda) -> None:
         if not isinstance(node, ast.Lambda):
             if _is_dunder(node.name) and not (node.name == "__init__" and isinstance(self.parents.get(node),
                                                                                       ast.ClassDef)):
-                self._add(node, f"defines {node.name}, a hook into how Python or torch treats objects")
+                self._add(node, f"defines {node.name}, a hook into how Python or torch treats objects",
+                          Reason.REFLECTION)
             for dec in node.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
                 name = _dotted(target, self.aliases)
                 if name not in _ALLOWED_DECORATORS:
-                    self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}")
+                    self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
+                              _path_rule(name or ""))
         for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
             if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
                     isinstance(default, ast.Call) and isinstance(default.func, ast.Name)
                     and default.func.id in ("dict", "list", "set", "bytearray")):
-                self._add(default, "uses a mutable default argument, state that outlives a call")
+                self._add(default, "uses a mutable default argument, state that outlives a call",
+                          Reason.CROSS_CALL_STATE)
 
     def _check_store(self, node: ast.AST, ctx: _Ctx) -> None:
         if isinstance(node, (ast.Assign, ast.Delete)):
@@ -528,15 +835,17 @@ class _Gate:
             root_id = root.id if root else None
             what = ast.unparse(target)
             if root_id in self.aliases:
-                self._add(target, f"assigns to {what}: monkeypatching an imported module")
+                self._add(target, f"assigns to {what}: monkeypatching an imported module", Reason.MONKEYPATCH)
             elif root_id in self.kernels or root_id in self.module_functions or root_id in self.module_classes:
-                self._add(target, f"assigns to {what}: patching a kernel, function or class")
+                self._add(target, f"assigns to {what}: patching a kernel, function or class", Reason.MONKEYPATCH)
             elif isinstance(target, ast.Attribute) and not (ctx.init and root_id == "self"):
-                self._add(target, f"assigns to {what} outside __init__: state that outlives a call")
+                self._add(target, f"assigns to {what} outside __init__: state that outlives a call",
+                          Reason.CROSS_CALL_STATE)
             elif isinstance(target, ast.Subscript) and ctx.fn is not None and not ctx.kernel \
                     and not (ctx.init and root_id == "self") and not self._is_fresh(target.value, ctx.fn) \
                     and not self.types.checker(ctx)(target.value):  # a tensor: reported as a write into it
-                self._add(target, f"assigns to {what}, a container that outlives the call: a cache")
+                self._add(target, f"assigns to {what}, a container that outlives the call: a cache",
+                          Reason.CROSS_CALL_STATE)
 
     def _is_fresh(self, container: ast.AST, fn: ast.AST) -> bool:
         """Whether mutating `container` inside `fn` touches only what this call created: the container must
@@ -576,38 +885,70 @@ class _Gate:
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
             if func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
-                self._add(node, f"calls .{func.attr}() outside a Triton kernel")
+                self._add(node, f"calls .{func.attr}() outside a Triton kernel", Reason.TORCH_OUTSIDE_KERNEL)
             elif func.attr in _MUTATING_METHODS and ctx.fn is not None \
                     and not (ctx.init and root is not None and root.id == "self"):
                 if not self._is_fresh(func.value, ctx.fn):
-                    self._add(node, f"calls {ast.unparse(func)}() on a container that outlives the call: a cache")
+                    self._add(node, f"calls {ast.unparse(func)}() on a container that outlives the call: a cache",
+                              Reason.CROSS_CALL_STATE)
             if isinstance(func.value, ast.Name) and func.value.id == "self" and ctx.cls is not None \
                     and not ctx.init:
                 methods = {n.name for n in ctx.cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
                 if func.attr not in methods:
-                    self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds")
+                    self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds",
+                              Reason.TORCH_OUTSIDE_KERNEL)
         if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.kernels:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
-                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel")
+                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel", Reason.OUTSIDE_VOCABULARY)
 
     def _check_kernel_call(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Name):
             if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return
-            if func.id in self.aliases:
-                name = self.aliases[func.id]
-                if name.startswith(_TRITON_SUBTREES):
-                    return
+            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED:
+                return
             if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
                 self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")
             return  # a parameter of the kernel (a jit function passed as constexpr)
         name = _dotted(func, self.aliases)  # None for a method of a value: x.to(...), tl.load(p).to(...)
         root = _root_name(func)
-        if name is not None and root is not None and root.id in self.aliases \
-                and not name.startswith(_TRITON_SUBTREES):
+        if name is not None and root is not None and root.id in self.aliases and name not in TRITON_ALLOWED:
             self._add(node, f"calls {name} inside a kernel, which only the interpreter runs")
+
+    # -- the device, read (on CPU: unverified, not rejected) -----------------------------------------------
+
+    def _note_device_read(self, node: ast.AST) -> None:
+        """Record where host code reads which device it runs on, or asks what only a GPU can answer. Passing a
+        device along (`torch.empty(n, device=x.device)`, `torch.cuda.device(x.device)`) reads nothing; its
+        kind (`x.is_cuda`, `x.device.type`, `str(x.device)`, `x.device == ...`), CUDA and HIP queries
+        (`torch.cuda.is_available()`, `torch.version.hip`) and the Triton driver do."""
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Attribute) and not self._is_chain_inner(node):
+            name = _dotted(node, self.aliases)
+            root = _root_name(node)
+            if name and root is not None and root.id in self.aliases \
+                    and not self.bindings.is_bound(root, imports=False):
+                if name in GPU_ONLY_CALLS:
+                    self.gpu_only.append((line, f"calls {name}, which only works on a GPU"))
+                elif name in DEVICE_QUERIES:
+                    self.device_reads.append((line, f"reads {name}"))
+                return
+        if isinstance(node, ast.Attribute) and node.attr in _DEVICE_ATTRS:
+            self.device_reads.append((line, f"reads {ast.unparse(node)}"))
+        elif isinstance(node, ast.Attribute) and node.attr in ("type", "index") and _is_device(node.value):
+            self.device_reads.append((line, f"reads {ast.unparse(node)}"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_device":
+            self.device_reads.append((line, f"reads {ast.unparse(node.func)}()"))
+        elif isinstance(node, ast.Compare) and any(_is_device(e) for e in [node.left, *node.comparators]) and not all(
+                isinstance(e, ast.Attribute) and e.attr == "device" for e in [node.left, *node.comparators]):
+            # `out.device == x.device` holds on every device; `x.device == torch.device("cuda")` does not
+            self.device_reads.append((line, f"compares a device ({ast.unparse(node)})"))
+        elif isinstance(node, ast.FormattedValue) and _is_device(node.value) or isinstance(node, ast.Call) \
+                and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "format", "hash") \
+                and any(_is_device(a) for a in node.args):
+            self.device_reads.append((line, "turns a device into text"))
 
     # -- tensors outside kernels ----------------------------------------------------------------------------
 
@@ -654,6 +995,13 @@ class _Gate:
             self._inferred(node, f"calls {ast.unparse(func)}, chosen at run time, on tensors")
 
 
+def _is_device(expr: ast.AST) -> bool:
+    """`x.device`, `out.device`, `torch.device(...)`: a device value, whose kind tells CPU from GPU."""
+    return isinstance(expr, ast.Attribute) and expr.attr == "device" or isinstance(expr, ast.Call) \
+        and isinstance(expr.func, ast.Attribute) and expr.func.attr == "device" \
+        and isinstance(expr.func.value, ast.Name) and expr.func.value.id == "torch"
+
+
 def _flatten_targets(target: ast.AST):
     if isinstance(target, (ast.Tuple, ast.List)):
         for elt in target.elts:
@@ -665,14 +1013,32 @@ def _flatten_targets(target: ast.AST):
 
 
 def _importable(name: str) -> bool:
-    """A torch/triton/functools path that may be imported: allowed itself, or a module on the way to an
-    allowed name (`torch.nn`, `triton.runtime.driver`)."""
-    if name in _IMPORTABLE or name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED:
+    """A torch/triton/math/typing/functools path that may be imported: on the vocabulary itself, or a module
+    on the way to it (`torch.nn`, `triton.language.extra.libdevice`)."""
+    if name in _IMPORTABLE or name in _NAMESPACES or name in ("torch", "triton", "functools", "math", "typing"):
         return True
-    if name in ("triton.language", "torch", "triton", "functools") or name.startswith(_TRITON_SUBTREES):
+    if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
+            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY:
         return True
     prefix = name + "."
-    return any(allowed.startswith(prefix) for allowed in TORCH_ALLOWED | TRITON_ALLOWED | TORCH_INIT_ONLY)
+    return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
+        allowed.startswith(prefix) for allowed in TORCH_ALLOWED | TORCH_INIT_ONLY)
+
+
+def _path_rule(name: str) -> Reason:
+    """The rule a path off the vocabulary breaks, where one is named; otherwise outside the vocabulary."""
+    for prefixes, rule in _TORCH_RULES:
+        if any(name == p or name.startswith(p + ".") for p in prefixes):
+            return rule
+    if name.startswith("triton.runtime.driver"):
+        return Reason.CONCURRENCY if "stream" in name else Reason.REFLECTION
+    if name.startswith(("triton.compiler", "triton.runtime.jit", "triton.knobs", "triton.runtime.interpreter",
+                        "triton.language.core", "triton.language.semantic", "triton.language.extra",
+                        "typing.sys")):
+        return Reason.REFLECTION
+    if name.startswith("functools."):
+        return Reason.CROSS_CALL_STATE
+    return Reason.OUTSIDE_VOCABULARY
 
 
 def _is_nn_layer(name: str) -> bool:
@@ -897,6 +1263,10 @@ def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) ->
         return (f"the candidate computes in bf16 (line {line}), whose arithmetic the Triton interpreter does not "
                 "emulate; verify on a GPU.")
     for node in ast.walk(tree):
+        name = _dotted(node, aliases) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if name and name.startswith(tuple(f"{module}." for module in _LIBDEVICE_MODULES[:3])):
+            return (f"the candidate calls {name} (line {node.lineno}), CUDA's libdevice, which the Triton "
+                    "interpreter cannot run; verify on a GPU.")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in ("inline_asm_elementwise", "extern_elementwise"):
                 return f"tl.{node.func.attr} cannot run under the Triton interpreter; verify on a GPU."

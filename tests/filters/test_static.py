@@ -11,7 +11,8 @@ import pytest
 
 from filters.static import static_check
 from filters.verify import problem_dtype
-from kerneldata.core.outcomes import Reason, Status
+from filters.static import _RULE_NAMES as _RULE_HEADS
+from kerneldata.core.outcomes import STATIC_REFUSALS, Reason, Status
 from tests.filters import candidates as c
 from tests.filters.cheats import cheat_cases
 from tests.filters.honest import honest_cases
@@ -97,54 +98,56 @@ def _source(forward: str, extra: str = "", init: str = "") -> str:
         "    def forward(self, x):\n" + body
 
 
+R = Reason
 _LAUNCH = "out = torch.empty_like(x)\nk[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n"
 
 
 _RULES = [
-    (_LAUNCH + "return out + 0", "", "", "arithmetic on tensors"),
-    (_LAUNCH + "out[0] = 1.0\nreturn out", "", "", "writes into a tensor"),
-    (_LAUNCH + "return -x", "", "", "arithmetic on a tensor"),
-    (_LAUNCH + "for row in x:\n    pass\nreturn out", "", "", "iterates over a tensor"),
-    (_LAUNCH + "y = x.contiguous().view(-1)\nreturn y.exp()", "", "", ".exp()"),
-    (_LAUNCH + "return x.logaddexp(x)", "", "", ".logaddexp()"),
-    (_LAUNCH + "return max(x, out)", "", "", "applies max()"),
-    (_LAUNCH + "t = torch\nreturn out", "", "", "module torch as a value"),
-    (_LAUNCH + "return out", "from torch import *\n", "", "star-imports"),
-    (_LAUNCH + "return out", "from . import helpers\n", "", "relative import"),
-    (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize"),
-    (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event"),
-    (_LAUNCH + "return out", "import torch.utils.checkpoint\n", "", "torch.utils.checkpoint"),
-    (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.w.mul_(2)", ".mul_()"),
-    (_LAUNCH + "self.calls = 1\nreturn out", "", "", "self.calls outside __init__"),
-    (_LAUNCH + "return x.__class__(out)", "", "", "__class__"),
-    (_LAUNCH + "return out", "k.cache = {}\n", "", "k.cache"),
-    (_LAUNCH + "return out", "def __getattr__(name):\n    return name\n", "", "defines __getattr__"),
-    (_LAUNCH + "return out", "class Meta(type):\n    pass\n", "", "derives class Meta from type"),
-    (_LAUNCH + "return out._base", "", "", "private attribute ._base"),
-    (_LAUNCH + "return k.fn(x)", "", "", "k.fn"),
-    ("return self.helper(x)", "", "self.helper = lambda t: t", "self.helper()"),
-    (_LAUNCH + "return out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "", "_STATE.append"),
-    (_LAUNCH + "yield out", "", "", "generator"),
-    (_LAUNCH + "return out", "nn = None\n", "", "rebinds the imported name nn"),
-    (_LAUNCH + "return out", "__name__ = '__main__'\n", "", "assigns __name__"),
+    (_LAUNCH + "return out + 0", "", "", "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out[0] = 1.0\nreturn out", "", "", "writes into a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return -x", "", "", "arithmetic on a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for row in x:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "y = x.contiguous().view(-1)\nreturn y.exp()", "", "", ".exp()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return x.logaddexp(x)", "", "", ".logaddexp()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return max(x, out)", "", "", "applies max()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "t = torch\nreturn out", "", "", "module torch as a value", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "return out", "from torch import *\n", "", "star-imports", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "return out", "from . import helpers\n", "", "relative import", R.REFERENCE_ACCESS),
+    (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize", R.CONCURRENCY),
+    (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event", R.CONCURRENCY),
+    (_LAUNCH + "return out", "import torch.utils.checkpoint\n", "", "torch.utils.checkpoint", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.w.mul_(2)", ".mul_()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "self.calls = 1\nreturn out", "", "", "self.calls outside __init__", R.CROSS_CALL_STATE),
+    (_LAUNCH + "return x.__class__(out)", "", "", "__class__", R.REFLECTION),
+    (_LAUNCH + "return out", "k.cache = {}\n", "", "k.cache", R.MONKEYPATCH),
+    (_LAUNCH + "return out", "def __getattr__(name):\n    return name\n", "", "defines __getattr__", R.REFLECTION),
+    (_LAUNCH + "return out", "class Meta(type):\n    pass\n", "", "derives class Meta from type", R.REFLECTION),
+    (_LAUNCH + "return out._base", "", "", "private attribute ._base", R.REFLECTION),
+    (_LAUNCH + "return k.fn(x)", "", "", "k.fn", R.REFLECTION),
+    ("return self.helper(x)", "", "self.helper = lambda t: t", "self.helper()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "", "_STATE.append", R.CROSS_CALL_STATE),
+    (_LAUNCH + "yield out", "", "", "generator", R.CROSS_CALL_STATE),
+    (_LAUNCH + "return out", "nn = None\n", "", "rebinds the imported name nn", R.MONKEYPATCH),
+    (_LAUNCH + "return out", "__name__ = '__main__'\n", "", "assigns __name__", R.MONKEYPATCH),
     # tensors laundered through the candidate's own class, a callable parameter, typing.cast, host reads
     (_LAUNCH + "return Box(x).t * 2", "class Box:\n    def __init__(self, t):\n        self.t = t\n", "",
-     "arithmetic on tensors"),
-    (_LAUNCH + "return apply(lambda t: t, x)", "def apply(f, v):\n    return f(v)\n", "", "chosen at run time"),
-    (_LAUNCH + "return typing.cast(torch.Tensor, x) * 2", "import typing\n", "", "arithmetic on tensors"),
-    (_LAUNCH + "box = (_MEMO,)\nbox[0][1] = out\nreturn out", "_MEMO = {}\n", "", "box[0][1]"),
-    (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "", "box[0].update"),
-    (_LAUNCH + "s = x[0, 0].item() + 1.0\nreturn out", "", "", ".item()"),
-    (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host"),
-    (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor"),
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return apply(lambda t: t, x)", "def apply(f, v):\n    return f(v)\n", "", "chosen at run time", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return typing.cast(torch.Tensor, x) * 2", "import typing\n", "", "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "box = (_MEMO,)\nbox[0][1] = out\nreturn out", "_MEMO = {}\n", "", "box[0][1]", R.CROSS_CALL_STATE),
+    (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "", "box[0].update", R.CROSS_CALL_STATE),
+    (_LAUNCH + "s = x[0, 0].item() + 1.0\nreturn out", "", "", ".item()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor", R.TORCH_OUTSIDE_KERNEL),
 ]
 
 
-@pytest.mark.parametrize(("forward", "extra", "init", "needle"), _RULES, ids=[rule[3] for rule in _RULES])
-def test_rule(forward, extra, init, needle):
+@pytest.mark.parametrize(("forward", "extra", "init", "needle", "reason"), _RULES, ids=[rule[3] for rule in _RULES])
+def test_rule(forward, extra, init, needle, reason):
     verdict = static_check(_source(forward, extra, init), dtype="float32", device="cpu")
-    assert verdict is not None and verdict.reason_code is Reason.FORBIDDEN_CONSTRUCT, verdict
+    assert verdict is not None and verdict.reason_code is reason, verdict
     assert needle in verdict.reason, verdict.reason
+    assert verdict.reason.startswith(_RULE_HEADS[reason] + ": "), verdict.reason  # the sentence names its rule
 
 
 @pytest.mark.parametrize(
@@ -175,14 +178,14 @@ def test_honest_idiom_is_allowed(forward, extra, init):
 
 def test_main_block_still_may_not_import_or_reflect():
     source = c.HONEST + '\n\nif __name__ == "__main__":\n    import os\n'
-    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.FORBIDDEN_CONSTRUCT
+    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.IO_ACCESS
     source = c.HONEST + '\n\nif __name__ == "__main__":\n    eval("1")\n'
-    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.FORBIDDEN_CONSTRUCT
+    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.DYNAMIC_CODE
 
 
 def test_get_inputs_is_checked_when_something_calls_it():
     source = c.relu_candidate("return get_inputs()[0]", extra="def get_inputs():\n    return [torch.randn(2)]\n")
-    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.FORBIDDEN_CONSTRUCT
+    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.TORCH_OUTSIDE_KERNEL
 
 
 @pytest.mark.parametrize(
