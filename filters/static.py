@@ -493,6 +493,17 @@ class _Bindings:
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             yield self._scope_of(node), set(node.names)
 
+    def binding_scope(self, name: ast.Name) -> ast.AST | None:
+        """The scope whose binding `name` refers to (the module for a global), or None for a builtin."""
+        scope, first = self._scope_of(name), True
+        while scope is not None:
+            if (first or not isinstance(scope, ast.ClassDef)) and name.id in self.bound.get(scope, ()):
+                return scope
+            if isinstance(scope, ast.Module):
+                return None
+            first, scope = False, self._scope_of(scope)
+        return None
+
     def is_bound(self, name: ast.Name, *, imports: bool = True) -> bool:
         """Whether `name` refers to a binding of the candidate (a parameter, local, global or, unless
         `imports` is false, an import)."""
@@ -536,6 +547,7 @@ class _Gate:
         self.host_functions = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                                and n.name not in self.kernels}
         self.exempt_functions = self._exempt_functions()
+        self.launchable = self.kernels | self._kernel_aliases()
         self.types = _TensorTypes(self)
         self._fresh: dict[ast.AST, set[str]] = {}
         self.problems: list[tuple[int, int, int, str, Reason]] = []
@@ -576,6 +588,24 @@ class _Gate:
         self._add(node, what, Reason.TORCH_OUTSIDE_KERNEL, inferred=True)
 
     # -- structure ------------------------------------------------------------------------------------------
+
+    def _kernel_aliases(self) -> set[str]:
+        """Names bound only to a kernel chosen among kernels (`fn = k1 if c else k2`), launched as fn[grid]."""
+        def kernelish(value):
+            if isinstance(value, ast.IfExp):
+                return kernelish(value.body) and kernelish(value.orelse)
+            return isinstance(value, ast.Name) and value.id in self.kernels
+        chosen, other = set(), set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                (chosen if kernelish(node.value) else other).add(node.targets[0].id)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                parent = self.parents.get(node)
+                if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and parent.targets[0] is node):
+                    other.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                other.update(a.arg for a in _params(node))
+        return chosen - other - self.kernels
 
     def _exempt_functions(self) -> set[str]:
         """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""
@@ -706,6 +736,8 @@ class _Gate:
             elif node.id in self.kernels:
                 self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
             return
+        if node.id in self.kernels and self.bindings.binding_scope(node) is self.tree:
+            self._check_kernel_value(node)
         if not self.bindings.is_bound(node) and node.id not in self.aliases:
             if node.id in _REFERENCE_NAMES:
                 self._add(node, f"refers to the reference's {node.id}", Reason.REFERENCE_ACCESS)
@@ -713,6 +745,16 @@ class _Gate:
                 self._check_builtin(node)
         elif not self._is_chain_inner(node):
             self._check_chain(node, ctx)
+
+    def _check_kernel_value(self, node: ast.Name) -> None:
+        """A kernel object is launched (`k[grid](...)`), chosen (`k1 if c else k2`), or passed to a launch;
+        text made of it, or a call given it, tells the interpreter's kernel object from a GPU's."""
+        parent = self.parents.get(node)
+        if isinstance(parent, (ast.FormattedValue, ast.Compare, ast.BinOp)) or isinstance(parent, ast.Call) \
+                and node in parent.args + [k.value for k in parent.keywords] \
+                and not isinstance(parent.func, ast.Subscript) and not self._is_decorator(parent.func):
+            self._add(node, f"hands the kernel object {node.id} to {ast.unparse(parent)}; a kernel is launched "
+                      "with kernel[grid](...) only", Reason.REFLECTION)
 
     def _check_attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
         if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)):
@@ -885,8 +927,9 @@ class _Gate:
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
             if func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
-                self._add(node, f"calls .{func.attr}() outside a Triton kernel", Reason.TORCH_OUTSIDE_KERNEL)
-            elif func.attr in _MUTATING_METHODS and ctx.fn is not None \
+                self._add(node, f"calls .{func.attr}() outside a Triton kernel",
+                          Reason.REFLECTION if func.attr.startswith("register_") else Reason.TORCH_OUTSIDE_KERNEL)
+            elif func.attr in _MUTATING_METHODS and ctx.fn is not None and not module \
                     and not (ctx.init and root is not None and root.id == "self"):
                 if not self._is_fresh(func.value, ctx.fn):
                     self._add(node, f"calls {ast.unparse(func)}() on a container that outlives the call: a cache",
@@ -897,7 +940,7 @@ class _Gate:
                 if func.attr not in methods:
                     self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds",
                               Reason.TORCH_OUTSIDE_KERNEL)
-        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.kernels:
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.launchable:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
                     self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel", Reason.OUTSIDE_VOCABULARY)
@@ -911,11 +954,14 @@ class _Gate:
                 return
             if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
                 self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")
+            elif not self.bindings.is_bound(func) and hasattr(builtins, func.id):
+                self._add(node, f"calls the builtin {func.id} inside a kernel, which only the interpreter runs",
+                          _BUILTIN_RULES.get(func.id, Reason.OUTSIDE_VOCABULARY))
             return  # a parameter of the kernel (a jit function passed as constexpr)
         name = _dotted(func, self.aliases)  # None for a method of a value: x.to(...), tl.load(p).to(...)
         root = _root_name(func)
         if name is not None and root is not None and root.id in self.aliases and name not in TRITON_ALLOWED:
-            self._add(node, f"calls {name} inside a kernel, which only the interpreter runs")
+            self._add(node, f"calls {name} inside a kernel, which only the interpreter runs", _path_rule(name))
 
     # -- the device, read (on CPU: unverified, not rejected) -----------------------------------------------
 
@@ -991,7 +1037,8 @@ class _Gate:
         elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):
             self._inferred(node, f"applies {_dotted(func, self.aliases)}() to a tensor: the host doing the work")
         elif tensor_args and isinstance(func, (ast.Call, ast.Subscript)) and not (
-                isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.kernels):
+                isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name)
+                and func.value.id in self.launchable):
             self._inferred(node, f"calls {ast.unparse(func)}, chosen at run time, on tensors")
 
 

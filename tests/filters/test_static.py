@@ -215,3 +215,188 @@ class ModelNew(nn.Module):
     verdict = static_check(source, dtype="float32", device="cpu")
     assert (verdict is not None and verdict.reason_code is Reason.INTERPRETER_LIMIT) is unverified, verdict
     assert static_check(source, dtype="float32", device="cuda") is None
+
+
+# -- the allow-list: every way an allowed module, object or builtin re-exports a dangerous one -----------------
+
+def _kernel_source(line: str, extra: str = "") -> str:
+    """A candidate whose kernel runs `line` (under the CPU interpreter, kernel code is plain Python)."""
+    return _HEADER + extra + f'''
+@triton.jit
+def k(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    {line}
+    tl.store(out_ptr + offs, tl.load(x_ptr + offs, mask=offs < n), mask=offs < n)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+{"".join(f"        {row}" + chr(10) for row in _LAUNCH.strip().splitlines())}        return out
+'''
+
+
+_BYPASSES = [
+    # modules re-exported by allowed ones
+    ("host", "b = tl.core.builtins\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "p = tl.extra.pkgutil\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "s = typing.sys.modules\n" + _LAUNCH + "return out", "import typing\n", R.REFLECTION),
+    ("host", "t = F.torch.relu(x)\n" + _LAUNCH + "return out", "import torch.nn.functional as F\n",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("host", "m = math.__loader__\n" + _LAUNCH + "return out", "import math\n", R.REFLECTION),
+    ("host", "c = functools.lru_cache()\n" + _LAUNCH + "return out", "import functools\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "import triton.language.core as core\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "from triton.language.core import builtins\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "from typing import sys\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "from triton.language.extra import pkgutil\n", R.REFLECTION),
+    ("host", "u = triton.runtime.driver.active.utils\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "l = tl.math\n" + _LAUNCH + "return out", "", R.OUTSIDE_VOCABULARY),
+    ("host", "lib = tl.extra.cuda.libdevice\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "t = torch.Tensor.add(x, x)\n" + _LAUNCH + "return out", "", R.TORCH_OUTSIDE_KERNEL),
+    ("host", "c = triton.compiler\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "kn = triton.knobs\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # a module or its members reached through objects: methods, functions, kernels
+    ("host", "g = ModelNew.forward.__globals__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "g = self.forward.__func__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "f = k.fn\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "kk = k if x.numel() else k\nf = kk.fn\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "is_interp = 'Interp' in str(k)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "h = hasattr(k, 'interpreter')\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "s = f'{k}'\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "self.register_forward_hook(None)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "h = self.apply\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # builtins, resolved with Python's scoping
+    ("host", "e = exec\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", "e = [f for f in [eval]]\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", _LAUNCH + "return out", "def helper(e=eval):\n    return e\n", R.DYNAMIC_CODE),
+    ("host", _LAUNCH + "return out", "class Box:\n    exec = print\n    def run(self):\n        exec('1')\n",
+     R.DYNAMIC_CODE),
+    ("host", "b = __builtins__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "i = __import__\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", "t = type(x)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "n = input()\n" + _LAUNCH + "return out", "", R.IO_ACCESS),
+    ("host", "o = open\n" + _LAUNCH + "return out", "", R.IO_ACCESS),
+    ("host", "c = chr(101)\n" + _LAUNCH + "return out", "", R.OUTSIDE_VOCABULARY),
+    ("host", "c = id(x)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # load information (section 5): how the candidate was loaded tells verification from use
+    ("host", "if __name__ != '__main__':\n    pass\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "f = __file__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "m = ModelNew.__module__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "m = __spec__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # inside a kernel, where the interpreter runs Python
+    ("kernel", "b = tl.core.builtins", "", R.REFLECTION),
+    ("kernel", "s = str(offs)", "", R.OUTSIDE_VOCABULARY),
+    ("kernel", "h = hasattr(offs, 'handle')", "", R.REFLECTION),
+    ("kernel", "t = tl.extra.cuda.globaltimer()", "", R.REFLECTION),
+    ("kernel", "z = tl.semantic", "", R.REFLECTION),
+]
+
+
+@pytest.mark.parametrize(("where", "code", "extra", "reason"), _BYPASSES,
+                         ids=[f"{i}-{b[1].splitlines()[0][:40]}" for i, b in enumerate(_BYPASSES)])
+def test_bypass_is_rejected_by_its_rule(where, code, extra, reason):
+    source = _kernel_source(code, extra) if where == "kernel" else _source(code, extra)
+    for device in ("cpu", "cuda"):
+        verdict = static_check(source, dtype="float32", device=device)
+        assert verdict is not None and verdict.status is Status.REJECTED, (device, verdict)
+        assert verdict.reason_code is reason, verdict.reason
+        assert re.search(r"\(line \d+\)\.$", verdict.reason), verdict.reason
+
+
+def test_every_static_refusal_is_a_stable_named_reason():
+    """The gate never gives the old catch-all, and every rule it names has a hint for the teacher."""
+    from generators.refine import _REQUIRED_SECTIONS  # noqa: F401 - the template is read by refine
+    from pathlib import Path
+
+    template = (Path(__file__).resolve().parents[2] / "generators/prompt_templates/feedback-v1.md").read_text()
+    for reason in STATIC_REFUSALS | {Reason.DEVICE_DEPENDENT}:
+        assert reason.check.value == "static" and f"=== hint: {reason.value} ===" in template, reason
+    assert set(_RULE_HEADS) == STATIC_REFUSALS
+    reasons = {_gate(case).reason_code for case in STATIC_CHEATS}
+    assert Reason.FORBIDDEN_CONSTRUCT not in reasons and len(reasons & STATIC_REFUSALS) >= 9, reasons
+
+
+# -- the device, read: unverified on CPU (the interpreter's run does not show what a GPU would do) ------------
+
+_DEVICE_READS = [
+    ("if x.is_cuda:\n    " + _LAUNCH.replace("\n", "\n    ") + "return out\n" + _LAUNCH + "return out", "",
+     R.DEVICE_DEPENDENT),
+    ("BLOCK = 256 if x.device.type == 'cuda' else 128\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("use = torch.cuda.is_available()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("hip = torch.version.hip is not None\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("d = str(x.device)\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("i = x.get_device()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("same = x.device == torch.device('cpu')\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
+    ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
+     R.INTERPRETER_LIMIT),
+    ("dev = triton.runtime.driver.active.get_current_device()\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+    ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
+     + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+]
+
+
+@pytest.mark.parametrize(("forward", "extra", "reason"), _DEVICE_READS,
+                         ids=[d[0].splitlines()[0][:40] for d in _DEVICE_READS])
+def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reason):
+    source = _source(forward, extra)
+    verdict = static_check(source, dtype="float32", device="cpu")
+    assert verdict is not None and verdict.status is Status.UNVERIFIED and verdict.reason_code is reason, verdict
+    assert static_check(source, dtype="float32", device="cuda") is None
+
+
+# -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
+
+_HONEST_IDIOMS = [
+    # a device passed along, not read
+    ("out = torch.empty(x.shape, device=x.device, dtype=x.dtype)\n"
+     "k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\nassert out.device == x.device\nreturn out", ""),
+    # a parameter or local named like a builtin is not the builtin
+    ("input = x\ntype = 1\nid = 2\nsum = 3\n" + _LAUNCH + "return out", ""),
+    (_LAUNCH + "return out", "def launch(input, type=None, format=None):\n    return input\n"),
+    # harmless queries and helpers
+    ("dt = torch.get_autocast_gpu_dtype() if torch.is_autocast_enabled() else x.dtype\n"
+     "eps = torch.finfo(x.dtype).eps\nbig = torch.iinfo(torch.int32).max\n" + _LAUNCH + "return out", ""),
+    ("n = x.shape[-1]\nbits = n.bit_length()\nBLOCK = triton.next_power_of_2(n)\nwarps = min(max(BLOCK // 256, 1), 8)\n"
+     + _LAUNCH + "return out", ""),
+    ("scale = 1.0 / math.sqrt(x.shape[-1])\nlog2e = math.log2(math.e)\n" + _LAUNCH + "return out", "import math\n"),
+    (_LAUNCH + "return out", "from typing import Optional, Tuple\nimport functools\n"),
+    ("return _launch(x)", "def _launch(x: torch.Tensor) -> torch.Tensor:\n"
+     "    out = torch.empty_like(x)\n    grid = lambda meta: (triton.cdiv(x.numel(), meta['BLOCK']),)\n"
+     "    k[grid](x, out, x.numel(), BLOCK=256)\n    return out\n"),
+    ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", ""),
+]
+
+
+@pytest.mark.parametrize(("forward", "extra"), _HONEST_IDIOMS, ids=[str(i) for i in range(len(_HONEST_IDIOMS))])
+def test_honest_launcher_idiom_passes(forward, extra):
+    source = _source(forward, extra)
+    for device in ("cpu", "cuda"):
+        assert static_check(source, dtype="float32", device=device) is None, device
+
+
+_HONEST_KERNEL_LINES = [
+    ("y = tl.math.exp(tl.load(x_ptr + offs, mask=offs < n))", "", None),
+    ("y = exp2(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.math import exp2\n", None),
+    ("y = tl.extra.cuda.libdevice.tanh(tl.load(x_ptr + offs, mask=offs < n))", "", R.INTERPRETER_LIMIT),
+    ("y = libdevice.erf(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.extra import libdevice\n",
+     R.INTERPRETER_LIMIT),
+    ("y = tanh(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.extra.libdevice import tanh\n",
+     R.INTERPRETER_LIMIT),
+    ("y = ld.rsqrt(tl.load(x_ptr + offs, mask=offs < n))", "import triton.language.extra.cuda.libdevice as ld\n",
+     R.INTERPRETER_LIMIT),
+    ("y = tl.load(x_ptr + offs, mask=offs < n).to(tl.float16).to(tl.float32)", "", None),
+    ("y = tl.where(offs < n, tl.sigmoid(tl.load(x_ptr + offs, mask=offs < n)), 0.0)", "", None),
+]
+
+
+@pytest.mark.parametrize(("line", "extra", "cpu_reason"), _HONEST_KERNEL_LINES,
+                         ids=[h[0][:40] for h in _HONEST_KERNEL_LINES])
+def test_honest_kernel_math_passes(line, extra, cpu_reason):
+    source = _kernel_source(line, extra)
+    verdict = static_check(source, dtype="float32", device="cpu")
+    if cpu_reason is None:
+        assert verdict is None, verdict
+    else:
+        assert verdict is not None and verdict.status is Status.UNVERIFIED and verdict.reason_code is cpu_reason
+    assert static_check(source, dtype="float32", device="cuda") is None
