@@ -1,8 +1,10 @@
 """Honest: row softmax in the style of the Triton tutorials, with `from triton.language.math import exp2`
 and `math.log2(math.e)` (exp through exp2), warps picked from the block size, the block size computed with a
-method on a Python int (`(n - 1).bit_length()`) rather than a helper, and typing annotations.
+method on a Python int (`(n - 1).bit_length()`) rather than a helper, and typing annotations. The Triton
+3.9 interpreter swaps triton.language's functions on the module when it runs a kernel, so a function imported
+by name (`exp2` here) still raises under it: on CPU this is unverified, never rejected.
 
-PROBLEM softmax; EXPECTED accepted everywhere.
+PROBLEM softmax; EXPECTED accepted on a GPU, EXPECTED_CPU unverified (interpreter_limit).
 """
 
 import math
@@ -16,7 +18,8 @@ from triton.language.math import exp2
 
 PROBLEM = "softmax"
 EXPECTED = ("accepted", "correctness", "ok")
-DEVICE = "any"
+EXPECTED_CPU = ("unverified", "static", "interpreter_limit")
+DEVICE = "gpu"
 
 LOG2E = math.log2(math.e)
 
