@@ -1333,13 +1333,21 @@ def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) ->
 
 
 def _bf16_use(tree: ast.Module, aliases: dict[str, str]) -> int | None:
-    """The line where bf16 enters the computation: any mention inside a kernel, a `.bfloat16()` cast, or
-    bf16 passed as an argument (`.to(torch.bfloat16)`, `dtype=torch.bfloat16`, `DTYPE=tl.bfloat16`). A
-    launcher that only compares dtypes (`x.dtype == torch.bfloat16`) does not count."""
+    """The line where bf16 enters the computation, following explicit casts rather than guessing: a mention
+    inside a kernel other than a dtype comparison (`x.to(tl.bfloat16)`, `tl.zeros(..., tl.bfloat16)`), a
+    `.bfloat16()` cast, or bf16 passed as an argument (`.to(torch.bfloat16)`, `dtype=torch.bfloat16`,
+    `DTYPE=tl.bfloat16`). Code that only compares dtypes (`x.dtype == torch.bfloat16`, in a launcher or a
+    kernel's branch on its input type) does not count."""
     kernels = set(_triton_kernels(tree, aliases))
+    compared = {id(operand) for node in ast.walk(tree) if isinstance(node, ast.Compare)
+                for operand in [node.left, *node.comparators]
+                for operand in ([operand, *operand.elts] if isinstance(operand, (ast.Tuple, ast.List, ast.Set))
+                                else [operand])}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name in kernels:
             for inner in ast.walk(node):
+                if id(inner) in compared:
+                    continue
                 if isinstance(inner, ast.Attribute) and inner.attr == "bfloat16" or (
                         isinstance(inner, ast.Constant) and inner.value in ("bf16", "bfloat16")):
                     return inner.lineno

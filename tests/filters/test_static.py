@@ -193,8 +193,12 @@ def test_get_inputs_is_checked_when_something_calls_it():
     [
         ("x = tl.load(x_ptr + offs).to(tl.bfloat16)", True),  # bf16 inside a kernel
         ("x = tl.load(x_ptr + offs)", False),
+        # type inference follows explicit casts: a dtype comparison is not bf16 arithmetic
+        ("x = tl.load(x_ptr + offs)\n    if x.dtype == tl.bfloat16:\n        x = x.to(tl.float32)", False),
+        ("x = tl.load(x_ptr + offs)\n    if x.dtype in (tl.bfloat16, tl.float16):\n        x = x.to(tl.float32)", False),
+        ("x = tl.cast(tl.load(x_ptr + offs), tl.bfloat16)", True),
     ],
-    ids=["bf16", "fp32"],
+    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16"],
 )
 def test_bf16_in_a_kernel_is_unverified_on_cpu_only(snippet, unverified):
     source = _HEADER + f'''
