@@ -1,67 +1,74 @@
 """The static gate: cheap checks on a candidate's source before anything of it runs.
 
 This is a first filter, not a proof. It reads the code the way an adversary writes it: names are resolved
-through aliases (`import torch.nn.functional as F`, `from torch import matmul as mm`), so it checks what a
-name refers to rather than matching text, and it works from allow-lists wherever the honest vocabulary is
-small (what a launcher may touch in torch and triton), from deny-lists elsewhere. Each rejection names the
-construct and its line.
+through aliases (`import torch.nn.functional as F`, `from torch import matmul as mm`) and with Python's
+scoping (a parameter or local named `input`, `type` or `sum` is not the builtin; a default, a decorator
+and a comprehension's first iterable are evaluated in the enclosing scope), so it checks what a name refers
+to rather than matching text. It is an allow-list: a candidate may use only a closed vocabulary, and every
+refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
-What it rejects (reason `forbidden_construct` unless said otherwise):
-- no top-level `class ModelNew` (`no_model_new`), no module-level `@triton.jit` kernel (`no_triton_kernel`),
-  a syntax error (`syntax_error`);
-- imports outside torch, triton, math, typing, functools (so never os, sys, gc, inspect, builtins,
-  importlib, ctypes, threading, multiprocessing, concurrent, subprocess, socket, time, numpy, base64...),
-  star imports and relative imports;
-- PyTorch doing the work: every name that resolves into torch must be on an allow-list (allocation,
-  dtypes, device queries, nn.Module and nn.Parameter; random init and nn layers only inside `__init__`).
-  So torch.ops, torch._C, torch.library, torch.compile, torch.jit, torch.utils, torch.autograd,
-  torch.initial_seed, and torch.cuda streams, events, graphs and synchronize are rejected wherever they
-  appear, called or not; so is a torch module used as a value (`t = torch`). Likewise in triton: kernels,
-  autotune, Config, heuristics, cdiv, next_power_of_2, triton.language and four device queries, nothing
-  else (not triton.testing, triton.runtime.jit, triton.compiler, triton.knobs);
-- tensor methods that compute (`x.sum()`, `x.relu()`, `x.copy_()`, `x.tolist()`) on any receiver outside
-  a kernel, and, on values a small type inference knows are tensors (forward's inputs, what torch
+- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools;
+  every name chain rooted in one of them must be on the list by its full path: torch allocation, dtypes,
+  layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`); the
+  public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`, `tl.extra`,
+  `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name under the
+  paths honest projects use; `math`'s functions and constants; `typing`'s annotations (`typing.sys` is
+  sys). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
+  is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
+  their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
+  and input: `io_access`);
+- `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
+  torch.ops.aten), tensor methods that compute (`x.sum()`, `x.copy_()`, `x.tolist()`) on any receiver
+  outside a kernel, and, on values a small type inference knows are tensors (forward's inputs, what torch
   allocates, views of those, self attributes holding them, and what flows through the candidate's own
   functions, lambdas and classes), any method off a short list of layout and metadata methods (so not
   `.item()`), Python arithmetic, comparisons, item assignment, iteration, f-string formatting, builtins
-  (`sum`, `max`, `abs`, `list`, `str`), math/functools calls and calls through a callable chosen at run
-  time (a parameter, `fns[i](x)`); the `@` operator anywhere;
-- dynamic code and reflection: exec, eval, compile, getattr, setattr, vars, globals, locals, type, open
-  and kin; any dunder attribute or name (`__dict__`, `__class__`, `__subclasses__`, `__globals__`,
-  `__builtins__`...) except `__init__` and reading `__name__`; frame and code attributes (`gi_frame`,
-  `f_back`, `f_globals`, `co_code`...); private attributes of anything but `self`;
-- fallbacks and hidden control flow: try/except, generators, async;
-- monkeypatching: assigning, augmenting or deleting an attribute or item of an imported module, a kernel,
-  or a function or class of the candidate, rebinding an imported name or a kernel;
-- state across calls: global/nonlocal, mutable default arguments, lru_cache/cache decorators (and any
-  decorator but triton's, staticmethod, classmethod, property, torch.no_grad), attribute assignment
-  outside `__init__`, item assignment or mutating methods (`append`, `update`, `setdefault`...) inside a
-  function on anything but a container the function itself created, mutated directly (`shape[-1] = 1`,
-  never `box[0][key]`);
-- classes with bases other than nn.Module (the reference `Model`, `torch.Tensor`), class keywords or
-  decorators, dunder methods other than `__init__` (`__torch_function__`, `__torch_dispatch__`,
-  `__call__`, `__getattr__`), calls to a callable or submodule held in a self attribute, names of the
-  reference (`Model`, `get_inputs`) the candidate does not define itself;
-- kernels calling host Python (anything but triton.language, other kernels, a few builtins) or touching
-  `.handle`, which only the CPU interpreter would run, and host functions passed to a launch.
+  and math/functools calls on them, calls through a callable chosen at run time; the `@` operator;
+- `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
+  torch.jit, torch.library and custom ops;
+- `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
+  `super().__init__`) and dunder name, load information (`__name__` is read only in the
+  `if __name__ == "__main__":` guard; `__file__`, `__spec__`, `.__module__` never), frame and code
+  attributes, private attributes of anything but `self`, kernel objects used other than by launching
+  them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through self outside `__init__`
+  (hooks, `apply`), classes with bases other than nn.Module, dunder methods but `__init__`, sys, inspect,
+  gc, `torch.initial_seed`;
+- `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
+  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and decorators
+  off the list, generators, attributes set outside `__init__`, containers mutated that outlive the call;
+  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
+  `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
+  candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
+- inside kernels: calls only to the triton.language vocabulary, other kernels and a few builtins (host
+  Python and other builtins run only under the interpreter), no `.handle`, no host function passed in.
 Unreferenced module-level `get_inputs`/`get_init_inputs` and an `if __name__ == "__main__":` block never
 run in the sandbox (it loads the candidate under another module name and calls only ModelNew), so torch
 use there is not held against the candidate; imports, reflection and dynamic code are.
 
-Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` (`interpreter_limit`) before a
-process is spent: bf16 anywhere (the interpreter stores bf16 as uint16 and its arithmetic is wrong), fp32
-`tl.dot` without `input_precision="ieee"` (TF32 on NVIDIA, not emulated), inline asm and extern
-elementwise.
+Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` before a process is spent:
+`interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit
+casts and allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not
+emulated), libdevice, inline asm and extern elementwise, triton.language functions imported by name and
+called in a kernel (the interpreter patches the module, not the name), and launcher calls only a GPU
+answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`); `device_dependent` for code that
+reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a device compared with
+anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`, `torch.version.hip`,
+CUDA device queries), since what the interpreter runs need not be what a GPU runs. Passing a device along
+(`torch.empty(n, device=x.device)`) reads nothing.
 
 What it does not catch, and who does:
-- returning an input or a view of it (`return x`, `x.view(...)`, `x[...]`, `x.t()`), writing into an
-  input, launching a kernel that does nothing useful, computing only part of the output, lowering
-  precision inside a kernel, reading uninitialised or out-of-bounds memory: the runtime checks (aliasing,
-  input mutation, launch counter, NaN-poisoned allocations, tolerances and relative L2 error on unseen and
-  transformed inputs, two runs bit for bit); races between programs only show on a GPU;
-- a decoy launch while allowed torch calls move the data (`x.t().contiguous()` for a transpose,
-  `x.clone()` for a copy): layout methods are the launcher's vocabulary, so only a runtime record of which
-  torch ops ran, or of which storages kernels wrote, can tell;
+- returning an input or a view of it, writing into an input, launching a kernel that does nothing useful,
+  computing only part of the output, lowering precision inside a kernel, reading uninitialised or
+  out-of-bounds memory: the runtime checks (aliasing, input mutation, launch counter, NaN-poisoned
+  allocations, tolerances and relative L2 error on unseen and transformed inputs, two runs bit for bit);
+  races between programs only show on a GPU;
+- a decoy launch while allowed torch calls move the data (`x.t().contiguous()`, `x.clone()`): layout
+  methods are the launcher's vocabulary, so only the runtime record of which torch ops ran, or of which
+  storages kernels wrote, can tell;
+- attributes of values are not typed: a public attribute of an object the vocabulary returns (a device
+  property record, a `torch.finfo`) is allowed unless it is a dunder, private, frame or kernel attribute;
+  a kernel object put in a container and turned into text escapes the kernel-object rule; the interpreter
+  is told from a GPU at run time only through what the gate leaves (the runtime checks vary what they can);
 - the type inference is local and flow-insensitive: a tensor laundered through an untracked object (a
   container returned by a helper, an attribute of a non-self object) escapes the arithmetic rules, which
   is why the runtime checks stay the authority.
