@@ -992,6 +992,11 @@ class _Gate:
             self.device_reads.append((line, f"reads {ast.unparse(node)}"))
         elif isinstance(node, ast.Attribute) and node.attr in ("type", "index") and _is_device(node.value):
             self.device_reads.append((line, f"reads {ast.unparse(node)}"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in self.launchable \
+                and not isinstance(self.parents.get(node), ast.Expr):
+            # the interpreter's launch returns None, a GPU's a compiled kernel
+            self.device_reads.append((line, f"uses the value a launch of {node.func.value.id} returns"))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_device":
             self.device_reads.append((line, f"reads {ast.unparse(node.func)}()"))
         elif isinstance(node, ast.Compare) and any(_is_device(e) for e in [node.left, *node.comparators]) and not all(

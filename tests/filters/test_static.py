@@ -334,6 +334,8 @@ _DEVICE_READS = [
     ("i = x.get_device()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("same = x.device == torch.device('cpu')\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("out = torch.empty_like(x)\nran = k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out if ran is None else x", "",
+     R.DEVICE_DEPENDENT),
     # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),
