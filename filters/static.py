@@ -743,7 +743,7 @@ class _Gate:
             elif node.id in self.kernels:
                 self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
             return
-        if node.id in self.kernels and self.bindings.binding_scope(node) is self.tree:
+        if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
             self._check_kernel_value(node)
         if not self.bindings.is_bound(node) and node.id not in self.aliases:
             if node.id in _REFERENCE_NAMES:

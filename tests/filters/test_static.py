@@ -397,6 +397,9 @@ _HONEST_KERNEL_LINES = [
      R.INTERPRETER_LIMIT),
     ("y = tl.load(x_ptr + offs, mask=offs < n).to(tl.float16).to(tl.float32)", "", None),
     ("y = tl.where(offs < n, tl.sigmoid(tl.load(x_ptr + offs, mask=offs < n)), 0.0)", "", None),
+    # a jit combine function handed to tl.reduce inside a kernel (Inductor's welford, the scan tutorials)
+    ("y = tl.reduce(tl.load(x_ptr + offs, mask=offs < n), 0, _add)", "@triton.jit\ndef _add(a, b):\n    return a + b\n",
+     None),
 ]
 
 
