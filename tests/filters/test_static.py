@@ -413,3 +413,27 @@ def test_honest_kernel_math_passes(line, extra, cpu_reason):
     else:
         assert verdict is not None and verdict.status is Status.UNVERIFIED and verdict.reason_code is cpu_reason
     assert static_check(source, dtype="float32", device="cuda") is None
+
+
+def test_vocabulary_names_the_public_triton_language_api_and_no_module():
+    """Every public triton.language name of the installed Triton is on the list by name, no module is (a
+    module re-exports whatever it imports), and every libdevice function is reachable by the paths honest
+    projects use."""
+    import types
+
+    import triton.language as tl
+    from triton.language.extra import libdevice
+
+    from filters.static import TRITON_ALLOWED
+
+    public = {name for name in tl.__all__ if not isinstance(getattr(tl, name), types.ModuleType)}
+    assert not {f"triton.language.{name}" for name in public} - TRITON_ALLOWED
+    modules = {f"triton.language.{name}" for name in dir(tl) if isinstance(getattr(tl, name), types.ModuleType)}
+    assert modules and not modules & TRITON_ALLOWED
+    functions = {name for name in dir(libdevice) if not name.startswith("_")
+                 and not isinstance(getattr(libdevice, name), types.ModuleType)}
+    for path in ("triton.language.extra.libdevice", "triton.language.extra.cuda.libdevice"):
+        missing = {f"{path}.{name}" for name in functions} - TRITON_ALLOWED
+        assert not missing, sorted(missing)
+    assert not any(isinstance(getattr(libdevice, name.rpartition(".")[2], None), types.ModuleType)
+                   for name in TRITON_ALLOWED if name.startswith("triton.language.extra.libdevice."))
