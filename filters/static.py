@@ -328,6 +328,12 @@ _MODULE_METHODS = frozenset({
     "set_extra_state", "train", "eval", "requires_grad_", "zero_grad", "to", "cuda", "cpu", "type", "float",
     "double", "half", "bfloat16", "to_empty", "share_memory", "extra_repr", "compile", "forward", "call_super_init",
 })
+# The autotuner's entry points, and the keywords through which it would call host code with the kernel's
+# tensors (a pre_hook could compute the output in torch where the tensor inference does not look).
+_TUNER_CALLS = frozenset({"triton.autotune", "triton.Config", "triton.runtime.autotune", "triton.runtime.Config",
+                          "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.Config"})
+_TUNER_HOOKS = frozenset({"pre_hook", "post_hook", "do_bench", "prune_configs_by", "early_config_prune",
+                          "perf_model"})
 # How a refusal names its rule, at the head of its sentence.
 _RULE_NAMES = {
     Reason.TORCH_OUTSIDE_KERNEL: "torch or the host doing the work",
@@ -941,6 +947,11 @@ class _Gate:
         if ctx.kernel:
             self._check_kernel_call(node)
             return
+        if _dotted(func, self.aliases) in _TUNER_CALLS:
+            for keyword in node.keywords:
+                if keyword.arg in _TUNER_HOOKS:
+                    self._add(keyword.value, f"hands host code to the autotuner as {keyword.arg}, which it calls "
+                              "with the kernel's tensors", Reason.REFLECTION)
         if isinstance(func, ast.Attribute):
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
@@ -1008,6 +1019,13 @@ class _Gate:
                 and not isinstance(self.parents.get(node), ast.Expr):
             # the interpreter's launch returns None, a GPU's a compiled kernel
             self.device_reads.append((line, f"uses the value a launch of {node.func.value.id} returns"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "data_ptr":
+            # the CUDA caching allocator aligns to 512 bytes, the CPU's to 64: an address tells them apart
+            self.device_reads.append((line, f"reads the address {ast.unparse(node)}"))
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and node.value.id in self.launchable and not (
+                    isinstance(self.parents.get(node), ast.Call) and self.parents[node].func is node):
+            self.device_reads.append((line, f"keeps the launcher {ast.unparse(node)} as a value"))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_device":
             self.device_reads.append((line, f"reads {ast.unparse(node.func)}()"))
         elif isinstance(node, ast.Compare) and any(_is_device(e) for e in [node.left, *node.comparators]) and not all(

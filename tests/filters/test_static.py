@@ -269,6 +269,11 @@ _BYPASSES = [
     ("host", "self.register_forward_hook(None)\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "h = self.apply\n" + _LAUNCH + "return out", "", R.REFLECTION),
     # builtins, resolved with Python's scoping
+    # host code the autotuner would call with the kernel's tensors
+    ("host", _LAUNCH + "return out", "def fill(nargs):\n    return nargs\n"
+     "CONFIGS = [triton.Config({'BLOCK': 256}, pre_hook=fill)]\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "TUNE = triton.autotune(configs=[], key=['n'], do_bench=lambda fn: 0.0)\n",
+     R.REFLECTION),
     ("host", "e = exec\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
     ("host", "e = [f for f in [eval]]\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
     ("host", _LAUNCH + "return out", "def helper(e=eval):\n    return e\n", R.DYNAMIC_CODE),
@@ -336,6 +341,8 @@ _DEVICE_READS = [
     ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("out = torch.empty_like(x)\nran = k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out if ran is None else x", "",
      R.DEVICE_DEPENDENT),
+    ("s = str(k[(1,)])\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("aligned = x.data_ptr() % 512 == 0\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),
