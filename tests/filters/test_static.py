@@ -11,7 +11,7 @@ import pytest
 
 from filters.static import static_check
 from filters.verify import problem_dtype
-from filters.static import _RULE_NAMES as _RULE_HEADS
+from filters.static.vocabulary import _RULE_NAMES as _RULE_HEADS
 from kerneldata.core.outcomes import STATIC_REFUSALS, Reason, Status
 from tests.filters import candidates as c
 from tests.filters.cheats import cheat_cases
@@ -316,7 +316,6 @@ def test_bypass_is_rejected_by_its_rule(where, code, extra, reason):
 
 def test_every_static_refusal_is_a_stable_named_reason():
     """The gate never gives the old catch-all, and every rule it names has a hint for the teacher."""
-    from generators.refine import _REQUIRED_SECTIONS  # noqa: F401 - the template is read by refine
     from pathlib import Path
 
     template = (Path(__file__).resolve().parents[2] / "generators/prompt_templates/feedback-v1.md").read_text()
@@ -431,7 +430,7 @@ def test_vocabulary_names_the_public_triton_language_api_and_no_module():
     import triton.language as tl
     from triton.language.extra import libdevice
 
-    from filters.static import TRITON_ALLOWED
+    from filters.static.vocabulary import TRITON_ALLOWED
 
     public = {name for name in tl.__all__ if not isinstance(getattr(tl, name), types.ModuleType)}
     assert not {f"triton.language.{name}" for name in public} - TRITON_ALLOWED
