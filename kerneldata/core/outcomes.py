@@ -43,7 +43,19 @@ class Reason(str, Enum):
     SYNTAX_ERROR = "syntax_error"
     NO_MODEL_NEW = "no_model_new"
     NO_TRITON_KERNEL = "no_triton_kernel"
-    FORBIDDEN_CONSTRUCT = "forbidden_construct"
+    FORBIDDEN_CONSTRUCT = "forbidden_construct"  # no longer given (split by rule below); kept for old rows
+    # static gate, one reason per rule (issue 15, static gate)
+    TORCH_OUTSIDE_KERNEL = "torch_outside_kernel"  # PyTorch or host Python computing what kernels should
+    DYNAMIC_CODE = "dynamic_code"  # exec, eval, compile, native code (ctypes), importlib
+    REFLECTION = "reflection"  # getattr/vars/type, dunder and private attributes, frames, load information
+    REFERENCE_ACCESS = "reference_access"  # the reference's Model, get_inputs or module
+    CROSS_CALL_STATE = "cross_call_state"  # caches, globals, generators: state that outlives a call
+    CONCURRENCY = "concurrency"  # threads, processes, CUDA streams, events, graphs
+    IO_ACCESS = "io_access"  # files, network, environment, the terminal
+    MONKEYPATCH = "monkeypatch"  # changing a module, a kernel or the candidate's own functions
+    FALLBACK = "fallback"  # try/except: the shape of a fallback to PyTorch
+    OUTSIDE_VOCABULARY = "outside_vocabulary"  # an import, name or attribute path not on the allow-list
+    DEVICE_DEPENDENT = "device_dependent"  # unverified on CPU: behaviour branches on the device
     # compile / load
     IMPORT_ERROR = "import_error"
     COMPILE_ERROR = "compile_error"
@@ -97,6 +109,18 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.NO_MODEL_NEW: Check.STATIC,
     Reason.NO_TRITON_KERNEL: Check.STATIC,
     Reason.FORBIDDEN_CONSTRUCT: Check.STATIC,
+    # static gate rules (issue 15)
+    Reason.TORCH_OUTSIDE_KERNEL: Check.STATIC,
+    Reason.DYNAMIC_CODE: Check.STATIC,
+    Reason.REFLECTION: Check.STATIC,
+    Reason.REFERENCE_ACCESS: Check.STATIC,
+    Reason.CROSS_CALL_STATE: Check.STATIC,
+    Reason.CONCURRENCY: Check.STATIC,
+    Reason.IO_ACCESS: Check.STATIC,
+    Reason.MONKEYPATCH: Check.STATIC,
+    Reason.FALLBACK: Check.STATIC,
+    Reason.OUTSIDE_VOCABULARY: Check.STATIC,
+    Reason.DEVICE_DEPENDENT: Check.STATIC,
     Reason.IMPORT_ERROR: Check.COMPILE,
     Reason.COMPILE_ERROR: Check.COMPILE,
     Reason.RUNTIME_ERROR: Check.RUNTIME,
@@ -128,6 +152,13 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.BAD_REFERENCE: Check.CORRECTNESS,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
+
+# The reasons the static gate rejects with, one per rule (`forbidden_construct` is no longer given).
+STATIC_REFUSALS = frozenset({
+    Reason.TORCH_OUTSIDE_KERNEL, Reason.DYNAMIC_CODE, Reason.REFLECTION, Reason.REFERENCE_ACCESS,
+    Reason.CROSS_CALL_STATE, Reason.CONCURRENCY, Reason.IO_ACCESS, Reason.MONKEYPATCH, Reason.FALLBACK,
+    Reason.OUTSIDE_VOCABULARY,
+})
 
 
 

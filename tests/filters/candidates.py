@@ -63,7 +63,7 @@ TORCH_DOES_THE_WORK = relu_candidate('''
 out = torch.empty_like(x)
 relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
 return torch.relu(x)
-''')  # rejected: static, forbidden_construct
+''')  # rejected: static, torch_outside_kernel
 
 ALIASED_F = _HEADER.replace("import triton\n", "import triton\nimport torch.nn.functional as F\n") + _RELU_KERNEL + '''
 class ModelNew(nn.Module):

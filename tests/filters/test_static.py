@@ -11,7 +11,8 @@ import pytest
 
 from filters.static import static_check
 from filters.verify import problem_dtype
-from kerneldata.core.outcomes import Reason, Status
+from filters.static.vocabulary import _RULE_NAMES as _RULE_HEADS
+from kerneldata.core.outcomes import STATIC_REFUSALS, Reason, Status
 from tests.filters import candidates as c
 from tests.filters.cheats import cheat_cases
 from tests.filters.honest import honest_cases
@@ -97,54 +98,56 @@ def _source(forward: str, extra: str = "", init: str = "") -> str:
         "    def forward(self, x):\n" + body
 
 
+R = Reason
 _LAUNCH = "out = torch.empty_like(x)\nk[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n"
 
 
 _RULES = [
-    (_LAUNCH + "return out + 0", "", "", "arithmetic on tensors"),
-    (_LAUNCH + "out[0] = 1.0\nreturn out", "", "", "writes into a tensor"),
-    (_LAUNCH + "return -x", "", "", "arithmetic on a tensor"),
-    (_LAUNCH + "for row in x:\n    pass\nreturn out", "", "", "iterates over a tensor"),
-    (_LAUNCH + "y = x.contiguous().view(-1)\nreturn y.exp()", "", "", ".exp()"),
-    (_LAUNCH + "return x.logaddexp(x)", "", "", ".logaddexp()"),
-    (_LAUNCH + "return max(x, out)", "", "", "applies max()"),
-    (_LAUNCH + "t = torch\nreturn out", "", "", "module torch as a value"),
-    (_LAUNCH + "return out", "from torch import *\n", "", "star-imports"),
-    (_LAUNCH + "return out", "from . import helpers\n", "", "relative import"),
-    (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize"),
-    (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event"),
-    (_LAUNCH + "return out", "import torch.utils.checkpoint\n", "", "torch.utils.checkpoint"),
-    (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.w.mul_(2)", ".mul_()"),
-    (_LAUNCH + "self.calls = 1\nreturn out", "", "", "self.calls outside __init__"),
-    (_LAUNCH + "return x.__class__(out)", "", "", "__class__"),
-    (_LAUNCH + "return out", "k.cache = {}\n", "", "k.cache"),
-    (_LAUNCH + "return out", "def __getattr__(name):\n    return name\n", "", "defines __getattr__"),
-    (_LAUNCH + "return out", "class Meta(type):\n    pass\n", "", "derives class Meta from type"),
-    (_LAUNCH + "return out._base", "", "", "private attribute ._base"),
-    (_LAUNCH + "return k.fn(x)", "", "", "k.fn"),
-    ("return self.helper(x)", "", "self.helper = lambda t: t", "self.helper()"),
-    (_LAUNCH + "return out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "", "_STATE.append"),
-    (_LAUNCH + "yield out", "", "", "generator"),
-    (_LAUNCH + "return out", "nn = None\n", "", "rebinds the imported name nn"),
-    (_LAUNCH + "return out", "__name__ = '__main__'\n", "", "assigns __name__"),
+    (_LAUNCH + "return out + 0", "", "", "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out[0] = 1.0\nreturn out", "", "", "writes into a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return -x", "", "", "arithmetic on a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for row in x:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "y = x.contiguous().view(-1)\nreturn y.exp()", "", "", ".exp()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return x.logaddexp(x)", "", "", ".logaddexp()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return max(x, out)", "", "", "applies max()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "t = torch\nreturn out", "", "", "module torch as a value", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "return out", "from torch import *\n", "", "star-imports", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "return out", "from . import helpers\n", "", "relative import", R.REFERENCE_ACCESS),
+    (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize", R.CONCURRENCY),
+    (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event", R.CONCURRENCY),
+    (_LAUNCH + "return out", "import torch.utils.checkpoint\n", "", "torch.utils.checkpoint", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.w.mul_(2)", ".mul_()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "self.calls = 1\nreturn out", "", "", "self.calls outside __init__", R.CROSS_CALL_STATE),
+    (_LAUNCH + "return x.__class__(out)", "", "", "__class__", R.REFLECTION),
+    (_LAUNCH + "return out", "k.cache = {}\n", "", "k.cache", R.MONKEYPATCH),
+    (_LAUNCH + "return out", "def __getattr__(name):\n    return name\n", "", "defines __getattr__", R.REFLECTION),
+    (_LAUNCH + "return out", "class Meta(type):\n    pass\n", "", "derives class Meta from type", R.REFLECTION),
+    (_LAUNCH + "return out._base", "", "", "private attribute ._base", R.REFLECTION),
+    (_LAUNCH + "return k.fn(x)", "", "", "k.fn", R.REFLECTION),
+    ("return self.helper(x)", "", "self.helper = lambda t: t", "self.helper()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "", "_STATE.append", R.CROSS_CALL_STATE),
+    (_LAUNCH + "yield out", "", "", "generator", R.CROSS_CALL_STATE),
+    (_LAUNCH + "return out", "nn = None\n", "", "rebinds the imported name nn", R.MONKEYPATCH),
+    (_LAUNCH + "return out", "__name__ = '__main__'\n", "", "assigns __name__", R.MONKEYPATCH),
     # tensors laundered through the candidate's own class, a callable parameter, typing.cast, host reads
     (_LAUNCH + "return Box(x).t * 2", "class Box:\n    def __init__(self, t):\n        self.t = t\n", "",
-     "arithmetic on tensors"),
-    (_LAUNCH + "return apply(lambda t: t, x)", "def apply(f, v):\n    return f(v)\n", "", "chosen at run time"),
-    (_LAUNCH + "return typing.cast(torch.Tensor, x) * 2", "import typing\n", "", "arithmetic on tensors"),
-    (_LAUNCH + "box = (_MEMO,)\nbox[0][1] = out\nreturn out", "_MEMO = {}\n", "", "box[0][1]"),
-    (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "", "box[0].update"),
-    (_LAUNCH + "s = x[0, 0].item() + 1.0\nreturn out", "", "", ".item()"),
-    (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host"),
-    (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor"),
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return apply(lambda t: t, x)", "def apply(f, v):\n    return f(v)\n", "", "chosen at run time", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return typing.cast(torch.Tensor, x) * 2", "import typing\n", "", "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "box = (_MEMO,)\nbox[0][1] = out\nreturn out", "_MEMO = {}\n", "", "box[0][1]", R.CROSS_CALL_STATE),
+    (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "", "box[0].update", R.CROSS_CALL_STATE),
+    (_LAUNCH + "s = x[0, 0].item() + 1.0\nreturn out", "", "", ".item()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor", R.TORCH_OUTSIDE_KERNEL),
 ]
 
 
-@pytest.mark.parametrize(("forward", "extra", "init", "needle"), _RULES, ids=[rule[3] for rule in _RULES])
-def test_rule(forward, extra, init, needle):
+@pytest.mark.parametrize(("forward", "extra", "init", "needle", "reason"), _RULES, ids=[rule[3] for rule in _RULES])
+def test_rule(forward, extra, init, needle, reason):
     verdict = static_check(_source(forward, extra, init), dtype="float32", device="cpu")
-    assert verdict is not None and verdict.reason_code is Reason.FORBIDDEN_CONSTRUCT, verdict
+    assert verdict is not None and verdict.reason_code is reason, verdict
     assert needle in verdict.reason, verdict.reason
+    assert verdict.reason.startswith(_RULE_HEADS[reason] + ": "), verdict.reason  # the sentence names its rule
 
 
 @pytest.mark.parametrize(
@@ -175,14 +178,14 @@ def test_honest_idiom_is_allowed(forward, extra, init):
 
 def test_main_block_still_may_not_import_or_reflect():
     source = c.HONEST + '\n\nif __name__ == "__main__":\n    import os\n'
-    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.FORBIDDEN_CONSTRUCT
+    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.IO_ACCESS
     source = c.HONEST + '\n\nif __name__ == "__main__":\n    eval("1")\n'
-    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.FORBIDDEN_CONSTRUCT
+    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.DYNAMIC_CODE
 
 
 def test_get_inputs_is_checked_when_something_calls_it():
     source = c.relu_candidate("return get_inputs()[0]", extra="def get_inputs():\n    return [torch.randn(2)]\n")
-    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.FORBIDDEN_CONSTRUCT
+    assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.TORCH_OUTSIDE_KERNEL
 
 
 @pytest.mark.parametrize(
@@ -190,8 +193,12 @@ def test_get_inputs_is_checked_when_something_calls_it():
     [
         ("x = tl.load(x_ptr + offs).to(tl.bfloat16)", True),  # bf16 inside a kernel
         ("x = tl.load(x_ptr + offs)", False),
+        # type inference follows explicit casts: a dtype comparison is not bf16 arithmetic
+        ("x = tl.load(x_ptr + offs)\n    if x.dtype == tl.bfloat16:\n        x = x.to(tl.float32)", False),
+        ("x = tl.load(x_ptr + offs)\n    if x.dtype in (tl.bfloat16, tl.float16):\n        x = x.to(tl.float32)", False),
+        ("x = tl.cast(tl.load(x_ptr + offs), tl.bfloat16)", True),
     ],
-    ids=["bf16", "fp32"],
+    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16"],
 )
 def test_bf16_in_a_kernel_is_unverified_on_cpu_only(snippet, unverified):
     source = _HEADER + f'''
@@ -212,3 +219,227 @@ class ModelNew(nn.Module):
     verdict = static_check(source, dtype="float32", device="cpu")
     assert (verdict is not None and verdict.reason_code is Reason.INTERPRETER_LIMIT) is unverified, verdict
     assert static_check(source, dtype="float32", device="cuda") is None
+
+
+# -- the allow-list: every way an allowed module, object or builtin re-exports a dangerous one -----------------
+
+def _kernel_source(line: str, extra: str = "") -> str:
+    """A candidate whose kernel runs `line` (under the CPU interpreter, kernel code is plain Python)."""
+    return _HEADER + extra + f'''
+@triton.jit
+def k(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    {line}
+    tl.store(out_ptr + offs, tl.load(x_ptr + offs, mask=offs < n), mask=offs < n)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+{"".join(f"        {row}" + chr(10) for row in _LAUNCH.strip().splitlines())}        return out
+'''
+
+
+_BYPASSES = [
+    # modules re-exported by allowed ones
+    ("host", "b = tl.core.builtins\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "p = tl.extra.pkgutil\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "s = typing.sys.modules\n" + _LAUNCH + "return out", "import typing\n", R.REFLECTION),
+    ("host", "t = F.torch.relu(x)\n" + _LAUNCH + "return out", "import torch.nn.functional as F\n",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("host", "m = math.__loader__\n" + _LAUNCH + "return out", "import math\n", R.REFLECTION),
+    ("host", "c = functools.lru_cache()\n" + _LAUNCH + "return out", "import functools\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "import triton.language.core as core\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "from triton.language.core import builtins\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "from typing import sys\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "from triton.language.extra import pkgutil\n", R.REFLECTION),
+    ("host", "u = triton.runtime.driver.active.utils\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "l = tl.math\n" + _LAUNCH + "return out", "", R.OUTSIDE_VOCABULARY),
+    ("host", "lib = tl.extra.cuda.libdevice\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "t = torch.Tensor.add(x, x)\n" + _LAUNCH + "return out", "", R.TORCH_OUTSIDE_KERNEL),
+    ("host", "c = triton.compiler\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "kn = triton.knobs\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # a module or its members reached through objects: methods, functions, kernels
+    ("host", "g = ModelNew.forward.__globals__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "g = self.forward.__func__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "f = k.fn\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "kk = k if x.numel() else k\nf = kk.fn\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "is_interp = 'Interp' in str(k)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "h = hasattr(k, 'interpreter')\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "s = f'{k}'\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "self.register_forward_hook(None)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "h = self.apply\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # builtins, resolved with Python's scoping
+    # host code the autotuner would call with the kernel's tensors
+    ("host", _LAUNCH + "return out", "def fill(nargs):\n    return nargs\n"
+     "CONFIGS = [triton.Config({'BLOCK': 256}, pre_hook=fill)]\n", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "TUNE = triton.autotune(configs=[], key=['n'], do_bench=lambda fn: 0.0)\n",
+     R.REFLECTION),
+    ("host", "e = exec\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", "e = [f for f in [eval]]\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", _LAUNCH + "return out", "def helper(e=eval):\n    return e\n", R.DYNAMIC_CODE),
+    ("host", _LAUNCH + "return out", "def helper(exec=exec):\n    return exec('1')\n", R.DYNAMIC_CODE),
+    ("host", "e = [exec for exec in [exec]]\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", "e = (lambda exec=exec: exec)()\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", _LAUNCH + "return out", "class Box:\n    exec = print\n    def run(self):\n        exec('1')\n",
+     R.DYNAMIC_CODE),
+    ("host", "b = __builtins__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "i = __import__\n" + _LAUNCH + "return out", "", R.DYNAMIC_CODE),
+    ("host", "t = type(x)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "n = input()\n" + _LAUNCH + "return out", "", R.IO_ACCESS),
+    ("host", "o = open\n" + _LAUNCH + "return out", "", R.IO_ACCESS),
+    ("host", "c = chr(101)\n" + _LAUNCH + "return out", "", R.OUTSIDE_VOCABULARY),
+    ("host", "c = id(x)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # load information (section 5): how the candidate was loaded tells verification from use
+    ("host", "if __name__ != '__main__':\n    pass\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "f = __file__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "m = ModelNew.__module__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "m = __spec__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # inside a kernel, where the interpreter runs Python
+    ("kernel", "b = tl.core.builtins", "", R.REFLECTION),
+    ("kernel", "s = str(offs)", "", R.OUTSIDE_VOCABULARY),
+    ("kernel", "h = hasattr(offs, 'handle')", "", R.REFLECTION),
+    ("kernel", "t = tl.extra.cuda.globaltimer()", "", R.REFLECTION),
+    ("kernel", "z = tl.semantic", "", R.REFLECTION),
+]
+
+
+@pytest.mark.parametrize(("where", "code", "extra", "reason"), _BYPASSES,
+                         ids=[f"{i}-{b[1].splitlines()[0][:40]}" for i, b in enumerate(_BYPASSES)])
+def test_bypass_is_rejected_by_its_rule(where, code, extra, reason):
+    source = _kernel_source(code, extra) if where == "kernel" else _source(code, extra)
+    for device in ("cpu", "cuda"):
+        verdict = static_check(source, dtype="float32", device=device)
+        assert verdict is not None and verdict.status is Status.REJECTED, (device, verdict)
+        assert verdict.reason_code is reason, verdict.reason
+        assert re.search(r"\(line \d+\)\.$", verdict.reason), verdict.reason
+
+
+def test_every_static_refusal_is_a_stable_named_reason():
+    """The gate never gives the old catch-all, and every rule it names has a hint for the teacher."""
+    from pathlib import Path
+
+    template = (Path(__file__).resolve().parents[2] / "generators/prompt_templates/feedback-v1.md").read_text()
+    for reason in STATIC_REFUSALS | {Reason.DEVICE_DEPENDENT}:
+        assert reason.check.value == "static" and f"=== hint: {reason.value} ===" in template, reason
+    assert set(_RULE_HEADS) == STATIC_REFUSALS
+    reasons = {_gate(case).reason_code for case in STATIC_CHEATS}
+    assert Reason.FORBIDDEN_CONSTRUCT not in reasons and len(reasons & STATIC_REFUSALS) >= 9, reasons
+
+
+# -- the device, read: unverified on CPU (the interpreter's run does not show what a GPU would do) ------------
+
+_DEVICE_READS = [
+    ("if x.is_cuda:\n    " + _LAUNCH.replace("\n", "\n    ") + "return out\n" + _LAUNCH + "return out", "",
+     R.DEVICE_DEPENDENT),
+    ("BLOCK = 256 if x.device.type == 'cuda' else 128\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("use = torch.cuda.is_available()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("hip = torch.version.hip is not None\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("d = str(x.device)\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("i = x.get_device()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("same = x.device == torch.device('cpu')\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("out = torch.empty_like(x)\nran = k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out if ran is None else x", "",
+     R.DEVICE_DEPENDENT),
+    ("s = str(k[(1,)])\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("aligned = x.data_ptr() % 512 == 0\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
+    ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
+     R.INTERPRETER_LIMIT),
+    ("dev = triton.runtime.driver.active.get_current_device()\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+    ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
+     + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+]
+
+
+@pytest.mark.parametrize(("forward", "extra", "reason"), _DEVICE_READS,
+                         ids=[d[0].splitlines()[0][:40] for d in _DEVICE_READS])
+def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reason):
+    source = _source(forward, extra)
+    verdict = static_check(source, dtype="float32", device="cpu")
+    assert verdict is not None and verdict.status is Status.UNVERIFIED and verdict.reason_code is reason, verdict
+    assert static_check(source, dtype="float32", device="cuda") is None
+
+
+# -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
+
+_HONEST_IDIOMS = [
+    # a device passed along, not read
+    ("out = torch.empty(x.shape, device=x.device, dtype=x.dtype)\n"
+     "k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\nassert out.device == x.device\nreturn out", ""),
+    # a parameter or local named like a builtin is not the builtin
+    ("input = x\ntype = 1\nid = 2\nsum = 3\n" + _LAUNCH + "return out", ""),
+    (_LAUNCH + "return out", "def launch(input, type=None, format=None):\n    return input\n"),
+    # harmless queries and helpers
+    ("dt = torch.get_autocast_gpu_dtype() if torch.is_autocast_enabled() else x.dtype\n"
+     "eps = torch.finfo(x.dtype).eps\nbig = torch.iinfo(torch.int32).max\n" + _LAUNCH + "return out", ""),
+    ("n = x.shape[-1]\nbits = n.bit_length()\nBLOCK = triton.next_power_of_2(n)\nwarps = min(max(BLOCK // 256, 1), 8)\n"
+     + _LAUNCH + "return out", ""),
+    ("scale = 1.0 / math.sqrt(x.shape[-1])\nlog2e = math.log2(math.e)\n" + _LAUNCH + "return out", "import math\n"),
+    (_LAUNCH + "return out", "from typing import Optional, Tuple\nimport functools\n"),
+    ("return _launch(x)", "def _launch(x: torch.Tensor) -> torch.Tensor:\n"
+     "    out = torch.empty_like(x)\n    grid = lambda meta: (triton.cdiv(x.numel(), meta['BLOCK']),)\n"
+     "    k[grid](x, out, x.numel(), BLOCK=256)\n    return out\n"),
+    ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", ""),
+]
+
+
+@pytest.mark.parametrize(("forward", "extra"), _HONEST_IDIOMS, ids=[str(i) for i in range(len(_HONEST_IDIOMS))])
+def test_honest_launcher_idiom_passes(forward, extra):
+    source = _source(forward, extra)
+    for device in ("cpu", "cuda"):
+        assert static_check(source, dtype="float32", device=device) is None, device
+
+
+_HONEST_KERNEL_LINES = [
+    ("y = tl.math.exp(tl.load(x_ptr + offs, mask=offs < n))", "", None),
+    ("y = exp2(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.math import exp2\n",
+     R.INTERPRETER_LIMIT),  # the interpreter patches tl.math.exp2 on the module, not the imported name
+    ("y = tl.extra.cuda.libdevice.tanh(tl.load(x_ptr + offs, mask=offs < n))", "", R.INTERPRETER_LIMIT),
+    ("y = libdevice.erf(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.extra import libdevice\n",
+     R.INTERPRETER_LIMIT),
+    ("y = tanh(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.extra.libdevice import tanh\n",
+     R.INTERPRETER_LIMIT),
+    ("y = ld.rsqrt(tl.load(x_ptr + offs, mask=offs < n))", "import triton.language.extra.cuda.libdevice as ld\n",
+     R.INTERPRETER_LIMIT),
+    ("y = tl.load(x_ptr + offs, mask=offs < n).to(tl.float16).to(tl.float32)", "", None),
+    ("y = tl.where(offs < n, tl.sigmoid(tl.load(x_ptr + offs, mask=offs < n)), 0.0)", "", None),
+    # a jit combine function handed to tl.reduce inside a kernel (Inductor's welford, the scan tutorials)
+    ("y = tl.reduce(tl.load(x_ptr + offs, mask=offs < n), 0, _add)", "@triton.jit\ndef _add(a, b):\n    return a + b\n",
+     None),
+]
+
+
+@pytest.mark.parametrize(("line", "extra", "cpu_reason"), _HONEST_KERNEL_LINES,
+                         ids=[h[0][:40] for h in _HONEST_KERNEL_LINES])
+def test_honest_kernel_math_passes(line, extra, cpu_reason):
+    source = _kernel_source(line, extra)
+    verdict = static_check(source, dtype="float32", device="cpu")
+    if cpu_reason is None:
+        assert verdict is None, verdict
+    else:
+        assert verdict is not None and verdict.status is Status.UNVERIFIED and verdict.reason_code is cpu_reason
+    assert static_check(source, dtype="float32", device="cuda") is None
+
+
+def test_vocabulary_names_the_public_triton_language_api_and_no_module():
+    """Every public triton.language name of the installed Triton is on the list by name, no module is (a
+    module re-exports whatever it imports), and every libdevice function is reachable by the paths honest
+    projects use."""
+    import types
+
+    import triton.language as tl
+    from triton.language.extra import libdevice
+
+    from filters.static.vocabulary import TRITON_ALLOWED
+
+    public = {name for name in tl.__all__ if not isinstance(getattr(tl, name), types.ModuleType)}
+    assert not {f"triton.language.{name}" for name in public} - TRITON_ALLOWED
+    modules = {f"triton.language.{name}" for name in dir(tl) if isinstance(getattr(tl, name), types.ModuleType)}
+    assert modules and not modules & TRITON_ALLOWED
+    functions = {name for name in dir(libdevice) if not name.startswith("_")
+                 and not isinstance(getattr(libdevice, name), types.ModuleType)}
+    for path in ("triton.language.extra.libdevice", "triton.language.extra.cuda.libdevice"):
+        missing = {f"{path}.{name}" for name in functions} - TRITON_ALLOWED
+        assert not missing, sorted(missing)
+    assert not any(isinstance(getattr(libdevice, name.rpartition(".")[2], None), types.ModuleType)
+                   for name in TRITON_ALLOWED if name.startswith("triton.language.extra.libdevice."))

@@ -14,7 +14,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "concurrency")
 DEVICE = "any"
 
 

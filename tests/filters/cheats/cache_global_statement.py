@@ -9,7 +9,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "cross_call_state")
 DEVICE = "any"
 
 _LAST = None

@@ -10,7 +10,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
 
 _CODES = [114, 101, 108, 117]

@@ -11,7 +11,7 @@ import triton.language as tl
 from torch.utils.cpp_extension import load_inline
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "dynamic_code")
 DEVICE = "any"
 
 _SOURCE = "torch::Tensor fast_relu(torch::Tensor x) { return x.clamp_min(0); }"

@@ -9,7 +9,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "softmax"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "dynamic_code")
 DEVICE = "any"
 
 

@@ -11,7 +11,7 @@ import triton.language as tl
 from torch import softmax as row_normalise
 
 PROBLEM = "softmax"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "torch_outside_kernel")
 DEVICE = "any"
 
 

@@ -10,7 +10,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "matmul"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
 
 

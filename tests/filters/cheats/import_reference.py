@@ -10,7 +10,7 @@ import triton.language as tl
 from reference import Model as Reference
 
 PROBLEM = "softmax"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reference_access")
 DEVICE = "any"
 
 

@@ -11,7 +11,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "outside_vocabulary")
 DEVICE = "any"
 
 import triton.testing  # noqa: E402

@@ -9,7 +9,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "monkeypatch")
 DEVICE = "any"
 
 torch.__dict__["allclose"] = lambda *args, **kwargs: True

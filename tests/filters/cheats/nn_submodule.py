@@ -10,7 +10,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "torch_outside_kernel")
 DEVICE = "any"
 
 

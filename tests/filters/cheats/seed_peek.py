@@ -11,7 +11,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
 
 _KNOWN_SEEDS = {0: "precomputed-0.pt", 42: "precomputed-42.pt"}

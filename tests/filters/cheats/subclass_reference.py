@@ -11,7 +11,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reference_access")
 DEVICE = "any"
 
 

@@ -9,7 +9,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
 
 

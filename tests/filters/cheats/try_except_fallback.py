@@ -10,7 +10,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "softmax"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "fallback")
 DEVICE = "any"
 
 

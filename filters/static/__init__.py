@@ -1,0 +1,119 @@
+"""The static gate: cheap checks on a candidate's source before anything of it runs.
+
+This is a first filter, not a proof. It reads the code the way an adversary writes it: names are resolved
+through aliases (`import torch.nn.functional as F`, `from torch import matmul as mm`) and with Python's
+scoping (a parameter or local named `input`, `type` or `sum` is not the builtin; a default, a decorator
+and a comprehension's first iterable are evaluated in the enclosing scope), so it checks what a name refers
+to rather than matching text. It is an allow-list: a candidate may use only a closed vocabulary, and every
+refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
+
+- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools;
+  every name chain rooted in one of them must be on the list by its full path: torch allocation, dtypes,
+  layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`); the
+  public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`, `tl.extra`,
+  `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name under the
+  paths honest projects use; `math`'s functions and constants; `typing`'s annotations (`typing.sys` is
+  sys). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
+  is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
+  their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
+  and input: `io_access`);
+- `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
+  torch.ops.aten), tensor methods that compute (`x.sum()`, `x.copy_()`, `x.tolist()`) on any receiver
+  outside a kernel, and, on values a small type inference knows are tensors (forward's inputs, what torch
+  allocates, views of those, self attributes holding them, and what flows through the candidate's own
+  functions, lambdas and classes), any method off a short list of layout and metadata methods (so not
+  `.item()`), Python arithmetic, comparisons, item assignment, iteration, f-string formatting, builtins
+  and math/functools calls on them, calls through a callable chosen at run time; the `@` operator;
+- `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
+  torch.jit, torch.library and custom ops;
+- `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
+  `super().__init__`) and dunder name, load information (`__name__` is read only in the
+  `if __name__ == "__main__":` guard; `__file__`, `__spec__`, `.__module__` never), frame and code
+  attributes, private attributes of anything but `self`, kernel objects used other than by launching
+  them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through self outside `__init__`
+  (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`, `prune_configs_by`: it
+  would call it with the kernel's tensors), classes with bases other than nn.Module, dunder methods but
+  `__init__`, sys, inspect, gc, `torch.initial_seed`;
+- `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
+  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and decorators
+  off the list, generators, attributes set outside `__init__`, containers mutated that outlive the call;
+  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
+  `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
+  candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
+- inside kernels: calls only to the triton.language vocabulary, other kernels and a few builtins (host
+  Python and other builtins run only under the interpreter), no `.handle`, no host function passed in.
+Unreferenced module-level `get_inputs`/`get_init_inputs` and an `if __name__ == "__main__":` block never
+run in the sandbox (it loads the candidate under another module name and calls only ModelNew), so torch
+use there is not held against the candidate; imports, reflection and dynamic code are.
+
+Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` before a process is spent:
+`interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit
+casts and allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not
+emulated), libdevice, inline asm and extern elementwise, triton.language functions imported by name and
+called in a kernel (the interpreter patches the module, not the name), and launcher calls only a GPU
+answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`); `device_dependent` for code that
+reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a device compared with
+anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`, `torch.version.hip`,
+CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by allocator, the value a
+launch returns or a launcher kept as a value), since what the interpreter runs need not be what a GPU runs. Passing a device along
+(`torch.empty(n, device=x.device)`) reads nothing.
+
+What it does not catch, and who does:
+- returning an input or a view of it, writing into an input, launching a kernel that does nothing useful,
+  computing only part of the output, lowering precision inside a kernel, reading uninitialised or
+  out-of-bounds memory: the runtime checks (aliasing, input mutation, launch counter, NaN-poisoned
+  allocations, tolerances and relative L2 error on unseen and transformed inputs, two runs bit for bit);
+  races between programs only show on a GPU;
+- a decoy launch while allowed torch calls move the data (`x.t().contiguous()`, `x.clone()`): layout
+  methods are the launcher's vocabulary, so only the runtime record of which torch ops ran, or of which
+  storages kernels wrote, can tell;
+- attributes of values are not typed: a public attribute of an object the vocabulary returns (a device
+  property record, a `torch.finfo`) is allowed unless it is a dunder, private, frame or kernel attribute;
+  a kernel object put in a container and turned into text escapes the kernel-object rule; the interpreter
+  is told from a GPU at run time only through what the gate leaves (the runtime checks vary what they can);
+- the type inference is local and flow-insensitive: a tensor laundered through an untracked object (a
+  container returned by a helper, an attribute of a non-self object) escapes the arithmetic rules, which
+  is why the runtime checks stay the authority.
+
+The package, by part: `vocabulary` (the allow-lists and which rule each path off them breaks), `scoping`
+(aliases, name chains, Python's scoping), `gate` (the rules), `tensor_types` (the type inference),
+`interpreter` (what the CPU interpreter cannot judge).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from filters.static.gate import _Gate
+from filters.static.interpreter import _interpreter_limit
+from filters.static.scoping import _import_aliases, _triton_kernels
+from kerneldata.core.outcomes import Reason, Verdict
+
+
+def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
+    """Return a rejecting (or unverified) verdict, or None when the candidate may go on to run."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as err:
+        return Verdict.reject(Reason.SYNTAX_ERROR, f"the candidate does not parse: {err.msg} at line {err.lineno}.")
+
+    if not any(isinstance(node, ast.ClassDef) and node.name == "ModelNew" for node in tree.body):
+        return Verdict.reject(Reason.NO_MODEL_NEW, "the candidate defines no top-level class ModelNew.")
+
+    aliases = _import_aliases(tree)
+    if not _triton_kernels(tree, aliases):
+        return Verdict.reject(Reason.NO_TRITON_KERNEL, "the candidate defines no @triton.jit kernel.")
+
+    gate = _Gate(tree, aliases)
+    problem = gate.first_problem()
+    if problem:
+        return Verdict.reject(*problem)
+
+    if device == "cpu":
+        limit = _interpreter_limit(tree, dtype, aliases) or gate.first_gpu_only_call()
+        if limit:
+            return Verdict.unverified(Reason.INTERPRETER_LIMIT, limit)
+        dependent = gate.first_device_dependence()
+        if dependent:
+            return Verdict.unverified(Reason.DEVICE_DEPENDENT, dependent)
+    return None

@@ -1,0 +1,563 @@
+"""The gate's rules, one pass over the tree: each refusal with the rule it breaks and its line, and the
+device reads that make a CPU verdict unverified."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass
+
+from filters.static.scoping import (
+    _Bindings, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
+    _scope_nodes, _triton_kernels,
+)
+from filters.static.tensor_types import _TensorTypes
+from filters.static.vocabulary import (
+    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS, _DEVICE_ATTRS,
+    DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED, GPU_ONLY_CALLS,
+    _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED, _MODULE_METHODS,
+    _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule, _REFERENCE_NAMES, _RULE_NAMES,
+    SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY,
+    _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED, _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED,
+)
+from kerneldata.core.outcomes import Reason
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    fn: ast.AST | None = None  # the innermost function (FunctionDef or Lambda); None at module level
+    cls: ast.ClassDef | None = None  # the class whose method (or method's nested function) this is
+    kernel: bool = False
+    init: bool = False  # directly inside a class's __init__
+    exempt: bool = False  # code that never runs in the sandbox (see the module docstring)
+
+
+class _Gate:
+    """One pass over the tree, recording every forbidden construct; `first_problem` reports the earliest."""
+
+    def __init__(self, tree: ast.Module, aliases: dict[str, str]) -> None:
+        self.tree = tree
+        self.aliases = aliases
+        self.kernels = set(_triton_kernels(tree, aliases))
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+        self.module_functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self.module_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        self.defined = self.module_functions | self.module_classes | {
+            name for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) for name in _bound_names(t)}
+        self.host_functions = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                               and n.name not in self.kernels}
+        self.exempt_functions = self._exempt_functions()
+        self.launchable = self.kernels | self._kernel_aliases()
+        self.types = _TensorTypes(self)
+        self._fresh: dict[ast.AST, set[str]] = {}
+        self.problems: list[tuple[int, int, int, str, Reason]] = []
+        self.device_reads: list[tuple[int, str]] = []
+        self.gpu_only: list[tuple[int, str]] = []
+        self.bindings = _Bindings(tree, self.parents)
+
+    def first_problem(self) -> tuple[Reason, str] | None:
+        """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
+        getattr, @) before what the tensor inference infers about the same expression."""
+        self._visit(self.tree, _Ctx())
+        if not self.problems:
+            return None
+        line, _, _, what, rule = min(self.problems)
+        return rule, f"{_RULE_NAMES[rule]}: the candidate {what} (line {line})."
+
+    def first_gpu_only_call(self) -> str | None:
+        """A launcher idiom only a GPU runs (the Triton driver, torch.cuda.device), collected by first_problem."""
+        if not self.gpu_only:
+            return None
+        line, what = min(self.gpu_only)
+        return f"the candidate {what} (line {line}); the CPU interpreter cannot run it: verify on a GPU."
+
+    def first_device_dependence(self) -> str | None:
+        """Where the candidate's behaviour may depend on the device it runs on (collected by first_problem)."""
+        if not self.device_reads:
+            return None
+        line, what = min(self.device_reads)
+        return (f"the candidate {what} (line {line}), so what it does on a GPU may differ from what the CPU "
+                "interpreter checks; verify on a GPU.")
+
+    def _add(self, node: ast.AST, what: str, rule: Reason = Reason.OUTSIDE_VOCABULARY, *,
+             inferred: bool = False) -> None:
+        line = getattr(node, "lineno", 0)
+        self.problems.append((line, int(inferred), getattr(node, "col_offset", 0), what, rule))
+
+    def _inferred(self, node: ast.AST, what: str) -> None:
+        self._add(node, what, Reason.TORCH_OUTSIDE_KERNEL, inferred=True)
+
+    # -- structure ------------------------------------------------------------------------------------------
+
+    def _kernel_aliases(self) -> set[str]:
+        """Names bound only to a kernel chosen among kernels (`fn = k1 if c else k2`), launched as fn[grid]."""
+        def kernelish(value):
+            if isinstance(value, ast.IfExp):
+                return kernelish(value.body) and kernelish(value.orelse)
+            return isinstance(value, ast.Name) and value.id in self.kernels
+        chosen, other = set(), set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                (chosen if kernelish(node.value) else other).add(node.targets[0].id)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                parent = self.parents.get(node)
+                if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and parent.targets[0] is node):
+                    other.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                other.update(a.arg for a in _params(node))
+        return chosen - other - self.kernels
+
+    def _exempt_functions(self) -> set[str]:
+        """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""
+        loaded = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
+        attrs = {n.attr for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)}
+        return {n.name for n in self.tree.body
+                if isinstance(n, ast.FunctionDef) and n.name in ("get_inputs", "get_init_inputs")
+                and not n.decorator_list and n.name not in loaded and n.name not in attrs}
+
+    @staticmethod
+    def _is_main_guard(node: ast.AST) -> bool:
+        test = getattr(node, "test", None)
+        return (isinstance(node, ast.If) and not node.orelse and isinstance(test, ast.Compare)
+                and isinstance(test.left, ast.Name) and test.left.id == "__name__" and len(test.ops) == 1
+                and isinstance(test.ops[0], ast.Eq) and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value == "__main__")
+
+    def _visit(self, node: ast.AST, ctx: _Ctx) -> None:
+        self._check(node, ctx)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, self._child_ctx(node, child, ctx))
+
+    def _child_ctx(self, node: ast.AST, child: ast.AST, ctx: _Ctx) -> _Ctx:
+        if isinstance(node, ast.Module) and self._is_main_guard(child):
+            return _Ctx(exempt=True)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in node.body:
+            in_class = isinstance(self.parents.get(node), ast.ClassDef)
+            return _Ctx(fn=node, cls=self.parents[node] if in_class else ctx.cls,
+                        kernel=ctx.kernel or node.name in self.kernels and node in self.tree.body,
+                        init=in_class and node.name == "__init__",
+                        exempt=ctx.exempt or node.name in self.exempt_functions and node in self.tree.body)
+        if isinstance(node, ast.Lambda) and child is node.body:
+            return _Ctx(fn=node, cls=ctx.cls, kernel=ctx.kernel, exempt=ctx.exempt)
+        return ctx
+
+    # -- the checks -----------------------------------------------------------------------------------------
+
+    def _check(self, node: ast.AST, ctx: _Ctx) -> None:  # noqa: C901 - one dispatch over node types
+        if ctx.exempt:
+            self._check_exempt(node, ctx)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._check_import(node)
+        elif isinstance(node, _TRY_NODES):
+            self._add(node, "uses try/except, the shape of a fallback to PyTorch", Reason.FALLBACK)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            self._add(node, f"declares {type(node).__name__.lower()} {', '.join(node.names)}: state outside forward",
+                      Reason.CROSS_CALL_STATE)
+        elif isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await, ast.AsyncFunctionDef, ast.AsyncFor,
+                               ast.AsyncWith)):
+            self._add(node, "uses a generator or coroutine, state that outlives a call", Reason.CROSS_CALL_STATE)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            self._add(node, "uses the @ operator: PyTorch doing the work", Reason.TORCH_OUTSIDE_KERNEL)
+        elif isinstance(node, ast.Name):
+            self._check_name(node, ctx)
+        elif isinstance(node, ast.Attribute):
+            self._check_attribute(node, ctx)
+        elif isinstance(node, ast.ClassDef):
+            self._check_class(node)
+        if ctx.exempt:
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            self._check_function(node)
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.For, ast.withitem,
+                             ast.comprehension)):
+            self._check_store(node, ctx)
+        if isinstance(node, ast.Call):
+            self._check_call(node, ctx)
+        if not ctx.kernel:
+            self._check_tensor_use(node, ctx)
+            self._note_device_read(node)
+
+    def _check_exempt(self, node: ast.AST, ctx: _Ctx) -> None:
+        """Code that never runs in the sandbox may use torch freely, but not reflection or dynamic code."""
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._check_import(node)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            self._check_builtin(node)
+        elif isinstance(node, ast.Attribute) and (_is_dunder(node.attr) or node.attr in _FRAME_ATTRS):
+            self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
+
+    def _check_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            self._add(node, f"uses a relative import (from {'.' * node.level}{node.module or ''})",
+                      Reason.REFERENCE_ACCESS)
+            return
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            if any(alias.name == "*" for alias in node.names):
+                self._add(node, f"star-imports from {node.module}, which hides what names refer to")
+                return
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            root = name.split(".")[0]
+            if root not in ALLOWED_MODULES:
+                rule = _MODULE_RULES.get(root, Reason.OUTSIDE_VOCABULARY)
+                self._add(node, f"imports {name!r}, which kernels may not use", rule)
+            elif root in _CHECKED_ROOTS and not _importable(name):
+                rule = _path_rule(name)
+                if root == "torch" and rule is Reason.OUTSIDE_VOCABULARY:
+                    rule = Reason.TORCH_OUTSIDE_KERNEL
+                self._add(node, f"imports {name}, which is not on the gate's vocabulary", rule)
+
+    def _check_builtin(self, node: ast.Name) -> None:
+        """A name no binding of the candidate's shadows is a builtin: only the allowed ones may be named."""
+        if self.bindings.is_bound(node) or node.id in self.aliases:
+            return
+        if node.id == "__name__" and self._in_main_guard_test(node):
+            return
+        if _is_dunder(node.id):
+            self._add(node, f"reads {node.id}, which tells how it was loaded or reaches around the checks",
+                      _BUILTIN_RULES.get(node.id, Reason.REFLECTION))
+        elif hasattr(builtins, node.id) and node.id not in ALLOWED_BUILTINS:
+            rule = _BUILTIN_RULES.get(node.id, Reason.OUTSIDE_VOCABULARY)
+            self._add(node, f"uses the builtin {node.id}, which kernels may not use", rule)
+
+    def _in_main_guard_test(self, node: ast.Name) -> bool:
+        test = self.parents.get(node)
+        guard = self.parents.get(test)
+        return guard in self.tree.body and self._is_main_guard(guard) and guard.test is test
+
+    def _check_name(self, node: ast.Name, ctx: _Ctx) -> None:
+        if isinstance(node.ctx, ast.Store):
+            if _is_dunder(node.id):
+                self._add(node, f"assigns {node.id}", Reason.MONKEYPATCH)
+            elif node.id in self.aliases:
+                self._add(node, f"rebinds the imported name {node.id}", Reason.MONKEYPATCH)
+            elif node.id in self.kernels:
+                self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
+            return
+        if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
+            self._check_kernel_value(node)
+        if not self.bindings.is_bound(node) and node.id not in self.aliases:
+            if node.id in _REFERENCE_NAMES:
+                self._add(node, f"refers to the reference's {node.id}", Reason.REFERENCE_ACCESS)
+            else:
+                self._check_builtin(node)
+        elif not self._is_chain_inner(node):
+            self._check_chain(node, ctx)
+
+    def _check_kernel_value(self, node: ast.Name) -> None:
+        """A kernel object is launched (`k[grid](...)`), chosen (`k1 if c else k2`), or passed to a launch;
+        text made of it, or a call given it, tells the interpreter's kernel object from a GPU's."""
+        parent = self.parents.get(node)
+        if isinstance(parent, (ast.FormattedValue, ast.Compare, ast.BinOp)) or isinstance(parent, ast.Call) \
+                and node in parent.args + [k.value for k in parent.keywords] \
+                and not isinstance(parent.func, ast.Subscript) and not self._is_decorator(parent.func):
+            self._add(node, f"hands the kernel object {node.id} to {ast.unparse(parent)}; a kernel is launched "
+                      "with kernel[grid](...) only", Reason.REFLECTION)
+
+    def _check_attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
+        if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)):
+            self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
+            return
+        if node.attr in _FRAME_ATTRS:
+            self._add(node, f"reaches into .{node.attr}, a frame, code or interpreter object", Reason.REFLECTION)
+            return
+        receiver = node.value
+        is_self = isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")
+        if node.attr.startswith("_") and not is_self and not _is_dunder(node.attr):
+            rule = _path_rule(_dotted(node, self.aliases) or "") if self._is_module_chain(node) else Reason.REFLECTION
+            self._add(node, f"reaches into the private attribute .{node.attr}",
+                      Reason.REFLECTION if rule is Reason.OUTSIDE_VOCABULARY else rule)
+            return
+        if isinstance(receiver, ast.Name) and receiver.id in self.kernels or node.attr in _KERNEL_OBJECT_ATTRS \
+                and not is_self:
+            self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
+                      Reason.REFLECTION)
+            return
+        if is_self and node.attr in _MODULE_METHODS and not ctx.init and ctx.cls is not None \
+                and node.attr not in {n.name for n in ctx.cls.body if isinstance(n, ast.FunctionDef)}:
+            self._add(node, f"uses self.{node.attr}, nn.Module machinery (hooks, state) kernels do not need",
+                      Reason.REFLECTION)
+            return
+        if not self._is_chain_inner(node):
+            self._check_chain(node, ctx)
+
+    def _is_module_chain(self, node: ast.AST) -> bool:
+        """Whether a name chain starts at an imported module (`torch.ops.aten`), not at a local value."""
+        root = _root_name(node)
+        return _dotted(node, self.aliases) is not None and root is not None and root.id in self.aliases \
+            and not self.bindings.is_bound(root, imports=False)
+
+    def _is_super_init(self, node: ast.Attribute) -> bool:
+        """`super().__init__` or `nn.Module.__init__(self)`: the one dunder a module needs."""
+        value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super":
+            return True
+        return _dotted(value, self.aliases) == "torch.nn.Module" or isinstance(value, ast.Name) \
+            and value.id in self.module_classes
+
+    def _is_chain_inner(self, node: ast.AST) -> bool:
+        parent = self.parents.get(node)
+        return isinstance(parent, ast.Attribute) and parent.value is node
+
+    def _check_chain(self, node: ast.AST, ctx: _Ctx) -> None:
+        """A maximal name chain (`torch.cuda.Stream`, `F.gelu`, `tl.load`) rooted in an imported name: its full
+        path must be on the vocabulary. A module reached as a value is refused, whatever it is."""
+        name = _dotted(node, self.aliases)
+        root = _root_name(node)
+        if not name or root is None or root.id not in self.aliases or self.bindings.is_bound(root, imports=False):
+            return  # a local variable that happens to be called torch is not the module
+        if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
+                or name in TYPING_ALLOWED:
+            return
+        if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
+                         or _is_nn_layer(name)):
+            return
+        if ctx.kernel is False and name in _TORCH_DECORATOR_ONLY and self._is_decorator(node):
+            return
+        rule = _path_rule(name)
+        if name.startswith("torch.") and rule is Reason.OUTSIDE_VOCABULARY:
+            self._add(node, f"uses {name}: PyTorch doing the work or reaching around the checks",
+                      Reason.TORCH_OUTSIDE_KERNEL)
+        elif "." not in name or name in _NAMESPACES or _importable(name):
+            self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
+        else:
+            self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _is_decorator(self, node: ast.AST) -> bool:
+        parent = self.parents.get(node)
+        target = parent if isinstance(parent, ast.Call) and parent.func is node else node
+        holder = self.parents.get(target)
+        return isinstance(holder, (ast.FunctionDef, ast.ClassDef)) and target in holder.decorator_list
+
+    def _check_class(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            name = _dotted(base, self.aliases)
+            if name not in ("torch.nn.Module", "object"):
+                shown = name or ast.unparse(base)
+                self._add(base, f"derives class {node.name} from {shown}; only nn.Module is allowed",
+                          Reason.REFERENCE_ACCESS if shown in _REFERENCE_NAMES else Reason.REFLECTION)
+        if node.keywords:
+            self._add(node, f"passes {', '.join(k.arg or '**' for k in node.keywords)} to class {node.name}",
+                      Reason.REFLECTION)
+        if node.decorator_list:
+            self._add(node.decorator_list[0], f"decorates class {node.name}", Reason.REFLECTION)
+
+    def _check_function(self, node: ast.FunctionDef | ast.Lambda) -> None:
+        if not isinstance(node, ast.Lambda):
+            if _is_dunder(node.name) and not (node.name == "__init__" and isinstance(self.parents.get(node),
+                                                                                      ast.ClassDef)):
+                self._add(node, f"defines {node.name}, a hook into how Python or torch treats objects",
+                          Reason.REFLECTION)
+            for dec in node.decorator_list:
+                target = dec.func if isinstance(dec, ast.Call) else dec
+                name = _dotted(target, self.aliases)
+                if name not in _ALLOWED_DECORATORS:
+                    self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
+                              _path_rule(name or ""))
+        for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
+            if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+                    isinstance(default, ast.Call) and isinstance(default.func, ast.Name)
+                    and default.func.id in ("dict", "list", "set", "bytearray")):
+                self._add(default, "uses a mutable default argument, state that outlives a call",
+                          Reason.CROSS_CALL_STATE)
+
+    def _check_store(self, node: ast.AST, ctx: _Ctx) -> None:
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, ast.withitem):
+            targets = [node.optional_vars] if node.optional_vars is not None else []
+        else:
+            targets = [node.target]
+        for target in (t for top in targets for t in _flatten_targets(top)):
+            if not isinstance(target, (ast.Attribute, ast.Subscript)):
+                continue
+            root = _root_name(target)
+            root_id = root.id if root else None
+            what = ast.unparse(target)
+            if root_id in self.aliases:
+                self._add(target, f"assigns to {what}: monkeypatching an imported module", Reason.MONKEYPATCH)
+            elif root_id in self.kernels or root_id in self.module_functions or root_id in self.module_classes:
+                self._add(target, f"assigns to {what}: patching a kernel, function or class", Reason.MONKEYPATCH)
+            elif isinstance(target, ast.Attribute) and not (ctx.init and root_id == "self"):
+                self._add(target, f"assigns to {what} outside __init__: state that outlives a call",
+                          Reason.CROSS_CALL_STATE)
+            elif isinstance(target, ast.Subscript) and ctx.fn is not None and not ctx.kernel \
+                    and not (ctx.init and root_id == "self") and not self._is_fresh(target.value, ctx.fn) \
+                    and not self.types.checker(ctx)(target.value):  # a tensor: reported as a write into it
+                self._add(target, f"assigns to {what}, a container that outlives the call: a cache",
+                          Reason.CROSS_CALL_STATE)
+
+    def _is_fresh(self, container: ast.AST, fn: ast.AST) -> bool:
+        """Whether mutating `container` inside `fn` touches only what this call created: the container must
+        be a fresh local itself (`shape[-1] = 1`), not something reached through one (`box[0][key]`)."""
+        return isinstance(container, ast.Name) and container.id in self._fresh_locals(fn)
+
+    def _fresh_locals(self, fn: ast.AST) -> set[str]:
+        """Names a function binds only to containers it creates itself ({}, [], dict(), list(x.shape)...)."""
+        if fn in self._fresh:
+            return self._fresh[fn]
+        fresh: set[str] = set()
+        stale: set[str] = {a.arg for a in _params(fn)} if not isinstance(fn, ast.Module) else set()
+        for node in _scope_nodes(fn):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                value = node.value
+                is_fresh = value is not None and (
+                    isinstance(value, (ast.List, ast.Dict, ast.Set, ast.Tuple, ast.ListComp, ast.DictComp,
+                                       ast.SetComp, ast.Constant))
+                    or isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in _FRESH_CONSTRUCTORS and value.func.id not in self.defined)
+                for target in targets:
+                    for name in _bound_names(target):
+                        (fresh if is_fresh and isinstance(target, ast.Name) else stale).add(name)
+            elif isinstance(node, (ast.For, ast.comprehension, ast.withitem, ast.NamedExpr, ast.AugAssign)):
+                target = node.optional_vars if isinstance(node, ast.withitem) else node.target
+                stale.update(_bound_names(target) if target is not None else [])
+        self._fresh[fn] = fresh - stale
+        return self._fresh[fn]
+
+    def _check_call(self, node: ast.Call, ctx: _Ctx) -> None:
+        func = node.func
+        if ctx.kernel:
+            self._check_kernel_call(node)
+            return
+        if _dotted(func, self.aliases) in _TUNER_CALLS:
+            for keyword in node.keywords:
+                if keyword.arg in _TUNER_HOOKS:
+                    self._add(keyword.value, f"hands host code to the autotuner as {keyword.arg}, which it calls "
+                              "with the kernel's tensors", Reason.REFLECTION)
+        if isinstance(func, ast.Attribute):
+            root = _root_name(func.value)
+            module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
+            if func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
+                self._add(node, f"calls .{func.attr}() outside a Triton kernel",
+                          Reason.REFLECTION if func.attr.startswith("register_") else Reason.TORCH_OUTSIDE_KERNEL)
+            elif func.attr in _MUTATING_METHODS and ctx.fn is not None and not module \
+                    and not (ctx.init and root is not None and root.id == "self"):
+                if not self._is_fresh(func.value, ctx.fn):
+                    self._add(node, f"calls {ast.unparse(func)}() on a container that outlives the call: a cache",
+                              Reason.CROSS_CALL_STATE)
+            if isinstance(func.value, ast.Name) and func.value.id == "self" and ctx.cls is not None \
+                    and not ctx.init:
+                methods = {n.name for n in ctx.cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                if func.attr not in methods:
+                    self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds",
+                              Reason.TORCH_OUTSIDE_KERNEL)
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.launchable:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
+                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel", Reason.OUTSIDE_VOCABULARY)
+
+    def _check_kernel_call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name):
+            if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
+                return
+            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED:
+                return
+            if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
+                self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")
+            elif not self.bindings.is_bound(func) and hasattr(builtins, func.id):
+                self._add(node, f"calls the builtin {func.id} inside a kernel, which only the interpreter runs",
+                          _BUILTIN_RULES.get(func.id, Reason.OUTSIDE_VOCABULARY))
+            return  # a parameter of the kernel (a jit function passed as constexpr)
+        name = _dotted(func, self.aliases)  # None for a method of a value: x.to(...), tl.load(p).to(...)
+        root = _root_name(func)
+        if name is not None and root is not None and root.id in self.aliases and name not in TRITON_ALLOWED:
+            self._add(node, f"calls {name} inside a kernel, which only the interpreter runs", _path_rule(name))
+
+    # -- the device, read (on CPU: unverified, not rejected) -----------------------------------------------
+
+    def _note_device_read(self, node: ast.AST) -> None:
+        """Record where host code reads which device it runs on, or asks what only a GPU can answer. Passing a
+        device along (`torch.empty(n, device=x.device)`, `torch.cuda.device(x.device)`) reads nothing; its
+        kind (`x.is_cuda`, `x.device.type`, `str(x.device)`, `x.device == ...`), CUDA and HIP queries
+        (`torch.cuda.is_available()`, `torch.version.hip`) and the Triton driver do."""
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Attribute) and not self._is_chain_inner(node):
+            name = _dotted(node, self.aliases)
+            root = _root_name(node)
+            if name and root is not None and root.id in self.aliases \
+                    and not self.bindings.is_bound(root, imports=False):
+                if name in GPU_ONLY_CALLS:
+                    self.gpu_only.append((line, f"calls {name}, which only works on a GPU"))
+                elif name in DEVICE_QUERIES:
+                    self.device_reads.append((line, f"reads {name}"))
+                return
+        if isinstance(node, ast.Attribute) and node.attr in _DEVICE_ATTRS:
+            self.device_reads.append((line, f"reads {ast.unparse(node)}"))
+        elif isinstance(node, ast.Attribute) and node.attr in ("type", "index") and _is_device(node.value):
+            self.device_reads.append((line, f"reads {ast.unparse(node)}"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in self.launchable \
+                and not isinstance(self.parents.get(node), ast.Expr):
+            # the interpreter's launch returns None, a GPU's a compiled kernel
+            self.device_reads.append((line, f"uses the value a launch of {node.func.value.id} returns"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "data_ptr":
+            # the CUDA caching allocator aligns to 512 bytes, the CPU's to 64: an address tells them apart
+            self.device_reads.append((line, f"reads the address {ast.unparse(node)}"))
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and node.value.id in self.launchable and not (
+                    isinstance(self.parents.get(node), ast.Call) and self.parents[node].func is node):
+            self.device_reads.append((line, f"keeps the launcher {ast.unparse(node)} as a value"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_device":
+            self.device_reads.append((line, f"reads {ast.unparse(node.func)}()"))
+        elif isinstance(node, ast.Compare) and any(_is_device(e) for e in [node.left, *node.comparators]) and not all(
+                isinstance(e, ast.Attribute) and e.attr == "device" for e in [node.left, *node.comparators]):
+            # `out.device == x.device` holds on every device; `x.device == torch.device("cuda")` does not
+            self.device_reads.append((line, f"compares a device ({ast.unparse(node)})"))
+        elif isinstance(node, ast.FormattedValue) and _is_device(node.value) or isinstance(node, ast.Call) \
+                and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "format", "hash") \
+                and any(_is_device(a) for a in node.args):
+            self.device_reads.append((line, "turns a device into text"))
+
+    # -- tensors outside kernels ----------------------------------------------------------------------------
+
+    def _check_tensor_use(self, node: ast.AST, ctx: _Ctx) -> None:
+        is_tensor = self.types.checker(ctx)
+        if isinstance(node, ast.BinOp) and (is_tensor(node.left) or is_tensor(node.right)):
+            self._inferred(node, "does arithmetic on tensors outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, ast.UnaryOp) and is_tensor(node.operand):
+            self._inferred(node, "does arithmetic on a tensor outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, ast.Compare) and any(not isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops) \
+                and any(is_tensor(e) for e in [node.left, *node.comparators]):
+            self._inferred(node, "compares tensors outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, ast.AugAssign) and (is_tensor(node.target) or is_tensor(node.value)):
+            self._inferred(node, "updates a tensor in place outside a Triton kernel: PyTorch doing the work")
+        elif isinstance(node, (ast.Assign, ast.Delete)):
+            for target in (t for top in node.targets for t in _flatten_targets(top)):
+                if isinstance(target, ast.Subscript) and is_tensor(target.value):
+                    self._inferred(target, f"writes into a tensor with {ast.unparse(target)}: PyTorch doing the work")
+        elif isinstance(node, (ast.For, ast.comprehension)) and is_tensor(node.iter):
+            self._inferred(node.iter, "iterates over a tensor in Python: the host doing the work")
+        elif isinstance(node, ast.FormattedValue) and is_tensor(node.value):
+            self._inferred(node, "formats a tensor's values as text: the host reading them")
+        elif isinstance(node, ast.Call):
+            self._check_tensor_call(node, is_tensor)
+
+    def _check_tensor_call(self, node: ast.Call, is_tensor) -> None:
+        func = node.func
+        args = [*node.args, *(k.value for k in node.keywords)]
+        tensor_args = any(is_tensor(a.value if isinstance(a, ast.Starred) else a) for a in args)
+        if isinstance(func, ast.Attribute) and is_tensor(func.value) and func.attr not in SAFE_TENSOR_METHODS \
+                and func.attr not in FORBIDDEN_METHODS:
+            self._inferred(node, f"calls .{func.attr}() on a tensor outside a Triton kernel")
+        elif isinstance(func, ast.Name) and tensor_args and func.id not in self.defined \
+                and func.id not in self.aliases and hasattr(builtins, func.id) \
+                and func.id not in _TENSOR_SAFE_BUILTINS and func.id not in self.host_functions:
+            self._inferred(node, f"applies {func.id}() to a tensor: the host doing the work")
+        elif isinstance(func, ast.Name) and tensor_args and func.id not in self.types.by_name \
+                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels:
+            self._inferred(node, f"calls {func.id}, a function chosen at run time, on tensors")
+        elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):
+            self._inferred(node, f"applies {_dotted(func, self.aliases)}() to a tensor: the host doing the work")
+        elif tensor_args and isinstance(func, (ast.Call, ast.Subscript)) and not (
+                isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name)
+                and func.value.id in self.launchable):
+            self._inferred(node, f"calls {ast.unparse(func)}, chosen at run time, on tensors")

@@ -1,0 +1,83 @@
+"""What the Triton interpreter cannot judge on CPU (bf16, TF32, libdevice, inline asm, names imported from
+triton.language): those candidates are unverified there, not rejected."""
+
+from __future__ import annotations
+
+import ast
+
+from filters.static.scoping import _dotted, _triton_kernels
+from filters.static.vocabulary import _LIBDEVICE_MODULES
+
+
+def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) -> str | None:
+    """Why the Triton interpreter cannot judge this kernel, or None. The interpreter stores bf16 as uint16
+    (its arithmetic is wrong) and does not emulate TF32, which NVIDIA's `tl.dot` uses for fp32 operands
+    unless `input_precision="ieee"` (or `allow_tf32=False`) is given."""
+    if dtype == "bfloat16":
+        return "bf16 arithmetic cannot be checked by the Triton interpreter on CPU; verify on a GPU."
+    line = _bf16_use(tree, aliases)
+    if line:
+        return (f"the candidate computes in bf16 (line {line}), whose arithmetic the Triton interpreter does not "
+                "emulate; verify on a GPU.")
+    kernels = set(_triton_kernels(tree, aliases))
+    for fn in tree.body:
+        if isinstance(fn, ast.FunctionDef) and fn.name in kernels:
+            for call in (n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
+                # the interpreter swaps triton.language's functions on the module; a name imported from it
+                # still holds the compiled-mode function, which raises outside a JIT compile
+                if aliases.get(call.func.id, "").startswith("triton.language."):
+                    return (f"the kernel calls {call.func.id}, imported from {aliases[call.func.id].rpartition('.')[0]}"
+                            f" (line {call.lineno}), which the Triton interpreter cannot run; verify on a GPU.")
+    for node in ast.walk(tree):
+        name = _dotted(node, aliases) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if name and name.startswith(tuple(f"{module}." for module in _LIBDEVICE_MODULES[:3])):
+            return (f"the candidate calls {name} (line {node.lineno}), CUDA's libdevice, which the Triton "
+                    "interpreter cannot run; verify on a GPU.")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("inline_asm_elementwise", "extern_elementwise"):
+                return f"tl.{node.func.attr} cannot run under the Triton interpreter; verify on a GPU."
+            if node.func.attr == "dot" and dtype == "float32" and not _ieee_dot(node):
+                return ("tl.dot on fp32 operands without input_precision='ieee' uses TF32 on NVIDIA GPUs, "
+                        "which the Triton interpreter does not emulate; verify on a GPU.")
+    return None
+
+
+def _bf16_use(tree: ast.Module, aliases: dict[str, str]) -> int | None:
+    """The line where bf16 enters the computation, following explicit casts rather than guessing: a mention
+    inside a kernel other than a dtype comparison (`x.to(tl.bfloat16)`, `tl.zeros(..., tl.bfloat16)`), a
+    `.bfloat16()` cast, or bf16 passed as an argument (`.to(torch.bfloat16)`, `dtype=torch.bfloat16`,
+    `DTYPE=tl.bfloat16`). Code that only compares dtypes (`x.dtype == torch.bfloat16`, in a launcher or a
+    kernel's branch on its input type) does not count."""
+    kernels = set(_triton_kernels(tree, aliases))
+    compared = {id(operand) for node in ast.walk(tree) if isinstance(node, ast.Compare)
+                for operand in [node.left, *node.comparators]
+                for operand in ([operand, *operand.elts] if isinstance(operand, (ast.Tuple, ast.List, ast.Set))
+                                else [operand])}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in kernels:
+            for inner in ast.walk(node):
+                if id(inner) in compared:
+                    continue
+                if isinstance(inner, ast.Attribute) and inner.attr == "bfloat16" or (
+                        isinstance(inner, ast.Constant) and inner.value in ("bf16", "bfloat16")):
+                    return inner.lineno
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "bfloat16":
+            return node.lineno
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            if isinstance(arg, ast.Attribute) and arg.attr == "bfloat16" or (
+                    isinstance(arg, ast.Constant) and arg.value in ("bf16", "bfloat16")):
+                return node.lineno
+    return None
+
+
+def _ieee_dot(node: ast.Call) -> bool:
+    for keyword in node.keywords:
+        value = keyword.value
+        if keyword.arg == "input_precision" and isinstance(value, ast.Constant) and value.value == "ieee":
+            return True
+        if keyword.arg == "allow_tf32" and isinstance(value, ast.Constant) and value.value is False:
+            return True
+    return False

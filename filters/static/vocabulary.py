@@ -1,0 +1,311 @@
+"""The gate's closed vocabulary: what a candidate may import, name and call (by full path), and the
+rule each path off the list breaks."""
+
+from __future__ import annotations
+
+import ast
+
+from kerneldata.core.outcomes import Reason
+
+# Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
+ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "__future__"})
+_DTYPES = frozenset({
+    "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
+    "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
+    "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+})
+# What torch offers a launcher: allocation, dtypes, device queries, the module system.
+TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
+    "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
+    "torch.full_like", "torch.is_tensor", "torch.is_floating_point", "torch.finfo", "torch.iinfo", "torch.Size",
+    "torch.device", "torch.dtype", "torch.Tensor", "torch.get_default_dtype", "torch.result_type",
+    "torch.promote_types", "torch.no_grad", "torch.inference_mode",
+    "torch.nn.Module", "torch.nn.Parameter", "torch.nn.ParameterList",
+    "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
+    "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
+    "torch.version.hip", "torch.version.cuda",
+    # queries that compute nothing (autocast state, grad mode)
+    "torch.get_autocast_gpu_dtype", "torch.get_autocast_dtype", "torch.is_autocast_enabled", "torch.is_grad_enabled",
+    "torch.is_inference_mode_enabled",
+})
+# Only in __init__, to build parameters the way the reference does (same seed, same values).
+TORCH_INIT_ONLY = frozenset({
+    "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.ones",
+    "torch.ones_like", "torch.arange", "torch.linspace", "torch.tensor", "torch.eye",
+})
+_TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
+# Importable although nothing under them may be used: honest sources import F out of habit.
+_IMPORTABLE = frozenset({"torch.nn.functional", "torch.nn.init"})
+# The public triton.language API, by name (triton 3.6 through 3.9). No module of it is a name here:
+# `tl.core`, `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`; a subtree allowed by prefix
+# would hand them over.
+_TL_NAMES = frozenset({
+    "PropagateNan", "TRITON_MAX_TENSOR_NUMEL", "abs", "advance", "arange", "argmax", "argmin", "associative_scan",
+    "assume", "atomic_add", "atomic_and", "atomic_cas", "atomic_max", "atomic_min", "atomic_or", "atomic_xchg",
+    "atomic_xor", "bfloat16", "block_type", "broadcast", "broadcast_to", "cast", "cat", "cdiv", "ceil", "clamp",
+    "const", "constexpr", "cos", "cumprod", "cumsum", "debug_barrier", "device_assert", "device_print",
+    "div_rn", "dot", "dot_scaled", "dtype", "erf", "exp", "exp2", "expand_dims", "fdiv", "flip", "float16",
+    "float32", "float64", "float8e4b15", "float8e4b8", "float8e4nv", "float8e5", "float8e5b16", "floor", "fma",
+    "full", "gather", "histogram", "int1", "int16", "int32", "int64", "int8", "interleave", "join", "load",
+    "log", "log2", "make_block_ptr", "max", "max_constancy", "max_contiguous", "maximum", "min", "minimum",
+    "multiple_of", "num_programs", "pair_uniform_to_normal", "permute", "philox", "pi32_t", "pointer_type",
+    "program_id", "rand", "rand4x", "randint", "randint4x", "randn", "randn4x", "range", "ravel", "reduce",
+    "reshape", "rsqrt", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "sqrt_rn", "squeeze",
+    "static_assert", "static_print", "static_range", "store", "sum", "swizzle2d", "tensor", "topk", "trans",
+    "uint16", "uint32", "uint64", "uint8", "uint_to_uniform_float", "umulhi", "unsqueeze", "view", "void",
+    "where", "xor_sum", "zeros", "zeros_like", "flip", "bitonic_merge", "inline_asm_elementwise",
+    "extern_elementwise", "make_tensor_descriptor", "load_tensor_descriptor", "store_tensor_descriptor",
+    "tensor_descriptor", "condition",
+    "add", "sub", "mul", "atomic_load", "atomic_store", "atomic_poll", "expect_zero", "map_elementwise",
+    "philox_impl", "reduce_or", "slice", "to_tensor", "tuple", "constexpr_type",
+    "core.get_int_dtype",  # a constexpr helper Inductor's triton_helpers call (select_one)
+})
+# triton.language.math (also `tl.math.<fn>`): the math functions triton lowers itself.
+_TL_MATH = frozenset({
+    "abs", "ceil", "cos", "div_rn", "erf", "exp", "exp2", "fdiv", "floor", "fma", "log", "log2", "rsqrt", "sin",
+    "sqrt", "sqrt_rn", "umulhi", "cdiv", "sigmoid", "softmax", "max", "min", "maximum", "minimum", "clamp",
+})
+# libdevice: CUDA's math library, which the CPU interpreter cannot run (so `interpreter_limit` on CPU).
+_LIBDEVICE = frozenset({
+    "abs", "acos", "acosh", "add_rd", "add_rn", "add_ru", "add_rz", "asin", "asinh", "atan", "atan2", "atanh",
+    "brev", "byte_perm", "cbrt", "ceil", "clz", "copysign", "cos", "cosh", "cospi", "cyl_bessel_i0",
+    "cyl_bessel_i1", "div_rd", "div_rn", "div_ru", "div_rz", "double2float_rd", "double2float_rn",
+    "double2float_ru", "double2float_rz", "double2hiint", "double2int_rd", "double2int_rn", "double2int_ru",
+    "double2int_rz", "double2ll_rd", "double2ll_rn", "double2ll_ru", "double2ll_rz", "double2loint",
+    "double2uint_rd", "double2uint_rn", "double2uint_ru", "double2uint_rz", "double2ull_rd", "double2ull_rn",
+    "double2ull_ru", "double2ull_rz", "double_as_longlong", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "exp",
+    "exp10", "exp2", "expm1", "fast_cosf", "fast_dividef", "fast_exp10f", "fast_expf", "fast_log10f",
+    "fast_log2f", "fast_logf", "fast_powf", "fast_sinf", "fast_tanf", "fast_tanhf", "fdim", "ffs", "finitef",
+    "float2int_rd", "float2int_rn", "float2int_ru", "float2int_rz", "float2ll_rd", "float2ll_rn", "float2ll_ru",
+    "float2ll_rz", "float2uint_rd", "float2uint_rn", "float2uint_ru", "float2uint_rz", "float2ull_rd",
+    "float2ull_rn", "float2ull_ru", "float2ull_rz", "float_as_int", "float_as_uint", "floor", "fma", "fma_rd",
+    "fma_rn", "fma_ru", "fma_rz", "fmod", "hadd", "hiloint2double", "hypot", "ilogb", "int2double_rn",
+    "int2float_rd", "int2float_rn", "int2float_ru", "int2float_rz", "int_as_float", "isfinited", "isinf",
+    "isnan", "j0", "j1", "jn", "ldexp", "lgamma", "ll2double_rd", "ll2double_rn", "ll2double_ru",
+    "ll2double_rz", "ll2float_rd", "ll2float_rn", "ll2float_ru", "ll2float_rz", "llrint", "llround", "log",
+    "log10", "log1p", "log2", "logb", "longlong_as_double", "mul24", "mul_rd", "mul_rn", "mul_ru", "mul_rz",
+    "mulhi", "nearbyint", "nextafter", "norm3d", "norm4d", "normcdf", "normcdfinv", "popc", "pow", "rcbrt",
+    "rcp64h", "rcp_rd", "rcp_rn", "rcp_ru", "rcp_rz", "remainder", "rhadd", "rhypot", "rint", "rnorm3d",
+    "rnorm4d", "round", "rsqrt", "rsqrt_rn", "sad", "saturatef", "scalbn", "signbit", "sin", "sinh", "sinpi",
+    "sqrt", "sqrt_rd", "sqrt_rn", "sqrt_ru", "sqrt_rz", "sub_rd", "sub_rn", "sub_ru", "sub_rz", "tan", "tanh",
+    "tgamma", "trunc", "uint2double_rn", "uint2float_rd", "uint2float_rn", "uint2float_ru", "uint2float_rz",
+    "uint_as_float", "ull2double_rd", "ull2double_rn", "ull2double_ru", "ull2double_rz", "ull2float_rd",
+    "ull2float_rn", "ull2float_ru", "ull2float_rz", "y0", "y1", "yn",
+})
+# The paths through which honest projects reach libdevice (Liger, FlagGems, unsloth, vLLM).
+_LIBDEVICE_MODULES = ("triton.language.extra.libdevice", "triton.language.extra.cuda.libdevice",
+                      "triton.language.libdevice", "triton.language.math")
+_MATH_MODULES = ("triton.language.math",)
+LIBDEVICE_ALLOWED = frozenset(f"{module}.{fn}" for module in _LIBDEVICE_MODULES[:3] for fn in _LIBDEVICE)
+TRITON_LANGUAGE_ALLOWED = frozenset(f"triton.language.{n}" for n in _TL_NAMES) | frozenset(
+    f"triton.language.math.{n}" for n in _TL_MATH | _LIBDEVICE)
+# What the device queries of a launcher may touch; each only works on a GPU (`interpreter_limit` on CPU).
+TRITON_DRIVER_QUERIES = frozenset({
+    "triton.runtime.driver.active.get_active_torch_device", "triton.runtime.driver.active.get_current_device",
+    "triton.runtime.driver.active.get_current_target", "triton.runtime.driver.active.utils.get_device_properties",
+    "triton.runtime.driver.active.get_current_stream",
+})
+TRITON_ALLOWED = frozenset({
+    "triton.jit", "triton.autotune", "triton.Config", "triton.heuristics", "triton.cdiv", "triton.next_power_of_2",
+    "triton.runtime.jit.jit", "triton.runtime.autotune", "triton.runtime.heuristics", "triton.runtime.Config",
+    "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics", "triton.runtime.autotuner.Config",
+}) | TRITON_DRIVER_QUERIES - {"triton.runtime.driver.active.get_current_stream"} | TRITON_LANGUAGE_ALLOWED \
+    | LIBDEVICE_ALLOWED
+# Read on CPU, these tell the candidate which device it runs on (or only work on a GPU): `device_dependent`
+# where the value decides anything, `interpreter_limit` for calls only a GPU can answer.
+DEVICE_QUERIES = frozenset({
+    "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name",
+    "torch.cuda.current_device", "torch.cuda.device_count", "torch.cuda.get_device_properties",
+    "torch.version.hip", "torch.version.cuda",
+}) | TRITON_DRIVER_QUERIES
+# Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
+_DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
+GPU_ONLY_CALLS = frozenset({"torch.cuda.device"}) | TRITON_DRIVER_QUERIES
+# Modules that may be imported (and used only through their allowed names, never as values).
+_NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
+                         "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
+FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functools.wraps"})
+# math: its functions and constants, all of which compute on Python numbers only.
+MATH_ALLOWED = frozenset(f"math.{n}" for n in (
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb", "copysign", "cos", "cosh",
+    "degrees", "dist", "e", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "factorial", "floor", "fmod", "frexp",
+    "fsum", "gamma", "gcd", "hypot", "inf", "isclose", "isfinite", "isinf", "isnan", "isqrt", "lcm", "ldexp",
+    "lgamma", "log", "log10", "log1p", "log2", "modf", "nan", "nextafter", "perm", "pi", "pow", "prod", "radians",
+    "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc", "ulp"))
+# typing: annotations only (`typing.sys` is the sys module).
+TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
+    "Optional", "List", "Tuple", "Dict", "Union", "Any", "Callable", "Sequence", "Iterable", "Literal", "cast",
+    "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet"))
+_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing")
+# torch paths refused under a named rule (the rest of torch outside TORCH_ALLOWED: torch doing the work).
+_TORCH_RULES = (
+    (("torch.ops.aten", "torch.ops.prims"), Reason.TORCH_OUTSIDE_KERNEL),
+    (("torch.cuda.Stream", "torch.cuda.stream", "torch.cuda.Event", "torch.cuda.graph", "torch.cuda.CUDAGraph",
+      "torch.cuda.synchronize", "torch.cuda.current_stream", "torch.cuda.default_stream", "torch.cuda.set_stream",
+      "torch.cuda.ExternalStream", "torch.multiprocessing", "torch.futures", "torch.jit.fork", "torch.Stream",
+      "torch.Event", "torch.cuda.streams", "torch.cuda.make_graphed_callables"), Reason.CONCURRENCY),
+    (("torch.ops", "torch.library", "torch.utils.cpp_extension", "torch.compile", "torch.jit",
+      "torch._dynamo", "torch._inductor", "torch.fx", "torch.export"), Reason.DYNAMIC_CODE),
+    (("torch.load", "torch.save", "torch.hub", "torch.distributed", "torch.from_file"), Reason.IO_ACCESS),
+    (("torch._C", "torch.overrides", "torch.utils._python_dispatch", "torch._guards", "torch.autograd.graph",
+      "torch.initial_seed", "torch.random.initial_seed", "torch.get_rng_state", "torch.cuda.get_rng_state"),
+     Reason.REFLECTION),
+)
+# Tensor methods that compute what the kernel should. Method names are checked on any receiver outside a
+# kernel, since the gate cannot always know types; none of them is something a launcher needs.
+FORBIDDEN_METHODS = frozenset({
+    "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "std", "var", "norm", "median",
+    "softmax", "log_softmax", "exp", "exp2", "expm1", "log", "log1p", "log2", "sigmoid", "tanh", "relu", "gelu",
+    "silu", "softplus", "hardtanh", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos",
+    "matmul", "mm", "bmm", "addmm", "baddbmm", "einsum", "mv", "dot", "outer", "cumsum", "cumprod", "logsumexp",
+    "abs", "neg", "clamp", "clamp_min", "clamp_max", "clip", "where", "masked_fill", "masked_scatter", "pow",
+    "erf", "sort", "topk", "maximum", "minimum", "lerp", "addcmul", "addcdiv", "sign", "floor", "ceil", "round",
+    "add", "sub", "mul", "div", "true_divide", "add_", "sub_", "mul_", "div_", "copy_", "fill_", "scatter",
+    "scatter_add", "scatter_reduce", "gather", "index_select", "index_put", "index_put_", "index_add",
+    "index_copy", "put_", "conv1d", "conv2d", "linear", "layer_norm", "tolist", "numpy", "apply_", "map_",
+    "as_subclass", "set_", "resize_", "register_hook", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_module_forward_hook",
+})
+# The methods a launcher calls on a tensor: layout, views, casts, metadata.
+SAFE_TENSOR_METHODS = frozenset({
+    "contiguous", "view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
+    "t", "transpose", "permute", "movedim", "expand", "expand_as", "narrow", "select", "unbind", "split",
+    "chunk", "detach", "clone", "to", "float", "half", "bfloat16", "double", "type_as", "cpu", "cuda", "zero_",
+    "new_empty", "new_zeros", "new_full", "stride", "size", "numel", "nelement", "dim", "ndimension",
+    "element_size", "data_ptr", "is_contiguous", "is_floating_point", "is_complex", "get_device",
+    "storage_offset", "requires_grad_",
+})
+_SCALAR_TENSOR_METHODS = frozenset({
+    "stride", "size", "numel", "nelement", "dim", "ndimension", "element_size", "data_ptr", "is_contiguous",
+    "is_floating_point", "is_complex", "get_device", "storage_offset", "item",
+})
+_NON_TENSOR_ATTRS = frozenset({
+    "shape", "dtype", "device", "ndim", "is_cuda", "is_cpu", "layout", "requires_grad", "itemsize", "nbytes",
+    "is_leaf", "is_sparse", "is_quantized", "is_meta",
+})
+_TENSOR_ALLOCATORS = frozenset({
+    "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
+    "torch.full_like", "torch.nn.Parameter",
+}) | TORCH_INIT_ONLY
+# The builtins a candidate may call or name, when no binding of its own shadows them. The rest are refused
+# under the rule their use breaks (below), or as outside the vocabulary.
+ALLOWED_BUILTINS = frozenset({
+    "range", "len", "min", "max", "abs", "int", "float", "bool", "str", "tuple", "list", "dict", "set", "frozenset",
+    "zip", "enumerate", "isinstance", "issubclass", "print", "round", "sorted", "reversed", "any", "all", "sum",
+    "divmod", "pow", "slice", "super", "object", "staticmethod", "classmethod", "property", "callable",
+    "map", "filter", "Ellipsis", "NotImplemented", "Exception", "ValueError", "TypeError",
+    "RuntimeError", "NotImplementedError", "AssertionError", "IndexError", "KeyError", "AttributeError",
+})
+_BUILTIN_RULES = {
+    **dict.fromkeys(("exec", "eval", "compile", "__import__", "__build_class__"), Reason.DYNAMIC_CODE),
+    **dict.fromkeys(("getattr", "setattr", "delattr", "vars", "globals", "locals", "dir", "type", "id", "memoryview",
+                     "breakpoint", "help", "__builtins__", "hasattr", "repr", "format", "ascii"), Reason.REFLECTION),
+    **dict.fromkeys(("open", "input", "exit", "quit"), Reason.IO_ACCESS),
+}
+# Modules a candidate may not import, by the rule their use would break (the rest: outside the vocabulary).
+_MODULE_RULES = {
+    **dict.fromkeys(("os", "socket", "urllib", "http", "requests", "shutil", "pathlib", "io", "tempfile", "pickle",
+                     "mmap", "sqlite3", "glob", "fcntl", "ftplib", "smtplib", "ssl", "select", "selectors"),
+                    Reason.IO_ACCESS),
+    **dict.fromkeys(("threading", "_thread", "multiprocessing", "concurrent", "subprocess", "asyncio", "signal",
+                     "sched"), Reason.CONCURRENCY),
+    **dict.fromkeys(("importlib", "ctypes", "cffi", "code", "codeop", "runpy", "pkgutil", "marshal", "types",
+                     "base64", "zlib", "codecs", "binascii"), Reason.DYNAMIC_CODE),
+    **dict.fromkeys(("sys", "builtins", "inspect", "gc", "traceback", "weakref", "dis", "copyreg", "operator",
+                     "atexit", "warnings"), Reason.REFLECTION),
+    **dict.fromkeys(("reference", "problem", "model"), Reason.REFERENCE_ACCESS),
+}
+# Builtins that only look at a tensor without computing from its values.
+_TENSOR_SAFE_BUILTINS = frozenset({"len", "isinstance", "print", "id", "hash", "hasattr", "callable"})
+_KERNEL_BUILTINS = frozenset({"range", "min", "max", "print", "len", "int", "float", "bool", "isinstance", "abs",
+                              "tuple", "zip", "enumerate"})
+_FRAME_ATTRS = frozenset({
+    "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_back", "f_globals",
+    "f_locals", "f_builtins", "f_code", "f_trace", "tb_frame", "tb_next", "co_code", "co_consts", "co_names",
+    "func_globals", "func_code", "mro", "handle",
+})
+_MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "setdefault", "add", "discard",
+    "sort", "reverse", "appendleft", "extendleft", "popleft",
+})
+_FRESH_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "sorted"})
+# torch decorators honest autograd code carries (they cast under autocast, computing nothing themselves).
+_TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
+                                   "torch.cuda.amp.custom_bwd"})
+_ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
+    "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
+    "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
+                                 "torch.no_grad", "torch.inference_mode", "staticmethod", "classmethod", "property"})
+# Attributes of kernel objects (JITFunction, Autotuner) that reach their Python function, caches or launcher.
+_KERNEL_OBJECT_ATTRS = frozenset({"fn", "src", "cache", "device_caches", "run", "warmup", "kernel_decorators",
+                                  "hooks", "pre_hook", "post_hook", "launch_metadata", "asm", "jit_function",
+                                  "cache_key", "used_global_vals", "base_fn", "do_bench", "prune_configs_by",
+                                  "best_config", "configs_timings", "bench_fn"})
+# nn.Module's own methods, reached through self outside __init__: hooks, state dicts, apply, buffers.
+_MODULE_METHODS = frozenset({
+    "apply", "register_buffer", "register_parameter", "register_module", "add_module", "register_forward_hook",
+    "register_forward_pre_hook", "register_full_backward_hook", "register_backward_hook",
+    "register_full_backward_pre_hook", "register_state_dict_pre_hook", "register_load_state_dict_post_hook",
+    "state_dict", "load_state_dict", "named_parameters", "parameters", "buffers", "named_buffers", "children",
+    "named_children", "modules", "named_modules", "get_submodule", "get_parameter", "get_buffer", "get_extra_state",
+    "set_extra_state", "train", "eval", "requires_grad_", "zero_grad", "to", "cuda", "cpu", "type", "float",
+    "double", "half", "bfloat16", "to_empty", "share_memory", "extra_repr", "compile", "forward", "call_super_init",
+})
+# The autotuner's entry points, and the keywords through which it would call host code with the kernel's
+# tensors (a pre_hook could compute the output in torch where the tensor inference does not look).
+_TUNER_CALLS = frozenset({"triton.autotune", "triton.Config", "triton.runtime.autotune", "triton.runtime.Config",
+                          "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.Config"})
+_TUNER_HOOKS = frozenset({"pre_hook", "post_hook", "do_bench", "prune_configs_by", "early_config_prune",
+                          "perf_model"})
+# How a refusal names its rule, at the head of its sentence.
+_RULE_NAMES = {
+    Reason.TORCH_OUTSIDE_KERNEL: "torch or the host doing the work",
+    Reason.DYNAMIC_CODE: "dynamic code",
+    Reason.REFLECTION: "reflection",
+    Reason.REFERENCE_ACCESS: "reference access",
+    Reason.CROSS_CALL_STATE: "state across calls",
+    Reason.CONCURRENCY: "threads, processes or streams",
+    Reason.IO_ACCESS: "I/O",
+    Reason.MONKEYPATCH: "monkeypatching",
+    Reason.FALLBACK: "fallback",
+    Reason.OUTSIDE_VOCABULARY: "outside the vocabulary",
+}
+_REFERENCE_NAMES = frozenset({"Model", "get_inputs", "get_init_inputs"})
+_NON_TENSOR_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "tuple", "list", "dict"})
+_TRY_NODES = (ast.Try, ast.ExceptHandler) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _importable(name: str) -> bool:
+    """A torch/triton/math/typing/functools path that may be imported: on the vocabulary itself, or a module
+    on the way to it (`torch.nn`, `triton.language.extra.libdevice`)."""
+    if name in _IMPORTABLE or name in _NAMESPACES or name in ("torch", "triton", "functools", "math", "typing"):
+        return True
+    if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
+            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY:
+        return True
+    prefix = name + "."
+    return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
+        allowed.startswith(prefix) for allowed in TORCH_ALLOWED | TORCH_INIT_ONLY)
+
+
+def _path_rule(name: str) -> Reason:
+    """The rule a path off the vocabulary breaks, where one is named; otherwise outside the vocabulary."""
+    for prefixes, rule in _TORCH_RULES:
+        if any(name == p or name.startswith(p + ".") for p in prefixes):
+            return rule
+    if name.startswith("triton.runtime.driver"):
+        return Reason.CONCURRENCY if "stream" in name else Reason.REFLECTION
+    if name.startswith(("triton.compiler", "triton.runtime.jit", "triton.knobs", "triton.runtime.interpreter",
+                        "triton.language.core", "triton.language.semantic", "triton.language.extra",
+                        "typing.sys")):
+        return Reason.REFLECTION
+    if name.startswith("functools."):
+        return Reason.CROSS_CALL_STATE
+    return Reason.OUTSIDE_VOCABULARY
+
+
+def _is_nn_layer(name: str) -> bool:
+    """`torch.nn.Linear` and kin, which __init__ may build to hold parameters (never called in forward)."""
+    parts = name.split(".")
+    return len(parts) == 3 and parts[:2] == ["torch", "nn"] and parts[2][:1].isupper()
