@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -40,6 +41,9 @@ KEYS = {
 }
 # Splits whose files must be the same bytes: nothing in them is a measurement of this run's verifier draws.
 SAME_BYTES = ("sft", "rl", "preference")
+# What the verifier measures on its fresh inputs (raw only), and the numbers its feedback quotes in prompts.
+MEASURED = ("reason", "max_abs_err", "max_rel_err", "verify_seconds")
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)")
 
 
 def generate(out: Path, overrides, *, resume: bool = False, env_extra: dict | None = None) -> subprocess.Popen:
@@ -64,6 +68,14 @@ def rows_of(run_dir: Path) -> dict[str, list[tuple]]:
         table = pq.read_table(run_dir / split, columns=list(keys))
         out[split] = sorted(tuple(json.dumps(value) for value in row.values()) for row in table.to_pylist())
     return out
+
+
+def raw_but_measurements(run_dir: Path) -> list[dict]:
+    """Raw, row by row, without MEASURED and with the numbers in prompts masked."""
+    rows = pq.read_table(run_dir / "raw").drop_columns(list(MEASURED)).to_pylist()
+    for row in rows:
+        row["prompt"] = [{**message, "content": NUMBER.sub("<n>", message["content"])} for message in row["prompt"]]
+    return rows
 
 
 def split_bytes(run_dir: Path, splits=SAME_BYTES) -> dict[str, list[tuple[str, bytes]]]:
@@ -95,7 +107,7 @@ def uninterrupted(tmp_path_factory):
         if name not in made:
             out = tmp_path_factory.mktemp("reference") / name
             finish(generate(out, CONFIGS[name]))
-            made[name] = rows_of(out), split_bytes(out)
+            made[name] = rows_of(out), split_bytes(out), raw_but_measurements(out)
         return made[name]
 
     return rows
@@ -151,9 +163,27 @@ def assert_same_rows(out: Path, config: str, uninterrupted) -> None:
         assert len(rows) == len(set(rows)), f"a row of {split} written twice"
     raw_ids = [json.loads(row[0]) for row in resumed["raw"]]
     assert len(raw_ids) == len(set(raw_ids)), "a candidate written twice"
-    rows, files = uninterrupted(config)
+    rows, files, raw = uninterrupted(config)
     assert resumed == rows
     assert split_bytes(out) == files
+    assert raw_but_measurements(out) == raw
+
+
+@pytest.mark.parametrize("load", ["more_workers", "busy_neighbour"])
+def test_the_same_config_and_seed_give_the_same_splits_whatever_the_workers_and_the_load(
+        tmp_path, uninterrupted, load):
+    out = tmp_path / "run"
+    overrides = (*CONFIGS["refine"], "verify.workers=3") if load == "more_workers" else CONFIGS["refine"]
+    neighbour = None
+    if load == "busy_neighbour":  # a CPU-bound process beside the run for its whole length
+        neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        finish(generate(out, overrides))
+    finally:
+        if neighbour is not None:
+            neighbour.kill()
+            neighbour.wait()
+    assert_same_rows(out, "refine", uninterrupted)
 
 
 def test_ctrl_c_keeps_what_was_judged_says_how_to_resume_and_resume_completes_it(tmp_path, uninterrupted):
