@@ -4,9 +4,11 @@ uninterrupted run, none twice: one pass and with refinement, on a quickstart-siz
 
 The verifier draws fresh random inputs each time it judges (unpredictable by design), so what it measures
 (errors, the `reason` and feedback sentences quoting them, `verify_seconds`) differs from run to run, in raw
-only. Everything else is decided by content: the same candidates, parents, verdicts and curation (KEYS, per
-split), and the sft, rl and preference files byte for byte (SAME_BYTES). Before issue 17 refinement ranked
-parents by those errors, so a resumed run refined other parents than an uninterrupted one."""
+and in the refinement conversations whose feedback quotes them (sft, preference). Everything else is decided
+by content: the same candidates, parents, verdicts and curation (KEYS), every split row for row and value for
+value but for those measurements (`but_measurements`), and the rl files byte for byte (SAME_BYTES). Before
+issue 17 refinement ranked parents by those errors, so a resumed run refined other parents than an
+uninterrupted one, and two uninterrupted runs differed."""
 
 from __future__ import annotations
 
@@ -39,11 +41,13 @@ KEYS = {
     "rl": ("spec_id", "candidate_id", "num_candidates", "pass_rate"),
     "preference": ("candidate_id", "rejected_candidate_id", "rejected_reason"),
 }
-# Splits whose files must be the same bytes: nothing in them is a measurement of this run's verifier draws.
-SAME_BYTES = ("sft", "rl", "preference")
-# What the verifier measures on its fresh inputs (raw only), and the numbers its feedback quotes in prompts.
+# Splits whose files must be the same bytes: nothing in them is a measurement of this run's verifier draws
+# (on CPU: no speedups, and task prompts only).
+SAME_BYTES = ("rl",)
+# raw's columns that the verifier measures on its fresh inputs; the numbers in messages (feedback quoting
+# them) are masked with NUMBER.
 MEASURED = ("reason", "max_abs_err", "max_rel_err", "verify_seconds")
-NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)")
+NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d+)?(?:e[-+]?\d+)?|inf|nan)")
 
 
 def generate(out: Path, overrides, *, resume: bool = False, env_extra: dict | None = None) -> subprocess.Popen:
@@ -70,12 +74,19 @@ def rows_of(run_dir: Path) -> dict[str, list[tuple]]:
     return out
 
 
-def raw_but_measurements(run_dir: Path) -> list[dict]:
-    """Raw, row by row, without MEASURED and with the numbers in prompts masked."""
-    rows = pq.read_table(run_dir / "raw").drop_columns(list(MEASURED)).to_pylist()
-    for row in rows:
-        row["prompt"] = [{**message, "content": NUMBER.sub("<n>", message["content"])} for message in row["prompt"]]
-    return rows
+def but_measurements(run_dir: Path) -> dict[str, list[dict]]:
+    """Every split row by row, raw without MEASURED, with the numbers in every message masked."""
+    out = {}
+    for split in KEYS:
+        table = pq.read_table(run_dir / split)
+        rows = table.drop_columns([name for name in MEASURED if name in table.column_names]).to_pylist()
+        for row in rows:
+            for column in ("prompt", "messages", "chosen", "rejected"):
+                if column in row:
+                    row[column] = [{**message, "content": NUMBER.sub("<n>", message["content"])}
+                                   for message in row[column]]
+        out[split] = rows
+    return out
 
 
 def split_bytes(run_dir: Path, splits=SAME_BYTES) -> dict[str, list[tuple[str, bytes]]]:
@@ -107,7 +118,7 @@ def uninterrupted(tmp_path_factory):
         if name not in made:
             out = tmp_path_factory.mktemp("reference") / name
             finish(generate(out, CONFIGS[name]))
-            made[name] = rows_of(out), split_bytes(out), raw_but_measurements(out)
+            made[name] = rows_of(out), split_bytes(out), but_measurements(out)
         return made[name]
 
     return rows
@@ -163,10 +174,10 @@ def assert_same_rows(out: Path, config: str, uninterrupted) -> None:
         assert len(rows) == len(set(rows)), f"a row of {split} written twice"
     raw_ids = [json.loads(row[0]) for row in resumed["raw"]]
     assert len(raw_ids) == len(set(raw_ids)), "a candidate written twice"
-    rows, files, raw = uninterrupted(config)
+    rows, files, values = uninterrupted(config)
     assert resumed == rows
     assert split_bytes(out) == files
-    assert raw_but_measurements(out) == raw
+    assert but_measurements(out) == values
 
 
 @pytest.mark.parametrize("load", ["more_workers", "busy_neighbour"])
