@@ -201,26 +201,25 @@ def _with_feedback_version(row: dict) -> dict:
 
 def rank(rows: Sequence[dict]) -> list[dict]:
     """Best first: accepted candidates by measured speedup over eager (fastest first; unmeasured ones, as on
-    CPU, after measured ones and by correctness only: smaller error first), then the others by how far they
-    got through the verifier (see _PROGRESS), then by smaller error. Ties by candidate_id."""
+    CPU, after measured ones), then the others by how far they got through the verifier (see _PROGRESS).
+    Ties by candidate_id.
+
+    Measured errors do not rank: the verifier draws fresh inputs it cannot let anyone predict each time it
+    judges, so the errors of two runs (or of a run and its resume) differ, and a choice made on them would
+    pick other parents, hence other candidates, from the same config and seed. Ids derive from content."""
     return sorted(rows, key=_rank_key)
 
 
 def _rank_key(row: dict) -> tuple:
-    error = (_finite_or_inf(row["max_rel_err"]), _finite_or_inf(row["max_abs_err"]))
     if row["status"] == Status.ACCEPTED.value:
         speedup = _measured(row["speedup_vs_eager"])
-        return (0, speedup is None, -(speedup or 0.0), error, row["candidate_id"])
+        return (0, speedup is None, -(speedup or 0.0), row["candidate_id"])
     progress = 1 if row["reason_code"] in _SUSPECT_REASONS else _PROGRESS.get(Check(row["stage"]), 0)
-    return (1, 0, -float(progress), error, row["candidate_id"])
+    return (1, 0, -float(progress), row["candidate_id"])
 
 
 def _measured(speedup: float | None) -> float | None:
     return speedup if speedup is not None and math.isfinite(speedup) and speedup > 0 else None
-
-
-def _finite_or_inf(value: float | None) -> float:
-    return value if value is not None and math.isfinite(value) else math.inf
 
 
 # -- feedback ----------------------------------------------------------------------------------------------

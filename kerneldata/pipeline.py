@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -69,6 +70,10 @@ log = logging.getLogger(__name__)
 PART_ROWS = 256
 PART_SECONDS = 10.0
 LOG_DIR = "logs"
+# A test hook (tests/pipeline/test_resume_exact.py): once this many candidates are judged in a session, the
+# driver SIGKILLs its process group (itself, its local Ray instance, every worker), as `kill -9` of a shell's
+# job does: a crash at a chosen point between checkpoints, which polling from outside catches too late.
+KILL_AFTER_JUDGED_ENV = "KERNELDATA_TEST_KILL_AFTER_JUDGED"
 
 
 class PipelineError(RuntimeError):
@@ -191,6 +196,8 @@ class _Session:
                                     display=progress and sys.stderr.isatty(), faults=self.faults.counts)
         self.show_summary = progress
         self.parts = _PartBuffer(writer, self._counters, session=self.id)
+        self._kill_after = int(os.environ.get(KILL_AFTER_JUDGED_ENV) or 0)
+        self._judged_count = 0
         log_dir = local_dir / LOG_DIR
         teacher_config = config.teacher.for_run(local_dir)
         # An endpoint teacher answers several batches' calls at once (its own semaphore bounds the requests);
@@ -271,6 +278,11 @@ class _Session:
     def _judged(self, rows: list[dict]) -> None:
         self.parts.add(rows)
         self.progress.verified(rows)
+        if self._kill_after:
+            with self._counts_lock:
+                self._judged_count += len(rows)
+                if self._judged_count >= self._kill_after:
+                    os.killpg(os.getpgrp(), signal.SIGKILL)
 
     def _teacher_answered(self, stats: dict, rows: list[dict]) -> None:
         with self._counts_lock:

@@ -70,7 +70,7 @@ def render_card(manifest: dict, config_yaml: str) -> str:
     values = {
         "run_name": manifest["run_name"],
         "size_category": size_category(counts["raw"]),
-        "configs": _configs_yaml(counts),
+        "configs": _configs_yaml(counts, manifest.get("shards")),
         "empty_configs_note": _empty_configs_note(counts),
         "kerneldata_version": manifest["kerneldata_version"],
         "created_at": manifest["created_at"],
@@ -105,8 +105,13 @@ def render_card(manifest: dict, config_yaml: str) -> str:
     return _TEMPLATE_NOTE.sub("", template.substitute(values), count=1)
 
 
-def _configs_yaml(counts: dict) -> str:
+def _configs_yaml(counts: dict, shards: dict[str, list[str]] | None = None) -> str:
     """The front matter's `configs:`: one per split that has rows, `sft` the default when it has any.
+
+    Each lists its split's shard files by name (`shards`, the manifest's; names carry a digest of the
+    split's bytes): `datasets` keys its cache of a local directory by these patterns alone, so new rows must
+    bring new names or a load after a rewrite serves the old rows (shards.writer, "Names by content"). A
+    manifest without `shards` (an older run) gets every Parquet file of the split.
 
     Empty splits are left out because `datasets` (5.2) cannot load a split with no rows (whatever the
     Parquet file holds, `load_dataset` raises "Instruction 'train' corresponds to no data"); a missing
@@ -120,7 +125,12 @@ def _configs_yaml(counts: dict) -> str:
         lines.append(f"- config_name: {split}")
         if split == DEFAULT_CONFIG:
             lines.append("  default: true")
-        lines += ["  data_files:", "  - split: train", f'    path: "{split}/*.parquet"']
+        lines += ["  data_files:", "  - split: train"]
+        names = (shards or {}).get(split)
+        if names:
+            lines += ["    path:"] + [f'    - "{split}/{name}"' for name in names]
+        else:
+            lines.append(f'    path: "{split}/*.parquet"')
     return "\n".join(lines)
 
 

@@ -7,8 +7,9 @@ RUN_DIR/
   _parts/part-<16 hex>.done      each checkpoint's commit marker, written after it: {"rows": N}
   _parts/counters-<id>.json      what each session (one start or resume) counted so far: faults, cache
                                  hits...; summed into the manifest at the end, removed with the parts
-  raw/ sft/ rl/ preference/      SPLIT/train-00000-of-0000N.parquet, zstd, at least one file per split,
-                                 each about `target_shard_bytes` (checked after every row group)
+  raw/ sft/ rl/ preference/      SPLIT/train-00000-of-0000N-<16 hex>.parquet, zstd, at least one file per
+                                 split, each about `target_shard_bytes` (checked after every row group);
+                                 the hex is a digest of the split's bytes (see "Names by content")
   run_config.yaml                the resolved config that made the run
   README.md                      the dataset card, whose `configs:` make `datasets.load_dataset` work
   manifest.json                  counts, versions, hardware, timings; written last
@@ -27,6 +28,12 @@ Guarantees:
 - The output does not depend on the order in which batches finished: parts are merged, a candidate id
   seen twice is kept once (the copy in the part whose name sorts first), and rows are sorted by
   (spec_id, candidate_id).
+
+Names by content. A shard's name ends with a digest of its split's bytes, and the card's `configs:` (and the
+manifest's `shards`) list the names. `datasets` keys its cache of a local run directory by the `configs:`
+patterns alone (not by the files' times or bytes), so a rewrite that kept the names (dedup, decontaminate,
+a resume, each rewriting the splits) would be served from the cache of the old rows; new rows get new
+names, hence a new cache entry, and the same rows the same names (the same bytes: see `parquet_bytes`).
 
 - `rewrite` (after `kerneldata dedup` / `decontaminate` annotated raw again). On a local disk it builds the
   whole new run directory beside the old one and swaps the two in one atomic `renameat2(RENAME_EXCHANGE)`
@@ -48,6 +55,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import json
 import math
 import os
@@ -88,8 +96,10 @@ SPLITS = tuple(SPLIT_SCHEMAS)  # raw, sft, rl, preference
 # hardware / devices: sorted distinct values in raw.
 # dedup: {clusters, duplicates, exact_duplicate, near_duplicate}; decontamination: {checked, contaminated,
 # by_benchmark, by_reason}; speedups: per family, the measured speedups over eager of accepted kernels.
+# shards: {split: its file names, in order}, named by content (module docstring).
 MANIFEST_KEYS = ("kerneldata_version", "created_at", "run_name", "counts", "by_stage", "by_reason",
-                 "by_family", "by_turn", "hardware", "devices", "versions", "dedup", "decontamination", "speedups")
+                 "by_family", "by_turn", "hardware", "devices", "versions", "dedup", "decontamination", "speedups",
+                 "shards")
 DEFAULT_TARGET_SHARD_BYTES = 256 << 20
 REPORT_FILES = ("report.html", "report")  # made by shards.report from raw; stale once raw changes
 # Rows per Parquet row group: small enough that a reader (the Hub's viewer included) can fetch a few rows of
@@ -261,12 +271,12 @@ class RunWriter:
     def _write_all(self, raw: pa.Table, config_yaml: str, manifest_extra: dict | None) -> dict:
         manifest_extra = dict(manifest_extra or {})
         tables = {"raw": raw, **split_tables(raw)}
-        for split, table in tables.items():
-            self._write_split(split, table)
+        shards = {split: self._write_split(split, table) for split, table in tables.items()}
         self.location.write_text(RUN_CONFIG, config_yaml)
 
         manifest = self._manifest(raw, {split: table.num_rows for split, table in tables.items()},
                                   config_yaml)
+        manifest["shards"] = shards
         assert set(manifest) == set(MANIFEST_KEYS), sorted(manifest)
         clashes = sorted(key for key in manifest_extra if key in manifest and manifest_extra[key] != manifest[key])
         if clashes:
@@ -276,7 +286,8 @@ class RunWriter:
         self.location.write_text(MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
         return manifest
 
-    def _write_split(self, split: str, table: pa.Table) -> None:
+    def _write_split(self, split: str, table: pa.Table) -> list[str]:
+        """Write one split's shards (any files of it there before are removed); return their names."""
         for stale in self.location.names(split):  # a resumed run writes every split again
             if stale.endswith(".parquet"):
                 self.location.remove(f"{split}/{stale}")
@@ -304,8 +315,11 @@ class RunWriter:
                     sink.flush()
                     os.fsync(sink.fileno())
                 done.append(tmp)
-            for index, tmp in enumerate(done):
-                self.location.commit(tmp, f"{split}/train-{index:05d}-of-{len(done):05d}.parquet")
+            digest = _files_digest(done)
+            names = [f"train-{index:05d}-of-{len(done):05d}-{digest}.parquet" for index in range(len(done))]
+            for tmp, name in zip(done, names):
+                self.location.commit(tmp, f"{split}/{name}")
+        return names
 
     def _manifest(self, raw: pa.Table, split_rows: dict[str, int], config_yaml: str) -> dict:
         status = raw.column("status").to_pylist()
@@ -617,6 +631,15 @@ def parquet_bytes(table: pa.Table) -> bytes:
         if table.num_rows:
             parquet.write_table(table, row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue().to_pybytes()
+
+
+def _files_digest(paths: list[Path]) -> str:
+    """16 hex digits of SHA-256 over the files' bytes, in order: the content part of a split's shard names."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as file:
+            digest.update(hashlib.file_digest(file, "sha256").digest())
+    return digest.hexdigest()[:16]
 
 
 def _add_counts(total: dict, counts: dict) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import datasets
@@ -15,7 +18,7 @@ from kerneldata.core.schema import RAW_SCHEMA, table_from_rows
 from shards.writer import RunWriter, read_raw
 from tests.core.test_normalize import KERNEL, RENAMED
 from tests.filters.test_decontaminate import KERNELBENCH, TRITONBENCH, problem
-from tests.shards.conftest import raw_row
+from tests.shards.conftest import raw_row, unhashed
 from tests.test_cli import kd
 
 TOKEN = "hf_plantedSecretToken1234567890abcdef"
@@ -62,6 +65,32 @@ def test_dedup_then_decontaminate_in_place(tmp_path):
     by_id = {r["candidate_id"]: r for r in read_raw(run_dir).to_pylist()}
     assert by_id["a2"]["contamination_item"] == "level1/19_ReLU.py"
     assert by_id["b2"]["dedup_reason"] == "exact_duplicate"  # decontamination kept the dedup marks
+
+
+def _load_in_a_new_process(run_dir: Path, name: str, cache: Path) -> list[str]:
+    """The candidate ids `datasets.load_dataset(RUN_DIR, NAME)` returns in a fresh interpreter using `cache`."""
+    code = ("import datasets, json, sys; rows = datasets.load_dataset(sys.argv[1], sys.argv[2], split='train'); "
+            "print(json.dumps(sorted(rows['candidate_id'])))")
+    result = subprocess.run([sys.executable, "-c", code, str(run_dir), name], capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "HF_DATASETS_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_load_after_a_rewrite_returns_the_new_rows_from_the_same_cache(tmp_path):
+    # `datasets` keys its cache of a local directory by the card's data_files patterns alone: rewritten
+    # shards under the old names were served from the cache of the old rows (issue 17).
+    run_dir, cache = make_run(tmp_path), tmp_path / "hf-cache"
+    assert _load_in_a_new_process(run_dir, "rl", cache) == ["a1", "b1", "b2"]
+    assert _load_in_a_new_process(run_dir, "sft", cache) == ["a1", "b1", "b2"]
+    result = kd("decontaminate", str(run_dir), "--benchmark", KERNELBENCH, TRITONBENCH)
+    assert result.returncode == 0, result.stderr
+    assert _load_in_a_new_process(run_dir, "rl", cache) == ["b1", "b2"]  # a1's spec is a KernelBench problem
+    result = kd("dedup", str(run_dir))
+    assert result.returncode == 0, result.stderr
+    assert _load_in_a_new_process(run_dir, "sft", cache) == ["b1"]  # a1 is contaminated, b2 a copy of b1
+    shards = json.loads((run_dir / "manifest.json").read_text())["shards"]
+    assert sorted(p.name for p in (run_dir / "sft").iterdir()) == shards["sft"]
 
 
 def test_the_card_describes_the_dedup_the_command_ran(tmp_path):
@@ -113,7 +142,7 @@ def test_publish_dry_run_assembles_a_loadable_folder_without_secrets(tmp_path, m
     assert result.returncode == 0, result.stderr
     folder = Path(json.loads(result.stdout)["folder"])
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert names == ["README.md", "manifest.json", "preference/train-00000-of-00001.parquet",
+    assert unhashed(names) == ["README.md", "manifest.json", "preference/train-00000-of-00001.parquet",
                      "raw/train-00000-of-00001.parquet", "rl/train-00000-of-00001.parquet",
                      "run_config.yaml", "sft/train-00000-of-00001.parquet"]
     for path in folder.rglob("*"):
@@ -167,7 +196,7 @@ def test_publish_uploads_one_commit_through_hfapi(tmp_path, monkeypatch):
     upload = calls[2][2]
     assert upload["repo_type"] == "dataset" and upload["revision"] == "v1"
     assert upload["commit_message"].startswith("kerneldata run run (")
-    assert "raw/train-00000-of-00001.parquet" in upload["files"] and "README.md" in upload["files"]
+    assert "raw/train-00000-of-00001.parquet" in unhashed(upload["files"]) and "README.md" in upload["files"]
     assert "sft/*.parquet" in upload["delete_patterns"]
     assert not Path(upload["folder_path"]).exists()  # the temporary folder is gone
     assert result["commit_url"] == "https://hub.example/commit/abc" and result["revision"] == "v1"

@@ -202,6 +202,23 @@ def test_ranking_accepted_by_speed_then_how_far_the_rest_got():
         "compile", "static", "quarantined", "sandbox"]
 
 
+def test_ranking_ignores_measured_errors_and_breaks_ties_by_candidate_id():
+    # The verifier's inputs are fresh and unpredictable at every judging, so errors differ between two runs
+    # of one config (and a run and its resume): ranking on them chose other parents (issue 17).
+    def row(cid, status, stage, reason, rel):
+        return {"candidate_id": cid, "status": status, "stage": stage, "reason_code": reason,
+                "max_rel_err": rel, "max_abs_err": rel, "speedup_vs_eager": None}
+
+    first = [row("a-accepted", "accepted", "correctness", "ok", 1e-3),
+             row("b-accepted", "accepted", "correctness", "ok", 1e-9),
+             row("c-mismatch", "rejected", "correctness", "mismatch", 0.9),
+             row("d-mismatch", "rejected", "correctness", "mismatch", 1e-3)]
+    other_draw = [{**r, "max_rel_err": 1 / (1 + i), "max_abs_err": 1 / (1 + i)} for i, r in enumerate(first)]
+    expected = ["a-accepted", "b-accepted", "c-mismatch", "d-mismatch"]
+    assert [r["candidate_id"] for r in rank(first)] == expected
+    assert [r["candidate_id"] for r in rank(list(reversed(other_draw)))] == expected
+
+
 def test_a_verifier_that_loses_a_candidate_and_a_teacher_that_answers_the_wrong_spec_are_errors():
     with pytest.raises(RuntimeError, match="no verdict for 4 of 4 candidates"):
         _loop(lambda rows: []).run([SUM])

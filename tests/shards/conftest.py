@@ -4,6 +4,8 @@ imported by name: other test folders have their own)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kerneldata.core.schema import RAW_SCHEMA, table_from_rows
@@ -105,3 +107,12 @@ def mixed_raw():
 @pytest.fixture
 def expected_rows() -> dict[str, int]:
     return dict(EXPECTED_ROWS)
+
+
+_SHARD_DIGEST = re.compile(r"-[0-9a-f]{16}(\.parquet)$")
+
+
+def unhashed(names) -> list[str]:
+    """File names (or paths) with the content digest of shard names left out
+    (`train-00000-of-00001-<16 hex>.parquet` -> `train-00000-of-00001.parquet`), for tests that check a layout."""
+    return [_SHARD_DIGEST.sub(r"\1", name) for name in names]

@@ -56,6 +56,19 @@ def test_front_matter():
     ]
 
 
+def test_configs_name_the_manifests_shard_files():
+    # Names carry a digest of the split's bytes, and `datasets` keys its cache by these entries: new rows,
+    # new names, no stale load (shards.writer, "Names by content"). A manifest without `shards` (an older
+    # run) keeps the glob.
+    shards = {"raw": ["train-00000-of-00002-0123456789abcdef.parquet", "train-00001-of-00002-0123456789abcdef.parquet"],
+              "sft": ["train-00000-of-00001-fedcba9876543210.parquet"]}
+    configs = _front_matter(render_card(_manifest(shards=shards), Config().to_yaml()))["configs"]
+    paths = {c["config_name"]: c["data_files"][0]["path"] for c in configs}
+    assert paths["raw"] == [f"raw/{name}" for name in shards["raw"]]
+    assert paths["sft"] == ["sft/train-00000-of-00001-fedcba9876543210.parquet"]
+    assert paths["rl"] == "rl/*.parquet"
+
+
 def test_empty_splits_are_not_declared_and_the_card_says_so():
     counts = dict(_manifest()["counts"], accepted=0, sft=0, rl=0, preference=0)
     card = render_card(_manifest(counts=counts), Config().to_yaml())

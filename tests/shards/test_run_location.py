@@ -23,6 +23,7 @@ import shards.writer as writer_module
 from shards.report import write_report
 from shards.writer import (MANIFEST, PARTS_DIR, REWRITE_DIR, RunDirError, RunWriter, open_run, parquet_bytes,
                            read_raw, recover, rewrite)
+from tests.shards.conftest import unhashed
 
 CONFIG_YAML = Config().to_yaml()
 
@@ -88,7 +89,7 @@ def test_generate_refuses_an_unknown_protocol_before_starting(tmp_path, capsys):
 def test_a_run_on_memory_has_the_layout_of_a_local_one(memory_run, tmp_path, mixed_raw, expected_rows):
     manifest = _finished(memory_run, mixed_raw)
     local = _finished(tmp_path / "run", mixed_raw)
-    assert _files(memory_run) == ["README.md", MANIFEST, "preference/train-00000-of-00001.parquet",
+    assert unhashed(_files(memory_run)) == ["README.md", MANIFEST, "preference/train-00000-of-00001.parquet",
                                   "raw/train-00000-of-00001.parquet", "rl/train-00000-of-00001.parquet",
                                   "run_config.yaml", "sft/train-00000-of-00001.parquet"]
     assert manifest["counts"] == local["counts"] and manifest["run_name"] == "run"
@@ -96,7 +97,7 @@ def test_a_run_on_memory_has_the_layout_of_a_local_one(memory_run, tmp_path, mix
     assert json.loads(location.read_text(MANIFEST)) == manifest
     assert location.read_text("run_config.yaml") == CONFIG_YAML
     for split, schema in SPLIT_SCHEMAS.items():
-        table = location.read_table(f"{split}/train-00000-of-00001.parquet")
+        table = location.read_table(f"{split}/{manifest['shards'][split][0]}")
         assert table.schema.equals(schema) and table.num_rows == expected_rows[split]
     assert read_raw(memory_run).equals(read_raw(tmp_path / "run"))
 
@@ -121,7 +122,8 @@ def test_files_are_written_whole_under_their_final_names_and_the_manifest_last(m
     assert not [name for name in names if ".tmp-" in name or name.split("/")[-1].startswith(".shard")]
     assert names[-1] == MANIFEST and names.count(MANIFEST) == 1
     # 14 raw rows, 4 per shard: the shards' count is known before the first is uploaded
-    assert [n for n in names if n.startswith("raw/")] == [f"raw/train-{i:05d}-of-00004.parquet" for i in range(4)]
+    raw_names = unhashed(n for n in names if n.startswith("raw/"))
+    assert raw_names == [f"raw/train-{i:05d}-of-00004.parquet" for i in range(4)]
     part = next(n for n in names if n.startswith(f"{PARTS_DIR}/"))
     assert names.index(part.replace(".parquet", ".done")) == names.index(part) + 1  # the marker right after
 
@@ -212,7 +214,7 @@ def test_a_crash_in_finalize_leaves_no_manifest_and_resume_completes(memory_run,
 
     resumed = RunWriter.create(memory_run, resume=True)
     assert resumed.finalize(CONFIG_YAML)["counts"]["raw"] == 14
-    assert location.names("raw") == ["train-00000-of-00001.parquet"]
+    assert unhashed(location.names("raw")) == ["train-00000-of-00001.parquet"]
     assert PARTS_DIR not in location.names()
     assert RunWriter.create(memory_run, resume=True).complete
 
@@ -232,14 +234,14 @@ def test_rewrite_on_memory_replaces_splits_card_and_manifest_and_keeps_the_rest(
     location = RunLocation.resolve(memory_run)
     location.write_text("notes.txt", "mine")
     write_report(memory_run)
-    assert location.names("raw") == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]
+    assert unhashed(location.names("raw")) == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]
 
     manifest = rewrite(memory_run, _marked(read_raw(memory_run)), manifest_extra={"decontaminated_with": ["kb"]},
                        target_shard_bytes=1 << 20)
     assert manifest["counts"]["contaminated"] == 14 and manifest["counts"]["sft"] == 0
     assert manifest["timings"] == {"total_s": 1.0} and manifest["decontaminated_with"] == ["kb"]
     assert json.loads(location.read_text(MANIFEST)) == manifest
-    assert location.names("raw") == ["train-00000-of-00001.parquet"]  # the four old shards are gone
+    assert unhashed(location.names("raw")) == ["train-00000-of-00001.parquet"]  # the four old shards are gone
     assert location.read_text("notes.txt") == "mine"
     assert REWRITE_DIR not in location.names() and "report" not in location.names()
     assert "report.html" not in location.names()
@@ -320,7 +322,7 @@ def test_report_and_publish_read_a_memory_run(memory_run, mixed_raw):
     try:
         assert sorted(p.name for p in folder.iterdir()) == sorted(
             ["README.md", MANIFEST, "run_config.yaml", "raw", "sft", "rl", "preference", "report.html", "report"])
-        assert pq.read_table(folder / "raw" / "train-00000-of-00001.parquet").num_rows == 14
+        assert pq.read_table(folder / "raw").num_rows == 14
         assert len(list((folder / "report").iterdir())) == 4
     finally:
         shutil.rmtree(folder)

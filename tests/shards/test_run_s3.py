@@ -16,6 +16,7 @@ from shards.publish import assemble
 from shards.report import write_report
 from shards.writer import MANIFEST, PARTS_DIR, RunWriter, parquet_bytes, read_raw, rewrite
 from tests.s3_server import PYARROW_QUERY, s3_endpoint, s3_keys
+from tests.shards.conftest import unhashed
 
 boto3 = pytest.importorskip("boto3")
 CONFIG_YAML = Config().to_yaml()
@@ -51,7 +52,7 @@ def test_a_run_on_s3_is_written_resumed_rewritten_reported_and_published(s3_env,
     resumed.write_part(second)
     manifest = resumed.finalize(CONFIG_YAML)
     assert manifest["counts"]["candidates"] == 3 and manifest["counts"]["accepted"] == 2
-    assert _keys("runs/one/") == ["README.md", MANIFEST, "preference/train-00000-of-00001.parquet",
+    assert unhashed(_keys("runs/one/")) == ["README.md", MANIFEST, "preference/train-00000-of-00001.parquet",
                     "raw/train-00000-of-00001.parquet", "rl/train-00000-of-00001.parquet", "run_config.yaml",
                     "sft/train-00000-of-00001.parquet"]
     assert sorted(read_raw(uri).column("candidate_id").to_pylist()) == ["c1", "c2", "c3"]

@@ -14,6 +14,7 @@ import shards.writer as writer_module
 from kerneldata.core.config import Config
 from kerneldata.core.schema import RAW_SCHEMA, SPLIT_SCHEMAS, table_from_rows
 from shards.writer import MANIFEST, PARTS_DIR, RunDirError, RunWriter
+from tests.shards.conftest import unhashed
 
 CONFIG_YAML = Config().to_yaml()
 
@@ -147,7 +148,7 @@ def test_finalize_writes_every_file(tmp_path, mixed_raw, expected_rows):
         ["README.md", "run_config.yaml", MANIFEST, "raw", "sft", "rl", "preference"])  # _parts is gone
     for split, schema in SPLIT_SCHEMAS.items():
         files = sorted((run_dir / split).iterdir())
-        assert [f.name for f in files] == ["train-00000-of-00001.parquet"]
+        assert unhashed(f.name for f in files) == ["train-00000-of-00001.parquet"]
         table = pq.read_table(files[0])
         assert table.schema.equals(schema)
         assert table.num_rows == expected_rows[split]
@@ -176,10 +177,10 @@ def test_finalize_writes_every_file(tmp_path, mixed_raw, expected_rows):
 def test_finalize_shards_by_rows_per_shard(tmp_path, mixed_raw):
     run_dir, _ = _finalized(tmp_path, mixed_raw, rows_per_shard=4)
     names = sorted(p.name for p in (run_dir / "raw").iterdir())
-    assert names == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]  # 14 rows, 4 per shard
+    assert unhashed(names) == [f"train-{i:05d}-of-00004.parquet" for i in range(4)]  # 14 rows, 4 per shard
     rows = sum(pq.read_metadata(run_dir / "raw" / name).num_rows for name in names)
     assert rows == 14
-    assert [p.name for p in (run_dir / "rl").iterdir()] == ["train-00000-of-00001.parquet"]
+    assert unhashed(p.name for p in (run_dir / "rl").iterdir()) == ["train-00000-of-00001.parquet"]
 
 
 def test_an_empty_run_still_has_one_file_per_split(tmp_path):
@@ -187,7 +188,7 @@ def test_an_empty_run_still_has_one_file_per_split(tmp_path):
     manifest = RunWriter.create(run_dir, resume=False).finalize(CONFIG_YAML)
     assert manifest["counts"]["candidates"] == 0
     for split, schema in SPLIT_SCHEMAS.items():
-        table = pq.read_table(run_dir / split / "train-00000-of-00001.parquet")
+        table = pq.read_table(run_dir / split / manifest["shards"][split][0])
         assert table.num_rows == 0 and table.schema.equals(schema)
 
 
@@ -203,7 +204,7 @@ def test_manifest_is_written_last(tmp_path, mixed_raw, monkeypatch):
     _finalized(tmp_path, mixed_raw)
     assert replaced[-1] == MANIFEST
     assert replaced.count(MANIFEST) == 1
-    assert {"README.md", "run_config.yaml", "raw/train-00000-of-00001.parquet"} <= set(replaced)
+    assert {"README.md", "run_config.yaml", "raw/train-00000-of-00001.parquet"} <= set(unhashed(replaced))
 
 
 def test_a_crash_in_finalize_leaves_no_manifest_and_resume_completes(tmp_path, mixed_raw, monkeypatch):
@@ -227,7 +228,7 @@ def test_a_crash_in_finalize_leaves_no_manifest_and_resume_completes(tmp_path, m
     assert not resumed.complete
     manifest = resumed.finalize(CONFIG_YAML)
     assert manifest["counts"]["raw"] == 14
-    assert [p.name for p in (run_dir / "raw").iterdir()] == ["train-00000-of-00001.parquet"]
+    assert unhashed(p.name for p in (run_dir / "raw").iterdir()) == ["train-00000-of-00001.parquet"]
 
     done = RunWriter.create(run_dir, resume=True)
     assert done.complete
