@@ -43,6 +43,7 @@ from kerneldata.core.hardware import device_flush_bytes, fingerprint
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.ipc import tensors_from_bytes
+from filters.parameters import constant_tensors, redraw
 from filters.reference_probe import ReferenceProbes
 from filters.sandbox import SandboxError, SandboxWorker, Zygote
 from filters.static import static_check
@@ -356,6 +357,29 @@ def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
             for x, domain in zip(inputs, _domains(inputs, input_domains))]
 
 
+def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator) -> Verdict | None:
+    """Re-draw the reference's constant-initialised tensors (`filters.parameters`) and give the candidate
+    the same values; a rejection where a re-drawn tensor has no candidate tensor to receive it."""
+    if not redrawn:
+        return None
+    values = redraw(redrawn, generator)
+    answer = worker.set_parameters([key for key, _, _ in redrawn], [c for _, _, c in redrawn], values)
+    violation = _sandbox_violation(answer)
+    if violation:
+        return violation
+    if not answer.get("ok"):
+        return Verdict.reject(Reason.RUNTIME_ERROR, f"the candidate's tensors refuse the reference's re-drawn "
+                              f"values: {_one_line(answer)}", error_detail=_error_detail(answer))
+    if answer.get("unmatched"):
+        names = [str(name) for name in answer["unmatched"][:3]]
+        return Verdict.reject(
+            Reason.PARAMETER_UNMATCHED,
+            f"the reference's {_listed(names)} (re-drawn per seed: its default initialisation is constant) has "
+            "no candidate tensor to receive it (none of the same state_dict key, or of the same size still "
+            "holding the same initial value), so the candidate cannot show it uses it.")
+    return None
+
+
 def _kept_inputs(model, first_inputs: list, input_domains, allowed: dict[str, list[bool]], *,
                  reference_code: str, runtime: Runtime) -> dict[str, list[bool]]:
     """Per transform name, the inputs it changes: those `allowed` (`_transformable`) names, less each
@@ -408,7 +432,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
     with _seeded(init_seed):
         init_inputs = list(reference.get_init_inputs())
         model = reference.Model(*init_inputs)
-    model = model.to(device).eval()
+    model = model.to(device)  # in the mode the problem defines: no .eval() it did not ask for
 
     try:
         worker = runtime.acquire_worker(options)
@@ -512,7 +536,11 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         return outputs, None
 
     first_inputs = None
+    redrawn, parameter_rng = constant_tensors(model), torch.Generator().manual_seed(secrets.randbits(63))
     for index in range(options.num_seeds):
+        problem = _redraw_parameters(worker, redrawn, parameter_rng)
+        if problem:
+            return problem
         with _seeded(secrets.randbits(31)):
             inputs = list(reference.get_inputs())
         outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index)

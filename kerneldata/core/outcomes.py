@@ -77,6 +77,9 @@ class Reason(str, Enum):
     SIGNAL_SENT = "signal_sent"  # to another process (its parent, the verifier)
     # unverified: the verifier's own worker died, raised or hung on this candidate every time it was tried
     VERIFIER_FAULT = "verifier_fault"
+    # inputs and parameters (issue 15, section 6): a reference tensor re-drawn per seed (a norm's weight,
+    # bias or running statistic) that the candidate holds no tensor for, so it cannot show it uses it
+    PARAMETER_UNMATCHED = "parameter_unmatched"
 
     @property
     def check(self) -> Check:
@@ -120,6 +123,8 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.PROCESS_SPAWN: Check.SANDBOX,
     Reason.SIGNAL_SENT: Check.SANDBOX,
     Reason.VERIFIER_FAULT: Check.SANDBOX,
+    # inputs and parameters (issue 15, section 6)
+    Reason.PARAMETER_UNMATCHED: Check.ANTICHEAT,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
 
