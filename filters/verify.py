@@ -7,8 +7,11 @@ seeds it cannot predict, before the reference runs. The outputs come back to thi
 of the reference's shape and dtype on the right device, no aliasing of an input, inputs unchanged, kernels
 actually launched, nothing left running) and compares them with the reference by max-abs and
 relative-L2 error (where those fail, with what the float64 truth allows an honest kernel: `filters.truth`). The first seed runs twice and must agree bit for bit; then the same inputs negated,
-scaled and shifted, wherever the reference stays finite, so a kernel that only works on randn (a softmax
-without its max subtraction, a max reduction padded with zeros) fails. A transform changes only inputs whose
+scaled and shifted, and in other distributions (non-negative, uniform [0, 1), heavy-tailed, quantised with
+ties, tiny), wherever the reference stays finite, so a kernel that only works on randn (a softmax without
+its max subtraction, a max or min reduction padded with zeros, an argmax that breaks ties the other way)
+fails. The reference's constant-initialised tensors (norm weights, running statistics) are re-drawn per seed
+and the candidate's matching ones get the same values (`filters.parameters`). A transform changes only inputs whose
 declared domain survives it; an input without a declared domain is transformed only where a CPU copy of the
 reference tolerates it (`filters.reference_probe`), so the reference never runs on the device on an input
 it would device-assert on (binary cross-entropy on a probability shifted below 0).
@@ -38,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from kerneldata.core.domains import DOMAINS, NEGATE, SCALE, SHIFT, parse_domain
+from kerneldata.core.domains import ABS, DOMAINS, HEAVY, NEGATE, QUANTISE, SCALE, SHIFT, UNIFORM, parse_domain
 from kerneldata.core.hardware import device_flush_bytes, fingerprint
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
@@ -322,10 +325,49 @@ def _with(verdict: Verdict, **measures) -> Verdict:
 # and dtype and changes only floating-point inputs. Skipped where the reference output is not finite.
 # Each is applied only to inputs whose declared domain (kerneldata.core.domains) it keeps them in, and to
 # inputs without one only where a CPU copy of the reference tolerates it (filters.reference_probe).
+# The first three move the draw; the others change its distribution, each for cheats randn cannot show
+# (tests/filters/cheats): non-negative (a row minimum whose padding lanes load 0), uniform [0, 1), heavy
+# tails (a kernel that clamps to the range randn * 64 reaches), quantised to halves (ties, where PyTorch's
+# tie rule, the reference's, decides an argmax; and exact zeros) and tiny values (a divisor with an
+# "epsilon" added).
+def _uniform(x):
+    import torch
+
+    return torch.special.ndtr(x.float()).to(x.dtype)  # the normal CDF: a normal draw becomes uniform
+
+
+# The heavy tail's clip, per dtype: finite through a matmul or a sum of a few hundred terms in fp32; in
+# fp16 / bf16 a quarter of fp16's largest value over the tail (where the reference overflows anyway, the
+# transform counts for nothing rather than against the candidate).
+_HEAVY_CLIP = {"float32": 1e6, "float64": 1e6}
+_HEAVY_CLIP_HALF = 1e3
+
+
+def _heavy_tailed(x):
+    import math
+
+    import torch
+
+    clip = _HEAVY_CLIP.get(str(x.dtype).removeprefix("torch."), _HEAVY_CLIP_HALF)
+    cauchy = torch.tan(math.pi * (torch.special.ndtr(x.double()) - 0.5))  # a Cauchy draw from a normal one
+    return cauchy.clamp(-clip, clip).to(x.dtype)
+
+
+def _quantised(x):
+    import torch
+
+    return torch.floor(x * 2) / 2  # halves: a row of 300 holds ties, and zeros where 0 <= x < 0.5
+
+
 _TRANSFORMS = {
     "negated": (NEGATE, lambda x: -x),
     "scaled by 64": (SCALE, lambda x: x * 64),
     "shifted by -8": (SHIFT, lambda x: x - 8),
+    "made non-negative": (ABS, lambda x: x.abs()),
+    "mapped to uniform [0, 1)": (UNIFORM, _uniform),
+    "heavy-tailed": (HEAVY, _heavy_tailed),
+    "quantised to halves": (QUANTISE, _quantised),
+    "scaled by 1/64": (SCALE, lambda x: x / 64),
 }
 
 
