@@ -979,3 +979,29 @@ def problem_dtype(reference_code: str) -> tuple[str, float, float]:
         raise ReferenceError_(f"inputs of dtype {dtype} are not supported; supported: {', '.join(TOLERANCES)}")
     atol, rtol = TOLERANCES[dtype]
     return dtype, atol, rtol
+
+
+def require_input_dependence(reference_code: str) -> None:
+    """Raise ReferenceError_ for a problem whose output does not depend on its inputs: two different draws
+    of get_inputs() (on CPU, the reference's constant-initialised tensors re-drawn once, so a zero-initialised
+    weight does not hide the inputs) give bit-identical outputs. Nothing a candidate computes from such inputs
+    could be checked. A problem that cannot run on CPU (or raises) is left to the verifier."""
+    import torch
+
+    reference = load_reference(reference_code)
+    try:
+        with _seeded(0):
+            model = reference.Model(*reference.get_init_inputs())
+        redraw(constant_tensors(model), torch.Generator().manual_seed(1))
+        outputs = []
+        for seed in (2, 3):
+            with _seeded(seed):
+                inputs = list(reference.get_inputs())
+            with torch.no_grad():
+                outputs.append([e.detach() for e in _as_list(model(*inputs))])
+    except Exception:  # noqa: BLE001 - the verifier reports a reference that fails, with its own message
+        return
+    first, second = outputs
+    if len(first) == len(second) and all(_bitwise_equal(a, b) for a, b in zip(first, second)):
+        raise ReferenceError_("the problem's output does not depend on its inputs (two different draws of "
+                              "get_inputs() give identical outputs): no kernel could be checked against it")

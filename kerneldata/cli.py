@@ -274,7 +274,7 @@ def _sigterm_interrupts():
 
 def _verify(args) -> int:
     from kerneldata.core.hardware import resolve_device
-    from filters.verify import ReferenceError_, VerifyOptions, problem_dtype, verify
+    from filters.verify import ReferenceError_, VerifyOptions, problem_dtype, require_input_dependence, verify
 
     problem, candidate = _read_text(args.problem, "--problem"), _read_text(args.candidate, "--candidate")
     if args.timeout <= 0 or args.seeds < 1:
@@ -282,6 +282,7 @@ def _verify(args) -> int:
     try:
         device = resolve_device(args.device)
         dtype, atol, rtol = problem_dtype(problem)
+        require_input_dependence(problem)  # a constant output could check nothing (issue 15, section 6)
         verdict = verify(problem, candidate, dtype=dtype, atol=atol, rtol=rtol,
                          options=VerifyOptions(device=device, timeout_s=args.timeout, num_seeds=args.seeds))
     except ReferenceError_ as err:
