@@ -399,27 +399,52 @@ def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
             for x, domain in zip(inputs, _domains(inputs, input_domains))]
 
 
-def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator) -> Verdict | None:
+def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator, *, model, draw_inputs,
+                       device: str, unused: set) -> Verdict | None:
     """Re-draw the reference's constant-initialised tensors (`filters.parameters`) and give the candidate
-    the same values; a rejection where a re-drawn tensor has no candidate tensor to receive it."""
+    the same values; a rejection where a re-drawn tensor that the output depends on has no candidate tensor
+    to receive it. `unused` collects (once) the unmatched ones it does not depend on (a BatchNorm's running
+    statistics in training mode), which a candidate need not hold."""
     if not redrawn:
         return None
     values = redraw(redrawn, generator)
     answer = worker.set_parameters([key for key, _, _ in redrawn], [c for _, _, c in redrawn], values)
+    unmatched = [name for name in answer.get("unmatched") or () if name not in unused]
+    if answer.get("ok") and unmatched:
+        unused.update(_unused_tensors(model, [e for e in redrawn if e[0] in unmatched], generator,
+                                      draw_inputs=draw_inputs, device=device))
+    unmatched = [name for name in unmatched if name not in unused]
     violation = _sandbox_violation(answer)
     if violation:
         return violation
     if not answer.get("ok"):
         return Verdict.reject(Reason.RUNTIME_ERROR, f"the candidate's tensors refuse the reference's re-drawn "
                               f"values: {_one_line(answer)}", error_detail=_error_detail(answer))
-    if answer.get("unmatched"):
-        names = [str(name) for name in answer["unmatched"][:3]]
+    if unmatched:
+        names = [str(name) for name in unmatched[:3]]
         return Verdict.reject(
             Reason.PARAMETER_UNMATCHED,
             f"the reference's {_listed(names)} (re-drawn per seed: its default initialisation is constant) has "
             "no candidate tensor to receive it (none of the same state_dict key, or of the same size still "
             "holding the same initial value), so the candidate cannot show it uses it.")
     return None
+
+
+def _unused_tensors(model, entries: list, generator, *, draw_inputs, device: str) -> set[str]:
+    """The keys of `entries` (re-drawn reference tensors) that the reference's output does not depend on:
+    re-drawing them again leaves its output on a fresh draw bit-identical."""
+    import torch
+
+    try:
+        inputs = [_to(x, device) for x in draw_inputs()]
+        with torch.no_grad():
+            before = [e.detach().clone() for e in _as_list(model(*inputs))]
+            redraw(entries, generator)
+            after = [e.detach() for e in _as_list(model(*inputs))]
+    except Exception:  # noqa: BLE001 - the seeds report a reference that fails; here it counts as used
+        return set()
+    same = len(before) == len(after) and all(_bitwise_equal(a, b) for a, b in zip(before, after))
+    return {key for key, _, _ in entries} if same else set()
 
 
 def _kept_inputs(model, first_inputs: list, input_domains, allowed: dict[str, list[bool]], *,
@@ -578,9 +603,16 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         return outputs, None
 
     first_inputs = None
-    redrawn, parameter_rng = constant_tensors(model), torch.Generator().manual_seed(secrets.randbits(63))
+    redrawn, unused = constant_tensors(model), set()
+    parameter_rng = torch.Generator().manual_seed(secrets.randbits(63))
+
+    def draw_inputs() -> list:
+        with _seeded(secrets.randbits(31)):
+            return list(reference.get_inputs())
+
     for index in range(options.num_seeds):
-        problem = _redraw_parameters(worker, redrawn, parameter_rng)
+        problem = _redraw_parameters(worker, redrawn, parameter_rng, model=model, draw_inputs=draw_inputs,
+                                     device=device, unused=unused)
         if problem:
             return problem
         with _seeded(secrets.randbits(31)):
