@@ -40,15 +40,16 @@ class Truth:
     outputs: list
 
 
-def float64_truth(model, inputs: list) -> Truth | None:
-    """The problem computed in float64 on `inputs`, or None where it has no float64 path (it raises, or
-    returns anything but tensors)."""
+def float64_truth(model, inputs: list, device: str = "cpu") -> Truth | None:
+    """The problem computed in float64 on `inputs` (on `device`: a GPU's float64 keeps the per-check error
+    model of half-precision outputs cheap on large problems; outputs come back on the CPU), or None where it
+    has no float64 path (it raises, or returns anything but tensors)."""
     import torch
 
     try:
         with torch.no_grad():
-            truth_model = copy.deepcopy(model).to("cpu").double()
-            doubled = [_to_double(x) for x in inputs]
+            truth_model = copy.deepcopy(model).to(device).double()
+            doubled = [_to_double(x, device) for x in inputs]
             outputs = _outputs(truth_model, doubled)
     except Exception:  # noqa: BLE001 - a problem without a float64 path gets no allowance
         return None
@@ -78,8 +79,8 @@ def rounding_spread(truth: Truth, dtype: str) -> list | None:
         unit = PERTURBATION_UNITS * torch.finfo(getattr(torch, dtype)).eps / 2
         with torch.no_grad():
             for _ in range(PERTURBATION_PAIRS):
-                directions = [(torch.rand(x.shape, generator=generator, dtype=torch.float64) * 2 - 1) * unit
-                              if _is_float_tensor(x) else None for x in truth.inputs]
+                directions = [_direction(x, generator, unit) if _is_float_tensor(x) else None
+                              for x in truth.inputs]
                 for sign in (1.0, -1.0):
                     moved = [x * (1 + sign * d) if d is not None else x for x, d in zip(truth.inputs, directions)]
                     answer = _outputs(truth.model, moved)
@@ -92,12 +93,19 @@ def rounding_spread(truth: Truth, dtype: str) -> list | None:
     return spread
 
 
+def _direction(x, generator, unit: float):
+    """A random relative perturbation of `x`, drawn on the CPU (the generator's device), on `x`'s device."""
+    import torch
+
+    return ((torch.rand(x.shape, generator=generator, dtype=torch.float64) * 2 - 1) * unit).to(x.device)
+
+
 def _outputs(model, inputs: list) -> list | None:
     import torch
 
     out = model(*inputs)
     out = list(out) if isinstance(out, (tuple, list)) else [out]
-    return [t.to(torch.float64) for t in out] if all(isinstance(t, torch.Tensor) for t in out) else None
+    return [t.to("cpu", torch.float64) for t in out] if all(isinstance(t, torch.Tensor) for t in out) else None
 
 
 def _is_float_tensor(x) -> bool:
@@ -106,10 +114,12 @@ def _is_float_tensor(x) -> bool:
     return isinstance(x, torch.Tensor) and x.is_floating_point()
 
 
-def _to_double(x):
+def _to_double(x, device: str = "cpu"):
     import torch
 
-    return x.detach().to("cpu", torch.float64) if _is_float_tensor(x) else x
+    if _is_float_tensor(x):
+        return x.detach().to(device, torch.float64)
+    return x.to(device) if isinstance(x, torch.Tensor) else x
 
 
 # The honest-kernel error model for half-precision outputs (fp16, bf16). An honest kernel computes in fp32

@@ -595,7 +595,7 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
             problem, max_abs, max_rel = _compare_against_truth(
                 model, inputs, outputs, expected, (problem, max_abs, max_rel), dtype=dtype, atol=tolerance, rtol=rtol)
         if problem is None:
-            problem = _compare_error_model(model, inputs, outputs, expected)
+            problem = _compare_error_model(model, inputs, outputs, expected, device)
         worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
         if problem:
             return None, _with(problem, reason=problem.reason[:-1] + f" on {what}.",
@@ -849,7 +849,8 @@ def _compare_against_truth(model, inputs: list, outputs: list, expected: list, f
                     reference_error=[e + s for e, s in zip(slack, spread)])
 
 
-def _compare_error_model(model, inputs: list, outputs: list, expected: list) -> Verdict | None:
+def _compare_error_model(model, inputs: list, outputs: list, expected: list,
+                         device: str = "cpu") -> Verdict | None:
     """For fp16 / bf16 outputs that passed the tolerances: reject a kernel further from the float64 truth
     than an honest one (fp32 arithmetic, one rounding to the output dtype: `filters.truth`) at more than a
     few elements. fp16's atol/rtol of 1e-2 are ~10 ulps wide, so they cannot see an fp16 accumulator at a
@@ -860,7 +861,7 @@ def _compare_error_model(model, inputs: list, outputs: list, expected: list) -> 
     half = (torch.float16, torch.bfloat16)
     if not any(isinstance(e, torch.Tensor) and e.dtype in half for e in expected):
         return None
-    truth = float64_truth(model, inputs)
+    truth = float64_truth(model, inputs, device)
     if truth is None or len(truth.outputs) != len(expected):
         return None  # no float64 path: the fixed tolerances are all there is
     beyond, checked = beyond_honest_error(truth, expected, outputs)
