@@ -1015,8 +1015,9 @@ def problem_dtype(reference_code: str) -> tuple[str, float, float]:
 
 
 def require_input_dependence(reference_code: str) -> None:
-    """Raise ReferenceError_ for a problem whose output does not depend on its inputs: two different draws
-    of get_inputs() (on CPU, the reference's constant-initialised tensors re-drawn once, so a zero-initialised
+    """Raise ReferenceError_ for a problem whose output is random (the same draw twice differs: the reference
+    runs in the mode the problem defines, so a Dropout in training mode draws), or does not depend on its
+    inputs: two different draws of get_inputs() (on CPU, the reference's constant-initialised tensors re-drawn once, so a zero-initialised
     weight does not hide the inputs) give bit-identical outputs. Nothing a candidate computes from such inputs
     could be checked. A problem that cannot run on CPU (or raises) is left to the verifier."""
     import torch
@@ -1026,15 +1027,19 @@ def require_input_dependence(reference_code: str) -> None:
         with _seeded(0):
             model = reference.Model(*reference.get_init_inputs())
         redraw(constant_tensors(model), torch.Generator().manual_seed(1))
-        outputs = []
+        outputs, draws = [], []
         for seed in (2, 3):
             with _seeded(seed):
-                inputs = list(reference.get_inputs())
+                draws.append(list(reference.get_inputs()))
+        for inputs in draws + draws[:1]:  # the first draw again, the generator where the runs left it
             with torch.no_grad():
                 outputs.append([e.detach() for e in _as_list(model(*inputs))])
     except Exception:  # noqa: BLE001 - the verifier reports a reference that fails, with its own message
         return
-    first, second = outputs
+    first, second, again = outputs
+    if len(first) != len(again) or not all(_bitwise_equal(a, b) for a, b in zip(first, again)):
+        raise ReferenceError_("the problem's output is random (two runs on the same inputs differ: dropout or "
+                              "another random op in training mode?): no kernel could be checked against it")
     if len(first) == len(second) and all(_bitwise_equal(a, b) for a, b in zip(first, second)):
         raise ReferenceError_("the problem's output does not depend on its inputs (two different draws of "
                               "get_inputs() give identical outputs): no kernel could be checked against it")

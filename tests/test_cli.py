@@ -71,6 +71,14 @@ def test_verify_refuses_a_problem_whose_output_does_not_depend_on_its_inputs(fil
     assert "does not depend on its inputs" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_verify_refuses_a_problem_whose_output_is_random(files):
+    dropout = c.RELU_PROBLEM.replace("torch.relu(x)", "torch.nn.functional.dropout(x, 0.5, self.training)")
+    result = kd("verify", "--problem", files("ref.py", dropout), "--candidate", files("cand.py", c.HONEST),
+                "--device", "cpu")
+    assert result.returncode == 2, result.stderr
+    assert "output is random" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def test_input_dependence_sees_through_a_zero_initialised_weight():
     from filters.verify import require_input_dependence
 
