@@ -69,3 +69,22 @@ def test_truth_is_the_model_in_float64():
     a, b = _draw(8)
     truth = float64_truth(MatMul(), [a, b])
     assert truth.outputs[0].dtype == torch.float64
+
+
+class MatMulThenScale(torch.nn.Module):
+    """Rounds to fp16 between its two steps, as PyTorch does: the reference is itself several ulps from the
+    truth at some elements."""
+
+    def forward(self, a, b):
+        return (a @ b) * 3.0 - 0.5
+
+
+def test_a_kernel_rounding_where_the_reference_does_passes_and_so_does_a_fused_one():
+    a, b = _draw(64, seed=2)
+    expected = [MatMulThenScale()(a, b)]
+    mirrored = (_fp32_blocked(a, b) * 3.0 - 0.5)  # fp16 intermediate, like the reference
+    fused = ((sum(a[:, i:i + 4].float() @ b[i:i + 4, :].float() for i in range(0, 64, 4))) * 3.0 - 0.5).half()
+    for candidate in (mirrored, fused):
+        assert _compare_error_model(MatMulThenScale(), [a, b], [candidate], expected) is None
+    cheat = _fp16_accumulated(a, b) * 3.0 - 0.5
+    assert _compare_error_model(MatMulThenScale(), [a, b], [cheat], expected) is not None
