@@ -336,9 +336,10 @@ def _uniform(x):
     return torch.special.ndtr(x.float()).to(x.dtype)  # the normal CDF: a normal draw becomes uniform
 
 
-# The heavy tail's clip, per dtype: finite through a matmul or a sum of a few hundred terms in fp32; in
-# fp16 / bf16 a quarter of fp16's largest value over the tail (where the reference overflows anyway, the
-# transform counts for nothing rather than against the candidate).
+# The heavy tail's clip, per dtype: 1e6 stays finite through a matmul or a sum of many terms in fp32; 1e3
+# in fp16 / bf16 stays finite through elementwise ops and sums of up to ~60 terms of fp16's largest 65504.
+# Where the reference overflows anyway (a product of two clipped values), the transform counts for nothing,
+# never against the candidate.
 _HEAVY_CLIP = {"float32": 1e6, "float64": 1e6}
 _HEAVY_CLIP_HALF = 1e3
 
