@@ -2,7 +2,7 @@
 
 The child runs candidate code; anything in its process, the answer pipe included, may be in the candidate's
 reach once a rule of the static gate is bypassed. So an answer is evidence to check, not a report to trust:
-each kind of answer (`start`, `load`, `run`, `time`, `unload`) has a closed set of fields with strict types
+each kind of answer (`start`, `load`, `params`, `run`, `time`, `unload`) has a closed set of fields with strict types
 and bounds (pydantic, `extra="forbid"`), and the blobs count it promises. An answer that does not fit (a
 field of the wrong type, a field no answer has, a negative launch count, a non-finite timing, a missing blob)
 raises `ProtocolViolation`: the candidate is rejected for it and its worker retired, and the verifier goes on.
@@ -103,6 +103,13 @@ class Timed(_Message):
     timings: dict[Literal["candidate", "overhead", "eager", "compile"], _Timing] | None = None
 
 
+class Parametrised(_Message):
+    """`params`: which of the reference's re-drawn tensors the candidate holds none for (filters.parameters)."""
+
+    ok: Literal[True]
+    unmatched: list[str] = Field(max_length=MAX_LIST_ITEMS)
+
+
 class Unloaded(_Message):
     ok: Literal[True]
     changes: list[str] = Field(max_length=MAX_LIST_ITEMS)
@@ -111,7 +118,8 @@ class Unloaded(_Message):
 
 # Per request: the answer when it succeeded, and how many blobs come with it.
 _ANSWERS: dict[str, tuple[type[_Message], int]] = {
-    "start": (Started, 0), "load": (Loaded, 0), "run": (Ran, 2), "time": (Timed, 0), "unload": (Unloaded, 0),
+    "start": (Started, 0), "load": (Loaded, 0), "params": (Parametrised, 0), "run": (Ran, 2), "time": (Timed, 0),
+    "unload": (Unloaded, 0),
 }
 
 

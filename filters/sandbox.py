@@ -242,6 +242,13 @@ class SandboxWorker:
                                  [tensors_to_bytes(inputs)])
         return header
 
+    def set_parameters(self, keys: list[str], constants: list[float], values: list) -> dict:
+        """Give the loaded candidate the reference's re-drawn tensors (`_Session.set_parameters`); the
+        answer's `unmatched` names those it holds no tensor for."""
+        header, _ = self.request({"op": "params", "keys": keys, "constants": constants},
+                                 [tensors_to_bytes(values)])
+        return header
+
     def run(self, inputs: list, variant: int = 0) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks)."""
         self.runs += 1

@@ -251,12 +251,13 @@ class _Session:
         if header.get("reference_source") is not None:
             reference = _load_module("reference_for_baselines", source=header["reference_source"])
             torch.manual_seed(header["init_seed"])
-            self.reference = reference.Model(*init_inputs).to(self.device).eval()
+            self.reference = reference.Model(*init_inputs).to(self.device)  # the mode the problem defines
         self.candidate_path = os.path.realpath(header["candidate_path"])
         module = _load_module("candidate", path=header["candidate_path"])
         torch.manual_seed(header["init_seed"])
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.compiled = None
+        self.parameter_targets = None  # the candidate tensors that receive the reference's re-drawn ones
 
     def _failure(self, err: BaseException) -> dict:
         return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err, candidate_path=self.candidate_path)}
@@ -329,6 +330,29 @@ class _Session:
         report["seconds"] = {"upload": uploaded - started, "forward": ran - uploaded,
                              "download": time.perf_counter() - ran}
         return report, blobs
+
+    def set_parameters(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        """Give the candidate the reference's re-drawn tensors (norm weights and biases, running statistics:
+        those whose default initialisation is constant; `filters.parameters`). On the first request each is
+        matched to a candidate tensor still holding the constant it was initialised with: the one of the same
+        state_dict key, else the first unclaimed one of the same size in the candidate's order. `unmatched`
+        names the reference tensors no candidate tensor could stand for."""
+        from filters.parameters import candidate_tensors, match_tensors
+
+        torch = self.torch
+        values = tensors_from_bytes(blobs[0])
+        keys, constants = list(header["keys"]), list(header["constants"])
+        try:
+            if self.parameter_targets is None:
+                self.parameter_targets = match_tensors(candidate_tensors(self.model), keys, constants,
+                                                       [v.numel() for v in values])
+            with torch.no_grad():
+                for target, value in zip(self.parameter_targets, values):
+                    if target is not None:
+                        target.copy_(value.reshape(target.shape).to(target.device, target.dtype))
+        except BaseException as err:  # noqa: BLE001 - a candidate whose tensors refuse the values: a verdict
+            return self._failure(err), []
+        return {"ok": True, "unmatched": [k for k, t in zip(keys, self.parameter_targets) if t is None]}, []
 
     def time(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """Time the candidate, then the baselines asked for, the same way on the same inputs."""
@@ -439,6 +463,8 @@ def serve(fd_in: int, fd_out: int) -> int:
             answer = {"ok": False, "kind": "protocol", "message": f"{op!r} before a candidate was loaded"}
         elif op == "time":
             answer, out_blobs = session.time(header, blobs)
+        elif op == "params":
+            answer, out_blobs = session.set_parameters(header, blobs)
         else:
             answer, out_blobs = session.run(header, blobs)
         violation = _violation(policy)

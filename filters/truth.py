@@ -40,15 +40,16 @@ class Truth:
     outputs: list
 
 
-def float64_truth(model, inputs: list) -> Truth | None:
-    """The problem computed in float64 on `inputs`, or None where it has no float64 path (it raises, or
-    returns anything but tensors)."""
+def float64_truth(model, inputs: list, device: str = "cpu") -> Truth | None:
+    """The problem computed in float64 on `inputs` (on `device`: a GPU's float64 keeps the per-check error
+    model of half-precision outputs cheap on large problems; outputs come back on the CPU), or None where it
+    has no float64 path (it raises, or returns anything but tensors)."""
     import torch
 
     try:
         with torch.no_grad():
-            truth_model = copy.deepcopy(model).to("cpu").double()
-            doubled = [_to_double(x) for x in inputs]
+            truth_model = copy.deepcopy(model).to(device).double()
+            doubled = [_to_double(x, device) for x in inputs]
             outputs = _outputs(truth_model, doubled)
     except Exception:  # noqa: BLE001 - a problem without a float64 path gets no allowance
         return None
@@ -78,8 +79,8 @@ def rounding_spread(truth: Truth, dtype: str) -> list | None:
         unit = PERTURBATION_UNITS * torch.finfo(getattr(torch, dtype)).eps / 2
         with torch.no_grad():
             for _ in range(PERTURBATION_PAIRS):
-                directions = [(torch.rand(x.shape, generator=generator, dtype=torch.float64) * 2 - 1) * unit
-                              if _is_float_tensor(x) else None for x in truth.inputs]
+                directions = [_direction(x, generator, unit) if _is_float_tensor(x) else None
+                              for x in truth.inputs]
                 for sign in (1.0, -1.0):
                     moved = [x * (1 + sign * d) if d is not None else x for x, d in zip(truth.inputs, directions)]
                     answer = _outputs(truth.model, moved)
@@ -92,12 +93,19 @@ def rounding_spread(truth: Truth, dtype: str) -> list | None:
     return spread
 
 
+def _direction(x, generator, unit: float):
+    """A random relative perturbation of `x`, drawn on the CPU (the generator's device), on `x`'s device."""
+    import torch
+
+    return ((torch.rand(x.shape, generator=generator, dtype=torch.float64) * 2 - 1) * unit).to(x.device)
+
+
 def _outputs(model, inputs: list) -> list | None:
     import torch
 
     out = model(*inputs)
     out = list(out) if isinstance(out, (tuple, list)) else [out]
-    return [t.to(torch.float64) for t in out] if all(isinstance(t, torch.Tensor) for t in out) else None
+    return [t.to("cpu", torch.float64) for t in out] if all(isinstance(t, torch.Tensor) for t in out) else None
 
 
 def _is_float_tensor(x) -> bool:
@@ -106,7 +114,61 @@ def _is_float_tensor(x) -> bool:
     return isinstance(x, torch.Tensor) and x.is_floating_point()
 
 
-def _to_double(x):
+def _to_double(x, device: str = "cpu"):
     import torch
 
-    return x.detach().to("cpu", torch.float64) if _is_float_tensor(x) else x
+    if _is_float_tensor(x):
+        return x.detach().to(device, torch.float64)
+    return x.to(device) if isinstance(x, torch.Tensor) else x
+
+
+# The honest-kernel error model for half-precision outputs (fp16, bf16). An honest kernel computes in fp32
+# (or wider) and rounds once to the output dtype, so at every element it sits within half a unit in the last
+# place of the float64 truth, plus the error of fp32 arithmetic (far below an fp16 ulp unless the element is
+# ill-conditioned: `rounding_spread` at fp32's level measures that), plus whatever intermediate rounding the
+# reference itself does (|reference - truth|, which a kernel mirroring the reference's steps may share). A
+# kernel that keeps its running sums in fp16 rounds at every step: measured on CPU, at a matmul inner size
+# of 2 it is beyond this bound at 4% of the elements, at 16 at 23%, at 256 at 70% (a row sum of 32
+# columns: 36%), where honest kernels summing in fp32 in any order are beyond it at none. The allowance
+# is one whole ulp (twice the rounding bound: a value on a rounding midpoint may go either way), and a
+# candidate fails only where more than `HALF_PRECISION_EXCESS_FRACTION` of the elements (and more than
+# `HALF_PRECISION_EXCESS_MIN` of them) are beyond it, so a rare ill-conditioned element costs nothing.
+HALF_PRECISION_DTYPES = ("float16", "bfloat16")
+HALF_PRECISION_EXCESS_FRACTION = 0.01
+HALF_PRECISION_EXCESS_MIN = 2
+
+
+def ulp(values, dtype):
+    """The spacing of `dtype` at each of `values` (float64 in, float64 out): the distance from |value|
+    rounded to `dtype` to the next representable number above it (inf where |value| overflows `dtype`)."""
+    import torch
+
+    rounded = values.abs().to(dtype)
+    above = torch.nextafter(rounded, torch.full_like(rounded, float("inf")))
+    spacing = above.to(torch.float64) - rounded.to(torch.float64)
+    return torch.where(torch.isinf(rounded), torch.full_like(spacing, float("inf")), spacing)
+
+
+def beyond_honest_error(truth: Truth, expected: list, outputs: list, *, spread: list | None = None) -> tuple[int, int]:
+    """(elements beyond the honest-kernel error model, half-precision elements checked) over the outputs
+    whose dtype is fp16 or bf16. `spread` (per output, `rounding_spread(truth, "float32")`) widens the
+    allowance by twice the fp32-level rounding spread, for ill-conditioned elements."""
+    import torch
+
+    beyond = checked = 0
+    for number, (out, ref, exact) in enumerate(zip(outputs, expected, truth.outputs)):
+        names = {str(out.dtype).removeprefix("torch."), str(ref.dtype).removeprefix("torch.")}
+        if not names <= set(HALF_PRECISION_DTYPES) or out.shape != exact.shape or ref.shape != exact.shape:
+            continue
+        o, r = out.to(torch.float64), ref.to(torch.float64)
+        finite = torch.isfinite(exact) & torch.isfinite(r) & torch.isfinite(o)
+        allowance = ulp(exact, out.dtype) + (r - exact).abs()
+        if spread is not None:
+            allowance = allowance + 2 * spread[number]
+        beyond += int(((o - exact).abs() > allowance)[finite].sum())
+        checked += int(finite.sum())
+    return beyond, checked
+
+
+def too_far(beyond: int, checked: int) -> bool:
+    return beyond > max(HALF_PRECISION_EXCESS_MIN, HALF_PRECISION_EXCESS_FRACTION * checked)

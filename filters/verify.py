@@ -7,8 +7,11 @@ seeds it cannot predict, before the reference runs. The outputs come back to thi
 of the reference's shape and dtype on the right device, no aliasing of an input, inputs unchanged, kernels
 actually launched, nothing left running) and compares them with the reference by max-abs and
 relative-L2 error (where those fail, with what the float64 truth allows an honest kernel: `filters.truth`). The first seed runs twice and must agree bit for bit; then the same inputs negated,
-scaled and shifted, wherever the reference stays finite, so a kernel that only works on randn (a softmax
-without its max subtraction, a max reduction padded with zeros) fails. A transform changes only inputs whose
+scaled and shifted, and in other distributions (non-negative, uniform [0, 1), heavy-tailed, quantised with
+ties, tiny), wherever the reference stays finite, so a kernel that only works on randn (a softmax without
+its max subtraction, a max or min reduction padded with zeros, an argmax that breaks ties the other way)
+fails. The reference's constant-initialised tensors (norm weights, running statistics) are re-drawn per seed
+and the candidate's matching ones get the same values (`filters.parameters`). A transform changes only inputs whose
 declared domain survives it; an input without a declared domain is transformed only where a CPU copy of the
 reference tolerates it (`filters.reference_probe`), so the reference never runs on the device on an input
 it would device-assert on (binary cross-entropy on a probability shifted below 0).
@@ -38,15 +41,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from kerneldata.core.domains import DOMAINS, NEGATE, SCALE, SHIFT, parse_domain
+from kerneldata.core.domains import ABS, DOMAINS, HEAVY, NEGATE, QUANTISE, SCALE, SHIFT, UNIFORM, parse_domain
 from kerneldata.core.hardware import device_flush_bytes, fingerprint
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.ipc import tensors_from_bytes
+from filters.parameters import constant_tensors, redraw
 from filters.reference_probe import ReferenceProbes
 from filters.sandbox import SandboxError, SandboxWorker, Zygote
 from filters.static import static_check
-from filters.truth import float64_truth, reference_error, rounding_spread
+from filters.truth import beyond_honest_error, float64_truth, reference_error, rounding_spread, too_far
 from filters.timing import hidden_work_ms
 
 
@@ -322,10 +326,50 @@ def _with(verdict: Verdict, **measures) -> Verdict:
 # and dtype and changes only floating-point inputs. Skipped where the reference output is not finite.
 # Each is applied only to inputs whose declared domain (kerneldata.core.domains) it keeps them in, and to
 # inputs without one only where a CPU copy of the reference tolerates it (filters.reference_probe).
+# The first three move the draw; the others change its distribution, each for cheats randn cannot show
+# (tests/filters/cheats): non-negative (a row minimum whose padding lanes load 0), uniform [0, 1), heavy
+# tails (a kernel that clamps to the range randn * 64 reaches), quantised to halves (ties, where PyTorch's
+# tie rule, the reference's, decides an argmax; and exact zeros) and tiny values (a divisor with an
+# "epsilon" added).
+def _uniform(x):
+    import torch
+
+    return torch.special.ndtr(x.float()).to(x.dtype)  # the normal CDF: a normal draw becomes uniform
+
+
+# The heavy tail's clip, per dtype: 1e6 stays finite through a matmul or a sum of many terms in fp32; 1e3
+# in fp16 / bf16 stays finite through elementwise ops and sums of up to ~60 terms of fp16's largest 65504.
+# Where the reference overflows anyway (a product of two clipped values), the transform counts for nothing,
+# never against the candidate.
+_HEAVY_CLIP = {"float32": 1e6, "float64": 1e6}
+_HEAVY_CLIP_HALF = 1e3
+
+
+def _heavy_tailed(x):
+    import math
+
+    import torch
+
+    clip = _HEAVY_CLIP.get(str(x.dtype).removeprefix("torch."), _HEAVY_CLIP_HALF)
+    cauchy = torch.tan(math.pi * (torch.special.ndtr(x.double()) - 0.5))  # a Cauchy draw from a normal one
+    return cauchy.clamp(-clip, clip).to(x.dtype)
+
+
+def _quantised(x):
+    import torch
+
+    return torch.floor(x * 2) / 2  # halves: a row of 300 holds ties, and zeros where 0 <= x < 0.5
+
+
 _TRANSFORMS = {
     "negated": (NEGATE, lambda x: -x),
     "scaled by 64": (SCALE, lambda x: x * 64),
     "shifted by -8": (SHIFT, lambda x: x - 8),
+    "made non-negative": (ABS, lambda x: x.abs()),
+    "mapped to uniform [0, 1)": (UNIFORM, _uniform),
+    "heavy-tailed": (HEAVY, _heavy_tailed),
+    "quantised to halves": (QUANTISE, _quantised),
+    "scaled by 1/64": (SCALE, lambda x: x / 64),
 }
 
 
@@ -355,6 +399,54 @@ def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
     reference tolerates it: `_kept_inputs`)."""
     return [domain is not None and x.is_floating_point() and kind in DOMAINS[domain].transforms
             for x, domain in zip(inputs, _domains(inputs, input_domains))]
+
+
+def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator, *, model, draw_inputs,
+                       device: str, unused: set) -> Verdict | None:
+    """Re-draw the reference's constant-initialised tensors (`filters.parameters`) and give the candidate
+    the same values; a rejection where a re-drawn tensor that the output depends on has no candidate tensor
+    to receive it. `unused` collects (once) the unmatched ones it does not depend on (a BatchNorm's running
+    statistics in training mode), which a candidate need not hold."""
+    if not redrawn:
+        return None
+    values = redraw(redrawn, generator)
+    answer = worker.set_parameters([key for key, _, _ in redrawn], [c for _, _, c in redrawn], values)
+    unmatched = [name for name in answer.get("unmatched") or () if name not in unused]
+    if answer.get("ok") and unmatched:
+        unused.update(_unused_tensors(model, [e for e in redrawn if e[0] in unmatched], generator,
+                                      draw_inputs=draw_inputs, device=device))
+    unmatched = [name for name in unmatched if name not in unused]
+    violation = _sandbox_violation(answer)
+    if violation:
+        return violation
+    if not answer.get("ok"):
+        return Verdict.reject(Reason.RUNTIME_ERROR, f"the candidate's tensors refuse the reference's re-drawn "
+                              f"values: {_one_line(answer)}", error_detail=_error_detail(answer))
+    if unmatched:
+        names = [str(name) for name in unmatched[:3]]
+        return Verdict.reject(
+            Reason.PARAMETER_UNMATCHED,
+            f"the reference's {_listed(names)} (re-drawn per seed: its default initialisation is constant) has "
+            "no candidate tensor to receive it (none of the same state_dict key, or of the same size still "
+            "holding the same initial value), so the candidate cannot show it uses it.")
+    return None
+
+
+def _unused_tensors(model, entries: list, generator, *, draw_inputs, device: str) -> set[str]:
+    """The keys of `entries` (re-drawn reference tensors) that the reference's output does not depend on:
+    re-drawing them again leaves its output on a fresh draw bit-identical."""
+    import torch
+
+    try:
+        inputs = [_to(x, device) for x in draw_inputs()]
+        with torch.no_grad():
+            before = [e.detach().clone() for e in _as_list(model(*inputs))]
+            redraw(entries, generator)
+            after = [e.detach() for e in _as_list(model(*inputs))]
+    except Exception:  # noqa: BLE001 - the seeds report a reference that fails; here it counts as used
+        return set()
+    same = len(before) == len(after) and all(_bitwise_equal(a, b) for a, b in zip(before, after))
+    return {key for key, _, _ in entries} if same else set()
 
 
 def _kept_inputs(model, first_inputs: list, input_domains, allowed: dict[str, list[bool]], *,
@@ -409,7 +501,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
     with _seeded(init_seed):
         init_inputs = list(reference.get_init_inputs())
         model = reference.Model(*init_inputs)
-    model = model.to(device).eval()
+    model = model.to(device)  # in the mode the problem defines: no .eval() it did not ask for
 
     try:
         worker = runtime.acquire_worker(options)
@@ -504,6 +596,8 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         if problem is not None and problem.reason_code is Reason.MISMATCH:
             problem, max_abs, max_rel = _compare_against_truth(
                 model, inputs, outputs, expected, (problem, max_abs, max_rel), dtype=dtype, atol=tolerance, rtol=rtol)
+        if problem is None:
+            problem = _compare_error_model(model, inputs, outputs, expected, device)
         worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
         if problem:
             return None, _with(problem, reason=problem.reason[:-1] + f" on {what}.",
@@ -511,7 +605,18 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         return outputs, None
 
     first_inputs = None
+    redrawn, unused = constant_tensors(model), set()
+    parameter_rng = torch.Generator().manual_seed(secrets.randbits(63))
+
+    def draw_inputs() -> list:
+        with _seeded(secrets.randbits(31)):
+            return list(reference.get_inputs())
+
     for index in range(options.num_seeds):
+        problem = _redraw_parameters(worker, redrawn, parameter_rng, model=model, draw_inputs=draw_inputs,
+                                     device=device, unused=unused)
+        if problem:
+            return problem
         with _seeded(secrets.randbits(31)):
             inputs = list(reference.get_inputs())
         outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index)
@@ -746,6 +851,36 @@ def _compare_against_truth(model, inputs: list, outputs: list, expected: list, f
                     reference_error=[e + s for e, s in zip(slack, spread)])
 
 
+def _compare_error_model(model, inputs: list, outputs: list, expected: list,
+                         device: str = "cpu") -> Verdict | None:
+    """For fp16 / bf16 outputs that passed the tolerances: reject a kernel further from the float64 truth
+    than an honest one (fp32 arithmetic, one rounding to the output dtype: `filters.truth`) at more than a
+    few elements. fp16's atol/rtol of 1e-2 are ~10 ulps wide, so they cannot see an fp16 accumulator at a
+    short inner size; the error model can. The fp32-level rounding spread (8 float64 forwards) is measured
+    only where the plain model is exceeded."""
+    import torch
+
+    half = (torch.float16, torch.bfloat16)
+    if not any(isinstance(e, torch.Tensor) and e.dtype in half for e in expected):
+        return None
+    truth = float64_truth(model, inputs, device)
+    if truth is None or len(truth.outputs) != len(expected):
+        return None  # no float64 path: the fixed tolerances are all there is
+    beyond, checked = beyond_honest_error(truth, expected, outputs)
+    if not too_far(beyond, checked):
+        return None
+    spread = rounding_spread(truth, "float32")
+    if spread is not None:
+        beyond, checked = beyond_honest_error(truth, expected, outputs, spread=spread)
+        if not too_far(beyond, checked):
+            return None
+    return Verdict.reject(
+        Reason.LOWERED_PRECISION,
+        f"{beyond} of {checked} half-precision output elements are more than one ulp (plus the reference's own "
+        "error) from the float64 truth, where a kernel computing in fp32 and rounding once is within it: "
+        "arithmetic below the precision the reference keeps (an fp16/bf16 accumulator?).")
+
+
 def _compare(outputs: list, expected: list, *, dtype: str, atol: float, rtol: float,
              reference_error: list | None = None):
     """(rejecting verdict or None, max abs error, relative L2 error) over all outputs. With
@@ -879,3 +1014,34 @@ def problem_dtype(reference_code: str) -> tuple[str, float, float]:
         raise ReferenceError_(f"inputs of dtype {dtype} are not supported; supported: {', '.join(TOLERANCES)}")
     atol, rtol = TOLERANCES[dtype]
     return dtype, atol, rtol
+
+
+def require_input_dependence(reference_code: str) -> None:
+    """Raise ReferenceError_ for a problem whose output is random (the same draw twice differs: the reference
+    runs in the mode the problem defines, so a Dropout in training mode draws), or does not depend on its
+    inputs: two different draws of get_inputs() (on CPU, the reference's constant-initialised tensors re-drawn once, so a zero-initialised
+    weight does not hide the inputs) give bit-identical outputs. Nothing a candidate computes from such inputs
+    could be checked. A problem that cannot run on CPU (or raises) is left to the verifier."""
+    import torch
+
+    reference = load_reference(reference_code)
+    try:
+        with _seeded(0):
+            model = reference.Model(*reference.get_init_inputs())
+        redraw(constant_tensors(model), torch.Generator().manual_seed(1))
+        outputs, draws = [], []
+        for seed in (2, 3):
+            with _seeded(seed):
+                draws.append(list(reference.get_inputs()))
+        for inputs in draws + draws[:1]:  # the first draw again, the generator where the runs left it
+            with torch.no_grad():
+                outputs.append([e.detach() for e in _as_list(model(*inputs))])
+    except Exception:  # noqa: BLE001 - the verifier reports a reference that fails, with its own message
+        return
+    first, second, again = outputs
+    if len(first) != len(again) or not all(_bitwise_equal(a, b) for a, b in zip(first, again)):
+        raise ReferenceError_("the problem's output is random (two runs on the same inputs differ: dropout or "
+                              "another random op in training mode?): no kernel could be checked against it")
+    if len(first) == len(second) and all(_bitwise_equal(a, b) for a, b in zip(first, second)):
+        raise ReferenceError_("the problem's output does not depend on its inputs (two different draws of "
+                              "get_inputs() give identical outputs): no kernel could be checked against it")

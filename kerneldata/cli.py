@@ -304,11 +304,12 @@ def _verify_config(args):
 
 def _verify(args) -> int:
     from filters.judge import judge_row, options_from_config
-    from filters.verify import ReferenceError_
+    from filters.verify import ReferenceError_, require_input_dependence
 
     problem, candidate = _read_text(args.problem, "--problem"), _read_text(args.candidate, "--candidate")
     config = _verify_config(args)
     try:
+        require_input_dependence(problem)  # a constant output could check nothing (issue 15, section 6)
         verdict = judge_row({"reference_code": problem, "code": candidate}, options=options_from_config(config))
     except ReferenceError_ as err:
         raise UsageError(f"{args.problem}: {err}") from None

@@ -56,6 +56,37 @@ def test_verify_without_json_prints_one_line(files):
     assert result.stdout.startswith("rejected (static): the candidate defines no @triton.jit kernel.")
 
 
+# Output independent of the inputs: a constant, and a weight that only looks like a factor (zero at its
+# default initialisation, so the output is constant until the verifier re-draws it: not refused).
+_CONSTANT_PROBLEM = c.RELU_PROBLEM.replace("torch.relu(x)", "torch.zeros_like(x) + 1")
+_ZERO_WEIGHT_PROBLEM = c.RELU_PROBLEM.replace(
+    "        super().__init__()\n", "        super().__init__()\n        self.w = nn.Parameter(torch.zeros(300))\n"
+).replace("torch.relu(x)", "torch.relu(x) * self.w")
+
+
+def test_verify_refuses_a_problem_whose_output_does_not_depend_on_its_inputs(files):
+    result = kd("verify", "--problem", files("ref.py", _CONSTANT_PROBLEM), "--candidate",
+                files("cand.py", c.HONEST), "--device", "cpu")
+    assert result.returncode == 2, result.stderr
+    assert "does not depend on its inputs" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_verify_refuses_a_problem_whose_output_is_random(files):
+    dropout = c.RELU_PROBLEM.replace("torch.relu(x)", "torch.nn.functional.dropout(x, 0.5, self.training)")
+    result = kd("verify", "--problem", files("ref.py", dropout), "--candidate", files("cand.py", c.HONEST),
+                "--device", "cpu")
+    assert result.returncode == 2, result.stderr
+    assert "output is random" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_input_dependence_sees_through_a_zero_initialised_weight():
+    from filters.verify import require_input_dependence
+
+    assert "self.w = nn.Parameter(torch.zeros(300))" in _ZERO_WEIGHT_PROBLEM
+    require_input_dependence(_ZERO_WEIGHT_PROBLEM)  # does not raise
+    require_input_dependence(c.RELU_PROBLEM)
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -4,8 +4,8 @@ it inside its domain).
 
 A domain is a string in the spec's `input_domains` column, one per tensor `get_inputs()` returns. Most are a
 bare name (`normal`, `positive`); `index` carries its range, `index[0,1000)`. The verifier's input
-transforms (negate, scale by a positive factor, shift by a constant) are only meaningful where they keep the
-input in its domain: a negated `positive` input makes `log` NaN, a shifted `index` reads out of range.
+transforms (negate, scale by a positive factor, shift by a constant, absolute value, map to uniform, heavy
+tail, quantise) are only meaningful where they keep the input in its domain: a negated `positive` input makes `log` NaN, a shifted `index` reads out of range.
 `PRESERVING_TRANSFORMS` says which transforms each domain survives.
 
 Guarantees: every name the sampler writes is in `DOMAINS`; `parse_domain` refuses anything else. Not
@@ -20,6 +20,11 @@ from dataclasses import dataclass
 
 # The verifier's transform kinds, named by what they do to a value.
 NEGATE, SCALE, SHIFT = "negate", "scale", "shift"
+# Transforms to other distributions (issue 15, section 6): absolute value (post-ReLU, non-negative), the
+# normal CDF (a normal draw becomes uniform on [0, 1)), a Cauchy-like heavy tail clipped to stay finite,
+# and rounding down to halves (few distinct values: ties, and exact zeros).
+ABS, UNIFORM, HEAVY, QUANTISE = "abs", "uniform", "heavy_tail", "quantise"
+_ANY_REAL = (NEGATE, SCALE, SHIFT, ABS, UNIFORM, HEAVY, QUANTISE)
 
 
 @dataclass(frozen=True)
@@ -32,9 +37,9 @@ class Domain:
 DOMAINS: dict[str, Domain] = {
     d.name: d
     for d in [
-        Domain("normal", "standard normal draws (any real value)", (NEGATE, SCALE, SHIFT)),
+        Domain("normal", "standard normal draws (any real value)", _ANY_REAL),
         Domain("positive", "uniform on [0.1, 1.1): inputs of log, sqrt, rsqrt, reciprocal, a divisor", (SCALE,)),
-        Domain("nonnegative", "uniform on [0, 4): inputs of log1p and the like", (SCALE,)),
+        Domain("nonnegative", "uniform on [0, 4): inputs of log1p and the like", (SCALE, UNIFORM, QUANTISE)),
         Domain("unit_interval", "uniform on [0.01, 0.99]: probabilities, e.g. binary cross-entropy inputs", ()),
         Domain("near_one", "1 + 0.05 * normal: factors of a product or cumulative product that must not "
                            "overflow", ()),
@@ -45,7 +50,7 @@ DOMAINS: dict[str, Domain] = {
         Domain("mask", "booleans; the first position along the last dim is always True", ()),
         Domain("unspecified", "a float input of an external problem whose domain is not declared; the "
                               "verifier keeps its default behaviour (transforms where the reference stays "
-                              "finite)", (NEGATE, SCALE, SHIFT)),
+                              "finite)", _ANY_REAL),
     ]
 }
 
@@ -70,5 +75,5 @@ def parse_domain(text: str) -> tuple[Domain, tuple[int, int] | None]:
 
 
 def preserving_transforms(text: str) -> tuple[str, ...]:
-    """Which of negate / scale / shift keep an input of this domain inside it."""
+    """Which of the verifier's transform kinds keep an input of this domain inside it."""
     return parse_domain(text)[0].transforms

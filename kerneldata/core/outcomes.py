@@ -93,6 +93,9 @@ class Reason(str, Enum):
     # unverified: the verifier's own worker died, raised or hung on this candidate every time it was tried
     VERIFIER_FAULT = "verifier_fault"
     BAD_REFERENCE = "bad_reference"  # unverified: the problem itself fails to load or run (verify-batch's line)
+    # inputs and parameters (issue 15, section 6): a reference tensor re-drawn per seed (a norm's weight,
+    # bias or running statistic) that the candidate holds no tensor for, so it cannot show it uses it
+    PARAMETER_UNMATCHED = "parameter_unmatched"
 
     @property
     def check(self) -> Check:
@@ -150,6 +153,8 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.PROTOCOL_VIOLATION: Check.SANDBOX,
     Reason.VERIFIER_FAULT: Check.SANDBOX,
     Reason.BAD_REFERENCE: Check.CORRECTNESS,
+    # inputs and parameters (issue 15, section 6)
+    Reason.PARAMETER_UNMATCHED: Check.ANTICHEAT,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
 

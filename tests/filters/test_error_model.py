@@ -1,0 +1,90 @@
+"""The honest-kernel error model for half-precision outputs (filters.truth.beyond_honest_error, used by
+filters.verify._compare_error_model): an fp16 accumulator is refused at every inner size, honest fp32
+accumulation in any order is not."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from filters.truth import float64_truth, too_far, ulp
+from filters.verify import _compare_error_model
+from kerneldata.core.outcomes import Reason
+
+
+class MatMul(torch.nn.Module):
+    def forward(self, a, b):
+        return a @ b
+
+
+def _fp16_accumulated(a, b):
+    acc = torch.zeros(a.shape[0], b.shape[1], dtype=torch.float16)
+    for k in range(a.shape[1]):
+        acc = (acc.float() + a[:, k:k + 1].float() * b[k:k + 1, :].float()).half()
+    return acc
+
+
+def _fp32_blocked(a, b, block=4):
+    return sum(a[:, i:i + block].float() @ b[i:i + block, :].float() for i in range(0, a.shape[1], block)).half()
+
+
+def _draw(k, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return [torch.randn(64, k, generator=generator).half(), torch.randn(k, 64, generator=generator).half()]
+
+
+@pytest.mark.parametrize("k", [2, 4, 16, 64, 512])
+def test_fp16_accumulator_refused_at_every_inner_size(k):
+    a, b = _draw(k)
+    expected = [MatMul()(a, b)]
+    verdict = _compare_error_model(MatMul(), [a, b], [_fp16_accumulated(a, b)], expected)
+    assert verdict is not None and verdict.reason_code is Reason.LOWERED_PRECISION, verdict
+
+
+@pytest.mark.parametrize("k", [2, 4, 16, 64, 512])
+def test_fp32_accumulation_in_another_order_passes(k):
+    a, b = _draw(k, seed=1)
+    expected = [MatMul()(a, b)]
+    assert _compare_error_model(MatMul(), [a, b], [_fp32_blocked(a, b)], expected) is None
+    assert _compare_error_model(MatMul(), [a, b], [expected[0].clone()], expected) is None
+
+
+def test_fp32_outputs_are_left_to_the_tolerances():
+    a, b = (x.float() for x in _draw(16))
+    assert _compare_error_model(MatMul(), [a, b], [torch.zeros(64, 64)], [a @ b]) is None
+
+
+def test_ulp_of_fp16():
+    values = torch.tensor([1.0, 1.5, 2.0, 1e-8, 1e6], dtype=torch.float64)
+    assert ulp(values, torch.float16).tolist()[:3] == [2 ** -10, 2 ** -10, 2 ** -9]
+    assert ulp(values, torch.float16)[3] == 2 ** -24  # subnormal spacing
+    assert ulp(values, torch.float16)[4] == float("inf")  # beyond fp16: no allowance needed (non-finite)
+
+
+def test_a_few_ill_conditioned_elements_cost_nothing():
+    assert not too_far(2, 4096) and not too_far(40, 4096) and too_far(42, 4096) and too_far(3, 16)
+
+
+def test_truth_is_the_model_in_float64():
+    a, b = _draw(8)
+    truth = float64_truth(MatMul(), [a, b])
+    assert truth.outputs[0].dtype == torch.float64
+
+
+class MatMulThenScale(torch.nn.Module):
+    """Rounds to fp16 between its two steps, as PyTorch does: the reference is itself several ulps from the
+    truth at some elements."""
+
+    def forward(self, a, b):
+        return (a @ b) * 3.0 - 0.5
+
+
+def test_a_kernel_rounding_where_the_reference_does_passes_and_so_does_a_fused_one():
+    a, b = _draw(64, seed=2)
+    expected = [MatMulThenScale()(a, b)]
+    mirrored = (_fp32_blocked(a, b) * 3.0 - 0.5)  # fp16 intermediate, like the reference
+    fused = ((sum(a[:, i:i + 4].float() @ b[i:i + 4, :].float() for i in range(0, 64, 4))) * 3.0 - 0.5).half()
+    for candidate in (mirrored, fused):
+        assert _compare_error_model(MatMulThenScale(), [a, b], [candidate], expected) is None
+    cheat = _fp16_accumulated(a, b) * 3.0 - 0.5
+    assert _compare_error_model(MatMulThenScale(), [a, b], [cheat], expected) is not None
