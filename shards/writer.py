@@ -33,7 +33,8 @@ Names by content. A shard's name ends with a digest of its split's bytes, and th
 manifest's `shards`) list the names. `datasets` keys its cache of a local run directory by the `configs:`
 patterns alone (not by the files' times or bytes), so a rewrite that kept the names (dedup, decontaminate,
 a resume, each rewriting the splits) would be served from the cache of the old rows; new rows get new
-names, hence a new cache entry, and the same rows the same names (the same bytes: see `parquet_bytes`).
+names, hence a new cache entry, and the same rows the same names (Parquet from one pyarrow version writes
+the same rows as the same bytes, with no time in them).
 
 - `rewrite` (after `kerneldata dedup` / `decontaminate` annotated raw again). On a local disk it builds the
   whole new run directory beside the old one and swaps the two in one atomic `renameat2(RENAME_EXCHANGE)`
