@@ -55,8 +55,8 @@ answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`); `device_d
 reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a device compared with
 anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`, `torch.version.hip`,
 CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by allocator, the value a
-launch returns or a launcher kept as a value), since what the interpreter runs need not be what a GPU runs. Passing a device along
-(`torch.empty(n, device=x.device)`) reads nothing.
+launch returns or a launcher kept as a value), since what the interpreter runs need not be what a GPU runs.
+Passing a device along (`torch.empty(n, device=x.device)`) reads nothing.
 
 What it does not catch, and who does:
 - returning an input or a view of it, writing into an input, launching a kernel that does nothing useful,

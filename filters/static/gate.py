@@ -279,9 +279,11 @@ class _Gate:
             self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
                       Reason.REFLECTION)
             return
-        if is_self and node.attr in _MODULE_METHODS and not ctx.init and ctx.cls is not None \
+        is_super = isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) \
+            and receiver.func.id == "super"
+        if (is_self or is_super) and node.attr in _MODULE_METHODS and not ctx.init and ctx.cls is not None \
                 and node.attr not in {n.name for n in ctx.cls.body if isinstance(n, ast.FunctionDef)}:
-            self._add(node, f"uses self.{node.attr}, nn.Module machinery (hooks, state) kernels do not need",
+            self._add(node, f"uses {ast.unparse(node)}, nn.Module machinery (hooks, state) kernels do not need",
                       Reason.REFLECTION)
             return
         if not self._is_chain_inner(node):
@@ -452,7 +454,8 @@ class _Gate:
         if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.launchable:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
-                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel", Reason.OUTSIDE_VOCABULARY)
+                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel",
+                              Reason.OUTSIDE_VOCABULARY)
 
     def _check_kernel_call(self, node: ast.Call) -> None:
         func = node.func
