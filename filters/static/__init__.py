@@ -35,8 +35,10 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   would call it with the kernel's tensors), classes with bases other than nn.Module, dunder methods but
   `__init__`, sys, inspect, gc, `torch.initial_seed`;
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
-  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and decorators
-  off the list, generators, attributes set outside `__init__`, containers mutated that outlive the call;
+  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
+  other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
+  which is checked code), generators, attributes set outside `__init__`, containers mutated that outlive
+  the call;
   `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;

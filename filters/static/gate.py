@@ -359,7 +359,8 @@ class _Gate:
             for dec in node.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
                 name = _dotted(target, self.aliases)
-                if name not in _ALLOWED_DECORATORS:
+                own = isinstance(dec, ast.Name) and dec.id in self.module_functions and dec.id not in self.kernels
+                if name not in _ALLOWED_DECORATORS and not own:  # the candidate's own decorator is checked code
                     self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
                               _path_rule(name or ""))
         for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:

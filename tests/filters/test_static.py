@@ -273,6 +273,10 @@ _BYPASSES = [
     ("host", "s = f'{k}'\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "self.register_forward_hook(None)\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "h = self.apply\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", _LAUNCH + "return out", "import functools\n\n@functools.lru_cache(None)\ndef blocks(n):\n    return n\n",
+     R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def memo(fn):\n    seen = {}\n    def w(n):\n        seen[n] = fn(n)\n"
+     "        return seen[n]\n    return w\n\n@memo\ndef blocks(n):\n    return n\n", R.CROSS_CALL_STATE),
     ("host", "super().apply(lambda m: m)\n" + _LAUNCH + "return out", "", R.REFLECTION),
     # builtins, resolved with Python's scoping
     # host code the autotuner would call with the kernel's tensors
@@ -385,6 +389,11 @@ _HONEST_IDIOMS = [
     ("return _launch(x)", "def _launch(x: torch.Tensor) -> torch.Tensor:\n"
      "    out = torch.empty_like(x)\n    grid = lambda meta: (triton.cdiv(x.numel(), meta['BLOCK']),)\n"
      "    k[grid](x, out, x.numel(), BLOCK=256)\n    return out\n"),
+    # Liger's ensure_contiguous: the candidate's own decorator, built with functools.wraps
+    ("return launch(x)", "import functools\n\ndef ensure_contiguous(fn):\n    @functools.wraps(fn)\n"
+     "    def wrapper(*args):\n        return fn(*[a.contiguous() for a in args])\n    return wrapper\n\n"
+     "@ensure_contiguous\ndef launch(x):\n    out = torch.empty_like(x)\n"
+     "    k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
     ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\n"
      "return out", ""),
 ]
