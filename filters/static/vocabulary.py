@@ -258,6 +258,10 @@ _TUNER_CALLS = frozenset({"triton.autotune", "triton.Config", "triton.runtime.au
                           "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.Config"})
 _TUNER_HOOKS = frozenset({"pre_hook", "post_hook", "do_bench", "prune_configs_by", "early_config_prune",
                           "perf_model"})
+_HEURISTICS_CALLS = frozenset({"triton.heuristics", "triton.runtime.heuristics", "triton.runtime.autotuner.heuristics"})
+# What a heuristic may ask of a kernel argument that is a tensor: its metadata, never its values.
+_HEURISTIC_METHODS = frozenset({"stride", "size", "numel", "nelement", "dim", "ndimension", "element_size",
+                                "is_contiguous", "is_floating_point"})
 # How a refusal names its rule, at the head of its sentence.
 _RULE_NAMES = {
     Reason.TORCH_OUTSIDE_KERNEL: "torch or the host doing the work",

@@ -273,6 +273,13 @@ _BYPASSES = [
     ("host", "s = f'{k}'\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "self.register_forward_hook(None)\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "h = self.apply\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # heuristics are called with the kernel's tensors: metadata and scalars only
+    ("host", _LAUNCH + "return out", "H = triton.heuristics({'V': lambda args: float(args['x_ptr'][0])})\n",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("host", _LAUNCH + "return out", "H = triton.heuristics({'V': lambda a: a['out_ptr'].lerp_(a['x_ptr'], 1.0)})\n",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("host", _LAUNCH + "return out", "def peek(d):\n    return d\n\ndef heur(args):\n    return peek(args)\n\n"
+     "H = triton.heuristics({'V': heur})\n", R.TORCH_OUTSIDE_KERNEL),
     ("host", _LAUNCH + "return out", "import functools\n\n@functools.lru_cache(None)\ndef blocks(n):\n    return n\n",
      R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "def memo(fn):\n    seen = {}\n    def w(n):\n        seen[n] = fn(n)\n"
@@ -389,6 +396,11 @@ _HONEST_IDIOMS = [
     ("return _launch(x)", "def _launch(x: torch.Tensor) -> torch.Tensor:\n"
      "    out = torch.empty_like(x)\n    grid = lambda meta: (triton.cdiv(x.numel(), meta['BLOCK']),)\n"
      "    k[grid](x, out, x.numel(), BLOCK=256)\n    return out\n"),
+    # FlagGems-style heuristics: scalars and metadata of the launch arguments
+    (_LAUNCH + "return out", "def heur_even(args):\n    return args['n'] % args['BLOCK'] == 0\n\n"
+     "H = triton.heuristics({'EVEN': heur_even, 'W': lambda args: triton.next_power_of_2(args['n']),\n"
+     "                       'F16': lambda args: args['x_ptr'].dtype == torch.float16\n"
+     "                       and args['x_ptr'].stride(0) == 1})\n"),
     # Liger's ensure_contiguous: the candidate's own decorator, built with functools.wraps
     ("return launch(x)", "import functools\n\ndef ensure_contiguous(fn):\n    @functools.wraps(fn)\n"
      "    def wrapper(*args):\n        return fn(*[a.contiguous() for a in args])\n    return wrapper\n\n"
