@@ -457,6 +457,17 @@ class _Gate:
                     self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds",
                               Reason.TORCH_OUTSIDE_KERNEL)
         if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.launchable:
+            # a grid function is called like a heuristic, with the launch's arguments
+            grid = func.slice
+            if isinstance(grid, ast.Name):
+                for bound in ast.walk(self.tree):
+                    if isinstance(bound, ast.Assign) and isinstance(bound.value, ast.Lambda) and any(
+                            isinstance(t, ast.Name) and t.id == grid.id for t in bound.targets):
+                        self._check_heuristic(bound.value)
+                    elif isinstance(bound, ast.FunctionDef) and bound.name == grid.id:
+                        self._check_heuristic(bound)
+            else:
+                self._check_heuristic(grid)
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
                     self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel",

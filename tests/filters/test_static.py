@@ -274,6 +274,8 @@ _BYPASSES = [
     ("host", "self.register_forward_hook(None)\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "h = self.apply\n" + _LAUNCH + "return out", "", R.REFLECTION),
     # heuristics are called with the kernel's tensors: metadata and scalars only
+    ("host", "out = torch.empty_like(x)\ngrid = lambda meta: (meta['out_ptr'].lerp_(meta['x_ptr'], 1.0), 1)[1:]\n"
+     "k[grid](x, out, x.numel(), BLOCK=256)\nreturn out", "", R.TORCH_OUTSIDE_KERNEL),
     ("host", _LAUNCH + "return out", "H = triton.heuristics({'V': lambda args: float(args['x_ptr'][0])})\n",
      R.TORCH_OUTSIDE_KERNEL),
     ("host", _LAUNCH + "return out", "H = triton.heuristics({'V': lambda a: a['out_ptr'].lerp_(a['x_ptr'], 1.0)})\n",
