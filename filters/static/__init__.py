@@ -18,12 +18,14 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
   and input: `io_access`);
 - `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
-  torch.ops.aten), tensor methods that compute (`x.sum()`, `x.copy_()`, `x.tolist()`) on any receiver
-  outside a kernel, and, on values a small type inference knows are tensors (forward's inputs, what torch
-  allocates, views of those, self attributes holding them, and what flows through the candidate's own
-  functions, lambdas and classes), any method off a short list of layout and metadata methods (so not
-  `.item()`), Python arithmetic, comparisons, item assignment, iteration, f-string formatting, builtins
-  and math/functools calls on them, calls through a callable chosen at run time; the `@` operator;
+  torch.ops.aten), a heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may
+  read scalars and metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`,
+  `x.copy_()`, `x.tolist()`) on any receiver outside a kernel, and, on values a small type inference knows are
+  tensors (forward's inputs, what torch allocates, views of those, self attributes holding them, and what
+  flows through the candidate's own functions, lambdas and classes), any method off a short list of layout and
+  metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, iteration, f-string
+  formatting, builtins and math/functools calls on them, calls through a callable chosen at run time; the `@`
+  operator;
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
   torch.jit, torch.library and custom ops;
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
@@ -35,8 +37,10 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   would call it with the kernel's tensors), classes with bases other than nn.Module, dunder methods but
   `__init__`, sys, inspect, gc, `torch.initial_seed`;
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
-  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and decorators
-  off the list, generators, attributes set outside `__init__`, containers mutated that outlive the call;
+  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
+  other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
+  which is checked code), generators, attributes set outside `__init__`, containers mutated that outlive
+  the call;
   `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
@@ -55,8 +59,8 @@ answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`); `device_d
 reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a device compared with
 anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`, `torch.version.hip`,
 CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by allocator, the value a
-launch returns or a launcher kept as a value), since what the interpreter runs need not be what a GPU runs. Passing a device along
-(`torch.empty(n, device=x.device)`) reads nothing.
+launch returns or a launcher kept as a value), since what the interpreter runs need not be what a GPU runs.
+Passing a device along (`torch.empty(n, device=x.device)`) reads nothing.
 
 What it does not catch, and who does:
 - returning an input or a view of it, writing into an input, launching a kernel that does nothing useful,

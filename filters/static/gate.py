@@ -19,6 +19,7 @@ from filters.static.vocabulary import (
     _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule, _REFERENCE_NAMES, _RULE_NAMES,
     SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY,
     _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED, _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED,
+    _HEURISTICS_CALLS, _HEURISTIC_METHODS, _NON_TENSOR_ATTRS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -279,9 +280,11 @@ class _Gate:
             self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
                       Reason.REFLECTION)
             return
-        if is_self and node.attr in _MODULE_METHODS and not ctx.init and ctx.cls is not None \
+        is_super = isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) \
+            and receiver.func.id == "super"
+        if (is_self or is_super) and node.attr in _MODULE_METHODS and not ctx.init and ctx.cls is not None \
                 and node.attr not in {n.name for n in ctx.cls.body if isinstance(n, ast.FunctionDef)}:
-            self._add(node, f"uses self.{node.attr}, nn.Module machinery (hooks, state) kernels do not need",
+            self._add(node, f"uses {ast.unparse(node)}, nn.Module machinery (hooks, state) kernels do not need",
                       Reason.REFLECTION)
             return
         if not self._is_chain_inner(node):
@@ -357,7 +360,8 @@ class _Gate:
             for dec in node.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
                 name = _dotted(target, self.aliases)
-                if name not in _ALLOWED_DECORATORS:
+                own = isinstance(dec, ast.Name) and dec.id in self.module_functions and dec.id not in self.kernels
+                if name not in _ALLOWED_DECORATORS and not own:  # the candidate's own decorator is checked code
                     self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
                               _path_rule(name or ""))
         for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
@@ -432,6 +436,9 @@ class _Gate:
                 if keyword.arg in _TUNER_HOOKS:
                     self._add(keyword.value, f"hands host code to the autotuner as {keyword.arg}, which it calls "
                               "with the kernel's tensors", Reason.REFLECTION)
+        if _dotted(func, self.aliases) in _HEURISTICS_CALLS and node.args and isinstance(node.args[0], ast.Dict):
+            for value in node.args[0].values:
+                self._check_heuristic(value)
         if isinstance(func, ast.Attribute):
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
@@ -450,9 +457,43 @@ class _Gate:
                     self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds",
                               Reason.TORCH_OUTSIDE_KERNEL)
         if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.launchable:
+            # a grid function is called like a heuristic, with the launch's arguments
+            grid = func.slice
+            if isinstance(grid, ast.Name):
+                for bound in ast.walk(self.tree):
+                    if isinstance(bound, ast.Assign) and isinstance(bound.value, ast.Lambda) and any(
+                            isinstance(t, ast.Name) and t.id == grid.id for t in bound.targets):
+                        self._check_heuristic(bound.value)
+                    elif isinstance(bound, ast.FunctionDef) and bound.name == grid.id:
+                        self._check_heuristic(bound)
+            else:
+                self._check_heuristic(grid)
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
-                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel", Reason.OUTSIDE_VOCABULARY)
+                    self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel",
+                              Reason.OUTSIDE_VOCABULARY)
+
+    def _check_heuristic(self, value: ast.AST) -> None:
+        """A heuristic is called at each launch with a dict of the kernel's arguments, tensors among them: it
+        may read their metadata and the scalars (`args["n"] % args["BLOCK"]`), not a tensor's values
+        (`args["x"][0]`, `args["x"].lerp_(...)`) nor hand the dict on, where the inference would lose it."""
+        if isinstance(value, ast.Name):
+            value = next((n for n in self.tree.body if isinstance(n, ast.FunctionDef) and n.name == value.id), None)
+        if not isinstance(value, (ast.Lambda, ast.FunctionDef)) or not _params(value):
+            return
+        args = _params(value)[0].arg
+        for node in ast.walk(value):
+            if not (isinstance(node, ast.Name) and node.id == args and not isinstance(node.ctx, ast.Store)):
+                continue
+            parent = self.parents.get(node)
+            if not (isinstance(parent, ast.Subscript) and parent.value is node):
+                self._add(node, f"hands the launch arguments {args} of a heuristic on", Reason.TORCH_OUTSIDE_KERNEL)
+                continue
+            user = self.parents.get(parent)
+            if isinstance(user, ast.Subscript) and user.value is parent or isinstance(user, ast.Attribute) \
+                    and user.attr not in _NON_TENSOR_ATTRS and user.attr not in _HEURISTIC_METHODS:
+                self._add(user, f"reads a kernel argument's values in a heuristic ({ast.unparse(user)})",
+                          Reason.TORCH_OUTSIDE_KERNEL)
 
     def _check_kernel_call(self, node: ast.Call) -> None:
         func = node.func

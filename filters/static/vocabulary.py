@@ -235,6 +235,7 @@ _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd
 _ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
     "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
     "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
+    "functools.wraps",
                                  "torch.no_grad", "torch.inference_mode", "staticmethod", "classmethod", "property"})
 # Attributes of kernel objects (JITFunction, Autotuner) that reach their Python function, caches or launcher.
 _KERNEL_OBJECT_ATTRS = frozenset({"fn", "src", "cache", "device_caches", "run", "warmup", "kernel_decorators",
@@ -257,6 +258,10 @@ _TUNER_CALLS = frozenset({"triton.autotune", "triton.Config", "triton.runtime.au
                           "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.Config"})
 _TUNER_HOOKS = frozenset({"pre_hook", "post_hook", "do_bench", "prune_configs_by", "early_config_prune",
                           "perf_model"})
+_HEURISTICS_CALLS = frozenset({"triton.heuristics", "triton.runtime.heuristics", "triton.runtime.autotuner.heuristics"})
+# What a heuristic may ask of a kernel argument that is a tensor: its metadata, never its values.
+_HEURISTIC_METHODS = frozenset({"stride", "size", "numel", "nelement", "dim", "ndimension", "element_size",
+                                "is_contiguous", "is_floating_point"})
 # How a refusal names its rule, at the head of its sentence.
 _RULE_NAMES = {
     Reason.TORCH_OUTSIDE_KERNEL: "torch or the host doing the work",

@@ -125,17 +125,21 @@ _RULES = [
     (_LAUNCH + "return out._base", "", "", "private attribute ._base", R.REFLECTION),
     (_LAUNCH + "return k.fn(x)", "", "", "k.fn", R.REFLECTION),
     ("return self.helper(x)", "", "self.helper = lambda t: t", "self.helper()", R.TORCH_OUTSIDE_KERNEL),
-    (_LAUNCH + "return out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "", "_STATE.append", R.CROSS_CALL_STATE),
+    (_LAUNCH + "return out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "",
+     "_STATE.append", R.CROSS_CALL_STATE),
     (_LAUNCH + "yield out", "", "", "generator", R.CROSS_CALL_STATE),
     (_LAUNCH + "return out", "nn = None\n", "", "rebinds the imported name nn", R.MONKEYPATCH),
     (_LAUNCH + "return out", "__name__ = '__main__'\n", "", "assigns __name__", R.MONKEYPATCH),
     # tensors laundered through the candidate's own class, a callable parameter, typing.cast, host reads
     (_LAUNCH + "return Box(x).t * 2", "class Box:\n    def __init__(self, t):\n        self.t = t\n", "",
      "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
-    (_LAUNCH + "return apply(lambda t: t, x)", "def apply(f, v):\n    return f(v)\n", "", "chosen at run time", R.TORCH_OUTSIDE_KERNEL),
-    (_LAUNCH + "return typing.cast(torch.Tensor, x) * 2", "import typing\n", "", "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return apply(lambda t: t, x)", "def apply(f, v):\n    return f(v)\n", "",
+     "chosen at run time", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return typing.cast(torch.Tensor, x) * 2", "import typing\n", "",
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "box = (_MEMO,)\nbox[0][1] = out\nreturn out", "_MEMO = {}\n", "", "box[0][1]", R.CROSS_CALL_STATE),
-    (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "", "box[0].update", R.CROSS_CALL_STATE),
+    (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "",
+     "box[0].update", R.CROSS_CALL_STATE),
     (_LAUNCH + "s = x[0, 0].item() + 1.0\nreturn out", "", "", ".item()", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor", R.TORCH_OUTSIDE_KERNEL),
@@ -195,7 +199,8 @@ def test_get_inputs_is_checked_when_something_calls_it():
         ("x = tl.load(x_ptr + offs)", False),
         # type inference follows explicit casts: a dtype comparison is not bf16 arithmetic
         ("x = tl.load(x_ptr + offs)\n    if x.dtype == tl.bfloat16:\n        x = x.to(tl.float32)", False),
-        ("x = tl.load(x_ptr + offs)\n    if x.dtype in (tl.bfloat16, tl.float16):\n        x = x.to(tl.float32)", False),
+        ("x = tl.load(x_ptr + offs)\n    if x.dtype in (tl.bfloat16, tl.float16):\n"
+         "        x = x.to(tl.float32)", False),
         ("x = tl.cast(tl.load(x_ptr + offs), tl.bfloat16)", True),
     ],
     ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16"],
@@ -268,6 +273,20 @@ _BYPASSES = [
     ("host", "s = f'{k}'\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "self.register_forward_hook(None)\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "h = self.apply\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # heuristics are called with the kernel's tensors: metadata and scalars only
+    ("host", "out = torch.empty_like(x)\ngrid = lambda meta: (meta['out_ptr'].lerp_(meta['x_ptr'], 1.0), 1)[1:]\n"
+     "k[grid](x, out, x.numel(), BLOCK=256)\nreturn out", "", R.TORCH_OUTSIDE_KERNEL),
+    ("host", _LAUNCH + "return out", "H = triton.heuristics({'V': lambda args: float(args['x_ptr'][0])})\n",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("host", _LAUNCH + "return out", "H = triton.heuristics({'V': lambda a: a['out_ptr'].lerp_(a['x_ptr'], 1.0)})\n",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("host", _LAUNCH + "return out", "def peek(d):\n    return d\n\ndef heur(args):\n    return peek(args)\n\n"
+     "H = triton.heuristics({'V': heur})\n", R.TORCH_OUTSIDE_KERNEL),
+    ("host", _LAUNCH + "return out", "import functools\n\n@functools.lru_cache(None)\ndef blocks(n):\n    return n\n",
+     R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def memo(fn):\n    seen = {}\n    def w(n):\n        seen[n] = fn(n)\n"
+     "        return seen[n]\n    return w\n\n@memo\ndef blocks(n):\n    return n\n", R.CROSS_CALL_STATE),
+    ("host", "super().apply(lambda m: m)\n" + _LAUNCH + "return out", "", R.REFLECTION),
     # builtins, resolved with Python's scoping
     # host code the autotuner would call with the kernel's tensors
     ("host", _LAUNCH + "return out", "def fill(nargs):\n    return nargs\n"
@@ -379,7 +398,18 @@ _HONEST_IDIOMS = [
     ("return _launch(x)", "def _launch(x: torch.Tensor) -> torch.Tensor:\n"
      "    out = torch.empty_like(x)\n    grid = lambda meta: (triton.cdiv(x.numel(), meta['BLOCK']),)\n"
      "    k[grid](x, out, x.numel(), BLOCK=256)\n    return out\n"),
-    ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", ""),
+    # FlagGems-style heuristics: scalars and metadata of the launch arguments
+    (_LAUNCH + "return out", "def heur_even(args):\n    return args['n'] % args['BLOCK'] == 0\n\n"
+     "H = triton.heuristics({'EVEN': heur_even, 'W': lambda args: triton.next_power_of_2(args['n']),\n"
+     "                       'F16': lambda args: args['x_ptr'].dtype == torch.float16\n"
+     "                       and args['x_ptr'].stride(0) == 1})\n"),
+    # Liger's ensure_contiguous: the candidate's own decorator, built with functools.wraps
+    ("return launch(x)", "import functools\n\ndef ensure_contiguous(fn):\n    @functools.wraps(fn)\n"
+     "    def wrapper(*args):\n        return fn(*[a.contiguous() for a in args])\n    return wrapper\n\n"
+     "@ensure_contiguous\ndef launch(x):\n    out = torch.empty_like(x)\n"
+     "    k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
+    ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\n"
+     "return out", ""),
 ]
 
 
