@@ -36,7 +36,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from kerneldata import __version__
+
     parser = _Parser(prog="kerneldata", description="Make training data of verified Triton kernels.")
+    parser.add_argument("--version", action="version", version=f"kerneldata {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     gen = commands.add_parser("generate", help="run the whole pipeline (same as `python generate.py`)",
@@ -213,6 +216,9 @@ def _add_docs_commands(commands) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # a bare `kerneldata`: what it can do, not an error about a missing command
+        _build_parser().print_help()
+        return EXIT_OK
     try:
         args = _build_parser().parse_args(argv)
         handler = {"generate": _generate, "verify": _verify, "verify-batch": _verify_batch,

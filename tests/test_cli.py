@@ -110,7 +110,6 @@ def test_input_dependence_sees_through_a_zero_initialised_weight():
         ["specs", "stats", "/nonexistent.jsonl"],
         ["specs", "stats", "NOTSPECS"],
         ["frobnicate"],
-        [],
     ],
 )
 def test_bad_usage_exits_2_with_one_line(files, tmp_path, args):
@@ -211,3 +210,12 @@ def test_verify_takes_the_run_configs_verify_section_and_flags_win(files):
     bad = kd("verify", "--config", files("bad.yaml", "verify:\n  num_seeds: 0\n"), "--problem", problem,
              "--candidate", candidate)
     assert bad.returncode == 2 and "verify.num_seeds" in bad.stderr, bad.stderr
+
+
+def test_bare_kerneldata_prints_help_and_version_prints_the_version():
+    from kerneldata import __version__
+
+    bare = kd()
+    assert bare.returncode == 0 and "usage: kerneldata" in bare.stdout and "verify-batch" in bare.stdout
+    version = kd("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"kerneldata {__version__}"
