@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from filters import isolation
 from filters.ipc import (
     ChannelClosed,
     DeadlineExceeded,
@@ -119,32 +120,65 @@ class SandboxWorker:
         zygote: Zygote | None = None,
         cache_dir: Path | None = None,
         visible_device: int | None = None,
+        require_isolation: bool = False,
+        scratch_limit_bytes: int = 1 << 30,
     ) -> None:
         self.device = device
         self.deadline = start_deadline
         self.max_result_bytes = max_result_bytes
         self.output_limit_bytes = output_limit_bytes
+        self.scratch_limit_bytes = scratch_limit_bytes
         self.served = 0  # candidates loaded so far
         self.runs = 0  # run requests sent for the current candidate
+        # What the audit hook reported on its own pipe for the current candidate (reason, detail): ours, not
+        # the child's account, which a candidate could edit.
+        self.violations: list[tuple[str, str]] = []
         self.scratch = Path(tempfile.mkdtemp(prefix="kerneldata-sandbox-"))
         self._candidate_dir: Path | None = None
         self._log = open(self.scratch / "output.log", "wb")
+        self._bwrap = isolation.usable_bwrap()
+        if require_isolation and self._bwrap is None:
+            isolation.require([])  # raises, naming the first missing layer
+        cache_dir = cache_dir or (self.scratch / "triton-cache")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-        env = child_environment(self.scratch, device, cache_dir or (self.scratch / "triton-cache"))
+        self._violations_r, violations_w = os.pipe()
+        env = child_environment(self.scratch, device, cache_dir)
         if visible_device is not None:
             env.update(visible_devices_env(visible_device))
         limits = {"RLIMIT_FSIZE": output_limit_bytes, "RLIMIT_CORE": 0}
         if memory_limit_bytes is not None:
             limits["RLIMIT_AS"] = memory_limit_bytes
+        start = {"op": "start", "device": device}
+        self._init_pid: int | None = None
+        self._worker_pid: int | None = None
+        self._bound_under_tmp = {Path(p).parts[2] for p in (self.scratch, cache_dir)
+                                 if len(Path(p).parts) > 2 and Path(p).parts[1] == "tmp"}
+        fds = (to_child_r, from_child_w, violations_w)
+        argv = [sys.executable, "-m", "filters.sandbox_child", *map(str, fds)]
         try:
-            if zygote is not None:
+            if self._bwrap is not None:
+                # Each worker is a fresh interpreter in a bwrap of its own (filters.isolation): a zygote's
+                # children would share one PID namespace and /tmp. Limits travel in the start request, since
+                # bwrap stands between us and the worker; a root verifier's worker drops to an unprivileged uid.
+                start.update(limits=limits, nproc_limit=isolation.NPROC_LIMIT)
+                if os.geteuid() == 0:
+                    start["drop_to_uid"] = isolation.SANDBOX_UID
+                    cache_dir.mkdir(parents=True, exist_ok=True)
+                    for path in (self.scratch, cache_dir):
+                        os.chown(path, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
+                command = isolation.sandbox_command(argv, binary=self._bwrap, writable=[self.scratch, cache_dir],
+                                                    env=env, cwd=self.scratch)
+                self.proc = subprocess.Popen(command, pass_fds=fds, cwd=self.scratch, env={},
+                                             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                             start_new_session=True)
+            elif zygote is not None:
                 self.proc = zygote.spawn(scratch=self.scratch, env=env, limits=limits,
-                                         fds=[to_child_r, from_child_w, self._log.fileno()])
+                                         fds=[to_child_r, from_child_w, self._log.fileno(), violations_w])
             else:
                 self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "filters.sandbox_child", str(to_child_r), str(from_child_w)],
-                    pass_fds=(to_child_r, from_child_w),
+                    argv,
+                    pass_fds=fds,
                     cwd=self.scratch,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -157,16 +191,32 @@ class SandboxWorker:
                 for name, limit in limits.items():
                     resource.prlimit(self.proc.pid, getattr(resource, name), (limit, limit))
         finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
+            for fd in fds:
+                os.close(fd)
         os.set_blocking(self._to_child, False)
         os.set_blocking(self._from_child, False)
+        os.set_blocking(self._violations_r, False)
         try:
-            self.started, _ = self.request({"op": "start", "device": device}, [])
+            self.started, _ = self.request(start, [])
+            self.confinement = (isolation.outer_layers_names() if self._bwrap else ()) + \
+                tuple(self.started.get("confinement", []))
+            self.confinement = list(self.confinement)
+            if self._bwrap is not None:
+                self._find_namespace()
+            if require_isolation:
+                isolation.require(self.confinement)
         except BaseException:
             self.close()
             raise
-        self.confinement = self.started.get("confinement", [])
+
+    def _find_namespace(self) -> None:
+        """Remember bwrap's init and the worker (host pids): anything else in their namespace is a candidate's."""
+        self._init_pid = isolation.namespace_init(self.proc.pid)
+        if self._init_pid is None:
+            raise SandboxError("crashed", "the sandbox's PID namespace could not be found")
+        members = isolation.namespace_members(self._init_pid)
+        workers = [pid for pid in members if pid != self._init_pid]
+        self._worker_pid = min(workers) if workers else None
 
     @property
     def pid(self) -> int:
@@ -191,7 +241,29 @@ class SandboxWorker:
         # Python ignores SIGXFSZ, so a flood shows as a write error inside the child; the log's size tells.
         if self._flooded():
             raise SandboxError("output_flood", "the candidate wrote more output than allowed")
+        self._read_violations()
+        if self.violations and header.get("op") not in ("start", "unload"):
+            # What the hook reported on its own pipe stands, whatever the answer says.
+            reason, detail = self.violations[0]
+            return {"ok": False, "kind": "sandbox", "reason": reason, "message": detail}, []
         return answer
+
+    def _read_violations(self) -> None:
+        """Drain the audit hook's pipe (the child writes a line before raising in the candidate, so a
+        violation made while serving a request is there by the time its answer is)."""
+        data = b""
+        while len(data) < 1 << 16:
+            try:
+                chunk = os.read(self._violations_r, 1 << 14)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        for line in data.decode(errors="replace").splitlines():
+            reason, _, detail = line.partition("\t")
+            if len(self.violations) < 16:
+                self.violations.append((reason[:40], detail[:300]))
 
     def _flooded(self) -> bool:
         try:
@@ -206,9 +278,12 @@ class SandboxWorker:
         self.deadline = deadline
         self.served += 1
         self.runs = 0
+        self.violations = []
         self._candidate_dir = self.scratch / f"candidate-{self.served}"
         self._candidate_dir.mkdir()
         (self._candidate_dir / "candidate.py").write_text(code)
+        if self._bwrap is not None and os.geteuid() == 0:
+            os.chown(self._candidate_dir, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
         # The output cap is per candidate: start its log afresh (the child shares this file's offset).
         self._log.flush()
         os.lseek(self._log.fileno(), 0, os.SEEK_SET)
@@ -219,16 +294,33 @@ class SandboxWorker:
         return self.request(header, [tensors_to_bytes(init_inputs)])
 
     def unload(self, timeout_s: float = 30.0) -> dict:
-        """Drop the current candidate. The answer's `changes` (what it changed in the process) and
-        `unhealthy` (a broken GPU context) say the worker must not serve another."""
+        """Drop the current candidate. The answer's `changes` (what it changed in the process, what the hook
+        reported, what it left behind: seen from outside) and `unhealthy` (a broken GPU context) say the
+        worker must not serve another."""
         self.deadline = time.monotonic() + timeout_s
         try:
             header, _ = self.request({"op": "unload"}, [])
+            changes = [c for c in header.get("changes") or [] if isinstance(c, str)]
+            changes += [f"the sandbox refused: {detail}" for _, detail in self.violations[:2]]
+            changes += self._left_behind()
+            header["changes"] = changes
         finally:
             if self._candidate_dir is not None:
                 shutil.rmtree(self._candidate_dir, ignore_errors=True)
                 self._candidate_dir = None
         return header
+
+    def _left_behind(self) -> list[str]:
+        """Processes and files the candidate left in the sandbox, and scratch use over its cap, as measured
+        here: the child's account is not asked."""
+        found = []
+        if self._init_pid is not None:
+            found += isolation.leftovers(self._init_pid, worker_pid=self._worker_pid,
+                                         bound_under_tmp=self._bound_under_tmp)
+        used = isolation.tree_bytes(self.scratch)
+        if used > self.scratch_limit_bytes:
+            found.append(f"{used} bytes written to scratch, more than the {self.scratch_limit_bytes} allowed")
+        return found
 
     def time(self, inputs: list, *, flush_bytes: int, baselines: list[str], budget_ms: float,
              warm_only: bool = False, max_calls: int = 100) -> dict:
@@ -272,7 +364,13 @@ class SandboxWorker:
                 self.proc.wait(timeout=1.0)
             except (DeadlineExceeded, ChannelClosed, subprocess.TimeoutExpired):
                 pass
-        # Kill the whole group: whatever the candidate spawned dies with it.
+        # Kill the whole group: whatever the candidate spawned dies with it. Under bwrap, killing the
+        # namespace's init kills every process in the namespace, wherever it moved to.
+        if self._init_pid is not None and self.proc.poll() is None:
+            try:
+                os.kill(self._init_pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -281,7 +379,7 @@ class SandboxWorker:
             self.proc.wait(timeout=10.0)
         except subprocess.TimeoutExpired:  # SIGKILLed; a zygote that is slow to reap it will reap it later
             pass
-        for fd in (self._to_child, self._from_child):
+        for fd in (self._to_child, self._from_child, self._violations_r):
             try:
                 os.close(fd)
             except OSError:
