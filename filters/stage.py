@@ -20,6 +20,7 @@ from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, VERDICT_FIELDS, table_from_rows
 from kerneldata.core.stage import Stage
 from kerneldata.core.spec import estimate_flops
+from filters import isolation
 from filters.verify import Runtime, VerifyOptions, verify
 
 
@@ -33,6 +34,8 @@ class VerifyStage(Stage):
 
     def __init__(self, *, config: VerifyConfig) -> None:
         self.options = options_from_config(config)
+        if self.options.require_isolation:  # fail here, before any candidate, naming the missing layer
+            isolation.require(isolation.outer_layers() + ["nproc", "audit"])
         # One zygote and cache per worker, made once (Ray runs __init__ once per actor).
         self.runtime = Runtime(self.options.device)
 
@@ -94,7 +97,15 @@ def options_from_config(config: VerifyConfig) -> VerifyOptions:
         baselines=("eager", "compile") if config.compile_baseline else ("eager",),
         max_timed_calls=config.timed_calls,
         candidates_per_worker=config.candidates_per_worker,
+        require_isolation=require_isolation(config),
     )
+
+
+def require_isolation(config: VerifyConfig) -> bool:
+    """verify.require_isolation, with its default resolved: required on GPU runs, not on the CPU interpreter."""
+    if config.require_isolation is not None:
+        return config.require_isolation
+    return resolve_device(config.device) != "cpu"
 
 
 def _list_or_none(value) -> list | None:
