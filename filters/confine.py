@@ -277,7 +277,9 @@ def confine(writable: list[Path], *, report_fd: int | None = None, drop_to_uid: 
     if enter_network_namespace():
         layers.append("netns")
     if nproc_limit is not None:
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc_limit, nproc_limit))
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        limit = nproc_limit if hard == resource.RLIM_INFINITY else min(nproc_limit, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
         if os.getuid() != 0:
             layers.append("nproc")
     layers += apply_landlock([Path(r) for r in roots])
