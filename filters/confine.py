@@ -11,12 +11,19 @@ Three layers, each used where the machine allows it, none trusted alone:
 3. A Python audit hook (PEP 578, cannot be removed once added): network calls, file writes outside the
    allowed roots, spawning processes (unless Triton's or torch's own code asks: ptxas, the C compiler for
    driver stubs), and signals to other processes
-   raise in the candidate and are recorded, so the verifier rejects the candidate with the reason even if
-   the candidate swallowed the error (which the static gate forbids anyway).
+   raise in the candidate and are recorded, and are written the moment they happen to a pipe only the
+   verifier reads, so the verifier rejects the candidate with the reason even if the candidate swallowed
+   the error or emptied the in-process list. A candidate that closes or replaces that pipe dies at its
+   next violation (a crash, rejected).
 
-What it does not do: stop a native-code fork (the process group is killed at the end, and whatever it
-starts inherits layers 1 and 2); restrict reading files (Python, CUDA and Triton need to read their
-installations; secrets are kept out of the environment instead, see `filters.sandbox`); seccomp.
+Inside bubblewrap (`filters.isolation`), a worker started by root first drops to an unprivileged uid, so
+that RLIMIT_NPROC, set once layer 1 has put it in a user namespace of its own, binds and counts only its
+own tasks (layer `nproc`).
+
+What it does not do by itself: stop a native-code fork from outliving the worker, or restrict reading
+files; bubblewrap's PID and mount namespaces do that where it runs (`filters.isolation`). Python code in
+the process can rewrite the audit policy object itself: layers 1 and 2 and bubblewrap do not depend on it.
+No seccomp.
 """
 
 from __future__ import annotations

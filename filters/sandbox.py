@@ -2,20 +2,29 @@
 output.
 
 What it guarantees: candidates run in a child process started fresh (never forked from a process that
-holds a GPU context), in its own process group and session, each in a directory of its own beneath the
-worker's scratch directory, which is deleted after; a worker serves candidates one after another only as
-long as none faults or changes the process (`filters.integrity`, checked at `unload`);
+holds a GPU context), each in a directory of its own beneath the worker's scratch directory, which is
+deleted after; a worker serves candidates one after another only as long as none faults, changes the
+process (`filters.integrity`, checked at `unload`), trips the sandbox, or leaves anything behind;
 its environment is rebuilt from an allow-list, so no token, key or secret of ours is visible to it; every
-exchange has a deadline, after which the whole process group is killed; output files are capped
-(RLIMIT_FSIZE) and, on CPU, so is its address space (RLIMIT_AS). A crash, hang or fault of the child costs
-that candidate, never the caller.
+exchange has a deadline, after which the worker and everything it started are killed; output files are
+capped (RLIMIT_FSIZE), scratch in total is checked at `unload`, and on CPU the address space is capped
+(RLIMIT_AS). A crash, hang or fault of the child costs that candidate, never the caller.
+
+Where bubblewrap runs (`filters.isolation`), the worker is a fresh interpreter inside it: its own PID,
+network, IPC, UTS and mount namespaces, a read-only root of what a kernel needs, private /tmp and /dev/shm,
+an unprivileged uid with a process limit. After each candidate the parent looks into the namespace from
+outside, and a process or file left there rejects the candidate and retires the worker. Where it does not,
+workers are forked from a zygote (`filters.zygote`) into a process group of their own, which is killed at
+the end, and `verify.require_isolation` decides whether that is acceptable.
 
 Before the candidate is loaded the child confines itself (`filters.confine`): a network namespace of its
 own, Landlock (writes only beneath scratch, the caches and /dev; no TCP; no signals outside), and an audit
-hook that refuses and records network calls, writes outside scratch, spawning and signalling, which the
-verifier turns into `rejected` at stage `sandbox`. Which layers a machine allowed is reported
-(`Runtime.confinement`). Not covered: a native-code fork that leaves the process group, reading files
-(secrets are kept out of the environment instead), seccomp.
+hook that refuses network calls, writes outside scratch, spawning and signalling, which the verifier turns
+into `rejected` at stage `sandbox`. The hook writes each refusal the moment it happens to a pipe that only
+this side reads (`SandboxWorker.violations`): that record stands whatever the candidate does to the child's
+own list or answers. Which layers are active is reported (`SandboxWorker.confinement`,
+`Runtime.confinement`). Not covered: a kernel exploit; Python-level tampering with the audit hook's policy
+object (the other layers do not depend on it); seccomp.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ costs milliseconds, and the child is as fresh as a new process for the candidate
 state with any other candidate, and the zygote never initialises a GPU (forking after CUDA initialisation
 is unsafe), so each child makes its own context. The zygote itself never runs candidate code.
 
+Used only where bubblewrap is not (`filters.isolation`): children of one zygote share its PID namespace and
+/tmp, so under bubblewrap every worker is a fresh interpreter in a sandbox of its own instead.
+
 Protocol (Unix socket, one JSON message per request, file descriptors passed with SCM_RIGHTS):
 `spawn` (fds: the child's request pipe, its answer pipe, its log file, its violation pipe) -> {"pid": ...}; `wait` ->
 {"status": exit code, negative signal number, or null if still running}; `exit`.
