@@ -132,6 +132,9 @@ class SandboxWorker:
         require_isolation: bool = False,
         scratch_limit_bytes: int = 1 << 30,
     ) -> None:
+        self._bwrap = isolation.usable_bwrap()
+        if require_isolation and self._bwrap is None:
+            isolation.require([])  # raises, naming the first missing layer, before anything is made
         self.device = device
         self.deadline = start_deadline
         self.max_result_bytes = max_result_bytes
@@ -145,9 +148,6 @@ class SandboxWorker:
         self.scratch = Path(tempfile.mkdtemp(prefix="kerneldata-sandbox-"))
         self._candidate_dir: Path | None = None
         self._log = open(self.scratch / "output.log", "wb")
-        self._bwrap = isolation.usable_bwrap()
-        if require_isolation and self._bwrap is None:
-            isolation.require([])  # raises, naming the first missing layer
         cache_dir = cache_dir or (self.scratch / "triton-cache")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
