@@ -9,7 +9,7 @@ What it guarantees, where bwrap runs (`layers()` says so, and `require` refuses 
   UNIX sockets live in the network namespace, so none outside is reachable; no shared SysV IPC.
 - `mount`: a new root that holds, read-only, only what a kernel needs (the Python installation and every
   directory on its sys.path, the project's package root, /usr and the loader's files in /etc, CUDA/ROCm
-  installations and the GPU's /dev nodes); read-write only the worker's scratch and the compile caches; a
+  installations, the GPU's /dev nodes and, on a GPU machine, /sys); read-write only the worker's scratch and the compile caches; a
   private, size-capped tmpfs at /tmp and /dev/shm; a fresh /proc. Not $HOME, /root, /run, /var or the
   parent's /tmp: token files, agent and Docker sockets are not there to open.
 - `nproc`: the worker runs as an unprivileged uid (root drops to `SANDBOX_UID` inside) in a user namespace
@@ -170,9 +170,12 @@ def sandbox_command(argv: list[str], *, binary: str, writable: list[Path], env: 
     for root in readable:
         args += make_parents(root) + ["--ro-bind", root, root]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    for node in ("/dev/kfd", "/dev/dri", *sorted(str(p) for p in Path("/dev").glob("nvidia*"))):
-        if os.path.exists(node):
-            args += ["--dev-bind", node, node]
+    gpu_nodes = [node for node in ("/dev/kfd", "/dev/dri", *sorted(str(p) for p in Path("/dev").glob("nvidia*")))
+                 if os.path.exists(node)]
+    for node in gpu_nodes:
+        args += ["--dev-bind", node, node]
+    if gpu_nodes:  # the CUDA and ROCm runtimes read the PCI topology and the device's attributes there
+        args += ["--ro-bind", "/sys", "/sys"]
     args += ["--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
              "--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm"]
     for root in rw:

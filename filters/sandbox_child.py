@@ -1,8 +1,9 @@
 """The child side of the sandbox: a worker that loads candidates one at a time and runs them on inputs the
 verifier sends.
 
-Started either fresh (`python -m filters.sandbox_child FD_IN FD_OUT`) or forked from a zygote that has
-already imported torch and triton (`filters.zygote`), always in a scratch directory with a scrubbed
+Started either fresh (`python -m filters.sandbox_child FD_IN FD_OUT FD_VIOLATIONS`, inside bubblewrap where
+it runs: `filters.isolation`) or forked from a zygote that has already imported torch and triton
+(`filters.zygote`), always in a scratch directory with a scrubbed
 environment (see `filters.sandbox`). Protocol: `start` (confine, make the GPU context, record the process
 state), then per candidate `load`, any number of `run` and `time`, and `unload`, which drops the candidate
 and reports whether it left the process as it found it (`filters.integrity`); the verifier retires a
