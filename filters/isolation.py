@@ -9,8 +9,9 @@ What it guarantees, where bwrap runs (`layers()` says so, and `require` refuses 
   UNIX sockets live in the network namespace, so none outside is reachable; no shared SysV IPC.
 - `mount`: a new root that holds, read-only, only what a kernel needs (the Python installation and every
   directory on its sys.path, the project's package root, /usr and the loader's files in /etc, CUDA/ROCm
-  installations, the GPU's /dev nodes and, on a GPU machine, /sys); read-write only the worker's scratch and the compile caches; a
-  private, size-capped tmpfs at /tmp and /dev/shm; a fresh /proc. Not $HOME, /root, /run, /var or the
+  installations, the GPU's /dev nodes and, on a GPU machine, /sys); read-write only the worker's scratch
+  (a private tmpfs, capped in size) and the compile caches; a private, size-capped tmpfs at /tmp and
+  /dev/shm; a fresh /proc. Not $HOME, /root, /run, /var or the
   parent's /tmp: token files, agent and Docker sockets are not there to open.
 - `nproc`: the worker runs as an unprivileged uid (root drops to `SANDBOX_UID` inside) in a user namespace
   of its own, where RLIMIT_NPROC binds (the kernel does not enforce it for root) and counts only its tasks.
@@ -136,9 +137,12 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def sandbox_command(argv: list[str], *, binary: str, writable: list[Path], env: dict[str, str],
-                    cwd: Path) -> list[str]:
-    """`argv` wrapped in bwrap: the namespaces above, the mounts above, `env` only, `cwd` as working dir."""
+def sandbox_command(argv: list[str], *, binary: str, scratch: Path, scratch_bytes: int, writable: list[Path],
+                    env: dict[str, str]) -> list[str]:
+    """`argv` wrapped in bwrap: the namespaces above, the mounts above, `env` only. `scratch` (the working
+    directory) is a private tmpfs of `scratch_bytes` at the host scratch's path, so writes there are capped
+    in total and never reach the host's disk (the parent reaches it through /proc/<pid>/root);
+    `writable` (the compile caches) are the host's directories, bound read-write."""
     args = [binary, *_namespace_args(), "--clearenv"]
     for name, value in env.items():
         args += ["--setenv", name, value]
@@ -151,7 +155,7 @@ def sandbox_command(argv: list[str], *, binary: str, writable: list[Path], env: 
             args += ["--ro-bind", path, path]
     created: set[str] = set()
     readable = _readable_roots()
-    rw = _outermost([str(p) for p in writable])
+    rw = _outermost([str(scratch)] + [str(p) for p in writable])
 
     def make_parents(path: str) -> list[str]:
         # bwrap makes missing parents mode 0700, which the unprivileged uid could not pass through.
@@ -178,9 +182,13 @@ def sandbox_command(argv: list[str], *, binary: str, writable: list[Path], env: 
         args += ["--ro-bind", "/sys", "/sys"]
     args += ["--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
              "--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm"]
+    scratch_real = os.path.realpath(scratch)
     for root in rw:
-        args += make_parents(root) + ["--bind", root, root]
-    return args + ["--chdir", str(cwd), "--", *argv]
+        if root == scratch_real:  # mode 0777: the worker's uid is not root's; nothing else is in there
+            args += make_parents(root) + ["--size", str(scratch_bytes), "--perms", "0777", "--tmpfs", root]
+        else:
+            args += make_parents(root) + ["--bind", root, root]
+    return args + ["--chdir", scratch_real, "--", *argv]
 
 
 def _status_fields(pid: int) -> dict[str, str]:

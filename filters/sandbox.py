@@ -130,7 +130,7 @@ class SandboxWorker:
         cache_dir: Path | None = None,
         visible_device: int | None = None,
         require_isolation: bool = False,
-        scratch_limit_bytes: int = 1 << 30,
+        scratch_limit_bytes: int = 512 << 20,
     ) -> None:
         self._bwrap = isolation.usable_bwrap()
         if require_isolation and self._bwrap is None:
@@ -176,8 +176,8 @@ class SandboxWorker:
                     cache_dir.mkdir(parents=True, exist_ok=True)
                     for path in (self.scratch, cache_dir):
                         os.chown(path, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
-                command = isolation.sandbox_command(argv, binary=self._bwrap, writable=[self.scratch, cache_dir],
-                                                    env=env, cwd=self.scratch)
+                command = isolation.sandbox_command(argv, binary=self._bwrap, scratch=self.scratch,
+                                                    scratch_bytes=scratch_limit_bytes, writable=[cache_dir], env=env)
                 self.proc = subprocess.Popen(command, pass_fds=fds, cwd=self.scratch, env={},
                                              stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                                              start_new_session=True)
@@ -289,10 +289,10 @@ class SandboxWorker:
         self.runs = 0
         self.violations = []
         self._candidate_dir = self.scratch / f"candidate-{self.served}"
-        self._candidate_dir.mkdir()
-        (self._candidate_dir / "candidate.py").write_text(code)
+        self._seen_by_us(self._candidate_dir).mkdir()
+        (self._seen_by_us(self._candidate_dir) / "candidate.py").write_text(code)
         if self._bwrap is not None and os.geteuid() == 0:
-            os.chown(self._candidate_dir, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
+            os.chown(self._seen_by_us(self._candidate_dir), isolation.SANDBOX_UID, isolation.SANDBOX_UID)
         # The output cap is per candidate: start its log afresh (the child shares this file's offset).
         self._log.flush()
         os.lseek(self._log.fileno(), 0, os.SEEK_SET)
@@ -315,9 +315,16 @@ class SandboxWorker:
             header["changes"] = changes
         finally:
             if self._candidate_dir is not None:
-                shutil.rmtree(self._candidate_dir, ignore_errors=True)
+                shutil.rmtree(self._seen_by_us(self._candidate_dir), ignore_errors=True)
                 self._candidate_dir = None
         return header
+
+    def _seen_by_us(self, path: Path) -> Path:
+        """`path` (in the worker's view) as this process reaches it: under bwrap the scratch is a tmpfs in
+        the worker's mount namespace, reached through its init's /proc entry."""
+        if self._init_pid is None:
+            return path
+        return Path(f"/proc/{self._init_pid}/root{path}")
 
     def _left_behind(self) -> list[str]:
         """Processes and files the candidate left in the sandbox, and scratch use over its cap, as measured
@@ -326,7 +333,8 @@ class SandboxWorker:
         if self._init_pid is not None:
             found += isolation.leftovers(self._init_pid, worker_pid=self._worker_pid,
                                          bound_under_tmp=self._bound_under_tmp)
-        used = isolation.tree_bytes(self.scratch)
+        # Under bwrap the scratch tmpfs holds no more than its size; elsewhere count what is on the disk.
+        used = 0 if self._init_pid is not None else isolation.tree_bytes(self.scratch)
         if used > self.scratch_limit_bytes:
             found.append(f"{used} bytes written to scratch, more than the {self.scratch_limit_bytes} allowed")
         return found

@@ -335,3 +335,28 @@ def test_layers_are_reported_and_required():
                        output_limit_bytes=1 << 20, require_isolation=True) as worker:
         for layer in isolation.REQUIRED_LAYERS:
             assert layer in worker.confinement, worker.confinement
+
+
+def test_scratch_writes_are_capped_in_total_and_never_reach_the_disk():
+    """Many files, each under the per-file cap (RLIMIT_FSIZE): the scratch tmpfs stops them in total, and
+    the host's scratch directory holds none of them."""
+    limit = 8 << 20
+    code = f'''
+written = 0
+try:
+    for index in range(16):
+        with open(f"fill-{{index}}", "wb") as out:
+            for _ in range(4):
+                out.write(bytes(1 << 20))
+                out.flush()
+                written += 1 << 20
+except OSError:
+    pass
+raise RuntimeError(f"WROTE {{written}}")
+'''
+    with SandboxWorker(device="cpu", start_deadline=time.monotonic() + 120, memory_limit_bytes=None,
+                       output_limit_bytes=16 << 20, scratch_limit_bytes=limit) as worker:
+        header, _ = worker.load(code, [], 0, deadline=time.monotonic() + 60)
+        written = int(header["message"].rsplit("WROTE ", 1)[1].split()[0])
+        assert written <= limit, written
+        assert not list(worker.scratch.rglob("fill-*"))
