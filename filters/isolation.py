@@ -211,6 +211,18 @@ def namespace_init(bwrap_pid: int) -> int | None:
     return None
 
 
+def wait_for_exit(pid: int, *, timeout_s: float) -> bool:
+    """Wait until `pid` is gone or a zombie (its namespace is then empty); False if it outlived `timeout_s`."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _status_fields(pid).get("State", "Z").startswith(("Z", "X")):
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def namespace_members(init_pid: int) -> dict[int, str]:
     """Host pid -> command name of every process in `init_pid`'s PID namespace (init included)."""
     try:

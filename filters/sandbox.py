@@ -356,6 +356,8 @@ class SandboxWorker:
             code = self.proc.wait(timeout=max(0.0, min(5.0, self.deadline - time.monotonic())))
         except subprocess.TimeoutExpired:
             return SandboxError("crashed", "the candidate broke the protocol with the verifier")
+        if self._bwrap is not None and 128 < code < 128 + 65:
+            code = 128 - code  # bwrap exits with 128 + the signal that killed the worker
         if code == -signal.SIGXFSZ or self._flooded():
             return SandboxError("output_flood", "the candidate wrote more output than allowed")
         if code < 0:
@@ -396,6 +398,10 @@ class SandboxWorker:
             self.proc.wait(timeout=10.0)
         except subprocess.TimeoutExpired:  # SIGKILLed; a zygote that is slow to reap it will reap it later
             pass
+        if self._init_pid is not None:
+            # The kernel ends the namespace's processes as its init exits: wait for that, so that nothing
+            # of the candidate's outlives close() (its init is reaped by whoever adopts it, not us).
+            isolation.wait_for_exit(self._init_pid, timeout_s=10.0)
         for fd in (self._to_child, self._from_child, self._violations_r):
             try:
                 os.close(fd)
