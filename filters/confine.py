@@ -11,12 +11,19 @@ Three layers, each used where the machine allows it, none trusted alone:
 3. A Python audit hook (PEP 578, cannot be removed once added): network calls, file writes outside the
    allowed roots, spawning processes (unless Triton's or torch's own code asks: ptxas, the C compiler for
    driver stubs), and signals to other processes
-   raise in the candidate and are recorded, so the verifier rejects the candidate with the reason even if
-   the candidate swallowed the error (which the static gate forbids anyway).
+   raise in the candidate and are recorded, and are written the moment they happen to a pipe only the
+   verifier reads, so the verifier rejects the candidate with the reason even if the candidate swallowed
+   the error or emptied the in-process list. A candidate that closes or replaces that pipe dies at its
+   next violation (a crash, rejected).
 
-What it does not do: stop a native-code fork (the process group is killed at the end, and whatever it
-starts inherits layers 1 and 2); restrict reading files (Python, CUDA and Triton need to read their
-installations; secrets are kept out of the environment instead, see `filters.sandbox`); seccomp.
+Inside bubblewrap (`filters.isolation`), a worker started by root first drops to an unprivileged uid, so
+that RLIMIT_NPROC, set once layer 1 has put it in a user namespace of its own, binds and counts only its
+own tasks (layer `nproc`).
+
+What it does not do by itself: stop a native-code fork from outliving the worker, or restrict reading
+files; bubblewrap's PID and mount namespaces do that where it runs (`filters.isolation`). Python code in
+the process can rewrite the audit policy object itself: layers 1 and 2 and bubblewrap do not depend on it.
+No seccomp.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import resource
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +41,7 @@ _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_DUMPABLE = 4
 _FS_WRITE_FILE = 1 << 1
 _FS_WRITE_KINDS_ABI1 = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | \
     (1 << 11) | (1 << 12)  # write, remove dir/file, make char/dir/reg/sock/fifo/block/sym
@@ -153,22 +162,54 @@ _PATH_WRITE_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmo
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
+# The exit code of a worker whose violation pipe was closed or replaced: it cannot report, so it stops.
+_TAMPERED_EXIT = 86
+
+
 class SandboxViolation(PermissionError):
     """Raised inside the candidate when it does what the sandbox forbids."""
 
 
 @dataclass
 class AuditPolicy:
-    """What the audit hook allows, and what it has refused so far (`violations`: (reason, detail))."""
+    """What the audit hook allows, and what it has refused so far (`violations`: (reason, detail)).
+
+    Each refusal is also written, the moment it happens, to `report_fd`: a pipe whose other end only the
+    verifier reads. Emptying `violations` therefore hides nothing. A candidate that closes or replaces the
+    descriptor (checked by its identity before each write) kills its own process instead, which the
+    verifier rejects as a crash."""
 
     writable: list[str]
     violations: list[tuple[str, str]] = field(default_factory=list)
     pid: int = field(default_factory=os.getpid)
+    report_fd: int | None = None
+    _report_identity: tuple[int, int] | None = None
+    _reported: int = 0
+
+    def __post_init__(self) -> None:
+        if self.report_fd is not None:
+            st = os.fstat(self.report_fd)
+            self._report_identity = (st.st_dev, st.st_ino)
 
     def _refuse(self, reason: str, detail: str) -> None:
         if len(self.violations) < 16:
             self.violations.append((reason, detail))
+        self._report(reason, detail)
         raise SandboxViolation(f"kerneldata sandbox: {detail}")
+
+    def _report(self, reason: str, detail: str) -> None:
+        if self.report_fd is None or self._reported >= 64:  # the first ones reject; the rest add nothing
+            return
+        self._reported += 1
+        # One write under PIPE_BUF bytes is atomic: the verifier reads whole lines.
+        line = f"{reason}\t{detail}".replace("\n", " ")[:400].encode(errors="replace") + b"\n"
+        try:
+            st = os.fstat(self.report_fd)
+            if (st.st_dev, st.st_ino) != self._report_identity:
+                raise OSError("the violation pipe was replaced")
+            os.write(self.report_fd, line)
+        except OSError:
+            os._exit(_TAMPERED_EXIT)
 
     def _writable(self, path) -> bool:
         if isinstance(path, int):
@@ -215,15 +256,41 @@ def _short(args: tuple) -> str:
 _POLICY: list[AuditPolicy] = []
 
 
-def confine(writable: list[Path]) -> tuple[AuditPolicy, list[str]]:
+def drop_privileges(uid: int) -> bool:
+    """Become `uid` (and its gid, no supplementary groups) if we are root: RLIMIT_NPROC does not bind root.
+    Stays dumpable so that the user namespace `enter_network_namespace` makes can still be mapped."""
+    if os.getuid() != 0:
+        return False
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    _libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+    return True
+
+
+def confine(writable: list[Path], *, report_fd: int | None = None, drop_to_uid: int | None = None,
+            nproc_limit: int | None = None) -> tuple[AuditPolicy, list[str]]:
     """Apply every layer this machine allows; returns the audit policy (for its violations) and the names of
-    the layers applied. Call once, in a single-threaded child, before candidate code is loaded."""
+    the layers applied. Call once, in a single-threaded child, before candidate code is loaded.
+
+    `drop_to_uid` (inside bwrap, whose mounts let that uid read what it needs): a root worker becomes that
+    uid first. `nproc_limit`: RLIMIT_NPROC, set once the process is in a user namespace of its own, where
+    the kernel counts only this worker's tasks against it; reported as layer `nproc` only where it binds
+    (not for root)."""
     roots = [os.path.realpath(p) for p in writable]
     layers = []
+    if drop_to_uid is not None:
+        drop_privileges(drop_to_uid)
     if enter_network_namespace():
         layers.append("netns")
+    if nproc_limit is not None:
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        limit = nproc_limit if hard == resource.RLIM_INFINITY else min(nproc_limit, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+        if os.getuid() != 0:
+            layers.append("nproc")
     layers += apply_landlock([Path(r) for r in roots])
-    policy = AuditPolicy(writable=roots)
+    policy = AuditPolicy(writable=roots, report_fd=report_fd)
     if not _POLICY:  # audit hooks cannot be removed: one per process
         sys.addaudithook(policy)
         _POLICY.append(policy)

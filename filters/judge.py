@@ -33,7 +33,15 @@ def options_from_config(config: VerifyConfig) -> VerifyOptions:
         baselines=("eager", "compile") if config.compile_baseline else ("eager",),
         max_timed_calls=config.timed_calls,
         candidates_per_worker=config.candidates_per_worker,
+        require_isolation=require_isolation(config),
     )
+
+
+def require_isolation(config: VerifyConfig) -> bool:
+    """verify.require_isolation, with its default resolved: required on GPU runs, not on the CPU interpreter."""
+    if config.require_isolation is not None:
+        return config.require_isolation
+    return resolve_device(config.device) != "cpu"
 
 
 def judge_row(row: Mapping, *, options: VerifyOptions, runtime: Runtime | None = None) -> Verdict:

@@ -2,20 +2,29 @@
 output.
 
 What it guarantees: candidates run in a child process started fresh (never forked from a process that
-holds a GPU context), in its own process group and session, each in a directory of its own beneath the
-worker's scratch directory, which is deleted after; a worker serves candidates one after another only as
-long as none faults or changes the process (`filters.integrity`, checked at `unload`);
+holds a GPU context), each in a directory of its own beneath the worker's scratch directory, which is
+deleted after; a worker serves candidates one after another only as long as none faults, changes the
+process (`filters.integrity`, checked at `unload`), trips the sandbox, or leaves anything behind;
 its environment is rebuilt from an allow-list, so no token, key or secret of ours is visible to it; every
-exchange has a deadline, after which the whole process group is killed; output files are capped
-(RLIMIT_FSIZE) and, on CPU, so is its address space (RLIMIT_AS). A crash, hang or fault of the child costs
-that candidate, never the caller.
+exchange has a deadline, after which the worker and everything it started are killed; output files are
+capped (RLIMIT_FSIZE), scratch in total is checked at `unload`, and on CPU the address space is capped
+(RLIMIT_AS). A crash, hang or fault of the child costs that candidate, never the caller.
+
+Where bubblewrap runs (`filters.isolation`), the worker is a fresh interpreter inside it: its own PID,
+network, IPC, UTS and mount namespaces, a read-only root of what a kernel needs, private /tmp and /dev/shm,
+an unprivileged uid with a process limit. After each candidate the parent looks into the namespace from
+outside, and a process or file left there rejects the candidate and retires the worker. Where it does not,
+workers are forked from a zygote (`filters.zygote`) into a process group of their own, which is killed at
+the end, and `verify.require_isolation` decides whether that is acceptable.
 
 Before the candidate is loaded the child confines itself (`filters.confine`): a network namespace of its
 own, Landlock (writes only beneath scratch, the caches and /dev; no TCP; no signals outside), and an audit
-hook that refuses and records network calls, writes outside scratch, spawning and signalling, which the
-verifier turns into `rejected` at stage `sandbox`. Which layers a machine allowed is reported
-(`Runtime.confinement`). Not covered: a native-code fork that leaves the process group, reading files
-(secrets are kept out of the environment instead), seccomp.
+hook that refuses network calls, writes outside scratch, spawning and signalling, which the verifier turns
+into `rejected` at stage `sandbox`. The hook writes each refusal the moment it happens to a pipe that only
+this side reads (`SandboxWorker.violations`): that record stands whatever the candidate does to the child's
+own list or answers. Which layers are active is reported (`SandboxWorker.confinement`,
+`Runtime.confinement`). Not covered: a kernel exploit; Python-level tampering with the audit hook's policy
+object (the other layers do not depend on it); seccomp.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from filters import isolation
 from filters.ipc import (
     ChannelClosed,
     DeadlineExceeded,
@@ -121,32 +131,65 @@ class SandboxWorker:
         zygote: Zygote | None = None,
         cache_dir: Path | None = None,
         visible_device: int | None = None,
+        require_isolation: bool = False,
+        scratch_limit_bytes: int = 512 << 20,
     ) -> None:
+        self._bwrap = isolation.usable_bwrap()
+        if require_isolation and self._bwrap is None:
+            isolation.require([])  # raises, naming the first missing layer, before anything is made
         self.device = device
         self.deadline = start_deadline
         self.max_result_bytes = max_result_bytes
         self.output_limit_bytes = output_limit_bytes
+        self.scratch_limit_bytes = scratch_limit_bytes
         self.served = 0  # candidates loaded so far
         self.runs = 0  # run requests sent for the current candidate
+        # What the audit hook reported on its own pipe for the current candidate (reason, detail): ours, not
+        # the child's account, which a candidate could edit.
+        self.violations: list[tuple[str, str]] = []
         self.scratch = Path(tempfile.mkdtemp(prefix="kerneldata-sandbox-"))
         self._candidate_dir: Path | None = None
         self._log = open(self.scratch / "output.log", "wb")
+        cache_dir = cache_dir or (self.scratch / "triton-cache")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-        env = child_environment(self.scratch, device, cache_dir or (self.scratch / "triton-cache"))
+        self._violations_r, violations_w = os.pipe()
+        env = child_environment(self.scratch, device, cache_dir)
         if visible_device is not None:
             env.update(visible_devices_env(visible_device))
         limits = {"RLIMIT_FSIZE": output_limit_bytes, "RLIMIT_CORE": 0}
         if memory_limit_bytes is not None:
             limits["RLIMIT_AS"] = memory_limit_bytes
+        start = {"op": "start", "device": device}
+        self._init_pid: int | None = None
+        self._worker_pid: int | None = None
+        self._bound_under_tmp = {Path(p).parts[2] for p in (self.scratch, cache_dir)
+                                 if len(Path(p).parts) > 2 and Path(p).parts[1] == "tmp"}
+        fds = (to_child_r, from_child_w, violations_w)
+        argv = [sys.executable, "-m", "filters.sandbox_child", *map(str, fds)]
         try:
-            if zygote is not None:
+            if self._bwrap is not None:
+                # Each worker is a fresh interpreter in a bwrap of its own (filters.isolation): a zygote's
+                # children would share one PID namespace and /tmp. Limits travel in the start request, since
+                # bwrap stands between us and the worker; a root verifier's worker drops to an unprivileged uid.
+                start.update(limits=limits, nproc_limit=isolation.NPROC_LIMIT)
+                if os.geteuid() == 0:
+                    start["drop_to_uid"] = isolation.SANDBOX_UID
+                    cache_dir.mkdir(parents=True, exist_ok=True)
+                    for path in (self.scratch, cache_dir):
+                        os.chown(path, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
+                command = isolation.sandbox_command(argv, binary=self._bwrap, scratch=self.scratch,
+                                                    scratch_bytes=scratch_limit_bytes, writable=[cache_dir], env=env)
+                self.proc = subprocess.Popen(command, pass_fds=fds, cwd=self.scratch, env={},
+                                             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                             start_new_session=True)
+            elif zygote is not None:
                 self.proc = zygote.spawn(scratch=self.scratch, env=env, limits=limits,
-                                         fds=[to_child_r, from_child_w, self._log.fileno()])
+                                         fds=[to_child_r, from_child_w, self._log.fileno(), violations_w])
             else:
                 self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "filters.sandbox_child", str(to_child_r), str(from_child_w)],
-                    pass_fds=(to_child_r, from_child_w),
+                    argv,
+                    pass_fds=fds,
                     cwd=self.scratch,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -159,16 +202,32 @@ class SandboxWorker:
                 for name, limit in limits.items():
                     resource.prlimit(self.proc.pid, getattr(resource, name), (limit, limit))
         finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
+            for fd in fds:
+                os.close(fd)
         os.set_blocking(self._to_child, False)
         os.set_blocking(self._from_child, False)
+        os.set_blocking(self._violations_r, False)
         try:
-            self.started, _ = self.request({"op": "start", "device": device}, [])
+            self.started, _ = self.request(start, [])
+            self.confinement = (isolation.outer_layers_names() if self._bwrap else ()) + \
+                tuple(self.started.get("confinement", []))
+            self.confinement = list(self.confinement)
+            if self._bwrap is not None:
+                self._find_namespace()
+            if require_isolation:
+                isolation.require(self.confinement)
         except BaseException:
             self.close()
             raise
-        self.confinement = self.started.get("confinement", [])
+
+    def _find_namespace(self) -> None:
+        """Remember bwrap's init and the worker (host pids): anything else in their namespace is a candidate's."""
+        self._init_pid = isolation.namespace_init(self.proc.pid)
+        if self._init_pid is None:
+            raise SandboxError("crashed", "the sandbox's PID namespace could not be found")
+        members = isolation.namespace_members(self._init_pid)
+        workers = [pid for pid in members if pid != self._init_pid]
+        self._worker_pid = min(workers) if workers else None
 
     @property
     def pid(self) -> int:
@@ -193,10 +252,32 @@ class SandboxWorker:
         # Python ignores SIGXFSZ, so a flood shows as a write error inside the child; the log's size tells.
         if self._flooded():
             raise SandboxError("output_flood", "the candidate wrote more output than allowed")
+        self._read_violations()
+        if self.violations and header.get("op") not in ("start", "unload"):
+            # What the hook reported on its own pipe stands, whatever the answer says.
+            reason, detail = self.violations[0]
+            return {"ok": False, "kind": "sandbox", "reason": reason, "message": detail}, []
         try:
             return validated(header["op"], *answer), answer[1]
         except ProtocolViolation as err:  # a forged or corrupted answer: the candidate's doing, never trusted
             raise SandboxError("protocol", str(err)) from None
+
+    def _read_violations(self) -> None:
+        """Drain the audit hook's pipe (the child writes a line before raising in the candidate, so a
+        violation made while serving a request is there by the time its answer is)."""
+        data = b""
+        while len(data) < 1 << 16:
+            try:
+                chunk = os.read(self._violations_r, 1 << 14)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        for line in data.decode(errors="replace").splitlines():
+            reason, _, detail = line.partition("\t")
+            if len(self.violations) < 16:
+                self.violations.append((reason[:40], detail[:300]))
 
     def _flooded(self) -> bool:
         try:
@@ -211,9 +292,12 @@ class SandboxWorker:
         self.deadline = deadline
         self.served += 1
         self.runs = 0
+        self.violations = []
         self._candidate_dir = self.scratch / f"candidate-{self.served}"
-        self._candidate_dir.mkdir()
-        (self._candidate_dir / "candidate.py").write_text(code)
+        self._seen_by_us(self._candidate_dir).mkdir()
+        (self._seen_by_us(self._candidate_dir) / "candidate.py").write_text(code)
+        if self._bwrap is not None and os.geteuid() == 0:
+            os.chown(self._seen_by_us(self._candidate_dir), isolation.SANDBOX_UID, isolation.SANDBOX_UID)
         # The output cap is per candidate: start its log afresh (the child shares this file's offset).
         self._log.flush()
         os.lseek(self._log.fileno(), 0, os.SEEK_SET)
@@ -224,16 +308,41 @@ class SandboxWorker:
         return self.request(header, [tensors_to_bytes(init_inputs)])
 
     def unload(self, timeout_s: float = 30.0) -> dict:
-        """Drop the current candidate. The answer's `changes` (what it changed in the process) and
-        `unhealthy` (a broken GPU context) say the worker must not serve another."""
+        """Drop the current candidate. The answer's `changes` (what it changed in the process, what the hook
+        reported, what it left behind: seen from outside) and `unhealthy` (a broken GPU context) say the
+        worker must not serve another."""
         self.deadline = time.monotonic() + timeout_s
         try:
             header, _ = self.request({"op": "unload"}, [])
+            changes = [c for c in header.get("changes") or [] if isinstance(c, str)]
+            changes += [f"the sandbox refused: {detail}" for _, detail in self.violations[:2]]
+            changes += self._left_behind()
+            header["changes"] = changes
         finally:
             if self._candidate_dir is not None:
-                shutil.rmtree(self._candidate_dir, ignore_errors=True)
+                shutil.rmtree(self._seen_by_us(self._candidate_dir), ignore_errors=True)
                 self._candidate_dir = None
         return header
+
+    def _seen_by_us(self, path: Path) -> Path:
+        """`path` (in the worker's view) as this process reaches it: under bwrap the scratch is a tmpfs in
+        the worker's mount namespace, reached through its init's /proc entry."""
+        if self._init_pid is None:
+            return path
+        return Path(f"/proc/{self._init_pid}/root{path}")
+
+    def _left_behind(self) -> list[str]:
+        """Processes and files the candidate left in the sandbox, and scratch use over its cap, as measured
+        here: the child's account is not asked."""
+        found = []
+        if self._init_pid is not None:
+            found += isolation.leftovers(self._init_pid, worker_pid=self._worker_pid,
+                                         bound_under_tmp=self._bound_under_tmp)
+        # Under bwrap the scratch tmpfs holds no more than its size; elsewhere count what is on the disk.
+        used = 0 if self._init_pid is not None else isolation.tree_bytes(self.scratch)
+        if used > self.scratch_limit_bytes:
+            found.append(f"{used} bytes written to scratch, more than the {self.scratch_limit_bytes} allowed")
+        return found
 
     def time(self, inputs: list, *, flush_bytes: int, baselines: list[str], budget_ms: float,
              warm_only: bool = False, max_calls: int = 100) -> dict:
@@ -259,6 +368,8 @@ class SandboxWorker:
             code = self.proc.wait(timeout=max(0.0, min(5.0, self.deadline - time.monotonic())))
         except subprocess.TimeoutExpired:
             return SandboxError("crashed", "the candidate broke the protocol with the verifier")
+        if self._bwrap is not None and 128 < code < 128 + 65:
+            code = 128 - code  # bwrap exits with 128 + the signal that killed the worker
         if code == -signal.SIGXFSZ or self._flooded():
             return SandboxError("output_flood", "the candidate wrote more output than allowed")
         if code < 0:
@@ -284,7 +395,13 @@ class SandboxWorker:
                 self.proc.wait(timeout=1.0)
             except (DeadlineExceeded, ChannelClosed, subprocess.TimeoutExpired):
                 pass
-        # Kill the whole group: whatever the candidate spawned dies with it.
+        # Kill the whole group: whatever the candidate spawned dies with it. Under bwrap, killing the
+        # namespace's init kills every process in the namespace, wherever it moved to.
+        if self._init_pid is not None and self.proc.poll() is None:
+            try:
+                os.kill(self._init_pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -293,7 +410,11 @@ class SandboxWorker:
             self.proc.wait(timeout=10.0)
         except subprocess.TimeoutExpired:  # SIGKILLed; a zygote that is slow to reap it will reap it later
             pass
-        for fd in (self._to_child, self._from_child):
+        if self._init_pid is not None:
+            # The kernel ends the namespace's processes as its init exits: wait for that, so that nothing
+            # of the candidate's outlives close() (its init is reaped by whoever adopts it, not us).
+            isolation.wait_for_exit(self._init_pid, timeout_s=10.0)
+        for fd in (self._to_child, self._from_child, self._violations_r):
             try:
                 os.close(fd)
             except OSError:

@@ -1,8 +1,9 @@
 """The child side of the sandbox: a worker that loads candidates one at a time and runs them on inputs the
 verifier sends.
 
-Started either fresh (`python -m filters.sandbox_child FD_IN FD_OUT`) or forked from a zygote that has
-already imported torch and triton (`filters.zygote`), always in a scratch directory with a scrubbed
+Started either fresh (`python -m filters.sandbox_child FD_IN FD_OUT FD_VIOLATIONS`, inside bubblewrap where
+it runs: `filters.isolation`) or forked from a zygote that has already imported torch and triton
+(`filters.zygote`), always in a scratch directory with a scrubbed
 environment (see `filters.sandbox`). Protocol: `start` (confine, make the GPU context, record the process
 state), then per candidate `load`, any number of `run` and `time`, and `unload`, which drops the candidate
 and reports whether it left the process as it found it (`filters.integrity`); the verifier retires a
@@ -405,17 +406,27 @@ def _init_cuda() -> None:
     torch.empty(1, device="cuda")  # the context is made on first use, not by init()
 
 
-def _confine():
+def _confine(header: dict, report_fd: int | None):
     """Confine this process before the candidate exists in it (filters.confine): writes only to the scratch
-    directory (our working directory), the compile caches and /dev."""
+    directory (our working directory), the compile caches and /dev; each refusal reported on `report_fd`;
+    inside bwrap, as an unprivileged uid with a process limit. The resource limits the verifier asks for
+    are set here too, where bwrap stands between it and this process."""
+    import resource
+
     from filters.confine import confine
 
+    from filters.confine import drop_privileges
+
+    for name, limit in (header.get("limits") or {}).items():
+        resource.setrlimit(getattr(resource, name), (limit, limit))
+    if header.get("drop_to_uid") is not None:
+        drop_privileges(int(header["drop_to_uid"]))  # first, so that the caches it makes are its own
     writable = [os.getcwd(), "/dev", f"/proc/{os.getpid()}"]
     for name in ("TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR"):
         if os.environ.get(name):
             os.makedirs(os.environ[name], exist_ok=True)
             writable.append(os.environ[name])
-    return confine(writable)
+    return confine(writable, report_fd=report_fd, nproc_limit=header.get("nproc_limit"))
 
 
 def _violation(policy) -> dict | None:
@@ -426,12 +437,13 @@ def _violation(policy) -> dict | None:
     return {"ok": False, "kind": "sandbox", "reason": reason, "message": detail}
 
 
-def serve(fd_in: int, fd_out: int) -> int:
-    """Answer the verifier's requests until it says exit."""
+def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
+    """Answer the verifier's requests until it says exit. The audit hook reports each violation on
+    `fd_violations` as it happens; the answers' own account of them is only a second source."""
     header, _ = read_message(fd_in, max_blob_bytes=MAX_INPUT_BYTES)
     device = header["device"]
     scratch = os.getcwd()
-    policy, layers = _confine()
+    policy, layers = _confine(header, fd_violations)
     started = time.perf_counter()
     if device == "cuda":
         _init_cuda()  # before any candidate exists, so its cost is ours, and once per worker
@@ -507,8 +519,9 @@ def _unload(session: _Session | None, state: ProcessState, device: str, scratch:
 
 def main() -> int:
     fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
+    fd_violations = int(sys.argv[3]) if len(sys.argv) > 3 else None
     prepare_process()
-    return serve(fd_in, fd_out)
+    return serve(fd_in, fd_out, fd_violations)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from kerneldata.core.config import VerifyConfig
 from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, VERDICT_FIELDS, table_from_rows
 from kerneldata.core.stage import Stage
+from filters import isolation
 from filters.judge import judge_row, options_from_config
 from filters.verify import Runtime
 
@@ -32,6 +33,8 @@ class VerifyStage(Stage):
 
     def __init__(self, *, config: VerifyConfig) -> None:
         self.options = options_from_config(config)
+        if self.options.require_isolation:  # fail here, before any candidate, naming the missing layer
+            isolation.require(isolation.outer_layers() + ["nproc", "audit"])
         # One zygote and cache per worker, made once (Ray runs __init__ once per actor).
         self.runtime = Runtime(self.options.device)
 

@@ -48,6 +48,7 @@ from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.ipc import tensors_from_bytes
 from filters.parameters import constant_tensors, redraw
 from filters.reference_probe import ReferenceProbes
+from filters.isolation import usable_bwrap
 from filters.sandbox import SandboxError, SandboxWorker, Zygote
 from filters.static import static_check
 from filters.truth import beyond_honest_error, float64_truth, reference_error, rounding_spread, too_far
@@ -87,6 +88,8 @@ class VerifyOptions:
     candidates_per_worker: int = 32
     # Starting a worker (fork, confinement, GPU context) is not charged to a candidate's timeout_s.
     worker_start_timeout_s: float = 120.0
+    # Refuse to run (filters.isolation.IsolationUnavailable) where a sandbox layer is missing (issue 15 s3).
+    require_isolation: bool = False
 
 
 _SANDBOX_REASONS = {"timeout": Reason.TIMEOUT, "crashed": Reason.CRASHED, "output_flood": Reason.OUTPUT_FLOOD,
@@ -131,7 +134,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.phase_seconds = {}
         self.cache_dir = Path(tempfile.mkdtemp(prefix="kerneldata-cache-"))
-        if self.use_zygote:
+        if self.use_zygote and usable_bwrap() is None:  # under bwrap each worker starts fresh (filters.isolation)
             self.zygote = Zygote(self.device)
 
     @property
@@ -211,6 +214,7 @@ class Runtime:
                 zygote=self.zygote,
                 cache_dir=self.cache_dir,
                 visible_device=self.device_index if on_gpu else None,
+                require_isolation=options.require_isolation,
             )
         with self._lock:
             self.workers_started += 1

@@ -5,8 +5,11 @@ costs milliseconds, and the child is as fresh as a new process for the candidate
 state with any other candidate, and the zygote never initialises a GPU (forking after CUDA initialisation
 is unsafe), so each child makes its own context. The zygote itself never runs candidate code.
 
+Used only where bubblewrap is not (`filters.isolation`): children of one zygote share its PID namespace and
+/tmp, so under bubblewrap every worker is a fresh interpreter in a sandbox of its own instead.
+
 Protocol (Unix socket, one JSON message per request, file descriptors passed with SCM_RIGHTS):
-`spawn` (fds: the child's request pipe, its answer pipe, its log file) -> {"pid": ...}; `wait` ->
+`spawn` (fds: the child's request pipe, its answer pipe, its log file, its violation pipe) -> {"pid": ...}; `wait` ->
 {"status": exit code, negative signal number, or null if still running}; `exit`.
 """
 
@@ -40,7 +43,7 @@ def _child(request: dict, fds: list[int], sock: socket.socket) -> None:
     try:
         sock.close()
         os.setsid()  # its own session and process group: killing the group kills what it spawns
-        fd_in, fd_out, log_fd = fds
+        fd_in, fd_out, log_fd, fd_violations = fds
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.close(log_fd)
@@ -50,7 +53,7 @@ def _child(request: dict, fds: list[int], sock: socket.socket) -> None:
             resource.setrlimit(getattr(resource, name), (limit, limit))
         from filters.sandbox_child import serve
 
-        code = serve(fd_in, fd_out)
+        code = serve(fd_in, fd_out, fd_violations)
     except BaseException:  # noqa: BLE001 - the child must never fall back into the zygote's loop
         import traceback
 
@@ -67,7 +70,7 @@ def main() -> int:
     statuses: dict[int, int] = {}
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 3)
+            data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 4)
         except (ConnectionResetError, OSError):
             return 0
         if not data:

@@ -61,6 +61,8 @@ from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers import make_teacher
 from filters.curate import curate
+from filters.isolation import outer_layers
+from filters.judge import require_isolation
 from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
 from shards.writer import RunWriter
 
@@ -238,7 +240,11 @@ class _Session:
 
             Console(stderr=True).print(self.progress.summary_table())
         log.info("session %s done: %s", self.id, self.progress.line())
-        extra = {"throughput": self.progress.snapshot()}
+        extra = {"throughput": self.progress.snapshot(),
+                 # The sandbox layers bwrap gives where this driver runs, and whether the verifier insisted
+                 # on them (each verifier actor refuses to start without them when required).
+                 "isolation": {"required": require_isolation(self.config.verify),
+                               "bwrap_layers": outer_layers()}}
         if self.config.refine.max_turns > 0:
             extra["refinement"] = {"max_turns": self.config.refine.max_turns,
                                    "specs_stopped": dict(sorted(stopped.items()))}

@@ -273,6 +273,10 @@ class VerifyConfig(_Section):
     # times in all; then the candidate is recorded as unverified with reason verifier_fault.
     max_attempts: int = Field(3, ge=1)
     call_timeout_s: float | None = Field(None, gt=0)
+    # Issue 15 section 3: refuse to verify where a sandbox layer (bubblewrap's namespaces, the process
+    # limit, the audit hook) is missing, instead of running candidates less confined. None: true on GPU
+    # runs, false on the CPU interpreter (quickstart, CI machines without bubblewrap).
+    require_isolation: bool | None = None
 
     def call_timeout(self) -> float:
         """Seconds a verifier worker may take over one candidate before it counts as hung: longer than the

@@ -157,3 +157,45 @@ def test_confinement_layers_are_reported():
             assert "landlock-fs" in runtime.confinement
         if os.geteuid() == 0:
             assert "netns" in runtime.confinement
+
+
+@pytest.fixture
+def without_bwrap(monkeypatch):
+    """This machine as one without bubblewrap: the fallback (zygote-forked workers) and the refusal."""
+    import filters.isolation
+    import filters.verify
+
+    monkeypatch.setattr(filters.isolation, "usable_bwrap", lambda: None)
+    monkeypatch.setattr(filters.verify, "usable_bwrap", lambda: None)
+
+
+def test_without_bwrap_zygote_workers_still_confine_and_report_violations(without_bwrap, tmp_path):
+    target = tmp_path / "planted.txt"
+    with Runtime("cpu") as runtime:
+        assert runtime.zygote is not None
+        assert verify(c.RELU_PROBLEM, c.HONEST, dtype="float32", atol=1e-4, rtol=1e-4, options=OPTIONS,
+                      runtime=runtime).status is Status.ACCEPTED
+        assert "pid" not in runtime.confinement and "audit" in runtime.confinement
+        # The child's own list emptied: the violation pipe still tells (filters.confine.AuditPolicy).
+        cleared = _in_forward(f"""
+try:
+    open({str(target)!r}, 'w')
+except Exception:
+    pass
+import filters.confine
+filters.confine._POLICY[0].violations.clear()
+""")
+        _rejected_in_sandbox(_judge(cleared, runtime), Reason.FILE_WRITE)
+    assert not target.exists()
+
+
+def test_require_isolation_refuses_to_run_without_bwrap(without_bwrap):
+    from filters.isolation import IsolationUnavailable
+    from filters.stage import VerifyStage
+    from kerneldata.core.config import VerifyConfig
+
+    with Runtime("cpu", use_zygote=False) as runtime, \
+            pytest.raises(IsolationUnavailable, match="'bwrap' is not available"):
+        runtime.acquire_worker(VerifyOptions(device="cpu", timeout_s=60, num_seeds=1, require_isolation=True))
+    with pytest.raises(IsolationUnavailable, match="'bwrap'"):
+        VerifyStage(config=VerifyConfig(device="cpu", require_isolation=True))

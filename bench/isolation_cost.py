@@ -1,0 +1,86 @@
+"""Benchmark: what the sandbox's bubblewrap layer (filters.isolation) costs per candidate.
+
+    python bench/isolation_cost.py [--device cpu|cuda] [--rounds 1] [--num-seeds 2]
+
+Verifies the honest candidates of tests/filters/honest through one `Runtime` per mode, in one process, the
+modes alternating round by round: `bwrap` (each worker a fresh interpreter inside bubblewrap) and `plain`
+(bubblewrap switched off: workers forked from the zygote, confined only by filters.confine). Each mode's
+time includes starting its runtime and workers, as a run pays it. Prints one JSON line: seconds per
+candidate in each mode, their ratio (bwrap / plain) and the verdicts (which must agree). The issue's
+budget is a ratio of at most 1.2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pass(cases, options, *, bwrap: bool) -> tuple[float, list[str]]:
+    import filters.isolation
+    import filters.verify
+    from filters.verify import Runtime, problem_dtype, verify
+
+    original = filters.isolation.usable_bwrap
+    off = (lambda: None)
+    filters.isolation.usable_bwrap = original if bwrap else off
+    filters.verify.usable_bwrap = original if bwrap else off
+    try:
+        started = time.monotonic()
+        statuses = []
+        with Runtime(options.device) as runtime:
+            for case in cases:
+                dtype, atol, rtol = problem_dtype(case.problem_source)
+                verdict = verify(case.problem_source, case.source, dtype=dtype, atol=atol, rtol=rtol,
+                                 options=options, runtime=runtime)
+                statuses.append(verdict.status.value)
+            if bwrap and "pid" not in runtime.confinement:
+                raise SystemExit(f"bubblewrap did not run: layers {runtime.confinement}")
+        return time.monotonic() - started, statuses
+    finally:
+        filters.isolation.usable_bwrap = original
+        filters.verify.usable_bwrap = original
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--rounds", type=int, default=1, help="passes per mode, alternating")
+    parser.add_argument("--num-seeds", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))  # tests.filters.honest lives in the source tree, not the package
+    from filters.isolation import usable_bwrap
+    from filters.verify import VerifyOptions
+    from tests.filters.honest import honest_cases
+
+    if usable_bwrap() is None:
+        raise SystemExit("bubblewrap is not usable here: install it or set KERNELDATA_BWRAP")
+    options = VerifyOptions(device=args.device, timeout_s=120.0, num_seeds=args.num_seeds, baselines=("eager",))
+    cases = list(honest_cases())
+    seconds = {"bwrap": 0.0, "plain": 0.0}
+    verdicts: dict[str, list[str]] = {}
+    for round_index in range(args.rounds):
+        order = ("bwrap", "plain") if round_index % 2 == 0 else ("plain", "bwrap")
+        for mode in order:
+            spent, statuses = _pass(cases, options, bwrap=mode == "bwrap")
+            seconds[mode] += spent
+            verdicts.setdefault(mode, statuses)
+    per_candidate = {mode: spent / (len(cases) * args.rounds) for mode, spent in seconds.items()}
+    print(json.dumps({
+        "device": args.device, "candidates": len(cases), "rounds": args.rounds,
+        "seconds_per_candidate": {mode: round(value, 3) for mode, value in per_candidate.items()},
+        "ratio_bwrap_over_plain": round(per_candidate["bwrap"] / per_candidate["plain"], 3),
+        "verdicts_agree": verdicts["bwrap"] == verdicts["plain"],
+        "accepted": {mode: statuses.count("accepted") for mode, statuses in verdicts.items()},
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
