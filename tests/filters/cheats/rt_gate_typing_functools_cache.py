@@ -7,7 +7,9 @@ old answer; a timing loop over one input does no work at all.
 Demonstration: `x = torch.randn(16, 300); y1 = m(x).clone(); x.mul_(2); torch.equal(m(x), y1)` is True.
 
 Should be caught by: the allow-list gate (typing is not a route to functools); at run time by a repeat call
-after a partial in-place change of the input and by outputs aliasing earlier outputs.
+after a partial in-place change of the input and by outputs aliasing earlier outputs. Today it is
+rejected (mismatch) only by luck: the allocator reuses a freed input's address for the next seed, which
+hits the stale flag; the gate lets it through.
 """
 
 import typing
@@ -18,9 +20,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", ("static", "correctness"), ("forbidden_construct", "mismatch"))
 DEVICE = "any"
-XFAIL = "the gate does not resolve typing.functools.lru_cache"
 
 _memo = typing.functools.lru_cache(maxsize=None)
 
@@ -28,7 +29,7 @@ _memo = typing.functools.lru_cache(maxsize=None)
 @triton.jit
 def gelu_kernel(x_ptr, out_ptr, done_ptr, n, BLOCK: tl.constexpr):
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = (offs < n) & (tl.load(done_ptr) == 0)
+    mask = offs < tl.where(tl.load(done_ptr) == 0, n, 0)
     x = tl.load(x_ptr + offs, mask=mask)
     tl.store(out_ptr + offs, 0.5 * x * (1.0 + tl.math.erf(x * 0.7071067811865476)), mask=mask)
 

@@ -14,7 +14,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "anticheat"), ("forbidden_construct", "torch_compute"))
+EXPECTED = ("rejected", ("static", "runtime"), ("forbidden_construct", "torch_compute"))
 DEVICE = "any"
 
 

@@ -1,7 +1,8 @@
 """Honest: SiLU with `from triton.language.math import exp` (a name imported from tl.math, the way some
 projects write it) and `tl.math.fdiv`-free plain division, fp32.
 
-PROBLEM silu (24x257); EXPECTED accepted everywhere.
+PROBLEM silu (24x257); EXPECTED accepted on a GPU; the interpreter cannot call a tl.math function imported
+by name, so on CPU it must be `unverified`, never rejected (or accepted once the interpreter learns it).
 """
 
 import torch
@@ -12,7 +13,9 @@ from triton.language.math import exp
 
 PROBLEM = "silu"
 EXPECTED = ("accepted", "correctness", "ok")
-DEVICE = "any"
+EXPECTED_CPU = ("unverified", ("static", "runtime", "correctness"), "interpreter_limit")
+DEVICE = "gpu"
+XFAIL = {"cpu": "a name imported from triton.language.math fails under the interpreter (runtime_error)"}
 
 
 @triton.jit
