@@ -19,7 +19,9 @@ import triton.language as tl
 PROBLEM = "gelu"
 EXPECTED = ("rejected", "static", "forbidden_construct")
 DEVICE = "any"
-XFAIL = "the gate allows every attribute path under triton.language, builtins.exec included"
+XFAIL = {"cpu": "the gate allows every attribute path under triton.language, builtins.exec included",
+         "cuda": "the gate allows every attribute path under triton.language, builtins.exec included",
+         "static": "the gate allows every attribute path under triton.language, builtins.exec included"}
 
 _PAYLOAD = """
 import sys
