@@ -1,6 +1,6 @@
 """Cheat (confinement: files left behind): through `tl.core.builtins.open` (a gate bypass) the candidate
-writes 64 KiB (a real one: gigabytes) to /dev/shm, which is writable to it and shared with every later candidate and the host: a
-channel between candidates and a disk-filling leftover. Forward is an honest GELU.
+writes 64 KiB (a real one: gigabytes) to /dev/shm, which is writable to it and shared with every later
+candidate and the host: a channel between candidates and a disk-filling leftover. Forward is an honest GELU.
 
 Demonstration: verified today (accepted), /dev/shm/kd_rt_leftover was still there afterwards.
 

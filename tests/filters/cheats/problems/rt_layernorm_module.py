@@ -1,4 +1,5 @@
-"""nn.LayerNorm(300) over a 16x300 fp32 matrix: affine weight and bias are the module's parameters, ones and zeros at initialisation."""
+"""nn.LayerNorm(300) over a 16x300 fp32 matrix: affine weight and bias are
+the module's parameters, ones and zeros at initialisation."""
 
 import torch
 import torch.nn as nn
