@@ -21,7 +21,19 @@ CHEATS = cheat_cases()
 HONEST = honest_cases()
 STATIC_CHEATS = [case for case in CHEATS if case.expected_on("cpu") is not None
                  and case.expected_on("cpu").stages == {"static"}]
-RUNTIME_CHEATS = [case for case in CHEATS if case not in STATIC_CHEATS]
+# Cheats whose expected verdict may come from the gate or from a later stage (a gate bypass that confinement
+# also stops) are in neither list: the gate may, but need not, reject them.
+RUNTIME_CHEATS = [case for case in CHEATS if case not in STATIC_CHEATS
+                  and not any("static" in e.stages for e in (case.expected, case.expected_cpu) if e is not None)]
+
+
+def _gate_params(cases):
+    """Cases as parameters, a strict xfail where the case says the gate does not reach its verdict yet
+    (XFAIL = {"static": "why", ...}; a plain-string XFAIL speaks of the whole verifier, not the gate)."""
+    for case in cases:
+        why = case.xfail.get("static") if isinstance(case.xfail, dict) else None
+        marks = [pytest.mark.xfail(strict=True, reason=why)] if why else []
+        yield pytest.param(case, id=case.name, marks=marks)
 
 
 def _gate(case, device="cpu"):
@@ -33,7 +45,7 @@ def test_the_sets_are_not_empty():
     assert len(STATIC_CHEATS) >= 50 and len(RUNTIME_CHEATS) >= 15 and len(HONEST) >= 18
 
 
-@pytest.mark.parametrize("case", STATIC_CHEATS, ids=lambda case: case.name)
+@pytest.mark.parametrize("case", list(_gate_params(STATIC_CHEATS)))
 def test_static_cheat_is_rejected_by_the_gate(case):
     verdict = _gate(case)
     assert verdict is not None, f"{case.name} passed the static gate"
@@ -49,12 +61,14 @@ def test_runtime_cheat_passes_the_gate_on_gpu(case):
     assert _gate(case, device="cuda") is None
 
 
-@pytest.mark.parametrize("case", HONEST, ids=lambda case: case.name)
+@pytest.mark.parametrize("case", list(_gate_params(HONEST)))
 def test_honest_candidate_passes_the_gate(case):
     verdict = _gate(case)
     expected = case.expected_on("cpu")
-    if expected.status == "unverified":
+    if expected.status == "unverified" and expected.stages == {"static"}:
         assert verdict is not None and expected.matches(verdict), verdict
+    elif expected.status == "unverified":  # the gate or a later stage may say so (an interpreter gap at run time)
+        assert verdict is None or expected.matches(verdict), verdict
     else:
         assert verdict is None, verdict
     assert _gate(case, device="cuda") is None  # nothing of an honest candidate is forbidden anywhere

@@ -12,7 +12,8 @@ literals, which the verifier sees as harmless constants:
                                                       # "gpu": only a GPU reaches EXPECTED
     XFAIL = "why"  or  {"cpu": "why"}                 # optional: the verifier does not reach EXPECTED yet
                                                       # (on every device, or on those named: "cpu",
-                                                      # "cuda"); the test is a strict xfail
+                                                      # "cuda"); the test is a strict xfail. The key
+                                                      # "static" marks test_static's gate-only tests
     FLAKY = "why"                                     # optional: the verdict depends on the verifier's
                                                       # secret seeds; the test is a non-strict xfail
 """
