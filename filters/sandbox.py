@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from filters.disguise import candidate_location
 from filters.ipc import (
     ChannelClosed,
     DeadlineExceeded,
@@ -206,15 +207,17 @@ class SandboxWorker:
         self.deadline = deadline
         self.served += 1
         self.runs = 0
-        self._candidate_dir = self.scratch / f"candidate-{self.served}"
+        # A plausible directory and module name, new per candidate (filters.disguise: issue 15 section 5).
+        self._candidate_dir, module_name = candidate_location(self.scratch)
         self._candidate_dir.mkdir()
-        (self._candidate_dir / "candidate.py").write_text(code)
+        candidate_path = self._candidate_dir / f"{module_name}.py"
+        candidate_path.write_text(code)
         # The output cap is per candidate: start its log afresh (the child shares this file's offset).
         self._log.flush()
         os.lseek(self._log.fileno(), 0, os.SEEK_SET)
         os.ftruncate(self._log.fileno(), 0)
-        header = {"op": "load", "candidate_dir": str(self._candidate_dir),
-                  "candidate_path": str(self._candidate_dir / "candidate.py"), "init_seed": init_seed,
+        header = {"op": "load", "candidate_dir": str(self._candidate_dir), "module_name": module_name,
+                  "candidate_path": str(candidate_path), "init_seed": init_seed,
                   "reference_source": reference_source}
         return self.request(header, [tensors_to_bytes(init_inputs)])
 
@@ -237,10 +240,14 @@ class SandboxWorker:
                                  [tensors_to_bytes(inputs)])
         return header
 
-    def run(self, inputs: list, variant: int = 0) -> tuple[dict, list[bytes]]:
-        """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks)."""
+    def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
+            reuse_inputs: bool = False) -> tuple[dict, list[bytes]]:
+        """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
+        `poison` what fresh allocations hold (filters.disguise); `reuse_inputs` runs on the previous call's
+        input tensors, the same objects, with these contents copied into them."""
         self.runs += 1
-        return self.request({"op": "run", "variant": variant}, [tensors_to_bytes(inputs)])
+        return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
+                             "reuse_inputs": reuse_inputs}, [tensors_to_bytes(inputs)])
 
     def _crash(self) -> SandboxError:
         try:

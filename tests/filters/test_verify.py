@@ -50,14 +50,15 @@ def test_ieee_matmul_is_accepted():
         (c.SKIPS_THE_KERNEL, c.ZEROS_PROBLEM, Reason.NO_KERNEL_LAUNCHED),
         (c.RAISES, c.RELU_PROBLEM, Reason.RUNTIME_ERROR),
         (c.WRONG_SHAPE, c.RELU_PROBLEM, Reason.BAD_OUTPUT),
-        (c.MISSES_THE_TAIL, c.RELU_PROBLEM, Reason.NON_FINITE),
+        # the poison varies per call (filters.disguise): NaN shows as non-finite, other poison as a mismatch
+        (c.MISSES_THE_TAIL, c.RELU_PROBLEM, (Reason.NON_FINITE, Reason.MISMATCH, Reason.NONDETERMINISTIC)),
     ],
-    ids=lambda value: value.value if isinstance(value, Reason) else "",
+    ids=lambda value: value.value if isinstance(value, Reason) else value[0].value if isinstance(value, tuple) else "",
 )
 def test_bad_candidates_are_rejected(candidate, problem, reason):
     verdict = _verify(candidate, problem)
     assert verdict.status is Status.REJECTED, verdict
-    assert verdict.reason_code is reason, verdict
+    assert verdict.reason_code in (reason if isinstance(reason, tuple) else (reason,)), verdict
     assert verdict.check is reason.check
 
 
