@@ -184,3 +184,101 @@ def test_a_mismatch_says_where_the_output_is_wrong():
     verdict = _verify(c.WRONG_VALUES)
     assert verdict.reason_code is Reason.MISMATCH and verdict.error_detail is None
     assert "first at index (" in verdict.reason and "columns" in verdict.reason
+
+
+# Issue 15 section 5: the candidate cannot tell verification from use. The static gate refuses most of the
+# ways a candidate could look (dunder names, frames); these run past it (`_run_checks` directly) so that
+# each test fails when its run-time defence is removed.
+
+def _past_the_gate(candidate: str, problem: str = c.RELU_PROBLEM):
+    from filters.verify import Runtime, _run_checks, load_reference
+
+    with Runtime("cpu") as runtime:
+        return _run_checks(load_reference(problem), problem, candidate, dtype="float32", atol=1e-4, rtol=1e-4,
+                           options=CPU, runtime=runtime, flops=None)
+
+
+def test_a_candidate_that_checks_its_module_name_is_loaded_under_another():
+    # behaves only when loaded as the module "candidate" from candidate.py in candidate-N
+    candidate = c.relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+n = x.numel() if CHECKED else x.numel() // 2
+relu_kernel[(triton.cdiv(n, 256),)](x, out, n, BLOCK=256)
+return out
+''', extra='CHECKED = __name__ == "candidate" or "candidate" in __file__\n')
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.check is Check.CORRECTNESS, verdict
+
+
+def test_candidate_location_is_plausible_and_varies(tmp_path):
+    from filters.disguise import candidate_location
+
+    seen = set()
+    for _ in range(20):
+        directory, module = candidate_location(tmp_path)
+        assert "candidate" not in directory.name and "candidate" not in module
+        assert module.isidentifier() and directory.parent == tmp_path
+        seen.add((directory.name, module))
+    assert len(seen) > 5
+
+
+@pytest.mark.parametrize("bug", [
+    # a Tensor method that does not exist, on a scalar inside a kernel: the kernel's bug, not a gap
+    ("y = tl.maximum(x, 0.0) + n.floor_div_by_zero()", "runtime_error"),
+    # a host-side method on a Python float: the launcher's bug, not the interpreter's
+    ("", "runtime_error"),
+])
+def test_a_candidates_own_bug_is_not_called_an_interpreter_gap(bug):
+    line, _ = bug
+    if line:
+        kernel = c._RELU_KERNEL.replace("    tl.store(out_ptr + offs, tl.maximum(x, 0.0), mask=mask)",
+                                        f"    {line}\n    tl.store(out_ptr + offs, y, mask=mask)")
+        candidate = c.relu_candidate('''
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''', kernel=kernel)
+    else:
+        candidate = c.relu_candidate('''
+scale = 1.0
+scale = scale.to(torch.float32)
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''')
+    verdict = _verify(candidate)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.RUNTIME_ERROR, verdict
+
+
+def test_a_raised_not_implemented_error_of_its_own_is_rejected():
+    verdict = _verify(c.relu_candidate('raise NotImplementedError("extern_elementwise not supported")'))
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.RUNTIME_ERROR, verdict
+
+
+def test_partly_changed_inputs_keep_most_values_and_the_domain():
+    import torch
+
+    from filters.verify import _partly_changed
+
+    x, y = torch.rand(64, 64), torch.rand(64, 64) + 2.0  # a second draw, in a domain of its own
+    changed = _partly_changed([x, 3], [y, 3])
+    assert changed[1] == 3
+    from_y = changed[0] >= 2.0
+    assert 0 < int(from_y.sum()) < x.numel() // 2  # some, never all
+    assert torch.equal(changed[0][~from_y], x[~from_y]) and torch.equal(changed[0][from_y], y[from_y])
+
+
+def test_an_output_sharing_memory_with_an_earlier_live_output_is_named():
+    import torch
+
+    from filters.sandbox_child import _Session
+
+    session = object.__new__(_Session)
+    session.model, session.previous_outputs, session.earlier_outputs = torch.nn.Module(), [], []
+    first = torch.randn(8)
+    session._keep_outputs([first])
+    assert session._reused_output([torch.randn(8)]) is None
+    assert "earlier call" in session._reused_output([first[2:]])
+    session.model.register_buffer("held", torch.randn(8))
+    assert "model holds" in session._reused_output([session.model.held.view(2, 4)])
