@@ -5,7 +5,8 @@ by what its fresh buffers hold, or by how many times and in what order it is cal
 - `candidate_location`: the directory and module name the candidate is loaded under, among names a user's
   project would use (not `candidate.py` in `candidate-N`);
 - `poison_modes`: per checked call, what fresh allocations hold (filters.sandbox_child `POISON_MODES`);
-- `extra_calls`: how many calls on fresh inputs come before each checked one.
+- `extra_calls`: how many calls on fresh inputs come before each checked one;
+- `grad_mode`: whether a call runs with autograd on or off.
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ def extra_calls() -> int:
     """How many calls on fresh inputs precede a checked call: mostly none, sometimes one or two."""
     draw = secrets.randbelow(8)
     return 0 if draw < 5 else 1 if draw < 7 else 2
+
+
+def grad_mode() -> bool:
+    """Whether one call runs with autograd on (training) or off (inference): a kernel must not be able to
+    use grad mode to tell a verifier's inference-only calls from use."""
+    return bool(secrets.randbelow(2))
 
 
 def seed() -> int:

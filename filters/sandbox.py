@@ -241,13 +241,14 @@ class SandboxWorker:
         return header
 
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
-            reuse_inputs: bool = False) -> tuple[dict, list[bytes]]:
+            reuse_inputs: bool = False, grad: bool = False) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
         `poison` what fresh allocations hold (filters.disguise); `reuse_inputs` runs on the previous call's
-        input tensors, the same objects, with these contents copied into them."""
+        input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
+        enabled (as in training) rather than under no_grad (as in inference)."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
-                             "reuse_inputs": reuse_inputs}, [tensors_to_bytes(inputs)])
+                             "reuse_inputs": reuse_inputs, "grad": grad}, [tensors_to_bytes(inputs)])
 
     def _crash(self) -> SandboxError:
         try:

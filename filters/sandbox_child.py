@@ -541,7 +541,8 @@ class _Session:
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
         recorder = ProvenanceRecorder()
         try:
-            with torch.no_grad():
+            # Autograd on (as in training) or off (as in inference), as the verifier drew for this call.
+            with torch.set_grad_enabled(bool(header.get("grad", False))):
                 _RECORDER[0] = recorder
                 try:
                     with recorder:

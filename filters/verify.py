@@ -475,7 +475,7 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
     evidence: dict = {}  # across calls: outputs that were PyTorch copies the kernels wrote over
 
     def check(inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
-              reuse_inputs: bool = False):
+              reuse_inputs: bool = False, grad: bool | None = None):
         nonlocal worst_abs, worst_rel
         try:
             with torch.no_grad(), runtime.phase("reference"):
@@ -502,7 +502,7 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         with runtime.phase("run"):
             outputs, problem = _run_candidate(worker, inputs, dtype=dtype, variant=variant, runtime=runtime,
                                               poison=poison or disguise.poison_mode(),
-                                              reuse_inputs=reuse_inputs, evidence=evidence)
+                                              reuse_inputs=reuse_inputs, evidence=evidence, grad=grad)
         if problem:
             return None, problem
         with runtime.phase("compare"):
@@ -535,13 +535,14 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         with _seeded(secrets.randbits(31)):
             inputs = list(reference.get_inputs())
         modes = disguise.repeat_modes() if index == 0 else (None, None)
-        outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0])
+        grad = disguise.grad_mode() if index == 0 else None
+        outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0], grad=grad)
         if problem:
             return problem
         if index == 0:
             first_inputs = inputs
             problem = _repeat_checks(worker, reference, inputs, outputs, check, dtype=dtype, variant=index,
-                                     poison=modes[1], runtime=runtime, evidence=evidence,
+                                     poison=modes[1], grad=not grad, runtime=runtime, evidence=evidence,
                                      errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
             if problem:
                 return problem
@@ -577,20 +578,30 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         return Verdict.accept(
             f"matches the reference on {checked} (max abs err {worst_abs:.2e}) under the Triton "
             "interpreter; speed is not measured on CPU.", max_abs_err=worst_abs, max_rel_err=worst_rel)
-    return _timed_verdict(worker, first_inputs, reference_code=reference_code, dtype=dtype, flops=flops,
-                          options=options, runtime=runtime, checked=checked,
-                          errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
+    verdict = _timed_verdict(worker, first_inputs, reference_code=reference_code, dtype=dtype, flops=flops,
+                             options=options, runtime=runtime, checked=checked,
+                             errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
+    if verdict.status is not Status.ACCEPTED:
+        return verdict
+    # Timing made many more calls than the checks: a kernel that counts its calls and turns to a stored
+    # or stale result once past the checks is caught by one more checked call after them.
+    with _seeded(disguise.seed()):
+        inputs = list(reference.get_inputs())
+    _, problem = check(inputs, "unseen inputs after timing", variant=secrets.randbelow(1 << 16))
+    return _with(problem, runtime_ms=verdict.runtime_ms) if problem else verdict
 
 
 def _repeat_checks(worker: SandboxWorker, reference, inputs: list, outputs: list, check, *, dtype: str,
-                   variant: int, poison: str, runtime: Runtime, evidence: dict, errors: dict) -> Verdict | None:
+                   variant: int, poison: str, grad: bool, runtime: Runtime, evidence: dict,
+                   errors: dict) -> Verdict | None:
     """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
     the same bits (under other poison: a kernel reading its uninitialised output to spot verification
     disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
     of their contents redrawn must give the reference's answer for the new contents (a cache keyed by
-    address, shape, object or a sample of the values returns the stale answer)."""
+    address, shape, object or a sample of the values returns the stale answer). The repeat runs in the
+    other grad mode than the first run (`grad`)."""
     again, problem = _run_candidate(worker, inputs, dtype=dtype, variant=variant, runtime=runtime,
-                                    poison=poison, evidence=evidence)
+                                    poison=poison, evidence=evidence, grad=grad)
     if problem:
         return problem
     if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
@@ -750,14 +761,16 @@ def _sandbox_violation(header: dict) -> Verdict | None:
 
 def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                    runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
-                   evidence: dict | None = None):
+                   evidence: dict | None = None, grad: bool | None = None):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
-    the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`)."""
+    the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`). `grad`
+    (None: a secret coin) runs forward with autograd on, as in training, or off, as in inference, so that
+    grad mode does not tell verification from use."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=secrets.randbits(31),
-                              reuse_inputs=reuse_inputs)
+                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = _sandbox_violation(header)

@@ -282,3 +282,15 @@ def test_an_output_sharing_memory_with_an_earlier_live_output_is_named():
     assert "earlier call" in session._reused_output([first[2:]])
     session.model.register_buffer("held", torch.randn(8))
     assert "model holds" in session._reused_output([session.model.held.view(2, 4)])
+
+
+def test_a_candidate_that_checks_grad_mode_is_caught():
+    # does the whole work only under no_grad, as a verifier's inference-only calls used to run it
+    candidate = c.relu_candidate('''
+n = x.numel() if not torch.is_grad_enabled() else x.numel() // 2
+out = torch.zeros_like(x)
+relu_kernel[(triton.cdiv(n, 256),)](x, out, n, BLOCK=256)
+return out
+''')
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.check is Check.CORRECTNESS, verdict
