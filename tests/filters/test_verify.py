@@ -294,3 +294,55 @@ return out
 ''')
     verdict = _past_the_gate(candidate)
     assert verdict.status is Status.REJECTED and verdict.check is Check.CORRECTNESS, verdict
+
+
+def test_a_cache_keyed_by_the_input_address_in_a_tensor_is_caught():
+    # the key and the stored answer live in buffers a kernel writes; the same input object is answered
+    # from the buffer, however its contents changed
+    kernel = '''
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, memo_ptr, key_ptr, key, n, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    offs = pid * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    seen = tl.load(key_ptr) == key
+    x = tl.load(x_ptr + offs, mask=mask)
+    y = tl.where(seen, tl.load(memo_ptr + offs, mask=mask), tl.maximum(x, 0.0))
+    tl.store(out_ptr + offs, y, mask=mask)
+    tl.store(memo_ptr + offs, y, mask=mask)
+
+
+@triton.jit
+def set_key_kernel(key_ptr, key):
+    tl.store(key_ptr, key)
+'''
+    candidate = c._HEADER + kernel + '''
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("memo", torch.zeros(1 << 16))
+        self.register_buffer("key", torch.zeros(1, dtype=torch.int64))
+
+    def forward(self, x):
+        out = torch.empty_like(x)
+        address = x.data_ptr()
+        relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, self.memo, self.key, address, x.numel(), BLOCK=256)
+        set_key_kernel[(1,)](self.key, address)
+        return out
+'''
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.MISMATCH, verdict
+
+
+def test_an_output_kept_alive_outside_the_model_and_returned_again_is_caught():
+    # a buffer kept in a module-level list (the static gate refuses that state; the runtime must too)
+    candidate = c.relu_candidate('''
+if not _KEPT:
+    _KEPT.append(torch.empty(1 << 16))
+out = _KEPT[0][:x.numel()].view(x.shape)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''', extra="_KEPT = []\n")
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.OUTPUT_REUSED, verdict
