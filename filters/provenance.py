@@ -82,7 +82,12 @@ class Provenance:
             self.writers.setdefault(key, []).append(who)
         if who != KERNEL and not who.startswith("init:"):
             # PyTorch wrote it: kernel stores before this no longer count; remember what it holds now.
-            self.copies[key] = CopyCoverage.of(tensor)
+            # Only the CPU interpreter reports stores (`kernel_stored`): elsewhere there is nothing to
+            # cover, and the snapshot would only cost a device-to-host copy.
+            if tensor.device.type == "cpu":
+                self.copies[key] = CopyCoverage.of(tensor)
+            else:
+                self.copies.pop(key, None)
 
     def kernel_stored(self, addresses, mask, itemsize: int) -> None:
         """A Triton kernel stored `itemsize`-byte values at `addresses` (a numpy array) where `mask`."""
