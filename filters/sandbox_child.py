@@ -284,6 +284,55 @@ def _mark_libdevice_as_gap() -> None:
             setattr(module, name, unsupported)
 
 
+class _GlobalsSlots:
+    """A module's globals seen as attributes, so the interpreter's patch scope can set and restore them."""
+
+    def __init__(self, namespace: dict) -> None:
+        object.__setattr__(self, "_namespace", namespace)
+
+    def __getattr__(self, name: str):
+        try:
+            return self._namespace[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value) -> None:
+        self._namespace[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        self._namespace.pop(name, None)
+
+
+def _patch_imported_language_names() -> None:
+    """The interpreter swaps in its own versions of triton.language functions by patching the modules
+    (`tl.exp`, `tl.math.rsqrt`) for the duration of a launch, so a kernel that imported a name directly
+    (`from triton.language.math import rsqrt`, common in real code) still calls the compiler-only builtin
+    and fails. Patch those imported names in the kernel's globals too, within the same scope."""
+    if os.environ.get("TRITON_INTERPRET") != "1":
+        return
+    import triton.language as tl
+    from triton.runtime import interpreter
+
+    original = interpreter._patch_lang
+    if getattr(original, "_kerneldata_names", False):
+        return
+
+    def patch_lang(fn):
+        scope = original(fn)
+        modules = (tl, tl.math, tl.core)
+        patched = {id(before): (obj, name) for obj, name, before in getattr(scope, "_changes", ())
+                   if any(obj is module for module in modules)}
+        slots = _GlobalsSlots(fn.__globals__)
+        for name, value in list(fn.__globals__.items()):
+            hit = patched.get(id(value))
+            if hit is not None:
+                scope.set_attr(slots, name, getattr(*hit))
+        return scope
+
+    patch_lang._kerneldata_names = True
+    interpreter._patch_lang = patch_lang
+
+
 def _innermost_frames(err: BaseException) -> list:
     """Per exception in `err`'s chain (outermost first), the frame it was raised in."""
     found, seen, cause = [], set(), err
@@ -342,6 +391,7 @@ def prepare_process() -> None:
     _install_launch_counter()
     _poison_allocations()
     _mark_libdevice_as_gap()
+    _patch_imported_language_names()
     _record_thread_starts()
     _warm_lazy_imports()
 
