@@ -51,6 +51,7 @@ class Failure(_Message):
                   "protocol", "interpreter_limit"]
     message: str = Field(max_length=MAX_MESSAGE_CHARS)
     reason: Literal["network_access", "file_write", "process_spawn", "signal_sent"] | None = None
+    gap: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)  # interpreter_limit: what it cannot run
 
 
 class Started(_Message):
@@ -75,6 +76,9 @@ class Ran(_Message):
     torch_compute: list[str] = Field(max_length=MAX_LIST_ITEMS)
     narrowing: list[str] = Field(max_length=MAX_LIST_ITEMS)
     unproven_output: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    reused_output: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    copy_born: bool = False
+    copy_unchanged: bool = False
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

@@ -65,6 +65,9 @@ class Provenance:
     """What one call of forward did, as seen from inside the child."""
 
     writers: dict[int, list[str]] = field(default_factory=dict)  # storage -> who wrote it, in order
+    # Storages PyTorch wrote by a copy (x.clone(), x.contiguous()): what the copy held, and which of their
+    # bytes Triton kernels stored to since (seen by the interpreter: `kernel_stored`).
+    copies: dict[int, CopyCoverage] = field(default_factory=dict)
     torch_compute: list[str] = field(default_factory=list)  # aten ops that computed, first few
     narrowing: list[str] = field(default_factory=list)  # casts to a less precise float: "float32->float16"
     launches: int = 0
@@ -77,19 +80,121 @@ class Provenance:
             self.writers[key] = [who]
         else:
             self.writers.setdefault(key, []).append(who)
+        if who != KERNEL and not who.startswith("init:"):
+            # PyTorch wrote it: kernel stores before this no longer count; remember what it holds now.
+            # Only the CPU interpreter reports stores (`kernel_stored`): elsewhere there is nothing to
+            # cover, and the snapshot would only cost a device-to-host copy.
+            if tensor.device.type == "cpu":
+                self.copies[key] = CopyCoverage.of(tensor)
+            else:
+                self.copies.pop(key, None)
+
+    def kernel_stored(self, addresses, mask, itemsize: int) -> None:
+        """A Triton kernel stored `itemsize`-byte values at `addresses` (a numpy array) where `mask`."""
+        import numpy as np
+
+        if not self.copies:
+            return
+        stored = np.asarray(addresses, dtype=np.uint64).reshape(-1)
+        if mask is not None:
+            stored = stored[np.broadcast_to(np.asarray(mask, dtype=bool), np.shape(addresses)).reshape(-1)]
+        for coverage in self.copies.values():
+            coverage.mark(stored, itemsize)
 
     def unproven_output(self, output: torch.Tensor) -> str | None:
-        """None if a kernel produced `output`, else one sentence saying why not."""
+        """None if a kernel produced `output`, else one sentence saying why not. An output PyTorch wrote
+        (a copy of an input) is the kernels' when they stored to every one of its elements after that
+        write (a launcher's `x.clone()` or `x.contiguous()` buffer that a kernel then fills in place)."""
         key = _storage_key(output)
         if key is None:
             return None  # nothing to produce
         writers = self.writers.get(key, [])
         torch_writers = [w for w in writers if w != KERNEL and not w.startswith("init:")]
         if torch_writers:
+            coverage = self.copies.get(key)
+            if KERNEL in writers and coverage is not None and coverage.covers(output):
+                return None
             return f"the output was written by PyTorch ({torch_writers[-1]}), not only by a Triton kernel"
         if KERNEL not in writers:
             return "no Triton kernel launched in this call received the output's memory"
         return None
+
+    def copy_unchanged(self, output: torch.Tensor) -> bool:
+        """Whether `output` is a PyTorch copy that kernels stored over with exactly what the copy held: the
+        copy, not the kernel, produced it (a decoy that writes back what it reads). Honest in-place work can
+        leave a copy unchanged on some inputs (a ReLU of non-negative values), so the verifier rejects only
+        when this holds on every call it checks."""
+        key = _storage_key(output)
+        coverage = self.copies.get(key) if key is not None else None
+        return coverage is not None and coverage.covers(output) and coverage.unchanged(output)
+
+
+def overlaps(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether the storages of `a` and `b` share any byte (empty tensors share nothing)."""
+    try:
+        if not a.numel() or not b.numel() or a.device != b.device:
+            return False
+        sa, sb = a.untyped_storage(), b.untyped_storage()
+    except (RuntimeError, NotImplementedError):
+        return False
+    start_a, start_b = sa.data_ptr(), sb.data_ptr()
+    return start_a < start_b + sb.nbytes() and start_b < start_a + sa.nbytes()
+
+
+@dataclass
+class CopyCoverage:
+    """One storage PyTorch wrote: its bytes then, and which bytes kernels stored to since."""
+
+    start: int
+    snapshot: torch.Tensor  # uint8, the storage's bytes right after PyTorch wrote it
+    stored: object  # numpy bool array, one per byte
+
+    @classmethod
+    def of(cls, tensor: torch.Tensor) -> CopyCoverage:
+        import numpy as np
+
+        storage = tensor.untyped_storage()
+        raw = torch.empty(0, dtype=torch.uint8, device=tensor.device).set_(storage, 0, (storage.nbytes(),), (1,))
+        return cls(storage.data_ptr(), raw.to("cpu", copy=True), np.zeros(storage.nbytes(), dtype=bool))
+
+    def mark(self, addresses, itemsize: int) -> None:
+        import numpy as np
+
+        end = self.start + len(self.stored)
+        inside = addresses[(addresses >= self.start) & (addresses < end)]
+        if not len(inside):
+            return
+        offsets = (inside - np.uint64(self.start)).astype(np.int64)
+        for byte in range(itemsize):
+            self.stored[np.minimum(offsets + byte, len(self.stored) - 1)] = True
+
+    def _byte_offsets(self, output: torch.Tensor):
+        """The byte offsets (into the storage) of every byte of every element of `output`."""
+        import numpy as np
+
+        index = torch.arange(output.untyped_storage().nbytes() // output.element_size())
+        elements = index.as_strided(output.shape, output.stride(), output.storage_offset()).reshape(-1).numpy()
+        size = output.element_size()
+        return (elements[:, None] * size + np.arange(size)[None, :]).reshape(-1)
+
+    def _span(self, output: torch.Tensor):
+        """A slice over the storage's bytes when `output` is contiguous (the common case), else the byte
+        offsets of every byte of every element."""
+        if output.is_contiguous():
+            start = output.storage_offset() * output.element_size()
+            return slice(start, start + output.numel() * output.element_size())
+        return self._byte_offsets(output)
+
+    def covers(self, output: torch.Tensor) -> bool:
+        return bool(self.stored[self._span(output)].all())
+
+    def unchanged(self, output: torch.Tensor) -> bool:
+        span = self._span(output)
+        if not isinstance(span, slice):
+            span = torch.from_numpy(span)
+        storage = output.untyped_storage()
+        now = torch.empty(0, dtype=torch.uint8, device=output.device).set_(storage, 0, (storage.nbytes(),), (1,))
+        return bool(torch.equal(now.to("cpu")[span], self.snapshot[span]))
 
 
 class ProvenanceRecorder(TorchDispatchMode):

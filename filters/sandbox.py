@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 from filters import isolation
+from filters.disguise import candidate_location
 from filters.ipc import (
     ChannelClosed,
     DeadlineExceeded,
@@ -293,17 +294,24 @@ class SandboxWorker:
         self.served += 1
         self.runs = 0
         self.violations = []
-        self._candidate_dir = self.scratch / f"candidate-{self.served}"
-        self._seen_by_us(self._candidate_dir).mkdir()
-        (self._seen_by_us(self._candidate_dir) / "candidate.py").write_text(code)
+        # A plausible directory and module name, new per candidate (filters.disguise: issue 15 section 5).
+        while True:
+            self._candidate_dir, module_name = candidate_location(self.scratch)
+            try:
+                self._seen_by_us(self._candidate_dir).mkdir()
+                break
+            except FileExistsError:  # under bwrap, candidate_location cannot see the worker's scratch
+                continue
+        candidate_path = self._candidate_dir / f"{module_name}.py"
+        self._seen_by_us(candidate_path).write_text(code)
         if self._bwrap is not None and os.geteuid() == 0:
             os.chown(self._seen_by_us(self._candidate_dir), isolation.SANDBOX_UID, isolation.SANDBOX_UID)
         # The output cap is per candidate: start its log afresh (the child shares this file's offset).
         self._log.flush()
         os.lseek(self._log.fileno(), 0, os.SEEK_SET)
         os.ftruncate(self._log.fileno(), 0)
-        header = {"op": "load", "candidate_dir": str(self._candidate_dir),
-                  "candidate_path": str(self._candidate_dir / "candidate.py"), "init_seed": init_seed,
+        header = {"op": "load", "candidate_dir": str(self._candidate_dir), "module_name": module_name,
+                  "candidate_path": str(candidate_path), "init_seed": init_seed,
                   "reference_source": reference_source}
         return self.request(header, [tensors_to_bytes(init_inputs)])
 
@@ -358,10 +366,15 @@ class SandboxWorker:
                                  [tensors_to_bytes(values)])
         return header
 
-    def run(self, inputs: list, variant: int = 0) -> tuple[dict, list[bytes]]:
-        """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks)."""
+    def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
+            reuse_inputs: bool = False, grad: bool = False) -> tuple[dict, list[bytes]]:
+        """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
+        `poison` what fresh allocations hold (filters.disguise); `reuse_inputs` runs on the previous call's
+        input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
+        enabled (as in training) rather than under no_grad (as in inference)."""
         self.runs += 1
-        return self.request({"op": "run", "variant": variant}, [tensors_to_bytes(inputs)])
+        return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
+                             "reuse_inputs": reuse_inputs, "grad": grad}, [tensors_to_bytes(inputs)])
 
     def _crash(self) -> SandboxError:
         try:

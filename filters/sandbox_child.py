@@ -55,6 +55,7 @@ def _install_launch_counter() -> list[int]:
         for name in ("_init_args_hst", "_restore_args_dev"):
             setattr(GridExecutor, name, _paused(getattr(GridExecutor, name)))
         _choose_autotune_configs_in_interpreter(Autotuner)
+        _record_interpreted_stores()
     Autotuner._bench = _paused(Autotuner._bench)
     original_init = Autotuner.__init__
 
@@ -78,6 +79,38 @@ def _install_launch_counter() -> list[int]:
         counted._kerneldata_count = count
         cls.run = counted
     return count
+
+
+def _record_interpreted_stores() -> None:
+    """Tell the active provenance recorder where interpreted kernels store (plain, masked and atomic
+    stores), so a buffer PyTorch copied and a kernel then wrote completely counts as the kernel's output
+    (filters.provenance). On CPU the interpreter's host copy of an argument is the argument's own memory."""
+    from triton.runtime.interpreter import InterpreterBuilder
+
+    def note(addresses, mask, value) -> None:
+        recorder = _RECORDER[0]
+        if recorder is not None and not recorder.paused:
+            recorder.record.kernel_stored(addresses, mask, getattr(value, "itemsize", 0) or 1)
+
+    original_store = InterpreterBuilder.create_masked_store
+    original_rmw = InterpreterBuilder.create_atomic_rmw
+    original_cas = InterpreterBuilder.create_atomic_cas
+
+    def create_masked_store(self, ptrs, value, mask, cache_policy):
+        note(ptrs.data, mask.data, value.data.dtype)
+        return original_store(self, ptrs, value, mask, cache_policy)
+
+    def create_atomic_rmw(self, rmw_op, ptr, val, mask, sem, scope):
+        note(ptr.data, mask.data, val.data.dtype)
+        return original_rmw(self, rmw_op, ptr, val, mask, sem, scope)
+
+    def create_atomic_cas(self, ptr, cmp, val, sem, scope):
+        note(ptr.data, None, val.data.dtype)
+        return original_cas(self, ptr, cmp, val, sem, scope)
+
+    InterpreterBuilder.create_masked_store = create_masked_store
+    InterpreterBuilder.create_atomic_rmw = create_atomic_rmw
+    InterpreterBuilder.create_atomic_cas = create_atomic_cas
 
 
 def _paused(function):
@@ -115,22 +148,82 @@ def _choose_autotune_configs_in_interpreter(autotuner_class) -> None:
     autotuner_class.prune_configs, autotuner_class.run = prune_configs, run
 
 
+# How the current request's fresh allocations are filled (`_set_poison`): a mode and its generator.
+_POISON: dict = {"mode": "nan", "generator": None, "stale": None}
+# Poison modes: NaN (a partial writer shows as non-finite), random finite values and zeros (memory as a
+# reused allocation leaves it), and stale bytes of this candidate's own earlier outputs (what a caching
+# allocator hands back). A kernel that reads its uninitialised output to see whether it is being verified
+# (NaN only under verification) behaves differently across the modes the verifier mixes per request.
+POISON_MODES = ("nan", "finite", "zeros", "stale")
+
+
+def _set_poison(mode: str, seed: int) -> None:
+    import torch
+
+    _POISON["mode"] = mode if mode in POISON_MODES else "nan"
+    _POISON["generator"] = torch.Generator().manual_seed(int(seed))
+
+
+def _remember_stale(outputs: list) -> None:
+    """Keep the bytes of the latest outputs (a copy) as the next `stale` poison."""
+    import torch
+
+    chunks = [out.detach().reshape(-1).to("cpu").view(torch.uint8) for out in outputs
+              if isinstance(out, torch.Tensor) and out.numel() and out.is_contiguous()]
+    _POISON["stale"] = torch.cat(chunks).clone() if chunks else None
+
+
+def _fill_poison(tensor, original_empty) -> None:
+    """Fill a fresh tensor's whole storage with the current request's poison."""
+    import torch
+
+    if tensor.dtype == torch.bool or not tensor.numel():
+        return
+    mode, generator = _POISON["mode"], _POISON["generator"]
+    if mode == "stale" and _POISON["stale"] is None:
+        mode = "finite"
+    if mode == "nan" or generator is None:
+        if tensor.is_floating_point() or tensor.is_complex():
+            tensor.fill_(float("nan"))
+        else:
+            tensor.fill_(torch.iinfo(tensor.dtype).max)
+        return
+    storage = tensor.untyped_storage()
+    raw = original_empty(0, dtype=torch.uint8, device=tensor.device).set_(storage, 0, (storage.nbytes(),), (1,))
+    if mode == "zeros":
+        raw.zero_()
+    elif mode == "stale":
+        stale = _POISON["stale"]
+        reps = -(-raw.numel() // stale.numel())
+        raw.copy_(stale.repeat(reps)[:raw.numel()])
+    else:  # finite: values of the tensor's dtype at a random scale, drawn on the host
+        whole = original_empty(0, dtype=tensor.dtype, device=tensor.device).set_(
+            storage, 0, (storage.nbytes() // tensor.element_size(),), (1,))
+        if tensor.is_floating_point() or tensor.is_complex():
+            scale = float(original_empty(1).uniform_(-3, 3, generator=generator).exp())
+            values = original_empty(whole.numel()).uniform_(-scale, scale, generator=generator)
+        else:
+            values = torch.randint(-100, 100, (whole.numel(),), generator=generator)
+        whole.copy_(values.to(tensor.dtype))
+
+
 def _poison_allocations() -> None:
-    """Make fresh tensors hold NaN (floats) or the dtype's maximum (integers) instead of whatever memory
-    held before, so a kernel that leaves part of its output unwritten (a grid that misses the tail) shows
-    as garbage rather than passing on stale values left by an earlier correct run (DESIGN section 4.3)."""
+    """Make fresh tensors hold the current request's poison (`_set_poison`: NaN, random finite values,
+    zeros or stale bytes) instead of whatever memory held before, so a kernel that leaves part of its
+    output unwritten (a grid that misses the tail) shows as garbage rather than passing on stale values
+    left by an earlier correct run (DESIGN section 4.3), and a kernel cannot tell verification from use by
+    what its fresh buffers hold. The fill is Triton-side bookkeeping, hidden from the provenance recorder:
+    the allocation itself is recorded as one."""
     import torch
 
     if getattr(torch.empty, "_kerneldata_poisoned", False):
         return
+    original_empty = torch.empty
 
     def poisoned(make):
         def allocate(*args, **kwargs):
             tensor = make(*args, **kwargs)
-            if tensor.is_floating_point() or tensor.is_complex():
-                tensor.fill_(float("nan"))
-            elif tensor.dtype != torch.bool:
-                tensor.fill_(torch.iinfo(tensor.dtype).max)
+            _paused(_fill_poison)(tensor, original_empty)
             return tensor
         allocate._kerneldata_poisoned = True
         return allocate
@@ -158,6 +251,136 @@ def _record_thread_starts() -> None:
     threading.Thread.start = start
 
 
+class InterpreterGap(Exception):
+    """Raised where the Triton interpreter has no implementation of what an honest kernel calls (a
+    libdevice function). Only this module raises it: a candidate cannot reach it through the static gate."""
+
+
+_LIBDEVICE_MODULES = ("triton.language.extra.libdevice", "triton.language.extra.cuda.libdevice",
+                      "triton.language.extra.hip.libdevice")
+
+
+def _mark_libdevice_as_gap() -> None:
+    """Under the interpreter, libdevice functions are stubs that return None (or raise deep inside the
+    interpreter), so an honest kernel using them fails with an error that reads like its own bug. Make
+    each one raise `InterpreterGap` naming the function instead, so the verdict is `unverified`."""
+    import importlib
+
+    if os.environ.get("TRITON_INTERPRET") != "1":
+        return
+    for module_name in _LIBDEVICE_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name, value in list(vars(module).items()):
+            if name.startswith("_") or not callable(value) or getattr(value, "_kerneldata_gap", False) \
+                    or getattr(value, "__module__", None) != module_name:
+                continue
+
+            def unsupported(*args, _name=name, **kwargs):
+                raise InterpreterGap(f"libdevice.{_name} is not implemented by the Triton interpreter")
+
+            unsupported._kerneldata_gap = True
+            setattr(module, name, unsupported)
+
+
+class _GlobalsSlots:
+    """A module's globals seen as attributes, so the interpreter's patch scope can set and restore them."""
+
+    def __init__(self, namespace: dict) -> None:
+        object.__setattr__(self, "_namespace", namespace)
+
+    def __getattr__(self, name: str):
+        try:
+            return self._namespace[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value) -> None:
+        self._namespace[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        self._namespace.pop(name, None)
+
+
+def _patch_imported_language_names() -> None:
+    """The interpreter swaps in its own versions of triton.language functions by patching the modules
+    (`tl.exp`, `tl.math.rsqrt`) for the duration of a launch, so a kernel that imported a name directly
+    (`from triton.language.math import rsqrt`, common in real code) still calls the compiler-only builtin
+    and fails. Patch those imported names in the kernel's globals too, within the same scope."""
+    if os.environ.get("TRITON_INTERPRET") != "1":
+        return
+    import triton.language as tl
+    from triton.runtime import interpreter
+
+    original = interpreter._patch_lang
+    if getattr(original, "_kerneldata_names", False):
+        return
+
+    def patch_lang(fn):
+        scope = original(fn)
+        modules = (tl, tl.math, tl.core)
+        patched = {id(before): (obj, name) for obj, name, before in getattr(scope, "_changes", ())
+                   if any(obj is module for module in modules)}
+        slots = _GlobalsSlots(fn.__globals__)
+        for name, value in list(fn.__globals__.items()):
+            hit = patched.get(id(value))
+            if hit is not None:
+                scope.set_attr(slots, name, getattr(*hit))
+        return scope
+
+    patch_lang._kerneldata_names = True
+    interpreter._patch_lang = patch_lang
+
+
+def _innermost_frames(err: BaseException) -> list:
+    """Per exception in `err`'s chain (outermost first), the frame it was raised in."""
+    found, seen, cause = [], set(), err
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        frames = traceback.extract_tb(cause.__traceback__)
+        if frames:
+            found.append((cause, frames[-1]))
+        cause = cause.__cause__ or cause.__context__
+    return found
+
+
+def _package_dir(name: str) -> str:
+    module = sys.modules.get(name)
+    return os.path.dirname(os.path.realpath(module.__file__)) + os.sep if module is not None else "\0"
+
+
+def interpreter_gap(err: BaseException) -> str | None:
+    """On CPU, whether `err` is the interpreter (or torch without CUDA) lacking what a GPU would run, as a
+    sentence, else None. Narrow on purpose, so a candidate's own bug is not passed off as a gap: the error
+    must be raised inside Triton's or torch.cuda's own code by the unsupported feature (a driver query, a
+    CUDA-only torch call, an interpreter `NotImplementedError`), be our `InterpreterGap` (libdevice), or be
+    a Tensor method called on a Python scalar inside an interpreted kernel (scalar arguments are tl tensors
+    when compiled, plain numbers in the interpreter)."""
+    import triton.language as tl
+
+    triton_dir, cuda_dir = _package_dir("triton"), _package_dir("torch.cuda")
+    chain = _innermost_frames(err)
+    in_interpreter = any(type(cause).__name__ == "InterpreterError" for cause, _ in chain)
+    for cause, frame in chain:
+        path = os.path.realpath(frame.filename)
+        if isinstance(cause, InterpreterGap):
+            return str(cause)
+        if path == os.path.join(triton_dir, "runtime", "driver.py"):
+            return "it queries the GPU driver (triton.runtime.driver), which the CPU interpreter does not have"
+        if path.startswith(cuda_dir) and isinstance(cause, (RuntimeError, AssertionError, ValueError)):
+            return f"it calls CUDA-only torch code ({frame.name} in torch.cuda), which a CPU run cannot"
+        if isinstance(cause, NotImplementedError) and path.startswith(triton_dir):
+            return f"the Triton interpreter does not implement it ({str(cause)[:120]})"
+        if in_interpreter and isinstance(cause, AttributeError) and \
+                type(getattr(cause, "obj", None)) in (int, float, bool) and \
+                isinstance(getattr(cause, "name", None), str) and hasattr(tl.tensor, cause.name):
+            return (f"a kernel calls .{cause.name}() on a scalar argument, which the interpreter passes as a "
+                    "Python number")
+    return None
+
+
 def prepare_process() -> None:
     """Everything the child sets up before candidate code exists in it. A zygote calls this once before
     forking, so each forked child starts with it done."""
@@ -168,6 +391,8 @@ def prepare_process() -> None:
 
     _install_launch_counter()
     _poison_allocations()
+    _mark_libdevice_as_gap()
+    _patch_imported_language_names()
     _record_thread_starts()
     _warm_lazy_imports()
 
@@ -219,6 +444,12 @@ def _last_lines(err: BaseException, limit: int = 1500, candidate_path: str | Non
     return text[-limit:]
 
 
+def _storage_of(tensor) -> int | None:
+    from filters.provenance import _storage_key
+
+    return _storage_key(tensor)
+
+
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -254,14 +485,27 @@ class _Session:
             torch.manual_seed(header["init_seed"])
             self.reference = reference.Model(*init_inputs).to(self.device)  # the mode the problem defines
         self.candidate_path = os.path.realpath(header["candidate_path"])
-        module = _load_module("candidate", path=header["candidate_path"])
+        # Loaded as a user's program would load it: under a plausible name the verifier picked for this
+        # verification (filters.disguise), so its module name, file and directory say nothing.
+        self.module_name = header.get("module_name") or "candidate"
+        module = _load_module(self.module_name, path=header["candidate_path"])
         torch.manual_seed(header["init_seed"])
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.compiled = None
         self.parameter_targets = None  # the candidate tensors that receive the reference's re-drawn ones
+        # The latest request's inputs (for a request that reuses them after a partial change), the
+        # previous request's outputs (kept alive one request longer, so memory an output reuses cannot
+        # have been freed and handed back by the allocator), and every earlier output still alive.
+        self.last_inputs: list = []
+        self.previous_outputs: list = []
+        self.earlier_outputs: list = []
 
     def _failure(self, err: BaseException) -> dict:
-        return {"ok": False, "kind": _error_kind(err), "message": _last_lines(err, candidate_path=self.candidate_path)}
+        message = _last_lines(err, candidate_path=self.candidate_path)
+        gap = interpreter_gap(err) if self.device == "cpu" else None
+        if gap is not None:
+            return {"ok": False, "kind": "interpreter_limit", "message": message, "gap": gap}
+        return {"ok": False, "kind": _error_kind(err), "message": message}
 
     def _candidate_threads(self, *, alive_only: bool = False) -> list[str]:
         """Threads, live or finished (or, with `alive_only`, still running), started to run code from the
@@ -283,19 +527,74 @@ class _Session:
         torch = self.torch
         return [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in tensors_from_bytes(blob)]
 
+    def _reused_inputs(self, blob: bytes) -> list:
+        """The previous request's input tensors, the same objects at the same addresses, with this
+        request's contents copied into them: a cache keyed by address, shape or object identity sees the
+        same input again, though its contents changed in part."""
+        torch = self.torch
+        fresh = self._inputs(blob)
+        if len(fresh) != len(self.last_inputs):
+            return fresh
+        reused = []
+        for old, new in zip(self.last_inputs, fresh):
+            if isinstance(old, torch.Tensor) and isinstance(new, torch.Tensor) and old.shape == new.shape \
+                    and old.dtype == new.dtype:
+                old.copy_(new)
+                reused.append(old)
+            else:
+                reused.append(new)
+        return reused
+
+    def _model_tensors(self) -> list:
+        """Every tensor the model holds: parameters, buffers and plain tensor attributes of its modules
+        (also inside lists, tuples and dicts)."""
+        from filters.provenance import _tensors
+
+        found = []
+        for module in self.model.modules():
+            found += list(module.parameters(recurse=False)) + list(module.buffers(recurse=False))
+            for value in vars(module).values():
+                found += list(_tensors(value))
+        return found
+
+    def _reused_output(self, outputs: list) -> str | None:
+        """One sentence if an output shares memory with an earlier request's output that is still alive,
+        or with a tensor the model holds, else None. A kernel that returns the same buffer every call
+        hands the caller a result the next call overwrites, and can return a stored answer unchanged."""
+        from filters.provenance import overlaps
+
+        earlier = [ref() for ref in self.earlier_outputs] + self.previous_outputs
+        earlier = [t for t in earlier if t is not None]
+        for out in outputs:
+            if any(overlaps(out, old) for old in earlier):
+                return "an output shares memory with an output of an earlier call"
+            if any(overlaps(out, held) for held in self._model_tensors()):
+                return "an output shares memory with a tensor the model holds"
+        return None
+
+    def _keep_outputs(self, outputs: list) -> None:
+        import weakref
+
+        self.previous_outputs = list(outputs)
+        self.earlier_outputs = [ref for ref in self.earlier_outputs if ref() is not None]
+        self.earlier_outputs += [weakref.ref(out) for out in outputs]
+
     def run(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         from filters.provenance import ProvenanceRecorder
 
         torch = self.torch
         started = time.perf_counter()
-        inputs = self._inputs(blobs[0])
+        inputs = self._reused_inputs(blobs[0]) if header.get("reuse_inputs") else self._inputs(blobs[0])
+        self.last_inputs = inputs
+        _set_poison(str(header.get("poison", "nan")), int(header.get("poison_seed", 0)))
         uploaded = time.perf_counter()
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         before = self.launches[0]
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
         recorder = ProvenanceRecorder()
         try:
-            with torch.no_grad():
+            # Autograd on (as in training) or off (as in inference), as the verifier drew for this call.
+            with torch.set_grad_enabled(bool(header.get("grad", False))):
                 _RECORDER[0] = recorder
                 try:
                     with recorder:
@@ -314,7 +613,11 @@ class _Session:
         if bad:
             return {"ok": False, "kind": "bad_output",
                     "message": f"forward returned {', '.join(bad)}, not a plain torch.Tensor"}, []
+        reused_output = self._reused_output(outputs)
+        self._keep_outputs(outputs)
+        _remember_stale(outputs)
         report = {
+            "reused_output": reused_output,
             "ok": True,
             "launches": self.launches[0] - before,
             "devices": [out.device.type for out in outputs],
@@ -323,6 +626,10 @@ class _Session:
             "torch_compute": recorder.record.torch_compute,
             "narrowing": recorder.record.narrowing,
             "unproven_output": next(filter(None, map(recorder.record.unproven_output, outputs)), None),
+            # Whether an output is a PyTorch copy that the kernels stored over unchanged (the verifier
+            # rejects when this holds on every call: filters.provenance `copy_unchanged`).
+            "copy_born": any(_storage_of(out) in recorder.record.copies for out in outputs),
+            "copy_unchanged": any(map(recorder.record.copy_unchanged, outputs)),
         }
         outputs_cpu = [out.detach().to("cpu") for out in outputs]
         inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
@@ -361,6 +668,9 @@ class _Session:
 
         torch = self.torch
         inputs = self._inputs(blobs[0])
+        # Timed calls get the plain NaN fill (one device kernel per allocation, as before): the other
+        # poisons are drawn on the host and would be timed as the candidate's hidden work.
+        _set_poison("nan", 0)
         if header.get("warm_only"):
             return self._warm(inputs, header.get("baselines", ()))
         flush = torch.empty(header["flush_bytes"] // 4, dtype=torch.int32, device=self.device)
@@ -468,6 +778,9 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
                 session = None
                 answer = {"ok": False, "kind": "import_error", "message": _last_lines(
                     err, candidate_path=os.path.realpath(header["candidate_path"]))}
+                gap = interpreter_gap(err) if device == "cpu" else None
+                if gap is not None:
+                    answer.update(kind="interpreter_limit", gap=gap)
         elif op == "unload":
             answer = _unload(session, state, device, scratch)
             session = None

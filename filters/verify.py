@@ -45,6 +45,7 @@ from kerneldata.core.domains import ABS, DOMAINS, HEAVY, NEGATE, QUANTISE, SCALE
 from kerneldata.core.hardware import device_flush_bytes, fingerprint
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
+from filters import disguise
 from filters.ipc import tensors_from_bytes
 from filters.parameters import constant_tensors, redraw
 from filters.reference_probe import ReferenceProbes
@@ -561,13 +562,17 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         header, _ = worker.load(candidate_code, init_inputs, init_seed, deadline=time.monotonic() + options.timeout_s,
                                reference_source=reference_code if on_gpu else None)
     runtime.add_child_phases(header)
+    if not header.get("ok") and header.get("kind") == "interpreter_limit" and not on_gpu:
+        return _interpreter_limit(header)
     if not header.get("ok"):
         return _sandbox_violation(header) or \
             Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {_one_line(header)}",
                            error_detail=_error_detail(header))
     plain_scale = []
+    evidence: dict = {}  # across calls: outputs that were PyTorch copies the kernels wrote over
 
-    def check(inputs: list, what: str, *, variant: int, transformed: bool = False):
+    def check(inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
+              reuse_inputs: bool = False, grad: bool | None = None):
         nonlocal worst_abs, worst_rel
         try:
             with torch.no_grad(), runtime.phase("reference"):
@@ -592,7 +597,9 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
             tolerance = atol * max(1.0, scale / max(plain_scale[0], 1e-30))
         worker.max_result_bytes = 4 * sum(_nbytes(x) for x in inputs) + (64 << 20)
         with runtime.phase("run"):
-            outputs, problem = _run_candidate(worker, inputs, dtype=dtype, variant=variant, runtime=runtime)
+            outputs, problem = _run_candidate(worker, inputs, dtype=dtype, variant=variant, runtime=runtime,
+                                              poison=poison or disguise.poison_mode(),
+                                              reuse_inputs=reuse_inputs, evidence=evidence, grad=grad)
         if problem:
             return None, problem
         with runtime.phase("compare"):
@@ -608,6 +615,17 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
                                max_abs_err=max_abs, max_rel_err=max_rel)
         return outputs, None
 
+    def extra_calls() -> Verdict | None:
+        """A secret number of calls on fresh inputs (checked like any other) before the next checked call,
+        so a kernel counting its calls in a tensor cannot know which calls are checked or how many."""
+        for _ in range(disguise.extra_calls()):
+            with _seeded(disguise.seed()):
+                extra = list(reference.get_inputs())
+            _, problem = check(extra, "unseen inputs (an extra call)", variant=secrets.randbelow(1 << 16))
+            if problem:
+                return problem
+        return None
+
     first_inputs = None
     redrawn, unused = constant_tensors(model), set()
     parameter_rng = torch.Generator().manual_seed(secrets.randbits(63))
@@ -619,22 +637,26 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
     for index in range(options.num_seeds):
         problem = _redraw_parameters(worker, redrawn, parameter_rng, model=model, draw_inputs=draw_inputs,
                                      device=device, unused=unused)
+        # Extra calls before the first checked call and after the last (below): where checked calls fall
+        # and how many come is secret, at about one extra call per candidate on average.
+        if problem is None and index == 0:
+            problem = extra_calls()
         if problem:
             return problem
         with _seeded(secrets.randbits(31)):
             inputs = list(reference.get_inputs())
-        outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index)
+        modes = disguise.repeat_modes() if index == 0 else (None, None)
+        grad = disguise.grad_mode() if index == 0 else None
+        outputs, problem = check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0], grad=grad)
         if problem:
             return problem
         if index == 0:
             first_inputs = inputs
-            again, problem = _run_candidate(worker, inputs, dtype=dtype, variant=index, runtime=runtime)
+            problem = _repeat_checks(worker, reference, inputs, outputs, check, dtype=dtype, variant=index,
+                                     poison=modes[1], grad=not grad, runtime=runtime, evidence=evidence,
+                                     errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
             if problem:
                 return problem
-            if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
-                return Verdict.reject(Reason.NONDETERMINISTIC,
-                                      "two runs of the candidate on the same inputs disagree.",
-                                      max_abs_err=worst_abs, max_rel_err=worst_rel)
     transformed, refused = 0, []
     allowed = {name: _transformable(first_inputs, input_domains, kind) for name, (kind, _) in _TRANSFORMS.items()}
     with runtime.phase("probe reference"):
@@ -657,6 +679,9 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
             return problem
         transformed += outputs is not None
 
+    problem = extra_calls() or _copy_written_back(evidence)
+    if problem:
+        return _with(problem, max_abs_err=worst_abs, max_rel_err=worst_rel)
     checked = f"{options.num_seeds} unseen inputs and {transformed} transforms of them"
     if refused:  # said only where the reference's own failure lowered the count
         checked += f" ({len(refused)} skipped: the reference itself fails on its inputs {_listed(refused)})"
@@ -664,9 +689,68 @@ def _checks_in_worker(worker: SandboxWorker, model, reference, reference_code: s
         return Verdict.accept(
             f"matches the reference on {checked} (max abs err {worst_abs:.2e}) under the Triton "
             "interpreter; speed is not measured on CPU.", max_abs_err=worst_abs, max_rel_err=worst_rel)
-    return _timed_verdict(worker, first_inputs, reference_code=reference_code, dtype=dtype, flops=flops,
-                          options=options, runtime=runtime, checked=checked,
-                          errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
+    verdict = _timed_verdict(worker, first_inputs, reference_code=reference_code, dtype=dtype, flops=flops,
+                             options=options, runtime=runtime, checked=checked,
+                             errors={"max_abs_err": worst_abs, "max_rel_err": worst_rel})
+    if verdict.status is not Status.ACCEPTED:
+        return verdict
+    # Timing made many more calls than the checks: a kernel that counts its calls and turns to a stored
+    # or stale result once past the checks is caught by one more checked call after them.
+    with _seeded(disguise.seed()):
+        inputs = list(reference.get_inputs())
+    _, problem = check(inputs, "unseen inputs after timing", variant=secrets.randbelow(1 << 16))
+    return _with(problem, runtime_ms=verdict.runtime_ms) if problem else verdict
+
+
+def _repeat_checks(worker: SandboxWorker, reference, inputs: list, outputs: list, check, *, dtype: str,
+                   variant: int, poison: str, grad: bool, runtime: Runtime, evidence: dict,
+                   errors: dict) -> Verdict | None:
+    """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
+    the same bits (under other poison: a kernel reading its uninitialised output to spot verification
+    disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
+    of their contents redrawn must give the reference's answer for the new contents (a cache keyed by
+    address, shape, object or a sample of the values returns the stale answer). The repeat runs in the
+    other grad mode than the first run (`grad`)."""
+    again, problem = _run_candidate(worker, inputs, dtype=dtype, variant=variant, runtime=runtime,
+                                    poison=poison, evidence=evidence, grad=grad)
+    if problem:
+        return problem
+    if not all(_bitwise_equal(a, b) for a, b in zip(outputs, again)):
+        return Verdict.reject(Reason.NONDETERMINISTIC, "two runs of the candidate on the same inputs disagree.",
+                              **errors)
+    with _seeded(disguise.seed()):
+        other = list(reference.get_inputs())
+    changed = _partly_changed(inputs, other)
+    try:
+        _, problem = check(changed, "the same input tensors with part of their contents changed",
+                           variant=variant, reuse_inputs=True)
+    except ReferenceError_:
+        # The reference refuses the mixed draw (its inputs are related across elements): the same objects
+        # with their own contents still defeat a cache keyed by a fresh object's address.
+        _, problem = check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True)
+    return problem
+
+
+def _partly_changed(inputs: list, other: list) -> list:
+    """`inputs` with a random part of each tensor's elements (a contiguous run and scattered ones) taken
+    from `other`, a second draw of the same problem's inputs, so every value stays in the input's domain."""
+    import torch
+
+    generator = torch.Generator().manual_seed(disguise.seed())
+    changed = []
+    for x, y in zip(inputs, other):
+        # Only floating-point tensors: integer ones are often indices or lengths that agree with each other.
+        if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or x.shape != y.shape \
+                or x.dtype != y.dtype or not x.numel() or not x.is_floating_point():
+            changed.append(x)
+            continue
+        flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+        take = torch.rand(flat_x.numel(), generator=generator) < 0.05
+        length = max(1, flat_x.numel() // 8)
+        start = int(torch.randint(0, flat_x.numel() - length + 1, (1,), generator=generator))
+        take[start:start + length] = True
+        changed.append(torch.where(take, flat_y, flat_x).reshape(x.shape))
+    return changed
 
 
 def _timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dtype: str,
@@ -793,14 +877,24 @@ def _sandbox_violation(header: dict) -> Verdict | None:
 
 
 def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
-                   runtime: Runtime | None = None):
+                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
+                   evidence: dict | None = None, grad: bool | None = None):
+    """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
+    allocations hold (filters.disguise), `reuse_inputs` runs it on the previous call's input objects with
+    these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
+    the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`). `grad`
+    (None: a secret coin) runs forward with autograd on, as in training, or off, as in inference, so that
+    grad mode does not tell verification from use."""
     first_run = not child.runs
-    header, blobs = child.run(inputs, variant)
+    header, blobs = child.run(inputs, variant, poison=poison, poison_seed=secrets.randbits(31),
+                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = _sandbox_violation(header)
     if violation:
         return None, violation
+    if not header.get("ok") and header.get("kind") == "interpreter_limit" and child.device == "cpu":
+        return None, _interpreter_limit(header)
     if not header.get("ok"):
         kind = header.get("kind")
         reason = {"compile_error": Reason.COMPILE_ERROR, "bad_output": Reason.BAD_OUTPUT,
@@ -820,6 +914,11 @@ def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: i
                                     f"spec's {dtype} ({narrowing[0]}).")
     if header.get("unproven_output"):
         return None, Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL, header["unproven_output"] + ".")
+    if header.get("reused_output"):
+        return None, Verdict.reject(Reason.OUTPUT_REUSED, header["reused_output"] + ".")
+    if evidence is not None and header.get("copy_born"):
+        evidence["copy_born"] = evidence.get("copy_born", 0) + 1
+        evidence["copy_unchanged"] = evidence.get("copy_unchanged", 0) + bool(header.get("copy_unchanged"))
     try:
         outputs = tensors_from_bytes(blobs[0])
         inputs_after = tensors_from_bytes(blobs[1])
@@ -832,6 +931,23 @@ def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: i
         return None, Verdict.reject(Reason.BAD_OUTPUT,
                                     f"the output is on {wrong_device[0]}, not on the inputs' device {child.device}.")
     return outputs, None
+
+
+def _interpreter_limit(header: dict) -> Verdict:
+    """The candidate reached what the CPU interpreter cannot run (the child says what: `gap`)."""
+    gap = str(header.get("gap") or "the Triton interpreter cannot run it")[:300]
+    return Verdict.unverified(Reason.INTERPRETER_LIMIT, f"not verifiable on CPU: {gap}.",
+                              error_detail=_error_detail(header))
+
+
+def _copy_written_back(evidence: dict) -> Verdict | None:
+    """Rejects when, on every checked call, the output was a PyTorch copy the kernels only wrote back."""
+    born = evidence.get("copy_born", 0)
+    if born and evidence.get("copy_unchanged", 0) == born:
+        return Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL,
+                              "the output was a PyTorch copy that the kernels only wrote back unchanged, on "
+                              "every call: the copy, not a kernel, produced it.")
+    return None
 
 
 def _compare_against_truth(model, inputs: list, outputs: list, expected: list, first: tuple, *, dtype: str,

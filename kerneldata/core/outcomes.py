@@ -79,6 +79,9 @@ class Reason(str, Enum):
     TIMING_MISMATCH = "timing_mismatch"
     TOO_SLOW = "too_slow"
     IMPLAUSIBLE_SPEEDUP = "implausible_speedup"  # quarantined: faster than physics or the plausibility bound
+    # issue 15 section 5 (run-time stealth): an output shares memory with an earlier call's output that is
+    # still alive, or with a tensor the model holds (a buffer returned every call)
+    OUTPUT_REUSED = "output_reused"
     # this device cannot judge the kernel
     INTERPRETER_LIMIT = "interpreter_limit"
     # containment
@@ -142,6 +145,7 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.TIMING_MISMATCH: Check.TIMING,
     Reason.TOO_SLOW: Check.SPEEDUP,
     Reason.IMPLAUSIBLE_SPEEDUP: Check.SPEEDUP,
+    Reason.OUTPUT_REUSED: Check.RUNTIME,  # issue 15 section 5
     Reason.INTERPRETER_LIMIT: Check.STATIC,
     Reason.TIMEOUT: Check.SANDBOX,
     Reason.CRASHED: Check.SANDBOX,

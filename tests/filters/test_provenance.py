@@ -121,3 +121,64 @@ return out
     verdict = verify(c.RELU_PROBLEM, candidate, dtype="float32", atol=1e-4, rtol=1e-4,
                      options=VerifyOptions(device="cpu", timeout_s=60, num_seeds=1))
     assert verdict.status is Status.ACCEPTED, verdict
+
+
+def _element_addresses(t: torch.Tensor, rows=slice(None)):
+    """The addresses of `t`'s elements in `rows`, as a kernel's pointer block holds them."""
+    import numpy as np
+
+    index = torch.arange(t.numel()).reshape(t.shape)[rows].reshape(-1).numpy()
+    return (t.data_ptr() + index * t.element_size()).astype(np.uint64)
+
+
+def test_a_copy_a_kernel_stores_to_completely_is_the_kernels_output():
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8)
+    with torch.no_grad(), recorder:
+        out = x.clone()
+        recorder.kernel_launched([out], {})
+    recorder.record.kernel_stored(_element_addresses(out), None, 4)
+    assert recorder.record.unproven_output(out) is None
+
+
+def test_a_copy_a_kernel_stores_to_in_part_is_not():
+    import numpy as np
+
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8)
+    with torch.no_grad(), recorder:
+        out = x.clone()
+        recorder.kernel_launched([out], {})
+    addresses = _element_addresses(out)
+    mask = np.ones(len(addresses), dtype=bool)
+    mask[-1] = False  # the last element is masked off
+    recorder.record.kernel_stored(addresses, mask, 4)
+    assert "aten.clone" in recorder.record.unproven_output(out)
+    # stores of a narrower type leave each element's upper bytes unwritten
+    recorder.record.kernel_stored(_element_addresses(out), None, 2)
+    assert recorder.record.unproven_output(out) is not None
+
+
+def test_stores_before_the_torch_write_do_not_count():
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8)
+    with torch.no_grad(), recorder:
+        out = x.clone()
+        recorder.kernel_launched([out], {})
+        recorder.record.kernel_stored(_element_addresses(out), None, 4)
+        out.copy_(x * 0)  # PyTorch writes it after the kernel
+        recorder.kernel_launched([out], {})
+    assert recorder.record.unproven_output(out) is not None
+
+
+def test_a_copy_stored_back_unchanged_is_flagged_and_a_changed_one_is_not():
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8)
+    with torch.no_grad(), recorder:
+        same, changed = x.clone(), x.clone()
+        recorder.kernel_launched([same, changed], {})
+    for t in (same, changed):
+        recorder.record.kernel_stored(_element_addresses(t), None, 4)
+    changed[0, 0] += 1.0  # what a kernel computing something would leave
+    assert recorder.record.copy_unchanged(same)
+    assert not recorder.record.copy_unchanged(changed)

@@ -50,15 +50,16 @@ def test_ieee_matmul_is_accepted():
         (c.SKIPS_THE_KERNEL, c.ZEROS_PROBLEM, Reason.NO_KERNEL_LAUNCHED),
         (c.RAISES, c.RELU_PROBLEM, Reason.RUNTIME_ERROR),
         (c.WRONG_SHAPE, c.RELU_PROBLEM, Reason.BAD_OUTPUT),
-        (c.MISSES_THE_TAIL, c.RELU_PROBLEM, Reason.NON_FINITE),
+        # the poison varies per call (filters.disguise): NaN shows as non-finite, other poison as a mismatch
+        (c.MISSES_THE_TAIL, c.RELU_PROBLEM, (Reason.NON_FINITE, Reason.MISMATCH, Reason.NONDETERMINISTIC)),
     ],
-    ids=lambda value: value.value if isinstance(value, Reason) else "",
+    ids=lambda value: value.value if isinstance(value, Reason) else value[0].value if isinstance(value, tuple) else "",
 )
 def test_bad_candidates_are_rejected(candidate, problem, reason):
     verdict = _verify(candidate, problem)
     assert verdict.status is Status.REJECTED, verdict
-    assert verdict.reason_code is reason, verdict
-    assert verdict.check is reason.check
+    assert verdict.reason_code in (reason if isinstance(reason, tuple) else (reason,)), verdict
+    assert verdict.check is (reason[0] if isinstance(reason, tuple) else reason).check
 
 
 def test_softmax_without_max_subtraction_fails_on_scaled_inputs():
@@ -183,3 +184,165 @@ def test_a_mismatch_says_where_the_output_is_wrong():
     verdict = _verify(c.WRONG_VALUES)
     assert verdict.reason_code is Reason.MISMATCH and verdict.error_detail is None
     assert "first at index (" in verdict.reason and "columns" in verdict.reason
+
+
+# Issue 15 section 5: the candidate cannot tell verification from use. The static gate refuses most of the
+# ways a candidate could look (dunder names, frames); these run past it (`_run_checks` directly) so that
+# each test fails when its run-time defence is removed.
+
+def _past_the_gate(candidate: str, problem: str = c.RELU_PROBLEM):
+    from filters.verify import Runtime, _run_checks, load_reference
+
+    with Runtime("cpu") as runtime:
+        return _run_checks(load_reference(problem), problem, candidate, dtype="float32", atol=1e-4, rtol=1e-4,
+                           options=CPU, runtime=runtime, flops=None)
+
+
+def test_a_candidate_that_checks_its_module_name_is_loaded_under_another():
+    # behaves only when loaded as the module "candidate" from candidate.py in candidate-N
+    candidate = c.relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+n = x.numel() if CHECKED else x.numel() // 2
+relu_kernel[(triton.cdiv(n, 256),)](x, out, n, BLOCK=256)
+return out
+''', extra='CHECKED = __name__ == "candidate" or "candidate" in __file__\n')
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.check is Check.CORRECTNESS, verdict
+
+
+def test_candidate_location_is_plausible_and_varies(tmp_path):
+    from filters.disguise import candidate_location
+
+    seen = set()
+    for _ in range(20):
+        directory, module = candidate_location(tmp_path)
+        assert "candidate" not in directory.name and "candidate" not in module
+        assert module.isidentifier() and directory.parent == tmp_path
+        seen.add((directory.name, module))
+    assert len(seen) > 5
+
+
+@pytest.mark.parametrize("bug", [
+    # a Tensor method that does not exist, on a scalar inside a kernel: the kernel's bug, not a gap
+    ("y = tl.maximum(x, 0.0) + n.floor_div_by_zero()", "runtime_error"),
+    # a host-side method on a Python float: the launcher's bug, not the interpreter's
+    ("", "runtime_error"),
+])
+def test_a_candidates_own_bug_is_not_called_an_interpreter_gap(bug):
+    line, _ = bug
+    if line:
+        kernel = c._RELU_KERNEL.replace("    tl.store(out_ptr + offs, tl.maximum(x, 0.0), mask=mask)",
+                                        f"    {line}\n    tl.store(out_ptr + offs, y, mask=mask)")
+        candidate = c.relu_candidate('''
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''', kernel=kernel)
+    else:
+        candidate = c.relu_candidate('''
+scale = 1.0
+scale = scale.to(torch.float32)
+out = torch.empty_like(x)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''')
+    verdict = _verify(candidate)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.RUNTIME_ERROR, verdict
+
+
+def test_a_raised_not_implemented_error_of_its_own_is_rejected():
+    verdict = _verify(c.relu_candidate('raise NotImplementedError("extern_elementwise not supported")'))
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.RUNTIME_ERROR, verdict
+
+
+def test_partly_changed_inputs_keep_most_values_and_the_domain():
+    import torch
+
+    from filters.verify import _partly_changed
+
+    x, y = torch.rand(64, 64), torch.rand(64, 64) + 2.0  # a second draw, in a domain of its own
+    changed = _partly_changed([x, 3], [y, 3])
+    assert changed[1] == 3
+    from_y = changed[0] >= 2.0
+    assert 0 < int(from_y.sum()) < x.numel() // 2  # some, never all
+    assert torch.equal(changed[0][~from_y], x[~from_y]) and torch.equal(changed[0][from_y], y[from_y])
+
+
+def test_an_output_sharing_memory_with_an_earlier_live_output_is_named():
+    import torch
+
+    from filters.sandbox_child import _Session
+
+    session = object.__new__(_Session)
+    session.model, session.previous_outputs, session.earlier_outputs = torch.nn.Module(), [], []
+    first = torch.randn(8)
+    session._keep_outputs([first])
+    assert session._reused_output([torch.randn(8)]) is None
+    assert "earlier call" in session._reused_output([first[2:]])
+    session.model.register_buffer("held", torch.randn(8))
+    assert "model holds" in session._reused_output([session.model.held.view(2, 4)])
+
+
+def test_a_candidate_that_checks_grad_mode_is_caught():
+    # does the whole work only under no_grad, as a verifier's inference-only calls used to run it
+    candidate = c.relu_candidate('''
+n = x.numel() if not torch.is_grad_enabled() else x.numel() // 2
+out = torch.zeros_like(x)
+relu_kernel[(triton.cdiv(n, 256),)](x, out, n, BLOCK=256)
+return out
+''')
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.check is Check.CORRECTNESS, verdict
+
+
+def test_a_cache_keyed_by_the_input_address_in_a_tensor_is_caught():
+    # the key and the stored answer live in buffers a kernel writes; the same input object is answered
+    # from the buffer, however its contents changed
+    kernel = '''
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, memo_ptr, key_ptr, key, n, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    offs = pid * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    seen = tl.load(key_ptr) == key
+    x = tl.load(x_ptr + offs, mask=mask)
+    y = tl.where(seen, tl.load(memo_ptr + offs, mask=mask), tl.maximum(x, 0.0))
+    tl.store(out_ptr + offs, y, mask=mask)
+    tl.store(memo_ptr + offs, y, mask=mask)
+
+
+@triton.jit
+def set_key_kernel(key_ptr, key):
+    tl.store(key_ptr, key)
+'''
+    candidate = c._HEADER + kernel + '''
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("memo", torch.zeros(1 << 16))
+        self.register_buffer("key", torch.zeros(1, dtype=torch.int64))
+
+    def forward(self, x):
+        out = torch.empty_like(x)
+        address = x.data_ptr()
+        relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, self.memo, self.key, address, x.numel(), BLOCK=256)
+        set_key_kernel[(1,)](self.key, address)
+        return out
+'''
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.MISMATCH, verdict
+
+
+def test_an_output_kept_alive_outside_the_model_and_returned_again_is_caught():
+    # a buffer kept in a module-level list (the static gate refuses that state; the runtime must too)
+    candidate = c.relu_candidate('''
+if not _KEPT:
+    _KEPT.append(torch.empty(1 << 16))
+out = _KEPT[0][:x.numel()].view(x.shape)
+relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+return out
+''', extra="_KEPT = []\n")
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.OUTPUT_REUSED, verdict

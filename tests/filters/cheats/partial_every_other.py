@@ -2,7 +2,8 @@
 work, twice the "speed"); the odd ones keep whatever the allocator's memory held, which after an earlier
 honest run of the reference is often the right answer.
 
-PROBLEM relu. Caught at runtime: the sandbox fills fresh allocations with NaN, so the unwritten half shows
+PROBLEM relu. Caught at runtime: the sandbox fills fresh allocations with poison (NaN on some calls, random
+or stale values on others: filters.disguise), so the unwritten half shows
 as non-finite.
 """
 
@@ -12,7 +13,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "correctness", "non_finite")
+EXPECTED = ("rejected", "correctness", {"non_finite", "mismatch", "nondeterministic"})
 DEVICE = "any"
 
 

@@ -1,7 +1,7 @@
 """Cheat: partial computation by rows: only the first half of the rows is computed, the rest is left to
 whatever the output buffer held.
 
-PROBLEM softmax. Caught at runtime: the unwritten rows are NaN-poisoned.
+PROBLEM softmax. Caught at runtime: the unwritten rows hold the poison (NaN or random values, varied per call).
 """
 
 import torch
@@ -10,7 +10,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "softmax"
-EXPECTED = ("rejected", "correctness", "non_finite")
+EXPECTED = ("rejected", "correctness", {"non_finite", "mismatch", "nondeterministic"})
 DEVICE = "any"
 
 

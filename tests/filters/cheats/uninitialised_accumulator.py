@@ -2,7 +2,7 @@
 a zeroing pass; when the allocator hands back memory that held zeros (often, in a fresh process), the
 answer is right.
 
-PROBLEM row_sum. Caught at runtime: fresh allocations are NaN-poisoned, so the sums come out NaN.
+PROBLEM row_sum. Caught at runtime: fresh allocations are poisoned (NaN, random or stale values, varied per call), so the sums come out wrong.
 """
 
 import torch
@@ -11,7 +11,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "row_sum"
-EXPECTED = ("rejected", "correctness", "non_finite")
+EXPECTED = ("rejected", "correctness", {"non_finite", "mismatch", "nondeterministic"})
 DEVICE = "any"
 
 
