@@ -77,6 +77,7 @@ class Ran(_Message):
     narrowing: list[str] = Field(max_length=MAX_LIST_ITEMS)
     unproven_output: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
     reused_output: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    state_written: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     copy_born: bool = False
     copy_unchanged: bool = False
     seconds: dict[str, float] = _seconds_field()

@@ -591,6 +591,7 @@ class _Session:
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         before = self.launches[0]
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
+        held = self._held_state()
         recorder = ProvenanceRecorder()
         try:
             # Autograd on (as in training) or off (as in inference), as the verifier drew for this call.
@@ -613,11 +614,13 @@ class _Session:
         if bad:
             return {"ok": False, "kind": "bad_output",
                     "message": f"forward returned {', '.join(bad)}, not a plain torch.Tensor"}, []
+        state_written = self._written_state(held)
         reused_output = self._reused_output(outputs)
         self._keep_outputs(outputs)
         _remember_stale(outputs)
         report = {
             "reused_output": reused_output,
+            "state_written": state_written,
             "ok": True,
             "launches": self.launches[0] - before,
             "devices": [out.device.type for out in outputs],
@@ -638,6 +641,28 @@ class _Session:
         report["seconds"] = {"upload": uploaded - started, "forward": ran - uploaded,
                              "download": time.perf_counter() - ran}
         return report, blobs
+
+    def _held_state(self) -> list:
+        """(name, tensor, a bit copy of it) for every tensor the model holds (parameters, buffers, plain tensor
+        attributes) except those that receive the reference's re-drawn state (a BatchNorm's running
+        statistics, which the reference itself updates in training mode)."""
+        from filters.parameters import candidate_tensors
+
+        received = {id(t) for t in self.parameter_targets or () if t is not None}
+        return [(name, tensor, tensor.detach().clone()) for name, tensor in candidate_tensors(self.model)
+                if id(tensor) not in received]
+
+    def _written_state(self, held: list) -> list[str]:
+        """The names of held tensors this call changed: state a kernel keeps across calls (a call counter, a
+        cache), which the verifier rejects when it changes on more than one call."""
+        torch = self.torch
+        changed = []
+        for name, tensor, before in held:
+            after = tensor.detach()
+            if after.shape != before.shape or after.dtype != before.dtype or not torch.equal(
+                    after.contiguous().reshape(-1).view(torch.uint8), before.contiguous().reshape(-1).view(torch.uint8)):
+                changed.append(name)
+        return changed[:16]
 
     def set_parameters(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """Give the candidate the reference's re-drawn tensors (norm weights and biases, running statistics:

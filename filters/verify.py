@@ -916,6 +916,16 @@ def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: i
         return None, Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL, header["unproven_output"] + ".")
     if header.get("reused_output"):
         return None, Verdict.reject(Reason.OUTPUT_REUSED, header["reused_output"] + ".")
+    if evidence is not None and header.get("state_written"):
+        # A tensor the model holds, written on more than one call: state kept across calls (a call counter, a
+        # cache keyed by what it saw). A lazy one-time initialisation writes on one call only.
+        written = evidence.setdefault("state_written", {})
+        for name in header["state_written"]:
+            written[name] = written.get(name, 0) + 1
+        repeated = [name for name, calls in written.items() if calls > 1]
+        if repeated:
+            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward wrote the model's own tensor {repeated[0]!r} on "
+                                        f"{written[repeated[0]]} calls: state kept across calls can change results.")
     if evidence is not None and header.get("copy_born"):
         evidence["copy_born"] = evidence.get("copy_born", 0) + 1
         evidence["copy_unchanged"] = evidence.get("copy_unchanged", 0) + bool(header.get("copy_unchanged"))

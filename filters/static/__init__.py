@@ -53,8 +53,7 @@ use there is not held against the candidate; imports, reflection and dynamic cod
 Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` before a process is spent:
 `interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit
 casts and allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not
-emulated), libdevice, inline asm and extern elementwise, triton.language functions imported by name and
-called in a kernel (the interpreter patches the module, not the name), and launcher calls only a GPU
+emulated), libdevice, inline asm and extern elementwise, and launcher calls only a GPU
 answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`); `device_dependent` for code that
 reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a device compared with
 anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`, `torch.version.hip`,

@@ -99,6 +99,9 @@ class Reason(str, Enum):
     # inputs and parameters (issue 15, section 6): a reference tensor re-drawn per seed (a norm's weight,
     # bias or running statistic) that the candidate holds no tensor for, so it cannot show it uses it
     PARAMETER_UNMATCHED = "parameter_unmatched"
+    # a tensor the model holds (other than the reference's re-drawn state) that forward wrote on more than one
+    # call: a counter or cache in kernel-written memory
+    KERNEL_STATE = "kernel_state"
 
     @property
     def check(self) -> Check:
@@ -159,6 +162,7 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.BAD_REFERENCE: Check.CORRECTNESS,
     # inputs and parameters (issue 15, section 6)
     Reason.PARAMETER_UNMATCHED: Check.ANTICHEAT,
+    Reason.KERNEL_STATE: Check.ANTICHEAT,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
 

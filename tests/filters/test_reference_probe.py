@@ -38,7 +38,8 @@ def test_bce_without_domains_is_accepted_on_its_plain_draws_and_says_why_no_tran
 def test_bce_candidate_wrong_inside_the_domain_is_still_rejected():
     verdict = _verify(c.BCE_WRONG_NEAR_ONE, c.BCE_PROBLEM)
     assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.MISMATCH, verdict
-    assert "on unseen inputs #1" in verdict.reason
+    # on plain draws (the first checked one, or a secret extra call before it), not on a transform
+    assert "on unseen inputs" in verdict.reason, verdict.reason
 
 
 def test_declared_domains_need_no_probe_and_no_note():
@@ -74,7 +75,7 @@ def test_a_failure_the_probe_did_not_foresee_skips_the_transform_on_cpu(monkeypa
 
 def test_a_reference_that_fails_on_its_own_draws_is_a_bad_problem():
     broken = c.RELU_PROBLEM.replace("return torch.relu(x)", "return torch.relu(x[:, 999])")
-    with pytest.raises(ReferenceError_, match="the reference fails on unseen inputs #1: IndexError"):
+    with pytest.raises(ReferenceError_, match="the reference fails on unseen inputs.*: IndexError"):
         _verify(c.HONEST, broken)
 
 

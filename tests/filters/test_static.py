@@ -436,8 +436,8 @@ def test_honest_launcher_idiom_passes(forward, extra):
 
 _HONEST_KERNEL_LINES = [
     ("y = tl.math.exp(tl.load(x_ptr + offs, mask=offs < n))", "", None),
-    ("y = exp2(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.math import exp2\n",
-     R.INTERPRETER_LIMIT),  # the interpreter patches tl.math.exp2 on the module, not the imported name
+    # the interpreter patches tl.math.exp2 on the module; the sandbox child patches the imported name too
+    ("y = exp2(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.math import exp2\n", None),
     ("y = tl.extra.cuda.libdevice.tanh(tl.load(x_ptr + offs, mask=offs < n))", "", R.INTERPRETER_LIMIT),
     ("y = libdevice.erf(tl.load(x_ptr + offs, mask=offs < n))", "from triton.language.extra import libdevice\n",
      R.INTERPRETER_LIMIT),

@@ -14,7 +14,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "correctness", "mismatch")
+EXPECTED = ("rejected", ("correctness", "anticheat"), ("mismatch", "kernel_state"))
 DEVICE = "any"
 
 HONEST_CALLS = 6

@@ -13,9 +13,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "sandbox"), ("forbidden_construct", "file_write", "process_tampering"))
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
-XFAIL = "the gate allows tl.core.builtins; /dev/shm is writable and shared"
 
 
 @triton.jit

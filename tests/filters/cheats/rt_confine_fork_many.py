@@ -17,7 +17,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "sandbox"), ("forbidden_construct", "process_spawn"))
+EXPECTED = ("rejected", ("static", "sandbox"), ("reflection", "process_spawn"))
 DEVICE = "any"
 
 

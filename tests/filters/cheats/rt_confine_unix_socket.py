@@ -15,7 +15,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "sandbox"), ("forbidden_construct", "network_access"))
+EXPECTED = ("rejected", ("static", "sandbox"), ("reflection", "network_access"))
 DEVICE = "any"
 
 

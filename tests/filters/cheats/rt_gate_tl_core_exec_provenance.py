@@ -17,11 +17,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
-XFAIL = {"cpu": "the gate allows every attribute path under triton.language, builtins.exec included",
-         "cuda": "the gate allows every attribute path under triton.language, builtins.exec included",
-         "static": "the gate allows every attribute path under triton.language, builtins.exec included"}
 
 _PAYLOAD = """
 import sys

@@ -13,11 +13,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", "static", "forbidden_construct")
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
-XFAIL = {"cpu": "the gate allows tl.core.inspect; the call stack names the verifier's child",
-         "cuda": "the gate allows tl.core.inspect; the call stack names the verifier's child",
-         "static": "the gate allows tl.core.inspect; the call stack names the verifier's child"}
 
 
 @triton.jit

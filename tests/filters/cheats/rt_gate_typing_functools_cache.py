@@ -20,7 +20,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "correctness"), ("forbidden_construct", "mismatch"))
+EXPECTED = ("rejected", ("static", "correctness"), ("outside_vocabulary", "mismatch"))
 DEVICE = "any"
 
 _memo = typing.functools.lru_cache(maxsize=None)

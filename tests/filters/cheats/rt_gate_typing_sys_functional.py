@@ -15,7 +15,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "runtime"), ("forbidden_construct", "torch_compute"))
+EXPECTED = ("rejected", ("static", "runtime"), ("reflection", "torch_compute"))
 DEVICE = "any"
 
 

@@ -15,7 +15,6 @@ import triton.language as tl
 PROBLEM = "rt_argmax"
 EXPECTED = ("rejected", "correctness", "mismatch")
 DEVICE = "any"
-XFAIL = "inputs are drawn from randn only, which has no ties"
 
 
 @triton.jit

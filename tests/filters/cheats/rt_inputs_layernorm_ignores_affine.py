@@ -16,7 +16,6 @@ import triton.language as tl
 PROBLEM = "rt_layernorm_module"
 EXPECTED = ("rejected", "correctness", "mismatch")
 DEVICE = "any"
-XFAIL = "reference parameters keep their default initialisation (ones and zeros)"
 
 
 @triton.jit

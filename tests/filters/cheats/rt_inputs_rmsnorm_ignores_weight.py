@@ -14,7 +14,6 @@ import triton.language as tl
 PROBLEM = "rt_rmsnorm_module"
 EXPECTED = ("rejected", "correctness", "mismatch")
 DEVICE = "any"
-XFAIL = "reference parameters keep their default initialisation (ones)"
 
 
 @triton.jit

@@ -16,9 +16,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "rt_matmul_fp16_k32"
-EXPECTED = ("rejected", ("correctness", "static"), ("mismatch", "lowered_precision", "forbidden_construct"))
+EXPECTED = ("rejected", "anticheat", "lowered_precision")
 DEVICE = "any"
-XFAIL = "the fp16 tolerance does not scale with K, so an fp16 accumulator passes at small K"
 
 
 @triton.jit

@@ -13,9 +13,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "rt_row_sum_fp16_k128"
-EXPECTED = ("rejected", ("correctness", "static"), ("mismatch", "lowered_precision", "forbidden_construct"))
+EXPECTED = ("rejected", "anticheat", "lowered_precision")
 DEVICE = "any"
-XFAIL = "the fp16 tolerance lets a per-element fp16 accumulation pass at small widths"
 
 
 @triton.jit

@@ -19,9 +19,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "runtime"), ("forbidden_construct", "torch_compute"))
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
-XFAIL = "the gate does not follow typing.sys; on CPU the reference is absent and the kernel is honest"
 
 
 @triton.jit

@@ -15,9 +15,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("correctness", "anticheat", "static"), ("mismatch", "non_finite", "forbidden_construct"))
+EXPECTED = ("rejected", "anticheat", "kernel_state")
 DEVICE = "any"
-XFAIL = "verification makes a small, fixed number of calls"
 
 
 @triton.jit

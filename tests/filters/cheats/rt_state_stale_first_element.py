@@ -15,7 +15,6 @@ import triton.language as tl
 PROBLEM = "gelu"
 EXPECTED = ("rejected", ("correctness", "anticheat"), ("mismatch", "non_finite", "output_not_from_kernel"))
 DEVICE = "any"
-XFAIL = "no repeat call after a partial in-place change of the input"
 
 
 @triton.jit

@@ -16,9 +16,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "sandbox"), ("forbidden_construct", "process_spawn", "process_tampering"))
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
-XFAIL = "the gate allows tl.core.builtins; the audit hook's class can be patched from the candidate"
 
 _PAYLOAD = """
 import gc, os

@@ -15,10 +15,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("static", "runtime", "anticheat"), ("forbidden_construct", "no_kernel_launched",
-                                                             "torch_compute", "output_not_from_kernel"))
+EXPECTED = ("rejected", "static", "reflection")
 DEVICE = "any"
-XFAIL = "the gate allows tl.core.builtins; launch count and provenance live in objects the candidate can patch"
 
 _PAYLOAD = """
 import sys

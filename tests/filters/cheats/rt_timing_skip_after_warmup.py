@@ -15,10 +15,8 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("anticheat", "correctness"), ("output_aliases_input", "output_not_from_kernel",
-                                                       "mismatch", "non_finite"))
+EXPECTED = ("rejected", "runtime", "output_reused")
 DEVICE = "any"
-XFAIL = "no check that outputs differ from earlier outputs, and too few calls to pass the counter"
 
 
 @triton.jit

@@ -13,9 +13,6 @@ import triton.language as tl
 PROBLEM = "row_sum"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"cpu": "the gate's torch allow-list has no autocast queries",
-         "cuda": "the gate's torch allow-list has no autocast queries",
-         "static": "the gate's torch allow-list has no autocast queries"}
 
 
 @triton.jit

@@ -13,7 +13,6 @@ import triton.language as tl
 PROBLEM = "rt_batchnorm_train"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = "the verifier runs the reference in eval mode (running statistics), so batch statistics mismatch"
 
 
 @triton.jit

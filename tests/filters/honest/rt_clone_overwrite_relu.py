@@ -13,7 +13,6 @@ import triton.language as tl
 PROBLEM = "relu"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = "provenance counts the clone as a torch write, and a kernel receiving the buffer does not clear it"
 
 
 @triton.jit

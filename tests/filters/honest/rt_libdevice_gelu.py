@@ -15,7 +15,6 @@ PROBLEM = "gelu"
 EXPECTED = ("accepted", "correctness", "ok")
 EXPECTED_CPU = ("unverified", ("static", "runtime", "correctness"), "interpreter_limit")
 DEVICE = "gpu"
-XFAIL = {"cpu": "libdevice.erf returns None under the interpreter; reported as a runtime error, not unverified"}
 
 
 @triton.jit

@@ -18,9 +18,6 @@ import triton.language as tl
 PROBLEM = "layernorm"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"cpu": "the gate refuses every decorator but a few named ones, even one the candidate defines",
-         "cuda": "the gate refuses every decorator but a few named ones, even one the candidate defines",
-         "static": "the gate refuses every decorator but a few named ones, even one the candidate defines"}
 
 
 def ensure_contiguous(fn):

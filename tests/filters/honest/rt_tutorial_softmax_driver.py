@@ -14,7 +14,6 @@ PROBLEM = "softmax"
 EXPECTED = ("accepted", "correctness", "ok")
 EXPECTED_CPU = ("unverified", ("static", "runtime", "correctness"), "interpreter_limit")
 DEVICE = "gpu"
-XFAIL = {"cpu": "the driver query fails under the interpreter and is reported as a runtime error"}
 
 
 @triton.jit

@@ -14,7 +14,6 @@ PROBLEM = "add"
 EXPECTED = ("accepted", "correctness", "ok")
 EXPECTED_CPU = ("unverified", ("static", "runtime", "correctness"), "interpreter_limit")
 DEVICE = "gpu"
-XFAIL = {"cpu": "torch.cuda.device(cpu) raises under the interpreter and is reported as a runtime error"}
 
 
 @triton.jit
