@@ -119,7 +119,21 @@ def _readable_roots() -> list[str]:
     roots += [str(p) for pattern in ("cuda*", "rocm*") for p in Path("/usr/local").glob(pattern)]
     roots += [str(p) for p in Path("/opt").glob("rocm*")]
     roots += [entry for entry in os.environ.get("LD_LIBRARY_PATH", "").split(":") if os.path.isabs(entry)]
+    # The tools Triton runs from the worker, wherever the machine installed them (a GPU image with
+    # CC=/opt/gcc/bin/gcc: the launcher stubs are compiled in the worker): the installation around each.
+    roots += [_installation(os.environ[name]) for name in _TOOL_VARIABLES if os.path.isabs(os.environ.get(name, ""))]
     return _outermost(roots)
+
+
+# Variables naming a tool by path (filters.sandbox passes them to the worker).
+_TOOL_VARIABLES = ("CC", "TRITON_PTXAS_PATH", "TRITON_HIP_LLD_PATH")
+
+
+def _installation(tool: str) -> str:
+    """The directory a tool is installed in: the parent of its `bin` directory (/opt/gcc for
+    /opt/gcc/bin/gcc, so its libexec and include directories come along), after resolving links."""
+    directory = Path(os.path.realpath(tool)).parent
+    return str(directory.parent if directory.name == "bin" else directory)
 
 
 def _outermost(paths: list[str]) -> list[str]:

@@ -65,9 +65,8 @@ def test_runtime_cheat_passes_the_gate_on_gpu(case):
 def test_honest_candidate_passes_the_gate(case):
     verdict = _gate(case)
     expected = case.expected_on("cpu")
-    if expected.status == "unverified" and expected.stages == {"static"}:
-        assert verdict is not None and expected.matches(verdict), verdict
-    elif expected.status == "unverified":  # the gate or a later stage may say so (an interpreter gap at run time)
+    if expected.status == "unverified":  # the gate or a later stage may say so (an interpreter gap at run time,
+        # whose reason, interpreter_limit, belongs to the static check too); test_cheats holds the whole verdict
         assert verdict is None or expected.matches(verdict), verdict
     else:
         assert verdict is None, verdict

@@ -332,7 +332,9 @@ class ModelNew(nn.Module):
         return out
 '''
     verdict = _past_the_gate(candidate)
-    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.MISMATCH, verdict
+    # the repeat on the same input object after a partial change (mismatch), or, first, the buffers the
+    # kernels write on every call (kernel_state): either defence alone rejects it
+    assert verdict.status is Status.REJECTED and verdict.reason_code in (Reason.MISMATCH, Reason.KERNEL_STATE), verdict
 
 
 def test_an_output_kept_alive_outside_the_model_and_returned_again_is_caught():
