@@ -133,8 +133,14 @@ def _to_double(x, device: str = "cpu"):
 # is one whole ulp (twice the rounding bound: a value on a rounding midpoint may go either way), and a
 # candidate fails only where more than `HALF_PRECISION_EXCESS_FRACTION` of the elements (and more than
 # `HALF_PRECISION_EXCESS_MIN` of them) are beyond it, so a rare ill-conditioned element costs nothing.
+# The fraction is 20%, not less: an honest flash-attention kernel rounds its softmax probabilities to fp16
+# before the second matmul, as real ones do, and where the output cancels (a small sum of large terms) that
+# rounding is more than an ulp of the output: measured on CPU with randn q, k, v, at 12% to 14% of the outputs
+# (sequence 64 to 1024; the built-in teacher's fp16 GQA kernels: 1.3% and 4.8%). An fp16 accumulator is beyond
+# the bound at 24% of the outputs over 16 terms, 34% over 32, 46% over 64; over fewer than about 16 terms (8%
+# at 4) it is not told apart from that honest rounding.
 HALF_PRECISION_DTYPES = ("float16", "bfloat16")
-HALF_PRECISION_EXCESS_FRACTION = 0.01
+HALF_PRECISION_EXCESS_FRACTION = 0.20
 HALF_PRECISION_EXCESS_MIN = 2
 
 
