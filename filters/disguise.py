@@ -1,19 +1,68 @@
-"""What makes one verification look like any use of a kernel (issue 15, section 5): drawn per verification
-from the verifier's secret randomness, so a candidate cannot tell verification from use by how it was loaded,
-by what its fresh buffers hold, or by how many times and in what order it is called.
+"""What makes one verification look like any use of a kernel (issue 15, section 5), and where the
+verifier's random draws come from.
+
+Drawn per verification, so a candidate cannot tell verification from use by how it was loaded, by what its
+fresh buffers hold, or by how many times and in what order it is called:
 
 - `candidate_location`: the directory and module name the candidate is loaded under, among names a user's
   project would use (not `candidate.py` in `candidate-N`);
-- `poison_modes`: per checked call, what fresh allocations hold (filters.sandbox_child `POISON_MODES`);
+- `poison_mode`: per checked call, what fresh allocations hold (filters.sandbox_child `POISON_MODES`);
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
-- `grad_mode`: whether a call runs with autograd on or off.
+- `grad_mode`: whether a call runs with autograd on or off;
+- `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.
+
+Every draw comes from the source `drawn_from` sets for the verification running in this thread (a context
+variable, so concurrent verifications in threads keep their own). Without a key the source is the operating
+system's secret randomness: the RL reward and `kerneldata verify`, where a policy may be trained against
+the verifier, never meet the same draws twice. With a key (the pipeline passes one made from the run's
+seed) it is a generator seeded with that key and the verification's content, so the same run judges the
+same candidate with the same draws and gives the same verdict, whatever the machine's load or the order
+candidates arrive in (issue 17: the same seed gives the same dataset; a resumed run equals an
+uninterrupted one). A teacher writing candidates cannot compute the draws: the static gate leaves a kernel
+no hash function, and the key mixes in the whole candidate, so changing a byte of it redraws everything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import hashlib
+import random
 import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+_SECRET = secrets.SystemRandom()
+_SOURCE: contextvars.ContextVar[random.Random] = contextvars.ContextVar("verifier_draws", default=_SECRET)
+
+
+def verification_key(run_key: str | None, *parts: str) -> bytes | None:
+    """The key of one verification's draws: `run_key` (None: no key, secret draws) and the verification's
+    content (the problem, the candidate, its tolerances), each part length-prefixed so no two part lists
+    share a key."""
+    if run_key is None:
+        return None
+    digest = hashlib.sha256(b"kerneldata-verifier-draws")
+    for part in (run_key, *parts):
+        data = part.encode()
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.digest()
+
+
+@contextlib.contextmanager
+def drawn_from(key: bytes | None) -> Iterator[None]:
+    """Make the draws inside (in this thread) come from a generator seeded with `key`, or from the
+    operating system's secret randomness where `key` is None."""
+    token = _SOURCE.set(_SECRET if key is None else random.Random(key))
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+def _draws() -> random.Random:
+    return _SOURCE.get()
 
 # Names a project's own Python files and folders commonly have; none is an installed top-level module here
 # (test_disguise checks), so loading under one shadows nothing.
@@ -33,42 +82,48 @@ OTHER_MODES = ("finite", "zeros", "stale")
 def candidate_location(scratch: Path) -> tuple[Path, str]:
     """A fresh directory under `scratch` and a module name for the candidate's file, both plausible."""
     while True:
-        directory = scratch / secrets.choice(_DIRECTORIES)
+        directory = scratch / _draws().choice(_DIRECTORIES)
         if not directory.exists():
             break
-        directory = scratch / f"{secrets.choice(_DIRECTORIES)}{secrets.randbelow(100)}"
+        directory = scratch / f"{_draws().choice(_DIRECTORIES)}{_draws().randrange(100)}"
         if not directory.exists():
             break
-    module = secrets.choice(_MODULES)
+    module = _draws().choice(_MODULES)
     if module in sys.modules:  # never shadow a module this process has loaded
-        module = f"{module}_{secrets.randbelow(1000)}"
+        module = f"{module}_{_draws().randrange(1000)}"
     return directory, module
 
 
 def poison_mode() -> str:
     """What one checked call's fresh allocations hold."""
-    if secrets.randbelow(1000) < NAN_SHARE * 1000:
+    if _draws().randrange(1000) < NAN_SHARE * 1000:
         return "nan"
-    return secrets.choice(OTHER_MODES)
+    return _draws().choice(OTHER_MODES)
 
 
 def repeat_modes() -> tuple[str, str]:
     """The poison of the first seed's two bit-for-bit runs: one NaN and one not, in a random order."""
-    other = secrets.choice(OTHER_MODES)
-    return ("nan", other) if secrets.randbelow(2) else (other, "nan")
+    other = _draws().choice(OTHER_MODES)
+    return ("nan", other) if _draws().randrange(2) else (other, "nan")
 
 
 def extra_calls() -> int:
     """How many calls on fresh inputs precede a checked call: mostly none, sometimes one or two."""
-    draw = secrets.randbelow(8)
+    draw = _draws().randrange(8)
     return 0 if draw < 5 else 1 if draw < 7 else 2
 
 
 def grad_mode() -> bool:
     """Whether one call runs with autograd on (training) or off (inference): a kernel must not be able to
     use grad mode to tell a verifier's inference-only calls from use."""
-    return bool(secrets.randbelow(2))
+    return bool(_draws().randrange(2))
 
 
-def seed() -> int:
-    return secrets.randbits(31)
+def seed(bits: int = 31) -> int:
+    """A seed for torch's generators (31 bits: what torch.manual_seed takes on every platform)."""
+    return _draws().getrandbits(bits)
+
+
+def variant() -> int:
+    """The variant number of an unplanned call (the child allocates its outputs per variant)."""
+    return _draws().randrange(1 << 16)

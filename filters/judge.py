@@ -22,8 +22,10 @@ from kerneldata.core.spec import TOLERANCES, estimate_flops
 from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
 
 
-def options_from_config(config: VerifyConfig) -> VerifyOptions:
-    """The verifier's options for a `verify` config section (its `device` resolved for this machine)."""
+def options_from_config(config: VerifyConfig, *, draw_key: str | None = None) -> VerifyOptions:
+    """The verifier's options for a `verify` config section (its `device` resolved for this machine).
+    `draw_key` keys the verifier's random draws (`filters.disguise`): the pipeline's run seed, so a run
+    reproduces; None (the reward, `kerneldata verify`): secret draws."""
     return VerifyOptions(
         device=resolve_device(config.device),
         timeout_s=config.timeout_s,
@@ -34,6 +36,7 @@ def options_from_config(config: VerifyConfig) -> VerifyOptions:
         max_timed_calls=config.timed_calls,
         candidates_per_worker=config.candidates_per_worker,
         require_isolation=require_isolation(config),
+        draw_key=draw_key,
     )
 
 

@@ -31,8 +31,10 @@ class VerifyStage(Stage):
     # Each candidate runs in a child process that keeps one core busy.
     num_cpus = 1.0
 
-    def __init__(self, *, config: VerifyConfig) -> None:
-        self.options = options_from_config(config)
+    def __init__(self, *, config: VerifyConfig, draw_key: str | None = None) -> None:
+        # draw_key: the run's key for the verifier's draws (kerneldata.pipeline: from run.seed), so the
+        # same seed judges each candidate the same way; None: secret draws.
+        self.options = options_from_config(config, draw_key=draw_key)
         if self.options.require_isolation:  # fail here, before any candidate, naming the missing layer
             isolation.require(isolation.outer_layers() + ["nproc", "audit"])
         # One zygote and cache per worker, made once (Ray runs __init__ once per actor).

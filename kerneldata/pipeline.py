@@ -209,7 +209,8 @@ class _Session:
                                      cancelled=self.cancelled, on_stats=self._teacher_answered,
                                      concurrency=concurrency, log_dir=log_dir)
         self.pool = VerifierPool(ray, config.verify, workers=workers, gpu_share=_verifier_gpu_share(config) if gpu else 0,
-                                 calls=calls, faults=self.faults, cancelled=self.cancelled, log_dir=log_dir)
+                                 calls=calls, faults=self.faults, cancelled=self.cancelled, log_dir=log_dir,
+                                 draw_key=verifier_draw_key(config.run.seed))
         self.loop = RefineLoop(self.teacher, self._verify, config.refine)
 
     def run(self, spec_rows: list[dict]) -> dict:
@@ -329,6 +330,12 @@ class _PartBuffer:
             if rows:
                 self.writer.write_part(table_from_rows(rows, RAW_SCHEMA))
             self.writer.write_counters(self.session, self.counters())
+
+
+def verifier_draw_key(seed: int) -> str:
+    """The key of the verifier's random draws in a run with `seed` (filters.disguise): the same seed judges
+    each candidate with the same inputs, poison and call pattern, so it gives the same dataset."""
+    return f"run.seed={seed}"
 
 
 def local_run_dir(writer: RunWriter) -> Path:

@@ -239,9 +239,10 @@ class RemoteTeacher:
 class VerifyWorker:
     """One VerifyStage (its zygote and caches made once) judging candidate rows."""
 
-    def __init__(self, config: VerifyConfig, log_dir: str | None = None, stage: type = VerifyStage) -> None:
+    def __init__(self, config: VerifyConfig, log_dir: str | None = None, stage: type = VerifyStage,
+                 draw_key: str | None = None) -> None:
         log_to(Path(log_dir) if log_dir else None, f"verifier-{os.getpid()}.log")
-        self.stage = stage(config=config)
+        self.stage = stage(config=config, draw_key=draw_key)
 
     def pid(self) -> int:
         return os.getpid()
@@ -273,13 +274,14 @@ class VerifierPool:
     only that call's candidate is, and the others are tried again free."""
 
     def __init__(self, ray, config: VerifyConfig, *, workers: int, gpu_share: float, calls: int, faults: Faults,
-                 cancelled: threading.Event, log_dir: Path | None = None, stage: type = VerifyStage) -> None:
+                 cancelled: threading.Event, log_dir: Path | None = None, stage: type = VerifyStage,
+                 draw_key: str | None = None) -> None:
         self._ray = ray
         self._config = config
         self._faults = faults
         self._cancelled = cancelled
         self._device = "cuda" if gpu_share else "cpu"
-        self._args = (config, str(log_dir) if log_dir else None, stage)
+        self._args = (config, str(log_dir) if log_dir else None, stage, draw_key)
         spare = float(ray.cluster_resources().get("CPU", workers)) - TeacherStage.num_cpus
         num_cpus = max(0.01, min(VerifyStage.num_cpus, spare / workers))
         self._actor_class = ray.remote(num_cpus=num_cpus, num_gpus=gpu_share, max_concurrency=calls)(VerifyWorker)

@@ -36,7 +36,7 @@ class ScriptedStage:
     _running = 0
     _lock = threading.Lock()
 
-    def __init__(self, *, config) -> None:
+    def __init__(self, *, config, draw_key=None) -> None:
         self.markers = Path(os.environ.get(MARKERS, "."))
 
     def __call__(self, table):

@@ -1,0 +1,84 @@
+"""Where the verifier's random draws come from (filters.disguise): keyed by the run and the verification's
+content in the pipeline, so a seed gives one dataset (issue 17), and secret everywhere else (issue 15)."""
+
+from __future__ import annotations
+
+import threading
+
+from kerneldata.core.outcomes import Status
+from kerneldata.pipeline import verifier_draw_key
+from filters import disguise
+from filters.verify import VerifyOptions, verify
+from tests.filters import candidates as c
+
+
+def _draw_sequence() -> list:
+    return [disguise.seed(), disguise.seed(63), disguise.variant(), disguise.poison_mode(), disguise.repeat_modes(),
+            disguise.extra_calls(), disguise.grad_mode()] + [disguise.seed() for _ in range(20)]
+
+
+def test_a_key_gives_the_same_draws_and_another_key_other_draws():
+    key = disguise.verification_key("run.seed=0", "problem", "candidate")
+    with disguise.drawn_from(key):
+        first = _draw_sequence()
+    with disguise.drawn_from(key):
+        again = _draw_sequence()
+    with disguise.drawn_from(disguise.verification_key("run.seed=0", "problem", "candidate!")):
+        other_candidate = _draw_sequence()
+    with disguise.drawn_from(disguise.verification_key("run.seed=1", "problem", "candidate")):
+        other_run = _draw_sequence()
+    assert first == again
+    assert first != other_candidate and first != other_run
+
+
+def test_parts_are_delimited_so_no_two_part_lists_share_a_key():
+    assert disguise.verification_key("k", "ab", "c") != disguise.verification_key("k", "a", "bc")
+    assert disguise.verification_key(None, "ab", "c") is None
+
+
+def test_without_a_key_draws_are_secret_and_never_repeat():
+    with disguise.drawn_from(None):
+        first = _draw_sequence()
+    with disguise.drawn_from(None):
+        again = _draw_sequence()
+    assert first != again  # 20 independent 31-bit seeds alike has probability 2**-620
+    assert disguise._draws() is disguise._SECRET  # and outside any verification, the secret source too
+
+
+def test_concurrent_verifications_in_threads_keep_their_own_source():
+    key = disguise.verification_key("run", "x")
+    with disguise.drawn_from(key):
+        expected = _draw_sequence()
+    got: dict[int, list] = {}
+
+    def draw(index: int) -> None:
+        with disguise.drawn_from(key):
+            got[index] = [seed for _ in range(50) for seed in [disguise.seed()]]
+
+    threads = [threading.Thread(target=draw, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with disguise.drawn_from(key):
+        alone = [disguise.seed() for _ in range(50)]
+    assert all(seeds == alone for seeds in got.values())
+    assert expected[0] == alone[0]
+
+
+def test_the_same_run_key_judges_a_candidate_the_same_way():
+    """A kernel whose verdict depends on the draws (it leaves its tail unwritten: NaN poison shows as
+    non-finite, other poison as a mismatch, and the errors quoted depend on the inputs) gets the same
+    verdict, to the sentence, under the same run key."""
+    options = VerifyOptions(device="cpu", timeout_s=60, num_seeds=2, draw_key=verifier_draw_key(7))
+
+    def judged(candidate: str, problem: str):
+        verdict = verify(problem, candidate, dtype="float32", atol=1e-4, rtol=1e-4, options=options)
+        return verdict.status, verdict.reason_code, verdict.reason, verdict.max_abs_err, verdict.max_rel_err
+
+    cheat = judged(c.MISSES_THE_TAIL, c.RELU_PROBLEM)
+    assert cheat[0] is Status.REJECTED
+    assert judged(c.MISSES_THE_TAIL, c.RELU_PROBLEM) == cheat
+    honest = judged(c.IEEE_MATMUL, c.MATMUL_PROBLEM)
+    assert honest[0] is Status.ACCEPTED
+    assert judged(c.IEEE_MATMUL, c.MATMUL_PROBLEM) == honest
