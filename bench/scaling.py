@@ -20,8 +20,8 @@ verifier actors' zygotes and CUDA contexts, cold Triton and Inductor caches) per
 One JSON line per setting on stdout, then a summary line: `rate_per_s` is candidates judged by the verifier
 (rows with code) over the manifest's `generate_and_verify_s` (teacher and verification, actors' start-up
 included; sampling and checking specs, dedup and writing shards excluded, and reported under `timings`);
-`efficiency` is rate_N / (N x rate_1) (goal: at least 0.85); `verifier_busy_s` sums the rows'
-`verify_seconds`, so `busy_s / generate_and_verify_s` is how many candidates were in flight on average
+`efficiency` is rate_N / (N x rate_1) (goal: at least 0.85); `verifier_busy_s` (the manifest's
+throughput) sums the candidates' verification wall times, so `busy_s / generate_and_verify_s` is how many candidates were in flight on average
 (at most N x workers-per-gpu); `gpu_util_percent` is nvidia-smi's mean utilisation of each GPU during the
 run (every GPU of the machine, so idle ones show as such). `--json FILE` writes the settings and summary
 as one JSON document, rewritten after each setting.
@@ -108,7 +108,6 @@ class GpuSampler:
 
 def run_setting(gpus: int, config_yaml: str, *, work_dir: Path, limit_s: float) -> dict:
     """One `generate.py` run on the first `gpus` GPUs; its manifest's numbers and what was measured here."""
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     setting_dir = work_dir / f"{gpus}gpu"
@@ -135,7 +134,7 @@ def run_setting(gpus: int, config_yaml: str, *, work_dir: Path, limit_s: float) 
         return {"bench": "scaling", "gpus": gpus, "error": f"generate.py {why}", "wall_s": round(wall_s, 1),
                 "gpu_util_percent": util}
     manifest = json.loads((out / "manifest.json").read_text())
-    raw = pq.read_table(out / "raw", columns=["code", "verify_seconds"])
+    raw = pq.read_table(out / "raw", columns=["code"])
     judged = raw.num_rows - raw.column("code").null_count
     timings = manifest["timings"]
     # Ray must have seen exactly the GPUs this setting allows, or the rate belongs to another setting.
@@ -146,7 +145,7 @@ def run_setting(gpus: int, config_yaml: str, *, work_dir: Path, limit_s: float) 
         "rate_per_s": round(judged / timings["generate_and_verify_s"], 3),
         "verify_workers": manifest["verify_workers"],
         "verify_calls_per_worker": manifest["verify_calls_per_worker"],
-        "verifier_busy_s": round(pc.sum(raw.column("verify_seconds")).as_py() or 0.0, 1),
+        "verifier_busy_s": manifest["throughput"]["verifier_busy_s"],
         "timings": timings, "wall_s": round(wall_s, 1),
         "status": {key: manifest["counts"][key] for key in ("accepted", "rejected", "unverified")},
         "by_stage": manifest["by_stage"], "hardware": manifest["hardware"], "devices": manifest["devices"],

@@ -2,7 +2,7 @@
 
 `RunProgress` counts, from any thread, what this session of the run did: specs finished, the teacher's first
 answers and refinements (answers from its cache, completion tokens the model wrote), candidates sent to the
-verifier and judged (by status and reason), the verifier's busy time (the rows' `verify_seconds`). On a
+verifier and judged (by status and reason), the verifier's busy time (each judged row's `verify_seconds`, timed by its worker). On a
 terminal it draws a live rich display on stderr, one bar per stage with its ETA (specs; the teacher's first
 answers; verification, whose total grows as candidates are written) and a line of rates: candidates per
 second, teacher tokens per second, the verifier's busy fraction (GPU busy, on GPUs: busy seconds over wall
@@ -134,6 +134,7 @@ class RunProgress:
                 "candidates_per_s": round(self.judged / wall_s, 3),
                 "teacher_tokens_per_s": round(self.teacher["completion_tokens"] / wall_s, 1),
                 "verifier_busy": round(min(1.0, self.busy_s / (wall_s * max(1, self.workers))), 3),
+                "verifier_busy_s": round(self.busy_s, 1),
                 "verifier_device": "gpu" if self.gpu else "cpu",
             }
 

@@ -65,7 +65,6 @@ VERDICT_FIELDS = [
     pa.field("runtime_ms", pa.float64()),
     pa.field("device", pa.string(), nullable=False),
     pa.field("hardware", pa.string(), nullable=False),
-    pa.field("verify_seconds", pa.float64()),
     pa.field("kerneldata_version", pa.string(), nullable=False),
 ]
 # What the global steps add (filters.dedup, filters.decontaminate): null until they ran and where they found

@@ -2,13 +2,13 @@
 instance and every worker at once), or stopped with Ctrl-C, then `--resume`d, ends with the rows of an
 uninterrupted run, none twice: one pass and with refinement, on a quickstart-sized run (CPU, builtin teacher).
 
-The verifier draws fresh random inputs each time it judges (unpredictable by design), so what it measures
-(errors, the `reason` and feedback sentences quoting them, `verify_seconds`) differs from run to run, in raw
-and in the refinement conversations whose feedback quotes them (sft, preference). Everything else is decided
-by content: the same candidates, parents, verdicts and curation (KEYS), every split row for row and value for
-value but for those measurements (`but_measurements`), and the rl files byte for byte (SAME_BYTES). Before
-issue 17 refinement ranked parents by those errors, so a resumed run refined other parents than an
-uninterrupted one, and two uninterrupted runs differed."""
+Every split's files are the same bytes (SAME_BYTES). Everything is decided by content: refinement ranks
+parents by content ids, and the pipeline keys the verifier's random draws (inputs, poison, call pattern) by
+the run's seed and the candidate (filters.disguise), so the same candidate gets the same verdict, errors and
+feedback sentences in every run of the seed; the verification's wall time is not a column. KEYS and
+`but_measurements` name what differs first when the bytes do not agree. Before issue 17 refinement ranked
+parents by measured errors and the verifier's draws were secret, so a resumed run refined other parents
+than an uninterrupted one, and two uninterrupted runs differed."""
 
 from __future__ import annotations
 
@@ -41,12 +41,11 @@ KEYS = {
     "rl": ("spec_id", "candidate_id", "num_candidates", "pass_rate"),
     "preference": ("candidate_id", "rejected_candidate_id", "rejected_reason"),
 }
-# Splits whose files must be the same bytes: nothing in them is a measurement of this run's verifier draws
-# (on CPU: no speedups, and task prompts only).
-SAME_BYTES = ("rl",)
-# raw's columns that the verifier measures on its fresh inputs; the numbers in messages (feedback quoting
-# them) are masked with NUMBER.
-MEASURED = ("reason", "max_abs_err", "max_rel_err", "verify_seconds")
+# Splits whose files must be the same bytes: all of them (on CPU nothing in a row is a timing).
+SAME_BYTES = ("raw", "sft", "rl", "preference")
+# For the diagnosis when bytes differ: raw's columns the verifier measures, and the numbers in messages
+# (feedback quoting them) masked with NUMBER, so a difference in them shows apart from one in the choices.
+MEASURED = ("reason", "max_abs_err", "max_rel_err")
 NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d+)?(?:e[-+]?\d+)?|inf|nan)")
 
 
@@ -176,8 +175,8 @@ def assert_same_rows(out: Path, config: str, uninterrupted) -> None:
     assert len(raw_ids) == len(set(raw_ids)), "a candidate written twice"
     rows, files, values = uninterrupted(config)
     assert resumed == rows
-    assert split_bytes(out) == files
     assert but_measurements(out) == values
+    assert split_bytes(out) == files
 
 
 @pytest.mark.parametrize("load", ["more_workers", "busy_neighbour"])
