@@ -2,7 +2,7 @@
 
     python bench/false_rejects.py [--device cpu|cuda] [--verbose] [--min-speedup X]
 
-Runs every honest candidate through `filters.verify.verify` on the given device (default: cuda when torch
+Runs every honest candidate through `filters.verifier.verify.verify` on the given device (default: cuda when torch
 sees a GPU, else cpu, where kernels run under the Triton interpreter) and prints one JSON line: counts by
 status, the false-reject rate (rejected honest candidates / honest candidates judged, i.e. accepted or
 rejected; `unverified` ones are not judged), the rejected names and the wall time. With --verbose, one
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))  # tests.filters.honest lives in the source tree, not the package
     import torch
 
-    from filters.verify import VerifyOptions, problem_dtype, verify
+    from filters.verifier.verify import VerifyOptions, problem_dtype, verify
     from tests.filters.honest import honest_cases
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")

@@ -12,7 +12,7 @@ import collections
 import json
 import sys
 
-from filters.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
+from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
 from tests.filters import candidates as c
 
 

@@ -12,7 +12,7 @@ processes started together for `--seconds`, reporting each process's rate (media
 - `gpu`: a small kernel and `torch.cuda.synchronize()` in a loop (the verifier's timed call, stripped),
   `--per-gpu` processes on each of G GPUs. If G GPUs x K processes are slower per round trip than one GPU x K,
   GPU calls are serialised machine-wide, not per device.
-- `timed`: the verifier's own timed call (`filters.timing.time_calls`: flush buffer sized from the device,
+- `timed`: the verifier's own timed call (`filters.verifier.timing.time_calls`: flush buffer sized from the device,
   events, host clock, synchronise) around a one-line Triton kernel, `--per-gpu` processes on each of G GPUs.
 
 One JSON line per (probe, N): rates and the ratio of the median to the one-process rate.
@@ -72,7 +72,7 @@ def _timed(seconds: float, device: int) -> float:
     import triton
     import triton.language as tl
 
-    from filters.timing import time_calls
+    from filters.verifier.timing import time_calls
     from kerneldata.core.hardware import device_flush_bytes
 
     @triton.jit

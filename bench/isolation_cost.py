@@ -1,10 +1,10 @@
-"""Benchmark: what the sandbox's bubblewrap layer (filters.isolation) costs per candidate.
+"""Benchmark: what the sandbox's bubblewrap layer (filters.verifier.isolation) costs per candidate.
 
     python bench/isolation_cost.py [--device cpu|cuda] [--rounds 1] [--num-seeds 2]
 
 Verifies the honest candidates of tests/filters/honest through one `Runtime` per mode, in one process, the
 modes alternating round by round: `bwrap` (each worker a fresh interpreter inside bubblewrap) and `plain`
-(bubblewrap switched off: workers forked from the zygote, confined only by filters.confine). Each mode's
+(bubblewrap switched off: workers forked from the zygote, confined only by filters.verifier.confine). Each mode's
 time includes starting its runtime and workers, as a run pays it. Prints one JSON line: seconds per
 candidate in each mode, their ratio (bwrap / plain) and the verdicts (which must agree). The issue's
 budget is a ratio of at most 1.2.
@@ -22,14 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _pass(cases, options, *, bwrap: bool) -> tuple[float, list[str]]:
-    import filters.isolation
-    import filters.verify
-    from filters.verify import Runtime, problem_dtype, verify
+    import filters.verifier.isolation
+    import filters.verifier.verify
+    from filters.verifier.verify import Runtime, problem_dtype, verify
 
-    original = filters.isolation.usable_bwrap
+    original = filters.verifier.isolation.usable_bwrap
     off = (lambda: None)
-    filters.isolation.usable_bwrap = original if bwrap else off
-    filters.verify.usable_bwrap = original if bwrap else off
+    filters.verifier.isolation.usable_bwrap = original if bwrap else off
+    filters.verifier.verify.usable_bwrap = original if bwrap else off
     try:
         started = time.monotonic()
         statuses = []
@@ -43,8 +43,8 @@ def _pass(cases, options, *, bwrap: bool) -> tuple[float, list[str]]:
                 raise SystemExit(f"bubblewrap did not run: layers {runtime.confinement}")
         return time.monotonic() - started, statuses
     finally:
-        filters.isolation.usable_bwrap = original
-        filters.verify.usable_bwrap = original
+        filters.verifier.isolation.usable_bwrap = original
+        filters.verifier.verify.usable_bwrap = original
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))  # tests.filters.honest lives in the source tree, not the package
-    from filters.isolation import usable_bwrap
-    from filters.verify import VerifyOptions
+    from filters.verifier.isolation import usable_bwrap
+    from filters.verifier.verify import VerifyOptions
     from tests.filters.honest import honest_cases
 
     if usable_bwrap() is None:

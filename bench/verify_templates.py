@@ -5,7 +5,7 @@
 
 Coverage: the share of sampled specs (the real `SpecSampler`, default config) the teacher answers with
 code, per family. Verification: for up to `--verify` answered specs per family, every variant that applies
-(correct and flawed) is rendered and judged by `filters.verify`; a correct variant must be accepted and a
+(correct and flawed) is rendered and judged by `filters.verifier.verify`; a correct variant must be accepted and a
 flawed one rejected (or, for what the CPU interpreter cannot judge, marked unverified). Prints a table and,
 with `--json FILE`, writes every verdict.
 """
@@ -63,7 +63,7 @@ def coverage(spec_rows: list[dict]) -> dict[str, tuple[int, int]]:
 
 def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: int = 2) -> list[Outcome]:
     """Every applicable variant of every spec, judged by the verifier."""
-    from filters.verify import Runtime, VerifyOptions, verify
+    from filters.verifier.verify import Runtime, VerifyOptions, verify
 
     options = VerifyOptions(device=device, num_seeds=num_seeds, min_speedup=0.0, baselines=("eager",))
     outcomes = []

@@ -1,3 +1,4 @@
-"""Stages that judge records: the static gate, the sandbox, verification. Filters annotate (status, stage,
-reason) and never drop rows or write files. Imports `kerneldata.core` only; never `generators` or `shards`.
-Kept free of imports so the sandbox child (`python -m filters.sandbox_child`) starts light."""
+"""Stages that judge records: the verifier (its own package, `filters.verifier`), dedup and decontamination,
+curation, and the pipeline's verification stage. Filters annotate (status, stage, reason) and never drop
+rows or write files. Imports `kerneldata.core` only; never `generators` or `shards`. Kept free of imports so
+the sandbox child (`python -m filters.verifier.sandbox_child`) starts light."""

@@ -18,9 +18,9 @@ from kerneldata.core.config import VerifyConfig
 from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, VERDICT_FIELDS, table_from_rows
 from kerneldata.core.stage import Stage
-from filters import isolation
-from filters.judge import judge_row, options_from_config
-from filters.verify import Runtime
+from filters.verifier import isolation
+from filters.verifier.judge import judge_row, options_from_config
+from filters.verifier.verify import Runtime
 
 
 class VerifyStage(Stage):

@@ -287,7 +287,7 @@ def _verify_flags(parser) -> None:
 
 def _verify_config(args):
     """The `verify` section that --config and the flags make: the one config the pipeline, the CLI and the RL
-    reward all turn into the verifier's options (`filters.judge.options_from_config`)."""
+    reward all turn into the verifier's options (`filters.verifier.judge.options_from_config`)."""
     from pydantic import ValidationError
 
     from kerneldata.core.config import ConfigError, VerifyConfig, load_config
@@ -309,8 +309,8 @@ def _verify_config(args):
 
 
 def _verify(args) -> int:
-    from filters.judge import judge_row, options_from_config
-    from filters.verify import ReferenceError_, require_input_dependence
+    from filters.verifier.judge import judge_row, options_from_config
+    from filters.verifier.verify import ReferenceError_, require_input_dependence
 
     problem, candidate = _read_text(args.problem, "--problem"), _read_text(args.candidate, "--candidate")
     config = _verify_config(args)
@@ -342,9 +342,9 @@ def _verdict_exit(status: str, reason: str, *, as_json: bool) -> int:
 
 
 def _verify_batch(args) -> int:
-    from filters.batch import BatchInputError, read_candidates, verify_batch
-    from filters.judge import options_from_config
-    from filters.verify import ReferenceError_
+    from filters.verifier.batch import BatchInputError, read_candidates, verify_batch
+    from filters.verifier.judge import options_from_config
+    from filters.verifier.verify import ReferenceError_
 
     try:
         devices = [int(d) for d in args.devices.split(",") if d.strip()]
@@ -617,7 +617,7 @@ def _report(args) -> int:
 
 def _reward(args) -> int:
     from kerneldata.core.hardware import resolve_device
-    from filters.verify import ReferenceError_, VerifyOptions
+    from filters.verifier.verify import ReferenceError_, VerifyOptions
     from kerneldata.reward import score
 
     if args.run:

@@ -61,8 +61,8 @@ from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.teachers import make_teacher
 from filters.curate import curate
-from filters.isolation import outer_layers
-from filters.judge import require_isolation
+from filters.verifier.isolation import outer_layers
+from filters.verifier.judge import require_isolation
 from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
 from shards.writer import RunWriter
 
@@ -333,7 +333,7 @@ class _PartBuffer:
 
 
 def verifier_draw_key(seed: int) -> str:
-    """The key of the verifier's random draws in a run with `seed` (filters.disguise): the same seed judges
+    """The key of the verifier's random draws in a run with `seed` (filters.verifier.disguise): the same seed judges
     each candidate with the same inputs, poison and call pattern, so it gives the same dataset."""
     return f"run.seed={seed}"
 

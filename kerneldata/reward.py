@@ -1,7 +1,7 @@
 """A verifiable reward for RL on kerneldata's `rl` rows: the verifier decides, the speedup shapes.
 
 `score(completion, row)` extracts the candidate from a model's completion (`generators.extract`), runs
-the verifier on the row exactly as the dataset's verify stage does (`filters.judge.judge_row`: the row's
+the verifier on the row exactly as the dataset's verify stage does (`filters.verifier.judge.judge_row`: the row's
 `reference_code`, dtype, tolerances, input domains and FLOP count; options from the same `verify` config
 section), and returns a `RewardResult`. The reward is
 
@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from kerneldata.core.config import VerifyConfig
 from kerneldata.core.outcomes import Status
 from generators.extract import extract_code
-from filters.judge import judge_row, options_from_config
-from filters.verify import Runtime, VerifyOptions
+from filters.verifier.judge import judge_row, options_from_config
+from filters.verifier.verify import Runtime, VerifyOptions
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,7 +106,7 @@ def score(completion, row: Mapping, *, device: str = "auto", options: VerifyOpti
           runtime: Runtime | None = None, config: RewardConfig = RewardConfig()) -> RewardResult:
     """Score one completion for one rl row (needs `reference_code`; `dtype`, `atol`, `rtol` are read from
     the problem when missing; `family`, `shapes` and `input_domains` are used as the dataset's verifier uses
-    them: `filters.judge.judge_row`). `options` default to the `verify` config section's defaults on `device`."""
+    them: `filters.verifier.judge.judge_row`). `options` default to the `verify` config section's defaults on `device`."""
     code, extracted = extract_code(_completion_text(completion))
     if code is None:
         return RewardResult(0.0, Status.REJECTED.value, "no_code",
@@ -143,7 +143,7 @@ def make_grpo_reward(*, device: str = "auto", options: VerifyOptions | None = No
 grpo_reward = make_grpo_reward()
 
 
-# What the verifier reads of an rl row (filters.judge.judge_row).
+# What the verifier reads of an rl row (filters.verifier.judge.judge_row).
 _GROUND_TRUTH_KEYS = ("reference_code", "dtype", "atol", "rtol", "family", "shapes", "input_domains")
 
 

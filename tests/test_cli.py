@@ -80,7 +80,7 @@ def test_verify_refuses_a_problem_whose_output_is_random(files):
 
 
 def test_input_dependence_sees_through_a_zero_initialised_weight():
-    from filters.verify import require_input_dependence
+    from filters.verifier.verify import require_input_dependence
 
     assert "self.w = nn.Parameter(torch.zeros(300))" in _ZERO_WEIGHT_PROBLEM
     require_input_dependence(_ZERO_WEIGHT_PROBLEM)  # does not raise

@@ -113,7 +113,7 @@ return out
 
 
 def test_the_reward_judges_a_row_as_the_dataset_verifier_does_with_its_input_domains():
-    """The rl row's input domains reach the verifier through the reward (filters.judge.judge_row): inside its
+    """The rl row's input domains reach the verifier through the reward (filters.verifier.judge.judge_row): inside its
     domain the kernel is right; a row that declared none is checked on negated inputs too."""
     row = {"reference_code": ABS_PROBLEM, "dtype": "float32", "atol": 1e-4, "rtol": 1e-4}
     completion = fenced(DOUBLES)

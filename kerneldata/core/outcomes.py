@@ -92,7 +92,7 @@ class Reason(str, Enum):
     FILE_WRITE = "file_write"  # outside its scratch directory
     PROCESS_SPAWN = "process_spawn"
     SIGNAL_SENT = "signal_sent"  # to another process (its parent, the verifier)
-    PROTOCOL_VIOLATION = "protocol_violation"  # the child's answer was not a well-formed message (filters.protocol)
+    PROTOCOL_VIOLATION = "protocol_violation"  # the child's answer was not a well-formed message (filters.verifier.protocol)
     # unverified: the verifier's own worker died, raised or hung on this candidate every time it was tried
     VERIFIER_FAULT = "verifier_fault"
     BAD_REFERENCE = "bad_reference"  # unverified: the problem itself fails to load or run (verify-batch's line)

@@ -253,7 +253,7 @@ return out
 
 # Binary cross-entropy on probabilities drawn with torch.rand, with no input_domains: torch raises on CPU (and
 # device-asserts on a GPU) for a prediction or target outside [0, 1], so every transform of these inputs is
-# refused by the reference itself (filters.reference_probe) and only the plain draws are checked.
+# refused by the reference itself (filters.verifier.reference_probe) and only the plain draws are checked.
 BCE_PROBLEM = '''
 import torch
 import torch.nn as nn

@@ -57,7 +57,7 @@ def test_verify_batch_bad_input_names_the_line(tmp_path):
 
 
 def test_batch_order_spreads_candidates_over_problems():
-    from filters.batch import _spread_by_problem
+    from filters.verifier.batch import _spread_by_problem
 
     items = [{"id": f"{p}{i}", "reference_code": p} for p in "abc" for i in range(3)] + \
         [{"id": "d0", "reference_code": "d"}]
@@ -68,8 +68,8 @@ def test_batch_order_spreads_candidates_over_problems():
 def test_one_line_never_costs_the_others_their_verdicts(tmp_path, monkeypatch):
     """A problem that does not run, and a candidate the verifier itself fails on, are those lines' verdicts
     (unverified); every other line is judged as usual."""
-    import filters.batch as batch
-    from filters.verify import VerifyOptions
+    import filters.verifier.batch as batch
+    from filters.verifier.verify import VerifyOptions
 
     real_judge = batch.judge_row
 

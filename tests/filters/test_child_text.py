@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from filters.verify import VerifyOptions, verify
+from filters.verifier.verify import VerifyOptions, verify
 from generators.refine import feedback
 from kerneldata.core.outcomes import Status
 from tests.filters import candidates as c

@@ -9,7 +9,7 @@ import threading
 import time
 
 from kerneldata.core.outcomes import Status
-from filters.verify import Runtime, VerifyOptions, verify
+from filters.verifier.verify import Runtime, VerifyOptions, verify
 
 # The pause between the two parameter draws leaves another thread time to seed and draw in between.
 SCALE_SHIFT_PROBLEM = '''

@@ -1,4 +1,4 @@
-"""Containment (filters.confine): a hostile candidate that got past the static gate still cannot reach the
+"""Containment (filters.verifier.confine): a hostile candidate that got past the static gate still cannot reach the
 network, write outside its scratch directory, start processes or signal its parent; each is rejected at
 stage `sandbox` with its reason, and the caller (and the zygote) survive. The static gate is bypassed
 here on purpose (`_run_checks`): these are the layers behind it."""
@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from kerneldata.core.outcomes import Check, Reason, Status
-from filters.confine import landlock_abi
-from filters.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
+from filters.verifier.confine import landlock_abi
+from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
 from tests.filters import candidates as c
 
 OPTIONS = VerifyOptions(device="cpu", timeout_s=60, num_seeds=1)
@@ -162,11 +162,11 @@ def test_confinement_layers_are_reported():
 @pytest.fixture
 def without_bwrap(monkeypatch):
     """This machine as one without bubblewrap: the fallback (zygote-forked workers) and the refusal."""
-    import filters.isolation
-    import filters.verify
+    import filters.verifier.isolation
+    import filters.verifier.verify
 
-    monkeypatch.setattr(filters.isolation, "usable_bwrap", lambda: None)
-    monkeypatch.setattr(filters.verify, "usable_bwrap", lambda: None)
+    monkeypatch.setattr(filters.verifier.isolation, "usable_bwrap", lambda: None)
+    monkeypatch.setattr(filters.verifier.verify, "usable_bwrap", lambda: None)
 
 
 def test_without_bwrap_zygote_workers_still_confine_and_report_violations(without_bwrap, tmp_path):
@@ -176,21 +176,21 @@ def test_without_bwrap_zygote_workers_still_confine_and_report_violations(withou
         assert verify(c.RELU_PROBLEM, c.HONEST, dtype="float32", atol=1e-4, rtol=1e-4, options=OPTIONS,
                       runtime=runtime).status is Status.ACCEPTED
         assert "pid" not in runtime.confinement and "audit" in runtime.confinement
-        # The child's own list emptied: the violation pipe still tells (filters.confine.AuditPolicy).
+        # The child's own list emptied: the violation pipe still tells (filters.verifier.confine.AuditPolicy).
         cleared = _in_forward(f"""
 try:
     open({str(target)!r}, 'w')
 except Exception:
     pass
-import filters.confine
-filters.confine._POLICY[0].violations.clear()
+import filters.verifier.confine
+filters.verifier.confine._POLICY[0].violations.clear()
 """)
         _rejected_in_sandbox(_judge(cleared, runtime), Reason.FILE_WRITE)
     assert not target.exists()
 
 
 def test_require_isolation_refuses_to_run_without_bwrap(without_bwrap):
-    from filters.isolation import IsolationUnavailable
+    from filters.verifier.isolation import IsolationUnavailable
     from filters.stage import VerifyStage
     from kerneldata.core.config import VerifyConfig
 

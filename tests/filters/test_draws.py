@@ -1,4 +1,4 @@
-"""Where the verifier's random draws come from (filters.disguise): keyed by the run and the verification's
+"""Where the verifier's random draws come from (filters.verifier.disguise): keyed by the run and the verification's
 content in the pipeline, so a seed gives one dataset (issue 17), and secret everywhere else (issue 15)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import threading
 
 from kerneldata.core.outcomes import Status
 from kerneldata.pipeline import verifier_draw_key
-from filters import disguise
-from filters.verify import VerifyOptions, verify
+from filters.verifier import disguise
+from filters.verifier.verify import VerifyOptions, verify
 from tests.filters import candidates as c
 
 

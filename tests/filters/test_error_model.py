@@ -1,5 +1,5 @@
-"""The honest-kernel error model for half-precision outputs (filters.truth.beyond_honest_error, used by
-filters.verify._compare_error_model): an fp16 accumulator is refused at every inner size, honest fp32
+"""The honest-kernel error model for half-precision outputs (filters.verifier.truth.beyond_honest_error, used by
+filters.verifier.verify._compare_error_model): an fp16 accumulator is refused at every inner size, honest fp32
 accumulation in any order is not."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from filters.truth import beyond_honest_error, float64_truth, too_far, ulp
-from filters.verify import _compare_error_model
+from filters.verifier.truth import beyond_honest_error, float64_truth, too_far, ulp
+from filters.verifier.verify import _compare_error_model
 from kerneldata.core.outcomes import Reason
 
 
@@ -162,7 +162,7 @@ def test_a_kernel_no_less_precise_than_the_reference_passes():
 
 
 def test_the_atomic_scatter_allowance_is_detected_from_the_code():
-    from filters.verify import _adds_atomically
+    from filters.verifier.verify import _adds_atomically
 
     assert _adds_atomically("import triton.language as tl\ndef k(p, v):\n    tl.atomic_add(p, v, sem='relaxed')\n")
     assert _adds_atomically("from triton.language import atomic_add\ndef k(p, v):\n    atomic_add(p, v)\n")

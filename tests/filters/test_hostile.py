@@ -1,4 +1,4 @@
-"""Hostile candidates against the sandbox's outer layer (filters.isolation, bwrap) and the violation pipe:
+"""Hostile candidates against the sandbox's outer layer (filters.verifier.isolation, bwrap) and the violation pipe:
 each reads secrets, reaches sockets, leaves processes or files, or forks without end, mostly through native
 calls (ctypes) that Python's audit hook never sees. Each test asserts that the candidate was rejected or
 contained AND that nothing leaked or was left behind on this machine. The static gate is bypassed on purpose
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from kerneldata.core.outcomes import Reason, Status
-from filters import isolation
-from filters.sandbox import SandboxWorker
-from filters.verify import Runtime, VerifyOptions, _run_checks, load_reference
+from filters.verifier import isolation
+from filters.verifier.sandbox import SandboxWorker
+from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference
 from tests.filters import candidates as c
 
 pytestmark = [pytest.mark.slow,
@@ -301,8 +301,8 @@ try:
     open({str(target)!r}, "w")
 except Exception:
     pass
-import filters.confine
-for policy in filters.confine._POLICY:
+import filters.verifier.confine
+for policy in filters.verifier.confine._POLICY:
     policy.violations.clear()
 '''
     verdict, _ = _judge(_hostile(code))
@@ -314,15 +314,15 @@ def test_closing_the_violation_pipe_kills_the_worker(tmp_path):
     """Closing (or replacing) the pipe the hook writes to leaves the next violation no way out but death."""
     target = tmp_path / "planted.txt"
     code = f'''
-import filters.confine
-for policy in filters.confine._POLICY:
+import filters.verifier.confine
+for policy in filters.verifier.confine._POLICY:
     os.dup2(os.open("/dev/null", os.O_WRONLY), policy.report_fd)
     policy.violations.clear()
 try:
     open({str(target)!r}, "w")
 except Exception:
     pass
-for policy in filters.confine._POLICY:
+for policy in filters.verifier.confine._POLICY:
     policy.violations.clear()
 '''
     verdict, _ = _judge(_hostile(code))

@@ -1,4 +1,4 @@
-"""What a worker inside bubblewrap may read (filters.isolation): the tools Triton runs from the worker come
+"""What a worker inside bubblewrap may read (filters.verifier.isolation): the tools Triton runs from the worker come
 along wherever the machine installed them (a GPU image sets CC=/opt/gcc/bin/gcc; without its installation
 mounted, every kernel's launcher stub failed to compile: 'No such file or directory: gcc')."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from filters import isolation
+from filters.verifier import isolation
 
 
 def test_the_c_compiler_named_by_cc_is_readable_with_its_installation(tmp_path, monkeypatch):

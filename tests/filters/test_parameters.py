@@ -1,11 +1,11 @@
-"""Reference tensors re-drawn per seed and matched to the candidate's (filters/parameters.py)."""
+"""Reference tensors re-drawn per seed and matched to the candidate's (filters/verifier/parameters.py)."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
 
-from filters.parameters import candidate_tensors, constant_tensors, match_tensors, redraw
+from filters.verifier.parameters import candidate_tensors, constant_tensors, match_tensors, redraw
 
 
 class Norms(nn.Module):

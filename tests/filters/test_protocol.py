@@ -1,4 +1,4 @@
-"""The child's answers are typed messages the parent validates (filters.protocol): a malformed or forged
+"""The child's answers are typed messages the parent validates (filters.verifier.protocol): a malformed or forged
 answer rejects the candidate (`protocol_violation`) and retires its worker; it never crashes the verifier,
 and the next candidate on the same runtime is judged as usual. The static gate is bypassed on purpose
 (`_run_checks`): a candidate that reached the answer pipe is what this layer is for."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from filters.protocol import ProtocolViolation, validated
-from filters.verify import Runtime, VerifyOptions, _run_checks, load_reference
+from filters.verifier.protocol import ProtocolViolation, validated
+from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference
 from kerneldata.core.outcomes import Reason, Status
 from tests.filters import candidates as c
 
@@ -53,7 +53,7 @@ def test_a_malformed_answer_is_a_protocol_violation(op, answer, blobs):
 
 FORGES = c.relu_candidate('''
 import sys
-from filters.ipc import write_message
+from filters.verifier.ipc import write_message
 write_message(int(sys.argv[2]), {FORGED})
 out = torch.empty_like(x)
 relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)

@@ -1,4 +1,4 @@
-"""Output provenance (filters.provenance): who wrote what during one forward call, and the verdicts it
+"""Output provenance (filters.verifier.provenance): who wrote what during one forward call, and the verdicts it
 gives at runtime with the static gate bypassed (the gate catches these forms first; the runtime must too)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from kerneldata.core.outcomes import Reason, Status
-from filters.provenance import ProvenanceRecorder
-from filters.verify import Runtime, VerifyOptions, _run_checks, load_reference
+from filters.verifier.provenance import ProvenanceRecorder
+from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference
 from tests.filters import candidates as c
 
 
@@ -110,7 +110,7 @@ def test_runtime_catches_torch_work_past_the_static_gate(reason):
 
 
 def test_launcher_making_a_transposed_input_contiguous_is_accepted():
-    from filters.verify import verify
+    from filters.verifier.verify import verify
 
     candidate = c.relu_candidate('''
 xt = x.t().contiguous().t()  # a layout copy of an input, as matmul launchers make

@@ -1,4 +1,4 @@
-"""The reference probe (filters.reference_probe) and what the verifier does with it on CPU: an input the
+"""The reference probe (filters.verifier.reference_probe) and what the verifier does with it on CPU: an input the
 reference fails on when transformed is left out of that transform, only for that reason, and the verifier
 goes on (before the probe, binary cross-entropy without input_domains raised out of `verify` and ended a
 whole verify-batch). The same on a GPU is in test_verify_gpu.py."""
@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from kerneldata.core.outcomes import Reason, Status
-from filters.reference_probe import ReferenceProbes
-from filters.verify import ReferenceError_, Runtime, VerifyOptions, verify
+from filters.verifier.reference_probe import ReferenceProbes
+from filters.verifier.verify import ReferenceError_, Runtime, VerifyOptions, verify
 from tests.filters import candidates as c
 
 CPU = VerifyOptions(device="cpu", timeout_s=60, num_seeds=2)
@@ -126,7 +126,7 @@ def test_probe_takes_out_an_input_that_turns_the_output_non_finite():
 
 
 def test_verify_batch_goes_on_past_a_reference_that_refuses_its_transforms(tmp_path):
-    from filters.batch import verify_batch
+    from filters.verifier.batch import verify_batch
 
     items = [{"id": name, "reference_code": problem, "code": code, "dtype": None, "atol": None, "rtol": None,
               "flops": None, "input_domains": None}

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from filters.static import static_check
-from filters.verify import problem_dtype
-from filters.static.vocabulary import _RULE_NAMES as _RULE_HEADS
+from filters.verifier.static import static_check
+from filters.verifier.verify import problem_dtype
+from filters.verifier.static.vocabulary import _RULE_NAMES as _RULE_HEADS
 from kerneldata.core.outcomes import STATIC_REFUSALS, Reason, Status
 from tests.filters import candidates as c
 from tests.filters.cheats import cheat_cases
@@ -473,7 +473,7 @@ def test_vocabulary_names_the_public_triton_language_api_and_no_module():
     import triton.language as tl
     from triton.language.extra import libdevice
 
-    from filters.static.vocabulary import TRITON_ALLOWED
+    from filters.verifier.static.vocabulary import TRITON_ALLOWED
 
     public = {name for name in tl.__all__ if not isinstance(getattr(tl, name), types.ModuleType)}
     assert not {f"triton.language.{name}" for name in public} - TRITON_ALLOWED

@@ -1,4 +1,4 @@
-"""What the float64 truth allows an honest kernel (filters/truth.py), and what it still refuses.
+"""What the float64 truth allows an honest kernel (filters/verifier/truth.py), and what it still refuses.
 
 The case that needed it: fp32 grouped-query attention on inputs scaled by 64 (one of the verifier's input
 transforms). The softmax is then almost a hard max, and where two keys score within rounding of each other
@@ -13,8 +13,8 @@ import math
 import pytest
 import torch
 
-from filters.truth import float64_truth, reference_error, rounding_spread
-from filters.verify import _compare, _compare_against_truth
+from filters.verifier.truth import float64_truth, reference_error, rounding_spread
+from filters.verifier.verify import _compare, _compare_against_truth
 from kerneldata.core.outcomes import Reason
 
 HEADS, KV_HEADS, LENGTH, DIM = 12, 3, 16, 64

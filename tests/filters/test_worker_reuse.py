@@ -1,5 +1,5 @@
 """One sandboxed worker process serves many candidates, and none after a fault or a change to its process
-(filters.integrity): a candidate that leaves the process altered is rejected and the worker retired, so
+(filters.verifier.integrity): a candidate that leaves the process altered is rejected and the worker retired, so
 what it did cannot reach the next candidate. The static gate is bypassed (`_run_checks`) where a test
 needs hostile code to reach the worker."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from kerneldata.core.outcomes import Reason, Status
-from filters.integrity import ProcessState
-from filters.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
+from filters.verifier.integrity import ProcessState
+from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
 from tests.filters import candidates as c
 from tests.filters.test_containment import _in_forward
 

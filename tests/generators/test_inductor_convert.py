@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from filters.static import static_check
-from filters.verify import Runtime, VerifyOptions, verify
+from filters.verifier.static import static_check
+from filters.verifier.verify import Runtime, VerifyOptions, verify
 from generators.teachers.inductor_convert import (
     LaunchConfig, Unconvertible, _Layout, convert, default_launch, view_chain,
 )

@@ -124,7 +124,7 @@ def test_prompt_config_section():
 
 def test_every_example_solution_is_accepted_by_the_verifier():
     """An example teaches by being copied: each one must pass the verifier against its own problem."""
-    from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
+    from filters.verifier.verify import Runtime, VerifyOptions, problem_dtype, verify
     from kerneldata.core.outcomes import Status
 
     examples = few_shot_examples()

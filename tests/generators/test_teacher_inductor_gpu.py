@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from filters.verify import Runtime, VerifyOptions, verify
+from filters.verifier.verify import Runtime, VerifyOptions, verify
 from generators.specs import OPS, problem_from_op, render
 from kerneldata.core.config import TeacherConfig
 from kerneldata.core.outcomes import Reason, Status

@@ -4,7 +4,7 @@ uninterrupted run, none twice: one pass and with refinement, on a quickstart-siz
 
 Every split's files are the same bytes (SAME_BYTES). Everything is decided by content: refinement ranks
 parents by content ids, and the pipeline keys the verifier's random draws (inputs, poison, call pattern) by
-the run's seed and the candidate (filters.disguise), so the same candidate gets the same verdict, errors and
+the run's seed and the candidate (filters.verifier.disguise), so the same candidate gets the same verdict, errors and
 feedback sentences in every run of the seed; the verification's wall time is not a column. KEYS and
 `but_measurements` name what differs first when the bytes do not agree. Before issue 17 refinement ranked
 parents by measured errors and the verifier's draws were secret, so a resumed run refined other parents

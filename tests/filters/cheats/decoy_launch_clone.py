@@ -1,6 +1,6 @@
 """Cheat: a decoy kernel is launched, and `x.clone()` (a method launchers may call) is the answer.
 
-PROBLEM copy. Caught at runtime by output provenance (filters.provenance): the output's storage was
+PROBLEM copy. Caught at runtime by output provenance (filters.verifier.provenance): the output's storage was
 written by aten.clone, never by the launched kernel.
 """
 

@@ -2,7 +2,7 @@
 launcher is allowed to call: for a transpose, `x.t().contiguous()` is the whole work.
 
 PROBLEM transpose. The static gate must allow .t() and .contiguous() (honest matmul launchers use them)
-and the launch counter sees a launch; caught at runtime by output provenance (filters.provenance): the
+and the launch counter sees a launch; caught at runtime by output provenance (filters.verifier.provenance): the
 output's storage was written by aten.clone and never passed to a kernel.
 """
 

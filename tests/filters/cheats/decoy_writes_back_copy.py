@@ -2,7 +2,7 @@
 of that copy by storing back what it loads, so every element of the output was stored by a kernel.
 
 PROBLEM transpose. Caught at runtime: the recorder keeps what PyTorch's copy held and sees the kernels store
-over it exactly that on every checked call (filters.provenance `copy_unchanged`, filters.verify
+over it exactly that on every checked call (filters.verifier.provenance `copy_unchanged`, filters.verifier.verify
 `_copy_written_back`): the copy, not a kernel, produced the output.
 """
 

@@ -2,7 +2,7 @@
 default initialisation, so leaving them out matches it exactly).
 
 PROBLEM layernorm_module. Caught before it runs: the reference's norm.weight and norm.bias are re-drawn per
-seed (filters.parameters), and the candidate holds no tensor to receive them, so it cannot show it uses
+seed (filters.verifier.parameters), and the candidate holds no tensor to receive them, so it cannot show it uses
 them.
 """
 

@@ -3,7 +3,7 @@ against a reference left at its default initialisation the kernel matches exactl
 nn.LayerNorm of its own only to look like it holds the parameters.
 
 PROBLEM layernorm_module. Caught at runtime: the verifier re-draws the reference's constant-initialised
-tensors per seed (filters.parameters) and gives the candidate's nn.LayerNorm the same values, which this
+tensors per seed (filters.verifier.parameters) and gives the candidate's nn.LayerNorm the same values, which this
 kernel never reads.
 """
 

@@ -3,7 +3,7 @@ fp32 and rounds once; this one keeps the running sum in an fp16 register, roundi
 (cheaper registers, and on a GPU the faster fp16-accumulate MMA). With K = 16 the result is off by only a
 few units in the last place, well inside fp16's atol/rtol of 1e-2.
 
-PROBLEM matmul_fp16_small_k. Caught at runtime against the honest-kernel error model (filters.truth): an
+PROBLEM matmul_fp16_small_k. Caught at runtime against the honest-kernel error model (filters.verifier.truth): an
 honest kernel sits within about one fp16 ulp of the float64 truth at every element, this one is several
 ulps off at many.
 """

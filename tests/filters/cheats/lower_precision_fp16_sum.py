@@ -2,7 +2,7 @@
 registers of an fp32 accumulator). The reference sums in fp32 and rounds once; with 32 columns the result
 is off by only a few units in the last place, inside fp16's atol/rtol of 1e-2.
 
-PROBLEM row_sum_fp16_short. Caught at runtime against the honest-kernel error model (filters.truth): an
+PROBLEM row_sum_fp16_short. Caught at runtime against the honest-kernel error model (filters.verifier.truth): an
 honest kernel sits within about one fp16 ulp of the float64 truth, this one is several ulps off at many
 rows.
 """

@@ -3,7 +3,7 @@ work, twice the "speed"); the odd ones keep whatever the allocator's memory held
 honest run of the reference is often the right answer.
 
 PROBLEM relu. Caught at runtime: the sandbox fills fresh allocations with poison (NaN on some calls, random
-or stale values on others: filters.disguise), so the unwritten half shows
+or stale values on others: filters.verifier.disguise), so the unwritten half shows
 as non-finite.
 """
 

@@ -2,7 +2,7 @@
 reads it: a verifier that always fills fresh allocations with NaN makes NaN a sign of being checked, and
 real memory (zeros, stale values) a sign of use, where the kernel does half the work.
 
-PROBLEM relu. Caught at runtime: the poison varies per call (filters.disguise: NaN on some calls, random
+PROBLEM relu. Caught at runtime: the poison varies per call (filters.verifier.disguise: NaN on some calls, random
 finite values, zeros or stale bytes on others, and the first seed's two runs always see one NaN and one
 other), so the kernel disagrees with the reference or with itself.
 """

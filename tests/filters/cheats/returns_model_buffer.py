@@ -4,7 +4,7 @@ is right when it is returned; but the caller's earlier outputs change under it w
 kernel may leave in it the answer of an earlier call.
 
 PROBLEM relu. Caught at runtime: an output that shares memory with a tensor the model holds, or with an
-earlier call's output still alive, is rejected (filters.sandbox_child `_reused_output`).
+earlier call's output still alive, is rejected (filters.verifier.sandbox_child `_reused_output`).
 """
 
 import torch

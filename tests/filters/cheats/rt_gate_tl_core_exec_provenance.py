@@ -23,7 +23,7 @@ DEVICE = "any"
 _PAYLOAD = """
 import sys
 import torch.nn.functional as F
-rec = sys.modules.get("filters.provenance")
+rec = sys.modules.get("filters.verifier.provenance")
 if rec is not None:
     rec.ProvenanceRecorder.__torch_dispatch__ = (
         lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {})))

@@ -22,7 +22,7 @@ _PAYLOAD = """
 import sys
 import torch.nn.functional as F
 from triton.runtime.jit import JITFunction
-prov = sys.modules.get("filters.provenance")
+prov = sys.modules.get("filters.verifier.provenance")
 if prov is not None:
     prov.ProvenanceRecorder.__torch_dispatch__ = (
         lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {})))

@@ -1,7 +1,7 @@
 """Honest: RMSNorm in the style of Liger-Kernel / unsloth, which import math functions by name
 (`from triton.language.math import rsqrt`) and keep the row's statistics in a small helper. The CPU
 interpreter only patches `tl.math.<name>` on the module, so the verifier patches names imported directly
-as well (filters.sandbox_child `_patch_imported_language_names`): it is accepted on CPU too.
+as well (filters.verifier.sandbox_child `_patch_imported_language_names`): it is accepted on CPU too.
 
 PROBLEM rmsnorm; EXPECTED accepted everywhere.
 """

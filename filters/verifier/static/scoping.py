@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from filters.static.vocabulary import _FUNCTIONS
+from filters.verifier.static.vocabulary import _FUNCTIONS
 
 
 def _import_aliases(tree: ast.Module) -> dict[str, str]:

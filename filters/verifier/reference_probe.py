@@ -1,7 +1,7 @@
 """Which inputs the reference tolerates transformed, found on CPU before the verifier runs it on the device.
 
 The verifier checks a candidate on transforms of its first input draw (negated, scaled, shifted:
-`filters.verify`), each applied only to inputs whose declared domain survives it (`kerneldata.core.domains`).
+`filters.verifier.verify`), each applied only to inputs whose declared domain survives it (`kerneldata.core.domains`).
 An input whose domain is not declared (a KernelBench-format problem from elsewhere, verified without
 `input_domains`) may be pushed out of the reference's domain: torch's `binary_cross_entropy` raises on a CPU,
 and device-asserts on a GPU, for a probability shifted outside [0, 1]. A device-side assert in the verifier's

@@ -5,7 +5,7 @@ costs milliseconds, and the child is as fresh as a new process for the candidate
 state with any other candidate, and the zygote never initialises a GPU (forking after CUDA initialisation
 is unsafe), so each child makes its own context. The zygote itself never runs candidate code.
 
-Used only where bubblewrap is not (`filters.isolation`): children of one zygote share its PID namespace and
+Used only where bubblewrap is not (`filters.verifier.isolation`): children of one zygote share its PID namespace and
 /tmp, so under bubblewrap every worker is a fresh interpreter in a sandbox of its own instead.
 
 Protocol (Unix socket, one JSON message per request, file descriptors passed with SCM_RIGHTS):
@@ -51,7 +51,7 @@ def _child(request: dict, fds: list[int], sock: socket.socket) -> None:
         os.environ.update(request["env"])
         for name, limit in request["limits"].items():
             resource.setrlimit(getattr(resource, name), (limit, limit))
-        from filters.sandbox_child import serve
+        from filters.verifier.sandbox_child import serve
 
         code = serve(fd_in, fd_out, fd_violations)
     except BaseException:  # noqa: BLE001 - the child must never fall back into the zygote's loop
@@ -64,7 +64,7 @@ def _child(request: dict, fds: list[int], sock: socket.socket) -> None:
 
 def main() -> int:
     sock = socket.socket(fileno=int(sys.argv[1]))
-    from filters.sandbox_child import prepare_process
+    from filters.verifier.sandbox_child import prepare_process
 
     prepare_process()
     statuses: dict[int, int] = {}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from filters.static.scoping import _bound_names, _dotted, _params, _scope_nodes
-from filters.static.vocabulary import (
+from filters.verifier.static.scoping import _bound_names, _dotted, _params, _scope_nodes
+from filters.verifier.static.vocabulary import (
     _FUNCTIONS, _is_nn_layer, _NON_TENSOR_ANNOTATIONS, _NON_TENSOR_ATTRS, _SCALAR_TENSOR_METHODS,
     _TENSOR_ALLOCATORS, _TENSOR_SAFE_BUILTINS,
 )
 
 if TYPE_CHECKING:  # the gate builds the inference and passes itself in
-    from filters.static.gate import _Ctx, _Gate
+    from filters.verifier.static.gate import _Ctx, _Gate
 
 
 class _TensorTypes:

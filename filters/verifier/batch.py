@@ -24,9 +24,9 @@ from pathlib import Path
 from kerneldata.core.outcomes import Reason, Status, Verdict
 from kerneldata.core.jsonl import JsonlError, read_objects
 from kerneldata.core.spec import TOLERANCES
-from filters.reference_probe import ReferenceProbes
-from filters.judge import judge_row
-from filters.verify import ReferenceError_, Runtime, VerifyOptions
+from filters.verifier.reference_probe import ReferenceProbes
+from filters.verifier.judge import judge_row
+from filters.verifier.verify import ReferenceError_, Runtime, VerifyOptions
 
 
 class BatchInputError(ValueError):

@@ -6,7 +6,7 @@ fresh buffers hold, or by how many times and in what order it is called:
 
 - `candidate_location`: the directory and module name the candidate is loaded under, among names a user's
   project would use (not `candidate.py` in `candidate-N`);
-- `poison_mode`: per checked call, what fresh allocations hold (filters.sandbox_child `POISON_MODES`);
+- `poison_mode`: per checked call, what fresh allocations hold (filters.verifier.sandbox_child `POISON_MODES`);
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
 - `grad_mode`: whether a call runs with autograd on or off;
 - `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.

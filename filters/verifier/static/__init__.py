@@ -87,9 +87,9 @@ from __future__ import annotations
 
 import ast
 
-from filters.static.gate import _Gate
-from filters.static.interpreter import _interpreter_limit
-from filters.static.scoping import _import_aliases, _triton_kernels
+from filters.verifier.static.gate import _Gate
+from filters.verifier.static.interpreter import _interpreter_limit
+from filters.verifier.static.scoping import _import_aliases, _triton_kernels
 from kerneldata.core.outcomes import Reason, Verdict
 
 

@@ -4,20 +4,20 @@ output.
 What it guarantees: candidates run in a child process started fresh (never forked from a process that
 holds a GPU context), each in a directory of its own beneath the worker's scratch directory, which is
 deleted after; a worker serves candidates one after another only as long as none faults, changes the
-process (`filters.integrity`, checked at `unload`), trips the sandbox, or leaves anything behind;
+process (`filters.verifier.integrity`, checked at `unload`), trips the sandbox, or leaves anything behind;
 its environment is rebuilt from an allow-list, so no token, key or secret of ours is visible to it; every
 exchange has a deadline, after which the worker and everything it started are killed; output files are
 capped (RLIMIT_FSIZE), scratch in total is checked at `unload`, and on CPU the address space is capped
 (RLIMIT_AS). A crash, hang or fault of the child costs that candidate, never the caller.
 
-Where bubblewrap runs (`filters.isolation`), the worker is a fresh interpreter inside it: its own PID,
+Where bubblewrap runs (`filters.verifier.isolation`), the worker is a fresh interpreter inside it: its own PID,
 network, IPC, UTS and mount namespaces, a read-only root of what a kernel needs, private /tmp and /dev/shm,
 an unprivileged uid with a process limit. After each candidate the parent looks into the namespace from
 outside, and a process or file left there rejects the candidate and retires the worker. Where it does not,
-workers are forked from a zygote (`filters.zygote`) into a process group of their own, which is killed at
+workers are forked from a zygote (`filters.verifier.zygote`) into a process group of their own, which is killed at
 the end, and `verify.require_isolation` decides whether that is acceptable.
 
-Before the candidate is loaded the child confines itself (`filters.confine`): a network namespace of its
+Before the candidate is loaded the child confines itself (`filters.verifier.confine`): a network namespace of its
 own, Landlock (writes only beneath scratch, the caches and /dev; no TCP; no signals outside), and an audit
 hook that refuses network calls, writes outside scratch, spawning and signalling, which the verifier turns
 into `rejected` at stage `sandbox`. The hook writes each refusal the moment it happens to a pipe that only
@@ -39,9 +39,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from filters import isolation
-from filters.disguise import candidate_location
-from filters.ipc import (
+from filters.verifier import isolation
+from filters.verifier.disguise import candidate_location
+from filters.verifier.ipc import (
     ChannelClosed,
     DeadlineExceeded,
     MessageTooLarge,
@@ -49,7 +49,7 @@ from filters.ipc import (
     tensors_to_bytes,
     write_message,
 )
-from filters.protocol import ProtocolViolation, validated
+from filters.verifier.protocol import ProtocolViolation, validated
 
 # Environment variables the child may inherit; everything else (HF_TOKEN, OPENAI_API_KEY, AWS_*, ...) is
 # dropped. A name on this list that still looks like a secret is dropped too.
@@ -63,7 +63,7 @@ _SECRET_MARKERS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "CREDENTIAL")
 
 class SandboxError(Exception):
     """The child did not answer as the protocol says: `reason` is one of timeout, crashed, output_flood,
-    protocol (an answer that is not a message of `filters.protocol`)."""
+    protocol (an answer that is not a message of `filters.verifier.protocol`)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -94,7 +94,7 @@ def child_environment(scratch: Path, device: str, cache_dir: Path) -> dict[str, 
         if name in os.environ and not any(marker in name for marker in _SECRET_MARKERS)
     }
     # The child imports `filters` from wherever this process did, installed or from a source tree.
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     env.update(
         HOME=str(scratch),
         TMPDIR=str(scratch),
@@ -167,10 +167,10 @@ class SandboxWorker:
         self._bound_under_tmp = {Path(p).parts[2] for p in (self.scratch, cache_dir)
                                  if len(Path(p).parts) > 2 and Path(p).parts[1] == "tmp"}
         fds = (to_child_r, from_child_w, violations_w)
-        argv = [sys.executable, "-m", "filters.sandbox_child", *map(str, fds)]
+        argv = [sys.executable, "-m", "filters.verifier.sandbox_child", *map(str, fds)]
         try:
             if self._bwrap is not None:
-                # Each worker is a fresh interpreter in a bwrap of its own (filters.isolation): a zygote's
+                # Each worker is a fresh interpreter in a bwrap of its own (filters.verifier.isolation): a zygote's
                 # children would share one PID namespace and /tmp. Limits travel in the start request, since
                 # bwrap stands between us and the worker; a root verifier's worker drops to an unprivileged uid.
                 start.update(limits=limits, nproc_limit=isolation.NPROC_LIMIT)
@@ -294,7 +294,7 @@ class SandboxWorker:
         self.served += 1
         self.runs = 0
         self.violations = []
-        # A plausible directory and module name, new per candidate (filters.disguise: issue 15 section 5).
+        # A plausible directory and module name, new per candidate (filters.verifier.disguise: issue 15 section 5).
         while True:
             self._candidate_dir, module_name = candidate_location(self.scratch)
             try:
@@ -369,7 +369,7 @@ class SandboxWorker:
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
             reuse_inputs: bool = False, grad: bool = False) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
-        `poison` what fresh allocations hold (filters.disguise); `reuse_inputs` runs on the previous call's
+        `poison` what fresh allocations hold (filters.verifier.disguise); `reuse_inputs` runs on the previous call's
         input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
         enabled (as in training) rather than under no_grad (as in inference)."""
         self.runs += 1
@@ -458,7 +458,7 @@ class _ZygoteChild:
 
 
 class Zygote:
-    """Parent side of `filters.zygote`: starts it once (in the scrubbed environment, for one device kind)
+    """Parent side of `filters.verifier.zygote`: starts it once (in the scrubbed environment, for one device kind)
     and asks it for children. Thread-safe: requests are serialised."""
 
     def __init__(self, device: str) -> None:
@@ -469,7 +469,7 @@ class Zygote:
         self._home = Path(tempfile.mkdtemp(prefix="kerneldata-zygote-"))
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = child_environment(self._home, device, self._home / "triton-cache")
-        self.proc = subprocess.Popen([sys.executable, "-m", "filters.zygote", str(theirs.fileno())],
+        self.proc = subprocess.Popen([sys.executable, "-m", "filters.verifier.zygote", str(theirs.fileno())],
                                      pass_fds=(theirs.fileno(),), cwd=self._home, env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(self._home / "zygote.log", "wb"), start_new_session=True)

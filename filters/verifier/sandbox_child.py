@@ -1,17 +1,17 @@
 """The child side of the sandbox: a worker that loads candidates one at a time and runs them on inputs the
 verifier sends.
 
-Started either fresh (`python -m filters.sandbox_child FD_IN FD_OUT FD_VIOLATIONS`, inside bubblewrap where
-it runs: `filters.isolation`) or forked from a zygote that has already imported torch and triton
-(`filters.zygote`), always in a scratch directory with a scrubbed
-environment (see `filters.sandbox`). Protocol: `start` (confine, make the GPU context, record the process
+Started either fresh (`python -m filters.verifier.sandbox_child FD_IN FD_OUT FD_VIOLATIONS`, inside bubblewrap where
+it runs: `filters.verifier.isolation`) or forked from a zygote that has already imported torch and triton
+(`filters.verifier.zygote`), always in a scratch directory with a scrubbed
+environment (see `filters.verifier.sandbox`). Protocol: `start` (confine, make the GPU context, record the process
 state), then per candidate `load`, any number of `run` and `time`, and `unload`, which drops the candidate
-and reports whether it left the process as it found it (`filters.integrity`); the verifier retires a
+and reports whether it left the process as it found it (`filters.verifier.integrity`); the verifier retires a
 worker after any fault or change. It never compares anything: it returns the candidate's outputs and
 the inputs as they were after the call, and the verifier judges them in its own process.
 
 On a GPU it also times the candidate, and the reference's eager and `torch.compile` baselines in the same
-process the same way (`filters.timing`). What this process reports about itself (launch counts, aliasing,
+process the same way (`filters.verifier.timing`). What this process reports about itself (launch counts, aliasing,
 timings) is evidence gathered where the candidate runs; the static gate keeps the candidate from
 rebinding what gathers it, and the verifier cross-checks timings against its own clock and the roofline.
 """
@@ -26,13 +26,13 @@ import time
 import traceback
 import types
 
-from filters.integrity import ProcessState
-from filters.ipc import read_message, tensors_from_bytes, tensors_to_bytes, write_message
+from filters.verifier.integrity import ProcessState
+from filters.verifier.ipc import read_message, tensors_from_bytes, tensors_to_bytes, write_message
 
 MAX_INPUT_BYTES = 1 << 34
 
 
-# The recorder of the forward call in progress (filters.provenance), or None between calls.
+# The recorder of the forward call in progress (filters.verifier.provenance), or None between calls.
 _RECORDER: list = [None]
 
 
@@ -84,7 +84,7 @@ def _install_launch_counter() -> list[int]:
 def _record_interpreted_stores() -> None:
     """Tell the active provenance recorder where interpreted kernels store (plain, masked and atomic
     stores), so a buffer PyTorch copied and a kernel then wrote completely counts as the kernel's output
-    (filters.provenance). On CPU the interpreter's host copy of an argument is the argument's own memory."""
+    (filters.verifier.provenance). On CPU the interpreter's host copy of an argument is the argument's own memory."""
     from triton.runtime.interpreter import InterpreterBuilder
 
     def note(addresses, mask, value) -> None:
@@ -387,7 +387,7 @@ def prepare_process() -> None:
     import torch  # noqa: F401 - imported here so the fork inherits it
     import triton  # noqa: F401
 
-    import filters.timing  # noqa: F401 - binds torch and the clock before any candidate runs
+    import filters.verifier.timing  # noqa: F401 - binds torch and the clock before any candidate runs
 
     _install_launch_counter()
     _poison_allocations()
@@ -405,7 +405,7 @@ def _warm_lazy_imports() -> None:
     import torch
     import torch._dynamo  # noqa: F401
 
-    from filters.provenance import ProvenanceRecorder
+    from filters.verifier.provenance import ProvenanceRecorder
 
     with torch.no_grad(), ProvenanceRecorder():
         torch.zeros(4).fill_(1.0)  # CPU only: the zygote must not create a CUDA context (it cannot fork one)
@@ -445,7 +445,7 @@ def _last_lines(err: BaseException, limit: int = 1500, candidate_path: str | Non
 
 
 def _storage_of(tensor) -> int | None:
-    from filters.provenance import _storage_key
+    from filters.verifier.provenance import _storage_key
 
     return _storage_key(tensor)
 
@@ -486,7 +486,7 @@ class _Session:
             self.reference = reference.Model(*init_inputs).to(self.device)  # the mode the problem defines
         self.candidate_path = os.path.realpath(header["candidate_path"])
         # Loaded as a user's program would load it: under a plausible name the verifier picked for this
-        # verification (filters.disguise), so its module name, file and directory say nothing.
+        # verification (filters.verifier.disguise), so its module name, file and directory say nothing.
         self.module_name = header.get("module_name") or "candidate"
         module = _load_module(self.module_name, path=header["candidate_path"])
         torch.manual_seed(header["init_seed"])
@@ -548,7 +548,7 @@ class _Session:
     def _model_tensors(self) -> list:
         """Every tensor the model holds: parameters, buffers and plain tensor attributes of its modules
         (also inside lists, tuples and dicts)."""
-        from filters.provenance import _tensors
+        from filters.verifier.provenance import _tensors
 
         found = []
         for module in self.model.modules():
@@ -561,7 +561,7 @@ class _Session:
         """One sentence if an output shares memory with an earlier request's output that is still alive,
         or with a tensor the model holds, else None. A kernel that returns the same buffer every call
         hands the caller a result the next call overwrites, and can return a stored answer unchanged."""
-        from filters.provenance import overlaps
+        from filters.verifier.provenance import overlaps
 
         earlier = [ref() for ref in self.earlier_outputs] + self.previous_outputs
         earlier = [t for t in earlier if t is not None]
@@ -580,7 +580,7 @@ class _Session:
         self.earlier_outputs += [weakref.ref(out) for out in outputs]
 
     def run(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
-        from filters.provenance import ProvenanceRecorder
+        from filters.verifier.provenance import ProvenanceRecorder
 
         torch = self.torch
         started = time.perf_counter()
@@ -630,7 +630,7 @@ class _Session:
             "narrowing": recorder.record.narrowing,
             "unproven_output": next(filter(None, map(recorder.record.unproven_output, outputs)), None),
             # Whether an output is a PyTorch copy that the kernels stored over unchanged (the verifier
-            # rejects when this holds on every call: filters.provenance `copy_unchanged`).
+            # rejects when this holds on every call: filters.verifier.provenance `copy_unchanged`).
             "copy_born": any(_storage_of(out) in recorder.record.copies for out in outputs),
             "copy_unchanged": any(map(recorder.record.copy_unchanged, outputs)),
         }
@@ -646,7 +646,7 @@ class _Session:
         """(name, tensor, a bit copy of it) for every tensor the model holds (parameters, buffers, plain tensor
         attributes) except those that receive the reference's re-drawn state (a BatchNorm's running
         statistics, which the reference itself updates in training mode)."""
-        from filters.parameters import candidate_tensors
+        from filters.verifier.parameters import candidate_tensors
 
         received = {id(t) for t in self.parameter_targets or () if t is not None}
         return [(name, tensor, tensor.detach().clone()) for name, tensor in candidate_tensors(self.model)
@@ -666,11 +666,11 @@ class _Session:
 
     def set_parameters(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """Give the candidate the reference's re-drawn tensors (norm weights and biases, running statistics:
-        those whose default initialisation is constant; `filters.parameters`). On the first request each is
+        those whose default initialisation is constant; `filters.verifier.parameters`). On the first request each is
         matched to a candidate tensor still holding the constant it was initialised with: the one of the same
         state_dict key, else the first unclaimed one of the same size in the candidate's order. `unmatched`
         names the reference tensors no candidate tensor could stand for."""
-        from filters.parameters import candidate_tensors, match_tensors
+        from filters.verifier.parameters import candidate_tensors, match_tensors
 
         torch = self.torch
         values = tensors_from_bytes(blobs[0])
@@ -689,7 +689,7 @@ class _Session:
 
     def time(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """Time the candidate, then the baselines asked for, the same way on the same inputs."""
-        from filters.timing import calibrate_overhead, time_calls
+        from filters.verifier.timing import calibrate_overhead, time_calls
 
         torch = self.torch
         inputs = self._inputs(blobs[0])
@@ -742,15 +742,15 @@ def _init_cuda() -> None:
 
 
 def _confine(header: dict, report_fd: int | None):
-    """Confine this process before the candidate exists in it (filters.confine): writes only to the scratch
+    """Confine this process before the candidate exists in it (filters.verifier.confine): writes only to the scratch
     directory (our working directory), the compile caches and /dev; each refusal reported on `report_fd`;
     inside bwrap, as an unprivileged uid with a process limit. The resource limits the verifier asks for
     are set here too, where bwrap stands between it and this process."""
     import resource
 
-    from filters.confine import confine
+    from filters.verifier.confine import confine
 
-    from filters.confine import drop_privileges
+    from filters.verifier.confine import drop_privileges
 
     for name, limit in (header.get("limits") or {}).items():
         resource.setrlimit(getattr(resource, name), (limit, limit))
@@ -782,7 +782,7 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
     started = time.perf_counter()
     if device == "cuda":
         _init_cuda()  # before any candidate exists, so its cost is ours, and once per worker
-    # What every candidate must leave as it found it (filters.integrity).
+    # What every candidate must leave as it found it (filters.verifier.integrity).
     state = ProcessState.take()
     write_message(fd_out, {"ok": True, "confinement": layers,
                            "seconds": {"cuda_init": time.perf_counter() - started}})

@@ -16,12 +16,12 @@ Three layers, each used where the machine allows it, none trusted alone:
    the error or emptied the in-process list. A candidate that closes or replaces that pipe dies at its
    next violation (a crash, rejected).
 
-Inside bubblewrap (`filters.isolation`), a worker started by root first drops to an unprivileged uid, so
+Inside bubblewrap (`filters.verifier.isolation`), a worker started by root first drops to an unprivileged uid, so
 that RLIMIT_NPROC, set once layer 1 has put it in a user namespace of its own, binds and counts only its
 own tasks (layer `nproc`).
 
 What it does not do by itself: stop a native-code fork from outliving the worker, or restrict reading
-files; bubblewrap's PID and mount namespaces do that where it runs (`filters.isolation`). Python code in
+files; bubblewrap's PID and mount namespaces do that where it runs (`filters.verifier.isolation`). Python code in
 the process can rewrite the audit policy object itself: layers 1 and 2 and bubblewrap do not depend on it.
 No seccomp.
 """

@@ -8,7 +8,7 @@ field of the wrong type, a field no answer has, a negative launch count, a non-f
 raises `ProtocolViolation`: the candidate is rejected for it and its worker retired, and the verifier goes on.
 
 What this does not do: prove a well-formed answer true. The parent still judges outputs against a reference
-the child never saw, inputs it kept, timings against its own clock and the roofline (`filters.verify`).
+the child never saw, inputs it kept, timings against its own clock and the roofline (`filters.verifier.verify`).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class Timed(_Message):
 
 
 class Parametrised(_Message):
-    """`params`: which of the reference's re-drawn tensors the candidate holds none for (filters.parameters)."""
+    """`params`: which of the reference's re-drawn tensors the candidate holds none for (filters.verifier.parameters)."""
 
     ok: Literal[True]
     unmatched: list[str] = Field(max_length=MAX_LIST_ITEMS)
@@ -134,7 +134,7 @@ def validated(op: str, header, blobs: list[bytes]) -> dict:
     if not isinstance(header, dict) or not isinstance(header.get("ok"), bool):
         raise ProtocolViolation(f"the answer to {op!r} is not a message with a boolean 'ok'")
     model, num_blobs = (_ANSWERS[op] if header["ok"] else (Failure, None))
-    framing = {"blob_sizes"}  # filters.ipc's, checked there when the message was read
+    framing = {"blob_sizes"}  # filters.verifier.ipc's, checked there when the message was read
     try:
         message = model.model_validate({key: value for key, value in header.items() if key not in framing})
     except ValidationError as err:

@@ -7,12 +7,12 @@ import ast
 import builtins
 from dataclasses import dataclass
 
-from filters.static.scoping import (
+from filters.verifier.static.scoping import (
     _Bindings, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
     _scope_nodes, _triton_kernels,
 )
-from filters.static.tensor_types import _TensorTypes
-from filters.static.vocabulary import (
+from filters.verifier.static.tensor_types import _TensorTypes
+from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS, _DEVICE_ATTRS,
     DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED, GPU_ONLY_CALLS,
     _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED, _MODULE_METHODS,

@@ -1,6 +1,6 @@
 """One way from the `verify` config section to the verifier's options, and one way from a row to a verdict.
 
-The pipeline's verify stage (`filters.stage`), `kerneldata verify` and `verify-batch` (`filters.batch`) and
+The pipeline's verify stage (`filters.stage`), `kerneldata verify` and `verify-batch` (`filters.verifier.batch`) and
 the RL reward (`kerneldata.reward`) all build their options with `options_from_config` and judge with
 `judge_row`, so a reward is exactly the verdict the dataset's verifier gives the same row: the same input
 domains, the same FLOP count for the roofline, the same tolerances for a row that leaves them out.
@@ -19,12 +19,12 @@ from kerneldata.core.config import VerifyConfig
 from kerneldata.core.hardware import resolve_device
 from kerneldata.core.outcomes import Verdict
 from kerneldata.core.spec import TOLERANCES, estimate_flops
-from filters.verify import Runtime, VerifyOptions, problem_dtype, verify
+from filters.verifier.verify import Runtime, VerifyOptions, problem_dtype, verify
 
 
 def options_from_config(config: VerifyConfig, *, draw_key: str | None = None) -> VerifyOptions:
     """The verifier's options for a `verify` config section (its `device` resolved for this machine).
-    `draw_key` keys the verifier's random draws (`filters.disguise`): the pipeline's run seed, so a run
+    `draw_key` keys the verifier's random draws (`filters.verifier.disguise`): the pipeline's run seed, so a run
     reproduces; None (the reward, `kerneldata verify`): secret draws."""
     return VerifyOptions(
         device=resolve_device(config.device),
@@ -49,7 +49,7 @@ def require_isolation(config: VerifyConfig) -> bool:
 
 def judge_row(row: Mapping, *, options: VerifyOptions, runtime: Runtime | None = None) -> Verdict:
     """The verdict on `row["code"]` against `row["reference_code"]` (see the module docstring for the
-    optional columns). Raises `filters.verify.ReferenceError_` where the problem itself does not run."""
+    optional columns). Raises `filters.verifier.verify.ReferenceError_` where the problem itself does not run."""
     reference = row["reference_code"]
     dtype, atol, rtol = row.get("dtype"), row.get("atol"), row.get("rtol")
     if dtype is None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import ast
 
-from filters.static.scoping import _dotted, _triton_kernels
-from filters.static.vocabulary import _LIBDEVICE_MODULES
+from filters.verifier.static.scoping import _dotted, _triton_kernels
+from filters.verifier.static.vocabulary import _LIBDEVICE_MODULES
 
 
 def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) -> str | None:

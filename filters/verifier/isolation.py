@@ -23,7 +23,7 @@ verifier rejects the candidate and retires the worker for either.
 Not covered: a kernel exploit; the compile caches, which are shared by a runtime's workers and writable;
 files under /usr and /etc that are world-readable; GPU memory left by a candidate (the GPU context is
 per worker). Where bwrap is missing or cannot start (no user namespaces), these layers are absent: the
-child still confines itself (`filters.confine`), and `verify.require_isolation` decides whether to run.
+child still confines itself (`filters.verifier.confine`), and `verify.require_isolation` decides whether to run.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SANDBOX_UID = 65534
 NPROC_LIMIT = 256
 # The private /tmp and /dev/shm, each: enough for a compiler's temporaries, not for filling a disk.
 TMPFS_BYTES = 256 << 20
-# Layers `verify.require_isolation` insists on (those `filters.confine` adds are reported beside them).
+# Layers `verify.require_isolation` insists on (those `filters.verifier.confine` adds are reported beside them).
 REQUIRED_LAYERS = ("bwrap", "pid", "net", "mount", "nproc", "audit")
 # What the loader, compilers and Python read from /etc; the rest of /etc stays out.
 _ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "passwd", "group",
@@ -111,7 +111,7 @@ def _namespace_args() -> list[str]:
 def _readable_roots() -> list[str]:
     """Directories a worker reads: Python and every sys.path entry, the GPU toolkits, the loader's paths."""
     roots = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-             str(Path(__file__).resolve().parent.parent), "/usr"]
+             str(Path(__file__).resolve().parents[2]), "/usr"]
     roots += [entry for entry in sys.path if entry and os.path.isabs(entry)]
     for name in ("CUDA_HOME", "CUDA_PATH", "ROCM_PATH", "HIP_PATH"):
         if os.environ.get(name):
@@ -125,7 +125,7 @@ def _readable_roots() -> list[str]:
     return _outermost(roots)
 
 
-# Variables naming a tool by path (filters.sandbox passes them to the worker).
+# Variables naming a tool by path (filters.verifier.sandbox passes them to the worker).
 _TOOL_VARIABLES = ("CC", "TRITON_PTXAS_PATH", "TRITON_HIP_LLD_PATH")
 
 

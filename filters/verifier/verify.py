@@ -1,22 +1,22 @@
 """The verifier: one candidate against its reference, ending in a `Verdict`.
 
-Order (DESIGN section 4): the static gate; then, in a sandboxed worker process (`filters.sandbox`, forked
+Order (DESIGN section 4): the static gate; then, in a sandboxed worker process (`filters.verifier.sandbox`, forked
 from a zygote when a `Runtime` is given, serving candidates one at a time and replaced after any fault or
-any change a candidate made to it: `filters.integrity`), load the candidate and run it on inputs drawn from
+any change a candidate made to it: `filters.verifier.integrity`), load the candidate and run it on inputs drawn from
 seeds it cannot predict, before the reference runs. The outputs come back to this process, which checks them (plain tensor
 of the reference's shape and dtype on the right device, no aliasing of an input, inputs unchanged, kernels
 actually launched, nothing left running) and compares them with the reference by max-abs and
-relative-L2 error (where those fail, with what the float64 truth allows an honest kernel: `filters.truth`). The first seed runs twice and must agree bit for bit; then the same inputs negated,
+relative-L2 error (where those fail, with what the float64 truth allows an honest kernel: `filters.verifier.truth`). The first seed runs twice and must agree bit for bit; then the same inputs negated,
 scaled and shifted, and in other distributions (non-negative, uniform [0, 1), heavy-tailed, quantised with
 ties, tiny), wherever the reference stays finite, so a kernel that only works on randn (a softmax without
 its max subtraction, a max or min reduction padded with zeros, an argmax that breaks ties the other way)
 fails. The reference's constant-initialised tensors (norm weights, running statistics) are re-drawn per seed
-and the candidate's matching ones get the same values (`filters.parameters`). A transform changes only inputs whose
+and the candidate's matching ones get the same values (`filters.verifier.parameters`). A transform changes only inputs whose
 declared domain survives it; an input without a declared domain is transformed only where a CPU copy of the
-reference tolerates it (`filters.reference_probe`), so the reference never runs on the device on an input
+reference tolerates it (`filters.verifier.reference_probe`), so the reference never runs on the device on an input
 it would device-assert on (binary cross-entropy on a probability shifted below 0).
 
-On a GPU the candidate is then timed in its child (`filters.timing`) together with the reference's eager
+On a GPU the candidate is then timed in its child (`filters.verifier.timing`) together with the reference's eager
 and `torch.compile` baselines, the same way in the same process; the verdict needs the host clock to agree
 with the device events (no hidden work), a run no faster than the roofline floor from the device's
 measured peaks and no more than `max_plausible_speedup` over eager (else it is quarantined), and at least
@@ -45,17 +45,17 @@ from kerneldata.core.domains import ABS, DOMAINS, HEAVY, NEGATE, QUANTISE, SCALE
 from kerneldata.core.hardware import device_flush_bytes, fingerprint
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
-from filters import disguise
-from filters.ipc import tensors_from_bytes
-from filters.parameters import constant_tensors, redraw
-from filters.reference_probe import ReferenceProbes
-from filters.isolation import usable_bwrap
-from filters.sandbox import SandboxError, SandboxWorker, Zygote
-from filters.static import static_check
-from filters.truth import (
+from filters.verifier import disguise
+from filters.verifier.ipc import tensors_from_bytes
+from filters.verifier.parameters import constant_tensors, redraw
+from filters.verifier.reference_probe import ReferenceProbes
+from filters.verifier.isolation import usable_bwrap
+from filters.verifier.sandbox import SandboxError, SandboxWorker, Zygote
+from filters.verifier.static import static_check
+from filters.verifier.truth import (
     beyond_honest_error, float64_truth, magnitude_sum, no_less_precise, reference_error, rounding_spread, too_far,
 )
-from filters.timing import hidden_work_ms
+from filters.verifier.timing import hidden_work_ms
 
 
 class ReferenceError_(ValueError):
@@ -87,13 +87,13 @@ class VerifyOptions:
     # Faster than this fraction of the roofline floor is physically impossible (with measurement noise).
     roofline_margin: float = 0.7
     # A sandboxed worker serves at most this many candidates (1: a fresh process for each), and none after
-    # a fault or a change to its process state (filters.integrity).
+    # a fault or a change to its process state (filters.verifier.integrity).
     candidates_per_worker: int = 32
     # Starting a worker (fork, confinement, GPU context) is not charged to a candidate's timeout_s.
     worker_start_timeout_s: float = 120.0
-    # Refuse to run (filters.isolation.IsolationUnavailable) where a sandbox layer is missing (issue 15 s3).
+    # Refuse to run (filters.verifier.isolation.IsolationUnavailable) where a sandbox layer is missing (issue 15 s3).
     require_isolation: bool = False
-    # The run's key for the verifier's random draws (filters.disguise): with one, the same candidate is
+    # The run's key for the verifier's random draws (filters.verifier.disguise): with one, the same candidate is
     # judged with the same draws on every run with this key (a seed gives one dataset); None: secret draws.
     draw_key: str | None = None
 
@@ -126,13 +126,13 @@ class Runtime:
     compile_baselines: dict = field(init=False, default_factory=dict)
     _compile_locks: dict = field(init=False, default_factory=dict)
     _peaks: dict | None = field(init=False, default=None)
-    # The confinement layers the last worker reported (filters.confine): netns, landlock-*, audit.
+    # The confinement layers the last worker reported (filters.verifier.confine): netns, landlock-*, audit.
     confinement: list = field(init=False, default_factory=list)
     # Workers waiting for their next candidate, and how many were started and retired (and why).
     _idle: list = field(init=False, default_factory=list)
     workers_started: int = field(init=False, default=0)
     workers_retired: dict = field(init=False, default_factory=dict)
-    # What candidates changed in their workers' processes (filters.integrity), counted: a change that honest
+    # What candidates changed in their workers' processes (filters.verifier.integrity), counted: a change that honest
     # kernels make would show here as a common entry.
     process_changes: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -140,7 +140,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.phase_seconds = {}
         self.cache_dir = Path(tempfile.mkdtemp(prefix="kerneldata-cache-"))
-        if self.use_zygote and usable_bwrap() is None:  # under bwrap each worker starts fresh (filters.isolation)
+        if self.use_zygote and usable_bwrap() is None:  # under bwrap each worker starts fresh (filters.verifier.isolation)
             self.zygote = Zygote(self.device)
 
     @property
@@ -338,7 +338,7 @@ def _with(verdict: Verdict, **measures) -> Verdict:
 # Input transforms applied to the first seed's inputs after the plain seeds: each keeps the problem's shape
 # and dtype and changes only floating-point inputs. Skipped where the reference output is not finite.
 # Each is applied only to inputs whose declared domain (kerneldata.core.domains) it keeps them in, and to
-# inputs without one only where a CPU copy of the reference tolerates it (filters.reference_probe).
+# inputs without one only where a CPU copy of the reference tolerates it (filters.verifier.reference_probe).
 # The first three move the draw; the others change its distribution, each for cheats randn cannot show
 # (tests/filters/cheats): non-negative (a row minimum whose padding lanes load 0), uniform [0, 1), heavy
 # tails (a kernel that clamps to the range randn * 64 reaches), quantised to halves (ties, where PyTorch's
@@ -416,7 +416,7 @@ def _transformable(inputs: list, input_domains, kind: str) -> list[bool]:
 
 def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator, *, model, draw_inputs,
                        device: str, unused: set) -> Verdict | None:
-    """Re-draw the reference's constant-initialised tensors (`filters.parameters`) and give the candidate
+    """Re-draw the reference's constant-initialised tensors (`filters.verifier.parameters`) and give the candidate
     the same values; a rejection where a re-drawn tensor that the output depends on has no candidate tensor
     to receive it. `unused` collects (once) the unmatched ones it does not depend on (a BatchNorm's running
     statistics in training mode), which a candidate need not hold."""
@@ -890,7 +890,7 @@ def _run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: i
                    runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                    evidence: dict | None = None, grad: bool | None = None):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
-    allocations hold (filters.disguise), `reuse_inputs` runs it on the previous call's input objects with
+    allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
     the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`). `grad`
     (None: a secret coin) runs forward with autograd on, as in training, or off, as in inference, so that
@@ -973,7 +973,7 @@ def _copy_written_back(evidence: dict) -> Verdict | None:
 def _compare_against_truth(model, inputs: list, outputs: list, expected: list, first: tuple, *, dtype: str,
                            atol: float, rtol: float):
     """Compare again where fixed tolerances failed, with what the float64 truth says an honest kernel may
-    be off by (`filters.truth`): first the reference's own error, then, only if that is not enough, the
+    be off by (`filters.verifier.truth`): first the reference's own error, then, only if that is not enough, the
     spread rounding causes on an ill-conditioned problem. Returns `_compare`'s triple (`first`, the fixed
     tolerances' triple, where the problem has no float64 path)."""
     truth = float64_truth(model, inputs)
@@ -994,13 +994,13 @@ def _compare_against_truth(model, inputs: list, outputs: list, expected: list, f
 def _compare_error_model(model, inputs: list, outputs: list, expected: list, device: str = "cpu", *,
                          atomic_accumulation: bool = False) -> Verdict | None:
     """For fp16 / bf16 outputs that passed the tolerances: reject a kernel further from the float64 truth
-    than an honest one (fp32 arithmetic, one rounding to the output dtype: `filters.truth`) at more than a
+    than an honest one (fp32 arithmetic, one rounding to the output dtype: `filters.verifier.truth`) at more than a
     few elements. fp16's atol/rtol of 1e-2 are ~10 ulps wide, so they cannot see an fp16 accumulator at a
     short inner size; the error model can. The fp32-level rounding spread (8 float64 forwards) is measured
     only where the plain model is exceeded. A candidate no further from the truth than the reference itself
     (`no_less_precise`) keeps the reference's precision, whatever the model says. `atomic_accumulation`
     (the candidate adds into its outputs with atomics) allows the rounding of an fp16 accumulation
-    (`filters.truth.magnitude_sum`)."""
+    (`filters.verifier.truth.magnitude_sum`)."""
     import torch
 
     half = (torch.float16, torch.bfloat16)
