@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))  # tests.filters.honest lives in the source tree, not the package
     import torch
 
-    from filters.verifier.verify import VerifyOptions, problem_dtype, verify
+    from filters.verifier.options import VerifyOptions
+    from filters.verifier.verify import problem_dtype, verify
     from tests.filters.honest import honest_cases
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")

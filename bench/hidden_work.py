@@ -12,7 +12,9 @@ import collections
 import json
 import sys
 
-from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import _run_checks, load_reference, verify
 from tests.filters import candidates as c
 
 

@@ -23,13 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _pass(cases, options, *, bwrap: bool) -> tuple[float, list[str]]:
     import filters.verifier.isolation
-    import filters.verifier.verify
-    from filters.verifier.verify import Runtime, problem_dtype, verify
+    import filters.verifier.runtime
+    from filters.verifier.runtime import Runtime
+    from filters.verifier.verify import problem_dtype, verify
 
     original = filters.verifier.isolation.usable_bwrap
     off = (lambda: None)
     filters.verifier.isolation.usable_bwrap = original if bwrap else off
-    filters.verifier.verify.usable_bwrap = original if bwrap else off
+    filters.verifier.runtime.usable_bwrap = original if bwrap else off
     try:
         started = time.monotonic()
         statuses = []
@@ -44,7 +45,7 @@ def _pass(cases, options, *, bwrap: bool) -> tuple[float, list[str]]:
         return time.monotonic() - started, statuses
     finally:
         filters.verifier.isolation.usable_bwrap = original
-        filters.verifier.verify.usable_bwrap = original
+        filters.verifier.runtime.usable_bwrap = original
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(ROOT))  # tests.filters.honest lives in the source tree, not the package
     from filters.verifier.isolation import usable_bwrap
-    from filters.verifier.verify import VerifyOptions
+    from filters.verifier.options import VerifyOptions
     from tests.filters.honest import honest_cases
 
     if usable_bwrap() is None:

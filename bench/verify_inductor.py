@@ -21,7 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from capture_inductor import specs_per_family  # noqa: E402 - beside this file: the same specs it captures
-from filters.verifier.verify import Runtime, VerifyOptions, verify  # noqa: E402
+from filters.verifier.options import VerifyOptions  # noqa: E402
+from filters.verifier.runtime import Runtime  # noqa: E402
+from filters.verifier.verify import verify  # noqa: E402
 from kerneldata.core.config import TeacherConfig  # noqa: E402
 
 

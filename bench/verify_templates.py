@@ -63,7 +63,9 @@ def coverage(spec_rows: list[dict]) -> dict[str, tuple[int, int]]:
 
 def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: int = 2) -> list[Outcome]:
     """Every applicable variant of every spec, judged by the verifier."""
-    from filters.verifier.verify import Runtime, VerifyOptions, verify
+    from filters.verifier.options import VerifyOptions
+    from filters.verifier.runtime import Runtime
+    from filters.verifier.verify import verify
 
     options = VerifyOptions(device=device, num_seeds=num_seeds, min_speedup=0.0, baselines=("eager",))
     outcomes = []

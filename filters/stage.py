@@ -20,7 +20,7 @@ from kerneldata.core.schema import CANDIDATE_SCHEMA, RAW_SCHEMA, VERDICT_FIELDS,
 from kerneldata.core.stage import Stage
 from filters.verifier import isolation
 from filters.verifier.judge import judge_row, options_from_config
-from filters.verifier.verify import Runtime
+from filters.verifier.runtime import Runtime
 
 
 class VerifyStage(Stage):

@@ -617,7 +617,8 @@ def _report(args) -> int:
 
 def _reward(args) -> int:
     from kerneldata.core.hardware import resolve_device
-    from filters.verifier.verify import ReferenceError_, VerifyOptions
+    from filters.verifier.options import VerifyOptions
+    from filters.verifier.verify import ReferenceError_
     from kerneldata.reward import score
 
     if args.run:

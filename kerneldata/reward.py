@@ -41,7 +41,8 @@ from kerneldata.core.config import VerifyConfig
 from kerneldata.core.outcomes import Status
 from generators.extract import extract_code
 from filters.verifier.judge import judge_row, options_from_config
-from filters.verifier.verify import Runtime, VerifyOptions
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,7 +107,8 @@ def score(completion, row: Mapping, *, device: str = "auto", options: VerifyOpti
           runtime: Runtime | None = None, config: RewardConfig = RewardConfig()) -> RewardResult:
     """Score one completion for one rl row (needs `reference_code`; `dtype`, `atol`, `rtol` are read from
     the problem when missing; `family`, `shapes` and `input_domains` are used as the dataset's verifier uses
-    them: `filters.verifier.judge.judge_row`). `options` default to the `verify` config section's defaults on `device`."""
+    them: `filters.verifier.judge.judge_row`). `options` default to the `verify` config section's defaults
+    on `device`."""
     code, extracted = extract_code(_completion_text(completion))
     if code is None:
         return RewardResult(0.0, Status.REJECTED.value, "no_code",

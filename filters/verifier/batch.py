@@ -26,7 +26,9 @@ from kerneldata.core.jsonl import JsonlError, read_objects
 from kerneldata.core.spec import TOLERANCES
 from filters.verifier.reference_probe import ReferenceProbes
 from filters.verifier.judge import judge_row
-from filters.verifier.verify import ReferenceError_, Runtime, VerifyOptions
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import ReferenceError_
 
 
 class BatchInputError(ValueError):

@@ -30,7 +30,8 @@ WATCHED_MODULES = (
     "numpy",
     "triton", "triton.language", "triton.runtime", "triton.runtime.jit", "triton.runtime.autotuner",
     "triton.compiler", "triton.compiler.compiler",
-    "filters.verifier.sandbox_child", "filters.verifier.provenance", "filters.verifier.timing", "filters.verifier.ipc", "filters.verifier.confine",
+    "filters.verifier.sandbox_child", "filters.verifier.provenance", "filters.verifier.timing", "filters.verifier.ipc",
+    "filters.verifier.confine",
 )
 # Classes whose methods are looked up on every call: "module:qualname".
 WATCHED_CLASSES = (

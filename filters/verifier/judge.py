@@ -19,7 +19,9 @@ from kerneldata.core.config import VerifyConfig
 from kerneldata.core.hardware import resolve_device
 from kerneldata.core.outcomes import Verdict
 from kerneldata.core.spec import TOLERANCES, estimate_flops
-from filters.verifier.verify import Runtime, VerifyOptions, problem_dtype, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import problem_dtype, verify
 
 
 def options_from_config(config: VerifyConfig, *, draw_key: str | None = None) -> VerifyOptions:

@@ -109,7 +109,8 @@ class Timed(_Message):
 
 
 class Parametrised(_Message):
-    """`params`: which of the reference's re-drawn tensors the candidate holds none for (filters.verifier.parameters)."""
+    """`params`: which of the reference's re-drawn tensors the candidate holds none for
+    (filters.verifier.parameters)."""
 
     ok: Literal[True]
     unmatched: list[str] = Field(max_length=MAX_LIST_ITEMS)

@@ -69,7 +69,7 @@ def test_one_line_never_costs_the_others_their_verdicts(tmp_path, monkeypatch):
     """A problem that does not run, and a candidate the verifier itself fails on, are those lines' verdicts
     (unverified); every other line is judged as usual."""
     import filters.verifier.batch as batch
-    from filters.verifier.verify import VerifyOptions
+    from filters.verifier.options import VerifyOptions
 
     real_judge = batch.judge_row
 

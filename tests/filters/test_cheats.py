@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from filters.verifier.verify import VerifyOptions, problem_dtype, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.verify import problem_dtype, verify
 from kerneldata.core.outcomes import Status
 from tests.filters.cheats import cheat_cases
 from tests.filters.honest import honest_cases

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from filters.verifier.verify import VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.verify import verify
 from generators.refine import feedback
 from kerneldata.core.outcomes import Status
 from tests.filters import candidates as c

@@ -9,7 +9,9 @@ import threading
 import time
 
 from kerneldata.core.outcomes import Status
-from filters.verifier.verify import Runtime, VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import verify
 
 # The pause between the two parameter draws leaves another thread time to seed and draw in between.
 SCALE_SHIFT_PROBLEM = '''

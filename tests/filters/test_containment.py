@@ -13,7 +13,9 @@ import pytest
 
 from kerneldata.core.outcomes import Check, Reason, Status
 from filters.verifier.confine import landlock_abi
-from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import _run_checks, load_reference, verify
 from tests.filters import candidates as c
 
 OPTIONS = VerifyOptions(device="cpu", timeout_s=60, num_seeds=1)
@@ -163,10 +165,10 @@ def test_confinement_layers_are_reported():
 def without_bwrap(monkeypatch):
     """This machine as one without bubblewrap: the fallback (zygote-forked workers) and the refusal."""
     import filters.verifier.isolation
-    import filters.verifier.verify
+    import filters.verifier.runtime
 
     monkeypatch.setattr(filters.verifier.isolation, "usable_bwrap", lambda: None)
-    monkeypatch.setattr(filters.verifier.verify, "usable_bwrap", lambda: None)
+    monkeypatch.setattr(filters.verifier.runtime, "usable_bwrap", lambda: None)
 
 
 def test_without_bwrap_zygote_workers_still_confine_and_report_violations(without_bwrap, tmp_path):

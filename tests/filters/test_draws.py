@@ -8,7 +8,8 @@ import threading
 from kerneldata.core.outcomes import Status
 from kerneldata.pipeline import verifier_draw_key
 from filters.verifier import disguise
-from filters.verifier.verify import VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.verify import verify
 from tests.filters import candidates as c
 
 

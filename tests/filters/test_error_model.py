@@ -1,5 +1,5 @@
 """The honest-kernel error model for half-precision outputs (filters.verifier.truth.beyond_honest_error, used by
-filters.verifier.verify._compare_error_model): an fp16 accumulator is refused at every inner size, honest fp32
+filters.verifier.comparison.compare_error_model): an fp16 accumulator is refused at every inner size, honest fp32
 accumulation in any order is not."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from filters.verifier.truth import beyond_honest_error, float64_truth, too_far, ulp
-from filters.verifier.verify import _compare_error_model
+from filters.verifier.comparison import compare_error_model
 from kerneldata.core.outcomes import Reason
 
 
@@ -37,7 +37,7 @@ def _draw(k, seed=0):
 def test_fp16_accumulator_refused_over_many_terms(k):
     a, b = _draw(k)
     expected = [MatMul()(a, b)]
-    verdict = _compare_error_model(MatMul(), [a, b], [_fp16_accumulated(a, b)], expected)
+    verdict = compare_error_model(MatMul(), [a, b], [_fp16_accumulated(a, b)], expected)
     assert verdict is not None and verdict.reason_code is Reason.LOWERED_PRECISION, verdict
 
 
@@ -45,13 +45,13 @@ def test_fp16_accumulator_refused_over_many_terms(k):
 def test_fp32_accumulation_in_another_order_passes(k):
     a, b = _draw(k, seed=1)
     expected = [MatMul()(a, b)]
-    assert _compare_error_model(MatMul(), [a, b], [_fp32_blocked(a, b)], expected) is None
-    assert _compare_error_model(MatMul(), [a, b], [expected[0].clone()], expected) is None
+    assert compare_error_model(MatMul(), [a, b], [_fp32_blocked(a, b)], expected) is None
+    assert compare_error_model(MatMul(), [a, b], [expected[0].clone()], expected) is None
 
 
 def test_fp32_outputs_are_left_to_the_tolerances():
     a, b = (x.float() for x in _draw(16))
-    assert _compare_error_model(MatMul(), [a, b], [torch.zeros(64, 64)], [a @ b]) is None
+    assert compare_error_model(MatMul(), [a, b], [torch.zeros(64, 64)], [a @ b]) is None
 
 
 def test_ulp_of_fp16():
@@ -85,9 +85,9 @@ def test_a_kernel_rounding_where_the_reference_does_passes_and_so_does_a_fused_o
     mirrored = (_fp32_blocked(a, b) * 3.0 - 0.5)  # fp16 intermediate, like the reference
     fused = ((sum(a[:, i:i + 4].float() @ b[i:i + 4, :].float() for i in range(0, 64, 4))) * 3.0 - 0.5).half()
     for candidate in (mirrored, fused):
-        assert _compare_error_model(MatMulThenScale(), [a, b], [candidate], expected) is None
+        assert compare_error_model(MatMulThenScale(), [a, b], [candidate], expected) is None
     cheat = _fp16_accumulated(a, b) * 3.0 - 0.5
-    assert _compare_error_model(MatMulThenScale(), [a, b], [cheat], expected) is not None
+    assert compare_error_model(MatMulThenScale(), [a, b], [cheat], expected) is not None
 
 
 def test_flash_attention_rounding_its_probabilities_to_fp16_passes():
@@ -104,7 +104,7 @@ def test_flash_attention_rounding_its_probabilities_to_fp16_passes():
         def forward(self, q, k, v):
             return reference(q[None], k[None], v[None])[0]
 
-    assert _compare_error_model(SDPA(), [q, k, v], [flash], expected) is None
+    assert compare_error_model(SDPA(), [q, k, v], [flash], expected) is None
 
 
 class IndexAdd(torch.nn.Module):
@@ -135,12 +135,12 @@ def test_an_atomic_scatter_in_fp16_passes_only_as_an_atomic_kernel():
     inputs = _index_add_inputs()
     expected = [IndexAdd()(*inputs)]
     scattered = [_fp16_atomic_adds(*inputs)]
-    assert _compare_error_model(IndexAdd(), inputs, scattered, expected, atomic_accumulation=True) is None
-    verdict = _compare_error_model(IndexAdd(), inputs, scattered, expected)
+    assert compare_error_model(IndexAdd(), inputs, scattered, expected, atomic_accumulation=True) is None
+    verdict = compare_error_model(IndexAdd(), inputs, scattered, expected)
     assert verdict is not None and verdict.reason_code is Reason.LOWERED_PRECISION
     # The allowance is the rounding of an fp16 accumulation, not a free pass: ten fp16 ulps off is refused.
     sloppy = [(scattered[0].float() * (1 + 10 * 2 ** -10)).half()]
-    assert _compare_error_model(IndexAdd(), inputs, sloppy, expected, atomic_accumulation=True) is not None
+    assert compare_error_model(IndexAdd(), inputs, sloppy, expected, atomic_accumulation=True) is not None
 
 
 def test_a_kernel_no_less_precise_than_the_reference_passes():
@@ -158,12 +158,12 @@ def test_a_kernel_no_less_precise_than_the_reference_passes():
     assert not torch.equal(expected[0], other_order[0])
     # The per-element model alone refuses it: its errors are not where the reference's are.
     assert too_far(*beyond_honest_error(float64_truth(SequentialHalf(), inputs), expected, other_order))
-    assert _compare_error_model(SequentialHalf(), inputs, other_order, expected) is None
+    assert compare_error_model(SequentialHalf(), inputs, other_order, expected) is None
 
 
 def test_the_atomic_scatter_allowance_is_detected_from_the_code():
-    from filters.verifier.verify import _adds_atomically
+    from filters.verifier.comparison import adds_atomically
 
-    assert _adds_atomically("import triton.language as tl\ndef k(p, v):\n    tl.atomic_add(p, v, sem='relaxed')\n")
-    assert _adds_atomically("from triton.language import atomic_add\ndef k(p, v):\n    atomic_add(p, v)\n")
-    assert not _adds_atomically("def k(p, v):\n    # tl.atomic_add would round at every add\n    return 'atomic_add'\n")
+    assert adds_atomically("import triton.language as tl\ndef k(p, v):\n    tl.atomic_add(p, v, sem='relaxed')\n")
+    assert adds_atomically("from triton.language import atomic_add\ndef k(p, v):\n    atomic_add(p, v)\n")
+    assert not adds_atomically("def k(p, v):\n    # tl.atomic_add would round at every add\n    return 'atomic_add'\n")

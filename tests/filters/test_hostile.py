@@ -19,7 +19,9 @@ import pytest
 from kerneldata.core.outcomes import Reason, Status
 from filters.verifier import isolation
 from filters.verifier.sandbox import SandboxWorker
-from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import _run_checks, load_reference
 from tests.filters import candidates as c
 
 pytestmark = [pytest.mark.slow,

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 from filters.verifier.protocol import ProtocolViolation, validated
-from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import _run_checks, load_reference
 from kerneldata.core.outcomes import Reason, Status
 from tests.filters import candidates as c
 

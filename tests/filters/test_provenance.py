@@ -8,7 +8,9 @@ import torch
 
 from kerneldata.core.outcomes import Reason, Status
 from filters.verifier.provenance import ProvenanceRecorder
-from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import _run_checks, load_reference
 from tests.filters import candidates as c
 
 

@@ -10,7 +10,9 @@ import torch
 
 from kerneldata.core.outcomes import Reason, Status
 from filters.verifier.reference_probe import ReferenceProbes
-from filters.verifier.verify import ReferenceError_, Runtime, VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import ReferenceError_, verify
 from tests.filters import candidates as c
 
 CPU = VerifyOptions(device="cpu", timeout_s=60, num_seeds=2)

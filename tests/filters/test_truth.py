@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from filters.verifier.truth import float64_truth, reference_error, rounding_spread
-from filters.verifier.verify import _compare, _compare_against_truth
+from filters.verifier.comparison import compare, compare_against_truth
 from kerneldata.core.outcomes import Reason
 
 HEADS, KV_HEADS, LENGTH, DIM = 12, 3, 16, 64
@@ -48,8 +48,8 @@ ATOL = 0.0115  # the verifier's fp32 atol grown with the outputs' scale, as in t
 
 
 def judge(outputs, expected, inputs, model=GroupedQueryAttention()):
-    first = _compare(outputs, expected, dtype="float32", atol=ATOL, rtol=1e-4)
-    return first, _compare_against_truth(model, inputs, outputs, expected, first, dtype="float32",
+    first = compare(outputs, expected, dtype="float32", atol=ATOL, rtol=1e-4)
+    return first, compare_against_truth(model, inputs, outputs, expected, first, dtype="float32",
                                          atol=ATOL, rtol=1e-4)
 
 
@@ -68,7 +68,7 @@ def test_the_reference_error_alone_is_not_enough(seed):
     inputs = scaled_inputs(seed)
     expected = [GroupedQueryAttention()(*inputs)]
     truth = float64_truth(GroupedQueryAttention(), inputs)
-    slack_only = _compare([blocked_attention(*inputs)], expected, dtype="float32", atol=ATOL, rtol=1e-4,
+    slack_only = compare([blocked_attention(*inputs)], expected, dtype="float32", atol=ATOL, rtol=1e-4,
                           reference_error=reference_error(expected, truth))[0]
     assert slack_only is not None and slack_only.reason_code is Reason.MISMATCH
 
@@ -132,5 +132,5 @@ def test_indices_are_not_perturbed_and_a_problem_without_float64_gets_nothing():
 
     assert float64_truth(NoDouble(), [torch.ones(3)]) is None
     first = (object(), 1.0, 1.0)
-    assert _compare_against_truth(NoDouble(), [torch.ones(3)], [torch.zeros(3)], [torch.ones(3)], first,
+    assert compare_against_truth(NoDouble(), [torch.ones(3)], [torch.zeros(3)], [torch.ones(3)], first,
                                   dtype="float32", atol=1e-5, rtol=1e-5) is first

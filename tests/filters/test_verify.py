@@ -11,7 +11,8 @@ import pytest
 
 from kerneldata.core.outcomes import Check, Reason, Status
 from filters.verifier.sandbox import child_environment
-from filters.verifier.verify import VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.verify import verify
 from tests.filters import candidates as c
 
 CPU = VerifyOptions(device="cpu", timeout_s=60, num_seeds=2)
@@ -70,7 +71,7 @@ def test_softmax_without_max_subtraction_fails_on_scaled_inputs():
 
 
 def test_zygote_runtime_gives_the_same_verdicts():
-    from filters.verifier.verify import Runtime
+    from filters.verifier.runtime import Runtime
 
     with Runtime("cpu") as runtime:
         for candidate, status in ((c.HONEST, Status.ACCEPTED), (c.WRONG_VALUES, Status.REJECTED),
@@ -141,7 +142,8 @@ def test_child_environment_has_no_secrets(tmp_path, monkeypatch):
 
 
 def test_background_thread_is_caught_at_runtime_even_past_the_static_gate():
-    from filters.verifier.verify import Runtime, _run_checks, load_reference
+    from filters.verifier.runtime import Runtime
+    from filters.verifier.verify import _run_checks, load_reference
 
     assert _verify(c.BACKGROUND_THREAD).check is Check.STATIC
     with Runtime("cpu") as runtime:
@@ -154,7 +156,7 @@ def test_transforms_keep_inputs_in_their_declared_domains():
     """sqrt of a positive input: negating or shifting it would leave the domain (the reference turns NaN
     and the transform is skipped anyway); a kernel that is only right for non-negative inputs is accepted,
     and with the domain declared the verdict says only the scale transforms (by 64 and by 1/64) ran."""
-    from filters.verifier.verify import _transformable
+    from filters.verifier.inputs import transformable
 
     problem = c.RELU_PROBLEM.replace("torch.relu(x)", "torch.sqrt(x)").replace(
         "torch.randn(16, 300)", "torch.rand(16, 300) + 0.1")
@@ -166,9 +168,9 @@ def test_transforms_keep_inputs_in_their_declared_domains():
     import torch
 
     x, index = torch.rand(3), torch.arange(3)
-    assert _transformable([x, index, 2.0], ["positive", "index[0,3)"], "scale") == [True, False, False]
-    assert _transformable([x, index, 2.0], ["positive", "index[0,3)"], "negate") == [False, False, False]
-    assert _transformable([x, index], None, "negate") == [True, False]  # no domains: every float tensor
+    assert transformable([x, index, 2.0], ["positive", "index[0,3)"], "scale") == [True, False, False]
+    assert transformable([x, index, 2.0], ["positive", "index[0,3)"], "negate") == [False, False, False]
+    assert transformable([x, index], None, "negate") == [True, False]  # no domains: every float tensor
 
 
 def test_a_raising_candidate_keeps_the_last_lines_of_its_traceback():
@@ -193,7 +195,8 @@ def test_a_mismatch_says_where_the_output_is_wrong():
 # each test fails when its run-time defence is removed.
 
 def _past_the_gate(candidate: str, problem: str = c.RELU_PROBLEM):
-    from filters.verifier.verify import Runtime, _run_checks, load_reference
+    from filters.verifier.runtime import Runtime
+    from filters.verifier.verify import _run_checks, load_reference
 
     with Runtime("cpu") as runtime:
         return _run_checks(load_reference(problem), problem, candidate, dtype="float32", atol=1e-4, rtol=1e-4,
@@ -261,10 +264,10 @@ def test_a_raised_not_implemented_error_of_its_own_is_rejected():
 def test_partly_changed_inputs_keep_most_values_and_the_domain():
     import torch
 
-    from filters.verifier.verify import _partly_changed
+    from filters.verifier.inputs import partly_changed
 
     x, y = torch.rand(64, 64), torch.rand(64, 64) + 2.0  # a second draw, in a domain of its own
-    changed = _partly_changed([x, 3], [y, 3])
+    changed = partly_changed([x, 3], [y, 3])
     assert changed[1] == 3
     from_y = changed[0] >= 2.0
     assert 0 < int(from_y.sum()) < x.numel() // 2  # some, never all

@@ -9,7 +9,8 @@ import pytest
 
 from kerneldata.core.config import SpecsConfig, TeacherConfig
 from kerneldata.core.outcomes import Reason, Status
-from filters.verifier.verify import VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.verify import verify
 from generators.specs import SpecSampler
 from generators.teachers.builtin import TEMPLATE_OPS, BuiltinTeacher
 from tests.filters import candidates as c
@@ -52,7 +53,7 @@ def test_ieee_matmul_is_accepted_on_gpu():
 
 def test_builtin_teacher_verdicts_on_gpu():
     """Every unflawed template passes on the GPU and every flaw is caught (TF32 included)."""
-    from filters.verifier.verify import Runtime
+    from filters.verifier.runtime import Runtime
 
     ops = [op for group in TEMPLATE_OPS.values() for op in group]  # the teacher declines other ops
     specs = SpecSampler(SpecsConfig(num_specs=12, ops=ops), seed=0).sample(12)
@@ -93,7 +94,8 @@ def test_honest_big_kernel_has_no_timing_mismatch():
 
 def _runtime_only(candidate):
     """The verifier's runtime checks alone, as if the static gate had missed the cheat."""
-    from filters.verifier.verify import Runtime, _run_checks, load_reference
+    from filters.verifier.runtime import Runtime
+    from filters.verifier.verify import _run_checks, load_reference
 
     with Runtime("cuda") as runtime:
         return _run_checks(load_reference(c.RELU_BIG_PROBLEM), c.RELU_BIG_PROBLEM, candidate, dtype="float32",
@@ -103,7 +105,8 @@ def _runtime_only(candidate):
 def test_confinement_holds_with_cuda():
     """The confined child still gets a CUDA context and compiles (ptxas) and times; a connection attempt in
     forward is rejected at stage sandbox. Prints the layers this machine allowed, for BENCHMARKS.md."""
-    from filters.verifier.verify import Runtime, _run_checks, load_reference
+    from filters.verifier.runtime import Runtime
+    from filters.verifier.verify import _run_checks, load_reference
 
     with Runtime("cuda") as runtime:
         verdict = verify(c.RELU_PROBLEM, c.HONEST, dtype="float32", atol=1e-4, rtol=1e-4, options=GPU,
@@ -126,7 +129,7 @@ def test_a_reference_that_device_asserts_on_transformed_inputs_never_runs_on_the
     """binary_cross_entropy device-asserts on a probability outside [0, 1], which kills the CUDA context of
     the verifier's process. Without input_domains the CPU probe keeps the transforms off those inputs: the
     verdicts are the CPU ones, and the same process goes on to verify the next candidate."""
-    from filters.verifier.verify import Runtime
+    from filters.verifier.runtime import Runtime
 
     with Runtime("cuda") as runtime:
         def judge(candidate, problem):

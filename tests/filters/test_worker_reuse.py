@@ -9,7 +9,9 @@ import pytest
 
 from kerneldata.core.outcomes import Reason, Status
 from filters.verifier.integrity import ProcessState
-from filters.verifier.verify import Runtime, VerifyOptions, _run_checks, load_reference, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import _run_checks, load_reference, verify
 from tests.filters import candidates as c
 from tests.filters.test_containment import _in_forward
 

@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from filters.verifier.verify import VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.verify import verify
 from generators.extract import extract_code
 from generators.refine import feedback
 from generators.specs import OPS, problem_from_op, render as render_problem

@@ -15,7 +15,9 @@ import pytest
 import torch
 
 from filters.verifier.static import static_check
-from filters.verifier.verify import Runtime, VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import verify
 from generators.teachers.inductor_convert import (
     LaunchConfig, Unconvertible, _Layout, convert, default_launch, view_chain,
 )

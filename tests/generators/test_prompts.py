@@ -124,7 +124,9 @@ def test_prompt_config_section():
 
 def test_every_example_solution_is_accepted_by_the_verifier():
     """An example teaches by being copied: each one must pass the verifier against its own problem."""
-    from filters.verifier.verify import Runtime, VerifyOptions, problem_dtype, verify
+    from filters.verifier.options import VerifyOptions
+    from filters.verifier.runtime import Runtime
+    from filters.verifier.verify import problem_dtype, verify
     from kerneldata.core.outcomes import Status
 
     examples = few_shot_examples()

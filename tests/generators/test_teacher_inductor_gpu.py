@@ -9,7 +9,9 @@ import json
 
 import pytest
 
-from filters.verifier.verify import Runtime, VerifyOptions, verify
+from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
+from filters.verifier.verify import verify
 from generators.specs import OPS, problem_from_op, render
 from kerneldata.core.config import TeacherConfig
 from kerneldata.core.outcomes import Reason, Status

@@ -5,7 +5,7 @@ refuse); a fixed sequence of checked calls would end before the kernel turns.
 
 PROBLEM relu. Caught at runtime: the verifier makes a secret number of extra calls, checks the same input
 objects again after part of their contents changed, and compares every call with the reference
-(filters.verifier.verify `_repeat_checks`, filters.verifier.disguise `extra_calls`), so a checked call falls after the turn.
+(filters.verifier.checks `CandidateChecks.repeat`, filters.verifier.disguise `extra_calls`), so a checked call falls after the turn.
 """
 
 import torch

@@ -1,0 +1,395 @@
+"""The checks on one candidate loaded in a sandboxed worker (`CandidateChecks`), and the run-time rules
+applied to each of its calls (`run_candidate`: a kernel launched, no input aliased or changed, no PyTorch
+compute, no narrowing cast, outputs the kernels wrote, no state kept in the model's tensors). The order of
+the checks and what each defends against: `filters.verifier.verify`'s docstring and DESIGN.md section 4."""
+
+from __future__ import annotations
+
+import time
+import types
+from dataclasses import dataclass
+
+from kerneldata.core.outcomes import Reason, Status, Verdict
+from filters.verifier import disguise
+from filters.verifier.answers import (
+    as_list, child_error_detail, interpreter_limit, listed, nbytes, one_line, sandbox_violation, to_device,
+    with_measures,
+)
+from filters.verifier.comparison import (
+    adds_atomically, bitwise_equal, compare, compare_against_truth, compare_error_model, narrower, rms,
+)
+from filters.verifier.inputs import TRANSFORMS, TransformRefused, kept_inputs, partly_changed, seeded, transformable
+from filters.verifier.ipc import tensors_from_bytes
+from filters.verifier.options import VerifyOptions
+from filters.verifier.parameters import constant_tensors, redraw
+from filters.verifier.runtime import Runtime
+from filters.verifier.sandbox import SandboxWorker
+from filters.verifier.speed import timed_verdict
+
+
+class ReferenceError_(ValueError):
+    """The reference problem itself cannot run: bad input, not a verdict on the candidate."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What the checks hold one candidate to: the reference module (its source too), its model on the
+    verifying device, the spec's dtype and tolerances, the inputs' declared domains and the FLOP count."""
+
+    reference: types.ModuleType
+    code: str
+    model: object
+    dtype: str
+    atol: float
+    rtol: float
+    input_domains: list[str] | None = None
+    flops: float | None = None
+
+
+class CandidateChecks:
+    """Every check on one candidate loaded in one sandboxed worker, in order (`run`): the plain seeds (the
+    first one repeated, then with its input objects partly changed), secret extra calls, the input
+    transforms, and on a GPU the timing and one more checked call after it. What the checks share lives
+    here: the worst errors seen, the first seed's output scale (transformed inputs scale the tolerance),
+    and the evidence across calls of outputs that were PyTorch copies. Raises SandboxError when the worker
+    faults."""
+
+    def __init__(self, worker: SandboxWorker, problem: Problem, candidate_code: str, *, options: VerifyOptions,
+                 runtime: Runtime) -> None:
+        self.worker = worker
+        self.problem = problem
+        self.candidate_code = candidate_code
+        self.options = options
+        self.runtime = runtime
+        self.device = runtime.torch_device
+        self.on_gpu = options.device != "cpu"
+        self.worst_abs = self.worst_rel = 0.0
+        self.plain_scale: list[float] = []
+        self.evidence: dict = {}  # across calls: outputs that were PyTorch copies the kernels wrote over
+        self.atomic_accumulation = adds_atomically(candidate_code)
+
+    @property
+    def errors(self) -> dict:
+        return {"max_abs_err": self.worst_abs, "max_rel_err": self.worst_rel}
+
+    def run(self, init_inputs: list, init_seed: int) -> Verdict:
+        """Load the candidate, run every check, and on a GPU time it."""
+        problem = self.load(init_inputs, init_seed)
+        if problem:
+            return problem
+        first_inputs, problem = self.seeds()
+        if problem:
+            return problem
+        transformed, refused, problem = self.transforms(first_inputs)
+        if problem:
+            return problem
+        problem = self.extra_calls() or _copy_written_back(self.evidence)
+        if problem:
+            return with_measures(problem, **self.errors)
+        checked = f"{self.options.num_seeds} unseen inputs and {transformed} transforms of them"
+        if refused:  # said only where the reference's own failure lowered the count
+            checked += f" ({len(refused)} skipped: the reference itself fails on its inputs {listed(refused)})"
+        if not self.on_gpu:
+            return Verdict.accept(
+                f"matches the reference on {checked} (max abs err {self.worst_abs:.2e}) under the Triton "
+                "interpreter; speed is not measured on CPU.", **self.errors)
+        verdict = timed_verdict(self.worker, first_inputs, reference_code=self.problem.code, dtype=self.problem.dtype,
+                                flops=self.problem.flops, options=self.options, runtime=self.runtime,
+                                checked=checked, errors=self.errors)
+        if verdict.status is not Status.ACCEPTED:
+            return verdict
+        # Timing made many more calls than the checks: a kernel that counts its calls and turns to a stored
+        # or stale result once past the checks is caught by one more checked call after them.
+        _, problem = self.check(self.draw_inputs(), "unseen inputs after timing", variant=disguise.variant())
+        return with_measures(problem, runtime_ms=verdict.runtime_ms) if problem else verdict
+
+    def load(self, init_inputs: list, init_seed: int) -> Verdict | None:
+        if self.on_gpu:
+            self.runtime.pin_for_compiling(self.worker.pid)
+        with self.runtime.phase("load"):
+            header, _ = self.worker.load(self.candidate_code, init_inputs, init_seed,
+                                         deadline=time.monotonic() + self.options.timeout_s,
+                                         reference_source=self.problem.code if self.on_gpu else None)
+        self.runtime.add_child_phases(header)
+        if not header.get("ok") and header.get("kind") == "interpreter_limit" and not self.on_gpu:
+            return interpreter_limit(header)
+        if not header.get("ok"):
+            return sandbox_violation(header) or \
+                Verdict.reject(Reason.IMPORT_ERROR, f"the candidate fails to load: {one_line(header)}",
+                               error_detail=child_error_detail(header))
+        return None
+
+    def draw_inputs(self) -> list:
+        """A fresh draw of the problem's inputs, from a seed of the verification's draws."""
+        with seeded(disguise.seed()):
+            return list(self.problem.reference.get_inputs())
+
+    def seeds(self) -> tuple[list | None, Verdict | None]:
+        """The plain seeds, each after re-drawing the reference's constant-initialised tensors; the first one
+        after secret extra calls and followed by the repeat checks. Returns the first seed's inputs."""
+        import torch
+
+        first_inputs = None
+        redrawn, unused = constant_tensors(self.problem.model), set()
+        parameter_rng = torch.Generator().manual_seed(disguise.seed(63))
+        for index in range(self.options.num_seeds):
+            problem = _redraw_parameters(self.worker, redrawn, parameter_rng, model=self.problem.model,
+                                         draw_inputs=self.draw_inputs, device=self.device, unused=unused)
+            # Extra calls before the first checked call and after the last (`run`): where checked calls fall
+            # and how many come is secret, at about one extra call per candidate on average.
+            if problem is None and index == 0:
+                problem = self.extra_calls()
+            if problem:
+                return None, problem
+            inputs = self.draw_inputs()
+            modes = disguise.repeat_modes() if index == 0 else (None, None)
+            grad = disguise.grad_mode() if index == 0 else None
+            outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
+                                          grad=grad)
+            if problem:
+                return None, problem
+            if index == 0:
+                first_inputs = inputs
+                problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grad=not grad)
+                if problem:
+                    return None, problem
+        return first_inputs, None
+
+    def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str, grad: bool) -> Verdict | None:
+        """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
+        the same bits (under other poison: a kernel reading its uninitialised output to spot verification
+        disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
+        of their contents redrawn must give the reference's answer for the new contents (a cache keyed by
+        address, shape, object or a sample of the values returns the stale answer). The repeat runs in the
+        other grad mode than the first run (`grad`)."""
+        again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
+                                       runtime=self.runtime, poison=poison, evidence=self.evidence, grad=grad)
+        if problem:
+            return problem
+        if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)):
+            return Verdict.reject(Reason.NONDETERMINISTIC, "two runs of the candidate on the same inputs disagree.",
+                                  **self.errors)
+        changed = partly_changed(inputs, self.draw_inputs())
+        try:
+            _, problem = self.check(changed, "the same input tensors with part of their contents changed",
+                                    variant=variant, reuse_inputs=True)
+        except ReferenceError_:
+            # The reference refuses the mixed draw (its inputs are related across elements): the same objects
+            # with their own contents still defeat a cache keyed by a fresh object's address.
+            _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True)
+        return problem
+
+    def extra_calls(self) -> Verdict | None:
+        """A secret number of calls on fresh inputs (checked like any other) before the next checked call,
+        so a kernel counting its calls in a tensor cannot know which calls are checked or how many."""
+        for _ in range(disguise.extra_calls()):
+            _, problem = self.check(self.draw_inputs(), "unseen inputs (an extra call)", variant=disguise.variant())
+            if problem:
+                return problem
+        return None
+
+    def transforms(self, first_inputs: list) -> tuple[int, list[str], Verdict | None]:
+        """The first seed's inputs transformed (`filters.verifier.inputs.TRANSFORMS`) where each input's domain
+        and the reference allow. Returns how many ran, the names the reference itself refused, and a
+        rejection or None."""
+        transformed, refused = 0, []
+        domains = self.problem.input_domains
+        allowed = {name: transformable(first_inputs, domains, kind) for name, (kind, _) in TRANSFORMS.items()}
+        with self.runtime.phase("probe reference"):
+            kept = kept_inputs(self.problem.model, first_inputs, domains, allowed, reference_code=self.problem.code,
+                               runtime=self.runtime)
+        for number, (name, (_, transform)) in enumerate(TRANSFORMS.items()):
+            if not any(allowed[name]):
+                continue
+            if not any(kept[name]):
+                refused.append(name)
+                continue
+            inputs = [transform(x) if on else x for x, on in zip(first_inputs, kept[name])]
+            try:
+                outputs, problem = self.check(inputs, f"inputs {name}", variant=self.options.num_seeds + number,
+                                              transformed=True)
+            except TransformRefused:
+                refused.append(name)
+                continue
+            if problem:
+                return transformed, refused, problem
+            transformed += outputs is not None
+        return transformed, refused, None
+
+    def check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
+              reuse_inputs: bool = False, grad: bool | None = None) -> tuple[list | None, Verdict | None]:
+        """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
+        reference. Returns (outputs, None), or (None, a rejection), or (None, None) where a transformed
+        input makes the reference itself overflow."""
+        import torch
+
+        problem = self.problem
+        try:
+            with torch.no_grad(), self.runtime.phase("reference"):
+                expected = [e.detach().to("cpu")
+                            for e in as_list(problem.model(*[to_device(x, self.device) for x in inputs]))]
+        except Exception as err:
+            if not transformed:  # get_inputs() draws the problem's own domain: the problem is broken
+                first_line = (str(err).strip().splitlines() or [""])[0]
+                raise ReferenceError_(f"the reference fails on {what}: {type(err).__name__}: {first_line}") from None
+            if self.on_gpu:  # a device-side assert leaves this process's CUDA context unusable: nothing to go on with
+                raise
+            # On CPU the process is intact: a draw the probe did not foresee costs the transform, as there.
+            raise TransformRefused() from None
+        scale = rms(expected)
+        if not transformed:
+            self.plain_scale.append(scale)
+            tolerance = problem.atol
+        elif not all(bool(torch.isfinite(e).all()) for e in expected if e.is_floating_point()):
+            return None, None  # the reference itself overflows: nothing to hold the candidate to
+        else:
+            # Outputs grow with scaled inputs (by 64**2 for a matmul), and so does the rounding error
+            # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
+            tolerance = problem.atol * max(1.0, scale / max(self.plain_scale[0], 1e-30))
+        self.worker.max_result_bytes = 4 * sum(nbytes(x) for x in inputs) + (64 << 20)
+        with self.runtime.phase("run"):
+            outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
+                                               runtime=self.runtime, poison=poison or disguise.poison_mode(),
+                                               reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad)
+        if rejection:
+            return None, rejection
+        with self.runtime.phase("compare"):
+            rejection, max_abs, max_rel = compare(outputs, expected, dtype=problem.dtype, atol=tolerance,
+                                                  rtol=problem.rtol)
+        if rejection is not None and rejection.reason_code is Reason.MISMATCH:
+            rejection, max_abs, max_rel = compare_against_truth(
+                problem.model, inputs, outputs, expected, (rejection, max_abs, max_rel), dtype=problem.dtype,
+                atol=tolerance, rtol=problem.rtol)
+        if rejection is None:
+            rejection = compare_error_model(problem.model, inputs, outputs, expected, self.device,
+                                            atomic_accumulation=self.atomic_accumulation)
+        self.worst_abs, self.worst_rel = max(self.worst_abs, max_abs), max(self.worst_rel, max_rel)
+        if rejection:
+            return None, with_measures(rejection, reason=rejection.reason[:-1] + f" on {what}.",
+                                       max_abs_err=max_abs, max_rel_err=max_rel)
+        return outputs, None
+
+
+def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator, *, model, draw_inputs,
+                       device: str, unused: set) -> Verdict | None:
+    """Re-draw the reference's constant-initialised tensors (`filters.verifier.parameters`) and give the candidate
+    the same values; a rejection where a re-drawn tensor that the output depends on has no candidate tensor
+    to receive it. `unused` collects (once) the unmatched ones it does not depend on (a BatchNorm's running
+    statistics in training mode), which a candidate need not hold."""
+    if not redrawn:
+        return None
+    values = redraw(redrawn, generator)
+    answer = worker.set_parameters([key for key, _, _ in redrawn], [c for _, _, c in redrawn], values)
+    unmatched = [name for name in answer.get("unmatched") or () if name not in unused]
+    if answer.get("ok") and unmatched:
+        unused.update(_unused_tensors(model, [e for e in redrawn if e[0] in unmatched], generator,
+                                      draw_inputs=draw_inputs, device=device))
+    unmatched = [name for name in unmatched if name not in unused]
+    violation = sandbox_violation(answer)
+    if violation:
+        return violation
+    if not answer.get("ok"):
+        return Verdict.reject(Reason.RUNTIME_ERROR, f"the candidate's tensors refuse the reference's re-drawn "
+                              f"values: {one_line(answer)}", error_detail=child_error_detail(answer))
+    if unmatched:
+        names = [str(name) for name in unmatched[:3]]
+        return Verdict.reject(
+            Reason.PARAMETER_UNMATCHED,
+            f"the reference's {listed(names)} (re-drawn per seed: its default initialisation is constant) has "
+            "no candidate tensor to receive it (none of the same state_dict key, or of the same size still "
+            "holding the same initial value), so the candidate cannot show it uses it.")
+    return None
+
+
+def _unused_tensors(model, entries: list, generator, *, draw_inputs, device: str) -> set[str]:
+    """The keys of `entries` (re-drawn reference tensors) that the reference's output does not depend on:
+    re-drawing them again leaves its output on a fresh draw bit-identical."""
+    import torch
+
+    try:
+        inputs = [to_device(x, device) for x in draw_inputs()]
+        with torch.no_grad():
+            before = [e.detach().clone() for e in as_list(model(*inputs))]
+            redraw(entries, generator)
+            after = [e.detach() for e in as_list(model(*inputs))]
+    except Exception:  # noqa: BLE001 - the seeds report a reference that fails; here it counts as used
+        return set()
+    same = len(before) == len(after) and all(bitwise_equal(a, b) for a, b in zip(before, after))
+    return {key for key, _, _ in entries} if same else set()
+
+
+def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
+                  runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
+                  evidence: dict | None = None, grad: bool | None = None):
+    """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
+    allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
+    these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
+    the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`). `grad`
+    (None: a secret coin) runs forward with autograd on, as in training, or off, as in inference, so that
+    grad mode does not tell verification from use."""
+    first_run = not child.runs
+    header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
+                             reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad)
+    if runtime is not None:
+        runtime.add_child_phases(header, first_run=first_run)
+    violation = sandbox_violation(header)
+    if violation:
+        return None, violation
+    if not header.get("ok") and header.get("kind") == "interpreter_limit" and child.device == "cpu":
+        return None, interpreter_limit(header)
+    if not header.get("ok"):
+        kind = header.get("kind")
+        reason = {"compile_error": Reason.COMPILE_ERROR, "bad_output": Reason.BAD_OUTPUT,
+                  "background_work": Reason.BACKGROUND_WORK}.get(kind, Reason.RUNTIME_ERROR)
+        return None, Verdict.reject(reason, f"the candidate fails when run: {one_line(header)}",
+                                   error_detail=child_error_detail(header))
+    if header.get("launches", 0) < 1:
+        return None, Verdict.reject(Reason.NO_KERNEL_LAUNCHED, "forward returned without launching a Triton kernel.")
+    if header.get("aliases_input"):
+        return None, Verdict.reject(Reason.OUTPUT_ALIASES_INPUT, "the output shares memory with an input.")
+    if header.get("torch_compute"):
+        return None, Verdict.reject(Reason.TORCH_COMPUTE, f"forward computed with PyTorch "
+                                   f"({', '.join(header['torch_compute'])}), not only with Triton kernels.")
+    narrowing = [cast for cast in header.get("narrowing", ()) if narrower(cast.split("->")[1], dtype)]
+    if narrowing:
+        return None, Verdict.reject(Reason.LOWERED_PRECISION, f"forward cast data to a narrower type than the "
+                                   f"spec's {dtype} ({narrowing[0]}).")
+    if header.get("unproven_output"):
+        return None, Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL, header["unproven_output"] + ".")
+    if header.get("reused_output"):
+        return None, Verdict.reject(Reason.OUTPUT_REUSED, header["reused_output"] + ".")
+    if evidence is not None and header.get("state_written"):
+        # A tensor the model holds, written on more than one call: state kept across calls (a call counter, a
+        # cache keyed by what it saw). A lazy one-time initialisation writes on one call only.
+        written = evidence.setdefault("state_written", {})
+        for name in header["state_written"]:
+            written[name] = written.get(name, 0) + 1
+        repeated = [name for name, calls in written.items() if calls > 1]
+        if repeated:
+            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward wrote the model's own tensor {repeated[0]!r} on "
+                                       f"{written[repeated[0]]} calls: state kept across calls can change results.")
+    if evidence is not None and header.get("copy_born"):
+        evidence["copy_born"] = evidence.get("copy_born", 0) + 1
+        evidence["copy_unchanged"] = evidence.get("copy_unchanged", 0) + bool(header.get("copy_unchanged"))
+    try:
+        outputs = tensors_from_bytes(blobs[0])
+        inputs_after = tensors_from_bytes(blobs[1])
+    except Exception as err:  # noqa: BLE001 - a malformed answer from the child is a verdict
+        return None, Verdict.reject(Reason.BAD_OUTPUT, f"the candidate's output could not be read: {type(err).__name__}.")
+    if len(inputs_after) != len(inputs) or not all(bitwise_equal(a, b) for a, b in zip(inputs, inputs_after)):
+        return None, Verdict.reject(Reason.INPUT_MUTATED, "the candidate changed its inputs.")
+    wrong_device = [d for d in header.get("devices", []) if d != child.device]
+    if wrong_device:
+        return None, Verdict.reject(Reason.BAD_OUTPUT,
+                                   f"the output is on {wrong_device[0]}, not on the inputs' device {child.device}.")
+    return outputs, None
+
+
+def _copy_written_back(evidence: dict) -> Verdict | None:
+    """Rejects when, on every checked call, the output was a PyTorch copy the kernels only wrote back."""
+    born = evidence.get("copy_born", 0)
+    if born and evidence.get("copy_unchanged", 0) == born:
+        return Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL,
+                              "the output was a PyTorch copy that the kernels only wrote back unchanged, on "
+                              "every call: the copy, not a kernel, produced it.")
+    return None

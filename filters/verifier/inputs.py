@@ -1,0 +1,170 @@
+"""The inputs the checks run on beyond the plain seeds: transforms of the first seed's inputs (sign, scale,
+offset, other distributions) limited to what each input's domain allows and the reference tolerates, the
+same input objects with part of their contents redrawn, and the lock that makes seeding torch's global
+generator and drawing one step."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+
+from kerneldata.core.domains import ABS, DOMAINS, HEAVY, NEGATE, QUANTISE, SCALE, SHIFT, UNIFORM, parse_domain
+from filters.verifier import disguise
+from filters.verifier.answers import as_list, to_device
+from filters.verifier.runtime import Runtime
+
+
+class TransformRefused(Exception):
+    """The reference raised on a transformed input (on CPU, where that leaves this process intact)."""
+
+
+# Input transforms applied to the first seed's inputs after the plain seeds: each keeps the problem's shape
+# and dtype and changes only floating-point inputs. Skipped where the reference output is not finite.
+# Each is applied only to inputs whose declared domain (kerneldata.core.domains) it keeps them in, and to
+# inputs without one only where a CPU copy of the reference tolerates it (filters.verifier.reference_probe).
+# The first three move the draw; the others change its distribution, each for cheats randn cannot show
+# (tests/filters/cheats): non-negative (a row minimum whose padding lanes load 0), uniform [0, 1), heavy
+# tails (a kernel that clamps to the range randn * 64 reaches), quantised to halves (ties, where PyTorch's
+# tie rule, the reference's, decides an argmax; and exact zeros) and tiny values (a divisor with an
+# "epsilon" added).
+def _uniform(x):
+    import torch
+
+    return torch.special.ndtr(x.float()).to(x.dtype)  # the normal CDF: a normal draw becomes uniform
+
+
+# The heavy tail's clip, per dtype: 1e6 stays finite through a matmul or a sum of many terms in fp32; 1e3
+# in fp16 / bf16 stays finite through elementwise ops and sums of up to ~60 terms of fp16's largest 65504.
+# Where the reference overflows anyway (a product of two clipped values), the transform counts for nothing,
+# never against the candidate.
+_HEAVY_CLIP = {"float32": 1e6, "float64": 1e6}
+
+
+_HEAVY_CLIP_HALF = 1e3
+
+
+def _heavy_tailed(x):
+    import math
+
+    import torch
+
+    clip = _HEAVY_CLIP.get(str(x.dtype).removeprefix("torch."), _HEAVY_CLIP_HALF)
+    cauchy = torch.tan(math.pi * (torch.special.ndtr(x.double()) - 0.5))  # a Cauchy draw from a normal one
+    return cauchy.clamp(-clip, clip).to(x.dtype)
+
+
+def _quantised(x):
+    import torch
+
+    return torch.floor(x * 2) / 2  # halves: a row of 300 holds ties, and zeros where 0 <= x < 0.5
+
+
+TRANSFORMS = {
+    "negated": (NEGATE, lambda x: -x),
+    "scaled by 64": (SCALE, lambda x: x * 64),
+    "shifted by -8": (SHIFT, lambda x: x - 8),
+    "made non-negative": (ABS, lambda x: x.abs()),
+    "mapped to uniform [0, 1)": (UNIFORM, _uniform),
+    "heavy-tailed": (HEAVY, _heavy_tailed),
+    "quantised to halves": (QUANTISE, _quantised),
+    "scaled by 1/64": (SCALE, lambda x: x / 64),
+}
+
+
+def domains_of(inputs: list, input_domains) -> list[str | None]:
+    """Per input, its domain's name (None for a non-tensor): "unspecified" for every tensor without domains,
+    with a count of domains other than the tensors', or with a name the domains do not know."""
+    import torch
+
+    tensors = [x for x in inputs if isinstance(x, torch.Tensor)]
+    declared = iter(input_domains if input_domains and len(input_domains) == len(tensors) else ())
+    names = []
+    for x in inputs:
+        if not isinstance(x, torch.Tensor):
+            names.append(None)
+            continue
+        domain = next(declared, "unspecified")
+        try:
+            names.append(parse_domain(domain)[0].name)
+        except ValueError:
+            names.append("unspecified")
+    return names
+
+
+def transformable(inputs: list, input_domains, kind: str) -> list[bool]:
+    """Per input: whether transform `kind` applies (a float tensor whose domain survives it). Without
+    domains, or with a count other than the tensors', every float tensor is transformed (where the
+    reference tolerates it: `kept_inputs`)."""
+    return [domain is not None and x.is_floating_point() and kind in DOMAINS[domain].transforms
+            for x, domain in zip(inputs, domains_of(inputs, input_domains))]
+
+
+def kept_inputs(model, first_inputs: list, input_domains, allowed: dict[str, list[bool]], *,
+                reference_code: str, runtime: Runtime) -> dict[str, list[bool]]:
+    """Per transform name, the inputs it changes: those `allowed` (`transformable`) names, less each
+    undeclared one the reference fails on when transformed, as a CPU copy of it shows (once per problem:
+    `runtime.probes`)."""
+    import copy
+
+    import torch
+
+    undeclared = [domain == "unspecified" for domain in domains_of(first_inputs, input_domains)]
+    plans = {name: (transform, allowed[name], [ok and open_ for ok, open_ in zip(allowed[name], undeclared)])
+             for name, (_, transform) in TRANSFORMS.items()}
+    cpu_model = []
+
+    def run(inputs: list) -> list:
+        if not cpu_model:  # copied only when a probe runs: once per problem
+            cpu_model.append(model if runtime.device == "cpu" else copy.deepcopy(model).to("cpu"))
+        with torch.no_grad():
+            return [e.detach() for e in as_list(cpu_model[0](*[to_device(x, "cpu") for x in inputs]))]
+
+    key = (hashlib.sha256(reference_code.encode()).hexdigest(), tuple(input_domains or ()),
+           shape_key(first_inputs))
+    return runtime.probes.kept_inputs(key, run, first_inputs, plans)
+
+
+# Several candidates are judged at once, each in a thread of this process (verify-batch, the pipeline's
+# verifier actor), and the reference's get_init_inputs(), Model(...) and get_inputs() draw from torch's one
+# global generator. Seeding and drawing must be one step: another thread's draw between our manual_seed
+# and our Model(...) gives the reference other weights than the candidate's (drawn from the same seed in
+# its own process), and a correct kernel is rejected for a mismatch (seen on an H200: about one in six
+# candidates of a matmul + bias problem, four judged at a time).
+_GLOBAL_RNG = threading.Lock()
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Hold torch's global generator, seeded with `seed`, for the draws made inside."""
+    import torch
+
+    with _GLOBAL_RNG:
+        torch.manual_seed(seed)
+        yield
+
+
+def partly_changed(inputs: list, other: list) -> list:
+    """`inputs` with a random part of each tensor's elements (a contiguous run and scattered ones) taken
+    from `other`, a second draw of the same problem's inputs, so every value stays in the input's domain."""
+    import torch
+
+    generator = torch.Generator().manual_seed(disguise.seed())
+    changed = []
+    for x, y in zip(inputs, other):
+        # Only floating-point tensors: integer ones are often indices or lengths that agree with each other.
+        if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or x.shape != y.shape \
+                or x.dtype != y.dtype or not x.numel() or not x.is_floating_point():
+            changed.append(x)
+            continue
+        flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+        take = torch.rand(flat_x.numel(), generator=generator) < 0.05
+        length = max(1, flat_x.numel() // 8)
+        start = int(torch.randint(0, flat_x.numel() - length + 1, (1,), generator=generator))
+        take[start:start + length] = True
+        changed.append(torch.where(take, flat_y, flat_x).reshape(x.shape))
+    return changed
+
+
+def shape_key(inputs: list) -> str:
+    return ";".join(f"{tuple(x.shape)}:{x.dtype}" if hasattr(x, "shape") else repr(x) for x in inputs)

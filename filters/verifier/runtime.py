@@ -1,0 +1,212 @@
+"""What the verifications in one process share (`Runtime`): the zygote that forks sandboxed workers and the
+idle workers kept for the next candidate, the Triton/Inductor cache, the GPU timing lock, the device's
+measured peaks, cached `torch.compile` baselines, the reference probes, and where the time went (phases)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from kerneldata.core.hardware import device_flush_bytes, fingerprint
+from filters.verifier.isolation import usable_bwrap
+from filters.verifier.reference_probe import ReferenceProbes
+from filters.verifier.sandbox import SandboxWorker, Zygote
+from filters.verifier.options import VerifyOptions
+
+
+@lru_cache(maxsize=None)
+def hardware_fingerprint(device: str) -> str:
+    return fingerprint(device)
+
+
+@dataclass
+class Runtime:
+    """What the verifications on one device share: a zygote that forks the sandboxed children, a Triton and
+    Inductor cache that outlives each child (so driver stubs and baselines compile once per worker), a lock
+    that gives one child at a time the GPU for timing while others compile, the device's measured peaks,
+    `torch.compile` baseline timings per reference and hardware, and which inputs each problem's reference
+    tolerates transformed (`probes`, which runtimes on several devices may share). Thread-safe; close() when
+    done."""
+
+    device: str
+    device_index: int = 0
+    use_zygote: bool = True
+    probes: ReferenceProbes = field(default_factory=ReferenceProbes)
+    zygote: Zygote | None = field(init=False, default=None)
+    cache_dir: Path = field(init=False)
+    timing_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    compile_baselines: dict = field(init=False, default_factory=dict)
+    _compile_locks: dict = field(init=False, default_factory=dict)
+    _peaks: dict | None = field(init=False, default=None)
+    # The confinement layers the last worker reported (filters.verifier.confine): netns, landlock-*, audit.
+    confinement: list = field(init=False, default_factory=list)
+    # Workers waiting for their next candidate, and how many were started and retired (and why).
+    _idle: list = field(init=False, default_factory=list)
+    workers_started: int = field(init=False, default=0)
+    workers_retired: dict = field(init=False, default_factory=dict)
+    # What candidates changed in their workers' processes (filters.verifier.integrity), counted: a change that honest
+    # kernels make would show here as a common entry.
+    process_changes: dict = field(init=False, default_factory=dict)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.phase_seconds = {}
+        self.cache_dir = Path(tempfile.mkdtemp(prefix="kerneldata-cache-"))
+        # Under bwrap each worker starts fresh (filters.verifier.isolation): no zygote to fork from.
+        if self.use_zygote and usable_bwrap() is None:
+            self.zygote = Zygote(self.device)
+
+    @property
+    def torch_device(self) -> str:
+        return "cpu" if self.device == "cpu" else f"cuda:{self.device_index}"
+
+    def flush_bytes(self) -> int:
+        return device_flush_bytes(self.device_index)
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        """Add the time spent in `name` (summed over threads) to `phase_seconds`: where throughput goes."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.add_phase(name, time.monotonic() - started)
+
+    def add_phase(self, name: str, seconds: float) -> None:
+        """Add time measured elsewhere (a child's own account of a request) to `phase_seconds`."""
+        with self._lock:
+            self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + seconds
+
+    def add_child_phases(self, header: dict, *, first_run: bool = False) -> None:
+        """The child's account of where a request's time went, as phases named `child <what>`: the first
+        forward of a candidate includes Triton's JIT compile of its kernels."""
+        for name, seconds in (header.get("seconds") or {}).items():
+            if isinstance(seconds, (int, float)):
+                label = f"child {name} (first)" if first_run and name == "forward" else f"child {name}"
+                self.add_phase(label, float(seconds))
+
+    def compile_lock(self, key) -> threading.Lock:
+        """One lock per spec: the first candidate of a spec compiles and times the torch.compile baseline while
+        the others of that spec wait for its cached result instead of compiling it again in parallel."""
+        with self._lock:
+            return self._compile_locks.setdefault(key, threading.Lock())
+
+    def pin_for_timing(self, pid: int) -> None:
+        """Give the timing child a core of its own: launch overhead is part of what is timed, and the
+        children compiling beside it would otherwise make it noisy. Compiling children keep off that core
+        (`pin_for_compiling`). A no-op with fewer than 3 cores."""
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) >= 3:
+            try:
+                os.sched_setaffinity(pid, {cores[0]})
+            except OSError:  # the child already exited: its verdict says why
+                pass
+
+    def pin_for_compiling(self, pid: int) -> None:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) >= 3:
+            try:
+                os.sched_setaffinity(pid, set(cores[1:]))
+            except OSError:
+                pass
+
+    def peaks(self) -> dict:
+        """Measured once per runtime, in this (trusted) process: DRAM bandwidth from a 1 GiB copy, and
+        dense matmul throughput per dtype (fp32 without TF32, as torch does by default)."""
+        with self._lock:
+            if self._peaks is None:
+                self._peaks = measure_peaks(self.torch_device)
+            return self._peaks
+
+    def acquire_worker(self, options: VerifyOptions) -> SandboxWorker:
+        """An idle worker of this runtime, or a new one (its start is charged to phase `spawn`)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        with self.phase("spawn"):
+            on_gpu = options.device != "cpu"
+            worker = SandboxWorker(
+                device=options.device,
+                start_deadline=time.monotonic() + options.worker_start_timeout_s,
+                memory_limit_bytes=None if on_gpu else options.memory_limit_bytes,
+                output_limit_bytes=options.output_limit_bytes,
+                zygote=self.zygote,
+                cache_dir=self.cache_dir,
+                visible_device=self.device_index if on_gpu else None,
+                require_isolation=options.require_isolation,
+            )
+        with self._lock:
+            self.workers_started += 1
+        self.confinement = worker.confinement
+        self.add_child_phases(worker.started)
+        return worker
+
+    def count_changes(self, changes: list[str]) -> None:
+        with self._lock:
+            for change in changes:
+                if change in self.process_changes or len(self.process_changes) < 64:
+                    self.process_changes[change] = self.process_changes.get(change, 0) + 1
+
+    def release_worker(self, worker: SandboxWorker, options: VerifyOptions, *, retire: str | None) -> None:
+        """Keep `worker` for the next candidate, or close it: after a fault or a change (`retire` says
+        which), or once it has served `options.candidates_per_worker` candidates."""
+        if retire is None and worker.served >= options.candidates_per_worker:
+            retire = "served its share"
+        if retire is None:
+            with self._lock:
+                self._idle.append(worker)
+            return
+        with self._lock:
+            self.workers_retired[retire] = self.workers_retired.get(retire, 0) + 1
+        worker.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
+        if self.zygote is not None:
+            self.zygote.close()
+        shutil.rmtree(self.cache_dir, ignore_errors=True)
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def measure_peaks(device: str) -> dict:
+    import torch
+
+    def best_ms(fn, repeats=5):
+        fn()
+        torch.cuda.synchronize(device)
+        times = []
+        for _ in range(repeats):
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize(device)
+            times.append(start.elapsed_time(end))
+        return min(times)
+
+    with torch.cuda.device(device):
+        src = torch.empty(1 << 28, dtype=torch.float32, device=device)
+        dst = torch.empty_like(src)
+        bandwidth = 2 * src.numel() * 4 / (best_ms(lambda: dst.copy_(src)) * 1e-3)
+        src = dst = None  # free the 2 GiB before the matmuls
+        flops = {}
+        for dtype, size in ((torch.float16, 8192), (torch.bfloat16, 8192), (torch.float32, 4096)):
+            a = torch.randn(size, size, dtype=dtype, device=device)
+            flops[str(dtype).removeprefix("torch.")] = 2 * size ** 3 / (best_ms(lambda: a @ a) * 1e-3)
+        torch.cuda.empty_cache()
+    return {"bytes_per_s": bandwidth, "flops_per_s": flops}
