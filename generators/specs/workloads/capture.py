@@ -194,19 +194,23 @@ MODEL_DTYPE = torch.bfloat16  # what the architectures serve and train in
 
 
 def build_model(arch, config: dict) -> torch.nn.Module:
-    """The model of `arch` with `config`, random weights; call under a FakeTensorMode."""
+    """The model of `arch` with `config`, weights left uninitialised; call under a FakeTensorMode."""
     from generators.specs.workloads.recsys import BLOCKS
 
     if arch.kind == "recsys":
-        return BLOCKS[arch.config_class](**config).to(MODEL_DTYPE)
+        return BLOCKS[arch.config_class](**config, dtype=MODEL_DTYPE)
     import transformers
+    from transformers.initialization import no_init_weights
 
     hf_config = getattr(transformers, arch.config_class)(**config)
     model_class = getattr(transformers, arch.model_class)
     options = {"attn_implementation": "sdpa", "dtype": MODEL_DTYPE}
     if arch.config_class in ("MixtralConfig", "Qwen3MoeConfig", "DeepseekV3Config"):
         options["experts_implementation"] = "grouped_mm"
-    return model_class._from_config(hf_config, **options)
+    # Weights stay uninitialised: on fake tensors their values do not exist, and some initialisers
+    # (truncated normal) read values back.
+    with no_init_weights():
+        return model_class._from_config(hf_config, **options)
 
 
 def trace(arch, regime, *, cpu: bool, model: torch.nn.Module | None = None,
@@ -269,9 +273,9 @@ def _run(arch, model, config: dict, regime: str, batch: int, seq: int, kv_len: i
                 model(encoder_outputs=(first.encoder_last_hidden_state,), decoder_input_ids=_ids(batch, 1),
                       past_key_values=first.past_key_values, use_cache=True)
             return
-        extra = {"labels": _ids(batch, seq)} if train else {"decoder_input_ids": _ids(batch, seq)}
+        extra = {"labels": _ids(batch, seq)} if train else {}
         with recorder.recording(model):
-            model(**source, use_cache=False, **extra)
+            model(**source, decoder_input_ids=_ids(batch, seq), use_cache=False, **extra)
         return
     # causal_lm
     if regime == "decode":

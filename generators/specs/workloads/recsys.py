@@ -21,10 +21,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def _mlp(sizes: list[int], final_activation: bool = True) -> nn.Sequential:
+def _mlp(sizes: list[int], dtype: torch.dtype, final_activation: bool = True) -> nn.Sequential:
     layers: list[nn.Module] = []
     for index, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out))
+        layers.append(nn.Linear(n_in, n_out, dtype=dtype))
         if final_activation or index < len(sizes) - 2:
             layers.append(nn.ReLU())
     return nn.Sequential(*layers)
@@ -32,17 +32,18 @@ def _mlp(sizes: list[int], final_activation: bool = True) -> nn.Sequential:
 
 class DLRMBlock(nn.Module):
     def __init__(self, *, num_tables: int, rows_per_table: int, embedding_dim: int, num_dense: int,
-                 bottom_mlp: list[int], top_mlp: list[int], ids_per_bag: int) -> None:
+                 bottom_mlp: list[int], top_mlp: list[int], ids_per_bag: int,
+                 dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
         self.ids_per_bag = ids_per_bag
-        self.tables = nn.ModuleList(nn.EmbeddingBag(rows_per_table, embedding_dim, mode="sum")
+        self.tables = nn.ModuleList(nn.EmbeddingBag(rows_per_table, embedding_dim, mode="sum", dtype=dtype)
                                     for _ in range(num_tables))
-        self.bottom = _mlp([num_dense, *bottom_mlp[:-1], embedding_dim])
+        self.bottom = _mlp([num_dense, *bottom_mlp[:-1], embedding_dim], dtype)
         features = num_tables + 1
         rows, cols = torch.tril_indices(features, features, offset=-1)
         self.register_buffer("pair_rows", rows, persistent=False)
         self.register_buffer("pair_cols", cols, persistent=False)
-        self.top = _mlp([embedding_dim + features * (features - 1) // 2, *top_mlp], final_activation=False)
+        self.top = _mlp([embedding_dim + features * (features - 1) // 2, *top_mlp], dtype, final_activation=False)
 
     def forward(self, dense: torch.Tensor, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         """dense (B, num_dense); ids (num_tables, B * ids_per_bag); offsets (B,) shared by the tables."""
@@ -55,12 +56,13 @@ class DLRMBlock(nn.Module):
 
 
 class JaggedSequenceBlock(nn.Module):
-    def __init__(self, *, rows_per_table: int, embedding_dim: int, max_history: int, mean_history: int) -> None:
+    def __init__(self, *, rows_per_table: int, embedding_dim: int, max_history: int, mean_history: int,
+                 dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
         self.max_history = max_history
-        self.items = nn.Embedding(rows_per_table, embedding_dim)
-        self.bag = nn.EmbeddingBag(rows_per_table, embedding_dim, mode="sum")
-        self.score = _mlp([3 * embedding_dim, embedding_dim, 1], final_activation=False)
+        self.items = nn.Embedding(rows_per_table, embedding_dim, dtype=dtype)
+        self.bag = nn.EmbeddingBag(rows_per_table, embedding_dim, mode="sum", dtype=dtype)
+        self.score = _mlp([3 * embedding_dim, embedding_dim, 1], dtype, final_activation=False)
 
     def forward(self, history: torch.Tensor, lengths: torch.Tensor, offsets: torch.Tensor,
                 recency: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:

@@ -36,8 +36,12 @@ def capture_workloads(models: list[str] | None = None, regimes: list[str] | None
             if wanted is not None and name not in wanted:
                 continue
             started = time.perf_counter()
-            real = trace(arch, regime(name), cpu=False)
-            cpu = trace(arch, regime(name), cpu=True)
+            try:
+                real = trace(arch, regime(name), cpu=False)
+                cpu = trace(arch, regime(name), cpu=True)
+            except Exception as err:  # our tracing's failure, not the user's input: say which model
+                raise RuntimeError(f"tracing {arch.name} in regime {name} failed: {type(err).__name__}: "
+                                   f"{' '.join(str(err).split())[:300]}") from err
             records += records_from_trace(real, cpu, model=arch.name, regime=name,
                                           layer_weights=arch.layer_weights, roofline=roofline)
             seconds[f"{arch.name}/{name}"] = round(time.perf_counter() - started, 3)
