@@ -184,9 +184,13 @@ def _index_rule(call: dict, i: int, metas: list[dict]) -> tuple:
         return ("lengths", metas[0]["shape"][0])
     if name == "_grouped_mm":
         return ("group_offsets", metas[0]["shape"][0])
-    if name in ("index", "index_select", "gather", "take_along_dim") and metas:
-        base = metas[0]["shape"]
-        return ("below", max(1, base[min(max(i - 1, 0), len(base) - 1)] if base else 1))
+    base = metas[0]["shape"] if metas else []
+    if name == "index" and i > 0 and isinstance(call["args"][1], list):
+        # Tensor i indexes the dim of its place in the index list (None places skip a dim).
+        places = [p for p, v in enumerate(call["args"][1]) if isinstance(v, dict) and "tensor" in v]
+        return ("below", max(1, base[places[i - 1]]))
+    if name in ("index_select", "gather", "take_along_dim") and isinstance(call["args"][1], int) and base:
+        return ("below", max(1, base[call["args"][1]]))
     return ("below", 2)
 
 
