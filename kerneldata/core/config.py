@@ -72,12 +72,12 @@ class SpecsConfig(_Section):
     max_chain_ops: int = Field(4, ge=1, le=8)
     # More problem sources: directories of KernelBench-format .py files, or "hf:ORG/NAME" Hub datasets.
     external: list[str] = Field(default_factory=list)
-    # Where specs come from: the op/shape sampler, or workloads captured from real architectures.
-    source: Literal["sampler", "workloads"] = "sampler"
-    workloads: WorkloadsConfig = Field(default_factory=WorkloadsConfig)
     # Run each spec's reference on CPU before the teacher sees it and replace degenerate ones (constant,
     # near-zero, input-independent, non-finite or non-deterministic output).
     check_references: bool = True
+    # Where specs come from: the op/shape sampler, or workloads captured from real architectures.
+    source: Literal["sampler", "workloads"] = "sampler"
+    workloads: WorkloadsConfig = Field(default_factory=WorkloadsConfig)
 
     @field_validator("family_weights")
     @classmethod
