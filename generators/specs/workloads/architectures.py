@@ -141,7 +141,8 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in [
              num_hidden_layers=48, vocab_size=262208, sliding_window=1024, rms_norm_eps=1e-6,
              query_pre_attn_scalar=256, max_position_embeddings=131072),
         layers_built=2, build=dict(layer_types=["sliding_attention", "full_attention"]),
-        layer_weights={"model.layers.0": 40, "model.layers.1": 8}, max_seq=131072),
+        layer_weights={"model.layers.0": 40, "model.layers.1": 8}, max_seq=131072,
+        cpu_overrides=dict(sliding_window=64)),  # below the CPU KV length, as 1024 is below the real one
     _lm("phi-3-mini", "Phi3Config", "Phi3ForCausalLM", "microsoft/Phi-3-mini-4k-instruct",
         dict(hidden_size=3072, intermediate_size=8192, num_attention_heads=32, num_key_value_heads=32,
              num_hidden_layers=32, vocab_size=32064, rms_norm_eps=1e-5, max_position_embeddings=4096,
