@@ -16,6 +16,9 @@ sequences, mask shortcuts) take the tracing-safe branch; the masks it then build
 Decode is traced as one token after an unrecorded prefill of the KV length fills the cache.
 
 Guarantees: the same architecture, regime and library versions record the same calls in the same order.
+Recorded is what transformers' eager code does, which is not always what a serving engine does: its
+`DynamicCache` concatenates (copies) the whole KV cache at each decode step where vLLM or SGLang append in
+place to a paged cache, so decode records of that copy overstate its share.
 Limits: only the forward pass (training regimes run forward in training mode with the loss, no backward);
 data-dependent control flow (an eager MoE loop over the experts that were hit) cannot be traced, so MoE
 layers run transformers' `grouped_mm` experts implementation, which is also what it uses on GPUs.
@@ -143,7 +146,8 @@ class Recorder:
         tensors: list[torch.Tensor] = []
         enc_args = self._encode(list(args), tensors)
         enc_kwargs = {k: self._encode(v, tensors) for k, v in (kwargs or {}).items()}
-        outs = [o for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs]) if isinstance(o, torch.Tensor)]
+        produced = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        outs = [o for o in produced if isinstance(o, torch.Tensor)]
         event = Event(op=op, kind=kind, module=self._modules[-1], args=enc_args, kwargs=enc_kwargs,
                       inputs=[tensor_meta(t) for t in tensors], outputs=[tensor_meta(t) for t in outs],
                       producers=[self._producer.get(id(t), -1) for t in tensors],

@@ -9,7 +9,8 @@ rsqrt -> mul), which this rule keeps; it also fuses independent neighbours (the 
 of k into one kernel), which this rule keeps apart.
 
 Each chain is labelled (`chain_label`) by the pattern it shows: `norm_residual` (a residual add feeding a
-normalisation), `norm`, `rope` (cos/sin or the rotate-half neg + cat), `gated_activation` (SiLU/GELU times
+normalisation), `norm`, `rope` (cos/sin or the rotate-half neg + cat; `rope_kv_append` when the group ends
+by concatenating the rotated keys onto the KV cache), `gated_activation` (SiLU/GELU times
 another tensor), `moe_routing` (softmax or sigmoid scores feeding a top-k), `softmax`, `loss`, or
 `pointwise`. Attention is recorded as one call already (`aten.scaled_dot_product_attention`).
 
@@ -68,7 +69,8 @@ def chain_label(ops: list[str]) -> str:
     if has("rsqrt") or has("native_layer_norm") or has("var_mean"):
         return "norm_residual" if names[0] == "add" else "norm"
     if has("cos") or has("sin") or (has("neg") and has("cat")):
-        return "rope"
+        # The rotated keys concatenated onto the cache in the same group: rotary embedding + KV append.
+        return "rope_kv_append" if names[-1] == "cat" and names.count("cat") >= 2 else "rope"
     if (has("silu") or has("gelu")) and has("mul"):
         return "gated_activation"
     if has("_log_softmax") or has("nll_loss_forward"):
