@@ -18,6 +18,7 @@ from generators.specs.workloads.render import render_record, renderable
 from generators.specs.workloads.sampling import WorkloadSampler, read_records, write_records
 from kerneldata.cli import main
 from kerneldata.core.config import WorkloadsConfig
+from kerneldata.core.domains import parse_domain
 
 H200 = get_roofline("H200")
 
@@ -114,7 +115,9 @@ def test_rendered_problems_run_on_cpu_with_the_recorded_output_shapes():
     for record in records + dlrm:
         if not renderable(record)[0] or record.cpu_calls is None:
             continue
-        out = _run(render_record(record, scale="cpu"))
+        spec = render_record(record, scale="cpu")
+        assert all(parse_domain(domain) for domain in spec.input_domains)
+        out = _run(spec)
         first = out[0] if isinstance(out, tuple) else out
         assert list(first.shape) == record.cpu_calls[-1]["outputs"][0]["shape"], record.label
         ran += 1

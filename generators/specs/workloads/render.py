@@ -7,7 +7,9 @@ made; it returns what the chain hands on (the last call's outputs). Every tensor
 input of `forward`, drawn in `get_inputs()` with the recorded shape and, where it was not contiguous, the
 recorded strides (`as_strided` over a fresh buffer). Index tensors are drawn below the size they index
 (embedding rows, the indexed dim); bag offsets, segment lengths and grouped-GEMM offsets are drawn as
-valid partitions of what they split.
+valid partitions of what they split. Float inputs are intermediates whose real distribution is not known:
+they are labelled `unspecified` and drawn normal, or `positive` where the call needs it (rsqrt, sqrt, log,
+reciprocal, a divisor).
 
 Scales: `real` renders the recorded shapes and the model's dtype (bfloat16), for GPU configs; `cpu`
 renders the same calls from the CPU-scaled model (`architectures.cpu_config`) in `cpu_dtype` (float32 by
@@ -22,11 +24,14 @@ from __future__ import annotations
 
 import math
 
+from kerneldata.core.domains import index_domain
 from kerneldata.core.spec import Spec
 
 MODEL_DTYPE = "bfloat16"
 _RANDOM_WORDS = ("dropout", "bernoulli", "rand", "normal", "uniform_", "empty")
 _SCALES = ("real", "cpu")
+# Float inputs that must be positive for the call to be finite (a divisor: the second input of div).
+_POSITIVE_OPS = frozenset({"rsqrt", "sqrt", "log", "log2", "log10", "reciprocal"})
 
 
 def renderable(record) -> tuple[bool, str]:
@@ -170,9 +175,11 @@ def _inputs(calls: list[dict]) -> list[tuple[dict, tuple]]:
 def _index_rule(call: dict, i: int, metas: list[dict]) -> tuple:
     """How to draw integer input i of `call`: ("below", n), ("offsets", total), ("lengths", total) or
     ("group_offsets", rows); ("plain",) for anything else."""
-    if metas[i]["dtype"] not in ("int64", "int32", "int16", "int8", "uint8"):
-        return ("plain",)
     name = call["op"].split(".")[1]
+    if metas[i]["dtype"] not in ("int64", "int32", "int16", "int8", "uint8"):
+        if name in _POSITIVE_OPS or (name == "div" and i == 1):
+            return ("positive",)
+        return ("plain",)
     if name == "embedding" and i == 1:
         return ("below", metas[0]["shape"][0])
     if name in ("_embedding_bag", "_embedding_bag_forward_only", "embedding_bag"):
@@ -212,18 +219,22 @@ def _maker(meta: dict, how: tuple, dtype: str) -> tuple[str, str]:
     if how[0] == "offsets":  # bag starts: 0 first, non-decreasing, at most the number of ids
         n = shape[0]
         return (f"torch.cat([torch.zeros(1, dtype=torch.{t}), torch.sort(torch.randint(0, {how[1]} + 1, "
-                f"({max(n - 1, 0)},))).values.to(torch.{t})])", f"index[0,{how[1]}]")
+                f"({max(n - 1, 0)},))).values.to(torch.{t})])", index_domain(how[1] + 1))
     if how[0] == "lengths":  # segment lengths summing to the rows they split
         return (f"torch.bincount(torch.randint(0, {shape[0]}, ({how[1]},)), minlength={shape[0]}).to(torch.{t})",
-                f"index[0,{how[1]}]")
+                index_domain(how[1] + 1))
     if how[0] == "group_offsets":  # cumulative rows per expert, ending at the number of rows
         return (f"torch.cumsum(torch.bincount(torch.randint(0, {shape[0]}, ({how[1]},)), minlength={shape[0]}), "
-                f"0).to(torch.{t})", f"index[0,{how[1]}]")
+                f"0).to(torch.{t})", index_domain(how[1] + 1))
     if how[0] == "below":
-        return f"torch.randint(0, {how[1]}, {dims}, dtype=torch.{t})", f"index[0,{how[1]})"
+        return f"torch.randint(0, {how[1]}, {dims}, dtype=torch.{t})", index_domain(how[1])
     dt = "DTYPE" if t == MODEL_DTYPE else f"torch.{t}"
+    # An intermediate's real distribution is not known: float inputs are `unspecified` (the verifier
+    # transforms them where the reference stays finite), drawn normal, or positive where the call needs it.
+    draw, domain = ("torch.rand({}, dtype={}) + 0.1", "positive") if how[0] == "positive" else (
+        "torch.randn({}, dtype={})", "unspecified")
     if _contiguous(meta):
-        return f"torch.randn({dims}, dtype={dt})", "normal"
+        return draw.format(dims, dt), domain
     storage = 1 + sum((d - 1) * s for d, s in zip(shape, meta["stride"]) if d > 0)
     stride = "(" + ", ".join(str(s) for s in meta["stride"]) + ("," if len(shape) == 1 else "") + ")"
-    return f"torch.randn({storage}, dtype={dt}).as_strided({dims}, {stride})", "normal"
+    return f"({draw.format(storage, dt)}).as_strided({dims}, {stride})", domain
