@@ -145,6 +145,11 @@ def test_cli_capture_list_and_specs_from_a_workloads_config(tmp_path, capsys):
     assert main(["workloads", "capture", "--model", "gpt2", "--regime", "decode", "--out", str(out)]) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert lines and all(line["sources"][0]["model"] == "gpt2" for line in lines)
+    for command in (["workloads", "--help"], ["workloads", "capture", "--help"], ["workloads", "list", "--help"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(command)
+        assert exit_.value.code == 0
+    capsys.readouterr()
     assert main(["workloads", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert len([a for a in listed["architectures"] if a["kind"] != "recsys"]) >= 12
