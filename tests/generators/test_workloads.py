@@ -165,3 +165,36 @@ def test_cli_unknown_model_is_a_usage_error(tmp_path, capsys):
     assert main(["workloads", "capture", "--model", "llama-9", "--out", str(tmp_path / "x.jsonl")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: unknown architecture 'llama-9'; known: llama-3.1-8b") and "\n" not in err
+
+
+class _RayStarts(Exception):
+    """Raised where Ray would start: the driver has made its specs."""
+
+
+def test_a_run_with_source_workloads_draws_its_specs_from_them(tmp_path, monkeypatch, llama_decode):
+    from kerneldata import pipeline
+    from kerneldata.core.config import load_config
+
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_decode[2]))
+    drawn = []
+
+    def sample_checked(sampler, num_specs, seed=0):
+        specs, rejected = original(sampler, num_specs, seed=seed)
+        drawn.extend(specs)
+        return specs, rejected
+
+    def init_ray(config):
+        raise _RayStarts
+
+    original = pipeline.sample_checked
+    monkeypatch.setattr(pipeline, "sample_checked", sample_checked)
+    monkeypatch.setattr(pipeline, "_init_ray", init_ray)
+    config = load_config("configs/quickstart.yaml", ["specs.source=workloads", f"specs.workloads.file={path}",
+                                                     "specs.num_specs=3"])
+    with pytest.raises(_RayStarts):
+        pipeline.run(config, out_dir=tmp_path / "run", progress=False)
+    assert len(drawn) == 3 and all(s.origin.startswith("workloads:llama-3.1-8b/decode/") for s in drawn)
+    bad = load_config("configs/quickstart.yaml", ["specs.source=workloads", "specs.workloads.models=[llama-9]"])
+    with pytest.raises(ValueError, match="unknown architecture 'llama-9'; known: llama-3.1-8b"):
+        pipeline.run(bad, out_dir=tmp_path / "bad", progress=False)
