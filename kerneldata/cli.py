@@ -17,6 +17,7 @@ import shlex
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_CANNOT = 0, 1, 2, 3
@@ -183,7 +184,26 @@ def _build_parser() -> argparse.ArgumentParser:
     stats.add_argument("path", metavar="FILE.jsonl")
     stats.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     _add_docs_commands(commands)
+    _add_workloads_commands(commands)
     return parser
+
+
+def _add_workloads_commands(commands) -> None:
+    workloads = commands.add_parser("workloads", help="specs from real model architectures at real shapes")
+    sub = workloads.add_subparsers(dest="workloads_command", required=True, parser_class=_Parser)
+    capture = sub.add_parser(
+        "capture", help="trace the curated architectures and write their ATen calls and chains as JSON lines",
+        description="Build each architecture from its config (random weights, fake tensors, no download), trace "
+                    "one forward per regime and write one JSON object per deduplicated op call or fusible chain, "
+                    "with its sources (model, regime, module path, calls per forward, time share).")
+    capture.add_argument("--model", action="append", metavar="NAME",
+                         help="an architecture (repeatable or comma-separated; default: all; see `workloads list`)")
+    capture.add_argument("--regime", action="append", choices=["prefill", "decode", "train"],
+                         help="a regime (repeatable; default: each architecture's own)")
+    capture.add_argument("--device", default="H200", help="roofline for the time shares (H100, H200, MI300X)")
+    capture.add_argument("--out", required=True, help="output .jsonl file")
+    listing = sub.add_parser("list", help="the curated architectures and regimes")
+    listing.add_argument("--json", action="store_true")
 
 
 def _add_docs_commands(commands) -> None:
@@ -223,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         handler = {"generate": _generate, "verify": _verify, "verify-batch": _verify_batch,
                    "specs": _specs, "dedup": _dedup, "decontaminate": _decontaminate, "publish": _publish,
-                   "report": _report, "reward": _reward, "docs": _docs}[args.command]
+                   "report": _report, "reward": _reward, "docs": _docs, "workloads": _workloads}[args.command]
         return handler(args)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -376,6 +396,32 @@ def _verify_batch(args) -> int:
     return EXIT_OK
 
 
+def _workloads(args) -> int:
+    from generators.specs.workloads.architectures import ARCHITECTURES, REGIMES
+    from generators.specs.workloads.sampling import capture_workloads, write_records
+
+    if args.workloads_command == "list":
+        rows = [{"name": a.name, "kind": a.kind, "checkpoint": a.checkpoint, "regimes": list(a.regimes),
+                 "layers": a.num_layers, "hyperparameters": a.hyper} for a in ARCHITECTURES.values()]
+        if args.json:
+            print(json.dumps({"architectures": rows, "regimes": {r.name: r.doc for r in REGIMES.values()}}))
+        else:
+            for row in rows:
+                print(f"{row['name']:<24} {row['kind']:<10} {','.join(row['regimes']):<22} {row['checkpoint']}")
+        return EXIT_OK
+    models = [m for value in args.model or [] for m in value.split(",") if m] or None
+    started = time.monotonic()
+    try:
+        records, seconds = capture_workloads(models, args.regime, device=args.device,
+                                             log=lambda line: print(line, file=sys.stderr))
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    write_records(args.out, records)
+    print(f"{len(records)} workload records from {len(seconds)} model regimes written to {args.out} in "
+          f"{time.monotonic() - started:.1f}s", file=sys.stderr)
+    return EXIT_OK
+
+
 def _specs(args) -> int:
     return {"sample": _specs_sample, "render": _specs_render, "stats": _specs_stats}[args.specs_command](args)
 
@@ -419,7 +465,12 @@ def _specs_sample(args) -> int:
         raise UsageError("--rejected needs --check")
     config = _specs_config(args)
     try:
-        sampler = SpecSampler(config, args.seed)
+        if config.source == "workloads":
+            from generators.specs.workloads.sampling import WorkloadSampler
+
+            sampler = WorkloadSampler(config.workloads, args.seed)
+        else:
+            sampler = SpecSampler(config, args.seed)
         if args.check:
             specs, rejected = sample_checked(sampler, args.n)
         else:

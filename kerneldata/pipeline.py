@@ -59,6 +59,7 @@ from kerneldata.workers import LOGGERS, Faults, RemoteTeacher, VerifierPool, Wor
 from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
+from generators.specs.workloads.sampling import WorkloadSampler
 from generators.teachers import make_teacher
 from filters.curate import curate
 from filters.verifier.isolation import outer_layers
@@ -104,7 +105,10 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
     # Everything that can be wrong with the config fails here, on the driver, before Ray starts; but for a
     # missing GPU: making a teacher touches no device (the driver of a cluster often has none), and the
     # inductor teacher's need of one is checked in the teacher's worker (`Teacher.check_device`).
-    sampler = SpecSampler(config.specs, config.run.seed)
+    if config.specs.source == "workloads":
+        sampler = WorkloadSampler(config.specs.workloads, config.run.seed)
+    else:
+        sampler = SpecSampler(config.specs, config.run.seed)
     teacher = make_teacher(config.teacher, config.run.seed)
     if config.refine.max_turns > 0 and not teacher.can_refine:
         raise PipelineError(f"refine.max_turns is {config.refine.max_turns} but the {teacher.name} teacher cannot "

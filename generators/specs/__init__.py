@@ -8,6 +8,7 @@
     degenerate.py the reference check that rejects degenerate specs, with a reason
     external.py   KernelBench-format problems from a directory or a Hub dataset, origin kept
     stats.py      coverage of a spec file (families, ops, dtypes, size buckets)
+    workloads/    specs from real architectures: ATen calls and fusible chains traced at real shapes
 """
 
 from generators.specs.ops import OPS, OPS_BY_FAMILY, get_op

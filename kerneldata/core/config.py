@@ -32,6 +32,24 @@ class RunConfig(_Section):
     seed: int = 0
 
 
+class WorkloadsConfig(_Section):
+    """`specs.workloads`: specs drawn from workloads captured from real architectures
+    (generators.specs.workloads), used when `specs.source` is `workloads`."""
+
+    # A file written by `kerneldata workloads capture`; None: capture `models` in `regimes` now.
+    file: str | None = None
+    # Architecture names (generators.specs.workloads.ARCHITECTURES); None means all of them.
+    models: list[str] | None = None
+    regimes: list[Literal["prefill", "decode", "train"]] | None = None
+    # real: the recorded shapes in bfloat16 (GPU configs); cpu: the CPU-scaled model's calls in cpu_dtype.
+    scale: Literal["real", "cpu"] = "cpu"
+    cpu_dtype: Literal["float32", "float16"] = "float32"
+    records: Literal["ops", "chains", "both"] = "both"
+    device: str = "H200"  # the roofline the time shares (and so the sampling weights) are estimated on
+    # Names are checked against the architecture list when the sampler is made (on the driver, before Ray
+    # starts): kerneldata.core cannot import the list from generators.
+
+
 class SpecsConfig(_Section):
     num_specs: int = Field(12, ge=1)
     # Names from generators.specs.FAMILIES (plus "external" when `external` is set); None means all of them.
@@ -57,6 +75,9 @@ class SpecsConfig(_Section):
     # Run each spec's reference on CPU before the teacher sees it and replace degenerate ones (constant,
     # near-zero, input-independent, non-finite or non-deterministic output).
     check_references: bool = True
+    # Where specs come from: the op/shape sampler, or workloads captured from real architectures.
+    source: Literal["sampler", "workloads"] = "sampler"
+    workloads: WorkloadsConfig = Field(default_factory=WorkloadsConfig)
 
     @field_validator("family_weights")
     @classmethod

@@ -30,7 +30,8 @@ class Spec:
     origin: str  # e.g. "sampler:v2 seed=0" or "external:KernelBench/level1/19_ReLU.py"
     # One `kerneldata.core.domains` name per input (same order as `shapes`): what get_inputs() draws from.
     input_domains: tuple[str, ...] = ()
-    # One per input: "contiguous", or "transposed" for a non-contiguous view get_inputs() returns.
+    # One per input: "contiguous", or "transposed" for a non-contiguous view get_inputs() returns ("strided":
+    # a workload input with its recorded strides, generators.specs.workloads).
     layouts: tuple[str, ...] = ()
     # The shape of the reference's output where the sampler knows it; None for external problems.
     output_shape: tuple[int, ...] | None = None
