@@ -61,13 +61,15 @@ def coverage(spec_rows: list[dict]) -> dict[str, tuple[int, int]]:
     return {family: (answered, total) for family, (answered, total) in sorted(counts.items())}
 
 
-def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: int = 2) -> list[Outcome]:
-    """Every applicable variant of every spec, judged by the verifier."""
+def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: int = 2,
+                    timeout_s: float = 120.0) -> list[Outcome]:
+    """Every applicable variant of every spec, judged by the verifier (each candidate within `timeout_s`)."""
     from filters.verifier.options import VerifyOptions
     from filters.verifier.runtime import Runtime
     from filters.verifier.verify import verify
 
-    options = VerifyOptions(device=device, num_seeds=num_seeds, min_speedup=0.0, baselines=("eager",))
+    options = VerifyOptions(device=device, num_seeds=num_seeds, min_speedup=0.0, baselines=("eager",),
+                            timeout_s=timeout_s)
     outcomes = []
     with Runtime(device) as runtime:
         for row in spec_rows:
