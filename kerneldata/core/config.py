@@ -57,6 +57,23 @@ class SpecsConfig(_Section):
     # Run each spec's reference on CPU before the teacher sees it and replace degenerate ones (constant,
     # near-zero, input-independent, non-finite or non-deterministic output).
     check_references: bool = True
+    # Issue 16, sizing. scale: "pools" draws each dim from its op's pools (sizes from 1 to real); "real" from
+    # the sizes real models run (generators.specs.shapes.REAL_POOLS: hidden 2048-8192, sequences 512-8192,
+    # vocabularies 32k-152k...); "cpu" from those same sizes scaled down by generators.specs.shapes' stated rule,
+    # for the Triton interpreter. min_eager_us / min_headroom: a spec whose estimated eager time on
+    # device_profile (generators.specs.headroom) is shorter, or whose bound on the speedup over eager is
+    # lower, is drawn again (0: no floor).
+    scale: Literal["pools", "real", "cpu"] = "pools"
+    min_eager_us: float = Field(0.0, ge=0)
+    min_headroom: float = Field(0.0, ge=0)
+    device_profile: str = "H200"
+
+    @field_validator("device_profile")
+    @classmethod
+    def _known_profile(cls, name: str) -> str:
+        from kerneldata.core.profiles import get_profile
+
+        return get_profile(name).name  # raises naming the known profiles
 
     @field_validator("family_weights")
     @classmethod
