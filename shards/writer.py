@@ -581,7 +581,13 @@ def _decontamination_counts(raw: pa.Table) -> dict:
         if benchmark is not None:
             items.setdefault(benchmark, set()).add(item)
     by_benchmark = _value_counts(pc.drop_null(raw.column("contamination_benchmark")))
+    # Issue 16: the task-level matches (marked, or also counted above when task_level is remove).
+    tasks = raw.column("task_match").to_pylist() if "task_match" in raw.column_names else []
+    task_rows = [(spec, task) for spec, task in zip(raw.column("spec_id").to_pylist(), tasks) if task is not None]
     return {
+        "task_matches": len(task_rows),
+        "task_specs": len({spec for spec, _ in task_rows}),
+        "task_items_matched": len({task for _, task in task_rows}),
         "checked": raw.num_rows,
         "contaminated": len(reasons),
         "by_benchmark": by_benchmark,

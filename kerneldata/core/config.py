@@ -328,6 +328,11 @@ class DecontaminationConfig(_Section):
     # An n-gram in at least this share of a benchmark's items (and in 2 or more) is boilerplate, not evidence.
     boilerplate_df: float = Field(0.1, gt=0, le=1)
     workers: int | None = Field(None, ge=1)
+    # Issue 16: a spec asking the same task as a benchmark problem at other sizes (same op set and input
+    # ranks; a fused chain by its op sequence). mark: name the item in the task_match column and keep the
+    # rows in the training splits; remove: also mark them contaminated (reason task_match), so the writer
+    # leaves them out of sft, rl and preference; off: no task-level check.
+    task_level: Literal["off", "mark", "remove"] = "mark"
 
 
 class ShardsConfig(_Section):
