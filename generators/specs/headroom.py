@@ -10,18 +10,18 @@ fused kernel eager runs on a GPU (flash or memory-efficient attention), not as t
 meta device would otherwise trace.
 
 - eager time = sum over ops of (launch overhead + max(bytes / HBM bandwidth, FLOPs / peak FLOP/s));
-- fused floor = one launch + max(bytes of inputs, parameters and outputs, each moved once) / bandwidth,
-  arithmetic at peak);
+- fused floor = one launch + max(bytes of inputs, parameters and outputs, each moved once, / bandwidth;
+  the same FLOPs at peak);
 - speedup bound = eager time / fused floor.
 
 Guarantees: the estimate depends only on the source and the profile (deterministic, cached per source).
 Limits: a roofline, not a measurement. It assumes each op reaches peak bandwidth or peak FLOP/s, so it
-underrates eager's real time (launch gaps, small grids, poor occupancy) and so the bound is conservative
-for small problems and optimistic where a library kernel (cuBLAS, flash attention) is hard to beat; it
-counts a gather's table (an embedding, `index_select`) at the bytes of the rows picked, repeats
-included; it ignores caches (an op re-reading what the previous one wrote in L2 pays HBM prices here), and it knows
-nothing of data-dependent work (a problem whose forward needs real values, such as `nonzero`, is not
-estimated: `estimate` returns None). GPU measurements to confirm these numbers belong to the GPU issue.
+underrates eager's real time (launch gaps, small grids, poor occupancy) and so the bound is conservative for
+small problems and optimistic where a library kernel (cuBLAS, flash attention) is hard to beat; it counts a
+gather's table (an embedding, `index_select`) at the bytes of the rows picked, repeats included; it ignores
+caches (an op re-reading what the previous one wrote in L2 pays HBM prices here), and it knows nothing of
+data-dependent work (a problem whose forward needs real values, such as `nonzero`, is not estimated:
+`estimate` returns None). GPU measurements to confirm these numbers belong to the GPU issue.
 """
 
 from __future__ import annotations

@@ -2,12 +2,13 @@
 both configured and supported by the op, then sizes from the op's pools within the memory budget, an
 occasional edge size and an occasional non-contiguous layout.
 
-Guarantees: the same seed and config give the same specs in the same order, byte for byte; a spec's id
-derives from its content; no two specs of one sample share an id (duplicates are drawn again); every
-tensor of a spec (inputs, output, parameters) stays within `max_numel` elements and all of them together
-within `max_bytes`; with `min_eager_us` or `min_headroom` set, every spec clears them on the estimate of
-`generators.specs.headroom` (others are drawn again). Not guaranteed: that a spec is not degenerate. That takes running its reference
-(`generators.specs.degenerate`), which the sampler does not do, so that it samples 100k specs a minute.
+Guarantees: the same seed and config give the same specs in the same order, byte for byte; a spec's id derives
+from its content; no two specs of one sample share an id (duplicates are drawn again); every tensor of a spec
+(inputs, output, parameters) stays within `max_numel` elements and all of them together within `max_bytes`;
+with `min_eager_us` or `min_headroom` set, every spec clears them on the estimate of
+`generators.specs.headroom` (others are drawn again). Not guaranteed: that a spec is not degenerate. That
+takes running its reference (`generators.specs.degenerate`), which the sampler does not do, so that it samples
+100k specs a minute.
 """
 
 from __future__ import annotations
