@@ -29,6 +29,8 @@ from kerneldata.core.spec import Spec
 
 SAMPLER_VERSION = "v2"
 FUSED, EXTERNAL = "fused", "external"
+# Draws of one family tried against `specs.min_eager_us` / `min_headroom` before another family is drawn.
+FLOOR_TRIES = 16
 # Every family the sampler knows; "external" exists when `specs.external` names problem sources.
 FAMILIES: tuple[str, ...] = tuple(sorted([*OPS_BY_FAMILY, FUSED]))
 
@@ -144,7 +146,18 @@ class SpecSampler:
         return list(specs.values())
 
     def draw(self, choice: _Choice, rng: random.Random, origin: str) -> Spec | None:
-        """One spec of `choice`'s family; None when a fused chain drawn does not fit the budget."""
+        """One spec of `choice`'s family; None when a fused chain drawn does not fit the budget, or when
+        FLOOR_TRIES draws of the family all fall below the headroom floors. Redrawing within the family
+        keeps `family_weights` true under a floor: otherwise families of small problems (pooling) would
+        give way to those of big ones (attention)."""
+        tries = FLOOR_TRIES if self.config.min_eager_us or self.config.min_headroom else 1
+        for _ in range(tries):
+            spec = self._draw(choice, rng, origin)
+            if spec is not None and self.has_headroom(spec):
+                return spec
+        return None
+
+    def _draw(self, choice: _Choice, rng: random.Random, origin: str) -> Spec | None:
         config = self.config
         if choice.family == EXTERNAL:
             return rng.choice(self.external)
@@ -166,8 +179,7 @@ class SpecSampler:
         problem = problem_from_op(op, dims, dtype, layouts)
         if choice.family == FUSED:
             problem = with_stages(problem, op)
-        spec = render(problem, origin)
-        return spec if self.has_headroom(spec) else None
+        return render(problem, origin)
 
     def has_headroom(self, spec: Spec) -> bool:
         """Whether `spec` clears `specs.min_eager_us` and `specs.min_headroom` on `specs.device_profile`
