@@ -319,6 +319,10 @@ def _decontamination_report(report: dict, config: dict) -> str:
         items = report.get("items_matched") or {}
         lines += ["", "| benchmark | rows | items matched |", "| --- | ---: | ---: |"]
         lines += [f"| `{name}` | {count} | {items.get(name, '')} |" for name, count in by_benchmark.items()]
+    task_by_item = report.get("task_by_item") or {}
+    if task_by_item and task_level != "off":
+        lines += ["", "| benchmark item with a task-level twin | rows |", "| --- | ---: |"]
+        lines += [f"| `{item}` | {count} |" for item, count in task_by_item.items()]
     by_reason = report.get("by_reason") or {}
     if by_reason:
         lines += ["", "| contamination_reason | rows |", "| --- | ---: |"]

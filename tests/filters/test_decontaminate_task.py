@@ -129,4 +129,5 @@ def test_the_card_reports_task_matches(kernelbench, specs):
         assert (counts["task_matches"], counts["task_specs"], counts["task_items_matched"]) == (8, 4, 4)
         text = _decontamination_report(counts, config.model_dump())
         assert "8 rows of 4 specs ask the same task as 4 benchmark items" in text and says in text
-        assert "`task_match`" in text
+        assert "`task_match`" in text and "| `KernelBench/level1/19_ReLU.py` | 2 |" in text
+        assert counts["task_by_item"] == {f"KernelBench/level1/{item}": 2 for item in sorted(TWINS.values())}
