@@ -29,7 +29,8 @@ Task level (`task_level`, issue 16): a sampled spec never has a benchmark proble
 KernelBench's level-1 problems have a same-op twin at other sizes. `task_signature` reads what a problem
 asks up to its sizes: for one op, its op set and its inputs' ranks; for a fused chain, its ops in order and
 the ranks (ops named the way both sides write them: `torch.amax` is `max`, `nn.LogSoftmax` is
-`log_softmax`, `nn.BatchNorm2d` is `batch_norm`). Every row of a spec whose reference asks the same task as
+`log_softmax`, `nn.BatchNorm2d` is `batch_norm`; a few chains that are one op written out, such as
+`x * torch.sigmoid(x)`, count as that op). Every row of a spec whose reference asks the same task as
 a benchmark item gets that item in `task_match` ("benchmark/item"). With `task_level: mark` that is all;
 with `remove` a row no other check matched also gets `contamination_reason` "task_match" (and the item), so
 `shards` leaves it out of the training splits like any other contaminated row; `off` skips the check.
@@ -299,6 +300,12 @@ _TASK_ALIASES = {
     "bceloss": "binarycrossentropy", "normalize": "l2normalize", "vectornorm": "norm", "clip": "clamp",
     "truediv": "div", "divide": "div", "multiply": "mul", "subtract": "sub",
 }
+# Chains that are one op written out, as KernelBench writes several (25_Swish: x * sigmoid(x); 94_MSELoss:
+# mean((p - t) ** 2)): a problem whose whole op sequence is one of these asks for that op.
+_TASK_DECOMPOSITIONS = {
+    ("sigmoid", "mul"): "silu", ("abs", "add", "div"): "softsign", ("sub", "pow", "mean"): "mseloss",
+    ("sub", "abs", "mean"): "l1loss", ("norm", "div"): "l2normalize", ("exp", "sum", "log"): "logsumexp",
+}
 _NORM_DIMS = re.compile(r"^(batchnorm|instancenorm)[123]d$")  # F.batch_norm is nn.BatchNorm1d/2d/3d
 
 
@@ -330,6 +337,7 @@ def task_signature(source: str) -> tuple | None:
     if not ops or shapes is None:
         return None
     ranks = tuple(len(shape) for shape in shapes)
+    ops = (_TASK_DECOMPOSITIONS[ops],) if ops in _TASK_DECOMPOSITIONS else ops
     if len(set(ops)) == 1:
         return "op", tuple(sorted(set(ops))), ranks
     return "chain", ops, ranks
