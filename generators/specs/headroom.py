@@ -143,17 +143,11 @@ class Headroom:
         """Moves at least BIG_BYTES or does at least BIG_FLOPS (the GPU-config budget's test)."""
         return self.eager_bytes >= BIG_BYTES or self.flops >= BIG_FLOPS
 
-    def to_json(self) -> dict:
-        return {"device": self.device, "kernel_launches": self.kernel_launches, "eager_bytes": self.eager_bytes,
-                "fused_bytes": self.fused_bytes, "gflop": round(self.flops / 1e9, 6),
-                "eager_us": round(self.eager_us, 3), "fused_us": round(self.fused_us, 3),
-                "speedup_bound": round(self.speedup_bound, 3)}
-
 
 # ATen ops that launch nothing on a GPU: views (checked by `is_view`) and these.
+# (`scalar_tensor` makes a 0-d constant, on the host until an op reads it.)
 _NO_KERNEL = {"empty", "empty_strided", "empty_like", "detach", "lift_fresh", "alias", "_unsafe_view",
-              "sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "_to_copy_noop", "scalar_tensor",
-              "lift_fresh_copy"}
+              "sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "scalar_tensor"}
 _HALF = ("float16", "bfloat16")
 # Ops that read rows of a table picked by index: the table counts at the bytes picked, not its size.
 _GATHERS = {"embedding", "index_select", "gather", "_embedding_bag", "embedding_bag", "index"}
