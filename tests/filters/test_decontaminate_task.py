@@ -26,9 +26,9 @@ def _kb(forward: str, inputs: str, consts: str, init: str = "") -> str:
             f"def get_inputs():\n    {inputs}\n\ndef get_init_inputs():\n    return []\n")
 
 
-# KernelBench level-1 problems (their forward and input code as KernelBench writes it); the first four have
-# a same-op twin among the sampled specs below, LayerNorm over a rank-4 input has none (our layer_norm is
-# rank 2), nor does MSELoss written out as arithmetic (a paraphrase of F.mse_loss).
+# KernelBench level-1 problems (their forward and input code as KernelBench writes it); all but LayerNorm
+# have a same-task twin among the sampled specs below (MSELoss written out as arithmetic counts as
+# F.mse_loss); LayerNorm over a rank-4 input has none (our layer_norm is rank 2).
 LEVEL1 = {
     "19_ReLU.py": _kb("x = args[0]\n        return torch.relu(x)", "x = torch.randn(batch_size, dim)\n    return [x]",
                       "batch_size = 16\ndim = 16384"),
@@ -51,8 +51,8 @@ LEVEL1 = {
                          "batch_size = 128"),
 }
 TWINS = {"relu": "19_ReLU.py", "softmax": "23_Softmax.py", "matmul_square": "1_Square_matrix_multiplication_.py",
-         "hinge_loss": "100_HingeLoss.py"}
-NO_TWIN = ("layer_norm", "mse_loss", "gelu")
+         "hinge_loss": "100_HingeLoss.py", "mse_loss": "94_MSELoss.py"}
+NO_TWIN = ("layer_norm", "gelu")
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +126,9 @@ def test_the_card_reports_task_matches(kernelbench, specs):
         config = DecontaminationConfig(benchmarks=[str(kernelbench)], task_level=mode)
         raw = decontaminate(_raw(specs), BenchmarkIndex(load_benchmarks(config.benchmarks), config))
         counts = _decontamination_counts(raw)
-        assert (counts["task_matches"], counts["task_specs"], counts["task_items_matched"]) == (8, 4, 4)
+        n = len(TWINS)
+        assert (counts["task_matches"], counts["task_specs"], counts["task_items_matched"]) == (2 * n, n, n)
         text = _decontamination_report(counts, config.model_dump())
-        assert "8 rows of 4 specs ask the same task as 4 benchmark items" in text and says in text
+        assert f"{2 * n} rows of {n} specs ask the same task as {n} benchmark items" in text and says in text
         assert "`task_match`" in text and "| `KernelBench/level1/19_ReLU.py` | 2 |" in text
         assert counts["task_by_item"] == {f"KernelBench/level1/{item}": 2 for item in sorted(TWINS.values())}
