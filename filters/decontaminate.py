@@ -25,7 +25,18 @@ items (and in two or more), which every problem of the set shares and which prov
 A matched row gets `contamination_reason`, `contamination_benchmark` and `contamination_item`; `shards`
 leaves it out of sft and preference, and leaves a spec out of rl when its reference matched.
 
-What this does not do: find a paraphrase (another name for the op, a different decomposition), compare
+Task level (`task_level`, issue 16): a sampled spec never has a benchmark problem's exact shapes, yet most of
+KernelBench's level-1 problems have a same-op twin at other sizes. `task_signature` reads what a problem
+asks up to its sizes: for one op, its op set and its inputs' ranks; for a fused chain, its ops in order and
+the ranks (ops named the way both sides write them: `torch.amax` is `max`, `nn.LogSoftmax` is
+`log_softmax`, `nn.BatchNorm2d` is `batch_norm`; a few chains that are one op written out, such as
+`x * torch.sigmoid(x)`, count as that op). Every row of a spec whose reference asks the same task as
+a benchmark item gets that item in `task_match` ("benchmark/item"). With `task_level: mark` that is all;
+with `remove` a row no other check matched also gets `contamination_reason` "task_match" (and the item), so
+`shards` leaves it out of the training splits like any other contaminated row; `off` skips the check.
+
+What this does not do: find a paraphrase (an op name missing from `_TASK_ALIASES`, a different
+decomposition: RMSNorm written with `pow` and `sqrt` against one with `mul` and `rsqrt`), compare
 with a benchmark's hidden test inputs, or look at the prompt prose: the prompt is rendered from the
 reference, which is compared.
 """
@@ -50,8 +61,8 @@ from kerneldata.core.normalize import Canonical, anonymous, ngram_hashes, normal
 from kerneldata.core.schema import with_string_columns
 from filters.parallel import map_batches, remember
 
-SPEC_MATCH = "spec_match"
-REASONS = (SPEC_MATCH, "reference_substring", "reference_ngram", "code_substring", "code_ngram")
+SPEC_MATCH, TASK_MATCH = "spec_match", "task_match"
+REASONS = (SPEC_MATCH, "reference_substring", "reference_ngram", "code_substring", "code_ngram", TASK_MATCH)
 BATCH_ROWS = 256
 DATA_SUFFIXES = (".jsonl", ".json", ".parquet")
 # Columns that hold a benchmark item's code, by the names benchmark sets use.
@@ -208,6 +219,7 @@ _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
 _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.Mod: operator.mod}
 _TENSOR_MAKERS = {"randn", "rand", "zeros", "ones", "empty", "randint", "full", "randn_like", "rand_like"}
+_SAME_SHAPE = {"float", "half", "bfloat16", "double", "to", "contiguous", "cuda", "clone", "abs", "sign"}
 _NOT_OPS = {"super", "__init__", "contiguous", "view", "reshape", "size", "dim", "to", "float", "half",
             "clone", "detach"}
 
@@ -226,6 +238,17 @@ def spec_signature(source: str) -> tuple | None:
     methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)}
     if "forward" not in methods:
         return None
+    ops = _forward_ops(methods)
+    shapes = _input_shapes(tree, get_inputs)
+    if shapes is None:
+        return None
+    return tuple(ops), shapes
+
+
+def _forward_ops(methods: dict[str, ast.FunctionDef], *, tensor_arithmetic_only: bool = False) -> list[str]:
+    """The ops `forward` applies, in evaluation order: calls (a module attribute by the class it was made
+    from in `__init__`) and arithmetic operators; with `tensor_arithmetic_only`, not arithmetic between
+    constants and sizes (`q.shape[-1] ** -0.5`), which launches no kernel."""
     modules: dict[str, str] = {}  # self.<attr> = nn.Conv2d(...) -> {"attr": "conv2d"}
     if "__init__" in methods:
         for node in ast.walk(methods["__init__"]):
@@ -245,11 +268,79 @@ def spec_signature(source: str) -> tuple | None:
             if name and name not in _NOT_OPS:
                 ops.append(name)
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            if tensor_arithmetic_only and _scalar(node.left) and _scalar(node.right):
+                continue
             ops.append(_BINOPS[type(node.op)])
-    shapes = _input_shapes(tree, get_inputs)
-    if shapes is None:
+    return ops
+
+
+def _scalar(node: ast.AST) -> bool:
+    """An expression of constants and sizes (`.shape`, `.size()`, `.ndim`): a number, never a tensor."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _scalar(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _scalar(node.left) and _scalar(node.right)
+    if isinstance(node, ast.Subscript):
+        return _scalar(node.value)
+    if isinstance(node, ast.Attribute):
+        return node.attr in ("shape", "ndim")
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute) and node.func.attr in ("size", "dim", "numel")
+    return False
+
+
+# -- task signatures ---------------------------------------------------------------------------------------
+# Names one op goes by in a KernelBench-format source, lowercased with underscores removed, mapped to one:
+# torch.amax and torch.max, nn.LogSoftmax and F.log_softmax, nn.BatchNorm2d and F.batch_norm...
+_TASK_ALIASES = {
+    "amax": "max", "amin": "min", "mm": "matmul", "gemm": "linear", "crossentropyloss": "crossentropy",
+    "scaleddotproductattention": "sdpa", "kldivloss": "kldiv", "huberloss": "smoothl1loss",
+    "bceloss": "binarycrossentropy", "normalize": "l2normalize", "vectornorm": "norm", "clip": "clamp",
+    "truediv": "div", "divide": "div", "multiply": "mul", "subtract": "sub",
+}
+# Chains that are one op written out, as KernelBench writes several (25_Swish: x * sigmoid(x); 94_MSELoss:
+# mean((p - t) ** 2)): a problem whose whole op sequence is one of these asks for that op.
+_TASK_DECOMPOSITIONS = {
+    ("sigmoid", "mul"): "silu", ("abs", "add", "div"): "softsign", ("sub", "pow", "mean"): "mseloss",
+    ("sub", "abs", "mean"): "l1loss", ("norm", "div"): "l2normalize", ("exp", "sum", "log"): "logsumexp",
+}
+_NORM_DIMS = re.compile(r"^(batchnorm|instancenorm)[123]d$")  # F.batch_norm is nn.BatchNorm1d/2d/3d
+
+
+def _task_op(name: str) -> str:
+    key = name.lower().replace("_", "")
+    key = _TASK_ALIASES.get(key, key)
+    match = _NORM_DIMS.match(key)
+    return match.group(1) if match else key
+
+
+def task_signature(source: str) -> tuple | None:
+    """What a problem asks, up to its sizes: ("op", ops, input ranks) for a problem of one op (its set of
+    ops: `x * x` is `mul`), ("chain", ops in order, input ranks) for a fused chain. Read from the source like
+    `spec_signature`; None where it has no `Model.forward`, no op, or input shapes that cannot be worked
+    out."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
         return None
-    return tuple(ops), shapes
+    model = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model"), None)
+    get_inputs = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "get_inputs"), None)
+    if model is None or get_inputs is None:
+        return None
+    methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)}
+    if "forward" not in methods:
+        return None
+    ops = tuple(_task_op(op) for op in _forward_ops(methods, tensor_arithmetic_only=True))
+    shapes = _input_shapes(tree, get_inputs)
+    if not ops or shapes is None:
+        return None
+    ranks = tuple(len(shape) for shape in shapes)
+    ops = (_TASK_DECOMPOSITIONS[ops],) if ops in _TASK_DECOMPOSITIONS else ops
+    if len(set(ops)) == 1:
+        return "op", tuple(sorted(set(ops))), ranks
+    return "chain", ops, ranks
 
 
 def _in_order(node: ast.AST) -> list[ast.AST]:
@@ -305,6 +396,11 @@ class _Shape:
 
 
 def _tensor_shape(node: ast.AST, env: dict) -> _Shape | None:
+    # A made tensor converted or scaled keeps its shape: `torch.randint(0, 2, (n, 1)).float() * 2 - 1`.
+    if isinstance(node, ast.BinOp):
+        return _tensor_shape(node.left, env) or _tensor_shape(node.right, env)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SAME_SHAPE:
+        return _tensor_shape(node.func.value, env)
     if not (isinstance(node, ast.Call) and _call_name(node.func) in _TENSOR_MAKERS):
         return None
     name = _call_name(node.func)
@@ -323,7 +419,7 @@ def _tensor_shape(node: ast.AST, env: dict) -> _Shape | None:
         args = [size] if size is not None else []
     dims: list[int] = []
     for arg in args:
-        value = _evaluate(arg, env)
+        value = _evaluate(arg.value if isinstance(arg, ast.Starred) else arg, env)  # randn(n, *shape)
         if isinstance(value, int):
             dims.append(value)
         elif isinstance(value, tuple) and all(isinstance(v, int) for v in value):
@@ -373,6 +469,7 @@ class BenchmarkIndex:
     items: list[BenchmarkItem]
     config: DecontaminationConfig = field(default_factory=DecontaminationConfig)
     signatures: dict[tuple, int] = field(init=False, default_factory=dict)
+    tasks: dict[tuple, int] = field(init=False, default_factory=dict)  # task signature -> first item
     postings: dict[int, list[int]] = field(init=False, default_factory=dict)  # n-gram -> items
     sizes: list[int] = field(init=False, default_factory=list)  # distinctive n-grams per item
     texts: list[bytes] = field(init=False, default_factory=list)
@@ -390,6 +487,10 @@ class BenchmarkIndex:
                 signature = spec_signature(item.text)
                 if signature is not None:
                     self.signatures.setdefault(signature, index)
+            if self.config.task_level != "off":
+                task = task_signature(item.text)
+                if task is not None:
+                    self.tasks.setdefault(task, index)
         boilerplate = set(_text_features(SKELETON, n)[1])
         per_benchmark = Counter(item.benchmark for item in self.items)
         df: dict[str, Counter] = {}
@@ -440,6 +541,13 @@ class BenchmarkIndex:
                 self._best_match(set(grams), lambda: code.text)
             remember(self.seen, code.key, match)
         return self.seen[code.key]
+
+    def match_task(self, source: str) -> int | None:
+        """The first benchmark item asking the same task as the problem in `source` (`task_signature`)."""
+        if not self.tasks:
+            return None
+        task = task_signature(source)
+        return self.tasks.get(task) if task is not None else None
 
     def match_spec(self, source: str) -> int | None:
         if not self.config.spec_level or not self.signatures:
@@ -505,22 +613,46 @@ def decontaminate(raw: pa.Table, index: BenchmarkIndex) -> pa.Table:
 
 
 def assign(raw: pa.Table, index: BenchmarkIndex, results: list[tuple | None]) -> pa.Table:
-    """The annotating half of `decontaminate`: one `check` result per row, in order."""
+    """The annotating half of `decontaminate`: one `check` result per row, in order; and the task-level
+    match of each row's spec, here on the driver (one parse per spec)."""
     n = raw.num_rows
     spec_ids = raw.column("spec_id").to_pylist()
     by_spec: dict[str, tuple] = {}
     for spec_id, found in zip(spec_ids, results):
         if found is not None and not found[0].startswith("code_"):
             by_spec[spec_id] = found
-    reason, benchmark, item = [None] * n, [None] * n, [None] * n
+    tasks = task_matches(raw, index)
+    remove = index.config.task_level == "remove"
+    reason, benchmark, item, task_item = [None] * n, [None] * n, [None] * n, [None] * n
     for row, (spec_id, found) in enumerate(zip(spec_ids, results)):
         found = by_spec.get(spec_id) or found
+        task = tasks.get(spec_id)
+        if task is not None:
+            task_item[row] = f"{index.items[task].benchmark}/{index.items[task].item}"
+            if found is None and remove:
+                found = (TASK_MATCH, task)
         if found is not None:
             reason[row] = found[0]
             benchmark[row] = index.items[found[1]].benchmark
             item[row] = index.items[found[1]].item
     return with_string_columns(raw, {"contamination_reason": reason, "contamination_benchmark": benchmark,
-                                     "contamination_item": item})
+                                     "contamination_item": item, "task_match": task_item})
+
+
+def task_matches(raw: pa.Table, index: BenchmarkIndex) -> dict[str, int]:
+    """spec_id -> the benchmark item asking the same task as its reference, for the specs that have one."""
+    if not index.tasks:
+        return {}
+    found: dict[str, int] = {}
+    seen: set[str] = set()
+    for spec_id, reference in zip(raw.column("spec_id").to_pylist(), raw.column("reference_code").to_pylist()):
+        if spec_id in seen:
+            continue
+        seen.add(spec_id)
+        task = index.match_task(reference) if reference is not None else None
+        if task is not None:
+            found[spec_id] = task
+    return found
 
 
 def summary(raw: pa.Table, benchmarks: list[str] | None = None) -> dict:
@@ -528,9 +660,12 @@ def summary(raw: pa.Table, benchmarks: list[str] | None = None) -> dict:
     reasons = raw.column("contamination_reason").to_pylist()
     names = raw.column("contamination_benchmark").to_pylist()
     by_benchmark = Counter(name for name in names if name is not None)
+    tasks = raw.column("task_match").to_pylist() if "task_match" in raw.column_names else []
     return {
         "checked": raw.num_rows,
         "contaminated": sum(r is not None for r in reasons),
+        "task_matches": sum(t is not None for t in tasks),
+        "task_items_matched": len({t for t in tasks if t is not None}),
         "by_benchmark": dict(sorted(by_benchmark.items())),
         "by_reason": {reason: reasons.count(reason) for reason in REASONS if reasons.count(reason)},
         **({"benchmarks": list(benchmarks)} if benchmarks is not None else {}),

@@ -183,6 +183,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                          "size bucket, rank, layout, input domain and origin.")
     stats.add_argument("path", metavar="FILE.jsonl")
     stats.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    stats.add_argument("--device-profile", default="H200",
+                       help="device whose roofline the headroom estimate uses (H100, H200, MI300X, MI325X, MI355X)")
     _add_docs_commands(commands)
     _add_workloads_commands(commands)
     return parser
@@ -518,7 +520,13 @@ def _specs_stats(args) -> int:
         missing = [key for key in required if key not in line]
         if missing:
             raise UsageError(f"{args.path}:{number}: not a spec line (lacks {', '.join(missing)})")
-    stats = coverage([line for _, line in numbered])
+    from generators.specs.headroom import get_roofline
+
+    try:
+        device = get_roofline(args.device_profile).name
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    stats = coverage([line for _, line in numbered], device)
     print(json.dumps(stats) if args.json else format_coverage(stats), end="\n" if args.json else "")
     return EXIT_OK
 

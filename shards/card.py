@@ -100,6 +100,7 @@ def render_card(manifest: dict, config_yaml: str) -> str:
                                                           manifest.get("decontamination_config")
                                                           or config.get("decontamination") or {}),
         "speedup_table": _speedup_table(manifest.get("speedups") or {}),
+        "spec_sizes": _spec_sizes(config.get("specs") or {}),
     }
     template = string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     return _TEMPLATE_NOTE.sub("", template.substitute(values), count=1)
@@ -257,6 +258,37 @@ def _dedup_report(dedup: dict, config: dict) -> str:
             f"{dedup.get('near_duplicate', 0)} |")
 
 
+# Issue 16: how a run's sizes were drawn. The cpu rule restates generators.specs.shapes.CPU_DIVISORS (this
+# package cannot import that one; tests/shards/test_card.py holds the two together).
+CPU_SCALE_RULE = ("tokens and sequence lengths divided by 64, hidden sizes, FFN widths, vocabularies and matmul "
+                  "sizes by 16, channels by 8, image resolutions by 4 (rounded down, at least 1); head dims, head "
+                  "counts and batch sizes unchanged, since they set a kernel's tiles and grid")
+
+
+def _spec_sizes(specs: dict) -> str:
+    scale = specs.get("scale", "pools")
+    if scale == "real":
+        text = ("Sizes are those real models run (`specs.scale: real`): hidden sizes 2048-8192, FFN widths up to "
+                "28672, head dims 64 and 128, vocabularies of 32k-152k, sequences of 512-8192 and batches of "
+                "1-64, beside sizes one off from them.")
+    elif scale == "cpu":
+        text = (f"Sizes keep real models' proportions scaled down for the CPU (`specs.scale: cpu`): {CPU_SCALE_RULE}; "
+                f"then every tensor is capped at `specs.max_numel` elements.")
+    else:
+        text = ("Sizes come from each op's pools (`specs.scale: pools`), realistic LLM and vision sizes mixed with "
+                "odd, prime and size-1 dims that exercise masking.")
+    floors = []
+    if specs.get("min_eager_us"):
+        floors.append(f"an estimated PyTorch eager time of at least {specs['min_eager_us']:g} us")
+    if specs.get("min_headroom"):
+        floors.append(f"an estimated bound on the speedup over eager of at least {specs['min_headroom']:g}x")
+    if floors:
+        text += (f" Specs were drawn again until they had {' and '.join(floors)} on the "
+                 f"{specs.get('device_profile', 'H200')} roofline (an estimate from the reference's ATen ops, not a "
+                 f"measurement).")
+    return text
+
+
 def _decontamination_report(report: dict, config: dict) -> str:
     benchmarks = config.get("benchmarks") or []
     if not benchmarks and not report.get("contaminated"):
@@ -274,11 +306,23 @@ def _decontamination_report(report: dict, config: dict) -> str:
         f"n-grams). {report.get('contaminated', 0)} of {report.get('checked', 0)} rows matched; they stay in "
         f"`raw` with the item they matched and are left out of `sft`, `rl` and `preference`.",
     ]
+    task_level = config.get("task_level", "mark")
+    if task_level != "off":
+        lines[0] += (f" At the task level (the same op set and input ranks as a benchmark problem at any sizes; a "
+                     f"fused chain by its op sequence), {report.get('task_matches', 0)} rows of "
+                     f"{report.get('task_specs', 0)} specs ask the same task as "
+                     f"{report.get('task_items_matched', 0)} benchmark items; they are named in `task_match` and "
+                     + ("left out of the training splits like other contaminated rows (`task_level: remove`)."
+                        if task_level == "remove" else "kept in the training splits (`task_level: mark`)."))
     by_benchmark = report.get("by_benchmark") or {}
     if by_benchmark:
         items = report.get("items_matched") or {}
         lines += ["", "| benchmark | rows | items matched |", "| --- | ---: | ---: |"]
         lines += [f"| `{name}` | {count} | {items.get(name, '')} |" for name, count in by_benchmark.items()]
+    task_by_item = report.get("task_by_item") or {}
+    if task_by_item and task_level != "off":
+        lines += ["", "| benchmark item with a task-level twin | rows |", "| --- | ---: |"]
+        lines += [f"| `{item}` | {count} |" for item, count in task_by_item.items()]
     by_reason = report.get("by_reason") or {}
     if by_reason:
         lines += ["", "| contamination_reason | rows |", "| --- | ---: |"]

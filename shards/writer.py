@@ -64,6 +64,7 @@ import platform
 import re
 import shutil
 import tempfile
+from collections import Counter
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -573,6 +574,9 @@ def _dedup_counts(raw: pa.Table) -> dict:
     }
 
 
+TASK_ITEMS_LISTED = 20  # the benchmark items with the most task-level twins, named in the manifest and card
+
+
 def _decontamination_counts(raw: pa.Table) -> dict:
     reasons = [r for r in raw.column("contamination_reason").to_pylist() if r is not None]
     items: dict[str, set] = {}
@@ -581,7 +585,15 @@ def _decontamination_counts(raw: pa.Table) -> dict:
         if benchmark is not None:
             items.setdefault(benchmark, set()).add(item)
     by_benchmark = _value_counts(pc.drop_null(raw.column("contamination_benchmark")))
+    # Issue 16: the task-level matches (marked, or also counted above when task_level is remove).
+    tasks = raw.column("task_match").to_pylist() if "task_match" in raw.column_names else []
+    task_rows = [(spec, task) for spec, task in zip(raw.column("spec_id").to_pylist(), tasks) if task is not None]
     return {
+        "task_matches": len(task_rows),
+        "task_specs": len({spec for spec, _ in task_rows}),
+        "task_items_matched": len({task for _, task in task_rows}),
+        "task_by_item": dict(sorted(Counter(task for _, task in task_rows).items(),
+                                    key=lambda kv: (-kv[1], kv[0]))[:TASK_ITEMS_LISTED]),
         "checked": raw.num_rows,
         "contaminated": len(reasons),
         "by_benchmark": by_benchmark,

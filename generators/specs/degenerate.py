@@ -12,7 +12,9 @@ or test anything because its output is
 - `shape_mismatch`: not of the output shape the sampler declared;
 - `reference_error`: the problem fails to load or to run.
 
-Specs whose inputs exceed `MAX_CHECK_BYTES` are kept as `unchecked` instead of being run.
+Specs whose inputs exceed `MAX_CHECK_BYTES`, or whose reference needs more than `MAX_CHECK_FLOPS` (the
+estimate of `generators.specs.headroom`: real-scale matmuls and attention), are kept as `unchecked` instead
+of being run.
 
 Guarantees: a spec passes only if none of the above holds on the draws made here (seeded, so the verdict
 is reproducible). Limits: it runs the reference in this process (our sampler's sources, or external
@@ -28,11 +30,15 @@ import types
 from dataclasses import dataclass
 from enum import Enum
 
+from generators.specs.headroom import trace
 from kerneldata.core.spec import RELATIVE_NORM_TOL, Spec
 
 NEAR_ZERO_REL = 1e-5
 # Specs with larger inputs are kept unchecked rather than run on CPU (external problems can be huge).
 MAX_CHECK_BYTES = 256 << 20
+# And references needing more arithmetic than this: at the tens of GFLOP/s a CPU reaches, one run takes
+# seconds and the check runs a reference several times (a real-scale GPU config has many such specs).
+MAX_CHECK_FLOPS = 20e9
 # Outputs of at most this many elements are redrawn SMALL_OUTPUT_TRIES times before they count as constant.
 SMALL_OUTPUT, SMALL_OUTPUT_TRIES = 64, 7
 
@@ -75,6 +81,10 @@ def check_spec(spec: Spec, seed: int = 0, max_input_bytes: int = MAX_CHECK_BYTES
     if size > max_input_bytes:
         return SpecCheck(spec.spec_id, Degenerate.UNCHECKED, f"not run: its inputs take up to {size} bytes, over "
                          f"the check's limit of {max_input_bytes}.", 0.0)
+    found = trace(spec.source)
+    if found is not None and found.flops > MAX_CHECK_FLOPS:
+        return SpecCheck(spec.spec_id, Degenerate.UNCHECKED, f"not run: its reference needs about "
+                         f"{found.flops / 1e9:.0f} GFLOP, over the check's limit of {MAX_CHECK_FLOPS / 1e9:.0f}.", 0.0)
     reason, detail = check_reference(spec.source, output_shape=spec.output_shape, seed=seed)
     return SpecCheck(spec.spec_id, reason, detail, time.perf_counter() - started)
 

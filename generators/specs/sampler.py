@@ -2,11 +2,13 @@
 both configured and supported by the op, then sizes from the op's pools within the memory budget, an
 occasional edge size and an occasional non-contiguous layout.
 
-Guarantees: the same seed and config give the same specs in the same order, byte for byte; a spec's id
-derives from its content; no two specs of one sample share an id (duplicates are drawn again); every
-tensor of a spec (inputs, output, parameters) stays within `max_numel` elements and all of them together
-within `max_bytes`. Not guaranteed: that a spec is not degenerate. That takes running its reference
-(`generators.specs.degenerate`), which the sampler does not do, so that it samples 100k specs a minute.
+Guarantees: the same seed and config give the same specs in the same order, byte for byte; a spec's id derives
+from its content; no two specs of one sample share an id (duplicates are drawn again); every tensor of a spec
+(inputs, output, parameters) stays within `max_numel` elements and all of them together within `max_bytes`;
+with `min_eager_us` or `min_headroom` set, every spec clears them on the estimate of
+`generators.specs.headroom` (others are drawn again). Not guaranteed: that a spec is not degenerate. That
+takes running its reference (`generators.specs.degenerate`), which the sampler does not do, so that it samples
+100k specs a minute.
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generators.specs.compose import sample_chain, with_stages
 from generators.specs.external import load_external
+from generators.specs.headroom import estimate
 from generators.specs.ops import OPS, OPS_BY_FAMILY
 from generators.specs.problem import OpDef, problem_from_op, render
-from generators.specs.shapes import Infeasible, draw_dims
+from generators.specs.shapes import Infeasible, draw_dims, scale_dims
 from kerneldata.core.config import SpecsConfig
 from kerneldata.core.spec import Spec
 
 SAMPLER_VERSION = "v2"
 FUSED, EXTERNAL = "fused", "external"
+# Draws of one family tried against `specs.min_eager_us` / `min_headroom` before another family is drawn.
+FLOOR_TRIES = 16
 # Every family the sampler knows; "external" exists when `specs.external` names problem sources.
 FAMILIES: tuple[str, ...] = tuple(sorted([*OPS_BY_FAMILY, FUSED]))
 
@@ -99,6 +104,7 @@ class SpecSampler:
         for op in OPS_BY_FAMILY[family]:
             if allowed is not None and op.name not in allowed:
                 continue
+            op = scaled(op, config.scale)
             dtypes = tuple(d for d in config.dtypes if d in op.dtypes and self._fits(op, d))
             if dtypes:
                 ops.append((op, dtypes))
@@ -128,7 +134,10 @@ class SpecSampler:
                 raise ValueError(
                     f"only {len(specs)} distinct specs exist for families {self.families}, dtypes "
                     f"{list(self.config.dtypes)}, max_numel {self.config.max_numel} and max_bytes "
-                    f"{self.config.max_bytes}; asked for {num_specs}"
+                    f"{self.config.max_bytes}"
+                    + (f" above specs.min_eager_us={self.config.min_eager_us} and specs.min_headroom="
+                       f"{self.config.min_headroom}" if self.config.min_eager_us or self.config.min_headroom else "")
+                    + f"; asked for {num_specs}"
                 )
             choice = self.choices[bisect.bisect_right(self.cum_weights, rng.random() * total)]
             spec = self.draw(choice, rng, origin)
@@ -137,12 +146,23 @@ class SpecSampler:
         return list(specs.values())
 
     def draw(self, choice: _Choice, rng: random.Random, origin: str) -> Spec | None:
-        """One spec of `choice`'s family; None when a fused chain drawn does not fit the budget."""
+        """One spec of `choice`'s family; None when a fused chain drawn does not fit the budget, or when
+        FLOOR_TRIES draws of the family all fall below the headroom floors. Redrawing within the family
+        keeps `family_weights` true under a floor: otherwise families of small problems (pooling) would
+        give way to those of big ones (attention)."""
+        tries = FLOOR_TRIES if self.config.min_eager_us or self.config.min_headroom else 1
+        for _ in range(tries):
+            spec = self._draw(choice, rng, origin)
+            if spec is not None and self.has_headroom(spec):
+                return spec
+        return None
+
+    def _draw(self, choice: _Choice, rng: random.Random, origin: str) -> Spec | None:
         config = self.config
         if choice.family == EXTERNAL:
             return rng.choice(self.external)
         if choice.family == FUSED:
-            op = sample_chain(rng, config.max_chain_ops)
+            op = scaled(sample_chain(rng, config.max_chain_ops), config.scale)
             dtype = rng.choice(config.dtypes)
         else:
             op, dtypes = rng.choice(choice.ops)
@@ -161,6 +181,16 @@ class SpecSampler:
             problem = with_stages(problem, op)
         return render(problem, origin)
 
+    def has_headroom(self, spec: Spec) -> bool:
+        """Whether `spec` clears `specs.min_eager_us` and `specs.min_headroom` on `specs.device_profile`
+        (always, when both are 0; never, when its reference cannot be estimated and a floor is set)."""
+        config = self.config
+        if not config.min_eager_us and not config.min_headroom:
+            return True
+        found = estimate(spec.source, config.device_profile)
+        return found is not None and found.eager_us >= config.min_eager_us \
+            and found.speedup_bound >= config.min_headroom
+
 
 def sample_op(name: str, seed: int = 0, dtype: str = "float32", config: SpecsConfig | None = None) -> Spec:
     """One spec of the registered op `name` (for `kerneldata specs render`, tests and examples)."""
@@ -171,6 +201,12 @@ def sample_op(name: str, seed: int = 0, dtype: str = "float32", config: SpecsCon
         raise ValueError(f"op {name!r} does not support dtype {dtype!r}; it supports {', '.join(op.dtypes)}")
     config = config or SpecsConfig()
     rng = random.Random(f"kerneldata-op-{SAMPLER_VERSION}-{name}-{dtype}-{seed}")
+    op = scaled(op, config.scale)
     dims = draw_dims(rng, op.dims, lambda d: op.cost_bytes(d, dtype, config.max_numel), config.max_bytes,
                      config.edge_rate)
     return render(problem_from_op(op, dims, dtype, {}), f"sampler:{SAMPLER_VERSION} op={name} seed={seed}")
+
+
+def scaled(op: OpDef, scale: str) -> OpDef:
+    """`op` drawing its dims at `scale` (`specs.scale`; `generators.specs.shapes.scale_dims`)."""
+    return op if scale == "pools" else replace(op, dims=scale_dims(op.dims, scale))

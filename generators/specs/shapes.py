@@ -55,12 +55,13 @@ class Dim:
     pool: Sequence[int] | Callable[[Mapping[str, int]], Sequence[int]]
     min_size: int = 1
     edge: bool = True  # whether EDGE sizes may replace the pool at the edge rate
+    edges: tuple[int, ...] | None = None  # the edge sizes of this dim; None: EDGE (a scaled dim's own)
 
     def values(self, chosen: Mapping[str, int], edge: bool) -> list[int]:
         pool = self.pool(chosen) if callable(self.pool) else self.pool
         if edge and self.edge:
             top = max(pool)
-            pool = [v for v in EDGE if v <= top]
+            pool = [v for v in (EDGE if self.edges is None else self.edges) if v <= top]
         return sorted({v for v in pool if v >= self.min_size})
 
 
@@ -117,3 +118,69 @@ def _draw_once(rng: random.Random, dims: Sequence[Dim], cost: Callable[[dict], f
     if cost(chosen) > budget:
         raise Infeasible(f"dims {chosen} exceed the budget")
     return chosen
+
+
+# -- scales (issue 16: sized so a kernel can win) ----------------------------------------------------------
+# `specs.scale: real` draws a dim named here from the sizes real models run instead of its op's pool:
+# Llama 3 (hidden 4096 / 8192, FFN 14336 / 28672, vocab 128256), Llama 2 (FFN 11008, vocab 32000), Mistral
+# (vocab 32768), Qwen 2.5 (hidden 2048-5120, FFN 18944, vocab 151936), GPT-2 (vocab 50257), DeepSeek-V3
+# (hidden 7168); head dims 64 and 128; sequences 512-8192 and batches 1-64 (tokens: their products);
+# ResNet/ViT-style channels and resolutions. A dim keeps its op's pool where the op asks for small sizes on
+# purpose (every value of its pool below the smallest real one: products over rows of factors near one,
+# skinny decode matmuls, a chain's small inner dims).
+_TOKENS = (512, 1024, 2048, 4096, 8192, 16384, 32768, 65536)
+_WIDTHS = (2048, 2560, 3072, 4096, 5120, 7168, 8192)
+_VOCABS = (32000, 32768, 50257, 128256, 151936)
+REAL_POOLS: dict[str, tuple[int, ...]] = {
+    "batch": (1, 2, 4, 8, 16, 32, 64),
+    **dict.fromkeys(("seq", "q_seq", "kv_seq"), (512, 1024, 2048, 4096, 8192)),
+    **dict.fromkeys(("tokens", "rows"), _TOKENS),
+    **dict.fromkeys(("hidden", "in_features", "out_features", "dim"), _WIDTHS),
+    "cols": _WIDTHS + (11008, 14336, 18944, 28672),
+    **dict.fromkeys(("m", "size"), (512, 1024, 2048, 4096, 8192)),
+    **dict.fromkeys(("n", "k"), (64, 128, 512, 1024, 2048, 4096, 8192, 14336)),
+    "heads": (8, 16, 32, 64),
+    "head_dim": (64, 128),
+    **dict.fromkeys(("vocab", "classes"), _VOCABS),
+    **dict.fromkeys(("channels", "in_channels"), (64, 128, 256, 512)),
+    **dict.fromkeys(("height", "width"), (14, 28, 56, 112, 224)),
+}
+# `specs.scale: cpu` keeps that structure but divides each size by its kind's divisor (floor, at least 1),
+# so the Triton interpreter on two cores still sees real proportions: tokens and sequences by 64 (512 -> 8,
+# 65536 -> 1024), widths, vocabularies and matmul sizes by 16 (4096 -> 256, 151936 -> 9496), channels by 8,
+# resolutions by 4. Head dims, head counts and batch keep their real values: they set a kernel's tiles and
+# grid, which is the structure worth exercising. The config's max_numel / max_bytes caps apply after.
+CPU_DIVISORS: dict[str, int] = {
+    **dict.fromkeys(("seq", "q_seq", "kv_seq", "tokens", "rows"), 64),
+    **dict.fromkeys(("hidden", "in_features", "out_features", "dim", "cols", "m", "size", "n", "k", "vocab",
+                     "classes"), 16),
+    **dict.fromkeys(("channels", "in_channels"), 8),
+    **dict.fromkeys(("height", "width"), 4),
+}
+SCALES = ("pools", "real", "cpu")
+
+
+def scale_pool(name: str, pool: Sequence[int], scale: str) -> tuple[int, ...] | None:
+    """The pool dim `name` draws from at `scale`, or None where it keeps its op's own `pool`."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown specs.scale {scale!r}; known scales: {', '.join(SCALES)}")
+    real = REAL_POOLS.get(name)
+    if scale == "pools" or real is None or max(pool) < min(real):
+        return None
+    divisor = CPU_DIVISORS.get(name, 1) if scale == "cpu" else 1
+    return tuple(sorted({max(1, v // divisor) for v in real}))
+
+
+def scale_dims(dims: Sequence[Dim], scale: str) -> tuple[Dim, ...]:
+    """`dims` with the pools of `scale`; at a scale other than "pools" a dim's edge sizes are its pool's
+    values one past and one short of each size (4097, 8191, 151937: real sizes that are not powers of two)
+    and 1, instead of the small primes of EDGE."""
+    out = []
+    for dim in dims:
+        pool = None if callable(dim.pool) else scale_pool(dim.name, dim.pool, scale)
+        if pool is None:
+            out.append(dim)
+            continue
+        edges = tuple(sorted({1} | {v + d for v in pool for d in (-1, 1) if v + d >= 1}))
+        out.append(Dim(dim.name, pool, dim.min_size, dim.edge, edges))
+    return tuple(out)

@@ -3,6 +3,10 @@ input domain and size bucket, so a sample's breadth can be read at a glance and 
 
 Size buckets are by the bytes of all inputs together (an index is 8 bytes, a mask 1, a float its dtype's
 size), the quantity the sampler's memory cap bounds.
+
+`headroom` summarises `generators.specs.headroom` over the specs on one device profile: quantiles of the
+bytes eager moves, GFLOP, the estimated eager time and the bound on the speedup over eager, and the share of
+specs that move at least 10 MB or do at least 1 GFLOP (the GPU configs' budget, DESIGN section 6).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from generators.specs.headroom import BIG_BYTES, BIG_FLOPS, DEFAULT_DEVICE, estimate
 from generators.specs.shapes import DTYPE_BYTES
 
 # Upper bounds (exclusive) of the size buckets, in bytes, with their labels.
@@ -32,8 +37,39 @@ def size_bucket(num_bytes: int) -> str:
     return next(label for bound, label in SIZE_BUCKETS if num_bytes < bound)
 
 
-def coverage(lines: list[dict]) -> dict:
-    """Counts over `kerneldata specs sample` lines; each counter sorted by count, then name."""
+QUANTILES = (("p10", 0.1), ("median", 0.5), ("p90", 0.9), ("max", 1.0))
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+    return {name: round(ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1 if q else 0)], 3)
+            for name, q in QUANTILES}
+
+
+def headroom(lines: list[dict], device: str = DEFAULT_DEVICE) -> dict:
+    """The headroom summary of spec lines on `device` (see the module docstring); specs whose reference
+    cannot be estimated are counted in `not_estimated`."""
+    found = [estimate(line["source"], device) for line in lines if "source" in line]
+    found = [h for h in found if h is not None]
+    return {
+        "device": device,
+        "estimated": len(found),
+        "not_estimated": len(lines) - len(found),
+        "share_big": round(sum(h.big for h in found) / len(found), 4) if found else None,
+        "big_means": f">= {BIG_BYTES / 1e6:g} MB moved or >= {BIG_FLOPS / 1e9:g} GFLOP",
+        "eager_mb": _quantiles([h.eager_bytes / 1e6 for h in found]),
+        "gflop": _quantiles([h.flops / 1e9 for h in found]),
+        "eager_us": _quantiles([h.eager_us for h in found]),
+        "speedup_bound": _quantiles([h.speedup_bound for h in found]),
+        "kernel_launches": _quantiles([h.kernel_launches for h in found]),
+    }
+
+
+def coverage(lines: list[dict], device: str = DEFAULT_DEVICE) -> dict:
+    """Counts over `kerneldata specs sample` lines; each counter sorted by count, then name; and the
+    headroom summary on `device`."""
     counters = {key: Counter() for key in ("families", "ops", "dtypes", "size_buckets", "ranks", "layouts",
                                            "domains", "origins")}
     for line in lines:
@@ -50,6 +86,7 @@ def coverage(lines: list[dict]) -> dict:
         order = [label for _, label in SIZE_BUCKETS] if key == "size_buckets" else None
         items = sorted(counter.items(), key=lambda kv: order.index(kv[0]) if order else (-kv[1], kv[0]))
         out[key] = dict(items)
+    out["headroom"] = headroom(lines, device)
     return out
 
 
@@ -60,4 +97,13 @@ def format_coverage(stats: dict) -> str:
         lines.append(f"{key}:")
         width = max((len(k) for k in stats[key]), default=0)
         lines += [f"  {name:<{width}}  {count}" for name, count in stats[key].items()]
+    room = stats.get("headroom")
+    if room:
+        share = "n/a" if room["share_big"] is None else f"{100 * room['share_big']:.1f}%"
+        lines.append(f"headroom on {room['device']} ({room['estimated']} estimated, {room['not_estimated']} not; "
+                     f"{share} {room['big_means']}):")
+        names = [name for name, _ in QUANTILES]
+        lines.append("  " + " " * 16 + "".join(f"{name:>12}" for name in names))
+        for key in ("eager_mb", "gflop", "eager_us", "speedup_bound", "kernel_launches"):
+            lines.append(f"  {key:<16}" + "".join(f"{room[key].get(name, float('nan')):>12.4g}" for name in names))
     return "\n".join(lines) + "\n"

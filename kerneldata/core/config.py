@@ -78,6 +78,23 @@ class SpecsConfig(_Section):
     # Where specs come from: the op/shape sampler, or workloads captured from real architectures.
     source: Literal["sampler", "workloads"] = "sampler"
     workloads: WorkloadsConfig = Field(default_factory=WorkloadsConfig)
+    # Issue 16, sizing. scale: "pools" draws each dim from its op's pools (sizes from 1 to real); "real" from
+    # the sizes real models run (generators.specs.shapes.REAL_POOLS: hidden 2048-8192, sequences 512-8192,
+    # vocabularies 32k-152k...); "cpu" from those same sizes scaled down by generators.specs.shapes' stated rule,
+    # for the Triton interpreter. min_eager_us / min_headroom: a spec whose estimated eager time on
+    # device_profile (generators.specs.headroom) is shorter, or whose bound on the speedup over eager is
+    # lower, is drawn again (0: no floor).
+    scale: Literal["pools", "real", "cpu"] = "pools"
+    min_eager_us: float = Field(0.0, ge=0)
+    min_headroom: float = Field(0.0, ge=0)
+    device_profile: str = "H200"
+
+    @field_validator("device_profile")
+    @classmethod
+    def _known_profile(cls, name: str) -> str:
+        from kerneldata.core.profiles import get_profile
+
+        return get_profile(name).name  # raises naming the known profiles
 
     @field_validator("family_weights")
     @classmethod
@@ -332,6 +349,11 @@ class DecontaminationConfig(_Section):
     # An n-gram in at least this share of a benchmark's items (and in 2 or more) is boilerplate, not evidence.
     boilerplate_df: float = Field(0.1, gt=0, le=1)
     workers: int | None = Field(None, ge=1)
+    # Issue 16: a spec asking the same task as a benchmark problem at other sizes (same op set and input
+    # ranks; a fused chain by its op sequence). mark: name the item in the task_match column and keep the
+    # rows in the training splits; remove: also mark them contaminated (reason task_match), so the writer
+    # leaves them out of sft, rl and preference; off: no task-level check.
+    task_level: Literal["off", "mark", "remove"] = "mark"
 
 
 class ShardsConfig(_Section):

@@ -75,6 +75,10 @@ CURATION_FIELDS = [
     pa.field("contamination_reason", pa.string()),  # spec_match / reference_substring / ... ; null when clean
     pa.field("contamination_benchmark", pa.string()),
     pa.field("contamination_item", pa.string()),
+    # Issue 16: the benchmark item ("benchmark/item") asking the same task as this row's spec at other sizes
+    # (filters.decontaminate.task_signature); null where none does. Marks only, unless
+    # decontamination.task_level is remove (then contamination_reason is task_match too).
+    pa.field("task_match", pa.string()),
 ]
 RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS + CURATION_FIELDS)
 
