@@ -108,3 +108,14 @@ def test_cards_of_a_builtin_cpu_run_and_a_model_gpu_run_make_different_true_clai
     total = builtin["row_stats"]["diversity"]["all"]
     assert f"| **all** | {total['kernels']} | {total['skeletons']} |" in builtin_card
     assert "| chosen |" in builtin_card and "Most common openings" in builtin_card
+
+
+def test_example_answers_are_read_from_the_prompt_builder_output():
+    from generators.prompts import build_prompt, choose_examples, few_shot_examples
+    from generators.specs import sample_op
+
+    spec = sample_op("softmax", seed=1).to_row()
+    names = choose_examples(spec, 2)
+    answers = row_stats.example_answers(build_prompt(spec, few_shot=2))
+    assert answers == [few_shot_examples()[name].solution.strip("\n") for name in names]
+    assert row_stats.example_answers(build_prompt(spec)) == []
