@@ -27,6 +27,7 @@ import statistics
 from collections import Counter, defaultdict
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from kerneldata.core.normalize import anonymous, normalize_tokens
@@ -75,7 +76,9 @@ def skeleton(code: str) -> str:
 def diversity(raw: pa.Table) -> dict:
     columns = ["candidate_id", "family", "ops", "status", "code", "prompt", "dedup_reason", "dedup_cluster",
                "contamination_reason"]
-    rows = [row for row in raw.select(columns).to_pylist() if row["status"] == Status.ACCEPTED.value]
+    # Accepted rows only, filtered before conversion: raw's prompts are most of its bytes.
+    accepted = raw.select(columns).filter(pc.equal(raw.column("status"), Status.ACCEPTED.value))
+    rows = accepted.to_pylist()
     groups: dict[str, dict[str, list[dict]]] = {"family": defaultdict(list), "op": defaultdict(list)}
     clusters: dict[str, dict[str, set[str]]] = {"family": defaultdict(set), "op": defaultdict(set)}
     example_grams: dict[str, set[tuple]] = {}
