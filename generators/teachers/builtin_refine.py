@@ -110,8 +110,8 @@ def _answer(spec_row: dict, parent: dict, correct: list[str], rng: random.Random
                               f"{FLAWS[flaw][0]}. {note}")
     draft = _pick(spec_row, correct, rng, seen)
     return "fresh", draft, (f"The verifier reports `{parent['reason_code']}`: {parent['reason']} I cannot pin "
-                            f"that on one detail of the kernel, so here is a fresh design, written with the "
-                            f"masks and fp32 accumulation checked line by line.")
+                            f"that on one detail of the kernel, so here is a fresh design rather than a patch "
+                            f"of this one.")
 
 
 def _pick(spec_row: dict, names: list[str], rng: random.Random, seen: set[str], *,
