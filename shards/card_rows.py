@@ -116,7 +116,7 @@ def _diversity_report(stats: dict | None) -> str:
              f"binds and every number abstracted: kernels that differ only in block sizes, warps or names share "
              f"one. Duplicate clusters are those deduplication found among accepted kernels. Copied: the share "
              f"of a kernel's tokens inside a run of {COPY_NGRAM} or more tokens (names abstracted) that also "
-             f"occurs in the example answer its prompt showed (median, max)."
+             f"occurs in the example answer its prompt showed (median, max; blank where no prompt showed one)."
              + (" The built-in templates do not read the prompt: for their rows this share measures the "
                 "anatomy they have in common with the examples (both follow the Triton tutorials), not copying."
                 if any(kind == "builtin" for kind, _, _ in _teachers(stats)) else ""), "",
