@@ -10,8 +10,9 @@ kernel-v2 adds three optional sections to the user message, each present only wh
 - `hardware=`: a profile (name or `kerneldata.core.profiles.Profile`): its short block of facts and knobs;
 - `docs=`: retrieved documentation chunks (objects or dicts with `path`, `section`, `text`, as
   `generators.retrieval`'s `DocIndex.search` returns them), each quoted under its source path and section;
-- `few_shot=`: example solutions from `prompt_templates/few_shot/` (a count, chosen by the spec's family,
-  or names), each a KernelBench problem and its ModelNew in the tutorials' anatomy.
+- `few_shot=`: example solutions from `prompt_templates/few_shot/` (a count, chosen per spec from the pool
+  of its family's group, `choose_examples`, or names), each a KernelBench problem and its ModelNew in the
+  tutorials' anatomy.
 `retrieval_query(spec_row, hardware)` writes the search query for a spec and `prompt_for(spec_row,
 settings, index)` does query -> search -> build_prompt for a `teacher.prompt` config section; `Prompter`
 holds one section and its loaded index, and is what the teachers ask for each spec's first prompt.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import re
 import string
 from collections.abc import Callable, Mapping, Sequence
@@ -166,20 +168,40 @@ def _load_examples() -> tuple[tuple[str, Example], ...]:
     return tuple(examples)
 
 
-# Which example teaches the most for a family: row reductions, tiled products, or elementwise work.
-_EXAMPLE_FOR_FAMILY = {
-    "reduction": "row_softmax", "softmax": "row_softmax", "normalization": "row_softmax", "loss": "row_softmax",
-    "scan": "row_softmax", "pooling": "row_softmax",
-    "matmul": "linear_relu", "fused": "linear_relu", "attention": "linear_relu", "conv": "linear_relu",
+# The example pool: name -> (the group of families it teaches best, the ops it computes). Each group holds
+# examples of different structure (a row in one block, a row in column tiles; one block per program, a
+# grid-stride sweep; a 2-D tile grid, a batched grid in grouped tile order), so specs of one family are not
+# all shown the same kernel to copy.
+EXAMPLE_POOL: dict[str, tuple[str, tuple[str, ...]]] = {
+    "silu_mul": ("elementwise", ("silu", "mul")),
+    "residual_scale": ("elementwise", ("add", "mul")),
+    "row_softmax": ("rows", ("softmax",)),
+    "rms_norm": ("rows", ("rms_norm",)),
+    "linear_relu": ("tiles", ("linear", "relu")),
+    "bmm_scale": ("tiles", ("bmm", "mul")),
 }
-_EXAMPLE_ORDER = ("silu_mul", "row_softmax", "linear_relu")
+# Which group teaches the most for a family: row reductions, tiled products, or (any other) elementwise work.
+_GROUP_FOR_FAMILY = {
+    "reduction": "rows", "softmax": "rows", "normalization": "rows", "loss": "rows", "scan": "rows",
+    "pooling": "rows",
+    "matmul": "tiles", "fused": "tiles", "attention": "tiles", "conv": "tiles",
+}
 
 
 def choose_examples(spec_row: dict, count: int) -> list[str]:
-    """`count` example names for the spec: the one for its family first, then the others in a fixed order."""
-    first = _EXAMPLE_FOR_FAMILY.get(spec_row["family"], "silu_mul")
-    ordered = [first] + [name for name in _EXAMPLE_ORDER if name != first]
-    return ordered[:count]
+    """`count` example names for the spec, varying from spec to spec: first the examples of its family's
+    group, then the others; within each, examples that compute none of the spec's ops before those that do
+    (an example of the very op would be the answer to copy), then in an order drawn from the spec's id (a
+    digest of the spec id and the example name, so the same spec always gets the same examples)."""
+    group = _GROUP_FOR_FAMILY.get(spec_row["family"], "elementwise")
+    ops = set(spec_row.get("ops") or ())
+
+    def key(name: str) -> tuple:
+        example_group, example_ops = EXAMPLE_POOL[name]
+        draw = hashlib.sha256(f"{spec_row['spec_id']}:{name}".encode()).hexdigest()
+        return (example_group != group, bool(ops & set(example_ops)), draw)
+
+    return sorted(EXAMPLE_POOL, key=key)[:count]
 
 
 def _examples_section(spec_row: dict, few_shot: int | Sequence[str]) -> str:

@@ -19,6 +19,7 @@ import yaml
 
 from kerneldata.core.outcomes import Reason
 from kerneldata.core.schema import SPLIT_SCHEMAS
+from shards.card_rows import row_values
 from shards.public_paths import public_name
 from shards.splits import MAX_PAIRS_PER_SPEC
 
@@ -101,6 +102,8 @@ def render_card(manifest: dict, config_yaml: str) -> str:
                                                           or config.get("decontamination") or {}),
         "speedup_table": _speedup_table(manifest.get("speedups") or {}),
         "spec_sizes": _spec_sizes(config.get("specs") or {}),
+        # What this run's rows are: teachers, splits, diversity, preference cues, reward (shards.card_rows).
+        **row_values(manifest),
     }
     template = string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     return _TEMPLATE_NOTE.sub("", template.substitute(values), count=1)

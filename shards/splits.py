@@ -1,20 +1,25 @@
 """From `raw` (every candidate with its verdict, RAW_SCHEMA) to the training splits.
 
 Pure functions: the same raw rows, in any order, give the same output tables, row for row. Only the
-verdict decides what enters a split:
+verdict decides what enters a split, and every row teaches an answer to what its prompt shows:
 
-- `sft`: every accepted candidate, as chat messages (the task prompt, then the teacher's completion;
-  `turns` 1); and for each accepted candidate reached by refinement (turn > 0), also the whole
-  conversation that reached it (system, user, the earlier answers with the verifier's feedback on each,
-  the accepted answer; `turns` = its assistant messages), when every row of that chain is a training
-  example (see Curation).
+- `sft`: one row per accepted candidate, in TRL's conversational prompt-completion format. A first answer
+  (turn 0): `prompt` is the task (system + user). An answer to feedback (turn > 0): `prompt` is the whole
+  conversation it answered (the task, each earlier answer as an assistant turn followed by the verifier's
+  feedback on it); such a row exists only when that chain can be followed back to turn 0 in raw and no link
+  of it overlaps a benchmark (earlier answers are shown, never trained on, so a duplicate among them is
+  fine). `completion` is the accepted answer alone; `messages` is prompt + completion with `train_on`, one
+  flag per message, true on the accepted answer only. A refinement answer ("the verifier reports ...") is
+  therefore never a single-turn answer.
 - `rl`: one row per spec with at least one accepted candidate: the task prompt, the reference, the
   tolerances, the best accepted kernel (of any turn) as a known solution, and the teacher's pass rate on its
-  first answers (turn 0: refinement does not make a problem look easier than it is).
-- `preference`: per spec, first pairs from refinement (an accepted candidate against the rejected parent it
-  refined, on the parent's prompt, which both conversations share), then pairs of (best accepted, worse)
-  for the same task: worse is a rejected candidate, or an accepted one at least 10% slower when both
-  speedups were measured.
+  first answers (turn 0: refinement does not make a problem look easier than it is), leaving out the
+  built-in teacher's deliberately flawed variants (`teacher_meta.flaw`: they measure its flaw rate, not the
+  problem).
+- `preference`: pairs of answers to one prompt: the same turn, the same prompt bytes, the same kind of
+  answer (`answer_kind`), chosen the group's best accepted candidate, rejected a rejected one or an accepted
+  one at least 10% slower when both speedups were measured. No pair sets a first answer against an answer
+  to feedback.
 
 Unverified candidates (the device could not judge them) never enter sft, rl or preference, and do not
 count in a pass rate: they are neither good nor bad kernels.
@@ -24,22 +29,18 @@ copy of a better row) or a `contamination_reason` (it overlaps a benchmark) is n
 enters neither sft nor either side of a preference pair. A spec whose reference matched a benchmark
 (`contamination_reason` not starting with `code_`) has no rl row; otherwise its rl row's known solution is
 its best uncontaminated accepted kernel (a duplicate is fine there: rl rows are problems, not examples),
-and its pass rate counts every verified first answer, duplicates and contaminated ones included: it measures
-how hard the problem was for the teacher.
+and its pass rate counts every verified first answer but deliberately flawed ones, duplicates and
+contaminated ones included: it measures how hard the problem was for the teacher.
 
-The prompt of single-turn rows is the task prompt: the candidate's prompt messages before the first
-assistant turn (system + user). A candidate written in a refinement turn carries earlier attempts and the
-verifier's feedback in its prompt; a single-turn row leaves them out, the multi-turn sft row keeps them as
-the conversation they were (the earlier answers as assistant turns, each followed by its feedback), and a
-refinement pair shows them as context. `raw` keeps the full prompt.
+`raw` keeps every candidate's full prompt.
 
-What this does not do: deduplicate or decontaminate (separate global steps that run on raw first), or
-check that two candidates of one spec were sampled from byte-identical prompts (pairs share the spec and
-the chosen candidate's task prompt).
+What this does not do: deduplicate or decontaminate (separate global steps that run on raw first).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -60,7 +61,7 @@ SLOWER_REASON = "slower"
 _COLUMNS = (
     "spec_id", "candidate_id", "family", "ops", "dtype", "shapes", "reference_code", "atol", "rtol",
     "input_domains", "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
-    "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id",
+    "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id", "teacher_meta",
 )
 # Columns of _COLUMNS that hold long texts: converted only for the rows that use them (`_Row`).
 _TEXT_COLUMNS = ("reference_code", "prompt", "completion")
@@ -73,8 +74,8 @@ def split_tables(raw: pa.Table) -> dict[str, pa.Table]:
 
 
 def sft_rows(raw: pa.Table) -> pa.Table:
-    """One row per accepted candidate, and one more per accepted candidate reached by refinement whose
-    whole chain is usable (its conversation); ordered by (spec_id, candidate_id, turns)."""
+    """One row per usable accepted candidate (a refinement answer only where its conversation can be shown,
+    see the module docstring), ordered by (spec_id, candidate_id)."""
     return _sft(_rows(raw))
 
 
@@ -84,23 +85,30 @@ def _sft(rows: list[dict]) -> pa.Table:
     for row in rows:
         if row["status"] != Status.ACCEPTED.value or not usable(row):
             continue
-        conversations = [task_prompt(row["prompt"])]
-        chain = _chain(row, by_id) if row["turn"] > 0 else None
-        if chain is not None and all(usable(link) for link in chain):
-            conversations.append(_messages(row["prompt"]))
-        for prompt in conversations:
-            messages = prompt + [_assistant(row["completion"])]
-            out.append({
-                "spec_id": row["spec_id"],
-                "candidate_id": row["candidate_id"],
-                "family": row["family"],
-                "ops": row["ops"],
-                "dtype": row["dtype"],
-                "messages": messages,
-                "turns": sum(message["role"] == "assistant" for message in messages),
-                "speedup_vs_eager": _speedup(row),
-                "hardware": row["hardware"],
-            })
+        if row["turn"] == 0:
+            prompt = task_prompt(row["prompt"])
+        else:
+            chain = _chain(row, by_id)
+            if chain is None or any(_contaminated(link) for link in chain):
+                continue  # the answer responds to feedback this row could not show cleanly
+            prompt = _messages(row["prompt"])
+        completion = [_assistant(row["completion"])]
+        messages = prompt + completion
+        out.append({
+            "spec_id": row["spec_id"],
+            "candidate_id": row["candidate_id"],
+            "family": row["family"],
+            "ops": row["ops"],
+            "dtype": row["dtype"],
+            "prompt": prompt,
+            "completion": completion,
+            "messages": messages,
+            "train_on": [False] * len(prompt) + [True],
+            "turn": row["turn"],
+            "turns": sum(message["role"] == "assistant" for message in messages),
+            "speedup_vs_eager": _speedup(row),
+            "hardware": row["hardware"],
+        })
     return table_from_rows(out, SFT_SCHEMA)
 
 
@@ -130,8 +138,9 @@ def _rl(raw_rows: list[dict]) -> pa.Table:
         accepted = _best_first([c for c in all_accepted if c["contamination_reason"] is None])
         if not accepted:
             continue
-        # The teacher's first answers: refinement turns would make the problem look easier than it is.
-        first = [c for c in candidates if c["turn"] == 0]
+        # The teacher's first answers: refinement turns would make the problem look easier than it is, and
+        # the built-in teacher's deliberately flawed variants would measure its flaw rate.
+        first = [c for c in candidates if c["turn"] == 0 and not deliberately_flawed(c)]
         first_accepted = sum(c["status"] == Status.ACCEPTED.value for c in first)
         first_judged = first_accepted + sum(c["status"] == Status.REJECTED.value for c in first)
         best = accepted[0]
@@ -161,17 +170,17 @@ def _rl(raw_rows: list[dict]) -> pa.Table:
 
 
 def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SPEC) -> pa.Table:
-    """Per spec (in spec_id order), refinement pairs, then pairs (chosen = the spec's best accepted
-    candidate, rejected = a worse one), at most `max_pairs_per_spec` in all.
+    """Per spec (in spec_id order), pairs of answers to one prompt, at most `max_pairs_per_spec` in all.
 
-    A refinement pair is an accepted candidate (chosen) and the rejected parent it refined (rejected), both
-    training examples, on the parent's prompt: the conversation both answers continue. They come in
-    candidate_id order of the chosen side.
-
-    The worse candidates of a spec are grouped by why they are worse (their reason_code, or "slower") and
-    taken round-robin across groups in name order, each group in candidate_id order (slower ones slowest
-    first), so a spec's pairs cover as many distinct failure modes as the cap allows. A worse candidate
-    whose completion is byte-identical to the chosen one is skipped: it carries no preference signal.
+    A spec's usable candidates are grouped by what they answered: their turn, their whole prompt (the task
+    at turn 0; the conversation up to the feedback in a refinement turn) and the kind of answer the teacher
+    says it gave (`answer_kind`), so a pair never sets a first answer against an answer to feedback.
+    Groups come first-answers first, then by turn and prompt digest. In each group with an accepted
+    candidate, the best accepted one is chosen against worse ones of the same group: grouped by why they
+    are worse (their reason_code, or "slower") and taken round-robin across reasons in name order, each
+    reason in candidate_id order (slower ones slowest first), so pairs cover as many failure modes as the
+    cap allows. A worse candidate whose completion is byte-identical to the chosen one is skipped: it
+    carries no preference signal.
     """
     if max_pairs_per_spec < 1:
         raise ValueError(f"max_pairs_per_spec must be at least 1, got {max_pairs_per_spec}")
@@ -181,51 +190,84 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
 def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     rows = []
     for spec_id, candidates in _by_spec(raw_rows):
-        candidates = [c for c in candidates if usable(c)]
-        accepted = _best_first([c for c in candidates if c["status"] == Status.ACCEPTED.value])
-        if not accepted:
+        candidates = [c for c in candidates if usable(c) and c["status"] != Status.UNVERIFIED.value]
+        if not any(c["status"] == Status.ACCEPTED.value for c in candidates):
             continue
-        best = accepted[0]
-        pairs = _refinement_pairs(candidates)
-        worse: dict[str, list[dict]] = defaultdict(list)
-        for cand in candidates:  # already in candidate_id order
-            if cand["status"] == Status.REJECTED.value:
-                worse[cand["reason_code"]].append(cand)
-        best_speedup = _speedup(best)
-        if best_speedup is not None:
-            slower = [c for c in accepted[1:]
-                      if _speedup(c) is not None and best_speedup > _speedup(c) * SLOWER_SPEEDUP_RATIO]
-            worse[SLOWER_REASON] = sorted(slower, key=lambda c: (_speedup(c), c["candidate_id"]))
-        taken = {(chosen["candidate_id"], other["candidate_id"]) for _, chosen, other, _ in pairs}
-        prompt = task_prompt(best["prompt"])
-        pairs += [(prompt, best, other, reason)
-                  for reason, other in _round_robin(worse, skip=lambda c: c["completion"] == best["completion"]
-                                                    or (best["candidate_id"], c["candidate_id"]) in taken,
-                                                    limit=max_pairs_per_spec)]
-        for prompt, chosen, other, reason in pairs[:max_pairs_per_spec]:
+        pairs: list[tuple[dict, dict, str]] = []
+        for group in _answer_groups(candidates):
+            accepted = _best_first([c for c in group if c["status"] == Status.ACCEPTED.value])
+            if not accepted:
+                continue
+            best = accepted[0]
+            worse: dict[str, list[dict]] = defaultdict(list)
+            for cand in group:  # already in candidate_id order
+                if cand["status"] == Status.REJECTED.value:
+                    worse[cand["reason_code"]].append(cand)
+            best_speedup = _speedup(best)
+            if best_speedup is not None:
+                slower = [c for c in accepted[1:]
+                          if _speedup(c) is not None and best_speedup > _speedup(c) * SLOWER_SPEEDUP_RATIO]
+                worse[SLOWER_REASON] = sorted(slower, key=lambda c: (_speedup(c), c["candidate_id"]))
+            pairs += [(best, other, reason) for reason, other in _round_robin(
+                worse, skip=lambda c: c["completion"] == best["completion"],
+                limit=max_pairs_per_spec - len(pairs))]
+            if len(pairs) >= max_pairs_per_spec:
+                break
+        for chosen, other, reason in pairs:
             rows.append({
                 "spec_id": spec_id,
                 "candidate_id": chosen["candidate_id"],
                 "rejected_candidate_id": other["candidate_id"],
-                "prompt": prompt,
+                "prompt": _messages(chosen["prompt"]),
                 "chosen": [_assistant(chosen["completion"])],
                 "rejected": [_assistant(other["completion"])],
                 "rejected_reason": reason,
+                "turn": chosen["turn"],
+                "answer_kind": answer_kind(chosen),
             })
     return table_from_rows(rows, PREFERENCE_SCHEMA)
 
 
-def _refinement_pairs(candidates: list[dict]) -> list[tuple[list[dict], dict, dict, str]]:
-    """(prompt, chosen, rejected, rejected_reason) for each usable accepted candidate whose parent is a
-    usable rejected candidate of the same spec, with a different completion."""
-    by_id = {c["candidate_id"]: c for c in candidates}
-    pairs = []
-    for child in candidates:
-        parent = by_id.get(child["parent_id"]) if child["parent_id"] else None
-        if (parent is not None and child["status"] == Status.ACCEPTED.value
-                and parent["status"] == Status.REJECTED.value and child["completion"] != parent["completion"]):
-            pairs.append((_messages(parent["prompt"]), child, parent, parent["reason_code"]))
-    return pairs
+def _answer_groups(candidates: list[dict]) -> list[list[dict]]:
+    """The candidates (in candidate_id order) grouped by (turn, prompt, answer_kind), groups ordered by
+    turn, then the prompt's digest, then the kind: content alone decides the order."""
+    groups: dict[tuple, list[dict]] = {}
+    for cand in candidates:
+        groups.setdefault((cand["turn"], prompt_digest(cand["prompt"]), answer_kind(cand)), []).append(cand)
+    return [groups[key] for key in sorted(groups)]
+
+
+def prompt_digest(messages: list[dict]) -> str:
+    """SHA-256 of the messages' roles and contents: equal for byte-identical prompts."""
+    digest = hashlib.sha256()
+    for message in messages:
+        for part in (message["role"], message["content"]):
+            data = part.encode("utf-8")
+            digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
+
+
+def answer_kind(row: dict) -> str:
+    """What kind of answer the candidate is: `first` on turn 0; on a refinement turn the teacher's own
+    label where it gives one (the built-in teacher's `teacher_meta.answer`: `fix`, `fresh`, `faster`,
+    `variant`), else `refinement`."""
+    if row["turn"] == 0:
+        return "first"
+    return str(_meta(row).get("answer") or "refinement")
+
+
+def deliberately_flawed(row: dict) -> bool:
+    """A built-in template variant written wrong on purpose (`teacher_meta.flaw`): it measures the
+    template's flaw rate, not how hard the problem is."""
+    return bool(_meta(row).get("flaw"))
+
+
+def _meta(row: dict) -> dict:
+    try:
+        meta = json.loads(row["teacher_meta"] or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def task_prompt(messages: list[dict]) -> list[dict]:
@@ -245,6 +287,10 @@ def _messages(messages: list[dict]) -> list[dict]:
 
 def _assistant(content: str) -> dict:
     return {"role": "assistant", "content": content}
+
+
+def _contaminated(row: dict) -> bool:
+    return row.get("contamination_reason") is not None
 
 
 def usable(row: dict) -> bool:

@@ -78,6 +78,7 @@ import kerneldata
 from kerneldata.core.hashing import stable_id
 from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import RAW_SCHEMA, SPLIT_SCHEMAS, conform
+from shards import row_stats
 from shards.card import render_card
 from shards.location import RunDirError, RunLocation, error_line
 from shards.splits import split_tables
@@ -101,7 +102,7 @@ SPLITS = tuple(SPLIT_SCHEMAS)  # raw, sft, rl, preference
 # shards: {split: its file names, in order}, named by content (module docstring).
 MANIFEST_KEYS = ("kerneldata_version", "created_at", "run_name", "counts", "by_stage", "by_reason",
                  "by_family", "by_turn", "hardware", "devices", "versions", "dedup", "decontamination", "speedups",
-                 "shards")
+                 "shards", "row_stats")
 DEFAULT_TARGET_SHARD_BYTES = 256 << 20
 REPORT_FILES = ("report.html", "report")  # made by shards.report from raw; stale once raw changes
 # Rows per Parquet row group: small enough that a reader (the Hub's viewer included) can fetch a few rows of
@@ -279,6 +280,7 @@ class RunWriter:
         manifest = self._manifest(raw, {split: table.num_rows for split, table in tables.items()},
                                   config_yaml)
         manifest["shards"] = shards
+        manifest["row_stats"] = _row_stats(raw, tables)
         assert set(manifest) == set(MANIFEST_KEYS), sorted(manifest)
         clashes = sorted(key for key in manifest_extra if key in manifest and manifest_extra[key] != manifest[key])
         if clashes:
@@ -562,6 +564,21 @@ def _swap(new: Path, current: Path) -> None:
     os.rename(current, aside)
     os.rename(new, current)
     os.rename(aside, new)
+
+
+def _row_stats(raw: pa.Table, tables: dict[str, pa.Table]) -> dict:
+    """What the card says of the rows themselves (shards.row_stats): teachers, diversity, how sft and
+    preference rows were formed, and the cues a preference pair carries besides its verdict."""
+    sft, preference = tables["sft"], tables["preference"]
+    return {
+        **row_stats.teachers(raw),
+        "diversity": row_stats.diversity(raw),
+        "sft_by_turn": {str(turn): count for turn, count in
+                        sorted(Counter(sft.column("turn").to_pylist()).items())},
+        "sft_feedback_references": row_stats.feedback_references(sft),
+        "preference_by_kind": dict(sorted(Counter(preference.column("answer_kind").to_pylist()).items())),
+        "preference": row_stats.preference_stats(preference),
+    }
 
 
 def _dedup_counts(raw: pa.Table) -> dict:

@@ -5,8 +5,10 @@ It answers as a model would, from what it knows of its own parent (the template 
 - a parent rejected (or left unverified) because of one of its FLAWS: a corrected variant of the same
   template (`FLAW_FIXES`: the parent's own structure, or the variant that fixes it), keeping as many of the
   parent's parameters as the corrected template has, so the answer is the fix and little else;
-- an accepted parent: a different parameterisation aiming to be faster: half the time a small step (the
-  same structure, other block sizes, warps or stages), otherwise another loop structure or tile order;
+- an accepted parent: a different parameterisation: half the time a small step (the same structure, other
+  block sizes, warps or stages), otherwise another loop structure or tile order. It is offered as a try for
+  speed (`teacher_meta.answer` `faster`) only where the parent's speed was measured; on the CPU interpreter,
+  which measures none, as another correct version (`variant`) with no claim about speed;
 - a parent whose failure it cannot attribute (no flaw of its own, or another teacher's code): a fresh
   correct variant.
 Its completion answers the feedback in a sentence or two, then gives the template's prose and the code.
@@ -22,6 +24,7 @@ row): there is nothing it could do better than its first answer, a declining one
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Sequence
 
@@ -95,7 +98,8 @@ def _answer(spec_row: dict, parent: dict, correct: list[str], rng: random.Random
                 draft = _pick(spec_row, correct, rng, seen)
         else:
             draft = _pick(spec_row, [name for name in correct if name != structure] or correct, rng, seen)
-        return "faster", draft, _faster_answer(parent, own, draft)
+        measured = _measured_speedup(parent)
+        return ("faster" if measured else "variant"), draft, _accepted_answer(measured, own, draft)
     fix = FLAW_FIXES.get(flaw, structure) if flaw else None
     if fix in correct:
         draft = _pick(spec_row, [fix], rng, seen, like=own)
@@ -106,8 +110,8 @@ def _answer(spec_row: dict, parent: dict, correct: list[str], rng: random.Random
                               f"{FLAWS[flaw][0]}. {note}")
     draft = _pick(spec_row, correct, rng, seen)
     return "fresh", draft, (f"The verifier reports `{parent['reason_code']}`: {parent['reason']} I cannot pin "
-                            f"that on one detail of the kernel, so here is a fresh design, written with the "
-                            f"masks and fp32 accumulation checked line by line.")
+                            f"that on one detail of the kernel, so here is a fresh design rather than a patch "
+                            f"of this one.")
 
 
 def _pick(spec_row: dict, names: list[str], rng: random.Random, seen: set[str], *,
@@ -146,10 +150,23 @@ def _own_params(parent: dict) -> dict:
     return json.loads(parent["teacher_meta"])
 
 
-def _faster_answer(parent: dict, own: dict, draft: Draft) -> str:
+def _measured_speedup(parent: dict) -> float | None:
+    """The parent's speedup over eager where the verifier measured one (never on CPU), else None."""
     speedup = parent.get("speedup_vs_eager")
-    measured = f" at {speedup:.2f}x PyTorch eager" if speedup else ""
+    if speedup is None or not math.isfinite(speedup) or speedup <= 0:
+        return None
+    return speedup
+
+
+def _accepted_answer(measured: float | None, own: dict, draft: Draft) -> str:
+    """The sentence answering an accepted parent: it names the parameters it changes (true of the code it
+    gives), and offers the rewrite as a try for speed only where the parent's speed was measured; where it
+    was not (the CPU interpreter), as another correct design, with no claim about speed."""
     changes = [f"{key} {own[key]} -> {value}" for key, value in draft.params.items()
                if key in own and own[key] != value and key != "body"]
-    change = f"I change {', '.join(changes)}" if changes else "I try a different design"
-    return f"The kernel passes every check{measured}. To make it faster, {change}."
+    if measured is not None:
+        change = f"I change {', '.join(changes)}" if changes else "I try a different design"
+        return f"The kernel passes every check at {measured:.2f}x PyTorch eager. To make it faster, {change}."
+    change = f"changing {', '.join(changes)}" if changes else "with a different design"
+    return (f"The kernel passes every check; its speed was not measured here, so I cannot say which version is "
+            f"faster. Here is another correct version, {change}.")

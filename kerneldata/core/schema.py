@@ -82,16 +82,22 @@ CURATION_FIELDS = [
 ]
 RAW_SCHEMA = pa.schema(CANDIDATE_FIELDS + VERDICT_FIELDS + CURATION_FIELDS)
 
-# Accepted kernels as chat messages (system / user / assistant), the format TRL's SFTTrainer takes; a kernel
-# reached by refinement also as its whole conversation (assistant answers and the verifier's feedback).
+# Accepted kernels, one row each, as the answer to exactly what it answered: TRL's conversational
+# prompt-completion format (`prompt`: the task, or for an answer to feedback the whole conversation up to that
+# feedback; `completion`: the accepted answer alone, the only message trained on) and the same conversation
+# as `messages` with a per-message `train_on` flag (true on the accepted answer only).
 SFT_SCHEMA = pa.schema([
     pa.field("spec_id", pa.string(), nullable=False),
     pa.field("candidate_id", pa.string(), nullable=False),
     pa.field("family", pa.string(), nullable=False),
     pa.field("ops", pa.list_(pa.string()), nullable=False),
     pa.field("dtype", pa.string(), nullable=False),
+    pa.field("prompt", MESSAGES, nullable=False),
+    pa.field("completion", MESSAGES, nullable=False),
     pa.field("messages", MESSAGES, nullable=False),
-    pa.field("turns", pa.int32(), nullable=False),  # assistant messages in `messages`: 1, or more for a conversation
+    pa.field("train_on", pa.list_(pa.bool_()), nullable=False),  # one flag per message of `messages`
+    pa.field("turn", pa.int32(), nullable=False),  # the accepted answer's refinement turn: 0 is single-turn
+    pa.field("turns", pa.int32(), nullable=False),  # assistant messages in `messages`: turn + 1
     pa.field("speedup_vs_eager", pa.float64()),
     pa.field("hardware", pa.string(), nullable=False),
 ])
@@ -116,12 +122,14 @@ RL_SCHEMA = pa.schema([
     pa.field("baseline_eager_ms", pa.float64()),
     pa.field("baseline_compile_ms", pa.float64()),
     pa.field("hardware", pa.string(), nullable=False),
-    pa.field("pass_rate", pa.float64(), nullable=False),  # the difficulty: the teacher's first-answer pass rate
+    # The difficulty: the teacher's first-answer pass rate, deliberately flawed built-in variants left out.
+    pa.field("pass_rate", pa.float64(), nullable=False),
     pa.field("num_candidates", pa.int32(), nullable=False),
 ])
 
-# Pairs for preference training (TRL's DPO conversational format): chosen is an accepted kernel, rejected
-# is a rejected one for the same prompt, or a slower accepted one when speedups were measured.
+# Pairs for preference training (TRL's DPO conversational format): two answers to one prompt, of one turn
+# and one kind; chosen is an accepted kernel, rejected a rejected one, or a slower accepted one when speedups
+# were measured.
 PREFERENCE_SCHEMA = pa.schema([
     pa.field("spec_id", pa.string(), nullable=False),
     pa.field("candidate_id", pa.string(), nullable=False),  # the chosen candidate
@@ -130,6 +138,8 @@ PREFERENCE_SCHEMA = pa.schema([
     pa.field("chosen", MESSAGES, nullable=False),
     pa.field("rejected", MESSAGES, nullable=False),
     pa.field("rejected_reason", pa.string(), nullable=False),
+    pa.field("turn", pa.int32(), nullable=False),  # both answers' refinement turn (0: first answers)
+    pa.field("answer_kind", pa.string(), nullable=False),  # first / fix / fresh / faster / variant / refinement
 ])
 
 SPLIT_SCHEMAS: dict[str, pa.Schema] = {

@@ -87,8 +87,10 @@ def test_an_accepted_parent_gets_a_different_parameterisation():
     assert len({c["code"] for c in children} | {parent["code"]}) == 7
     for child in children:
         meta = json.loads(child["teacher_meta"])
-        assert meta["answer"] == "faster" and meta["flaw"] is None
-        assert child["completion"].startswith("The kernel passes every check. To make it faster, I ")
+        # No speed was measured (CPU): no claim that the new version is faster.
+        assert meta["answer"] == "variant" and meta["flaw"] is None
+        assert child["completion"].startswith("The kernel passes every check; its speed was not measured here")
+        assert "faster." not in child["completion"].split("\n\n")[0].replace("which version is faster", "")
     # Some small steps (same loop structure, other tiles or warps), some other structures.
     structures = {json.loads(c["teacher_meta"])["structure"] for c in children}
     assert "looped" in structures and len(structures) >= 2
@@ -97,6 +99,14 @@ def test_an_accepted_parent_gets_a_different_parameterisation():
         meta = json.loads(step["teacher_meta"])
         changed = [key for key in ("BLOCK_SIZE", "num_warps") if meta[key] != parent_meta[key]]
         assert changed and all(f"{key} {parent_meta[key]} -> " in step["completion"] for key in changed)
+
+
+def test_a_faster_rewrite_is_offered_only_where_speed_was_measured():
+    parent = parent_row(SUM, "looped", Verdict.accept("ok.", max_abs_err=1e-6, max_rel_err=1e-7))
+    timed = {**parent, "speedup_vs_eager": 1.25}
+    (child,) = teacher().refine_batch([request(timed, SUM)])
+    assert json.loads(child["teacher_meta"])["answer"] == "faster"
+    assert child["completion"].startswith("The kernel passes every check at 1.25x PyTorch eager. To make it faster, ")
 
 
 @pytest.mark.parametrize("teacher_name", ["builtin", "openai"])

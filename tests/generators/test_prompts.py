@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from generators.prompts import (
-    PROMPT_VERSION, build_prompt, choose_examples, few_shot_examples, load_template, prompt_for, retrieval_query,
+    EXAMPLE_POOL, PROMPT_VERSION, build_prompt, choose_examples, few_shot_examples, load_template, prompt_for, retrieval_query,
 )
 from generators.specs import sample_op
 from kerneldata.core.config import ConfigError, PromptConfig, load_config
@@ -64,16 +64,29 @@ def test_docs_section_quotes_each_hit_under_its_path_and_section():
 
 
 def test_examples_by_count_follow_the_family_and_by_name():
-    assert choose_examples(SOFTMAX, 1) == ["row_softmax"]
-    assert choose_examples(MATMUL, 2) == ["linear_relu", "silu_mul"]
-    assert choose_examples(sample_op("relu").to_row(), 3) == ["silu_mul", "row_softmax", "linear_relu"]
+    # A softmax spec is shown a row kernel, never the softmax example itself (the very op to copy).
+    assert choose_examples(SOFTMAX, 1) == ["rms_norm"]
+    assert choose_examples(SOFTMAX, 2) == ["rms_norm", "row_softmax"]
+    assert set(choose_examples(MATMUL, 2)) == {"linear_relu", "bmm_scale"}
+    assert len(set(choose_examples(sample_op("relu").to_row(), 6))) == 6
+    first = choose_examples(MATMUL, 1)[0]
     text = user(build_prompt(MATMUL, few_shot=1))
     assert "## An example of the expected answer" in text
-    assert few_shot_examples()["linear_relu"].solution.strip("\n") in text
+    assert few_shot_examples()[first].solution.strip("\n") in text
     named = user(build_prompt(MATMUL, few_shot=["silu_mul", "row_softmax"]))
     assert "## Examples of the expected answer" in named and "def silu_mul_kernel" in named
-    with pytest.raises(ValueError, match="unknown few-shot example 'flash'; known examples: linear_relu"):
+    with pytest.raises(ValueError, match="unknown few-shot example 'flash'; known examples: bmm_scale"):
         build_prompt(MATMUL, few_shot=["flash"])
+
+
+def test_examples_vary_from_spec_to_spec_within_a_family():
+    """The pool's examples of a group are all shown, to different specs of one family, and each pool entry
+    has its files."""
+    assert set(few_shot_examples()) == set(EXAMPLE_POOL)
+    for op, group in (("relu", {"silu_mul", "residual_scale"}), ("sum", {"row_softmax", "rms_norm"}),
+                      ("matmul", {"linear_relu", "bmm_scale"})):
+        shown = {choose_examples(sample_op(op, seed=seed).to_row(), 1)[0] for seed in range(12)}
+        assert shown == group, op
 
 
 def test_sections_come_in_order_hardware_docs_examples():
@@ -130,7 +143,7 @@ def test_every_example_solution_is_accepted_by_the_verifier():
     from kerneldata.core.outcomes import Status
 
     examples = few_shot_examples()
-    assert set(examples) == {"row_softmax", "linear_relu", "silu_mul"}
+    assert set(examples) == set(EXAMPLE_POOL) and len(examples) == 6
     with Runtime("cpu") as runtime:
         for name, example in examples.items():
             dtype, atol, rtol = problem_dtype(example.problem)

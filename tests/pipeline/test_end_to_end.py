@@ -59,20 +59,29 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
 
     import datasets
 
+    from shards.row_stats import refers_to_feedback
+
     sft = datasets.load_dataset(str(out), "sft", split="train", cache_dir=str(tmp_path / "hf"))
     # generate deduplicates: accepted kernels that copy a better one stay in raw only
     kept = [r for r in raw if r["status"] == "accepted" and r["dedup_reason"] is None]
-    assert len(sft) == manifest["counts"]["sft"]
-    assert len([row for row in sft if row["turns"] == 1]) == len(kept) > 0
+    assert len(sft) == manifest["counts"]["sft"] == len({row["candidate_id"] for row in sft})
+    # A single-turn row is a first answer; an answer to feedback comes only with the feedback it answered.
+    assert len([row for row in sft if row["turns"] == 1]) == len([r for r in kept if r["turn"] == 0]) > 0
+    assert all(row["turn"] == 0 and not refers_to_feedback(row["completion"][0]["content"])
+               for row in sft if row["turns"] == 1)
+    assert manifest["row_stats"]["sft_feedback_references"] == 0
     assert manifest["counts"]["duplicates"] == sum(r["dedup_reason"] is not None for r in raw)
     assert [m["role"] for m in sft[0]["messages"]] == ["system", "user", "assistant"]
-    # Kernels reached by refinement also come as their conversation: task, answer, feedback, answer...
+    # Kernels reached by refinement come as their conversation: task, answer, feedback, answer...
     conversations = [row for row in sft if row["turns"] > 1]
     assert conversations
     for row in conversations:
         roles = [m["role"] for m in row["messages"]]
         assert roles == ["system", "user"] + ["assistant", "user"] * (row["turns"] - 1) + ["assistant"]
         assert row["messages"][3]["content"].startswith("The verifier ")
+        # ...trained on the accepted answer alone (TRL's prompt-completion format, and the train_on flags).
+        assert row["messages"] == row["prompt"] + row["completion"] and len(row["completion"]) == 1
+        assert row["train_on"] == [False] * len(row["prompt"]) + [True]
     assert sft[0]["family"] and sft[0]["spec_id"] and sft[0]["candidate_id"]
     rl = datasets.load_dataset(str(out), "rl", split="train", cache_dir=str(tmp_path / "hf"))
     assert len(rl) == manifest["counts"]["rl"] and "class Model(nn.Module)" in rl[0]["reference_code"]

@@ -72,9 +72,10 @@ MIXED_ROWS = [
     raw_row("elementwise-aaaa", "a6", "rejected", "mismatch"),
     raw_row("elementwise-aaaa", "a7", "unverified"),  # never in sft / rl / preference, not in the pass rate
     raw_row("elementwise-aaaa", "a8", "rejected", "timeout"),
-    # reduction-bbbb: CPU run, no speedups. sft: b1, b2 (as a single answer), b2 (the conversation from b3).
-    # rl: best b1 (first by id), pass rate 1 / 2 (turn 0 only: b1, b3), 4 candidates, speedup null.
-    # preference: (b2, b3, no_code) from refinement, then (b1, b3, no_code).
+    # reduction-bbbb: CPU run, no speedups. sft: b1 (a first answer), b2 (only as the conversation from b3:
+    # it answers feedback). rl: best b1 (first by id), pass rate 1 / 2 (turn 0 only: b1, b3), 4 candidates,
+    # speedup null. preference: (b1, b3, no_code), two first answers; b2 answered feedback b3 did not see,
+    # so it pairs with neither.
     raw_row("reduction-bbbb", "b1", "accepted"),
     # A refinement turn answering the feedback on b3: its prompt holds b3's attempt and the feedback.
     raw_row("reduction-bbbb", "b2", "accepted", turn=1, parent_id="b3", prompt=[
@@ -86,7 +87,7 @@ MIXED_ROWS = [
     raw_row("matmul-cccc", "c1", "rejected", "mismatch"),
     raw_row("matmul-cccc", "c2", "unverified"),
 ]
-EXPECTED_ROWS = {"raw": 14, "sft": 6, "rl": 2, "preference": 6}
+EXPECTED_ROWS = {"raw": 14, "sft": 5, "rl": 2, "preference": 5}
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ def test_finalize_writes_every_file(tmp_path, mixed_raw, expected_rows):
 
     counts = manifest["counts"]
     assert counts == {"candidates": 14, "specs": 3, "accepted": 5, "rejected": 6, "unverified": 3,
-                      "duplicates": 0, "contaminated": 0, "raw": 14, "sft": 6, "rl": 2, "preference": 6}
+                      "duplicates": 0, "contaminated": 0, "raw": 14, "sft": 5, "rl": 2, "preference": 5}
     assert manifest["by_reason"] == {"ok": 5, "interpreter_limit": 3, "mismatch": 3, "compile_error": 1,
                                      "no_code": 1, "timeout": 1}
     assert sum(manifest["by_stage"].values()) == 14

@@ -22,22 +22,21 @@ def test_split_sizes_and_schemas(mixed_raw, expected_rows):
 
 def test_sft_holds_accepted_candidates_as_chats(mixed_raw):
     rows = sft_rows(mixed_raw).to_pylist()
-    assert [(r["candidate_id"], r["turns"]) for r in rows] == [
-        ("a1", 1), ("a2", 1), ("a3", 1), ("b1", 1), ("b2", 1), ("b2", 2)]
+    assert [(r["candidate_id"], r["turn"], r["turns"]) for r in rows] == [
+        ("a1", 0, 1), ("a2", 0, 1), ("a3", 0, 1), ("b1", 0, 1), ("b2", 1, 2)]
     a1 = rows[0]
-    assert [m["role"] for m in a1["messages"]] == ["system", "user", "assistant"]
+    assert [m["role"] for m in a1["prompt"]] == ["system", "user"]
+    assert a1["completion"] == [{"role": "assistant", "content": a1["messages"][-1]["content"]}]
+    assert a1["messages"] == a1["prompt"] + a1["completion"] and a1["train_on"] == [False, False, True]
     assert a1["messages"][-1]["content"].startswith("Here is the kernel.\n```python")
     assert a1["speedup_vs_eager"] == 2.0 and a1["hardware"] == "NVIDIA H200"
-    # b2 came from a refinement turn: as a single answer, without the failed attempt and the feedback...
+    # b2 answered the feedback on b3: only as the conversation that shows it, trained on b2's answer alone.
     b2 = rows[4]
-    assert [m["role"] for m in b2["messages"]] == ["system", "user", "assistant"]
-    assert b2["messages"][1]["content"] == "Write ModelNew for this problem."
+    assert [m["role"] for m in b2["prompt"]] == ["system", "user", "assistant", "user"]
+    assert b2["prompt"][2]["content"] == "first try" and b2["prompt"][3]["content"] == "It failed: no code."
+    assert b2["train_on"] == [False, False, False, False, True]
+    assert b2["messages"] == b2["prompt"] + b2["completion"]
     assert b2["speedup_vs_eager"] is None
-    # ...and as the whole conversation that reached it.
-    conversation = rows[5]["messages"]
-    assert [m["role"] for m in conversation] == ["system", "user", "assistant", "user", "assistant"]
-    assert conversation[2]["content"] == "first try" and conversation[3]["content"] == "It failed: no code."
-    assert conversation[4]["content"] == b2["messages"][2]["content"]
 
 
 def _chain_rows(make_row, **changes_by_id) -> list[dict]:
@@ -58,29 +57,46 @@ def _chain_rows(make_row, **changes_by_id) -> list[dict]:
 
 def test_multi_turn_sft_row_is_the_whole_conversation(make_row):
     rows = sft_rows(table_from_rows(_chain_rows(make_row), RAW_SCHEMA)).to_pylist()
-    assert [(r["candidate_id"], r["turns"]) for r in rows] == [("r2", 1), ("r2", 3)]
-    assert [m["content"] for m in rows[1]["messages"]] == ["s", "task", "try 0", "fb 0", "try 1", "fb 1", "try 2"]
-    assert [m["content"] for m in rows[0]["messages"]] == ["s", "task", "try 2"]
+    assert [(r["candidate_id"], r["turn"], r["turns"]) for r in rows] == [("r2", 2, 3)]
+    assert [m["content"] for m in rows[0]["messages"]] == ["s", "task", "try 0", "fb 0", "try 1", "fb 1", "try 2"]
+    assert [m["content"] for m in rows[0]["prompt"]] == ["s", "task", "try 0", "fb 0", "try 1", "fb 1"]
+    assert rows[0]["completion"] == [{"role": "assistant", "content": "try 2"}]
+    assert rows[0]["train_on"] == [False] * 6 + [True]
 
 
-@pytest.mark.parametrize("changes", [
-    {"r0": {"dedup_reason": "near_duplicate"}},  # an earlier attempt copies another row
-    {"r1": {"contamination_reason": "code_ngram"}},  # an earlier attempt overlaps a benchmark
-    {"r1": {"parent_id": "gone"}},  # the chain cannot be followed back to the first answer
+@pytest.mark.parametrize("changes, kept", [
+    ({"r0": {"dedup_reason": "near_duplicate"}}, True),  # an earlier attempt is shown, never trained on
+    ({"r1": {"contamination_reason": "code_ngram"}}, False),  # an earlier attempt overlaps a benchmark
+    ({"r1": {"parent_id": "gone"}}, False),  # the chain cannot be followed back to the first answer
+    ({"r2": {"dedup_reason": "exact_duplicate"}}, False),  # the answer itself copies a better row
 ])
-def test_no_multi_turn_row_when_a_link_of_the_chain_is_not_usable(make_row, changes):
+def test_an_answer_to_feedback_needs_its_whole_chain(make_row, changes, kept):
     rows = sft_rows(table_from_rows(_chain_rows(make_row, **changes), RAW_SCHEMA)).to_pylist()
-    assert [(r["candidate_id"], r["turns"]) for r in rows] == [("r2", 1)]
+    assert [r["candidate_id"] for r in rows] == (["r2"] if kept else [])
 
 
-def test_refinement_pairs_a_rejected_parent_with_its_accepted_child(make_row):
-    rows = preference_rows(table_from_rows(_chain_rows(make_row), RAW_SCHEMA)).to_pylist()
-    pairs = [(r["candidate_id"], r["rejected_candidate_id"], r["rejected_reason"]) for r in rows]
-    # r2 refined r1: a refinement pair on r1's prompt; then r2 as the best against the other rejected one.
-    assert pairs == [("r2", "r1", "compile_error"), ("r2", "r0", "mismatch")]
-    assert [m["content"] for m in rows[0]["prompt"]] == ["s", "task", "try 0", "fb 0"]
-    assert rows[0]["chosen"][0]["content"] == "try 2" and rows[0]["rejected"][0]["content"] == "try 1"
-    assert [m["content"] for m in rows[1]["prompt"]] == ["s", "task"]
+def test_no_single_turn_row_answers_feedback(make_row):
+    rows = sft_rows(table_from_rows(_chain_rows(make_row), RAW_SCHEMA)).to_pylist()
+    assert all(r["turn"] == 0 for r in rows if r["turns"] == 1)
+
+
+def test_preference_never_pairs_answers_to_different_prompts(make_row):
+    task = [{"role": "system", "content": "s"}, {"role": "user", "content": "task"}]
+    feedback = task + [{"role": "assistant", "content": "try 0"}, {"role": "user", "content": "fb 0"}]
+    meta = '{"answer": "fix"}'
+    rows = _chain_rows(make_row) + [
+        # r2's siblings: two more answers to the same feedback (r1's prompt), one of another kind.
+        make_row("softmax-dddd", "r4", "rejected", "mismatch", turn=1, parent_id="r0", completion="try 4",
+                 prompt=feedback, teacher_meta=meta),
+        make_row("softmax-dddd", "r5", "accepted", turn=1, parent_id="r0", completion="try 5", prompt=feedback,
+                 teacher_meta=meta),
+    ]
+    out = preference_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
+    pairs = [(r["candidate_id"], r["rejected_candidate_id"], r["turn"], r["answer_kind"]) for r in out]
+    # r2 (turn 2) has no rejected sibling; r1 (kind "refinement") is not set against r5 (kind "fix").
+    assert pairs == [("r5", "r4", 1, "fix")]
+    assert [m["content"] for m in out[0]["prompt"]] == ["s", "task", "try 0", "fb 0"]
+    assert out[0]["chosen"][0]["content"] == "try 5" and out[0]["rejected"][0]["content"] == "try 4"
 
 
 def test_rl_one_row_per_spec_with_an_accepted_kernel(mixed_raw):
@@ -109,11 +125,11 @@ def test_preference_pairs_best_against_worse_round_robin_and_capped(mixed_raw):
         ("elementwise-aaaa", "a1", "a4", "mismatch"),
         ("elementwise-aaaa", "a1", "a2", "slower"),
         ("elementwise-aaaa", "a1", "a8", "timeout"),
-        ("reduction-bbbb", "b2", "b3", "no_code"),  # b2 refined b3
-        ("reduction-bbbb", "b1", "b3", "no_code"),
+        ("reduction-bbbb", "b1", "b3", "no_code"),  # b2 answered feedback: not set against a first answer
     ]
     first = rows[0]
     assert [m["role"] for m in first["prompt"]] == ["system", "user"]
+    assert first["turn"] == 0 and first["answer_kind"] == "first"
     completion = "Here is the kernel.\n```python\n# code of {}\n```"
     assert first["chosen"] == [{"role": "assistant", "content": completion.format("a1")}]
     assert first["rejected"] == [{"role": "assistant", "content": completion.format("a5")}]
@@ -121,7 +137,7 @@ def test_preference_pairs_best_against_worse_round_robin_and_capped(mixed_raw):
 
 def test_preference_cap_is_a_parameter(mixed_raw):
     rows = preference_rows(mixed_raw, max_pairs_per_spec=1).to_pylist()
-    assert [(r["candidate_id"], r["rejected_candidate_id"]) for r in rows] == [("a1", "a5"), ("b2", "b3")]
+    assert [(r["candidate_id"], r["rejected_candidate_id"]) for r in rows] == [("a1", "a5"), ("b1", "b3")]
     with pytest.raises(ValueError, match="max_pairs_per_spec"):
         preference_rows(mixed_raw, max_pairs_per_spec=0)
 
@@ -183,3 +199,11 @@ def test_rl_pass_rate_counts_first_answers_only(make_row):
     rl = rl_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
     # Turn 0: r0 rejected, r3 accepted; r1 and r2 (refinements) do not make the problem look easier.
     assert [(r["pass_rate"], r["num_candidates"]) for r in rl] == [(0.5, 4)]
+
+
+def test_rl_pass_rate_leaves_out_deliberately_flawed_variants(make_row):
+    rows = [make_row("softmax-eeee", "f1", "accepted"),
+            make_row("softmax-eeee", "f2", "rejected", teacher_meta='{"flaw": "fixed_block"}'),
+            make_row("softmax-eeee", "f3", "rejected", teacher_meta='{"flaw": null}')]
+    rl = rl_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
+    assert [(r["pass_rate"], r["num_candidates"]) for r in rl] == [(0.5, 3)]

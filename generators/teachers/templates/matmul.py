@@ -5,7 +5,8 @@ the linear layers with their bias and activation as an epilogue on the accumulat
 Operands are read through their strides, so a transposed operand (`a.T` in the reference, or a transposed
 view handed to forward) needs no copy; a batch is a grid axis with a stride per operand (0 for an operand
 broadcast over it). `Matmul` describes one product for the kernel writer; the fused chains (`fused.py`)
-build theirs with longer epilogues. Tile orders: grouped (L2 reuse), row-major, and a 2-D launch grid.
+build theirs with longer epilogues. Tile orders: grouped (L2 reuse), row-major, and a 2-D launch grid; edge
+tiles either wrap their offsets modulo M and N or mask their loads (`edges`).
 """
 
 from __future__ import annotations
@@ -120,19 +121,14 @@ _KERNEL = '''
         """Each program computes one BLOCK_SIZE_M x BLOCK_SIZE_N tile of <<doc>>."""
         <<pid_mapping>>
         <<batch_offsets>>
-        # Row and column offsets of this tile. Taking them modulo M and N keeps the loads of edge tiles inside
-        # the matrices; the wrapped rows and columns are computed but never stored.
-        offs_am = (pid_m * BLOCK_SIZE_M + tl.arange(0, BLOCK_SIZE_M)) % M
-        offs_bn = (pid_n * BLOCK_SIZE_N + tl.arange(0, BLOCK_SIZE_N)) % N
+        <<tile_offsets>>
         offs_k = tl.arange(0, BLOCK_SIZE_K)
         a_ptrs = a_ptr + (offs_am[:, None] * stride_am + offs_k[None, :] * stride_ak)
         b_ptrs = b_ptr + (offs_k[:, None] * stride_bk + offs_bn[None, :] * stride_bn)
         # Accumulate in fp32 whatever the input dtype.
         acc = tl.zeros((BLOCK_SIZE_M, BLOCK_SIZE_N), dtype=tl.float32)
         for k in range(0, <<k_tiles>>):
-            # The last K tile may be partial: masked lanes load 0, which adds nothing to the products.
-            a = tl.load(a_ptrs, mask=offs_k[None, :] < K - k * BLOCK_SIZE_K, other=0.0)
-            b = tl.load(b_ptrs, mask=offs_k[:, None] < K - k * BLOCK_SIZE_K, other=0.0)
+            <<tile_loads>>
             <<b_transform>>
             <<dot>>
             # Advance both tiles along K.
@@ -144,6 +140,29 @@ _KERNEL = '''
         <<epilogue>>
         <<store>>
     '''
+# How a tile's edges are kept inside the matrices (params "edges"): wrapping the row and column offsets
+# modulo M and N (every load in bounds, the wrapped lanes never stored), or masking the loads on M, N and K.
+_EDGES = {
+    "wrap": ("""\
+# Row and column offsets of this tile. Taking them modulo M and N keeps the loads of edge tiles inside
+# the matrices; the wrapped rows and columns are computed but never stored.
+offs_am = (pid_m * BLOCK_SIZE_M + tl.arange(0, BLOCK_SIZE_M)) % M
+offs_bn = (pid_n * BLOCK_SIZE_N + tl.arange(0, BLOCK_SIZE_N)) % N""", """\
+# The last K tile may be partial: masked lanes load 0, which adds nothing to the products.
+a = tl.load(a_ptrs, mask=offs_k[None, :] < K - k * BLOCK_SIZE_K, other=0.0)
+b = tl.load(b_ptrs, mask=offs_k[:, None] < K - k * BLOCK_SIZE_K, other=0.0)"""),
+    "mask": ("""\
+# Row and column offsets of this tile; at the edges of M and N they run past the matrices, and the loads
+# below mask those lanes.
+offs_am = pid_m * BLOCK_SIZE_M + tl.arange(0, BLOCK_SIZE_M)
+offs_bn = pid_n * BLOCK_SIZE_N + tl.arange(0, BLOCK_SIZE_N)
+a_rows_in = offs_am[:, None] < M
+b_cols_in = offs_bn[None, :] < N""", """\
+# Lanes past M, N or the end of K load 0, which adds nothing to the products.
+k_left = K - k * BLOCK_SIZE_K
+a = tl.load(a_ptrs, mask=a_rows_in & (offs_k[None, :] < k_left), other=0.0)
+b = tl.load(b_ptrs, mask=(offs_k[:, None] < k_left) & b_cols_in, other=0.0)"""),
+}
 _TILE_STORE = """\
 # Cast to the output's element type and store the tile, masking the edges.
 c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
@@ -181,6 +200,8 @@ def kernel_and_launcher(mm: Matmul, spec_row: dict, rng: random.Random, mapping:
     meta += f"\nnum_warps={num_warps}, num_stages={num_stages},"
     dot = "tf32" if flaw == "tf32_dot" else ("ieee" if spec_row["dtype"] == "float32" else "fp16")
     params["dot"] = dot
+    # Drawn last, so every other parameter keeps the draw it had before edges were a choice.
+    edges = params["edges"] = rng.choice(sorted(_EDGES))
     batch_axis = 2 if mapping == "grid_2d" else 1
     if mm.batch:
         batch_args = "stride_ab, stride_bb, stride_cb,  # between consecutive matrices of the batch (0: shared)"
@@ -196,7 +217,8 @@ def kernel_and_launcher(mm: Matmul, spec_row: dict, rng: random.Random, mapping:
                   epilogue=("# Epilogue on the fp32 tile, fused before the single store.\n" + epilogue.code)
                   if epilogue and epilogue.code else "", batch_args=batch_args, batch_offsets=batch_offsets,
                   store="" if epilogue and epilogue.stores else _TILE_STORE, b_transform=mm.b_transform,
-                  k_tiles="K // BLOCK_SIZE_K" if flaw == "floor_k_loop" else "tl.cdiv(K, BLOCK_SIZE_K)")
+                  k_tiles="K // BLOCK_SIZE_K" if flaw == "floor_k_loop" else "tl.cdiv(K, BLOCK_SIZE_K)",
+                  tile_offsets=_EDGES[edges][0], tile_loads=_EDGES[edges][1])
     grid = _TILE_GRIDS[mapping] + (", n_batch" if mm.batch else "")
     strides = [f"{mm.a[1]}, {mm.a[2]},", f"{mm.b[1]}, {mm.b[2]},", f"{mm.c[1]}, {mm.c[2]},"]
     if mm.batch:
@@ -217,8 +239,10 @@ def kernel_and_launcher(mm: Matmul, spec_row: dict, rng: random.Random, mapping:
         values=values, strides="\n".join(strides), meta=meta, ret=mm.ret)
     order = {"grouped": f"grouped tile order (GROUP_SIZE_M={params.get('GROUP_SIZE_M')}) for L2 reuse",
              "row_major": "row-major tile order", "grid_2d": "a 2-D launch grid"}[mapping]
+    edge_note = {"wrap": "edge tiles wrap their rows and columns inside the matrices",
+                 "mask": "edge tiles mask their loads on M, N and K"}[edges]
     prose = (f"A tiled matmul after the Triton tutorial: each program computes a {block_m}x{block_n} tile of "
-             f"{mm.doc}, stepping through K in blocks of {block_k} with masked loads and an fp32 accumulator, "
+             f"{mm.doc}, stepping through K in blocks of {block_k} with an fp32 accumulator ({edge_note}), "
              f"in {order}; {num_warps} warps and {num_stages} pipeline stages.")
     if mm.batch:
         prose += " The batch is a grid axis."
