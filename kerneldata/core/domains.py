@@ -54,8 +54,9 @@ DOMAINS: dict[str, Domain] = {
                           "offsets, embedding-bag offsets with the last one included)", ()),
         Domain("int8", "int8 quantised values in [-127, 127]", ()),
         Domain("fp8_e4m3_bits", "the bytes (uint8) of float8_e4m3fn values in [-448, 448]", ()),
-        Domain("scores", "normal draws whose order decides a top-k (router logits): only negation and "
-                         "scaling, which cannot create ties, are applied", (NEGATE, SCALE)),
+        # Scaling up would saturate a sigmoid at 1.0 (ties), quantising and shifting make equal values.
+        Domain("scores", "normal draws whose order decides a top-k (router logits): only negation, which "
+                         "cannot create ties, is applied", (NEGATE,)),
         Domain("unspecified", "a float input of an external problem whose domain is not declared; the "
                               "verifier keeps its default behaviour (transforms where the reference stays "
                               "finite)", _ANY_REAL),
