@@ -26,8 +26,7 @@ def _router(name: str, score: str, what: str) -> OpDef:
     return OpDef(name=name, family="moe", doc=f"{what} router: {score} scores of ({{tokens}}, {{experts}}) logits, "
                  "the top {topk} experts per token and their scores renormalised to sum to one, as a dense "
                  "(tokens, experts) matrix of combine weights",
-                 dims=(_TOKENS, _EXPERTS, Dim("topk", lambda d: [k for k in (1, 2, 4, 6, 8) if k < d["experts"]],
-                                              edge=False)),
+                 dims=(_TOKENS, Dim("experts", (8, 16, 32, 64, 128, 256), edge=False), _TOPK),
                  inputs=(In("logits", "tokens experts", "scores"),), output="tokens experts", dtypes=("float32",),
                  forward=f"scores = {score}(logits{', dim=-1' if score == 'torch.softmax' else ''})\n"
                          "weights, ids = torch.topk(scores, {topk}, dim=-1)\n"
