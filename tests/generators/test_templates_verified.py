@@ -8,18 +8,20 @@ import collections
 import pytest
 
 from bench.verify_templates import Outcome, answered_per_family, coverage, verify_variants
-from generators.specs import SpecSampler
-from generators.teachers.builtin import FLAWS, Decline, variants_for
+from generators.specs import OPS, SpecSampler, sample_op
+from generators.teachers.builtin import FLAWS, TEMPLATE_OPS, Decline, variants_for
 from kerneldata.core.config import SpecsConfig
 
 COVERED = ("elementwise", "binary", "reduction", "softmax", "normalization", "loss", "scan", "pooling", "matmul",
            "indexing", "attention", "fused")
+# Issue 16's families: every op has a template, verified one op at a time below.
+REAL_MODEL_FAMILIES = ("llm", "kvcache", "moe", "quant", "recsys")
 
 
 def test_coverage_of_the_default_sampler():
     rows = [spec.to_row() for spec in SpecSampler(SpecsConfig(), seed=0).sample(300)]
     table = coverage(rows)
-    for family in COVERED:
+    for family in COVERED + REAL_MODEL_FAMILIES:
         answered, total = table[family]
         # fused: chains with a convolution producer are declined; every other covered family is complete
         assert answered / total >= (0.5 if family == "fused" else 1.0), (family, answered, total)
@@ -66,3 +68,29 @@ def test_broad_sweep_at_the_default_sizes():
     assert not wrong, "\n".join(f"{o.spec_id} {o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
     shown = {o.flaw for o in outcomes if o.flaw}
     assert len(shown) >= len(FLAWS) // 2, sorted(set(FLAWS) - shown)
+
+
+# One tiny spec per op of issue 16's families, verified with one seed: float32 on CPU (fp16 in the slow sweep;
+# bf16 is unverified under the interpreter).
+_TINY = SpecsConfig(max_numel=1 << 11, max_bytes=1 << 15)
+_REAL_MODEL_OPS = sorted(op for family in REAL_MODEL_FAMILIES for op in TEMPLATE_OPS[family])
+
+
+@pytest.mark.parametrize("op", _REAL_MODEL_OPS)
+def test_real_model_op_templates_are_accepted(op):
+    row = sample_op(op, seed=3, dtype="float32", config=_TINY).to_row()
+    outcomes = verify_variants([row], num_seeds=1)
+    assert outcomes and all(o.status == "accepted" for o in outcomes), \
+        [(o.variant, o.status, o.reason) for o in outcomes]
+
+
+def test_every_real_model_op_has_a_template():
+    assert sorted(_REAL_MODEL_OPS) == sorted(op for op, d in OPS.items() if d.family in REAL_MODEL_FAMILIES)
+
+
+@pytest.mark.slow
+def test_real_model_op_templates_in_half_precision_and_other_shapes():
+    rows = [sample_op(op, seed=seed, dtype="float16", config=SpecsConfig(max_numel=1 << 14)).to_row()
+            for op in _REAL_MODEL_OPS if "float16" in OPS[op].dtypes for seed in (4, 5)]
+    wrong = [o for o in verify_variants(rows, num_seeds=2) if o.status != "accepted"]
+    assert not wrong, "\n".join(f"{o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
