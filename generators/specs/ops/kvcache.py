@@ -25,10 +25,13 @@ _POW2_PAGES = tuple(2 ** i for i in range(1, 13))
 
 
 def _append_pages(d) -> list[int]:
-    """Page counts whose slots hold the new tokens and at most 16 times as many (or two pages): an append of
-    one token to a vast cache changes too little of the output for half precision to tell it was done."""
+    """Page counts with at least twice as many slots as new tokens (a cache the append fills entirely
+    would not depend on its old contents) and at most 32 times as many, or two pages: an append of one
+    token to a vast cache changes too little of the output for half precision to tell it was done."""
     slots = lambda n: n * d["block_size"]  # noqa: E731
-    return [n for n in _POW2_PAGES if slots(n) >= d["tokens"] and (slots(n) <= 16 * d["tokens"] or n == 2)]
+    return [n for n in _POW2_PAGES if slots(n) >= 2 * d["tokens"] and (slots(n) <= 32 * d["tokens"] or n == 2)]
+
+
 _CACHE = "num_blocks block_size kv_heads head_dim"
 
 OPS = [

@@ -16,9 +16,15 @@ from generators.specs.problem import In, OpDef
 from generators.specs.shapes import HIDDEN, Dim
 
 _TOKENS = Dim("tokens", (1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096))
-_EXPERTS = Dim("experts", (4, 8, 16, 32, 64, 128, 256), min_size=2, edge=False)
+# At least as many experts as the largest top-k.
+_EXPERTS = Dim("experts", (8, 16, 32, 64, 128, 256), edge=False)
+# A permute or combine of one token, or of one choice per token over two tokens, can come out the same
+# whatever the experts are; more tokens make the expert order matter.
+_TOKENS2 = Dim("tokens", (4, 16, 64, 128, 256, 512, 1024, 2048, 4096), min_size=3)
 _TOPK = Dim("topk", (1, 2, 4, 6, 8), edge=False)
 _HIDDEN = Dim("hidden", HIDDEN)
+# Every token choosing every expert would make the expert order the same whatever the ids: fewer.
+_FEWER_TOPK = Dim("topk", lambda d: [k for k in (1, 2, 4, 6, 8) if k < d["experts"]], edge=False)
 _EXPERT_IDS = "torch.rand(TOKENS, EXPERTS).argsort(dim=-1)[:, :TOPK]"
 
 
@@ -26,7 +32,7 @@ def _router(name: str, score: str, what: str) -> OpDef:
     return OpDef(name=name, family="moe", doc=f"{what} router: {score} scores of ({{tokens}}, {{experts}}) logits, "
                  "the top {topk} experts per token and their scores renormalised to sum to one, as a dense "
                  "(tokens, experts) matrix of combine weights",
-                 dims=(_TOKENS, Dim("experts", (8, 16, 32, 64, 128, 256), edge=False), _TOPK),
+                 dims=(_TOKENS, _EXPERTS, _TOPK),
                  inputs=(In("logits", "tokens experts", "scores"),), output="tokens experts", dtypes=("float32",),
                  forward=f"scores = {score}(logits{', dim=-1' if score == 'torch.softmax' else ''})\n"
                          "weights, ids = torch.topk(scores, {topk}, dim=-1)\n"
@@ -39,7 +45,7 @@ OPS = [
     _router("moe_router_sigmoid", "torch.sigmoid", "a DeepSeek-V3-style sigmoid"),
     OpDef(name="moe_permute", family="moe", doc="the MoE permute: each token's row copied once per chosen expert "
           "({topk} of {experts}), the copies ordered by expert (stable, so by token within an expert), ready "
-          "for the expert GEMMs", dims=(_TOKENS, _EXPERTS, _TOPK, _HIDDEN),
+          "for the expert GEMMs", dims=(_TOKENS2, _EXPERTS, _FEWER_TOPK, _HIDDEN),
           derive=lambda d: {"assignments": d["tokens"] * d["topk"]},
           inputs=(In("x", "tokens hidden"), In("expert_ids", "tokens topk", "index:experts", draw=_EXPERT_IDS)),
           output="assignments hidden",
@@ -47,7 +53,7 @@ OPS = [
                   "return x[order // expert_ids.shape[1]]"),
     OpDef(name="moe_combine", family="moe", doc="the MoE combine: expert outputs in expert order (as the permute "
           "left them) scattered back to their tokens and summed with the router's weights, {topk} per token",
-          dims=(_TOKENS, _EXPERTS, _TOPK, _HIDDEN), derive=lambda d: {"assignments": d["tokens"] * d["topk"]},
+          dims=(_TOKENS2, _EXPERTS, _FEWER_TOPK, _HIDDEN), derive=lambda d: {"assignments": d["tokens"] * d["topk"]},
           inputs=(In("y", "assignments hidden"), In("expert_ids", "tokens topk", "index:experts", draw=_EXPERT_IDS),
                   In("weights", "tokens topk", "probabilities")), output="tokens hidden",
           forward="order = torch.argsort(expert_ids.flatten(), stable=True)\n"
