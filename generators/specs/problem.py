@@ -24,17 +24,24 @@ from kerneldata.core.spec import Spec
 
 FLOAT_DTYPES = ("float32", "float16", "bfloat16")
 INDEX_BYTES, MASK_BYTES = 8, 1
+# Domains whose tensors have their own element type whatever the spec's dtype (int8 data, fp8 bytes).
+_FIXED_BYTES = {"mask": MASK_BYTES, "int8": 1, "fp8_e4m3_bits": 1}
 
 
 @dataclass(frozen=True)
 class In:
     """One input of `forward`. `shape` names dims (or holds integers), space-separated; `domain` is a
-    `kerneldata.core.domains` name, or `index:<dim>` for indices in [0, that dim's size)."""
+    `kerneldata.core.domains` name, or `index:<dim>` for indices in [0, that dim's size), or `offsets:<dim>`
+    for non-decreasing boundaries from 0 to that dim's size. `draw` replaces the domain's default expression
+    in `get_inputs()` where the domain alone does not say enough (distinct slots of a KV cache, say): a
+    Python expression over the module's size constants, with `{dims}` (the shape's constants, comma-separated)
+    and `{bound}` (the bound's constant) filled in. It must still draw from the declared domain."""
 
     name: str
     shape: str
     domain: str = "normal"
     transposable: bool = False  # a transposed (non-contiguous) view is a meaningful layout for it
+    draw: str = ""
 
     @property
     def dims(self) -> tuple[str | int, ...]:
@@ -43,9 +50,9 @@ class In:
     @property
     def element_bytes(self) -> int | None:
         """Bytes per element when fixed by the domain (indices, masks); None means the spec's dtype."""
-        if self.domain.startswith("index"):
+        if self.domain.startswith(("index", "offsets")):
             return INDEX_BYTES
-        return MASK_BYTES if self.domain == "mask" else None
+        return _FIXED_BYTES.get(self.domain)
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,8 @@ class Input:
     shape_consts: tuple[str, ...]
     domain: str  # a kerneldata.core.domains value, index ranges resolved
     layout: str = "contiguous"
-    bound: str = ""  # for an index input, the size constant its values stay below
+    bound: str = ""  # for an index input, the size constant its values stay below (offsets: end at)
+    draw: str = ""  # the In's own `get_inputs()` expression, if any
 
 
 @dataclass(frozen=True)
@@ -152,12 +160,12 @@ def problem_from_op(op: OpDef, dims: Mapping[str, int], dtype: str, layouts: Map
                 consts.append(const_name(d))
                 shape.append(full[d])
         domain, bound = inp.domain, ""
-        if domain.startswith("index:"):
-            bound = domain.split(":", 1)[1]
+        if domain.startswith(("index:", "offsets:")):
+            kind, bound = domain.split(":", 1)
             used[bound] = full[bound]
-            domain = index_domain(full[bound])
+            domain = index_domain(full[bound]) if kind == "index" else kind
         inputs.append(Input(inp.name, tuple(shape), tuple(consts), domain, layouts.get(inp.name, "contiguous"),
-                            const_name(bound) if bound else ""))
+                            const_name(bound) if bound else "", inp.draw))
     for name in op.init_args:
         used[name] = full[name]
     consts = tuple((const_name(name), used[name]) for name in sorted(used, key=lambda n: (_order(op, n), n)))
@@ -191,6 +199,13 @@ _MAKERS: dict[str, str] = {
     "probabilities": "torch.softmax(torch.randn({dims}), dim=-1).to(DTYPE)",
     "log_probabilities": "torch.log_softmax(torch.randn({dims}), dim=-1).to(DTYPE)",
     "mask": "torch.rand({dims}) < 0.8",
+    # Segment boundaries 0 = o[0] <= o[1] <= ... <= o[-1] = bound: sorted cut points (empty segments happen).
+    "offsets": "torch.cat([torch.zeros(1, dtype=torch.long), torch.randint(0, {bound} + 1, ({dims} - 2,)).sort()"
+               ".values, torch.tensor([{bound}])])",
+    "int8": "torch.randint(-127, 128, ({dims},), dtype=torch.int8)",
+    # Normal draws spread over e4m3's range (max 448), rounded to fp8 and handed over as their bytes.
+    "fp8_e4m3_bits": "(torch.randn({dims}) * 64).clamp(-448, 448).to(torch.float8_e4m3fn).view(torch.uint8)",
+    "scores": "torch.randn({dims}, dtype=DTYPE)",
 }
 
 
@@ -200,10 +215,12 @@ def _maker_lines(inp: Input) -> list[str]:
     if transposed:  # drawn with the last two dims swapped, handed over as a transposed view
         consts[-2], consts[-1] = consts[-1], consts[-2]
     dims = ", ".join(consts)
-    if inp.domain.startswith("index["):
+    if inp.draw:
+        expr = inp.draw.format(dims=dims, bound=inp.bound)
+    elif inp.domain.startswith("index["):
         expr = f"torch.randint(0, {inp.bound}, ({dims},))"
     else:
-        expr = _MAKERS[inp.domain].format(dims=dims)
+        expr = _MAKERS[inp.domain].format(dims=dims, bound=inp.bound)
     if transposed:
         expr = f"{expr}.transpose(-2, -1)" if inp.domain == "normal" else f"({expr}).transpose(-2, -1)"
     lines = [f"{inp.name} = {expr}"]

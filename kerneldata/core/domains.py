@@ -48,6 +48,15 @@ DOMAINS: dict[str, Domain] = {
         Domain("log_probabilities", "a log-softmax of normal draws along the last dim", ()),
         Domain("index", "int64 indices in [low, high), written index[low,high)", ()),
         Domain("mask", "booleans; the first position along the last dim is always True", ()),
+        # Issue 16's ops. None of these survives a transform: offsets must stay sorted and end at the total,
+        # quantised data and fp8 bytes are integers, and top-k scores must not gain ties.
+        Domain("offsets", "non-decreasing int64 segment boundaries from 0 to the total (cu_seqlens, jagged "
+                          "offsets, embedding-bag offsets with the last one included)", ()),
+        Domain("int8", "int8 quantised values in [-127, 127]", ()),
+        Domain("fp8_e4m3_bits", "the bytes (uint8) of float8_e4m3fn values in [-448, 448]", ()),
+        # Scaling up would saturate a sigmoid at 1.0 (ties), quantising and shifting make equal values.
+        Domain("scores", "normal draws whose order decides a top-k (router logits): only negation, which "
+                         "cannot create ties, is applied", (NEGATE,)),
         Domain("unspecified", "a float input of an external problem whose domain is not declared; the "
                               "verifier keeps its default behaviour (transforms where the reference stays "
                               "finite)", _ANY_REAL),

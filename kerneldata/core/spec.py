@@ -92,4 +92,17 @@ def estimate_flops(family: str, shapes) -> float | None:
     if family == "matmul" and len(shapes) == 2 and len(shapes[0]) == 2 and len(shapes[1]) == 2:
         (m, k), (_, n) = shapes
         return 2.0 * m * n * k
+    # Issue 16's compute-bound ops, told apart within their families by their input ranks.
+    ranks = [len(s) for s in shapes]
+    if family == "moe" and ranks == [2, 3, 1]:  # grouped_gemm: x (tokens, hidden), w (experts, hidden, ffn)
+        (tokens, hidden), (_, _, ffn) = shapes[0], shapes[1]
+        return 2.0 * tokens * hidden * ffn
+    if family == "kvcache" and ranks == [3, 4, 4]:  # decode_attention: q (b, q_heads, d), k (b, kv, len, d)
+        (batch, q_heads, dim), kv_len = shapes[0], shapes[1][2]
+        return 4.0 * batch * q_heads * kv_len * dim  # q k^T and p v, 2 flops per multiply-add
+    if family == "kvcache" and ranks == [3, 3, 3, 1]:  # varlen_attention: packed q, k, v and cu_seqlens
+        (tokens, heads, dim), seqs = shapes[0], max(shapes[3][0] - 1, 1)
+        # Causal attention over n positions costs about 2 * n * (n + 1) * heads * dim; split into seqs
+        # sequences, the total is smallest when they are equal.
+        return 2.0 * heads * dim * tokens * (tokens / seqs + 1)
     return None

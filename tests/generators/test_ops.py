@@ -42,6 +42,12 @@ def test_op_renders_a_problem_whose_reference_runs(name, dtype):
             assert x.dtype == torch.int64 and bounds[0] <= int(x.min()) and int(x.max()) < bounds[1]
         elif kind.name == "mask":
             assert x.dtype == torch.bool and x[..., 0].all()
+        elif kind.name == "offsets":  # sorted boundaries from 0 to a total the problem declares
+            assert x.dtype == torch.int64 and int(x[0]) == 0 and bool((x[1:] >= x[:-1]).all())
+        elif kind.name == "int8":
+            assert x.dtype == torch.int8 and int(x.min()) >= -127
+        elif kind.name == "fp8_e4m3_bits":
+            assert x.dtype == torch.uint8 and torch.isfinite(x.view(torch.float8_e4m3fn).float()).all()
         else:
             assert x.dtype == getattr(torch, dtype)
             low = {"positive": 0.1, "nonnegative": 0.0, "unit_interval": 0.0, "probabilities": 0.0}.get(kind.name)

@@ -7,11 +7,13 @@ Op names are unique across families.
 from __future__ import annotations
 
 from generators.specs.ops import attention, conv, elementwise, indexing, loss, matmul, normalization, reduction
+# Issue 16: the ops real models need, each group in a family of its own (existing families draw as before).
+from generators.specs.ops import kvcache, llm, moe, quant, recsys
 from generators.specs.problem import OpDef
 
 _ALL: list[OpDef] = [
     *elementwise.OPS, *reduction.OPS, *normalization.OPS, *matmul.OPS, *conv.OPS, *attention.OPS, *loss.OPS,
-    *indexing.OPS,
+    *indexing.OPS, *llm.OPS, *kvcache.OPS, *moe.OPS, *quant.OPS, *recsys.OPS,
 ]
 OPS: dict[str, OpDef] = {op.name: op for op in _ALL}
 assert len(OPS) == len(_ALL), "op names must be unique across families"

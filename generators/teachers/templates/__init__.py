@@ -9,7 +9,10 @@ from __future__ import annotations
 from generators.teachers.templates import (
     attention, elementwise, fused, indexing, matmul, pooling, reductions, scan,
 )
+# Issue 16's ops, one module per new family.
+from generators.teachers.templates import kvcache, llm, moe, quant, recsys
 
-_MODULES = (elementwise, reductions, scan, pooling, matmul, fused, indexing, attention)
+_MODULES = (elementwise, reductions, scan, pooling, matmul, fused, indexing, attention,
+            llm, kvcache, moe, quant, recsys)
 FAMILY_GROUPS = tuple(group for mod in _MODULES for group in mod.GROUPS)
 FLAWS: dict[str, tuple[str, float]] = {name: flaw for mod in _MODULES for name, flaw in mod.FLAWS.items()}

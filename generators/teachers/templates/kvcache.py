@@ -1,0 +1,239 @@
+'''Serving templates ("kvcache"): decode attention, variable-length causal attention, paged KV-cache
+append and paged gather.
+
+Decode attention gives one program to each (sequence, query head): the single query against the cache in
+blocks of keys with an online softmax, reading key/value head `head // group` (no copy of the shared
+heads). Variable-length attention gives one program to each (sequence, head, block of queries): it reads
+its sequence's bounds from `cu_seqlens`, stops at its causal diagonal, and programs past the end of a
+short sequence return at once (the grid is sized for the longest possible sequence, the total, so the
+launcher never reads `cu_seqlens` on the host). The append copies the cache and then writes each new key
+to its slot (slots are distinct, so the writes do not race); the gather copies whole page rows.
+'''
+
+from __future__ import annotations
+
+import random
+
+from generators.teachers.templates.base import fill, launch_warps, next_power_of_2
+from generators.teachers.templates.single import Built, group
+
+FLAWS: dict[str, tuple[str, float]] = {}
+
+
+def _decode(dims, rng: random.Random, dtype: str) -> Built:
+    block_d = next_power_of_2(dims["head_dim"])
+    block_n = rng.choice([n for n in (16, 32, 64, 128) if n * block_d <= 8192] or [16])
+    warps = launch_warps(rng, block_n * block_d)
+    kernel = fill("""
+        @triton.jit
+        def decode_attention_kernel(
+            q_ptr,  # (batch, q_heads, head_dim), contiguous
+            k_ptr, v_ptr,  # (batch, kv_heads, kv_len, head_dim), contiguous
+            out_ptr,  # (batch, q_heads, head_dim)
+            n_q_heads, n_kv_heads, group, kv_len, head_dim, sm_scale,
+            BLOCK_N: tl.constexpr,  # keys per step
+            BLOCK_D: tl.constexpr,  # head_dim padded to a power of two
+        ):
+            pid = tl.program_id(axis=0)  # one (sequence, query head)
+            batch = pid // n_q_heads
+            kv_head = (pid % n_q_heads) // group
+            dims = tl.arange(0, BLOCK_D)
+            dim_ok = dims < head_dim
+            q = tl.load(q_ptr + pid * head_dim + dims, mask=dim_ok, other=0.0).to(tl.float32)
+            kv_base = (batch * n_kv_heads + kv_head) * kv_len * head_dim
+            m = float("-inf")  # running maximum score
+            l = 0.0  # running sum of exp(score - m)
+            acc = tl.zeros([BLOCK_D], dtype=tl.float32)
+            for start in range(0, kv_len, BLOCK_N):
+                keys = start + tl.arange(0, BLOCK_N)
+                ok = (keys[:, None] < kv_len) & dim_ok[None, :]
+                offsets = kv_base + keys[:, None] * head_dim + dims[None, :]
+                k = tl.load(k_ptr + offsets, mask=ok, other=0.0).to(tl.float32)
+                s = tl.sum(k * q[None, :], axis=1) * sm_scale
+                s = tl.where(keys < kv_len, s, float("-inf"))
+                m_new = tl.maximum(m, tl.max(s, axis=0))  # finite: every block holds a real key
+                alpha = tl.exp(m - m_new)
+                p = tl.exp(s - m_new)
+                v = tl.load(v_ptr + offsets, mask=ok, other=0.0).to(tl.float32)
+                acc = acc * alpha + tl.sum(p[:, None] * v, axis=0)
+                l = l * alpha + tl.sum(p, axis=0)
+                m = m_new
+            tl.store(out_ptr + pid * head_dim + dims, (acc / l).to(out_ptr.dtype.element_ty), mask=dim_ok)
+        """)
+    launcher = fill("""
+        def decode_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+            assert q.dim() == 3 and k.dim() == 4 and k.shape == v.shape, "q (b, q_heads, d), k and v (b, kv_heads, len, d)"
+            assert q.shape[1] % k.shape[1] == 0, "query heads must be a multiple of key/value heads"
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+            batch, n_q_heads, head_dim = q.shape
+            out = torch.empty_like(q)
+            grid = (batch * n_q_heads,)
+            decode_attention_kernel[grid](q, k, v, out, n_q_heads, k.shape[1], n_q_heads // k.shape[1], k.shape[2], head_dim, head_dim ** -0.5, BLOCK_N=<<n>>, BLOCK_D=<<d>>, num_warps=<<w>>)
+            return out
+        """, n=block_n, d=block_d, w=warps)
+    return Built((kernel, launcher), {"BLOCK_N": block_n, "BLOCK_D": block_d, "num_warps": warps},
+                 f"One program per (sequence, query head) streams the cache in blocks of {block_n} keys with an "
+                 "online softmax, reading the shared key/value head in place.", "q, k, v", "decode_attention(q, k, v)")
+
+
+def _varlen(dims, rng: random.Random, dtype: str) -> Built:
+    block_d = max(next_power_of_2(dims["head_dim"]), 16)
+    block = rng.choice((16, 32))
+    warps = rng.choice((1, 2, 4))
+    pv = ("acc += tl.dot(p, v, input_precision=\"ieee\")" if dtype == "float32"
+          else "acc += tl.dot(p.to(v.dtype), v)")
+    scores = ("s = tl.dot(q, k, input_precision=\"ieee\") * sm_scale" if dtype == "float32"
+              else "s = tl.dot(q, k).to(tl.float32) * sm_scale")
+    kernel = fill("""
+        @triton.jit
+        def varlen_attention_kernel(
+            q_ptr, k_ptr, v_ptr, out_ptr,  # (tokens, heads, head_dim), contiguous
+            cu_seqlens_ptr,  # (seqs + 1,) int64 sequence bounds
+            n_heads, head_dim, sm_scale,
+            BLOCK_M: tl.constexpr,  # queries per program
+            BLOCK_N: tl.constexpr,  # keys per step
+            BLOCK_D: tl.constexpr,  # head_dim padded to a power of two >= 16
+        ):
+            seq = tl.program_id(axis=0)
+            head = tl.program_id(axis=1)
+            block_m = tl.program_id(axis=2)
+            start = tl.load(cu_seqlens_ptr + seq)
+            end = tl.load(cu_seqlens_ptr + seq + 1)
+            first = start + block_m * BLOCK_M
+            if first < end:  # programs past this sequence's end have nothing to do
+                rows = first + tl.arange(0, BLOCK_M)
+                dims = tl.arange(0, BLOCK_D)
+                row_stride = n_heads * head_dim
+                q = tl.load(q_ptr + rows[:, None] * row_stride + head * head_dim + dims[None, :],
+                            mask=(rows[:, None] < end) & (dims[None, :] < head_dim), other=0.0)
+                m_i = tl.full([BLOCK_M], float("-inf"), tl.float32)
+                l_i = tl.zeros([BLOCK_M], dtype=tl.float32)
+                acc = tl.zeros([BLOCK_M, BLOCK_D], dtype=tl.float32)
+                # Causal: keys from the sequence's start up to the last query of this block.
+                key_end = tl.minimum(end, first + BLOCK_M)
+                for key_start in range(start, key_end, BLOCK_N):
+                    cols = key_start + tl.arange(0, BLOCK_N)
+                    k = tl.load(k_ptr + cols[None, :] * row_stride + head * head_dim + dims[:, None],
+                                mask=(cols[None, :] < key_end) & (dims[:, None] < head_dim), other=0.0)
+                    <<scores>>
+                    visible = (cols[None, :] <= rows[:, None]) & (cols[None, :] < key_end)
+                    s = tl.where(visible, s, float("-inf"))
+                    # Each real query sees its own key, so m_new is finite on its row from its first block.
+                    m_new = tl.maximum(m_i, tl.max(s, axis=1))
+                    m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)
+                    alpha = tl.exp(m_i - m_safe)
+                    p = tl.exp(s - m_safe[:, None])
+                    l_i = l_i * alpha + tl.sum(p, axis=1)
+                    v = tl.load(v_ptr + cols[:, None] * row_stride + head * head_dim + dims[None, :],
+                                mask=(cols[:, None] < key_end) & (dims[None, :] < head_dim), other=0.0)
+                    acc = acc * alpha[:, None]
+                    <<pv>>
+                    m_i = m_new
+                l_safe = tl.where(l_i == 0.0, 1.0, l_i)  # padding rows only
+                tl.store(out_ptr + rows[:, None] * row_stride + head * head_dim + dims[None, :],
+                         (acc / l_safe[:, None]).to(out_ptr.dtype.element_ty),
+                         mask=(rows[:, None] < end) & (dims[None, :] < head_dim))
+        """, scores=scores, pv=pv)
+    launcher = fill("""
+        def varlen_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cu_seqlens: torch.Tensor) -> torch.Tensor:
+            assert q.dim() == 3 and q.shape == k.shape == v.shape, "q, k, v (tokens, heads, head_dim)"
+            q, k, v, cu_seqlens = q.contiguous(), k.contiguous(), v.contiguous(), cu_seqlens.contiguous()
+            n_tokens, n_heads, head_dim = q.shape
+            # Every row belongs to a sequence, and the reference's rows outside all sequences are zero:
+            # zero-filled output keeps that true for empty inputs too.
+            out = torch.zeros_like(q)
+            # Sized for the longest possible sequence (all tokens): no host read of cu_seqlens.
+            grid = (cu_seqlens.numel() - 1, n_heads, triton.cdiv(n_tokens, <<m>>))
+            varlen_attention_kernel[grid](q, k, v, out, cu_seqlens, n_heads, head_dim, head_dim ** -0.5, BLOCK_M=<<m>>, BLOCK_N=<<m>>, BLOCK_D=<<d>>, num_warps=<<w>>)
+            return out
+        """, m=block, d=block_d, w=warps)
+    return Built((kernel, launcher), {"BLOCK_M": block, "BLOCK_N": block, "BLOCK_D": block_d, "num_warps": warps},
+                 f"Each program takes {block} queries of one sequence and head, reads the sequence's bounds from "
+                 "cu_seqlens, and runs a causal online softmax over its keys.", "q, k, v, cu_seqlens",
+                 "varlen_attention(q, k, v, cu_seqlens)")
+
+
+def _append(dims, rng: random.Random, dtype: str) -> Built:
+    block = rng.choice((128, 256, 512, 1024))
+    warps = launch_warps(rng, block)
+    kernel = fill("""
+        @triton.jit
+        def copy_kernel(src_ptr, dst_ptr, n, BLOCK_SIZE: tl.constexpr):
+            offsets = tl.program_id(axis=0) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+            valid = offsets < n
+            tl.store(dst_ptr + offsets, tl.load(src_ptr + offsets, mask=valid), mask=valid)
+
+
+        @triton.jit
+        def write_slots_kernel(
+            key_ptr,  # (tokens, kv_heads * head_dim), contiguous
+            slot_ptr,  # (tokens,) int64 distinct slots
+            cache_ptr,  # (slots, kv_heads * head_dim), contiguous
+            row_size,
+            BLOCK_SIZE: tl.constexpr,
+        ):
+            token = tl.program_id(axis=0)
+            cols = tl.program_id(axis=1) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+            valid = cols < row_size
+            slot = tl.load(slot_ptr + token)  # int64
+            tl.store(cache_ptr + slot * row_size + cols, tl.load(key_ptr + token * row_size + cols, mask=valid), mask=valid)
+        """)
+    launcher = fill("""
+        def kv_cache_append(cache: torch.Tensor, key: torch.Tensor, slot_mapping: torch.Tensor) -> torch.Tensor:
+            assert cache.dim() == 4 and key.shape == (slot_mapping.shape[0],) + cache.shape[2:], "cache (blocks, block_size, kv_heads, d), key (tokens, kv_heads, d)"
+            cache, key, slot_mapping = cache.contiguous(), key.contiguous(), slot_mapping.contiguous()
+            out = torch.empty_like(cache)
+            copy_kernel[(triton.cdiv(cache.numel(), <<b>>),)](cache, out, cache.numel(), BLOCK_SIZE=<<b>>, num_warps=<<w>>)
+            row_size = cache.shape[2] * cache.shape[3]
+            # Launched after the copy on the same stream: the new keys land on top of it.
+            write_slots_kernel[(key.shape[0], triton.cdiv(row_size, <<b>>))](key, slot_mapping, out, row_size, BLOCK_SIZE=<<b>>, num_warps=<<w>>)
+            return out
+        """, b=block, w=warps)
+    return Built((kernel, launcher), {"BLOCK_SIZE": block, "num_warps": warps},
+                 "One kernel copies the cache; a second writes each new key row to its slot.",
+                 "cache, key, slot_mapping", "kv_cache_append(cache, key, slot_mapping)")
+
+
+def _gather(dims, rng: random.Random, dtype: str) -> Built:
+    block_n = rng.choice((32, 64, 128, 256))
+    block_m = rng.choice([m for m in (1, 2, 4, 8) if m * block_n <= 1024])
+    warps = launch_warps(rng, block_m * block_n)
+    kernel = fill("""
+        @triton.jit
+        def paged_gather_kernel(
+            cache_ptr,  # (num_blocks * block_size, row_size), contiguous
+            table_ptr,  # (batch, blocks_per_seq) int64 page numbers, contiguous
+            out_ptr,  # (batch * blocks_per_seq * block_size, row_size)
+            n_rows, row_size, block_size, blocks_per_seq,
+            BLOCK_M: tl.constexpr,  # output rows (slots) per program
+            BLOCK_N: tl.constexpr,  # elements of a row per program
+        ):
+            rows = tl.program_id(axis=0) * BLOCK_M + tl.arange(0, BLOCK_M)
+            cols = tl.program_id(axis=1) * BLOCK_N + tl.arange(0, BLOCK_N)
+            row_ok = rows < n_rows
+            page_of_row = rows // block_size  # which (sequence, page) entry of the block table
+            page = tl.load(table_ptr + page_of_row, mask=row_ok, other=0)  # int64
+            src = page * block_size + rows % block_size
+            valid = row_ok[:, None] & (cols[None, :] < row_size)
+            values = tl.load(cache_ptr + src[:, None] * row_size + cols[None, :], mask=valid)
+            tl.store(out_ptr + rows[:, None] * row_size + cols[None, :], values, mask=valid)
+        """)
+    launcher = fill("""
+        def paged_kv_gather(cache: torch.Tensor, block_table: torch.Tensor) -> torch.Tensor:
+            assert cache.dim() == 4 and block_table.dim() == 2, "cache (blocks, block_size, kv_heads, d), block_table (batch, pages)"
+            cache, block_table = cache.contiguous(), block_table.contiguous()
+            batch, pages = block_table.shape
+            block_size, row_size = cache.shape[1], cache.shape[2] * cache.shape[3]
+            out = torch.empty((batch, pages * block_size, cache.shape[2], cache.shape[3]), device=cache.device, dtype=cache.dtype)
+            n_rows = batch * pages * block_size
+            grid = (triton.cdiv(n_rows, <<m>>), triton.cdiv(row_size, <<n>>))
+            paged_gather_kernel[grid](cache, block_table, out, n_rows, row_size, block_size, pages, BLOCK_M=<<m>>, BLOCK_N=<<n>>, num_warps=<<w>>)
+            return out
+        """, m=block_m, n=block_n, w=warps)
+    return Built((kernel, launcher), {"BLOCK_M": block_m, "BLOCK_N": block_n, "num_warps": warps},
+                 f"Each program copies a {block_m}x{block_n} tile of slots, each slot's page read from the block table.",
+                 "cache, block_table", "paged_kv_gather(cache, block_table)")
+
+
+GROUPS = (group("kvcache", {"decode_attention": _decode, "varlen_attention": _varlen,
+                            "kv_cache_append": _append, "paged_kv_gather": _gather}),)

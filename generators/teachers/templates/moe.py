@@ -1,0 +1,227 @@
+'''Mixture-of-experts templates ("moe"): the softmax and sigmoid routers, the permute into expert order,
+the weighted combine back to tokens, and the grouped GEMM over experts.
+
+The router gives each token one program holding its row of expert logits: scores, then top-k by k rounds
+of argmax (each round removes the winner), then the chosen scores renormalised and written densely. The
+permute and the combine first compute, in one program, where each (token, choice) lands in expert order:
+for each expert in turn, a running count and a cumulative sum over the assignments give the rank of each
+of its assignments, which is the stable order `argsort(stable=True)` gives. That program does
+experts x assignments work (no atomics, so the same answer every run): fine for a template, slow at
+DeepSeek's 256 experts over long batches, where a real kernel would histogram in parallel. The grouped
+GEMM gives each program one (expert, row tile, column tile); tiles past an expert's rows return at once.
+'''
+
+from __future__ import annotations
+
+import random
+
+from generators.teachers.templates.base import fill, launch_warps, next_power_of_2
+from generators.teachers.templates.single import Built, group
+
+FLAWS: dict[str, tuple[str, float]] = {}
+
+
+def _router(sigmoid: bool):
+    scores = ("# DeepSeek-V3: independent sigmoid scores.\nscores = 1.0 / (1.0 + tl.exp(-x))" if sigmoid else
+              "# Softmax over the experts.\nx_max = tl.max(x, axis=0)\ne = tl.where(valid, tl.exp(x - x_max), 0.0)\n"
+              "scores = e / tl.sum(e, axis=0)")
+
+    def build(dims, rng: random.Random, dtype: str) -> Built:
+        block = next_power_of_2(dims["experts"])
+        warps = launch_warps(rng, block, (1, 2, 4))
+        kernel = fill("""
+            @triton.jit
+            def router_kernel(
+                logits_ptr,  # (tokens, experts), contiguous
+                out_ptr,  # (tokens, experts) dense combine weights
+                n_experts,
+                TOP_K: tl.constexpr,
+                BLOCK_E: tl.constexpr,  # experts padded to a power of two
+            ):
+                token = tl.program_id(axis=0)
+                cols = tl.arange(0, BLOCK_E)
+                valid = cols < n_experts
+                x = tl.load(logits_ptr + token * n_experts + cols, mask=valid, other=float("-inf")).to(tl.float32)
+                <<scores>>
+                # Top-k: k rounds of argmax, each removing its winner (scores are >= 0; -1 marks taken/padding).
+                remaining = tl.where(valid, scores, -1.0)
+                chosen = cols < 0
+                for _ in tl.static_range(TOP_K):
+                    best = tl.argmax(remaining, axis=0)
+                    hit = cols == best
+                    chosen = chosen | hit
+                    remaining = tl.where(hit, -1.0, remaining)
+                total = tl.sum(tl.where(chosen, scores, 0.0), axis=0)
+                tl.store(out_ptr + token * n_experts + cols, tl.where(chosen, scores / total, 0.0), mask=valid)
+            """, scores=scores)
+        launcher = fill("""
+            def router(logits: torch.Tensor, top_k: int) -> torch.Tensor:
+                assert logits.dim() == 2 and 0 < top_k <= logits.shape[1], "logits (tokens, experts)"
+                logits = logits.contiguous()
+                out = torch.empty_like(logits)
+                router_kernel[(logits.shape[0],)](logits, out, logits.shape[1], TOP_K=top_k, BLOCK_E=<<b>>, num_warps=<<w>>)
+                return out
+            """, b=block, w=warps)
+        return Built((kernel, launcher), {"BLOCK_E": block, "num_warps": warps},
+                     f"One program per token scores its {dims['experts']} experts, takes the top {dims['topk']} by "
+                     "repeated argmax and writes their renormalised scores densely.", "logits",
+                     f"router(logits, {dims['topk']})")
+
+    return build
+
+
+_RANK_KERNEL = """
+    @triton.jit
+    def expert_rank_kernel(
+        ids_ptr,  # (assignments,) int64 expert of each (token, choice), token-major
+        dest_ptr,  # (assignments,) int64 out: its position in stable expert order
+        n_assignments, n_experts,
+        BLOCK_SIZE: tl.constexpr,
+    ):
+        # One program: experts in turn, assignments in order, so ranks are stable (by token within an expert).
+        base = 0
+        for expert in range(0, n_experts):
+            for start in range(0, n_assignments, BLOCK_SIZE):
+                idx = start + tl.arange(0, BLOCK_SIZE)
+                valid = idx < n_assignments
+                ids = tl.load(ids_ptr + idx, mask=valid, other=-1)
+                hit = (ids == expert) & valid
+                rank = tl.cumsum(hit.to(tl.int32), axis=0) - 1
+                tl.store(dest_ptr + idx, (base + rank).to(tl.int64), mask=hit)
+                base += tl.sum(hit.to(tl.int32), axis=0)
+    """
+_RANK_CALL = """
+    ids = expert_ids.contiguous().view(-1)
+    dest = torch.empty_like(ids)
+    expert_rank_kernel[(1,)](ids, dest, ids.numel(), n_experts, BLOCK_SIZE=<<r>>)
+    """
+
+
+def _permute(dims, rng: random.Random, dtype: str) -> Built:
+    block_r = rng.choice((64, 128, 256))
+    block = rng.choice((64, 128, 256, 512))
+    warps = launch_warps(rng, block)
+    kernel = fill(_RANK_KERNEL) + "\n\n" + fill("""
+        @triton.jit
+        def permute_rows_kernel(
+            x_ptr,  # (tokens, hidden), contiguous
+            dest_ptr,  # (assignments,) int64
+            out_ptr,  # (assignments, hidden)
+            top_k, hidden,
+            BLOCK_SIZE: tl.constexpr,
+        ):
+            a = tl.program_id(axis=0)  # one (token, choice)
+            cols = tl.program_id(axis=1) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+            valid = cols < hidden
+            dest = tl.load(dest_ptr + a)
+            tl.store(out_ptr + dest * hidden + cols, tl.load(x_ptr + (a // top_k) * hidden + cols, mask=valid), mask=valid)
+        """)
+    launcher = fill("""
+        def moe_permute(x: torch.Tensor, expert_ids: torch.Tensor, n_experts: int) -> torch.Tensor:
+            assert x.dim() == 2 and expert_ids.shape[0] == x.shape[0], "x (tokens, hidden), expert_ids (tokens, top_k)"
+            x = x.contiguous()
+            <<rank>>
+            out = torch.empty((ids.numel(), x.shape[1]), device=x.device, dtype=x.dtype)
+            grid = (ids.numel(), triton.cdiv(x.shape[1], <<b>>))
+            permute_rows_kernel[grid](x, dest, out, expert_ids.shape[1], x.shape[1], BLOCK_SIZE=<<b>>, num_warps=<<w>>)
+            return out
+        """, rank=fill(_RANK_CALL, r=block_r), b=block, w=warps)
+    return Built((kernel, launcher), {"BLOCK_RANK": block_r, "BLOCK_SIZE": block, "num_warps": warps},
+                 "A counting pass ranks every (token, choice) in stable expert order; a second kernel copies each "
+                 "token's row to its ranked positions.", "x, expert_ids",
+                 f"moe_permute(x, expert_ids, {dims['experts']})")
+
+
+def _combine(dims, rng: random.Random, dtype: str) -> Built:
+    block_r = rng.choice((64, 128, 256))
+    block = rng.choice((64, 128, 256, 512))
+    warps = launch_warps(rng, block)
+    kernel = fill(_RANK_KERNEL) + "\n\n" + fill("""
+        @triton.jit
+        def combine_kernel(
+            y_ptr,  # (assignments, hidden) expert outputs in expert order, contiguous
+            dest_ptr,  # (assignments,) int64 where each (token, choice) sits in y
+            weights_ptr,  # (tokens, top_k), contiguous
+            out_ptr,  # (tokens, hidden)
+            top_k, hidden,
+            BLOCK_SIZE: tl.constexpr,
+        ):
+            token = tl.program_id(axis=0)
+            cols = tl.program_id(axis=1) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+            valid = cols < hidden
+            acc = tl.zeros([BLOCK_SIZE], dtype=tl.float32)
+            for j in range(0, top_k):  # the choices in order: the same sum every run
+                row = tl.load(dest_ptr + token * top_k + j)
+                w = tl.load(weights_ptr + token * top_k + j).to(tl.float32)
+                acc += w * tl.load(y_ptr + row * hidden + cols, mask=valid, other=0.0).to(tl.float32)
+            tl.store(out_ptr + token * hidden + cols, acc.to(out_ptr.dtype.element_ty), mask=valid)
+        """)
+    launcher = fill("""
+        def moe_combine(y: torch.Tensor, expert_ids: torch.Tensor, weights: torch.Tensor, n_experts: int) -> torch.Tensor:
+            assert weights.shape == expert_ids.shape and y.shape[0] == expert_ids.numel(), "y (tokens * top_k, hidden)"
+            y, weights = y.contiguous(), weights.contiguous()
+            <<rank>>
+            n_tokens, top_k = expert_ids.shape
+            out = torch.empty((n_tokens, y.shape[1]), device=y.device, dtype=y.dtype)
+            grid = (n_tokens, triton.cdiv(y.shape[1], <<b>>))
+            combine_kernel[grid](y, dest, weights, out, top_k, y.shape[1], BLOCK_SIZE=<<b>>, num_warps=<<w>>)
+            return out
+        """, rank=fill(_RANK_CALL, r=block_r), b=block, w=warps)
+    return Built((kernel, launcher), {"BLOCK_RANK": block_r, "BLOCK_SIZE": block, "num_warps": warps},
+                 "A counting pass finds where each (token, choice) sits in expert order; a second kernel sums each "
+                 "token's expert rows with its router weights in fp32.", "y, expert_ids, weights",
+                 f"moe_combine(y, expert_ids, weights, {dims['experts']})")
+
+
+def _grouped_gemm(dims, rng: random.Random, dtype: str) -> Built:
+    block_m, block_n, block_k = rng.choice((16, 32)), rng.choice((16, 32, 64)), rng.choice((16, 32))
+    warps = rng.choice((2, 4))
+    dot = "tl.dot(a, b, acc, input_precision=\"ieee\")" if dtype == "float32" else "tl.dot(a, b, acc)"
+    kernel = fill("""
+        @triton.jit
+        def grouped_gemm_kernel(
+            x_ptr,  # (tokens, hidden) rows sorted by expert, contiguous
+            w_ptr,  # (experts, hidden, ffn), contiguous
+            offsets_ptr,  # (experts + 1,) int64 row bounds of each expert
+            out_ptr,  # (tokens, ffn)
+            hidden, ffn,
+            BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,
+        ):
+            expert = tl.program_id(axis=0)
+            start = tl.load(offsets_ptr + expert)
+            end = tl.load(offsets_ptr + expert + 1)
+            first = start + tl.program_id(axis=1) * BLOCK_M
+            if first < end:  # tiles past this expert's rows have nothing to do
+                rows = first + tl.arange(0, BLOCK_M)
+                cols = tl.program_id(axis=2) * BLOCK_N + tl.arange(0, BLOCK_N)
+                ks = tl.arange(0, BLOCK_K)
+                acc = tl.zeros([BLOCK_M, BLOCK_N], dtype=tl.float32)
+                w_base = w_ptr + expert * hidden * ffn
+                for k0 in range(0, hidden, BLOCK_K):
+                    a = tl.load(x_ptr + rows[:, None] * hidden + (k0 + ks)[None, :],
+                                mask=(rows[:, None] < end) & ((k0 + ks)[None, :] < hidden), other=0.0)
+                    b = tl.load(w_base + (k0 + ks)[:, None] * ffn + cols[None, :],
+                                mask=((k0 + ks)[:, None] < hidden) & (cols[None, :] < ffn), other=0.0)
+                    acc = <<dot>>
+                tl.store(out_ptr + rows[:, None] * ffn + cols[None, :], acc.to(out_ptr.dtype.element_ty),
+                         mask=(rows[:, None] < end) & (cols[None, :] < ffn))
+        """, dot=dot)
+    launcher = fill("""
+        def grouped_gemm(x: torch.Tensor, w: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+            assert x.dim() == 2 and w.dim() == 3 and w.shape[1] == x.shape[1], "x (tokens, hidden), w (experts, hidden, ffn)"
+            assert offsets.shape == (w.shape[0] + 1,), "offsets must hold experts + 1 bounds"
+            x, w, offsets = x.contiguous(), w.contiguous(), offsets.contiguous()
+            out = torch.empty((x.shape[0], w.shape[2]), device=x.device, dtype=x.dtype)
+            # Row tiles for the largest possible group (every row): no host read of the offsets.
+            grid = (w.shape[0], triton.cdiv(x.shape[0], <<m>>), triton.cdiv(w.shape[2], <<n>>))
+            grouped_gemm_kernel[grid](x, w, offsets, out, x.shape[1], w.shape[2], BLOCK_M=<<m>>, BLOCK_N=<<n>>, BLOCK_K=<<k>>, num_warps=<<w>>)
+            return out
+        """, m=block_m, n=block_n, k=block_k, w=warps)
+    return Built((kernel, launcher), {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "num_warps": warps},
+                 f"Each program multiplies a {block_m}x{block_n} output tile of one expert's rows by that expert's "
+                 "weight, reading the expert's row range from the offsets.", "x, w, offsets",
+                 "grouped_gemm(x, w, offsets)")
+
+
+GROUPS = (group("moe", {"moe_router_softmax": _router(False), "moe_router_sigmoid": _router(True),
+                        "moe_permute": _permute, "moe_combine": _combine, "grouped_gemm": _grouped_gemm}),)
