@@ -103,7 +103,12 @@ def test_real_scale_with_a_floor_meets_the_gpu_budget_and_pools_do_not():
     assert sum(room.big for room in rooms) >= 0.8 * len(rooms)
     assert statistics.median(room.eager_us for room in rooms) >= 50
     pools = SpecSampler(SpecsConfig(**kwargs), seed=1).sample(120)
-    assert statistics.median(estimate(spec.source).eager_us for spec in pools) < 20
+    estimated = [(spec, estimate(spec.source)) for spec in pools]
+    # References whose work depends on their inputs' values (offsets, cu_seqlens, expert boundaries) do not
+    # trace on meta tensors: no estimate, so a floor never draws them (generators.specs.sampler.has_headroom).
+    unknown = {spec.ops[0] for spec, room in estimated if room is None}
+    assert unknown <= {"jagged_sum", "grouped_gemm", "varlen_attention"}, unknown
+    assert statistics.median(room.eager_us for _, room in estimated if room is not None) < 20
     # The same seed and config give the same specs, floor or not.
     assert [s.spec_id for s in SpecSampler(SpecsConfig(**kwargs, scale="real", min_eager_us=20), 1).sample(120)] \
         == [s.spec_id for s in real]
