@@ -56,6 +56,12 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--no-progress", "--quiet", dest="no_progress", action="store_true",
                      help="no live progress display and no summary table (the display is off anyway when stderr "
                           "is not a terminal; the run's log has progress lines either way)")
+    gen.add_argument("--force", action="store_true",
+                     help="with --resume: continue even though the config changes keys that change rows (the "
+                          "run's rows then come from two configs)")
+    gen.add_argument("--dry-run", action="store_true",
+                     help="print the resolved config, the specs that would be drawn (by family, op and size) and "
+                          "one rendered prompt; ask no teacher, start no Ray, write nothing")
     gen.add_argument("overrides", nargs="*", metavar="key.sub=value", help="override config values")
 
     ver = commands.add_parser("verify", help="verify one candidate against a KernelBench-format problem",
@@ -238,25 +244,83 @@ def _generate(args) -> int:
     from kerneldata import pipeline
     from shards.writer import RunDirError, read_manifest
 
+    command = ["kerneldata", "generate", "--config", args.config]
     try:
         config = load_config(args.config, args.overrides)
         out_dir = args.out or config.out_dir()
+        command += ["--out", str(out_dir), "--resume", *args.overrides]
+        if args.dry_run:
+            _print_preview(pipeline.preview(config, out_dir=out_dir))
+            return EXIT_OK
         with _sigterm_interrupts():
-            out = pipeline.run(config, out_dir=out_dir, resume=args.resume, progress=not args.no_progress)
+            out = pipeline.run(config, out_dir=out_dir, resume=args.resume, progress=not args.no_progress,
+                               force=args.force)
         manifest = read_manifest(out)
+    except pipeline.AlreadyComplete as err:
+        if not args.resume:
+            raise UsageError(str(err)) from None
+        print(f"{err}; nothing to do", file=sys.stderr)
+        out, manifest = err.run_dir, read_manifest(err.run_dir)
     except (ConfigError, RunDirError, pipeline.PipelineError, ValueError) as err:
         raise UsageError(str(err)) from None
-    except pipeline.WorkersFailed as err:
+    except (pipeline.WorkersFailed, pipeline.TeacherUnreachable) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_CANNOT
+    except pipeline.TeacherFailed as err:
+        print(f"error: {err}; the run is not complete. Once the teacher answers, resume with: "
+              f"{shlex.join(command)}", file=sys.stderr)
+        return EXIT_CANNOT
     except pipeline.Interrupted as err:
-        command = ["kerneldata", "generate", "--config", args.config, "--out", str(out_dir), "--resume", *args.overrides]
         print(f"error: {err}; no manifest was written. Resume with: {shlex.join(command)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     counts = manifest["counts"]
     print(f"{out}: {counts['accepted']} accepted, {counts['rejected']} rejected, {counts['unverified']} unverified "
           f"of {counts['candidates']} candidates from {counts['specs']} specs")
+    print(_what_you_got(manifest))
+    warning = _dedup_warning(manifest)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
+
+
+def _what_you_got(manifest: dict) -> str:
+    """The splits' sizes and what curation took away (issue 18: "109 accepted" said nothing of 26 sft rows)."""
+    counts = manifest["counts"]
+    dedup = manifest.get("dedup") or {}
+    contaminated = counts.get("contaminated", 0)
+    return (f"splits: sft {counts.get('sft', 0)}, rl {counts.get('rl', 0)}, preference {counts.get('preference', 0)}, "
+            f"raw {counts.get('raw', 0)} rows; dedup marked {counts.get('duplicates', 0)} duplicates "
+            f"({dedup.get('exact_duplicate', 0)} exact, {dedup.get('near_duplicate', 0)} near); "
+            f"decontamination marked {contaminated} rows")
+
+
+def _dedup_warning(manifest: dict) -> str | None:
+    """A warning when dedup marked most of the accepted kernels: the splits then hold far fewer rows than the
+    accepted count suggests."""
+    counts = manifest["counts"]
+    accepted, duplicates = counts.get("accepted", 0), counts.get("duplicates", 0)
+    if not accepted or duplicates * 2 <= accepted:
+        return None
+    return (f"dedup marked {duplicates} of {accepted} accepted kernels as duplicates, so sft has {counts.get('sft', 0)} "
+            f"rows; more specs or dedup.scope=spec (or a higher dedup.threshold) keep more")
+
+
+def _print_preview(preview: dict) -> None:
+    """`generate --dry-run`: the config, the specs by family, op and size, and the first spec's prompt."""
+    from generators.specs.stats import format_coverage
+
+    print("# resolved config")
+    print(preview["config"], end="")
+    degenerate = sum(preview["degenerate_specs"].values())
+    print(f"\n# specs: {preview['specs']['specs']} would be drawn"
+          + (f" ({degenerate} degenerate ones replaced)" if degenerate else "")
+          + f"; the {preview['teacher']} teacher would write {preview['first_answers']} first answers"
+          + (f", then refine for up to {preview['max_turns']} rounds" if preview["max_turns"] else ""))
+    print(format_coverage(preview["specs"]), end="")
+    for message in preview["prompt"]:
+        print(f"\n# prompt for {preview['spec_ids'][0]}: {message['role']}")
+        print(message["content"])
+    print(f"\n# dry run: no teacher asked, nothing written to {preview['out']}")
 
 
 @contextlib.contextmanager
