@@ -130,7 +130,10 @@ def _build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--repo-id", required=True, metavar="ORG/NAME")
     pub.add_argument("--private", action="store_true")
     pub.add_argument("--revision", metavar="BRANCH", help="upload to this branch (created if missing)")
-    pub.add_argument("--dry-run", action="store_true", help="assemble the upload folder, print its path, upload nothing")
+    pub.add_argument("--dry-run", action="store_true",
+                     help="assemble and check the upload folder, print its files, upload nothing (the folder is "
+                          "removed unless --folder names where to keep it)")
+    pub.add_argument("--folder", metavar="DIR", help="with --dry-run: assemble the upload folder in DIR and keep it")
     pub.add_argument("--json", action="store_true")
 
     rep = commands.add_parser("report", help="write RUN_DIR/report.html and its plots as PNG files",
@@ -531,6 +534,8 @@ def _specs_stats(args) -> int:
         missing = [key for key in required if key not in line]
         if missing:
             raise UsageError(f"{args.path}:{number}: not a spec line (lacks {', '.join(missing)})")
+    if not numbered:
+        raise UsageError(f"{args.path} holds no specs (write some with `kerneldata specs sample`)")
     stats = coverage([line for _, line in numbered])
     print(json.dumps(stats) if args.json else format_coverage(stats), end="\n" if args.json else "")
     return EXIT_OK
@@ -639,15 +644,16 @@ def _decontaminate(args) -> int:
 
 
 def _publish(args) -> int:
-    from shards.publish import PublishError, assemble, publish
+    from shards.publish import PublishError, publish
     from shards.writer import RunDirError
 
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", args.repo_id):
         raise UsageError(f"--repo-id {args.repo_id!r}: expected ORG/NAME")
+    if args.folder and not args.dry_run:
+        raise UsageError("--folder needs --dry-run")
     try:
         if args.dry_run:
-            folder = assemble(args.run_dir)
-            print(json.dumps({"folder": str(folder)}))
+            print(json.dumps(_dry_run_folder(args.run_dir, args.folder)))
             return EXIT_OK
         result = publish(args.run_dir, args.repo_id, private=args.private, revision=args.revision)
     except (RunDirError, PublishError) as err:
@@ -661,6 +667,25 @@ def _publish(args) -> int:
     else:
         print(f"published {args.run_dir} to {result['repo_id']}@{result['revision']}: {result['commit_url']}")
     return EXIT_OK
+
+
+def _dry_run_folder(run_dir: str, keep: str | None) -> dict:
+    """The upload folder `publish` would send: assembled and checked in `keep`, or in a temporary folder
+    that is removed afterwards (a dry run leaves nothing behind that the user did not ask for)."""
+    import shutil
+    import tempfile
+
+    from shards.publish import assemble
+
+    folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kerneldata-publish-"))
+    try:
+        assemble(run_dir, folder)
+        files = [{"path": path.relative_to(folder).as_posix(), "bytes": path.stat().st_size}
+                 for path in sorted(folder.rglob("*")) if path.is_file()]
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    return {"folder": str(folder) if keep else None, "files": files, "bytes": sum(f["bytes"] for f in files)}
 
 
 def _report(args) -> int:

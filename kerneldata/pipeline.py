@@ -301,7 +301,7 @@ def _check_endpoint(config: Config, *, progress: bool) -> None:
     def retrying(failure: str, attempt: int, attempts: int, wait_s: float) -> None:
         line = (f"teacher endpoint {config.teacher.openai.base_url}: {failure}; attempt {attempt} of {attempts}, "
                 f"again in {wait_s:.1f} s")
-        log.warning(line)
+        log.info(line)  # not a warning: Python's last-resort handler would print it with --no-progress too
         if progress:
             print(line, file=sys.stderr, flush=True)
 
