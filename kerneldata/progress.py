@@ -6,7 +6,8 @@ verifier and judged (by status and reason), the verifier's busy time (the rows' 
 terminal it draws a live rich display on stderr, one bar per stage with its ETA (specs; the teacher's first
 answers; verification, whose total grows as candidates are written) and a line of rates: candidates per
 second, teacher tokens per second, the verifier's busy fraction (GPU busy, on GPUs: busy seconds over wall
-seconds times workers), verdicts and the commonest reasons, faults. Every `log_every_s` it writes the same
+seconds times workers), verdicts and the commonest reasons, teacher errors as they come back (answers lost to failed requests, by
+kind), faults. Every `log_every_s` it writes the same
 as one log line (the run's log file), display or not. `summary_table()` is the end-of-run table and
 `snapshot()` its numbers for the manifest.
 
@@ -15,6 +16,7 @@ Rates count this session only (a resumed run's earlier sessions are in its manif
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -42,6 +44,7 @@ class RunProgress:
         self.first_answered = 0  # specs whose first answers came back
         self.answers = Counter()  # first / refined
         self.teacher = Counter()  # cache_hits, cache_misses, completion_tokens
+        self.teacher_errors: Counter = Counter()  # answers lost to failed teacher calls, by kind (connection...)
         self.asked = 0  # candidates sent to the verifier
         self.judged = 0
         self.by_status: Counter = Counter()
@@ -58,6 +61,7 @@ class RunProgress:
             self.first_answered += len(first)
             self.answers["first"] += sum(row["turn"] == 0 for row in rows)
             self.answers["refined"] += sum(row["turn"] > 0 for row in rows)
+            self.teacher_errors.update(error for error in map(_teacher_error, rows) if error)
         self._refresh()
 
     def sent_to_verify(self, count: int) -> None:
@@ -117,7 +121,7 @@ class RunProgress:
             self._bars.update(self._tasks["specs"], total=self.num_specs, completed=self.specs_done, info="")
             self._bars.update(self._tasks["teacher"], total=self.num_specs, completed=self.first_answered,
                               info=f"{self.answers['refined']} refinements, {numbers['teacher_tokens_per_s']:.0f} tok/s, "
-                                   f"{self.teacher['cache_hits']} cached")
+                                   f"{self.teacher['cache_hits']} cached" + self._errors_text("; "))
             self._bars.update(self._tasks["verify"], total=max(self.asked, self.judged), completed=self.judged,
                               info=f"{numbers['candidates_per_s']:.2f}/s, {self._busy_name()} "
                                    f"{numbers['verifier_busy']:.0%}")
@@ -145,7 +149,7 @@ class RunProgress:
             reasons = ", ".join(f"{reason} {count}" for reason, count in self.by_reason.most_common(_TOP_REASONS))
             text = (f"specs {self.specs_done}/{self.num_specs}; first answers {self.first_answered}/{self.num_specs}, "
                     f"{self.answers['refined']} refinements; judged {self.judged}/{max(self.asked, self.judged)} "
-                    f"({numbers['candidates_per_s']:.2f}/s); {verdicts}")
+                    f"({numbers['candidates_per_s']:.2f}/s); {verdicts}{self._errors_text('; ')}")
         faults = self._faults()
         return (text + (f"; reasons: {reasons}" if reasons else "")
                 + f"; teacher {numbers['teacher_tokens_per_s']:.0f} tok/s; {self._busy_name()} "
@@ -168,6 +172,7 @@ class RunProgress:
             table.add_row("teacher", str(self.answers["first"] + self.answers["refined"]),
                           f"{numbers['teacher_tokens_per_s']:.0f} tok/s",
                           f"{self.answers['first']} first answers, {self.answers['refined']} refinements"
+                          + self._errors_text("; ")
                           + (f"; cache: {self.teacher['cache_hits']} hits, {self.teacher['cache_misses']} asked"
                              if cached else ""))
             table.add_row("verify", str(self.judged), f"{numbers['candidates_per_s']:.2f}/s",
@@ -180,8 +185,24 @@ class RunProgress:
             table.add_row(f"fault {kind}", str(count), "", "")
         return table
 
+    def _errors_text(self, prefix: str) -> str:
+        """ "N teacher errors (connection N, ...)", or nothing; called holding the lock."""
+        if not self.teacher_errors:
+            return ""
+        kinds = ", ".join(f"{kind} {count}" for kind, count in self.teacher_errors.most_common(3))
+        return f"{prefix}{sum(self.teacher_errors.values())} teacher errors ({kinds})"
+
     def _busy_name(self) -> str:
         return "GPU busy" if self.gpu else "verifier busy"
+
+
+def _teacher_error(row: dict) -> str | None:
+    """The failure kind of a row whose teacher call failed (`teacher_meta.error`), else None."""
+    try:
+        meta = json.loads(row.get("teacher_meta") or "{}")
+    except ValueError:
+        return None
+    return meta.get("error") if isinstance(meta, dict) else None
 
 
 class _Line:

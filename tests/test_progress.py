@@ -57,3 +57,17 @@ def test_a_progress_line_is_logged_every_interval(caplog):
     with caplog.at_level(logging.INFO, logger="kerneldata.progress"):
         run.tick()
     assert caplog.records and caplog.records[0].getMessage().startswith("progress: specs 0/3")
+
+
+def test_teacher_errors_show_as_they_come_back_on_the_display():
+    failed = [{**row("a", 0), "teacher_meta": '{"error": "connection", "attempts": 11}'} for _ in range(3)]
+    run = RunProgress(num_specs=3, workers=1, gpu=False, display=True)
+    run._started -= 1.0
+    out = io.StringIO()
+    with run:
+        run._live.console.file = out  # the live display, captured
+        run.teacher_answered({}, [*failed, {**row("b", 0), "teacher_meta": "{}"}])
+        run.teacher_answered({}, [{**row("c", 0), "teacher_meta": '{"error": "timeout"}'}])
+    assert run.teacher_errors == {"connection": 3, "timeout": 1}
+    assert "4 teacher errors (connection 3, timeout 1)" in run.line()
+    assert "4 teacher errors (connection 3, timeout 1)" in " ".join(out.getvalue().split())  # wrapped at 80
