@@ -351,7 +351,7 @@ class _Session:
         self.in_flight = config.refine.batches_in_flight or 2 * workers * calls
         self.progress = RunProgress(num_specs=config.specs.num_specs, workers=workers, gpu=gpu,
                                     display=progress and sys.stderr.isatty(), faults=self.faults.counts)
-        self.show_summary = progress and sys.stderr.isatty()  # a table is for a person, not a log file
+        self.show_summary = self.progress.display  # a table is for a person at a terminal, not a log file
         self.parts = _PartBuffer(writer, self._counters, session=self.id)
         # Rows of failed teacher calls wait here until a teacher call succeeds: a session in which every call
         # failed checkpoints none of them, so `--resume` asks the teacher again (TeacherFailed).

@@ -63,6 +63,7 @@ def generate(out: Path, overrides, *, resume: bool = False, env_extra: dict | No
 def finish(proc: subprocess.Popen, timeout_s: float = 900) -> str:
     stdout, stderr = proc.communicate(timeout=timeout_s)
     assert proc.returncode == 0, stderr[-3000:]
+    assert "this session:" not in stderr  # the summary table is for a terminal; stderr is a pipe here
     return stdout
 
 
