@@ -160,6 +160,9 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
     try:
         log.info("run %s in %s (%s)", config.run.name, out_dir, "resumed" if resume else "started")
         started = time.monotonic()
+        phase = _Phases(progress)
+        phase(f"sampling {config.specs.num_specs} specs"
+              + (" and running their references on CPU" if config.specs.check_references else ""))
         degenerate: dict[str, int] = {}
         if config.specs.check_references:
             # Degenerate specs (constant, near-zero, input-independent... output) are replaced before any
@@ -172,12 +175,14 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         spec_rows = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA).to_pylist()
 
         timings = {"sample_s": round(time.monotonic() - started, 3)}
+        phase("joining the Ray cluster" if _joined_cluster(config) else "starting a local Ray instance")
         ray = _init_ray(config)
         try:
             workers = _verify_workers(config, ray)
             gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
             # Candidates each verifier actor judges at once: one GPU's share, or one on a CPU.
             calls = config.verify.workers_per_gpu if gpu else 1
+            phase(f"starting the {'+'.join(config.teacher.kinds())} teacher and {workers} verifier workers")
             session = _Session(config, ray, writer, local_dir, session_id, workers=workers, gpu=gpu, calls=calls,
                                progress=progress)
             extra = session.run(spec_rows)
@@ -350,7 +355,8 @@ class _Session:
         self.cancelled = threading.Event()
         self.in_flight = config.refine.batches_in_flight or 2 * workers * calls
         self.progress = RunProgress(num_specs=config.specs.num_specs, workers=workers, gpu=gpu,
-                                    display=progress and sys.stderr.isatty(), faults=self.faults.counts)
+                                    display=progress and sys.stderr.isatty(), faults=self.faults.counts,
+                                    model_teacher=bool({"openai", "vllm"} & set(config.teacher.kinds())))
         self.show_summary = self.progress.display  # a table is for a person at a terminal, not a log file
         self.parts = _PartBuffer(writer, self._counters, session=self.id)
         # Rows of failed teacher calls wait here until a teacher call succeeds: a session in which every call
@@ -474,6 +480,20 @@ class _Session:
         with self._counts_lock:
             teacher = dict(self.teacher_counts)
         return {"faults": self.faults.counts(), "teacher": teacher}
+
+
+class _Phases:
+    """Start-up phases, one line each on a terminal (tens of seconds before the live display has anything to
+    show: references run, Ray starts, workers import torch), and in the run's log either way."""
+
+    def __init__(self, progress: bool) -> None:
+        self.show = progress and sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, text: str) -> None:
+        log.info("start-up: %s", text)
+        if self.show:
+            print(f"[{time.monotonic() - self.started:5.1f} s] {text}...", file=sys.stderr, flush=True)
 
 
 def _teacher_errors(rows: list[dict]) -> str:

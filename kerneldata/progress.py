@@ -30,8 +30,12 @@ _TOP_REASONS = 6
 
 class RunProgress:
     def __init__(self, *, num_specs: int, workers: int, gpu: bool, display: bool,
-                 faults: Callable[[], dict[str, int]] = dict, log_every_s: float = 30.0) -> None:
+                 faults: Callable[[], dict[str, int]] = dict, log_every_s: float = 30.0,
+                 model_teacher: bool = True) -> None:
         self.num_specs = num_specs
+        # Tokens per second and cache hits mean something for a model teacher only (the builtin and inductor
+        # teachers write no tokens and have no cache): shown for one only.
+        self.model_teacher = model_teacher
         self.workers = workers
         self.gpu = gpu
         self.display = display
@@ -88,10 +92,11 @@ class RunProgress:
         if self.display:
             from rich.console import Console, Group
             from rich.live import Live
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
 
             self._bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
+                                  TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
             self._tasks = {name: self._bars.add_task(name, total=None, info="")
                            for name in ("specs", "teacher", "verify")}
             self._live = Live(Group(self._bars, _Line(self)), console=Console(stderr=True), refresh_per_second=2,
@@ -120,8 +125,8 @@ class RunProgress:
         with self._lock:
             self._bars.update(self._tasks["specs"], total=self.num_specs, completed=self.specs_done, info="")
             self._bars.update(self._tasks["teacher"], total=self.num_specs, completed=self.first_answered,
-                              info=f"{self.answers['refined']} refinements, {numbers['teacher_tokens_per_s']:.0f} tok/s, "
-                                   f"{self.teacher['cache_hits']} cached" + self._errors_text("; "))
+                              info=f"{self.answers['refined']} refinements" + self._model_text(numbers, ", ")
+                                   + self._errors_text("; "))
             self._bars.update(self._tasks["verify"], total=max(self.asked, self.judged), completed=self.judged,
                               info=f"{numbers['candidates_per_s']:.2f}/s, {self._busy_name()} "
                                    f"{numbers['verifier_busy']:.0%}")
@@ -152,7 +157,8 @@ class RunProgress:
                     f"({numbers['candidates_per_s']:.2f}/s); {verdicts}{self._errors_text('; ')}")
         faults = self._faults()
         return (text + (f"; reasons: {reasons}" if reasons else "")
-                + f"; teacher {numbers['teacher_tokens_per_s']:.0f} tok/s; {self._busy_name()} "
+                + (f"; teacher {numbers['teacher_tokens_per_s']:.0f} tok/s" if self.model_teacher else "")
+                + f"; {self._busy_name()} "
                   f"{numbers['verifier_busy']:.0%}"
                 + (f"; faults: {', '.join(f'{k} {v}' for k, v in faults.items())}" if faults else ""))
 
@@ -170,7 +176,7 @@ class RunProgress:
             table.add_row("specs", f"{self.specs_done}/{self.num_specs}", "", "")
             cached = self.teacher["cache_hits"] + self.teacher["cache_misses"]
             table.add_row("teacher", str(self.answers["first"] + self.answers["refined"]),
-                          f"{numbers['teacher_tokens_per_s']:.0f} tok/s",
+                          f"{numbers['teacher_tokens_per_s']:.0f} tok/s" if self.model_teacher else "",
                           f"{self.answers['first']} first answers, {self.answers['refined']} refinements"
                           + self._errors_text("; ")
                           + (f"; cache: {self.teacher['cache_hits']} hits, {self.teacher['cache_misses']} asked"
@@ -184,6 +190,12 @@ class RunProgress:
         for kind, count in self._faults().items():
             table.add_row(f"fault {kind}", str(count), "", "")
         return table
+
+    def _model_text(self, numbers: dict, prefix: str) -> str:
+        """A model teacher's tokens per second and cache hits, or nothing for another teacher."""
+        if not self.model_teacher:
+            return ""
+        return f"{prefix}{numbers['teacher_tokens_per_s']:.0f} tok/s, {self.teacher['cache_hits']} cached"
 
     def _errors_text(self, prefix: str) -> str:
         """ "N teacher errors (connection N, ...)", or nothing; called holding the lock."""

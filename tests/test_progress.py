@@ -71,3 +71,12 @@ def test_teacher_errors_show_as_they_come_back_on_the_display():
     assert run.teacher_errors == {"connection": 3, "timeout": 1}
     assert "4 teacher errors (connection 3, timeout 1)" in run.line()
     assert "4 teacher errors (connection 3, timeout 1)" in " ".join(out.getvalue().split())  # wrapped at 80
+
+
+def test_a_teacher_without_a_model_shows_no_tokens_or_cache():
+    run = RunProgress(num_specs=3, workers=1, gpu=False, display=False, model_teacher=False)
+    run.teacher_answered({}, [row("a", 0)])
+    out = io.StringIO()
+    Console(file=out, width=200).print(run.summary_table())
+    assert "tok/s" not in run.line() and "tok/s" not in out.getvalue() and "cached" not in run.line()
+    assert "tok/s" in progress().line()  # a model teacher's

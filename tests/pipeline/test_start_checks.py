@@ -157,3 +157,11 @@ def test_failed_teacher_calls_are_checkpointed_only_once_a_teacher_call_succeede
     assert [r["candidate_id"] for r in checkpointed] == ["a", "b", "c"]  # now they are data
     assert pipeline._teacher_errors([row("a", "connection"), row("b", "timeout"), row("d", "connection")]) == \
         "connection 2, timeout 1"
+
+
+def test_start_up_phases_are_logged_before_ray_starts(no_ray, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(RayStarts):
+        pipeline.run(quick(), out_dir=out, progress=True)
+    log = (out / "logs" / "run.log").read_text()
+    assert "start-up: sampling 2 specs" in log and "start-up: starting a local Ray instance" in log
