@@ -153,8 +153,7 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
     # them is what a later `--resume` compares its own with.
     session_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     writer.write_counters(session_id, {})
-    if not (resume and writer.location.is_file(RUN_CONFIG)):  # a forced resume keeps the run's first config
-        writer.location.write_text(RUN_CONFIG, config.to_yaml())
+    writer.location.write_text(RUN_CONFIG, config.to_yaml())  # after a forced resume, the config it goes on with
     local_dir = local_run_dir(writer)
     logging_state = _log_to_file(local_dir / LOG_DIR / "run.log")
     try:

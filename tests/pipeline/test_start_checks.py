@@ -69,9 +69,11 @@ def test_run_config_records_the_directory_used_and_a_resume_that_changes_rows_is
     # Keys that change how the run is carried out, not its rows, may change on resume.
     with pytest.raises(RayStarts):
         pipeline.run(quick("verify.workers=3", "refine.batches_in_flight=1"), out_dir=out, resume=True, progress=False)
-    with pytest.raises(RayStarts):  # forced: goes on, and the run's own config stays the one to compare with
+    with pytest.raises(RayStarts):  # forced: goes on, and later resumes compare with the config it went on with
         pipeline.run(quick("specs.num_specs=1"), out_dir=out, resume=True, force=True, progress=False)
-    assert yaml.safe_load((out / "run_config.yaml").read_text())["specs"]["num_specs"] == 2
+    assert yaml.safe_load((out / "run_config.yaml").read_text())["specs"]["num_specs"] == 1
+    with pytest.raises(pipeline.ConfigChanged, match=r"specs.num_specs \(1 -> 2\)"):
+        pipeline.run(quick(), out_dir=out, resume=True, progress=False)
 
 
 def test_rows_changed_by_ignores_only_how_the_run_is_carried_out():
