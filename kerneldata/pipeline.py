@@ -380,6 +380,8 @@ class _Session:
     def run(self, spec_rows: list[dict]) -> dict:
         """Every batch's loop; returns the manifest's `refinement` (with refinement) and `throughput`."""
         index = self.writer.part_index()
+        if index:  # a resume: the display counts what earlier sessions judged too
+            self.progress.checkpointed = len(self.writer.done_candidate_ids())
         log.info("session %s: %d specs, %d already with checkpointed candidates; %d batches in flight",
                  self.id, len(spec_rows), sum(1 for row in spec_rows if row["spec_id"] in index), self.in_flight)
         self.writer.write_counters(self.id, self._counters())

@@ -11,7 +11,8 @@ kind), faults. Every `log_every_s` it writes the same
 as one log line (the run's log file), display or not. `summary_table()` is the end-of-run table and
 `snapshot()` its numbers for the manifest.
 
-Rates count this session only (a resumed run's earlier sessions are in its manifest's counts, not here).
+Rates count this session only (a resumed run's earlier sessions are in its manifest's counts, not here); the
+verify bar and the line also show how many candidates earlier sessions judged (`checkpointed`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class RunProgress:
         self.teacher_errors: Counter = Counter()  # answers lost to failed teacher calls, by kind (connection...)
         self.asked = 0  # candidates sent to the verifier
         self.judged = 0
+        self.checkpointed = 0  # candidates judged by earlier sessions of a resumed run (shown, not in the rates)
         self.by_status: Counter = Counter()
         self.by_reason: Counter = Counter()
         self.busy_s = 0.0
@@ -127,7 +129,8 @@ class RunProgress:
             self._bars.update(self._tasks["teacher"], total=self.num_specs, completed=self.first_answered,
                               info=f"{self.answers['refined']} refinements" + self._model_text(numbers, ", ")
                                    + self._errors_text("; "))
-            self._bars.update(self._tasks["verify"], total=max(self.asked, self.judged), completed=self.judged,
+            self._bars.update(self._tasks["verify"], total=max(self.asked, self.judged) + self.checkpointed,
+                              completed=self.judged + self.checkpointed,
                               info=f"{numbers['candidates_per_s']:.2f}/s, {self._busy_name()} "
                                    f"{numbers['verifier_busy']:.0%}")
 
@@ -154,6 +157,7 @@ class RunProgress:
             reasons = ", ".join(f"{reason} {count}" for reason, count in self.by_reason.most_common(_TOP_REASONS))
             text = (f"specs {self.specs_done}/{self.num_specs}; first answers {self.first_answered}/{self.num_specs}, "
                     f"{self.answers['refined']} refinements; judged {self.judged}/{max(self.asked, self.judged)} "
+                    + (f"(+{self.checkpointed} checkpointed before) " if self.checkpointed else "") +
                     f"({numbers['candidates_per_s']:.2f}/s); {verdicts}{self._errors_text('; ')}")
         faults = self._faults()
         return (text + (f"; reasons: {reasons}" if reasons else "")

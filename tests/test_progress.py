@@ -80,3 +80,12 @@ def test_a_teacher_without_a_model_shows_no_tokens_or_cache():
     Console(file=out, width=200).print(run.summary_table())
     assert "tok/s" not in run.line() and "tok/s" not in out.getvalue() and "cached" not in run.line()
     assert "tok/s" in progress().line()  # a model teacher's
+
+
+def test_a_resumed_run_counts_what_earlier_sessions_judged():
+    run = progress()
+    run.checkpointed = 40
+    run.sent_to_verify(2)
+    run.verified([row("a", 0), row("b", 0)])
+    assert "judged 2/2 (+40 checkpointed before)" in run.line()
+    assert run.snapshot()["candidates_judged"] == 2  # the rates are this session's
