@@ -304,8 +304,8 @@ def _dedup_warning(manifest: dict) -> str | None:
     accepted, duplicates = counts.get("accepted", 0), counts.get("duplicates", 0)
     if not accepted or duplicates * 2 <= accepted:
         return None
-    return (f"dedup marked {duplicates} of {accepted} accepted kernels as duplicates, so sft has {counts.get('sft', 0)} "
-            f"rows; more specs or dedup.scope=spec (or a higher dedup.threshold) keep more")
+    return (f"dedup marked {duplicates} of {accepted} accepted kernels as duplicates, so sft has "
+            f"{counts.get('sft', 0)} rows; more specs or dedup.scope=spec (or a higher dedup.threshold) keep more")
 
 
 def _print_preview(preview: dict) -> None:

@@ -34,8 +34,10 @@ that changes rows is refused (`ConfigChanged`, naming the keys; `force` accepts 
 endpoint is asked for its models (`TeacherUnreachable` when it cannot answer after the configured retries).
 The resolved config (with the `run.out` used) goes to run_config.yaml at the start, so a resume can compare.
 A session in which every teacher call failed checkpoints none of those failures and raises `TeacherFailed`:
-the run is not complete, and `--resume` asks the teacher again. Logs: the driver's in RUN_DIR/logs/run.log, each worker's beside it where the worker can
-reach the run directory (workers on other nodes log to Ray's own logs).
+the run is not complete, and `--resume` asks the teacher again.
+
+Logs: the driver's in RUN_DIR/logs/run.log (start-up phases included), each worker's beside it where the worker
+can reach the run directory (workers on other nodes log to Ray's own logs).
 
 Only the driver writes the run directory (Ray workers hand their verdicts back to it), so the directory
 needs to be reachable from the driver alone: a local path, or a URI such as s3://bucket/run (see

@@ -6,8 +6,9 @@ verifier and judged (by status and reason), the verifier's busy time (the rows' 
 terminal it draws a live rich display on stderr, one bar per stage with its ETA (specs; the teacher's first
 answers; verification, whose total grows as candidates are written) and a line of rates: candidates per
 second, teacher tokens per second, the verifier's busy fraction (GPU busy, on GPUs: busy seconds over wall
-seconds times workers), verdicts and the commonest reasons, teacher errors as they come back (answers lost to failed requests, by
-kind), faults. Every `log_every_s` it writes the same
+seconds times workers), verdicts and the commonest reasons, teacher errors as they come back (answers lost
+to failed requests, by kind), faults; tokens per second and cache hits only for a model teacher, and each
+bar's elapsed time. Every `log_every_s` it writes the same
 as one log line (the run's log file), display or not. `summary_table()` is the end-of-run table and
 `snapshot()` its numbers for the manifest.
 
