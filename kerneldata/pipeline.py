@@ -605,7 +605,8 @@ def _start_ray(ray, config: Config):
             else:
                 ray.init(num_cpus=config.ray.num_cpus, include_dashboard=False, logging_level="WARNING",
                          log_to_driver=True, configure_logging=True)
-        except (ConnectionError, RuntimeError) as err:
+        except Exception as err:  # noqa: BLE001 Ray raises a bare Exception when a local node misses its start-up
+            # deadline on a loaded machine ("timed out during startup"): tried again like the others
             ray.shutdown()
             if attempt == RAY_INIT_ATTEMPTS:
                 raise PipelineError(f"cannot start or join Ray ({attempt} tries): {err}") from None
