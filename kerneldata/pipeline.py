@@ -357,7 +357,9 @@ class _Session:
         self.in_flight = config.refine.batches_in_flight or 2 * workers * calls
         self.progress = RunProgress(num_specs=config.specs.num_specs, workers=workers, gpu=gpu,
                                     display=progress and sys.stderr.isatty(), faults=self.faults.counts,
-                                    model_teacher=bool({"openai", "vllm"} & set(config.teacher.kinds())))
+                                    model_teacher=bool({"openai", "vllm"} & set(config.teacher.kinds())),
+                                    candidates=None if config.refine.max_turns else
+                                    config.specs.num_specs * config.teacher.rows_per_spec())
         self.show_summary = self.progress.display  # a table is for a person at a terminal, not a log file
         self.parts = _PartBuffer(writer, self._counters, session=self.id)
         # Rows of failed teacher calls wait here until a teacher call succeeds: a session in which every call

@@ -4,7 +4,7 @@
 answers and refinements (answers from its cache, completion tokens the model wrote), candidates sent to the
 verifier and judged (by status and reason), the verifier's busy time (the rows' `verify_seconds`). On a
 terminal it draws a live rich display on stderr, one bar per stage with its ETA (specs; the teacher's first
-answers; verification, whose total grows as candidates are written) and a line of rates: candidates per
+answers; verification, whose total is the run's candidates when known beforehand) and a line of rates: candidates per
 second, teacher tokens per second, the verifier's busy fraction (GPU busy, on GPUs: busy seconds over wall
 seconds times workers), verdicts and the commonest reasons, teacher errors as they come back (answers lost
 to failed requests, by kind), faults; tokens per second and cache hits only for a model teacher, and each
@@ -33,8 +33,12 @@ _TOP_REASONS = 6
 class RunProgress:
     def __init__(self, *, num_specs: int, workers: int, gpu: bool, display: bool,
                  faults: Callable[[], dict[str, int]] = dict, log_every_s: float = 30.0,
-                 model_teacher: bool = True) -> None:
+                 model_teacher: bool = True, candidates: int | None = None) -> None:
         self.num_specs = num_specs
+        # The candidates the whole run judges, when known before it starts (one pass: specs x answers per spec);
+        # the verify bar's total, so its ETA does not move. None (refinement: how many rounds each spec takes is
+        # not known): the bar shows its count and no ETA, instead of an ETA from a total that keeps growing.
+        self.candidates = candidates
         # Tokens per second and cache hits mean something for a model teacher only (the builtin and inductor
         # teachers write no tokens and have no cache): shown for one only.
         self.model_teacher = model_teacher
@@ -130,8 +134,9 @@ class RunProgress:
             self._bars.update(self._tasks["teacher"], total=self.num_specs, completed=self.first_answered,
                               info=f"{self.answers['refined']} refinements" + self._model_text(numbers, ", ")
                                    + self._errors_text("; "))
-            self._bars.update(self._tasks["verify"], total=max(self.asked, self.judged) + self.checkpointed,
-                              completed=self.judged + self.checkpointed,
+            done = self.judged + self.checkpointed
+            self._bars.update(self._tasks["verify"], total=max(self.candidates, done) if self.candidates else None,
+                              completed=done,
                               info=f"{numbers['candidates_per_s']:.2f}/s, {self._busy_name()} "
                                    f"{numbers['verifier_busy']:.0%}")
 

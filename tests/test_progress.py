@@ -89,3 +89,17 @@ def test_a_resumed_run_counts_what_earlier_sessions_judged():
     run.verified([row("a", 0), row("b", 0)])
     assert "judged 2/2 (+40 checkpointed before)" in run.line()
     assert run.snapshot()["candidates_judged"] == 2  # the rates are this session's
+
+
+def test_the_verify_bars_total_does_not_move():
+    def verify_bar(**kwargs):
+        run = RunProgress(num_specs=3, workers=1, gpu=False, display=True, **kwargs)
+        with run:
+            run._live.console.file = io.StringIO()
+            run.sent_to_verify(2)
+            run.verified([row("a", 0)])
+            task = run._bars.tasks[2]
+            return task.total, task.completed
+
+    assert verify_bar(candidates=12) == (12, 1)  # one pass: known before the run, so the ETA holds
+    assert verify_bar() == (None, 1)  # refinement: a count, and no ETA from a total that would grow
