@@ -196,8 +196,11 @@ class OpenAITeacher(ChatTeacher):
                 except APIStatusError as err:
                     status = err.status_code
                     if status in (401, 403):
-                        raise EndpointError(f"teacher endpoint {settings.base_url} refused the API key from "
-                                            f"{settings.api_key_env or 'no variable'} (HTTP {status})") from None
+                        key = (f"the API key in ${settings.api_key_env}" if settings.api_key_env else
+                               "a request without an API key (set teacher.openai.api_key_env to the variable "
+                               "holding one)")
+                        raise EndpointError(f"teacher endpoint {settings.base_url} refused {key} (HTTP {status})") \
+                            from None
                     if status != 429 and status < 500 and status != 408:
                         return []  # it answers; it just does not list models there
                     failure = f"HTTP {status}"
