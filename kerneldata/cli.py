@@ -2,7 +2,7 @@
 
 Exit codes (DESIGN section 3.2): 0 success; 1 the answer is "no" (a rejected kernel); 2 bad usage or
 input; 3 the answer cannot be given here (a kernel this device cannot verify; for `generate`, workers that
-keep failing); 130 interrupted (Ctrl-C or SIGTERM, as shells report SIGINT: `generate` keeps what it judged
+keep failing, a teacher endpoint that cannot be reached, a session in which no teacher call succeeded); 130 interrupted (Ctrl-C or SIGTERM, as shells report SIGINT: `generate` keeps what it judged
 and says how to resume). Codes 1-3 and 130 come with a one-line reason on stderr. With `--json`, stdout
 holds one JSON value and nothing else.
 """
