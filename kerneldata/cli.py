@@ -2,7 +2,7 @@
 
 Exit codes (DESIGN section 3.2): 0 success; 1 the answer is "no" (a rejected kernel); 2 bad usage or
 input; 3 the answer cannot be given here (a kernel this device cannot verify; for `generate`, workers that
-keep failing); 130 interrupted (Ctrl-C or SIGTERM, as shells report SIGINT: `generate` keeps what it judged
+keep failing, a teacher endpoint that cannot be reached, a session in which no teacher call succeeded); 130 interrupted (Ctrl-C or SIGTERM, as shells report SIGINT: `generate` keeps what it judged
 and says how to resume). Codes 1-3 and 130 come with a one-line reason on stderr. With `--json`, stdout
 holds one JSON value and nothing else.
 """
@@ -57,6 +57,12 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--no-progress", "--quiet", dest="no_progress", action="store_true",
                      help="no live progress display and no summary table (the display is off anyway when stderr "
                           "is not a terminal; the run's log has progress lines either way)")
+    gen.add_argument("--force", action="store_true",
+                     help="with --resume: continue even though the config changes keys that change rows (the "
+                          "run's rows then come from two configs)")
+    gen.add_argument("--dry-run", action="store_true",
+                     help="print the resolved config, the specs that would be drawn (by family, op and size) and "
+                          "one rendered prompt; ask no teacher, start no Ray, write nothing")
     gen.add_argument("overrides", nargs="*", metavar="key.sub=value", help="override config values")
 
     ver = commands.add_parser("verify", help="verify one candidate against a KernelBench-format problem",
@@ -125,7 +131,10 @@ def _build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--repo-id", required=True, metavar="ORG/NAME")
     pub.add_argument("--private", action="store_true")
     pub.add_argument("--revision", metavar="BRANCH", help="upload to this branch (created if missing)")
-    pub.add_argument("--dry-run", action="store_true", help="assemble the upload folder, print its path, upload nothing")
+    pub.add_argument("--dry-run", action="store_true",
+                     help="assemble and check the upload folder, print its files, upload nothing (the folder is "
+                          "removed unless --folder names where to keep it)")
+    pub.add_argument("--folder", metavar="DIR", help="with --dry-run: assemble the upload folder in DIR and keep it")
     pub.add_argument("--json", action="store_true")
 
     rep = commands.add_parser("report", help="write RUN_DIR/report.html and its plots as PNG files",
@@ -260,25 +269,83 @@ def _generate(args) -> int:
     from kerneldata import pipeline
     from shards.writer import RunDirError, read_manifest
 
+    command = ["kerneldata", "generate", "--config", args.config]
     try:
         config = load_config(args.config, args.overrides)
         out_dir = args.out or config.out_dir()
+        command += ["--out", str(out_dir), "--resume", *args.overrides]
+        if args.dry_run:
+            _print_preview(pipeline.preview(config, out_dir=out_dir))
+            return EXIT_OK
         with _sigterm_interrupts():
-            out = pipeline.run(config, out_dir=out_dir, resume=args.resume, progress=not args.no_progress)
+            out = pipeline.run(config, out_dir=out_dir, resume=args.resume, progress=not args.no_progress,
+                               force=args.force)
         manifest = read_manifest(out)
+    except pipeline.AlreadyComplete as err:
+        if not args.resume:
+            raise UsageError(str(err)) from None
+        print(f"{err}; nothing to do", file=sys.stderr)
+        out, manifest = err.run_dir, read_manifest(err.run_dir)
     except (ConfigError, RunDirError, pipeline.PipelineError, ValueError) as err:
         raise UsageError(str(err)) from None
-    except pipeline.WorkersFailed as err:
+    except (pipeline.WorkersFailed, pipeline.TeacherUnreachable) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_CANNOT
+    except pipeline.TeacherFailed as err:
+        print(f"error: {err}; the run is not complete. Once the teacher answers, resume with: "
+              f"{shlex.join(command)}", file=sys.stderr)
+        return EXIT_CANNOT
     except pipeline.Interrupted as err:
-        command = ["kerneldata", "generate", "--config", args.config, "--out", str(out_dir), "--resume", *args.overrides]
         print(f"error: {err}; no manifest was written. Resume with: {shlex.join(command)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     counts = manifest["counts"]
     print(f"{out}: {counts['accepted']} accepted, {counts['rejected']} rejected, {counts['unverified']} unverified "
           f"of {counts['candidates']} candidates from {counts['specs']} specs")
+    print(_what_you_got(manifest))
+    warning = _dedup_warning(manifest)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
+
+
+def _what_you_got(manifest: dict) -> str:
+    """The splits' sizes and what curation took away (issue 18: "109 accepted" said nothing of 26 sft rows)."""
+    counts = manifest["counts"]
+    dedup = manifest.get("dedup") or {}
+    contaminated = counts.get("contaminated", 0)
+    return (f"splits: sft {counts.get('sft', 0)}, rl {counts.get('rl', 0)}, preference {counts.get('preference', 0)}, "
+            f"raw {counts.get('raw', 0)} rows; dedup marked {counts.get('duplicates', 0)} duplicates "
+            f"({dedup.get('exact_duplicate', 0)} exact, {dedup.get('near_duplicate', 0)} near); "
+            f"decontamination marked {contaminated} rows")
+
+
+def _dedup_warning(manifest: dict) -> str | None:
+    """A warning when dedup marked most of the accepted kernels: the splits then hold far fewer rows than the
+    accepted count suggests."""
+    counts = manifest["counts"]
+    accepted, duplicates = counts.get("accepted", 0), counts.get("duplicates", 0)
+    if not accepted or duplicates * 2 <= accepted:
+        return None
+    return (f"dedup marked {duplicates} of {accepted} accepted kernels as duplicates, so sft has "
+            f"{counts.get('sft', 0)} rows; more specs or dedup.scope=spec (or a higher dedup.threshold) keep more")
+
+
+def _print_preview(preview: dict) -> None:
+    """`generate --dry-run`: the config, the specs by family, op and size, and the first spec's prompt."""
+    from generators.specs.stats import format_coverage
+
+    print("# resolved config")
+    print(preview["config"], end="")
+    degenerate = sum(preview["degenerate_specs"].values())
+    print(f"\n# specs: {preview['specs']['specs']} would be drawn"
+          + (f" ({degenerate} degenerate ones replaced)" if degenerate else "")
+          + f"; the {preview['teacher']} teacher would write {preview['first_answers']} first answers"
+          + (f", then refine for up to {preview['max_turns']} rounds" if preview["max_turns"] else ""))
+    print(format_coverage(preview["specs"]), end="")
+    for message in preview["prompt"]:
+        print(f"\n# prompt for {preview['spec_ids'][0]}: {message['role']}")
+        print(message["content"])
+    print(f"\n# dry run: no teacher asked, nothing written to {preview['out']}")
 
 
 @contextlib.contextmanager
@@ -520,6 +587,8 @@ def _specs_stats(args) -> int:
         missing = [key for key in required if key not in line]
         if missing:
             raise UsageError(f"{args.path}:{number}: not a spec line (lacks {', '.join(missing)})")
+    if not numbered:
+        raise UsageError(f"{args.path} holds no specs (write some with `kerneldata specs sample`)")
     from generators.specs.headroom import get_roofline
 
     try:
@@ -634,15 +703,16 @@ def _decontaminate(args) -> int:
 
 
 def _publish(args) -> int:
-    from shards.publish import PublishError, assemble, publish
+    from shards.publish import PublishError, publish
     from shards.writer import RunDirError
 
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", args.repo_id):
         raise UsageError(f"--repo-id {args.repo_id!r}: expected ORG/NAME")
+    if args.folder and not args.dry_run:
+        raise UsageError("--folder needs --dry-run")
     try:
         if args.dry_run:
-            folder = assemble(args.run_dir)
-            print(json.dumps({"folder": str(folder)}))
+            print(json.dumps(_dry_run_folder(args.run_dir, args.folder)))
             return EXIT_OK
         result = publish(args.run_dir, args.repo_id, private=args.private, revision=args.revision)
     except (RunDirError, PublishError) as err:
@@ -656,6 +726,25 @@ def _publish(args) -> int:
     else:
         print(f"published {args.run_dir} to {result['repo_id']}@{result['revision']}: {result['commit_url']}")
     return EXIT_OK
+
+
+def _dry_run_folder(run_dir: str, keep: str | None) -> dict:
+    """The upload folder `publish` would send: assembled and checked in `keep`, or in a temporary folder
+    that is removed afterwards (a dry run leaves nothing behind that the user did not ask for)."""
+    import shutil
+    import tempfile
+
+    from shards.publish import assemble
+
+    folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kerneldata-publish-"))
+    try:
+        assemble(run_dir, folder)
+        files = [{"path": path.relative_to(folder).as_posix(), "bytes": path.stat().st_size}
+                 for path in sorted(folder.rglob("*")) if path.is_file()]
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    return {"folder": str(folder) if keep else None, "files": files, "bytes": sum(f["bytes"] for f in files)}
 
 
 def _report(args) -> int:

@@ -24,9 +24,20 @@ one. The manifest is written last: a run directory without one is not complete. 
 resume) checkpoints its counters (faults by kind, teacher cache hits, tokens) beside the parts; the
 manifest sums them.
 
-Ctrl-C (or SIGTERM through the CLI) stops the loops, writes what was judged, leaves no manifest and raises
-`Interrupted`. Logs: the driver's in RUN_DIR/logs/run.log, each worker's beside it where the worker can
-reach the run directory (workers on other nodes log to Ray's own logs).
+Ctrl-C (or SIGTERM through the CLI: Ray's own SIGTERM handler, which `ray.init` installs, is replaced by
+the one there was before) stops the loops, writes what was judged, leaves no manifest and raises
+`Interrupted`.
+
+Before anything is written (issue 18): the config is checked (a bad one leaves no `--out` directory behind), a
+complete run directory is refused (`AlreadyComplete`), a resume whose config differs from the run's in a key
+that changes rows is refused (`ConfigChanged`, naming the keys; `force` accepts it), and an endpoint teacher's
+endpoint is asked for its models (`TeacherUnreachable` when it cannot answer after the configured retries).
+The resolved config (with the `run.out` used) goes to run_config.yaml at the start, so a resume can compare.
+A session in which every teacher call failed checkpoints none of those failures and raises `TeacherFailed`:
+the run is not complete, and `--resume` asks the teacher again.
+
+Logs: the driver's in RUN_DIR/logs/run.log (start-up phases included), each worker's beside it where the worker
+can reach the run directory (workers on other nodes log to Ray's own logs).
 
 Only the driver writes the run directory (Ray workers hand their verdicts back to it), so the directory
 needs to be reachable from the driver alone: a local path, or a URI such as s3://bucket/run (see
@@ -41,6 +52,7 @@ instance (the embedded default), so the same command runs on a laptop and under 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -51,8 +63,9 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from kerneldata.core.config import Config
+from kerneldata.core.config import Config, ConfigError, config_from_yaml
 from kerneldata.core.hashing import stable_id
+from kerneldata.core.outcomes import Reason
 from kerneldata.core.schema import RAW_SCHEMA, SPEC_SCHEMA, table_from_rows
 from kerneldata.progress import RunProgress
 from kerneldata.workers import LOGGERS, Faults, RemoteTeacher, VerifierPool, WorkersFailed  # noqa: F401 (the CLI catches it here)
@@ -60,12 +73,16 @@ from generators.refine import RefineLoop
 from generators.specs import SpecSampler
 from generators.specs.degenerate import sample_checked
 from generators.specs.workloads.sampling import WorkloadSampler
+from generators.prompts import Prompter
+from generators.specs.stats import coverage
 from generators.teachers import make_teacher
+from generators.teachers.openai import EndpointError, OpenAITeacher
 from filters.curate import curate
 from filters.verifier.isolation import outer_layers
 from filters.verifier.judge import require_isolation
 from filters.decontaminate import BenchmarkError, BenchmarkIndex, load_benchmarks
-from shards.writer import RunWriter
+from shards.location import RunLocation
+from shards.writer import MANIFEST, RUN_CONFIG, RunDirError, RunWriter
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +100,27 @@ class PipelineError(RuntimeError):
     """The run cannot start or go on as configured (one line for the user)."""
 
 
+class AlreadyComplete(PipelineError):
+    """The run directory holds a complete run (its manifest): nothing to do, or nothing to do there."""
+
+    def __init__(self, run_dir: str) -> None:
+        super().__init__(f"{run_dir} is already a complete run ({MANIFEST} exists); to start anew, choose another "
+                         f"--out or remove {run_dir}")
+        self.run_dir = run_dir
+
+
+class ConfigChanged(PipelineError):
+    """`--resume` with a config that would make other rows than the run's own (without `force`)."""
+
+
+class TeacherUnreachable(RuntimeError):
+    """The teacher's endpoint did not answer before the run started (one line naming the URL and the error)."""
+
+
+class TeacherFailed(RuntimeError):
+    """Every teacher call of a session failed: the run is not complete, and `--resume` asks again."""
+
+
 class Interrupted(Exception):
     """The run was stopped (Ctrl-C); what was judged is checkpointed and `--resume` continues it."""
 
@@ -93,42 +131,40 @@ class Interrupted(Exception):
 
 
 def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: bool = False,
-        progress: bool = True) -> str:
+        progress: bool = True, force: bool = False) -> str:
     """Run the whole pipeline; return the completed run directory (a local path or URI, as given).
-    `progress`: a live display on a terminal and the summary table at the end (both on stderr)."""
+    `progress`: a live display on a terminal and the summary table at the end (both on stderr). `force`: resume
+    even when the config changed in keys that change rows (see `rows_changed_by`)."""
     out_dir = os.fspath(out_dir) if out_dir is not None else config.out_dir()
+    # run_config.yaml records the directory actually written, whether it came from run.out or --out.
+    config = config.model_copy(update={"run": config.run.model_copy(update={"out": out_dir})})
+
+    # Everything that can be wrong with the config fails here, on the driver, before Ray starts and before the
+    # run directory is made; but for a missing GPU: making a teacher touches no device (the driver of a cluster
+    # often has none), and the inductor teacher's need of one is checked in the teacher's worker
+    # (`Teacher.check_device`).
+    sampler, _, benchmarks = check_config(config)
+    _check_run_dir(config, out_dir, resume=resume, force=force)
+    _check_endpoint(config, progress=progress)
     writer = RunWriter.create(out_dir, resume=resume, rows_per_shard=config.shards.rows_per_shard,
                               target_shard_bytes=config.shards.target_shard_bytes)
-    if writer.complete:
-        return out_dir
-
-    # Everything that can be wrong with the config fails here, on the driver, before Ray starts; but for a
-    # missing GPU: making a teacher touches no device (the driver of a cluster often has none), and the
-    # inductor teacher's need of one is checked in the teacher's worker (`Teacher.check_device`).
-    if config.specs.source == "workloads":
-        sampler = WorkloadSampler(config.specs.workloads, config.run.seed)
-    else:
-        sampler = SpecSampler(config.specs, config.run.seed)
-    teacher = make_teacher(config.teacher, config.run.seed)
-    if config.refine.max_turns > 0 and not teacher.can_refine:
-        raise PipelineError(f"refine.max_turns is {config.refine.max_turns} but the {teacher.name} teacher cannot "
-                            f"refine candidates; set refine.max_turns=0")
-    benchmarks = None
-    if config.decontamination.benchmarks:
-        try:
-            benchmarks = BenchmarkIndex(load_benchmarks(config.decontamination.benchmarks), config.decontamination)
-        except BenchmarkError as err:
-            raise PipelineError(f"decontamination.benchmarks: {err}") from None
+    if writer.complete:  # made complete since `_check_run_dir` looked (another process)
+        raise AlreadyComplete(out_dir)
 
     # This session's counters, empty for now, mark the directory as a run in progress before anything else
-    # (the logs) goes beside it: a run stopped from here on is one `--resume` recognises.
+    # (the logs) goes beside it: a run stopped from here on is one `--resume` recognises. The config beside
+    # them is what a later `--resume` compares its own with.
     session_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     writer.write_counters(session_id, {})
+    writer.location.write_text(RUN_CONFIG, config.to_yaml())  # after a forced resume, the config it goes on with
     local_dir = local_run_dir(writer)
     logging_state = _log_to_file(local_dir / LOG_DIR / "run.log")
     try:
         log.info("run %s in %s (%s)", config.run.name, out_dir, "resumed" if resume else "started")
         started = time.monotonic()
+        phase = _Phases(progress)
+        phase(f"sampling {config.specs.num_specs} specs"
+              + (" and running their references on CPU" if config.specs.check_references else ""))
         degenerate: dict[str, int] = {}
         if config.specs.check_references:
             # Degenerate specs (constant, near-zero, input-independent... output) are replaced before any
@@ -141,12 +177,14 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         spec_rows = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA).to_pylist()
 
         timings = {"sample_s": round(time.monotonic() - started, 3)}
+        phase("joining the Ray cluster" if _joined_cluster(config) else "starting a local Ray instance")
         ray = _init_ray(config)
         try:
             workers = _verify_workers(config, ray)
             gpu = config.verify.device == "cuda" or (config.verify.device == "auto" and _verifier_gpus(config, ray) > 0)
             # Candidates each verifier actor judges at once: one GPU's share, or one on a CPU.
             calls = config.verify.workers_per_gpu if gpu else 1
+            phase(f"starting the {'+'.join(config.teacher.kinds())} teacher and {workers} verifier workers")
             session = _Session(config, ray, writer, local_dir, session_id, workers=workers, gpu=gpu, calls=calls,
                                progress=progress)
             extra = session.run(spec_rows)
@@ -185,6 +223,129 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         _stop_logging(logging_state)
 
 
+def check_config(config: Config):
+    """What can be wrong with the config, checked on the driver without Ray or a device; returns the spec
+    sampler, the teacher and the benchmark index (None without benchmarks) it makes."""
+    if config.specs.source == "workloads":
+        sampler = WorkloadSampler(config.specs.workloads, config.run.seed)
+    else:
+        sampler = SpecSampler(config.specs, config.run.seed)
+    teacher = make_teacher(config.teacher, config.run.seed)
+    if config.refine.max_turns > 0 and not teacher.can_refine:
+        raise PipelineError(f"refine.max_turns is {config.refine.max_turns} but the {teacher.name} teacher cannot "
+                            f"refine candidates; set refine.max_turns=0")
+    benchmarks = None
+    if config.decontamination.benchmarks:
+        try:
+            benchmarks = BenchmarkIndex(load_benchmarks(config.decontamination.benchmarks), config.decontamination)
+        except BenchmarkError as err:
+            raise PipelineError(f"decontamination.benchmarks: {err}") from None
+    return sampler, teacher, benchmarks
+
+
+# Config keys that decide how a run is carried out, not which rows it makes (a key, or a section ending in
+# "."): a resume may change them. Every other key's change is refused on resume without `force`.
+HOW_NOT_WHAT = ("run.out", "run.name", "ray.", "shards.", "verify.workers", "verify.workers_per_gpu",
+                "verify.candidates_per_worker", "verify.max_attempts", "verify.call_timeout_s",
+                "verify.require_isolation", "teacher.max_attempts", "teacher.call_timeout_s", "teacher.cache",
+                "teacher.openai.base_url", "teacher.openai.api_key_env", "teacher.openai.max_concurrency",
+                "teacher.openai.timeout_s", "teacher.openai.max_retries", "teacher.openai.backoff_base_s",
+                "teacher.openai.backoff_cap_s", "teacher.openai.check_endpoint", "refine.batches_in_flight",
+                "dedup.workers", "decontamination.workers")
+
+
+def rows_changed_by(before: Config, after: Config) -> list[str]:
+    """The dotted keys whose values differ between two configs, but for those in HOW_NOT_WHAT."""
+    old, new = dict(_flat(before.model_dump(mode="json"))), dict(_flat(after.model_dump(mode="json")))
+    changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+    return [key for key in changed
+            if not any(key == how or (how.endswith(".") and key.startswith(how)) for how in HOW_NOT_WHAT)]
+
+
+def _flat(values: dict, prefix: str = ""):
+    for key, value in values.items():
+        if isinstance(value, dict) and value and key not in ("extra_body", "family_weights", "sampling_kwargs",
+                                                             "chat_template_kwargs", "engine_kwargs"):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _check_run_dir(config: Config, out_dir: str, *, resume: bool, force: bool) -> None:
+    """A complete run is not started again; a resume with a config that changes rows is refused (without
+    `force`). Problems opening the directory are left to `RunWriter.create`, which names them."""
+    try:
+        location = RunLocation.resolve(out_dir)
+        complete = location.is_file(MANIFEST)
+        earlier = location.read_text(RUN_CONFIG) if resume and location.is_file(RUN_CONFIG) else None
+    except (OSError, RunDirError, ValueError):
+        return
+    if complete:
+        raise AlreadyComplete(out_dir)
+    if earlier is None:
+        return
+    try:
+        before = config_from_yaml(earlier, location.uri(RUN_CONFIG))
+    except ConfigError as err:
+        raise PipelineError(f"cannot compare with the run's config: {err}") from None
+    changed = rows_changed_by(before, config)
+    if changed and not force:
+        shown = ", ".join(f"{key} ({_value_at(before, key)!r} -> {_value_at(config, key)!r})" for key in changed[:6])
+        more = f" and {len(changed) - 6} more" if len(changed) > 6 else ""
+        raise ConfigChanged(f"--resume with a config that changes rows: {shown}{more}; resume with the run's own "
+                            f"settings (its {RUN_CONFIG}), or pass --force to continue with these")
+    if changed:
+        log.warning("resuming with changed keys (forced): %s", ", ".join(changed))
+
+
+def _value_at(config: Config, key: str):
+    return dict(_flat(config.model_dump(mode="json"))).get(key)
+
+
+def _check_endpoint(config: Config, *, progress: bool) -> None:
+    """Ask an endpoint teacher's endpoint for its models before the run starts (with the teacher's retries),
+    so a server that is down costs seconds, not a run of failed rows."""
+    if "openai" not in config.teacher.kinds() or not config.teacher.openai.check_endpoint:
+        return
+
+    def retrying(failure: str, attempt: int, attempts: int, wait_s: float) -> None:
+        line = (f"teacher endpoint {config.teacher.openai.base_url}: {failure}; attempt {attempt} of {attempts}, "
+                f"again in {wait_s:.1f} s")
+        log.info(line)  # not a warning: Python's last-resort handler would print it with --no-progress too
+        if progress:
+            print(line, file=sys.stderr, flush=True)
+
+    try:
+        served = OpenAITeacher(config.teacher, config.run.seed).check_endpoint(on_retry=retrying)
+    except EndpointError as err:
+        raise TeacherUnreachable(str(err)) from None
+    if served and config.teacher.openai.model not in served:
+        print(f"warning: {config.teacher.openai.base_url} lists no model {config.teacher.openai.model!r} "
+              f"(it lists {', '.join(served[:5])}{'...' if len(served) > 5 else ''}); requests may fail",
+              file=sys.stderr)
+
+
+def preview(config: Config, *, out_dir: str | None = None) -> dict:
+    """What `generate` would do, without a teacher call or Ray (`generate --dry-run`): the resolved config,
+    the specs it would draw (checked as the run checks them) with their coverage, and the first spec's
+    rendered prompt."""
+    out_dir = out_dir or config.out_dir()
+    config = config.model_copy(update={"run": config.run.model_copy(update={"out": out_dir})})
+    sampler, teacher, _ = check_config(config)
+    degenerate: dict[str, int] = {}
+    if config.specs.check_references:
+        specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
+        for check in rejected:
+            degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
+    else:
+        specs = sampler.sample(config.specs.num_specs)
+    messages = Prompter(config.teacher.prompt)(specs[0].to_row()) if specs else []
+    return {"config": config.to_yaml(), "teacher": teacher.name, "out": out_dir,
+            "first_answers": len(specs) * config.teacher.rows_per_spec(), "max_turns": config.refine.max_turns,
+            "specs": coverage([spec.to_json() for spec in specs]), "degenerate_specs": degenerate,
+            "spec_ids": [spec.spec_id for spec in specs], "prompt": messages}
+
+
 class _Session:
     """One start or resume of a run: the loops over spec batches, their workers, checkpoints and progress."""
 
@@ -199,9 +360,16 @@ class _Session:
         self.cancelled = threading.Event()
         self.in_flight = config.refine.batches_in_flight or 2 * workers * calls
         self.progress = RunProgress(num_specs=config.specs.num_specs, workers=workers, gpu=gpu,
-                                    display=progress and sys.stderr.isatty(), faults=self.faults.counts)
-        self.show_summary = progress
+                                    display=progress and sys.stderr.isatty(), faults=self.faults.counts,
+                                    model_teacher=bool({"openai", "vllm"} & set(config.teacher.kinds())),
+                                    candidates=None if config.refine.max_turns else
+                                    config.specs.num_specs * config.teacher.rows_per_spec())
+        self.show_summary = self.progress.display  # a table is for a person at a terminal, not a log file
         self.parts = _PartBuffer(writer, self._counters, session=self.id)
+        # Rows of failed teacher calls wait here until a teacher call succeeds: a session in which every call
+        # failed checkpoints none of them, so `--resume` asks the teacher again (TeacherFailed).
+        self.teacher_ok = False
+        self._teacher_failures: list[dict] = []
         self._kill_after = int(os.environ.get(KILL_AFTER_JUDGED_ENV) or 0)
         self._judged_count = 0
         log_dir = local_dir / LOG_DIR
@@ -220,6 +388,8 @@ class _Session:
     def run(self, spec_rows: list[dict]) -> dict:
         """Every batch's loop; returns the manifest's `refinement` (with refinement) and `throughput`."""
         index = self.writer.part_index()
+        if index:  # a resume: the display counts what earlier sessions judged too
+            self.progress.checkpointed = len(self.writer.done_candidate_ids())
         log.info("session %s: %d specs, %d already with checkpointed candidates; %d batches in flight",
                  self.id, len(spec_rows), sum(1 for row in spec_rows if row["spec_id"] in index), self.in_flight)
         self.writer.write_counters(self.id, self._counters())
@@ -240,6 +410,13 @@ class _Session:
             self._stop(threads)
             raise
         self._stop(threads)
+        if self._teacher_failures and not self.teacher_ok:
+            raise TeacherFailed(f"every teacher call of this session failed ({len(self._teacher_failures)} "
+                                f"candidates without an answer; {_teacher_errors(self._teacher_failures)}); "
+                                f"none was checkpointed")
+        if self._teacher_failures:  # a call succeeded after the last verdict: the held failures are data now
+            self.parts.add(self._teacher_failures)
+            self.parts.flush()
         if self.show_summary:
             from rich.console import Console
 
@@ -287,8 +464,14 @@ class _Session:
         return judged
 
     def _judged(self, rows: list[dict]) -> None:
-        self.parts.add(rows)
         self.progress.verified(rows)
+        with self._counts_lock:
+            if self.teacher_ok:
+                kept, self._teacher_failures = self._teacher_failures + rows, []
+            else:
+                self._teacher_failures += [row for row in rows if row["reason_code"] == Reason.TEACHER_ERROR.value]
+                kept = [row for row in rows if row["reason_code"] != Reason.TEACHER_ERROR.value]
+        self.parts.add(kept)
         if self._kill_after:
             with self._counts_lock:
                 self._judged_count += len(rows)
@@ -298,12 +481,34 @@ class _Session:
     def _teacher_answered(self, stats: dict, rows: list[dict]) -> None:
         with self._counts_lock:
             self.teacher_counts.update({k: v for k, v in stats.items() if not k.startswith("fault:")})
+            if any("error" not in json.loads(row["teacher_meta"] or "{}") for row in rows):
+                self.teacher_ok = True
         self.progress.teacher_answered(stats, rows)
 
     def _counters(self) -> dict:
         with self._counts_lock:
             teacher = dict(self.teacher_counts)
         return {"faults": self.faults.counts(), "teacher": teacher}
+
+
+class _Phases:
+    """Start-up phases, one line each on a terminal (tens of seconds before the live display has anything to
+    show: references run, Ray starts, workers import torch), and in the run's log either way."""
+
+    def __init__(self, progress: bool) -> None:
+        self.show = progress and sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, text: str) -> None:
+        log.info("start-up: %s", text)
+        if self.show:
+            print(f"[{time.monotonic() - self.started:5.1f} s] {text}...", file=sys.stderr, flush=True)
+
+
+def _teacher_errors(rows: list[dict]) -> str:
+    """The failure kinds of failed teacher calls' rows, most common first ("connection 12, timeout 2")."""
+    kinds = Counter(json.loads(row["teacher_meta"] or "{}").get("error", "unknown") for row in rows)
+    return ", ".join(f"{kind} {count}" for kind, count in kinds.most_common())
 
 
 class _PartBuffer:
@@ -386,6 +591,17 @@ RAY_INIT_ATTEMPTS = 3
 def _init_ray(config: Config):
     import ray
 
+    # ray.init replaces the driver's SIGTERM handler with one that exits at once (code 15, no checkpoint);
+    # the one there was before (the CLI's: stop as Ctrl-C does) is put back below.
+    on_sigterm = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    try:
+        return _start_ray(ray, config)
+    finally:
+        if on_sigterm is not None:
+            signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _start_ray(ray, config: Config):
     for attempt in range(1, RAY_INIT_ATTEMPTS + 1):
         if ray.is_initialized():
             break
@@ -395,7 +611,8 @@ def _init_ray(config: Config):
             else:
                 ray.init(num_cpus=config.ray.num_cpus, include_dashboard=False, logging_level="WARNING",
                          log_to_driver=True, configure_logging=True)
-        except (ConnectionError, RuntimeError) as err:
+        except Exception as err:  # noqa: BLE001 Ray raises a bare Exception when a local node misses its start-up
+            # deadline on a loaded machine ("timed out during startup"): tried again like the others
             ray.shutdown()
             if attempt == RAY_INIT_ATTEMPTS:
                 raise PipelineError(f"cannot start or join Ray ({attempt} tries): {err}") from None

@@ -4,17 +4,21 @@
 answers and refinements (answers from its cache, completion tokens the model wrote), candidates sent to the
 verifier and judged (by status and reason), the verifier's busy time (each judged row's `verify_seconds`, timed by its worker). On a
 terminal it draws a live rich display on stderr, one bar per stage with its ETA (specs; the teacher's first
-answers; verification, whose total grows as candidates are written) and a line of rates: candidates per
+answers; verification, whose total is the run's candidates when known beforehand) and a line of rates: candidates per
 second, teacher tokens per second, the verifier's busy fraction (GPU busy, on GPUs: busy seconds over wall
-seconds times workers), verdicts and the commonest reasons, faults. Every `log_every_s` it writes the same
+seconds times workers), verdicts and the commonest reasons, teacher errors as they come back (answers lost
+to failed requests, by kind), faults; tokens per second and cache hits only for a model teacher, and each
+bar's elapsed time. Every `log_every_s` it writes the same
 as one log line (the run's log file), display or not. `summary_table()` is the end-of-run table and
 `snapshot()` its numbers for the manifest.
 
-Rates count this session only (a resumed run's earlier sessions are in its manifest's counts, not here).
+Rates count this session only (a resumed run's earlier sessions are in its manifest's counts, not here); the
+verify bar and the line also show how many candidates earlier sessions judged (`checkpointed`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -28,8 +32,16 @@ _TOP_REASONS = 6
 
 class RunProgress:
     def __init__(self, *, num_specs: int, workers: int, gpu: bool, display: bool,
-                 faults: Callable[[], dict[str, int]] = dict, log_every_s: float = 30.0) -> None:
+                 faults: Callable[[], dict[str, int]] = dict, log_every_s: float = 30.0,
+                 model_teacher: bool = True, candidates: int | None = None) -> None:
         self.num_specs = num_specs
+        # The candidates the whole run judges, when known before it starts (one pass: specs x answers per spec);
+        # the verify bar's total, so its ETA does not move. None (refinement: how many rounds each spec takes is
+        # not known): the bar shows its count and no ETA, instead of an ETA from a total that keeps growing.
+        self.candidates = candidates
+        # Tokens per second and cache hits mean something for a model teacher only (the builtin and inductor
+        # teachers write no tokens and have no cache): shown for one only.
+        self.model_teacher = model_teacher
         self.workers = workers
         self.gpu = gpu
         self.display = display
@@ -42,8 +54,10 @@ class RunProgress:
         self.first_answered = 0  # specs whose first answers came back
         self.answers = Counter()  # first / refined
         self.teacher = Counter()  # cache_hits, cache_misses, completion_tokens
+        self.teacher_errors: Counter = Counter()  # answers lost to failed teacher calls, by kind (connection...)
         self.asked = 0  # candidates sent to the verifier
         self.judged = 0
+        self.checkpointed = 0  # candidates judged by earlier sessions of a resumed run (shown, not in the rates)
         self.by_status: Counter = Counter()
         self.by_reason: Counter = Counter()
         self.busy_s = 0.0
@@ -58,6 +72,7 @@ class RunProgress:
             self.first_answered += len(first)
             self.answers["first"] += sum(row["turn"] == 0 for row in rows)
             self.answers["refined"] += sum(row["turn"] > 0 for row in rows)
+            self.teacher_errors.update(error for error in map(_teacher_error, rows) if error)
         self._refresh()
 
     def sent_to_verify(self, count: int) -> None:
@@ -84,10 +99,11 @@ class RunProgress:
         if self.display:
             from rich.console import Console, Group
             from rich.live import Live
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
 
             self._bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
+                                  TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
             self._tasks = {name: self._bars.add_task(name, total=None, info="")
                            for name in ("specs", "teacher", "verify")}
             self._live = Live(Group(self._bars, _Line(self)), console=Console(stderr=True), refresh_per_second=2,
@@ -116,9 +132,11 @@ class RunProgress:
         with self._lock:
             self._bars.update(self._tasks["specs"], total=self.num_specs, completed=self.specs_done, info="")
             self._bars.update(self._tasks["teacher"], total=self.num_specs, completed=self.first_answered,
-                              info=f"{self.answers['refined']} refinements, {numbers['teacher_tokens_per_s']:.0f} tok/s, "
-                                   f"{self.teacher['cache_hits']} cached")
-            self._bars.update(self._tasks["verify"], total=max(self.asked, self.judged), completed=self.judged,
+                              info=f"{self.answers['refined']} refinements" + self._model_text(numbers, ", ")
+                                   + self._errors_text("; "))
+            done = self.judged + self.checkpointed
+            self._bars.update(self._tasks["verify"], total=max(self.candidates, done) if self.candidates else None,
+                              completed=done,
                               info=f"{numbers['candidates_per_s']:.2f}/s, {self._busy_name()} "
                                    f"{numbers['verifier_busy']:.0%}")
 
@@ -146,10 +164,12 @@ class RunProgress:
             reasons = ", ".join(f"{reason} {count}" for reason, count in self.by_reason.most_common(_TOP_REASONS))
             text = (f"specs {self.specs_done}/{self.num_specs}; first answers {self.first_answered}/{self.num_specs}, "
                     f"{self.answers['refined']} refinements; judged {self.judged}/{max(self.asked, self.judged)} "
-                    f"({numbers['candidates_per_s']:.2f}/s); {verdicts}")
+                    + (f"(+{self.checkpointed} checkpointed before) " if self.checkpointed else "") +
+                    f"({numbers['candidates_per_s']:.2f}/s); {verdicts}{self._errors_text('; ')}")
         faults = self._faults()
         return (text + (f"; reasons: {reasons}" if reasons else "")
-                + f"; teacher {numbers['teacher_tokens_per_s']:.0f} tok/s; {self._busy_name()} "
+                + (f"; teacher {numbers['teacher_tokens_per_s']:.0f} tok/s" if self.model_teacher else "")
+                + f"; {self._busy_name()} "
                   f"{numbers['verifier_busy']:.0%}"
                 + (f"; faults: {', '.join(f'{k} {v}' for k, v in faults.items())}" if faults else ""))
 
@@ -167,8 +187,9 @@ class RunProgress:
             table.add_row("specs", f"{self.specs_done}/{self.num_specs}", "", "")
             cached = self.teacher["cache_hits"] + self.teacher["cache_misses"]
             table.add_row("teacher", str(self.answers["first"] + self.answers["refined"]),
-                          f"{numbers['teacher_tokens_per_s']:.0f} tok/s",
+                          f"{numbers['teacher_tokens_per_s']:.0f} tok/s" if self.model_teacher else "",
                           f"{self.answers['first']} first answers, {self.answers['refined']} refinements"
+                          + self._errors_text("; ")
                           + (f"; cache: {self.teacher['cache_hits']} hits, {self.teacher['cache_misses']} asked"
                              if cached else ""))
             table.add_row("verify", str(self.judged), f"{numbers['candidates_per_s']:.2f}/s",
@@ -181,8 +202,30 @@ class RunProgress:
             table.add_row(f"fault {kind}", str(count), "", "")
         return table
 
+    def _model_text(self, numbers: dict, prefix: str) -> str:
+        """A model teacher's tokens per second and cache hits, or nothing for another teacher."""
+        if not self.model_teacher:
+            return ""
+        return f"{prefix}{numbers['teacher_tokens_per_s']:.0f} tok/s, {self.teacher['cache_hits']} cached"
+
+    def _errors_text(self, prefix: str) -> str:
+        """ "N teacher errors (connection N, ...)", or nothing; called holding the lock."""
+        if not self.teacher_errors:
+            return ""
+        kinds = ", ".join(f"{kind} {count}" for kind, count in self.teacher_errors.most_common(3))
+        return f"{prefix}{sum(self.teacher_errors.values())} teacher errors ({kinds})"
+
     def _busy_name(self) -> str:
         return "GPU busy" if self.gpu else "verifier busy"
+
+
+def _teacher_error(row: dict) -> str | None:
+    """The failure kind of a row whose teacher call failed (`teacher_meta.error`), else None."""
+    try:
+        meta = json.loads(row.get("teacher_meta") or "{}")
+    except ValueError:
+        return None
+    return meta.get("error") if isinstance(meta, dict) else None
 
 
 class _Line:

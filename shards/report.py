@@ -4,7 +4,7 @@ whole (atomically on a local disk).
 
 Plots, all from raw:
 - `speedup_by_family.png`: the distribution of measured speedups over PyTorch eager of accepted kernels,
-  per family (log scale). A CPU run measures none; the plot says so rather than showing an empty axis.
+  per family (log scale). A CPU run measures none; the plot is then one sentence saying so.
 - `acceptance_by_family.png`: per family, candidates by outcome: accepted, then each rejection reason
   (and unverified), stacked.
 - `turns_to_success.png`: per spec, the refinement turn of its first accepted candidate, and how many
@@ -76,14 +76,17 @@ def _speedup_plot(raw: pa.Table):
                                        raw.column("speedup_vs_eager").to_pylist()):
         if status == "accepted" and speedup is not None and math.isfinite(speedup) and speedup > 0:
             by_family[family].append(speedup)
+    if not by_family:
+        # A sentence, not an empty frame: on CPU the interpreter runs kernels but nothing is timed.
+        on_cpu = {device for device in raw.column("device").to_pylist() if device} <= {"cpu"}
+        text = ("Speedup not measured on CPU (the Triton interpreter checks kernels; it does not time them)"
+                if on_cpu else "No accepted kernel has a measured speedup in this run")
+        figure, axis = plt.subplots(figsize=(7, 0.8))
+        axis.set_axis_off()
+        axis.text(0.5, 0.5, text, ha="center", va="center", transform=axis.transAxes)
+        return figure, text + "."
     figure, axis = plt.subplots(figsize=(7, 3.5))
     axis.set_title("Speedup over PyTorch eager, accepted kernels, by family")
-    if not by_family:
-        axis.text(0.5, 0.5, "No speedup measured in this run\n(CPU runs under the Triton interpreter are not timed)",
-                  ha="center", va="center", transform=axis.transAxes)
-        axis.set_xticks([])
-        axis.set_yticks([])
-        return figure, "No speedups were measured in this run."
     families = sorted(by_family)
     axis.boxplot([by_family[f] for f in families], tick_labels=families, showfliers=True)
     axis.set_yscale("log")
@@ -144,7 +147,7 @@ def _turns_plot(raw: pa.Table):
              label="specs whose first accepted kernel came at this turn")
     axis.set_ylabel("specs")
     axis.set_title("Turns to success: turn of each spec's first accepted kernel")
-    axis.legend(fontsize="small")
+    axis.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))  # beside the axes: never on a bar
     caption = (f"{len(first_success)} specs: " + ", ".join(f"{succeeded[t]} succeeded at turn {t} (of {n} with a "
                                                            f"candidate there)" for t, n in zip(turns, tried))
                + (", " if turns else "") + f"{never} never succeeded")

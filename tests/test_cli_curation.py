@@ -138,7 +138,7 @@ def test_publish_dry_run_assembles_a_loadable_folder_without_secrets(tmp_path, m
 
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no stored login
-    result = kd("publish", str(run_dir), "--repo-id", "org/name", "--dry-run")
+    result = kd("publish", str(run_dir), "--repo-id", "org/name", "--dry-run", "--folder", str(tmp_path / "upload"))
     assert result.returncode == 0, result.stderr
     folder = Path(json.loads(result.stdout)["folder"])
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
@@ -265,7 +265,7 @@ def test_publish_dry_run_names_local_paths_by_their_last_component_only(tmp_path
     assert "Checked against `kernelbench_mini`" in (run_dir / "README.md").read_text()
 
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    result = kd("publish", str(run_dir), "--repo-id", "org/name", "--dry-run")
+    result = kd("publish", str(run_dir), "--repo-id", "org/name", "--dry-run", "--folder", str(tmp_path / "upload"))
     assert result.returncode == 0, result.stderr
     folder = Path(json.loads(result.stdout)["folder"])
     for path in (p for p in folder.rglob("*") if p.is_file()):

@@ -57,3 +57,49 @@ def test_a_progress_line_is_logged_every_interval(caplog):
     with caplog.at_level(logging.INFO, logger="kerneldata.progress"):
         run.tick()
     assert caplog.records and caplog.records[0].getMessage().startswith("progress: specs 0/3")
+
+
+def test_teacher_errors_show_as_they_come_back_on_the_display():
+    failed = [{**row("a", 0), "teacher_meta": '{"error": "connection", "attempts": 11}'} for _ in range(3)]
+    run = RunProgress(num_specs=3, workers=1, gpu=False, display=True)
+    run._started -= 1.0
+    out = io.StringIO()
+    with run:
+        run._live.console.file = out  # the live display, captured
+        run.teacher_answered({}, [*failed, {**row("b", 0), "teacher_meta": "{}"}])
+        run.teacher_answered({}, [{**row("c", 0), "teacher_meta": '{"error": "timeout"}'}])
+    assert run.teacher_errors == {"connection": 3, "timeout": 1}
+    assert "4 teacher errors (connection 3, timeout 1)" in run.line()
+    assert "4 teacher errors (connection 3, timeout 1)" in " ".join(out.getvalue().split())  # wrapped at 80
+
+
+def test_a_teacher_without_a_model_shows_no_tokens_or_cache():
+    run = RunProgress(num_specs=3, workers=1, gpu=False, display=False, model_teacher=False)
+    run.teacher_answered({}, [row("a", 0)])
+    out = io.StringIO()
+    Console(file=out, width=200).print(run.summary_table())
+    assert "tok/s" not in run.line() and "tok/s" not in out.getvalue() and "cached" not in run.line()
+    assert "tok/s" in progress().line()  # a model teacher's
+
+
+def test_a_resumed_run_counts_what_earlier_sessions_judged():
+    run = progress()
+    run.checkpointed = 40
+    run.sent_to_verify(2)
+    run.verified([row("a", 0), row("b", 0)])
+    assert "judged 2/2 (+40 checkpointed before)" in run.line()
+    assert run.snapshot()["candidates_judged"] == 2  # the rates are this session's
+
+
+def test_the_verify_bars_total_does_not_move():
+    def verify_bar(**kwargs):
+        run = RunProgress(num_specs=3, workers=1, gpu=False, display=True, **kwargs)
+        with run:
+            run._live.console.file = io.StringIO()
+            run.sent_to_verify(2)
+            run.verified([row("a", 0)])
+            task = run._bars.tasks[2]
+            return task.total, task.completed
+
+    assert verify_bar(candidates=12) == (12, 1)  # one pass: known before the run, so the ETA holds
+    assert verify_bar() == (None, 1)  # refinement: a count, and no ETA from a total that would grow

@@ -20,7 +20,9 @@ Guarantees:
 
 The client and its connections live on an event loop this teacher owns, in its own thread, so
 `generate_batch` works the same from a plain thread, a Ray actor or code that already runs a loop.
-What this does not do: stream, call tools, or check the endpoint before the first batch.
+`check_endpoint()` asks the endpoint for its models (the pipeline does, before a run starts), with the same
+retries, and raises `EndpointError` (one line: the URL and the error) when it cannot answer.
+What this does not do: stream or call tools.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from generators.teachers.chat import Answer, ChatTeacher, Conversation, sampling_seed
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 TEACHER = "openai"
 # Sent as the key when `api_key_env` is null: the client insists on one, a keyless server ignores it.
 NO_KEY = "EMPTY"
+# Longest wait for the endpoint check's answer, in seconds (a model list is quick to give).
+CHECK_TIMEOUT_S = 30.0
 # Longest server message kept in teacher_meta.error_message.
 _MAX_MESSAGE_CHARS = 300
 
@@ -169,6 +173,52 @@ class OpenAITeacher(ChatTeacher):
         log.error("teacher request failed for good (%s) after %d attempts", failure["error"], settings.max_retries + 1)
         return [_failed(failure, settings.max_retries + 1)]
 
+    def check_endpoint(self, on_retry: Callable[[str, int, int, float], None] | None = None) -> list[str]:
+        """The model names the endpoint lists (empty when it lists none: a server without GET /models is fine),
+        after the retries a request gets on 429, 5xx, timeouts and connection errors; `on_retry(failure,
+        attempt, attempts, wait_s)` hears of each wait. Raises `EndpointError` when it cannot be reached, or
+        refuses the key, after them."""
+        from openai import APIConnectionError, APIStatusError, APITimeoutError, OpenAI
+
+        settings = self.settings
+        attempts = settings.max_retries + 1
+        client = OpenAI(base_url=settings.base_url, api_key=self._api_key, max_retries=0,
+                        timeout=min(settings.timeout_s, CHECK_TIMEOUT_S))
+        try:
+            for attempt in range(1, attempts + 1):
+                retry_after_s = None
+                try:
+                    return sorted(model.id for model in client.models.list().data if isinstance(model.id, str))
+                except APITimeoutError:
+                    failure = f"no answer within {min(settings.timeout_s, CHECK_TIMEOUT_S):g} s"
+                except APIConnectionError as err:
+                    failure = f"cannot connect ({_cause(err)})"
+                except APIStatusError as err:
+                    status = err.status_code
+                    if status in (401, 403):
+                        key = (f"the API key in ${settings.api_key_env}" if settings.api_key_env else
+                               "a request without an API key (set teacher.openai.api_key_env to the variable "
+                               "holding one)")
+                        raise EndpointError(f"teacher endpoint {settings.base_url} refused {key} (HTTP {status})") \
+                            from None
+                    if status != 429 and status < 500 and status != 408:
+                        return []  # it answers; it just does not list models there
+                    failure = f"HTTP {status}"
+                    retry_after_s = retry_after(err.response.headers)
+                except Exception as err:  # a body that is not a model list: the server answers all the same
+                    log.info("teacher endpoint %s: the model list is unreadable (%s)", settings.base_url,
+                             type(err).__name__)
+                    return []
+                if attempt < attempts:
+                    wait_s = self._backoff_s(attempt, retry_after_s)
+                    if on_retry is not None:
+                        on_retry(failure, attempt, attempts, wait_s)
+                    time.sleep(wait_s)
+            raise EndpointError(f"teacher endpoint {settings.base_url} is unreachable: {failure} "
+                                f"({attempts} attempt{'s' if attempts > 1 else ''})")
+        finally:
+            client.close()
+
     def _backoff_s(self, attempt: int, retry_after_s: float | None) -> float:
         """The wait after failed attempt `attempt` (1, 2, ...): the server's Retry-After when it sent one, else
         base * 2**(attempt - 1) with jitter (half to all of it); at most backoff_cap_s either way."""
@@ -177,6 +227,18 @@ class OpenAITeacher(ChatTeacher):
             return min(retry_after_s, cap)
         delay = min(cap, self.settings.backoff_base_s * 2 ** (attempt - 1))
         return self._rng.uniform(delay / 2, delay)
+
+
+class EndpointError(Exception):
+    """The endpoint cannot be used: one line naming its URL and the error."""
+
+
+def _cause(err: BaseException) -> str:
+    """The innermost error's message (httpx's "[Errno 111] Connection refused" under openai's "Connection
+    error."), on one line."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return " ".join(str(err).split())[:_MAX_MESSAGE_CHARS] or type(err).__name__
 
 
 class InvalidResponse(Exception):

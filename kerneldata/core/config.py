@@ -139,6 +139,9 @@ class OpenAITeacherConfig(SamplingConfig):
     # Sent as is in each request's JSON body: server-specific options (vLLM's top_k, min_p,
     # chat_template_kwargs such as {"enable_thinking": false}, a hosted model's reasoning_effort).
     extra_body: dict[str, Any] = Field(default_factory=dict)
+    # Before the run starts, ask the endpoint for its models (with the retries above) and stop with one line
+    # when it cannot answer (issue 18); false: the first batch is the first request.
+    check_endpoint: bool = True
 
     @field_validator("api_key_env")
     @classmethod
@@ -439,7 +442,21 @@ def config_from_yaml(text: str, source: str, overrides: list[str] = ()) -> Confi
     try:
         return Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(f"{source}: {_describe(err)}") from None
+        raise ConfigError(f"{_blamed(err, overrides) or source}: {_describe(err)}") from None
+
+
+def _blamed(err: ValidationError, overrides: list[str]) -> str | None:
+    """The command-line override that set the key the first error is about (the last one, as it wins), or
+    None when the key came from the file (issue 18: an override's typo was blamed on the config file)."""
+    loc = [str(part) for part in err.errors()[0]["loc"]]
+    for override in reversed(overrides):
+        name = override.partition("=")[0]
+        key = name.split(".")
+        if key[:len(loc)] == loc or loc[:len(key)] == key:
+            # The value may be a key pasted where its variable's name belongs: never echoed for such keys.
+            shown = f"{name}=<not shown>" if _SECRET_KEY.search(key[-1]) else override
+            return f"command-line override {shown!r}"
+    return None
 
 
 def _apply_override(data: dict, override: str) -> None:

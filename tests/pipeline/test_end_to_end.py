@@ -55,7 +55,8 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
     assert len({row["candidate_id"] for row in raw}) == len(raw)
     assert {row["candidate_id"] for row in raw if row["turn"] == 0} == expected_candidate_ids()
     assert_raw_is_the_loop_replayed_on_its_own_verdicts(raw)
-    assert load_config(out / "run_config.yaml") == load_config(ROOT / "configs/quickstart.yaml")
+    # The resolved config, with the run directory it was written to (issue 18).
+    assert load_config(out / "run_config.yaml") == load_config(ROOT / "configs/quickstart.yaml", [f"run.out={out}"])
 
     import datasets
 

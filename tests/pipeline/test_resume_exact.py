@@ -62,6 +62,7 @@ def generate(out: Path, overrides, *, resume: bool = False, env_extra: dict | No
 def finish(proc: subprocess.Popen, timeout_s: float = 900) -> str:
     stdout, stderr = proc.communicate(timeout=timeout_s)
     assert proc.returncode == 0, stderr[-3000:]
+    assert "this session:" not in stderr  # the summary table is for a terminal; stderr is a pipe here
     return stdout
 
 
@@ -220,3 +221,24 @@ def test_ctrl_c_keeps_what_was_judged_says_how_to_resume_and_resume_completes_it
     finish(generate(out, CONFIGS["refine"], resume=True))
     assert_same_rows(out, "refine", uninterrupted)
     assert json.loads((out / "manifest.json").read_text())["sessions"] == 2
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path):
+    """What `timeout` and `kill PID` send, and `ray job stop`: a checkpoint, exit 130 and the resume command, no
+    Ray "SIGTERM received" dumps (issue 18: ray.init's own handler exited at once, code 15)."""
+    out = tmp_path / "run"
+    proc = generate(out, CONFIGS["one_pass"])
+    deadline = time.monotonic() + 600
+    while judged_in_worker_logs(out) < 2:
+        assert proc.poll() is None, proc.stderr.read()[-2000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGTERM)  # the driver alone, as `timeout` does
+    stdout, stderr = proc.communicate(timeout=120)
+
+    assert proc.returncode == 130, stderr[-3000:]
+    assert stdout == "" and "SIGTERM received" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("error: interrupted; ") and "no manifest was written" in last
+    assert f"Resume with: kerneldata generate --config configs/quickstart.yaml --out {out} --resume " in last
+    assert parts(out) and not (out / "manifest.json").exists()

@@ -57,7 +57,7 @@ def test_a_file_uri_run_directory_end_to_end(tmp_path):
     report = _kd("report", uri, "--json")
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["html"] == str(local / "report.html") and (local / "report.html").is_file()
-    published = _kd("publish", uri, "--repo-id", "org/name", "--dry-run")
+    published = _kd("publish", uri, "--repo-id", "org/name", "--dry-run", "--folder", str(tmp_path / "upload"))
     assert published.returncode == 0, published.stderr
     folder = Path(json.loads(published.stdout)["folder"])
     assert len(list((folder / "raw").glob("train-00000-of-00001-*.parquet"))) == 1 and (folder / "report.html").is_file()

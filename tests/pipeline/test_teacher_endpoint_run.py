@@ -95,8 +95,9 @@ def free_port() -> int:
 
 
 def test_an_endpoint_down_for_a_while_loses_no_row_and_every_failure_is_counted(tmp_path):
+    # The check before the run would wait for the endpoint itself: off, this is an endpoint going down mid-run.
     overrides = [*BASE, "refine.max_turns=0", "teacher.openai.max_retries=12", "teacher.openai.backoff_base_s=0.5",
-                 "teacher.openai.backoff_cap_s=2"]
+                 "teacher.openai.backoff_cap_s=2", "teacher.openai.check_endpoint=false"]
     port = free_port()
     out = tmp_path / "run"
     proc = generate(out, [*overrides, f"teacher.openai.base_url=http://127.0.0.1:{port}/v1"])
@@ -111,6 +112,26 @@ def test_an_endpoint_down_for_a_while_loses_no_row_and_every_failure_is_counted(
     assert faults["teacher_request_connection"] >= 3 and faults["teacher_request_server_error"] == 4
     assert "teacher_request_gave_up" not in faults and "teacher_gave_up" not in faults
     assert len(server.requests) == 3 + 4
+
+
+def test_a_run_whose_every_teacher_call_failed_is_not_complete_and_resume_asks_again(tmp_path):
+    """Issue 18: it used to end "complete" with rows of teacher_error only, which a resume could not redo."""
+    overrides = [*BASE, "refine.max_turns=0", "teacher.openai.max_retries=0", "teacher.openai.check_endpoint=false"]
+    port = free_port()
+    out = tmp_path / "run"
+    overrides.append(f"teacher.openai.base_url=http://127.0.0.1:{port}/v1")
+    proc = generate(out, overrides)
+    _, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 3, stderr[-3000:]
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("error: every teacher call of this session failed (") and "connection" in last
+    assert f"resume with: kerneldata generate --config configs/quickstart.yaml --out {out} --resume" in last
+    assert not (out / "manifest.json").exists() and checkpointed(out) == []
+
+    with ChatServer(answer=answering(builtin_answers(overrides)), port=port) as server:
+        finish(generate(out, overrides, resume=True))
+    rows = raw(out)
+    assert len(rows) == 3 * SAMPLES and all(row["code"] for row in rows) and len(server.requests) == 3
 
 
 def test_a_repeated_run_on_a_shared_cache_asks_the_endpoint_nothing_again(tmp_path):

@@ -336,6 +336,6 @@ def test_the_cli_curates_and_reports_a_memory_run(memory_run, mixed_raw, capsys)
     assert cli_main(["report", memory_run, "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["png"]) == 4
     assert cli_main(["publish", memory_run, "--repo-id", "org/name", "--dry-run"]) == 0
-    shutil.rmtree(json.loads(capsys.readouterr().out)["folder"])
+    assert json.loads(capsys.readouterr().out)["folder"] is None  # assembled, checked and removed
     assert cli_main(["report", f"{memory_run}-missing"]) == 2
     assert "is not a complete kerneldata run directory" in capsys.readouterr().err
