@@ -20,6 +20,7 @@ import yaml
 from kerneldata.core.outcomes import Reason
 from kerneldata.core.schema import SPLIT_SCHEMAS
 from shards.card_rows import row_values
+from shards.holdout import HELD_OUT, TRAIN, split_name
 from shards.public_paths import public_name
 from shards.splits import MAX_PAIRS_PER_SPEC
 
@@ -71,7 +72,7 @@ def render_card(manifest: dict, config_yaml: str) -> str:
     values = {
         "run_name": manifest["run_name"],
         "size_category": size_category(counts["raw"]),
-        "configs": _configs_yaml(counts, manifest.get("shards")),
+        "configs": _configs_yaml(counts, manifest.get("shards"), (manifest.get("holdout") or {}).get("rows")),
         "empty_configs_note": _empty_configs_note(counts),
         "kerneldata_version": manifest["kerneldata_version"],
         "created_at": manifest["created_at"],
@@ -102,6 +103,7 @@ def render_card(manifest: dict, config_yaml: str) -> str:
                                                           or config.get("decontamination") or {}),
         "speedup_table": _speedup_table(manifest.get("speedups") or {}),
         "spec_sizes": _spec_sizes(config.get("specs") or {}),
+        "split_layout": _split_layout(manifest.get("holdout") or {}),
         # What this run's rows are: teachers, splits, diversity, preference cues, reward (shards.card_rows).
         **row_values(manifest),
     }
@@ -109,7 +111,8 @@ def render_card(manifest: dict, config_yaml: str) -> str:
     return _TEMPLATE_NOTE.sub("", template.substitute(values), count=1)
 
 
-def _configs_yaml(counts: dict, shards: dict[str, list[str]] | None = None) -> str:
+def _configs_yaml(counts: dict, shards: dict[str, list[str]] | None = None,
+                  part_rows: dict[str, dict[str, int]] | None = None) -> str:
     """The front matter's `configs:`: one per split that has rows, `sft` the default when it has any.
 
     Each lists its split's shard files by name (`shards`, the manifest's; names carry a digest of the
@@ -119,7 +122,9 @@ def _configs_yaml(counts: dict, shards: dict[str, list[str]] | None = None) -> s
 
     Empty splits are left out because `datasets` (5.2) cannot load a split with no rows (whatever the
     Parquet file holds, `load_dataset` raises "Instruction 'train' corresponds to no data"); a missing
-    config fails with the list of the ones that exist, which says more.
+    config fails with the list of the ones that exist, which says more. For the same reason a config's
+    held-out splits (`test`, `validation`: shards.holdout), and its `train` when every spec was held out, are
+    declared only where `part_rows` (the manifest's `holdout.rows`) gives them rows.
     """
     present = [split for split in SPLITS if counts[split] > 0]
     if not present:
@@ -129,12 +134,16 @@ def _configs_yaml(counts: dict, shards: dict[str, list[str]] | None = None) -> s
         lines.append(f"- config_name: {split}")
         if split == DEFAULT_CONFIG:
             lines.append("  default: true")
-        lines += ["  data_files:", "  - split: train"]
+        lines.append("  data_files:")
         names = (shards or {}).get(split)
-        if names:
-            lines += ["    path:"] + [f'    - "{split}/{name}"' for name in names]
-        else:
-            lines.append(f'    path: "{split}/*.parquet"')
+        if not names:
+            lines += ["  - split: train", f'    path: "{split}/*.parquet"']
+            continue
+        rows = (part_rows or {}).get(split) or {TRAIN: counts[split]}
+        for part in (TRAIN, *HELD_OUT):
+            files = [name for name in names if split_name(name) == part]
+            if files and rows.get(part, 0) > 0:
+                lines += [f"  - split: {part}", "    path:"] + [f'    - "{split}/{name}"' for name in files]
     return "\n".join(lines)
 
 
@@ -164,8 +173,32 @@ def _config_summary(manifest: dict, config: dict) -> str:
         _refinement_line(manifest, config.get("refine") or {}),
         f"- Verifier device: `{verify.get('device', 'unknown')}` requested; used: "
         f"{', '.join(f'`{d}`' for d in devices) or 'none recorded'}.",
+        _holdout_line(manifest.get("holdout") or {}),
     ]
     return "\n".join(lines)
+
+
+def _split_layout(holdout: dict) -> str:
+    """The card's sentence on the splits each config has (shards.holdout)."""
+    held = [name for name in HELD_OUT if (holdout.get("fractions") or {}).get(name)]
+    if not held:
+        return "Each config has one split, `train`."
+    names = " and ".join(f"`{name}`" for name in held)
+    return (f"`raw` has one split, `train`; `sft`, `rl` and `preference` also have {names}: the rows of the "
+            f"specs held out by id (a spec's rows are all in one split), for evaluation on problems never "
+            f"trained on.")
+
+
+def _holdout_line(holdout: dict) -> str:
+    """Which splits sft, rl and preference have (shards.holdout), and their rows."""
+    fractions = {name: share for name, share in (holdout.get("fractions") or {}).items() if share}
+    if not fractions:
+        return "- Splits: `train` only in every config (no specs held out: `shards.test_fraction` is 0)."
+    shares = " and ".join(f"`{name}` {share:.0%}" for name, share in fractions.items())
+    rows = "; ".join(f"{split}: " + ", ".join(f"{part} {count}" for part, count in parts.items())
+                     for split, parts in (holdout.get("rows") or {}).items())
+    return (f"- Splits: specs held out by id for {shares} of the specs (all rows of a spec in one split, on "
+            f"average those shares: shards.holdout); rows per split: {rows}.")
 
 
 def _refinement_line(manifest: dict, refine: dict) -> str:

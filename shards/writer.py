@@ -9,7 +9,10 @@ RUN_DIR/
                                  hits...; summed into the manifest at the end, removed with the parts
   raw/ sft/ rl/ preference/      SPLIT/train-00000-of-0000N-<16 hex>.parquet, zstd, at least one file per
                                  split, each about `target_shard_bytes` (checked after every row group);
-                                 the hex is a digest of the split's bytes (see "Names by content")
+                                 the hex is a digest of the split's bytes (see "Names by content"); sft,
+                                 rl and preference may also hold test-... and validation-... files, the
+                                 specs held out by `shards.test_fraction` / `validation_fraction`
+                                 (shards.holdout)
   run_config.yaml                the resolved config that made the run
   README.md                      the dataset card, whose `configs:` make `datasets.load_dataset` work
   manifest.json                  counts, versions, hardware, timings; written last
@@ -80,6 +83,7 @@ from kerneldata.core.outcomes import Status
 from kerneldata.core.schema import RAW_SCHEMA, SPLIT_SCHEMAS, conform
 from shards import row_stats
 from shards.card import render_card
+from shards.holdout import DIVIDED, TRAIN, divide, fractions_of
 from shards.location import RunDirError, RunLocation, error_line
 from shards.splits import split_tables
 
@@ -102,7 +106,7 @@ SPLITS = tuple(SPLIT_SCHEMAS)  # raw, sft, rl, preference
 # shards: {split: its file names, in order}, named by content (module docstring).
 MANIFEST_KEYS = ("kerneldata_version", "created_at", "run_name", "counts", "by_stage", "by_reason",
                  "by_family", "by_turn", "hardware", "devices", "versions", "dedup", "decontamination", "speedups",
-                 "shards", "row_stats")
+                 "shards", "row_stats", "holdout")
 DEFAULT_TARGET_SHARD_BYTES = 256 << 20
 REPORT_FILES = ("report.html", "report")  # made by shards.report from raw; stale once raw changes
 # Rows per Parquet row group: small enough that a reader (the Hub's viewer included) can fetch a few rows of
@@ -274,13 +278,19 @@ class RunWriter:
     def _write_all(self, raw: pa.Table, config_yaml: str, manifest_extra: dict | None) -> dict:
         manifest_extra = dict(manifest_extra or {})
         tables = {"raw": raw, **split_tables(raw)}
-        shards = {split: self._write_split(split, table) for split, table in tables.items()}
+        fractions = fractions_of((yaml.safe_load(config_yaml) or {}).get("shards"))
+        parts = {split: divide(table, fractions) if split in DIVIDED else {TRAIN: table}
+                 for split, table in tables.items()}
+        shards = {split: self._write_split(split, parts[split]) for split in tables}
         self.location.write_text(RUN_CONFIG, config_yaml)
 
         manifest = self._manifest(raw, {split: table.num_rows for split, table in tables.items()},
                                   config_yaml)
         manifest["shards"] = shards
         manifest["row_stats"] = _row_stats(raw, tables)
+        manifest["holdout"] = {"fractions": fractions,
+                               "rows": {split: {name: part.num_rows for name, part in parts[split].items()}
+                                        for split in DIVIDED}}
         assert set(manifest) == set(MANIFEST_KEYS), sorted(manifest)
         clashes = sorted(key for key in manifest_extra if key in manifest and manifest_extra[key] != manifest[key])
         if clashes:
@@ -290,21 +300,25 @@ class RunWriter:
         self.location.write_text(MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
         return manifest
 
-    def _write_split(self, split: str, table: pa.Table) -> list[str]:
-        """Write one split's shards (any files of it there before are removed); return their names."""
+    def _write_split(self, split: str, parts: dict[str, pa.Table]) -> list[str]:
+        """Write one split's shards (any files of it there before are removed), each of its `parts`
+        (`train`, and the held-out ones of shards.holdout) under its own name; return the files' names."""
         for stale in self.location.names(split):  # a resumed run writes every split again
             if stale.endswith(".parquet"):
                 self.location.remove(f"{split}/{stale}")
+        return [name for part, table in parts.items() for name in self._write_part(split, part, table)]
+
+    def _write_part(self, split: str, part: str, table: pa.Table) -> list[str]:
         table = conform(table, SPLIT_SCHEMAS[split])
         # Files are cut by size as they are written, so their number is known only at the end: they are
         # written under temporary names (in the split's own directory on a local disk, else in a local
-        # temporary one) and put in place as train-XXXXX-of-NNNNN once all are complete.
+        # temporary one) and put in place as PART-XXXXX-of-NNNNN once all are complete.
         group_rows = min(ROW_GROUP_ROWS, self.rows_per_shard or ROW_GROUP_ROWS)
         with self.location.staging(split) as staging:
             done: list[Path] = []
             start = 0
             while start < table.num_rows or not done:
-                tmp = staging / f".shard-{len(done):05d}.parquet.tmp-{os.getpid()}"
+                tmp = staging / f".{part}-{len(done):05d}.parquet.tmp-{os.getpid()}"
                 with open(tmp, "wb") as sink:
                     with pq.ParquetWriter(sink, table.schema, compression="zstd") as parquet:
                         rows_in_file = 0
@@ -320,7 +334,7 @@ class RunWriter:
                     os.fsync(sink.fileno())
                 done.append(tmp)
             digest = _files_digest(done)
-            names = [f"train-{index:05d}-of-{len(done):05d}-{digest}.parquet" for index in range(len(done))]
+            names = [f"{part}-{index:05d}-of-{len(done):05d}-{digest}.parquet" for index in range(len(done))]
             for tmp, name in zip(done, names):
                 self.location.commit(tmp, f"{split}/{name}")
         return names

@@ -364,6 +364,17 @@ class ShardsConfig(_Section):
     target_shard_bytes: int = Field(256 << 20, ge=1 << 10)
     # Optional cap on rows per file as well; None: only the size counts.
     rows_per_shard: int | None = Field(None, ge=1)
+    # Issue 18: shares of the specs whose sft, rl and preference rows go to a `test` and a `validation`
+    # split instead of `train` (by spec id, never one spec in two splits: shards.holdout); 0: train only.
+    test_fraction: float = Field(0.0, ge=0, lt=1)
+    validation_fraction: float = Field(0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _something_left_to_train_on(self) -> ShardsConfig:
+        if self.test_fraction + self.validation_fraction >= 1:
+            raise ValueError(f"shards.test_fraction ({self.test_fraction}) and shards.validation_fraction "
+                             f"({self.validation_fraction}) leave nothing for train: their sum must be below 1")
+        return self
 
 
 class RayConfig(_Section):
