@@ -82,8 +82,8 @@ def test_an_s3_run_directory_end_to_end():
         assert manifest["counts"]["candidates"] == 12 and manifest["run_name"] == "quickstart"
         assert read_raw(uri).num_rows == 12
 
-        refused = _generate(uri, env=env)  # not empty, no --resume
-        assert refused.returncode == 2 and "--resume" in refused.stderr
+        refused = _generate(uri, env=env)  # a complete run there: nothing to resume, start anew elsewhere
+        assert refused.returncode == 2 and "already a complete run" in refused.stderr
 
         deduped = _kd("dedup", uri, "--json", env=env)
         assert deduped.returncode == 0, deduped.stderr
