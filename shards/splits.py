@@ -208,9 +208,10 @@ def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
                 slower = [c for c in accepted[1:]
                           if _speedup(c) is not None and best_speedup > _speedup(c) * SLOWER_SPEEDUP_RATIO]
                 worse[SLOWER_REASON] = sorted(slower, key=lambda c: (_speedup(c), c["candidate_id"]))
-            pairs += [(best, other, reason) for reason, other in _round_robin(
-                worse, skip=lambda c: c["completion"] == best["completion"],
-                limit=max_pairs_per_spec - len(pairs))]
+            picked = _round_robin(worse, skip=lambda c: c["completion"] == best["completion"],
+                                  limit=max_pairs_per_spec - len(pairs))
+            pairs += [(_chosen_for(other, accepted) if best_speedup is None else best, other, reason)
+                      for reason, other in picked]
             if len(pairs) >= max_pairs_per_spec:
                 break
         for chosen, other, reason in pairs:
@@ -226,6 +227,14 @@ def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
                 "answer_kind": answer_kind(chosen),
             })
     return table_from_rows(rows, PREFERENCE_SCHEMA)
+
+
+def _chosen_for(rejected: dict, accepted: list[dict]) -> dict:
+    """Where speed was not measured every accepted answer is as good as another: the one closest in length to
+    `rejected` (ties by candidate_id), so that length is not what tells chosen from rejected (issue 17: a
+    DPO model learns whatever differs systematically between the two). Never one with the same completion."""
+    others = [c for c in accepted if c["completion"] != rejected["completion"]] or accepted
+    return min(others, key=lambda c: (abs(len(c["completion"]) - len(rejected["completion"])), c["candidate_id"]))
 
 
 def _answer_groups(candidates: list[dict]) -> list[list[dict]]:

@@ -207,3 +207,15 @@ def test_rl_pass_rate_leaves_out_deliberately_flawed_variants(make_row):
             make_row("softmax-eeee", "f3", "rejected", teacher_meta='{"flaw": null}')]
     rl = rl_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
     assert [(r["pass_rate"], r["num_candidates"]) for r in rl] == [(0.5, 3)]
+
+
+def test_unmeasured_pairs_set_each_rejected_answer_against_the_accepted_one_closest_in_length(make_row):
+    """Where speed was not measured every accepted answer is as good as another, so the pair takes the one
+    closest in length to the rejected answer: length does not tell chosen from rejected (issue 17)."""
+    short, long = "k" * 100, "k" * 300
+    rows = [make_row("relu-eeee", "e1", "accepted", completion=short + "a"),
+            make_row("relu-eeee", "e2", "accepted", completion=long + "b"),
+            make_row("relu-eeee", "e3", "rejected", "mismatch", completion=short + "cc"),
+            make_row("relu-eeee", "e4", "rejected", "timeout", completion=long + "dd")]
+    out = preference_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
+    assert sorted((r["candidate_id"], r["rejected_candidate_id"]) for r in out) == [("e1", "e3"), ("e2", "e4")]
