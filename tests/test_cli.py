@@ -185,7 +185,9 @@ def test_specs_stats_counts_coverage(tmp_path):
     assert len(stats["families"]) >= 12 and set(stats["dtypes"]) == {"float32", "bfloat16"}
     assert sum(stats["size_buckets"].values()) == 300 and stats["distinct_ops"] >= 60
     text = kd("specs", "stats", str(out))
-    assert text.returncode == 0 and text.stdout.startswith("300 specs, 13 families")
+    # 12 families and fused chains, and the five of issue 16 (llm, kvcache, moe, quant, recsys)
+    assert text.returncode == 0 and text.stdout.startswith(f"300 specs, {len(stats['families'])} families")
+    assert len(stats["families"]) == 18
     assert "size_buckets:" in text.stdout
 
 

@@ -82,9 +82,13 @@ def compare_error_model(model, inputs: list, outputs: list, expected: list, devi
 
 def adds_atomically(candidate_code: str) -> bool:
     """Whether the candidate calls an atomic add (`tl.atomic_add`, or the name imported): its half-precision
-    outputs may carry the rounding of an fp16 accumulation (`compare_error_model`). The code has passed the
-    static gate, so it parses."""
-    for node in ast.walk(ast.parse(candidate_code)):
+    outputs may carry the rounding of an fp16 accumulation (`compare_error_model`). Code that does not parse
+    (run without the static gate: a test of the sandbox alone) gets no allowance."""
+    try:
+        tree = ast.parse(candidate_code)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None

@@ -167,3 +167,4 @@ def test_the_atomic_scatter_allowance_is_detected_from_the_code():
     assert adds_atomically("import triton.language as tl\ndef k(p, v):\n    tl.atomic_add(p, v, sem='relaxed')\n")
     assert adds_atomically("from triton.language import atomic_add\ndef k(p, v):\n    atomic_add(p, v)\n")
     assert not adds_atomically("def k(p, v):\n    # tl.atomic_add would round at every add\n    return 'atomic_add'\n")
+    assert not adds_atomically("tl.atomic_add(p, v)\x00")  # not Python (no static gate before it): no allowance

@@ -72,7 +72,8 @@ def test_quickstart_makes_a_loadable_dataset(tmp_path):
                for row in sft if row["turns"] == 1)
     assert manifest["row_stats"]["sft_feedback_references"] == 0
     assert manifest["counts"]["duplicates"] == sum(r["dedup_reason"] is not None for r in raw)
-    assert [m["role"] for m in sft[0]["messages"]] == ["system", "user", "assistant"]
+    first_answer = next(row for row in sft if row["turns"] == 1)
+    assert [m["role"] for m in first_answer["messages"]] == ["system", "user", "assistant"]
     # Kernels reached by refinement come as their conversation: task, answer, feedback, answer...
     conversations = [row for row in sft if row["turns"] > 1]
     assert conversations
