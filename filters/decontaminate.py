@@ -224,9 +224,9 @@ _NOT_OPS = {"super", "__init__", "contiguous", "view", "reshape", "size", "dim",
             "clone", "detach"}
 
 
-def spec_signature(source: str) -> tuple | None:
-    """(ops, shapes) of a KernelBench-format problem, read from its source without running it; None when
-    it has no `class Model` with a `forward`, or the shapes of `get_inputs()` cannot be worked out."""
+def _problem_parts(source: str):
+    """(module tree, `get_inputs` node, `Model`'s methods by name) of a KernelBench-format source; None
+    where it does not parse or lacks `class Model` with a `forward`, or `get_inputs`."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
@@ -236,8 +236,16 @@ def spec_signature(source: str) -> tuple | None:
     if model is None or get_inputs is None:
         return None
     methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)}
-    if "forward" not in methods:
+    return (tree, get_inputs, methods) if "forward" in methods else None
+
+
+def spec_signature(source: str) -> tuple | None:
+    """(ops, shapes) of a KernelBench-format problem, read from its source without running it; None when
+    it has no `class Model` with a `forward`, or the shapes of `get_inputs()` cannot be worked out."""
+    parsed = _problem_parts(source)
+    if parsed is None:
         return None
+    tree, get_inputs, methods = parsed
     ops = _forward_ops(methods)
     shapes = _input_shapes(tree, get_inputs)
     if shapes is None:
@@ -321,17 +329,10 @@ def task_signature(source: str) -> tuple | None:
     ops: `x * x` is `mul`), ("chain", ops in order, input ranks) for a fused chain. Read from the source like
     `spec_signature`; None where it has no `Model.forward`, no op, or input shapes that cannot be worked
     out."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
+    parsed = _problem_parts(source)
+    if parsed is None:
         return None
-    model = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model"), None)
-    get_inputs = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "get_inputs"), None)
-    if model is None or get_inputs is None:
-        return None
-    methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)}
-    if "forward" not in methods:
-        return None
+    tree, get_inputs, methods = parsed
     ops = tuple(_task_op(op) for op in _forward_ops(methods, tensor_arithmetic_only=True))
     shapes = _input_shapes(tree, get_inputs)
     if not ops or shapes is None:

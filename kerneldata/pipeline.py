@@ -165,15 +165,7 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         phase = _Phases(progress)
         phase(f"sampling {config.specs.num_specs} specs"
               + (" and running their references on CPU" if config.specs.check_references else ""))
-        degenerate: dict[str, int] = {}
-        if config.specs.check_references:
-            # Degenerate specs (constant, near-zero, input-independent... output) are replaced before any
-            # teacher sees them; the manifest counts them by reason.
-            specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
-            for check in rejected:
-                degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
-        else:
-            specs = sampler.sample(config.specs.num_specs)
+        specs, degenerate = draw_specs(config, sampler)
         spec_rows = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA).to_pylist()
 
         timings = {"sample_s": round(time.monotonic() - started, 3)}
@@ -221,6 +213,19 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         raise Interrupted(out_dir, checkpointed) from None
     finally:
         _stop_logging(logging_state)
+
+
+def draw_specs(config: Config, sampler) -> tuple[list, dict[str, int]]:
+    """The run's specs and, with `specs.check_references`, how many degenerate ones (constant, near-zero,
+    input-independent... output) were replaced before any teacher saw them, by reason (the manifest's
+    `degenerate_specs`)."""
+    if not config.specs.check_references:
+        return sampler.sample(config.specs.num_specs), {}
+    specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
+    degenerate: dict[str, int] = {}
+    for check in rejected:
+        degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
+    return specs, degenerate
 
 
 def check_config(config: Config):
@@ -332,13 +337,7 @@ def preview(config: Config, *, out_dir: str | None = None) -> dict:
     out_dir = out_dir or config.out_dir()
     config = config.model_copy(update={"run": config.run.model_copy(update={"out": out_dir})})
     sampler, teacher, _ = check_config(config)
-    degenerate: dict[str, int] = {}
-    if config.specs.check_references:
-        specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
-        for check in rejected:
-            degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
-    else:
-        specs = sampler.sample(config.specs.num_specs)
+    specs, degenerate = draw_specs(config, sampler)
     messages = Prompter(config.teacher.prompt)(specs[0].to_row()) if specs else []
     return {"config": config.to_yaml(), "teacher": teacher.name, "out": out_dir,
             "first_answers": len(specs) * config.teacher.rows_per_spec(), "max_turns": config.refine.max_turns,
