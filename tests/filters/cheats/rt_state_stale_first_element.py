@@ -4,7 +4,8 @@ remembered output instead of computing. A user who updates a tensor in place (x[
 
 Demonstration: `y1 = m(x).clone(); x[:, 1:] += 1; torch.equal(m(x), y1)` is True.
 
-Should be caught by: calling again on the same input after a partial in-place change (issue 15, section 5).
+Should be caught by: calling again on the same input after a partial in-place change (issue 15, section 5),
+or by its writes to the model's own tensors on more than one call (kernel_state).
 """
 
 import torch
@@ -13,7 +14,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", ("correctness", "anticheat"), ("mismatch", "non_finite", "output_not_from_kernel"))
+EXPECTED = ("rejected", ("correctness", "anticheat"), ("mismatch", "non_finite", "output_not_from_kernel", "kernel_state"))
 DEVICE = "any"
 
 
