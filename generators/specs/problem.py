@@ -28,6 +28,14 @@ INDEX_BYTES, MASK_BYTES = 8, 1
 _FIXED_BYTES = {"mask": MASK_BYTES, "int8": 1, "fp8_e4m3_bits": 1}
 
 
+def domain_element_bytes(domain: str) -> int | None:
+    """Bytes per element of an input of this domain when fixed by it (indices, offsets, masks, int8 and fp8
+    data); None means the spec's dtype decides."""
+    if domain.startswith(("index", "offsets")):
+        return INDEX_BYTES
+    return _FIXED_BYTES.get(domain)
+
+
 @dataclass(frozen=True)
 class In:
     """One input of `forward`. `shape` names dims (or holds integers), space-separated; `domain` is a
@@ -50,9 +58,7 @@ class In:
     @property
     def element_bytes(self) -> int | None:
         """Bytes per element when fixed by the domain (indices, masks); None means the spec's dtype."""
-        if self.domain.startswith(("index", "offsets")):
-            return INDEX_BYTES
-        return _FIXED_BYTES.get(self.domain)
+        return domain_element_bytes(self.domain)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Coverage of a spec file (`kerneldata specs stats`): counts by family, op, dtype, input rank, layout,
 input domain and size bucket, so a sample's breadth can be read at a glance and compared across configs.
 
-Size buckets are by the bytes of all inputs together (an index is 8 bytes, a mask 1, a float its dtype's
-size), the quantity the sampler's memory cap bounds.
+Size buckets are by the bytes of all inputs together (an index or offset is 8 bytes, a mask, int8 or fp8
+element 1, a float its dtype's size), the quantity the sampler's memory cap bounds.
 
 `headroom` summarises `generators.specs.headroom` over the specs on one device profile: quantiles of the
 bytes eager moves, GFLOP, the estimated eager time and the bound on the speedup over eager, and the share of
@@ -15,6 +15,7 @@ import math
 from collections import Counter
 
 from generators.specs.headroom import BIG_BYTES, BIG_FLOPS, DEFAULT_DEVICE, estimate
+from generators.specs.problem import domain_element_bytes
 from generators.specs.shapes import DTYPE_BYTES
 
 # Upper bounds (exclusive) of the size buckets, in bytes, with their labels.
@@ -28,7 +29,7 @@ def input_bytes(line: dict) -> int:
     total = 0
     domains = line.get("input_domains") or ["unspecified"] * len(line["shapes"])
     for shape, domain in zip(line["shapes"], domains):
-        element = 8 if domain.startswith("index") else 1 if domain == "mask" else DTYPE_BYTES.get(line["dtype"], 4)
+        element = domain_element_bytes(domain) or DTYPE_BYTES.get(line["dtype"], 4)
         total += math.prod(shape) * element
     return total
 
