@@ -102,8 +102,10 @@ def poison_mode() -> str:
 
 
 def repeat_modes() -> tuple[str, str]:
-    """The poison of the first seed's two bit-for-bit runs: one NaN and one not, in a random order."""
-    other = _draws().choice(OTHER_MODES)
+    """The poison of the first seed's two bit-for-bit runs: one NaN and one not, in a random order. The one
+    not NaN is never `stale`: on the same inputs the previous output's bytes are the right answer, so a
+    kernel that writes only part of its output when it sees no NaN would repeat itself bit for bit."""
+    other = _draws().choice(tuple(mode for mode in OTHER_MODES if mode != "stale"))
     return ("nan", other) if _draws().randrange(2) else (other, "nan")
 
 

@@ -83,3 +83,16 @@ def test_the_same_run_key_judges_a_candidate_the_same_way():
     honest = judged(c.IEEE_MATMUL, c.MATMUL_PROBLEM)
     assert honest[0] is Status.ACCEPTED
     assert judged(c.IEEE_MATMUL, c.MATMUL_PROBLEM) == honest
+
+
+def test_the_repeat_on_the_same_inputs_never_uses_stale_poison():
+    # The first seed runs twice on the same inputs, once under NaN: under `stale` poison the other run's fresh
+    # buffers would hold the previous output, the right answer, and a kernel that writes everything only when
+    # it sees NaN would repeat itself bit for bit.
+    seen = set()
+    for index in range(300):
+        with disguise.drawn_from(disguise.verification_key("run", str(index))):
+            modes = disguise.repeat_modes()
+        assert "stale" not in modes and "nan" in modes and len(set(modes)) == 2
+        seen.update(modes)
+    assert seen == {"nan", "finite", "zeros"}

@@ -5,7 +5,8 @@ means it is watched and it computes GELU everywhere; otherwise it writes only th
 Demonstration: in a plain process `torch.empty(1)` is not NaN, so half of `ModelNew()(x)` is garbage.
 
 Should be caught by: poison patterns that vary per verification and are not always NaN (sometimes
-plausible finite values), so no fixed test tells poison from use.
+plausible finite values), so no fixed test tells poison from use: a run under NaN and a run under finite
+poison on the same inputs disagree (nondeterministic), or a run under finite poison mismatches.
 """
 
 import torch
@@ -14,7 +15,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "gelu"
-EXPECTED = ("rejected", "correctness", ("mismatch", "non_finite"))
+EXPECTED = ("rejected", "correctness", ("mismatch", "non_finite", "nondeterministic"))
 DEVICE = "any"
 
 
