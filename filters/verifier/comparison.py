@@ -5,7 +5,6 @@ dtype (`compare`); where those fail, what the float64 truth allows an honest ker
 
 from __future__ import annotations
 
-import ast
 import math
 
 from kerneldata.core.outcomes import Reason, Verdict
@@ -47,15 +46,15 @@ def compare_against_truth(model, inputs: list, outputs: list, expected: list, fi
 
 
 def compare_error_model(model, inputs: list, outputs: list, expected: list, device: str = "cpu", *,
-                        atomic_accumulation: bool = False) -> Verdict | None:
+                        atomic_units: float = 0.0) -> Verdict | None:
     """For fp16 / bf16 outputs that passed the tolerances: reject a kernel further from the float64 truth
     than an honest one (fp32 arithmetic, one rounding to the output dtype: `filters.verifier.truth`) at more than a
     few elements. fp16's atol/rtol of 1e-2 are ~10 ulps wide, so they cannot see an fp16 accumulator at a
     short inner size; the error model can. The fp32-level rounding spread (8 float64 forwards) is measured
     only where the plain model is exceeded. A candidate no further from the truth than the reference itself
-    (`no_less_precise`) keeps the reference's precision, whatever the model says. `atomic_accumulation`
-    (the candidate adds into its outputs with atomics) allows the rounding of an fp16 accumulation
-    (`filters.verifier.truth.magnitude_sum`)."""
+    (`no_less_precise`) keeps the reference's precision, whatever the model says. `atomic_units` (the
+    candidate accumulates into its outputs with atomic adds: `filters.verifier.truth.atomic_units`) allows
+    that many roundings of partial sums up to the terms' magnitude sum (`truth.magnitude_sum`)."""
     import torch
 
     half = (torch.float16, torch.bfloat16)
@@ -68,9 +67,10 @@ def compare_error_model(model, inputs: list, outputs: list, expected: list, devi
     if not too_far(beyond, checked) or no_less_precise(truth, expected, outputs):
         return None
     spread = rounding_spread(truth, "float32")
-    magnitudes = magnitude_sum(truth) if atomic_accumulation else None
+    magnitudes = magnitude_sum(truth) if atomic_units > 0 else None
     if spread is not None or magnitudes is not None:
-        beyond, checked = beyond_honest_error(truth, expected, outputs, spread=spread, magnitudes=magnitudes)
+        beyond, checked = beyond_honest_error(truth, expected, outputs, spread=spread, magnitudes=magnitudes,
+                                              units=atomic_units)
         if not too_far(beyond, checked):
             return None
     return Verdict.reject(
@@ -78,23 +78,6 @@ def compare_error_model(model, inputs: list, outputs: list, expected: list, devi
         f"{beyond} of {checked} half-precision output elements are more than one ulp (plus the reference's own "
         "error) from the float64 truth, where a kernel computing in fp32 and rounding once is within it: "
         "arithmetic below the precision the reference keeps (an fp16/bf16 accumulator?).")
-
-
-def adds_atomically(candidate_code: str) -> bool:
-    """Whether the candidate calls an atomic add (`tl.atomic_add`, or the name imported): its half-precision
-    outputs may carry the rounding of an fp16 accumulation (`compare_error_model`). Code that does not parse
-    (run without the static gate: a test of the sandbox alone) gets no allowance."""
-    try:
-        tree = ast.parse(candidate_code)
-    except (SyntaxError, ValueError):
-        return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-            if name == "atomic_add":
-                return True
-    return False
 
 
 def compare(outputs: list, expected: list, *, dtype: str, atol: float, rtol: float,

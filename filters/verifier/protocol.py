@@ -80,6 +80,8 @@ class Ran(_Message):
     state_written: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     copy_born: bool = False
     copy_unchanged: bool = False
+    # A forged count buys at most the atomic allowance (filters.verifier.truth.ATOMIC_ACCUMULATION_UNITS).
+    atomic_adds_per_element: int = Field(default=0, ge=0)
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

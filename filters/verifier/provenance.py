@@ -71,6 +71,8 @@ class Provenance:
     torch_compute: list[str] = field(default_factory=list)  # aten ops that computed, first few
     narrowing: list[str] = field(default_factory=list)  # casts to a less precise float: "float32->float16"
     launches: int = 0
+    # Addresses Triton kernels added floats to with atomic adds (seen by the interpreter: `atomic_added`).
+    atomic_adds: list = field(default_factory=list)
 
     def write(self, tensor: torch.Tensor, who: str, *, fresh: bool = False) -> None:
         key = _storage_key(tensor)
@@ -100,6 +102,35 @@ class Provenance:
             stored = stored[np.broadcast_to(np.asarray(mask, dtype=bool), np.shape(addresses)).reshape(-1)]
         for coverage in self.copies.values():
             coverage.mark(stored, itemsize)
+
+    def atomic_added(self, addresses, mask) -> None:
+        """A Triton kernel added floats at `addresses` (a numpy array) where `mask`, atomically."""
+        import numpy as np
+
+        added = np.asarray(addresses, dtype=np.uint64).reshape(-1)
+        if mask is not None:
+            added = added[np.broadcast_to(np.asarray(mask, dtype=bool), np.shape(addresses)).reshape(-1)]
+        self.atomic_adds.append(added)
+
+    def atomic_adds_per_element(self, outputs: list) -> int:
+        """The most atomic float adds any one element of `outputs` received in this call (0: none). An
+        output accumulated with atomics (an index_add's scatter, a split-K reduction) has elements that
+        received several; a kernel that stores each element with one atomic add accumulates nothing with
+        atomics, whatever it calls."""
+        import numpy as np
+
+        if not self.atomic_adds:
+            return 0
+        added = np.concatenate(self.atomic_adds)
+        most = 0
+        for out in outputs:
+            if not isinstance(out, torch.Tensor) or not out.numel() or out.device.type != "cpu":
+                continue
+            start = out.untyped_storage().data_ptr()
+            inside = added[(added >= start) & (added < start + out.untyped_storage().nbytes())]
+            if inside.size:
+                most = max(most, int(np.unique(inside, return_counts=True)[1].max()))
+        return most
 
     def unproven_output(self, output: torch.Tensor) -> str | None:
         """None if a kernel produced `output`, else one sentence saying why not. An output PyTorch wrote

@@ -92,6 +92,9 @@ def _record_interpreted_stores() -> None:
         if recorder is not None and not recorder.paused:
             recorder.record.kernel_stored(addresses, mask, getattr(value, "itemsize", 0) or 1)
 
+    from triton._C.libtriton import ir
+
+    _FLOAT_ADDS = (ir.ATOMIC_OP.FADD,)
     original_store = InterpreterBuilder.create_masked_store
     original_rmw = InterpreterBuilder.create_atomic_rmw
     original_cas = InterpreterBuilder.create_atomic_cas
@@ -102,6 +105,9 @@ def _record_interpreted_stores() -> None:
 
     def create_atomic_rmw(self, rmw_op, ptr, val, mask, sem, scope):
         note(ptr.data, mask.data, val.data.dtype)
+        recorder = _RECORDER[0]
+        if recorder is not None and not recorder.paused and rmw_op in _FLOAT_ADDS:
+            recorder.record.atomic_added(ptr.data, mask.data)
         return original_rmw(self, rmw_op, ptr, val, mask, sem, scope)
 
     def create_atomic_cas(self, ptr, cmp, val, sem, scope):
@@ -633,6 +639,9 @@ class _Session:
             # rejects when this holds on every call: filters.verifier.provenance `copy_unchanged`).
             "copy_born": any(_storage_of(out) in recorder.record.copies for out in outputs),
             "copy_unchanged": any(map(recorder.record.copy_unchanged, outputs)),
+            # The most atomic float adds one output element received (the interpreter counts them; 0 on a
+            # GPU, where nothing is counted): the verifier's atomic-accumulation allowance follows it.
+            "atomic_adds_per_element": recorder.record.atomic_adds_per_element(outputs),
         }
         outputs_cpu = [out.detach().to("cpu") for out in outputs]
         inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from filters.verifier.truth import beyond_honest_error, float64_truth, too_far, ulp
+from filters.verifier.truth import (
+    ATOMIC_ACCUMULATION_UNITS, atomic_units, beyond_honest_error, float64_truth, too_far, ulp,
+)
 from filters.verifier.comparison import compare_error_model
 from kerneldata.core.outcomes import Reason
 
@@ -135,12 +137,20 @@ def test_an_atomic_scatter_in_fp16_passes_only_as_an_atomic_kernel():
     inputs = _index_add_inputs()
     expected = [IndexAdd()(*inputs)]
     scattered = [_fp16_atomic_adds(*inputs)]
-    assert compare_error_model(IndexAdd(), inputs, scattered, expected, atomic_accumulation=True) is None
+    assert compare_error_model(IndexAdd(), inputs, scattered, expected, atomic_units=atomic_units(16)) is None
     verdict = compare_error_model(IndexAdd(), inputs, scattered, expected)
     assert verdict is not None and verdict.reason_code is Reason.LOWERED_PRECISION
     # The allowance is the rounding of an fp16 accumulation, not a free pass: ten fp16 ulps off is refused.
     sloppy = [(scattered[0].float() * (1 + 10 * 2 ** -10)).half()]
-    assert compare_error_model(IndexAdd(), inputs, sloppy, expected, atomic_accumulation=True) is not None
+    assert compare_error_model(IndexAdd(), inputs, sloppy, expected, atomic_units=atomic_units(16)) is not None
+
+
+def test_the_atomic_allowance_follows_the_adds_each_element_received():
+    # One atomic add per element stores, it does not accumulate: no allowance; then one rounding per add
+    # after the first, up to ATOMIC_ACCUMULATION_UNITS.
+    assert atomic_units(0) == atomic_units(1) == 0
+    assert atomic_units(2) == 1
+    assert atomic_units(16) == atomic_units(1000) == ATOMIC_ACCUMULATION_UNITS
 
 
 def test_a_kernel_no_less_precise_than_the_reference_passes():
@@ -159,12 +169,3 @@ def test_a_kernel_no_less_precise_than_the_reference_passes():
     # The per-element model alone refuses it: its errors are not where the reference's are.
     assert too_far(*beyond_honest_error(float64_truth(SequentialHalf(), inputs), expected, other_order))
     assert compare_error_model(SequentialHalf(), inputs, other_order, expected) is None
-
-
-def test_the_atomic_scatter_allowance_is_detected_from_the_code():
-    from filters.verifier.comparison import adds_atomically
-
-    assert adds_atomically("import triton.language as tl\ndef k(p, v):\n    tl.atomic_add(p, v, sem='relaxed')\n")
-    assert adds_atomically("from triton.language import atomic_add\ndef k(p, v):\n    atomic_add(p, v)\n")
-    assert not adds_atomically("def k(p, v):\n    # tl.atomic_add would round at every add\n    return 'atomic_add'\n")
-    assert not adds_atomically("tl.atomic_add(p, v)\x00")  # not Python (no static gate before it): no allowance
