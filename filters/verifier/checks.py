@@ -5,7 +5,6 @@ the checks and what each defends against: `filters.verifier.verify`'s docstring 
 
 from __future__ import annotations
 
-import time
 import types
 from dataclasses import dataclass
 
@@ -119,7 +118,7 @@ class CandidateChecks:
             self.runtime.pin_for_compiling(self.worker.pid)
         with self.runtime.phase("load"):
             header, _ = self.worker.load(self.candidate_code, init_inputs, init_seed,
-                                         deadline=time.monotonic() + self.options.timeout_s,
+                                         deadline=self.worker.candidate_deadline(self.options.timeout_s),
                                          reference_source=self.problem.code if self.on_gpu else None)
         self.runtime.add_child_phases(header)
         if not header.get("ok") and header.get("kind") == "interpreter_limit" and not self.on_gpu:

@@ -13,7 +13,8 @@ import json
 import os
 import select
 import struct
-import time
+
+from filters.verifier.deadline import remaining, wait_slice
 
 _LENGTH = struct.Struct(">Q")
 MAX_HEADER_BYTES = 1 << 20
@@ -70,14 +71,18 @@ def tensors_from_bytes(blob: bytes):
     return torch.load(io.BytesIO(blob), weights_only=True, map_location="cpu")
 
 
-def _wait(fd: int, deadline: float | None, *, for_write: bool) -> None:
+def _wait(fd: int, deadline, *, for_write: bool) -> None:
+    """Block until `fd` is ready, or raise DeadlineExceeded once `deadline` (filters.verifier.deadline: an
+    instant or a CPU-time budget) has passed."""
     if deadline is None:
         return
-    remaining = deadline - time.monotonic()
-    ready = select.select([], [fd], [], max(remaining, 0))[1] if for_write else \
-        select.select([fd], [], [], max(remaining, 0))[0]
-    if not ready:
-        raise DeadlineExceeded()
+    while True:
+        wait = wait_slice(deadline)
+        ready = select.select([], [fd], [], wait)[1] if for_write else select.select([fd], [], [], wait)[0]
+        if ready:
+            return
+        if remaining(deadline) <= 0:
+            raise DeadlineExceeded()
 
 
 def _write_all(fd: int, data: bytes, deadline: float | None) -> None:

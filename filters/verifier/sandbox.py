@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 from filters.verifier import isolation
+from filters.verifier.deadline import CpuDeadline, remaining
 from filters.verifier.disguise import candidate_location
 from filters.verifier.ipc import (
     ChannelClosed,
@@ -286,7 +287,15 @@ class SandboxWorker:
         except OSError:
             return False
 
-    def load(self, code: str, init_inputs: list, init_seed: int, *, deadline: float,
+    def candidate_deadline(self, seconds: float):
+        """The deadline of one candidate's requests: on CPU `seconds` of the worker's own CPU time (capped in
+        wall time, filters.verifier.deadline), so the verdict does not depend on how busy the machine is; on
+        a GPU `seconds` of wall time."""
+        if self.device == "cpu":
+            return CpuDeadline(self._worker_pid or self.pid, seconds)
+        return time.monotonic() + seconds
+
+    def load(self, code: str, init_inputs: list, init_seed: int, *, deadline,
              reference_source: str | None = None) -> tuple[dict, list[bytes]]:
         """Load a candidate (and, for timing baselines on a GPU, the reference) in a directory of its own;
         its requests share `deadline`."""
@@ -378,7 +387,7 @@ class SandboxWorker:
 
     def _crash(self) -> SandboxError:
         try:
-            code = self.proc.wait(timeout=max(0.0, min(5.0, self.deadline - time.monotonic())))
+            code = self.proc.wait(timeout=max(0.0, min(5.0, remaining(self.deadline))))
         except subprocess.TimeoutExpired:
             return SandboxError("crashed", "the candidate broke the protocol with the verifier")
         if self._bwrap is not None and 128 < code < 128 + 65:
