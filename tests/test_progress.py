@@ -27,7 +27,8 @@ def test_counts_rates_and_the_line():
     run.teacher_answered({}, [row("a", 1)])
     run.sent_to_verify(4)
     run.verified([row("a", 0), row("a", 0, "rejected", "mismatch"), row("b", 0, "unverified", "verifier_fault", 0)])
-    run.specs_finished(1)
+    run.spec_finished("c")
+    run.spec_finished("c")  # reported twice, counted once
     run._started -= 10.0  # as if ten seconds had passed
     numbers = run.snapshot()
     assert numbers["candidates_judged"] == 3 and 0.25 < numbers["candidates_per_s"] <= 0.3
@@ -35,7 +36,7 @@ def test_counts_rates_and_the_line():
     assert 0.18 < numbers["verifier_busy"] <= 0.2  # 4 s of verifying over 10 s x 2 workers
     assert run.first_answered == 2 and run.answers == {"first": 3, "refined": 1}
     line = run.line()
-    assert "specs 1/3; first answers 2/3, 1 refinements; judged 3/4" in line
+    assert "specs 1/3 (0:00:20 left); first answers 2/3, 1 refinements; judged 3/4" in line  # 1/3 in 10 s
     assert "1 accepted, 1 rejected, 1 unverified" in line and "reasons: " in line and "mismatch 1" in line
     assert "verifier busy 20%" in line and line.endswith("faults: verifier_worker_died 1")
 
@@ -103,3 +104,34 @@ def test_the_verify_bars_total_does_not_move():
 
     assert verify_bar(candidates=12) == (12, 1)  # one pass: known before the run, so the ETA holds
     assert verify_bar() == (None, 1)  # refinement: a count, and no ETA from a total that would grow
+
+
+def test_specs_finish_one_by_one_and_the_eta_comes_from_a_total_that_does_not_move():
+    run = RunProgress(num_specs=4, workers=1, gpu=False, display=True, candidates_per_spec=3)
+    with run:
+        run._live.console.file = io.StringIO()
+        specs_bar = run._bars.tasks[0]
+        assert run.eta_s() is None and specs_bar.total == 4 and specs_bar.completed == 0
+        run._started -= 10.0  # ten seconds in, 2 of a's 3 candidates judged: 1/6 of the work done
+        run.verified([row("a", 0), row("a", 0)])
+        assert run.specs_done == 0 and 49 < run.eta_s() <= 50.1
+        # Its last possible candidate finishes a spec at once; a spec the loop stops early (b) counts whole.
+        run.verified([row("a", 1)])
+        assert run.specs_done == 1 and specs_bar.completed == 1
+        run.spec_finished("b")
+        run.verified([row("b", 1)])  # a late verdict of a finished spec counts nothing more
+        assert run.specs_done == 2 and specs_bar.total == 4 and 9.9 < run.eta_s() <= 10.1  # half done in 10 s
+        assert "specs 2/4 (0:00:10 left)" in run.line()
+        assert specs_bar.fields["eta_s"] is not None
+        for spec in "cd":
+            run.spec_finished(spec)
+        assert run.eta_s() == 0.0 and "left" not in run.line()
+
+
+def test_without_a_per_spec_budget_only_finished_specs_count():
+    run = progress()
+    run._started -= 6.0
+    run.verified([row("a", 0)] * 50)
+    assert run.specs_done == 0 and run.eta_s() is None
+    run.spec_finished("a")
+    assert 11.9 < run.eta_s() <= 12.1  # one of three specs in 6 s
