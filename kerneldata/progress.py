@@ -18,7 +18,8 @@ verify bar and the line also show how many candidates earlier sessions judged (`
 
 The run's ETA is on the specs bar, from a total that does not move: the share of the run's work done, where a
 finished spec counts whole and a running one by its judged candidates over the most it can have
-(`candidates_per_spec`), extrapolated from this session's elapsed time. With refinement that stops specs early
+(`candidates_per_spec`), extrapolated from this session's elapsed time. The bar fills with that share; its
+count is of finished specs (with refinement most specs finish in their last round). With refinement that stops specs early
 (a target speedup, an accepted kernel) it is an upper bound; on a resume, specs whose candidates were
 checkpointed finish fast and make it optimistic for a while. (Rich's own estimate, from the bar's recent
 speed, cannot work here: specs finish in bursts at round ends.)
@@ -122,14 +123,19 @@ class RunProgress:
     def specs_done(self) -> int:
         return len(self.finished)
 
-    def eta_s(self) -> float | None:
-        """Seconds left for the run's specs (see the module docstring), or None before any work is done."""
+    def specs_worked(self) -> float:
+        """The work done, in specs: each finished spec whole, each running one by its judged candidates over
+        the most it can have (the specs bar's fill and the ETA's measure)."""
         with self._lock:
             done = float(len(self.finished))
             if self.candidates_per_spec:
                 done += sum(min(count, self.candidates_per_spec) for count in self._judged_per_spec.values()) \
                     / self.candidates_per_spec
-            fraction = min(1.0, done / self.num_specs) if self.num_specs else 1.0
+        return min(done, float(self.num_specs))
+
+    def eta_s(self) -> float | None:
+        """Seconds left for the run's specs (see the module docstring), or None before any work is done."""
+        fraction = self.specs_worked() / self.num_specs if self.num_specs else 1.0
         if fraction <= 0:
             return None
         return (time.monotonic() - self._started) * (1 - fraction) / fraction
@@ -140,9 +146,9 @@ class RunProgress:
         if self.display:
             from rich.console import Console, Group
             from rich.live import Live
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+            self._bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), _count_column(),
                                   TimeElapsedColumn(), _remaining_column(), TextColumn("{task.fields[info]}"))
             self._tasks = {name: self._bars.add_task(name, total=None, info="")
                            for name in ("specs", "teacher", "verify")}
@@ -169,10 +175,11 @@ class RunProgress:
         if self._live is None:
             return
         numbers = self.snapshot()
-        eta_s = self.eta_s()
+        eta_s, worked = self.eta_s(), self.specs_worked()
         with self._lock:
-            self._bars.update(self._tasks["specs"], total=self.num_specs, completed=self.specs_done, info="",
-                              eta_s=eta_s)
+            # The bar fills with the work done; its count is of finished specs.
+            self._bars.update(self._tasks["specs"], total=self.num_specs, completed=worked, info="",
+                              finished=len(self.finished), eta_s=eta_s)
             self._bars.update(self._tasks["teacher"], total=self.num_specs, completed=self.first_answered,
                               info=f"{self.answers['refined']} refinements" + self._model_text(numbers, ", ")
                                    + self._errors_text("; "))
@@ -277,6 +284,23 @@ def _clock(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours:d}:{minutes:02d}:{seconds:02d}"
+
+
+def _count_column():
+    from rich.progress import MofNCompleteColumn
+    from rich.text import Text
+
+    class Count(MofNCompleteColumn):
+        """Rich's "done/total", but for a bar that counts something other than its fill (`finished`, the specs
+        bar's: it fills with the work done and counts finished specs)."""
+
+        def render(self, task):
+            if "finished" not in task.fields:
+                return super().render(task)
+            total = str(int(task.total)) if task.total is not None else "?"
+            return Text(f"{task.fields['finished']:>{len(total)}}/{total}", style="progress.download")
+
+    return Count()
 
 
 def _remaining_column():

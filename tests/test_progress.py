@@ -115,9 +115,15 @@ def test_specs_finish_one_by_one_and_the_eta_comes_from_a_total_that_does_not_mo
         run._started -= 10.0  # ten seconds in, 2 of a's 3 candidates judged: 1/6 of the work done
         run.verified([row("a", 0), row("a", 0)])
         assert run.specs_done == 0 and 49 < run.eta_s() <= 50.1
+        run._refresh()
+        assert specs_bar.completed == 2 / 3 and specs_bar.fields["finished"] == 0  # fills with work, counts specs
+        shown = io.StringIO()
+        Console(file=shown, width=200).print(run._bars)
+        specs_line = shown.getvalue().splitlines()[0]
+        assert " 0/4 " in specs_line and "0:00:" in specs_line  # its count, its elapsed time and ETA
         # Its last possible candidate finishes a spec at once; a spec the loop stops early (b) counts whole.
         run.verified([row("a", 1)])
-        assert run.specs_done == 1 and specs_bar.completed == 1
+        assert run.specs_done == 1 and specs_bar.completed == 1 and specs_bar.fields["finished"] == 1
         run.spec_finished("b")
         run.verified([row("b", 1)])  # a late verdict of a finished spec counts nothing more
         assert run.specs_done == 2 and specs_bar.total == 4 and 9.9 < run.eta_s() <= 10.1  # half done in 10 s
