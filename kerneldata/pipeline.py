@@ -341,6 +341,7 @@ def preview(config: Config, *, out_dir: str | None = None) -> dict:
     messages = Prompter(config.teacher.prompt)(specs[0].to_row()) if specs else []
     return {"config": config.to_yaml(), "teacher": teacher.name, "out": out_dir,
             "first_answers": len(specs) * config.teacher.rows_per_spec(), "max_turns": config.refine.max_turns,
+            "most_candidates": len(specs) * most_candidates_per_spec(config),
             "specs": coverage([spec.to_json() for spec in specs]), "degenerate_specs": degenerate,
             "spec_ids": [spec.spec_id for spec in specs], "prompt": messages}
 
