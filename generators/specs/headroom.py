@@ -210,7 +210,7 @@ def _concrete_index_modes():
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            if func in (torch.tensor, torch.as_tensor) and kwargs.get("device") is None:
+            if func in (torch.tensor, torch.as_tensor) and kwargs.get("device") is None and not _tensors(args):
                 out = func(*args, **{**kwargs, "device": cpu})
                 return out if small_integers(out) else out.to("meta")
             return func(*args, **kwargs)
