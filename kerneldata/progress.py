@@ -16,13 +16,13 @@ as one log line (the run's log file), display or not. `summary_table()` is the e
 Rates count this session only (a resumed run's earlier sessions are in its manifest's counts, not here); the
 verify bar and the line also show how many candidates earlier sessions judged (`checkpointed`).
 
-The run's ETA is on the specs bar, from a total that does not move: the share of the run's work done, where a
-finished spec counts whole and a running one by its judged candidates over the most it can have
-(`candidates_per_spec`), extrapolated from this session's elapsed time. The bar fills with that share; its
-count is of finished specs (with refinement most specs finish in their last round). With refinement that stops specs early
-(a target speedup, an accepted kernel) it is an upper bound; on a resume, specs whose candidates were
-checkpointed finish fast and make it optimistic for a while. (Rich's own estimate, from the bar's recent
-speed, cannot work here: specs finish in bursts at round ends.)
+The run's ETA is on the specs bar, from a total that does not move: the run's work, in specs, where a finished
+spec counts whole and a running one by its judged candidates over the most it can have (`candidates_per_spec`).
+The work left is divided by the rate of the work done since the session's first verdict, so neither the
+start-up (Ray, workers importing torch) nor a resume's replayed specs skew it. The bar fills with the work
+done; its count is of finished specs (with refinement most specs finish in their last round). Where
+refinement can stop specs early (a target speedup, an accepted kernel) the ETA is an upper bound. (Rich's own
+estimate, from the bar's recent speed, cannot work here: specs finish in bursts at round ends.)
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ class RunProgress:
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._logged = self._started
+        # When the session's first verdict came, and the work done then (specs_worked): the ETA's rate is of the
+        # work since.
+        self._first_verdict: tuple[float, float] | None = None
         self.finished: set[str] = set()  # spec ids
         self._judged_per_spec: Counter = Counter()  # judged candidates of specs not finished yet
         self.first_answered = 0  # specs whose first answers came back
@@ -106,6 +109,8 @@ class RunProgress:
                     self._judged_per_spec[row["spec_id"]] += 1
                     if self.candidates_per_spec and self._judged_per_spec[row["spec_id"]] >= self.candidates_per_spec:
                         self._finish(row["spec_id"])  # no candidate can follow: done before its loop says so
+        if self._first_verdict is None and rows:
+            self._first_verdict = (time.monotonic(), self.specs_worked())
         self._refresh()
 
     def spec_finished(self, spec_id: str) -> None:
@@ -134,11 +139,17 @@ class RunProgress:
         return min(done, float(self.num_specs))
 
     def eta_s(self) -> float | None:
-        """Seconds left for the run's specs (see the module docstring), or None before any work is done."""
-        fraction = self.specs_worked() / self.num_specs if self.num_specs else 1.0
-        if fraction <= 0:
+        """Seconds left for the run's specs at the rate of the work since the first verdict (see the module
+        docstring); None until there is such a rate."""
+        worked = self.specs_worked()
+        if worked >= self.num_specs:
+            return 0.0
+        if self._first_verdict is None:
             return None
-        return (time.monotonic() - self._started) * (1 - fraction) / fraction
+        since, worked_then = self._first_verdict
+        if worked <= worked_then:
+            return None
+        return (time.monotonic() - since) * (self.num_specs - worked) / (worked - worked_then)
 
     # -- display -------------------------------------------------------------------------------------------
 
