@@ -36,8 +36,11 @@ still not estimated: `estimate` returns None.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 # -- device profiles -------------------------------------------------------------------------------------
 # HBM bandwidth comes from kerneldata.core.profiles (one source for what the prompts also quote). Peak
@@ -310,8 +313,8 @@ def trace(source: str) -> Trace | None:
     for concrete_indices in (False, True):
         try:
             return _trace(source, concrete_indices)
-        except Exception:  # noqa: BLE001 - any failure of a reference on meta tensors means "try the next way"
-            continue
+        except Exception as err:  # noqa: BLE001 - any failure of a reference on meta tensors: the next way
+            log.debug("no trace (concrete_indices=%s): %s", concrete_indices, err)
     return None
 
 
