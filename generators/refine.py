@@ -11,7 +11,8 @@ For a batch of specs, `RefineLoop.run`:
 - A spec stops when an accepted kernel reaches `target_speedup` over PyTorch eager; where speed is not
   measured (the CPU interpreter), when it has an accepted kernel and `stop_on_accept` is set; when its
   candidate budget is spent; when the teacher answers none of its requests (a spec it declines); or after
-  `max_turns` rounds. `RefineResult.stopped` says which, per spec (the `STOP_*` names).
+  `max_turns` rounds. `RefineResult.stopped` says which, per spec (the `STOP_*` names); `run(on_stopped=...)`
+  is told as each spec stops (the live display's specs bar).
 
 Every candidate of every round is a row (its conversation in `prompt`, its candidate, its verdict) and all of
 them are returned; refined rows name the feedback template in `teacher_meta.feedback_version`. A row's
@@ -94,15 +95,26 @@ class RefineLoop:
         self.verify = verify
         self.config = config
 
-    def run(self, spec_rows: Sequence[dict], *, judged: Mapping[str, dict] | None = None) -> RefineResult:
+    def run(self, spec_rows: Sequence[dict], *, judged: Mapping[str, dict] | None = None,
+            on_stopped: Callable[[str, str], None] | None = None) -> RefineResult:
+        """`on_stopped(spec_id, why)`, if given, is called once per spec as soon as its refinement stops (a spec
+        that reaches its target in round 1 is reported then, not when the batch's last spec stops)."""
         judged = judged or {}
         specs = {row["spec_id"]: _Spec(row) for row in spec_rows}
+
+        def stop(spec_id: str, why: str | None) -> None:
+            spec = specs[spec_id]
+            if spec.stopped is None and why is not None:
+                spec.stopped = why
+                if on_stopped is not None:
+                    on_stopped(spec_id, why)
+
         first = self._checked(self.teacher.generate_batch(list(spec_rows)), asked=set(specs))
         self._add(specs, self._judge(first, judged))
         for _ in range(self.config.max_turns):
             requests = []
-            for spec in specs.values():
-                spec.stopped = spec.stopped or self._stop_reason(spec)
+            for spec_id, spec in specs.items():
+                stop(spec_id, self._stop_reason(spec))
                 if spec.stopped is None:
                     requests += self._requests(spec)
             if not requests:
@@ -111,9 +123,9 @@ class RefineLoop:
             answers = self._checked(self.teacher.refine_batch(requests), asked=asked)
             answers = [_with_feedback_version(row) for row in answers]
             for spec_id in asked - self._add(specs, self._judge(answers, judged)):
-                specs[spec_id].stopped = STOP_NO_ANSWER
-        for spec in specs.values():
-            spec.stopped = spec.stopped or self._stop_reason(spec) or STOP_TURNS
+                stop(spec_id, STOP_NO_ANSWER)
+        for spec_id, spec in specs.items():
+            stop(spec_id, self._stop_reason(spec) or STOP_TURNS)
         return RefineResult(rows=_arrival_order(specs), stopped={i: s.stopped for i, s in specs.items()})
 
     # -- one round --------------------------------------------------------------------------------------

@@ -340,7 +340,8 @@ def _print_preview(preview: dict) -> None:
     print(f"\n# specs: {preview['specs']['specs']} would be drawn"
           + (f" ({degenerate} degenerate ones replaced)" if degenerate else "")
           + f"; the {preview['teacher']} teacher would write {preview['first_answers']} first answers"
-          + (f", then refine for up to {preview['max_turns']} rounds" if preview["max_turns"] else ""))
+          + (f", then refine for up to {preview['max_turns']} rounds (at most {preview['most_candidates']} "
+             f"candidates in all)" if preview["max_turns"] else ""))
     print(format_coverage(preview["specs"]), end="")
     for message in preview["prompt"]:
         print(f"\n# prompt for {preview['spec_ids'][0]}: {message['role']}")

@@ -341,6 +341,7 @@ def preview(config: Config, *, out_dir: str | None = None) -> dict:
     messages = Prompter(config.teacher.prompt)(specs[0].to_row()) if specs else []
     return {"config": config.to_yaml(), "teacher": teacher.name, "out": out_dir,
             "first_answers": len(specs) * config.teacher.rows_per_spec(), "max_turns": config.refine.max_turns,
+            "most_candidates": len(specs) * most_candidates_per_spec(config),
             "specs": coverage([spec.to_json() for spec in specs]), "degenerate_specs": degenerate,
             "spec_ids": [spec.spec_id for spec in specs], "prompt": messages}
 
@@ -362,7 +363,8 @@ class _Session:
                                     display=progress and sys.stderr.isatty(), faults=self.faults.counts,
                                     model_teacher=bool({"openai", "vllm"} & set(config.teacher.kinds())),
                                     candidates=None if config.refine.max_turns else
-                                    config.specs.num_specs * config.teacher.rows_per_spec())
+                                    config.specs.num_specs * config.teacher.rows_per_spec(),
+                                    candidates_per_spec=most_candidates_per_spec(config))
         self.show_summary = self.progress.display  # a table is for a person at a terminal, not a log file
         self.parts = _PartBuffer(writer, self._counters, session=self.id)
         # Rows of failed teacher calls wait here until a teacher call succeeds: a session in which every call
@@ -433,8 +435,8 @@ class _Session:
 
     def _run_batch(self, batch: list[dict], index: dict) -> Counter:
         judged = self.writer.judged_rows(index, [row["spec_id"] for row in batch])
-        result = self.loop.run(batch, judged=judged)
-        self.progress.specs_finished(len(batch))
+        result = self.loop.run(batch, judged=judged,
+                               on_stopped=lambda spec_id, _why: self.progress.spec_finished(spec_id))
         return Counter(result.stopped.values())
 
     def _collect(self, pending: set[Future], stopped: Counter) -> set[Future]:
@@ -488,6 +490,16 @@ class _Session:
         with self._counts_lock:
             teacher = dict(self.teacher_counts)
         return {"faults": self.faults.counts(), "teacher": teacher}
+
+
+def most_candidates_per_spec(config: Config) -> int:
+    """The most candidates one spec can get: its first answers and, with refinement, `keep_k` parents x
+    `children_per_parent` answers a round, within `max_candidates_per_spec` (the display's measure of a spec's
+    work; a spec stopped early has fewer)."""
+    most = config.teacher.rows_per_spec() + config.refine.max_turns * config.refine.keep_k \
+        * config.refine.children_per_parent
+    cap = config.refine.max_candidates_per_spec
+    return min(most, cap) if cap is not None else most
 
 
 class _Phases:
@@ -608,6 +620,7 @@ def _start_ray(ray, config: Config):
             if _joined_cluster(config):
                 ray.init(address=config.ray.address or os.environ["RAY_ADDRESS"], logging_level="WARNING")
             else:
+                _quiet_token_auth()
                 ray.init(num_cpus=config.ray.num_cpus, include_dashboard=False, logging_level="WARNING",
                          log_to_driver=True, configure_logging=True)
         except Exception as err:  # noqa: BLE001 Ray raises a bare Exception when a local node misses its start-up
@@ -618,6 +631,30 @@ def _start_ray(ray, config: Config):
             log.warning("Ray did not start (attempt %d of %d): %s", attempt, RAY_INIT_ATTEMPTS, err)
             time.sleep(5 * attempt)
     return ray
+
+
+# The logger of Ray's token-authentication set-up (ray._private.authentication.authentication_token_setup).
+RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+
+
+class _TokenAuthNotice(logging.Filter):
+    """Drops Ray's notice that token authentication is on. Ray (2.5x and later) turns token authentication on
+    for every `ray.init()` that starts a local instance and, where RAY_AUTH_MODE is unset, logs a warning saying
+    so, on every run: for the first tens of seconds it was all a user saw (issue 18). Nothing is wrong and
+    nothing is asked of the user, so it is not shown; the instance still runs with token authentication.
+    Ray's other warnings (that authentication is *off*, say) pass. Setting RAY_AUTH_MODE=token instead is not
+    safe from here: Ray reads it once, when imported, and a GCS started with it set afterwards finds no token
+    on a fresh machine and aborts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Token authentication is enabled")
+
+
+def _quiet_token_auth() -> None:
+    """Install `_TokenAuthNotice` on Ray's authentication logger (once)."""
+    logger = logging.getLogger(RAY_AUTH_LOGGER)
+    if not any(isinstance(f, _TokenAuthNotice) for f in logger.filters):
+        logger.addFilter(_TokenAuthNotice())
 
 
 def _cluster_gpus(ray) -> int:

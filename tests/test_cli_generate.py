@@ -103,6 +103,11 @@ def test_dry_run_previews_the_specs_and_a_prompt_and_asks_no_teacher(tmp_path, c
         assert f"\n{section}\n" in text
     assert "# prompt for " in text and ": user\n" in text and "class Model(nn.Module)" in text
     assert not out.exists()
+    # With refinement: the most candidates the run can judge (what a model teacher would be paid for at most).
+    assert cli.main(["generate", "--config", "configs/quickstart.yaml", "--out", str(out), "--dry-run",
+                     "specs.num_specs=3", "specs.check_references=false"]) == 0
+    assert ("the builtin teacher would write 12 first answers, then refine for up to 2 rounds (at most 30 "
+            "candidates in all)") in capsys.readouterr().out
 
 
 def test_specs_stats_on_a_file_without_specs_exits_2(tmp_path):

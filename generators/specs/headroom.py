@@ -19,16 +19,28 @@ Limits: a roofline, not a measurement. It assumes each op reaches peak bandwidth
 underrates eager's real time (launch gaps, small grids, poor occupancy) and so the bound is conservative for
 small problems and optimistic where a library kernel (cuBLAS, flash attention) is hard to beat; it counts a
 gather's table (an embedding, `index_select`) at the bytes of the rows picked, repeats included; it ignores
-caches (an op re-reading what the previous one wrote in L2 pays HBM prices here), and it knows nothing of
-data-dependent work (a problem whose forward needs real values, such as `nonzero`, is not estimated:
-`estimate` returns None). GPU measurements to confirm these numbers belong to the GPU issue.
+caches (an op re-reading what the previous one wrote in L2 pays HBM prices here). GPU measurements to confirm
+these numbers belong to the GPU issue.
+
+Data-dependent references. A reference whose sizes or loop bounds come from its index inputs' values (jagged
+sums, grouped GEMM and varlen attention read offsets; `repeat_interleave` by lengths) cannot run on meta
+tensors, which hold no values. Such a source is traced a second way (`concrete_indices`): the integer tensors
+of `get_inputs()`, `__init__` and the forward, up to `CONCRETE_INDEX_NUMEL` elements each, are made for real on
+the CPU (drawn under a fixed seed: one draw of the offsets stands for all), everything else stays on meta,
+and an op that mixes the two sees the real ones as meta. Each op is recorded as before, on the draw's sizes
+(the rows of each expert, the length of each sequence) and with the host syncs (`int(offsets[e])`) eager
+pays as launches. A forward whose sizes depend on floating-point values (`nonzero` of a float comparison) is
+still not estimated: `estimate` returns None.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 # -- device profiles -------------------------------------------------------------------------------------
 # HBM bandwidth comes from kerneldata.core.profiles (one source for what the prompts also quote). Peak
@@ -176,7 +188,55 @@ def _tensors(tree):
     return [leaf for leaf in tree_leaves(tree) if isinstance(leaf, torch.Tensor)]
 
 
-def _trace(source: str) -> Trace:
+# Integer tensors of at most this many elements are made for real when a reference is traced with
+# `concrete_indices` (offsets, index lists, lengths); larger ones (int8 weights, say) stay on meta.
+CONCRETE_INDEX_NUMEL = 1 << 22
+
+
+def _concrete_index_modes():
+    """The function mode and the dispatch mode of a `concrete_indices` trace (see the module docstring): small
+    integer tensors are made on the CPU, for real; an op mixing them with meta tensors gets them as meta."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_map_only
+
+    cpu = torch.device("cpu")
+
+    def small_integers(out) -> bool:
+        found = _tensors(out)
+        return bool(found) and all(not t.is_floating_point() and not t.is_complex()
+                                   and t.numel() <= CONCRETE_INDEX_NUMEL for t in found)
+
+    class Literals(TorchFunctionMode):
+        """`torch.tensor([n])` under `torch.device("meta")` would drop its values before any op sees them."""
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func in (torch.tensor, torch.as_tensor) and kwargs.get("device") is None and not _tensors(args):
+                out = func(*args, **{**kwargs, "device": cpu})
+                return out if small_integers(out) else out.to("meta")
+            return func(*args, **kwargs)
+
+    class Indices(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            tensors = _tensors((args, kwargs))
+            if any(t.is_meta for t in tensors):
+                args, kwargs = tree_map_only(torch.Tensor, lambda t: t if t.is_meta else t.to("meta"), (args, kwargs))
+                return func(*args, **kwargs)
+            device = kwargs.get("device")
+            if device is not None and torch.device(device).type == "meta":  # a factory: real if small integers
+                shape_only = func(*args, **kwargs)
+                return func(*args, **{**kwargs, "device": cpu}) if small_integers(shape_only) else shape_only
+            return func(*args, **kwargs)  # on the real integers only
+
+    return Literals(), Indices()
+
+
+def _trace(source: str, concrete_indices: bool = False) -> Trace:
+    import contextlib
+
     import torch
     import torch.nn.functional as F
     from torch.overrides import TorchFunctionMode
@@ -225,7 +285,14 @@ def _trace(source: str) -> Trace:
             return func(*args, **kwargs)
 
     namespace: dict = {"__name__": "kerneldata_headroom_reference"}
-    with torch.device("meta"), torch.no_grad():
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(torch.device("meta"))
+        stack.enter_context(torch.no_grad())
+        if concrete_indices:
+            stack.enter_context(torch.random.fork_rng(devices=[]))  # the caller's random state is left as it was
+            torch.manual_seed(0)
+            for mode in _concrete_index_modes():
+                stack.enter_context(mode)
         exec(compile(source, "<reference>", "exec"), namespace)  # our sampler's sources or chosen external ones
         model = namespace["Model"](*namespace["get_init_inputs"]())
         inputs = namespace["get_inputs"]()
@@ -240,12 +307,15 @@ def _trace(source: str) -> Trace:
 
 @functools.lru_cache(maxsize=4096)
 def trace(source: str) -> Trace | None:
-    """The kernels eager runs for a KernelBench-format problem; None when it cannot be traced on meta
-    tensors (data-dependent ops, a source that does not load)."""
-    try:
-        return _trace(source)
-    except Exception:  # noqa: BLE001 - any failure of a reference on meta tensors means "no estimate"
-        return None
+    """The kernels eager runs for a KernelBench-format problem: on meta tensors, or where its sizes come from
+    its index inputs' values, with those made for real (`concrete_indices`); None when neither works
+    (sizes that depend on floating-point values, a source that does not load)."""
+    for concrete_indices in (False, True):
+        try:
+            return _trace(source, concrete_indices)
+        except Exception as err:  # noqa: BLE001 - any failure of a reference on meta tensors: the next way
+            log.debug("no trace (concrete_indices=%s): %s", concrete_indices, err)
+    return None
 
 
 def estimate(source: str, device: str = DEFAULT_DEVICE) -> Headroom | None:

@@ -74,6 +74,56 @@ def test_devices_differ_and_unknown_or_untraceable_say_so():
     assert trace("class Model: pass") is None
 
 
+def test_data_dependent_references_are_estimated_on_a_seeded_draw_of_their_offsets():
+    import torch
+
+    config = SpecsConfig(scale="real", max_numel=1 << 28, max_bytes=1 << 30)
+    grouped = sample_op("grouped_gemm", config=config, dtype="float16")
+    tokens, hidden = grouped.shapes[0]
+    experts, _, ffn = grouped.shapes[1]
+    state = torch.random.get_rng_state()
+    found = trace(grouped.source)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the caller's random state is untouched
+    # One mm per expert, its rows from the drawn offsets (all tokens in all), its result copied into out, and
+    # the two host syncs (int(offsets[e]), int(offsets[e + 1])) eager pays per expert.
+    names = [op.name for op in found.ops]
+    assert names.count("mm") == names.count("copy_") == experts and names.count("_local_scalar_dense") == 2 * experts
+    assert found.flops == 2 * tokens * hidden * ffn and all(op.tensor_cores for op in found.ops if op.flops)
+    assert trace(grouped.source) is found and _trace_again(grouped.source).ops == found.ops  # deterministic
+
+    varlen = sample_op("varlen_attention", config=config, seed=3)
+    room = estimate(varlen.source)
+    tokens, heads, head_dim = varlen.shapes[0]
+    # Causal attention per sequence: at most one sequence of all the tokens, at least their even split.
+    seqs = varlen.shapes[3][0] - 1
+    most = 2 * heads * tokens * tokens * 2 * head_dim / 2
+    assert most / seqs / 1.01 <= room.flops <= most * 1.01 and room.kernel_launches > seqs
+
+    jagged = sample_op("jagged_sum", config=config)
+    total, dim = jagged.shapes[0]
+    room = estimate(jagged.source)
+    assert room is not None and room.eager_bytes > room.fused_bytes >= total * dim * 4
+    # Sizes that depend on floating-point values are still not estimated.
+    assert trace(_source("return torch.nonzero(args[0] > 0)", "[torch.randn(8, 8)]")) is None
+
+
+def _trace_again(source):
+    from generators.specs.headroom import _trace
+
+    return _trace(source, True)
+
+
+def test_a_floor_like_gpu_yamls_draws_the_data_dependent_ops():
+    # configs/gpu.yaml's specs section, over the families of the data-dependent ops.
+    config = SpecsConfig(dtypes=["float32", "float16", "bfloat16"], scale="real", min_eager_us=20,
+                         device_profile="H200", max_numel=1 << 28, max_bytes=1 << 30,
+                         ops=["jagged_sum", "grouped_gemm", "varlen_attention", "embedding_bag", "relu"])
+    specs = SpecSampler(config, seed=0).sample(24)
+    drawn = {spec.ops[0] for spec in specs}
+    assert {"jagged_sum", "grouped_gemm", "varlen_attention"} <= drawn, drawn
+    assert all(estimate(spec.source).eager_us >= 20 for spec in specs)
+
+
 def test_scales_draw_real_sizes_or_scale_them_down_by_the_rule():
     hidden = Dim("hidden", (64, 128, 4096))
     short = Dim("cols", (2, 3, 7, 16, 64, 512), min_size=2)  # an op asking for short rows keeps them
@@ -104,10 +154,9 @@ def test_real_scale_with_a_floor_meets_the_gpu_budget_and_pools_do_not():
     assert statistics.median(room.eager_us for room in rooms) >= 50
     pools = SpecSampler(SpecsConfig(**kwargs), seed=1).sample(120)
     estimated = [(spec, estimate(spec.source)) for spec in pools]
-    # References whose work depends on their inputs' values (offsets, cu_seqlens, expert boundaries) do not
-    # trace on meta tensors: no estimate, so a floor never draws them (generators.specs.sampler.has_headroom).
-    unknown = {spec.ops[0] for spec, room in estimated if room is None}
-    assert unknown <= {"jagged_sum", "grouped_gemm", "varlen_attention"}, unknown
+    # References whose work depends on their inputs' values (offsets, cu_seqlens, expert boundaries) are
+    # estimated too, on one seeded draw of those values: every spec has an estimate.
+    assert all(room is not None for _, room in estimated), [spec.ops for spec, room in estimated if room is None]
     assert statistics.median(room.eager_us for _, room in estimated if room is not None) < 20
     # The same seed and config give the same specs, floor or not.
     assert [s.spec_id for s in SpecSampler(SpecsConfig(**kwargs, scale="real", min_eager_us=20), 1).sample(120)] \

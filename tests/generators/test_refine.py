@@ -179,6 +179,16 @@ def test_a_declined_spec_gets_no_answer_and_stops():
     assert result.stopped[SUM["spec_id"]] == STOP_TURNS
 
 
+def test_each_spec_is_reported_once_as_it_stops_not_when_the_batch_ends():
+    verify = FakeVerifier()
+    reported = []
+    result = _loop(verify, stop_on_accept=False).run(
+        [CONV, SUM], on_stopped=lambda spec_id, why: reported.append((spec_id, why, len(verify.calls))))
+    # The declined spec stops after round 1's verdicts (the second verify call), the other after round 2's.
+    assert reported == [(CONV["spec_id"], STOP_NO_ANSWER, 2), (SUM["spec_id"], STOP_TURNS, 3)]
+    assert dict((spec_id, why) for spec_id, why, _ in reported) == result.stopped
+
+
 def test_ranking_accepted_by_speed_then_how_far_the_rest_got():
     def row(cid, status, stage, reason, rel=None, speedup=None):
         return {"candidate_id": cid, "status": status, "stage": stage, "reason_code": reason,

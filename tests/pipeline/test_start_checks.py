@@ -167,3 +167,43 @@ def test_start_up_phases_are_logged_before_ray_starts(no_ray, tmp_path):
         pipeline.run(quick(), out_dir=out, progress=True)
     log = (out / "logs" / "run.log").read_text()
     assert "start-up: sampling 2 specs" in log and "start-up: starting a local Ray instance" in log
+
+
+def test_rays_notice_that_token_auth_is_on_is_dropped_and_its_other_warnings_pass():
+    import logging
+
+    pipeline._quiet_token_auth()
+    pipeline._quiet_token_auth()  # installed once
+    logger = logging.getLogger(pipeline.RAY_AUTH_LOGGER)
+    assert sum(isinstance(f, pipeline._TokenAuthNotice) for f in logger.filters) == 1
+
+    def shown(message: str) -> bool:
+        return logger.filter(logging.LogRecord(logger.name, logging.WARNING, "x.py", 1, message, None, None))
+
+    assert not shown("Token authentication is enabled for this Ray cluster. Set RAY_AUTH_MODE=disabled to opt out.")
+    assert shown("Token authentication is disabled for this Ray cluster. Anyone with network access ...")
+
+
+def test_a_local_ray_start_prints_nothing_on_stderr(tmp_path):
+    """The real thing: Ray 2.5x logs a token-auth warning at every `ray.init()` that starts an instance unless
+    RAY_AUTH_MODE is set (issue 18: all a user saw for the first tens of seconds)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key not in ("RAY_AUTH_MODE", "RAY_ADDRESS")}
+    code = ("from kerneldata import pipeline; from kerneldata.core.config import load_config; "
+            "ray = pipeline._init_ray(load_config('configs/quickstart.yaml', ['ray.num_cpus=1'])); ray.shutdown()")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False,
+                            env={**env, "HOME": str(tmp_path), "RAY_USAGE_STATS_ENABLED": "0"},
+                            cwd=pipeline.Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Token authentication" not in result.stderr and "WARNING" not in result.stderr, result.stderr
+
+
+def test_a_spec_can_have_at_most_its_first_answers_and_its_refinement_budget():
+    assert pipeline.most_candidates_per_spec(quick()) == 10  # 4 + 2 rounds x 4 parents, capped at 10
+    assert pipeline.most_candidates_per_spec(quick("refine.max_candidates_per_spec=null")) == 12
+    assert pipeline.most_candidates_per_spec(quick("refine.max_turns=0")) == 4
+    gpu = load_config("configs/gpu.yaml")
+    assert pipeline.most_candidates_per_spec(gpu) == 13  # 4 builtin + 1 inductor, then 2 x 4, as gpu.yaml says
