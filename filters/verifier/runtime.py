@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -55,10 +56,14 @@ class Runtime:
     # kernels make would show here as a common entry.
     process_changes: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _remove_cache: weakref.finalize = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         self.phase_seconds = {}
         self.cache_dir = Path(tempfile.mkdtemp(prefix="kerneldata-cache-"))
+        # Removed by close(), or when this runtime is collected or the interpreter exits without it (a
+        # process-wide runtime that nothing closes, a Ray actor shut down): nothing is left in the temp dir.
+        self._remove_cache = weakref.finalize(self, shutil.rmtree, str(self.cache_dir), ignore_errors=True)
         # Under bwrap each worker starts fresh (filters.verifier.isolation): no zygote to fork from.
         if self.use_zygote and usable_bwrap() is None:
             self.zygote = Zygote(self.device)
@@ -174,7 +179,7 @@ class Runtime:
             worker.close()
         if self.zygote is not None:
             self.zygote.close()
-        shutil.rmtree(self.cache_dir, ignore_errors=True)
+        self._remove_cache()
 
     def __enter__(self) -> Runtime:
         return self
