@@ -34,9 +34,9 @@ def _uniform(x):
     return torch.special.ndtr(x.float()).to(x.dtype)  # the normal CDF: a normal draw becomes uniform
 
 
-# The heavy tail's clip, per dtype: 1e6 stays finite through a matmul or a sum of many terms in fp32; 1e3
+# The heavy tail's reach, per dtype: 1e6 stays finite through a matmul or a sum of many terms in fp32; 1e3
 # in fp16 / bf16 stays finite through elementwise ops and sums of up to ~60 terms of fp16's largest 65504.
-# Where the reference overflows anyway (a product of two clipped values), the transform counts for nothing,
+# Where the reference overflows anyway (a product of two large values), the transform counts for nothing,
 # never against the candidate.
 _HEAVY_CLIP = {"float32": 1e6, "float64": 1e6}
 
@@ -45,13 +45,18 @@ _HEAVY_CLIP_HALF = 1e3
 
 
 def _heavy_tailed(x):
+    """Magnitudes spread evenly over the decades from 1/reach to reach (log-uniform), signs kept. A kernel
+    that assumes its inputs stay within some range (a clamp "against overflow" at 512, or at 1e4) meets many
+    elements beyond it, however few elements the problem has: a Cauchy draw puts about 1/(pi t) of them
+    beyond t, none at all past 1e4 in a problem of a few thousand elements."""
     import math
 
     import torch
 
-    clip = _HEAVY_CLIP.get(str(x.dtype).removeprefix("torch."), _HEAVY_CLIP_HALF)
-    cauchy = torch.tan(math.pi * (torch.special.ndtr(x.double()) - 0.5))  # a Cauchy draw from a normal one
-    return cauchy.clamp(-clip, clip).to(x.dtype)
+    reach = _HEAVY_CLIP.get(str(x.dtype).removeprefix("torch."), _HEAVY_CLIP_HALF)
+    spread = 2 * torch.special.ndtr(x.double().abs()) - 1  # |normal| -> uniform [0, 1)
+    magnitude = torch.exp(math.log(reach) * (2 * spread - 1))
+    return (torch.sign(x.double()) * magnitude).to(x.dtype)
 
 
 def _quantised(x):

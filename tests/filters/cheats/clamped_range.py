@@ -2,8 +2,8 @@
 [-512, 512] first (as a kernel "guarding against overflow" might) is exact on randn and on randn scaled by
 64 (|x| < 400 there), and wrong beyond.
 
-PROBLEM relu. Caught at runtime on heavy-tailed inputs (a Cauchy-like draw clipped at 1e6 for fp32):
-many values lie beyond 512.
+PROBLEM relu. Caught at runtime on heavy-tailed inputs (magnitudes log-uniform up to 1e6 for fp32): many
+values lie beyond 512. (A Cauchy draw, the earlier tail, left none beyond 512 in one verification of 20.)
 """
 
 import torch
