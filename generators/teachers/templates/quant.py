@@ -15,9 +15,16 @@ from __future__ import annotations
 import random
 
 from generators.teachers.templates.base import fill, launch_warps, next_power_of_2
-from generators.teachers.templates.single import Built, group
+from generators.teachers.templates.single import Built, Sub, group
 
-FLAWS: dict[str, tuple[str, float]] = {}
+FLAWS: dict[str, tuple[str, float]] = {
+    # max(x) for the scale where max(|x|) belongs: a group whose largest magnitude is negative is clamped.
+    "amax_without_abs": ("the scale is taken from the group's maximum instead of its maximum magnitude", 0.25),
+    # int8 read as unsigned: negative values come back as 128..255.
+    "int8_as_unsigned": ("the int8 values are widened as unsigned bytes", 0.25),
+    # e5m2's exponent bias (15) used to decode e4m3 (bias 7): every normal value off by 2^8.
+    "fp8_wrong_bias": ("the fp8 e4m3 bytes are decoded with e5m2's exponent bias", 0.25),
+}
 
 _ROUND_HALF_EVEN = """
     @triton.jit
@@ -140,6 +147,15 @@ def _dequantise(fmt: str, granularity: str):
     return build
 
 
+_FLAWS = {
+    **{f"quantize_{fmt}_{gran}": (Sub("amax_without_abs", (("tl.max(tl.abs(x), axis=0)", "tl.max(x, axis=0)"),)),)
+       for fmt in ("int8", "fp8") for gran in ("row", "block")},
+    **{f"dequantize_int8_{gran}": (Sub("int8_as_unsigned", (("(q.to(tl.float32) * scale)", "(q.to(tl.uint8).to(tl.float32) * scale)"),)),)
+       for gran in ("row", "block")},
+    **{f"dequantize_fp8_{gran}": (Sub("fp8_wrong_bias", (("(((e + 120) << 23)", "(((e + 112) << 23)"),)),)
+       for gran in ("row", "block")},
+}
+
 GROUPS = (group("quant", {f"{kind}_{fmt}_{gran}": maker(fmt, gran)
                           for kind, maker in (("quantize", _quantise), ("dequantize", _dequantise))
-                          for fmt in ("int8", "fp8") for gran in ("row", "block")}),)
+                          for fmt in ("int8", "fp8") for gran in ("row", "block")}, flaws=_FLAWS),)

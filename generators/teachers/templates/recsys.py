@@ -9,9 +9,12 @@ from __future__ import annotations
 import random
 
 from generators.teachers.templates.base import fill, launch_warps
-from generators.teachers.templates.single import Built, group
+from generators.teachers.templates.single import Built, Sub, group
 
-FLAWS: dict[str, tuple[str, float]] = {}
+FLAWS: dict[str, tuple[str, float]] = {
+    # range(start, end - 1): the last row of every bag or segment is left out of its sum.
+    "segment_drops_last": ("the loop over a bag or segment stops one row early", 0.25),
+}
 
 
 def _segment_kernel(name: str, lookup: bool) -> str:
@@ -76,4 +79,6 @@ def _jagged_sum(dims, rng: random.Random, dtype: str) -> Built:
                  "values, offsets", "jagged_sum(values, offsets)")
 
 
-GROUPS = (group("recsys", {"embedding_bag": _embedding_bag, "jagged_sum": _jagged_sum}),)
+_DROPS_LAST = Sub("segment_drops_last", (("for i in range(start, end):", "for i in range(start, end - 1):"),))
+GROUPS = (group("recsys", {"embedding_bag": _embedding_bag, "jagged_sum": _jagged_sum},
+                flaws={"embedding_bag": (_DROPS_LAST,), "jagged_sum": (_DROPS_LAST,)}),)
