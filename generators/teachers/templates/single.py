@@ -71,7 +71,8 @@ def group(name: str, builders: dict[str, Builder | dict[str, Builder]], declined
         doc = OPS[op].doc.format(**dims)
         code = module(*built.parts, model_new(f"Computes {doc} with Triton kernels.", built.args, built.call,
                                               init_args=built.init_args, init=built.init))
-        params = {"structure": structure, **built.params} if len(structures[op]) > 1 else built.params
+        # The structure names the correct variant a refinement of a flawed draft goes back to.
+        params = {"structure": structure, **built.params}
         return Draft(variant=structure, flaw=None, params=params, code=code, prose=built.prose), dims
 
     def correct(structure: str) -> Variant:
