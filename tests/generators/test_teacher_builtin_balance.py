@@ -4,8 +4,9 @@
   teacher's answers for many specs, flawed and correct answers have the same length distribution (overall
   and within each spec, where a preference pair is made) and open with the same phrases, so a preference
   pair differs by the kernel's verdict and not by its length or shape.
-- Each op of the main families and of two of issue 16's families is answered in more than one structure:
-  distinct skeletons (names and numbers abstracted, `shards.row_stats.skeleton`) among its correct variants.
+- Each op of the main families and of three of issue 16's families (llm, quant, recsys) is answered in
+  more than one structure: distinct skeletons (names and numbers abstracted, `shards.row_stats.skeleton`)
+  among its correct variants.
 Template structure only: no kernel runs here (tests/generators/test_templates_verified.py runs them).
 """
 
@@ -69,8 +70,8 @@ def test_flawed_answers_open_as_correct_ones_do(answers):
     assert all(phrase in dict(correct.most_common(10)) for phrase in top), (top, correct.most_common(10))
 
 
-# The main families (elementwise and binary ops, reductions, softmaxes, norms) and two of issue 16's.
-_STRUCTURED = ("elementwise", "binary", "reduction", "softmax", "normalization", "llm", "quant")
+# The main families (elementwise and binary ops, reductions, softmaxes, norms) and three of issue 16's.
+_STRUCTURED = ("elementwise", "binary", "reduction", "softmax", "normalization", "llm", "quant", "recsys")
 
 
 @pytest.mark.parametrize("family", _STRUCTURED)
