@@ -1,12 +1,14 @@
 """The prompt builder: turns a spec row into the chat messages a teacher answers.
 
-The wording lives in versioned template files under `generators/prompt_templates/` (`kernel-v2.md` is
-`PROMPT_VERSION`; `kernel-v1.md` stays as it was), each holding a system part and a user part after marker
+The wording lives in versioned template files under `generators/prompt_templates/` (`kernel-v3.md` is
+`PROMPT_VERSION`; `kernel-v1.md` and `kernel-v2.md` stay as they were), each holding a system part and a user part after marker
 lines (`=== system ===`, `=== user ===`), with `$name` placeholders filled by `string.Template`. A changed
 wording is a new file and a new version, so `prompt_version` in a candidate row always names the template
 that produced it.
 
-kernel-v2 adds three optional sections to the user message, each present only when given:
+kernel-v2 adds three optional sections to the user message, each present only when given (kernel-v3 has
+kernel-v2's wording and chooses its examples per spec from a pool, `choose_examples`; kernel-v2 keeps its
+one example per family):
 - `hardware=`: a profile (name or `kerneldata.core.profiles.Profile`): its short block of facts and knobs;
 - `docs=`: retrieved documentation chunks (objects or dicts with `path`, `section`, `text`, as
   `generators.retrieval`'s `DocIndex.search` returns them), each quoted under its source path and section;
@@ -35,7 +37,7 @@ from pathlib import Path
 
 from kerneldata.core.profiles import Profile, get_profile
 
-PROMPT_VERSION = "kernel-v2"
+PROMPT_VERSION = "kernel-v3"
 
 _TEMPLATE_DIR = Path(__file__).parent / "prompt_templates"
 _FEW_SHOT_DIR = _TEMPLATE_DIR / "few_shot"
@@ -103,7 +105,7 @@ def build_prompt(spec_row: dict, version: str = PROMPT_VERSION, *, hardware: str
     sections = {
         "hardware": _hardware_section(hardware),
         "docs": _docs_section(docs),
-        "examples": _examples_section(spec_row, few_shot),
+        "examples": _examples_section(spec_row, few_shot, version),
     }
     accepts = {name for name in _OPTIONAL if f"${name}" in templates["user"].template}
     unplaced = [name for name, text in sections.items() if text and name not in accepts]
@@ -188,11 +190,25 @@ _GROUP_FOR_FAMILY = {
 }
 
 
-def choose_examples(spec_row: dict, count: int) -> list[str]:
-    """`count` example names for the spec, varying from spec to spec: first the examples of its family's
+# kernel-v2's choice, kept so that a kernel-v2 prompt is what it always was: the family's example first,
+# then the others in a fixed order, from the three examples it had.
+_V2_EXAMPLE_FOR_FAMILY = {
+    "reduction": "row_softmax", "softmax": "row_softmax", "normalization": "row_softmax", "loss": "row_softmax",
+    "scan": "row_softmax", "pooling": "row_softmax",
+    "matmul": "linear_relu", "fused": "linear_relu", "attention": "linear_relu", "conv": "linear_relu",
+}
+_V2_EXAMPLE_ORDER = ("silu_mul", "row_softmax", "linear_relu")
+
+
+def choose_examples(spec_row: dict, count: int, version: str = PROMPT_VERSION) -> list[str]:
+    """`count` example names for the spec. kernel-v2: its family's example, then the others in a fixed order.
+    From kernel-v3, varying from spec to spec: first the examples of its family's
     group, then the others; within each, examples that compute none of the spec's ops before those that do
     (an example of the very op would be the answer to copy), then in an order drawn from the spec's id (a
     digest of the spec id and the example name, so the same spec always gets the same examples)."""
+    if version in ("kernel-v1", "kernel-v2"):
+        first = _V2_EXAMPLE_FOR_FAMILY.get(spec_row["family"], "silu_mul")
+        return ([first] + [name for name in _V2_EXAMPLE_ORDER if name != first])[:count]
     group = _GROUP_FOR_FAMILY.get(spec_row["family"], "elementwise")
     ops = set(spec_row.get("ops") or ())
 
@@ -204,11 +220,11 @@ def choose_examples(spec_row: dict, count: int) -> list[str]:
     return sorted(EXAMPLE_POOL, key=key)[:count]
 
 
-def _examples_section(spec_row: dict, few_shot: int | Sequence[str]) -> str:
+def _examples_section(spec_row: dict, few_shot: int | Sequence[str], version: str) -> str:
     if isinstance(few_shot, int):
         if few_shot < 0:
             raise ValueError(f"few_shot must be a count >= 0 or a list of example names, got {few_shot}")
-        names = choose_examples(spec_row, few_shot)
+        names = choose_examples(spec_row, few_shot, version)
     else:
         names = list(few_shot)
     if not names:

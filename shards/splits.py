@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -230,11 +231,19 @@ def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
 
 
 def _chosen_for(rejected: dict, accepted: list[dict]) -> dict:
-    """Where speed was not measured every accepted answer is as good as another: the one closest in length to
-    `rejected` (ties by candidate_id), so that length is not what tells chosen from rejected (issue 17: a
-    DPO model learns whatever differs systematically between the two). Never one with the same completion."""
+    """Where speed was not measured every accepted answer is as good as another: one that opens as `rejected`
+    does (the same first words, numbers aside: the same kind of kernel) where there is one, and among those
+    the one closest in length (ties by candidate_id), so that neither shape nor length is what tells chosen
+    from rejected (issue 17: a DPO model learns whatever differs systematically between the two). Never one
+    with the same completion."""
     others = [c for c in accepted if c["completion"] != rejected["completion"]] or accepted
-    return min(others, key=lambda c: (abs(len(c["completion"]) - len(rejected["completion"])), c["candidate_id"]))
+    opening = _opening(rejected["completion"])
+    return min(others, key=lambda c: (_opening(c["completion"]) != opening,
+                                      abs(len(c["completion"]) - len(rejected["completion"])), c["candidate_id"]))
+
+
+def _opening(completion: str, words: int = 4) -> str:
+    return re.sub(r"[0-9]+", "N", " ".join(completion.split()[:words]))
 
 
 def _answer_groups(candidates: list[dict]) -> list[list[dict]]:

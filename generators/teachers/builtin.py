@@ -3,8 +3,9 @@
 It answers specs the way a model would: a sentence about the approach, then the source in a ```python fence.
 The templates live in `generators.teachers.templates`, one module per family group (elementwise and
 binary ops, the row engine's reductions, softmaxes, norms and losses, scans, pooling, matmuls, fused
-chains, indexing, attention); this module routes a spec to its group (by op, or by family for fused
-chains), draws a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
+chains, indexing, attention, issue 16's llm, kvcache, moe, quant and recsys ops, and single ATen calls of
+workload specs); this module routes a spec to its group (by op, or by family for fused chains and workload
+specs), draws a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
 vector add, 02 fused softmax, 03 matmul, 05 layer norm): a commented `@triton.jit` kernel that loads in
 the input's dtype, computes in fp32 and casts to the output's element type on store; a launcher that
 checks shapes and allocates on the input's device; block sizes as `tl.constexpr`; `class ModelNew(nn.Module)`
@@ -16,13 +17,17 @@ row-major or 2-D tile order for matmul; how much of a fused chain runs in the ma
 sizes, `num_warps`, `num_stages` and `GROUP_SIZE_M`, so they differ in speed. About a fifth of candidates
 carry a flaw a real model makes, offered only where it shows (FLAWS); each such candidate is wrong on
 plain random inputs, on the verifier's transformed inputs, or, for TF32, on the GPU. No template is wrong
-in a way that those inputs hide (such kernels would pass verification and poison the data).
+in a way that those inputs hide (such kernels would pass verification and poison the data). A flaw is a
+subtle bug inside an otherwise complete kernel, written in any structure that can hold it and drawn as a
+correct answer's structure is, so flawed and correct answers have the same lengths and openings
+(tests/generators/test_teacher_builtin_balance.py): a preference pair differs by its verdict, not its shape.
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
 parameter space allows. A template answers only a spec whose reference is exactly what it was written for
-(the sampler's rendering of its op, or a chain of the composition grammar); for any other spec (external
-problems, convolutions) the teacher declines with one row that holds no code and says why in
+(the sampler's rendering of its op, a chain of the composition grammar, or one ATen call of a workload
+spec that a workload template models); for any other spec (external problems, convolutions, fused workload
+chains, integer bookkeeping calls) the teacher declines with one row that holds no code and says why in
 `teacher_meta.declined`, which the verifier records as `no_code`.
 """
 
@@ -39,7 +44,9 @@ from generators.teachers.templates.base import Decline, Draft, Group, Variant
 from kerneldata.core.config import TeacherConfig
 
 TEACHER = "builtin"
-TEACHER_MODEL = "builtin-templates-v2"
+# v3: flaws drawn in every structure that can hold them, flaws for issue 16's ops, more structures per op,
+# workload specs answered.
+TEACHER_MODEL = "builtin-templates-v3"
 
 # Flawed variants: name -> (what is wrong, probability of choosing it where it applies), from every template
 # module. A flaw is only offered for a spec where it shows (a fixed block only for rows longer than the

@@ -170,8 +170,8 @@ class VLLMTeacherConfig(SamplingConfig):
 class PromptConfig(_Section):
     """What goes into a teacher's prompt beyond the spec (generators.prompts.prompt_for)."""
 
-    # A template under generators/prompt_templates (kernel-v1, kernel-v2).
-    version: str = Field("kernel-v2", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    # A template under generators/prompt_templates (kernel-v1, kernel-v2, kernel-v3).
+    version: str = Field("kernel-v3", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     # A hardware profile (kerneldata.core.profiles: H100, H200, MI300X, MI325X, MI355X) the prompt describes;
     # None leaves the hardware out.
     hardware: str | None = None

@@ -55,9 +55,9 @@ def test_a_flawed_reduction_is_fixed_and_the_fix_passes_the_verifier():
     (child,) = teacher().refine_batch([request(parent, SUM)])
     meta = json.loads(child["teacher_meta"])
     assert (meta["answer"], meta["variant"], meta["flaw"]) == ("fix", "looped", None)
-    # The fix keeps what it can of the parent: the same block and warps.
+    # The fix keeps what it can of the parent (the best of DRAWS draws of the fix): its block or its warps.
     parent_meta = json.loads(parent["teacher_meta"])
-    assert (meta["BLOCK_SIZE"], meta["num_warps"]) == (parent_meta["BLOCK_SIZE"], parent_meta["num_warps"])
+    assert meta["BLOCK_SIZE"] == parent_meta["BLOCK_SIZE"] or meta["num_warps"] == parent_meta["num_warps"]
     assert judge(SUM, child["code"]).status is Status.ACCEPTED
     # The completion answers the feedback in prose, then gives the code.
     assert child["completion"].startswith("The verifier reports: ")

@@ -25,7 +25,9 @@ def user(messages):
 
 
 def test_plain_call_still_works_and_holds_the_contract_and_the_spec():
-    assert PROMPT_VERSION == "kernel-v2"
+    # kernel-v3: kernel-v2's wording with examples drawn per spec from a pool (the prompts changed, so the
+    # version did).
+    assert PROMPT_VERSION == "kernel-v3"
     messages = build_prompt(SOFTMAX)
     assert messages == build_prompt(SOFTMAX)  # deterministic
     assert "class ModelNew(nn.Module)" in messages[0]["content"] and "input_precision=\"ieee\"" in messages[0]["content"]
@@ -41,7 +43,7 @@ def test_kernel_v1_is_unchanged_and_has_no_place_for_the_new_sections():
     assert user(build_prompt(SOFTMAX, "kernel-v1")).endswith("computes the same result with Triton kernels.\n")
     with pytest.raises(ValueError, match="prompt version 'kernel-v1' has no place for the hardware section"):
         build_prompt(SOFTMAX, "kernel-v1", hardware="H200")
-    with pytest.raises(ValueError, match="unknown prompt version 'kernel-v9'; known versions: kernel-v1, kernel-v2"):
+    with pytest.raises(ValueError, match="unknown prompt version 'kernel-v9'; known versions: kernel-v1, kernel-v2, kernel-v3"):
         load_template("kernel-v9")
 
 
@@ -77,6 +79,17 @@ def test_examples_by_count_follow_the_family_and_by_name():
     assert "## Examples of the expected answer" in named and "def silu_mul_kernel" in named
     with pytest.raises(ValueError, match="unknown few-shot example 'flash'; known examples: bmm_scale"):
         build_prompt(MATMUL, few_shot=["flash"])
+
+
+def test_kernel_v2_keeps_its_one_example_per_family_and_v3_has_v2s_wording():
+    """A kernel-v2 prompt is what it was before the pool: the family's example, the same for every spec."""
+    for seed in range(6):
+        assert choose_examples(sample_op("sum", seed=seed).to_row(), 1, "kernel-v2") == ["row_softmax"]
+        assert choose_examples(sample_op("relu", seed=seed).to_row(), 2, "kernel-v2") == ["silu_mul", "row_softmax"]
+    assert choose_examples(MATMUL, 3, "kernel-v2") == ["linear_relu", "silu_mul", "row_softmax"]
+    v2, v3 = load_template("kernel-v2"), load_template("kernel-v3")
+    assert all(v2[role].template == v3[role].template for role in ("system", "user"))
+    assert user(build_prompt(SOFTMAX, "kernel-v2", few_shot=1)) != user(build_prompt(SOFTMAX, "kernel-v3", few_shot=1))
 
 
 def test_examples_vary_from_spec_to_spec_within_a_family():
@@ -118,7 +131,7 @@ def test_prompt_for_searches_the_index_and_builds_the_prompt():
     settings = PromptConfig(hardware="MI355X", docs_k=2, few_shot=1)
     messages = prompt_for(SOFTMAX, settings, index)
     assert index.queries == [(retrieval_query(SOFTMAX, "MI355X"), 2)]
-    assert messages == build_prompt(SOFTMAX, "kernel-v2", hardware="MI355X", docs=index.search("q", 2), few_shot=1)
+    assert messages == build_prompt(SOFTMAX, "kernel-v3", hardware="MI355X", docs=index.search("q", 2), few_shot=1)
     no_docs = FakeIndex()
     assert prompt_for(SOFTMAX, PromptConfig(docs_k=0), no_docs) == build_prompt(SOFTMAX, few_shot=1)
     assert no_docs.queries == []

@@ -25,7 +25,8 @@ FLAWS: dict[str, tuple[str, float]] = {
     # so offered for fp32 specs only).
     "tanh_gelu": ("GELU computed with the tanh approximation instead of erf", 0.6),
     # grid = numel // BLOCK_SIZE: the last partial block gets no program and the output tail stays garbage.
-    "floor_div_grid": ("launch grid rounds down, so the last partial block is never written", 0.15),
+    # (or, in a grid-stride loop, the loop bound stops at the last whole block)
+    "floor_div_grid": ("the grid or loop bound rounds down, so the last partial block is never written", 0.15),
     # log(1 + exp(x)) overflows to inf for x > 88; the verifier's inputs scaled by 64 reach that.
     "naive_softplus": ("softplus as log(1 + exp(x)), which overflows to inf for large inputs", 0.4),
     # A transposed input read through a flat pointer: values land in the wrong places.
@@ -242,6 +243,9 @@ def _loads(spec_row: dict, plan: dict, *, flat_index: bool, ignore_strides: bool
         if flat_index:
             where = f"{name}_ptr + {index}"
             mask = "mask"
+        elif bias_by_row and index == "offsets // n_cols":
+            where = f"{name}_ptr + rows[:, None] * stride_{name}_col + cols[None, :] * stride_{name}_row"
+            mask = "mask"
         else:
             where = f"{name}_ptr + rows[:, None] * stride_{name}_row + cols[None, :] * stride_{name}_col"
             mask = "mask"
@@ -294,7 +298,7 @@ _GRID_STRIDE_KERNEL = '''
         # pid + num_programs, pid + 2 * num_programs, ..., so the grid does not grow with the tensor.
         pid = tl.program_id(axis=0)
         num_programs = tl.num_programs(axis=0)
-        for block_start in range(pid * BLOCK_SIZE, n_elements, num_programs * BLOCK_SIZE):
+        for block_start in range(pid * BLOCK_SIZE, <<loop_end>>, num_programs * BLOCK_SIZE):
             offsets = block_start + tl.arange(0, BLOCK_SIZE)
             # The last block may run past the end of the tensor: mask it.
             mask = offsets < n_elements
@@ -393,6 +397,18 @@ def _floor_div_blocks(n: int) -> list[int]:
     return [b for b in _FLAT_BLOCKS if n // b >= 1 and n % b >= _FLOOR_DIV_MIN_TAIL]
 
 
+def _grid_stride_floor_blocks(n: int) -> list[int]:
+    return [b for b in _floor_div_blocks(n) if b in _FLAT_BLOCKS[:4]]
+
+
+def _tiled_floor_blocks(out: list[int]) -> list[int]:
+    """BLOCK_M for which a rounded-down row grid leaves at least _FLOOR_DIV_MIN_TAIL elements unwritten."""
+    if len(out) != 2:
+        return []
+    rows, cols = out
+    return [m for m in (2, 4, 8, 16) if rows // m >= 1 and (rows % m) * cols >= _FLOOR_DIV_MIN_TAIL]
+
+
 def _numel(spec_row: dict) -> int:
     total = 1
     for d in _shape_plan(spec_row)["out"]:
@@ -444,38 +460,48 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
                      f"output, in fp32, casting back on store; {warps} warps per program.")
         launcher = _launcher(spec_row, plan, name, launch, contiguous=flaw != "ignores_strides")
     elif structure == "grid_stride":
-        block = rng.choice(_FLAT_BLOCKS[:4])
+        floor = flaw == "floor_div_grid"
+        block = rng.choice(_grid_stride_floor_blocks(n) if floor else _FLAT_BLOCKS[:4])
         max_programs = rng.choice((64, 128, 256, 512, 1024))
         warps = launch_warps(rng, block)
         params.update(BLOCK_SIZE=block, MAX_PROGRAMS=max_programs, num_warps=warps)
-        kernel = _fill_kernel(_GRID_STRIDE_KERNEL, name, pointers, size_params, spec_row, plan, body, flat=True)
+        # The flawed bound: whole blocks only, as if every block were full.
+        kernel = _fill_kernel(_GRID_STRIDE_KERNEL, name, pointers, size_params, spec_row, plan, body, flat=True,
+                              ignore_strides=flaw == "ignores_strides", bias_by_row=flaw == "bias_by_row",
+                              loop_end="n_elements - BLOCK_SIZE + 1" if floor else "n_elements")
         launch = fill('''
             BLOCK_SIZE = <<block>>
             # At most <<max_programs>> programs; each loops over the blocks left to it.
             num_programs = min(triton.cdiv(out.numel(), BLOCK_SIZE), <<max_programs>>)
             <<name>>_kernel[(num_programs,)](<<inputs>>, out, out.numel(), <<sizes>>BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>)
             ''', name=name, block=block, max_programs=max_programs, warps=warps, inputs=inputs, sizes=size_values)
-        launcher = _launcher(spec_row, plan, name, launch, contiguous=True)
+        launcher = _launcher(spec_row, plan, name, launch, contiguous=flaw != "ignores_strides")
         prose = (f"A fixed grid of at most {max_programs} programs sweeps the output in blocks of {block} "
                  f"elements, each program looping over every num_programs-th block and computing {doc} in fp32.")
     elif structure == "tiled_2d":
         block_n = rng.choice((32, 64, 128, 256))
-        block_m = rng.choice([m for m in (1, 2, 4, 8, 16) if m * block_n <= 4096])
+        floor = flaw == "floor_div_grid"
+        block_m = rng.choice(_tiled_floor_blocks(plan["out"]) if floor else
+                             [m for m in (1, 2, 4, 8, 16) if m * block_n <= 4096])
         warps = launch_warps(rng, block_m * block_n)
         params.update(BLOCK_M=block_m, BLOCK_N=block_n, num_warps=warps)
         stride_params = "\n".join(f"stride_{n}_row, stride_{n}_col," for n in _inputs(op))
-        stride_values = "".join(f"{n}.stride(0), {n}.stride(1), " for n in _inputs(op))
+        transposed = transposed_inputs(spec_row["reference_code"]) if flaw == "ignores_strides" else ()
+        # The flawed strides: a transposed input taken to be (rows, cols) row-major.
+        stride_values = "".join(f"{n}.shape[1], 1, " if n in transposed else f"{n}.stride(0), {n}.stride(1), "
+                                for n in _inputs(op))
         kernel = fill(_TILED_KERNEL, name=name, pointers=pointers, stride_args=stride_params,
-                      loads=_loads(spec_row, plan, flat_index=False), body=body)
+                      loads=_loads(spec_row, plan, flat_index=False, bias_by_row=flaw == "bias_by_row"), body=body)
         launch = fill('''
             n_rows, n_cols = out.shape
             # One program per BLOCK_M x BLOCK_N tile, rounded up in both directions.
-            grid = lambda meta: (triton.cdiv(n_rows, meta["BLOCK_M"]), triton.cdiv(n_cols, meta["BLOCK_N"]))
+            grid = lambda meta: (<<rows>>, triton.cdiv(n_cols, meta["BLOCK_N"]))
             <<name>>_kernel[grid](
                 <<inputs>>, out, n_rows, n_cols, <<strides>>
                 BLOCK_M=<<block_m>>, BLOCK_N=<<block_n>>, num_warps=<<warps>>,
             )
-            ''', name=name, inputs=inputs, strides=stride_values, block_m=block_m, block_n=block_n, warps=warps)
+            ''', name=name, inputs=inputs, strides=stride_values, block_m=block_m, block_n=block_n, warps=warps,
+            rows='n_rows // meta["BLOCK_M"]' if floor else 'triton.cdiv(n_rows, meta["BLOCK_M"])')
         launcher = _launcher(spec_row, plan, name, launch, contiguous=False, expand=True)
         prose = (f"A 2-D grid of {block_m}x{block_n} tiles covers the output; each program masks its tile at "
                  f"the edges, reads every input through its strides (no copies for transposed or broadcast "
@@ -506,8 +532,8 @@ _FLAW_PROSE = {
 
 
 def _fill_kernel(template, name, pointers, size_params, spec_row, plan, body, *, flat, ignore_strides=False,
-                 bias_by_row=False):
-    return fill(template, name=name, pointers=pointers, size_args=size_params, body=body,
+                 bias_by_row=False, loop_end="n_elements"):
+    return fill(template, name=name, pointers=pointers, size_args=size_params, body=body, loop_end=loop_end,
                 loads=_loads(spec_row, plan, flat_index=flat, ignore_strides=ignore_strides, bias_by_row=bias_by_row))
 
 
@@ -523,24 +549,35 @@ def _variants() -> tuple[Variant, ...]:
     def correct(structure, applies=lambda s: True):
         return Variant(structure, applies, lambda s, rng: _render(s, rng, structure, None))
 
-    def flawed(name, applies, structures=("flat_block", "grid_stride")):
-        return Variant(name, applies, lambda s, rng: _render(s, rng, rng.choice(structures), name), flaw=name)
-
     rank2 = lambda s: _shape_plan(s)["rank"] == 2  # noqa: E731
+    # Where each structure applies at all, and where it can hold a flaw that is bound to its blocks.
+    shapes = {"flat_block": lambda s: True, "grid_stride": lambda s: True, "tiled_2d": rank2}
+    holds = {
+        ("floor_div_grid", "flat_block"): lambda s: bool(_floor_div_blocks(_numel(s))),
+        ("floor_div_grid", "grid_stride"): lambda s: bool(_grid_stride_floor_blocks(_numel(s))),
+        ("floor_div_grid", "tiled_2d"): lambda s: bool(_tiled_floor_blocks(_shape_plan(s)["out"])),
+    }
+
+    def flawed(name, applies, structures=("flat_block", "grid_stride", "tiled_2d")):
+        # Written in any structure that applies to the spec and can hold the flaw, drawn as a correct
+        # answer's structure is: a flawed answer is as long and opens as a correct one does.
+        def where(s):
+            return [st for st in structures if shapes[st](s) and holds.get((name, st), lambda s: True)(s)]
+
+        return Variant(name, lambda s: applies(s) and bool(where(s)),
+                       lambda s, rng: _render(s, rng, rng.choice(where(s)), name), flaw=name)
+
     return (
         correct("flat_block"),
         correct("grid_stride"),
         correct("tiled_2d", rank2),
         correct("planes", lambda s: s["ops"][0] == "mul_channel_scale"),
         # fp16 and bf16 tolerances hide the tanh approximation's 5e-4: offered for fp32 only.
-        flawed("tanh_gelu", lambda s: s["ops"][0] == "gelu" and s["dtype"] == "float32",
-               ("flat_block", "grid_stride", "tiled_2d")),
-        flawed("naive_softplus", lambda s: s["ops"][0] == "softplus" and "scale" in _transforms(s),
-               ("flat_block", "grid_stride", "tiled_2d")),
-        flawed("floor_div_grid", lambda s: bool(_floor_div_blocks(_numel(s))), ("flat_block",)),
-        flawed("ignores_strides", _has_transposed_input, ("flat_block",)),
-        flawed("bias_by_row", lambda s: s["ops"][0] == "add_bias" and 1 < s["shapes"][0][0] <= s["shapes"][0][1],
-               ("flat_block",)),
+        flawed("tanh_gelu", lambda s: s["ops"][0] == "gelu" and s["dtype"] == "float32"),
+        flawed("naive_softplus", lambda s: s["ops"][0] == "softplus" and "scale" in _transforms(s)),
+        flawed("floor_div_grid", lambda s: True),
+        flawed("ignores_strides", _has_transposed_input),
+        flawed("bias_by_row", lambda s: s["ops"][0] == "add_bias" and 1 < s["shapes"][0][0] <= s["shapes"][0][1]),
     )
 
 

@@ -15,9 +15,18 @@ from __future__ import annotations
 import random
 
 from generators.teachers.templates.base import fill, launch_warps, next_power_of_2
-from generators.teachers.templates.single import Built, group
+from generators.teachers.templates.single import Built, Sub, group
 
-FLAWS: dict[str, tuple[str, float]] = {}
+FLAWS: dict[str, tuple[str, float]] = {
+    # Query head h reads key/value head h % kv_heads (interleaved) where GQA groups heads: h // group.
+    "gqa_head_interleaved": ("query heads are mapped to key/value heads by modulo instead of by group", 0.25),
+    "unscaled_scores": ("the scores q k^T are not divided by sqrt(head_dim)", 0.15),
+    "missing_causal_mask": ("causal attention without the causal mask: queries see later keys", 0.3),
+    # vLLM's reshape_and_cache writes the cache in place; the problem returns a new cache and keeps its input.
+    "append_in_place": ("writes the new keys into the input cache instead of the returned copy", 0.25),
+    # The page number used as a row index: the page's base row is page * block_size.
+    "page_without_stride": ("the physical page number is added as a row offset, without the page size", 0.25),
+}
 
 
 def _decode(dims, rng: random.Random, dtype: str) -> Built:
@@ -235,5 +244,20 @@ def _gather(dims, rng: random.Random, dtype: str) -> Built:
                  "cache, block_table", "paged_kv_gather(cache, block_table)")
 
 
+_FLAWS = {
+    "decode_attention": (
+        Sub("gqa_head_interleaved", (("kv_head = (pid % n_q_heads) // group", "kv_head = (pid % n_q_heads) % n_kv_heads"),),
+            lambda dims, s: dims["group"] > 1 and dims["kv_heads"] > 1),
+        Sub("unscaled_scores", (("s = tl.sum(k * q[None, :], axis=1) * sm_scale", "s = tl.sum(k * q[None, :], axis=1)"),),
+            lambda dims, s: dims["head_dim"] > 1),
+    ),
+    "varlen_attention": (Sub("missing_causal_mask", (("visible = (cols[None, :] <= rows[:, None]) & (cols[None, :] < key_end)",
+                                                      "visible = cols[None, :] < key_end"),)),),
+    "kv_cache_append": (Sub("append_in_place", (("](key, slot_mapping, out, row_size", "](key, slot_mapping, cache, row_size"),)),),
+    "paged_kv_gather": (Sub("page_without_stride", (("src = page * block_size + rows % block_size",
+                                                     "src = page + rows % block_size"),),
+                            lambda dims, s: dims["block_size"] > 1),),
+}
+
 GROUPS = (group("kvcache", {"decode_attention": _decode, "varlen_attention": _varlen,
-                            "kv_cache_append": _append, "paged_kv_gather": _gather}),)
+                            "kv_cache_append": _append, "paged_kv_gather": _gather}, flaws=_FLAWS),)

@@ -12,9 +12,20 @@ from __future__ import annotations
 import random
 
 from generators.teachers.templates.base import fill, launch_warps, next_power_of_2
-from generators.teachers.templates.single import Built, group
+from generators.teachers.templates.single import Built, Sub, group
 
-FLAWS: dict[str, tuple[str, float]] = {}
+FLAWS: dict[str, tuple[str, float]] = {
+    # out1 = x1 cos + x2 sin: the rotation turns the wrong way (the sign of sin).
+    "rotary_sign": ("the rotation's sin term has the wrong sign: positions rotate backwards", 0.25),
+    # The activation applied to the up half and the gate left linear: the reference gates the first half.
+    "glu_halves_swapped": ("the activation is applied to the up half instead of the gate half", 0.25),
+    # The normalised rows are right but the second output holds the input, not the updated residual.
+    "stale_residual": ("stores the input x where the updated residual x + residual belongs", 0.25),
+    # sum of squares over the padded block width: the rms is too small by sqrt(hidden / BLOCK_SIZE).
+    "rms_padded_mean": ("the mean of squares divides by the padded block width instead of hidden", 0.25),
+    # The per-token losses are summed, not averaged: wrong by the token count.
+    "loss_sum_not_mean": ("returns the sum of the per-token losses where the reference takes the mean", 0.2),
+}
 
 
 def _rotary(dims, rng: random.Random, dtype: str) -> Built:
@@ -56,6 +67,46 @@ def _rotary(dims, rng: random.Random, dtype: str) -> Built:
         """, r=block_r, h=block_h, w=warps)
     return Built((kernel, launcher), {"BLOCK_R": block_r, "BLOCK_H": block_h, "num_warps": warps},
                  f"Each program rotates {block_r} (batch, position, head) rows, both halves at once.",
+                 "x, cos, sin", "rotary(x, cos, sin)")
+
+
+def _rotary_rows(dims, rng: random.Random, dtype: str) -> Built:
+    block_h = max(next_power_of_2(dims["half"]), 2)
+    warps = launch_warps(rng, block_h, (1, 2, 4))
+    kernel = fill("""
+        @triton.jit
+        def rotary_kernel(
+            x_ptr,  # (batch, seq, heads, head_dim), contiguous
+            cos_ptr, sin_ptr,  # (seq, half), contiguous
+            out_ptr,  # like x
+            n_seq, n_heads, half,
+            BLOCK_H: tl.constexpr,  # half a head dim, padded to a power of two
+        ):
+            # One program per (batch, seq, head) row: the row's two halves as two 1-D vectors.
+            row = tl.program_id(axis=0)
+            cols = tl.arange(0, BLOCK_H)
+            valid = cols < half
+            pos = (row // n_heads) % n_seq  # the row's position in the sequence
+            base = row * (2 * half) + cols
+            x1 = tl.load(x_ptr + base, mask=valid, other=0.0).to(tl.float32)
+            x2 = tl.load(x_ptr + base + half, mask=valid, other=0.0).to(tl.float32)
+            c = tl.load(cos_ptr + pos * half + cols, mask=valid, other=0.0).to(tl.float32)
+            s = tl.load(sin_ptr + pos * half + cols, mask=valid, other=0.0).to(tl.float32)
+            # Rotate half: out1 = x1 cos - x2 sin, out2 = x2 cos + x1 sin.
+            tl.store(out_ptr + base, (x1 * c - x2 * s).to(out_ptr.dtype.element_ty), mask=valid)
+            tl.store(out_ptr + base + half, (x2 * c + x1 * s).to(out_ptr.dtype.element_ty), mask=valid)
+        """)
+    launcher = fill("""
+        def rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+            assert x.dim() == 4 and cos.shape == sin.shape == (x.shape[1], x.shape[3] // 2), "x (b, s, h, d), cos/sin (s, d / 2)"
+            x, cos, sin = x.contiguous(), cos.contiguous(), sin.contiguous()
+            out = torch.empty_like(x)
+            n_rows = x.shape[0] * x.shape[1] * x.shape[2]
+            rotary_kernel[(n_rows,)](x, cos, sin, out, x.shape[1], x.shape[2], x.shape[3] // 2, BLOCK_H=<<h>>, num_warps=<<w>>)
+            return out
+        """, h=block_h, w=warps)
+    return Built((kernel, launcher), {"BLOCK_H": block_h, "num_warps": warps},
+                 "Each program rotates one (batch, position, head) row, its two halves as two vectors.",
                  "x, cos, sin", "rotary(x, cos, sin)")
 
 
@@ -104,6 +155,47 @@ def _glu(op: str):
     return build
 
 
+def _glu_flat(op: str):
+    def build(dims, rng: random.Random, dtype: str) -> Built:
+        block = rng.choice((256, 512, 1024, 2048))
+        warps = launch_warps(rng, block)
+        kernel = fill("""
+            @triton.jit
+            def <<op>>_kernel(
+                x_ptr,  # (tokens, 2 * ffn): gate, then up
+                out_ptr,  # (tokens, ffn), contiguous
+                n_elements, n_ffn, stride_x_row,
+                BLOCK_SIZE: tl.constexpr,  # output elements per program
+            ):
+                # One block of the flattened (tokens, ffn) output per program; each element finds its row.
+                offsets = tl.program_id(axis=0) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+                valid = offsets < n_elements
+                rows = offsets // n_ffn
+                cols = offsets % n_ffn
+                gate_ptrs = x_ptr + rows * stride_x_row + cols
+                g = tl.load(gate_ptrs, mask=valid, other=0.0).to(tl.float32)
+                up = tl.load(gate_ptrs + n_ffn, mask=valid, other=0.0).to(tl.float32)
+                <<act>>
+                tl.store(out_ptr + offsets, (act * up).to(out_ptr.dtype.element_ty), mask=valid)
+            """, op=op, act=_GLU[op])
+        launcher = fill("""
+            def <<op>>(x: torch.Tensor) -> torch.Tensor:
+                assert x.dim() == 2 and x.shape[1] % 2 == 0, "x must be (tokens, 2 * ffn)"
+                x = x.contiguous()
+                n_tokens, n_ffn = x.shape[0], x.shape[1] // 2
+                out = torch.empty((n_tokens, n_ffn), device=x.device, dtype=x.dtype)
+                assert out.numel() < 2**31, "int32 offsets address at most 2**31 - 1 elements"
+                grid = (triton.cdiv(out.numel(), <<b>>),)
+                <<op>>_kernel[grid](x, out, out.numel(), n_ffn, x.stride(0), BLOCK_SIZE=<<b>>, num_warps=<<w>>)
+                return out
+            """, op=op, b=block, w=warps)
+        return Built((kernel, launcher), {"BLOCK_SIZE": block, "num_warps": warps},
+                     f"Each program takes {block} elements of the flattened output, reads each one's gate and up "
+                     "values from its row of x and writes their gated product: one pass over x.", "x", f"{op}(x)")
+
+    return build
+
+
 def _add_rms_norm(dims, rng: random.Random, dtype: str) -> Built:
     block = next_power_of_2(dims["hidden"])
     warps = launch_warps(rng, block)
@@ -145,6 +237,62 @@ def _add_rms_norm(dims, rng: random.Random, dtype: str) -> Built:
             f"self.weight_draw = nn.Parameter(torch.randn(hidden, dtype=torch.{dtype}))")
     return Built((kernel, launcher), {"BLOCK_SIZE": block, "num_warps": warps},
                  "One program per token adds the residual, stores it, and normalises it in the same pass.",
+                 "x, residual", "add_rms_norm(x, residual, self.weight_draw)", "hidden", init)
+
+
+def _add_rms_norm_looped(dims, rng: random.Random, dtype: str) -> Built:
+    block = rng.choice([b for b in (32, 64, 128, 256) if b < next_power_of_2(dims["hidden"])] or [16])
+    warps = launch_warps(rng, block, (1, 2, 4))
+    kernel = fill("""
+        @triton.jit
+        def add_rms_norm_kernel(
+            x_ptr, residual_ptr,  # (tokens, hidden), contiguous
+            weight_ptr,  # (hidden,) the reference's randn draw of its weight
+            out_ptr,  # (2, tokens, hidden): the normalised rows, then the updated residual
+            n_tokens, n_hidden, eps,
+            BLOCK_SIZE: tl.constexpr,  # columns per step: the row is walked in tiles
+        ):
+            row = tl.program_id(axis=0)
+            # Pass 1: h = x + residual, rounded to the element type as the residual stream is, stored, and
+            # its squares accumulated per lane.
+            acc = tl.zeros([BLOCK_SIZE], dtype=tl.float32)
+            for start in range(0, n_hidden, BLOCK_SIZE):
+                cols = start + tl.arange(0, BLOCK_SIZE)
+                valid = cols < n_hidden
+                x = tl.load(x_ptr + row * n_hidden + cols, mask=valid, other=0.0)
+                r = tl.load(residual_ptr + row * n_hidden + cols, mask=valid, other=0.0)
+                h = (x.to(tl.float32) + r.to(tl.float32)).to(out_ptr.dtype.element_ty)
+                tl.store(out_ptr + (n_tokens + row) * n_hidden + cols, h, mask=valid)
+                hf = h.to(tl.float32)
+                acc += hf * hf
+            inv_rms = 1.0 / tl.sqrt(tl.sum(acc, axis=0) / n_hidden + eps)
+            # Pass 2: h again from the inputs (no read of what this program just stored), normalised.
+            for start in range(0, n_hidden, BLOCK_SIZE):
+                cols = start + tl.arange(0, BLOCK_SIZE)
+                valid = cols < n_hidden
+                x = tl.load(x_ptr + row * n_hidden + cols, mask=valid, other=0.0)
+                r = tl.load(residual_ptr + row * n_hidden + cols, mask=valid, other=0.0)
+                hf = (x.to(tl.float32) + r.to(tl.float32)).to(out_ptr.dtype.element_ty).to(tl.float32)
+                # weight = 1 + 0.1 * draw, rounded to the element type after each step as the reference does.
+                draw = tl.load(weight_ptr + cols, mask=valid, other=0.0).to(tl.float32)
+                w = (1.0 + (0.1 * draw).to(out_ptr.dtype.element_ty).to(tl.float32)).to(out_ptr.dtype.element_ty).to(tl.float32)
+                tl.store(out_ptr + row * n_hidden + cols, (hf * inv_rms * w).to(out_ptr.dtype.element_ty), mask=valid)
+        """)
+    launcher = fill("""
+        def add_rms_norm(x: torch.Tensor, residual: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+            assert x.shape == residual.shape and x.shape[-1] == weight.shape[0], "x, residual (tokens, hidden)"
+            x, residual = x.contiguous(), residual.contiguous()
+            n_tokens, n_hidden = x.shape
+            out = torch.empty((2, n_tokens, n_hidden), device=x.device, dtype=x.dtype)
+            add_rms_norm_kernel[(n_tokens,)](x, residual, weight, out, n_tokens, n_hidden, 1e-6, BLOCK_SIZE=<<b>>, num_warps=<<w>>)
+            return out
+        """, b=block, w=warps)
+    init = ("# The reference's weight is 1 + 0.1 * randn(hidden): the same draw under the same seed, kept as\n"
+            "# drawn; the kernel applies 1 + 0.1 * draw.\n"
+            f"self.weight_draw = nn.Parameter(torch.randn(hidden, dtype=torch.{dtype}))")
+    return Built((kernel, launcher), {"BLOCK_SIZE": block, "num_warps": warps},
+                 f"One program per token walks its row in tiles of {block}: a first pass adds and stores the "
+                 "residual and sums its squares, a second normalises.",
                  "x, residual", "add_rms_norm(x, residual, self.weight_draw)", "hidden", init)
 
 
@@ -206,5 +354,54 @@ def _cross_entropy(dims, rng: random.Random, dtype: str) -> Built:
                  "second kernel averages the losses.", "logits, target", "cross_entropy(logits, target)")
 
 
-GROUPS = (group("llm", {"rotary_embedding": _rotary, "swiglu": _glu("swiglu"), "geglu": _glu("geglu"),
-                        "add_rms_norm": _add_rms_norm, "cross_entropy_vocab": _cross_entropy}),)
+def _cross_entropy_two_pass(dims, rng: random.Random, dtype: str) -> Built:
+    built = _cross_entropy(dims, rng, dtype)
+    online = built.parts[0]
+    start = online.index("    # loss = logsumexp")
+    end = online.index("    target = tl.load(target_ptr + row)")
+    two_pass = fill("""
+        # loss = logsumexp(row) - row[target]: a first pass finds the row maximum, a second sums exp(x - max).
+        row = tl.program_id(axis=0)
+        base = logits_ptr + row * stride_row
+        offsets = tl.arange(0, BLOCK_SIZE)
+        m = tl.full([BLOCK_SIZE], float("-inf"), tl.float32)  # per-lane maximum
+        for start in range(0, n_vocab, BLOCK_SIZE):
+            cols = start + offsets
+            x = tl.load(base + cols, mask=cols < n_vocab, other=float("-inf")).to(tl.float32)
+            m = tl.maximum(m, x)
+        m_row = tl.max(m, axis=0)
+        s = tl.zeros([BLOCK_SIZE], dtype=tl.float32)  # per-lane sum of exp(x - m_row), each term <= 1
+        for start in range(0, n_vocab, BLOCK_SIZE):
+            cols = start + offsets
+            x = tl.load(base + cols, mask=cols < n_vocab, other=float("-inf")).to(tl.float32)
+            s += tl.where(cols < n_vocab, tl.exp(x - m_row), 0.0)
+        total = tl.sum(s, axis=0)
+        """)
+    kernel = online[:start] + "".join("    " + line if line else line for line in two_pass.splitlines(True)) + online[end:]
+    return Built((kernel,) + built.parts[1:], built.params,
+                 f"One program per token reads its logits twice in blocks of {built.params['BLOCK_SIZE']}, for the "
+                 "maximum and then the sum of exponentials; a second kernel averages the losses.",
+                 built.args, built.call)
+
+
+_FLAWS = {
+    "rotary_embedding": (Sub("rotary_sign", (("(x1 * c - x2 * s)", "(x1 * c + x2 * s)"),)),),
+    **{op: (Sub("glu_halves_swapped", (("g = tl.load(gate_ptrs, mask", "g = tl.load(gate_ptrs + n_ffn, mask"),
+                                       ("up = tl.load(gate_ptrs + n_ffn, mask", "up = tl.load(gate_ptrs, mask"))),)
+       for op in ("swiglu", "geglu")},
+    "add_rms_norm": (
+        Sub("stale_residual", (("(n_tokens + row) * n_hidden + cols, h, mask", "(n_tokens + row) * n_hidden + cols, x, mask"),)),
+        # Shown where padding moves the rms by more than fp16's tolerance.
+        Sub("rms_padded_mean", (("tl.sum(hf * hf, axis=0) / n_hidden", "tl.sum(hf * hf, axis=0) / BLOCK_SIZE"),),
+            lambda dims, s: (dims["hidden"] / next_power_of_2(dims["hidden"])) ** 0.5 < 0.97),
+    ),
+    "cross_entropy_vocab": (Sub("loss_sum_not_mean", (("(tl.sum(acc, axis=0) / n_tokens).to(", "tl.sum(acc, axis=0).to("),),
+                                lambda dims, s: dims["tokens"] > 1),),
+}
+
+GROUPS = (group("llm", {"rotary_embedding": {"row_tiles": _rotary, "one_row": _rotary_rows},
+                        "swiglu": {"tiles_2d": _glu("swiglu"), "flat": _glu_flat("swiglu")},
+                        "geglu": {"tiles_2d": _glu("geglu"), "flat": _glu_flat("geglu")},
+                        "add_rms_norm": {"one_block": _add_rms_norm, "looped": _add_rms_norm_looped},
+                        "cross_entropy_vocab": {"online": _cross_entropy, "two_pass": _cross_entropy_two_pass}},
+                flaws=_FLAWS),)

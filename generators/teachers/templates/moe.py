@@ -14,11 +14,21 @@ GEMM gives each program one (expert, row tile, column tile); tiles past an exper
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from generators.teachers.templates.base import fill, launch_warps, next_power_of_2
-from generators.teachers.templates.single import Built, group
+from generators.teachers.templates.single import Built, Sub, group
 
-FLAWS: dict[str, tuple[str, float]] = {}
+FLAWS: dict[str, tuple[str, float]] = {
+    # The top-k scores written as scored, not divided by their sum.
+    "router_not_renormalised": ("the chosen experts' scores are not renormalised to sum to one", 0.25),
+    # Gather and scatter confused: row a of the output takes token dest[a] // top_k (the inverse permutation).
+    "permute_inverted": ("the permutation is applied in the inverse direction (gather and scatter swapped)", 0.25),
+    # Expert outputs read in (token, choice) order, as if y were not in expert order.
+    "combine_ignores_permutation": ("expert outputs are read in token order, ignoring the expert-order permutation", 0.25),
+    # Every expert's rows multiplied by expert 0's weight.
+    "shared_expert_weight": ("every expert's rows use the first expert's weight matrix", 0.25),
+}
 
 
 def _router(sigmoid: bool):
@@ -223,5 +233,23 @@ def _grouped_gemm(dims, rng: random.Random, dtype: str) -> Built:
                  "grouped_gemm(x, w, offsets)")
 
 
+_RENORM = Sub("router_not_renormalised", (("tl.where(chosen, scores / total, 0.0)", "tl.where(chosen, scores, 0.0)"),),
+              lambda dims, s: dims["topk"] < dims["experts"])
+_FLAWS = {
+    "moe_router_softmax": (_RENORM,),
+    # Sigmoid scores do not sum to one even over all experts.
+    "moe_router_sigmoid": (replace(_RENORM, shows=lambda dims, s: True),),
+    "moe_permute": (Sub("permute_inverted", (
+        ("tl.store(out_ptr + dest * hidden + cols, tl.load(x_ptr + (a // top_k) * hidden + cols",
+         "tl.store(out_ptr + a * hidden + cols, tl.load(x_ptr + (dest // top_k) * hidden + cols"),),
+        lambda dims, s: dims["tokens"] > 1),),
+    "moe_combine": (Sub("combine_ignores_permutation", (("row = tl.load(dest_ptr + token * top_k + j)",
+                                                         "row = token * top_k + j"),),
+                        lambda dims, s: dims["tokens"] > 1),),
+    "grouped_gemm": (Sub("shared_expert_weight", (("w_base = w_ptr + expert * hidden * ffn", "w_base = w_ptr"),),
+                         lambda dims, s: dims["experts"] > 1),),
+}
+
 GROUPS = (group("moe", {"moe_router_softmax": _router(False), "moe_router_sigmoid": _router(True),
-                        "moe_permute": _permute, "moe_combine": _combine, "grouped_gemm": _grouped_gemm}),)
+                        "moe_permute": _permute, "moe_combine": _combine, "grouped_gemm": _grouped_gemm},
+                flaws=_FLAWS),)

@@ -81,8 +81,9 @@ def _softmax_like(name: str, doc: str, out: str, derive: str = "", rows=("x",), 
     two = _rows(name, doc, [Reduce("row_max", "max", z), Reduce("row_sum", "sum", f"tl.exp({z} - row_max)")],
                 out=out, derive=derive, rows=rows, bool_rows=bool_rows)
     online = replace(two, steps=(Reduce("row", "lse", z),))
-    naive = replace(two, steps=(Reduce("row_sum", "sum", f"tl.exp({z})"),),
-                    out=out.replace(" - row_max", "").replace("row_max", "0.0"))
+    # The maximum is taken, as in the correct kernel, and then not subtracted: exp overflows past 88.
+    naive = replace(two, steps=(Reduce("row_max", "max", z), Reduce("row_sum", "sum", f"tl.exp({z})")),
+                    out=out.replace(" - row_max", ""))
     return two, online, naive
 
 
@@ -131,7 +132,7 @@ def _entries() -> dict[str, Entry]:
     lse = _rows("row_logsumexp", "log(sum(exp(x))) of each row", [Reduce("row_max", "max", "x"),
                 Reduce("row_sum", "sum", "tl.exp(x - row_max)")], result="row_max + tl.log(row_sum)")
     e["logsumexp"] = Entry(lse, "x", row, online=replace(lse, steps=(Reduce("row", "lse", "x"),)),
-                           flawed={"no_max_subtraction": replace(lse, steps=(Reduce("row_sum", "sum", "tl.exp(x)"),),
+                           flawed={"no_max_subtraction": replace(lse, steps=(Reduce("row_max", "max", "x"), Reduce("row_sum", "sum", "tl.exp(x)")),
                                                                  result="tl.log(row_sum)")})
     e["mean_all"] = Entry(_rows("mean_all", "the mean of every element (per-row sums, then one fixed-order sum)",
                                 [Reduce("total", "sum", "x")], result="total", finish="n_rows * n_cols"),
@@ -276,7 +277,7 @@ def _entries() -> dict[str, Entry]:
                "out = torch.empty((), device=logits.device, dtype=logits.dtype)")
     e["cross_entropy"] = Entry(ce, "logits, target", ce_prep,
                                online=replace(ce, steps=(Reduce("row", "lse", "logits"),)),
-                               flawed={"no_max_subtraction": replace(ce, steps=(Reduce("row_sum", "sum", "tl.exp(logits)"),),
+                               flawed={"no_max_subtraction": replace(ce, steps=(Reduce("row_max", "max", "logits"), Reduce("row_sum", "sum", "tl.exp(logits)")),
                                                                      result="tl.log(row_sum) - picked")})
     # ------------------------------------------------------------------ global average pooling
     e["global_avg_pool2d"] = Entry(
@@ -384,7 +385,7 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw_name: str |
         looped = structure == "middle_looped"
         shape = Shape("middle", looped=looped)
         if looped:
-            block_r = rng.choice([b for b in (16, 32, 64, 128) if b < next_power_of_2(extent)])
+            block_r = rng.choice([b for b in (4, 8, 16, 32, 64, 128) if b < next_power_of_2(extent)][-4:])
             block_lines = f"BLOCK_R = {block_r}  # reduced positions per tile; the loop walks the rest"
         else:
             block_r = next_power_of_2(extent)
@@ -475,8 +476,18 @@ def _variants() -> tuple[Variant, ...]:
     def correct(structure, applies):
         return Variant(structure, applies, lambda s, rng: _render(s, rng, structure, None))
 
-    def flawed(name, structure, applies):
-        return Variant(name, applies, lambda s, rng: _render(s, rng, structure, name), flaw=name)
+    def flawed(name, structures, applies):
+        # A flaw is written in any structure that can hold it and applies to the spec, drawn as a correct
+        # answer's structure is: flawed answers are as long and open as correct ones do.
+        def where(s):
+            if isinstance(structures, dict):
+                return [st for st, ok in structures.items() if ok(s)]
+            return [st for st in structures if shapes[st](s)]
+
+        def render(s, rng):
+            return _render(s, rng, rng.choice(where(s)), name)
+
+        return Variant(name, lambda s: bool(where(s)) and applies(s), render, flaw=name)
 
     def entry(s):
         return ENTRIES[s["ops"][0]]
@@ -534,26 +545,38 @@ def _variants() -> tuple[Variant, ...]:
         return one_d(s) and not entry(s).op.offset and "x" in transposed_inputs(s["reference_code"]) \
             and min(s["shapes"][0]) > 1
 
+    shapes = {
+        "middle": lambda s: entry(s).middle and next_power_of_2(extent(s)) <= 1024,
+        "middle_looped": lambda s: entry(s).middle and extent(s) > 4,
+        "single_pass": fits,
+        "persistent": lambda s: fits(s) and not entry(s).op.finish,
+        "looped": loops,
+        "row_block": lambda s: one_d(s) and not entry(s).op.prelude and _sizes(s)[0] > 1
+        and next_power_of_2(extent(s)) <= 512,
+    }
+    # Flaws of the op itself (a RowOp written wrong) hold in every row structure; flaws of the block (its
+    # width, its padding lanes, its strides) only in those with that block.
+    any_rows = ("single_pass", "persistent", "looped", "row_block", "middle", "middle_looped")
+    one_block = ("single_pass", "persistent")
     return (
         correct("single_pass", fits),
-        correct("persistent", lambda s: fits(s) and not entry(s).op.finish),
+        correct("persistent", shapes["persistent"]),
         correct("looped", loops),
         correct("online", lambda s: loops(s) and entry(s).online is not None),
-        correct("row_block", lambda s: one_d(s) and not entry(s).op.prelude and _sizes(s)[0] > 1
-                and next_power_of_2(extent(s)) <= 512),
-        correct("middle", lambda s: entry(s).middle and next_power_of_2(extent(s)) <= 1024),
-        correct("middle_looped", lambda s: entry(s).middle and extent(s) > 16),
-        flawed("fixed_block", "single_pass", fixed_block_shows),
-        flawed("zero_padding", "single_pass", zero_padding_shows),
-        flawed("no_max_subtraction", "single_pass", lambda s: no_max_shows(s) and fits(s)),
-        flawed("biased_variance", "single_pass", lambda s: fits(s) and variance_shows("biased_variance", 1.0)(s)),
-        flawed("unbiased_variance", "single_pass",
-               lambda s: fits(s) and variance_shows("unbiased_variance", 0.5)(s)),
-        flawed("padded_mean", "single_pass", padded_mean_shows),
-        flawed("sum_not_mean", "single_pass", lambda s: fits(s) and "sum_not_mean" in entry(s).flawed),
-        flawed("batchmean_as_mean", "single_pass", lambda s: fits(s) and "batchmean_as_mean" in entry(s).flawed
-               and extent(s) > 1),
-        flawed("ignores_strides", "single_pass", lambda s: fits(s) and transposed(s)),
+        correct("row_block", shapes["row_block"]),
+        correct("middle", shapes["middle"]),
+        correct("middle_looped", shapes["middle_looped"]),
+        # A fixed block narrower than the row: any row length, in the one-block structures.
+        flawed("fixed_block", {"single_pass": one_d, "persistent": lambda s: one_d(s) and not entry(s).op.finish},
+               fixed_block_shows),
+        flawed("zero_padding", one_block + ("row_block",), zero_padding_shows),
+        flawed("no_max_subtraction", any_rows, no_max_shows),
+        flawed("biased_variance", any_rows, variance_shows("biased_variance", 1.0)),
+        flawed("unbiased_variance", any_rows, variance_shows("unbiased_variance", 0.5)),
+        flawed("padded_mean", one_block, padded_mean_shows),
+        flawed("sum_not_mean", any_rows, lambda s: "sum_not_mean" in entry(s).flawed),
+        flawed("batchmean_as_mean", any_rows, lambda s: "batchmean_as_mean" in entry(s).flawed and extent(s) > 1),
+        flawed("ignores_strides", one_block + ("looped",), transposed),
     )
 
 

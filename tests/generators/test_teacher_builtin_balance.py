@@ -1,0 +1,94 @@
+"""The built-in teacher's answers as training data (issue 17).
+
+- A deliberately flawed answer is a subtle bug inside an otherwise equally complete kernel: over the
+  teacher's answers for many specs, flawed and correct answers have the same length distribution (overall
+  and within each spec, where a preference pair is made) and open with the same phrases, so a preference
+  pair differs by the kernel's verdict and not by its length or shape.
+- Each op of the main families and of three of issue 16's families (llm, quant, recsys) is answered in
+  more than one structure: distinct skeletons (names and numbers abstracted, `shards.row_stats.skeleton`)
+  among its correct variants.
+Template structure only: no kernel runs here (tests/generators/test_templates_verified.py runs them).
+"""
+
+import collections
+import json
+import random
+import re
+import statistics
+
+import pytest
+
+from generators.specs import OPS, SpecSampler, sample_op
+from generators.teachers.builtin import TEMPLATE_OPS, BuiltinTeacher, Decline, render, variants_for
+from kerneldata.core.config import SpecsConfig, TeacherConfig
+from shards.row_stats import skeleton
+
+
+def _opening(completion: str) -> str:
+    """The first four words, numbers abstracted (block sizes differ between any two answers)."""
+    return re.sub(r"\d+", "N", " ".join(completion.split()[:4]))
+
+
+@pytest.fixture(scope="module")
+def answers() -> list[dict]:
+    """The teacher's first answers for specs of every family it writes, default and issue 16's."""
+    specs = [s.to_row() for s in SpecSampler(SpecsConfig(), seed=3).sample(240)]
+    specs += [s.to_row() for s in SpecSampler(SpecsConfig(families=["llm", "kvcache", "moe", "quant", "recsys"]),
+                                              seed=3).sample(60)]
+    teacher = BuiltinTeacher(TeacherConfig(samples_per_spec=4), seed=3)
+    out = []
+    for spec in specs:
+        for cand in teacher.generate(spec):
+            if cand["code"] is not None:
+                out.append({"spec_id": spec["spec_id"], "flawed": json.loads(cand["teacher_meta"])["flaw"] is not None,
+                            "code": cand["code"], "completion": cand["completion"]})
+    return out
+
+
+def test_flawed_answers_are_as_long_as_correct_ones(answers):
+    flawed = [a for a in answers if a["flawed"]]
+    correct = [a for a in answers if not a["flawed"]]
+    assert len(flawed) >= 100 and len(correct) >= 300, (len(flawed), len(correct))
+    for field in ("code", "completion"):
+        ratio = statistics.median(len(a[field]) for a in flawed) / statistics.median(len(a[field]) for a in correct)
+        assert 0.9 <= ratio <= 1.1, (field, ratio)
+    # Within a spec, where preference pairs are made: the median over specs of flawed / correct lengths.
+    by_spec: dict[str, dict[bool, list[int]]] = collections.defaultdict(lambda: {True: [], False: []})
+    for a in answers:
+        by_spec[a["spec_id"]][a["flawed"]].append(len(a["code"]))
+    ratios = [statistics.median(s[True]) / statistics.median(s[False]) for s in by_spec.values() if s[True] and s[False]]
+    assert len(ratios) >= 50 and 0.9 <= statistics.median(ratios) <= 1.1, (len(ratios), statistics.median(ratios))
+
+
+def test_flawed_answers_open_as_correct_ones_do(answers):
+    correct = collections.Counter(_opening(a["completion"]) for a in answers if not a["flawed"])
+    flawed = collections.Counter(_opening(a["completion"]) for a in answers if a["flawed"])
+    unmatched = {phrase: n for phrase, n in flawed.items() if phrase not in correct}
+    assert not unmatched, unmatched
+    # The most common openings of each side are shared.
+    top = [phrase for phrase, _ in flawed.most_common(3)]
+    assert all(phrase in dict(correct.most_common(10)) for phrase in top), (top, correct.most_common(10))
+
+
+# The main families (elementwise and binary ops, reductions, softmaxes, norms) and three of issue 16's.
+_STRUCTURED = ("elementwise", "binary", "reduction", "softmax", "normalization", "llm", "quant", "recsys")
+
+
+@pytest.mark.parametrize("family", _STRUCTURED)
+def test_each_op_is_answered_in_more_than_one_structure(family):
+    single = {}
+    for op in TEMPLATE_OPS[family]:
+        skeletons = set()
+        for seed in range(3):
+            dtype = "float32" if "float32" in OPS[op].dtypes else OPS[op].dtypes[0]
+            row = sample_op(op, seed=seed, dtype=dtype, config=SpecsConfig(max_numel=1 << 14)).to_row()
+            try:
+                variants = variants_for(row)
+            except Decline:
+                continue
+            for variant in variants:
+                if not variant.flaw:
+                    skeletons.add(skeleton(render(row, random.Random(f"{seed}:{variant.name}"), variant.name).code))
+        if len(skeletons) <= 1:
+            single[op] = len(skeletons)
+    assert not single, f"ops answered in one structure only: {single}"
