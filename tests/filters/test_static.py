@@ -326,6 +326,31 @@ _BYPASSES = [
     ("host", "f = __file__\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "m = ModelNew.__module__\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "m = __spec__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # reflection in a format string: str.format reads the attributes and items its fields name
+    ("host", "s = '{0.__globals__[inspect].sys.modules}'.format(triton.jit)\n" + _LAUNCH + "return out", "",
+     R.REFLECTION),
+    ("host", "s = '{j.__globals__}'.format_map({'j': triton.jit})\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "t = '{0.' + 'fn}'\ns = t.format(k)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "s = '{:{0.dtype}}'.format(x)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "f = 'x{}'.format\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # state across calls without global, attribute stores or container methods (iterators, aliases, bound
+    # methods, defaults that are not literals)
+    ("host", _LAUNCH + "return out", "TICKS = zip(range(40))\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "TICKS = (i for i in range(40))\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "class Box:\n    ticks = map(int, range(9))\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(t=enumerate(range(9))):\n    return t\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def ticks():\n    t = reversed(range(9))\n    return t\n",
+     R.CROSS_CALL_STATE),
+    ("host", "box = CALLS\nbox += [1]\n" + _LAUNCH + "return out", "CALLS = sorted(())\n", R.CROSS_CALL_STATE),
+    ("host", "box = self.seen\nbox |= {1}\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
+    ("host", "box = max([CALLS], key=len)\nbox += [1]\n" + _LAUNCH + "return out", "CALLS = list(())\n",
+     R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def bump(box):\n    box += [1]\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def bump(box=dict.fromkeys(())):\n    box |= {1: 2}\n",
+     R.CROSS_CALL_STATE),
+    ("host", "any(map(CALLS.append, [1]))\n" + _LAUNCH + "return out", "CALLS = list(())\n", R.CROSS_CALL_STATE),
+    ("host", "f = list.append\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
+    ("host", "CALLS.difference_update({1})\n" + _LAUNCH + "return out", "CALLS = set(())\n", R.CROSS_CALL_STATE),
     # inside a kernel, where the interpreter runs Python
     ("kernel", "b = tl.core.builtins", "", R.REFLECTION),
     ("kernel", "s = str(offs)", "", R.OUTSIDE_VOCABULARY),
@@ -423,6 +448,15 @@ _HONEST_IDIOMS = [
      "    k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
     ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\n"
      "return out", ""),
+    # plain format templates, in-place updates of numbers and of what this call made, iterators consumed
+    ("assert x.dim() == 2, 'expected 2-D, got {}-D ({!r})'.format(x.dim(), x.shape)\n" + _LAUNCH + "return out",
+     ""),
+    ("n = x.numel()\nn += 0\nw = max(1, n // 256)\nw *= 2\ngrid = (1,)\ngrid += (1,)\ndims = []\n"
+     "dims += [n]\nfor i in range(2):\n    w += i\n" + _LAUNCH + "return out", ""),
+    (_LAUNCH + "return out", "def blocks(n: int, width=16):\n    n += width\n    width *= 2\n    return n\n"),
+    ("pairs = dict(zip(['a', 'b'], [1, 2]))\nsizes = tuple(map(int, x.shape))\n"
+     "total = sum(s for s in sizes)\nfor i, (a, b) in enumerate(zip(sizes, x.stride())):\n    total += a * b\n"
+     "name = ','.join(str(s) for s in sizes)\n" + _LAUNCH + "return out", ""),
 ]
 
 
