@@ -366,7 +366,7 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
             written[name] = written.get(name, 0) + 1
         repeated = [name for name, calls in written.items() if calls > 1]
         if repeated:
-            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward wrote the model's own tensor {repeated[0]!r} on "
+            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward wrote a tensor the candidate holds ({repeated[0]!r}) on "
                                        f"{written[repeated[0]]} calls: state kept across calls can change results.")
     if evidence is not None and header.get("copy_born"):
         evidence["copy_born"] = evidence.get("copy_born", 0) + 1

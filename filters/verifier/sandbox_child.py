@@ -489,6 +489,7 @@ class _Session:
         # verification (filters.verifier.disguise), so its module name, file and directory say nothing.
         self.module_name = header.get("module_name") or "candidate"
         module = _load_module(self.module_name, path=header["candidate_path"])
+        self.candidate_module = module
         torch.manual_seed(header["init_seed"])
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.compiled = None
@@ -649,8 +650,33 @@ class _Session:
         from filters.verifier.parameters import candidate_tensors
 
         received = {id(t) for t in self.parameter_targets or () if t is not None}
-        return [(name, tensor, tensor.detach().clone()) for name, tensor in candidate_tensors(self.model)
-                if id(tensor) not in received]
+        held, seen = [], set(received)
+        for name, tensor in candidate_tensors(self.model) + self._tensors_beside_the_model():
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                held.append((name, tensor, tensor.detach().clone()))
+        return held
+
+    def _tensors_beside_the_model(self) -> list:
+        """Tensors the candidate keeps where `candidate_tensors` does not look: inside lists, tuples and dicts
+        on its modules, in its module's globals and in its classes' attributes. A kernel that bumps a counter
+        there keeps state across calls as surely as one that bumps a buffer (`COUNT = torch.zeros(1)`)."""
+        from filters.verifier.provenance import _tensors
+
+        torch = self.torch
+        found = []
+        for prefix, module in self.model.named_modules():
+            for attr, value in list(vars(module).items()):
+                if attr not in ("_parameters", "_buffers") and not isinstance(value, torch.Tensor):
+                    found += [(f"{prefix}.{attr}" if prefix else attr, t) for t in _tensors(value)]
+        name = self.candidate_module.__name__
+        for attr, value in list(vars(self.candidate_module).items()):
+            if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                for member, held in list(vars(value).items()):
+                    found += [(f"{attr}.{member}", t) for t in _tensors(held)]
+            else:
+                found += [(attr, t) for t in _tensors(value)]
+        return found
 
     def _written_state(self, held: list) -> list[str]:
         """The names of held tensors this call changed: state a kernel keeps across calls (a call counter, a
