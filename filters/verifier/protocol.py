@@ -80,6 +80,7 @@ class Ran(_Message):
     state_written: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     copy_born: bool = False
     copy_unchanged: bool = False
+    autotune_configs: int = Field(default=0, ge=0, le=1 << 20)  # the most configs an autotuner offered
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

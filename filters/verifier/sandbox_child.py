@@ -126,8 +126,10 @@ def _paused(function):
     return run_unrecorded
 
 
-# Which of an autotuner's configs the interpreter runs for the current request (see below).
+# Which of an autotuner's configs the interpreter runs for the current request (see below), and the most
+# configs an autotuner offered in it (the verifier checks each of them on some call).
 _AUTOTUNE_VARIANT = [0]
+_AUTOTUNE_OFFERED = [0]
 
 
 def _choose_autotune_configs_in_interpreter(autotuner_class) -> None:
@@ -139,6 +141,7 @@ def _choose_autotune_configs_in_interpreter(autotuner_class) -> None:
 
     def prune_configs(self, kwargs):
         configs = original_prune(self, kwargs)
+        _AUTOTUNE_OFFERED[0] = max(_AUTOTUNE_OFFERED[0], len(configs))
         return [configs[_AUTOTUNE_VARIANT[0] % len(configs)]] if configs else configs
 
     def run(self, *args, **kwargs):
@@ -592,6 +595,7 @@ class _Session:
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         before = self.launches[0]
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
+        _AUTOTUNE_OFFERED[0] = 0
         held = self._held_state()
         recorder = ProvenanceRecorder()
         try:
@@ -634,6 +638,7 @@ class _Session:
             # rejects when this holds on every call: filters.verifier.provenance `copy_unchanged`).
             "copy_born": any(_storage_of(out) in recorder.record.copies for out in outputs),
             "copy_unchanged": any(map(recorder.record.copy_unchanged, outputs)),
+            "autotune_configs": _AUTOTUNE_OFFERED[0],
         }
         outputs_cpu = [out.detach().to("cpu") for out in outputs]
         inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
