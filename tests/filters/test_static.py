@@ -357,6 +357,12 @@ _BYPASSES = [
     ("kernel", "h = hasattr(offs, 'handle')", "", R.REFLECTION),
     ("kernel", "t = tl.extra.cuda.globaltimer()", "", R.REFLECTION),
     ("kernel", "z = tl.semantic", "", R.REFLECTION),
+    # a kernel reaching a host container: the interpreter runs it as Python, a GPU kernel reads only constexprs
+    ("kernel", "CALLS.append(1)", "CALLS = list(())\n", R.CROSS_CALL_STATE),
+    ("kernel", "box = CALLS\n    box += [1]", "CALLS = list(())\n", R.CROSS_CALL_STATE),
+    ("kernel", "w = len(SEEN)", "SEEN = {1: 2}\n", R.CROSS_CALL_STATE),
+    ("kernel", "w = offs\n    w.append(1)", "", R.CROSS_CALL_STATE),
+    ("kernel", "w = n\n    w += (1,)", "", R.CROSS_CALL_STATE),
 ]
 
 
@@ -483,6 +489,11 @@ _HONEST_KERNEL_LINES = [
     # a jit combine function handed to tl.reduce inside a kernel (Inductor's welford, the scan tutorials)
     ("y = tl.reduce(tl.load(x_ptr + offs, mask=offs < n), 0, _add)", "@triton.jit\ndef _add(a, b):\n    return a + b\n",
      None),
+    # module-level constexprs, constants and triton.language names a kernel may read (as a GPU allows)
+    ("y = tl.load(x_ptr + offs, mask=offs < n) * SCALE + EPS", "SCALE = tl.constexpr(2.0)\nEPS: tl.constexpr = 1e-6\n",
+     None),
+    ("y = tl.load(x_ptr + offs, mask=offs < n).to(ACC).to(tl.float32)", "ACC = tl.float32\n", None),
+
 ]
 
 

@@ -44,7 +44,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   the call, by a method, an item store or an in-place operator on a name that may hold one (`box = CALLS;
   box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
   values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =
-  zip(range(40))`, consumed one item per call);
+  zip(range(40))`, consumed one item per call); inside a kernel, module-level names other than kernels,
+  imports and constants (a GPU kernel reads only constexpr globals), mutating methods and growing a container;
   `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;

@@ -61,6 +61,7 @@ class _Gate:
         self.device_reads: list[tuple[int, str]] = []
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
+        self.module_constants = self._module_constants()
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -113,6 +114,32 @@ class _Gate:
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 other.update(a.arg for a in _params(node))
         return chosen - other - self.kernels
+
+    def _module_constants(self) -> set[str]:
+        """Module-level names bound only to constants (`EPS = 1e-6`, `BLOCK = tl.constexpr(128)`, a tuple of
+        them): the globals a kernel may read. A GPU kernel reaches no other global; the interpreter would
+        hand it any Python object (a list it appends to on every call)."""
+        def constant(value):
+            if isinstance(value, ast.Constant):
+                return True
+            if isinstance(value, ast.UnaryOp):
+                return constant(value.operand)
+            if isinstance(value, ast.Tuple):
+                return all(constant(e) for e in value.elts)
+            if isinstance(value, (ast.Attribute, ast.Name)):  # a dtype or function of triton.language
+                return _dotted(value, self.aliases) in TRITON_ALLOWED
+            return isinstance(value, ast.Call) and _dotted(value.func, self.aliases) == "triton.language.constexpr" \
+                and all(constant(a) for a in value.args) and not value.keywords
+        good, bad = set(), set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                    and self.bindings.binding_scope(node) is self.tree:
+                parent = self.parents.get(node)
+                ok = isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent in self.tree.body \
+                    and parent.value is not None and constant(parent.value) \
+                    and (isinstance(parent, ast.AnnAssign) or parent.targets == [node])
+                (good if ok else bad).add(node.id)
+        return good - bad
 
     def _exempt_functions(self) -> set[str]:
         """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""
@@ -249,6 +276,11 @@ class _Gate:
             return
         if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
             self._check_kernel_value(node)
+        if ctx.kernel and self.bindings.binding_scope(node) is self.tree and node.id not in self.kernels \
+                and node.id not in self.aliases and node.id not in self.module_constants:
+            self._add(node, f"reads the module-level {node.id} inside a kernel: a GPU kernel reaches only constexpr "
+                      "globals, the interpreter any Python object (a container kept across calls)",
+                      Reason.CROSS_CALL_STATE)
         if not self.bindings.is_bound(node) and node.id not in self.aliases:
             if node.id in _REFERENCE_NAMES:
                 self._add(node, f"refers to the reference's {node.id}", Reason.REFERENCE_ACCESS)
@@ -389,6 +421,10 @@ class _Gate:
                           Reason.CROSS_CALL_STATE)
 
     def _check_store(self, node: ast.AST, ctx: _Ctx) -> None:
+        if isinstance(node, ast.AugAssign) and ctx.kernel and isinstance(node.value, (
+                ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            self._add(node, f"grows a Python container inside a kernel ({ast.unparse(node)}), which only the "
+                      "interpreter runs and which may outlive the call", Reason.CROSS_CALL_STATE)
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and ctx.fn is not None \
                 and not ctx.kernel and not self._scalar_or_fresh(node.target.id, ctx.fn, set()):
             self._add(node, f"updates {node.target.id} in place ({ast.unparse(node)}), which may hold a container "
@@ -657,6 +693,10 @@ class _Gate:
 
     def _check_kernel_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS - {"sort"}:
+            self._add(node, f"calls {ast.unparse(func)}() inside a kernel: a Python container, which only the "
+                      "interpreter runs and which may outlive the call", Reason.CROSS_CALL_STATE)
+            return
         if isinstance(func, ast.Name):
             if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return
