@@ -311,7 +311,10 @@ def _patch_imported_language_names() -> None:
     """The interpreter swaps in its own versions of triton.language functions by patching the modules
     (`tl.exp`, `tl.math.rsqrt`) for the duration of a launch, so a kernel that imported a name directly
     (`from triton.language.math import rsqrt`, common in real code) still calls the compiler-only builtin
-    and fails. Patch those imported names in the kernel's globals too, within the same scope."""
+    and fails. Patch those imported names in the kernel's globals too, within the same scope. Likewise a
+    module-level `tl.constexpr` number (`INV_SQRT2 = tl.constexpr(0.707...)`): the compiler reads it as its
+    value, while the interpreter's `constexpr * tensor` wraps the tensor in a constexpr that tl functions
+    refuse; within the launch the kernel sees the plain number."""
     if os.environ.get("TRITON_INTERPRET") != "1":
         return
     import triton.language as tl
@@ -320,6 +323,7 @@ def _patch_imported_language_names() -> None:
     original = interpreter._patch_lang
     if getattr(original, "_kerneldata_names", False):
         return
+    interpreted_constexpr = _constexpr_meeting_tensors(tl)
 
     def patch_lang(fn):
         scope = original(fn)
@@ -331,10 +335,34 @@ def _patch_imported_language_names() -> None:
             hit = patched.get(id(value))
             if hit is not None:
                 scope.set_attr(slots, name, getattr(*hit))
+            elif isinstance(value, tl.constexpr) and isinstance(value.value, (int, float)) \
+                    and not isinstance(value, interpreted_constexpr):
+                scope.set_attr(slots, name, interpreted_constexpr(value.value))
         return scope
 
     patch_lang._kerneldata_names = True
     interpreter._patch_lang = patch_lang
+
+
+def _constexpr_meeting_tensors(tl):
+    """A `tl.constexpr` (so `isinstance` tells nothing) whose arithmetic with a tensor gives the tensor, as
+    the compiler's would, rather than a constexpr wrapping it."""
+    def lift(name: str):
+        base = getattr(tl.constexpr, name)
+
+        def op(self, other):
+            if isinstance(other, tl.tensor):
+                return getattr(self.value, name)(other) if hasattr(self.value, name) else NotImplemented
+            return base(self, other)
+        return op
+
+    names = [f"__{n}__" for n in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor",
+                                   "lshift", "rshift", "lt", "le", "gt", "ge", "eq", "ne")]
+    names += [f"__r{n}__" for n in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor",
+                                    "lshift", "rshift")]
+    members = {name: lift(name) for name in names if hasattr(tl.constexpr, name)}
+    members["__hash__"] = tl.constexpr.__hash__
+    return type("constexpr", (tl.constexpr,), members)
 
 
 def _innermost_frames(err: BaseException) -> list:
