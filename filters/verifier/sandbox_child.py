@@ -481,6 +481,13 @@ def _storage_of(tensor) -> int | None:
     return _storage_key(tensor)
 
 
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # a cell not filled yet
+        return None
+
+
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -703,12 +710,21 @@ class _Session:
                 if attr not in ("_parameters", "_buffers") and not isinstance(value, torch.Tensor):
                     found += [(f"{prefix}.{attr}" if prefix else attr, t) for t in _tensors(value)]
         name = self.candidate_module.__name__
+
+        def kept_by(label: str, value) -> list:
+            # a function's defaults and closure cells are made once and shared by every call
+            if isinstance(value, types.FunctionType) and getattr(value, "__module__", None) == name:
+                kept = list(value.__defaults__ or ()) + list((value.__kwdefaults__ or {}).values()) + [
+                    _cell_value(cell) for cell in value.__closure__ or ()]
+                return [(f"{label} (a default or closure)", t) for item in kept for t in _tensors(item)]
+            return [(label, t) for t in _tensors(value)]
+
         for attr, value in list(vars(self.candidate_module).items()):
             if isinstance(value, type) and getattr(value, "__module__", None) == name:
                 for member, held in list(vars(value).items()):
-                    found += [(f"{attr}.{member}", t) for t in _tensors(held)]
+                    found += kept_by(f"{attr}.{member}", held)
             else:
-                found += [(attr, t) for t in _tensors(value)]
+                found += kept_by(attr, value)
         return found
 
     def _written_state(self, held: list) -> list[str]:

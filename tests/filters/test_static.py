@@ -348,6 +348,11 @@ _BYPASSES = [
     ("host", _LAUNCH + "return out", "def bump(box):\n    box += [1]\n", R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "def bump(box=dict.fromkeys(())):\n    box |= {1: 2}\n",
      R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(count=torch.zeros(1)):\n    return count\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(cfg=triton.Config({'B': 1})):\n    return cfg\n",
+     R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(box=sorted(())):\n    return box\n", R.CROSS_CALL_STATE),
+    ("host", "f = lambda n, seen=set(()): n\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
     ("host", "any(map(CALLS.append, [1]))\n" + _LAUNCH + "return out", "CALLS = list(())\n", R.CROSS_CALL_STATE),
     ("host", "f = list.append\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
     ("host", "CALLS.difference_update({1})\n" + _LAUNCH + "return out", "CALLS = set(())\n", R.CROSS_CALL_STATE),
@@ -460,6 +465,9 @@ _HONEST_IDIOMS = [
     ("n = x.numel()\nn += 0\nw = max(1, n // 256)\nw *= 2\ngrid = (1,)\ngrid += (1,)\ndims = []\n"
      "dims += [n]\nfor i in range(2):\n    w += i\n" + _LAUNCH + "return out", ""),
     (_LAUNCH + "return out", "def blocks(n: int, width=16):\n    n += width\n    width *= 2\n    return n\n"),
+    (_LAUNCH + "return out", "EPS = 1e-6\n\ndef launch(x, eps=EPS, dtype=torch.float32, acc=tl.float32, out=None,\n"
+     "           dims=(1, -1), act='gelu', scale=-1.0, *, block=tl.constexpr(128)):\n"
+     "    return x\n"),
     ("pairs = dict(zip(['a', 'b'], [1, 2]))\nsizes = tuple(map(int, x.shape))\n"
      "total = sum(s for s in sizes)\nfor i, (a, b) in enumerate(zip(sizes, x.stride())):\n    total += a * b\n"
      "name = ','.join(str(s) for s in sizes)\n" + _LAUNCH + "return out", ""),

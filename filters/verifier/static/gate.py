@@ -414,11 +414,29 @@ class _Gate:
                     self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
                               _path_rule(name or ""))
         for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
-            if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
-                    isinstance(default, ast.Call) and isinstance(default.func, ast.Name)
-                    and default.func.id in ("dict", "list", "set", "bytearray")):
-                self._add(default, "uses a mutable default argument, state that outlives a call",
-                          Reason.CROSS_CALL_STATE)
+            if not self._immutable_default(default):
+                self._add(default, f"uses the default argument {ast.unparse(default)[:60]}, made once and shared by "
+                          "every call: state that outlives a call", Reason.CROSS_CALL_STATE)
+
+    def _immutable_default(self, value: ast.AST) -> bool:
+        """A default is evaluated once, at definition, and every call shares it: only values nothing can
+        change may be defaults (numbers, strings, None, tuples of them, a dtype, a module constant), not a
+        container, a tensor (`count=torch.zeros(1)`, which a kernel bumps per call) or anything a call made."""
+        if isinstance(value, ast.Constant):
+            return True
+        if isinstance(value, ast.UnaryOp):
+            return self._immutable_default(value.operand)
+        if isinstance(value, ast.Tuple):
+            return all(self._immutable_default(e) for e in value.elts)
+        if isinstance(value, ast.Name) and value.id in self.module_constants:
+            return True
+        if isinstance(value, ast.Call) and _dotted(value.func, self.aliases) == "triton.language.constexpr":
+            return not value.keywords and all(self._immutable_default(a) for a in value.args)
+        if isinstance(value, (ast.Attribute, ast.Name)):
+            name = _dotted(value, self.aliases)
+            return name in TRITON_ALLOWED or name in MATH_ALLOWED or name in TORCH_ALLOWED and not name.startswith(
+                ("torch.nn.", "torch.cuda.")) and name.rsplit(".", 1)[1][:1].islower()
+        return False
 
     def _check_store(self, node: ast.AST, ctx: _Ctx) -> None:
         if isinstance(node, ast.AugAssign) and ctx.kernel and isinstance(node.value, (
