@@ -69,6 +69,7 @@ def _install_launch_counter() -> list[int]:
         original = cls.run
 
         def counted(self, *args, _original=original, **kwargs):
+            _check_launch_arguments(args, kwargs)
             if not kwargs.get("warmup", False):
                 count[0] += 1
                 if _RECORDER[0] is not None:
@@ -79,6 +80,34 @@ def _install_launch_counter() -> list[int]:
         counted._kerneldata_count = count
         cls.run = counted
     return count
+
+
+def _check_launch_arguments(args, kwargs) -> None:
+    """A kernel takes tensors, numbers, strings, None, dtypes, constexprs, jit functions, tensor descriptors
+    and tuples of them. The interpreter would pass any Python object through, and a kernel body, plain Python there, could
+    keep state in a list or dict it is handed (`box[0] += 1` per program); a GPU's launcher refuses them."""
+    import torch
+    import triton.language as tl
+    from triton.runtime.jit import JITFunction
+
+    kernels = (JITFunction,)
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        from triton.runtime.interpreter import InterpretedFunction
+
+        kernels += (InterpretedFunction,)
+
+    def allowed(value, depth: int = 0) -> bool:
+        if value is None or isinstance(value, (torch.Tensor, int, float, bool, str, torch.dtype, tl.dtype,
+                                               tl.constexpr, *kernels)):  # a jit function passed as a constexpr
+            return True
+        if isinstance(value, tuple) and depth < 4:
+            return all(allowed(item, depth + 1) for item in value)
+        return isinstance(getattr(value, "base", None), torch.Tensor)  # a host-side TensorDescriptor
+
+    for value in [*args, *(v for k, v in kwargs.items() if k != "grid")]:  # the grid may be a function
+        if not allowed(value):
+            raise TypeError(f"a kernel argument is a {type(value).__name__}: kernels take tensors, numbers, "
+                            "dtypes and tuples of them")
 
 
 def _record_interpreted_stores() -> None:

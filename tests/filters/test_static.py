@@ -368,6 +368,7 @@ _BYPASSES = [
     ("kernel", "w = len(SEEN)", "SEEN = {1: 2}\n", R.CROSS_CALL_STATE),
     ("kernel", "w = offs\n    w.append(1)", "", R.CROSS_CALL_STATE),
     ("kernel", "w = n\n    w += (1,)", "", R.CROSS_CALL_STATE),
+    ("kernel", "w = n\n    w[0] = 1", "", R.CROSS_CALL_STATE),
 ]
 
 

@@ -466,6 +466,10 @@ class _Gate:
             elif isinstance(target, ast.Attribute) and not (ctx.init and root_id == "self"):
                 self._add(target, f"assigns to {what} outside __init__: state that outlives a call",
                           Reason.CROSS_CALL_STATE)
+            elif isinstance(target, ast.Subscript) and ctx.kernel:
+                self._add(target, f"assigns to {what} inside a kernel: Triton tensors take no item assignment, so "
+                          "only a Python container (which the interpreter passes through) can", Reason.CROSS_CALL_STATE,
+                          inferred=True)  # a named construct on the same line (`.handle`) is the clearer reason
             elif isinstance(target, ast.Subscript) and ctx.fn is not None and not ctx.kernel \
                     and not (ctx.init and root_id == "self") and not self._is_fresh(target.value, ctx.fn) \
                     and not self.types.checker(ctx)(target.value):  # a tensor: reported as a write into it
