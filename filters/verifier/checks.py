@@ -391,7 +391,7 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
             written[name] = written.get(name, 0) + 1
         repeated = [name for name, calls in written.items() if calls > 1]
         if repeated:
-            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward wrote a tensor the candidate holds ({repeated[0]!r}) on "
+            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward changed state the candidate holds ({repeated[0]!r}) on "
                                        f"{written[repeated[0]]} calls: state kept across calls can change results.")
     if evidence is not None:
         evidence["autotune_configs"] = max(evidence.get("autotune_configs", 0), int(header.get("autotune_configs", 0)))

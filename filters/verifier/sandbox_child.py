@@ -510,6 +510,27 @@ def _storage_of(tensor) -> int | None:
     return _storage_key(tensor)
 
 
+def _is_dunder_name(key: str) -> bool:
+    last = key.rsplit(".", 1)[-1]
+    return last.startswith("__") and last.endswith("__")
+
+
+def _fingerprint(value, tensor_type, depth: int = 0):
+    """What a value holds, comparable across calls: containers by their contents (the first 256 items and
+    their count), numbers, strings and None by value, tensors as such, anything else by identity."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    if isinstance(value, tensor_type):
+        return "tensor"
+    if depth < 4 and isinstance(value, (list, tuple, dict, set, frozenset)):
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        parts = [_fingerprint(item, tensor_type, depth + 1) for item in items[:256]]
+        if isinstance(value, (set, frozenset)):
+            parts = sorted(parts, key=repr)
+        return (type(value).__name__, len(items), tuple(parts))
+    return ("object", id(value))
+
+
 def _cell_value(cell):
     try:
         return cell.cell_contents
@@ -661,6 +682,7 @@ class _Session:
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
         _AUTOTUNE_OFFERED[0] = 0
         held = self._held_state()
+        python_before = self._python_state()
         recorder = ProvenanceRecorder()
         try:
             # Autograd on (as in training) or off (as in inference), as the verifier drew for this call.
@@ -684,6 +706,9 @@ class _Session:
             return {"ok": False, "kind": "bad_output",
                     "message": f"forward returned {', '.join(bad)}, not a plain torch.Tensor"}, []
         state_written = self._written_state(held)
+        python_after = self._python_state()
+        state_written += [f"{name} (a Python value)" for name, before in python_before.items()
+                          if python_after.get(name) != before][:16 - len(state_written)]
         reused_output = self._reused_output(outputs)
         self._keep_outputs(outputs)
         _remember_stale(outputs)
@@ -755,6 +780,28 @@ class _Session:
             else:
                 found += kept_by(attr, value)
         return found
+
+    def _python_state(self) -> dict:
+        """A fingerprint of the plain Python values the candidate keeps beside its kernels: its module's
+        globals, its classes' attributes and its modules' own attributes, containers by their contents,
+        numbers and strings by value, other objects by identity (tensors are watched by `_held_state`). The
+        gate refuses every way it knows to change them during a call; this is what catches one it does not."""
+        torch = self.torch
+        name = self.candidate_module.__name__
+        torch_internals = set(vars(torch.nn.Module()))
+        values = {}
+        for attr, value in list(vars(self.candidate_module).items()):
+            if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                for member, held in list(vars(value).items()):
+                    values[f"{attr}.{member}"] = held
+            elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
+                values[attr] = value
+        for prefix, module in self.model.named_modules():
+            for attr, value in list(vars(module).items()):
+                if attr not in torch_internals:
+                    values[f"{prefix}.{attr}" if prefix else attr] = value
+        return {key: _fingerprint(value, torch.Tensor) for key, value in values.items()
+                if not _is_dunder_name(key)}
 
     def _written_state(self, held: list) -> list[str]:
         """The names of held tensors this call changed: state a kernel keeps across calls (a call counter, a
