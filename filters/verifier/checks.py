@@ -27,6 +27,10 @@ from filters.verifier.speed import timed_verdict
 from filters.verifier.truth import atomic_units
 
 
+# The most autotune configs the interpreter checks one by one (each on a call of its own).
+MAX_AUTOTUNE_CONFIGS = 64
+
+
 class ReferenceError_(ValueError):
     """The reference problem itself cannot run: bad input, not a verdict on the candidate."""
 
@@ -66,6 +70,7 @@ class CandidateChecks:
         self.worst_abs = self.worst_rel = 0.0
         self.plain_scale: list[float] = []
         self.evidence: dict = {}  # across calls: outputs that were PyTorch copies the kernels wrote over
+        self.variants_checked: set[int] = set()  # the variants (autotune configs) of calls checked so far
 
     def atomic_units(self) -> float:
         """The atomic-accumulation allowance for the call just run (`filters.verifier.truth.atomic_units`), by
@@ -93,9 +98,9 @@ class CandidateChecks:
         transformed, refused, problem = self.transforms(first_inputs)
         if problem:
             return problem
-        problem = self.extra_calls() or _copy_written_back(self.evidence)
+        problem = self.extra_calls() or _copy_written_back(self.evidence) or self.every_autotune_config()
         if problem:
-            return with_measures(problem, **self.errors)
+            return with_measures(problem, **self.errors) if problem.status is Status.REJECTED else problem
         checked = f"{self.options.num_seeds} unseen inputs and {transformed} transforms of them"
         if refused:  # said only where the reference's own failure lowered the count
             checked += f" ({len(refused)} skipped: the reference itself fails on its inputs {listed(refused)})"
@@ -189,6 +194,25 @@ class CandidateChecks:
             _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True)
         return problem
 
+    def every_autotune_config(self) -> Verdict | None:
+        """Under the interpreter each call runs one autotune config (`variant` modulo their number), where a
+        GPU benchmarks them all and keeps the fastest: a config that skips the work would be the one a GPU
+        picks. So every config an autotuner offered is checked on fresh inputs on some call; more than the
+        interpreter can afford to check leave the verdict to a GPU."""
+        if self.on_gpu:
+            return None
+        offered = self.evidence.get("autotune_configs", 0)
+        if offered > MAX_AUTOTUNE_CONFIGS:
+            return Verdict.unverified(Reason.INTERPRETER_LIMIT, f"an autotuner offers {offered} configs, more than "
+                                      f"the interpreter checks one by one ({MAX_AUTOTUNE_CONFIGS}); verify on a GPU.")
+        for variant in range(offered):
+            if variant not in self.variants_checked:
+                _, problem = self.check(self.draw_inputs(), f"unseen inputs with autotune config {variant + 1} of "
+                                        f"{offered}", variant=variant)
+                if problem:
+                    return problem
+        return None
+
     def extra_calls(self) -> Verdict | None:
         """A secret number of calls on fresh inputs (checked like any other) before the next checked call,
         so a kernel counting its calls in a tensor cannot know which calls are checked or how many."""
@@ -277,6 +301,7 @@ class CandidateChecks:
         if rejection:
             return None, with_measures(rejection, reason=rejection.reason[:-1] + f" on {what}.",
                                        max_abs_err=max_abs, max_rel_err=max_rel)
+        self.variants_checked.add(variant)
         return outputs, None
 
 
@@ -376,10 +401,11 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
             written[name] = written.get(name, 0) + 1
         repeated = [name for name, calls in written.items() if calls > 1]
         if repeated:
-            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward wrote the model's own tensor {repeated[0]!r} on "
+            return None, Verdict.reject(Reason.KERNEL_STATE, f"forward changed state the candidate holds ({repeated[0]!r}) on "
                                        f"{written[repeated[0]]} calls: state kept across calls can change results.")
     if evidence is not None:
         evidence["atomic_adds_per_element"] = int(header.get("atomic_adds_per_element") or 0)
+        evidence["autotune_configs"] = max(evidence.get("autotune_configs", 0), int(header.get("autotune_configs", 0)))
     if evidence is not None and header.get("copy_born"):
         evidence["copy_born"] = evidence.get("copy_born", 0) + 1
         evidence["copy_unchanged"] = evidence.get("copy_unchanged", 0) + bool(header.get("copy_unchanged"))

@@ -82,6 +82,7 @@ class Ran(_Message):
     copy_unchanged: bool = False
     # A forged count buys at most the atomic allowance (filters.verifier.truth.ATOMIC_ACCUMULATION_UNITS).
     atomic_adds_per_element: int = Field(default=0, ge=0)
+    autotune_configs: int = Field(default=0, ge=0, le=1 << 20)  # the most configs an autotuner offered
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

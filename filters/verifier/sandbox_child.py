@@ -69,6 +69,7 @@ def _install_launch_counter() -> list[int]:
         original = cls.run
 
         def counted(self, *args, _original=original, **kwargs):
+            _check_launch_arguments(args, kwargs)
             if not kwargs.get("warmup", False):
                 count[0] += 1
                 if _RECORDER[0] is not None:
@@ -79,6 +80,34 @@ def _install_launch_counter() -> list[int]:
         counted._kerneldata_count = count
         cls.run = counted
     return count
+
+
+def _check_launch_arguments(args, kwargs) -> None:
+    """A kernel takes tensors, numbers, strings, None, dtypes, constexprs, jit functions, tensor descriptors
+    and tuples of them. The interpreter would pass any Python object through, and a kernel body, plain Python there, could
+    keep state in a list or dict it is handed (`box[0] += 1` per program); a GPU's launcher refuses them."""
+    import torch
+    import triton.language as tl
+    from triton.runtime.jit import JITFunction
+
+    kernels = (JITFunction,)
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        from triton.runtime.interpreter import InterpretedFunction
+
+        kernels += (InterpretedFunction,)
+
+    def allowed(value, depth: int = 0) -> bool:
+        if value is None or isinstance(value, (torch.Tensor, int, float, bool, str, torch.dtype, tl.dtype,
+                                               tl.constexpr, *kernels)):  # a jit function passed as a constexpr
+            return True
+        if isinstance(value, tuple) and depth < 4:
+            return all(allowed(item, depth + 1) for item in value)
+        return isinstance(getattr(value, "base", None), torch.Tensor)  # a host-side TensorDescriptor
+
+    for value in [*args, *(v for k, v in kwargs.items() if k != "grid")]:  # the grid may be a function
+        if not allowed(value):
+            raise TypeError(f"a kernel argument is a {type(value).__name__}: kernels take tensors, numbers, "
+                            "dtypes and tuples of them")
 
 
 def _record_interpreted_stores() -> None:
@@ -132,8 +161,10 @@ def _paused(function):
     return run_unrecorded
 
 
-# Which of an autotuner's configs the interpreter runs for the current request (see below).
+# Which of an autotuner's configs the interpreter runs for the current request (see below), and the most
+# configs an autotuner offered in it (the verifier checks each of them on some call).
 _AUTOTUNE_VARIANT = [0]
+_AUTOTUNE_OFFERED = [0]
 
 
 def _choose_autotune_configs_in_interpreter(autotuner_class) -> None:
@@ -145,6 +176,7 @@ def _choose_autotune_configs_in_interpreter(autotuner_class) -> None:
 
     def prune_configs(self, kwargs):
         configs = original_prune(self, kwargs)
+        _AUTOTUNE_OFFERED[0] = max(_AUTOTUNE_OFFERED[0], len(configs))
         return [configs[_AUTOTUNE_VARIANT[0] % len(configs)]] if configs else configs
 
     def run(self, *args, **kwargs):
@@ -314,7 +346,10 @@ def _patch_imported_language_names() -> None:
     """The interpreter swaps in its own versions of triton.language functions by patching the modules
     (`tl.exp`, `tl.math.rsqrt`) for the duration of a launch, so a kernel that imported a name directly
     (`from triton.language.math import rsqrt`, common in real code) still calls the compiler-only builtin
-    and fails. Patch those imported names in the kernel's globals too, within the same scope."""
+    and fails. Patch those imported names in the kernel's globals too, within the same scope. Likewise a
+    module-level `tl.constexpr` number (`INV_SQRT2 = tl.constexpr(0.707...)`): the compiler reads it as its
+    value, while the interpreter's `constexpr * tensor` wraps the tensor in a constexpr that tl functions
+    refuse; within the launch the kernel sees the plain number."""
     if os.environ.get("TRITON_INTERPRET") != "1":
         return
     import triton.language as tl
@@ -323,6 +358,7 @@ def _patch_imported_language_names() -> None:
     original = interpreter._patch_lang
     if getattr(original, "_kerneldata_names", False):
         return
+    interpreted_constexpr = _constexpr_meeting_tensors(tl)
 
     def patch_lang(fn):
         scope = original(fn)
@@ -334,10 +370,34 @@ def _patch_imported_language_names() -> None:
             hit = patched.get(id(value))
             if hit is not None:
                 scope.set_attr(slots, name, getattr(*hit))
+            elif isinstance(value, tl.constexpr) and isinstance(value.value, (int, float)) \
+                    and not isinstance(value, interpreted_constexpr):
+                scope.set_attr(slots, name, interpreted_constexpr(value.value))
         return scope
 
     patch_lang._kerneldata_names = True
     interpreter._patch_lang = patch_lang
+
+
+def _constexpr_meeting_tensors(tl):
+    """A `tl.constexpr` (so `isinstance` tells nothing) whose arithmetic with a tensor gives the tensor, as
+    the compiler's would, rather than a constexpr wrapping it."""
+    def lift(name: str):
+        base = getattr(tl.constexpr, name)
+
+        def op(self, other):
+            if isinstance(other, tl.tensor):
+                return getattr(self.value, name)(other) if hasattr(self.value, name) else NotImplemented
+            return base(self, other)
+        return op
+
+    names = [f"__{n}__" for n in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor",
+                                   "lshift", "rshift", "lt", "le", "gt", "ge", "eq", "ne")]
+    names += [f"__r{n}__" for n in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor",
+                                    "lshift", "rshift")]
+    members = {name: lift(name) for name in names if hasattr(tl.constexpr, name)}
+    members["__hash__"] = tl.constexpr.__hash__
+    return type("constexpr", (tl.constexpr,), members)
 
 
 def _innermost_frames(err: BaseException) -> list:
@@ -456,6 +516,34 @@ def _storage_of(tensor) -> int | None:
     return _storage_key(tensor)
 
 
+def _is_dunder_name(key: str) -> bool:
+    last = key.rsplit(".", 1)[-1]
+    return last.startswith("__") and last.endswith("__")
+
+
+def _fingerprint(value, tensor_type, depth: int = 0):
+    """What a value holds, comparable across calls: containers by their contents (the first 256 items and
+    their count), numbers, strings and None by value, tensors as such, anything else by identity."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    if isinstance(value, tensor_type):
+        return "tensor"
+    if depth < 4 and isinstance(value, (list, tuple, dict, set, frozenset)):
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        parts = [_fingerprint(item, tensor_type, depth + 1) for item in items[:256]]
+        if isinstance(value, (set, frozenset)):
+            parts = sorted(parts, key=repr)
+        return (type(value).__name__, len(items), tuple(parts))
+    return ("object", id(value))
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # a cell not filled yet
+        return None
+
+
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -495,6 +583,7 @@ class _Session:
         # verification (filters.verifier.disguise), so its module name, file and directory say nothing.
         self.module_name = header.get("module_name") or "candidate"
         module = _load_module(self.module_name, path=header["candidate_path"])
+        self.candidate_module = module
         torch.manual_seed(header["init_seed"])
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.compiled = None
@@ -597,7 +686,9 @@ class _Session:
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         before = self.launches[0]
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
+        _AUTOTUNE_OFFERED[0] = 0
         held = self._held_state()
+        python_before = self._python_state()
         recorder = ProvenanceRecorder()
         try:
             # Autograd on (as in training) or off (as in inference), as the verifier drew for this call.
@@ -621,6 +712,9 @@ class _Session:
             return {"ok": False, "kind": "bad_output",
                     "message": f"forward returned {', '.join(bad)}, not a plain torch.Tensor"}, []
         state_written = self._written_state(held)
+        python_after = self._python_state()
+        state_written += [f"{name} (a Python value)" for name, before in python_before.items()
+                          if python_after.get(name) != before][:16 - len(state_written)]
         reused_output = self._reused_output(outputs)
         self._keep_outputs(outputs)
         _remember_stale(outputs)
@@ -642,6 +736,7 @@ class _Session:
             # The most atomic float adds one output element received (the interpreter counts them; 0 on a
             # GPU, where nothing is counted): the verifier's atomic-accumulation allowance follows it.
             "atomic_adds_per_element": recorder.record.atomic_adds_per_element(outputs),
+            "autotune_configs": _AUTOTUNE_OFFERED[0],
         }
         outputs_cpu = [out.detach().to("cpu") for out in outputs]
         inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
@@ -658,8 +753,64 @@ class _Session:
         from filters.verifier.parameters import candidate_tensors
 
         received = {id(t) for t in self.parameter_targets or () if t is not None}
-        return [(name, tensor, tensor.detach().clone()) for name, tensor in candidate_tensors(self.model)
-                if id(tensor) not in received]
+        held, seen = [], set(received)
+        for name, tensor in candidate_tensors(self.model) + self._tensors_beside_the_model():
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                held.append((name, tensor, tensor.detach().clone()))
+        return held
+
+    def _tensors_beside_the_model(self) -> list:
+        """Tensors the candidate keeps where `candidate_tensors` does not look: inside lists, tuples and dicts
+        on its modules, in its module's globals and in its classes' attributes. A kernel that bumps a counter
+        there keeps state across calls as surely as one that bumps a buffer (`COUNT = torch.zeros(1)`)."""
+        from filters.verifier.provenance import _tensors
+
+        torch = self.torch
+        found = []
+        for prefix, module in self.model.named_modules():
+            for attr, value in list(vars(module).items()):
+                if attr not in ("_parameters", "_buffers") and not isinstance(value, torch.Tensor):
+                    found += [(f"{prefix}.{attr}" if prefix else attr, t) for t in _tensors(value)]
+        name = self.candidate_module.__name__
+
+        def kept_by(label: str, value) -> list:
+            # a function's defaults and closure cells are made once and shared by every call
+            if isinstance(value, types.FunctionType) and getattr(value, "__module__", None) == name:
+                kept = list(value.__defaults__ or ()) + list((value.__kwdefaults__ or {}).values()) + [
+                    _cell_value(cell) for cell in value.__closure__ or ()]
+                return [(f"{label} (a default or closure)", t) for item in kept for t in _tensors(item)]
+            return [(label, t) for t in _tensors(value)]
+
+        for attr, value in list(vars(self.candidate_module).items()):
+            if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                for member, held in list(vars(value).items()):
+                    found += kept_by(f"{attr}.{member}", held)
+            else:
+                found += kept_by(attr, value)
+        return found
+
+    def _python_state(self) -> dict:
+        """A fingerprint of the plain Python values the candidate keeps beside its kernels: its module's
+        globals, its classes' attributes and its modules' own attributes, containers by their contents,
+        numbers and strings by value, other objects by identity (tensors are watched by `_held_state`). The
+        gate refuses every way it knows to change them during a call; this is what catches one it does not."""
+        torch = self.torch
+        name = self.candidate_module.__name__
+        torch_internals = set(vars(torch.nn.Module()))
+        values = {}
+        for attr, value in list(vars(self.candidate_module).items()):
+            if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                for member, held in list(vars(value).items()):
+                    values[f"{attr}.{member}"] = held
+            elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
+                values[attr] = value
+        for prefix, module in self.model.named_modules():
+            for attr, value in list(vars(module).items()):
+                if attr not in torch_internals:
+                    values[f"{prefix}.{attr}" if prefix else attr] = value
+        return {key: _fingerprint(value, torch.Tensor) for key, value in values.items()
+                if not _is_dunder_name(key)}
 
     def _written_state(self, held: list) -> list[str]:
         """The names of held tensors this call changed: state a kernel keeps across calls (a call counter, a

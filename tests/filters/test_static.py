@@ -326,12 +326,49 @@ _BYPASSES = [
     ("host", "f = __file__\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "m = ModelNew.__module__\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "m = __spec__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # reflection in a format string: str.format reads the attributes and items its fields name
+    ("host", "s = '{0.__globals__[inspect].sys.modules}'.format(triton.jit)\n" + _LAUNCH + "return out", "",
+     R.REFLECTION),
+    ("host", "s = '{j.__globals__}'.format_map({'j': triton.jit})\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "t = '{0.' + 'fn}'\ns = t.format(k)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "s = '{:{0.dtype}}'.format(x)\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "f = 'x{}'.format\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # state across calls without global, attribute stores or container methods (iterators, aliases, bound
+    # methods, defaults that are not literals)
+    ("host", _LAUNCH + "return out", "TICKS = zip(range(40))\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "TICKS = (i for i in range(40))\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "class Box:\n    ticks = map(int, range(9))\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(t=enumerate(range(9))):\n    return t\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def ticks():\n    t = reversed(range(9))\n    return t\n",
+     R.CROSS_CALL_STATE),
+    ("host", "box = CALLS\nbox += [1]\n" + _LAUNCH + "return out", "CALLS = sorted(())\n", R.CROSS_CALL_STATE),
+    ("host", "box = self.seen\nbox |= {1}\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
+    ("host", "box = max([CALLS], key=len)\nbox += [1]\n" + _LAUNCH + "return out", "CALLS = list(())\n",
+     R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def bump(box):\n    box += [1]\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def bump(box=dict.fromkeys(())):\n    box |= {1: 2}\n",
+     R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(count=torch.zeros(1)):\n    return count\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(cfg=triton.Config({'B': 1})):\n    return cfg\n",
+     R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "def helper(box=sorted(())):\n    return box\n", R.CROSS_CALL_STATE),
+    ("host", "f = lambda n, seen=set(()): n\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
+    ("host", "any(map(CALLS.append, [1]))\n" + _LAUNCH + "return out", "CALLS = list(())\n", R.CROSS_CALL_STATE),
+    ("host", "f = list.append\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
+    ("host", "CALLS.difference_update({1})\n" + _LAUNCH + "return out", "CALLS = set(())\n", R.CROSS_CALL_STATE),
     # inside a kernel, where the interpreter runs Python
     ("kernel", "b = tl.core.builtins", "", R.REFLECTION),
     ("kernel", "s = str(offs)", "", R.OUTSIDE_VOCABULARY),
     ("kernel", "h = hasattr(offs, 'handle')", "", R.REFLECTION),
     ("kernel", "t = tl.extra.cuda.globaltimer()", "", R.REFLECTION),
     ("kernel", "z = tl.semantic", "", R.REFLECTION),
+    # a kernel reaching a host container: the interpreter runs it as Python, a GPU kernel reads only constexprs
+    ("kernel", "CALLS.append(1)", "CALLS = list(())\n", R.CROSS_CALL_STATE),
+    ("kernel", "box = CALLS\n    box += [1]", "CALLS = list(())\n", R.CROSS_CALL_STATE),
+    ("kernel", "w = len(SEEN)", "SEEN = {1: 2}\n", R.CROSS_CALL_STATE),
+    ("kernel", "w = offs\n    w.append(1)", "", R.CROSS_CALL_STATE),
+    ("kernel", "w = n\n    w += (1,)", "", R.CROSS_CALL_STATE),
+    ("kernel", "w = n\n    w[0] = 1", "", R.CROSS_CALL_STATE),
 ]
 
 
@@ -423,6 +460,18 @@ _HONEST_IDIOMS = [
      "    k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
     ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\n"
      "return out", ""),
+    # plain format templates, in-place updates of numbers and of what this call made, iterators consumed
+    ("assert x.dim() == 2, 'expected 2-D, got {}-D ({!r})'.format(x.dim(), x.shape)\n" + _LAUNCH + "return out",
+     ""),
+    ("n = x.numel()\nn += 0\nw = max(1, n // 256)\nw *= 2\ngrid = (1,)\ngrid += (1,)\ndims = []\n"
+     "dims += [n]\nfor i in range(2):\n    w += i\n" + _LAUNCH + "return out", ""),
+    (_LAUNCH + "return out", "def blocks(n: int, width=16):\n    n += width\n    width *= 2\n    return n\n"),
+    (_LAUNCH + "return out", "EPS = 1e-6\n\ndef launch(x, eps=EPS, dtype=torch.float32, acc=tl.float32, out=None,\n"
+     "           dims=(1, -1), act='gelu', scale=-1.0, *, block=tl.constexpr(128)):\n"
+     "    return x\n"),
+    ("pairs = dict(zip(['a', 'b'], [1, 2]))\nsizes = tuple(map(int, x.shape))\n"
+     "total = sum(s for s in sizes)\nfor i, (a, b) in enumerate(zip(sizes, x.stride())):\n    total += a * b\n"
+     "name = ','.join(str(s) for s in sizes)\n" + _LAUNCH + "return out", ""),
 ]
 
 
@@ -449,6 +498,11 @@ _HONEST_KERNEL_LINES = [
     # a jit combine function handed to tl.reduce inside a kernel (Inductor's welford, the scan tutorials)
     ("y = tl.reduce(tl.load(x_ptr + offs, mask=offs < n), 0, _add)", "@triton.jit\ndef _add(a, b):\n    return a + b\n",
      None),
+    # module-level constexprs, constants and triton.language names a kernel may read (as a GPU allows)
+    ("y = tl.load(x_ptr + offs, mask=offs < n) * SCALE + EPS", "SCALE = tl.constexpr(2.0)\nEPS: tl.constexpr = 1e-6\n",
+     None),
+    ("y = tl.load(x_ptr + offs, mask=offs < n).to(ACC).to(tl.float32)", "ACC = tl.float32\n", None),
+
 ]
 
 

@@ -35,12 +35,18 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through self outside `__init__`
   (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`, `prune_configs_by`: it
   would call it with the kernel's tensors), classes with bases other than nn.Module, dunder methods but
-  `__init__`, sys, inspect, gc, `torch.initial_seed`;
+  `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields read attributes
+  or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and `format_map`;
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
   reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
   other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
-  which is checked code), generators, attributes set outside `__init__`, containers mutated that outlive
-  the call;
+  which is checked code), defaults other than numbers, strings, None, dtypes, module constants and tuples of
+  them (a default is made once and shared by every call), generators, attributes set outside `__init__`,
+  containers mutated that outlive the call, by a method, an item store or an in-place operator on a name that may hold one (`box = CALLS;
+  box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
+  values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =
+  zip(range(40))`, consumed one item per call); inside a kernel, module-level names other than kernels,
+  imports and constants (a GPU kernel reads only constexpr globals), mutating methods and growing a container;
   `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;

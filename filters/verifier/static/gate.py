@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import string
 from dataclasses import dataclass
 
 from filters.verifier.static.scoping import (
@@ -19,7 +20,8 @@ from filters.verifier.static.vocabulary import (
     _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule, _REFERENCE_NAMES, _RULE_NAMES,
     SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY,
     _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED, _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED,
-    _HEURISTICS_CALLS, _HEURISTIC_METHODS, _NON_TENSOR_ATTRS,
+    _HEURISTICS_CALLS, _HEURISTIC_METHODS, _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS,
+    _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS, _SCALAR_METHODS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -59,6 +61,7 @@ class _Gate:
         self.device_reads: list[tuple[int, str]] = []
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
+        self.module_constants = self._module_constants()
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -111,6 +114,32 @@ class _Gate:
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 other.update(a.arg for a in _params(node))
         return chosen - other - self.kernels
+
+    def _module_constants(self) -> set[str]:
+        """Module-level names bound only to constants (`EPS = 1e-6`, `BLOCK = tl.constexpr(128)`, a tuple of
+        them): the globals a kernel may read. A GPU kernel reaches no other global; the interpreter would
+        hand it any Python object (a list it appends to on every call)."""
+        def constant(value):
+            if isinstance(value, ast.Constant):
+                return True
+            if isinstance(value, ast.UnaryOp):
+                return constant(value.operand)
+            if isinstance(value, ast.Tuple):
+                return all(constant(e) for e in value.elts)
+            if isinstance(value, (ast.Attribute, ast.Name)):  # a dtype or function of triton.language
+                return _dotted(value, self.aliases) in TRITON_ALLOWED
+            return isinstance(value, ast.Call) and _dotted(value.func, self.aliases) == "triton.language.constexpr" \
+                and all(constant(a) for a in value.args) and not value.keywords
+        good, bad = set(), set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                    and self.bindings.binding_scope(node) is self.tree:
+                parent = self.parents.get(node)
+                ok = isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent in self.tree.body \
+                    and parent.value is not None and constant(parent.value) \
+                    and (isinstance(parent, ast.AnnAssign) or parent.targets == [node])
+                (good if ok else bad).add(node.id)
+        return good - bad
 
     def _exempt_functions(self) -> set[str]:
         """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""
@@ -178,6 +207,10 @@ class _Gate:
             self._check_store(node, ctx)
         if isinstance(node, ast.Call):
             self._check_call(node, ctx)
+        if isinstance(node, (ast.Call, ast.GeneratorExp)) and self._makes_iterator(node) \
+                and not self._drained_where_made(node) and not self._local_iterator(node, ctx):
+            self._add(node, f"keeps the iterator {ast.unparse(node)[:60]}, which changes as it is consumed: "
+                      "state that outlives a call", Reason.CROSS_CALL_STATE)
         if not ctx.kernel:
             self._check_tensor_use(node, ctx)
             self._note_device_read(node)
@@ -243,6 +276,11 @@ class _Gate:
             return
         if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
             self._check_kernel_value(node)
+        if ctx.kernel and self.bindings.binding_scope(node) is self.tree and node.id not in self.kernels \
+                and node.id not in self.aliases and node.id not in self.module_constants:
+            self._add(node, f"reads the module-level {node.id} inside a kernel: a GPU kernel reaches only constexpr "
+                      "globals, the interpreter any Python object (a container kept across calls)",
+                      Reason.CROSS_CALL_STATE)
         if not self.bindings.is_bound(node) and node.id not in self.aliases:
             if node.id in _REFERENCE_NAMES:
                 self._add(node, f"refers to the reference's {node.id}", Reason.REFERENCE_ACCESS)
@@ -267,6 +305,17 @@ class _Gate:
             return
         if node.attr in _FRAME_ATTRS:
             self._add(node, f"reaches into .{node.attr}, a frame, code or interpreter object", Reason.REFLECTION)
+            return
+        if node.attr in ("format", "format_map") and not self._is_module_chain(node):
+            problem = self._format_problem(node)
+            if problem:
+                self._add(node, problem, Reason.REFLECTION)
+                return
+        parent = self.parents.get(node)
+        if node.attr in _MUTATING_METHODS and not (isinstance(parent, ast.Call) and parent.func is node) \
+                and not self._is_module_chain(node):
+            self._add(node, f"takes the mutating method {ast.unparse(node)} as a value, which changes a "
+                      "container wherever it is called", Reason.CROSS_CALL_STATE)
             return
         receiver = node.value
         is_self = isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")
@@ -365,13 +414,39 @@ class _Gate:
                     self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
                               _path_rule(name or ""))
         for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
-            if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
-                    isinstance(default, ast.Call) and isinstance(default.func, ast.Name)
-                    and default.func.id in ("dict", "list", "set", "bytearray")):
-                self._add(default, "uses a mutable default argument, state that outlives a call",
-                          Reason.CROSS_CALL_STATE)
+            if not self._immutable_default(default):
+                self._add(default, f"uses the default argument {ast.unparse(default)[:60]}, made once and shared by "
+                          "every call: state that outlives a call", Reason.CROSS_CALL_STATE)
+
+    def _immutable_default(self, value: ast.AST) -> bool:
+        """A default is evaluated once, at definition, and every call shares it: only values nothing can
+        change may be defaults (numbers, strings, None, tuples of them, a dtype, a module constant), not a
+        container, a tensor (`count=torch.zeros(1)`, which a kernel bumps per call) or anything a call made."""
+        if isinstance(value, ast.Constant):
+            return True
+        if isinstance(value, ast.UnaryOp):
+            return self._immutable_default(value.operand)
+        if isinstance(value, ast.Tuple):
+            return all(self._immutable_default(e) for e in value.elts)
+        if isinstance(value, ast.Name) and value.id in self.module_constants:
+            return True
+        if isinstance(value, ast.Call) and _dotted(value.func, self.aliases) == "triton.language.constexpr":
+            return not value.keywords and all(self._immutable_default(a) for a in value.args)
+        if isinstance(value, (ast.Attribute, ast.Name)):
+            name = _dotted(value, self.aliases)
+            return name in TRITON_ALLOWED or name in MATH_ALLOWED or name in TORCH_ALLOWED and not name.startswith(
+                ("torch.nn.", "torch.cuda.")) and name.rsplit(".", 1)[1][:1].islower()
+        return False
 
     def _check_store(self, node: ast.AST, ctx: _Ctx) -> None:
+        if isinstance(node, ast.AugAssign) and ctx.kernel and isinstance(node.value, (
+                ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            self._add(node, f"grows a Python container inside a kernel ({ast.unparse(node)}), which only the "
+                      "interpreter runs and which may outlive the call", Reason.CROSS_CALL_STATE)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and ctx.fn is not None \
+                and not ctx.kernel and not self._scalar_or_fresh(node.target.id, ctx.fn, set()):
+            self._add(node, f"updates {node.target.id} in place ({ast.unparse(node)}), which may hold a container "
+                      "that outlives the call: a cache or a counter", Reason.CROSS_CALL_STATE)
         if isinstance(node, (ast.Assign, ast.Delete)):
             targets = node.targets
         elif isinstance(node, ast.withitem):
@@ -391,11 +466,154 @@ class _Gate:
             elif isinstance(target, ast.Attribute) and not (ctx.init and root_id == "self"):
                 self._add(target, f"assigns to {what} outside __init__: state that outlives a call",
                           Reason.CROSS_CALL_STATE)
+            elif isinstance(target, ast.Subscript) and ctx.kernel:
+                self._add(target, f"assigns to {what} inside a kernel: Triton tensors take no item assignment, so "
+                          "only a Python container (which the interpreter passes through) can", Reason.CROSS_CALL_STATE,
+                          inferred=True)  # a named construct on the same line (`.handle`) is the clearer reason
             elif isinstance(target, ast.Subscript) and ctx.fn is not None and not ctx.kernel \
                     and not (ctx.init and root_id == "self") and not self._is_fresh(target.value, ctx.fn) \
                     and not self.types.checker(ctx)(target.value):  # a tensor: reported as a write into it
                 self._add(target, f"assigns to {what}, a container that outlives the call: a cache",
                           Reason.CROSS_CALL_STATE)
+
+    # -- state that outlives a call: format strings, iterators, in-place updates --------------------------
+
+    def _format_problem(self, node: ast.Attribute) -> str | None:
+        """`str.format` reads attributes and items named in its template (`"{0.__globals__}"`): reflection
+        in a string, out of the gate's sight. Only `"literal".format(...)` with plain fields is allowed."""
+        parent = self.parents.get(node)
+        if node.attr == "format_map" or not (isinstance(parent, ast.Call) and parent.func is node):
+            return f"uses {ast.unparse(node)}, which reads attributes named in text"
+        if not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            return f"formats with a template chosen at run time ({ast.unparse(node)}), which reads attributes named in text"
+
+        def plain(template: str, depth: int = 0) -> bool:
+            try:
+                fields = list(string.Formatter().parse(template))
+            except ValueError:
+                return False
+            for _, name, spec, _ in fields:
+                if name is not None and ("." in name or "[" in name):
+                    return False
+                if spec and depth < 2 and not plain(spec, depth + 1):
+                    return False
+            return True
+
+        if not plain(node.value.value):
+            return f"formats {node.value.value[:60]!r}, whose fields read attributes or items of its arguments"
+        return None
+
+    def _makes_iterator(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.GeneratorExp):
+            return True
+        return isinstance(node.func, ast.Name) and node.func.id in ITERATOR_BUILTINS \
+            and not self.bindings.is_bound(node.func) and node.func.id not in self.aliases
+
+    def _drained_where_made(self, node: ast.AST) -> bool:
+        """An iterator iterated by a `for` or a comprehension, or handed straight to a call that drains it
+        (`tuple(...)`, `sorted(...)`, `"".join(...)`, an iterator that is itself drained where made)."""
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.Starred):
+            node, parent = parent, self.parents.get(parent)
+        if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node:
+            return True
+        if not (isinstance(parent, ast.Call) and node in parent.args):
+            return False
+        func = parent.func
+        if isinstance(func, ast.Name) and func.id in _DRAINING_BUILTINS and not self.bindings.is_bound(func) \
+                and func.id not in self.aliases:
+            return func.id not in ITERATOR_BUILTINS or self._drained_where_made(parent)
+        if isinstance(func, ast.Attribute) and func.attr == "join" and isinstance(func.value, ast.Constant):
+            return True
+        return _dotted(func, self.aliases) in _DRAINING_CALLS
+
+    def _local_iterator(self, node: ast.AST, ctx: _Ctx) -> bool:
+        """An iterator bound to a local name of a call (not `__init__`, whose locals end up on self) and
+        never returned: it dies with the call (`probe = (s for s in rows)`)."""
+        parent = self.parents.get(node)
+        if ctx.fn is None or ctx.init or not isinstance(parent, ast.Assign) \
+                or not all(isinstance(t, ast.Name) for t in parent.targets):
+            return False
+        names = {t.id for t in parent.targets}
+        return not any(isinstance(n, ast.Return) and n.value is not None and any(
+            isinstance(m, ast.Name) and m.id in names for m in ast.walk(n.value)) for n in _scope_nodes(ctx.fn))
+
+    def _scalar_or_fresh(self, name: str, fn: ast.AST, seen: set) -> bool:
+        """Whether every binding of `name` in `fn` (but the in-place updates) is a number or an object this
+        call made (`n = x.numel()`, `grid = (1,)`), so `name += ...` touches nothing that outlives the call.
+        A parameter qualifies only when annotated int or float, or defaulting to a number."""
+        if name in seen:
+            return True
+        seen = seen | {name}
+        if isinstance(fn, ast.Module):
+            return False
+        args = fn.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        for param in _params(fn):
+            if param.arg == name:
+                annotated = isinstance(param.annotation, ast.Name) and param.annotation.id in ("int", "float")
+                default = defaults.get(name)
+                numeric = isinstance(default, ast.Constant) and isinstance(default.value, (int, float)) \
+                    and not isinstance(default.value, bool)
+                if not (annotated or numeric):
+                    return False
+        for node in _scope_nodes(fn):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if name not in _bound_names(target):
+                        continue
+                    if not isinstance(target, ast.Name) or node.value is None \
+                            or not self._fresh_value(node.value, fn, seen):
+                        return False
+            elif isinstance(node, (ast.For, ast.comprehension)) and name in _bound_names(node.target):
+                iterator = node.iter
+                if not (isinstance(iterator, ast.Call) and _dotted(iterator.func, self.aliases) in (
+                        "range", "triton.language.range", "triton.language.static_range")
+                        or isinstance(iterator, ast.Call) and isinstance(iterator.func, ast.Name)
+                        and iterator.func.id == "range"):
+                    return False
+            elif isinstance(node, (ast.withitem, ast.NamedExpr)):
+                target = node.optional_vars if isinstance(node, ast.withitem) else node.target
+                if target is not None and name in _bound_names(target):
+                    return False
+        return True
+
+    def _fresh_value(self, value: ast.AST, fn: ast.AST, seen: set) -> bool:
+        """A number, or a new object (arithmetic, a literal, a constructor): never one kept elsewhere."""
+        if isinstance(value, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.List, ast.Tuple, ast.Dict,
+                              ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.JoinedStr)):
+            return True
+        if isinstance(value, (ast.BoolOp, ast.IfExp)):
+            parts = value.values if isinstance(value, ast.BoolOp) else [value.body, value.orelse]
+            return all(self._fresh_value(part, fn, seen) for part in parts)
+        if isinstance(value, ast.Name):  # a local of this call bound only to such values; never a global
+            local = {a.arg for a in _params(fn)} | {
+                name for n in _scope_nodes(fn) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) for name in _bound_names(t)}
+            return value.id in local and self._scalar_or_fresh(value.id, fn, seen)
+        if isinstance(value, ast.Subscript):  # x.shape[0], x.stride(1)
+            inner = value.value
+            return isinstance(inner, ast.Attribute) and inner.attr == "shape" or isinstance(inner, ast.Call) \
+                and isinstance(inner.func, ast.Attribute) and inner.func.attr in _SCALAR_METHODS
+        if isinstance(value, ast.Attribute):
+            return value.attr in ("shape", "ndim", "itemsize", "nbytes")
+        if isinstance(value, ast.Call):
+            func = value.func
+            if isinstance(func, ast.Name) and not self.bindings.is_bound(func) and func.id not in self.aliases:
+                # min and max return an argument, sum(items, start) its start when items are empty
+                if func.id in ("min", "max"):
+                    return len(value.args) > 1 and not value.keywords \
+                        and all(self._fresh_value(a, fn, seen) for a in value.args)
+                if func.id == "sum":
+                    return len(value.args) == 1 and not value.keywords
+                return func.id in _SCALAR_BUILTINS
+            if isinstance(func, ast.Attribute) and func.attr in _SCALAR_METHODS:
+                return True
+            return _dotted(func, self.aliases) in _SCALAR_CALLS
+        return False
 
     def _is_fresh(self, container: ast.AST, fn: ast.AST) -> bool:
         """Whether mutating `container` inside `fn` touches only what this call created: the container must
@@ -497,6 +715,10 @@ class _Gate:
 
     def _check_kernel_call(self, node: ast.Call) -> None:
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS - {"sort"}:
+            self._add(node, f"calls {ast.unparse(func)}() inside a kernel: a Python container, which only the "
+                      "interpreter runs and which may outlive the call", Reason.CROSS_CALL_STATE)
+            return
         if isinstance(func, ast.Name):
             if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return

@@ -224,11 +224,26 @@ _FRAME_ATTRS = frozenset({
     "f_locals", "f_builtins", "f_code", "f_trace", "tb_frame", "tb_next", "co_code", "co_consts", "co_names",
     "func_globals", "func_code", "mro", "handle",
 })
+_FRESH_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "sorted"})
 _MUTATING_METHODS = frozenset({
     "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "setdefault", "add", "discard",
-    "sort", "reverse", "appendleft", "extendleft", "popleft",
+    "sort", "reverse", "appendleft", "extendleft", "popleft", "difference_update", "intersection_update",
+    "symmetric_difference_update",
 })
-_FRESH_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "sorted"})
+# Builtins that make an iterator: an object that changes as it is consumed. Kept (bound to a name, an
+# attribute, a default), one counts calls across them (`for _ in TICKS: break`); so each must be consumed
+# where it is made: iterated by a `for` or a comprehension, or handed to a call below that drains it.
+ITERATOR_BUILTINS = frozenset({"map", "filter", "zip", "enumerate", "reversed"})
+_DRAINING_BUILTINS = frozenset({"list", "tuple", "dict", "set", "frozenset", "sorted", "sum", "any", "all", "min",
+                                "max"}) | ITERATOR_BUILTINS
+_DRAINING_CALLS = frozenset({"functools.reduce", "math.prod", "math.fsum"})
+# Calls whose result is a number or a new object, never one the candidate kept: a name bound only to these
+# may be updated in place (`n *= 2`, `grid += (1,)`).
+_SCALAR_BUILTINS = frozenset({"int", "float", "len", "abs", "round", "bool", "str", "divmod", "pow"}) \
+    | _FRESH_CONSTRUCTORS
+_SCALAR_CALLS = frozenset({"triton.cdiv", "triton.next_power_of_2"}) | MATH_ALLOWED
+_SCALAR_METHODS = frozenset({"numel", "nelement", "size", "stride", "dim", "ndimension", "element_size",
+                             "storage_offset", "item", "join"})
 # torch decorators honest autograd code carries (they cast under autocast, computing nothing themselves).
 _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
                                    "torch.cuda.amp.custom_bwd"})
