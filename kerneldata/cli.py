@@ -544,7 +544,7 @@ def _specs_sample(args) -> int:
         if config.source == "workloads":
             from generators.specs.workloads.sampling import WorkloadSampler
 
-            sampler = WorkloadSampler(config.workloads, args.seed)
+            sampler = WorkloadSampler(config.workloads, args.seed, extra_workloads=config.extra_workloads)
         else:
             sampler = SpecSampler(config, args.seed)
         if args.check:
