@@ -25,7 +25,7 @@ from filters.verifier.runtime import Runtime
 
 class VerifyStage(Stage):
     name = "verify"
-    reads = ("code", "teacher_meta", "reference_code", "dtype", "atol", "rtol", "family", "shapes")
+    reads = ("code", "teacher_meta", "reference_code", "dtype", "atol", "rtol", "family", "shapes", "workloads")
     adds = tuple(field.name for field in VERDICT_FIELDS)
     output_schema = RAW_SCHEMA
     # Each candidate runs in a child process that keeps one core busy.

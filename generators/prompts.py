@@ -43,6 +43,9 @@ _TEMPLATE_DIR = Path(__file__).parent / "prompt_templates"
 _FEW_SHOT_DIR = _TEMPLATE_DIR / "few_shot"
 _MARKERS = {"=== system ===": "system", "=== user ===": "user"}
 _OPTIONAL = ("hardware", "docs", "examples")
+_OTHER_SIZES = ("\n- other sizes: the kernel is also checked on this problem at sizes not shown here (other batch, "
+                "row or sequence lengths), so take every size from the inputs; a grid, block or shape fixed to "
+                "the sizes above fails there.")
 
 
 @functools.cache
@@ -101,6 +104,9 @@ def build_prompt(spec_row: dict, version: str = PROMPT_VERSION, *, hardware: str
         "inputs": inputs or "none",
         "atol": f"{spec_row['atol']:g}",
         "rtol": f"{spec_row['rtol']:g}",
+        # Issue 16: a spec's other workloads are never shown (not their sizes, not their sources); the prompt
+        # says only that they exist, so that taking every size from the inputs is the task.
+        "other_sizes": _OTHER_SIZES if spec_row.get("workloads") else "",
     }
     sections = {
         "hardware": _hardware_section(hardware),

@@ -70,6 +70,10 @@ def _build_parser() -> argparse.ArgumentParser:
                                           "3 unverified on this device.")
     ver.add_argument("--problem", required=True, help="reference problem (class Model, get_inputs, get_init_inputs)")
     ver.add_argument("--candidate", required=True, help="candidate source (class ModelNew launching @triton.jit)")
+    ver.add_argument("--workload", action="append", default=[], metavar="REF.py",
+                     help="another workload of the same problem (the same Model at other sizes, the same "
+                          "get_init_inputs()), checked too and, on a GPU, timed (the verdict's workload_speedups "
+                          "and speedup_geomean); repeatable. Without it only --problem's shapes are checked")
     _verify_flags(ver)
     ver.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
 
@@ -406,7 +410,10 @@ def _verify(args) -> int:
     config = _verify_config(args)
     try:
         require_input_dependence(problem)  # a constant output could check nothing (issue 15, section 6)
-        verdict = judge_row({"reference_code": problem, "code": candidate}, options=options_from_config(config))
+        workloads = [{"label": Path(path).stem, "shapes": [], "reference_code": _read_text(path, "--workload")}
+                     for path in args.workload]
+        verdict = judge_row({"reference_code": problem, "code": candidate, "workloads": workloads},
+                            options=options_from_config(config))
     except ReferenceError_ as err:
         raise UsageError(f"{args.problem}: {err}") from None
     except ValueError as err:
@@ -538,7 +545,7 @@ def _specs_sample(args) -> int:
         if config.source == "workloads":
             from generators.specs.workloads.sampling import WorkloadSampler
 
-            sampler = WorkloadSampler(config.workloads, args.seed)
+            sampler = WorkloadSampler(config.workloads, args.seed, extra_workloads=config.extra_workloads)
         else:
             sampler = SpecSampler(config, args.seed)
         if args.check:

@@ -232,7 +232,8 @@ def check_config(config: Config):
     """What can be wrong with the config, checked on the driver without Ray or a device; returns the spec
     sampler, the teacher and the benchmark index (None without benchmarks) it makes."""
     if config.specs.source == "workloads":
-        sampler = WorkloadSampler(config.specs.workloads, config.run.seed)
+        sampler = WorkloadSampler(config.specs.workloads, config.run.seed,
+                                  extra_workloads=config.specs.extra_workloads)
     else:
         sampler = SpecSampler(config.specs, config.run.seed)
     teacher = make_teacher(config.teacher, config.run.seed)

@@ -13,15 +13,20 @@ section), and returns a `RewardResult`. The reward is
   implausible one, which the verifier rejects) earns nothing more. Where no speed is measured (CPU, under
   the Triton interpreter) an accepted kernel gets `correct`.
 
+Several workloads (issue 16): a row's `workloads` (the problem at other sizes, which its prompt does not show)
+are checked too, so a kernel fixed to the prompt's shapes is rejected (`shape_specialised`, reward 0); where
+speed is measured, the speedup that shapes the reward is the geometric mean over every workload
+(`speedup_geomean`). A row without `workloads` is judged on its one problem, as before.
+
 TRL (GRPO): `GRPOTrainer(..., reward_funcs=[kerneldata.reward.grpo_reward], train_dataset=rl)` with the
 `rl` config; TRL passes the row's columns (`reference_code`, `dtype`, `atol`, `rtol`, `family`, `shapes`,
-`input_domains`)
+`input_domains`, `workloads`)
 as keyword lists beside `completions`, in the standard or the conversational format. Use
 `make_grpo_reward(device=..., ...)` for other settings.
 
 veRL: point `custom_reward_function.path` at this file and `custom_reward_function.name` at
 `compute_score`; put a JSON object of the row's `reference_code`, `dtype`, `atol`, `rtol` (and
-optionally `family`, `shapes`, `input_domains`) in `reward_model.ground_truth` (`verl_ground_truth(row)` makes it), or the
+optionally `family`, `shapes`, `input_domains`, `workloads`) in `reward_model.ground_truth` (`verl_ground_truth(row)` makes it), or the
 bare reference source with the rest in `extra_info`.
 
 Cost: one sandboxed verification per completion (a forked child; seconds on CPU, well under one on GPU).
@@ -59,7 +64,7 @@ class RewardResult:
     status: str  # accepted / rejected / unverified, or rejected with reason_code no_code
     reason_code: str
     reason: str
-    speedup_vs_eager: float | None
+    speedup_vs_eager: float | None  # with several workloads, the geometric mean over them (speedup_geomean)
 
     def to_json(self) -> dict:
         return {"reward": self.reward, "status": self.status, "reason_code": self.reason_code,
@@ -118,23 +123,25 @@ def score(completion, row: Mapping, *, device: str = "auto", options: VerifyOpti
     if runtime is None:
         runtime = _runtime(options.device)
     verdict = judge_row({**row, "code": code}, options=options, runtime=runtime)
-    reward = shaped(verdict.speedup_vs_eager, config) if verdict.status is Status.ACCEPTED else 0.0
-    return RewardResult(reward, verdict.status.value, verdict.reason_code.value, verdict.reason,
-                        verdict.speedup_vs_eager)
+    # With several workloads the speed that counts is the geometric mean over all of them (None: one workload).
+    speedup = verdict.speedup_geomean if verdict.speedup_geomean is not None else verdict.speedup_vs_eager
+    reward = shaped(speedup, config) if verdict.status is Status.ACCEPTED else 0.0
+    return RewardResult(reward, verdict.status.value, verdict.reason_code.value, verdict.reason, speedup)
 
 
 def make_grpo_reward(*, device: str = "auto", options: VerifyOptions | None = None,
                      config: RewardConfig = RewardConfig()):
     """A TRL reward function: `f(completions, reference_code, dtype=None, atol=None, rtol=None, **kw)`."""
     def kernel_reward(completions, reference_code, dtype=None, atol=None, rtol=None, family=None, shapes=None,
-                      input_domains=None, **_):
+                      input_domains=None, workloads=None, **_):
         rewards = []
         for i, completion in enumerate(completions):
             row = {"reference_code": reference_code[i],
                    "dtype": dtype[i] if dtype else None, "atol": atol[i] if atol else None,
                    "rtol": rtol[i] if rtol else None, "family": family[i] if family else None,
                    "shapes": shapes[i] if shapes else None,
-                   "input_domains": input_domains[i] if input_domains else None}
+                   "input_domains": input_domains[i] if input_domains else None,
+                   "workloads": workloads[i] if workloads else None}
             rewards.append(score(completion, row, device=device, options=options, config=config).reward)
         return rewards
 
@@ -146,7 +153,7 @@ grpo_reward = make_grpo_reward()
 
 
 # What the verifier reads of an rl row (filters.verifier.judge.judge_row).
-_GROUND_TRUTH_KEYS = ("reference_code", "dtype", "atol", "rtol", "family", "shapes", "input_domains")
+_GROUND_TRUTH_KEYS = ("reference_code", "dtype", "atol", "rtol", "family", "shapes", "input_domains", "workloads")
 
 
 def _plain(value):

@@ -62,10 +62,10 @@ SLOWER_REASON = "slower"
 _COLUMNS = (
     "spec_id", "candidate_id", "family", "ops", "dtype", "shapes", "reference_code", "atol", "rtol",
     "input_domains", "prompt", "completion", "status", "reason_code", "speedup_vs_eager", "speedup_vs_compile", "runtime_ms",
-    "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id", "teacher_meta",
+    "hardware", "dedup_reason", "contamination_reason", "turn", "parent_id", "teacher_meta", "workloads",
 )
 # Columns of _COLUMNS that hold long texts: converted only for the rows that use them (`_Row`).
-_TEXT_COLUMNS = ("reference_code", "prompt", "completion")
+_TEXT_COLUMNS = ("reference_code", "prompt", "completion", "workloads")
 
 
 def split_tables(raw: pa.Table) -> dict[str, pa.Table]:
@@ -159,6 +159,7 @@ def _rl(raw_rows: list[dict]) -> pa.Table:
             "atol": best["atol"],
             "rtol": best["rtol"],
             "input_domains": best["input_domains"],
+            "workloads": best["workloads"] or [],
             "best_speedup_vs_eager": speedup,
             "baseline_eager_ms": runtime_ms * speedup if runtime_ms and speedup else None,
             "baseline_compile_ms": (runtime_ms * best["speedup_vs_compile"]

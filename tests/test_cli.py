@@ -221,3 +221,18 @@ def test_bare_kerneldata_prints_help_and_version_prints_the_version():
     assert bare.returncode == 0 and "usage: kerneldata" in bare.stdout and "verify-batch" in bare.stdout
     version = kd("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"kerneldata {__version__}"
+
+
+def test_verify_checks_each_workload_and_names_the_one_a_shape_fixed_kernel_fails(files):
+    cheat = (ROOT / "tests" / "filters" / "cheats" / "shape_fixed_block.py").read_text()
+    problem = (ROOT / "tests" / "filters" / "cheats" / "problems" / "row_sum.py").read_text()
+    wider = (ROOT / "tests" / "filters" / "cheats" / "problems" / "row_sum_8x700.py").read_text()
+    args = ("verify", "--problem", files("ref.py", problem), "--candidate", files("cand.py", cheat),
+            "--device", "cpu", "--seeds", "1", "--json")
+    alone = kd(*args)
+    assert alone.returncode == 0, alone.stderr  # right on the one shape it was written for
+    result = kd(*args, "--workload", files("wide.py", wider))
+    assert result.returncode == 1, result.stderr
+    verdict = json.loads(result.stdout)
+    assert verdict["reason_code"] == "shape_specialised" and "'wide'" in verdict["reason"]
+    assert verdict["workload_speedups"] is None and verdict["speedup_geomean"] is None  # not measured on CPU

@@ -122,3 +122,19 @@ def test_the_reward_judges_a_row_as_the_dataset_verifier_does_with_its_input_dom
     assert (undeclared.status, undeclared.reason_code) == ("rejected", "mismatch")
     through_verl = json.loads(verl_ground_truth({**row, "input_domains": ["positive"]}))
     assert through_verl["input_domains"] == ["positive"]
+
+
+def test_the_reward_checks_a_rows_other_workloads():
+    # Issue 16: the rl row's `workloads` (its problem at other sizes, not in the prompt) are checked too, so a
+    # kernel fixed to the prompt's shapes earns nothing; an honest one earns the correct-kernel reward.
+    from pathlib import Path
+
+    cheat = (Path(__file__).parent / "filters" / "cheats" / "shape_fixed_grid.py").read_text()
+    wider = c.RELU_PROBLEM.replace("torch.randn(16, 300)", "torch.randn(48, 300)")
+    reward = make_grpo_reward(device="cpu")
+    row = {**ROW, "workloads": [{"label": "rows=48", "shapes": [[48, 300]], "reference_code": wider}]}
+    columns = {key: [value] * 2 for key, value in row.items()}
+    assert reward([fenced(c.HONEST), fenced(cheat)], **columns) == [1.0, 0.0]
+    result = score(fenced(cheat), row, device="cpu")
+    assert result.reason_code == "shape_specialised" and "rows=48" in result.reason
+    assert json.loads(verl_ground_truth(row))["workloads"] == row["workloads"]

@@ -11,6 +11,7 @@ names are its parts:
 - `comparison`: outputs against the reference (tolerances, the float64 truth, the half-precision error
   model), with `truth` the float64 side of it;
 - `speed`: timing on the GPU and the speed rules (with `timing`, the child's clocks);
+- `workloads`: a spec's other workloads (issue 16), checked after the shown one and timed each on a GPU;
 - `static/`: the gate, an allow-list, its rules in their own modules;
 - `sandbox`, `sandbox_child`, `zygote`, `ipc`, `protocol`: the worker process the candidate runs in and
   the typed messages it answers with; `confine`, `isolation`, `integrity`, `provenance`: what keeps and

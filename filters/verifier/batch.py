@@ -53,7 +53,7 @@ def read_candidates(path: Path) -> list[dict]:
         items.append({"id": str(row.get("id", row.get("candidate_id", number))), "reference_code": reference,
                       "code": code, "dtype": dtype, "atol": row.get("atol"), "rtol": row.get("rtol"),
                       "family": row.get("family"), "shapes": row.get("shapes"),
-                      "input_domains": row.get("input_domains")})
+                      "input_domains": row.get("input_domains"), "workloads": row.get("workloads")})
     ids = [item["id"] for item in items]
     if len(set(ids)) != len(ids):
         raise BatchInputError(f"{path}: ids repeat; give each line a distinct 'id'")

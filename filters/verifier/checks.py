@@ -35,6 +35,19 @@ class ReferenceError_(ValueError):
     """The reference problem itself cannot run: bad input, not a verdict on the candidate."""
 
 
+def load_reference(source: str, name: str = "reference") -> types.ModuleType:
+    """Execute a KernelBench-format problem and check it has what the verifier needs."""
+    module = types.ModuleType(name)
+    try:
+        exec(compile(source, f"<{name}>", "exec"), module.__dict__)  # our input, not the candidate's
+    except Exception as err:
+        raise ReferenceError_(f"the {name} problem fails to load: {type(err).__name__}: {err}") from None
+    missing = [attr for attr in ("Model", "get_inputs", "get_init_inputs") if not hasattr(module, attr)]
+    if missing:
+        raise ReferenceError_(f"the {name} problem lacks {', '.join(missing)} (KernelBench format)")
+    return module
+
+
 @dataclass(frozen=True)
 class Problem:
     """What the checks hold one candidate to: the reference module (its source too), its model on the
@@ -98,19 +111,19 @@ class CandidateChecks:
         transformed, refused, problem = self.transforms(first_inputs)
         if problem:
             return problem
-        problem = self.extra_calls() or _copy_written_back(self.evidence) or self.every_autotune_config()
+        problem = self.extra_calls() or _copy_written_back(self.evidence) or self.every_autotune_config() \
+            or self.more_checks()
         if problem:
             return with_measures(problem, **self.errors) if problem.status is Status.REJECTED else problem
         checked = f"{self.options.num_seeds} unseen inputs and {transformed} transforms of them"
         if refused:  # said only where the reference's own failure lowered the count
             checked += f" ({len(refused)} skipped: the reference itself fails on its inputs {listed(refused)})"
+        checked += self.more_checked
         if not self.on_gpu:
             return Verdict.accept(
                 f"matches the reference on {checked} (max abs err {self.worst_abs:.2e}) under the Triton "
                 "interpreter; speed is not measured on CPU.", **self.errors)
-        verdict = timed_verdict(self.worker, first_inputs, reference_code=self.problem.code, dtype=self.problem.dtype,
-                                flops=self.problem.flops, options=self.options, runtime=self.runtime,
-                                checked=checked, errors=self.errors)
+        verdict = self.timed(first_inputs, checked)
         if verdict.status is not Status.ACCEPTED:
             return verdict
         # Timing made many more calls than the checks: a kernel that counts its calls and turns to a stored
@@ -118,13 +131,27 @@ class CandidateChecks:
         _, problem = self.check(self.draw_inputs(), "unseen inputs after timing", variant=disguise.variant())
         return with_measures(problem, runtime_ms=verdict.runtime_ms) if problem else verdict
 
+    # Hooks for checks beyond the shown problem (filters.verifier.workloads): more checked calls after the
+    # others, what they add to the accepted verdict's sentence, and the timing.
+    more_checked = ""
+    workload_sources: tuple[str, ...] = ()  # references the worker loads for timing baselines, after the shown one
+
+    def more_checks(self) -> Verdict | None:
+        return None
+
+    def timed(self, first_inputs: list, checked: str) -> Verdict:
+        return timed_verdict(self.worker, first_inputs, reference_code=self.problem.code, dtype=self.problem.dtype,
+                             flops=self.problem.flops, options=self.options, runtime=self.runtime,
+                             checked=checked, errors=self.errors)
+
     def load(self, init_inputs: list, init_seed: int) -> Verdict | None:
         if self.on_gpu:
             self.runtime.pin_for_compiling(self.worker.pid)
         with self.runtime.phase("load"):
             header, _ = self.worker.load(self.candidate_code, init_inputs, init_seed,
                                          deadline=self.worker.candidate_deadline(self.options.timeout_s),
-                                         reference_source=self.problem.code if self.on_gpu else None)
+                                         reference_source=self.problem.code if self.on_gpu else None,
+                                         workload_sources=list(self.workload_sources) if self.on_gpu else None)
         self.runtime.add_child_phases(header)
         if not header.get("ok") and header.get("kind") == "interpreter_limit" and not self.on_gpu:
             return interpreter_limit(header)
@@ -251,13 +278,14 @@ class CandidateChecks:
         return transformed, refused, None
 
     def check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
-              reuse_inputs: bool = False, grad: bool | None = None) -> tuple[list | None, Verdict | None]:
+              reuse_inputs: bool = False, grad: bool | None = None,
+              problem: Problem | None = None) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
-        reference. Returns (outputs, None), or (None, a rejection), or (None, None) where a transformed
-        input makes the reference itself overflow."""
+        reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
+        rejection), or (None, None) where a transformed input makes the reference itself overflow."""
         import torch
 
-        problem = self.problem
+        problem = problem or self.problem
         try:
             with torch.no_grad(), self.runtime.phase("reference"):
                 expected = [e.detach().to("cpu")

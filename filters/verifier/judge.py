@@ -7,8 +7,9 @@ domains, the same FLOP count for the roofline, the same tolerances for a row tha
 
 A row is a mapping with the problem (`reference_code`) and the candidate (`code`), and optionally `dtype`,
 `atol`, `rtol` (else taken from the problem's inputs: `problem_dtype`), `family` and `shapes` (the FLOP
-count behind the roofline floor) and `input_domains` (one per tensor input: which transforms keep each in
-its domain). A raw or rl row of a run directory is such a mapping.
+count behind the roofline floor), `input_domains` (one per tensor input: which transforms keep each in
+its domain) and `workloads` (issue 16: the spec's other workloads, each {label, shapes, reference_code},
+checked and timed too: `filters.verifier.workloads`). A raw or rl row of a run directory is such a mapping.
 """
 
 from __future__ import annotations
@@ -62,4 +63,5 @@ def judge_row(row: Mapping, *, options: VerifyOptions, runtime: Runtime | None =
     flops = estimate_flops(family, shapes) if family and shapes is not None and len(shapes) else None
     domains = row.get("input_domains")
     return verify(reference, row["code"], dtype=dtype, atol=atol, rtol=rtol, options=options, runtime=runtime,
-                  flops=flops, input_domains=None if domains is None else list(domains))
+                  flops=flops, input_domains=None if domains is None else list(domains),
+                  workloads=list(row.get("workloads") or ()))

@@ -296,9 +296,10 @@ class SandboxWorker:
         return time.monotonic() + seconds
 
     def load(self, code: str, init_inputs: list, init_seed: int, *, deadline,
-             reference_source: str | None = None) -> tuple[dict, list[bytes]]:
-        """Load a candidate (and, for timing baselines on a GPU, the reference) in a directory of its own;
-        its requests share `deadline`."""
+             reference_source: str | None = None,
+             workload_sources: list[str] | None = None) -> tuple[dict, list[bytes]]:
+        """Load a candidate (and, for timing baselines on a GPU, the reference and the references of the
+        spec's other workloads) in a directory of its own; its requests share `deadline`."""
         self.deadline = deadline
         self.served += 1
         self.runs = 0
@@ -321,7 +322,7 @@ class SandboxWorker:
         os.ftruncate(self._log.fileno(), 0)
         header = {"op": "load", "candidate_dir": str(self._candidate_dir), "module_name": module_name,
                   "candidate_path": str(candidate_path), "init_seed": init_seed,
-                  "reference_source": reference_source}
+                  "reference_source": reference_source, "workload_sources": list(workload_sources or ())}
         return self.request(header, [tensors_to_bytes(init_inputs)])
 
     def unload(self, timeout_s: float = 30.0) -> dict:
@@ -362,9 +363,11 @@ class SandboxWorker:
         return found
 
     def time(self, inputs: list, *, flush_bytes: int, baselines: list[str], budget_ms: float,
-             warm_only: bool = False, max_calls: int = 100) -> dict:
+             warm_only: bool = False, max_calls: int = 100, workload: int = 0) -> dict:
+        """Time the candidate and the baselines of workload `workload` (0: the shown one) on `inputs`."""
         header, _ = self.request({"op": "time", "flush_bytes": flush_bytes, "baselines": baselines,
-                                  "budget_ms": budget_ms, "warm_only": warm_only, "max_calls": max_calls},
+                                  "budget_ms": budget_ms, "warm_only": warm_only, "max_calls": max_calls,
+                                  "workload": workload},
                                  [tensors_to_bytes(inputs)])
         return header
 

@@ -18,15 +18,17 @@ from filters.verifier.runtime import Runtime, hardware_fingerprint
 
 def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dtype: str,
                   flops: float | None, options: VerifyOptions, runtime: Runtime, checked: str,
-                  errors: dict) -> Verdict:
-    """Time the candidate and its baselines on the GPU and apply the timing and speed rules."""
+                  errors: dict, workload: int = 0) -> Verdict:
+    """Time the candidate and its baselines on the GPU and apply the timing and speed rules. `workload`: which
+    of the spec's workloads `inputs` and `reference_code` are (0: the shown one; `filters.verifier.workloads`)."""
     hardware = hardware_fingerprint(options.device)
     compile_key = (hashlib.sha256(reference_code.encode()).hexdigest(), hardware, shape_key(inputs))
 
     def warm_and_time(baselines: list[str]) -> dict:
         # Compile the baseline and warm everything up outside the timing lock: torch.compile takes seconds.
         with runtime.phase("warm+compile" if "compile" in baselines else "warm"):
-            answer = child.time(inputs, flush_bytes=0, baselines=baselines, budget_ms=0, warm_only=True)
+            answer = child.time(inputs, flush_bytes=0, baselines=baselines, budget_ms=0, warm_only=True,
+                                workload=workload)
         if not answer.get("ok"):
             return answer
         with runtime.phase("wait for GPU"):
@@ -35,7 +37,8 @@ def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dt
             with runtime.phase("time"):
                 runtime.pin_for_timing(child.pid)
                 return child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
-                                  budget_ms=options.timing_budget_ms, max_calls=options.max_timed_calls)
+                                  budget_ms=options.timing_budget_ms, max_calls=options.max_timed_calls,
+                                  workload=workload)
         finally:
             runtime.timing_lock.release()
 

@@ -25,17 +25,20 @@ agree with the device events (no hidden work), a run no faster than the roofline
 measured peaks and no more than `max_plausible_speedup` over eager (else it is quarantined), and at least
 `min_speedup` over eager. Under the CPU interpreter no speed is measured: `speedup_*` stay None and the
 reason says so.
+
+A spec with several workloads (issue 16) is checked by `filters.verifier.workloads.MultiWorkloadChecks`: all
+of the above on the shown workload, then one checked call on each other workload (`shape_specialised` where
+it fails there) and, on a GPU, every workload timed, its speedups and their geometric mean recorded.
 """
 
 from __future__ import annotations
 
 import time
-import types
 
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from filters.verifier import disguise
 from filters.verifier.answers import SANDBOX_REASONS, as_list, with_measures
-from filters.verifier.checks import CandidateChecks, Problem, ReferenceError_
+from filters.verifier.checks import CandidateChecks, Problem, ReferenceError_, load_reference
 from filters.verifier.comparison import bitwise_equal
 from filters.verifier.inputs import seeded
 from filters.verifier.options import VerifyOptions
@@ -43,30 +46,20 @@ from filters.verifier.parameters import constant_tensors, redraw
 from filters.verifier.runtime import Runtime, hardware_fingerprint
 from filters.verifier.sandbox import SandboxError, SandboxWorker
 from filters.verifier.static import static_check
+from filters.verifier.workloads import MultiWorkloadChecks, load_workloads
 
 __all__ = ["ReferenceError_", "load_reference", "problem_dtype", "require_input_dependence", "verify"]
 
 
-def load_reference(source: str) -> types.ModuleType:
-    """Execute a KernelBench-format problem and check it has what the verifier needs."""
-    module = types.ModuleType("reference")
-    try:
-        exec(compile(source, "<reference>", "exec"), module.__dict__)  # our input, not the candidate's
-    except Exception as err:
-        raise ReferenceError_(f"the reference problem fails to load: {type(err).__name__}: {err}") from None
-    missing = [name for name in ("Model", "get_inputs", "get_init_inputs") if not hasattr(module, name)]
-    if missing:
-        raise ReferenceError_(f"the reference problem lacks {', '.join(missing)} (KernelBench format)")
-    return module
-
-
 def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
            options: VerifyOptions, runtime: Runtime | None = None, flops: float | None = None,
-           input_domains: list[str] | None = None) -> Verdict:
+           input_domains: list[str] | None = None, workloads: list | None = None) -> Verdict:
     """Judge one candidate. `runtime` shares a zygote, caches and peaks across calls (see `Runtime`);
     without one, the child is a fresh interpreter and a GPU's peaks are measured for this call alone.
     `flops` (when known from the spec) tightens the roofline floor; `input_domains` (the spec's, one per
-    tensor input) limits the input transforms to those that keep each input in its domain."""
+    tensor input) limits the input transforms to those that keep each input in its domain. `workloads`
+    (`kerneldata.core.spec.Workload`s or their row form): the spec's other workloads, checked and timed too
+    (`filters.verifier.workloads`)."""
     started = time.monotonic()
     measures = {"device": options.device, "hardware": hardware_fingerprint(options.device)}
     verdict = static_check(candidate_code, dtype=dtype, device=options.device)
@@ -74,12 +67,15 @@ def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float,
         reference = load_reference(reference_code)
         own_runtime = runtime is None
         runtime = runtime or Runtime(options.device, use_zygote=False)
-        key = disguise.verification_key(options.draw_key, reference_code, candidate_code, dtype, repr(atol),
-                                        repr(rtol), repr(input_domains))
+        parts = [reference_code, candidate_code, dtype, repr(atol), repr(rtol), repr(input_domains)]
+        if workloads:  # a single-workload spec keeps the draws it had before specs had several
+            parts += [_source(w) for w in workloads]
+        key = disguise.verification_key(options.draw_key, *parts)
         try:
             with disguise.drawn_from(key):
                 verdict = _run_checks(reference, reference_code, candidate_code, dtype=dtype, atol=atol, rtol=rtol,
-                                      options=options, runtime=runtime, flops=flops, input_domains=input_domains)
+                                      options=options, runtime=runtime, flops=flops, input_domains=input_domains,
+                                      workloads=workloads or ())
         finally:
             if own_runtime:
                 runtime.close()
@@ -88,13 +84,15 @@ def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float,
 
 def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
                 options: VerifyOptions, runtime: Runtime, flops: float | None,
-                input_domains: list[str] | None = None) -> Verdict:
+                input_domains: list[str] | None = None, workloads=()) -> Verdict:
     device = runtime.torch_device
     init_seed = disguise.seed()
     with seeded(init_seed):
         init_inputs = list(reference.get_init_inputs())
         model = reference.Model(*init_inputs)
     model = model.to(device)  # in the mode the problem defines: no .eval() it did not ask for
+    problem = Problem(reference, reference_code, model, dtype, atol, rtol, input_domains, flops)
+    loaded = load_workloads(workloads, problem, init_inputs, init_seed, device) if workloads else []
 
     try:
         worker = runtime.acquire_worker(options)
@@ -102,8 +100,11 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
         return Verdict.reject(SANDBOX_REASONS[err.reason], f"the sandboxed worker failed to start: {err.message}.")
     retire, verdict = "interrupted", None
     try:
-        problem = Problem(reference, reference_code, model, dtype, atol, rtol, input_domains, flops)
-        checks = CandidateChecks(worker, problem, candidate_code, options=options, runtime=runtime)
+        if loaded:
+            checks = MultiWorkloadChecks(worker, problem, candidate_code, options=options, runtime=runtime,
+                                         workloads=loaded)
+        else:
+            checks = CandidateChecks(worker, problem, candidate_code, options=options, runtime=runtime)
         verdict = checks.run(init_inputs, init_seed)
         retire, verdict = _unload(worker, verdict, runtime)
     except SandboxError as err:
@@ -112,6 +113,10 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
     finally:
         runtime.release_worker(worker, options, retire=retire)
     return verdict
+
+
+def _source(workload) -> str:
+    return workload["reference_code"] if isinstance(workload, dict) else workload.source
 
 
 def _unload(worker: SandboxWorker, verdict: Verdict, runtime: Runtime) -> tuple[str | None, Verdict]:

@@ -6,6 +6,7 @@
     compose.py    the composition grammar for fused (level-2 style) chains
     sampler.py    SpecSampler: family weights, dtypes, layouts, dedup, determinism
     degenerate.py the reference check that rejects degenerate specs, with a reason
+    more_workloads.py  a spec's other workloads (issue 16): its batch-like dims moved one step, no random draw
     external.py   KernelBench-format problems from a directory or a Hub dataset, origin kept
     stats.py      coverage of a spec file (families, ops, dtypes, size buckets)
     workloads/    specs from real architectures: ATen calls and fusible chains traced at real shapes

@@ -19,7 +19,8 @@ of being run.
 Guarantees: a spec passes only if none of the above holds on the draws made here (seeded, so the verdict
 is reproducible). Limits: it runs the reference in this process (our sampler's sources, or external
 problems the user chose to load, never a candidate's code), on a handful of draws, so it cannot see a
-degeneracy that shows only on other inputs; outputs that are tuples are checked element by element.
+degeneracy that shows only on other inputs; outputs that are tuples are checked element by element. A spec
+with several workloads (`Spec.workloads`) passes only if each of them does too.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def check_spec(spec: Spec, seed: int = 0, max_input_bytes: int = MAX_CHECK_BYTES
         return SpecCheck(spec.spec_id, Degenerate.UNCHECKED, f"not run: its reference needs about "
                          f"{found.flops / 1e9:.0f} GFLOP, over the check's limit of {MAX_CHECK_FLOPS / 1e9:.0f}.", 0.0)
     reason, detail = check_reference(spec.source, output_shape=spec.output_shape, seed=seed)
+    for workload in spec.workloads if reason is Degenerate.OK else ():
+        # The verifier holds a candidate to every workload: each must be a problem worth checking too.
+        reason, detail = check_reference(workload.source, seed=seed)
+        if reason is not Degenerate.OK:
+            detail = f"its workload {workload.label!r}: {detail}"
+            break
     return SpecCheck(spec.spec_id, reason, detail, time.perf_counter() - started)
 
 

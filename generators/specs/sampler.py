@@ -6,7 +6,9 @@ Guarantees: the same seed and config give the same specs in the same order, byte
 from its content; no two specs of one sample share an id (duplicates are drawn again); every tensor of a spec
 (inputs, output, parameters) stays within `max_numel` elements and all of them together within `max_bytes`;
 with `min_eager_us` or `min_headroom` set, every spec clears them on the estimate of
-`generators.specs.headroom` (others are drawn again). Not guaranteed: that a spec is not degenerate. That
+`generators.specs.headroom` (others are drawn again); with `specs.extra_workloads` set, a spec whose op has
+batch-like dims carries that many more workloads (`generators.specs.more_workloads`), drawn without touching
+the random stream, so the shown specs are those of `extra_workloads: 0`. Not guaranteed: that a spec is not degenerate. That
 takes running its reference (`generators.specs.degenerate`), which the sampler does not do, so that it samples
 100k specs a minute.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass, replace
 from generators.specs.compose import sample_chain, with_stages
 from generators.specs.external import load_external
 from generators.specs.headroom import estimate
+from generators.specs.more_workloads import extra_workloads
 from generators.specs.ops import OPS, OPS_BY_FAMILY
 from generators.specs.problem import OpDef, problem_from_op, render
 from generators.specs.shapes import Infeasible, draw_dims, scale_dims
@@ -176,10 +179,14 @@ class SpecSampler:
         for inp in op.inputs:
             if inp.transposable and rng.random() < config.noncontiguous_rate:
                 layouts[inp.name] = "transposed"
-        problem = problem_from_op(op, dims, dtype, layouts)
-        if choice.family == FUSED:
-            problem = with_stages(problem, op)
-        return render(problem, origin)
+        finish = (lambda problem: with_stages(problem, op)) if choice.family == FUSED else (lambda problem: problem)
+        spec = render(finish(problem_from_op(op, dims, dtype, layouts)), origin)
+        if config.extra_workloads:  # no random draw: the stream of shown specs is the same whatever the count
+            workloads = extra_workloads(op, dims, dtype, layouts, count=config.extra_workloads, finish=finish,
+                                        cost=lambda d: op.cost_bytes(d, dtype, config.max_numel),
+                                        budget=config.max_bytes)
+            spec = replace(spec, workloads=workloads)
+        return spec
 
     def has_headroom(self, spec: Spec) -> bool:
         """Whether `spec` clears `specs.min_eager_us` and `specs.min_headroom` on `specs.device_profile`

@@ -88,6 +88,11 @@ class SpecsConfig(_Section):
     min_eager_us: float = Field(0.0, ge=0)
     min_headroom: float = Field(0.0, ge=0)
     device_profile: str = "H200"
+    # Issue 16, several shapes per spec: workloads each spec carries beyond the one its teacher is shown (the
+    # same op at other batch, token, row or width sizes; for `source: workloads`, the same module in another
+    # regime, decode beside prefill), which the verifier checks too, so a kernel fixed to the shown shapes is
+    # rejected (`shape_specialised`). 0: one workload per spec. External problems always have one.
+    extra_workloads: int = Field(1, ge=0, le=4)
 
     @field_validator("device_profile")
     @classmethod

@@ -102,6 +102,9 @@ class Reason(str, Enum):
     # a tensor the model holds (other than the reference's re-drawn state) that forward wrote on more than one
     # call: a counter or cache in kernel-written memory
     KERNEL_STATE = "kernel_state"
+    # issue 16, several shapes per spec: right on the workload the teacher was shown, wrong or failing on one it
+    # never saw (a grid, block or reshape fixed to the shown sizes)
+    SHAPE_SPECIALISED = "shape_specialised"
 
     @property
     def check(self) -> Check:
@@ -163,6 +166,7 @@ _REASON_CHECK: dict[Reason, Check] = {
     # inputs and parameters (issue 15, section 6)
     Reason.PARAMETER_UNMATCHED: Check.ANTICHEAT,
     Reason.KERNEL_STATE: Check.ANTICHEAT,
+    Reason.SHAPE_SPECIALISED: Check.CORRECTNESS,
 }
 assert set(_REASON_CHECK) == set(Reason), "every Reason needs a Check"
 
@@ -191,6 +195,10 @@ class Verdict:
     speedup_vs_eager: float | None = None
     speedup_vs_compile: float | None = None
     runtime_ms: float | None = None
+    # Issue 16: per workload (the shown one first) speedups over eager and their geometric mean; None for a
+    # single workload or where speed was not measured.
+    workload_speedups: tuple[float, ...] | None = None
+    speedup_geomean: float | None = None
     device: str = ""
     hardware: str = ""
     verify_seconds: float | None = None
@@ -231,4 +239,6 @@ class Verdict:
         out = {"status": self.status.value, "stage": self.check.value, "reason_code": self.reason_code.value}
         out.update({f.name: getattr(self, f.name) for f in fields(self)
                     if f.name not in ("status", "check", "reason_code")})
+        if self.workload_speedups is not None:
+            out["workload_speedups"] = list(self.workload_speedups)
         return out

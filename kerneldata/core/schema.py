@@ -14,6 +14,8 @@ import pyarrow as pa
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
 MESSAGES = pa.list_(MESSAGE)
 SHAPES = pa.list_(pa.list_(pa.int64()))
+# Issue 16, several shapes per spec: a workload after the shown one (kerneldata.core.spec.Workload).
+WORKLOADS = pa.list_(pa.struct([("label", pa.string()), ("shapes", SHAPES), ("reference_code", pa.string())]))
 
 # The spec: what the teacher is asked to write a kernel for (one row per spec).
 SPEC_FIELDS = [
@@ -28,6 +30,9 @@ SPEC_FIELDS = [
     pa.field("rtol", pa.float64(), nullable=False),
     # One kerneldata.core.domains name per input, e.g. ["positive"] for a log or ["normal", "index[0,1000)"].
     pa.field("input_domains", pa.list_(pa.string()), nullable=False),
+    # The workloads after the shown one (`shapes`, `reference_code`): the same problem at other sizes, which the
+    # teacher never saw and the verifier checks too. Empty (or null, in rows older than the column): one workload.
+    pa.field("workloads", WORKLOADS),
 ]
 SPEC_SCHEMA = pa.schema(SPEC_FIELDS)
 
@@ -63,6 +68,11 @@ VERDICT_FIELDS = [
     pa.field("speedup_vs_eager", pa.float64()),
     pa.field("speedup_vs_compile", pa.float64()),
     pa.field("runtime_ms", pa.float64()),
+    # Issue 16: with several workloads, the speedup over eager on each (the shown one first, then `workloads` in
+    # order) and their geometric mean, which the minimum-speedup rule judges; null where not measured (CPU
+    # runs, a rejection before timing) and for a single-workload spec.
+    pa.field("workload_speedups", pa.list_(pa.float64())),
+    pa.field("speedup_geomean", pa.float64()),
     pa.field("device", pa.string(), nullable=False),
     pa.field("hardware", pa.string(), nullable=False),
     pa.field("kerneldata_version", pa.string(), nullable=False),
@@ -116,6 +126,7 @@ RL_SCHEMA = pa.schema([
     pa.field("rtol", pa.float64(), nullable=False),
     # Per tensor input, its domain: the reward transforms inputs only within it, as the dataset's verifier did.
     pa.field("input_domains", pa.list_(pa.string()), nullable=False),
+    pa.field("workloads", WORKLOADS),  # as in raw: the reward checks these too
     pa.field("best_speedup_vs_eager", pa.float64()),
     # Baseline timings on `hardware`, in the verifier's harness: PyTorch eager and torch.compile of the
     # reference (the known solution's runtime times its speedups); null where not measured (CPU runs).

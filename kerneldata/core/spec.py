@@ -21,6 +21,26 @@ RELATIVE_NORM_TOL: dict[str, float] = {"float32": 1e-5, "float16": 2e-3, "bfloat
 
 
 @dataclass(frozen=True, kw_only=True)
+class Workload:
+    """One more workload of a spec (issue 16, several shapes per spec): the same problem at other sizes (a
+    larger batch, the prefill of a decode call), as its own KernelBench-format source whose
+    `get_init_inputs()` equals the spec's, so one `ModelNew` serves every workload. The teacher never sees
+    it; the verifier checks the candidate on it too (`filters.verifier.workloads`)."""
+
+    label: str  # what differs from the shown workload, e.g. "batch=8" or "prefill"
+    shapes: tuple[tuple[int, ...], ...]
+    source: str
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "shapes": [list(s) for s in self.shapes], "reference_code": self.source}
+
+    @classmethod
+    def from_json(cls, item: dict) -> Workload:
+        return cls(label=item["label"], shapes=tuple(tuple(s) for s in item["shapes"]),
+                   source=item["reference_code"])
+
+
+@dataclass(frozen=True, kw_only=True)
 class Spec:
     family: str
     ops: tuple[str, ...]
@@ -35,9 +55,14 @@ class Spec:
     layouts: tuple[str, ...] = ()
     # The shape of the reference's output where the sampler knows it; None for external problems.
     output_shape: tuple[int, ...] | None = None
+    # The workloads after the shown one (`source`), which only the verifier runs; () for one workload.
+    workloads: tuple[Workload, ...] = ()
 
     @property
     def spec_id(self) -> str:
+        # The shown problem's content alone: its other workloads follow from it (generators.specs.more_workloads,
+        # the captured records), so ids, and the candidates and data keyed by them, are those of a
+        # single-workload run.
         return f"{self.family}-{stable_id(self.family, list(self.ops), self.dtype, self.shapes, self.source)}"
 
     @property
@@ -57,6 +82,7 @@ class Spec:
         out["input_domains"] = list(self.input_domains)
         out["layouts"] = list(self.layouts)
         out["output_shape"] = list(self.output_shape) if self.output_shape is not None else None
+        out["workloads"] = [w.to_json() for w in self.workloads]
         out.update(atol=self.atol, rtol=self.rtol)
         return out
 
@@ -68,6 +94,7 @@ class Spec:
             shapes=tuple(tuple(s) for s in line["shapes"]), source=line["source"], origin=line["origin"],
             input_domains=tuple(line.get("input_domains", ())), layouts=tuple(line.get("layouts", ())),
             output_shape=tuple(line["output_shape"]) if line.get("output_shape") is not None else None,
+            workloads=tuple(Workload.from_json(w) for w in line.get("workloads") or ()),
         )
 
     def to_row(self) -> dict:
@@ -83,6 +110,7 @@ class Spec:
             "atol": self.atol,
             "rtol": self.rtol,
             "input_domains": list(self.input_domains),
+            "workloads": [w.to_json() for w in self.workloads],
         }
 
 

@@ -47,7 +47,8 @@ def _params(cases, device: str):
 
 def _verify(case, options: VerifyOptions):
     dtype, atol, rtol = problem_dtype(case.problem_source)
-    return verify(case.problem_source, case.source, dtype=dtype, atol=atol, rtol=rtol, options=options)
+    return verify(case.problem_source, case.source, dtype=dtype, atol=atol, rtol=rtol, options=options,
+                  workloads=list(case.workloads))
 
 
 @pytest.mark.parametrize("case", list(_params(cheat_cases(), "cpu")))

@@ -163,3 +163,22 @@ def test_every_example_solution_is_accepted_by_the_verifier():
             verdict = verify(example.problem, example.solution, dtype=dtype, atol=atol, rtol=rtol,
                              options=VerifyOptions(device="cpu", num_seeds=2), runtime=runtime)
             assert verdict.status is Status.ACCEPTED, (name, verdict.reason)
+
+
+def test_prompt_shows_only_the_first_workload():
+    from generators.specs import SpecSampler
+
+    spec = next(s for s in SpecSampler(load_config(None).specs, 0).sample(20) if s.workloads)
+    row = spec.to_row()
+    text = user(build_prompt(row))
+    assert spec.source.strip("\n") in text
+    (workload,) = spec.workloads
+    assert workload.source.strip("\n") not in text and workload.label not in text
+    shown = ", ".join(str(d) for d in spec.shapes[0])
+    hidden = ", ".join(str(d) for d in workload.shapes[0])
+    assert f"({shown}" in text and f"({hidden})" not in text and f"({hidden}," not in text
+    # It says that other sizes exist, and nothing more about them; a single-workload spec's prompt is unchanged.
+    assert "sizes not shown here" in text
+    single = build_prompt({**row, "workloads": []})
+    assert "sizes not shown here" not in user(single)
+    assert build_prompt({k: v for k, v in row.items() if k != "workloads"}) == single

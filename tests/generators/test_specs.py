@@ -149,3 +149,50 @@ def test_sampler_config_keys_are_checked_at_load(tmp_path):
 def test_families_group_the_registry():
     assert set(OPS_BY_FAMILY) | {"fused"} == set(FAMILIES)
     assert all(op.family == family for family, ops in OPS_BY_FAMILY.items() for op in ops)
+
+
+# -- several workloads per spec (issue 16) -----------------------------------------------------------------
+
+def _run_source(source: str):
+    namespace: dict = {}
+    exec(compile(source, "<problem>", "exec"), namespace)
+    torch.manual_seed(0)
+    init = namespace["get_init_inputs"]()
+    with torch.no_grad():
+        out = namespace["Model"](*init)(*namespace["get_inputs"]())
+    return init, out
+
+
+def test_specs_carry_extra_workloads_deterministically_without_changing_the_shown_ones():
+    specs = _sample(num_specs=120)
+    assert [json.dumps(s.to_json()) for s in specs] == [json.dumps(s.to_json()) for s in _sample(num_specs=120)]
+    single = _sample(num_specs=120, extra_workloads=0)
+    # The extra workloads take no random draw: the shown problems, and their ids, are those of a
+    # single-workload run.
+    assert [s.source for s in specs] == [s.source for s in single]
+    assert all(not s.workloads for s in single)
+    with_more = [s for s in specs if s.workloads]
+    assert len(with_more) >= 0.8 * len(specs)
+    assert [s.spec_id for s in specs] == [s.spec_id for s in single]  # the id is the shown problem's
+    for spec in with_more:
+        (workload,) = spec.workloads  # specs.extra_workloads defaults to 1
+        assert workload.source != spec.source and workload.shapes != spec.shapes
+        assert [len(s) for s in workload.shapes] == [len(s) for s in spec.shapes]
+        assert "=" in workload.label
+
+
+def test_extra_workloads_run_take_the_same_constructor_arguments_and_stay_small():
+    specs = [s for s in _sample(num_specs=40, extra_workloads=2, **SMALL) if s.workloads]
+    assert any(len(s.workloads) == 2 for s in specs)
+    for spec in specs[:15]:
+        init, _ = _run_source(spec.source)
+        shown_numel = sum(math.prod(shape) for shape in spec.shapes)
+        for workload in spec.workloads:
+            other_init, _ = _run_source(workload.source)
+            assert other_init == init, (spec.spec_id, workload.label)
+            # at most GROWTH (2x) the shown workload's bytes, so the interpreter's cost stays near the shown one's
+            assert sum(math.prod(shape) for shape in workload.shapes) <= 2 * shown_numel + 64
+        assert len({w.source for w in spec.workloads}) == len(spec.workloads)
+    round_trip = type(specs[0]).from_json(json.loads(json.dumps(specs[0].to_json())))
+    assert round_trip == specs[0] and round_trip.spec_id == specs[0].spec_id
+    assert specs[0].to_row()["workloads"][0]["reference_code"] == specs[0].workloads[0].source

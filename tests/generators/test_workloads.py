@@ -198,3 +198,25 @@ def test_a_run_with_source_workloads_draws_its_specs_from_them(tmp_path, monkeyp
     bad = load_config("configs/quickstart.yaml", ["specs.source=workloads", "specs.workloads.models=[llama-9]"])
     with pytest.raises(ValueError, match="unknown architecture 'llama-9'; known: llama-3.1-8b"):
         pipeline.run(bad, out_dir=tmp_path / "bad", progress=False)
+
+
+def test_extra_workloads_are_the_same_module_in_the_other_regime(tmp_path, llama_prefill, llama_decode):
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_prefill[2] + llama_decode[2]))
+    config = WorkloadsConfig(file=str(path))
+    specs = WorkloadSampler(config, seed=5, extra_workloads=1).sample(12)
+    again = WorkloadSampler(config, seed=5, extra_workloads=1).sample(12)
+    assert [s.to_json() for s in specs] == [s.to_json() for s in again]
+    # The same records are drawn, in the same order, whatever the count.
+    single = WorkloadSampler(config, seed=5).sample(12)
+    assert [s.source for s in specs] == [s.source for s in single] and not any(s.workloads for s in single)
+    paired = [s for s in specs if s.workloads]
+    assert len(paired) >= 6
+    for spec in paired:
+        (workload,) = spec.workloads
+        shown_regime = spec.origin.split("/")[1]
+        other = {"decode": "prefill", "prefill": "decode"}[shown_regime]
+        assert workload.label.startswith(other) and workload.shapes != spec.shapes
+        assert [len(s) for s in workload.shapes] == [len(s) for s in spec.shapes]
+        assert workload.source.split("def forward")[1].count("torch.ops.aten") == \
+            spec.source.split("def forward")[1].count("torch.ops.aten")

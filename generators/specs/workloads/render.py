@@ -22,7 +22,6 @@ Not renderable (`renderable` says why): views and metadata alone, factories (no 
 
 from __future__ import annotations
 
-import math
 
 from kerneldata.core.domains import index_domain
 from kerneldata.core.spec import Spec

@@ -5,6 +5,12 @@ them weighted by the time share they take in the models that run them.
 order in which records are drawn is fixed by the seed alone (weighted sampling without replacement by
 Efraimidis-Spirakis keys, key = u ** (1 / weight)), so a larger draw extends a smaller one and the same
 seed gives the same specs. Records that do not render at the configured scale are skipped.
+
+Several shapes per spec (issue 16, `specs.extra_workloads`): a spec drawn from a record also carries, as
+workloads its teacher never sees, the same calls (the same ops, wired the same way) that the same module of
+the same model makes in another regime (the prefill of a decode call, the training forward), up to that
+many, in the order of (regime, signature); a record no other regime shares gets none. The order in which
+records are drawn does not depend on it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from generators.specs.workloads.architectures import ARCHITECTURES, architecture, regime
@@ -19,7 +26,7 @@ from generators.specs.workloads.capture import trace
 from generators.specs.workloads.cost import get_roofline
 from generators.specs.workloads.records import Record, dedup, records_from_trace
 from generators.specs.workloads.render import render_record, renderable
-from kerneldata.core.spec import Spec
+from kerneldata.core.spec import Spec, Workload
 
 
 def capture_workloads(models: list[str] | None = None, regimes: list[str] | None = None, *,
@@ -76,9 +83,10 @@ def read_records(path: str | Path) -> list[Record]:
 class WorkloadSampler:
     """Specs from captured workloads. `config` is `specs.workloads` (kerneldata.core.config)."""
 
-    def __init__(self, config, seed: int, records: list[Record] | None = None) -> None:
+    def __init__(self, config, seed: int, records: list[Record] | None = None, *, extra_workloads: int = 0) -> None:
         self.config = config
         self.seed = seed
+        self.extra_workloads = extra_workloads
         for name in config.models or []:
             architecture(name)  # raises ValueError listing the known ones
         get_roofline(config.device)
@@ -93,6 +101,9 @@ class WorkloadSampler:
         if not self.records:
             raise ValueError("specs.workloads: no captured workload renders at scale "
                              f"{config.scale!r} for records {config.records!r} and models {config.models}")
+        self._same_calls: dict[str, list[Record]] = {}
+        for record in self.records:
+            self._same_calls.setdefault(_calls_key(record), []).append(record)
 
     def order(self) -> list[Record]:
         rng = random.Random(f"kerneldata-workloads-{self.seed}")
@@ -105,7 +116,37 @@ class WorkloadSampler:
             if len(specs) >= num_specs:
                 break
             spec = render_record(record, scale=self.config.scale, cpu_dtype=self.config.cpu_dtype)
+            if self.extra_workloads:
+                spec = replace(spec, workloads=self.workloads_of(record, spec))
             specs.setdefault(spec.spec_id, spec)
         if len(specs) < num_specs:
             raise ValueError(f"only {len(specs)} distinct workload specs exist; asked for {num_specs}")
         return list(specs.values())
+
+    def workloads_of(self, record: Record, spec: Spec) -> tuple[Workload, ...]:
+        """Up to `extra_workloads` renders of the records making `record`'s calls in the same module of the
+        same model, in another regime (see the module docstring)."""
+        mine = {(s["model"], s["module"]): s["regime"] for s in record.sources}
+        found = []
+        for other in self._same_calls[_calls_key(record)]:
+            regimes = sorted({s["regime"] for s in other.sources if (s["model"], s["module"]) in mine
+                              and s["regime"] != mine[(s["model"], s["module"])]})
+            if other.signature != record.signature and regimes:
+                found.append((regimes[0], other.signature, other))
+        out, seen = [], {spec.source}
+        for regime, _, other in sorted(found, key=lambda f: f[:2]):
+            rendered = render_record(other, scale=self.config.scale, cpu_dtype=self.config.cpu_dtype)
+            if rendered.source in seen or rendered.dtype != spec.dtype \
+                    or [len(x) for x in rendered.shapes] != [len(x) for x in spec.shapes]:
+                continue
+            seen.add(rendered.source)
+            out.append(Workload(label=f"{regime} sig={other.signature}", shapes=rendered.shapes,
+                                source=rendered.source))
+            if len(out) == self.extra_workloads:
+                break
+        return tuple(out)
+
+
+def _calls_key(record: Record) -> str:
+    """What two records making the same calls at other sizes share: kind, ops and wiring."""
+    return json.dumps([record.record, [(c["op"], c["wires"]) for c in record.calls]])

@@ -16,6 +16,9 @@ literals, which the verifier sees as harmless constants:
                                                       # "static" marks test_static's gate-only tests
     FLAKY = "why"                                     # optional: the verdict depends on the verifier's
                                                       # secret seeds; the test is a non-strict xfail
+    WORKLOADS = ("relu_48x300",)                      # optional: the spec's other workloads (issue 16),
+                                                      # problems beside PROBLEM that the candidate's
+                                                      # teacher never saw; the verifier checks them too
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HONEST_DIR = Path(__file__).resolve().parent
-_FIELDS = ("PROBLEM", "EXPECTED", "EXPECTED_CPU", "DEVICE", "XFAIL", "FLAKY")
+_FIELDS = ("PROBLEM", "EXPECTED", "EXPECTED_CPU", "DEVICE", "XFAIL", "FLAKY", "WORKLOADS")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Case:
     device: str  # "any" or "gpu"
     xfail: str | dict | None  # why the verifier does not reach `expected` yet (see XFAIL)
     flaky: str | None  # why the verdict varies with the verifier's seeds (see FLAKY)
+    workloads: tuple[dict, ...] = ()  # the spec's other workloads, in a row's form (see WORKLOADS)
 
     def xfail_on(self, device: str) -> str | None:
         """Why the verifier on `device` ("cpu" or "cuda") does not reach the expected verdict yet, if so."""
@@ -95,6 +99,9 @@ def load_case(path: Path) -> Case:
         device=fields["DEVICE"],
         xfail=fields.get("XFAIL"),
         flaky=fields.get("FLAKY"),
+        workloads=tuple({"label": name, "shapes": [],
+                         "reference_code": (path.parent / "problems" / f"{name}.py").read_text()}
+                        for name in fields.get("WORKLOADS", ())),
     )
 
 

@@ -1,0 +1,20 @@
+"""ReLU of a 48x300 fp32 matrix."""
+
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        return torch.relu(x)
+
+
+def get_inputs():
+    return [torch.randn(48, 300)]
+
+
+def get_init_inputs():
+    return []
