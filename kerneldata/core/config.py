@@ -314,9 +314,9 @@ class VerifyConfig(_Section):
     # Candidates one sandboxed worker process verifies before a fresh one replaces it (1: a fresh process per
     # candidate). A worker is always replaced after a fault or a candidate that changed its process.
     candidates_per_worker: int = Field(32, ge=1)
-    # A verifier Ray worker that dies, raises or hangs (no answer within call_timeout_s; None: twice timeout_s
-    # plus two minutes for starting its sandbox) is replaced and the candidate tried again, max_attempts
-    # times in all; then the candidate is recorded as unverified with reason verifier_fault.
+    # A verifier Ray worker that dies, raises or hangs (no answer within call_timeout_s; None: four times
+    # timeout_s plus two minutes for starting its sandbox) is replaced and the candidate tried again,
+    # max_attempts times in all; then the candidate is recorded as unverified with reason verifier_fault.
     max_attempts: int = Field(3, ge=1)
     call_timeout_s: float | None = Field(None, gt=0)
     # Issue 15 section 3: refuse to verify where a sandbox layer (bubblewrap's namespaces, the process
@@ -326,8 +326,10 @@ class VerifyConfig(_Section):
 
     def call_timeout(self) -> float:
         """Seconds a verifier worker may take over one candidate before it counts as hung: longer than the
-        candidate's own bound (timeout_s), which the sandbox enforces, plus starting a sandbox worker."""
-        return self.call_timeout_s if self.call_timeout_s is not None else 2 * self.timeout_s + 120.0
+        candidate's own bound, which the sandbox enforces (under the interpreter timeout_s of the candidate's
+        CPU time, within three times that in wall time: filters.verifier.deadline.WALL_FACTOR), plus starting
+        a sandbox worker."""
+        return self.call_timeout_s if self.call_timeout_s is not None else 4 * self.timeout_s + 120.0
 
 
 class DedupConfig(_Section):

@@ -83,3 +83,10 @@ def test_a_plain_instant_is_a_wall_clock_deadline():
     assert remaining(None) is None
     assert 0 < remaining(time.monotonic() + 5) <= 5
     assert remaining(time.monotonic() - 1) < 0
+
+
+def test_a_verifier_worker_is_not_counted_as_hung_before_its_candidate_can_time_out():
+    from kerneldata.core.config import VerifyConfig
+
+    for timeout_s in (4.0, 60.0, 120.0):
+        assert VerifyConfig(timeout_s=timeout_s).call_timeout() > WALL_FACTOR * timeout_s + 60
