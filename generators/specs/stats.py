@@ -1,5 +1,6 @@
 """Coverage of a spec file (`kerneldata specs stats`): counts by family, op, dtype, input rank, layout,
-input domain and size bucket, so a sample's breadth can be read at a glance and compared across configs.
+input domain, size bucket and workloads per spec, so a sample's breadth can be read at a glance and
+compared across configs.
 
 Size buckets are by the bytes of all inputs together (an index or offset is 8 bytes, a mask, int8 or fp8
 element 1, a float its dtype's size), the quantity the sampler's memory cap bounds.
@@ -72,7 +73,7 @@ def coverage(lines: list[dict], device: str = DEFAULT_DEVICE) -> dict:
     """Counts over `kerneldata specs sample` lines; each counter sorted by count, then name; and the
     headroom summary on `device`."""
     counters = {key: Counter() for key in ("families", "ops", "dtypes", "size_buckets", "ranks", "layouts",
-                                           "domains", "origins")}
+                                           "domains", "origins", "workloads")}
     for line in lines:
         counters["families"][line["family"]] += 1
         counters["ops"].update(line["ops"])
@@ -82,6 +83,8 @@ def coverage(lines: list[dict], device: str = DEFAULT_DEVICE) -> dict:
         counters["layouts"]["non-contiguous" if "transposed" in line.get("layouts", []) else "contiguous"] += 1
         counters["domains"].update(d.split("[")[0] for d in line.get("input_domains", []))
         counters["origins"][line["origin"].split(":")[0]] += 1
+        # Workloads per spec: the shown one and those only the verifier runs (issue 16).
+        counters["workloads"][str(1 + len(line.get("workloads") or ()))] += 1
     out: dict = {"specs": len(lines), "distinct_ops": len(counters["ops"])}
     for key, counter in counters.items():
         order = [label for _, label in SIZE_BUCKETS] if key == "size_buckets" else None
@@ -94,7 +97,7 @@ def coverage(lines: list[dict], device: str = DEFAULT_DEVICE) -> dict:
 def format_coverage(stats: dict) -> str:
     """A plain-text report, one section per counter."""
     lines = [f"{stats['specs']} specs, {len(stats['families'])} families, {stats['distinct_ops']} distinct ops"]
-    for key in ("families", "dtypes", "size_buckets", "ranks", "layouts", "domains", "origins", "ops"):
+    for key in ("families", "dtypes", "size_buckets", "ranks", "layouts", "domains", "origins", "workloads", "ops"):
         lines.append(f"{key}:")
         width = max((len(k) for k in stats[key]), default=0)
         lines += [f"  {name:<{width}}  {count}" for name, count in stats[key].items()]
