@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         for index in range(args.keys):
             options = VerifyOptions(device=args.device, timeout_s=120, num_seeds=2, draw_key=f"draws-{index}",
                                     min_speedup=0.0, baselines=("eager",))
-            verdict = verify(case.problem_source, case.source, dtype=dtype, atol=atol, rtol=rtol, options=options)
+            verdict = verify(case.problem_source, case.source, dtype=dtype, atol=atol, rtol=rtol, options=options,
+                             workloads=list(case.workloads))
             reason = verdict.reason_code.value if verdict.reason_code else None
             counts[f"{verdict.status.value}:{reason}"] += 1
             # A cheat is wrongly judged when accepted, an honest kernel when rejected (`unverified` is not a
