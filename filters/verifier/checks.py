@@ -24,7 +24,7 @@ from filters.verifier.parameters import constant_tensors, redraw
 from filters.verifier.runtime import Runtime
 from filters.verifier.sandbox import SandboxWorker
 from filters.verifier.speed import timed_verdict
-from filters.verifier.truth import atomic_units
+from filters.verifier.truth import atomic_units, float64_truth
 
 
 # The most autotune configs the interpreter checks one by one (each on a call of its own).
@@ -308,6 +308,8 @@ class CandidateChecks:
             # Outputs grow with scaled inputs (by 64**2 for a matmul), and so does the rounding error
             # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
             tolerance = problem.atol * max(1.0, scale / max(self.plain_scale[0], 1e-30))
+            if _reference_off_its_truth(problem, inputs, expected, tolerance, self.device):
+                return None, None  # the reference overflowed inside and came out finite but wrong
         self.worker.max_result_bytes = 4 * sum(nbytes(x) for x in inputs) + (64 << 20)
         with self.runtime.phase("run"):
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
@@ -449,6 +451,23 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
         return None, Verdict.reject(Reason.BAD_OUTPUT,
                                    f"the output is on {wrong_device[0]}, not on the inputs' device {child.device}.")
     return outputs, None
+
+
+def _reference_off_its_truth(problem: Problem, inputs: list, expected: list, atol: float, device: str) -> bool:
+    """Whether the reference, on these transformed inputs, misses its own float64 answer by more than the
+    tolerances: an intermediate that overflowed its dtype (an fp16 RMSNorm squaring values of 1e3: the mean
+    of squares is inf, the output a finite 0) gives a reference that holds a candidate to nothing, as one
+    overflowing to inf does. Decided from the reference alone, so nothing a candidate does can skip a check."""
+    import torch
+
+    truth = float64_truth(problem.model, inputs, device)
+    if truth is None or len(truth.outputs) != len(expected):
+        return False
+    rounded = [t.to(e.dtype) if e.is_floating_point() else t for t, e in zip(truth.outputs, expected)]
+    if not all(bool(torch.isfinite(t).all()) for t in rounded if t.is_floating_point()):
+        return False  # the answer itself does not fit the dtype: the finite check above decides
+    rejection, _, _ = compare(expected, rounded, dtype=problem.dtype, atol=atol, rtol=problem.rtol)
+    return rejection is not None
 
 
 def _copy_written_back(evidence: dict) -> Verdict | None:
