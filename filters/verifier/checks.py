@@ -463,11 +463,16 @@ def _reference_off_its_truth(problem: Problem, inputs: list, expected: list, ato
     truth = float64_truth(problem.model, inputs, device)
     if truth is None or len(truth.outputs) != len(expected):
         return False
-    rounded = [t.to(e.dtype) if e.is_floating_point() else t for t, e in zip(truth.outputs, expected)]
+    if any(t.shape != e.shape for t, e in zip(truth.outputs, expected)):
+        return False
+    if not all(bool(torch.isfinite(t).all()) for t in truth.outputs if t.is_floating_point()):
+        return False  # the answer itself does not fit: the finite check above decides
+    # The truth comes back in float64 (indices too): in the reference's dtypes, as a candidate's would be.
+    rounded = [t.to(e.dtype) for t, e in zip(truth.outputs, expected)]
     if not all(bool(torch.isfinite(t).all()) for t in rounded if t.is_floating_point()):
-        return False  # the answer itself does not fit the dtype: the finite check above decides
+        return False
     rejection, _, _ = compare(expected, rounded, dtype=problem.dtype, atol=atol, rtol=problem.rtol)
-    return rejection is not None
+    return rejection is not None and rejection.reason_code is Reason.MISMATCH
 
 
 def _copy_written_back(evidence: dict) -> Verdict | None:
