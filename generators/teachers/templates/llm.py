@@ -223,21 +223,8 @@ def _add_rms_norm(dims, rng: random.Random, dtype: str) -> Built:
             w = (1.0 + (0.1 * draw).to(out_ptr.dtype.element_ty).to(tl.float32)).to(out_ptr.dtype.element_ty).to(tl.float32)
             tl.store(out_ptr + row * n_hidden + cols, (hf * inv_rms * w).to(out_ptr.dtype.element_ty), mask=valid)
         """)
-    launcher = fill("""
-        def add_rms_norm(x: torch.Tensor, residual: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-            assert x.shape == residual.shape and x.shape[-1] == weight.shape[0], "x, residual (tokens, hidden)"
-            x, residual = x.contiguous(), residual.contiguous()
-            n_tokens, n_hidden = x.shape
-            out = torch.empty((2, n_tokens, n_hidden), device=x.device, dtype=x.dtype)
-            add_rms_norm_kernel[(n_tokens,)](x, residual, weight, out, n_tokens, n_hidden, 1e-6, BLOCK_SIZE=<<b>>, num_warps=<<w>>)
-            return out
-        """, b=block, w=warps)
-    init = ("# The reference's weight is 1 + 0.1 * randn(hidden): the same draw under the same seed, kept as\n"
-            "# drawn; the kernel applies 1 + 0.1 * draw.\n"
-            f"self.weight_draw = nn.Parameter(torch.randn(hidden, dtype=torch.{dtype}))")
-    return Built((kernel, launcher), {"BLOCK_SIZE": block, "num_warps": warps},
-                 "One program per token adds the residual, stores it, and normalises it in the same pass.",
-                 "x, residual", "add_rms_norm(x, residual, self.weight_draw)", "hidden", init)
+    return _add_rms_norm_built(kernel, block, warps, dtype,
+                 "One program per token adds the residual, stores it, and normalises it in the same pass.")
 
 
 def _add_rms_norm_looped(dims, rng: random.Random, dtype: str) -> Built:
@@ -278,22 +265,9 @@ def _add_rms_norm_looped(dims, rng: random.Random, dtype: str) -> Built:
                 w = (1.0 + (0.1 * draw).to(out_ptr.dtype.element_ty).to(tl.float32)).to(out_ptr.dtype.element_ty).to(tl.float32)
                 tl.store(out_ptr + row * n_hidden + cols, (hf * inv_rms * w).to(out_ptr.dtype.element_ty), mask=valid)
         """)
-    launcher = fill("""
-        def add_rms_norm(x: torch.Tensor, residual: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-            assert x.shape == residual.shape and x.shape[-1] == weight.shape[0], "x, residual (tokens, hidden)"
-            x, residual = x.contiguous(), residual.contiguous()
-            n_tokens, n_hidden = x.shape
-            out = torch.empty((2, n_tokens, n_hidden), device=x.device, dtype=x.dtype)
-            add_rms_norm_kernel[(n_tokens,)](x, residual, weight, out, n_tokens, n_hidden, 1e-6, BLOCK_SIZE=<<b>>, num_warps=<<w>>)
-            return out
-        """, b=block, w=warps)
-    init = ("# The reference's weight is 1 + 0.1 * randn(hidden): the same draw under the same seed, kept as\n"
-            "# drawn; the kernel applies 1 + 0.1 * draw.\n"
-            f"self.weight_draw = nn.Parameter(torch.randn(hidden, dtype=torch.{dtype}))")
-    return Built((kernel, launcher), {"BLOCK_SIZE": block, "num_warps": warps},
+    return _add_rms_norm_built(kernel, block, warps, dtype,
                  f"One program per token walks its row in tiles of {block}: a first pass adds and stores the "
-                 "residual and sums its squares, a second normalises.",
-                 "x, residual", "add_rms_norm(x, residual, self.weight_draw)", "hidden", init)
+                 "residual and sums its squares, a second normalises.")
 
 
 def _cross_entropy(dims, rng: random.Random, dtype: str) -> Built:
@@ -405,3 +379,21 @@ GROUPS = (group("llm", {"rotary_embedding": {"row_tiles": _rotary, "one_row": _r
                         "add_rms_norm": {"one_block": _add_rms_norm, "looped": _add_rms_norm_looped},
                         "cross_entropy_vocab": {"online": _cross_entropy, "two_pass": _cross_entropy_two_pass}},
                 flaws=_FLAWS),)
+
+
+def _add_rms_norm_built(kernel: str, block: int, warps: int, dtype: str, prose: str) -> Built:
+    """Both add + RMSNorm structures: their kernel with the launcher and parameters they share."""
+    launcher = fill("""
+        def add_rms_norm(x: torch.Tensor, residual: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+            assert x.shape == residual.shape and x.shape[-1] == weight.shape[0], "x, residual (tokens, hidden)"
+            x, residual = x.contiguous(), residual.contiguous()
+            n_tokens, n_hidden = x.shape
+            out = torch.empty((2, n_tokens, n_hidden), device=x.device, dtype=x.dtype)
+            add_rms_norm_kernel[(n_tokens,)](x, residual, weight, out, n_tokens, n_hidden, 1e-6, BLOCK_SIZE=<<b>>, num_warps=<<w>>)
+            return out
+        """, b=block, w=warps)
+    init = ("# The reference's weight is 1 + 0.1 * randn(hidden): the same draw under the same seed, kept as\n"
+            "# drawn; the kernel applies 1 + 0.1 * draw.\n"
+            f"self.weight_draw = nn.Parameter(torch.randn(hidden, dtype=torch.{dtype}))")
+    return Built((kernel, launcher), {"BLOCK_SIZE": block, "num_warps": warps}, prose,
+                 "x, residual", "add_rms_norm(x, residual, self.weight_draw)", "hidden", init)
