@@ -9,13 +9,18 @@ import pytest
 
 from bench.verify_templates import Outcome, answered_per_family, coverage, verify_variants
 from generators.specs import OPS, SpecSampler, problem_from_op, render, sample_op
-from generators.teachers.builtin import FLAWS, TEMPLATE_OPS, Decline, variants_for
+from generators.teachers.builtin import TEMPLATE_OPS, Decline, variants_for
+from generators.teachers.templates import (
+    attention, elementwise, fused, indexing, matmul, pooling, reductions, scan,
+)
 from kerneldata.core.config import SpecsConfig
 
 COVERED = ("elementwise", "binary", "reduction", "softmax", "normalization", "loss", "scan", "pooling", "matmul",
            "indexing", "attention", "fused")
 # Issue 16's families: every op has a template, verified one op at a time below.
 REAL_MODEL_FAMILIES = ("llm", "kvcache", "moe", "quant", "recsys")
+# The template modules that answer COVERED.
+_COVERED_MODULES = (elementwise, reductions, scan, pooling, matmul, fused, indexing, attention)
 
 
 def test_coverage_of_the_default_sampler():
@@ -69,7 +74,10 @@ def test_broad_sweep_at_the_default_sizes():
     wrong = [o for o in outcomes if not o.as_expected]
     assert not wrong, "\n".join(f"{o.spec_id} {o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
     shown = {o.flaw for o in outcomes if o.flaw}
-    assert len(shown) >= len(FLAWS) // 2, sorted(set(FLAWS) - shown)
+    # The covered families' own flaws: issue 16's families (llm, moe, quant...) are swept op by op below.
+    covered_flaws = {name for mod in _COVERED_MODULES for name in mod.FLAWS}
+    assert shown <= covered_flaws | {"tf32_dot"}, sorted(shown - covered_flaws)
+    assert len(shown) >= len(covered_flaws) // 2, sorted(covered_flaws - shown)
 
 
 # One tiny spec per op of issue 16's families, verified with one seed: float32 on CPU (fp16 in the slow sweep;
