@@ -6,7 +6,10 @@ same candidate times out on a busy machine and passes on an idle one, and a run 
 gives one dataset (issue 17). Counting the CPU time the sandboxed worker spends makes the verdict the same
 however busy the machine is, up to WALL_FACTOR times the budget in wall time (a candidate that sleeps or
 blocks spends no CPU, and the cap still ends it). On a GPU the wall clock stays: the time a kernel runs is
-not the host's CPU time.
+not the host's CPU time, but only while a request is in flight (`RequestBudget`): the verifier's own work
+between requests (drawing inputs, running the reference, comparing in float64) grows with the problem's
+size, and on a real-scale problem (a 235 MB bf16 add on an H100) took about 150 s of a candidate's 339,
+which a wall-clock instant from the candidate's load charged to the candidate as a timeout.
 """
 
 from __future__ import annotations
@@ -51,11 +54,35 @@ class CpuDeadline:
         return min(wall_left, self.cpu_seconds - (used - self.started))
 
 
+class RequestBudget:
+    """`seconds` of wall time spent waiting on the worker: the clock runs only between `start` and `stop`
+    (one request, from sending it to its answer), so what the verifier does between requests costs the
+    candidate nothing. A candidate's background work between requests is not free either: the worker
+    answers only when forward has returned, and threads still running then are rejected (background_work)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+        self._since: float | None = None
+
+    def start(self) -> None:
+        if self._since is None:
+            self._since = time.monotonic()
+
+    def stop(self) -> None:
+        if self._since is not None:
+            self.left -= time.monotonic() - self._since
+            self._since = None
+
+    def remaining(self) -> float:
+        return self.left - (time.monotonic() - self._since if self._since is not None else 0.0)
+
+
 def remaining(deadline) -> float | None:
-    """Seconds left before `deadline` (a `time.monotonic()` instant or a `CpuDeadline`); None: no deadline."""
+    """Seconds left before `deadline` (a `time.monotonic()` instant, a `CpuDeadline` or a `RequestBudget`);
+    None: no deadline."""
     if deadline is None:
         return None
-    if isinstance(deadline, CpuDeadline):
+    if isinstance(deadline, (CpuDeadline, RequestBudget)):
         return deadline.remaining()
     return deadline - time.monotonic()
 

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from filters.verifier import isolation
-from filters.verifier.deadline import CpuDeadline, remaining
+from filters.verifier.deadline import CpuDeadline, RequestBudget, remaining
 from filters.verifier.disguise import candidate_location
 from filters.verifier.ipc import (
     ChannelClosed,
@@ -242,6 +242,9 @@ class SandboxWorker:
         self.close()
 
     def request(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        budget = self.deadline if isinstance(self.deadline, RequestBudget) else None
+        if budget is not None:
+            budget.start()
         try:
             write_message(self._to_child, header, blobs, deadline=self.deadline)
             answer = read_message(self._from_child, max_blob_bytes=self.max_result_bytes, deadline=self.deadline)
@@ -251,6 +254,9 @@ class SandboxWorker:
             raise SandboxError("output_flood", f"the candidate sent back too much: {err}") from None
         except (ChannelClosed, ValueError, UnicodeDecodeError):
             raise self._crash() from None
+        finally:
+            if budget is not None:
+                budget.stop()
         # Python ignores SIGXFSZ, so a flood shows as a write error inside the child; the log's size tells.
         if self._flooded():
             raise SandboxError("output_flood", "the candidate wrote more output than allowed")
@@ -290,10 +296,11 @@ class SandboxWorker:
     def candidate_deadline(self, seconds: float):
         """The deadline of one candidate's requests: on CPU `seconds` of the worker's own CPU time (capped in
         wall time, filters.verifier.deadline), so the verdict does not depend on how busy the machine is; on
-        a GPU `seconds` of wall time."""
+        a GPU `seconds` of wall time spent in requests (`RequestBudget`: the verifier's own work between them,
+        which grows with the problem's size, is not the candidate's)."""
         if self.device == "cpu":
             return CpuDeadline(self._worker_pid or self.pid, seconds)
-        return time.monotonic() + seconds
+        return RequestBudget(seconds)
 
     def load(self, code: str, init_inputs: list, init_seed: int, *, deadline,
              reference_source: str | None = None,

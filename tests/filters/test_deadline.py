@@ -90,3 +90,56 @@ def test_a_verifier_worker_is_not_counted_as_hung_before_its_candidate_can_time_
 
     for timeout_s in (4.0, 60.0, 120.0):
         assert VerifyConfig(timeout_s=timeout_s).call_timeout() > WALL_FACTOR * timeout_s + 60
+
+
+def test_a_request_budget_runs_only_while_a_request_is_in_flight():
+    from filters.verifier.deadline import RequestBudget
+
+    budget = RequestBudget(0.3)
+    time.sleep(0.4)  # the verifier's own work: not charged
+    assert remaining(budget) == pytest.approx(0.3)
+    budget.start()
+    time.sleep(0.2)
+    budget.stop()
+    assert 0.0 < remaining(budget) <= 0.1 + 1e-3
+    time.sleep(0.2)
+    assert 0.0 < remaining(budget) <= 0.1 + 1e-3
+    budget.start()
+    time.sleep(0.15)
+    assert remaining(budget) < 0
+
+
+def test_a_worker_on_a_request_budget_is_not_charged_for_the_verifier_s_time_between_requests():
+    """A GPU candidate's deadline (`SandboxWorker.candidate_deadline`): the time the verifier spends between
+    requests (drawing real-scale inputs, comparing in float64) does not time the candidate out; a candidate
+    that runs past the budget inside one request still does."""
+    from filters.verifier.deadline import RequestBudget
+    from filters.verifier.sandbox import SandboxError, SandboxWorker
+
+    import torch
+
+    code = '''
+import time
+import torch
+import torch.nn as nn
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        if float(x.sum()) > 0:
+            time.sleep(30)
+        return x + 0
+'''
+    with SandboxWorker(device="cpu", start_deadline=time.monotonic() + 120, memory_limit_bytes=None,
+                       output_limit_bytes=1 << 20) as worker:
+        budget = RequestBudget(10.0)
+        header, _ = worker.load(code, [], 0, deadline=budget)
+        assert header.get("ok"), header
+        for _ in range(3):
+            time.sleep(4.0)  # 12 s between requests in all: more than the budget
+            header, _ = worker.run([-torch.ones(4)], 0)
+            assert header.get("ok"), header
+        assert remaining(budget) > 5.0
+        with pytest.raises(SandboxError) as raised:
+            worker.run([torch.ones(4)], 0)
+        assert raised.value.reason == "timeout"
