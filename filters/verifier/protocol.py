@@ -52,6 +52,9 @@ class Failure(_Message):
     message: str = Field(max_length=MAX_MESSAGE_CHARS)
     reason: Literal["network_access", "file_write", "process_spawn", "signal_sent"] | None = None
     gap: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)  # interpreter_limit: what it cannot run
+    # A `time` request's warm-up: the baseline that failed (None: the candidate). A candidate forging
+    # "compile" only loses its speedup over torch.compile; "eager" is judged as the candidate's failure.
+    baseline: Literal["eager", "compile"] | None = None
 
 
 class Started(_Message):

@@ -571,7 +571,8 @@ class _Session:
         self.launches = _install_launch_counter()
         init_inputs = tensors_from_bytes(blobs[0])
         # Each candidate works in a directory of its own beneath the worker's scratch (the parent empties it).
-        os.chdir(header["candidate_dir"])
+        self.candidate_dir = header["candidate_dir"]
+        os.chdir(self.candidate_dir)
         # The reference first, from our source, so nothing the candidate does at import can touch it.
         self.reference = None
         # One baseline model per workload (issue 16: the shown one first, then the spec's other workloads).
@@ -896,18 +897,30 @@ class _Session:
     def _warm(self, inputs: list, baselines) -> tuple[dict, list[bytes]]:
         """Compile the torch.compile baseline and run each timed function once, before the GPU is ours."""
         torch = self.torch
+        # Which function failed, so that a baseline that cannot run here (torch.compile failing on this
+        # reference) is not taken for the candidate's failure: each is synchronised before the next starts.
+        failed = None
         try:
             with torch.no_grad():
                 self.model(*inputs)
+                torch.cuda.synchronize()
                 if "eager" in baselines:
+                    failed = "eager"
                     self.reference(*inputs)
+                    torch.cuda.synchronize()
                 if "compile" in baselines:
+                    failed = "compile"
                     if self.compiled is None:
+                        # Inductor's cache in the candidate's own directory, which this worker's uid owns: the
+                        # shared one refused a write on an H100 (PermissionError), and a cache shared with
+                        # earlier candidates is one they could have planted a slow baseline in. The baseline
+                        # compiles once per spec (its timings are kept by the verifier).
+                        os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(self.candidate_dir, ".inductor")
                         self.compiled = torch.compile(self.reference)
                     self.compiled(*inputs)
-            torch.cuda.synchronize()
+                    torch.cuda.synchronize()
         except BaseException as err:  # noqa: BLE001
-            return self._failure(err), []
+            return dict(self._failure(err), baseline=failed), []
         return {"ok": True}, []
 
 

@@ -6,6 +6,7 @@ peaks, the plausibility bound (quarantine) and the minimum speedup."""
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from kerneldata.core.outcomes import Reason, Verdict
 from filters.verifier.sandbox import SandboxWorker
@@ -14,6 +15,8 @@ from filters.verifier.answers import child_error_detail, nbytes, one_line, sandb
 from filters.verifier.inputs import shape_key
 from filters.verifier.options import VerifyOptions
 from filters.verifier.runtime import Runtime, hardware_fingerprint
+
+log = logging.getLogger(__name__)
 
 
 def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dtype: str,
@@ -44,6 +47,7 @@ def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dt
 
     baselines = [b for b in options.baselines if b != "compile"]
     header = None
+    no_compile = None
     if "compile" in options.baselines and compile_key not in runtime.compile_baselines:
         compile_lock = runtime.compile_lock(compile_key)
         with runtime.phase("wait for compile baseline"):
@@ -53,6 +57,13 @@ def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dt
                 header = warm_and_time(baselines + ["compile"])
                 if header.get("ok"):
                     runtime.compile_baselines[compile_key] = header["timings"]["compile"]
+                elif header.get("baseline") == "compile":
+                    # torch.compile of the reference failed here (found on an H100: an Inductor cache the
+                    # worker could not write): no speedup over compile, and the candidate is timed without
+                    # it. Not remembered: a candidate could fake the failure to deny it to the spec's others.
+                    no_compile = one_line(header)
+                    log.warning("the torch.compile baseline failed for %s: %s", compile_key[0][:12], no_compile)
+                    header = None
         finally:
             compile_lock.release()
     if header is None:
@@ -110,6 +121,8 @@ def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dt
     versus = f"{speedup:.2f}x eager" if speedup is not None else "no eager baseline"
     if measures["speedup_vs_compile"] is not None:
         versus += f", {measures['speedup_vs_compile']:.2f}x torch.compile"
+    elif no_compile is not None:
+        versus += f"; no torch.compile baseline (it failed: {no_compile[:120]})"
     return Verdict.accept(
         f"matches the reference on {checked}; {runtime_ms:.4f} ms (IQR {spread:.4f}, host-clock excess "
         f"{hidden:.4f}) per call, {versus}.",
