@@ -25,12 +25,13 @@ def rms(tensors: list) -> float:
 
 
 def compare_against_truth(model, inputs: list, outputs: list, expected: list, first: tuple, *, dtype: str,
-                          atol: float, rtol: float):
+                          atol: float, rtol: float, device: str = "cpu"):
     """Compare again where fixed tolerances failed, with what the float64 truth says an honest kernel may
     be off by (`filters.verifier.truth`): first the reference's own error, then, only if that is not enough, the
     spread rounding causes on an ill-conditioned problem. Returns `compare`'s triple (`first`, the fixed
-    tolerances' triple, where the problem has no float64 path)."""
-    truth = float64_truth(model, inputs)
+    tolerances' triple, where the problem has no float64 path). The truth is computed on `device`, where
+    `outputs` and `expected` are."""
+    truth = float64_truth(model, inputs, device)
     slack = reference_error(expected, truth) if truth else None
     if slack is None:
         return first

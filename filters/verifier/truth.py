@@ -32,8 +32,8 @@ _SEED = 0x5EED
 
 @dataclass(frozen=True)
 class Truth:
-    """The problem in float64 on the CPU: the model, the inputs it ran on (floating ones in float64), and its
-    outputs."""
+    """The problem in float64 on one device: the model, the inputs it ran on (floating ones in float64), and
+    its outputs, all on that device."""
 
     model: object
     inputs: list
@@ -42,8 +42,9 @@ class Truth:
 
 def float64_truth(model, inputs: list, device: str = "cpu") -> Truth | None:
     """The problem computed in float64 on `inputs` (on `device`: a GPU's float64 keeps the per-check error
-    model of half-precision outputs cheap on large problems; outputs come back on the CPU), or None where it
-    has no float64 path (it raises, or returns anything but tensors)."""
+    model of half-precision outputs cheap on large problems; the outputs stay there, beside the reference's
+    and the candidate's, which the verifier compares on the same device), or None where it has no float64
+    path (it raises, or returns anything but tensors)."""
     import torch
 
     try:
@@ -105,7 +106,7 @@ def _outputs(model, inputs: list) -> list | None:
 
     out = model(*inputs)
     out = list(out) if isinstance(out, (tuple, list)) else [out]
-    return [t.to("cpu", torch.float64) for t in out] if all(isinstance(t, torch.Tensor) for t in out) else None
+    return [t.to(torch.float64) for t in out] if all(isinstance(t, torch.Tensor) for t in out) else None
 
 
 def _is_float_tensor(x) -> bool:
@@ -192,7 +193,11 @@ def ulp(values, dtype):
     import torch
 
     rounded = values.abs().to(dtype)
-    above = torch.nextafter(rounded, torch.full_like(rounded, float("inf")))
+    try:
+        above = torch.nextafter(rounded, torch.full_like(rounded, float("inf")))
+    except (RuntimeError, NotImplementedError):  # a device without nextafter for this dtype: on the CPU
+        cpu = rounded.to("cpu")
+        above = torch.nextafter(cpu, torch.full_like(cpu, float("inf"))).to(rounded.device)
     spacing = above.to(torch.float64) - rounded.to(torch.float64)
     return torch.where(torch.isinf(rounded), torch.full_like(spacing, float("inf")), spacing)
 
