@@ -5,7 +5,7 @@ For a batch of specs, `RefineLoop.run`:
 - turn 0: `teacher.generate_batch(spec_rows)`, then the injected `verify(rows) -> rows with verdicts`;
 - then up to `max_turns` rounds. In each, every spec still running keeps its best `keep_k` candidates so
   far (`rank`), writes feedback on each (`feedback`, from the versioned template
-  `prompt_templates/feedback-v1.md`) and asks for `children_per_parent` answers to it, best parents first
+  `prompt_templates/feedback-v2.md`) and asks for `children_per_parent` answers to it, best parents first
   while the spec's `max_candidates_per_spec` allows. All specs' requests of a round go to the teacher in one
   `refine_batch` call (an endpoint teacher sends them concurrently), and their answers to `verify` in one call.
 - A spec stops when an accepted kernel reaches `target_speedup` over PyTorch eager; where speed is not
@@ -47,7 +47,7 @@ from kerneldata.core.outcomes import Check, Reason, Status
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from kerneldata.core.scrub import REASON_CHARS, scrub
 
-FEEDBACK_VERSION = "feedback-v1"
+FEEDBACK_VERSION = "feedback-v2"
 # A traceback in feedback keeps its last lines, at most this many, and at most this many characters.
 TRACEBACK_LINES = 12
 TRACEBACK_CHARS = 1500
@@ -285,7 +285,9 @@ def feedback(row: dict, *, target_speedup: float, version: str = FEEDBACK_VERSIO
     elif accepted or row["reason_code"] in (Reason.TOO_SLOW.value, Reason.INTERPRETER_LIMIT.value):
         parts.append("untimed")
     if accepted:
-        parts += ["faster", "closing_faster"]
+        # Speed is asked for only where it was measured (feedback-v1 asked for it everywhere).
+        untimed = "timing" not in parts and "another" in sections
+        parts += ["another", "closing_another"] if untimed else ["faster", "closing_faster"]
     else:
         hint = f"hint: {row['reason_code']}"
         parts += [hint if hint in sections else "hint: default", "closing_fix"]

@@ -387,7 +387,9 @@ def test_every_static_refusal_is_a_stable_named_reason():
     """The gate never gives the old catch-all, and every rule it names has a hint for the teacher."""
     from pathlib import Path
 
-    template = (Path(__file__).resolve().parents[2] / "generators/prompt_templates/feedback-v1.md").read_text()
+    from generators.refine import FEEDBACK_VERSION
+
+    template = (Path(__file__).resolve().parents[2] / f"generators/prompt_templates/{FEEDBACK_VERSION}.md").read_text()
     for reason in STATIC_REFUSALS | {Reason.DEVICE_DEPENDENT}:
         assert reason.check.value == "static" and f"=== hint: {reason.value} ===" in template, reason
     assert set(_RULE_HEADS) == STATIC_REFUSALS

@@ -325,6 +325,11 @@ def test_feedback_on_an_accepted_kernel_asks_for_speed_with_the_timings():
     assert "at least 2x PyTorch eager" in text and "what you changed to make it faster" in text
     cpu = feedback(_judged(status="accepted", reason_code="ok", reason="ok."), target_speedup=2.0)
     assert "Speed was not measured on this device (cpu (interpreter))" in cpu and "Timing on" not in cpu
+    # Not asked for a speed nobody measured: another correct version, with no claim about its speed.
+    assert "make it faster" not in cpu.lower() and "another correct version" in cpu
+    assert "Make no claim about its speed" in cpu and "what you changed, then" in cpu
+    old = feedback(_judged(status="accepted", reason_code="ok", reason="ok."), target_speedup=2.0, version="feedback-v1")
+    assert "Now make it faster" in old  # rows made with v1 still render as they were
 
 
 def test_every_reason_code_has_its_own_hint():
