@@ -81,7 +81,9 @@ class CandidateChecks:
         self.device = runtime.torch_device
         self.on_gpu = options.device != "cpu"
         self.worst_abs = self.worst_rel = 0.0
-        self.plain_scale: list[float] = []
+        # The first plain (untransformed) output scale of each problem checked (the shown one, other
+        # workloads), by its source: a transformed call's tolerance grows with its outputs against it.
+        self.plain_scale: dict[str, float] = {}
         self.evidence: dict = {}  # across calls: outputs that were PyTorch copies the kernels wrote over
         self.variants_checked: set[int] = set()  # the variants (autotune configs) of calls checked so far
 
@@ -161,17 +163,19 @@ class CandidateChecks:
                                error_detail=child_error_detail(header))
         return None
 
-    def draw_inputs(self) -> list:
-        """A fresh draw of the problem's inputs, from a seed of the verification's draws. On a GPU they are
+    def draw_inputs(self, problem: Problem | None = None) -> list:
+        """A fresh draw of the problem's inputs (`problem`: another workload's), from a seed of the verification's
+        draws. On a GPU they are
         drawn there (a real-scale draw took seconds on the host: 51 s of a 235 MB add's verification on an
         H100's) and kept on the host, where the worker's requests and the input checks take them."""
         import torch
 
+        reference = (problem or self.problem).reference
         with seeded(disguise.seed()):
             if not self.on_gpu:
-                return list(self.problem.reference.get_inputs())
+                return list(reference.get_inputs())
             with torch.device(self.device):
-                drawn = list(self.problem.reference.get_inputs())
+                drawn = list(reference.get_inputs())
         return [x.to("cpu") if isinstance(x, torch.Tensor) else x for x in drawn]
 
     def seeds(self) -> tuple[list | None, Verdict | None]:
@@ -257,15 +261,17 @@ class CandidateChecks:
                 return problem
         return None
 
-    def transforms(self, first_inputs: list) -> tuple[int, list[str], Verdict | None]:
+    def transforms(self, first_inputs: list, *,
+                   problem: Problem | None = None) -> tuple[int, list[str], Verdict | None]:
         """The first seed's inputs transformed (`filters.verifier.inputs.TRANSFORMS`) where each input's domain
         and the reference allow. Returns how many ran, the names the reference itself refused, and a
-        rejection or None."""
+        rejection or None. `problem`: another workload's (`first_inputs` are then its own)."""
+        problem = problem or self.problem
         transformed, refused = 0, []
-        domains = self.problem.input_domains
+        domains = problem.input_domains
         allowed = {name: transformable(first_inputs, domains, kind) for name, (kind, _) in TRANSFORMS.items()}
         with self.runtime.phase("probe reference"):
-            kept = kept_inputs(self.problem.model, first_inputs, domains, allowed, reference_code=self.problem.code,
+            kept = kept_inputs(problem.model, first_inputs, domains, allowed, reference_code=problem.code,
                                runtime=self.runtime)
         for number, (name, (_, transform)) in enumerate(TRANSFORMS.items()):
             if not any(allowed[name]):
@@ -275,13 +281,13 @@ class CandidateChecks:
                 continue
             inputs = [transform(x) if on else x for x, on in zip(first_inputs, kept[name])]
             try:
-                outputs, problem = self.check(inputs, f"inputs {name}", variant=self.options.num_seeds + number,
-                                              transformed=True)
+                outputs, problem_found = self.check(inputs, f"inputs {name}", variant=self.options.num_seeds + number,
+                                                    transformed=True, problem=problem)
             except TransformRefused:
                 refused.append(name)
                 continue
-            if problem:
-                return transformed, refused, problem
+            if problem_found:
+                return transformed, refused, problem_found
             transformed += outputs is not None
         return transformed, refused, None
 
@@ -309,14 +315,15 @@ class CandidateChecks:
             raise TransformRefused() from None
         scale = rms(expected)
         if not transformed:
-            self.plain_scale.append(scale)
+            self.plain_scale.setdefault(problem.code, scale)
             tolerance = problem.atol
         elif not all(bool(torch.isfinite(e).all()) for e in expected if e.is_floating_point()):
             return None, None  # the reference itself overflows: nothing to hold the candidate to
         else:
             # Outputs grow with scaled inputs (by 64**2 for a matmul), and so does the rounding error
             # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
-            tolerance = problem.atol * max(1.0, scale / max(self.plain_scale[0], 1e-30))
+            plain = self.plain_scale.get(problem.code, next(iter(self.plain_scale.values()), scale))
+            tolerance = problem.atol * max(1.0, scale / max(plain, 1e-30))
             if _reference_off_its_truth(problem, inputs, expected, tolerance, self.device):
                 return None, None  # the reference overflowed inside and came out finite but wrong
         self.worker.max_result_bytes = 4 * sum(nbytes(x) for x in inputs) + (64 << 20)

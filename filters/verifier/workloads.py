@@ -4,16 +4,17 @@ the prefill of a decode call; `kerneldata.core.spec.Workload`), which its teache
 
 What it adds to `filters.verifier.checks.CandidateChecks` (`MultiWorkloadChecks`), after every check of the
 shown workload has passed and in the same loaded session (so the verifier's order, its draws and its disguise
-are those of a single-workload spec up to this point): one checked call per other workload, on a fresh draw
-of that workload's `get_inputs()` from the verification's draws, against that workload's own reference model
+are those of a single-workload spec up to this point): a checked call per other workload, on a fresh draw
+of that workload's `get_inputs()` from the verification's draws, then its input transforms, against that workload's own reference model
 holding the shown model's current (re-drawn) tensors. A failure there (a mismatch, a crash, a wrong output
 shape) is `shape_specialised`, naming the workload: right on the shape it was shown, wrong on one it was not,
 which is what a grid, a block size or a reshape fixed to the shown sizes does. On a GPU each workload is then
 timed against its own eager (and `torch.compile`) baseline; the verdict records each speedup over eager
 (the shown one first) and their geometric mean, and the minimum-speedup rule judges the geometric mean.
 
-Limits: each other workload gets one checked call (no repeat, no transforms: those run on the shown one), so
-it proves the kernel generalises, not every check again; every workload must take the shown one's
+Each other workload gets one plain checked call and the input transforms its reference keeps (a kernel
+careful only at the shown sizes fails there), not every check again (no repeat, no seeds beyond one: those
+run on the shown one); every workload must take the shown one's
 constructor arguments (one `ModelNew` serves all) and hold the same tensors, else the problem is refused as a
 bad reference; the roofline floor of another workload counts its bytes only (its FLOPs are not known here).
 """
@@ -113,11 +114,14 @@ class MultiWorkloadChecks(CandidateChecks):
             # The reference's constant-initialised tensors as the last seed re-drew them (the candidate holds
             # the same values).
             workload.problem.model.load_state_dict(self.problem.model.state_dict())
-            with seeded(disguise.seed()):
-                inputs = list(workload.problem.reference.get_inputs())
+            inputs = self.draw_inputs(workload.problem)
             shapes = "; ".join(str(tuple(x.shape)) for x in inputs if hasattr(x, "shape"))
             _, rejection = self.check(inputs, f"workload {workload.label!r} (inputs {shapes})",
                                       variant=disguise.variant(), problem=workload.problem)
+            if rejection is None:
+                # And the input transforms, as on the shown workload: a kernel careful only at the shown sizes
+                # (exact there, a clamp or a narrow accumulator elsewhere) passes plain draws at the others.
+                _, _, rejection = self.transforms(inputs, problem=workload.problem)
             if rejection is not None:
                 if rejection.reason_code in _SPECIALISED:
                     return Verdict.reject(
