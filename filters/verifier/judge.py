@@ -62,6 +62,7 @@ def judge_row(row: Mapping, *, options: VerifyOptions, runtime: Runtime | None =
     family, shapes = row.get("family"), row.get("shapes")
     flops = estimate_flops(family, shapes) if family and shapes is not None and len(shapes) else None
     domains = row.get("input_domains")
+    workloads = [dict(w, flops=estimate_flops(family, w["shapes"]) if family else None)
+                 if isinstance(w, Mapping) else w for w in row.get("workloads") or ()]
     return verify(reference, row["code"], dtype=dtype, atol=atol, rtol=rtol, options=options, runtime=runtime,
-                  flops=flops, input_domains=None if domains is None else list(domains),
-                  workloads=list(row.get("workloads") or ()))
+                  flops=flops, input_domains=None if domains is None else list(domains), workloads=workloads)

@@ -16,7 +16,8 @@ Each other workload gets one plain checked call and the input transforms its ref
 careful only at the shown sizes fails there), not every check again (no repeat, no seeds beyond one: those
 run on the shown one); every workload must take the shown one's
 constructor arguments (one `ModelNew` serves all) and hold the same tensors, else the problem is refused as a
-bad reference; the roofline floor of another workload counts its bytes only (its FLOPs are not known here).
+bad reference; the roofline floor of another workload counts its FLOPs where its spec's family makes them
+clear (as the shown one's), else its bytes only.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def load_workloads(workloads, shown: Problem, init_inputs: list, init_seed: int,
     loaded = []
     for workload in workloads:
         label, shapes, source = _fields(workload)
+        # The FLOPs its spec's family makes clear (`kerneldata.core.spec.estimate_flops`, given by judge_row),
+        # for its roofline floor; None: bytes only.
+        flops = workload.get("flops") if isinstance(workload, dict) else None
         module: types.ModuleType = load_reference(source, name=f"workload {label!r}")
         with seeded(init_seed):
             init = list(module.get_init_inputs())
@@ -66,7 +70,7 @@ def load_workloads(workloads, shown: Problem, init_inputs: list, init_seed: int,
         if list(mine) != list(theirs) or any(mine[k].shape != theirs[k].shape for k in mine):
             raise ReferenceError_(f"workload {label!r}'s Model holds other tensors than the shown problem's")
         loaded.append(LoadedWorkload(label, shapes, dataclasses.replace(shown, reference=module, code=source,
-                                                                        model=model, flops=None)))
+                                                                        model=model, flops=flops)))
     return loaded
 
 
@@ -145,7 +149,8 @@ class MultiWorkloadChecks(CandidateChecks):
         speedups = [shown.speedup_vs_eager]
         for index, workload in enumerate(self.workloads, 1):
             verdict = timed_verdict(self.worker, workload.inputs, reference_code=workload.problem.code,
-                                    dtype=self.problem.dtype, flops=None, options=relaxed, runtime=self.runtime,
+                                    dtype=self.problem.dtype, flops=workload.problem.flops, options=relaxed,
+                                    runtime=self.runtime,
                                     checked=checked, errors=self.errors, workload=index)
             if verdict.status is not Status.ACCEPTED:
                 return with_measures(verdict, reason=f"on workload {workload.label!r}: {verdict.reason}")

@@ -53,6 +53,25 @@ def test_a_workload_must_take_the_same_constructor_arguments_and_hold_the_same_t
         wl.load_workloads([{"label": "wide", "shapes": [], "reference_code": other_tensors}], shown, [8], 0, "cpu")
 
 
+def test_a_workload_s_roofline_floor_counts_the_flops_its_family_makes_clear(monkeypatch):
+    """judge_row gives each workload the FLOPs `estimate_flops` finds for its shapes (a matmul: 2*M*N*K), so
+    its roofline floor is not bytes only; load_workloads keeps them with the workload's problem."""
+    from filters.verifier import judge
+
+    seen = {}
+    monkeypatch.setattr(judge, "verify", lambda *args, **kwargs: seen.update(kwargs) or "verdict")
+    row = {"reference_code": "ref", "code": "cand", "dtype": "float32", "atol": 1e-4, "rtol": 1e-4,
+           "family": "matmul", "shapes": [[64, 32], [32, 16]],
+           "workloads": [{"label": "m=128", "shapes": [[128, 32], [32, 16]], "reference_code": "ref2"}]}
+    assert judge.judge_row(row, options=VerifyOptions(device="cpu")) == "verdict"
+    assert seen["flops"] == 2.0 * 64 * 32 * 16
+    assert seen["workloads"][0]["flops"] == 2.0 * 128 * 32 * 16 and seen["workloads"][0]["label"] == "m=128"
+    shown = _shown(LINEAR.replace("ROWS", "4"))
+    loaded = wl.load_workloads([{"label": "rows=16", "shapes": [[16, 8]], "flops": 2048.0,
+                                 "reference_code": LINEAR.replace("ROWS", "16")}], shown, [8], 0, "cpu")
+    assert loaded[0].problem.flops == 2048.0
+
+
 def _timed_checks(monkeypatch, speedups: list[float], min_speedup: float):
     """A MultiWorkloadChecks whose timing answers `speedups` (the shown workload first)."""
     def fake_timed_verdict(worker, inputs, *, workload=0, **_):
@@ -64,7 +83,7 @@ def _timed_checks(monkeypatch, speedups: list[float], min_speedup: float):
     checks.options = VerifyOptions(device="cuda", min_speedup=min_speedup)
     checks.problem = SimpleNamespace(code="shown", dtype="float32", flops=None)
     checks.worst_abs = checks.worst_rel = 0.0
-    checks.workloads = [wl.LoadedWorkload(f"batch={8 * i}", (), SimpleNamespace(code=f"w{i}"), inputs=[])
+    checks.workloads = [wl.LoadedWorkload(f"batch={8 * i}", (), SimpleNamespace(code=f"w{i}", flops=None), inputs=[])
                         for i in range(1, len(speedups))]
     return checks
 
