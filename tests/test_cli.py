@@ -163,6 +163,9 @@ def test_specs_render_by_op_and_by_id(tmp_path):
     by_op = kd("specs", "render", "rms_norm", "--seed", "2", "--dtype", "bfloat16")
     assert by_op.returncode == 0, by_op.stderr
     assert "class Model(nn.Module)" in by_op.stdout and "DTYPE = torch.bfloat16" in by_op.stdout
+    # One sample of an op is a spec like the sampler's: it carries the op at other sizes too (issue 16).
+    op_json = json.loads(kd("specs", "render", "rms_norm", "--seed", "2", "--json").stdout)
+    assert op_json["workloads"] and all(w["reference_code"] != op_json["source"] for w in op_json["workloads"])
     out = tmp_path / "specs.jsonl"
     assert kd("specs", "sample", "--n", "5", "--out", str(out)).returncode == 0
     line = json.loads(out.read_text().splitlines()[3])

@@ -211,7 +211,12 @@ def sample_op(name: str, seed: int = 0, dtype: str = "float32", config: SpecsCon
     op = scaled(op, config.scale)
     dims = draw_dims(rng, op.dims, lambda d: op.cost_bytes(d, dtype, config.max_numel), config.max_bytes,
                      config.edge_rate)
-    return render(problem_from_op(op, dims, dtype, {}), f"sampler:{SAMPLER_VERSION} op={name} seed={seed}")
+    spec = render(problem_from_op(op, dims, dtype, {}), f"sampler:{SAMPLER_VERSION} op={name} seed={seed}")
+    if config.extra_workloads:  # as the sampler's specs: the same op at other sizes, which the verifier checks
+        spec = replace(spec, workloads=extra_workloads(
+            op, dims, dtype, {}, count=config.extra_workloads, finish=lambda problem: problem,
+            cost=lambda d: op.cost_bytes(d, dtype, config.max_numel), budget=config.max_bytes))
+    return spec
 
 
 def scaled(op: OpDef, scale: str) -> OpDef:
