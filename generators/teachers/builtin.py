@@ -19,8 +19,10 @@ carry a flaw a real model makes, offered only where it shows (FLAWS); each such 
 plain random inputs, on the verifier's transformed inputs, or, for TF32, on the GPU. No template is wrong
 in a way that those inputs hide (such kernels would pass verification and poison the data). A flaw is a
 subtle bug inside an otherwise complete kernel, written in any structure that can hold it and drawn as a
-correct answer's structure is, so flawed and correct answers have the same lengths and openings
-(tests/generators/test_teacher_builtin_balance.py): a preference pair differs by its verdict, not its shape.
+correct answer's structure is, so flawed and correct answers have the same lengths and openings, and a
+flawed answer's prose is the prose a correct answer in its structure gives: the flaw is in the code only, no
+sentence marks the rejected side (tests/generators/test_teacher_builtin_balance.py): a preference pair
+differs by its verdict, not its shape.
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the

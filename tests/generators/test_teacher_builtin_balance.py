@@ -92,3 +92,42 @@ def test_each_op_is_answered_in_more_than_one_structure(family):
         if len(skeletons) <= 1:
             single[op] = len(skeletons)
     assert not single, f"ops answered in one structure only: {single}"
+
+
+def _prose_form(prose: str) -> str:
+    """A completion's prose with numbers abstracted (block sizes and warps differ between any two draws)."""
+    return re.sub(r"\d+", "N", " ".join(prose.split()))
+
+
+def test_flawed_answers_say_what_correct_ones_say():
+    """The flaw is in the code only (issue 17): a flawed answer's prose is one that a correct answer to the
+    same spec also gives, so no sentence (or added clause) marks the rejected side of a preference pair.
+    Each flawed variant of a spec is drawn three times and each correct variant eight times; before the fix
+    a third of flawed answers carried a sentence no correct answer had ("Masked lanes load 0.", "The K loop
+    takes K // BLOCK_SIZE_K tiles.", ...). What remains is sampling: a correct structure x edge x mapping
+    combination not among the eight draws."""
+    specs = [s.to_row() for s in SpecSampler(SpecsConfig(), seed=5).sample(200)]
+    specs += [s.to_row() for s in SpecSampler(SpecsConfig(families=["llm", "kvcache", "moe", "quant", "recsys"]),
+                                              seed=5).sample(60)]
+    unmatched, sentences = [], {True: [], False: []}
+    for spec in specs:
+        try:
+            variants = variants_for(spec)
+        except Decline:
+            continue
+        said = set()
+        for variant in (v for v in variants if not v.flaw):
+            for draw in range(8):
+                prose = render(spec, random.Random(f"{draw}:{variant.name}"), variant.name).prose
+                said.add(_prose_form(prose))
+                sentences[False].append(prose.count(". ") + 1)
+        for variant in (v for v in variants if v.flaw):
+            for draw in range(3):
+                prose = render(spec, random.Random(f"{draw}:{variant.name}"), variant.name).prose
+                sentences[True].append(prose.count(". ") + 1)
+                if _prose_form(prose) not in said:
+                    unmatched.append((spec["ops"], variant.flaw, _prose_form(prose)))
+    assert len(sentences[True]) >= 300, len(sentences[True])
+    assert len(unmatched) <= 0.02 * len(sentences[True]), (len(unmatched), len(sentences[True]), unmatched[:5])
+    ratio = statistics.mean(sentences[True]) / statistics.mean(sentences[False])
+    assert 0.9 <= ratio <= 1.1, ratio

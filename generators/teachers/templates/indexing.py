@@ -33,8 +33,6 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
     doc = OPS[op].doc.format(**dims)
     code = module(kernel, launcher, model_new(f"Computes {doc} with a Triton kernel.", args, call,
                                               init_args=init_args, init=init))
-    if flaw:
-        prose += " The index is added to the base pointer directly."
     return Draft(variant=flaw or structure, flaw=flaw, params=dict(params, structure=structure), code=code,
                  prose=prose)
 
