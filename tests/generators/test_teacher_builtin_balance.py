@@ -70,8 +70,8 @@ def test_flawed_answers_open_as_correct_ones_do(answers):
     assert all(phrase in dict(correct.most_common(10)) for phrase in top), (top, correct.most_common(10))
 
 
-# The main families (elementwise and binary ops, reductions, softmaxes, norms) and three of issue 16's.
-_STRUCTURED = ("elementwise", "binary", "reduction", "softmax", "normalization", "llm", "quant", "recsys")
+# The main families (elementwise and binary ops, reductions, softmaxes, norms, losses) and three of issue 16's.
+_STRUCTURED = ("elementwise", "binary", "reduction", "softmax", "normalization", "loss", "llm", "quant", "recsys")
 
 
 @pytest.mark.parametrize("family", _STRUCTURED)
