@@ -418,7 +418,8 @@ def _append_by_slot(dims, rng: random.Random, dtype: str) -> Built:
             owner = tl.load(owner_ptr + slots, mask=slot_ok, other=-1)
             valid = slot_ok[:, None] & (cols[None, :] < row_size)
             new = owner[:, None] >= 0
-            old_values = tl.load(cache_ptr + slots[:, None] * row_size + cols[None, :], mask=valid & ~new)
+            kept = owner[:, None] < 0
+            old_values = tl.load(cache_ptr + slots[:, None] * row_size + cols[None, :], mask=valid & kept)
             new_values = tl.load(key_ptr + owner[:, None] * row_size + cols[None, :], mask=valid & new)
             tl.store(out_ptr + slots[:, None] * row_size + cols[None, :], tl.where(new, new_values, old_values), mask=valid)
         """)
