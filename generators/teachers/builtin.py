@@ -19,8 +19,10 @@ carry a flaw a real model makes, offered only where it shows (FLAWS); each such 
 plain random inputs, on the verifier's transformed inputs, or, for TF32, on the GPU. No template is wrong
 in a way that those inputs hide (such kernels would pass verification and poison the data). A flaw is a
 subtle bug inside an otherwise complete kernel, written in any structure that can hold it and drawn as a
-correct answer's structure is, so flawed and correct answers have the same lengths and openings
-(tests/generators/test_teacher_builtin_balance.py): a preference pair differs by its verdict, not its shape.
+correct answer's structure is, so flawed and correct answers have the same lengths and openings, and a
+flawed answer's prose is the prose a correct answer in its structure gives: the flaw is in the code only, no
+sentence marks the rejected side (tests/generators/test_teacher_builtin_balance.py): a preference pair
+differs by its verdict, not its shape.
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
@@ -45,8 +47,9 @@ from kerneldata.core.config import TeacherConfig
 
 TEACHER = "builtin"
 # v3: flaws drawn in every structure that can hold them, flaws for issue 16's ops, more structures per op,
-# workload specs answered.
-TEACHER_MODEL = "builtin-templates-v3"
+# workload specs answered. v4: a flawed answer's prose is a correct answer's (issue 17); second structures
+# for the kvcache and moe ops and nll_loss.
+TEACHER_MODEL = "builtin-templates-v4"
 
 # Flawed variants: name -> (what is wrong, probability of choosing it where it applies), from every template
 # module. A flaw is only offered for a spec where it shows (a fixed block only for rows longer than the

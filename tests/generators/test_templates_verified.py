@@ -127,3 +127,12 @@ def test_real_model_op_templates_in_half_precision_and_other_shapes():
             for op in _REAL_MODEL_OPS if "float16" in OPS[op].dtypes for seed in (4, 5)]
     wrong = [o for o in verify_variants(rows, num_seeds=2) if not o.as_expected]
     assert not wrong, "\n".join(f"{o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
+
+
+def test_nll_loss_in_one_program_and_in_two_passes():
+    """nll_loss has two correct structures (issue 17): one program over all rows, and a grid of row-block
+    partial sums added in order by a second kernel; 300 rows make several blocks for every drawn size."""
+    row = render(problem_from_op(OPS["nll_loss"], {"batch": 300, "classes": 10}, "float32", {}), "test").to_row()
+    outcomes = verify_variants([row], num_seeds=1)
+    assert {o.variant for o in outcomes} == {"single", "two_pass"}, [o.variant for o in outcomes]
+    assert all(o.as_expected for o in outcomes), [(o.variant, o.status, o.reason) for o in outcomes]

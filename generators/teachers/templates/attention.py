@@ -183,7 +183,7 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
            "two passes over the keys (first the maximum and sum, then the normalised probabilities times v)")
     prose = (f"Each program takes {block_m} queries of one (batch, head) and walks the keys in blocks of {block_n} "
              f"with {how}; the head dim is padded to {block_d}"
-             + (", and a causal program stops at its diagonal." if masked else ".")
+             + (", and a causal program stops at its diagonal." if causal else ".")
              + (f" Query head h reads key/value head h // {dims[group_dim]}." if grouped else ""))
     params = {"structure": structure, "BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_D": block_d,
               "num_warps": num_warps, "num_stages": num_stages}

@@ -448,16 +448,15 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
                 grid = (out.numel() // BLOCK_SIZE,)
                 <<name>>_kernel[grid](<<inputs>>, out, out.numel(), <<sizes>>BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>)
                 ''', name=name, block=block, warps=warps, inputs=inputs, sizes=size_values)
-            prose = (f"Each program computes {doc} on one block of {block} elements of the flattened output; "
-                     "the grid has one program per block.")
         else:
             launch = fill('''
                 # One program per BLOCK_SIZE elements; cdiv rounds up so the tail gets a program too.
                 grid = lambda meta: (triton.cdiv(out.numel(), meta["BLOCK_SIZE"]),)
                 <<name>>_kernel[grid](<<inputs>>, out, out.numel(), <<sizes>>BLOCK_SIZE=<<block>>, num_warps=<<warps>>)
                 ''', name=name, block=block, warps=warps, inputs=inputs, sizes=size_values)
-            prose = (f"Each program computes {doc} on one masked block of {block} elements of the flattened "
-                     f"output, in fp32, casting back on store; {warps} warps per program.")
+        # A flawed answer says what a correct one says (issue 17): the flaw is in the code only.
+        prose = (f"Each program computes {doc} on one masked block of {block} elements of the flattened "
+                 f"output, in fp32, casting back on store; {warps} warps per program.")
         launcher = _launcher(spec_row, plan, name, launch, contiguous=flaw != "ignores_strides")
     elif structure == "grid_stride":
         floor = flaw == "floor_div_grid"
@@ -519,16 +518,8 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
         launcher = _launcher(spec_row, plan, name, launch, contiguous=True)
         prose = (f"A 2-D grid: one row of programs per (n, c) plane, each loading its channel's scale once and "
                  f"scaling blocks of {block} elements of the plane.")
-    prose += _FLAW_PROSE.get(flaw, "")
     code = module(kernel, launcher, model_new(f"Computes {doc} with a Triton kernel.", inputs, f"{name}({inputs})"))
     return Draft(variant=flaw or structure, flaw=flaw, params=params, code=code, prose=prose)
-
-
-_FLAW_PROSE = {
-    "tanh_gelu": " GELU uses the tanh approximation, which avoids the costlier erf.",
-    "naive_softplus": " Softplus is computed directly as log(1 + exp(x)).",
-    "ignores_strides": " The input is read through a flat pointer, without a copy.",
-}
 
 
 def _fill_kernel(template, name, pointers, size_params, spec_row, plan, body, *, flat, ignore_strides=False,

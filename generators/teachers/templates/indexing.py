@@ -1,6 +1,7 @@
 """Indexing templates ("indexing"): embedding lookup, gather along the last dim, index_select of rows,
 index_add with repeated indices, take_along_dim over the sequence; and the negative log-likelihood loss
-("loss"), a gather of each row's target followed by a mean.
+("loss"), a gather of each row's target followed by a mean, in one program or in two passes (a grid of
+row-block partial sums, then one program that adds them in order).
 
 Indices are int64 and loaded as such, so offsets never overflow. index_add accumulates in a fixed order
 (one program per column block walks the picks in turn): atomic adds from many programs would make two
@@ -33,8 +34,6 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
     doc = OPS[op].doc.format(**dims)
     code = module(kernel, launcher, model_new(f"Computes {doc} with a Triton kernel.", args, call,
                                               init_args=init_args, init=init))
-    if flaw:
-        prose += " The index is added to the base pointer directly."
     return Draft(variant=flaw or structure, flaw=flaw, params=dict(params, structure=structure), code=code,
                  prose=prose)
 
@@ -240,6 +239,8 @@ def _index_add(dims, rng, structure, flaw, dtype):
 
 
 def _nll_loss(dims, rng, structure, flaw, dtype):
+    if structure == "two_pass":
+        return _nll_loss_two_pass(dims, rng)
     block = rng.choice((64, 128, 256, 512, 1024))
     warps = launch_warps(rng, block)
     kernel = fill('''
@@ -276,6 +277,63 @@ def _nll_loss(dims, rng, structure, flaw, dtype):
         "nll_loss(log_probs, target)"
 
 
+def _nll_loss_two_pass(dims, rng):
+    """Many programs, then one: each program of the first kernel sums -log_probs[r, target[r]] over its block
+    of rows into an fp32 partial; a second, single-program kernel adds the partials in block order and
+    divides by the row count. Every sum has a fixed order (no atomics), so two runs agree to the bit."""
+    block = rng.choice((32, 64, 128, 256))
+    block_p = rng.choice((64, 128, 256))
+    warps = launch_warps(rng, block)
+    kernel = fill('''
+        @triton.jit
+        def nll_partial_kernel(
+            log_probs_ptr,  # (n_rows, n_classes)
+            target_ptr,  # (n_rows,) int64 class indices
+            partial_ptr,  # (n_blocks,) fp32: this block's sum of -log_probs[r, target[r]]
+            n_rows,
+            stride_row, stride_col,
+            BLOCK_SIZE: tl.constexpr,  # rows per program
+        ):
+            block = tl.program_id(axis=0)
+            rows = block * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+            valid = rows < n_rows
+            target = tl.load(target_ptr + rows, mask=valid, other=0)  # int64
+            picked = tl.load(log_probs_ptr + rows * stride_row + target * stride_col, mask=valid, other=0.0)
+            tl.store(partial_ptr + block, tl.sum(tl.where(valid, -picked.to(tl.float32), 0.0), axis=0))
+
+
+        @triton.jit
+        def nll_mean_kernel(
+            partial_ptr,  # (n_blocks,) fp32 partial sums
+            out_ptr,  # scalar output
+            n_blocks, n_rows,
+            BLOCK_P: tl.constexpr,  # partials per step
+        ):
+            # One program adds the partials in block order: the same sum on every run.
+            offsets = tl.arange(0, BLOCK_P)
+            acc = tl.zeros([BLOCK_P], dtype=tl.float32)
+            for start in range(0, n_blocks, BLOCK_P):
+                idx = start + offsets
+                acc += tl.load(partial_ptr + idx, mask=idx < n_blocks, other=0.0)
+            tl.store(out_ptr, (tl.sum(acc, axis=0) / n_rows).to(out_ptr.dtype.element_ty))
+        ''')
+    launcher = fill('''
+        def nll_loss(log_probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+            assert log_probs.dim() == 2 and target.shape == log_probs.shape[:1], "log_probs (batch, classes), target (batch,)"
+            n_rows = log_probs.shape[0]
+            n_blocks = triton.cdiv(n_rows, <<block>>)
+            partial = torch.empty((n_blocks,), device=log_probs.device, dtype=torch.float32)
+            nll_partial_kernel[(n_blocks,)](log_probs, target, partial, n_rows, log_probs.stride(0), log_probs.stride(1), BLOCK_SIZE=<<block>>, num_warps=<<w>>)
+            out = torch.empty((), device=log_probs.device, dtype=log_probs.dtype)
+            nll_mean_kernel[(1,)](partial, out, n_blocks, n_rows, BLOCK_P=<<p>>)
+            return out
+        ''', block=block, p=block_p, w=warps)
+    prose = (f"Each program sums the target log-probabilities of {block} rows into an fp32 partial; a second "
+             "kernel adds the partials in order and averages them.")
+    return kernel, launcher, {"BLOCK_SIZE": block, "BLOCK_P": block_p, "num_warps": warps}, prose, \
+        "log_probs, target", "", "", "nll_loss(log_probs, target)"
+
+
 _BUILDERS = {"embedding": _embedding, "index_select": _index_select, "gather": _gather,
              "take_along_dim": _take_along_dim, "index_add": _index_add, "nll_loss": _nll_loss}
 
@@ -296,6 +354,8 @@ def _variants() -> tuple[Variant, ...]:
         correct("row_per_program", lookups),
         correct("tiles", lookups),
         correct("single", lambda s: not lookups(s)),
+        # nll_loss in two passes: partial sums over a grid of row blocks, then their mean.
+        correct("two_pass", lambda s: s["ops"][0] == "nll_loss"),
         Variant("missing_row_stride", stride_shows,
                 lambda s, rng: _render(s, rng, "tiles" if lookups(s) else "single", "missing_row_stride"),
                 flaw="missing_row_stride"),

@@ -343,8 +343,6 @@ def _render(spec_row: dict, rng: random.Random, mapping: str, flaw: str | None) 
     doc = OPS[op].doc.format(**registry_dims(spec_row, op))
     code = module(kernel, launcher, model_new(f"Computes {doc} with a Triton kernel.", args, call,
                                               init_args=init_args, init=init))
-    if flaw == "floor_k_loop":
-        prose += " The K loop takes K // BLOCK_SIZE_K tiles."
     return Draft(variant=flaw or mapping, flaw=flaw, params=params, code=code, prose=prose)
 
 

@@ -9,6 +9,13 @@ of its assignments, which is the stable order `argsort(stable=True)` gives. That
 experts x assignments work (no atomics, so the same answer every run): fine for a template, slow at
 DeepSeek's 256 experts over long batches, where a real kernel would histogram in parallel. The grouped
 GEMM gives each program one (expert, row tile, column tile); tiles past an expert's rows return at once.
+
+Each op has a second structure (issue 17): the routers and the combine also take a tile of tokens per
+program; the permute is also written as a gather (the counting pass lists which (token, choice) each output
+row holds, and tiles of output rows read their tokens' rows) instead of a scatter; the grouped GEMM also
+gives each program one (expert, column tile) that loops over its expert's row tiles, so no program is
+launched for rows an expert lacks. A flaw is drawn in either structure where its edited text occurs in both
+(renormalisation, the ignored permutation, the shared weight); the inverted permute is a scatter's flaw.
 '''
 
 from __future__ import annotations
@@ -80,6 +87,64 @@ def _router(sigmoid: bool):
     return build
 
 
+
+def _router_tiles(sigmoid: bool):
+    """The router with a tile of tokens per program: a (tokens, experts) tile, top-k along the expert axis."""
+    scores = ("# DeepSeek-V3: independent sigmoid scores.\nscores = 1.0 / (1.0 + tl.exp(-x))" if sigmoid else
+              "# Softmax over the experts, per token.\nx_max = tl.max(x, axis=1)[:, None]\n"
+              "e = tl.where(valid, tl.exp(x - x_max), 0.0)\nscores = e / tl.sum(e, axis=1)[:, None]")
+
+    def build(dims, rng: random.Random, dtype: str) -> Built:
+        block_e = next_power_of_2(dims["experts"])
+        block_t = rng.choice([t for t in (2, 4, 8, 16) if t * block_e <= 4096] or [1])
+        warps = launch_warps(rng, block_t * block_e, (1, 2, 4))
+        kernel = fill("""
+            @triton.jit
+            def router_tile_kernel(
+                logits_ptr,  # (tokens, experts), contiguous
+                out_ptr,  # (tokens, experts) dense combine weights
+                n_tokens, n_experts,
+                TOP_K: tl.constexpr,
+                BLOCK_T: tl.constexpr,  # tokens per program
+                BLOCK_E: tl.constexpr,  # experts padded to a power of two
+            ):
+                tokens = tl.program_id(axis=0) * BLOCK_T + tl.arange(0, BLOCK_T)
+                cols = tl.arange(0, BLOCK_E)
+                valid = (tokens[:, None] < n_tokens) & (cols[None, :] < n_experts)
+                offsets = tokens[:, None] * n_experts + cols[None, :]
+                # Padding tokens load zeros (finite scores, never stored); padding experts load -inf.
+                x = tl.load(logits_ptr + offsets, mask=valid, other=float("-inf"))
+                x = tl.where(tokens[:, None] < n_tokens, x, 0.0).to(tl.float32)
+                <<scores>>
+                # Top-k per token: k rounds of argmax along the experts, each removing its winner.
+                remaining = tl.where(valid, scores, -1.0)
+                chosen = valid & (cols[None, :] < 0)
+                for _ in tl.static_range(TOP_K):
+                    best = tl.argmax(remaining, axis=1)
+                    hit = cols[None, :] == best[:, None]
+                    chosen = chosen | hit
+                    remaining = tl.where(hit, -1.0, remaining)
+                total = tl.sum(tl.where(chosen, scores, 0.0), axis=1)[:, None]
+                total = tl.where(total > 0.0, total, 1.0)  # padding tokens only
+                tl.store(out_ptr + offsets, tl.where(chosen, scores / total, 0.0), mask=valid)
+            """, scores=scores)
+        launcher = fill("""
+            def router(logits: torch.Tensor, top_k: int) -> torch.Tensor:
+                assert logits.dim() == 2 and 0 < top_k <= logits.shape[1], "logits (tokens, experts)"
+                logits = logits.contiguous()
+                out = torch.empty_like(logits)
+                grid = (triton.cdiv(logits.shape[0], <<t>>),)
+                router_tile_kernel[grid](logits, out, logits.shape[0], logits.shape[1], TOP_K=top_k, BLOCK_T=<<t>>, BLOCK_E=<<b>>, num_warps=<<w>>)
+                return out
+            """, t=block_t, b=block_e, w=warps)
+        return Built((kernel, launcher), {"BLOCK_T": block_t, "BLOCK_E": block_e, "num_warps": warps},
+                     f"Each program scores a tile of {block_t} tokens by {dims['experts']} experts, takes each token's "
+                     f"top {dims['topk']} by repeated argmax along the experts and writes their renormalised scores "
+                     "densely.", "logits", f"router(logits, {dims['topk']})")
+
+    return build
+
+
 _RANK_KERNEL = """
     @triton.jit
     def expert_rank_kernel(
@@ -142,6 +207,72 @@ def _permute(dims, rng: random.Random, dtype: str) -> Built:
                  f"moe_permute(x, expert_ids, {dims['experts']})")
 
 
+
+_SOURCE_RANK_KERNEL = """
+    @triton.jit
+    def expert_source_kernel(
+        ids_ptr,  # (assignments,) int64 expert of each (token, choice), token-major
+        src_ptr,  # (assignments,) int64 out: the (token, choice) at each position of stable expert order
+        n_assignments, n_experts,
+        BLOCK_SIZE: tl.constexpr,
+    ):
+        # One program: experts in turn, assignments in order, so the order is stable (by token within an expert).
+        base = 0
+        for expert in range(0, n_experts):
+            for start in range(0, n_assignments, BLOCK_SIZE):
+                idx = start + tl.arange(0, BLOCK_SIZE)
+                valid = idx < n_assignments
+                ids = tl.load(ids_ptr + idx, mask=valid, other=-1)
+                hit = (ids == expert) & valid
+                rank = tl.cumsum(hit.to(tl.int32), axis=0) - 1
+                tl.store(src_ptr + base + rank, idx.to(tl.int64), mask=hit)
+                base += tl.sum(hit.to(tl.int32), axis=0)
+    """
+
+
+def _permute_gather(dims, rng: random.Random, dtype: str) -> Built:
+    """The permute as a gather: the counting pass writes, for each output row, which (token, choice) it
+    holds; then 2-D tiles of output rows read their tokens' rows (each output element written once)."""
+    block_r = rng.choice((64, 128, 256))
+    block_n = rng.choice((32, 64, 128, 256))
+    block_m = rng.choice([m for m in (1, 2, 4, 8, 16) if m * block_n <= 2048])
+    warps = launch_warps(rng, block_m * block_n)
+    kernel = fill(_SOURCE_RANK_KERNEL) + "\n\n" + fill("""
+        @triton.jit
+        def gather_rows_kernel(
+            x_ptr,  # (tokens, hidden), contiguous
+            src_ptr,  # (assignments,) int64 (token, choice) of each output row
+            out_ptr,  # (assignments, hidden)
+            n_assignments, top_k, hidden,
+            BLOCK_M: tl.constexpr,  # output rows per program
+            BLOCK_N: tl.constexpr,  # columns per program
+        ):
+            rows = tl.program_id(axis=0) * BLOCK_M + tl.arange(0, BLOCK_M)
+            cols = tl.program_id(axis=1) * BLOCK_N + tl.arange(0, BLOCK_N)
+            row_ok = rows < n_assignments
+            token = tl.load(src_ptr + rows, mask=row_ok, other=0) // top_k  # int64
+            valid = row_ok[:, None] & (cols[None, :] < hidden)
+            values = tl.load(x_ptr + token[:, None] * hidden + cols[None, :], mask=valid)
+            tl.store(out_ptr + rows[:, None] * hidden + cols[None, :], values, mask=valid)
+        """)
+    launcher = fill("""
+        def moe_permute(x: torch.Tensor, expert_ids: torch.Tensor, n_experts: int) -> torch.Tensor:
+            assert x.dim() == 2 and expert_ids.shape[0] == x.shape[0], "x (tokens, hidden), expert_ids (tokens, top_k)"
+            x = x.contiguous()
+            ids = expert_ids.contiguous().view(-1)
+            src = torch.empty_like(ids)
+            expert_source_kernel[(1,)](ids, src, ids.numel(), n_experts, BLOCK_SIZE=<<r>>)
+            out = torch.empty((ids.numel(), x.shape[1]), device=x.device, dtype=x.dtype)
+            grid = (triton.cdiv(ids.numel(), <<m>>), triton.cdiv(x.shape[1], <<n>>))
+            gather_rows_kernel[grid](x, src, out, ids.numel(), expert_ids.shape[1], x.shape[1], BLOCK_M=<<m>>, BLOCK_N=<<n>>, num_warps=<<w>>)
+            return out
+        """, r=block_r, m=block_m, n=block_n, w=warps)
+    return Built((kernel, launcher), {"BLOCK_RANK": block_r, "BLOCK_M": block_m, "BLOCK_N": block_n, "num_warps": warps},
+                 "A counting pass lists, in stable expert order, which (token, choice) each output row holds; a "
+                 f"second kernel gathers {block_m}x{block_n} tiles of output rows from their tokens.", "x, expert_ids",
+                 f"moe_permute(x, expert_ids, {dims['experts']})")
+
+
 def _combine(dims, rng: random.Random, dtype: str) -> Built:
     block_r = rng.choice((64, 128, 256))
     block = rng.choice((64, 128, 256, 512))
@@ -181,6 +312,54 @@ def _combine(dims, rng: random.Random, dtype: str) -> Built:
                  "A counting pass finds where each (token, choice) sits in expert order; a second kernel sums each "
                  "token's expert rows with its router weights in fp32.", "y, expert_ids, weights",
                  f"moe_combine(y, expert_ids, weights, {dims['experts']})")
+
+
+
+def _combine_tiles(dims, rng: random.Random, dtype: str) -> Built:
+    """The combine with a tile of tokens by a block of columns per program."""
+    block_r = rng.choice((64, 128, 256))
+    block_n = rng.choice((32, 64, 128, 256))
+    block_t = rng.choice([t for t in (2, 4, 8, 16) if t * block_n <= 2048])
+    warps = launch_warps(rng, block_t * block_n)
+    kernel = fill(_RANK_KERNEL) + "\n\n" + fill("""
+        @triton.jit
+        def combine_tile_kernel(
+            y_ptr,  # (assignments, hidden) expert outputs in expert order, contiguous
+            dest_ptr,  # (assignments,) int64 where each (token, choice) sits in y
+            weights_ptr,  # (tokens, top_k), contiguous
+            out_ptr,  # (tokens, hidden)
+            n_tokens, top_k, hidden,
+            BLOCK_T: tl.constexpr,  # tokens per program
+            BLOCK_N: tl.constexpr,  # columns per program
+        ):
+            offs_t = tl.program_id(axis=0) * BLOCK_T + tl.arange(0, BLOCK_T)
+            cols = tl.program_id(axis=1) * BLOCK_N + tl.arange(0, BLOCK_N)
+            token_ok = offs_t < n_tokens
+            token = tl.minimum(offs_t, n_tokens - 1)  # padding tokens repeat the last one; never stored
+            valid = token_ok[:, None] & (cols[None, :] < hidden)
+            acc = tl.zeros([BLOCK_T, BLOCK_N], dtype=tl.float32)
+            for j in range(0, top_k):  # the choices in order: the same sum every run
+                row = tl.load(dest_ptr + token * top_k + j)
+                w = tl.load(weights_ptr + token * top_k + j).to(tl.float32)
+                y = tl.load(y_ptr + row[:, None] * hidden + cols[None, :], mask=valid, other=0.0)
+                acc += w[:, None] * y.to(tl.float32)
+            tl.store(out_ptr + offs_t[:, None] * hidden + cols[None, :], acc.to(out_ptr.dtype.element_ty), mask=valid)
+        """)
+    launcher = fill("""
+        def moe_combine(y: torch.Tensor, expert_ids: torch.Tensor, weights: torch.Tensor, n_experts: int) -> torch.Tensor:
+            assert weights.shape == expert_ids.shape and y.shape[0] == expert_ids.numel(), "y (tokens * top_k, hidden)"
+            y, weights = y.contiguous(), weights.contiguous()
+            <<rank>>
+            n_tokens, top_k = expert_ids.shape
+            out = torch.empty((n_tokens, y.shape[1]), device=y.device, dtype=y.dtype)
+            grid = (triton.cdiv(n_tokens, <<t>>), triton.cdiv(y.shape[1], <<n>>))
+            combine_tile_kernel[grid](y, dest, weights, out, n_tokens, top_k, y.shape[1], BLOCK_T=<<t>>, BLOCK_N=<<n>>, num_warps=<<w>>)
+            return out
+        """, rank=fill(_RANK_CALL, r=block_r), t=block_t, n=block_n, w=warps)
+    return Built((kernel, launcher), {"BLOCK_RANK": block_r, "BLOCK_T": block_t, "BLOCK_N": block_n, "num_warps": warps},
+                 "A counting pass finds where each (token, choice) sits in expert order; a second kernel sums the "
+                 f"expert rows of {block_t}x{block_n} tiles of tokens by columns with their router weights in fp32.",
+                 "y, expert_ids, weights", f"moe_combine(y, expert_ids, weights, {dims['experts']})")
 
 
 def _grouped_gemm(dims, rng: random.Random, dtype: str) -> Built:
@@ -233,6 +412,59 @@ def _grouped_gemm(dims, rng: random.Random, dtype: str) -> Built:
                  "grouped_gemm(x, w, offsets)")
 
 
+
+def _grouped_gemm_row_loop(dims, rng: random.Random, dtype: str) -> Built:
+    """The grouped GEMM with one program per (expert, column tile) that loops over its expert's row tiles:
+    no program is launched for rows an expert does not have."""
+    block_m, block_n, block_k = rng.choice((16, 32)), rng.choice((16, 32, 64)), rng.choice((16, 32))
+    warps = rng.choice((2, 4))
+    dot = "tl.dot(a, b, acc, input_precision=\"ieee\")" if dtype == "float32" else "tl.dot(a, b, acc)"
+    kernel = fill("""
+        @triton.jit
+        def grouped_gemm_rows_kernel(
+            x_ptr,  # (tokens, hidden) rows sorted by expert, contiguous
+            w_ptr,  # (experts, hidden, ffn), contiguous
+            offsets_ptr,  # (experts + 1,) int64 row bounds of each expert
+            out_ptr,  # (tokens, ffn)
+            hidden, ffn,
+            BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,
+        ):
+            expert = tl.program_id(axis=0)
+            cols = tl.program_id(axis=1) * BLOCK_N + tl.arange(0, BLOCK_N)
+            start = tl.load(offsets_ptr + expert)
+            end = tl.load(offsets_ptr + expert + 1)
+            ks = tl.arange(0, BLOCK_K)
+            w_base = w_ptr + expert * hidden * ffn
+            # This expert's rows, a tile at a time: the program walks as many tiles as the expert has rows.
+            for first in range(start, end, BLOCK_M):
+                rows = first + tl.arange(0, BLOCK_M)
+                acc = tl.zeros([BLOCK_M, BLOCK_N], dtype=tl.float32)
+                for k0 in range(0, hidden, BLOCK_K):
+                    a = tl.load(x_ptr + rows[:, None] * hidden + (k0 + ks)[None, :],
+                                mask=(rows[:, None] < end) & ((k0 + ks)[None, :] < hidden), other=0.0)
+                    b = tl.load(w_base + (k0 + ks)[:, None] * ffn + cols[None, :],
+                                mask=((k0 + ks)[:, None] < hidden) & (cols[None, :] < ffn), other=0.0)
+                    acc = <<dot>>
+                tl.store(out_ptr + rows[:, None] * ffn + cols[None, :], acc.to(out_ptr.dtype.element_ty),
+                         mask=(rows[:, None] < end) & (cols[None, :] < ffn))
+        """, dot=dot)
+    launcher = fill("""
+        def grouped_gemm(x: torch.Tensor, w: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+            assert x.dim() == 2 and w.dim() == 3 and w.shape[1] == x.shape[1], "x (tokens, hidden), w (experts, hidden, ffn)"
+            assert offsets.shape == (w.shape[0] + 1,), "offsets must hold experts + 1 bounds"
+            x, w, offsets = x.contiguous(), w.contiguous(), offsets.contiguous()
+            out = torch.empty((x.shape[0], w.shape[2]), device=x.device, dtype=x.dtype)
+            # One program per (expert, column tile); each loops over its expert's rows.
+            grid = (w.shape[0], triton.cdiv(w.shape[2], <<n>>))
+            grouped_gemm_rows_kernel[grid](x, w, offsets, out, x.shape[1], w.shape[2], BLOCK_M=<<m>>, BLOCK_N=<<n>>, BLOCK_K=<<k>>, num_warps=<<w>>)
+            return out
+        """, m=block_m, n=block_n, k=block_k, w=warps)
+    return Built((kernel, launcher), {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "num_warps": warps},
+                 f"Each program takes one expert and a {block_n}-column slice of the output and walks that expert's "
+                 f"rows in tiles of {block_m}, multiplying them by the expert's weight.", "x, w, offsets",
+                 "grouped_gemm(x, w, offsets)")
+
+
 _RENORM = Sub("router_not_renormalised", (("tl.where(chosen, scores / total, 0.0)", "tl.where(chosen, scores, 0.0)"),),
               lambda dims, s: dims["topk"] < dims["experts"])
 _FLAWS = {
@@ -250,6 +482,11 @@ _FLAWS = {
                          lambda dims, s: dims["experts"] > 1),),
 }
 
-GROUPS = (group("moe", {"moe_router_softmax": _router(False), "moe_router_sigmoid": _router(True),
-                        "moe_permute": _permute, "moe_combine": _combine, "grouped_gemm": _grouped_gemm},
-                flaws=_FLAWS),)
+# Two structures per op (issue 17); a flaw is drawn in whichever structure holds its edited text.
+GROUPS = (group("moe", {
+    "moe_router_softmax": {"token_per_program": _router(False), "token_tiles": _router_tiles(False)},
+    "moe_router_sigmoid": {"token_per_program": _router(True), "token_tiles": _router_tiles(True)},
+    "moe_permute": {"scatter": _permute, "gather": _permute_gather},
+    "moe_combine": {"token_per_program": _combine, "token_tiles": _combine_tiles},
+    "grouped_gemm": {"tile_grid": _grouped_gemm, "expert_row_loop": _grouped_gemm_row_loop},
+}, flaws=_FLAWS),)

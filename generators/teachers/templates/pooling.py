@@ -123,8 +123,6 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
               else "a 2-D grid of (n, c) planes by blocks of each plane's outputs")
     prose = (f"Each program computes {block} outputs, each the {what} of a {'x'.join([str(k)] * nd)} window walked "
              f"with static loops, over {layout}; fp32 accumulation, cast on store.")
-    if flaw:
-        prose += " Window i starts at input position i."
     code = module(kernel, launcher, model_new(f"Computes {doc} with a Triton kernel.", "x", f"{op}(x)"))
     return Draft(variant=flaw or structure, flaw=flaw, params=params, code=code, prose=prose)
 

@@ -425,12 +425,12 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw_name: str |
         elif flaw_name == "fixed_block":
             block = rng.choice([b for b in _FIXED_BLOCKS if b < extent])
             block_lines = f"# {block} columns hold a whole row, so one block per row suffices.\nBLOCK_SIZE = {block}"
-            how = f"loading its row in one block of {block} columns"
+            how = f"loading its row once in a block of {block} columns"
         else:
             block = next_power_of_2(extent)
             block_lines = ("# The smallest power of two covering a row: each row is loaded once, in one block.\n"
                            "BLOCK_SIZE = triton.next_power_of_2(n_cols)")
-            how = f"loading its row once in a block of next_power_of_2(n_cols) = {block} columns"
+            how = f"loading its row once in a block of {block} columns"
         params["BLOCK_SIZE"] = block
         blocks = {"BLOCK_SIZE": "BLOCK_SIZE"}
         warps = launch_warps(rng, block)
@@ -455,15 +455,7 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw_name: str |
     doc = OPS[op_name].doc.format(**registry_dims(spec_row, op_name))
     pieces.append(model_new(f"Computes {doc} with Triton kernels.", entry.forward, call,
                             init_args=entry.init_args, init=init))
-    prose += _FLAW_PROSE.get(flaw_name, "")
     return Draft(variant=flaw_name or structure, flaw=flaw_name, params=params, code=module(*pieces), prose=prose)
-
-
-_FLAW_PROSE = {
-    "zero_padding": " Masked lanes load 0.",
-    "no_max_subtraction": " The exponentials are taken directly.",
-    "ignores_strides": " Rows are read through their row stride, without a copy.",
-}
 
 
 # ---------------------------------------------------------------------------------------------- variants

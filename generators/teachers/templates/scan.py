@@ -163,8 +163,7 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw: str | None
         warps = launch_warps(rng, block)
         prose = (f"One program per row walks it in tiles of {block} columns"
                  + (" from the end" if reverse else "")
-                 + (", scanning each tile; the tiles are independent." if flaw == "no_carry" else
-                    ", scanning each tile and adding the running value of the tiles before it."))
+                 + ", scanning each tile and adding the running value of the tiles before it.")
     params["num_warps"] = warps
     kernel = fill('''
         @triton.jit
