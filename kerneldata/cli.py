@@ -545,7 +545,9 @@ def _specs_sample(args) -> int:
         if config.source == "workloads":
             from generators.specs.workloads.sampling import WorkloadSampler
 
-            sampler = WorkloadSampler(config.workloads, args.seed, extra_workloads=config.extra_workloads)
+            sampler = WorkloadSampler(config.workloads, args.seed, extra_workloads=config.extra_workloads,
+                                      min_eager_us=config.min_eager_us, min_headroom=config.min_headroom,
+                                      device_profile=config.device_profile)
         else:
             sampler = SpecSampler(config, args.seed)
         if args.check:

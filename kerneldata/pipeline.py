@@ -233,7 +233,9 @@ def check_config(config: Config):
     sampler, the teacher and the benchmark index (None without benchmarks) it makes."""
     if config.specs.source == "workloads":
         sampler = WorkloadSampler(config.specs.workloads, config.run.seed,
-                                  extra_workloads=config.specs.extra_workloads)
+                                  extra_workloads=config.specs.extra_workloads,
+                                  min_eager_us=config.specs.min_eager_us, min_headroom=config.specs.min_headroom,
+                                  device_profile=config.specs.device_profile)
     else:
         sampler = SpecSampler(config.specs, config.run.seed)
     teacher = make_teacher(config.teacher, config.run.seed)

@@ -220,3 +220,47 @@ def test_extra_workloads_are_the_same_module_in_the_other_regime(tmp_path, llama
         assert [len(s) for s in workload.shapes] == [len(s) for s in spec.shapes]
         assert workload.source.split("def forward")[1].count("torch.ops.aten") == \
             spec.source.split("def forward")[1].count("torch.ops.aten")
+
+
+def test_sampler_honours_the_sizing_floors(tmp_path, llama_decode):
+    """`specs.min_eager_us` / `min_headroom` hold for workload specs as for the spec sampler: a record below
+    either is passed over for the next by time share, and running out says how many fell below."""
+    from generators.specs.headroom import estimate
+
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_decode[2]))
+    config = WorkloadsConfig(file=str(path), scale="real")
+    unfloored = WorkloadSampler(config, seed=3)
+    distinct = {}
+    for record in unfloored.order():
+        spec = render_record(record, scale="real")
+        distinct.setdefault(spec.spec_id, spec)
+    every = list(distinct.values())
+    assert [s.spec_id for s in unfloored.sample(len(every))] == list(distinct)
+    eager = {s.spec_id: estimate(s.source, "H100").eager_us for s in every}
+    bound = {s.spec_id: estimate(s.source, "H100").speedup_bound for s in every}
+    floor = sorted(eager.values())[len(eager) // 2]  # about half the records fall below
+    above = [s.spec_id for s in every if eager[s.spec_id] >= floor]
+    assert 0 < len(above) < len(every)
+    floored = WorkloadSampler(config, seed=3, min_eager_us=floor, device_profile="H100")
+    drawn = floored.sample(len(above))
+    assert [s.spec_id for s in drawn] == above  # the unfloored order, with those below passed over
+    with pytest.raises(ValueError, match=rf"only {len(above)} distinct workload specs exist; "
+                                         r"\d+ of the \d+ records were not drawn .* specs.min_eager_us="):
+        floored.sample(len(above) + 1)
+    headroom = sorted(bound.values())[len(bound) // 2]
+    by_bound = WorkloadSampler(config, seed=3, min_headroom=headroom, device_profile="H100")
+    kept = [s.spec_id for s in every if bound[s.spec_id] >= headroom]
+    assert [s.spec_id for s in by_bound.sample(len(kept))] == kept
+
+
+def test_generate_hands_the_floors_to_the_workloads_source(tmp_path, llama_decode):
+    from kerneldata.core.config import load_config
+    from kerneldata.pipeline import check_config
+
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_decode[2]))
+    config = load_config(None, ["specs.source=workloads", f"specs.workloads.file={path}", "specs.min_eager_us=7",
+                                "specs.min_headroom=1.5", "specs.device_profile=MI300X"])
+    sampler = check_config(config)[0]
+    assert (sampler.min_eager_us, sampler.min_headroom, sampler.device_profile) == (7, 1.5, "MI300X")
