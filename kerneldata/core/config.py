@@ -73,7 +73,9 @@ class SpecsConfig(_Section):
     # More problem sources: directories of KernelBench-format .py files, or "hf:ORG/NAME" Hub datasets.
     external: list[str] = Field(default_factory=list)
     # Run each spec's reference on CPU before the teacher sees it and replace degenerate ones (constant,
-    # near-zero, input-independent, non-finite or non-deterministic output).
+    # near-zero, input-independent, non-finite or non-deterministic output). A real-scale captured workload
+    # is checked at its CPU-scaled twin; a spec too big to run on the CPU is kept unchecked and listed
+    # (log, manifest's unchecked_specs, generate --dry-run).
     check_references: bool = True
     # Where specs come from: the op/shape sampler, or workloads captured from real architectures.
     source: Literal["sampler", "workloads"] = "sampler"

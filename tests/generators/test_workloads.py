@@ -6,7 +6,9 @@ traced here (a second or two each, on fake tensors)."""
 from __future__ import annotations
 
 import json
+import math
 import types
+from dataclasses import replace
 
 import pytest
 
@@ -179,8 +181,8 @@ def test_a_run_with_source_workloads_draws_its_specs_from_them(tmp_path, monkeyp
     write_records(path, dedup(llama_decode[2]))
     drawn = []
 
-    def sample_checked(sampler, num_specs, seed=0):
-        specs, rejected = original(sampler, num_specs, seed=seed)
+    def sample_checked(sampler, num_specs, seed=0, **kwargs):
+        specs, rejected = original(sampler, num_specs, seed=seed, **kwargs)
         drawn.extend(specs)
         return specs, rejected
 
@@ -264,3 +266,35 @@ def test_generate_hands_the_floors_to_the_workloads_source(tmp_path, llama_decod
                                 "specs.min_headroom=1.5", "specs.device_profile=MI300X"])
     sampler = check_config(config)[0]
     assert (sampler.min_eager_us, sampler.min_headroom, sampler.device_profile) == (7, 1.5, "MI300X")
+
+
+def test_real_scale_specs_are_checked_at_their_cpu_scaled_twin(tmp_path, llama_prefill, llama_decode):
+    """The degenerate check runs a real-scale workload spec's reference at its CPU-scaled twin (the same
+    calls at `scale: cpu` sizes, in the spec's bfloat16), workloads included, and says so in the verdict."""
+    from generators.specs.degenerate import Degenerate, check_spec, sample_checked
+
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_prefill[2] + llama_decode[2]))
+    sampler = WorkloadSampler(WorkloadsConfig(file=str(path), scale="real"), seed=5, extra_workloads=1)
+    specs = sampler.sample(6)
+    twinned = [s for s in specs if s.spec_id in sampler.twins]
+    assert len(twinned) >= 4 and set(sampler.twins) <= {s.spec_id for s in specs}
+    for spec in twinned:
+        twin = sampler.twins[spec.spec_id]
+        assert twin.dtype == spec.dtype == "bfloat16" and len(twin.workloads) == len(spec.workloads)
+        assert sum(math.prod(x) for x in twin.shapes) < sum(math.prod(x) for x in spec.shapes)
+    paired = next(s for s in twinned if s.workloads)
+    unchecked = []
+    kept, _ = sample_checked(sampler, 6, unchecked=unchecked)
+    assert len(kept) == 6
+    check = check_spec(paired, twin=sampler.twins[paired.spec_id])
+    assert check.spec_id == paired.spec_id and check.detail.startswith("checked at its CPU-scaled twin (inputs ")
+    assert check.reason is Degenerate.OK
+    # Only a spec without a twin can be left unchecked (here a real-scale one over the check's size limit).
+    assert {c.spec_id for c in unchecked} <= {s.spec_id for s in specs} - set(sampler.twins)
+    # The twin's verdict is the spec's: a twin that is degenerate rejects the real spec.
+    bad = sampler.twins[paired.spec_id]
+    bad = replace(bad, source=bad.source.replace("def forward(self", "def forward(self, *unused) -> None:\n"
+                                                 "        raise RuntimeError('planted')\n\n    def _f(self"))
+    failed = check_spec(paired, twin=bad)
+    assert failed.reason is Degenerate.REFERENCE_ERROR and "planted" in failed.detail and not failed.ok
