@@ -347,6 +347,11 @@ def _print_preview(preview: dict) -> None:
           + (f", then refine for up to {preview['max_turns']} rounds (at most {preview['most_candidates']} "
              f"candidates in all)" if preview["max_turns"] else ""))
     print(format_coverage(preview["specs"]), end="")
+    unchecked = preview.get("unchecked_specs") or []
+    if unchecked:
+        print(f"\n# {len(unchecked)} specs kept without running their references (too big for the CPU check):")
+        for item in unchecked:
+            print(f"  {item['spec_id']}: {item['why']}")
     for message in preview["prompt"]:
         print(f"\n# prompt for {preview['spec_ids'][0]}: {message['role']}")
         print(message["content"])
@@ -545,7 +550,9 @@ def _specs_sample(args) -> int:
         if config.source == "workloads":
             from generators.specs.workloads.sampling import WorkloadSampler
 
-            sampler = WorkloadSampler(config.workloads, args.seed, extra_workloads=config.extra_workloads)
+            sampler = WorkloadSampler(config.workloads, args.seed, extra_workloads=config.extra_workloads,
+                                      min_eager_us=config.min_eager_us, min_headroom=config.min_headroom,
+                                      device_profile=config.device_profile)
         else:
             sampler = SpecSampler(config, args.seed)
         if args.check:

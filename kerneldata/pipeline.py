@@ -165,7 +165,8 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         phase = _Phases(progress)
         phase(f"sampling {config.specs.num_specs} specs"
               + (" and running their references on CPU" if config.specs.check_references else ""))
-        specs, degenerate = draw_specs(config, sampler)
+        unchecked: list = []
+        specs, degenerate = draw_specs(config, sampler, unchecked)
         spec_rows = table_from_rows((spec.to_row() for spec in specs), SPEC_SCHEMA).to_pylist()
 
         timings = {"sample_s": round(time.monotonic() - started, 3)}
@@ -198,6 +199,7 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
             {"run_name": config.run.name, "timings": timings, "verify_workers": workers,
              "verify_calls_per_worker": calls,
              "ray": "cluster" if _joined_cluster(config) else "local", "degenerate_specs": degenerate,
+             "unchecked_specs": [{"spec_id": c.spec_id, "why": c.detail} for c in unchecked],
              "faults": counters.get("faults", {}), "sessions": counters["sessions"],
              "teacher_cache": {"dir": str(cache_dir) if cache_dir else None,
                                "hits": teacher_counts.get("cache_hits", 0),
@@ -215,13 +217,22 @@ def run(config: Config, *, out_dir: str | os.PathLike | None = None, resume: boo
         _stop_logging(logging_state)
 
 
-def draw_specs(config: Config, sampler) -> tuple[list, dict[str, int]]:
+def draw_specs(config: Config, sampler, unchecked: list | None = None) -> tuple[list, dict[str, int]]:
     """The run's specs and, with `specs.check_references`, how many degenerate ones (constant, near-zero,
     input-independent... output) were replaced before any teacher saw them, by reason (the manifest's
-    `degenerate_specs`)."""
+    `degenerate_specs`). The verdicts on kept specs whose references were too big to run are appended to
+    `unchecked` (the manifest's `unchecked_specs`) and logged, with how many were checked at a CPU-scaled twin."""
     if not config.specs.check_references:
         return sampler.sample(config.specs.num_specs), {}
-    specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed)
+    started = time.monotonic()
+    not_run: list = []
+    specs, rejected = sample_checked(sampler, config.specs.num_specs, seed=config.run.seed, unchecked=not_run)
+    twins = sum(spec.spec_id in getattr(sampler, "twins", {}) for spec in specs)
+    log.info("checked %d specs' references in %.1fs (%d at their CPU-scaled twin); %d kept unchecked%s",
+             len(specs), time.monotonic() - started, twins, len(not_run),
+             "".join(f"\n  {check.spec_id}: {check.detail}" for check in not_run))
+    if unchecked is not None:
+        unchecked += not_run
     degenerate: dict[str, int] = {}
     for check in rejected:
         degenerate[check.reason.value] = degenerate.get(check.reason.value, 0) + 1
@@ -233,7 +244,9 @@ def check_config(config: Config):
     sampler, the teacher and the benchmark index (None without benchmarks) it makes."""
     if config.specs.source == "workloads":
         sampler = WorkloadSampler(config.specs.workloads, config.run.seed,
-                                  extra_workloads=config.specs.extra_workloads)
+                                  extra_workloads=config.specs.extra_workloads,
+                                  min_eager_us=config.specs.min_eager_us, min_headroom=config.specs.min_headroom,
+                                  device_profile=config.specs.device_profile)
     else:
         sampler = SpecSampler(config.specs, config.run.seed)
     teacher = make_teacher(config.teacher, config.run.seed)
@@ -338,12 +351,14 @@ def preview(config: Config, *, out_dir: str | None = None) -> dict:
     out_dir = out_dir or config.out_dir()
     config = config.model_copy(update={"run": config.run.model_copy(update={"out": out_dir})})
     sampler, teacher, _ = check_config(config)
-    specs, degenerate = draw_specs(config, sampler)
+    unchecked: list = []
+    specs, degenerate = draw_specs(config, sampler, unchecked)
     messages = Prompter(config.teacher.prompt)(specs[0].to_row()) if specs else []
     return {"config": config.to_yaml(), "teacher": teacher.name, "out": out_dir,
             "first_answers": len(specs) * config.teacher.rows_per_spec(), "max_turns": config.refine.max_turns,
             "most_candidates": len(specs) * most_candidates_per_spec(config),
             "specs": coverage([spec.to_json() for spec in specs]), "degenerate_specs": degenerate,
+            "unchecked_specs": [{"spec_id": c.spec_id, "why": c.detail} for c in unchecked],
             "spec_ids": [spec.spec_id for spec in specs], "prompt": messages}
 
 

@@ -73,7 +73,9 @@ class SpecsConfig(_Section):
     # More problem sources: directories of KernelBench-format .py files, or "hf:ORG/NAME" Hub datasets.
     external: list[str] = Field(default_factory=list)
     # Run each spec's reference on CPU before the teacher sees it and replace degenerate ones (constant,
-    # near-zero, input-independent, non-finite or non-deterministic output).
+    # near-zero, input-independent, non-finite or non-deterministic output). A real-scale captured workload
+    # is checked at its CPU-scaled twin; a spec too big to run on the CPU is kept unchecked and listed
+    # (log, manifest's unchecked_specs, generate --dry-run).
     check_references: bool = True
     # Where specs come from: the op/shape sampler, or workloads captured from real architectures.
     source: Literal["sampler", "workloads"] = "sampler"
@@ -83,7 +85,9 @@ class SpecsConfig(_Section):
     # vocabularies 32k-152k...); "cpu" from those same sizes scaled down by generators.specs.shapes' stated rule,
     # for the Triton interpreter. min_eager_us / min_headroom: a spec whose estimated eager time on
     # device_profile (generators.specs.headroom) is shorter, or whose bound on the speedup over eager is
-    # lower, is drawn again (0: no floor).
+    # lower, is drawn again (0: no floor). Both sources honour them: with `source: workloads` a captured
+    # record below a floor is not drawn (the next one by time share is), and a draw that runs out says how
+    # many records fell below.
     scale: Literal["pools", "real", "cpu"] = "pools"
     min_eager_us: float = Field(0.0, ge=0)
     min_headroom: float = Field(0.0, ge=0)

@@ -3,6 +3,8 @@ beside honest problems that pass; and the checked sampling the pipeline uses."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from generators.specs import SpecSampler, sample_op
@@ -86,6 +88,34 @@ def test_specs_too_large_to_run_are_kept_unchecked():
                 source=problem("x"), origin="external:x.py")
     check = check_spec(spec)
     assert check.reason is Degenerate.UNCHECKED and check.ok
+
+
+def test_a_workload_too_large_to_run_leaves_its_spec_unchecked():
+    """The size limits hold for each workload too: a decode spec's prefill workload is as big as a prefill
+    spec, and running it on the CPU took minutes."""
+    from kerneldata.core.spec import Workload
+
+    small = sample_op("relu")
+    huge = Workload(label="prefill", shapes=((1 << 20, 1 << 10),), source=problem("torch.relu(x)"))
+    check = check_spec(replace(small, workloads=(huge,)), max_input_bytes=1 << 30)
+    assert check.reason is Degenerate.UNCHECKED and check.ok and "its workload 'prefill':" in check.detail
+    assert check.seconds < 5  # not run: drawing a 1 GiB input alone takes longer on a CPU
+
+
+def test_sample_checked_reports_kept_specs_left_unchecked():
+    huge = Spec(family="external", ops=("huge",), dtype="float32", shapes=((1 << 20, 1 << 10),),
+                source=problem("x"), origin="external:x.py")
+    sequence = [sample_op("relu"), huge, sample_op("sum")]
+
+    class Sampler:
+        def sample(self, n):
+            return sequence[:n]
+
+    unchecked = []
+    kept, rejected = sample_checked(Sampler(), 3, unchecked=unchecked)
+    assert len(kept) == 3 and not rejected
+    assert [(c.spec_id, c.reason) for c in unchecked] == [(huge.spec_id, Degenerate.UNCHECKED)]
+    assert "over the check's limit" in unchecked[0].detail
 
 
 def test_verdicts_are_reproducible():

@@ -6,7 +6,9 @@ traced here (a second or two each, on fake tensors)."""
 from __future__ import annotations
 
 import json
+import math
 import types
+from dataclasses import replace
 
 import pytest
 
@@ -179,8 +181,8 @@ def test_a_run_with_source_workloads_draws_its_specs_from_them(tmp_path, monkeyp
     write_records(path, dedup(llama_decode[2]))
     drawn = []
 
-    def sample_checked(sampler, num_specs, seed=0):
-        specs, rejected = original(sampler, num_specs, seed=seed)
+    def sample_checked(sampler, num_specs, seed=0, **kwargs):
+        specs, rejected = original(sampler, num_specs, seed=seed, **kwargs)
         drawn.extend(specs)
         return specs, rejected
 
@@ -220,3 +222,79 @@ def test_extra_workloads_are_the_same_module_in_the_other_regime(tmp_path, llama
         assert [len(s) for s in workload.shapes] == [len(s) for s in spec.shapes]
         assert workload.source.split("def forward")[1].count("torch.ops.aten") == \
             spec.source.split("def forward")[1].count("torch.ops.aten")
+
+
+def test_sampler_honours_the_sizing_floors(tmp_path, llama_decode):
+    """`specs.min_eager_us` / `min_headroom` hold for workload specs as for the spec sampler: a record below
+    either is passed over for the next by time share, and running out says how many fell below."""
+    from generators.specs.headroom import estimate
+
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_decode[2]))
+    config = WorkloadsConfig(file=str(path), scale="real")
+    unfloored = WorkloadSampler(config, seed=3)
+    distinct = {}
+    for record in unfloored.order():
+        spec = render_record(record, scale="real")
+        distinct.setdefault(spec.spec_id, spec)
+    every = list(distinct.values())
+    assert [s.spec_id for s in unfloored.sample(len(every))] == list(distinct)
+    eager = {s.spec_id: estimate(s.source, "H100").eager_us for s in every}
+    bound = {s.spec_id: estimate(s.source, "H100").speedup_bound for s in every}
+    floor = sorted(eager.values())[len(eager) // 2]  # about half the records fall below
+    above = [s.spec_id for s in every if eager[s.spec_id] >= floor]
+    assert 0 < len(above) < len(every)
+    floored = WorkloadSampler(config, seed=3, min_eager_us=floor, device_profile="H100")
+    drawn = floored.sample(len(above))
+    assert [s.spec_id for s in drawn] == above  # the unfloored order, with those below passed over
+    with pytest.raises(ValueError, match=rf"only {len(above)} distinct workload specs exist; "
+                                         r"\d+ of the \d+ records were not drawn .* specs.min_eager_us="):
+        floored.sample(len(above) + 1)
+    headroom = sorted(bound.values())[len(bound) // 2]
+    by_bound = WorkloadSampler(config, seed=3, min_headroom=headroom, device_profile="H100")
+    kept = [s.spec_id for s in every if bound[s.spec_id] >= headroom]
+    assert [s.spec_id for s in by_bound.sample(len(kept))] == kept
+
+
+def test_generate_hands_the_floors_to_the_workloads_source(tmp_path, llama_decode):
+    from kerneldata.core.config import load_config
+    from kerneldata.pipeline import check_config
+
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_decode[2]))
+    config = load_config(None, ["specs.source=workloads", f"specs.workloads.file={path}", "specs.min_eager_us=7",
+                                "specs.min_headroom=1.5", "specs.device_profile=MI300X"])
+    sampler = check_config(config)[0]
+    assert (sampler.min_eager_us, sampler.min_headroom, sampler.device_profile) == (7, 1.5, "MI300X")
+
+
+def test_real_scale_specs_are_checked_at_their_cpu_scaled_twin(tmp_path, llama_prefill, llama_decode):
+    """The degenerate check runs a real-scale workload spec's reference at its CPU-scaled twin (the same
+    calls at `scale: cpu` sizes, in the spec's bfloat16), workloads included, and says so in the verdict."""
+    from generators.specs.degenerate import Degenerate, check_spec, sample_checked
+
+    path = tmp_path / "w.jsonl"
+    write_records(path, dedup(llama_prefill[2] + llama_decode[2]))
+    sampler = WorkloadSampler(WorkloadsConfig(file=str(path), scale="real"), seed=5, extra_workloads=1)
+    specs = sampler.sample(6)
+    twinned = [s for s in specs if s.spec_id in sampler.twins]
+    assert len(twinned) >= 4 and set(sampler.twins) <= {s.spec_id for s in specs}
+    for spec in twinned:
+        twin = sampler.twins[spec.spec_id]
+        assert twin.dtype == spec.dtype == "bfloat16" and len(twin.workloads) == len(spec.workloads)
+        assert sum(math.prod(x) for x in twin.shapes) < sum(math.prod(x) for x in spec.shapes)
+    paired = next(s for s in twinned if s.workloads)
+    unchecked = []
+    kept, _ = sample_checked(sampler, 6, unchecked=unchecked)
+    assert len(kept) == 6
+    check = check_spec(paired, twin=sampler.twins[paired.spec_id])
+    assert check.spec_id == paired.spec_id and check.detail.startswith("checked at its CPU-scaled twin (inputs ")
+    assert check.reason is Degenerate.OK
+    # Only a spec without a twin can be left unchecked (here a real-scale one over the check's size limit).
+    assert {c.spec_id for c in unchecked} <= {s.spec_id for s in specs} - set(sampler.twins)
+    # The twin's verdict is the spec's: a twin that is degenerate rejects the real spec.
+    bad = sampler.twins[paired.spec_id]
+    bad = replace(bad, source=bad.source.replace("def forward(self", "def forward(self, *unused) -> None:\n"
+                                                 "        raise RuntimeError('planted')\n\n    def _f(self"))
+    failed = check_spec(paired, twin=bad)
+    assert failed.reason is Degenerate.REFERENCE_ERROR and "planted" in failed.detail and not failed.ok
