@@ -537,6 +537,31 @@ def _fingerprint(value, tensor_type, depth: int = 0):
     return ("object", id(value))
 
 
+def _reachable_tensors(label: str, value, torch, depth: int = 0, seen: set | None = None) -> list:
+    """(label, tensor) for every tensor `value` holds: itself, inside lists, tuples, dicts and sets, and
+    inside an nn.Module (its parameters, buffers and attributes, submodules included), eight levels deep. An
+    nn.Module kept as a global, a class attribute or in a container, not attached to the model, is as good
+    a place for a call counter or a memo as the model's own buffers."""
+    if isinstance(value, torch.Tensor):
+        return [(label, value)]
+    seen = set() if seen is None else seen
+    if depth >= 8 or id(value) in seen:  # each container once: shared and self-referring ones end the walk
+        return []
+    seen.add(id(value))
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(enumerate(value))
+    elif isinstance(value, torch.nn.Module):
+        items = [(f"{prefix}.{attr}" if prefix else attr, held) for prefix, module in value.named_modules()
+                 for attr, held in [*module._parameters.items(), *module._buffers.items(), *vars(module).items()]
+                 if attr not in ("_parameters", "_buffers", "_modules")]
+    else:
+        return []
+    return [hit for key, item in items[:4096]
+            for hit in _reachable_tensors(f"{label}[{key!r}]", item, torch, depth + 1, seen)]
+
+
 def _cell_value(cell):
     try:
         return cell.cell_contents
@@ -770,14 +795,12 @@ class _Session:
         """Tensors the candidate keeps where `candidate_tensors` does not look: inside lists, tuples and dicts
         on its modules, in its module's globals and in its classes' attributes. A kernel that bumps a counter
         there keeps state across calls as surely as one that bumps a buffer (`COUNT = torch.zeros(1)`)."""
-        from filters.verifier.provenance import _tensors
-
         torch = self.torch
         found = []
         for prefix, module in self.model.named_modules():
             for attr, value in list(vars(module).items()):
                 if attr not in ("_parameters", "_buffers") and not isinstance(value, torch.Tensor):
-                    found += [(f"{prefix}.{attr}" if prefix else attr, t) for t in _tensors(value)]
+                    found += _reachable_tensors(f"{prefix}.{attr}" if prefix else attr, value, torch)
         name = self.candidate_module.__name__
 
         def kept_by(label: str, value) -> list:
@@ -785,8 +808,9 @@ class _Session:
             if isinstance(value, types.FunctionType) and getattr(value, "__module__", None) == name:
                 kept = list(value.__defaults__ or ()) + list((value.__kwdefaults__ or {}).values()) + [
                     _cell_value(cell) for cell in value.__closure__ or ()]
-                return [(f"{label} (a default or closure)", t) for item in kept for t in _tensors(item)]
-            return [(label, t) for t in _tensors(value)]
+                return [hit for item in kept
+                        for hit in _reachable_tensors(f"{label} (a default or closure)", item, torch)]
+            return _reachable_tensors(label, value, torch)
 
         for attr, value in list(vars(self.candidate_module).items()):
             if isinstance(value, type) and getattr(value, "__module__", None) == name:
