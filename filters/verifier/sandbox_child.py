@@ -562,6 +562,14 @@ def _reachable_tensors(label: str, value, torch, depth: int = 0, seen: set | Non
             for hit in _reachable_tensors(f"{label}[{key!r}]", item, torch, depth + 1, seen)]
 
 
+def _module_registry(module) -> tuple:
+    """What nn.Module machinery changes in a module without assigning an attribute: its mode and the names
+    of its parameters, buffers, submodules and hooks (`register_buffer` once a call is a call counter)."""
+    hooks = sorted(attr for attr, value in vars(module).items() if attr.endswith("hooks") and value)
+    return (module.training, tuple(module._parameters), tuple(module._buffers), tuple(module._modules),
+            tuple((attr, len(vars(module)[attr])) for attr in hooks))
+
+
 def _cell_value(cell):
     try:
         return cell.cell_contents
@@ -835,10 +843,14 @@ class _Session:
                     values[f"{attr}.{member}"] = held
             elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
                 values[attr] = value
-        for prefix, module in self.model.named_modules():
+        modules = [(prefix, module) for prefix, module in self.model.named_modules()]
+        modules += [(f"{attr}.{prefix}" if prefix else attr, module) for attr, value in list(values.items())
+                    if isinstance(value, torch.nn.Module) for prefix, module in value.named_modules()]
+        for prefix, module in modules:
             for attr, value in list(vars(module).items()):
                 if attr not in torch_internals:
                     values[f"{prefix}.{attr}" if prefix else attr] = value
+            values[f"{prefix}.(registry)" if prefix else "(registry)"] = _module_registry(module)
         return {key: _fingerprint(value, torch.Tensor) for key, value in values.items()
                 if not _is_dunder_name(key)}
 
