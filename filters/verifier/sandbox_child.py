@@ -563,11 +563,14 @@ def _reachable_tensors(label: str, value, torch, depth: int = 0, seen: set | Non
 
 
 def _module_registry(module) -> tuple:
-    """What nn.Module machinery changes in a module without assigning an attribute: its mode and the names
-    of its parameters, buffers, submodules and hooks (`register_buffer` once a call is a call counter)."""
+    """What nn.Module machinery changes in a module without assigning an attribute: its mode, its parameters
+    and buffers (which tensor, of which dtype, shape and device: `held.half()` then `held.float()` flips a
+    bit), its submodules and hooks (`register_buffer` once a call is a call counter)."""
     hooks = sorted(attr for attr, value in vars(module).items() if attr.endswith("hooks") and value)
-    return (module.training, tuple(module._parameters), tuple(module._buffers), tuple(module._modules),
-            tuple((attr, len(vars(module)[attr])) for attr in hooks))
+    tensors = [*module._parameters.items(), *module._buffers.items()]
+    # as text: `_fingerprint` compares strings by value, nested tuples past its depth by identity
+    return repr((module.training, tuple(module._modules), [(attr, len(vars(module)[attr])) for attr in hooks],
+                 [(name, None if t is None else (id(t), t.dtype, tuple(t.shape), t.device)) for name, t in tensors]))
 
 
 def _cell_value(cell):

@@ -20,6 +20,7 @@ import triton.language as tl
 
 CALLS = []
 HELD = nn.Module()
+HELD.register_buffer("b", torch.zeros(1))
 
 
 class Box:
@@ -51,6 +52,7 @@ class ModelNew(nn.Module):
     # nn.Module machinery keeps a bit or a count in a module's mode and registry, without an assignment
     "HELD.train(not HELD.training)", "self.train(not self.training)",
     "HELD.register_buffer(f'b{len(list(HELD.buffers()))}', torch.empty(0))",
+    "HELD.to(torch.float64 if HELD.b.dtype == torch.float32 else torch.float32)",
 ])
 def test_python_state_changed_on_every_call_is_rejected_without_the_gate(monkeypatch, change):
     monkeypatch.setattr(verify_module, "static_check", lambda *args, **kwargs: None)
