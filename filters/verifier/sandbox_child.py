@@ -538,10 +538,11 @@ def _fingerprint(value, tensor_type, depth: int = 0):
 
 
 def _reachable_tensors(label: str, value, torch, depth: int = 0, seen: set | None = None) -> list:
-    """(label, tensor) for every tensor `value` holds: itself, inside lists, tuples, dicts and sets, and
-    inside an nn.Module (its parameters, buffers and attributes, submodules included), eight levels deep. An
-    nn.Module kept as a global, a class attribute or in a container, not attached to the model, is as good
-    a place for a call counter or a memo as the model's own buffers."""
+    """(label, tensor) for every tensor `value` holds: itself, inside lists, tuples, dicts and sets, inside
+    an nn.Module (its parameters, buffers and attributes, submodules included) and in the attributes of any
+    other object (a `triton.Config`'s kwargs), eight levels deep. Such an object kept as a global, a class
+    attribute or in a container, not attached to the model, is as good a place for a call counter or a memo
+    as the model's own buffers."""
     if isinstance(value, torch.Tensor):
         return [(label, value)]
     seen = set() if seen is None else seen
@@ -556,13 +557,25 @@ def _reachable_tensors(label: str, value, torch, depth: int = 0, seen: set | Non
         items = [(f"{prefix}.{attr}" if prefix else attr, held) for prefix, module in value.named_modules()
                  for attr, held in [*module._parameters.items(), *module._buffers.items(), *vars(module).items()]
                  if attr not in ("_parameters", "_buffers", "_modules")]
+    elif _plain_object(value):
+        items = list(vars(value).items())
     else:
         return []
     return [hit for key, item in items[:4096]
             for hit in _reachable_tensors(f"{label}[{key!r}]", item, torch, depth + 1, seen)]
 
 
-def _module_registry(module) -> tuple:
+def _plain_object(value) -> bool:
+    """An instance whose attributes may hold tensors: not a module, class or function (their contents are
+    walked where the candidate keeps them), nor a Triton kernel object, whose caches hold the launch
+    machinery's own state (the gate keeps the candidate out of them)."""
+    from triton.runtime.jit import KernelInterface
+
+    return hasattr(value, "__dict__") and not isinstance(value, (
+        types.ModuleType, type, types.FunctionType, types.MethodType, types.BuiltinFunctionType, KernelInterface))
+
+
+def _module_registry(module) -> str:
     """What nn.Module machinery changes in a module without assigning an attribute: its mode, its parameters
     and buffers (which tensor, of which dtype, shape and device: `held.half()` then `held.float()` flips a
     bit), its submodules and hooks (`register_buffer` once a call is a call counter)."""
