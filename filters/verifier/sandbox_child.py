@@ -537,6 +537,55 @@ def _fingerprint(value, tensor_type, depth: int = 0):
     return ("object", id(value))
 
 
+def _reachable_tensors(label: str, value, torch, depth: int = 0, seen: set | None = None) -> list:
+    """(label, tensor) for every tensor `value` holds: itself, inside lists, tuples, dicts and sets, inside
+    an nn.Module (its parameters, buffers and attributes, submodules included) and in the attributes of any
+    other object (a `triton.Config`'s kwargs), eight levels deep. Such an object kept as a global, a class
+    attribute or in a container, not attached to the model, is as good a place for a call counter or a memo
+    as the model's own buffers."""
+    if isinstance(value, torch.Tensor):
+        return [(label, value)]
+    seen = set() if seen is None else seen
+    if depth >= 8 or id(value) in seen:  # each container once: shared and self-referring ones end the walk
+        return []
+    seen.add(id(value))
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(enumerate(value))
+    elif isinstance(value, torch.nn.Module):
+        items = [(f"{prefix}.{attr}" if prefix else attr, held) for prefix, module in value.named_modules()
+                 for attr, held in [*module._parameters.items(), *module._buffers.items(), *vars(module).items()]
+                 if attr not in ("_parameters", "_buffers", "_modules")]
+    elif _plain_object(value):
+        items = list(vars(value).items())
+    else:
+        return []
+    return [hit for key, item in items[:4096]
+            for hit in _reachable_tensors(f"{label}[{key!r}]", item, torch, depth + 1, seen)]
+
+
+def _plain_object(value) -> bool:
+    """An instance whose attributes may hold tensors: not a module, class or function (their contents are
+    walked where the candidate keeps them), nor a Triton kernel object, whose caches hold the launch
+    machinery's own state (the gate keeps the candidate out of them)."""
+    from triton.runtime.jit import KernelInterface
+
+    return hasattr(value, "__dict__") and not isinstance(value, (
+        types.ModuleType, type, types.FunctionType, types.MethodType, types.BuiltinFunctionType, KernelInterface))
+
+
+def _module_registry(module) -> str:
+    """What nn.Module machinery changes in a module without assigning an attribute: its mode, its parameters
+    and buffers (which tensor, of which dtype, shape and device: `held.half()` then `held.float()` flips a
+    bit), its submodules and hooks (`register_buffer` once a call is a call counter)."""
+    hooks = sorted(attr for attr, value in vars(module).items() if attr.endswith("hooks") and value)
+    tensors = [*module._parameters.items(), *module._buffers.items()]
+    # as text: `_fingerprint` compares strings by value, nested tuples past its depth by identity
+    return repr((module.training, tuple(module._modules), [(attr, len(vars(module)[attr])) for attr in hooks],
+                 [(name, None if t is None else (id(t), t.dtype, tuple(t.shape), t.device)) for name, t in tensors]))
+
+
 def _cell_value(cell):
     try:
         return cell.cell_contents
@@ -770,14 +819,12 @@ class _Session:
         """Tensors the candidate keeps where `candidate_tensors` does not look: inside lists, tuples and dicts
         on its modules, in its module's globals and in its classes' attributes. A kernel that bumps a counter
         there keeps state across calls as surely as one that bumps a buffer (`COUNT = torch.zeros(1)`)."""
-        from filters.verifier.provenance import _tensors
-
         torch = self.torch
         found = []
         for prefix, module in self.model.named_modules():
             for attr, value in list(vars(module).items()):
                 if attr not in ("_parameters", "_buffers") and not isinstance(value, torch.Tensor):
-                    found += [(f"{prefix}.{attr}" if prefix else attr, t) for t in _tensors(value)]
+                    found += _reachable_tensors(f"{prefix}.{attr}" if prefix else attr, value, torch)
         name = self.candidate_module.__name__
 
         def kept_by(label: str, value) -> list:
@@ -785,8 +832,9 @@ class _Session:
             if isinstance(value, types.FunctionType) and getattr(value, "__module__", None) == name:
                 kept = list(value.__defaults__ or ()) + list((value.__kwdefaults__ or {}).values()) + [
                     _cell_value(cell) for cell in value.__closure__ or ()]
-                return [(f"{label} (a default or closure)", t) for item in kept for t in _tensors(item)]
-            return [(label, t) for t in _tensors(value)]
+                return [hit for item in kept
+                        for hit in _reachable_tensors(f"{label} (a default or closure)", item, torch)]
+            return _reachable_tensors(label, value, torch)
 
         for attr, value in list(vars(self.candidate_module).items()):
             if isinstance(value, type) and getattr(value, "__module__", None) == name:
@@ -811,10 +859,14 @@ class _Session:
                     values[f"{attr}.{member}"] = held
             elif not isinstance(value, (types.ModuleType, types.FunctionType, type)):
                 values[attr] = value
-        for prefix, module in self.model.named_modules():
+        modules = [(prefix, module) for prefix, module in self.model.named_modules()]
+        modules += [(f"{attr}.{prefix}" if prefix else attr, module) for attr, value in list(values.items())
+                    if isinstance(value, torch.nn.Module) for prefix, module in value.named_modules()]
+        for prefix, module in modules:
             for attr, value in list(vars(module).items()):
                 if attr not in torch_internals:
                     values[f"{prefix}.{attr}" if prefix else attr] = value
+            values[f"{prefix}.(registry)" if prefix else "(registry)"] = _module_registry(module)
         return {key: _fingerprint(value, torch.Tensor) for key, value in values.items()
                 if not _is_dunder_name(key)}
 

@@ -1,6 +1,6 @@
 """State kept across calls in plain Python values (issue 15 section 5), seen at run time even where the static
 gate is bypassed (as an unknown gate hole would): a module-level list a call appends to, a counter on the model
-or on a class. The gate refuses each of these; the runtime is the second line."""
+or on a class, a module's mode or registry changed by nn.Module machinery. The gate refuses each of these; the runtime is the second line."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ import triton
 import triton.language as tl
 
 CALLS = []
+HELD = nn.Module()
+HELD.register_buffer("b", torch.zeros(1))
 
 
 class Box:
@@ -45,7 +47,13 @@ class ModelNew(nn.Module):
 '''
 
 
-@pytest.mark.parametrize("change", ["CALLS.append(1)", "Box.seen.append(1)", "self.count = self.count + 1"])
+@pytest.mark.parametrize("change", [
+    "CALLS.append(1)", "Box.seen.append(1)", "self.count = self.count + 1",
+    # nn.Module machinery keeps a bit or a count in a module's mode and registry, without an assignment
+    "HELD.train(not HELD.training)", "self.train(not self.training)",
+    "HELD.register_buffer(f'b{len(list(HELD.buffers()))}', torch.empty(0))",
+    "HELD.to(torch.float64 if HELD.b.dtype == torch.float32 else torch.float32)",
+])
 def test_python_state_changed_on_every_call_is_rejected_without_the_gate(monkeypatch, change):
     monkeypatch.setattr(verify_module, "static_check", lambda *args, **kwargs: None)
     problem = (CHEATS_DIR / "problems" / "relu.py").read_text()
@@ -60,6 +68,6 @@ def test_python_state_left_alone_is_accepted_without_the_gate(monkeypatch):
     monkeypatch.setattr(verify_module, "static_check", lambda *args, **kwargs: None)
     problem = (CHEATS_DIR / "problems" / "relu.py").read_text()
     dtype, atol, rtol = problem_dtype(problem)
-    verdict = verify(problem, _KERNEL.replace("{change}", "n = len(CALLS) + len(Box.seen) + self.count"),
+    verdict = verify(problem, _KERNEL.replace("{change}", "n = len(CALLS) + len(Box.seen) + self.count + HELD.training"),
                      dtype=dtype, atol=atol, rtol=rtol, options=VerifyOptions(device="cpu", timeout_s=60, num_seeds=2))
     assert verdict.status is Status.ACCEPTED, verdict

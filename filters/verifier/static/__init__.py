@@ -41,7 +41,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
   other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
   which is checked code), defaults other than numbers, strings, None, dtypes, module constants and tuples of
-  them (a default is made once and shared by every call), generators, attributes set outside `__init__`,
+  them (a default is made once and shared by every call), generators, attributes set outside `__init__`, nn.Module machinery that changes a module's state
+  (`train`, `register_buffer`, hooks, `apply`) outside `__init__` on any module, not only self,
   containers mutated that outlive the call, by a method, an item store or an in-place operator on a name that may hold one (`box = CALLS;
   box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
   values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =

@@ -17,6 +17,7 @@ from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS, _DEVICE_ATTRS,
     DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED, GPU_ONLY_CALLS,
     _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED, _MODULE_METHODS,
+    _MODULE_STATE_METHODS,
     _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule, _REFERENCE_NAMES, _RULE_NAMES,
     SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY,
     _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED, _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED,
@@ -336,8 +337,19 @@ class _Gate:
             self._add(node, f"uses {ast.unparse(node)}, nn.Module machinery (hooks, state) kernels do not need",
                       Reason.REFLECTION)
             return
+        if self._changes_other_module(node, ctx, is_self or is_super):
+            self._add(node, f"calls {ast.unparse(node)} outside __init__, nn.Module machinery that changes a "
+                      "module's state: state that outlives the call", Reason.CROSS_CALL_STATE)
+            return
         if not self._is_chain_inner(node):
             self._check_chain(node, ctx)
+
+    def _changes_other_module(self, node: ast.Attribute, ctx: _Ctx, through_self: bool) -> bool:
+        """`_HELD.train(...)`, `sub.register_buffer(...)`: a module's state changed inside a function other than
+        __init__, through a receiver the self-only rule does not see (a global, a local alias, a container).
+        Which object the receiver holds is not known statically, so the method's name decides."""
+        return node.attr in _MODULE_STATE_METHODS and not through_self and ctx.fn is not None and not ctx.init \
+            and not self._is_module_chain(node)
 
     def _is_module_chain(self, node: ast.AST) -> bool:
         """Whether a name chain starts at an imported module (`torch.ops.aten`), not at a local value."""

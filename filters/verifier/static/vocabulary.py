@@ -267,6 +267,16 @@ _MODULE_METHODS = frozenset({
     "set_extra_state", "train", "eval", "requires_grad_", "zero_grad", "to", "cuda", "cpu", "type", "float",
     "double", "half", "bfloat16", "to_empty", "share_memory", "extra_repr", "compile", "forward", "call_super_init",
 })
+# Those of them that change a module's state (its mode, its parameters' flags, its hooks, buffers and
+# submodules): called on any module but self as well, outside __init__, they keep a bit or a count across
+# calls (`_HELD.train(not _HELD.training)`) in a module the self-only rule above does not see.
+_MODULE_STATE_METHODS = frozenset({
+    "apply", "register_buffer", "register_parameter", "register_module", "add_module", "register_forward_hook",
+    "register_forward_pre_hook", "register_full_backward_hook", "register_backward_hook",
+    "register_full_backward_pre_hook", "register_state_dict_pre_hook", "register_load_state_dict_post_hook",
+    "load_state_dict", "set_extra_state", "train", "eval", "requires_grad_", "zero_grad", "to_empty",
+    "share_memory", "compile", "call_super_init",
+})
 # The autotuner's entry points, and the keywords through which it would call host code with the kernel's
 # tensors (a pre_hook could compute the output in torch where the tensor inference does not look).
 _TUNER_CALLS = frozenset({"triton.autotune", "triton.Config", "triton.runtime.autotune", "triton.runtime.Config",
