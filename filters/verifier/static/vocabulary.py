@@ -256,7 +256,13 @@ _ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
 _KERNEL_OBJECT_ATTRS = frozenset({"fn", "src", "cache", "device_caches", "run", "warmup", "kernel_decorators",
                                   "hooks", "pre_hook", "post_hook", "launch_metadata", "asm", "jit_function",
                                   "cache_key", "used_global_vals", "base_fn", "do_bench", "prune_configs_by",
-                                  "best_config", "configs_timings", "bench_fn"})
+                                  "best_config", "configs_timings", "bench_fn",
+                                  # An autotuner keeps its last call's arguments (`nargs`: an earlier output
+                                  # among them) and the tensors it restores; a JIT function its compiled parts.
+                                  "nargs", "restore_value", "reset_to_zero", "restore_copies", "cache_results",
+                                  "early_config_prune", "perf_model", "user_defined_pre_hook",
+                                  "user_defined_post_hook", "configs_top_k", "use_cuda_graph", "pre_run_hooks",
+                                  "arg_names", "constexprs", "do_not_specialize", "CompiledKernel", "ASTSource"})
 # nn.Module's own methods, reached through self outside __init__: hooks, state dicts, apply, buffers.
 _MODULE_METHODS = frozenset({
     "apply", "register_buffer", "register_parameter", "register_module", "add_module", "register_forward_hook",
