@@ -11,6 +11,7 @@ import os
 
 os.environ["TRITON_INTERPRET"] = "1"
 
+import contextlib  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -47,7 +48,8 @@ def run_case(case: dict, directory: Path, index: int) -> dict:
         inputs = reference["get_inputs"]()
         _poison(inputs)
         try:
-            out = model_new(*[x.clone() for x in inputs])
+            with _nan_allocations():
+                out = model_new(*[x.clone() for x in inputs])
         except Exception:
             return {"ok": False, "max_abs_err": None, "rel_norm_err": None, "error": traceback.format_exc(limit=3)}
         expected = reference["Model"](*init_inputs)(*inputs)
@@ -62,6 +64,25 @@ def run_case(case: dict, directory: Path, index: int) -> dict:
         result["max_abs_err"] = max(result["max_abs_err"], max_abs) if max_abs == max_abs else max_abs
         result["rel_norm_err"] = max(result["rel_norm_err"], rel_norm) if rel_norm == rel_norm else rel_norm
     return result
+
+
+@contextlib.contextmanager
+def _nan_allocations():
+    """torch.empty and torch.empty_like hand out NaN-filled floating tensors while the candidate runs, so an
+    output element a kernel leaves unwritten is NaN whatever the allocator reuses: a freed buffer of an
+    earlier case's reference output (another variant of the same spec, the same seed) holds exactly the
+    right answer, and a grid dropping the tail passed on it."""
+    empty, empty_like = torch.empty, torch.empty_like
+
+    def poisoned(tensor):
+        return tensor.fill_(float("nan")) if tensor.is_floating_point() else tensor
+
+    torch.empty = lambda *args, **kwargs: poisoned(empty(*args, **kwargs))
+    torch.empty_like = lambda *args, **kwargs: poisoned(empty_like(*args, **kwargs))
+    try:
+        yield
+    finally:
+        torch.empty, torch.empty_like = empty, empty_like
 
 
 def _poison(inputs) -> None:
