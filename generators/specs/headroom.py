@@ -323,3 +323,13 @@ def estimate(source: str, device: str = DEFAULT_DEVICE) -> Headroom | None:
     problem cannot be traced."""
     found = trace(source)
     return found.on(device) if found is not None else None
+
+
+def clears_floors(source: str, *, min_eager_us: float, min_headroom: float, device: str) -> bool:
+    """Whether the problem in `source` clears the sizing floors (`specs.min_eager_us`, `specs.min_headroom`)
+    on `device`: always when both are 0, never when it cannot be estimated and a floor is set. The spec
+    sampler and the workloads source draw by this one rule."""
+    if not min_eager_us and not min_headroom:
+        return True
+    found = estimate(source, device)
+    return found is not None and found.eager_us >= min_eager_us and found.speedup_bound >= min_headroom

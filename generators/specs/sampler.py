@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from generators.specs.compose import sample_chain, with_stages
 from generators.specs.external import load_external
-from generators.specs.headroom import estimate
+from generators.specs.headroom import clears_floors
 from generators.specs.more_workloads import extra_workloads
 from generators.specs.ops import OPS, OPS_BY_FAMILY
 from generators.specs.problem import OpDef, problem_from_op, render
@@ -192,11 +192,8 @@ class SpecSampler:
         """Whether `spec` clears `specs.min_eager_us` and `specs.min_headroom` on `specs.device_profile`
         (always, when both are 0; never, when its reference cannot be estimated and a floor is set)."""
         config = self.config
-        if not config.min_eager_us and not config.min_headroom:
-            return True
-        found = estimate(spec.source, config.device_profile)
-        return found is not None and found.eager_us >= config.min_eager_us \
-            and found.speedup_bound >= config.min_headroom
+        return clears_floors(spec.source, min_eager_us=config.min_eager_us, min_headroom=config.min_headroom,
+                             device=config.device_profile)
 
 
 def sample_op(name: str, seed: int = 0, dtype: str = "float32", config: SpecsConfig | None = None) -> Spec:

@@ -30,7 +30,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from generators.specs.headroom import estimate
+from generators.specs.headroom import clears_floors
 from generators.specs.workloads.architectures import ARCHITECTURES, architecture, regime
 from generators.specs.workloads.capture import trace
 from generators.specs.workloads.cost import get_roofline
@@ -153,11 +153,8 @@ class WorkloadSampler:
     def has_headroom(self, spec: Spec) -> bool:
         """Whether `spec` clears the sizing floors (`SpecSampler.has_headroom`'s rule: always when both are 0,
         never when its reference cannot be estimated and a floor is set)."""
-        if not self.min_eager_us and not self.min_headroom:
-            return True
-        found = estimate(spec.source, self.device_profile)
-        return found is not None and found.eager_us >= self.min_eager_us \
-            and found.speedup_bound >= self.min_headroom
+        return clears_floors(spec.source, min_eager_us=self.min_eager_us, min_headroom=self.min_headroom,
+                             device=self.device_profile)
 
     def _twin(self, record: Record, others: list[Record]) -> Spec | None:
         """At real scale, the spec of `record` and its workloads' records (`others`) at their CPU-scaled sizes
