@@ -322,8 +322,9 @@ class CandidateChecks:
         else:
             # Outputs grow with scaled inputs (by 64**2 for a matmul), and so does the rounding error
             # of an exact-in-exact-arithmetic kernel: scale the absolute tolerance with them.
-            plain = self.plain_scale.get(problem.code, next(iter(self.plain_scale.values()), scale))
-            tolerance = problem.atol * max(1.0, scale / max(plain, 1e-30))
+            # Every problem's plain call comes before its transforms (seeds, then transforms; a workload's
+            # plain call, then its transforms), so its scale is known here.
+            tolerance = problem.atol * max(1.0, scale / max(self.plain_scale[problem.code], 1e-30))
             if _reference_off_its_truth(problem, inputs, expected, tolerance, self.device):
                 return None, None  # the reference overflowed inside and came out finite but wrong
         self.worker.max_result_bytes = 4 * sum(nbytes(x) for x in inputs) + (64 << 20)
