@@ -50,6 +50,7 @@ def main() -> int:
     parser.add_argument("--per-family", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--from-index", type=Path, help="recompile the spec rows of this specs.jsonl")
+    parser.add_argument("--dynamic", action="store_true", help="compile with dynamic=True (symbolic sizes)")
     args = parser.parse_args()
 
     import torch
@@ -65,7 +66,7 @@ def main() -> int:
     for row in rows:
         started = time.perf_counter()
         try:
-            compiled = compile_spec(row["reference_code"])
+            compiled = compile_spec(row["reference_code"], dynamic=True if args.dynamic else None)
         except Exception as err:  # noqa: BLE001 - record what failed and go on
             codes, sources, launches, error = [], [], {}, f"{type(err).__name__}: {err}"[:500]
         else:

@@ -133,9 +133,10 @@ class CompiledSpec:
     launches: dict[str, LaunchConfig]
 
 
-def compile_spec(reference_code: str, *, seed: int = 0, device: str = "cuda") -> CompiledSpec:
+def compile_spec(reference_code: str, *, seed: int = 0, device: str = "cuda", dynamic: bool | None = None) -> CompiledSpec:
     """Compile a KernelBench reference with torch.compile (Inductor) on `device`, run it once, and return
-    its output code, graph input sources and the autotuner's launch settings."""
+    its output code, graph input sources and the autotuner's launch settings. `dynamic`: torch.compile's
+    (True: sizes as symbols, so the code serves other shapes; None: its default, static at first)."""
     import torch
     from torch._inductor import config as inductor_config
     from torch._inductor.codecache import PyCodeCache
@@ -155,7 +156,7 @@ def compile_spec(reference_code: str, *, seed: int = 0, device: str = "cuda") ->
     loaded = len(modules)
     # No FX graph cache: a cache hit would skip the code generation run_and_get_code captures.
     with torch.no_grad(), inductor_config.patch(fx_graph_cache=False):
-        _, codes = run_and_get_code(torch.compile(model, backend=recorder), *inputs)
+        _, codes = run_and_get_code(torch.compile(model, backend=recorder, dynamic=dynamic), *inputs)
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     launches = {}
