@@ -18,7 +18,7 @@ from filters.verifier.comparison import (
     bitwise_equal, compare, compare_against_truth, compare_error_model, narrower, rms,
 )
 from filters.verifier.inputs import TRANSFORMS, TransformRefused, kept_inputs, partly_changed, seeded, transformable
-from filters.verifier.ipc import tensors_from_bytes
+from filters.verifier.ipc import unpack_tensors
 from filters.verifier.options import VerifyOptions
 from filters.verifier.parameters import constant_tensors, redraw
 from filters.verifier.runtime import Runtime
@@ -459,11 +459,10 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
         evidence["copy_born"] = evidence.get("copy_born", 0) + 1
         evidence["copy_unchanged"] = evidence.get("copy_unchanged", 0) + bool(header.get("copy_unchanged"))
     try:
-        outputs = tensors_from_bytes(blobs[0])
-        inputs_after = tensors_from_bytes(blobs[1])
+        outputs = unpack_tensors(blobs[0])
     except Exception as err:  # noqa: BLE001 - a malformed answer from the child is a verdict
         return None, Verdict.reject(Reason.BAD_OUTPUT, f"the candidate's output could not be read: {type(err).__name__}.")
-    if len(inputs_after) != len(inputs) or not all(bitwise_equal(a, b) for a, b in zip(inputs, inputs_after)):
+    if header.get("inputs_changed"):
         return None, Verdict.reject(Reason.INPUT_MUTATED, "the candidate changed its inputs.")
     wrong_device = [d for d in header.get("devices", []) if d != child.device]
     if wrong_device:

@@ -47,7 +47,9 @@ from filters.verifier.ipc import (
     DeadlineExceeded,
     MessageTooLarge,
     read_message,
+    pack_tensors,
     tensors_to_bytes,
+    widen_pipe,
     write_message,
 )
 from filters.verifier.protocol import ProtocolViolation, validated
@@ -155,6 +157,8 @@ class SandboxWorker:
         cache_dir = cache_dir or (self.scratch / "triton-cache")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
+        widen_pipe(self._to_child)
+        widen_pipe(self._from_child)
         self._violations_r, violations_w = os.pipe()
         env = child_environment(self.scratch, device, cache_dir)
         if visible_device is not None:
@@ -375,7 +379,7 @@ class SandboxWorker:
         header, _ = self.request({"op": "time", "flush_bytes": flush_bytes, "baselines": baselines,
                                   "budget_ms": budget_ms, "warm_only": warm_only, "max_calls": max_calls,
                                   "workload": workload},
-                                 [tensors_to_bytes(inputs)])
+                                 [pack_tensors(inputs)])
         return header
 
     def set_parameters(self, keys: list[str], constants: list[float], values: list) -> dict:
@@ -393,7 +397,7 @@ class SandboxWorker:
         enabled (as in training) rather than under no_grad (as in inference)."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
-                             "reuse_inputs": reuse_inputs, "grad": grad}, [tensors_to_bytes(inputs)])
+                             "reuse_inputs": reuse_inputs, "grad": grad}, [pack_tensors(inputs)])
 
     def _crash(self) -> SandboxError:
         try:

@@ -27,7 +27,7 @@ import traceback
 import types
 
 from filters.verifier.integrity import ProcessState
-from filters.verifier.ipc import read_message, tensors_from_bytes, tensors_to_bytes, write_message
+from filters.verifier.ipc import pack_tensors, read_message, tensors_from_bytes, unpack_tensors, write_message
 
 MAX_INPUT_BYTES = 1 << 34
 
@@ -203,12 +203,15 @@ def _set_poison(mode: str, seed: int) -> None:
 
 
 def _remember_stale(outputs: list) -> None:
-    """Keep the bytes of the latest outputs (a copy) as the next `stale` poison."""
+    """Keep the bytes of the latest outputs (a copy, where they are: a GPU's stay on it) as the next `stale`
+    poison."""
     import torch
 
-    chunks = [out.detach().reshape(-1).to("cpu").view(torch.uint8) for out in outputs
+    chunks = [out.detach().reshape(-1).view(torch.uint8) for out in outputs
               if isinstance(out, torch.Tensor) and out.numel() and out.is_contiguous()]
-    _POISON["stale"] = torch.cat(chunks).clone() if chunks else None
+    devices = {chunk.device for chunk in chunks}
+    _POISON["stale"] = torch.cat(chunks) if chunks and len(devices) == 1 else \
+        torch.cat([chunk.to("cpu") for chunk in chunks]) if chunks else None
 
 
 def _fill_poison(tensor, original_empty) -> None:
@@ -609,6 +612,18 @@ def _load_module(name: str, path: str | None = None, source: str | None = None) 
     return module
 
 
+def _same_bits(after, before) -> bool:
+    """Whether tensor `after` holds exactly `before`'s bits (NaN payloads and signed zeros included)."""
+    import torch
+
+    if after.shape != before.shape or after.dtype != before.dtype:
+        return False
+    if not after.numel():
+        return True
+    return torch.equal(after.detach().contiguous().reshape(-1).view(torch.uint8),
+                       before.contiguous().reshape(-1).view(torch.uint8))
+
+
 class _Session:
     """The loaded candidate (and, on a GPU, the reference for baselines) and the requests it serves."""
 
@@ -675,7 +690,7 @@ class _Session:
 
     def _inputs(self, blob: bytes) -> list:
         torch = self.torch
-        return [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in tensors_from_bytes(blob)]
+        return [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in unpack_tensors(blob)]
 
     def _reused_inputs(self, blob: bytes) -> list:
         """The previous request's input tensors, the same objects at the same addresses, with this
@@ -739,6 +754,10 @@ class _Session:
         _set_poison(str(header.get("poison", "nan")), int(header.get("poison_seed", 0)))
         uploaded = time.perf_counter()
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
+        # Bit copies to tell, after the call, whether the candidate wrote into its inputs: kept on the device
+        # and compared there (sending every input back for the parent to compare doubled what crossed the
+        # pipe; the bytes it sent back came from this process as this answer does).
+        pristine = [x.detach().clone() if isinstance(x, torch.Tensor) else None for x in inputs]
         before = self.launches[0]
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
         _AUTOTUNE_OFFERED[0] = 0
@@ -770,6 +789,9 @@ class _Session:
         python_after = self._python_state()
         state_written += [f"{name} (a Python value)" for name, before in python_before.items()
                           if python_after.get(name) != before][:16 - len(state_written)]
+        inputs_changed = any(before is not None and not _same_bits(after, before)
+                             for after, before in zip(inputs, pristine))
+        del pristine
         reused_output = self._reused_output(outputs)
         self._keep_outputs(outputs)
         _remember_stale(outputs)
@@ -780,6 +802,7 @@ class _Session:
             "launches": self.launches[0] - before,
             "devices": [out.device.type for out in outputs],
             "aliases_input": any(out.untyped_storage().data_ptr() in input_storages for out in outputs),
+            "inputs_changed": inputs_changed,
             "output_bytes": sum(out.numel() * out.element_size() for out in outputs),
             "torch_compute": recorder.record.torch_compute,
             "narrowing": recorder.record.narrowing,
@@ -793,9 +816,7 @@ class _Session:
             "atomic_adds_per_element": recorder.record.atomic_adds_per_element(outputs),
             "autotune_configs": _AUTOTUNE_OFFERED[0],
         }
-        outputs_cpu = [out.detach().to("cpu") for out in outputs]
-        inputs_cpu = [x.detach().to("cpu") if isinstance(x, torch.Tensor) else x for x in inputs]
-        blobs = [tensors_to_bytes(outputs_cpu), tensors_to_bytes(inputs_cpu)]
+        blobs = [pack_tensors(outputs)]  # each output's storage span, copied to the host once
         # Where a run's time goes, for the verifier's phase profile (the first forward includes the JIT).
         report["seconds"] = {"upload": uploaded - started, "forward": ran - uploaded,
                              "download": time.perf_counter() - ran}
@@ -1107,3 +1128,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

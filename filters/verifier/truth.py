@@ -119,7 +119,9 @@ def _to_double(x, device: str = "cpu"):
     import torch
 
     if _is_float_tensor(x):
-        return x.detach().to(device, torch.float64)
+        # Moved in its own dtype, widened where it lands: a host-side float64 copy of a real-scale bf16 input
+        # took longer than the rest of the check and crossed to the GPU four times the bytes.
+        return x.detach().to(device).to(torch.float64)
     return x.to(device) if isinstance(x, torch.Tensor) else x
 
 

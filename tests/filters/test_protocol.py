@@ -15,29 +15,31 @@ from kerneldata.core.outcomes import Reason, Status
 from tests.filters import candidates as c
 
 OPTIONS = VerifyOptions(device="cpu", timeout_s=60, num_seeds=1)
-GOOD_RUN = {"ok": True, "launches": 1, "devices": ["cpu"], "aliases_input": False, "output_bytes": 16,
+GOOD_RUN = {"ok": True, "launches": 1, "devices": ["cpu"], "aliases_input": False, "inputs_changed": False,
+            "output_bytes": 16,
             "torch_compute": [], "narrowing": [], "unproven_output": None, "seconds": {"forward": 0.1}}
 SUMMARY = {"median_ms": 0.1, "iqr_ms": 0.01, "min_ms": 0.09, "n": 10}
 
 
 def test_a_well_formed_answer_passes_as_a_plain_dict():
-    assert validated("run", GOOD_RUN, [b"", b""])["launches"] == 1
+    assert validated("run", GOOD_RUN, [b""])["launches"] == 1
     assert validated("run", {"ok": False, "kind": "runtime_error", "message": "boom"}, [])["kind"] == "runtime_error"
     timed = {"ok": True, "timings": {"candidate": {"event": SUMMARY, "host": SUMMARY}}}
     assert validated("time", timed, [])["timings"]["candidate"]["event"]["n"] == 10
 
 
 @pytest.mark.parametrize(("op", "answer", "blobs"), [
-    ("run", ["not", "a", "dict"], [b"", b""]),
-    ("run", {**GOOD_RUN, "ok": 1}, [b"", b""]),
-    ("run", {**GOOD_RUN, "launches": -3}, [b"", b""]),
-    ("run", {**GOOD_RUN, "launches": "1"}, [b"", b""]),
-    ("run", {**GOOD_RUN, "aliases_input": 0}, [b"", b""]),
-    ("run", {**GOOD_RUN, "trusted": True}, [b"", b""]),  # a field no answer has
-    ("run", {**GOOD_RUN, "narrowing": ["float16"]}, [b"", b""]),
-    ("run", {**GOOD_RUN, "seconds": {"forward": -1.0}}, [b"", b""]),
-    ("run", GOOD_RUN, [b""]),  # a blob short
-    ("run", {k: v for k, v in GOOD_RUN.items() if k != "launches"}, [b"", b""]),
+    ("run", ["not", "a", "dict"], [b""]),
+    ("run", {**GOOD_RUN, "ok": 1}, [b""]),
+    ("run", {**GOOD_RUN, "launches": -3}, [b""]),
+    ("run", {**GOOD_RUN, "launches": "1"}, [b""]),
+    ("run", {**GOOD_RUN, "aliases_input": 0}, [b""]),
+    ("run", {**GOOD_RUN, "trusted": True}, [b""]),  # a field no answer has
+    ("run", {**GOOD_RUN, "narrowing": ["float16"]}, [b""]),
+    ("run", {**GOOD_RUN, "seconds": {"forward": -1.0}}, [b""]),
+    ("run", GOOD_RUN, []),  # a blob short
+    ("run", {**GOOD_RUN, "inputs_changed": None}, [b""]),
+    ("run", {k: v for k, v in GOOD_RUN.items() if k != "launches"}, [b""]),
     ("run", {"ok": False, "kind": "accepted", "message": "trust me"}, []),
     ("run", {"ok": False, "kind": "sandbox", "reason": "nothing", "message": ""}, []),
     ("time", {"ok": True, "timings": {"candidate": {"event": {**SUMMARY, "median_ms": float("nan")},
