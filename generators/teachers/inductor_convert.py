@@ -12,13 +12,18 @@ What the conversion does:
   `triton.language.extra.libdevice`, `triton.language.math`);
 - the wrapper's `call(args)` becomes `forward`: graph inputs are bound from forward's arguments and the
   model's parameters in the order torch.compile traced them (`arg_sources`, recorded by the caller),
+  and the sizes a dynamic compile passes as inputs (`s4 = arg0_1`) are read from the tensor inputs: each
+  from the first input layout check (`assert_size_stride`) that has it bare as a size (`x.shape[d]`), else
+  as a stride (`x.stride(d)`); sizes Inductor derives (`ps0 = 2*s4`, `<kernel>_xnumel = s4*s58`) and sizes
+  and strides written with them are kept as Python expressions over those names (ints, `+ - * // %`, a
+  constant power, `max`/`min`: what Inductor prints), so the candidate serves every shape the code does,
   `empty_strided_cuda(size, stride, dtype)` becomes `torch.empty_strided(..., device=<first graph input>.device)`,
   `reinterpret_tensor` becomes an equivalent chain of view methods (view, permute, narrow, select,
   unsqueeze) worked out from the buffer layouts the code declares, the input checks `assert_size_stride`
   stay (as a small function of the candidate), device guards, stream handles and output assertions go;
 - `kernel.run(args..., stream=...)` becomes `kernel[grid](args..., XBLOCK=..., num_warps=..., num_stages=...)`,
   the grid computed from the kernel's `grid_type` (Grid1D, Grid2D, Grid3D, Grid2DWithYZOverflow) and its
-  numels, with the launch settings the caller passes (on a GPU: what Inductor's autotuner chose). Without
+  numels (at run time, with `triton.cdiv`, where a numel is symbolic), with the launch settings the caller passes (on a GPU: what Inductor's autotuner chose). Without
   them, defaults derived from the decorator's `size_hints` (`default_launch`): Inductor writes each kernel to
   be correct for every power-of-two block up to its per-axis maximum (masks are dropped only when a numel
   is a multiple of that maximum), so any such block is sound; the rule picks a moderate tile;
@@ -33,9 +38,13 @@ What the conversion does:
   same draws from the generator, equal to the reference's values within one unit in the last place.
 
 It converts one compiled graph (the caller declines graph breaks) and declines (`Unconvertible`, one line
-saying why) symbolic shapes, kernels other than Triton pointwise/reduction/persistent-reduction ones
-(templates, foreach, split scans, cooperative reductions, C++), layouts no view chain expresses, and
-statements it does not know. The one thing read from outside the inputs is the installed torch's
+saying why) a size it cannot read from a tensor input (an int argument of forward, a size only seen inside
+an expression), a size written in a form it does not know, kernels other than Triton
+pointwise/reduction/persistent-reduction ones (templates, foreach, split scans, cooperative reductions,
+C++), layouts no view chain expresses (with symbolic sizes: any reinterpretation other than the same layout
+or a contiguous view of a contiguous buffer), and statements it does not know. It does not make static code
+general: a size Inductor baked in (a 1 dynamo specialised, a whole static compile) stays a constant that
+the layout checks assert, so another shape fails loudly rather than silently. The one thing read from outside the inputs is the installed torch's
 triton_helpers.py, as text.
 """
 
@@ -610,8 +619,8 @@ class _Forward:
             self.defined.add(target)
             self._emit(f"{target} = {self.size_args[value.id]}", stmt)
             return
-        if _is_size_expression(value, self.symbols):  # `ps0 = 2*s4`, `<kernel>_xnumel = s4*s40`
-            self._size(value)
+        if isinstance(value, (ast.BinOp, ast.UnaryOp)) or _is_size_expression(value, self.symbols):
+            self._size(value)  # `ps0 = 2*s4`, `<kernel>_xnumel = s4*s40`
             self.symbols.add(target)
             self.defined.add(target)
             self._emit(f"{target} = {ast.unparse(value)}", stmt)
@@ -634,8 +643,9 @@ class _Forward:
     def _expression(self, node: ast.expr) -> ast.expr:
         """The expression with reinterpret_tensor and library calls rewritten; any other call, or a name
         call() did not bind, is refused."""
-        if _is_size_expression(node, self.symbols) and not isinstance(node, (ast.Name, ast.Constant)):
-            self._size(node)  # a size computed in place: `2*s4` as a kernel argument
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)) or (isinstance(node, ast.Call) and _is_size_expression(
+                node, {n.id for n in ast.walk(node) if isinstance(n, ast.Name)})):
+            self._size(node)  # a size computed in place (`2*s4` as a kernel argument): its names bound, its form known
             return node
         if isinstance(node, ast.Call):
             return self._call(node)
