@@ -44,7 +44,10 @@ pointwise/reduction/persistent-reduction ones (templates, foreach, split scans, 
 C++), layouts no view chain expresses (with symbolic sizes: any reinterpretation other than the same layout
 or a contiguous view of a contiguous buffer), and statements it does not know. It does not make static code
 general: a size Inductor baked in (a 1 dynamo specialised, a whole static compile) stays a constant that
-the layout checks assert, so another shape fails loudly rather than silently. The one thing read from outside the inputs is the installed torch's
+the layout checks assert, so another shape fails loudly rather than silently. Nor does it carry dynamo's
+guards, which are not in the output code: a dynamic compile's code is right for the shapes its guards admit
+(sizes of 0 or 1 where it saw more, a size past 2**31 elements where it indexed in 32 bits, a divisibility
+a view relied on), and the candidate does not check them; the verifier's workloads are what judge it there. The one thing read from outside the inputs is the installed torch's
 triton_helpers.py, as text.
 """
 
@@ -731,6 +734,9 @@ class _Forward:
                     numels[axis] = value.value
                 elif _is_size_expression(value, self.symbols):
                     self._size(value)
+                    if axis.startswith("r") and f"{axis.upper()}BLOCK" in kernel.baked:
+                        raise Unconvertible(f"kernel {kernel.name} reduces a symbolic {name} ({ast.unparse(value)}) "
+                                            f"in one block its body fixes")
                     numels[axis] = ast.unparse(value)  # read at run time: the grid follows the input's sizes
                 else:
                     raise Unconvertible(f"kernel {kernel.name}'s {name} is neither a number nor a size "

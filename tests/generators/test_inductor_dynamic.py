@@ -137,7 +137,12 @@ def test_sizes_it_cannot_bind_or_does_not_know_are_declined():
     called = source.replace("_xnumel = s4*s40", "_xnumel = sympy_floor(s4)")
     with pytest.raises(Unconvertible, match="calls sympy_floor, which the conversion does not know"):
         converted(spec_id, called)
-    # An int argument of forward is a size input too, but no tensor carries it.
+    # A persistent reduction holds its whole reduction in one block sized for what it was shown.
+    layer_norm = (FIXTURES / "workload-707b3878430d4921.py").read_text().replace(
+        "_xnumel, 768, stream=stream0)", "_xnumel, s40, stream=stream0)")
+    with pytest.raises(Unconvertible, match="reduces a symbolic r0_numel [(]s40[)] in one block its body fixes"):
+        converted("workload-707b3878430d4921", layer_norm)
+    # A graph input named like a size but recorded as neither a size nor a known tensor is not taken for one.
     sources = SPECS[spec_id]["arg_sources"][0]
     with pytest.raises(Unconvertible, match="unknown input source 'unknown:[(]3,[)]'"):
         converted(spec_id, arg_sources=["unknown:(3,)"] + sources[1:])
