@@ -11,10 +11,11 @@ tensor of the model, or a size) and hands the graph to Inductor, runs it once in
 compiled module's kernels (`chosen_launches`), and converts the output code (`teachers.inductor_convert`).
 
 Shapes: it compiles with `dynamic=True` first, so the candidate reads its sizes from its inputs and serves
-the spec's other workloads, which the verifier checks (`shape_specialised` otherwise). Sizes 0 and 1 of the
-shown inputs stay constants there (dynamo specialises them), so a spec shown at a decode shape can still
-give code that asserts its 1. Where the dynamic compile fails or its code does not convert, it compiles
-static (the shown shapes) and emits that candidate for the verifier to judge; `teacher_meta.shapes` says
+the spec's other workloads, which the verifier checks (`shape_specialised` otherwise); every dimension gets
+its own size symbol, a 1 included where this torch allows (`compile_spec`). What dynamo still makes a
+constant (a size a view or a reshape fixes) the candidate asserts, so another size there is rejected, not
+computed wrongly. Where the dynamic compile fails or its code does not convert, it compiles static (the
+shown shapes) and emits that candidate for the verifier to judge; `teacher_meta.shapes` says
 which (`dynamic` or `static`) and, for a static one, `dynamic_declined` why the dynamic one was not used
 (and `dynamic_compile_error`, the error, where the dynamic compile failed).
 
@@ -181,8 +182,11 @@ def compile_spec(reference_code: str, *, seed: int = 0, device: str = "cuda", dy
     its output code, graph input sources and the autotuner's launch settings. `dynamic`: torch.compile's
     (True: sizes as symbols, so the code serves other shapes; False: the shown shapes; None: its default,
     static at first). A dynamic compile gives every dimension its own symbol (no duck shaping): two sizes
-    equal in the shown inputs (a square 4096 x 4096) need not be equal in another workload. Sizes 0 and 1
-    stay constants (dynamo specialises them), so code compiled for a decode shape (64, 1, 1024) keeps its 1."""
+    equal in the shown inputs (a square 4096 x 4096) need not be equal in another workload; and a size of 1
+    is a symbol too where this torch has `backed_size_oblivious` (2.11 has), so code compiled for a decode
+    shape (64, 1, 1024) can serve a prefill (4, 512, 1024). Seen on an H100 with torch 2.11 for an add +
+    RMSNorm at (64, 1, 1024): `(s77, s27, s15)` with it, `(s77, 1, s15)` without; not yet measured over a
+    whole capture (a 1 that broadcasts is where dynamo may still fix it, or fail: then the static fallback)."""
     import torch
     import torch.fx.experimental._config as fx_config
     from torch._inductor import config as inductor_config
@@ -202,7 +206,10 @@ def compile_spec(reference_code: str, *, seed: int = 0, device: str = "cuda", dy
     modules = getattr(PyCodeCache, "modules", [])  # the loaded output modules (torch >= 2.6); else no launches
     loaded = len(modules)
     # No FX graph cache: a cache hit would skip the code generation run_and_get_code captures.
-    with torch.no_grad(), inductor_config.patch(fx_graph_cache=False), fx_config.patch(use_duck_shape=not dynamic):
+    shapes = {"use_duck_shape": not dynamic}
+    if dynamic and hasattr(fx_config, "backed_size_oblivious"):
+        shapes["backed_size_oblivious"] = True
+    with torch.no_grad(), inductor_config.patch(fx_graph_cache=False), fx_config.patch(**shapes):
         _, codes = run_and_get_code(torch.compile(model, backend=recorder, dynamic=dynamic), *inputs)
     if torch.cuda.is_available():
         torch.cuda.synchronize()
