@@ -23,7 +23,8 @@ What the conversion does:
   stay (as a small function of the candidate), device guards, stream handles and output assertions go;
 - `kernel.run(args..., stream=...)` becomes `kernel[grid](args..., XBLOCK=..., num_warps=..., num_stages=...)`,
   the grid computed from the kernel's `grid_type` (Grid1D, Grid2D, Grid3D, Grid2DWithYZOverflow) and its
-  numels (at run time, with `triton.cdiv`, where a numel is symbolic), with the launch settings the caller passes (on a GPU: what Inductor's autotuner chose). Without
+  numels (at run time, with `triton.cdiv`, where a numel is symbolic), with the launch settings the caller
+  passes (on a GPU: what Inductor's autotuner chose). Without
   them, defaults derived from the decorator's `size_hints` (`default_launch`): Inductor writes each kernel to
   be correct for every power-of-two block up to its per-axis maximum (masks are dropped only when a numel
   is a multiple of that maximum), so any such block is sound; the rule picks a moderate tile;
@@ -47,8 +48,8 @@ general: a size Inductor baked in (a 1 dynamo specialised, a whole static compil
 the layout checks assert, so another shape fails loudly rather than silently. Nor does it carry dynamo's
 guards, which are not in the output code: a dynamic compile's code is right for the shapes its guards admit
 (sizes of 0 or 1 where it saw more, a size past 2**31 elements where it indexed in 32 bits, a divisibility
-a view relied on), and the candidate does not check them; the verifier's workloads are what judge it there. The one thing read from outside the inputs is the installed torch's
-triton_helpers.py, as text.
+a view relied on), and the candidate does not check them; the verifier's workloads are what judge it there.
+The one thing read from outside the inputs is the installed torch's triton_helpers.py, as text.
 """
 
 from __future__ import annotations

@@ -199,8 +199,8 @@ def test_a_static_candidate_where_the_dynamic_compile_fails_or_does_not_convert(
     (row,) = teacher.generate_batch([spec])
     meta = json.loads(row["teacher_meta"])
     assert meta["shapes"] == "static" and row["code"] is not None
-    assert meta["dynamic_declined"].startswith("the generated code cannot be converted: kernel triton_per_fused_abs_sum_0 "
-                                               "is run with grid=")
+    assert meta["dynamic_declined"].startswith(
+        "the generated code cannot be converted: kernel triton_per_fused_abs_sum_0 is run with grid=")
 
     def never(reference_code, *, seed=0, dynamic=None):
         raise RuntimeError("LoweringException" if dynamic else "InductorError")
