@@ -24,7 +24,12 @@ import pytest
 from filters.verifier.options import VerifyOptions
 from filters.verifier.runtime import Runtime
 from filters.verifier.verify import verify
-from generators.teachers.inductor_convert import LaunchConfig, Unconvertible, _rename, convert
+from generators.teachers.inductor_convert import (
+    LaunchConfig,
+    Unconvertible,
+    _rename,
+    convert,
+)
 from kerneldata.core.outcomes import Reason, Status
 
 FIXTURES = Path(__file__).parent / "inductor_fixtures" / "dynamic"
