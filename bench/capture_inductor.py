@@ -9,8 +9,9 @@ compile_spec`) and writes DIR/specs.jsonl (one spec row per line, with the torch
 number of generated modules, `arg_sources`: where each input of the compiled graph comes from, and
 `launches`: the launch settings the autotuner chose per kernel) and DIR/<spec_id>.py (the generated output
 code; several modules are joined with a marker line). These files are the fixtures the inductor teacher's
-CPU tests convert (tests/generators/inductor_fixtures/); rerun this on the GPU machine to refresh them for a
-new torch.
+CPU tests convert (tests/generators/inductor_fixtures/, and its dynamic/ for `--dynamic` captures, which
+`KERNELDATA_DYNAMIC_CAPTURE=DIR` has tests/generators/test_inductor_dynamic.py convert whole); rerun this on
+the GPU machine to refresh them for a new torch.
 """
 
 from __future__ import annotations

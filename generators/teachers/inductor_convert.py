@@ -12,13 +12,19 @@ What the conversion does:
   `triton.language.extra.libdevice`, `triton.language.math`);
 - the wrapper's `call(args)` becomes `forward`: graph inputs are bound from forward's arguments and the
   model's parameters in the order torch.compile traced them (`arg_sources`, recorded by the caller),
+  and the sizes a dynamic compile passes as inputs (`s4 = arg0_1`) are read from the tensor inputs: each
+  from the first input layout check (`assert_size_stride`) that has it bare as a size (`x.shape[d]`), else
+  as a stride (`x.stride(d)`); sizes Inductor derives (`ps0 = 2*s4`, `<kernel>_xnumel = s4*s58`) and sizes
+  and strides written with them are kept as Python expressions over those names (ints, `+ - * // %`, a
+  constant power, `max`/`min`: what Inductor prints), so the candidate serves every shape the code does,
   `empty_strided_cuda(size, stride, dtype)` becomes `torch.empty_strided(..., device=<first graph input>.device)`,
   `reinterpret_tensor` becomes an equivalent chain of view methods (view, permute, narrow, select,
   unsqueeze) worked out from the buffer layouts the code declares, the input checks `assert_size_stride`
   stay (as a small function of the candidate), device guards, stream handles and output assertions go;
 - `kernel.run(args..., stream=...)` becomes `kernel[grid](args..., XBLOCK=..., num_warps=..., num_stages=...)`,
   the grid computed from the kernel's `grid_type` (Grid1D, Grid2D, Grid3D, Grid2DWithYZOverflow) and its
-  numels, with the launch settings the caller passes (on a GPU: what Inductor's autotuner chose). Without
+  numels (at run time, with `triton.cdiv`, where a numel is symbolic), with the launch settings the caller
+  passes (on a GPU: what Inductor's autotuner chose). Without
   them, defaults derived from the decorator's `size_hints` (`default_launch`): Inductor writes each kernel to
   be correct for every power-of-two block up to its per-axis maximum (masks are dropped only when a numel
   is a multiple of that maximum), so any such block is sound; the rule picks a moderate tile;
@@ -33,10 +39,17 @@ What the conversion does:
   same draws from the generator, equal to the reference's values within one unit in the last place.
 
 It converts one compiled graph (the caller declines graph breaks) and declines (`Unconvertible`, one line
-saying why) symbolic shapes, kernels other than Triton pointwise/reduction/persistent-reduction ones
-(templates, foreach, split scans, cooperative reductions, C++), layouts no view chain expresses, and
-statements it does not know. The one thing read from outside the inputs is the installed torch's
-triton_helpers.py, as text.
+saying why) a size it cannot read from a tensor input (an int argument of forward, a size only seen inside
+an expression), a size written in a form it does not know, kernels other than Triton
+pointwise/reduction/persistent-reduction ones (templates, foreach, split scans, cooperative reductions,
+C++), layouts no view chain expresses (with symbolic sizes: any reinterpretation other than the same layout
+or a contiguous view of a contiguous buffer), and statements it does not know. It does not make static code
+general: a size Inductor baked in (a 1 dynamo specialised, a whole static compile) stays a constant that
+the layout checks assert, so another shape fails loudly rather than silently. Nor does it carry dynamo's
+guards, which are not in the output code: a dynamic compile's code is right for the shapes its guards admit
+(sizes of 0 or 1 where it saw more, a size past 2**31 elements where it indexed in 32 bits, a divisibility
+a view relied on), and the candidate does not check them; the verifier's workloads are what judge it there.
+The one thing read from outside the inputs is the installed torch's triton_helpers.py, as text.
 """
 
 from __future__ import annotations
@@ -101,8 +114,8 @@ class Conversion:
 
 @dataclass(frozen=True)
 class _Layout:
-    size: tuple[int, ...]
-    stride: tuple[int, ...]
+    size: tuple  # ints, or sympy expressions over the size symbols where the code is dynamic
+    stride: tuple
 
 
 @dataclass
@@ -461,9 +474,12 @@ class _Forward:
         self.model = model
         self.arg_sources = arg_sources
         self.launch_configs = launch_configs
+        self.call = call
         self.layouts: dict[str, _Layout] = {}
         self.defined: set[str] = set()
         self.arg_names: list[str] = []
+        self.symbols: set[str] = set()  # names forward binds to sizes: s4, ps0, <kernel>_xnumel
+        self.size_args: dict[str, str | None] = {}  # size (SymInt) graph inputs -> how forward reads them
         self.lines: list[str] = []
         self.extern_calls: list[str] = []
         self.launch: dict[str, dict] = {}
@@ -511,17 +527,71 @@ class _Forward:
             raise Unconvertible(f"call() has a statement the conversion does not know: {_short(stmt)}")
 
     def _bind(self, target: ast.expr) -> None:
-        """`arg0_1, arg1_1 = args`: the graph inputs, bound from forward's arguments and the model's tensors."""
+        """`arg0_1, arg1_1 = args`: the graph inputs, bound from forward's arguments and the model's tensors.
+        A dynamic compile's graph also takes sizes (SymInts), which call() names at once (`s4 = arg0_1`);
+        those are read from the tensor inputs instead (`_size_bindings`)."""
         elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
         self.arg_names = [e.id for e in elements]
         if len(self.arg_names) != len(self.arg_sources):
             raise Unconvertible(f"the compiled graph takes {len(self.arg_names)} inputs but "
                                 f"{len(self.arg_sources)} input sources were given")
-        values = [self.model.source_expr(source) for source in self.arg_sources]
-        self.defined.update(self.arg_names)
-        self.lines.append(f"{', '.join(self.arg_names)} = {', '.join(values)}")
+        aliases = self._size_aliases()
+        tensors = [(name, source) for name, source in zip(self.arg_names, self.arg_sources)
+                   if not (name in aliases and _is_size_source(source))]
+        if not tensors:
+            raise Unconvertible("the compiled graph takes no tensor input")
+        self.size_args = self._size_bindings(aliases, [name for name, _ in tensors])
+        clash = sorted((set(aliases.values()) | set(self.arg_names)) & set(self.model.forward_params))
+        if clash:
+            raise Unconvertible(f"forward's argument {clash[0]} has the name of one of call()'s variables")
+        values = [self.model.source_expr(source) for _, source in tensors]
+        self.defined.update(name for name, _ in tensors)
+        self.lines.append(f"{', '.join(name for name, _ in tensors)} = {', '.join(values)}")
         self.device_var = _fresh_name("device", self.arg_names)
-        self.lines.append(f"{self.device_var} = {self.arg_names[0]}.device")
+        self.lines.append(f"{self.device_var} = {tensors[0][0]}.device")
+
+    def _size_aliases(self) -> dict[str, str]:
+        """graph input -> the size symbol call() names it (`s4 = arg0_1`)."""
+        aliases = {}
+        for stmt in _statements(self.call.body):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, ast.Name) and stmt.value.id in self.arg_names:
+                aliases.setdefault(stmt.value.id, stmt.targets[0].id)
+        return aliases
+
+    def _size_bindings(self, aliases: Mapping[str, str], tensors: Sequence[str]) -> dict[str, str | None]:
+        """How forward reads each size input: `x.shape[d]` of the first tensor input whose checked layout
+        (`assert_size_stride`) has the bare symbol as dimension d's size, else `x.stride(d)` of the first
+        with it as a stride of a dimension not of size 1. Read from those lines, not from the recorded graph
+        inputs: they are what the kernels index the inputs with, and Inductor writes one per tensor input
+        whatever the torch version, while where dynamo took a SymInt from is internal to it (the recorder
+        only knows that an input is a size). A size the code never reads is not bound (None); one it reads
+        that no input carries bare (an int argument of forward, a size seen only inside an expression) is
+        refused rather than solved for."""
+        checked = []
+        for stmt in _statements(self.call.body):
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                    and ast.unparse(stmt.value.func) == "assert_size_stride" and len(stmt.value.args) >= 3 \
+                    and ast.unparse(stmt.value.args[0]) in tensors:
+                size, stride = (a.elts if isinstance(a, ast.Tuple) else [] for a in stmt.value.args[1:3])
+                checked.append((ast.unparse(stmt.value.args[0]), size, stride))
+        bindings = {}
+        for arg, symbol in aliases.items():
+            read = [f"{name}.shape[{d}]" for name, size, _ in checked for d, n in enumerate(size)
+                    if isinstance(n, ast.Name) and n.id == symbol]
+            read += [f"{name}.stride({d})" for name, size, stride in checked for d, st in enumerate(stride)
+                     if isinstance(st, ast.Name) and st.id == symbol and d < len(size)
+                     and not (isinstance(size[d], ast.Constant) and size[d].value == 1)]
+            uses = [n for stmt in _statements(self.call.body) for n in ast.walk(stmt)
+                    if isinstance(n, ast.Name) and n.id == symbol and isinstance(n.ctx, ast.Load)]
+            if not uses:  # a size dynamo passed but the code never reads (one guards made a constant)
+                bindings[arg] = None
+                continue
+            if not read:
+                raise Unconvertible(f"the size {symbol} (graph input {arg}) is no bare size or stride of a "
+                                    f"tensor input, so forward cannot read it")
+            bindings[arg] = read[0]
+        return bindings
 
     def _call_statement(self, call: ast.Call, stmt: ast.stmt) -> None:
         name = ast.unparse(call.func)
@@ -529,7 +599,7 @@ class _Forward:
             self._drop(stmt)
         elif name == "assert_size_stride":
             target = ast.unparse(call.args[0])
-            self.layouts[target] = _Layout(_int_tuple(call.args[1]), _int_tuple(call.args[2]))
+            self.layouts[target] = _Layout(self._dims(call.args[1]), self._dims(call.args[2]))
             if target in self.arg_names:  # the inputs' layouts are what the kernels index with
                 self.checks_layout = True
                 self._emit(f"assert_size_stride({target}, {ast.unparse(call.args[1])}, {ast.unparse(call.args[2])})")
@@ -545,9 +615,23 @@ class _Forward:
             return
         if function == "empty_strided_cpu":
             raise Unconvertible("call() allocates a buffer on the CPU (empty_strided_cpu)")
+        if isinstance(value, ast.Name) and value.id in self.size_args:  # `s4 = arg0_1`: a size input named
+            if self.size_args[value.id] is None:
+                self._drop(stmt)
+                return
+            self.symbols.add(target)
+            self.defined.add(target)
+            self._emit(f"{target} = {self.size_args[value.id]}", stmt)
+            return
+        if isinstance(value, (ast.BinOp, ast.UnaryOp)) or _is_size_expression(value, self.symbols):
+            self._size(value)  # `ps0 = 2*s4`, `<kernel>_xnumel = s4*s40`
+            self.symbols.add(target)
+            self.defined.add(target)
+            self._emit(f"{target} = {ast.unparse(value)}", stmt)
+            return
         if function in _ALLOCATORS:
             size, stride, dtype = value.args[:3]
-            self.layouts[target] = _Layout(_int_tuple(size), _int_tuple(stride))
+            self.layouts[target] = _Layout(self._dims(size), self._dims(stride))
             self.defined.add(target)
             self._emit(f"{target} = torch.empty_strided({ast.unparse(size)}, {ast.unparse(stride)}, "
                        f"dtype={ast.unparse(dtype)}, device={self.device_var})", stmt)
@@ -555,7 +639,7 @@ class _Forward:
         if isinstance(value, ast.Name) and value.id in self.layouts:
             self.layouts[target] = self.layouts[value.id]
         elif function == "reinterpret_tensor":
-            self.layouts[target] = _Layout(_int_tuple(value.args[1]), _int_tuple(value.args[2]))
+            self.layouts[target] = _Layout(self._dims(value.args[1]), self._dims(value.args[2]))
         expression = self._expression(value)
         self.defined.add(target)
         self._emit(f"{target} = {ast.unparse(expression)}", stmt)
@@ -563,6 +647,10 @@ class _Forward:
     def _expression(self, node: ast.expr) -> ast.expr:
         """The expression with reinterpret_tensor and library calls rewritten; any other call, or a name
         call() did not bind, is refused."""
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)) or (isinstance(node, ast.Call) and _is_size_expression(
+                node, {n.id for n in ast.walk(node) if isinstance(n, ast.Name)})):
+            self._size(node)  # a size computed in place (`2*s4` as a kernel argument): its names bound, its form known
+            return node
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Name):
@@ -585,9 +673,15 @@ class _Forward:
             base = ast.unparse(call.args[0])
             if base not in self.layouts:
                 raise Unconvertible(f"call() reinterprets {base}, whose layout the code does not declare")
-            size, stride = _int_tuple(call.args[1]), _int_tuple(call.args[2])
-            offset = ast.literal_eval(call.args[3]) if len(call.args) > 3 else 0
-            return ast.parse(view_chain(base, self.layouts[base], size, stride, offset), mode="eval").body
+            size, stride = self._dims(call.args[1]), self._dims(call.args[2])
+            offset = self._size(call.args[3]) if len(call.args) > 3 else 0
+            layout = self.layouts[base]
+            if all(isinstance(v, int) for v in (*layout.size, *layout.stride, *size, *stride, offset)):
+                chain = view_chain(base, layout, size, stride, offset)
+            else:
+                chain = symbolic_view(base, layout, _Layout(size, stride), offset,
+                                      [ast.unparse(n) for n in call.args[1].elts])
+            return ast.parse(chain, mode="eval").body
         if name.startswith("extern_kernels."):
             kernel = name.split(".", 1)[1]
             if kernel not in EXTERN_KERNELS:
@@ -604,6 +698,24 @@ class _Forward:
         return ast.Call(ast.parse(function, mode="eval").body, [self._expression(a) for a in call.args],
                         [ast.keyword(k.arg, self._expression(k.value)) for k in call.keywords])
 
+    def _dims(self, node: ast.expr) -> tuple:
+        """A literal tuple of sizes or strides: ints, or sympy expressions where they are symbolic."""
+        if not isinstance(node, ast.Tuple):
+            raise Unconvertible(f"a size or stride is not a tuple ({_short(node)})")
+        values = tuple(self._size(element) for element in node.elts)
+        return tuple(int(v) if isinstance(v, sympy_module().Integer) else v for v in values)
+
+    def _size(self, node: ast.expr):
+        """One size as an int or a sympy expression over the bound size symbols; Unconvertible for a symbol
+        forward does not bind or a form `_is_size_expression` does not know."""
+        for name in (n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id not in ("max", "min")):
+            if name not in self.symbols:
+                raise Unconvertible(f"a size uses {name}, which forward does not bind to a size")
+        if not _is_size_expression(node, self.symbols):
+            raise Unconvertible(f"a size has a form the conversion does not know ({_short(node)})")
+        value = _sympy(node)
+        return int(value) if value.is_Integer else value
+
     def _launch(self, kernel: _Kernel, call: ast.Call) -> str:
         keywords = {k.arg for k in call.keywords} - {"stream"}
         if keywords:
@@ -619,9 +731,17 @@ class _Forward:
             name = f"{axis}numel"
             if name in values:
                 value = values[name]
-                if not (isinstance(value, ast.Constant) and isinstance(value.value, int)):
-                    raise Unconvertible(f"kernel {kernel.name} has a symbolic {name} ({ast.unparse(value)})")
-                numels[axis] = value.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, int):
+                    numels[axis] = value.value
+                elif _is_size_expression(value, self.symbols):
+                    self._size(value)
+                    if axis.startswith("r") and f"{axis.upper()}BLOCK" in kernel.baked:
+                        raise Unconvertible(f"kernel {kernel.name} reduces a symbolic {name} ({ast.unparse(value)}) "
+                                            f"in one block its body fixes")
+                    numels[axis] = ast.unparse(value)  # read at run time: the grid follows the input's sizes
+                else:
+                    raise Unconvertible(f"kernel {kernel.name}'s {name} is neither a number nor a size "
+                                        f"({_short(value)})")
             elif name in kernel.constants:
                 numels[axis] = kernel.constants[name]
         given = self.launch_configs.get(kernel.name)
@@ -639,8 +759,9 @@ class _Forward:
         return f"{kernel.name}[{grid}]({args})"
 
 
-def _grid(kernel: _Kernel, numels: Mapping[str, int], blocks: Mapping[str, int]) -> str:
-    """The launch grid as source: `(triton.cdiv(xnumel, XBLOCK), ...)` with the numbers filled in."""
+def _grid(kernel: _Kernel, numels: Mapping[str, int | str], blocks: Mapping[str, int]) -> str:
+    """The launch grid as source: `(triton.cdiv(xnumel, XBLOCK), ...)` with the numbers filled in; a
+    symbolic numel (source over forward's size names) stays an expression forward computes at run time."""
     def cdiv(axis: str) -> str:
         if axis not in numels:
             raise Unconvertible(f"kernel {kernel.name} is launched over {axis} without a {axis}numel")
@@ -654,6 +775,10 @@ def _grid(kernel: _Kernel, numels: Mapping[str, int], blocks: Mapping[str, int])
     if kernel.grid_type == "Grid3D":
         return f"({cdiv('x')}, {cdiv('y')}, {cdiv('z')})"
     # Grid2DWithYZOverflow: y blocks past the y grid's limit spill into z.
+    if "y" in numels and isinstance(numels["y"], str):
+        y_blocks = f"triton.cdiv({numels['y']}, {blocks.get('YBLOCK', 1)})"
+        z_grid = f"triton.cdiv({y_blocks}, {_MAX_Y_GRID})"
+        return f"({cdiv('x')}, triton.cdiv({y_blocks}, max(1, {z_grid})), {z_grid})"
     y_blocks = -(-numels["y"] // blocks.get("YBLOCK", 1))
     z_grid = -(-y_blocks // _MAX_Y_GRID)
     return f"({cdiv('x')}, {-(-y_blocks // z_grid) if z_grid else 0}, {z_grid})"
@@ -713,9 +838,9 @@ def view_chain(base: str, layout: _Layout, size: Sequence[int], stride: Sequence
 def _is_contiguous(layout: _Layout) -> bool:
     expected = 1
     for size, stride in zip(reversed(layout.size), reversed(layout.stride)):
-        if size != 1 and stride != expected:
+        if not _equal(size, 1) and not _equal(stride, expected):
             return False
-        expected *= size
+        expected = expected * size
     return True
 
 
@@ -723,14 +848,94 @@ def _dims(values: Sequence[int]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def _int_tuple(node: ast.expr) -> tuple[int, ...]:
-    try:
-        value = ast.literal_eval(node)
-    except ValueError:
-        raise Unconvertible(f"a size or stride is symbolic ({ast.unparse(node)})") from None
-    if not (isinstance(value, tuple) and all(isinstance(v, int) for v in value)):
-        raise Unconvertible(f"a size or stride is not a tuple of integers ({ast.unparse(node)})")
-    return value
+def symbolic_view(base: str, layout: _Layout, target: _Layout, offset, size_source: Sequence[str]) -> str:
+    """Source for `reinterpret_tensor(base, size, stride, offset)` where a size or stride is symbolic: the
+    base itself where the layouts are one (strides of dimensions of size 1 aside), else `base.view(size)`
+    where both are contiguous with as many elements. Any other reinterpretation is refused: deciding how
+    symbolic strides order (what `view_chain` does with numbers) would be a guess about sizes not seen."""
+    if not _equal(offset, 0):
+        raise Unconvertible(f"a reinterpretation of {base} with symbolic sizes starts past its first element")
+    if len(layout.size) == len(target.size) and all(_equal(a, b) for a, b in zip(layout.size, target.size)) \
+            and all(_equal(a, b) for a, b, n in zip(layout.stride, target.stride, target.size) if not _equal(n, 1)):
+        return base
+    if _is_contiguous(layout) and _is_contiguous(target) \
+            and _equal(_product(layout.size), _product(target.size)):
+        return f"{base}.view({', '.join(size_source)})"
+    raise Unconvertible(f"a reinterpretation of {base} with symbolic sizes is not a plain view")
+
+
+# What a size may be written as: an int, a size name, and +, -, *, //, % and a constant power of them, and
+# max/min (Inductor's FloorDiv, ModularIndexing and Max print as these). Anything else is not guessed at.
+_SIZE_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+             ast.FloorDiv: lambda a, b: sympy_module().floor(a / b), ast.Mod: lambda a, b: sympy_module().Mod(a, b),
+             ast.Pow: lambda a, b: a ** b}
+
+
+def _is_size_expression(node: ast.expr, symbols: set[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) and not isinstance(node.value, bool)
+    if isinstance(node, ast.Name):
+        return node.id in symbols
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _is_size_expression(node.operand, symbols)
+    if isinstance(node, ast.BinOp) and type(node.op) in _SIZE_OPS:
+        if isinstance(node.op, ast.Pow) and not isinstance(node.right, ast.Constant):
+            return False
+        return _is_size_expression(node.left, symbols) and _is_size_expression(node.right, symbols)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("max", "min") \
+            and len(node.args) >= 2 and not node.keywords:
+        return all(_is_size_expression(arg, symbols) for arg in node.args)
+    return False
+
+
+def _sympy(node: ast.expr):
+    """A size expression (`_is_size_expression`) as sympy, its names positive integer symbols."""
+    sympy = sympy_module()
+    if isinstance(node, ast.Constant):
+        return sympy.Integer(node.value)
+    if isinstance(node, ast.Name):
+        return sympy.Symbol(node.id, integer=True, positive=True)
+    if isinstance(node, ast.UnaryOp):
+        return -_sympy(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _SIZE_OPS[type(node.op)](_sympy(node.left), _sympy(node.right))
+    return (sympy.Max if node.func.id == "max" else sympy.Min)(*(_sympy(arg) for arg in node.args))
+
+
+@lru_cache(maxsize=1)
+def sympy_module():
+    import sympy  # torch's own dependency; imported when a size is first read
+
+    return sympy
+
+
+def _equal(a, b) -> bool:
+    """Whether two sizes are equal for every value of their symbols (as far as sympy can tell: a `False`
+    may be an equality it cannot prove, which only ever makes the conversion decline)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    return sympy_module().simplify(a - b) == 0
+
+
+def _product(values: Sequence):
+    result = 1
+    for value in values:
+        result = result * value
+    return result
+
+
+def _is_size_source(source: str) -> bool:
+    """A graph input the recorder knows as a size (`size`), or one it could not place, as captures made
+    before it told sizes apart record them (`unknown:()`)."""
+    return source == "size" or source == "unknown:()"
+
+
+def _statements(body: Sequence[ast.stmt]) -> list[ast.stmt]:
+    """call()'s statements, those inside its device guard included."""
+    out = []
+    for stmt in body:
+        out += _statements(stmt.body) if isinstance(stmt, ast.With) else [stmt]
+    return out
 
 
 def _short(node: ast.AST) -> str:

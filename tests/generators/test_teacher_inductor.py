@@ -22,6 +22,9 @@ from kerneldata.core.schema import CANDIDATE_SCHEMA, SPEC_SCHEMA, table_from_row
 
 FIXTURES = Path(__file__).parent / "inductor_fixtures"
 SPECS = {row["spec_id"]: row for row in map(json.loads, (FIXTURES / "specs.jsonl").read_text().splitlines())}
+# Captured with torch.compile(dynamic=True): what the teacher compiles first.
+DYNAMIC = {row["spec_id"]: row for row in
+           map(json.loads, (FIXTURES / "dynamic" / "specs.jsonl").read_text().splitlines())}
 
 
 def spec_row(spec_id: str) -> dict:
@@ -81,10 +84,15 @@ class Teacher(InductorTeacher):
 
 @pytest.fixture
 def teacher(monkeypatch):
-    def compile_spec(reference_code: str, *, seed: int = 0) -> CompiledSpec:
-        (row,) = [row for row in SPECS.values() if row["reference_code"] == reference_code]
+    def compile_spec(reference_code: str, *, seed: int = 0, dynamic: bool | None = None) -> CompiledSpec:
+        # The static fixtures were captured static; the dynamic ones answer a dynamic compile.
+        captured, directory = (DYNAMIC, FIXTURES / "dynamic") if dynamic else (SPECS, FIXTURES)
+        rows = [row for row in captured.values() if row["reference_code"] == reference_code]
+        if not rows:
+            raise RuntimeError(f"no {'dynamic' if dynamic else 'static'} capture of this spec")
+        (row,) = rows
         launches = {k: LaunchConfig.from_dict(v) for k, v in row.get("launches", {}).items()}
-        code = (FIXTURES / f"{row['spec_id']}.py").read_text()
+        code = (directory / f"{row['spec_id']}.py").read_text()
         return CompiledSpec(codes=[code], sources=row["arg_sources"], launches=launches)
 
     monkeypatch.setattr(inductor, "compile_spec", compile_spec)
@@ -120,13 +128,13 @@ def test_one_row_per_spec_that_follows_the_contract(teacher):
 def test_specs_without_a_candidate_get_one_row_that_says_why(teacher, monkeypatch):
     spec = spec_row("reduction-dd33128974ee8989")
 
-    def failing(reference_code, *, seed=0):
+    def failing(reference_code, *, seed=0, dynamic=None):
         raise RuntimeError("LoweringException: no lowering for aten.frobnicate\nwith a second line")
 
-    def split(reference_code, *, seed=0):
+    def split(reference_code, *, seed=0, dynamic=None):
         return CompiledSpec(codes=["a", "b"], sources=[[], []], launches={})
 
-    def unconvertible(reference_code, *, seed=0):
+    def unconvertible(reference_code, *, seed=0, dynamic=None):
         code = (FIXTURES / "reduction-dd33128974ee8989.py").read_text()
         return CompiledSpec(codes=[code.replace("stream=stream0)", "grid=grid(31), stream=stream0)")],
                             sources=SPECS["reduction-dd33128974ee8989"]["arg_sources"], launches={})
@@ -156,3 +164,65 @@ def test_the_autotuners_choice_is_read_from_the_compiled_kernels():
         "triton_red_fused_sum_0": LaunchConfig({"XBLOCK": 256, "R0_BLOCK": 64}, num_warps=8, num_stages=2),
         "triton_poi_fused_relu_1": LaunchConfig({"XBLOCK": 256, "R0_BLOCK": 64}, num_warps=8, num_stages=2),
     }
+
+
+def test_the_teacher_compiles_dynamic_first_and_says_so(teacher, monkeypatch):
+    asked = []
+    fixture_compile = inductor.compile_spec
+
+    def recording(reference_code, *, seed=0, dynamic=None):
+        asked.append(dynamic)
+        return fixture_compile(reference_code, seed=seed, dynamic=dynamic)
+
+    monkeypatch.setattr(inductor, "compile_spec", recording)
+    spec = {name: DYNAMIC["workload-d2d82fe39d0538e9"].get(name) for name in SPEC_SCHEMA.names}
+    (row,) = teacher.generate_batch([spec])
+    meta = json.loads(row["teacher_meta"])
+    assert asked == [True] and meta["shapes"] == "dynamic" and "dynamic_declined" not in meta
+    assert "s4 = arg3_1.shape[0]" in row["code"] and "for the sizes it reads from its inputs" in row["code"]
+
+
+def test_a_static_candidate_where_the_dynamic_compile_fails_or_does_not_convert(teacher, monkeypatch):
+    spec = spec_row("reduction-dd33128974ee8989")
+    # No dynamic capture of this spec: the dynamic compile fails, the static one gives the candidate.
+    (row,) = teacher.generate_batch([spec])
+    meta = json.loads(row["teacher_meta"])
+    assert (meta["shapes"], meta["dynamic_declined"]) == ("static", "torch.compile failed on the reference")
+    assert row["code"] is not None and "for the shapes it was shown" in row["code"]
+    static = (FIXTURES / "reduction-dd33128974ee8989.py").read_text()
+
+    def unconvertible_when_dynamic(reference_code, *, seed=0, dynamic=None):
+        code = static.replace("stream=stream0)", "grid=grid(31), stream=stream0)") if dynamic else static
+        return CompiledSpec(codes=[code], sources=SPECS["reduction-dd33128974ee8989"]["arg_sources"], launches={})
+
+    monkeypatch.setattr(inductor, "compile_spec", unconvertible_when_dynamic)
+    (row,) = teacher.generate_batch([spec])
+    meta = json.loads(row["teacher_meta"])
+    assert meta["shapes"] == "static" and row["code"] is not None
+    assert meta["dynamic_declined"].startswith(
+        "the generated code cannot be converted: kernel triton_per_fused_abs_sum_0 is run with grid=")
+
+    def never(reference_code, *, seed=0, dynamic=None):
+        raise RuntimeError("LoweringException" if dynamic else "InductorError")
+
+    monkeypatch.setattr(inductor, "compile_spec", never)
+    (row,) = teacher.generate_batch([spec])
+    meta = json.loads(row["teacher_meta"])
+    assert row["code"] is None and "shapes" not in meta
+    assert (meta["declined"], meta["dynamic_declined"], meta["compile_error"]) == (
+        "torch.compile failed on the reference", "torch.compile failed on the reference", "RuntimeError: InductorError")
+    assert meta["dynamic_compile_error"] == "RuntimeError: LoweringException"
+
+
+def test_a_dynamic_graphs_size_inputs_are_recorded_as_sizes():
+    reference = types.ModuleType("reference")
+    exec(DYNAMIC["workload-d2d82fe39d0538e9"]["reference_code"].replace("(4, 512, 1024)", "(2, 8, 64)")
+         .replace("(1024,)", "(64,)"), reference.__dict__)
+    model = reference.Model(*reference.get_init_inputs()).eval()
+    inputs = reference.get_inputs()
+    recorder = GraphInputs(model, inputs, lambda graph_module, example_inputs: graph_module.forward)
+    torch._dynamo.reset()
+    with torch.no_grad():
+        torch.compile(model, backend=recorder, dynamic=True)(*inputs)
+    (sources,) = recorder.graphs
+    assert sources[-3:] == ["input:0", "input:1", "input:2"] and set(sources[:-3]) == {"size"}
