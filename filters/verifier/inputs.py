@@ -65,7 +65,22 @@ def _quantised(x):
     return torch.floor(x * 2) / 2  # halves: a row of 300 holds ties, and zeros where 0 <= x < 0.5
 
 
-TRANSFORMS = {
+def keeping_layout(transform):
+    """`transform` (elementwise) applied to every element of an input's storage span, the result viewed
+    with the input's own sizes, strides and storage offset: a transformed input keeps the layout the model
+    gave it (a slice of a fused projection, a transposed weight, a row pitch wider than the row, a stride-0
+    broadcast), as the plain draws do. Applied to the view alone, `-x` of a strided input came back dense,
+    and an honest kernel that reads its input's layout (Inductor's checks its strides) failed only on the
+    transformed calls."""
+    def on_layout(x):
+        if not x.numel() or x.is_contiguous():
+            return transform(x)
+        return transform(_span(x)).as_strided(x.shape, x.stride(), 0)
+
+    return on_layout
+
+
+TRANSFORMS = {name: (kind, keeping_layout(transform)) for name, (kind, transform) in {
     "negated": (NEGATE, lambda x: -x),
     "scaled by 64": (SCALE, lambda x: x * 64),
     "shifted by -8": (SHIFT, lambda x: x - 8),
@@ -74,7 +89,7 @@ TRANSFORMS = {
     "heavy-tailed": (HEAVY, _heavy_tailed),
     "quantised to halves": (QUANTISE, _quantised),
     "scaled by 1/64": (SCALE, lambda x: x / 64),
-}
+}.items()}
 
 
 def domains_of(inputs: list, input_domains) -> list[str | None]:
@@ -162,13 +177,22 @@ def partly_changed(inputs: list, other: list) -> list:
                 or x.dtype != y.dtype or not x.numel() or not x.is_floating_point():
             changed.append(x)
             continue
-        flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+        # Over the storage span where both share a layout, so the changed input keeps it (`keeping_layout`).
+        spans = not x.is_contiguous() and x.stride() == y.stride()
+        flat_x, flat_y = (_span(x), _span(y)) if spans else (x.reshape(-1), y.reshape(-1))
         take = torch.rand(flat_x.numel(), generator=generator) < 0.05
         length = max(1, flat_x.numel() // 8)
         start = int(torch.randint(0, flat_x.numel() - length + 1, (1,), generator=generator))
         take[start:start + length] = True
-        changed.append(torch.where(take, flat_y, flat_x).reshape(x.shape))
+        mixed = torch.where(take, flat_y, flat_x)
+        changed.append(mixed.as_strided(x.shape, x.stride(), 0) if spans else mixed.reshape(x.shape))
     return changed
+
+
+def _span(x):
+    """`x`'s storage span, first element to last, as a 1-D view."""
+    span = 1 + sum((size - 1) * stride for size, stride in zip(x.shape, x.stride()))
+    return x.as_strided((span,), (1,), x.storage_offset())
 
 
 def shape_key(inputs: list) -> str:
