@@ -127,7 +127,9 @@ def _group(spec_row: dict) -> Group:
     (softmax is in family "softmax", sum in "reduction"). Raises Decline for anything else."""
     ops = list(spec_row["ops"])
     if spec_row["family"] in _BY_FAMILY:
-        return _BY_FAMILY[spec_row["family"]]
+        # A group with `claims` (workload chains) takes its own specs; the family's plain group the rest.
+        groups = _BY_FAMILY[spec_row["family"]]
+        return next(g for g in groups if g.claims is None or g.claims(spec_row))
     if len(ops) == 1 and ops[0] in _BY_OP:
         return _BY_OP[ops[0]]
     known = ", ".join(op for ops_ in TEMPLATE_OPS.values() for op in ops_)
@@ -171,5 +173,8 @@ TEMPLATE_OPS: dict[str, tuple[str, ...]] = {}
 for _g in _GROUPS:
     TEMPLATE_OPS[_g.name] = TEMPLATE_OPS.get(_g.name, ()) + _g.ops
 _BY_OP: dict[str, Group] = {op: group for group in _GROUPS for op in group.ops}
-# Groups that answer a whole family by reading its source (fused chains) rather than by op name.
-_BY_FAMILY: dict[str, Group] = {group.name: group for group in _GROUPS if not group.ops}
+# Groups that answer a whole family by reading its source (fused chains) rather than by op name: those
+# that claim some of the family's specs first, then the one (without `claims`) that takes the rest.
+_BY_FAMILY: dict[str, list[Group]] = {}
+for _g in sorted((g for g in _GROUPS if not g.ops), key=lambda g: g.claims is None):
+    _BY_FAMILY.setdefault(_g.name, []).append(_g)
