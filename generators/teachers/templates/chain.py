@@ -41,7 +41,16 @@ import re
 from dataclasses import dataclass
 
 from generators.teachers.templates.base import (
-    Decline, Draft, Group, Variant, fill, launch_warps, model_new, module, next_power_of_2, triton_dtype,
+    Decline,
+    Draft,
+    Group,
+    Variant,
+    fill,
+    launch_warps,
+    model_new,
+    module,
+    next_power_of_2,
+    triton_dtype,
 )
 from generators.teachers.templates.workload import FLAWS as _WORKLOAD_FLAWS
 
@@ -467,9 +476,12 @@ def _lines(chain: Chain, names: list[str], *, bodies: dict[str, int], load, redu
         if expr is not None:
             out.append(f"{name} = {expr}")
         if step.dtype in _LOW and readers[name]:
-            out.append(f"{name} = {name}.to({triton_dtype(step.dtype)}).to(tl.float32)  "
-                       f"# {step.dtype} in the reference: round as it does")
+            out.append(_rounding(name, step.dtype))
     return out
+
+
+def _rounding(name: str, dtype: str) -> str:
+    return f"{name} = {name}.to({triton_dtype(dtype)}).to(tl.float32)  # {dtype} in the reference: round as it does"
 
 
 def _body_choices(chain: Chain, rng: random.Random) -> dict[str, int]:
@@ -566,10 +578,10 @@ def _render_flat(spec_row: dict, rng: random.Random, structure: str, flaw: str |
     returns = ", ".join(f"{o}.view(-1, shape[-1])" if chain.steps[t].flat2d else o for o, t in zip(outs, chain.outputs))
     launcher = fill('''
         def chain(<<args>>):
-            # The broadcast shape of every input, padded to 4 dims; each input as a view of it (stride 0 on
-            # broadcast dims), so transposed, sliced and broadcast inputs are read in place.
-            shape = list(torch.broadcast_shapes(<<shapes>>))
-            rank = len(shape)
+            # The broadcast shape of every input (dims aligned from the right, a size-1 dim stretched), padded
+            # to 4 dims; each input as a view of it (stride 0 on broadcast dims), so transposed, sliced and
+            # broadcast inputs are read in place.
+            <<broadcast>>
             assert rank <= 4, "up to 4 dims"
             sizes = [1] * (4 - rank) + shape
             <<strides>>
@@ -582,9 +594,8 @@ def _render_flat(spec_row: dict, rng: random.Random, structure: str, flaw: str |
             chain_kernel[grid](<<inputs>>, <<outs>>, n_elements, sizes[1], sizes[2], sizes[3], <<stride_vals>>BLOCK_SIZE=BLOCK_SIZE, num_warps=<<warps>>)
             return <<returns>>
         ''', args=", ".join(f"{x}: torch.Tensor" for x in inputs),
-        shapes=", ".join(f"{x}.shape" for x in inputs),
         strides="\n".join(f"{x}_strides = [0] * (4 - rank) + list({x}.expand(shape).stride())" for x in inputs),
-        allocs=allocs, first_out=outs[0], block=block, sweep=sweep, grid=grid, inputs=", ".join(inputs),
+        broadcast=_broadcast_lines(inputs), allocs=allocs, first_out=outs[0], block=block, sweep=sweep, grid=grid, inputs=", ".join(inputs),
         outs=", ".join(outs), stride_vals="".join(f"*{x}_strides, " for x in inputs), warps=warps, returns=returns)
     calls = _calls(chain)
     code = module(kernel, launcher, model_new(f"Computes the fused chain {calls} with one Triton kernel.",
@@ -598,6 +609,15 @@ def _render_flat(spec_row: dict, rng: random.Random, structure: str, flaw: str |
                  f"programs sweeps the output in blocks of {block} elements, computing in fp32 and reading every "
                  "input through its strides (broadcast inputs with stride 0, no copies).")
     return Draft(variant=flaw or structure, flaw=flaw, params=params, code=code, prose=prose)
+
+
+def _broadcast_lines(inputs: tuple[str, ...]) -> str:
+    if len(inputs) == 1:
+        return f"rank = {inputs[0]}.dim()\nshape = list({inputs[0]}.shape)"
+    lines = [f"rank = max({', '.join(f'{x}.dim()' for x in inputs)})"]
+    lines += [f"{x}_shape = [1] * (rank - {x}.dim()) + list({x}.shape)" for x in inputs]
+    lines.append(f"shape = [max(sizes) for sizes in zip({', '.join(f'{x}_shape' for x in inputs)})]")
+    return "\n".join(lines)
 
 
 def _floor_blocks(numel: int) -> list[int]:
@@ -691,10 +711,7 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
             lines = _lines(chain, _needed(chain, [operand], known), bodies=bodies, load=load, reduce=None,
                            alias=pass_alias)
             finish = f"{name} = tl.sum(acc, axis=0)" + (f" / {divisor}" if step.detail == "mean" else "")
-            rounding = []
-            if step.dtype in _LOW:
-                rounding = [f"{name} = {name}.to({triton_dtype(step.dtype)}).to(tl.float32)  "
-                            f"# {step.dtype} in the reference: round as it does"]
+            rounding = [_rounding(name, step.dtype)] if step.dtype in _LOW else []
             passes.append(fill('''
                 # Pass: the per-row <<op>> <<name>>, from per-lane partial sums over column tiles.
                 acc = tl.zeros([BLOCK_N], dtype=tl.float32)
