@@ -35,6 +35,7 @@ bf16 or fp16 rounding is below every tolerance the verifier uses for those dtype
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import random
 import re
@@ -109,6 +110,7 @@ class Step:
     detail: str = ""  # the binary operator, the unary / reduce op, the pow exponent
     kind: str = ""
     flat2d: bool = False  # viewed as (M, N)
+    aten: str = ""  # the ATen op it came from, for comments and prose
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,8 @@ def _parse(reference_code: str, shapes: tuple) -> Chain:
     model_dtype = _FLOATS.get(spelled[1]) if spelled else None
     steps: dict[str, Step] = {n: Step(n, "input", (), dtypes[n], tuple(s)) for n, s in zip(names, shapes)}
     for stmt in body:
-        steps[stmt.targets[0].id] = _step(stmt.targets[0].id, stmt.value, steps, model_dtype)
+        step = _step(stmt.targets[0].id, stmt.value, steps, model_dtype)
+        steps[step.name] = dataclasses.replace(step, aten=ast.unparse(stmt.value.func).split(".")[-2])
     outs = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
     if not all(isinstance(o, ast.Name) and o.id in steps for o in outs):
         raise Decline(f"the chain returns {ast.unparse(ret.value)!r}, not values it computed")
@@ -385,7 +388,7 @@ def _with_kinds(chain: Chain) -> Chain:
                 raise Decline(f"{name} mixes a value viewed as (M, N) with one of shape {shape}")
             if step.op == "view" and kind != "row":
                 raise Decline(f"{name} views a value that is not full rows")
-        steps[name] = Step(step.name, step.op, step.args, step.dtype, step.shape, step.detail, kind, step.flat2d)
+        steps[name] = dataclasses.replace(step, kind=kind)
     for out in chain.outputs:
         if steps[out].kind not in ("row", "rowscalar"):
             raise Decline(f"output {out} does not vary over rows (a vector): every program would write it")
@@ -461,9 +464,13 @@ def _lines(chain: Chain, names: list[str], *, bodies: dict[str, int], load, redu
             alias[name] = _operand(step.args[0], alias)  # no change in value
             continue
         x = _operand(step.args[0], alias)
-        if step.op == "cast":
-            expr = x
-        elif step.op == "binary":
+        if step.op == "cast":  # down to a half type
+            if readers[name]:
+                out.append(f"{name} = {x}.to({triton_dtype(step.dtype)}).to(tl.float32)  # the cast to {step.dtype}")
+            else:
+                alias[name] = x  # an output only: the store's cast rounds it
+            continue
+        if step.op == "binary":
             expr = f"{x} {step.detail} {_operand(step.args[1], alias)}"
         elif step.op == "unary":
             forms = (_GELU_TANH,) if step.detail == "gelu_tanh" else _UNARY[step.detail]
@@ -490,12 +497,7 @@ def _body_choices(chain: Chain, rng: random.Random) -> dict[str, int]:
 
 
 def _calls(chain: Chain) -> str:
-    ops = []
-    for step in chain.steps.values():
-        if step.op != "input":
-            ops.append({"binary": {"+": "add", "-": "sub", "*": "mul", "/": "div"}.get(step.detail, ""),
-                        "reduce": step.detail, "unary": step.detail, "pow": "pow"}.get(step.op, step.op))
-    return " > ".join(ops)
+    return " > ".join(step.aten for step in chain.steps.values() if step.op != "input")
 
 
 def _torch_dtype(dtype: str) -> str:
@@ -636,6 +638,11 @@ def _rows_choices(n_rows: int, n_cols: int, flaw: str | None) -> list[int]:
     return choices
 
 
+def _warp_choices(tile: int) -> tuple[int, ...]:
+    """Warps that hold a row tile in at most 64 fp32 values a thread (a chain keeps several live)."""
+    return tuple(w for w in (1, 2, 4, 8, 16) if tile <= w * 32 * 64) or (16,)
+
+
 def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str | None) -> Draft:
     chain = parse_chain(spec_row)
     single = structure == "single_pass"
@@ -647,11 +654,11 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
     if single:
         rows_per = rng.choice(_rows_choices(chain.n_rows, chain.n_cols, flaw))
         block = next_power_of_2(chain.n_cols)
-        warps = launch_warps(rng, rows_per * block)
+        warps = launch_warps(rng, rows_per * block, _warp_choices(rows_per * block))
         params = {"structure": structure, "body": sum(bodies.values()), "ROWS": rows_per, "num_warps": warps}
     else:
         block = rng.choice([b for b in (256, 512, 1024, 2048) if b < next_power_of_2(chain.n_cols)] or [64])
-        warps = launch_warps(rng, block)
+        warps = launch_warps(rng, block, _warp_choices(block))
         params = {"structure": structure, "body": sum(bodies.values()), "BLOCK_N": block, "num_warps": warps}
     divisor = "BLOCK_N" if flaw == "padded_mean" else "n_cols"
 
@@ -682,7 +689,7 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
                               "mask=rows[:, None] < n_rows)")
         main = fill('''
             # ROWS rows per program, each row whole in one block of BLOCK_N >= n_cols columns.
-            pid = tl.program_id(axis=0)
+            pid = tl.program_id(axis=0).to(tl.int64)  # row * stride can pass 2**31 on large inputs
             rows = pid * ROWS + tl.arange(0, ROWS)
             cols = tl.arange(0, BLOCK_N)
             col_mask = cols < n_cols
@@ -702,17 +709,27 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
         known: set[str] = set()
         alias = {}
         passes = []
+
+        def per_row(targets: list[str]) -> str:
+            """Lines, outside the column loops, for the per-row scalars the targets need (rstd from a mean)."""
+            names = [n for n in _needed(chain, targets, known) if chain.steps[n].kind == "rowscalar"]
+            lines = _lines(chain, names, bodies=bodies, load=None, reduce=None, alias=alias)
+            known.update(names)
+            return "\n".join(lines)
+
         for name in reductions:
             if name not in _needed(chain, list(chain.outputs), known):
                 continue
             step = chain.steps[name]
             operand = step.args[0][1]
+            hoisted = per_row([operand])
             pass_alias = dict(alias)
             lines = _lines(chain, _needed(chain, [operand], known), bodies=bodies, load=load, reduce=None,
                            alias=pass_alias)
             finish = f"{name} = tl.sum(acc, axis=0)" + (f" / {divisor}" if step.detail == "mean" else "")
             rounding = [_rounding(name, step.dtype)] if step.dtype in _LOW else []
             passes.append(fill('''
+                <<hoisted>>
                 # Pass: the per-row <<op>> <<name>>, from per-lane partial sums over column tiles.
                 acc = tl.zeros([BLOCK_N], dtype=tl.float32)
                 for start in range(0, n_cols, BLOCK_N):
@@ -723,25 +740,27 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
                 <<finish>>
                 <<rounding>>
                 ''', op=step.detail, name=name, lines="\n".join(lines), operand=pass_alias.get(operand, operand),
-                finish=finish, rounding="\n".join(rounding)))
+                finish=finish, rounding="\n".join(rounding), hoisted=hoisted))
             known.add(name)
         row_outs = [(o, t) for o, t in zip(outs, chain.outputs) if chain.steps[t].kind == "row"]
         scalar_outs = [(o, t) for o, t in zip(outs, chain.outputs) if chain.steps[t].kind == "rowscalar"]
         tail = []
         if row_outs:
+            hoisted = per_row([t for _, t in row_outs])
             final_alias = dict(alias)
             lines = _lines(chain, _needed(chain, [t for _, t in row_outs], known), bodies=bodies, load=load,
                            reduce=None, alias=final_alias)
             stores = [f"tl.store({o}_ptr + row * n_cols + cols, {final_alias.get(t, t)}.to({o}_ptr.dtype.element_ty), "
                       "mask=mask)" for o, t in row_outs]
             tail.append(fill('''
+                <<hoisted>>
                 # Last pass: the chain's row outputs, tile by tile.
                 for start in range(0, n_cols, BLOCK_N):
                     cols = start + tl.arange(0, BLOCK_N)
                     mask = cols < n_cols
                     <<lines>>
                     <<stores>>
-                ''', lines="\n".join(lines), stores="\n".join(stores)))
+                ''', lines="\n".join(lines), stores="\n".join(stores), hoisted=hoisted))
         if scalar_outs:
             scalar_alias = dict(alias)
             lines = _lines(chain, _needed(chain, [t for _, t in scalar_outs], known), bodies=bodies, load=None,
