@@ -288,13 +288,31 @@ def check_variants(row: dict, runtime, *, flaws: set[str], structures: set[str])
 
 
 def test_rmsnorm_variants_are_judged_as_claimed(runtime):
-    check_variants(rmsnorm_row(), runtime, flaws={"padded_mean", "floor_row_grid"},
+    check_variants(rmsnorm_row(), runtime, flaws={"padded_mean", "floor_row_grid", "half_precision_sum"},
                    structures={"single_pass", "looped"})
 
 
 def test_residual_rmsnorm_with_several_outputs_is_judged_as_claimed(runtime):
-    check_variants(residual_rmsnorm_row(), runtime, flaws={"padded_mean", "floor_row_grid"},
+    check_variants(residual_rmsnorm_row(), runtime, flaws={"padded_mean", "floor_row_grid", "half_precision_sum"},
                    structures={"single_pass", "looped"})
+
+
+def test_a_half_precision_sum_fails_in_the_looped_structure_too(runtime):
+    row = rmsnorm_row()
+    draft = next(d for d in (render(row, random.Random(seed), "half_precision_sum") for seed in range(50))
+                 if d.params["structure"] == "looped")
+    assert "acc = tl.zeros([BLOCK_N], dtype=tl.float16)" in draft.code
+    verdict = judge(row, draft.code, runtime)
+    assert verdict.status is Status.REJECTED and "scaled by 64" in verdict.reason, verdict
+
+
+def test_a_half_precision_sum_is_offered_only_where_it_shows():
+    """Not in fp32 (no half type to sum in), not for rows too short to overflow, not for bf16 (its range
+    holds the sum and one bf16 rounding of it is inside bf16's tolerance)."""
+    assert "half_precision_sum" not in {v.name for v in variants_for(residual_rmsnorm_row() | {"dtype": "float32"})}
+    short = spec_row("short", RMSNORM, {"x0": ((2, 3, 24), "DTYPE", "randn"), "x1": ((24,), "DTYPE", "randn")},
+                     "float16", [(5, 1, 24), (24,)])
+    assert "half_precision_sum" not in {v.name for v in variants_for(short)}
 
 
 def test_silu_mul_on_strided_inputs_is_judged_as_claimed(runtime):

@@ -28,8 +28,11 @@ without a reduction, and calls with keyword arguments the templates do not model
 
 Flaws, each offered only where the verifier's inputs show it: a mean divided by the padded block width
 (rows at least 10% shorter than their power of two), a row grid or an elementwise grid that rounds down
-(where the rows or elements it drops exist at the shown sizes). A forgotten rounding is not offered: one
-bf16 or fp16 rounding is below every tolerance the verifier uses for those dtypes, so it would pass.
+(where the rows or elements it drops exist at the shown sizes), and a sum of squares accumulated in float16
+instead of fp32 (float16 specs with rows of 32 or more, whose inputs the verifier may scale by 64: the sum
+overflows). The last is never offered for bf16: its range holds the sum, and a bf16 sum's error is inside
+bf16's tolerance. A forgotten rounding is not offered at all: one bf16 or fp16 rounding is below every
+tolerance the verifier uses for those dtypes, so it would pass.
 '''
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ FLAWS: dict[str, tuple[str, float]] = {
     "floor_div_grid": _WORKLOAD_FLAWS["floor_div_grid"],
     "padded_mean": _WORKLOAD_FLAWS["padded_mean"],
     "floor_row_grid": ("the row grid rounds down (n_rows // ROWS), so the last rows are never written", 0.15),
+    "half_precision_sum": ("sums the squares in float16, not the fp32 the reference casts to: it overflows", 0.2),
 }
 
 _LOW = ("float16", "bfloat16")
@@ -92,6 +96,8 @@ _SINGLE_PASS_MAX = 8192
 _FLAT_BLOCKS = (256, 512, 1024, 2048)
 _FLOOR_MIN_TAIL = 16
 _PADDED_MIN = 0.1  # a padded mean is off by at least this fraction of the row
+# A float16 sum of squares overflows (65504) on the verifier's inputs scaled by 64 from this row width on.
+_HALF_SUM_MIN_COLS = 32
 
 
 # ---------------------------------------------------------------------------------------------- the chain
@@ -638,6 +644,14 @@ def _rows_choices(n_rows: int, n_cols: int, flaw: str | None) -> list[int]:
     return choices
 
 
+def _sums_squares(chain: Chain, step: Step) -> bool:
+    """Whether a reduction sums squares (RMSNorm's mean of x ** 2): a sum that grows as the inputs' scale squared."""
+    if step.op != "reduce":
+        return False
+    operand = chain.steps[step.args[0][1]]
+    return operand.op == "pow" and float(operand.detail) == 2.0
+
+
 def _warp_choices(tile: int) -> tuple[int, ...]:
     """Warps that hold a row tile in at most 64 fp32 values a thread (a chain keeps several live)."""
     return tuple(w for w in (1, 2, 4, 8, 16) if tile <= w * 32 * 64) or (16,)
@@ -662,6 +676,10 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
         params = {"structure": structure, "body": sum(bodies.values()), "BLOCK_N": block, "num_warps": warps}
     divisor = "BLOCK_N" if flaw == "padded_mean" else "n_cols"
 
+    def _accumulate(step: Step) -> str:
+        """The flaw half_precision_sum: a sum of squares accumulated in float16."""
+        return ".to(tl.float16)" if flaw == "half_precision_sum" and _sums_squares(chain, step) else ""
+
     if single:
         def load(x):
             if chain.steps[x].kind == "vector":
@@ -671,7 +689,7 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
 
         def reduce(step, x):
             # Padding lanes may hold anything the chain made of the zeros they loaded: mask them out first.
-            total = f"tl.sum(tl.where(mask, {x}, 0.0), axis=1)[:, None]"
+            total = f"tl.sum(tl.where(mask, {x}, 0.0){_accumulate(step)}, axis=1)[:, None]"
             return [f"{step.name} = {total}" + (f" / {divisor}" if step.detail == "mean" else "")
                     + f"  # per-row {step.detail}, ({'ROWS'}, 1)"]
 
@@ -731,16 +749,17 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
             passes.append(fill('''
                 <<hoisted>>
                 # Pass: the per-row <<op>> <<name>>, from per-lane partial sums over column tiles.
-                acc = tl.zeros([BLOCK_N], dtype=tl.float32)
+                acc = tl.zeros([BLOCK_N], dtype=<<acc_dtype>>)
                 for start in range(0, n_cols, BLOCK_N):
                     cols = start + tl.arange(0, BLOCK_N)
                     mask = cols < n_cols
                     <<lines>>
-                    acc += tl.where(mask, <<operand>>, 0.0)
+                    acc += tl.where(mask, <<operand>>, 0.0)<<accumulate>>
                 <<finish>>
                 <<rounding>>
                 ''', op=step.detail, name=name, lines="\n".join(lines), operand=pass_alias.get(operand, operand),
-                finish=finish, rounding="\n".join(rounding), hoisted=hoisted))
+                finish=finish, rounding="\n".join(rounding), hoisted=hoisted, accumulate=_accumulate(step),
+                acc_dtype="tl.float16" if _accumulate(step) else "tl.float32"))
             known.add(name)
         row_outs = [(o, t) for o, t in zip(outs, chain.outputs) if chain.steps[t].kind == "row"]
         scalar_outs = [(o, t) for o, t in zip(outs, chain.outputs) if chain.steps[t].kind == "rowscalar"]
@@ -843,6 +862,17 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
 
 # ---------------------------------------------------------------------------------------------- variants
 
+def _transforms(spec_row: dict) -> set[str]:
+    """The verifier's input transforms every input of the spec keeps (`kerneldata.core.domains`)."""
+    from kerneldata.core.domains import preserving_transforms
+
+    domains = spec_row.get("input_domains") or ["unspecified"]
+    kept = set(preserving_transforms(domains[0]))
+    for domain in domains[1:]:
+        kept &= set(preserving_transforms(domain))
+    return kept
+
+
 def _variants() -> tuple[Variant, ...]:
     def chain(s):
         return parse_chain(s)
@@ -879,12 +909,18 @@ def _variants() -> tuple[Variant, ...]:
         means = [st for st in c.steps.values() if st.op == "reduce" and st.detail == "mean"]
         return bool(means) and (next_power_of_2(n) - n) / n >= _PADDED_MIN
 
+    def half_sum(s):
+        c = chain(s)
+        return (s["dtype"] == "float16" and c.n_cols >= _HALF_SUM_MIN_COLS and "scale" in _transforms(s)
+                and any(_sums_squares(c, st) for st in c.steps.values()))
+
     return (
         flawed("floor_div_grid", ("flat_block", "grid_stride"),
                lambda s: bool(_floor_blocks(chain(s).n_rows * chain(s).n_cols))),
         flawed("padded_mean", ("single_pass",), padded),
         flawed("floor_row_grid", ("single_pass",),
                lambda s: bool(_rows_choices(chain(s).n_rows, chain(s).n_cols, "floor_row_grid"))),
+        flawed("half_precision_sum", ("single_pass", "looped"), half_sum),
         *(correct(st) for st in shapes),
     )
 
