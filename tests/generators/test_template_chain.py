@@ -130,6 +130,30 @@ t2 = torch.ops.aten.mul.Tensor(x1, t1)
 t3 = torch.ops.aten._to_copy.default(t2, dtype=DTYPE, layout=torch.strided)
 return t3
 """
+# Scale-shift (a vector cast up, plus 1, times fp32 rows), cast down, residual add, RMSNorm without weight:
+# vector values computed in the row kernel, mixed input dtypes, an fp32 output.
+SCALE_SHIFT_RMSNORM = """
+t0 = torch.ops.aten._to_copy.default(x0, dtype=torch.float32)
+t1 = torch.ops.aten.add.Tensor(t0, 1.0)
+t2 = torch.ops.aten.mul.Tensor(x1, t1)
+t3 = torch.ops.aten._to_copy.default(t2, dtype=DTYPE, layout=torch.strided)
+t4 = torch.ops.aten.add.Tensor(x2, t3)
+t5 = torch.ops.aten._to_copy.default(t4, dtype=torch.float32)
+t6 = torch.ops.aten.pow.Tensor_Scalar(t5, 2)
+t7 = torch.ops.aten.mean.dim(t6, [-1], True)
+t8 = torch.ops.aten.add.Tensor(t7, 1e-06)
+t9 = torch.ops.aten.rsqrt.default(t8)
+t10 = torch.ops.aten.detach.default(t9)
+t11 = torch.ops.aten.mul.Tensor(t5, t9)
+return t11
+"""
+# Two outputs of an elementwise chain, one through a clone.
+SILU_MUL_TWO = """
+t0 = torch.ops.aten.silu.default(x0)
+t1 = torch.ops.aten.mul.Tensor(x1, t0)
+t2 = torch.ops.aten.clone.default(t0, memory_format=torch.contiguous_format)
+return (t1, t2)
+"""
 MUL_SUB = """
 t0 = torch.ops.aten.mul.Tensor(x0, x1)
 t1 = torch.ops.aten.sub.Tensor(x2, t0)
@@ -163,6 +187,17 @@ def gelu_tanh_row() -> dict:
 def cast_row() -> dict:
     return spec_row("cast", CAST, {"x0": ((48,), "DTYPE", "randn"), "x1": ((2, 3, 48), "torch.float32", "randn")},
                     "float16", [(48,), (4, 1, 48)])
+
+
+def scale_shift_rmsnorm_row() -> dict:
+    return spec_row("scale-shift-rmsnorm", SCALE_SHIFT_RMSNORM,
+                    {"x0": ((72,), "DTYPE", "randn"), "x1": ((2, 3, 72), "torch.float32", "randn"),
+                     "x2": ((2, 3, 72), "DTYPE", "randn")}, "float16", [(72,), (4, 1, 72), (4, 1, 72)])
+
+
+def silu_mul_two_row() -> dict:
+    return spec_row("silu-mul-two", SILU_MUL_TWO, {"x0": ((3, 40), "DTYPE", "randn"), "x1": ((3, 40), "DTYPE", "randn")},
+                    "float16", [(1, 40), (1, 40)])
 
 
 def mul_sub_row() -> dict:
@@ -313,6 +348,8 @@ def test_a_half_precision_sum_is_offered_only_where_it_shows():
     short = spec_row("short", RMSNORM, {"x0": ((2, 3, 24), "DTYPE", "randn"), "x1": ((24,), "DTYPE", "randn")},
                      "float16", [(5, 1, 24), (24,)])
     assert "half_precision_sum" not in {v.name for v in variants_for(short)}
+    # Squares of a product (the scale-shift chain): scaled inputs may overflow the reference's own fp16 product.
+    assert "half_precision_sum" not in {v.name for v in variants_for(scale_shift_rmsnorm_row())}
 
 
 def test_silu_mul_on_strided_inputs_is_judged_as_claimed(runtime):
@@ -323,8 +360,8 @@ def test_gelu_tanh_is_judged_as_claimed(runtime):
     check_variants(gelu_tanh_row(), runtime, flaws={"floor_div_grid"}, structures={"flat_block", "grid_stride"})
 
 
-def test_cast_and_broadcast_chains_are_accepted(runtime):
-    for row in (cast_row(), mul_sub_row()):
+def test_cast_broadcast_vector_and_two_output_chains_are_accepted(runtime):
+    for row in (cast_row(), mul_sub_row(), scale_shift_rmsnorm_row(), silu_mul_two_row()):
         for variant in variants_for(row):
             if variant.flaw:
                 continue

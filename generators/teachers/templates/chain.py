@@ -645,11 +645,22 @@ def _rows_choices(n_rows: int, n_cols: int, flaw: str | None) -> list[int]:
 
 
 def _sums_squares(chain: Chain, step: Step) -> bool:
-    """Whether a reduction sums squares (RMSNorm's mean of x ** 2): a sum that grows as the inputs' scale squared."""
+    """Whether a reduction sums the squares of inputs or of their sums and differences (RMSNorm's mean of
+    x ** 2, with or without a residual add): a sum that grows as the inputs' scale squared while the
+    reference, which squares in fp32, stays finite on inputs scaled by 64."""
     if step.op != "reduce":
         return False
     operand = chain.steps[step.args[0][1]]
-    return operand.op == "pow" and float(operand.detail) == 2.0
+    return operand.op == "pow" and float(operand.detail) == 2.0 and _linear_in_inputs(chain, operand.args[0][1])
+
+
+def _linear_in_inputs(chain: Chain, name: str) -> bool:
+    step = chain.steps[name]
+    if step.op == "input":
+        return True
+    if step.op in ("cast", "identity") or (step.op == "binary" and step.detail in "+-"):
+        return all(_linear_in_inputs(chain, a[1]) for a in step.args if a[0] == "value")
+    return False
 
 
 def _warp_choices(tile: int) -> tuple[int, ...]:
