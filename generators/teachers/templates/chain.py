@@ -506,6 +506,12 @@ def _calls(chain: Chain) -> str:
     return " > ".join(step.aten for step in chain.steps.values() if step.op != "input")
 
 
+def _rounds(chain: Chain) -> str:
+    """The prose's clause on half-precision values the kernel rounds as the reference does, if any."""
+    rounded = sorted({s.dtype for s in chain.steps.values() if s.op != "input" and s.dtype in _LOW})
+    return f", rounding to {' and '.join(rounded)} where the reference holds a value in it" if rounded else ""
+
+
 def _torch_dtype(dtype: str) -> str:
     return f"torch.{dtype}"
 
@@ -609,13 +615,11 @@ def _render_flat(spec_row: dict, rng: random.Random, structure: str, flaw: str |
     code = module(kernel, launcher, model_new(f"Computes the fused chain {calls} with one Triton kernel.",
                                               ", ".join(inputs), f"chain({', '.join(inputs)})"))
     if structure == "flat_block":
-        prose = (f"The chain {calls} has no reduction, so one kernel fuses it elementwise: each program computes "
-                 f"a masked block of {block} output elements in fp32, reading every input through its strides "
-                 "(broadcast inputs with stride 0, no copies), and rounds where the reference holds a half type.")
+        how = f"each program computes a masked block of {block} output elements in fp32"
     else:
-        prose = (f"The chain {calls} has no reduction, so one kernel fuses it elementwise: a fixed grid of "
-                 f"programs sweeps the output in blocks of {block} elements, computing in fp32 and reading every "
-                 "input through its strides (broadcast inputs with stride 0, no copies).")
+        how = f"a fixed grid of programs sweeps the output in blocks of {block} elements, computing in fp32"
+    prose = (f"The chain {calls} has no reduction, so one kernel fuses it elementwise: {how}, reading every input "
+             f"through its strides (broadcast inputs with stride 0, no copies){_rounds(chain)}.")
     return Draft(variant=flaw or structure, flaw=flaw, params=params, code=code, prose=prose)
 
 
@@ -682,7 +686,7 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
         warps = launch_warps(rng, rows_per * block, _warp_choices(rows_per * block))
         params = {"structure": structure, "body": sum(bodies.values()), "ROWS": rows_per, "num_warps": warps}
     else:
-        block = rng.choice([b for b in (256, 512, 1024, 2048) if b < next_power_of_2(chain.n_cols)] or [64])
+        block = rng.choice([b for b in (128, 256, 512, 1024, 2048) if b < next_power_of_2(chain.n_cols)] or [64])
         warps = launch_warps(rng, block, _warp_choices(block))
         params = {"structure": structure, "body": sum(bodies.values()), "BLOCK_N": block, "num_warps": warps}
     divisor = "BLOCK_N" if flaw == "padded_mean" else "n_cols"
@@ -862,12 +866,13 @@ def _render_rows(spec_row: dict, rng: random.Random, structure: str, flaw: str |
     if single:
         prose = (f"The chain {calls} reduces along the last dim, so one row kernel fuses it: each program loads "
                  f"{rows_per} row{'s' if rows_per > 1 else ''} whole (BLOCK_N = next power of two of the row "
-                 "width), computes every value in fp32 with the reductions masked to the real columns, rounds "
-                 "where the reference holds a half type, and stores the outputs; vectors are loaded once per program.")
+                 "width) and computes every value in fp32, the reductions masked to the real columns"
+                 f"{_rounds(chain)}" + ("; the vector operands are loaded once per program." if vectors else "."))
     else:
         prose = (f"The chain {calls} reduces along the last dim, so one row kernel fuses it: a program per row walks "
                  f"it in tiles of {block} columns, one pass per reduction accumulating per-lane fp32 partial sums, "
-                 "then a last pass recomputes the elementwise part from the inputs and stores the outputs.")
+                 f"then a last pass recomputes the elementwise part from the inputs and stores the outputs"
+                 f"{_rounds(chain)}.")
     return Draft(variant=flaw or structure, flaw=flaw, params=params, code=code, prose=prose)
 
 
