@@ -33,6 +33,12 @@ instead of fp32 (float16 specs with rows of 32 or more, whose inputs the verifie
 overflows). The last is never offered for bf16: its range holds the sum, and a bf16 sum's error is inside
 bf16's tolerance. A forgotten rounding is not offered at all: one bf16 or fp16 rounding is below every
 tolerance the verifier uses for those dtypes, so it would pass.
+
+Limits: the flat kernel addresses with int32 offsets (under 2**31 elements; an input's strided reach past
+that is not checked); rows per program and warps are drawn for the shown row width, so another workload of
+a much wider row runs correct but untuned. Every variant and flaw is checked by the verifier under the CPU
+interpreter in fp32 and fp16 on two workloads (tests/generators/test_template_chain.py); the interpreter
+cannot judge bf16, so the bf16 kernels of real-scale specs are judged on a GPU only.
 '''
 
 from __future__ import annotations
