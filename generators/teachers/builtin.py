@@ -3,9 +3,9 @@
 It answers specs the way a model would: a sentence about the approach, then the source in a ```python fence.
 The templates live in `generators.teachers.templates`, one module per family group (elementwise and
 binary ops, the row engine's reductions, softmaxes, norms and losses, scans, pooling, matmuls, fused
-chains, indexing, attention, issue 16's llm, kvcache, moe, quant and recsys ops, and single ATen calls of
-workload specs); this module routes a spec to its group (by op, or by family for fused chains and workload
-specs), draws a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
+chains, indexing, attention, issue 16's llm, kvcache, moe, quant and recsys ops, and the single ATen calls
+and row-wise fused chains of workload specs); this module routes a spec to its group (by op, or by family for
+fused chains and workload specs, where a group's `claims` picks chains over single calls), draws a variant and turns the draft into a row. The sources follow the anatomy of the Triton tutorials (01
 vector add, 02 fused softmax, 03 matmul, 05 layer norm): a commented `@triton.jit` kernel that loads in
 the input's dtype, computes in fp32 and casts to the output's element type on store; a launcher that
 checks shapes and allocates on the input's device; block sizes as `tl.constexpr`; `class ModelNew(nn.Module)`
@@ -27,9 +27,10 @@ differs by its verdict, not its shape.
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
 parameter space allows. A template answers only a spec whose reference is exactly what it was written for
-(the sampler's rendering of its op, a chain of the composition grammar, or one ATen call of a workload
-spec that a workload template models); for any other spec (external problems, convolutions, fused workload
-chains, integer bookkeeping calls) the teacher declines with one row that holds no code and says why in
+(the sampler's rendering of its op, a chain of the composition grammar, one ATen call of a workload spec
+that a workload template models, or a workload chain whose every value fits the row structure of
+`templates.chain`); for any other spec (external problems, convolutions, workload chains with cat, layer
+norm or layout calls, integer bookkeeping calls) the teacher declines with one row that holds no code and says why in
 `teacher_meta.declined`, which the verifier records as `no_code`.
 """
 
@@ -48,8 +49,8 @@ from kerneldata.core.config import TeacherConfig
 TEACHER = "builtin"
 # v3: flaws drawn in every structure that can hold them, flaws for issue 16's ops, more structures per op,
 # workload specs answered. v4: a flawed answer's prose is a correct answer's (issue 17); second structures
-# for the kvcache and moe ops and nll_loss.
-TEACHER_MODEL = "builtin-templates-v4"
+# for the kvcache and moe ops and nll_loss. v5: row-wise fused chains of workload specs (templates.chain).
+TEACHER_MODEL = "builtin-templates-v5"
 
 # Flawed variants: name -> (what is wrong, probability of choosing it where it applies), from every template
 # module. A flaw is only offered for a spec where it shows (a fixed block only for rows longer than the
@@ -127,7 +128,9 @@ def _group(spec_row: dict) -> Group:
     (softmax is in family "softmax", sum in "reduction"). Raises Decline for anything else."""
     ops = list(spec_row["ops"])
     if spec_row["family"] in _BY_FAMILY:
-        return _BY_FAMILY[spec_row["family"]]
+        # A group with `claims` (workload chains) takes its own specs; the family's plain group the rest.
+        groups = _BY_FAMILY[spec_row["family"]]
+        return next(g for g in groups if g.claims is None or g.claims(spec_row))
     if len(ops) == 1 and ops[0] in _BY_OP:
         return _BY_OP[ops[0]]
     known = ", ".join(op for ops_ in TEMPLATE_OPS.values() for op in ops_)
@@ -171,5 +174,8 @@ TEMPLATE_OPS: dict[str, tuple[str, ...]] = {}
 for _g in _GROUPS:
     TEMPLATE_OPS[_g.name] = TEMPLATE_OPS.get(_g.name, ()) + _g.ops
 _BY_OP: dict[str, Group] = {op: group for group in _GROUPS for op in group.ops}
-# Groups that answer a whole family by reading its source (fused chains) rather than by op name.
-_BY_FAMILY: dict[str, Group] = {group.name: group for group in _GROUPS if not group.ops}
+# Groups that answer a whole family by reading its source (fused chains) rather than by op name: those
+# that claim some of the family's specs first, then the one (without `claims`) that takes the rest.
+_BY_FAMILY: dict[str, list[Group]] = {}
+for _g in sorted((g for g in _GROUPS if not g.ops), key=lambda g: g.claims is None):
+    _BY_FAMILY.setdefault(_g.name, []).append(_g)

@@ -1,7 +1,7 @@
 """The built-in teacher on workload specs (`specs.source: workloads`: single ATen calls and fused chains
 captured from a real architecture, here Llama 3.1 8B in decode, CPU scale): it answers the single calls it
-has templates for (float elementwise, last-dim reductions, mm) with code, declines the rest with the reason
-in `teacher_meta.declined`, and its answers are judged as claimed by the real verifier (CPU, interpreter),
+has templates for (float elementwise, last-dim reductions, mm) and the row-wise chains (RMSNorm, SwiGLU's
+silu * mul) with code, declines the rest with the reason in `teacher_meta.declined`, and its answers are judged as claimed by the real verifier (CPU, interpreter),
 one small spec per kind of call."""
 
 import collections
@@ -16,6 +16,7 @@ from generators.specs.workloads.cost import get_roofline
 from generators.specs.workloads.records import dedup, records_from_trace
 from generators.specs.workloads.render import render_record, renderable
 from generators.teachers.builtin import BuiltinTeacher, Decline, variants_for
+from generators.teachers.templates.chain import is_chain
 from generators.teachers.templates.workload import _plan
 from kerneldata.core.config import TeacherConfig
 
@@ -51,14 +52,20 @@ def test_single_calls_get_code_and_the_rest_a_reason(workload_rows):
             answered["+".join(row["ops"])] += len(candidates)
     # Llama decode's single float calls: the projections, the SwiGLU product, RoPE's pieces, RMSNorm's pieces.
     assert {"mm", "mul", "add", "silu", "rsqrt", "mean"} <= set(answered), answered
+    # Its RMSNorm chains, with and without the residual add (templates/chain.py); RoPE's cat is declined.
+    assert {"_to_copy+pow+mean+add+rsqrt+mul+_to_copy+mul", "add+_to_copy+pow+mean+add+rsqrt+mul+_to_copy+mul"} \
+        <= set(answered), answered
     assert reasons["chain"] > 0, reasons
     assert sum(answered.values()) >= 2 * 15, answered
 
 
 def test_workload_answers_are_judged_as_claimed(workload_rows):
-    """The smallest answered spec of each kind of call, every variant (correct and flawed), one seed."""
+    """The smallest answered spec of each kind of call, every variant (correct and flawed), one seed. (Chains
+    have their own tests: tests/generators/test_template_chain.py.)"""
     smallest: dict[str, dict] = {}
     for row in workload_rows:
+        if is_chain(row):
+            continue
         try:
             variants_for(row)
         except Decline:

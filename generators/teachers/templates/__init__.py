@@ -11,10 +11,10 @@ from generators.teachers.templates import (
 )
 # Issue 16's ops, one module per new family.
 from generators.teachers.templates import kvcache, llm, moe, quant, recsys
-# Single ATen calls captured from real models (`specs.source: workloads`).
-from generators.teachers.templates import workload
+# Single ATen calls and row-wise fused chains captured from real models (`specs.source: workloads`).
+from generators.teachers.templates import chain, workload
 
 _MODULES = (elementwise, reductions, scan, pooling, matmul, fused, indexing, attention,
-            llm, kvcache, moe, quant, recsys, workload)
+            llm, kvcache, moe, quant, recsys, chain, workload)
 FAMILY_GROUPS = tuple(group for mod in _MODULES for group in mod.GROUPS)
 FLAWS: dict[str, tuple[str, float]] = {name: flaw for mod in _MODULES for name, flaw in mod.FLAWS.items()}

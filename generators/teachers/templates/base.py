@@ -45,12 +45,15 @@ class Variant:
 @dataclass(frozen=True)
 class Group:
     """Templates for a set of ops. `check(spec_row)` raises ValueError (or Decline) for a spec the
-    templates are not correct for; `variants` are tried in order for flaws, then uniformly."""
+    templates are not correct for; `variants` are tried in order for flaws, then uniformly. A group that
+    answers a whole family (no `ops`) beside another group of that family says which of its specs are its
+    own with `claims` (workload chains beside workload single calls); the group without `claims` takes the rest."""
 
     name: str
     ops: tuple[str, ...]
     check: Callable[[dict], None]
     variants: tuple[Variant, ...]
+    claims: Callable[[dict], bool] | None = None
 
 
 # --------------------------------------------------------------------------------------------------------

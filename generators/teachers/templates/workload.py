@@ -7,8 +7,9 @@ transposed weight, a slice of a fused QKV projection): the elementwise kernels r
 its strides (broadcast dims have stride 0) from a flat index split into up to four coordinates, the matmul
 reads both operands through their strides, and the row kernels make the input contiguous first.
 
-Declined, with the reason in `teacher_meta.declined`: chains of several calls (fused blocks: attention,
-norm + residual, MoE routing), integer and boolean bookkeeping (positions, masks, indices), calls with
+Chains of several calls are not this module's: `templates.chain` answers the row-wise ones (RMSNorm with
+or without a residual add, silu * mul, tanh-GELU, casts) and declines the rest (attention, rotary's cat,
+layer norm, MoE routing). Declined here, with the reason in `teacher_meta.declined`: integer and boolean bookkeeping (positions, masks, indices), calls with
 keyword arguments the templates do not model (a dtype, alpha/beta), reductions over other dims, and ops
 without a template (cat, index, embedding, topk, sort, grouped GEMM...). Guarantees as for every group: a
 flawed variant is offered only where the verifier's inputs show it.
