@@ -117,3 +117,25 @@ def launch_warps(rng: random.Random, block: int, choices=(1, 2, 4, 8)) -> int:
 
 def triton_dtype(dtype: str) -> str:
     return {"float32": "tl.float32", "float16": "tl.float16", "bfloat16": "tl.bfloat16"}[dtype]
+
+
+def variant_makers(shapes: dict, renderers: dict):
+    """(correct, flawed) for a group whose structures each have a test (`shapes`: name -> spec row -> bool)
+    and a renderer (`renderers`: name -> (spec row, rng, structure, flaw or None) -> Draft):
+    `correct(structure)` is that structure's unflawed variant; `flawed(name, structures, applies)` renders
+    flaw `name` in one of `structures` that fits the spec (drawn by the rng), offered where one fits and
+    `applies` holds."""
+    def correct(structure: str) -> Variant:
+        return Variant(structure, shapes[structure], lambda s, rng: renderers[structure](s, rng, structure, None))
+
+    def flawed(name: str, structures, applies) -> Variant:
+        def where(s):
+            return [st for st in structures if shapes[st](s)]
+
+        def render(s, rng):
+            structure = rng.choice(where(s))
+            return renderers[structure](s, rng, structure, name)
+
+        return Variant(name, lambda s: bool(where(s)) and applies(s), render, flaw=name)
+
+    return correct, flawed

@@ -61,6 +61,7 @@ from generators.teachers.templates.base import (
     module,
     next_power_of_2,
     triton_dtype,
+    variant_makers,
 )
 from generators.teachers.templates.workload import FLAWS as _WORKLOAD_FLAWS
 
@@ -912,18 +913,7 @@ def _variants() -> tuple[Variant, ...]:
     renderers = {"flat_block": _render_flat, "grid_stride": _render_flat, "single_pass": _render_rows,
                  "looped": _render_rows}
 
-    def correct(structure):
-        return Variant(structure, shapes[structure], lambda s, rng: renderers[structure](s, rng, structure, None))
-
-    def flawed(name, structures, applies):
-        def where(s):
-            return [st for st in structures if shapes[st](s)]
-
-        def render(s, rng):
-            structure = rng.choice(where(s))
-            return renderers[structure](s, rng, structure, name)
-
-        return Variant(name, lambda s: bool(where(s)) and applies(s), render, flaw=name)
+    correct, flawed = variant_makers(shapes, renderers)
 
     def padded(s):
         c = chain(s)

@@ -23,7 +23,7 @@ import random
 import re
 
 from generators.teachers.templates.base import (
-    Decline, Draft, Group, Variant, fill, launch_warps, model_new, module, next_power_of_2,
+    Decline, Draft, Group, Variant, fill, launch_warps, model_new, module, next_power_of_2, variant_makers,
 )
 from generators.teachers.templates.elementwise import BODIES
 
@@ -527,18 +527,7 @@ def _variants() -> tuple[Variant, ...]:
                  "single_pass": _render_rows, "looped": _render_rows, "tiles_2d": _render_matmul,
                  "grouped": _render_matmul}
 
-    def correct(structure):
-        return Variant(structure, shapes[structure], lambda s, rng: renderers[structure](s, rng, structure, None))
-
-    def flawed(name, structures, applies):
-        def where(s):
-            return [st for st in structures if shapes[st](s)]
-
-        def render(s, rng):
-            structure = rng.choice(where(s))
-            return renderers[structure](s, rng, structure, name)
-
-        return Variant(name, lambda s: bool(where(s)) and applies(s), render, flaw=name)
+    correct, flawed = variant_makers(shapes, renderers)
 
     def numel(s):
         return _numel(_out_shape(_plan(s)["shapes"]))
