@@ -6,7 +6,8 @@
 Coverage: the share of sampled specs (the real `SpecSampler`, default config) the teacher answers with
 code, per family. Verification: for up to `--verify` answered specs per family, every variant that applies
 (correct and flawed) is rendered and judged by `filters.verifier.verify`; a correct variant must be accepted and a
-flawed one rejected (or, for what the CPU interpreter cannot judge, marked unverified). Prints a table and,
+flawed one rejected (or, for what the CPU interpreter cannot judge, marked unverified), on the spec's other
+workloads too, as a run judges it. Prints a table and,
 with `--json FILE`, writes every verdict.
 """
 
@@ -64,9 +65,9 @@ def coverage(spec_rows: list[dict]) -> dict[str, tuple[int, int]]:
 def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: int = 2,
                     timeout_s: float = 120.0) -> list[Outcome]:
     """Every applicable variant of every spec, judged by the verifier (each candidate within `timeout_s`)."""
+    from filters.verifier.judge import judge_row
     from filters.verifier.options import VerifyOptions
     from filters.verifier.runtime import Runtime
-    from filters.verifier.verify import verify
 
     options = VerifyOptions(device=device, num_seeds=num_seeds, min_speedup=0.0, baselines=("eager",),
                             timeout_s=timeout_s)
@@ -75,9 +76,9 @@ def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: in
         for row in spec_rows:
             for variant in variants_for(row):
                 draft = render(row, random.Random(f"sweep:{row['spec_id']}:{variant.name}"), variant.name)
-                verdict = verify(row["reference_code"], draft.code, dtype=row["dtype"], atol=row["atol"],
-                                 rtol=row["rtol"], options=options, runtime=runtime,
-                                 input_domains=row["input_domains"])
+                # As the pipeline judges it: the spec's other workloads too, so a kernel fixed to the shown
+                # shapes is rejected here as it would be in a run.
+                verdict = judge_row({**row, "code": draft.code}, options=options, runtime=runtime)
                 outcomes.append(Outcome(row["spec_id"], row["family"], "+".join(row["ops"]), row["dtype"],
                                         draft.variant, draft.flaw, verdict.status.value, verdict.reason))
     return outcomes
