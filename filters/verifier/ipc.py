@@ -112,7 +112,8 @@ def pack_tensors(values) -> list:
         return start
 
     for value in values:
-        if type(value) is torch.Tensor or isinstance(value, torch.nn.Parameter):
+        if (type(value) is torch.Tensor or isinstance(value, torch.nn.Parameter)) \
+                and value.layout == torch.strided and not value.is_quantized:
             value = value.detach()
             span = 1 + sum((size - 1) * stride for size, stride in zip(value.shape, value.stride())) \
                 if value.numel() else 0
