@@ -27,7 +27,17 @@ from filters.verifier.static.vocabulary import (
 from kerneldata.core.outcomes import Reason
 
 
+# What reaches autograd's backward pass from forward (a Function's backward run by hand, a graph node's):
+# forward has no use for it, and a Function's backward may compute with PyTorch (`_backward_only`).
+_AUTOGRAD_ATTRS = frozenset({"backward", "vjp", "jvp", "grad_fn", "_forward_cls", "register_hook",
+                             "register_post_accumulate_grad_hook", "next_functions"})
+# Base classes a candidate may derive from: the module system, and the autograd wrapper honest kernels are
+# written in (its forward and backward are the candidate's own methods, checked like any other).
+_ALLOWED_BASES = ("torch.nn.Module", "object", "torch.autograd.Function", "torch.autograd.function.Function")
+
+
 @dataclass(frozen=True)
+
 class _Ctx:
     fn: ast.AST | None = None  # the innermost function (FunctionDef or Lambda); None at module level
     cls: ast.ClassDef | None = None  # the class whose method (or method's nested function) this is
@@ -49,6 +59,17 @@ class _Gate:
                 self.parents[child] = node
         self.module_functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         self.module_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        # The candidate's torch.autograd.Function subclasses, by a name nothing else binds (`Fn.apply(x)` runs
+        # their forward; on anything else `apply` is nn.Module machinery).
+        rebound = {name for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+                   for name in [n.id]} | {name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal))
+                                          for name in n.names}
+        self.autograd_functions = {
+            n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.bases and all(
+                _dotted(b, aliases) in ("torch.autograd.Function", "torch.autograd.function.Function")
+                for b in n.bases)} - rebound - {
+            n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and n not in tree.body}
         self.defined = self.module_functions | self.module_classes | {
             name for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
             for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) for name in _bound_names(t)}
@@ -62,6 +83,7 @@ class _Gate:
         self.device_reads: list[tuple[int, str]] = []
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
+        self.backward_only = self._backward_only()
         self.module_constants = self._module_constants()
 
     def first_problem(self) -> tuple[Reason, str] | None:
@@ -90,6 +112,8 @@ class _Gate:
 
     def _add(self, node: ast.AST, what: str, rule: Reason = Reason.OUTSIDE_VOCABULARY, *,
              inferred: bool = False) -> None:
+        if rule is Reason.TORCH_OUTSIDE_KERNEL and self._in_backward(node):
+            return  # PyTorch in a backward that forward cannot reach: not the forward's work (`_backward_only`)
         line = getattr(node, "lineno", 0)
         self.problems.append((line, int(inferred), getattr(node, "col_offset", 0), what, rule))
 
@@ -307,6 +331,10 @@ class _Gate:
         if node.attr in _FRAME_ATTRS:
             self._add(node, f"reaches into .{node.attr}, a frame, code or interpreter object", Reason.REFLECTION)
             return
+        if node.attr in _AUTOGRAD_ATTRS:
+            self._add(node, f"reaches .{node.attr}: autograd's backward pass, which forward has no use for",
+                      Reason.REFLECTION)
+            return
         if node.attr in ("format", "format_map") and not self._is_module_chain(node):
             problem = self._format_problem(node)
             if problem:
@@ -349,7 +377,72 @@ class _Gate:
         __init__, through a receiver the self-only rule does not see (a global, a local alias, a container).
         Which object the receiver holds is not known statically, so the method's name decides."""
         return node.attr in _MODULE_STATE_METHODS and not through_self and ctx.fn is not None and not ctx.init \
-            and not self._is_module_chain(node)
+            and not self._is_module_chain(node) and not self._is_function_apply(node)
+
+    def _backward_only(self) -> set[ast.AST]:
+        """The function bodies where PyTorch may compute: the `backward` of the candidate's autograd Functions
+        and module-level helpers called from there and from nowhere else (Liger-Kernel's
+        `rms_norm_backward` sums the weight's gradient with torch). The verifier runs forward only, and forward
+        cannot reach them: `.backward` is refused everywhere (`_check_attribute`), a Function whose class body
+        names `backward` or binds anything but methods gets no exemption, and a helper named anywhere outside
+        these bodies is checked like any code. What a backward computes is not judged; at run time the
+        provenance recorder still sees any PyTorch op forward runs (`torch_compute`)."""
+        defs = {node.name: node for node in self.tree.body if isinstance(node, ast.FunctionDef)}
+        regions: set[ast.AST] = set()
+        for cls in self.tree.body:
+            if not isinstance(cls, ast.ClassDef) or cls.name not in self.autograd_functions:
+                continue
+            binds_only_methods = all(isinstance(item, ast.FunctionDef) or (
+                isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)) for item in cls.body)
+            names_backward = any(isinstance(n, ast.Name) and n.id == "backward" for n in ast.walk(cls))
+            if binds_only_methods and not names_backward:
+                regions |= {item for item in cls.body if isinstance(item, ast.FunctionDef) and item.name == "backward"}
+        helpers = {name: node for name, node in defs.items() if name not in self.kernels}
+        while True:  # drop helpers named outside the regions and the helpers still standing, until none is
+            inside = regions | set(helpers.values())
+            named_outside = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id in helpers
+                             and isinstance(n.ctx, ast.Load) and not self._within(n, inside)}
+            if not named_outside:
+                break
+            helpers = {name: node for name, node in helpers.items() if name not in named_outside}
+        reached = {n.id for region in regions for n in ast.walk(region) if isinstance(n, ast.Name)}
+        while True:  # only the helpers a backward reaches, directly or through one another
+            more = {n.id for name in reached & set(helpers) for n in ast.walk(helpers[name])
+                    if isinstance(n, ast.Name)} - reached
+            if not more:
+                break
+            reached |= more
+        return regions | {helpers[name] for name in reached & set(helpers)}
+
+    def _within(self, node: ast.AST, regions: set[ast.AST]) -> bool:
+        while node is not None:
+            if node in regions:
+                return True
+            node = self.parents.get(node)
+        return False
+
+    def _in_backward(self, node: ast.AST) -> bool:
+        return bool(getattr(self, "backward_only", None)) and self._within(node, self.backward_only)
+
+    def _on_autograd_context(self, target: ast.Attribute, ctx: _Ctx) -> bool:
+        """`ctx.eps = eps` in a method of the candidate's autograd Function: an attribute of the context object
+        autograd makes for each call (what Liger-Kernel keeps for its backward), not state that outlives it.
+        Only directly on the method's first parameter, which the method never rebinds."""
+        fn, receiver = ctx.fn, target.value
+        if not (isinstance(fn, ast.FunctionDef) and isinstance(receiver, ast.Name) and fn.args.args
+                and fn.name in ("forward", "backward", "setup_context") and ctx.cls is not None
+                and ctx.cls.name in self.autograd_functions and fn in ctx.cls.body):
+            return False
+        first = fn.args.args[0].arg
+        rebound = any(isinstance(n, ast.Name) and n.id == first and isinstance(n.ctx, (ast.Store, ast.Del))
+                      for n in ast.walk(fn))
+        return receiver.id == first and not rebound and self.bindings.binding_scope(receiver) is fn
+
+    def _is_function_apply(self, node: ast.Attribute) -> bool:
+        """`Fn.apply`, where `Fn` names the candidate's own torch.autograd.Function subclass at module level."""
+        receiver = node.value
+        return node.attr == "apply" and isinstance(receiver, ast.Name) and receiver.id in self.autograd_functions \
+            and self.bindings.binding_scope(receiver) is self.tree
 
     def _is_module_chain(self, node: ast.AST) -> bool:
         """Whether a name chain starts at an imported module (`torch.ops.aten`), not at a local value."""
@@ -402,9 +495,10 @@ class _Gate:
     def _check_class(self, node: ast.ClassDef) -> None:
         for base in node.bases:
             name = _dotted(base, self.aliases)
-            if name not in ("torch.nn.Module", "object"):
+            if name not in _ALLOWED_BASES:
                 shown = name or ast.unparse(base)
-                self._add(base, f"derives class {node.name} from {shown}; only nn.Module is allowed",
+                self._add(base, f"derives class {node.name} from {shown}; only nn.Module and "
+                          f"torch.autograd.Function are allowed",
                           Reason.REFERENCE_ACCESS if shown in _REFERENCE_NAMES else Reason.REFLECTION)
         if node.keywords:
             self._add(node, f"passes {', '.join(k.arg or '**' for k in node.keywords)} to class {node.name}",
@@ -475,7 +569,8 @@ class _Gate:
                 self._add(target, f"assigns to {what}: monkeypatching an imported module", Reason.MONKEYPATCH)
             elif root_id in self.kernels or root_id in self.module_functions or root_id in self.module_classes:
                 self._add(target, f"assigns to {what}: patching a kernel, function or class", Reason.MONKEYPATCH)
-            elif isinstance(target, ast.Attribute) and not (ctx.init and root_id == "self"):
+            elif isinstance(target, ast.Attribute) and not (ctx.init and root_id == "self") \
+                    and not self._on_autograd_context(target, ctx):
                 self._add(target, f"assigns to {what} outside __init__: state that outlives a call",
                           Reason.CROSS_CALL_STATE)
             elif isinstance(target, ast.Subscript) and ctx.kernel:

@@ -21,6 +21,9 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.device", "torch.dtype", "torch.Tensor", "torch.get_default_dtype", "torch.result_type",
     "torch.promote_types", "torch.no_grad", "torch.inference_mode",
     "torch.nn.Module", "torch.nn.Parameter", "torch.nn.ParameterList",
+    # The autograd wrapper honest kernels come in (Liger-Kernel, Unsloth, the Triton tutorials' attention):
+    # forward and backward are checked code like any method; `apply` runs forward.
+    "torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.once_differentiable",
     "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
     "torch.version.hip", "torch.version.cuda",
@@ -250,7 +253,7 @@ _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd
 _ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
     "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
     "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
-    "functools.wraps",
+    "functools.wraps", "torch.autograd.function.once_differentiable",
                                  "torch.no_grad", "torch.inference_mode", "staticmethod", "classmethod", "property"})
 # Attributes of kernel objects (JITFunction, Autotuner) that reach their Python function, caches or launcher.
 _KERNEL_OBJECT_ATTRS = frozenset({"fn", "src", "cache", "device_caches", "run", "warmup", "kernel_decorators",
