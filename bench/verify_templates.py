@@ -63,16 +63,18 @@ def coverage(spec_rows: list[dict]) -> dict[str, tuple[int, int]]:
 
 
 def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: int = 2,
-                    timeout_s: float = 120.0, workloads: bool = False) -> list[Outcome]:
+                    timeout_s: float = 120.0, workloads: bool = False,
+                    draw_key: str | None = None) -> list[Outcome]:
     """Every applicable variant of every spec, judged by the verifier (each candidate within `timeout_s`).
     `workloads`: on the spec's other workloads too, as a run judges it (a kernel fixed to the shown shapes
-    fails); off, the shown workload only, at about half the cost under the interpreter."""
+    fails); off, the shown workload only, at about half the cost under the interpreter. `draw_key`: the
+    verifier's draws keyed (the same verdicts on every run), else secret ones as in a run without a seed."""
     from filters.verifier.judge import judge_row
     from filters.verifier.options import VerifyOptions
     from filters.verifier.runtime import Runtime
 
     options = VerifyOptions(device=device, num_seeds=num_seeds, min_speedup=0.0, baselines=("eager",),
-                            timeout_s=timeout_s)
+                            timeout_s=timeout_s, draw_key=draw_key)
     outcomes = []
     with Runtime(device) as runtime:
         for row in spec_rows:
