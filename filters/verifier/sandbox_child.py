@@ -894,13 +894,7 @@ class _Session:
     def _written_state(self, held: list) -> list[str]:
         """The names of held tensors this call changed: state a kernel keeps across calls (a call counter, a
         cache), which the verifier rejects when it changes on more than one call."""
-        torch = self.torch
-        changed = []
-        for name, tensor, before in held:
-            after = tensor.detach()
-            if after.shape != before.shape or after.dtype != before.dtype or not torch.equal(
-                    after.contiguous().reshape(-1).view(torch.uint8), before.contiguous().reshape(-1).view(torch.uint8)):
-                changed.append(name)
+        changed = [name for name, tensor, before in held if not _same_bits(tensor.detach(), before)]
         return changed[:16]
 
     def set_parameters(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
