@@ -17,7 +17,9 @@ from filters.verifier.answers import (
 from filters.verifier.comparison import (
     bitwise_equal, compare, compare_against_truth, compare_error_model, narrower, rms,
 )
-from filters.verifier.inputs import TRANSFORMS, TransformRefused, kept_inputs, partly_changed, seeded, transformable
+from filters.verifier.inputs import (
+    TRANSFORMS, TransformRefused, kept_inputs, partly_changed, seeded, transformable, transformed_on,
+)
 from filters.verifier.ipc import unpack_tensors
 from filters.verifier.options import VerifyOptions
 from filters.verifier.parameters import constant_tensors, redraw
@@ -279,7 +281,8 @@ class CandidateChecks:
             if not any(kept[name]):
                 refused.append(name)
                 continue
-            inputs = [transform(x) if on else x for x, on in zip(first_inputs, kept[name])]
+            inputs = [transformed_on(self.device, transform, x) if on else x
+                      for x, on in zip(first_inputs, kept[name])]
             try:
                 outputs, problem_found = self.check(inputs, f"inputs {name}", variant=self.options.num_seeds + number,
                                                     transformed=True, problem=problem)

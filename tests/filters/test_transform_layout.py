@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import torch
 
-from filters.verifier.inputs import TRANSFORMS, partly_changed
+import pytest
+
+from filters.verifier.inputs import TRANSFORMS, partly_changed, transformed_on
 from filters.verifier.options import VerifyOptions
 from filters.verifier.verify import verify
 from kerneldata.core.outcomes import Status
@@ -68,6 +70,27 @@ def test_every_transform_keeps_sizes_strides_and_values():
             out = transform(x)
             assert out.shape == x.shape and out.stride() == x.stride(), name
             assert torch.equal(torch.nan_to_num(out), torch.nan_to_num(transform(x.contiguous()))), name
+
+
+@pytest.mark.gpu
+def test_transforms_computed_on_the_gpu_come_back_in_the_inputs_layout():
+    """On a GPU the verifier computes its transforms there (`transformed_on`): same sizes, strides and
+    device as the host input, values as the host computes them up to the last ulp of ndtr / exp."""
+    fused = torch.randn(4, 96, dtype=torch.bfloat16)
+    inputs = [fused[:, 32:64], torch.randn(4, 1).expand(4, 8), torch.randn(8, 6).t(), torch.randn(3, 5)]
+    for name, (_, transform) in TRANSFORMS.items():
+        for x in inputs:
+            out = transformed_on("cuda", transform, x)
+            assert out.device == x.device and out.shape == x.shape and out.stride() == x.stride(), name
+            torch.testing.assert_close(torch.nan_to_num(out.float()), torch.nan_to_num(transform(x).float()),
+                                       rtol=1e-2, atol=1e-5, msg=name)
+
+
+def test_on_the_cpu_a_transform_is_applied_as_it_is():
+    x = torch.randn(8, 6).t()
+    for name, (_, transform) in TRANSFORMS.items():
+        assert torch.equal(torch.nan_to_num(transformed_on("cpu", transform, x)),
+                           torch.nan_to_num(transform(x))), name
 
 
 def test_a_partly_changed_input_keeps_its_layout():
