@@ -355,7 +355,8 @@ class CandidateChecks:
                     atol=tolerance, rtol=problem.rtol, device=self.device)
             if rejection is None and truth_instead is None:
                 rejection = compare_error_model(problem.model, inputs, on_device, expected, self.device,
-                                                atomic_units=self.atomic_units())
+                                                atomic_units=self.atomic_units(),
+                                                atomic_slack=self.evidence.get("atomic_slack"))
             del on_device
         self.worst_abs, self.worst_rel = max(self.worst_abs, max_abs), max(self.worst_rel, max_rel)
         if rejection:
@@ -473,6 +474,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
         outputs = unpack_tensors(blobs[0])
     except Exception as err:  # noqa: BLE001 - a malformed answer from the child is a verdict
         return None, Verdict.reject(Reason.BAD_OUTPUT, f"the candidate's output could not be read: {type(err).__name__}.")
+    if evidence is not None:
+        evidence["atomic_slack"] = _atomic_slack(blobs[1], outputs)
     if header.get("inputs_changed"):
         return None, Verdict.reject(Reason.INPUT_MUTATED, "the candidate changed its inputs.")
     wrong_device = [d for d in header.get("devices", []) if d != child.device]
@@ -480,6 +483,23 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
         return None, Verdict.reject(Reason.BAD_OUTPUT,
                                    f"the output is on {wrong_device[0]}, not on the inputs' device {child.device}.")
     return outputs, None
+
+
+def _atomic_slack(blob: bytes, outputs: list) -> list | None:
+    """The child's per-output atomic rounding (`provenance.atomic_slack_of`) where it fits the outputs
+    (float64, their sizes, finite, not negative); else None, which leaves the count-based allowance alone.
+    It can only lower that allowance (`truth.beyond_honest_error`), so a forged one buys nothing."""
+    import torch
+
+    try:
+        slack = unpack_tensors(blob)
+    except Exception:  # noqa: BLE001 - a malformed blob is no evidence either way
+        return None
+    if len(slack) != len(outputs) or any(
+            not isinstance(s, torch.Tensor) or s.dtype != torch.float64 or s.shape != getattr(o, "shape", None)
+            or not bool(torch.isfinite(s).all()) or bool((s < 0).any()) for s, o in zip(slack, outputs)):
+        return None
+    return slack
 
 
 def _truth_where_reference_is_off(problem: Problem, inputs: list, expected: list, atol: float,

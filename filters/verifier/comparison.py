@@ -47,7 +47,7 @@ def compare_against_truth(model, inputs: list, outputs: list, expected: list, fi
 
 
 def compare_error_model(model, inputs: list, outputs: list, expected: list, device: str = "cpu", *,
-                        atomic_units: float = 0.0) -> Verdict | None:
+                        atomic_units: float = 0.0, atomic_slack: list | None = None) -> Verdict | None:
     """For fp16 / bf16 outputs that passed the tolerances: reject a kernel further from the float64 truth
     than an honest one (fp32 arithmetic, one rounding to the output dtype: `filters.verifier.truth`) at more than a
     few elements. fp16's atol/rtol of 1e-2 are ~10 ulps wide, so they cannot see an fp16 accumulator at a
@@ -55,7 +55,9 @@ def compare_error_model(model, inputs: list, outputs: list, expected: list, devi
     only where the plain model is exceeded. A candidate no further from the truth than the reference itself
     (`no_less_precise`) keeps the reference's precision, whatever the model says. `atomic_units` (the
     candidate accumulates into its outputs with atomic adds: `filters.verifier.truth.atomic_units`) allows
-    that many roundings of partial sums up to the terms' magnitude sum (`truth.magnitude_sum`)."""
+    that many roundings of partial sums up to the terms' magnitude sum (`truth.magnitude_sum`), and with
+    `atomic_slack` (per output, what the interpreter saw the adds cost: `truth.atomic_rounding`) no more
+    than that."""
     import torch
 
     half = (torch.float16, torch.bfloat16)
@@ -71,7 +73,7 @@ def compare_error_model(model, inputs: list, outputs: list, expected: list, devi
     magnitudes = magnitude_sum(truth) if atomic_units > 0 else None
     if spread is not None or magnitudes is not None:
         beyond, checked = beyond_honest_error(truth, expected, outputs, spread=spread, magnitudes=magnitudes,
-                                              units=atomic_units)
+                                              units=atomic_units, atomic_slack=atomic_slack)
         if not too_far(beyond, checked):
             return None
     return Verdict.reject(

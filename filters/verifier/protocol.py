@@ -131,7 +131,7 @@ class Unloaded(_Message):
 
 # Per request: the answer when it succeeded, and how many blobs come with it.
 _ANSWERS: dict[str, tuple[type[_Message], int]] = {
-    "start": (Started, 0), "load": (Loaded, 0), "params": (Parametrised, 0), "run": (Ran, 1), "time": (Timed, 0),
+    "start": (Started, 0), "load": (Loaded, 0), "params": (Parametrised, 0), "run": (Ran, 2), "time": (Timed, 0),
     "unload": (Unloaded, 0),
 }
 

@@ -71,8 +71,10 @@ class Provenance:
     torch_compute: list[str] = field(default_factory=list)  # aten ops that computed, first few
     narrowing: list[str] = field(default_factory=list)  # casts to a less precise float: "float32->float16"
     launches: int = 0
-    # Addresses Triton kernels added floats to with atomic adds (seen by the interpreter: `atomic_added`).
+    # Addresses Triton kernels added floats to with atomic adds (seen by the interpreter: `atomic_added`), and
+    # per add the rounding it may honestly have cost (`filters.verifier.truth.atomic_rounding`).
     atomic_adds: list = field(default_factory=list)
+    atomic_slack: list = field(default_factory=list)
 
     def write(self, tensor: torch.Tensor, who: str, *, fresh: bool = False) -> None:
         key = _storage_key(tensor)
@@ -103,14 +105,42 @@ class Provenance:
         for coverage in self.copies.values():
             coverage.mark(stored, itemsize)
 
-    def atomic_added(self, addresses, mask) -> None:
-        """A Triton kernel added floats at `addresses` (a numpy array) where `mask`, atomically."""
+    def atomic_added(self, addresses, mask, slack) -> None:
+        """A Triton kernel added floats at `addresses` (a numpy array) where `mask`, atomically; `slack` (per
+        lane, float64) is the rounding each add may honestly have cost."""
         import numpy as np
 
         added = np.asarray(addresses, dtype=np.uint64).reshape(-1)
+        slack = np.broadcast_to(np.asarray(slack, dtype=np.float64), np.shape(addresses)).reshape(-1)
         if mask is not None:
-            added = added[np.broadcast_to(np.asarray(mask, dtype=bool), np.shape(addresses)).reshape(-1)]
+            kept = np.broadcast_to(np.asarray(mask, dtype=bool), np.shape(addresses)).reshape(-1)
+            added, slack = added[kept], slack[kept]
         self.atomic_adds.append(added)
+        self.atomic_slack.append(slack)
+
+    def atomic_slack_of(self, outputs: list) -> list:
+        """Per output, the rounding its elements' atomic adds may honestly have cost, summed per element
+        (float64, in the output's sizes); [] where no atomic add reached an output. The verifier allows an
+        atomic kernel this much and no more (`filters.verifier.truth.beyond_honest_error`): the adds it
+        really made, not a count it could buy by splitting one store into several."""
+        import numpy as np
+
+        if not self.atomic_adds:
+            return []
+        added, slack = np.concatenate(self.atomic_adds), np.concatenate(self.atomic_slack)
+        per_output, reached = [], False
+        for out in outputs:
+            if not isinstance(out, torch.Tensor) or not out.numel() or out.device.type != "cpu":
+                per_output.append(torch.zeros(getattr(out, "shape", ()), dtype=torch.float64))
+                continue
+            start, size = out.untyped_storage().data_ptr(), out.element_size()
+            inside = (added >= start) & (added < start + out.untyped_storage().nbytes())
+            storage = np.zeros(out.untyped_storage().nbytes() // size, dtype=np.float64)
+            np.add.at(storage, ((added[inside] - start) // size).astype(np.int64), slack[inside])
+            reached |= bool(inside.any())
+            per_output.append(torch.from_numpy(storage).as_strided(out.shape, out.stride(), out.storage_offset())
+                              .clone())
+        return per_output if reached else []
 
     def atomic_adds_per_element(self, outputs: list) -> int:
         """The most atomic float adds any one element of `outputs` received in this call (0: none). An

@@ -123,6 +123,8 @@ def _record_interpreted_stores() -> None:
 
     from triton._C.libtriton import ir
 
+    from filters.verifier.truth import atomic_rounding
+
     _FLOAT_ADDS = (ir.ATOMIC_OP.FADD,)
     original_store = InterpreterBuilder.create_masked_store
     original_rmw = InterpreterBuilder.create_atomic_rmw
@@ -134,10 +136,12 @@ def _record_interpreted_stores() -> None:
 
     def create_atomic_rmw(self, rmw_op, ptr, val, mask, sem, scope):
         note(ptr.data, mask.data, val.data.dtype)
+        old = original_rmw(self, rmw_op, ptr, val, mask, sem, scope)
         recorder = _RECORDER[0]
         if recorder is not None and not recorder.paused and rmw_op in _FLOAT_ADDS:
-            recorder.record.atomic_added(ptr.data, mask.data)
-        return original_rmw(self, rmw_op, ptr, val, mask, sem, scope)
+            slack = atomic_rounding(old.data, val.data, str(val.dtype.scalar))
+            recorder.record.atomic_added(ptr.data, mask.data, slack)
+        return old
 
     def create_atomic_cas(self, ptr, cmp, val, sem, scope):
         note(ptr.data, None, val.data.dtype)
@@ -816,7 +820,9 @@ class _Session:
             "atomic_adds_per_element": recorder.record.atomic_adds_per_element(outputs),
             "autotune_configs": _AUTOTUNE_OFFERED[0],
         }
-        blobs = [pack_tensors(outputs)]  # each output's storage span, copied to the host once
+        # Each output's storage span, copied to the host once; then what its atomic adds may honestly have
+        # cost in rounding (interpreted kernels only; an empty list elsewhere).
+        blobs = [pack_tensors(outputs), pack_tensors(recorder.record.atomic_slack_of(outputs))]
         # Where a run's time goes, for the verifier's phase profile (the first forward includes the JIT).
         report["seconds"] = {"upload": uploaded - started, "forward": ran - uploaded,
                              "download": time.perf_counter() - ran}

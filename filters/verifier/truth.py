@@ -166,10 +166,12 @@ REFERENCE_PRECISION_RATIO = 1.5
 # per element), over 10 draws and transforms: at most 3.2 units times that sum, within 2 at all but far
 # fewer than HALF_PRECISION_EXCESS_FRACTION of the outputs, where without it 24% were beyond the model.
 # The allowance follows the adds an element really received (`atomic_units`, counted by the interpreter):
-# calling `atomic_add` to store a value computed with an fp16 accumulator buys nothing. A kernel that splits
-# each result into three or more atomic adds still earns the full two units (about one draw in three passes
-# for an fp16 register accumulator over 128 terms, measured with bench/cheat_draws.py): the residual is a
-# few fp16 roundings of the output, paid for with that many atomic adds per element.
+# calling `atomic_add` to store a value computed with an fp16 accumulator buys nothing. Under the
+# interpreter it is also capped, per element, by what those adds cost (`atomic_rounding`: each add's own
+# rounding, measured, plus half a unit of each added value): a kernel that split an fp16 register
+# accumulator's result into three atomic adds earned the full two units by count alone and passed about one
+# draw in three (`rt_precision_atomic_three_adds_row_sum`); its adds cost a few units of the value, not the
+# accumulator's 127 roundings, and it is rejected on every draw.
 ATOMIC_ACCUMULATION_UNITS = 2.0
 
 
@@ -213,8 +215,61 @@ def atomic_units(adds_per_element: int) -> float:
     return min(ATOMIC_ACCUMULATION_UNITS, max(0, adds_per_element - 1))
 
 
+def atomic_rounding(old, added, dtype: str):
+    """Per lane of an atomic float add run by the Triton interpreter (numpy arrays of the values the add
+    found and those it added, in Triton's `dtype`, "fp16", "bf16"...): the rounding the add may honestly
+    have cost, as float64. That is the add's own rounding, measured exactly (|round(old + v) - (old + v)|),
+    plus half a unit of the added value: an honest split-K rounds its fp32 partial sum once to the output's
+    dtype before it adds. A value accumulated in fp16 registers before the add carries far more error than
+    that, and no number of adds buys it (the three-add residual of a count-based allowance). numpy only: it
+    runs inside the candidate's forward, where a PyTorch op would count as the candidate's."""
+    import numpy as np
+
+    old, added = np.asarray(old), np.asarray(added)
+    if dtype not in _NUMPY_FLOATS and dtype != "bf16":
+        return np.zeros(added.shape)
+    with np.errstate(all="ignore"):
+        found, value = _as_float64(old, dtype), _as_float64(added, dtype)
+        exact = found + value
+        own = np.abs(_rounded(exact, dtype) - exact)
+        slack = own + _spacing(np.abs(value), dtype) / 2
+    return np.nan_to_num(slack, nan=0.0, posinf=0.0)
+
+
+_NUMPY_FLOATS = {"fp16": "float16", "fp32": "float32", "fp64": "float64"}
+
+
+def _as_float64(array, dtype: str):
+    import numpy as np
+
+    if dtype == "bf16":  # the interpreter keeps bf16 as its bits, in uint16: the top half of an fp32
+        return (array.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+    return array.astype(np.float64)
+
+
+def _rounded(values, dtype: str):
+    """float64 `values` rounded to `dtype` (to nearest, ties to even) and back to float64."""
+    import numpy as np
+
+    if dtype != "bf16":
+        return values.astype(_NUMPY_FLOATS[dtype]).astype(np.float64)
+    bits = values.astype(np.float32).view(np.uint32).astype(np.uint64)
+    bits = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
+    return bits.astype(np.uint32).view(np.float32).astype(np.float64)
+
+
+def _spacing(magnitudes, dtype: str):
+    """The spacing of `dtype` at float64 `magnitudes` (bf16 keeps fp32's exponent and 16 fewer bits)."""
+    import numpy as np
+
+    if dtype == "bf16":
+        return np.spacing(_rounded(magnitudes, "bf16").astype(np.float32)).astype(np.float64) * 65536.0
+    return np.spacing(magnitudes.astype(_NUMPY_FLOATS[dtype])).astype(np.float64)
+
+
 def beyond_honest_error(truth: Truth, expected: list, outputs: list, *, spread: list | None = None,
-                        magnitudes: list | None = None, units: float = ATOMIC_ACCUMULATION_UNITS) -> tuple[int, int]:
+                        magnitudes: list | None = None, units: float = ATOMIC_ACCUMULATION_UNITS,
+                        atomic_slack: list | None = None) -> tuple[int, int]:
     """(elements beyond the honest-kernel error model, half-precision elements checked) over the outputs
     whose dtype is fp16 or bf16. `spread` (per output, `rounding_spread(truth, "float32")`) widens the
     allowance by twice the fp32-level rounding spread, for ill-conditioned elements; `magnitudes` (per
@@ -234,7 +289,10 @@ def beyond_honest_error(truth: Truth, expected: list, outputs: list, *, spread: 
             allowance = allowance + 2 * spread[number]
         if magnitudes is not None and magnitudes[number].shape == exact.shape:
             unit = torch.finfo(out.dtype).eps / 2
-            allowance = allowance + units * unit * magnitudes[number]
+            atomic = units * unit * magnitudes[number]
+            if atomic_slack is not None:  # what the adds really cost, never more than the count allows
+                atomic = torch.minimum(atomic, atomic_slack[number].to(atomic.device))
+            allowance = allowance + atomic
         beyond += int(((o - exact).abs() > allowance)[finite].sum())
         checked += int(finite.sum())
     return beyond, checked

@@ -22,24 +22,24 @@ SUMMARY = {"median_ms": 0.1, "iqr_ms": 0.01, "min_ms": 0.09, "n": 10}
 
 
 def test_a_well_formed_answer_passes_as_a_plain_dict():
-    assert validated("run", GOOD_RUN, [b""])["launches"] == 1
+    assert validated("run", GOOD_RUN, [b"", b""])["launches"] == 1
     assert validated("run", {"ok": False, "kind": "runtime_error", "message": "boom"}, [])["kind"] == "runtime_error"
     timed = {"ok": True, "timings": {"candidate": {"event": SUMMARY, "host": SUMMARY}}}
     assert validated("time", timed, [])["timings"]["candidate"]["event"]["n"] == 10
 
 
 @pytest.mark.parametrize(("op", "answer", "blobs"), [
-    ("run", ["not", "a", "dict"], [b""]),
-    ("run", {**GOOD_RUN, "ok": 1}, [b""]),
-    ("run", {**GOOD_RUN, "launches": -3}, [b""]),
-    ("run", {**GOOD_RUN, "launches": "1"}, [b""]),
-    ("run", {**GOOD_RUN, "aliases_input": 0}, [b""]),
-    ("run", {**GOOD_RUN, "trusted": True}, [b""]),  # a field no answer has
-    ("run", {**GOOD_RUN, "narrowing": ["float16"]}, [b""]),
-    ("run", {**GOOD_RUN, "seconds": {"forward": -1.0}}, [b""]),
-    ("run", GOOD_RUN, []),  # a blob short
-    ("run", {**GOOD_RUN, "inputs_changed": None}, [b""]),
-    ("run", {k: v for k, v in GOOD_RUN.items() if k != "launches"}, [b""]),
+    ("run", ["not", "a", "dict"], [b"", b""]),
+    ("run", {**GOOD_RUN, "ok": 1}, [b"", b""]),
+    ("run", {**GOOD_RUN, "launches": -3}, [b"", b""]),
+    ("run", {**GOOD_RUN, "launches": "1"}, [b"", b""]),
+    ("run", {**GOOD_RUN, "aliases_input": 0}, [b"", b""]),
+    ("run", {**GOOD_RUN, "trusted": True}, [b"", b""]),  # a field no answer has
+    ("run", {**GOOD_RUN, "narrowing": ["float16"]}, [b"", b""]),
+    ("run", {**GOOD_RUN, "seconds": {"forward": -1.0}}, [b"", b""]),
+    ("run", GOOD_RUN, [b""]),  # a blob short
+    ("run", {**GOOD_RUN, "inputs_changed": None}, [b"", b""]),
+    ("run", {k: v for k, v in GOOD_RUN.items() if k != "launches"}, [b"", b""]),
     ("run", {"ok": False, "kind": "accepted", "message": "trust me"}, []),
     ("run", {"ok": False, "kind": "sandbox", "reason": "nothing", "message": ""}, []),
     ("time", {"ok": True, "timings": {"candidate": {"event": {**SUMMARY, "median_ms": float("nan")},
