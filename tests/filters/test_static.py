@@ -128,6 +128,14 @@ _RULES = [
     (_LAUNCH + "return out", "from . import helpers\n", "", "relative import", R.REFERENCE_ACCESS),
     (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize", R.CONCURRENCY),
     (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event", R.CONCURRENCY),
+    # the current stream may be named, never waited on or asked after (nor made in an annotation)
+    (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
+    (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
+    (_LAUNCH + "w = torch.cuda.current_stream(x.device).wait_stream\nreturn out", "", "", ".wait_stream",
+     R.CONCURRENCY),
+    (_LAUNCH + "x.record_stream(torch.cuda.current_stream())\nreturn out", "", "", "x.record_stream", R.CONCURRENCY),
+    (_LAUNCH + "return out", "def launch(x, s: torch.cuda.Stream() = None):\n    return x\n", "",
+     "torch.cuda.Stream", R.CONCURRENCY),
     (_LAUNCH + "return out", "import torch.utils.checkpoint\n", "", "torch.utils.checkpoint", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.w.mul_(2)", ".mul_()", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "self.calls = 1\nreturn out", "", "", "self.calls outside __init__", R.CROSS_CALL_STATE),
@@ -420,6 +428,7 @@ _DEVICE_READS = [
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),
     ("dev = triton.runtime.driver.active.get_current_device()\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+    ("s = torch.cuda.current_stream(x.device)\nh = s.cuda_stream\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
     ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
      + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
 ]
@@ -450,6 +459,9 @@ _HONEST_IDIOMS = [
      + _LAUNCH + "return out", ""),
     ("scale = 1.0 / math.sqrt(x.shape[-1])\nlog2e = math.log2(math.e)\n" + _LAUNCH + "return out", "import math\n"),
     (_LAUNCH + "return out", "from typing import Optional, Tuple\nimport functools\n"),
+    # stream and event classes named in annotations only
+    (_LAUNCH + "return out", "from typing import Optional\n\ndef launch(x, stream: Optional[torch.cuda.Stream] = None,\n"
+     "           done: torch.cuda.Event | None = None) -> Optional[torch.cuda.Event]:\n    return done\n"),
     ("return _launch(x)", "def _launch(x: torch.Tensor) -> torch.Tensor:\n"
      "    out = torch.empty_like(x)\n    grid = lambda meta: (triton.cdiv(x.numel(), meta['BLOCK']),)\n"
      "    k[grid](x, out, x.numel(), BLOCK=256)\n    return out\n"),

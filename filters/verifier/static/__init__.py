@@ -48,7 +48,9 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =
   zip(range(40))`, consumed one item per call); inside a kernel, module-level names other than kernels,
   imports and constants (a GPU kernel reads only constexpr globals), mutating methods and growing a container;
-  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
+  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize (the
+  current stream may be looked up and passed along, and stream and event classes named in annotations, but
+  no receiver may wait on or ask after work in flight: `.synchronize()`, `.query()`, `.wait_stream()`);
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
 - inside kernels: calls only to the triton.language vocabulary, other kernels and a few builtins (host
@@ -61,7 +63,7 @@ Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` befo
 `interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit
 casts and allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not
 emulated), libdevice, inline asm and extern elementwise, and launcher calls only a GPU
-answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`); `device_dependent` for code that
+answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`, `torch.cuda.current_stream()`); `device_dependent` for code that
 reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a device compared with
 anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`, `torch.version.hip`,
 CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by allocator, the value a

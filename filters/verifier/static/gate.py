@@ -19,10 +19,11 @@ from filters.verifier.static.vocabulary import (
     _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED, _MODULE_METHODS,
     _MODULE_STATE_METHODS,
     _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule, _REFERENCE_NAMES, _RULE_NAMES,
-    SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY,
+    SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED, _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY,
+    TORCH_INIT_ONLY,
     _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED, _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED,
     _HEURISTICS_CALLS, _HEURISTIC_METHODS, _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS,
-    _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS, _SCALAR_METHODS,
+    _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS, _SCALAR_METHODS, STREAM_METHODS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -335,6 +336,12 @@ class _Gate:
             self._add(node, f"reaches .{node.attr}: autograd's backward pass, which forward has no use for",
                       Reason.REFLECTION)
             return
+        receiver = node.value
+        if node.attr in STREAM_METHODS and not self._is_module_chain(node) \
+                and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
+            self._add(node, f"uses {ast.unparse(node)}, which waits on or asks after a CUDA stream's work "
+                      "(the current stream may be named, never waited on or queried)", Reason.CONCURRENCY)
+            return
         if node.attr in ("format", "format_map") and not self._is_module_chain(node):
             problem = self._format_problem(node)
             if problem:
@@ -477,6 +484,8 @@ class _Gate:
             return
         if ctx.kernel is False and name in _TORCH_DECORATOR_ONLY and self._is_decorator(node):
             return
+        if name in _TORCH_ANNOTATION_ONLY and self._is_annotation(node):
+            return
         rule = _path_rule(name)
         if name.startswith("torch.") and rule is Reason.OUTSIDE_VOCABULARY:
             self._add(node, f"uses {name}: PyTorch doing the work or reaching around the checks",
@@ -485,6 +494,16 @@ class _Gate:
             self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
         else:
             self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _is_annotation(self, node: ast.AST) -> bool:
+        """Whether `node` is (part of) an annotation, only named there (`stream: Optional[torch.cuda.Stream]`):
+        subscripts, tuples and `|` lead up to it, never a call, which would make what it names."""
+        child, parent = node, self.parents.get(node)
+        while isinstance(parent, (ast.Subscript, ast.Tuple, ast.BinOp)):
+            child, parent = parent, self.parents.get(parent)
+        return isinstance(parent, ast.arg) and parent.annotation is child \
+            or isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and parent.returns is child \
+            or isinstance(parent, ast.AnnAssign) and parent.annotation is child
 
     def _is_decorator(self, node: ast.AST) -> bool:
         parent = self.parents.get(node)

@@ -26,6 +26,10 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.once_differentiable",
     "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
+    # The stream launches already go to (xformers, vLLM and ports from other DSLs look it up to pass along): a
+    # query. Triton 3 launches on the current stream whatever it is given, and the verifier runs every call on
+    # the same stream, so its value tells nothing; what it could do (wait, query) is refused (STREAM_METHODS).
+    "torch.cuda.current_stream",
     "torch.version.hip", "torch.version.cuda",
     # queries that compute nothing (autocast state, grad mode)
     "torch.get_autocast_gpu_dtype", "torch.get_autocast_dtype", "torch.is_autocast_enabled", "torch.is_grad_enabled",
@@ -123,7 +127,7 @@ DEVICE_QUERIES = frozenset({
 }) | TRITON_DRIVER_QUERIES
 # Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
 _DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
-GPU_ONLY_CALLS = frozenset({"torch.cuda.device"}) | TRITON_DRIVER_QUERIES
+GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) | TRITON_DRIVER_QUERIES
 # Modules that may be imported (and used only through their allowed names, never as values).
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
                          "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
@@ -144,7 +148,7 @@ _CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing")
 _TORCH_RULES = (
     (("torch.ops.aten", "torch.ops.prims"), Reason.TORCH_OUTSIDE_KERNEL),
     (("torch.cuda.Stream", "torch.cuda.stream", "torch.cuda.Event", "torch.cuda.graph", "torch.cuda.CUDAGraph",
-      "torch.cuda.synchronize", "torch.cuda.current_stream", "torch.cuda.default_stream", "torch.cuda.set_stream",
+      "torch.cuda.synchronize", "torch.cuda.default_stream", "torch.cuda.set_stream",
       "torch.cuda.ExternalStream", "torch.multiprocessing", "torch.futures", "torch.jit.fork", "torch.Stream",
       "torch.Event", "torch.cuda.streams", "torch.cuda.make_graphed_callables"), Reason.CONCURRENCY),
     (("torch.ops", "torch.library", "torch.utils.cpp_extension", "torch.compile", "torch.jit",
@@ -169,6 +173,11 @@ FORBIDDEN_METHODS = frozenset({
     "as_subclass", "set_", "resize_", "register_hook", "register_forward_hook", "register_forward_pre_hook",
     "register_full_backward_hook", "register_module_forward_hook",
 })
+# What a stream or event does (the current stream may be named): wait for or ask after work in flight. Refused
+# on any receiver but self outside a kernel, taken as a value too: `.query()` tells whether the caller left work
+# pending (a timing loop does, a correctness check does not), `.synchronize()` and the waits reorder it.
+STREAM_METHODS = frozenset({"synchronize", "query", "wait_stream", "wait_event", "record_event", "record_stream",
+                            "elapsed_time"})
 # The methods a launcher calls on a tensor: layout, views, casts, metadata.
 SAFE_TENSOR_METHODS = frozenset({
     "contiguous", "view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
@@ -247,6 +256,9 @@ _SCALAR_BUILTINS = frozenset({"int", "float", "len", "abs", "round", "bool", "st
 _SCALAR_CALLS = frozenset({"triton.cdiv", "triton.next_power_of_2"}) | MATH_ALLOWED
 _SCALAR_METHODS = frozenset({"numel", "nelement", "size", "stride", "dim", "ndimension", "element_size",
                              "storage_offset", "item", "join"})
+# Classes honest launchers name only in annotations (`stream: Optional[torch.cuda.Stream] = None`); making one
+# is refused (`concurrency`), and an annotation only names it.
+_TORCH_ANNOTATION_ONLY = frozenset({"torch.cuda.Stream", "torch.cuda.Event", "torch.Stream", "torch.Event"})
 # torch decorators honest autograd code carries (they cast under autocast, computing nothing themselves).
 _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
                                    "torch.cuda.amp.custom_bwd"})
