@@ -165,6 +165,14 @@ _RULES = [
     (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "",
      "box[0].update", R.CROSS_CALL_STATE),
     (_LAUNCH + "s = x[0, 0].item() + 1.0\nreturn out", "", "", ".item()", R.TORCH_OUTSIDE_KERNEL),
+    # torch.arange builds index tensors; computing with them, or gathering by them, is PyTorch's work
+    (_LAUNCH + "i = torch.arange(x.shape[0], device=x.device)\nw = i * 0.5\nreturn out", "", "",
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    ("return x[torch.arange(x.shape[0] - 1, -1, -1, device=x.device)]", "", "", "indexes a tensor with a tensor",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("return x[:, [2, 1, 0]]", "", "", "indexes a tensor with a tensor or a list", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "torch.arange(x.numel(), dtype=x.dtype, out=out)\nreturn out", "", "", "out=...",
+     R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor", R.TORCH_OUTSIDE_KERNEL),
 ]
@@ -477,6 +485,9 @@ _HONEST_IDIOMS = [
      "    k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
     ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\n"
      "return out", ""),
+    # index tensors built with torch.arange (cu_seqlens), and basic indexing with numbers, slices, None, ...
+    ("cu = torch.arange(0, (x.shape[0] + 1) * x.shape[1], x.shape[1], dtype=torch.int32, device=x.device)\n"
+     "starts = cu[:-1]\nrow = x[0]\nlast = x[x.shape[0] - 1, 1:]\ny = x[..., None]\n" + _LAUNCH + "return out", ""),
     # plain format templates, in-place updates of numbers and of what this call made, iterators consumed
     ("assert x.dim() == 2, 'expected 2-D, got {}-D ({!r})'.format(x.dim(), x.shape)\n" + _LAUNCH + "return out",
      ""),

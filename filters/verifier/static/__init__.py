@@ -23,9 +23,10 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `x.copy_()`, `x.tolist()`) on any receiver outside a kernel, and, on values a small type inference knows are
   tensors (forward's inputs, what torch allocates, views of those, self attributes holding them, and what
   flows through the candidate's own functions, lambdas and classes), any method off a short list of layout and
-  metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, iteration, f-string
+  metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing with a tensor
+  or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration, f-string
   formatting, builtins and math/functools calls on them, calls through a callable chosen at run time; the `@`
-  operator;
+  operator; a torch call given `out=` (PyTorch writing into a tensor it was handed);
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
   torch.jit, torch.library and custom ops;
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as

@@ -775,6 +775,11 @@ class _Gate:
         if ctx.kernel:
             self._check_kernel_call(node)
             return
+        name = _dotted(func, self.aliases)
+        if name is not None and name.startswith("torch.") and any(k.arg == "out" for k in node.keywords) \
+                and self._is_module_chain(func):
+            self._add(node, f"calls {name}(..., out=...), PyTorch writing into a tensor it was handed",
+                      Reason.TORCH_OUTSIDE_KERNEL)
         if _dotted(func, self.aliases) in _TUNER_CALLS:
             for keyword in node.keywords:
                 if keyword.arg in _TUNER_HOOKS:
@@ -927,6 +932,11 @@ class _Gate:
             self._inferred(node.iter, "iterates over a tensor in Python: the host doing the work")
         elif isinstance(node, ast.FormattedValue) and is_tensor(node.value):
             self._inferred(node, "formats a tensor's values as text: the host reading them")
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and is_tensor(node.value):
+            index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if any(isinstance(i, (ast.List, ast.ListComp)) or is_tensor(i) for i in index):
+                self._inferred(node, f"indexes a tensor with a tensor or a list ({ast.unparse(node)[:60]}): a "
+                               "gather done by PyTorch")
         elif isinstance(node, ast.Call):
             self._check_tensor_call(node, is_tensor)
 

@@ -34,11 +34,15 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     # queries that compute nothing (autocast state, grad mode)
     "torch.get_autocast_gpu_dtype", "torch.get_autocast_dtype", "torch.is_autocast_enabled", "torch.is_grad_enabled",
     "torch.is_inference_mode_enabled",
+    # Index tensors a launcher hands its kernel (cu_seqlens and row offsets, as vLLM's and FlashAttention's
+    # varlen launchers build them): its result is a tensor to the type inference, so arithmetic on it, and
+    # indexing another tensor with it (a gather by PyTorch), stay refused.
+    "torch.arange",
 })
 # Only in __init__, to build parameters the way the reference does (same seed, same values).
 TORCH_INIT_ONLY = frozenset({
     "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.ones",
-    "torch.ones_like", "torch.arange", "torch.linspace", "torch.tensor", "torch.eye",
+    "torch.ones_like", "torch.linspace", "torch.tensor", "torch.eye",
 })
 _TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
 # Importable although nothing under them may be used: honest sources import F out of habit.
@@ -197,7 +201,7 @@ _NON_TENSOR_ATTRS = frozenset({
 })
 _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
-    "torch.full_like", "torch.nn.Parameter",
+    "torch.full_like", "torch.nn.Parameter", "torch.arange",
 }) | TORCH_INIT_ONLY
 # The builtins a candidate may call or name, when no binding of its own shadows them. The rest are refused
 # under the rule their use breaks (below), or as outside the vocabulary.
