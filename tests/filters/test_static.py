@@ -173,6 +173,10 @@ _RULES = [
     ("return x[:, [2, 1, 0]]", "", "", "indexes a tensor with a tensor or a list", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "torch.arange(x.numel(), dtype=x.dtype, out=out)\nreturn out", "", "", "out=...",
      R.TORCH_OUTSIDE_KERNEL),
+    # torch.ones and x.new_ones are constant fills; computing with them is PyTorch's work
+    (_LAUNCH + "w = torch.ones(x.shape[-1], device=x.device)\nv = w * 0.5\nreturn out", "", "",
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "v = -x.new_ones(x.shape)\nreturn out", "", "", "arithmetic on a tensor", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor", R.TORCH_OUTSIDE_KERNEL),
 ]
@@ -428,6 +432,7 @@ _DEVICE_READS = [
     ("i = x.get_device()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("same = x.device == torch.device('cpu')\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("bf16 = torch.cuda.is_bf16_supported()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("out = torch.empty_like(x)\nran = k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out if ran is None else x", "",
      R.DEVICE_DEPENDENT),
     ("s = str(k[(1,)])\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
@@ -488,6 +493,12 @@ _HONEST_IDIOMS = [
     # index tensors built with torch.arange (cu_seqlens), and basic indexing with numbers, slices, None, ...
     ("cu = torch.arange(0, (x.shape[0] + 1) * x.shape[1], x.shape[1], dtype=torch.int32, device=x.device)\n"
      "starts = cu[:-1]\nrow = x[0]\nlast = x[x.shape[0] - 1, 1:]\ny = x[..., None]\n" + _LAUNCH + "return out", ""),
+    # constant fills, layouts and memory formats, broadcast shapes
+    ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
+     "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"
+     "o = torch.empty(shape, device=x.device, layout=torch.strided, memory_format=torch.contiguous_format)\n"
+     "cl = x.is_contiguous(memory_format=torch.channels_last)\np = torch.empty_like(x, memory_format=torch.preserve_format)\n"
+     + _LAUNCH + "return out", ""),
     # plain format templates, in-place updates of numbers and of what this call made, iterators consumed
     ("assert x.dim() == 2, 'expected 2-D, got {}-D ({!r})'.format(x.dim(), x.shape)\n" + _LAUNCH + "return out",
      ""),

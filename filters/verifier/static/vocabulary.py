@@ -38,11 +38,17 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     # varlen launchers build them): its result is a tensor to the type inference, so arithmetic on it, and
     # indexing another tensor with it (a gather by PyTorch), stay refused.
     "torch.arange",
+    # constant fills like zeros and full (a launcher's default weight, a generic kernel's neutral operand)
+    "torch.ones", "torch.ones_like",
+    # layouts and memory formats, named for allocations and layout checks; shapes broadcast (FlagGems)
+    "torch.contiguous_format", "torch.preserve_format", "torch.channels_last", "torch.channels_last_3d",
+    "torch.strided", "torch.memory_format", "torch.layout", "torch.broadcast_shapes",
+    "torch.cuda.is_bf16_supported",
 })
 # Only in __init__, to build parameters the way the reference does (same seed, same values).
 TORCH_INIT_ONLY = frozenset({
-    "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.ones",
-    "torch.ones_like", "torch.linspace", "torch.tensor", "torch.eye",
+    "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.linspace",
+    "torch.tensor", "torch.eye",
 })
 _TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
 # Importable although nothing under them may be used: honest sources import F out of habit.
@@ -127,7 +133,7 @@ TRITON_ALLOWED = frozenset({
 DEVICE_QUERIES = frozenset({
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name",
     "torch.cuda.current_device", "torch.cuda.device_count", "torch.cuda.get_device_properties",
-    "torch.version.hip", "torch.version.cuda",
+    "torch.version.hip", "torch.version.cuda", "torch.cuda.is_bf16_supported",
 }) | TRITON_DRIVER_QUERIES
 # Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
 _DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
@@ -187,7 +193,7 @@ SAFE_TENSOR_METHODS = frozenset({
     "contiguous", "view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
     "t", "transpose", "permute", "movedim", "expand", "expand_as", "narrow", "select", "unbind", "split",
     "chunk", "detach", "clone", "to", "float", "half", "bfloat16", "double", "type_as", "cpu", "cuda", "zero_",
-    "new_empty", "new_zeros", "new_full", "stride", "size", "numel", "nelement", "dim", "ndimension",
+    "new_empty", "new_zeros", "new_ones", "new_full", "stride", "size", "numel", "nelement", "dim", "ndimension",
     "element_size", "data_ptr", "is_contiguous", "is_floating_point", "is_complex", "get_device",
     "storage_offset", "requires_grad_",
 })
@@ -201,7 +207,7 @@ _NON_TENSOR_ATTRS = frozenset({
 })
 _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
-    "torch.full_like", "torch.nn.Parameter", "torch.arange",
+    "torch.full_like", "torch.nn.Parameter", "torch.arange", "torch.ones", "torch.ones_like",
 }) | TORCH_INIT_ONLY
 # The builtins a candidate may call or name, when no binding of its own shadows them. The rest are refused
 # under the rule their use breaks (below), or as outside the vocabulary.
