@@ -120,6 +120,9 @@ _RULES = [
     (_LAUNCH + "out[0] = 1.0\nreturn out", "", "", "writes into a tensor", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return -x", "", "", "arithmetic on a tensor", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "for row in x:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for row in [*x]:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for row in [x][0]:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for t in (x, out):\n    t = t * 2\nreturn out", "", "", "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "y = x.contiguous().view(-1)\nreturn y.exp()", "", "", ".exp()", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return x.logaddexp(x)", "", "", ".logaddexp()", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return max(x, out)", "", "", "applies max()", R.TORCH_OUTSIDE_KERNEL),
@@ -493,6 +496,9 @@ _HONEST_IDIOMS = [
     # index tensors built with torch.arange (cu_seqlens), and basic indexing with numbers, slices, None, ...
     ("cu = torch.arange(0, (x.shape[0] + 1) * x.shape[1], x.shape[1], dtype=torch.int32, device=x.device)\n"
      "starts = cu[:-1]\nrow = x[0]\nlast = x[x.shape[0] - 1, 1:]\ny = x[..., None]\n" + _LAUNCH + "return out", ""),
+    # a list of tensors written out is iterated over, not a tensor (FlashAttention's launcher)
+    ("a, b = [t if t.stride(-1) == 1 else t.contiguous() for t in [x, x.t()]]\nfor t in (a, b):\n"
+     "    assert t.is_contiguous()\n" + _LAUNCH + "return out", ""),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

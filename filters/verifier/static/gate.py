@@ -928,7 +928,11 @@ class _Gate:
             for target in (t for top in node.targets for t in _flatten_targets(top)):
                 if isinstance(target, ast.Subscript) and is_tensor(target.value):
                     self._inferred(target, f"writes into a tensor with {ast.unparse(target)}: PyTorch doing the work")
-        elif isinstance(node, (ast.For, ast.comprehension)) and is_tensor(node.iter):
+        elif isinstance(node, (ast.For, ast.comprehension)) and is_tensor(node.iter) and not (
+                isinstance(node.iter, (ast.List, ast.Tuple, ast.Set))
+                and not any(isinstance(e, ast.Starred) for e in node.iter.elts)):
+            # `for t in [q, k, v]` walks a list written out, each element a tensor to the inference (FlashAttention's
+            # launcher makes its inputs contiguous so); `for row in x`, `[*x]` walk a tensor's values
             self._inferred(node.iter, "iterates over a tensor in Python: the host doing the work")
         elif isinstance(node, ast.FormattedValue) and is_tensor(node.value):
             self._inferred(node, "formats a tensor's values as text: the host reading them")
