@@ -301,6 +301,9 @@ _BYPASSES = [
     ("host", "lib = tl.extra.cuda.libdevice\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "t = torch.Tensor.add(x, x)\n" + _LAUNCH + "return out", "", R.TORCH_OUTSIDE_KERNEL),
     ("host", "c = triton.compiler\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # triton.tools: the host-side TensorDescriptor by name, not its module (nor the rest of triton.tools)
+    ("host", _LAUNCH + "return out", "from triton.tools import tensor_descriptor\n", R.OUTSIDE_VOCABULARY),
+    ("host", "m = triton.tools.tensor_descriptor\n" + _LAUNCH + "return out", "", R.OUTSIDE_VOCABULARY),
     ("host", "kn = triton.knobs\n" + _LAUNCH + "return out", "", R.REFLECTION),
     # a module or its members reached through objects: methods, functions, kernels
     ("host", "g = ModelNew.forward.__globals__\n" + _LAUNCH + "return out", "", R.REFLECTION),

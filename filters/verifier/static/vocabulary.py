@@ -126,6 +126,10 @@ TRITON_ALLOWED = frozenset({
     "triton.jit", "triton.autotune", "triton.Config", "triton.heuristics", "triton.cdiv", "triton.next_power_of_2",
     "triton.runtime.jit.jit", "triton.runtime.autotune", "triton.runtime.heuristics", "triton.runtime.Config",
     "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics", "triton.runtime.autotuner.Config",
+    # The host-side TMA descriptor the Triton tutorials' Hopper matmul and attention launchers build: a dataclass
+    # of the tensor, its shape, strides and block shape. Given a tensor, its result is a tensor to the type
+    # inference, so nothing computed from `desc.base` passes either.
+    "triton.tools.tensor_descriptor.TensorDescriptor", "triton.tools.tensor_descriptor.TensorDescriptor.from_tensor",
 }) | TRITON_DRIVER_QUERIES - {"triton.runtime.driver.active.get_current_stream"} | TRITON_LANGUAGE_ALLOWED \
     | LIBDEVICE_ALLOWED
 # Read on CPU, these tell the candidate which device it runs on (or only work on a GPU): `device_dependent`
