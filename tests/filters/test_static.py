@@ -176,6 +176,9 @@ _RULES = [
     ("return x[:, [2, 1, 0]]", "", "", "indexes a tensor with a tensor or a list", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "torch.arange(x.numel(), dtype=x.dtype, out=out)\nreturn out", "", "", "out=...",
      R.TORCH_OUTSIDE_KERNEL),
+    # contextlib.nullcontext hands back what it was given: a `with ... as` name holds it
+    (_LAUNCH + "with nullcontext(x) as y:\n    z = y * 2\nreturn out", "from contextlib import nullcontext\n", "",
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
     # torch.ones and x.new_ones are constant fills; computing with them is PyTorch's work
     (_LAUNCH + "w = torch.ones(x.shape[-1], device=x.device)\nv = w * 0.5\nreturn out", "", "",
      "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
@@ -301,6 +304,10 @@ _BYPASSES = [
     ("host", "lib = tl.extra.cuda.libdevice\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "t = torch.Tensor.add(x, x)\n" + _LAUNCH + "return out", "", R.TORCH_OUTSIDE_KERNEL),
     ("host", "c = triton.compiler\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # contextlib: nullcontext only
+    ("host", _LAUNCH + "return out", "from contextlib import contextmanager\n", R.OUTSIDE_VOCABULARY),
+    ("host", "s = contextlib.ExitStack()\n" + _LAUNCH + "return out", "import contextlib\n", R.OUTSIDE_VOCABULARY),
+    ("host", "c = contextlib\n" + _LAUNCH + "return out", "import contextlib\n", R.OUTSIDE_VOCABULARY),
     # triton.tools: the host-side TensorDescriptor by name, not its module (nor the rest of triton.tools)
     ("host", _LAUNCH + "return out", "from triton.tools import tensor_descriptor\n", R.OUTSIDE_VOCABULARY),
     ("host", "m = triton.tools.tensor_descriptor\n" + _LAUNCH + "return out", "", R.OUTSIDE_VOCABULARY),
@@ -502,6 +509,8 @@ _HONEST_IDIOMS = [
     # a list of tensors written out is iterated over, not a tensor (FlashAttention's launcher)
     ("a, b = [t if t.stride(-1) == 1 else t.contiguous() for t in [x, x.t()]]\nfor t in (a, b):\n"
      "    assert t.is_contiguous()\n" + _LAUNCH + "return out", ""),
+    # Unsloth's single-GPU launch context
+    ("with nullcontext():\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "from contextlib import nullcontext\n"),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

@@ -7,13 +7,14 @@ and a comprehension's first iterable are evaluated in the enclosing scope), so i
 to rather than matching text. It is an allow-list: a candidate may use only a closed vocabulary, and every
 refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
-- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools;
-  every name chain rooted in one of them must be on the list by its full path: torch allocation, dtypes,
-  layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`); the
-  public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`, `tl.extra`,
-  `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name under the
-  paths honest projects use; `math`'s functions and constants; `typing`'s annotations (`typing.sys` is
-  sys). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
+- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools and
+  contextlib; every name chain rooted in one of them must be on the list by its full path: torch
+  allocation, dtypes, layout and metadata, the module system and queries that compute nothing (autocast
+  state, `finfo`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
+  `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name
+  under the paths honest projects use; `math`'s functions and constants; `typing`'s annotations
+  (`typing.sys` is sys); `contextlib.nullcontext` alone (a `with ... as` name holds what the manager was
+  given). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
   is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
   their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
   and input: `io_access`);

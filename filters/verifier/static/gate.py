@@ -14,7 +14,7 @@ from filters.verifier.static.scoping import (
 )
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
-    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS, _DEVICE_ATTRS,
+    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS, _DEVICE_ATTRS,
     DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED, GPU_ONLY_CALLS,
     _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED, _MODULE_METHODS,
     _MODULE_STATE_METHODS,
@@ -477,7 +477,7 @@ class _Gate:
         if not name or root is None or root.id not in self.aliases or self.bindings.is_bound(root, imports=False):
             return  # a local variable that happens to be called torch is not the module
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-                or name in TYPING_ALLOWED:
+                or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
                          or _is_nn_layer(name)):

@@ -8,7 +8,7 @@ import ast
 from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
-ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "__future__"})
+ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "__future__"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -157,7 +157,10 @@ MATH_ALLOWED = frozenset(f"math.{n}" for n in (
 TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
     "Optional", "List", "Tuple", "Dict", "Union", "Any", "Callable", "Sequence", "Iterable", "Literal", "cast",
     "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet"))
-_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing")
+# contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
+# generators into context managers, redirects output or keeps exit callbacks.
+CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
+_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib")
 # torch paths refused under a named rule (the rest of torch outside TORCH_ALLOWED: torch doing the work).
 _TORCH_RULES = (
     (("torch.ops.aten", "torch.ops.prims"), Reason.TORCH_OUTSIDE_KERNEL),
@@ -344,10 +347,11 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 def _importable(name: str) -> bool:
     """A torch/triton/math/typing/functools path that may be imported: on the vocabulary itself, or a module
     on the way to it (`torch.nn`, `triton.language.extra.libdevice`)."""
-    if name in _IMPORTABLE or name in _NAMESPACES or name in ("torch", "triton", "functools", "math", "typing"):
+    if name in _IMPORTABLE or name in _NAMESPACES or name in ("torch", "triton", "functools", "math", "typing",
+                                                              "contextlib"):
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY:
+            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED:
         return True
     prefix = name + "."
     return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
