@@ -550,6 +550,13 @@ _HONEST_KERNEL_LINES = [
      R.INTERPRETER_LIMIT),
     ("y = ld.rsqrt(tl.load(x_ptr + offs, mask=offs < n))", "import triton.language.extra.cuda.libdevice as ld\n",
      R.INTERPRETER_LIMIT),
+    # what the interpreter cannot run, reached by an imported name or a module-level alias (Unsloth's style)
+    ("y = asm('mov.b32 $0, $1;', '=r,r', [tl.load(x_ptr + offs, mask=offs < n)], dtype=tl.float32, is_pure=True, "
+     "pack=1)", "from triton.language import inline_asm_elementwise as asm\n", R.INTERPRETER_LIMIT),
+    ("y = triton_tanh(tl.load(x_ptr + offs, mask=offs < n))",
+     "from triton.language.extra import libdevice\ntriton_tanh = libdevice.tanh\n", R.INTERPRETER_LIMIT),
+    ("y = triton_cast(tl.load(x_ptr + offs, mask=offs < n), tl.float16).to(tl.float32)", "triton_cast = tl.cast\n",
+     None),
     ("y = tl.load(x_ptr + offs, mask=offs < n).to(tl.float16).to(tl.float32)", "", None),
     ("y = tl.where(offs < n, tl.sigmoid(tl.load(x_ptr + offs, mask=offs < n)), 0.0)", "", None),
     # a jit combine function handed to tl.reduce inside a kernel (Inductor's welford, the scan tutorials)

@@ -55,7 +55,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   no receiver may wait on or ask after work in flight: `.synchronize()`, `.query()`, `.wait_stream()`);
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
-- inside kernels: calls only to the triton.language vocabulary, other kernels and a few builtins (host
+- inside kernels: calls only to the triton.language vocabulary (by a module-level alias too, Unsloth's
+  `triton_cast = tl.cast`), other kernels and a few builtins (host
   Python and other builtins run only under the interpreter), no `.handle`, no host function passed in.
 Unreferenced module-level `get_inputs`/`get_init_inputs` and an `if __name__ == "__main__":` block never
 run in the sandbox (it loads the candidate under another module name and calls only ModelNew), so torch

@@ -86,6 +86,13 @@ class _Gate:
         self.bindings = _Bindings(tree, self.parents)
         self.backward_only = self._backward_only()
         self.module_constants = self._module_constants()
+        # Module-level names bound only to a triton.language function (Unsloth's `triton_cast = tl.cast`,
+        # `triton_tanh = libdevice.tanh`): a kernel may call them, as a GPU kernel may.
+        self.language_aliases = {
+            node.targets[0].id for node in tree.body if isinstance(node, ast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name) and node.targets[0].id in self.module_constants
+            and isinstance(node.value, (ast.Attribute, ast.Name))
+            and (_dotted(node.value, aliases) or "").startswith("triton.language.")}
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -853,7 +860,7 @@ class _Gate:
         if isinstance(func, ast.Name):
             if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return
-            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED:
+            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED or func.id in self.language_aliases:
                 return
             if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
                 self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")

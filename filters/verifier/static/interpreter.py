@@ -30,11 +30,13 @@ def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) ->
         if name and name.startswith(tuple(f"{module}." for module in _LIBDEVICE_MODULES[:3])):
             return (f"the candidate calls {name} (line {node.lineno}), CUDA's libdevice, which the Triton "
                     "interpreter cannot run; verify on a GPU.")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("inline_asm_elementwise", "extern_elementwise"):
-                return f"tl.{node.func.attr} cannot run under the Triton interpreter; verify on a GPU."
+        called = (_dotted(node.func, aliases) or "") if isinstance(node, ast.Call) else ""
+        for extern in ("inline_asm_elementwise", "extern_elementwise"):
+            if called == f"triton.language.{extern}" or isinstance(node, ast.Call) \
+                    and isinstance(node.func, ast.Attribute) and node.func.attr == extern:
+                return f"tl.{extern} cannot run under the Triton interpreter; verify on a GPU."
         if isinstance(node, ast.Call) and (isinstance(node.func, ast.Attribute) and node.func.attr == "dot"
-                                           or _dotted(node.func, aliases) == "triton.language.dot"):
+                                           or called == "triton.language.dot"):
             if dtype == "float32" and not _ieee_dot(node):
                 return ("tl.dot on fp32 operands without input_precision='ieee' uses TF32 on NVIDIA GPUs, "
                         "which the Triton interpreter does not emulate; verify on a GPU.")
