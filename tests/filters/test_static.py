@@ -304,6 +304,10 @@ _BYPASSES = [
     ("host", "lib = tl.extra.cuda.libdevice\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "t = torch.Tensor.add(x, x)\n" + _LAUNCH + "return out", "", R.TORCH_OUTSIDE_KERNEL),
     ("host", "c = triton.compiler\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # the version strings, and nothing reached through their dunders
+    ("host", "c = torch.__version__.__class__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "c = triton.__version__.__class__.__base__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "v = tl.__version__\n" + _LAUNCH + "return out", "", R.REFLECTION),
     # contextlib: nullcontext only
     ("host", _LAUNCH + "return out", "from contextlib import contextmanager\n", R.OUTSIDE_VOCABULARY),
     ("host", "s = contextlib.ExitStack()\n" + _LAUNCH + "return out", "import contextlib\n", R.OUTSIDE_VOCABULARY),
@@ -509,6 +513,9 @@ _HONEST_IDIOMS = [
     # a list of tensors written out is iterated over, not a tensor (FlashAttention's launcher)
     ("a, b = [t if t.stride(-1) == 1 else t.contiguous() for t in [x, x.t()]]\nfor t in (a, b):\n"
      "    assert t.is_contiguous()\n" + _LAUNCH + "return out", ""),
+    # version checks
+    ("new = tuple(int(v) for v in triton.__version__.split('.')[:2]) >= (3, 0)\nold = torch.__version__ < '2.4'\n"
+     + _LAUNCH + "return out", ""),
     # Unsloth's single-GPU launch context
     ("with nullcontext():\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "from contextlib import nullcontext\n"),
     # constant fills, layouts and memory formats, broadcast shapes

@@ -31,7 +31,7 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
   torch.jit, torch.library and custom ops;
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
-  `super().__init__`) and dunder name, load information (`__name__` is read only in the
+  `super().__init__`, `__version__` only as `torch.__version__` and `triton.__version__`, plain strings) and dunder name, load information (`__name__` is read only in the
   `if __name__ == "__main__":` guard; `__file__`, `__spec__`, `.__module__` never), frame and code
   attributes, private attributes of anything but `self`, kernel objects used other than by launching
   them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through self outside `__init__`

@@ -23,7 +23,7 @@ from filters.verifier.static.vocabulary import (
     TORCH_INIT_ONLY,
     _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED, _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED,
     _HEURISTICS_CALLS, _HEURISTIC_METHODS, _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS,
-    _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS, _SCALAR_METHODS, STREAM_METHODS,
+    _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS, _SCALAR_METHODS, STREAM_METHODS, VERSION_READS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -333,7 +333,9 @@ class _Gate:
                       "with kernel[grid](...) only", Reason.REFLECTION)
 
     def _check_attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
-        if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)):
+        if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)) \
+                and not (node.attr == "__version__" and self._is_module_chain(node)
+                         and _dotted(node, self.aliases) in VERSION_READS):
             self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
             return
         if node.attr in _FRAME_ATTRS:
@@ -486,6 +488,8 @@ class _Gate:
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
                 or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
+        if name in VERSION_READS or name.startswith(tuple(f"{v}." for v in VERSION_READS)):
+            return  # a version string, and str's methods on it (its dunders are refused by _check_attribute)
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
                          or _is_nn_layer(name)):
             return

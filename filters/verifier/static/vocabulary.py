@@ -45,6 +45,9 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.strided", "torch.memory_format", "torch.layout", "torch.broadcast_shapes",
     "torch.cuda.is_bf16_supported",
 })
+# The installed versions, which honest launchers compare to pick an API (Unsloth: triton >= 3.0 moved libdevice):
+# the one dunder read, a plain string; its methods are str's, and its own dunders are refused like any other.
+VERSION_READS = frozenset({"torch.__version__", "triton.__version__"})
 # Only in __init__, to build parameters the way the reference does (same seed, same values).
 TORCH_INIT_ONLY = frozenset({
     "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.linspace",
