@@ -49,7 +49,7 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
   values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =
   zip(range(40))`, consumed one item per call); inside a kernel, module-level names other than kernels,
-  imports and constants (a GPU kernel reads only constexpr globals), mutating methods and growing a container;
+  imports and constants (bound at import, in the body or a branch of a module-level `if`) (a GPU kernel reads only constexpr globals), mutating methods and growing a container;
   `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize (the
   current stream may be looked up and passed along, and stream and event classes named in annotations, but
   no receiver may wait on or ask after work in flight: `.synchronize()`, `.query()`, `.wait_stream()`);

@@ -88,11 +88,14 @@ class _Gate:
         self.module_constants = self._module_constants()
         # Module-level names bound only to a triton.language function (Unsloth's `triton_cast = tl.cast`,
         # `triton_tanh = libdevice.tanh`): a kernel may call them, as a GPU kernel may.
-        self.language_aliases = {
-            node.targets[0].id for node in tree.body if isinstance(node, ast.Assign) and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name) and node.targets[0].id in self.module_constants
-            and isinstance(node.value, (ast.Attribute, ast.Name))
-            and (_dotted(node.value, aliases) or "").startswith("triton.language.")}
+        bound: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and node.targets[0].id in self.module_constants and self._module_statement(node):
+                bound.setdefault(node.targets[0].id, []).append(node.value)
+        self.language_aliases = {name for name, values in bound.items() if all(
+            isinstance(v, (ast.Attribute, ast.Name)) and (_dotted(v, aliases) or "").startswith("triton.language.")
+            for v in values)}
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -168,11 +171,19 @@ class _Gate:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
                     and self.bindings.binding_scope(node) is self.tree:
                 parent = self.parents.get(node)
-                ok = isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent in self.tree.body \
+                ok = isinstance(parent, (ast.Assign, ast.AnnAssign)) and self._module_statement(parent) \
                     and parent.value is not None and constant(parent.value) \
                     and (isinstance(parent, ast.AnnAssign) or parent.targets == [node])
                 (good if ok else bad).add(node.id)
         return good - bad
+
+    def _module_statement(self, node: ast.AST) -> bool:
+        """A statement run once at import: in the module's body, or in a branch of a module-level `if` (Unsloth
+        picks `triton_tanh` by Triton version so)."""
+        parent = self.parents.get(node)
+        while isinstance(parent, ast.If) and (node in parent.body or node in parent.orelse):
+            node, parent = parent, self.parents.get(parent)
+        return parent is self.tree and node in self.tree.body
 
     def _exempt_functions(self) -> set[str]:
         """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""

@@ -20,8 +20,15 @@ def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) ->
     if line:
         return (f"the candidate computes in bf16 (line {line}), whose arithmetic the Triton interpreter does not "
                 "emulate; verify on a GPU.")
-    # a module-level name bound to a triton.language function calls it (`my_dot = tl.dot`), as an import does
-    aliases = aliases | {node.targets[0].id: _dotted(node.value, aliases) for node in tree.body
+    # a module-level name bound to a triton.language function calls it (`my_dot = tl.dot`), as an import does,
+    # in the module's body or a branch of a module-level `if`
+    statements, module_level = list(tree.body), []
+    while statements:
+        node = statements.pop()
+        module_level.append(node)
+        if isinstance(node, ast.If):
+            statements += node.body + node.orelse
+    aliases = aliases | {node.targets[0].id: _dotted(node.value, aliases) for node in module_level
                          if isinstance(node, ast.Assign) and len(node.targets) == 1
                          and isinstance(node.targets[0], ast.Name) and isinstance(node.value, (ast.Attribute, ast.Name))
                          and (_dotted(node.value, aliases) or "").startswith("triton.language.")}
