@@ -489,6 +489,8 @@ _HONEST_IDIOMS = [
      + _LAUNCH + "return out", ""),
     ("scale = 1.0 / math.sqrt(x.shape[-1])\nlog2e = math.log2(math.e)\n" + _LAUNCH + "return out", "import math\n"),
     (_LAUNCH + "return out", "from typing import Optional, Tuple\nimport functools\n"),
+    # a submodule named like a stream method, holding weights (BERT's attention.self.query)
+    ("w = self.attn.query.weight\n" + _LAUNCH + "return out", ""),
     # stream and event classes named in annotations only
     (_LAUNCH + "return out", "from typing import Optional\n\ndef launch(x, stream: Optional[torch.cuda.Stream] = None,\n"
      "           done: torch.cuda.Event | None = None) -> Optional[torch.cuda.Event]:\n    return done\n"),

@@ -356,8 +356,9 @@ class _Gate:
                       Reason.REFLECTION)
             return
         receiver = node.value
-        if node.attr in STREAM_METHODS and not self._is_module_chain(node) \
+        if node.attr in STREAM_METHODS and not self._is_module_chain(node) and not self._is_chain_inner(node) \
                 and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
+            # a submodule named `query` holding weights (`self.attn.query.weight`) is no stream
             self._add(node, f"uses {ast.unparse(node)}, which waits on or asks after a CUDA stream's work "
                       "(the current stream may be named, never waited on or queried)", Reason.CONCURRENCY)
             return
