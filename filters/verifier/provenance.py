@@ -35,9 +35,10 @@ _INITIALISERS = {
 }
 _COPIES = {"clone", "copy", "copy_", "_to_copy", "_copy_from", "_copy_from_and_resize", "contiguous",
            "_unsafe_view", "alias", "detach", "_reshape_alias", "resize_"}
-# Host-side metadata queries that touch no data.
+# Host-side metadata queries that touch no data (dtype promotion reads dtypes only: FlagGems' launchers ask it).
 _METADATA = {"sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "is_contiguous", "size", "stride",
-             "dim", "numel", "is_same_size", "_has_compatible_shallow_copy_type", "record_stream"}
+             "dim", "numel", "is_same_size", "_has_compatible_shallow_copy_type", "record_stream",
+             "promote_types", "result_type", "can_cast"}
 
 KERNEL = "triton kernel"
 

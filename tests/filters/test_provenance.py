@@ -38,6 +38,16 @@ def test_views_and_zero_initialised_outputs_are_fine():
     assert record.unproven_output(out) is None
 
 
+def test_dtype_promotion_queries_are_not_compute():
+    """torch.promote_types and torch.result_type (on the gate's vocabulary) dispatch to aten but read dtypes only."""
+    def body(x):
+        dtype = torch.promote_types(x.dtype, torch.float16)
+        assert torch.result_type(x, 1.0) == dtype and torch.can_cast(x.dtype, dtype)
+        return torch.empty(x.shape, dtype=dtype)
+    record, out = _record(body, torch.randn(4, 4), launch=lambda out, x: out)
+    assert record.torch_compute == [] and record.unproven_output(out) is None
+
+
 def test_clone_beside_a_decoy_launch_is_not_proven():
     record, out = _record(lambda x: x.clone(), torch.randn(4, 4),
                           launch=lambda out, x: torch.empty(8))

@@ -120,6 +120,9 @@ _RULES = [
     (_LAUNCH + "out[0] = 1.0\nreturn out", "", "", "writes into a tensor", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return -x", "", "", "arithmetic on a tensor", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "for row in x:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for row in [*x]:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for row in [x][0]:\n    pass\nreturn out", "", "", "iterates over a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "for t in (x, out):\n    t = t * 2\nreturn out", "", "", "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "y = x.contiguous().view(-1)\nreturn y.exp()", "", "", ".exp()", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return x.logaddexp(x)", "", "", ".logaddexp()", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return max(x, out)", "", "", "applies max()", R.TORCH_OUTSIDE_KERNEL),
@@ -128,6 +131,14 @@ _RULES = [
     (_LAUNCH + "return out", "from . import helpers\n", "", "relative import", R.REFERENCE_ACCESS),
     (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize", R.CONCURRENCY),
     (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event", R.CONCURRENCY),
+    # the current stream may be named, never waited on or asked after (nor made in an annotation)
+    (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
+    (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
+    (_LAUNCH + "w = torch.cuda.current_stream(x.device).wait_stream\nreturn out", "", "", ".wait_stream",
+     R.CONCURRENCY),
+    (_LAUNCH + "x.record_stream(torch.cuda.current_stream())\nreturn out", "", "", "x.record_stream", R.CONCURRENCY),
+    (_LAUNCH + "return out", "def launch(x, s: torch.cuda.Stream() = None):\n    return x\n", "",
+     "torch.cuda.Stream", R.CONCURRENCY),
     (_LAUNCH + "return out", "import torch.utils.checkpoint\n", "", "torch.utils.checkpoint", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.w.mul_(2)", ".mul_()", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "self.calls = 1\nreturn out", "", "", "self.calls outside __init__", R.CROSS_CALL_STATE),
@@ -157,6 +168,21 @@ _RULES = [
     (_LAUNCH + "box = [_MEMO]\nbox[0].update(a=out)\nreturn out", "_MEMO = {}\n", "",
      "box[0].update", R.CROSS_CALL_STATE),
     (_LAUNCH + "s = x[0, 0].item() + 1.0\nreturn out", "", "", ".item()", R.TORCH_OUTSIDE_KERNEL),
+    # torch.arange builds index tensors; computing with them, or gathering by them, is PyTorch's work
+    (_LAUNCH + "i = torch.arange(x.shape[0], device=x.device)\nw = i * 0.5\nreturn out", "", "",
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    ("return x[torch.arange(x.shape[0] - 1, -1, -1, device=x.device)]", "", "", "indexes a tensor with a tensor",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("return x[:, [2, 1, 0]]", "", "", "indexes a tensor with a tensor or a list", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "torch.arange(x.numel(), dtype=x.dtype, out=out)\nreturn out", "", "", "out=...",
+     R.TORCH_OUTSIDE_KERNEL),
+    # contextlib.nullcontext hands back what it was given: a `with ... as` name holds it
+    (_LAUNCH + "with nullcontext(x) as y:\n    z = y * 2\nreturn out", "from contextlib import nullcontext\n", "",
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    # torch.ones and x.new_ones are constant fills; computing with them is PyTorch's work
+    (_LAUNCH + "w = torch.ones(x.shape[-1], device=x.device)\nv = w * 0.5\nreturn out", "", "",
+     "arithmetic on tensors", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "v = -x.new_ones(x.shape)\nreturn out", "", "", "arithmetic on a tensor", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "s = float(str(x[0, 0])[7:-1])\nreturn out", "", "", "to a tensor: the host", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + 's = f"{x[0, 0]}"\nreturn out', "", "", "formats a tensor", R.TORCH_OUTSIDE_KERNEL),
 ]
@@ -278,6 +304,17 @@ _BYPASSES = [
     ("host", "lib = tl.extra.cuda.libdevice\n" + _LAUNCH + "return out", "", R.REFLECTION),
     ("host", "t = torch.Tensor.add(x, x)\n" + _LAUNCH + "return out", "", R.TORCH_OUTSIDE_KERNEL),
     ("host", "c = triton.compiler\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # the version strings, and nothing reached through their dunders
+    ("host", "c = torch.__version__.__class__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "c = triton.__version__.__class__.__base__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "v = tl.__version__\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # contextlib: nullcontext only
+    ("host", _LAUNCH + "return out", "from contextlib import contextmanager\n", R.OUTSIDE_VOCABULARY),
+    ("host", "s = contextlib.ExitStack()\n" + _LAUNCH + "return out", "import contextlib\n", R.OUTSIDE_VOCABULARY),
+    ("host", "c = contextlib\n" + _LAUNCH + "return out", "import contextlib\n", R.OUTSIDE_VOCABULARY),
+    # triton.tools: the host-side TensorDescriptor by name, not its module (nor the rest of triton.tools)
+    ("host", _LAUNCH + "return out", "from triton.tools import tensor_descriptor\n", R.OUTSIDE_VOCABULARY),
+    ("host", "m = triton.tools.tensor_descriptor\n" + _LAUNCH + "return out", "", R.OUTSIDE_VOCABULARY),
     ("host", "kn = triton.knobs\n" + _LAUNCH + "return out", "", R.REFLECTION),
     # a module or its members reached through objects: methods, functions, kernels
     ("host", "g = ModelNew.forward.__globals__\n" + _LAUNCH + "return out", "", R.REFLECTION),
@@ -412,6 +449,7 @@ _DEVICE_READS = [
     ("i = x.get_device()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("same = x.device == torch.device('cpu')\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("bf16 = torch.cuda.is_bf16_supported()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("out = torch.empty_like(x)\nran = k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out if ran is None else x", "",
      R.DEVICE_DEPENDENT),
     ("s = str(k[(1,)])\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
@@ -420,6 +458,7 @@ _DEVICE_READS = [
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),
     ("dev = triton.runtime.driver.active.get_current_device()\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+    ("s = torch.cuda.current_stream(x.device)\nh = s.cuda_stream\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
     ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
      + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
 ]
@@ -450,6 +489,11 @@ _HONEST_IDIOMS = [
      + _LAUNCH + "return out", ""),
     ("scale = 1.0 / math.sqrt(x.shape[-1])\nlog2e = math.log2(math.e)\n" + _LAUNCH + "return out", "import math\n"),
     (_LAUNCH + "return out", "from typing import Optional, Tuple\nimport functools\n"),
+    # a submodule named like a stream method, holding weights (BERT's attention.self.query)
+    ("w = self.attn.query.weight\n" + _LAUNCH + "return out", ""),
+    # stream and event classes named in annotations only
+    (_LAUNCH + "return out", "from typing import Optional\n\ndef launch(x, stream: Optional[torch.cuda.Stream] = None,\n"
+     "           done: torch.cuda.Event | None = None) -> Optional[torch.cuda.Event]:\n    return done\n"),
     ("return _launch(x)", "def _launch(x: torch.Tensor) -> torch.Tensor:\n"
      "    out = torch.empty_like(x)\n    grid = lambda meta: (triton.cdiv(x.numel(), meta['BLOCK']),)\n"
      "    k[grid](x, out, x.numel(), BLOCK=256)\n    return out\n"),
@@ -465,6 +509,23 @@ _HONEST_IDIOMS = [
      "    k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
     ("fn = k if x.dim() == 1 else k\nout = torch.empty_like(x)\nfn[(1,)](x, out, x.numel(), BLOCK=256)\n"
      "return out", ""),
+    # index tensors built with torch.arange (cu_seqlens), and basic indexing with numbers, slices, None, ...
+    ("cu = torch.arange(0, (x.shape[0] + 1) * x.shape[1], x.shape[1], dtype=torch.int32, device=x.device)\n"
+     "starts = cu[:-1]\nrow = x[0]\nlast = x[x.shape[0] - 1, 1:]\ny = x[..., None]\n" + _LAUNCH + "return out", ""),
+    # a list of tensors written out is iterated over, not a tensor (FlashAttention's launcher)
+    ("a, b = [t if t.stride(-1) == 1 else t.contiguous() for t in [x, x.t()]]\nfor t in (a, b):\n"
+     "    assert t.is_contiguous()\n" + _LAUNCH + "return out", ""),
+    # version checks
+    ("new = tuple(int(v) for v in triton.__version__.split('.')[:2]) >= (3, 0)\nold = torch.__version__ < '2.4'\n"
+     + _LAUNCH + "return out", ""),
+    # Unsloth's single-GPU launch context
+    ("with nullcontext():\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "from contextlib import nullcontext\n"),
+    # constant fills, layouts and memory formats, broadcast shapes
+    ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
+     "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"
+     "o = torch.empty(shape, device=x.device, layout=torch.strided, memory_format=torch.contiguous_format)\n"
+     "cl = x.is_contiguous(memory_format=torch.channels_last)\np = torch.empty_like(x, memory_format=torch.preserve_format)\n"
+     + _LAUNCH + "return out", ""),
     # plain format templates, in-place updates of numbers and of what this call made, iterators consumed
     ("assert x.dim() == 2, 'expected 2-D, got {}-D ({!r})'.format(x.dim(), x.shape)\n" + _LAUNCH + "return out",
      ""),
@@ -498,6 +559,13 @@ _HONEST_KERNEL_LINES = [
      R.INTERPRETER_LIMIT),
     ("y = ld.rsqrt(tl.load(x_ptr + offs, mask=offs < n))", "import triton.language.extra.cuda.libdevice as ld\n",
      R.INTERPRETER_LIMIT),
+    # what the interpreter cannot run, reached by an imported name or a module-level alias (Unsloth's style)
+    ("y = asm('mov.b32 $0, $1;', '=r,r', [tl.load(x_ptr + offs, mask=offs < n)], dtype=tl.float32, is_pure=True, "
+     "pack=1)", "from triton.language import inline_asm_elementwise as asm\n", R.INTERPRETER_LIMIT),
+    ("y = triton_tanh(tl.load(x_ptr + offs, mask=offs < n))",
+     "from triton.language.extra import libdevice\ntriton_tanh = libdevice.tanh\n", R.INTERPRETER_LIMIT),
+    ("y = triton_cast(tl.load(x_ptr + offs, mask=offs < n), tl.float16).to(tl.float32)", "triton_cast = tl.cast\n",
+     None),
     ("y = tl.load(x_ptr + offs, mask=offs < n).to(tl.float16).to(tl.float32)", "", None),
     ("y = tl.where(offs < n, tl.sigmoid(tl.load(x_ptr + offs, mask=offs < n)), 0.0)", "", None),
     # a jit combine function handed to tl.reduce inside a kernel (Inductor's welford, the scan tutorials)

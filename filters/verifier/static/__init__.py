@@ -7,13 +7,14 @@ and a comprehension's first iterable are evaluated in the enclosing scope), so i
 to rather than matching text. It is an allow-list: a candidate may use only a closed vocabulary, and every
 refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
-- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools;
-  every name chain rooted in one of them must be on the list by its full path: torch allocation, dtypes,
-  layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`); the
-  public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`, `tl.extra`,
-  `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name under the
-  paths honest projects use; `math`'s functions and constants; `typing`'s annotations (`typing.sys` is
-  sys). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
+- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools and
+  contextlib; every name chain rooted in one of them must be on the list by its full path: torch
+  allocation, dtypes, layout and metadata, the module system and queries that compute nothing (autocast
+  state, `finfo`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
+  `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name
+  under the paths honest projects use; `math`'s functions and constants; `typing`'s annotations
+  (`typing.sys` is sys); `contextlib.nullcontext` alone (a `with ... as` name holds what the manager was
+  given). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
   is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
   their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
   and input: `io_access`);
@@ -23,20 +24,22 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `x.copy_()`, `x.tolist()`) on any receiver outside a kernel, and, on values a small type inference knows are
   tensors (forward's inputs, what torch allocates, views of those, self attributes holding them, and what
   flows through the candidate's own functions, lambdas and classes), any method off a short list of layout and
-  metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, iteration, f-string
+  metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing with a tensor
+  or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration, f-string
   formatting, builtins and math/functools calls on them, calls through a callable chosen at run time; the `@`
-  operator;
+  operator; a torch call given `out=` (PyTorch writing into a tensor it was handed);
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
   torch.jit, torch.library and custom ops;
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
-  `super().__init__`) and dunder name, load information (`__name__` is read only in the
-  `if __name__ == "__main__":` guard; `__file__`, `__spec__`, `.__module__` never), frame and code
-  attributes, private attributes of anything but `self`, kernel objects used other than by launching
-  them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through self outside `__init__`
-  (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`, `prune_configs_by`: it
-  would call it with the kernel's tensors), classes with bases other than nn.Module, dunder methods but
-  `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields read attributes
-  or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and `format_map`;
+  `super().__init__`, `__version__` only as `torch.__version__` and `triton.__version__`, plain strings) and
+  dunder name, load information (`__name__` is read only in the `if __name__ == "__main__":` guard; `__file__`,
+  `__spec__`, `.__module__` never), frame and code attributes, private attributes of anything but `self`, kernel
+  objects used other than by launching them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through
+  self outside `__init__` (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`,
+  `prune_configs_by`: it would call it with the kernel's tensors), classes with bases other than nn.Module,
+  dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
+  read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
+  `format_map`;
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
   reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
   other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
@@ -47,25 +50,30 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
   values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =
   zip(range(40))`, consumed one item per call); inside a kernel, module-level names other than kernels,
-  imports and constants (a GPU kernel reads only constexpr globals), mutating methods and growing a container;
-  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize;
+  imports and constants bound at import, in the body or a branch of a module-level `if` (a GPU kernel reads
+  only constexpr globals), mutating methods and growing a container;
+  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize (the
+  current stream may be looked up and passed along, and stream and event classes named in annotations, but
+  no receiver may wait on or ask after work in flight: `.synchronize()`, `.query()`, `.wait_stream()`);
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
-- inside kernels: calls only to the triton.language vocabulary, other kernels and a few builtins (host
-  Python and other builtins run only under the interpreter), no `.handle`, no host function passed in.
+- inside kernels: calls only to the triton.language vocabulary (by a module-level alias too, Unsloth's
+  `triton_cast = tl.cast`), other kernels and a few builtins (host Python and other builtins run only under
+  the interpreter), no `.handle`, no host function passed in.
 Unreferenced module-level `get_inputs`/`get_init_inputs` and an `if __name__ == "__main__":` block never
 run in the sandbox (it loads the candidate under another module name and calls only ModelNew), so torch
 use there is not held against the candidate; imports, reflection and dynamic code are.
 
 Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` before a process is spent:
-`interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit
-casts and allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not
-emulated), libdevice, inline asm and extern elementwise, and launcher calls only a GPU
-answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`); `device_dependent` for code that
-reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a device compared with
-anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`, `torch.version.hip`,
-CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by allocator, the value a
-launch returns or a launcher kept as a value), since what the interpreter runs need not be what a GPU runs.
+`interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit casts and
+allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not emulated),
+libdevice, inline asm and extern elementwise (by whatever name they are reached), and launcher calls only a GPU
+answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`, `torch.cuda.current_stream()`);
+`device_dependent` for code that reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a
+device compared with anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`,
+`torch.version.hip`, CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by
+allocator, the value a launch returns or a launcher kept as a value), since what the interpreter runs need not
+be what a GPU runs.
 Passing a device along (`torch.empty(n, device=x.device)`) reads nothing.
 
 What it does not catch, and who does:

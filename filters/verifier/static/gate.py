@@ -14,15 +14,15 @@ from filters.verifier.static.scoping import (
 )
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
-    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS, _DEVICE_ATTRS,
-    DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED, GPU_ONLY_CALLS,
-    _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED, _MODULE_METHODS,
-    _MODULE_STATE_METHODS,
-    _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule, _REFERENCE_NAMES, _RULE_NAMES,
-    SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY,
-    _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED, _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED,
-    _HEURISTICS_CALLS, _HEURISTIC_METHODS, _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS,
-    _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS, _SCALAR_METHODS,
+    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
+    _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
+    GPU_ONLY_CALLS, _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED,
+    _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
+    _REFERENCE_NAMES, _RULE_NAMES, SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED,
+    _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY, _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED,
+    _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
+    _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
+    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -85,6 +85,16 @@ class _Gate:
         self.bindings = _Bindings(tree, self.parents)
         self.backward_only = self._backward_only()
         self.module_constants = self._module_constants()
+        # Module-level names bound only to a triton.language function (Unsloth's `triton_cast = tl.cast`,
+        # `triton_tanh = libdevice.tanh`): a kernel may call them, as a GPU kernel may.
+        bound: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and node.targets[0].id in self.module_constants and self._module_statement(node):
+                bound.setdefault(node.targets[0].id, []).append(node.value)
+        self.language_aliases = {name for name, values in bound.items() if all(
+            isinstance(v, (ast.Attribute, ast.Name)) and (_dotted(v, aliases) or "").startswith("triton.language.")
+            for v in values)}
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -160,11 +170,19 @@ class _Gate:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
                     and self.bindings.binding_scope(node) is self.tree:
                 parent = self.parents.get(node)
-                ok = isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent in self.tree.body \
+                ok = isinstance(parent, (ast.Assign, ast.AnnAssign)) and self._module_statement(parent) \
                     and parent.value is not None and constant(parent.value) \
                     and (isinstance(parent, ast.AnnAssign) or parent.targets == [node])
                 (good if ok else bad).add(node.id)
         return good - bad
+
+    def _module_statement(self, node: ast.AST) -> bool:
+        """A statement run once at import: in the module's body, or in a branch of a module-level `if` (Unsloth
+        picks `triton_tanh` by Triton version so)."""
+        parent = self.parents.get(node)
+        while isinstance(parent, ast.If) and (node in parent.body or node in parent.orelse):
+            node, parent = parent, self.parents.get(parent)
+        return parent is self.tree and node in self.tree.body
 
     def _exempt_functions(self) -> set[str]:
         """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""
@@ -325,7 +343,9 @@ class _Gate:
                       "with kernel[grid](...) only", Reason.REFLECTION)
 
     def _check_attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
-        if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)):
+        if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)) \
+                and not (node.attr == "__version__" and self._is_module_chain(node)
+                         and _dotted(node, self.aliases) in VERSION_READS):
             self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
             return
         if node.attr in _FRAME_ATTRS:
@@ -334,6 +354,13 @@ class _Gate:
         if node.attr in _AUTOGRAD_ATTRS:
             self._add(node, f"reaches .{node.attr}: autograd's backward pass, which forward has no use for",
                       Reason.REFLECTION)
+            return
+        receiver = node.value
+        if node.attr in STREAM_METHODS and not self._is_module_chain(node) and not self._is_chain_inner(node) \
+                and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
+            # a submodule named `query` holding weights (`self.attn.query.weight`) is no stream
+            self._add(node, f"uses {ast.unparse(node)}, which waits on or asks after a CUDA stream's work "
+                      "(the current stream may be named, never waited on or queried)", Reason.CONCURRENCY)
             return
         if node.attr in ("format", "format_map") and not self._is_module_chain(node):
             problem = self._format_problem(node)
@@ -470,12 +497,16 @@ class _Gate:
         if not name or root is None or root.id not in self.aliases or self.bindings.is_bound(root, imports=False):
             return  # a local variable that happens to be called torch is not the module
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-                or name in TYPING_ALLOWED:
+                or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
+        if name in VERSION_READS or name.startswith(tuple(f"{v}." for v in VERSION_READS)):
+            return  # a version string, and str's methods on it (its dunders are refused by _check_attribute)
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
                          or _is_nn_layer(name)):
             return
         if ctx.kernel is False and name in _TORCH_DECORATOR_ONLY and self._is_decorator(node):
+            return
+        if name in _TORCH_ANNOTATION_ONLY and self._is_annotation(node):
             return
         rule = _path_rule(name)
         if name.startswith("torch.") and rule is Reason.OUTSIDE_VOCABULARY:
@@ -485,6 +516,16 @@ class _Gate:
             self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
         else:
             self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _is_annotation(self, node: ast.AST) -> bool:
+        """Whether `node` is (part of) an annotation, only named there (`stream: Optional[torch.cuda.Stream]`):
+        subscripts, tuples and `|` lead up to it, never a call, which would make what it names."""
+        child, parent = node, self.parents.get(node)
+        while isinstance(parent, (ast.Subscript, ast.Tuple, ast.BinOp)):
+            child, parent = parent, self.parents.get(parent)
+        return isinstance(parent, ast.arg) and parent.annotation is child \
+            or isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and parent.returns is child \
+            or isinstance(parent, ast.AnnAssign) and parent.annotation is child
 
     def _is_decorator(self, node: ast.AST) -> bool:
         parent = self.parents.get(node)
@@ -756,6 +797,11 @@ class _Gate:
         if ctx.kernel:
             self._check_kernel_call(node)
             return
+        name = _dotted(func, self.aliases)
+        if name is not None and name.startswith("torch.") and any(k.arg == "out" for k in node.keywords) \
+                and self._is_module_chain(func):
+            self._add(node, f"calls {name}(..., out=...), PyTorch writing into a tensor it was handed",
+                      Reason.TORCH_OUTSIDE_KERNEL)
         if _dotted(func, self.aliases) in _TUNER_CALLS:
             for keyword in node.keywords:
                 if keyword.arg in _TUNER_HOOKS:
@@ -829,7 +875,7 @@ class _Gate:
         if isinstance(func, ast.Name):
             if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return
-            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED:
+            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED or func.id in self.language_aliases:
                 return
             if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
                 self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")
@@ -904,10 +950,19 @@ class _Gate:
             for target in (t for top in node.targets for t in _flatten_targets(top)):
                 if isinstance(target, ast.Subscript) and is_tensor(target.value):
                     self._inferred(target, f"writes into a tensor with {ast.unparse(target)}: PyTorch doing the work")
-        elif isinstance(node, (ast.For, ast.comprehension)) and is_tensor(node.iter):
+        elif isinstance(node, (ast.For, ast.comprehension)) and is_tensor(node.iter) and not (
+                isinstance(node.iter, (ast.List, ast.Tuple, ast.Set))
+                and not any(isinstance(e, ast.Starred) for e in node.iter.elts)):
+            # `for t in [q, k, v]` walks a list written out, each element a tensor to the inference (FlashAttention's
+            # launcher makes its inputs contiguous so); `for row in x`, `[*x]` walk a tensor's values
             self._inferred(node.iter, "iterates over a tensor in Python: the host doing the work")
         elif isinstance(node, ast.FormattedValue) and is_tensor(node.value):
             self._inferred(node, "formats a tensor's values as text: the host reading them")
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and is_tensor(node.value):
+            index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if any(isinstance(i, (ast.List, ast.ListComp)) or is_tensor(i) for i in index):
+                self._inferred(node, f"indexes a tensor with a tensor or a list ({ast.unparse(node)[:60]}): a "
+                               "gather done by PyTorch")
         elif isinstance(node, ast.Call):
             self._check_tensor_call(node, is_tensor)
 

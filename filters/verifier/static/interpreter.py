@@ -20,15 +20,31 @@ def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) ->
     if line:
         return (f"the candidate computes in bf16 (line {line}), whose arithmetic the Triton interpreter does not "
                 "emulate; verify on a GPU.")
+    # a module-level name bound to a triton.language function calls it (`my_dot = tl.dot`), as an import does,
+    # in the module's body or a branch of a module-level `if`
+    statements, module_level = list(tree.body), []
+    while statements:
+        node = statements.pop()
+        module_level.append(node)
+        if isinstance(node, ast.If):
+            statements += node.body + node.orelse
+    aliases = aliases | {node.targets[0].id: _dotted(node.value, aliases) for node in module_level
+                         if isinstance(node, ast.Assign) and len(node.targets) == 1
+                         and isinstance(node.targets[0], ast.Name) and isinstance(node.value, (ast.Attribute, ast.Name))
+                         and (_dotted(node.value, aliases) or "").startswith("triton.language.")}
     for node in ast.walk(tree):
         name = _dotted(node, aliases) if isinstance(node, (ast.Name, ast.Attribute)) else None
         if name and name.startswith(tuple(f"{module}." for module in _LIBDEVICE_MODULES[:3])):
             return (f"the candidate calls {name} (line {node.lineno}), CUDA's libdevice, which the Triton "
                     "interpreter cannot run; verify on a GPU.")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("inline_asm_elementwise", "extern_elementwise"):
-                return f"tl.{node.func.attr} cannot run under the Triton interpreter; verify on a GPU."
-            if node.func.attr == "dot" and dtype == "float32" and not _ieee_dot(node):
+        called = (_dotted(node.func, aliases) or "") if isinstance(node, ast.Call) else ""
+        for extern in ("inline_asm_elementwise", "extern_elementwise"):
+            if called == f"triton.language.{extern}" or isinstance(node, ast.Call) \
+                    and isinstance(node.func, ast.Attribute) and node.func.attr == extern:
+                return f"tl.{extern} cannot run under the Triton interpreter; verify on a GPU."
+        if isinstance(node, ast.Call) and (isinstance(node.func, ast.Attribute) and node.func.attr == "dot"
+                                           or called == "triton.language.dot"):
+            if dtype == "float32" and not _ieee_dot(node):
                 return ("tl.dot on fp32 operands without input_precision='ieee' uses TF32 on NVIDIA GPUs, "
                         "which the Triton interpreter does not emulate; verify on a GPU.")
     return None

@@ -202,6 +202,8 @@ class _TensorTypes:
                     bind(target, node.value)
             elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and node.value is not None:
                 bind(node.target, node.value)
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                bind(node.optional_vars, node.context_expr)  # `with nullcontext(x) as y`: y is x
             elif isinstance(node, (ast.For, ast.comprehension)) and tensor(node.iter):
                 names.update(_bound_names(node.target))
             elif isinstance(node, ast.Return) and node.value is not None and tensor(node.value):

@@ -8,7 +8,7 @@ import ast
 from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
-ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "__future__"})
+ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "__future__"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -26,15 +26,32 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.once_differentiable",
     "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
+    # The stream launches already go to (xformers, vLLM and ports from other DSLs look it up to pass along): a
+    # query. Triton 3 launches on the current stream whatever it is given, and the verifier runs every call on
+    # the same stream, so its value tells nothing; what it could do (wait, query) is refused (STREAM_METHODS).
+    "torch.cuda.current_stream",
     "torch.version.hip", "torch.version.cuda",
     # queries that compute nothing (autocast state, grad mode)
     "torch.get_autocast_gpu_dtype", "torch.get_autocast_dtype", "torch.is_autocast_enabled", "torch.is_grad_enabled",
     "torch.is_inference_mode_enabled",
+    # Index tensors a launcher hands its kernel (cu_seqlens and row offsets, as vLLM's and FlashAttention's
+    # varlen launchers build them): its result is a tensor to the type inference, so arithmetic on it, and
+    # indexing another tensor with it (a gather by PyTorch), stay refused.
+    "torch.arange",
+    # constant fills like zeros and full (a launcher's default weight, a generic kernel's neutral operand)
+    "torch.ones", "torch.ones_like",
+    # layouts and memory formats, named for allocations and layout checks; shapes broadcast (FlagGems)
+    "torch.contiguous_format", "torch.preserve_format", "torch.channels_last", "torch.channels_last_3d",
+    "torch.strided", "torch.memory_format", "torch.layout", "torch.broadcast_shapes",
+    "torch.cuda.is_bf16_supported",
 })
+# The installed versions, which honest launchers compare to pick an API (Unsloth: triton >= 3.0 moved libdevice):
+# the one dunder read, a plain string; its methods are str's, and its own dunders are refused like any other.
+VERSION_READS = frozenset({"torch.__version__", "triton.__version__"})
 # Only in __init__, to build parameters the way the reference does (same seed, same values).
 TORCH_INIT_ONLY = frozenset({
-    "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.ones",
-    "torch.ones_like", "torch.arange", "torch.linspace", "torch.tensor", "torch.eye",
+    "torch.randn", "torch.rand", "torch.randint", "torch.randn_like", "torch.rand_like", "torch.linspace",
+    "torch.tensor", "torch.eye",
 })
 _TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
 # Importable although nothing under them may be used: honest sources import F out of habit.
@@ -112,6 +129,10 @@ TRITON_ALLOWED = frozenset({
     "triton.jit", "triton.autotune", "triton.Config", "triton.heuristics", "triton.cdiv", "triton.next_power_of_2",
     "triton.runtime.jit.jit", "triton.runtime.autotune", "triton.runtime.heuristics", "triton.runtime.Config",
     "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics", "triton.runtime.autotuner.Config",
+    # The host-side TMA descriptor the Triton tutorials' Hopper matmul and attention launchers build: a dataclass
+    # of the tensor, its shape, strides and block shape. Given a tensor, its result is a tensor to the type
+    # inference, so nothing computed from `desc.base` passes either.
+    "triton.tools.tensor_descriptor.TensorDescriptor", "triton.tools.tensor_descriptor.TensorDescriptor.from_tensor",
 }) | TRITON_DRIVER_QUERIES - {"triton.runtime.driver.active.get_current_stream"} | TRITON_LANGUAGE_ALLOWED \
     | LIBDEVICE_ALLOWED
 # Read on CPU, these tell the candidate which device it runs on (or only work on a GPU): `device_dependent`
@@ -119,11 +140,11 @@ TRITON_ALLOWED = frozenset({
 DEVICE_QUERIES = frozenset({
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name",
     "torch.cuda.current_device", "torch.cuda.device_count", "torch.cuda.get_device_properties",
-    "torch.version.hip", "torch.version.cuda",
+    "torch.version.hip", "torch.version.cuda", "torch.cuda.is_bf16_supported",
 }) | TRITON_DRIVER_QUERIES
 # Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
 _DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
-GPU_ONLY_CALLS = frozenset({"torch.cuda.device"}) | TRITON_DRIVER_QUERIES
+GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) | TRITON_DRIVER_QUERIES
 # Modules that may be imported (and used only through their allowed names, never as values).
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
                          "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
@@ -139,12 +160,15 @@ MATH_ALLOWED = frozenset(f"math.{n}" for n in (
 TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
     "Optional", "List", "Tuple", "Dict", "Union", "Any", "Callable", "Sequence", "Iterable", "Literal", "cast",
     "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet"))
-_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing")
+# contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
+# generators into context managers, redirects output or keeps exit callbacks.
+CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
+_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib")
 # torch paths refused under a named rule (the rest of torch outside TORCH_ALLOWED: torch doing the work).
 _TORCH_RULES = (
     (("torch.ops.aten", "torch.ops.prims"), Reason.TORCH_OUTSIDE_KERNEL),
     (("torch.cuda.Stream", "torch.cuda.stream", "torch.cuda.Event", "torch.cuda.graph", "torch.cuda.CUDAGraph",
-      "torch.cuda.synchronize", "torch.cuda.current_stream", "torch.cuda.default_stream", "torch.cuda.set_stream",
+      "torch.cuda.synchronize", "torch.cuda.default_stream", "torch.cuda.set_stream",
       "torch.cuda.ExternalStream", "torch.multiprocessing", "torch.futures", "torch.jit.fork", "torch.Stream",
       "torch.Event", "torch.cuda.streams", "torch.cuda.make_graphed_callables"), Reason.CONCURRENCY),
     (("torch.ops", "torch.library", "torch.utils.cpp_extension", "torch.compile", "torch.jit",
@@ -169,12 +193,17 @@ FORBIDDEN_METHODS = frozenset({
     "as_subclass", "set_", "resize_", "register_hook", "register_forward_hook", "register_forward_pre_hook",
     "register_full_backward_hook", "register_module_forward_hook",
 })
+# What a stream or event does (the current stream may be named): wait for or ask after work in flight. Refused
+# on any receiver but self outside a kernel, taken as a value too: `.query()` tells whether the caller left work
+# pending (a timing loop does, a correctness check does not), `.synchronize()` and the waits reorder it.
+STREAM_METHODS = frozenset({"synchronize", "query", "wait_stream", "wait_event", "record_event", "record_stream",
+                            "elapsed_time"})
 # The methods a launcher calls on a tensor: layout, views, casts, metadata.
 SAFE_TENSOR_METHODS = frozenset({
     "contiguous", "view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
     "t", "transpose", "permute", "movedim", "expand", "expand_as", "narrow", "select", "unbind", "split",
     "chunk", "detach", "clone", "to", "float", "half", "bfloat16", "double", "type_as", "cpu", "cuda", "zero_",
-    "new_empty", "new_zeros", "new_full", "stride", "size", "numel", "nelement", "dim", "ndimension",
+    "new_empty", "new_zeros", "new_ones", "new_full", "stride", "size", "numel", "nelement", "dim", "ndimension",
     "element_size", "data_ptr", "is_contiguous", "is_floating_point", "is_complex", "get_device",
     "storage_offset", "requires_grad_",
 })
@@ -188,7 +217,7 @@ _NON_TENSOR_ATTRS = frozenset({
 })
 _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
-    "torch.full_like", "torch.nn.Parameter",
+    "torch.full_like", "torch.nn.Parameter", "torch.arange", "torch.ones", "torch.ones_like",
 }) | TORCH_INIT_ONLY
 # The builtins a candidate may call or name, when no binding of its own shadows them. The rest are refused
 # under the rule their use breaks (below), or as outside the vocabulary.
@@ -247,6 +276,9 @@ _SCALAR_BUILTINS = frozenset({"int", "float", "len", "abs", "round", "bool", "st
 _SCALAR_CALLS = frozenset({"triton.cdiv", "triton.next_power_of_2"}) | MATH_ALLOWED
 _SCALAR_METHODS = frozenset({"numel", "nelement", "size", "stride", "dim", "ndimension", "element_size",
                              "storage_offset", "item", "join"})
+# Classes honest launchers name only in annotations (`stream: Optional[torch.cuda.Stream] = None`); making one
+# is refused (`concurrency`), and an annotation only names it.
+_TORCH_ANNOTATION_ONLY = frozenset({"torch.cuda.Stream", "torch.cuda.Event", "torch.Stream", "torch.Event"})
 # torch decorators honest autograd code carries (they cast under autocast, computing nothing themselves).
 _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
                                    "torch.cuda.amp.custom_bwd"})
@@ -318,10 +350,11 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 def _importable(name: str) -> bool:
     """A torch/triton/math/typing/functools path that may be imported: on the vocabulary itself, or a module
     on the way to it (`torch.nn`, `triton.language.extra.libdevice`)."""
-    if name in _IMPORTABLE or name in _NAMESPACES or name in ("torch", "triton", "functools", "math", "typing"):
+    if name in _IMPORTABLE or name in _NAMESPACES or name in ("torch", "triton", "functools", "math", "typing",
+                                                              "contextlib"):
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY:
+            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED:
         return True
     prefix = name + "."
     return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
