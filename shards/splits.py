@@ -191,6 +191,8 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
 
 def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     rows = []
+    # Pairs so far whose chosen answer is longer, less those whose chosen answer is shorter (`_chosen_for`).
+    lean = 0
     for spec_id, candidates in _by_spec(raw_rows):
         candidates = [c for c in candidates if usable(c) and c["status"] != Status.UNVERIFIED.value]
         if not any(c["status"] == Status.ACCEPTED.value for c in candidates):
@@ -212,8 +214,10 @@ def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
                 worse[SLOWER_REASON] = sorted(slower, key=lambda c: (_speedup(c), c["candidate_id"]))
             picked = _round_robin(worse, skip=lambda c: c["completion"] == best["completion"],
                                   limit=max_pairs_per_spec - len(pairs))
-            pairs += [(_chosen_for(other, accepted) if best_speedup is None else best, other, reason)
-                      for reason, other in picked]
+            for reason, other in picked:
+                chosen = _chosen_for(other, accepted, lean) if best_speedup is None else best
+                lean += _longer(chosen, other)
+                pairs.append((chosen, other, reason))
             if len(pairs) >= max_pairs_per_spec:
                 break
         for chosen, other, reason in pairs:
@@ -231,16 +235,30 @@ def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     return table_from_rows(rows, PREFERENCE_SCHEMA)
 
 
-def _chosen_for(rejected: dict, accepted: list[dict]) -> dict:
-    """Where speed was not measured every accepted answer is as good as another: one that opens as `rejected`
-    does (the same first words, numbers aside: the same kind of kernel) where there is one, and among those
-    the one closest in length (ties by candidate_id), so that neither shape nor length is what tells chosen
-    from rejected (issue 17: a DPO model learns whatever differs systematically between the two). Never one
-    with the same completion."""
+def _chosen_for(rejected: dict, accepted: list[dict], lean: int = 0) -> dict:
+    """Where speed was not measured every accepted answer is as good as another, so the partner is picked so
+    that neither shape nor length tells chosen from rejected (issue 17: a DPO model learns whatever differs
+    systematically between the two): one that opens as `rejected` does (the same first words, numbers aside:
+    the same kind of kernel) where there is one; among those, one on the side of `rejected`'s length that the
+    split so far lacks (`lean`: pairs whose chosen answer is longer, less those where it is shorter; a flaw
+    that leaves code out makes the rejected answer the shorter one by nature, and a split of such pairs
+    would teach "longer is better"); then the closest in length; ties by candidate_id. Never one with the
+    same completion."""
     others = [c for c in accepted if c["completion"] != rejected["completion"]] or accepted
     opening = _opening(rejected["completion"])
-    return min(others, key=lambda c: (_opening(c["completion"]) != opening,
-                                      abs(len(c["completion"]) - len(rejected["completion"])), c["candidate_id"]))
+    size = len(rejected["completion"])
+
+    def against_lean(c: dict) -> bool:
+        return (lean > 0 and len(c["completion"]) > size) or (lean < 0 and len(c["completion"]) <= size)
+
+    return min(others, key=lambda c: (_opening(c["completion"]) != opening, against_lean(c),
+                                      abs(len(c["completion"]) - size), c["candidate_id"]))
+
+
+def _longer(chosen: dict, rejected: dict) -> int:
+    """1 where the chosen completion is the longer one, -1 where it is the shorter, 0 where they are equal."""
+    diff = len(chosen["completion"]) - len(rejected["completion"])
+    return (diff > 0) - (diff < 0)
 
 
 def _opening(completion: str, words: int = 4) -> str:
