@@ -18,8 +18,10 @@ verdict decides what enters a split, and every row teaches an answer to what its
   problem).
 - `preference`: pairs of answers to one prompt: the same turn, the same prompt bytes, the same kind of
   answer (`answer_kind`), chosen the group's best accepted candidate, rejected a rejected one or an accepted
-  one at least 10% slower when both speedups were measured. No pair sets a first answer against an answer
-  to feedback.
+  one at least 10% slower when both speedups were measured; where speed was not measured, the accepted
+  answer that opens as the rejected one does, on the side of its length the split so far lacks, and then
+  the closest in length (`_chosen_for`), so that over the split the chosen answer is the longer one about
+  as often as the shorter one. No pair sets a first answer against an answer to feedback.
 
 Unverified candidates (the device could not judge them) never enter sft, rl or preference, and do not
 count in a pass rate: they are neither good nor bad kernels.
