@@ -89,10 +89,12 @@ class BuiltinTeacher(Teacher):
         except Decline as err:
             return [self._declined(spec_row, prompt, str(err))]
         seen: set[str] = set()
+        drafts: list[Draft] = []
         rows = []
         for sample_index in range(self.config.samples_per_spec):
-            draft = self._draw(spec_row, sample_index, seen)
+            draft = self._draw(spec_row, sample_index, seen, twin_of=_without_twin(drafts))
             seen.add(draft.code)
+            drafts.append(draft)
             completion = f"{draft.prose}\n\n```python\n{draft.code}```\n"
             code, reason = extract_code(completion)
             assert reason == "ok" and code == draft.code, "a template's completion must extract to its code"
@@ -111,16 +113,32 @@ class BuiltinTeacher(Teacher):
                              prompt=prompt, completion=completion, code=None, extracted=True, seed=self.seed,
                              sample_index=0, meta={"template": TEACHER_MODEL, "declined": reason})
 
-    def _draw(self, spec_row: dict, sample_index: int, seen: set[str], max_attempts: int = 8) -> Draft:
-        """A draft for one sample; redrawn (deterministically) while its code repeats an earlier sample's."""
+    def _draw(self, spec_row: dict, sample_index: int, seen: set[str], max_attempts: int = 8,
+              twin_of: str | None = None) -> Draft:
+        """A draft for one sample; redrawn (deterministically) while its code repeats an earlier sample's.
+        With `twin_of` (the structure of an earlier flawed sample that no correct sample shares yet), a draw
+        that comes out correct is written in that structure where it has a correct variant: a flawed
+        answer then has a correct partner of its own structure, and a preference pair differs by the flaw
+        rather than by the loop structure (issue 17). Whether a sample is flawed is drawn as before."""
         draft = None
         for attempt in range(max_attempts):
             suffix = f":{attempt}" if attempt else ""
             rng = random.Random(f"builtin:{self.seed}:{spec_row['spec_id']}:{sample_index}{suffix}")
             draft = render(spec_row, rng)
+            if draft.flaw is None and twin_of is not None and twin_of != draft.params.get("structure"):
+                names = {v.name for v in variants_for(spec_row) if not v.flaw}
+                if twin_of in names:
+                    draft = render(spec_row, rng, variant=twin_of)
             if draft.code not in seen:
                 break
         return draft
+
+
+def _without_twin(drafts: list[Draft]) -> str | None:
+    """The structure of the first flawed draft that no correct draft shares, or None."""
+    correct = {d.params.get("structure", d.variant) for d in drafts if d.flaw is None}
+    return next((d.params["structure"] for d in drafts
+                 if d.flaw is not None and d.params.get("structure") and d.params["structure"] not in correct), None)
 
 
 def _group(spec_row: dict) -> Group:
