@@ -193,7 +193,7 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
 
 def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     rows = []
-    # Pairs so far whose chosen answer is longer, less those whose chosen answer is shorter (`_chosen_for`).
+    # Pairs so far whose chosen answer is the longer one, less those where it is not (`_chosen_for`).
     lean = 0
     for spec_id, candidates in _by_spec(raw_rows):
         candidates = [c for c in candidates if usable(c) and c["status"] != Status.UNVERIFIED.value]
@@ -242,7 +242,7 @@ def _chosen_for(rejected: dict, accepted: list[dict], lean: int = 0) -> dict:
     that neither shape nor length tells chosen from rejected (issue 17: a DPO model learns whatever differs
     systematically between the two): one that opens as `rejected` does (the same first words, numbers aside:
     the same kind of kernel) where there is one; among those, one on the side of `rejected`'s length that the
-    split so far lacks (`lean`: pairs whose chosen answer is longer, less those where it is shorter; a flaw
+    split so far lacks (`lean`: pairs whose chosen answer is the longer one, less those where it is not; a flaw
     that leaves code out makes the rejected answer the shorter one by nature, and a split of such pairs
     would teach "longer is better"); then the closest in length; ties by candidate_id. Never one with the
     same completion."""
@@ -258,9 +258,8 @@ def _chosen_for(rejected: dict, accepted: list[dict], lean: int = 0) -> dict:
 
 
 def _longer(chosen: dict, rejected: dict) -> int:
-    """1 where the chosen completion is the longer one, -1 where it is the shorter, 0 where they are equal."""
-    diff = len(chosen["completion"]) - len(rejected["completion"])
-    return (diff > 0) - (diff < 0)
+    """1 where the chosen completion is the longer one, -1 where it is not (shorter or as long)."""
+    return 1 if len(chosen["completion"]) > len(rejected["completion"]) else -1
 
 
 def _opening(completion: str, words: int = 4) -> str:
