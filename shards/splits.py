@@ -18,7 +18,7 @@ verdict decides what enters a split, and every row teaches an answer to what its
   problem).
 - `preference`: pairs of answers to one prompt: the same turn, the same prompt bytes, the same kind of
   answer (`answer_kind`), chosen the group's best accepted candidate, rejected a rejected one or an accepted
-  one at least 10% slower when both speedups were measured; where speed was not measured, the accepted
+  one at least 10% slower when both speedups were measured; where speed was not measured, an accepted
   answer that opens as the rejected one does, on the side of its length the split so far lacks, and then
   the closest in length (`_chosen_for`), so that over the split the chosen answer is the longer one about
   as often as the shorter one. No pair sets a first answer against an answer to feedback.
@@ -58,6 +58,12 @@ from kerneldata.core.schema import PREFERENCE_SCHEMA, RL_SCHEMA, SFT_SCHEMA, tab
 SLOWER_SPEEDUP_RATIO = 1.10
 # At most this many pairs per spec, so a spec with many rejected candidates does not dominate the split.
 MAX_PAIRS_PER_SPEC = 4
+# Where speed was not measured, a rejected answer's partner opens as it does, unless the split so far has
+# more than this many more pairs whose chosen answer is the longer one than pairs where it is the shorter (or
+# the reverse): then the side of the length comes before the opening (`_chosen_for`). Over the built-in
+# teacher's answers to 300 default specs (bench/preference_balance.py, seeds 0-4), 10 keeps both sides
+# opening alike in 85-92% of pairs and the chosen side longer in as many pairs as shorter, give or take 7%.
+LENGTH_LEAN_SLACK = 10
 # rejected_reason of a pair whose rejected side is an accepted but slower kernel.
 SLOWER_REASON = "slower"
 
@@ -193,7 +199,7 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
 
 def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     rows = []
-    # Pairs so far whose chosen answer is the longer one, less those where it is not (`_chosen_for`).
+    # Pairs so far whose chosen answer is the longer one, less those where it is the shorter (`_chosen_for`).
     lean = 0
     for spec_id, candidates in _by_spec(raw_rows):
         candidates = [c for c in candidates if usable(c) and c["status"] != Status.UNVERIFIED.value]
@@ -242,24 +248,30 @@ def _chosen_for(rejected: dict, accepted: list[dict], lean: int = 0) -> dict:
     that neither shape nor length tells chosen from rejected (issue 17: a DPO model learns whatever differs
     systematically between the two): one that opens as `rejected` does (the same first words, numbers aside:
     the same kind of kernel) where there is one; among those, one on the side of `rejected`'s length that the
-    split so far lacks (`lean`: pairs whose chosen answer is the longer one, less those where it is not; a flaw
-    that leaves code out makes the rejected answer the shorter one by nature, and a split of such pairs
-    would teach "longer is better"); then the closest in length; ties by candidate_id. Never one with the
-    same completion."""
+    split so far lacks (`lean`: pairs whose chosen answer is the longer one, less those where it is the
+    shorter; a flaw that leaves code out makes the rejected answer the shorter one by nature, and a split of
+    such pairs would teach "longer is better"); then the closest in length; ties by candidate_id. Once `lean`
+    is past LENGTH_LEAN_SLACK, the side of the length comes before the opening. Never one with the same
+    completion."""
     others = [c for c in accepted if c["completion"] != rejected["completion"]] or accepted
     opening = _opening(rejected["completion"])
     size = len(rejected["completion"])
 
     def against_lean(c: dict) -> bool:
-        return (lean > 0 and len(c["completion"]) > size) or (lean < 0 and len(c["completion"]) <= size)
+        return (lean > 0 and len(c["completion"]) > size) or (lean < 0 and len(c["completion"]) < size)
 
-    return min(others, key=lambda c: (_opening(c["completion"]) != opening, against_lean(c),
-                                      abs(len(c["completion"]) - size), c["candidate_id"]))
+    def key(c: dict) -> tuple:
+        other_opening = _opening(c["completion"]) != opening
+        first = (against_lean(c), other_opening) if abs(lean) > LENGTH_LEAN_SLACK else (other_opening, against_lean(c))
+        return first + (abs(len(c["completion"]) - size), c["candidate_id"])
+
+    return min(others, key=key)
 
 
 def _longer(chosen: dict, rejected: dict) -> int:
-    """1 where the chosen completion is the longer one, -1 where it is not (shorter or as long)."""
-    return 1 if len(chosen["completion"]) > len(rejected["completion"]) else -1
+    """1 where the chosen completion is the longer one, -1 where it is the shorter, 0 where they are as long."""
+    diff = len(chosen["completion"]) - len(rejected["completion"])
+    return (diff > 0) - (diff < 0)
 
 
 def _opening(completion: str, words: int = 4) -> str:
