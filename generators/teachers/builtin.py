@@ -50,7 +50,8 @@ TEACHER = "builtin"
 # v3: flaws drawn in every structure that can hold them, flaws for issue 16's ops, more structures per op,
 # workload specs answered. v4: a flawed answer's prose is a correct answer's (issue 17); second structures
 # for the kvcache and moe ops and nll_loss. v5: row-wise fused chains of workload specs (templates.chain).
-TEACHER_MODEL = "builtin-templates-v5"
+# v6: a correct sample after a flawed one takes its structure (`_draw`'s twin), fixed_block is a capped block.
+TEACHER_MODEL = "builtin-templates-v6"
 
 # Flawed variants: name -> (what is wrong, probability of choosing it where it applies), from every template
 # module. A flaw is only offered for a spec where it shows (a fixed block only for rows longer than the
