@@ -22,7 +22,9 @@ subtle bug inside an otherwise complete kernel, written in any structure that ca
 correct answer's structure is, so flawed and correct answers have the same lengths and openings, and a
 flawed answer's prose is the prose a correct answer in its structure gives: the flaw is in the code only, no
 sentence marks the rejected side (tests/generators/test_teacher_builtin_balance.py): a preference pair
-differs by its verdict, not its shape.
+differs by its verdict, not its shape. A sample drawn correct after a flawed one whose structure no correct
+sample has yet is written in that structure, so the flawed answer has a correct partner of its own kind
+where the samples allow (tests/shards/test_preference_balance.py measures the pairs that result).
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
