@@ -31,18 +31,16 @@ def _opening(text: str) -> str:
     return re.sub(r"[0-9]+", "N", " ".join(text.split()[:4]))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--specs", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+def preference_pairs(num_specs: int, seed: int) -> list[dict]:
+    """The preference split (as dicts) of the built-in teacher's first answers (4 per spec) to `num_specs`
+    default specs, a flawed answer taken as rejected and a correct one as accepted."""
     from generators.specs import SpecSampler
     from generators.teachers.builtin import BuiltinTeacher
     from kerneldata.core.config import SpecsConfig, TeacherConfig
     from shards.splits import MAX_PAIRS_PER_SPEC, _preference
 
-    specs = [s.to_row() for s in SpecSampler(SpecsConfig(), seed=args.seed).sample(args.specs)]
-    teacher = BuiltinTeacher(TeacherConfig(kind="builtin", samples_per_spec=4), seed=args.seed)
+    specs = [s.to_row() for s in SpecSampler(SpecsConfig(), seed=seed).sample(num_specs)]
+    teacher = BuiltinTeacher(TeacherConfig(kind="builtin", samples_per_spec=4), seed=seed)
     raw = []
     for row in teacher.generate_batch(specs):
         if not row.get("code"):
@@ -51,7 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         raw.append({**row, "status": "rejected" if flawed else "accepted", "reason_code": "mismatch" if flawed else "ok",
                     "speedup_vs_eager": None, "speedup_vs_compile": None, "runtime_ms": None, "dedup_cluster": None,
                     "dedup_reason": None, "contamination_reason": None})
-    pairs = _preference(raw, MAX_PAIRS_PER_SPEC).to_pylist()
+    return _preference(raw, MAX_PAIRS_PER_SPEC).to_pylist()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--specs", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    pairs = preference_pairs(args.specs, args.seed)
     if not pairs:
         print("no pairs")
         return 1
@@ -64,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         sides[_opening(cp)][0] += 1
         sides[_opening(rp)][1] += 1
     deciles = statistics.quantiles(code, n=10)
-    print(f"{len(pairs)} pairs from {len(specs)} specs: code length chosen/rejected median {statistics.median(code):.3f} "
-          f"(p10 {deciles[0]:.3f}, p90 {deciles[-1]:.3f}; chosen longer in {sum(r > 1 for r in code) / len(code):.0%}); "
+    print(f"{len(pairs)} pairs from {args.specs} specs: code length chosen/rejected median {statistics.median(code):.3f} "
+          f"(p10 {deciles[0]:.3f}, p90 {deciles[-1]:.3f}; chosen longer in {sum(r > 1 for r in code) / len(code):.0%}, "
+          f"shorter in {sum(r < 1 for r in code) / len(code):.0%}); "
           f"prose median {statistics.median(prose):.3f}; same opening {same}/{len(pairs)}")
     print("openings (chosen, rejected), most one-sided first:")
     for text, (chosen, rejected) in sorted(sides.items(), key=lambda kv: -abs(kv[1][0] - kv[1][1]))[:8]:

@@ -22,7 +22,7 @@ from kerneldata.core.schema import SPLIT_SCHEMAS
 from shards.card_rows import row_values
 from shards.holdout import HELD_OUT, TRAIN, split_name
 from shards.public_paths import public_name
-from shards.splits import MAX_PAIRS_PER_SPEC
+from shards.splits import LENGTH_LEAN_SLACK, MAX_PAIRS_PER_SPEC
 
 TEMPLATE_PATH = Path(__file__).with_name("DATASET_CARD.md")
 
@@ -86,6 +86,7 @@ def render_card(manifest: dict, config_yaml: str) -> str:
         "rows_rl": counts["rl"],
         "rows_preference": counts["preference"],
         "max_pairs_per_spec": MAX_PAIRS_PER_SPEC,
+        "length_lean_slack": LENGTH_LEAN_SLACK,
         "config_summary": _config_summary(manifest, config),
         "config_yaml": config_yaml.rstrip("\n"),
         "reason_table": _reason_table(manifest["by_reason"], counts["candidates"]),

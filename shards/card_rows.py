@@ -143,6 +143,15 @@ def _preference_report(stats: dict | None) -> str:
         row = pref[side]
         lines.append(f"| {side} | {row['chars_median']:g} | {row['prose_chars_median']:g} | "
                      f"{row['code_chars_median']:g} | {row['distinct_openings']} | {row['feedback_references']} |")
+    pair = pref.get("by_pair")
+    if pair:
+        n = pref["pairs"]
+        lines += ["", f"Pair by pair: the chosen answer is the longer one in {pair['chosen_longer']} of {n} pairs "
+                      f"({pair['chosen_longer'] / n:.0%}), the shorter one in {pair['chosen_shorter']} "
+                      f"({pair['chosen_shorter'] / n:.0%}), as long in the rest; chosen / rejected length "
+                      f"median {pair['length_ratio_median']:.3f} (10th percentile {pair['length_ratio_p10']:.3f}, "
+                      f"90th {pair['length_ratio_p90']:.3f}); both open with the same {OPENING_WORDS} words in "
+                      f"{pair['same_opening']} of {n} pairs."]
     lines += ["", f"Most common openings (first {OPENING_WORDS} words):", ""]
     for side in ("chosen", "rejected"):
         openings = "; ".join(f"\"{phrase}\" {count}" for phrase, count in pref[side]["openings"]) or "none"

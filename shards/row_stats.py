@@ -12,7 +12,9 @@ the training splits carry cues other than the kernel's verdict.
   (`copied_share`: the tokens covered by a run of COPY_NGRAM tokens that also occurs in an example answer
   shown in the task prompt, names abstracted; null where no prompt showed one).
 - `preference_stats(preference)`: per side (chosen, rejected), completion lengths and the most common
-  opening phrases (the first OPENING_WORDS words), so a reader can see whether the sides differ by style.
+  opening phrases (the first OPENING_WORDS words), so a reader can see whether the sides differ by style;
+  per pair (`by_pair`), how often the chosen completion is the longer or the shorter one, the chosen /
+  rejected length ratio (median, 10th and 90th percentiles) and how often both open alike.
 - `feedback_references(sft)`: single-turn sft rows (`turn` 0) whose answer speaks of feedback or a
   verdict it was never shown (FEEDBACK_PHRASES); the splits are built so that this is 0.
 
@@ -157,7 +159,26 @@ def preference_stats(preference: pa.Table) -> dict:
             "distinct_openings": len(openings),
             "feedback_references": sum(refers_to_feedback(text) for text in texts),
         }
+    out["by_pair"] = _pair_stats([messages[-1]["content"] for messages in preference.column("chosen").to_pylist()],
+                                 [messages[-1]["content"] for messages in preference.column("rejected").to_pylist()])
     return out
+
+
+def _pair_stats(chosen: list[str], rejected: list[str]) -> dict | None:
+    """What a pair's two sides differ by besides the verdict: completion length (how often the chosen one is
+    longer, shorter, as long; the chosen / rejected length ratio) and the opening phrase."""
+    if not chosen:
+        return None
+    ratios = sorted(len(c) / max(len(r), 1) for c, r in zip(chosen, rejected))
+    deciles = statistics.quantiles(ratios, n=10, method="inclusive") if len(ratios) > 1 else ratios * 9
+    return {
+        "chosen_longer": sum(len(c) > len(r) for c, r in zip(chosen, rejected)),
+        "chosen_shorter": sum(len(c) < len(r) for c, r in zip(chosen, rejected)),
+        "length_ratio_median": statistics.median(ratios),
+        "length_ratio_p10": deciles[0],
+        "length_ratio_p90": deciles[-1],
+        "same_opening": sum(opening(c) == opening(r) for c, r in zip(chosen, rejected)),
+    }
 
 
 def opening(text: str) -> str:

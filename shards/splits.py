@@ -18,8 +18,10 @@ verdict decides what enters a split, and every row teaches an answer to what its
   problem).
 - `preference`: pairs of answers to one prompt: the same turn, the same prompt bytes, the same kind of
   answer (`answer_kind`), chosen the group's best accepted candidate, rejected a rejected one or an accepted
-  one at least 10% slower when both speedups were measured. No pair sets a first answer against an answer
-  to feedback.
+  one at least 10% slower when both speedups were measured; where speed was not measured, an accepted
+  answer that opens as the rejected one does, on the side of its length the split so far lacks, and then
+  the closest in length (`_chosen_for`), so that over the split the chosen answer is the longer one about
+  as often as the shorter one. No pair sets a first answer against an answer to feedback.
 
 Unverified candidates (the device could not judge them) never enter sft, rl or preference, and do not
 count in a pass rate: they are neither good nor bad kernels.
@@ -56,6 +58,12 @@ from kerneldata.core.schema import PREFERENCE_SCHEMA, RL_SCHEMA, SFT_SCHEMA, tab
 SLOWER_SPEEDUP_RATIO = 1.10
 # At most this many pairs per spec, so a spec with many rejected candidates does not dominate the split.
 MAX_PAIRS_PER_SPEC = 4
+# Where speed was not measured, a rejected answer's partner opens as it does, unless the split so far has
+# more than this many more pairs whose chosen answer is the longer one than pairs where it is the shorter (or
+# the reverse): then the side of the length comes before the opening (`_chosen_for`). Over the built-in
+# teacher's answers to 300 default specs (bench/preference_balance.py, seeds 0-4), 10 keeps both sides
+# opening alike in 85-92% of pairs and the chosen side longer in as many pairs as shorter, give or take 7%.
+LENGTH_LEAN_SLACK = 10
 # rejected_reason of a pair whose rejected side is an accepted but slower kernel.
 SLOWER_REASON = "slower"
 
@@ -191,6 +199,8 @@ def preference_rows(raw: pa.Table, *, max_pairs_per_spec: int = MAX_PAIRS_PER_SP
 
 def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     rows = []
+    # Pairs so far whose chosen answer is the longer one, less those where it is the shorter (`_chosen_for`).
+    lean = 0
     for spec_id, candidates in _by_spec(raw_rows):
         candidates = [c for c in candidates if usable(c) and c["status"] != Status.UNVERIFIED.value]
         if not any(c["status"] == Status.ACCEPTED.value for c in candidates):
@@ -212,8 +222,10 @@ def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
                 worse[SLOWER_REASON] = sorted(slower, key=lambda c: (_speedup(c), c["candidate_id"]))
             picked = _round_robin(worse, skip=lambda c: c["completion"] == best["completion"],
                                   limit=max_pairs_per_spec - len(pairs))
-            pairs += [(_chosen_for(other, accepted) if best_speedup is None else best, other, reason)
-                      for reason, other in picked]
+            for reason, other in picked:
+                chosen = _chosen_for(other, accepted, lean) if best_speedup is None else best
+                lean += _longer(chosen, other)
+                pairs.append((chosen, other, reason))
             if len(pairs) >= max_pairs_per_spec:
                 break
         for chosen, other, reason in pairs:
@@ -231,16 +243,35 @@ def _preference(raw_rows: list[dict], max_pairs_per_spec: int) -> pa.Table:
     return table_from_rows(rows, PREFERENCE_SCHEMA)
 
 
-def _chosen_for(rejected: dict, accepted: list[dict]) -> dict:
-    """Where speed was not measured every accepted answer is as good as another: one that opens as `rejected`
-    does (the same first words, numbers aside: the same kind of kernel) where there is one, and among those
-    the one closest in length (ties by candidate_id), so that neither shape nor length is what tells chosen
-    from rejected (issue 17: a DPO model learns whatever differs systematically between the two). Never one
-    with the same completion."""
+def _chosen_for(rejected: dict, accepted: list[dict], lean: int = 0) -> dict:
+    """Where speed was not measured every accepted answer is as good as another, so the partner is picked so
+    that neither shape nor length tells chosen from rejected (issue 17: a DPO model learns whatever differs
+    systematically between the two): one that opens as `rejected` does (the same first words, numbers aside:
+    the same kind of kernel) where there is one; among those, one on the side of `rejected`'s length that the
+    split so far lacks (`lean`: pairs whose chosen answer is the longer one, less those where it is the
+    shorter; a flaw that leaves code out makes the rejected answer the shorter one by nature, and a split of
+    such pairs would teach "longer is better"); then the closest in length; ties by candidate_id. Once `lean`
+    is past LENGTH_LEAN_SLACK, the side of the length comes before the opening. Never one with the same
+    completion."""
     others = [c for c in accepted if c["completion"] != rejected["completion"]] or accepted
     opening = _opening(rejected["completion"])
-    return min(others, key=lambda c: (_opening(c["completion"]) != opening,
-                                      abs(len(c["completion"]) - len(rejected["completion"])), c["candidate_id"]))
+    size = len(rejected["completion"])
+
+    def against_lean(c: dict) -> bool:
+        return (lean > 0 and len(c["completion"]) > size) or (lean < 0 and len(c["completion"]) < size)
+
+    def key(c: dict) -> tuple:
+        other_opening = _opening(c["completion"]) != opening
+        first = (against_lean(c), other_opening) if abs(lean) > LENGTH_LEAN_SLACK else (other_opening, against_lean(c))
+        return first + (abs(len(c["completion"]) - size), c["candidate_id"])
+
+    return min(others, key=key)
+
+
+def _longer(chosen: dict, rejected: dict) -> int:
+    """1 where the chosen completion is the longer one, -1 where it is the shorter, 0 where they are as long."""
+    diff = len(chosen["completion"]) - len(rejected["completion"])
+    return (diff > 0) - (diff < 0)
 
 
 def _opening(completion: str, words: int = 4) -> str:

@@ -22,7 +22,9 @@ subtle bug inside an otherwise complete kernel, written in any structure that ca
 correct answer's structure is, so flawed and correct answers have the same lengths and openings, and a
 flawed answer's prose is the prose a correct answer in its structure gives: the flaw is in the code only, no
 sentence marks the rejected side (tests/generators/test_teacher_builtin_balance.py): a preference pair
-differs by its verdict, not its shape.
+differs by its verdict, not its shape. A sample drawn correct after a flawed one whose structure no correct
+sample has yet is written in that structure, so the flawed answer has a correct partner of its own kind
+where the samples allow (tests/shards/test_preference_balance.py measures the pairs that result).
 
 Guarantees: the same seed and spec row give the same candidates, byte for byte; each candidate's code is
 what `extract_code` takes from its completion; candidates of one spec do not repeat code while the
@@ -50,7 +52,8 @@ TEACHER = "builtin"
 # v3: flaws drawn in every structure that can hold them, flaws for issue 16's ops, more structures per op,
 # workload specs answered. v4: a flawed answer's prose is a correct answer's (issue 17); second structures
 # for the kvcache and moe ops and nll_loss. v5: row-wise fused chains of workload specs (templates.chain).
-TEACHER_MODEL = "builtin-templates-v5"
+# v6: a correct sample after a flawed one takes its structure (`_draw`'s twin), fixed_block is a capped block.
+TEACHER_MODEL = "builtin-templates-v6"
 
 # Flawed variants: name -> (what is wrong, probability of choosing it where it applies), from every template
 # module. A flaw is only offered for a spec where it shows (a fixed block only for rows longer than the
@@ -89,10 +92,12 @@ class BuiltinTeacher(Teacher):
         except Decline as err:
             return [self._declined(spec_row, prompt, str(err))]
         seen: set[str] = set()
+        drafts: list[Draft] = []
         rows = []
         for sample_index in range(self.config.samples_per_spec):
-            draft = self._draw(spec_row, sample_index, seen)
+            draft = self._draw(spec_row, sample_index, seen, twin_of=_without_twin(drafts))
             seen.add(draft.code)
+            drafts.append(draft)
             completion = f"{draft.prose}\n\n```python\n{draft.code}```\n"
             code, reason = extract_code(completion)
             assert reason == "ok" and code == draft.code, "a template's completion must extract to its code"
@@ -111,16 +116,32 @@ class BuiltinTeacher(Teacher):
                              prompt=prompt, completion=completion, code=None, extracted=True, seed=self.seed,
                              sample_index=0, meta={"template": TEACHER_MODEL, "declined": reason})
 
-    def _draw(self, spec_row: dict, sample_index: int, seen: set[str], max_attempts: int = 8) -> Draft:
-        """A draft for one sample; redrawn (deterministically) while its code repeats an earlier sample's."""
+    def _draw(self, spec_row: dict, sample_index: int, seen: set[str], max_attempts: int = 8,
+              twin_of: str | None = None) -> Draft:
+        """A draft for one sample; redrawn (deterministically) while its code repeats an earlier sample's.
+        With `twin_of` (the structure of an earlier flawed sample that no correct sample shares yet), a draw
+        that comes out correct is written in that structure where it has a correct variant: a flawed
+        answer then has a correct partner of its own structure, and a preference pair differs by the flaw
+        rather than by the loop structure (issue 17). Whether a sample is flawed is drawn as before."""
         draft = None
         for attempt in range(max_attempts):
             suffix = f":{attempt}" if attempt else ""
             rng = random.Random(f"builtin:{self.seed}:{spec_row['spec_id']}:{sample_index}{suffix}")
             draft = render(spec_row, rng)
+            if draft.flaw is None and twin_of is not None and twin_of != draft.params.get("structure"):
+                names = {v.name for v in variants_for(spec_row) if not v.flaw}
+                if twin_of in names:
+                    draft = render(spec_row, rng, variant=twin_of)
             if draft.code not in seen:
                 break
         return draft
+
+
+def _without_twin(drafts: list[Draft]) -> str | None:
+    """The structure of the first flawed draft that no correct draft shares, or None."""
+    correct = {d.params.get("structure", d.variant) for d in drafts if d.flaw is None}
+    return next((d.params["structure"] for d in drafts
+                 if d.flaw is not None and d.params.get("structure") and d.params["structure"] not in correct), None)
 
 
 def _group(spec_row: dict) -> Group:

@@ -92,7 +92,7 @@ def test_cards_of_a_builtin_cpu_run_and_a_model_gpu_run_make_different_true_clai
     model_card, model = _card(tmp_path, "model", table_from_rows(_model_rows(make_row), RAW_SCHEMA),
                               Config().to_yaml())
     # Who wrote the rows.
-    assert "written by the built-in parametric templates `builtin-templates-v5`" in builtin_card
+    assert "written by the built-in parametric templates `builtin-templates-v6`" in builtin_card
     assert "a teacher model" not in builtin_card and "acme/kernel-coder-7b" not in builtin_card
     assert "written by the model `acme/kernel-coder-7b` behind an OpenAI-compatible endpoint" in model_card
     assert "built-in" not in model_card.split("## Teachers")[1].split("## Deduplication")[0]

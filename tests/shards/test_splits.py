@@ -219,3 +219,22 @@ def test_unmeasured_pairs_set_each_rejected_answer_against_the_accepted_one_clos
             make_row("relu-eeee", "e4", "rejected", "timeout", completion=long + "dd")]
     out = preference_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
     assert sorted((r["candidate_id"], r["rejected_candidate_id"]) for r in out) == [("e1", "e3"), ("e2", "e4")]
+
+
+def test_unmeasured_pairs_take_the_partner_on_the_length_side_the_split_lacks(make_row):
+    """A rejected answer that leaves code out is shorter than every accepted one of its problem: that pair's
+    chosen side is the longer one whatever the choice. A later problem with an accepted answer of the same
+    opening on either side of its rejected one then takes the shorter partner even though the longer one is
+    closer in length, so that over the split chosen answers are not the longer ones (issue 17). Within
+    LENGTH_LEAN_SLACK, the opening comes first: a shorter partner of another opening is not taken."""
+    same = "One program per row "
+    rows = [make_row("relu-aaaa", "a1", "accepted", completion=same + "k" * 120),
+            make_row("relu-aaaa", "a2", "rejected", completion=same + "k" * 100),
+            make_row("relu-bbbb", "b1", "accepted", completion=same + "k" * 102),
+            make_row("relu-bbbb", "b2", "accepted", completion="Another opening, other words " + "k" * 70),
+            make_row("relu-bbbb", "b3", "rejected", completion=same + "k" * 100),
+            make_row("relu-cccc", "c1", "accepted", completion=same + "k" * 102),
+            make_row("relu-cccc", "c2", "accepted", completion=same + "k" * 95),
+            make_row("relu-cccc", "c3", "rejected", completion=same + "k" * 100)]
+    out = preference_rows(table_from_rows(rows, RAW_SCHEMA)).to_pylist()
+    assert [(r["candidate_id"], r["rejected_candidate_id"]) for r in out] == [("a1", "a2"), ("b1", "b3"), ("c2", "c3")]

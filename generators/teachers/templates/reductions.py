@@ -424,7 +424,10 @@ def _render(spec_row: dict, rng: random.Random, structure: str, flaw_name: str |
                       ", one pass per reduction with per-lane accumulators"))
         elif flaw_name == "fixed_block":
             block = rng.choice([b for b in _FIXED_BLOCKS if b < extent])
-            block_lines = f"# {block} columns hold a whole row, so one block per row suffices.\nBLOCK_SIZE = {block}"
+            # The bug as models write it: the block is capped (for registers) and the kernel still loads one
+            # block per row. As long as the correct single-block line, so length does not mark the flaw.
+            block_lines = (f"# One block per row, a power of two capped at {block} columns for registers.\n"
+                           f"BLOCK_SIZE = min(triton.next_power_of_2(n_cols), {block})")
             how = f"loading its row once in a block of {block} columns"
         else:
             block = next_power_of_2(extent)
