@@ -26,7 +26,7 @@ from filters.verifier.parameters import constant_tensors, redraw
 from filters.verifier.runtime import Runtime
 from filters.verifier.sandbox import SandboxWorker
 from filters.verifier.speed import timed_verdict
-from filters.verifier.truth import atomic_units, float64_truth
+from filters.verifier.truth import Truth, atomic_units, float64_truth
 
 
 # The most autotune configs the interpreter checks one by one (each on a call of its own).
@@ -317,7 +317,9 @@ class CandidateChecks:
             # On CPU the process is intact: a draw the probe did not foresee costs the transform, as there.
             raise TransformRefused() from None
         scale = rms(expected)
-        truth_instead = None
+        # A transformed call's float64 answer, computed once: it decides the yardstick here and serves the
+        # comparisons below (None: computed there, for plain calls, only where they need it).
+        truth, truth_instead = None, None
         if not transformed:
             self.plain_scale.setdefault(problem.code, scale)
             tolerance = problem.atol
@@ -329,7 +331,8 @@ class CandidateChecks:
             # Every problem's plain call comes before its transforms (seeds, then transforms; a workload's
             # plain call, then its transforms), so its scale is known here.
             tolerance = problem.atol * max(1.0, scale / max(self.plain_scale[problem.code], 1e-30))
-            truth_instead = _truth_where_reference_is_off(problem, inputs, expected, tolerance, self.device)
+            truth = float64_truth(problem.model, inputs, self.device)
+            truth_instead = _truth_where_reference_is_off(problem, truth, expected, tolerance)
         self.worker.max_result_bytes = 4 * sum(nbytes(x) for x in inputs) + (64 << 20)
         with self.runtime.phase("run"):
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
@@ -349,14 +352,14 @@ class CandidateChecks:
             else:
                 rejection, max_abs, max_rel = compare(on_device, expected, dtype=problem.dtype, atol=tolerance,
                                                       rtol=problem.rtol)
-            if truth_instead is None and rejection is not None and rejection.reason_code is Reason.MISMATCH:
-                rejection, max_abs, max_rel = compare_against_truth(
-                    problem.model, inputs, on_device, expected, (rejection, max_abs, max_rel), dtype=problem.dtype,
-                    atol=tolerance, rtol=problem.rtol, device=self.device)
-            if rejection is None and truth_instead is None:
-                rejection = compare_error_model(problem.model, inputs, on_device, expected, self.device,
-                                                atomic_units=self.atomic_units(),
-                                                atomic_slack=self.evidence.get("atomic_slack"))
+                if rejection is not None and rejection.reason_code is Reason.MISMATCH:
+                    rejection, max_abs, max_rel = compare_against_truth(
+                        problem.model, inputs, on_device, expected, (rejection, max_abs, max_rel),
+                        dtype=problem.dtype, atol=tolerance, rtol=problem.rtol, device=self.device, truth=truth)
+                if rejection is None:
+                    rejection = compare_error_model(problem.model, inputs, on_device, expected, self.device,
+                                                    atomic_units=self.atomic_units(),
+                                                    atomic_slack=self.evidence.get("atomic_slack"), truth=truth)
             del on_device
         self.worst_abs, self.worst_rel = max(self.worst_abs, max_abs), max(self.worst_rel, max_rel)
         if rejection:
@@ -502,10 +505,10 @@ def _atomic_slack(blob: bytes, outputs: list) -> list | None:
     return slack
 
 
-def _truth_where_reference_is_off(problem: Problem, inputs: list, expected: list, atol: float,
-                                  device: str) -> tuple[list, list] | None:
-    """Where the reference, on these transformed inputs, misses its own float64 answer by more than the
-    tolerances, that answer in the reference's dtypes and the reference's error per element (0 for index
+def _truth_where_reference_is_off(problem: Problem, truth: Truth | None, expected: list,
+                                  atol: float) -> tuple[list, list] | None:
+    """Where the reference, on these transformed inputs, misses its own float64 answer (`truth`) by more than
+    the tolerances, that answer in the reference's dtypes and the reference's error per element (0 for index
     outputs, which stay the reference's); else None. An intermediate that overflowed its dtype (an fp16
     RMSNorm squaring values of 1e3: the mean of squares is inf, the output a finite 0) or the input's own
     rounding amplified (an fp16 softmax of values near 300: one ulp of the input moves exp by 13%) gives a
@@ -515,7 +518,6 @@ def _truth_where_reference_is_off(problem: Problem, inputs: list, expected: list
     Decided from the reference alone, so nothing a candidate does can choose the yardstick."""
     import torch
 
-    truth = float64_truth(problem.model, inputs, device)
     if truth is None or len(truth.outputs) != len(expected):
         return None
     if any(t.shape != e.shape for t, e in zip(truth.outputs, expected)):

@@ -10,7 +10,8 @@ import math
 from kerneldata.core.outcomes import Reason, Verdict
 from kerneldata.core.spec import RELATIVE_NORM_TOL
 from filters.verifier.truth import (
-    beyond_honest_error, float64_truth, magnitude_sum, no_less_precise, reference_error, rounding_spread, too_far,
+    Truth, beyond_honest_error, float64_truth, magnitude_sum, no_less_precise, reference_error, rounding_spread,
+    too_far,
 )
 
 
@@ -25,13 +26,13 @@ def rms(tensors: list) -> float:
 
 
 def compare_against_truth(model, inputs: list, outputs: list, expected: list, first: tuple, *, dtype: str,
-                          atol: float, rtol: float, device: str = "cpu"):
+                          atol: float, rtol: float, device: str = "cpu", truth: Truth | None = None):
     """Compare again where fixed tolerances failed, with what the float64 truth says an honest kernel may
     be off by (`filters.verifier.truth`): first the reference's own error, then, only if that is not enough, the
     spread rounding causes on an ill-conditioned problem. Returns `compare`'s triple (`first`, the fixed
-    tolerances' triple, where the problem has no float64 path). The truth is computed on `device`, where
-    `outputs` and `expected` are."""
-    truth = float64_truth(model, inputs, device)
+    tolerances' triple, where the problem has no float64 path). The truth (`truth`, where the caller has it)
+    is computed on `device`, where `outputs` and `expected` are."""
+    truth = truth if truth is not None else float64_truth(model, inputs, device)
     slack = reference_error(expected, truth) if truth else None
     if slack is None:
         return first
@@ -47,7 +48,8 @@ def compare_against_truth(model, inputs: list, outputs: list, expected: list, fi
 
 
 def compare_error_model(model, inputs: list, outputs: list, expected: list, device: str = "cpu", *,
-                        atomic_units: float = 0.0, atomic_slack: list | None = None) -> Verdict | None:
+                        atomic_units: float = 0.0, atomic_slack: list | None = None,
+                        truth: Truth | None = None) -> Verdict | None:
     """For fp16 / bf16 outputs that passed the tolerances: reject a kernel further from the float64 truth
     than an honest one (fp32 arithmetic, one rounding to the output dtype: `filters.verifier.truth`) at more than a
     few elements. fp16's atol/rtol of 1e-2 are ~10 ulps wide, so they cannot see an fp16 accumulator at a
@@ -57,13 +59,13 @@ def compare_error_model(model, inputs: list, outputs: list, expected: list, devi
     candidate accumulates into its outputs with atomic adds: `filters.verifier.truth.atomic_units`) allows
     that many roundings of partial sums up to the terms' magnitude sum (`truth.magnitude_sum`), and with
     `atomic_slack` (per output, what the interpreter saw the adds cost: `truth.atomic_rounding`) no more
-    than that."""
+    than that. `truth`: the float64 answer on `inputs`, where the caller has it already."""
     import torch
 
     half = (torch.float16, torch.bfloat16)
     if not any(isinstance(e, torch.Tensor) and e.dtype in half for e in expected):
         return None
-    truth = float64_truth(model, inputs, device)
+    truth = truth if truth is not None else float64_truth(model, inputs, device)
     if truth is None or len(truth.outputs) != len(expected):
         return None  # no float64 path: the fixed tolerances are all there is
     beyond, checked = beyond_honest_error(truth, expected, outputs)
