@@ -61,6 +61,12 @@ def _tensors(value):
             yield from _tensors(item)
 
 
+def _in_storage(addresses, out: torch.Tensor):
+    """Which of `addresses` (a numpy uint64 array) fall inside `out`'s storage."""
+    start = out.untyped_storage().data_ptr()
+    return (addresses >= start) & (addresses < start + out.untyped_storage().nbytes())
+
+
 @dataclass
 class Provenance:
     """What one call of forward did, as seen from inside the child."""
@@ -134,9 +140,10 @@ class Provenance:
             if not isinstance(out, torch.Tensor) or not out.numel() or out.device.type != "cpu":
                 per_output.append(torch.zeros(getattr(out, "shape", ()), dtype=torch.float64))
                 continue
-            start, size = out.untyped_storage().data_ptr(), out.element_size()
-            inside = (added >= start) & (added < start + out.untyped_storage().nbytes())
+            inside = _in_storage(added, out)
+            size = out.element_size()
             storage = np.zeros(out.untyped_storage().nbytes() // size, dtype=np.float64)
+            start = out.untyped_storage().data_ptr()
             np.add.at(storage, ((added[inside] - start) // size).astype(np.int64), slack[inside])
             reached |= bool(inside.any())
             per_output.append(torch.from_numpy(storage).as_strided(out.shape, out.stride(), out.storage_offset())
@@ -157,8 +164,7 @@ class Provenance:
         for out in outputs:
             if not isinstance(out, torch.Tensor) or not out.numel() or out.device.type != "cpu":
                 continue
-            start = out.untyped_storage().data_ptr()
-            inside = added[(added >= start) & (added < start + out.untyped_storage().nbytes())]
+            inside = added[_in_storage(added, out)]
             if inside.size:
                 most = max(most, int(np.unique(inside, return_counts=True)[1].max()))
         return most
