@@ -350,8 +350,7 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 def _importable(name: str) -> bool:
     """A torch/triton/math/typing/functools path that may be imported: on the vocabulary itself, or a module
     on the way to it (`torch.nn`, `triton.language.extra.libdevice`)."""
-    if name in _IMPORTABLE or name in _NAMESPACES or name in ("torch", "triton", "functools", "math", "typing",
-                                                              "contextlib"):
+    if name in _IMPORTABLE or name in _NAMESPACES or name in _CHECKED_ROOTS:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
             or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED:
