@@ -12,7 +12,9 @@ Classes of aten ops:
 - allocation and initialisation (`empty*`, `zeros*`, `full*`, `fill_`, `zero_`, `arange`): allowed;
 - views (`op.is_view`: view, t, permute, slice, ...): allowed, they write nothing;
 - copies (`clone`, `copy_`, `_to_copy`, ...): allowed for layout (a launcher may make an input
-  contiguous), recorded as writes, and reported when they narrow a floating dtype;
+  contiguous), recorded as writes, and reported when they narrow a floating dtype. A copy of what kernels
+  made in this call (an fp32 accumulator returned as `acc.to(x.dtype)`, `out.copy_(acc)`) is the kernels'
+  output too: see `Provenance.made_by_kernels`;
 - everything else is computation done by PyTorch, which a candidate is not allowed to do: reported.
 
 Limits, said plainly: a spec whose whole work is a layout change (a transpose) can be done by an allowed
@@ -78,6 +80,12 @@ class Provenance:
     torch_compute: list[str] = field(default_factory=list)  # aten ops that computed, first few
     narrowing: list[str] = field(default_factory=list)  # casts to a less precise float: "float32->float16"
     launches: int = 0
+    # Storages allocated during this call (by an initialiser or as a PyTorch op's result): never an input,
+    # a parameter or anything kept from an earlier call.
+    fresh: set = field(default_factory=set)
+    # Per storage PyTorch copied into, the storage each copy read (None where the copy changed the kind of
+    # value, a float to an integer or a bool, which computes something: `_value_kind`), in order.
+    copied_from: dict[int, list[int | None]] = field(default_factory=dict)
     # Addresses Triton kernels added floats to with atomic adds (seen by the interpreter: `atomic_added`), and
     # per add the rounding it may honestly have cost (`filters.verifier.truth.atomic_rounding`).
     atomic_adds: list = field(default_factory=list)
@@ -89,6 +97,8 @@ class Provenance:
             return
         if fresh:  # a new storage: whatever an earlier, freed tensor at this address did no longer counts
             self.writers[key] = [who]
+            self.fresh.add(key)
+            self.copied_from.pop(key, None)
         else:
             self.writers.setdefault(key, []).append(who)
         if who != KERNEL and not who.startswith("init:"):
@@ -182,10 +192,29 @@ class Provenance:
             coverage = self.copies.get(key)
             if KERNEL in writers and coverage is not None and coverage.covers(output):
                 return None
+            if self.made_by_kernels(key):
+                return None
             return f"the output was written by PyTorch ({torch_writers[-1]}), not only by a Triton kernel"
         if KERNEL not in writers:
             return "no Triton kernel launched in this call received the output's memory"
         return None
+
+    def made_by_kernels(self, key: int, depth: int = 0) -> bool:
+        """Whether storage `key` was allocated in this call and holds only what Triton kernels made: a
+        kernel received it and PyTorch only allocated it, or PyTorch wrote it only by copying (a cast
+        between float types, a layout change) storages that are themselves made by kernels. An input, a
+        parameter or a copy of one never is: their values were not made in this call."""
+        if depth > 8 or key not in self.fresh:
+            return False
+        writers = self.writers.get(key, [])
+        torch_writers = [w for w in writers if w != KERNEL and not w.startswith("init:")]
+        if not torch_writers:
+            return KERNEL in writers
+        sources = self.copied_from.get(key, [])
+        if len(sources) != len(torch_writers) or not all(w.removeprefix("aten.") in _COPIES for w in torch_writers):
+            return False
+        return all(source is not None and source != key and self.made_by_kernels(source, depth + 1)
+                   for source in sources)
 
     def copy_unchanged(self, output: torch.Tensor) -> bool:
         """Whether `output` is a PyTorch copy that kernels stored over with exactly what the copy held: the
@@ -301,7 +330,24 @@ class ProvenanceRecorder(TorchDispatchMode):
         for tensor in _tensors(result):
             if _storage_key(tensor) not in written_keys:
                 self.record.write(tensor, f"aten.{name}", fresh=True)
+        if name in _COPIES:
+            self._note_copy(name, args, result)
         return result
+
+    def _note_copy(self, name, args, result) -> None:
+        """Which storage each copy read, for `Provenance.made_by_kernels`."""
+        if name in ("copy_", "copy"):  # copy_(self, src) writes self; copy(self, src) returns a new one
+            sources, targets = args[1:2], args[:1] if name == "copy_" else result
+        elif name in ("_copy_from", "_copy_from_and_resize"):  # _copy_from(self, dst): reads self, writes dst
+            sources, targets = args[:1], args[1:2]
+        else:
+            sources, targets = args[:1], result
+        for src, dst in zip(_tensors(sources), _tensors(targets)):
+            key = _storage_key(dst)
+            if key is None or key == _storage_key(src):  # the same storage: nothing was copied
+                continue
+            same_kind = _value_kind(src.dtype) == _value_kind(dst.dtype)
+            self.record.copied_from.setdefault(key, []).append(_storage_key(src) if same_kind else None)
 
     def _note_narrowing(self, name, args, kwargs, result) -> None:
         sources = [t for t in _tensors(args[1:2] if name in ("copy_", "copy") else args[:1])]
@@ -318,6 +364,16 @@ class ProvenanceRecorder(TorchDispatchMode):
             base = getattr(value, "base", None)  # a host-side TensorDescriptor wraps its tensor
             for tensor in _tensors(base if isinstance(base, torch.Tensor) else value):
                 self.record.write(tensor, KERNEL)
+
+
+def _value_kind(dtype: torch.dtype) -> str:
+    """A cast within a kind (fp32 to bf16, int32 to int64) only rounds or widens; one across kinds computes
+    something (a float to a bool is `x != 0`, to an integer a truncation)."""
+    if dtype.is_floating_point:
+        return "float"
+    if dtype.is_complex:
+        return "complex"
+    return "bool" if dtype == torch.bool else "integer"
 
 
 def _dtype_name(dtype: torch.dtype) -> str:

@@ -194,3 +194,67 @@ def test_a_copy_stored_back_unchanged_is_flagged_and_a_changed_one_is_not():
     changed[0, 0] += 1.0  # what a kernel computing something would leave
     assert recorder.record.copy_unchanged(same)
     assert not recorder.record.copy_unchanged(changed)
+
+
+def _kernel_made(x, dtype=torch.float32):
+    """A fresh buffer a Triton kernel would fill (the recorder is told of the launch below)."""
+    return torch.empty(x.shape, dtype=dtype)
+
+
+def test_a_cast_of_what_a_kernel_made_is_the_kernels_output():
+    """An fp32 accumulator returned as `acc.to(x.dtype)`, or copied into the output, or cast twice."""
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8, dtype=torch.float16)
+    with torch.no_grad(), recorder:
+        acc = _kernel_made(x)
+        recorder.kernel_launched([x, acc], {})
+        cast = acc.to(x.dtype)
+        copied = torch.empty_like(x)
+        copied.copy_(acc)
+        twice = acc.to(torch.bfloat16).to(torch.float16).contiguous()
+        indices = torch.empty(4, dtype=torch.int32)
+        recorder.kernel_launched([indices], {})
+        widened = indices.to(torch.int64)
+    for out in (cast, copied, twice, widened):
+        assert recorder.record.unproven_output(out) is None
+
+
+def test_a_cast_of_an_input_or_of_a_copy_of_one_is_not():
+    """Passing an input to a kernel does not make the input, or a copy of it, the kernel's product."""
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8)
+    with torch.no_grad(), recorder:
+        recorder.kernel_launched([x], {})
+        cast = x.to(torch.float16)
+        copy = x.clone()
+        recorder.kernel_launched([copy], {})
+        copy_cast = copy.to(torch.float16)
+        into = torch.empty_like(x)
+        into.copy_(x)
+    for out in (cast, copy_cast, into):
+        assert recorder.record.unproven_output(out) is not None
+
+
+def test_a_cast_that_changes_the_kind_of_value_is_not():
+    """float to bool is `x != 0` and float to int a truncation: PyTorch computed those."""
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8)
+    with torch.no_grad(), recorder:
+        acc = _kernel_made(x)
+        recorder.kernel_launched([x, acc], {})
+        as_bool, as_int = acc.to(torch.bool), acc.to(torch.int32)
+        back = as_int.to(torch.int64)
+    for out in (as_bool, as_int, back):
+        assert recorder.record.unproven_output(out) is not None
+
+
+def test_a_cast_of_a_kernel_buffer_pytorch_then_wrote_is_not():
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 8)
+    with torch.no_grad(), recorder:
+        acc = _kernel_made(x)
+        recorder.kernel_launched([x, acc], {})
+        acc.add_(x)  # PyTorch computes into it after the kernel
+        out = acc.to(torch.float16)
+    assert recorder.record.unproven_output(out) is not None
+    assert recorder.record.torch_compute == ["aten.add_"]
