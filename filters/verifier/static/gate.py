@@ -22,7 +22,7 @@ from filters.verifier.static.vocabulary import (
     _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY, _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED,
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
-    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS,
+    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, _INIT_MATH, _INIT_MATH_METHODS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -84,6 +84,7 @@ class _Gate:
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
         self.backward_only = self._backward_only()
+        self.init_only = self._init_only()
         self.module_constants = self._module_constants()
         # Module-level names bound only to a triton.language function (Unsloth's `triton_cast = tl.cast`,
         # `triton_tanh = libdevice.tanh`): a kernel may call them, as a GPU kernel may.
@@ -128,6 +129,8 @@ class _Gate:
         self.problems.append((line, int(inferred), getattr(node, "col_offset", 0), what, rule))
 
     def _inferred(self, node: ast.AST, what: str) -> None:
+        if self._in_init(node):
+            return  # arithmetic building a constant buffer while the model is built (`_init_only`)
         self._add(node, what, Reason.TORCH_OUTSIDE_KERNEL, inferred=True)
 
     # -- structure ------------------------------------------------------------------------------------------
@@ -233,7 +236,7 @@ class _Gate:
         elif isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await, ast.AsyncFunctionDef, ast.AsyncFor,
                                ast.AsyncWith)):
             self._add(node, "uses a generator or coroutine, state that outlives a call", Reason.CROSS_CALL_STATE)
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) and not self._in_init(node):
             self._add(node, "uses the @ operator: PyTorch doing the work", Reason.TORCH_OUTSIDE_KERNEL)
         elif isinstance(node, ast.Name):
             self._check_name(node, ctx)
@@ -441,6 +444,46 @@ class _Gate:
             reached |= more
         return regions | {helpers[name] for name in reached & set(helpers)}
 
+    def _init_only(self) -> set[ast.AST]:
+        """The function bodies that run only while the model is built, before any forward: the `__init__` of
+        the candidate's top-level classes that no code outside these bodies names (the verifier builds
+        ModelNew; a submodule class built in ModelNew.__init__), and module-level helpers called from there
+        and from nowhere else. There PyTorch may compute constant buffers from the init arguments, as a
+        rotary embedding's inverse frequencies and cos/sin tables are computed in HF's and vLLM's modules and
+        in the references that copy them (`_INIT_MATH` and tensor arithmetic only: no other torch path, no
+        global switch). Nothing forward is given exists yet. A class named in forward (built there) gets no
+        exemption, dunders are refused (no `self.__init__()` from forward), and at run time the provenance
+        recorder sees any PyTorch op a forward runs (`torch_compute`) whatever the gate allowed."""
+        defs = {node.name: node for node in self.tree.body if isinstance(node, ast.FunctionDef)
+                and node.name not in self.kernels}
+        inits = {}
+        for cls in self.tree.body:
+            if isinstance(cls, ast.ClassDef) and cls.name not in self.autograd_functions:
+                init = next((item for item in cls.body if isinstance(item, ast.FunctionDef)
+                             and item.name == "__init__"), None)
+                if init is not None:
+                    inits[cls.name] = init
+        standing = {**defs, **inits}
+        while True:  # drop what is named outside the standing bodies, until nothing more is
+            inside = set(standing.values())
+            named_outside = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id in standing
+                             and isinstance(n.ctx, ast.Load) and not self._within(n, inside)}
+            if not named_outside:
+                break
+            standing = {name: node for name, node in standing.items() if name not in named_outside}
+        roots = {node for name, node in standing.items() if name in inits}
+        reached = {n.id for root in roots for n in ast.walk(root) if isinstance(n, ast.Name)}
+        while True:  # the helpers those inits reach, directly or through one another
+            more = {n.id for name in reached & set(defs) if name in standing for n in ast.walk(standing[name])
+                    if isinstance(n, ast.Name)} - reached
+            if not more:
+                break
+            reached |= more
+        return roots | {standing[name] for name in reached & set(defs) if name in standing}
+
+    def _in_init(self, node: ast.AST) -> bool:
+        return bool(getattr(self, "init_only", None)) and self._within(node, self.init_only)
+
     def _within(self, node: ast.AST, regions: set[ast.AST]) -> bool:
         while node is not None:
             if node in regions:
@@ -504,6 +547,8 @@ class _Gate:
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
                          or _is_nn_layer(name)):
             return
+        if name in _INIT_MATH and self._in_init(node):
+            return  # a constant buffer computed while the model is built (`_init_only`)
         if ctx.kernel is False and name in _TORCH_DECORATOR_ONLY and self._is_decorator(node):
             return
         if name in _TORCH_ANNOTATION_ONLY and self._is_annotation(node):
@@ -813,7 +858,10 @@ class _Gate:
         if isinstance(func, ast.Attribute):
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
-            if func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
+            if func.attr in FORBIDDEN_METHODS and not module and func.attr in _INIT_MATH_METHODS \
+                    and self._in_init(node):
+                pass  # a constant buffer computed while the model is built (`_init_only`)
+            elif func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
                 self._add(node, f"calls .{func.attr}() outside a Triton kernel",
                           Reason.REFLECTION if func.attr.startswith("register_") else Reason.TORCH_OUTSIDE_KERNEL)
             elif func.attr in _MUTATING_METHODS and ctx.fn is not None and not module \

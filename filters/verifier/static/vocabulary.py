@@ -54,6 +54,23 @@ TORCH_INIT_ONLY = frozenset({
     "torch.tensor", "torch.eye",
 })
 _TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
+# Pure tensor math a model's __init__ (and helpers only it calls) may use to build constant buffers from its
+# init arguments: a rotary embedding's inverse frequencies and cos/sin tables, an ALiBi slope table, a causal
+# mask (the gate's `_init_only`). No global switch, no I/O, nothing that reaches other modules; never in forward.
+_INIT_MATH = frozenset(f"torch.{n}" for n in (
+    "outer", "cos", "sin", "exp", "exp2", "log", "log2", "pow", "sqrt", "rsqrt", "cat", "stack", "einsum",
+    "polar", "matmul", "where", "tril", "triu", "cumsum", "cumprod", "flip", "repeat_interleave", "meshgrid",
+    "clamp", "sigmoid", "tanh", "erf", "abs", "sign", "floor", "ceil", "round", "maximum", "minimum",
+    "view_as_real", "view_as_complex", "complex", "reciprocal", "logspace", "full_like", "ones_like"))
+# The same for tensor methods (FORBIDDEN_METHODS elsewhere): math only; not tolist/numpy (host values),
+# set_/resize_/apply_/map_/as_subclass or hook registration.
+_INIT_MATH_METHODS = frozenset({
+    "sum", "mean", "max", "min", "amax", "amin", "prod", "exp", "exp2", "log", "log2", "log1p", "expm1",
+    "sigmoid", "tanh", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos", "matmul", "outer", "cumsum",
+    "cumprod", "abs", "neg", "clamp", "clamp_min", "clamp_max", "clip", "where", "masked_fill", "pow", "erf",
+    "maximum", "minimum", "sign", "floor", "ceil", "round", "add", "sub", "mul", "div", "true_divide", "add_",
+    "sub_", "mul_", "div_", "copy_", "fill_",
+})
 # Importable although nothing under them may be used: honest sources import F out of habit.
 _IMPORTABLE = frozenset({"torch.nn.functional", "torch.nn.init"})
 # The public triton.language API, by name (triton 3.6 through 3.9). No module of it is a name here:
