@@ -140,7 +140,10 @@ _RULES = [
     (_LAUNCH + "return out", "def launch(x, s: torch.cuda.Stream() = None):\n    return x\n", "",
      "torch.cuda.Stream", R.CONCURRENCY),
     (_LAUNCH + "return out", "import torch.utils.checkpoint\n", "", "torch.utils.checkpoint", R.TORCH_OUTSIDE_KERNEL),
-    (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.w.mul_(2)", ".mul_()", R.TORCH_OUTSIDE_KERNEL),
+    # PyTorch math may build constant buffers in __init__ (the gate's `_init_only`), not change them in forward
+    (_LAUNCH + "self.w.mul_(2)\nreturn out", "", "self.w = torch.randn(3)", ".mul_()", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "", "self.w = torch.randn(3)\nself.v = self.w.tolist()", ".tolist()",
+     R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "self.calls = 1\nreturn out", "", "", "self.calls outside __init__", R.CROSS_CALL_STATE),
     (_LAUNCH + "return x.__class__(out)", "", "", "__class__", R.REFLECTION),
     (_LAUNCH + "return out", "k.cache = {}\n", "", "k.cache", R.MONKEYPATCH),
