@@ -42,7 +42,7 @@ class _Ctx:
     fn: ast.AST | None = None  # the innermost function (FunctionDef or Lambda); None at module level
     cls: ast.ClassDef | None = None  # the class whose method (or method's nested function) this is
     kernel: bool = False
-    init: bool = False  # directly inside a class's __init__
+    init: bool = False  # directly inside a class's __init__, or a method only __init__ calls (`_init_methods`)
     exempt: bool = False  # code that never runs in the sandbox (see the module docstring)
 
 
@@ -84,6 +84,7 @@ class _Gate:
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
         self.backward_only = self._backward_only()
+        self.init_methods: set[ast.AST] = set()  # methods only __init__ calls: `_init_only` fills it
         self.init_only = self._init_only()
         self.module_constants = self._module_constants()
         # Module-level names bound only to a triton.language function (Unsloth's `triton_cast = tl.cast`,
@@ -215,7 +216,7 @@ class _Gate:
             in_class = isinstance(self.parents.get(node), ast.ClassDef)
             return _Ctx(fn=node, cls=self.parents[node] if in_class else ctx.cls,
                         kernel=ctx.kernel or node.name in self.kernels and node in self.tree.body,
-                        init=in_class and node.name == "__init__",
+                        init=in_class and (node.name == "__init__" or node in self.init_methods),
                         exempt=ctx.exempt or node.name in self.exempt_functions and node in self.tree.body)
         if isinstance(node, ast.Lambda) and child is node.body:
             return _Ctx(fn=node, cls=ctx.cls, kernel=ctx.kernel, exempt=ctx.exempt)
@@ -479,7 +480,30 @@ class _Gate:
             if not more:
                 break
             reached |= more
-        return roots | {standing[name] for name in reached & set(defs) if name in standing}
+        regions = roots | {standing[name] for name in reached & set(defs) if name in standing}
+        self.init_methods = self._init_methods(regions, [cls for cls in self.tree.body if isinstance(
+            cls, ast.ClassDef) and inits.get(cls.name) in roots])
+        return regions | self.init_methods
+
+    def _init_methods(self, regions: set[ast.AST], classes: list[ast.ClassDef]) -> set[ast.AST]:
+        """Methods of `classes` that only code in `regions` (or in one another) names, as `self._build_cache()`
+        called from __init__: they run while the model is built too. Not forward, not a dunder, and not one
+        named anywhere else (any `.name` counts, whatever its receiver)."""
+        methods = {item.name: item for cls in classes for item in cls.body if isinstance(item, ast.FunctionDef)
+                   and item.name != "forward" and not _is_dunder(item.name)}
+        uses: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Attribute) and node.attr in methods:
+                uses.setdefault(node.attr, []).append(node)
+            elif isinstance(node, ast.Name) and node.id in methods:
+                uses.setdefault(node.id, []).append(node)
+        standing = {name: node for name, node in methods.items() if uses.get(name)}
+        while True:  # drop methods named outside the regions and the methods still standing
+            inside = regions | set(standing.values())
+            named_outside = {name for name in standing if any(not self._within(u, inside) for u in uses[name])}
+            if not named_outside:
+                return set(standing.values())
+            standing = {name: node for name, node in standing.items() if name not in named_outside}
 
     def _in_init(self, node: ast.AST) -> bool:
         return bool(getattr(self, "init_only", None)) and self._within(node, self.init_only)
