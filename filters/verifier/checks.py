@@ -176,7 +176,7 @@ class CandidateChecks:
         with seeded(disguise.seed()):
             if not self.on_gpu:
                 return list(reference.get_inputs())
-            with torch.device(self.device):
+            with torch.device(self.device), self.runtime.phase("draw"):
                 drawn = list(reference.get_inputs())
         return [x.to("cpu") if isinstance(x, torch.Tensor) else x for x in drawn]
 
@@ -331,8 +331,9 @@ class CandidateChecks:
             # Every problem's plain call comes before its transforms (seeds, then transforms; a workload's
             # plain call, then its transforms), so its scale is known here.
             tolerance = problem.atol * max(1.0, scale / max(self.plain_scale[problem.code], 1e-30))
-            truth = float64_truth(problem.model, inputs, self.device)
-            truth_instead = _truth_where_reference_is_off(problem, truth, expected, tolerance)
+            with self.runtime.phase("truth"):
+                truth = float64_truth(problem.model, inputs, self.device)
+                truth_instead = _truth_where_reference_is_off(problem, truth, expected, tolerance)
         self.worker.max_result_bytes = 4 * sum(nbytes(x) for x in inputs) + (64 << 20)
         with self.runtime.phase("run"):
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,

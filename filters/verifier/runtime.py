@@ -1,6 +1,7 @@
 """What the verifications in one process share (`Runtime`): the zygote that forks sandboxed workers and the
-idle workers kept for the next candidate, the Triton/Inductor cache, the GPU timing lock, the device's
-measured peaks, cached `torch.compile` baselines, the reference probes, and where the time went (phases)."""
+idle workers kept for the next candidate, the Triton/Inductor cache, the GPU's turns (`GpuTurns`: checks
+share it, timing has it alone), the device's measured peaks, cached `torch.compile` baselines, the reference
+probes, and where the time went (phases)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,80 @@ def hardware_fingerprint(device: str) -> str:
     return fingerprint(device)
 
 
+# The phases that put work on the GPU: the candidate's loads, runs and warm-ups in its worker, and this
+# process's input draws, reference calls, float64 answers and comparisons. On a GPU each takes a shared turn.
+GPU_PHASES = frozenset({"load", "draw", "probe reference", "reference", "truth", "run", "compare", "warm",
+                        "warm+compile"})
+
+
+class GpuTurns:
+    """Who may use the GPU now. Checks share it (`shared`); timing has it alone (`alone`): a candidate timed
+    while other candidates' checks run beside it on the same GPU (a float64 answer of a large GEMM, a
+    real-scale reference call) is timed against a different machine than its baseline was, and its speedup
+    would not survive re-measurement. A waiting timer goes first: checks asking after it wait until it is done.
+    A thread may nest shared turns, and take one while it has the GPU alone (part of its turn); asking for
+    the GPU alone while holding a turn would wait for itself, and raises instead."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._sharing = 0
+        self._timing = False
+        self._waiting_timers = 0
+        self._held = threading.local()
+
+    def _depth(self) -> int:
+        return getattr(self._held, "depth", 0)
+
+    @contextlib.contextmanager
+    def shared(self):
+        if self._depth() or getattr(self._held, "alone", False):  # this thread already has a turn
+            self._held.depth = self._depth() + 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
+        with self._cond:
+            while self._timing or self._waiting_timers:
+                self._cond.wait()
+            self._sharing += 1
+        self._held.depth = 1
+        try:
+            yield
+        finally:
+            self._held.depth = 0
+            with self._cond:
+                self._sharing -= 1
+                if not self._sharing:
+                    self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self):
+        if self._depth() or getattr(self._held, "alone", False):
+            raise RuntimeError("asked for the GPU alone while holding a turn: this thread would wait for itself")
+        with self._cond:
+            self._waiting_timers += 1
+            try:
+                while self._timing or self._sharing:
+                    self._cond.wait()
+            finally:
+                self._waiting_timers -= 1
+            self._timing = True
+        self._held.alone = True
+        try:
+            yield
+        finally:
+            self._held.alone = False
+            with self._cond:
+                self._timing = False
+                self._cond.notify_all()
+
+
 @dataclass
 class Runtime:
     """What the verifications on one device share: a zygote that forks the sandboxed children, a Triton and
-    Inductor cache that outlives each child (so driver stubs and baselines compile once per worker), a lock
-    that gives one child at a time the GPU for timing while others compile, the device's measured peaks,
+    Inductor cache that outlives each child (so driver stubs and baselines compile once per worker), the
+    GPU's turns (one child at a time has it alone for timing, while the others compile on the CPU), the device's measured peaks,
     `torch.compile` baseline timings per reference and hardware, and which inputs each problem's reference
     tolerates transformed (`probes`, which runtimes on several devices may share). Thread-safe; close() when
     done."""
@@ -42,7 +112,7 @@ class Runtime:
     probes: ReferenceProbes = field(default_factory=ReferenceProbes)
     zygote: Zygote | None = field(init=False, default=None)
     cache_dir: Path = field(init=False)
-    timing_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    gpu_turns: GpuTurns = field(init=False, default_factory=GpuTurns)
     compile_baselines: dict = field(init=False, default_factory=dict)
     _compile_locks: dict = field(init=False, default_factory=dict)
     _peaks: dict | None = field(init=False, default=None)
@@ -56,6 +126,7 @@ class Runtime:
     # kernels make would show here as a common entry.
     process_changes: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _peaks_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _remove_cache: weakref.finalize = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
@@ -77,12 +148,18 @@ class Runtime:
 
     @contextlib.contextmanager
     def phase(self, name: str):
-        """Add the time spent in `name` (summed over threads) to `phase_seconds`: where throughput goes."""
-        started = time.monotonic()
-        try:
-            yield
-        finally:
-            self.add_phase(name, time.monotonic() - started)
+        """Add the time spent in `name` (summed over threads) to `phase_seconds`: where throughput goes. On
+        a GPU, a phase of GPU_PHASES takes a shared turn of it first (`GpuTurns`); the wait is its own phase."""
+        with contextlib.ExitStack() as turn:
+            if self.device != "cpu" and name in GPU_PHASES:
+                waited = time.monotonic()
+                turn.enter_context(self.gpu_turns.shared())
+                self.add_phase("wait for timing", time.monotonic() - waited)
+            started = time.monotonic()
+            try:
+                yield
+            finally:
+                self.add_phase(name, time.monotonic() - started)
 
     def add_phase(self, name: str, seconds: float) -> None:
         """Add time measured elsewhere (a child's own account of a request) to `phase_seconds`."""
@@ -125,9 +202,10 @@ class Runtime:
     def peaks(self) -> dict:
         """Measured once per runtime, in this (trusted) process: DRAM bandwidth from a 1 GiB copy, and
         dense matmul throughput per dtype (fp32 without TF32, as torch does by default)."""
-        with self._lock:
+        with self._peaks_lock:  # not self._lock, which a thread holding a shared turn may need to finish it
             if self._peaks is None:
-                self._peaks = measure_peaks(self.torch_device)
+                with self.gpu_turns.alone():  # peaks measured beside other candidates' checks would be low
+                    self._peaks = measure_peaks(self.torch_device)
             return self._peaks
 
     def acquire_worker(self, options: VerifyOptions) -> SandboxWorker:

@@ -1,5 +1,6 @@
 """The GPU speed verdict (`timed_verdict`): the candidate and its eager and `torch.compile` baselines timed
-in the candidate's worker the same way (`filters.verifier.timing`), one worker at a time on the GPU; then
+in the candidate's worker the same way (`filters.verifier.timing`), one worker at a time with the GPU to itself
+(`filters.verifier.runtime.GpuTurns`); then
 the rules: host clock against device events (hidden work), the roofline floor from the device's measured
 peaks, the plausibility bound (quarantine) and the minimum speedup."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 from kerneldata.core.outcomes import Reason, Verdict
 from filters.verifier.sandbox import SandboxWorker
@@ -34,16 +36,16 @@ def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dt
                                 workload=workload)
         if not answer.get("ok"):
             return answer
-        with runtime.phase("wait for GPU"):
-            runtime.timing_lock.acquire()
-        try:  # one child times at a time; the others compile meanwhile
+        # One child times at a time, with the GPU to itself: the others' checks wait (`GpuTurns`) and
+        # their compiles keep to other cores.
+        waited = time.monotonic()
+        with runtime.gpu_turns.alone():
+            runtime.add_phase("wait for GPU", time.monotonic() - waited)
             with runtime.phase("time"):
                 runtime.pin_for_timing(child.pid)
                 return child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
                                   budget_ms=options.timing_budget_ms, max_calls=options.max_timed_calls,
                                   workload=workload)
-        finally:
-            runtime.timing_lock.release()
 
     baselines = [b for b in options.baselines if b != "compile"]
     header = None

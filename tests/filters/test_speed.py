@@ -10,6 +10,7 @@ import pytest
 
 from filters.verifier import speed
 from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import GpuTurns
 from kerneldata.core.outcomes import Reason, Status
 
 
@@ -22,12 +23,15 @@ class _Runtime:
     """What timed_verdict reads of a Runtime, on no device."""
 
     def __init__(self) -> None:
-        self.timing_lock = threading.Lock()
+        self.gpu_turns = GpuTurns()
         self.compile_baselines: dict = {}
         self._locks: dict = {}
 
     def phase(self, name: str):
         return contextlib.nullcontext()
+
+    def add_phase(self, name: str, seconds: float) -> None:
+        pass
 
     def compile_lock(self, key):
         return self._locks.setdefault(key, threading.Lock())
