@@ -131,6 +131,11 @@ _RULES = [
     (_LAUNCH + "return out", "from . import helpers\n", "", "relative import", R.REFERENCE_ACCESS),
     (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize", R.CONCURRENCY),
     (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event", R.CONCURRENCY),
+    # torch._dynamo.is_compiling may be asked; nothing else of torch._dynamo may be reached
+    (_LAUNCH + "c = torch._dynamo.config\nreturn out", "", "", "._dynamo", R.DYNAMIC_CODE),
+    (_LAUNCH + "torch._dynamo.reset()\nreturn out", "", "", "._dynamo", R.DYNAMIC_CODE),
+    (_LAUNCH + "n = dyn.utils.counters\nreturn out", "import torch._dynamo as dyn\n", "", "torch._dynamo.utils",
+     R.DYNAMIC_CODE),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -520,6 +525,11 @@ _HONEST_IDIOMS = [
      + _LAUNCH + "return out", ""),
     # Unsloth's single-GPU launch context
     ("with nullcontext():\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "from contextlib import nullcontext\n"),
+    # whether torch.compile traces the launcher (its host checks skipped then), by either spelling
+    ("if not torch.compiler.is_compiling() and not torch._dynamo.is_compiling():\n    assert x.is_contiguous()\n"
+     + _LAUNCH + "return out", ""),
+    ("c = is_compiling() or dyn.is_compiling()\n" + _LAUNCH + "return out",
+     "from torch._dynamo import is_compiling\nimport torch._dynamo as dyn\n"),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

@@ -10,7 +10,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools and
   contextlib; every name chain rooted in one of them must be on the list by its full path: torch
   allocation, dtypes, layout and metadata, the module system and queries that compute nothing (autocast
-  state, `finfo`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
+  state, `finfo`, whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private
+  path, `torch._dynamo.is_compiling`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
   `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name
   under the paths honest projects use; `math`'s functions and constants; `typing`'s annotations
   (`typing.sys` is sys); `contextlib.nullcontext` alone (a `with ... as` name holds what the manager was

@@ -22,7 +22,7 @@ from filters.verifier.static.vocabulary import (
     _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY, _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED,
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
-    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS,
+    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -375,7 +375,8 @@ class _Gate:
             return
         receiver = node.value
         is_self = isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")
-        if node.attr.startswith("_") and not is_self and not _is_dunder(node.attr):
+        private_read = self._is_module_chain(node) and _dotted(self._whole_chain(node), self.aliases) in PRIVATE_READS
+        if node.attr.startswith("_") and not is_self and not _is_dunder(node.attr) and not private_read:
             rule = _path_rule(_dotted(node, self.aliases) or "") if self._is_module_chain(node) else Reason.REFLECTION
             self._add(node, f"reaches into the private attribute .{node.attr}",
                       Reason.REFLECTION if rule is Reason.OUTSIDE_VOCABULARY else rule)
@@ -484,6 +485,13 @@ class _Gate:
             return True
         return _dotted(value, self.aliases) == "torch.nn.Module" or isinstance(value, ast.Name) \
             and value.id in self.module_classes
+
+    def _whole_chain(self, node: ast.AST) -> ast.AST:
+        """The maximal attribute chain `node` is the inner part of (`torch._dynamo` in
+        `torch._dynamo.is_compiling`), or `node` itself."""
+        while self._is_chain_inner(node):
+            node = self.parents[node]
+        return node
 
     def _is_chain_inner(self, node: ast.AST) -> bool:
         parent = self.parents.get(node)

@@ -44,7 +44,14 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.contiguous_format", "torch.preserve_format", "torch.channels_last", "torch.channels_last_3d",
     "torch.strided", "torch.memory_format", "torch.layout", "torch.broadcast_shapes",
     "torch.cuda.is_bf16_supported",
+    # Whether torch.compile is tracing the caller (launchers skip host-side checks then): False for a candidate,
+    # which the verifier never compiles; `torch._dynamo.is_compiling` is the older spelling (PRIVATE_READS).
+    "torch.compiler.is_compiling", "torch.compiler.is_dynamo_compiling", "torch._dynamo.is_compiling",
 })
+# The full paths through a private module honest launchers name (Liger, Unsloth and FlashAttention ask
+# `torch._dynamo.is_compiling()` on older torch): only these; anything else under `torch._dynamo` stays
+# `dynamic_code` (its config, its counters of what the baselines compiled).
+PRIVATE_READS = frozenset({"torch._dynamo.is_compiling"})
 # The installed versions, which honest launchers compare to pick an API (Unsloth: triton >= 3.0 moved libdevice):
 # the one dunder read, a plain string; its methods are str's, and its own dunders are refused like any other.
 VERSION_READS = frozenset({"torch.__version__", "triton.__version__"})
