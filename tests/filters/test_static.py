@@ -136,6 +136,17 @@ _RULES = [
     (_LAUNCH + "torch._dynamo.reset()\nreturn out", "", "", "._dynamo", R.DYNAMIC_CODE),
     (_LAUNCH + "n = dyn.utils.counters\nreturn out", "import torch._dynamo as dyn\n", "", "torch._dynamo.utils",
      R.DYNAMIC_CODE),
+    # TF32 switches may be read, never written (global numerics: the reference would round like the kernel)
+    (_LAUNCH + "torch.backends.cuda.matmul.allow_tf32 = True\nreturn out", "", "", "allow_tf32", R.MONKEYPATCH),
+    (_LAUNCH + "return out", "torch.backends.cudnn.allow_tf32 |= True\n", "", "allow_tf32", R.MONKEYPATCH),
+    (_LAUNCH + "matmul.allow_tf32 = True\nreturn out", "from torch.backends.cuda import matmul\n", "",
+     "matmul.allow_tf32", R.MONKEYPATCH),
+    (_LAUNCH + "m = torch.backends.cuda.matmul\nreturn out", "", "", "torch.backends.cuda.matmul",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "torch.set_float32_matmul_precision('high')\nreturn out", "", "", "set_float32_matmul_precision",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "with torch.backends.cuda.sdp_kernel():\n    pass\nreturn out", "", "", "torch.backends.cuda",
+     R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -530,6 +541,9 @@ _HONEST_IDIOMS = [
      + _LAUNCH + "return out", ""),
     ("c = is_compiling() or dyn.is_compiling()\n" + _LAUNCH + "return out",
      "from torch._dynamo import is_compiling\nimport torch._dynamo as dyn\n"),
+    # PyTorch's TF32 switches, read (a launcher follows them)
+    ("tf32 = torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32\n"
+     "high = torch.get_float32_matmul_precision() != 'highest'\n" + _LAUNCH + "return out", ""),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

@@ -11,7 +11,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   contextlib; every name chain rooted in one of them must be on the list by its full path: torch
   allocation, dtypes, layout and metadata, the module system and queries that compute nothing (autocast
   state, `finfo`, whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private
-  path, `torch._dynamo.is_compiling`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
+  path, `torch._dynamo.is_compiling`; the TF32 switches `torch.backends.cuda.matmul.allow_tf32`,
+  `torch.backends.cudnn.allow_tf32`, read only: assigning one is `monkeypatch`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
   `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name
   under the paths honest projects use; `math`'s functions and constants; `typing`'s annotations
   (`typing.sys` is sys); `contextlib.nullcontext` alone (a `with ... as` name holds what the manager was

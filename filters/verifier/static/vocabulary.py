@@ -47,6 +47,12 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     # Whether torch.compile is tracing the caller (launchers skip host-side checks then): False for a candidate,
     # which the verifier never compiles; `torch._dynamo.is_compiling` is the older spelling (PRIVATE_READS).
     "torch.compiler.is_compiling", "torch.compiler.is_dynamo_compiling", "torch._dynamo.is_compiling",
+    # Whether PyTorch's own matmuls may use TF32, read so a kernel follows the user's setting (a launcher picks
+    # its `tl.dot` input precision by it). Reads only: assigning one is `monkeypatch` (an imported module's
+    # attribute), `torch.set_float32_matmul_precision` and `torch.backends.*.flags` are off the list, and the
+    # object holding the switch (`torch.backends.cuda.matmul`) is never a value; the worker's integrity check
+    # sees any change at run time too.
+    "torch.backends.cuda.matmul.allow_tf32", "torch.backends.cudnn.allow_tf32", "torch.get_float32_matmul_precision",
 })
 # The full paths through a private module honest launchers name (Liger, Unsloth and FlashAttention ask
 # `torch._dynamo.is_compiling()` on older torch): only these; anything else under `torch._dynamo` stays
