@@ -147,6 +147,15 @@ _RULES = [
      R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "with torch.backends.cuda.sdp_kernel():\n    pass\nreturn out", "", "", "torch.backends.cuda",
      R.TORCH_OUTSIDE_KERNEL),
+    # NVTX annotations keep nothing (range_push's depth counts calls) and format nothing
+    (_LAUNCH + "depth = torch.cuda.nvtx.range_push('k')\nreturn out", "", "", "nesting depth", R.CROSS_CALL_STATE),
+    (_LAUNCH + "if nvtx.range_pop() > 2:\n    pass\nreturn out", "from torch.cuda import nvtx\n", "", "nesting depth",
+     R.CROSS_CALL_STATE),
+    (_LAUNCH + "with torch.cuda.nvtx.range('{0.__class__}', x):\n    pass\nreturn out", "", "", "one message",
+     R.REFLECTION),
+    (_LAUNCH + "with torch.cuda.nvtx.range('k') as r:\n    pass\nreturn out", "", "", "with block", R.REFLECTION),
+    (_LAUNCH + "push = torch.cuda.nvtx.range_push\nreturn out", "", "", "other than by calling", R.REFLECTION),
+    (_LAUNCH + "h = torch.cuda.nvtx.range_start('k')\nreturn out", "", "", "range_start", R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -475,6 +484,9 @@ _DEVICE_READS = [
      R.INTERPRETER_LIMIT),
     ("dev = triton.runtime.driver.active.get_current_device()\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
     ("s = torch.cuda.current_stream(x.device)\nh = s.cuda_stream\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+    ("torch.cuda.nvtx.range_push('prepare')\ntorch.cuda.nvtx.mark('x')\ntorch.cuda.nvtx.range_pop()\n"
+     "with torch.cuda.nvtx.range(f'k {x.shape[0]}'):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
+     R.INTERPRETER_LIMIT),
     ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
      + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
 ]

@@ -8,16 +8,17 @@ to rather than matching text. It is an allow-list: a candidate may use only a cl
 refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
 - the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools and
-  contextlib; every name chain rooted in one of them must be on the list by its full path: torch
-  allocation, dtypes, layout and metadata, the module system and queries that compute nothing (autocast
-  state, `finfo`, whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private
-  path, `torch._dynamo.is_compiling`; the TF32 switches `torch.backends.cuda.matmul.allow_tf32`,
-  `torch.backends.cudnn.allow_tf32`, read only: assigning one is `monkeypatch`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
-  `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name
-  under the paths honest projects use; `math`'s functions and constants; `typing`'s annotations
-  (`typing.sys` is sys); `contextlib.nullcontext` alone (a `with ... as` name holds what the manager was
-  given). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
-  is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
+  contextlib; every name chain rooted in one of them must be on the list by its full path: torch allocation,
+  dtypes, layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`,
+  whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private path,
+  `torch._dynamo.is_compiling`; the TF32 switches `torch.backends.cuda.matmul.allow_tf32`,
+  `torch.backends.cudnn.allow_tf32`, read only: assigning one is `monkeypatch`; NVTX annotations, one written-out
+  message each, `range` as a with block, `range_push`/`range_pop`/`mark` as statements); the public `triton` /
+  `triton.language` API by explicit name (not by subtree: `tl.core`, `tl.extra`, `tl.semantic` re-export
+  `builtins` and `pkgutil`), `tl.math` and libdevice functions by name under the paths honest projects use;
+  `math`'s functions and constants; `typing`'s annotations (`typing.sys` is sys); `contextlib.nullcontext` alone
+  (a `with ... as` name holds what the manager was given). A module reached as a value (`t = torch`,
+  `lib = tl.extra.cuda.libdevice`) is refused whatever it is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
   their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
   and input: `io_access`);
 - `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
@@ -70,7 +71,7 @@ Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` befo
 `interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit casts and
 allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not emulated),
 libdevice, inline asm and extern elementwise (by whatever name they are reached), and launcher calls only a GPU
-answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`, `torch.cuda.current_stream()`);
+answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`, `torch.cuda.current_stream()`, NVTX);
 `device_dependent` for code that reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a
 device compared with anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`,
 `torch.version.hip`, CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by

@@ -22,7 +22,7 @@ from filters.verifier.static.vocabulary import (
     _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY, _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED,
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
-    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS,
+    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -516,6 +516,11 @@ class _Gate:
             return
         if name in _TORCH_ANNOTATION_ONLY and self._is_annotation(node):
             return
+        if name in NVTX_CALLS:
+            problem = self._nvtx_problem(node, name)
+            if problem:
+                self._add(node, problem, Reason.CROSS_CALL_STATE if "counter" in problem else Reason.REFLECTION)
+            return
         rule = _path_rule(name)
         if name.startswith("torch.") and rule is Reason.OUTSIDE_VOCABULARY:
             self._add(node, f"uses {name}: PyTorch doing the work or reaching around the checks",
@@ -524,6 +529,29 @@ class _Gate:
             self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
         else:
             self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _nvtx_problem(self, node: ast.AST, name: str) -> str | None:
+        """An NVTX annotation is called where it is named, with one message (text, never a value it formats
+        with arguments, which `range` would read attributes of), and keeps nothing: `range` opens a `with`
+        block or decorates, the others are statements of their own (`range_push` returns the depth)."""
+        call = self.parents.get(node)
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return f"uses {name} other than by calling it"
+        pop = name.endswith("range_pop")
+        if call.keywords or len(call.args) != (0 if pop else 1) or not pop and not (
+                isinstance(call.args[0], ast.JoinedStr)
+                or isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+            return f"calls {ast.unparse(call)[:60]}; an NVTX annotation takes one message, written out"
+        holder = self.parents.get(call)
+        if name.endswith(".range"):
+            if isinstance(holder, ast.withitem) and holder.context_expr is call and holder.optional_vars is None \
+                    or self._is_decorator(node):
+                return None
+            return f"uses {ast.unparse(call)[:60]} other than to open a with block or decorate a function"
+        if isinstance(holder, ast.Expr):
+            return None
+        return (f"keeps the value of {ast.unparse(call)[:60]}, the NVTX nesting depth: a counter across calls "
+                "when nothing pops it")
 
     def _is_annotation(self, node: ast.AST) -> bool:
         """Whether `node` is (part of) an annotation, only named there (`stream: Optional[torch.cuda.Stream]`):

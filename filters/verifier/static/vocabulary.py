@@ -157,7 +157,14 @@ DEVICE_QUERIES = frozenset({
 }) | TRITON_DRIVER_QUERIES
 # Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
 _DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
-GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) | TRITON_DRIVER_QUERIES
+# NVTX profiling annotations (a launcher names its ranges for Nsight): each takes one message and returns
+# nothing a candidate may keep. `range` only as a `with` item or a decorator (it formats extra arguments into
+# its message: `str.format` reflection); `range_push`, `range_pop` and `mark` only as statements, since
+# `range_push` returns the nesting depth, a counter across calls when nothing pops it; `range_start` and
+# `range_end` hand out ids and are refused. Only a CUDA build has them (`interpreter_limit` on CPU).
+NVTX_CALLS = frozenset({"torch.cuda.nvtx.range", "torch.cuda.nvtx.range_push", "torch.cuda.nvtx.range_pop",
+                        "torch.cuda.nvtx.mark"})
+GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) | TRITON_DRIVER_QUERIES | NVTX_CALLS
 # Modules that may be imported (and used only through their allowed names, never as values).
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
                          "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
@@ -366,7 +373,8 @@ def _importable(name: str) -> bool:
     if name in _IMPORTABLE or name in _NAMESPACES or name in _CHECKED_ROOTS:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED:
+            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
+            or name in NVTX_CALLS or name == "torch.cuda.nvtx":
         return True
     prefix = name + "."
     return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
