@@ -156,6 +156,15 @@ _RULES = [
     (_LAUNCH + "with torch.cuda.nvtx.range('k') as r:\n    pass\nreturn out", "", "", "with block", R.REFLECTION),
     (_LAUNCH + "push = torch.cuda.nvtx.range_push\nreturn out", "", "", "other than by calling", R.REFLECTION),
     (_LAUNCH + "h = torch.cuda.nvtx.range_start('k')\nreturn out", "", "", "range_start", R.TORCH_OUTSIDE_KERNEL),
+    # Triton's driver, imported by name: its queries only, never the driver or its active backend as values
+    (_LAUNCH + "d = driver\nreturn out", "from triton.runtime import driver\n", "", "triton.runtime.driver as a value",
+     R.REFLECTION),
+    (_LAUNCH + "driver.set_active(None)\nreturn out", "from triton.runtime import driver\n", "", "set_active",
+     R.REFLECTION),
+    (_LAUNCH + "b = driver.active.get_benchmarker()\nreturn out", "from triton.runtime import driver\n", "",
+     "get_benchmarker", R.REFLECTION),
+    (_LAUNCH + "s = torch.cuda.ExternalStream(triton.runtime.driver.active.get_current_stream())\nreturn out", "", "",
+     "ExternalStream", R.CONCURRENCY),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -487,6 +496,9 @@ _DEVICE_READS = [
     ("torch.cuda.nvtx.range_push('prepare')\ntorch.cuda.nvtx.mark('x')\ntorch.cuda.nvtx.range_pop()\n"
      "with torch.cuda.nvtx.range(f'k {x.shape[0]}'):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),
+    ("s = triton.runtime.driver.active.get_current_stream()\nd = driver.active.get_current_device()\n"
+     "sms = driver.active.utils.get_device_properties(d)['multiprocessor_count']\n" + _LAUNCH + "return out",
+     "from triton.runtime import driver\n", R.INTERPRETER_LIMIT),
     ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
      + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
 ]

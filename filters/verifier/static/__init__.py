@@ -18,8 +18,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `builtins` and `pkgutil`), `tl.math` and libdevice functions by name under the paths honest projects use;
   `math`'s functions and constants; `typing`'s annotations (`typing.sys` is sys); `contextlib.nullcontext` alone
   (a `with ... as` name holds what the manager was given). A module reached as a value (`t = torch`,
-  `lib = tl.extra.cuda.libdevice`) is refused whatever it is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
-  their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
+  `lib = tl.extra.cuda.libdevice`) is refused whatever it is. Builtins: a short list (`range`, `len`, `min`,
+  `isinstance`, `super`...); the rest are refused under their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
   and input: `io_access`);
 - `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
   torch.ops.aten), a heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may
@@ -56,7 +56,7 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   imports and constants bound at import, in the body or a branch of a module-level `if` (a GPU kernel reads
   only constexpr globals), mutating methods and growing a container;
   `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize (the
-  current stream may be looked up and passed along, and stream and event classes named in annotations, but
+  current stream, or Triton's driver's handle of it, may be looked up and passed along, and stream and event classes named in annotations, but
   no receiver may wait on or ask after work in flight: `.synchronize()`, `.query()`, `.wait_stream()`);
   `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
   candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;

@@ -136,6 +136,8 @@ TRITON_LANGUAGE_ALLOWED = frozenset(f"triton.language.{n}" for n in _TL_NAMES) |
 TRITON_DRIVER_QUERIES = frozenset({
     "triton.runtime.driver.active.get_active_torch_device", "triton.runtime.driver.active.get_current_device",
     "triton.runtime.driver.active.get_current_target", "triton.runtime.driver.active.utils.get_device_properties",
+    # The raw handle of the stream launches go to (an int), which launchers pass along like
+    # torch.cuda.current_stream's; nothing on the vocabulary turns it back into a stream to wait on or query.
     "triton.runtime.driver.active.get_current_stream",
 })
 TRITON_ALLOWED = frozenset({
@@ -146,7 +148,7 @@ TRITON_ALLOWED = frozenset({
     # of the tensor, its shape, strides and block shape. Given a tensor, its result is a tensor to the type
     # inference, so nothing computed from `desc.base` passes either.
     "triton.tools.tensor_descriptor.TensorDescriptor", "triton.tools.tensor_descriptor.TensorDescriptor.from_tensor",
-}) | TRITON_DRIVER_QUERIES - {"triton.runtime.driver.active.get_current_stream"} | TRITON_LANGUAGE_ALLOWED \
+}) | TRITON_DRIVER_QUERIES | TRITON_LANGUAGE_ALLOWED \
     | LIBDEVICE_ALLOWED
 # Read on CPU, these tell the candidate which device it runs on (or only work on a GPU): `device_dependent`
 # where the value decides anything, `interpreter_limit` for calls only a GPU can answer.
@@ -374,7 +376,7 @@ def _importable(name: str) -> bool:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
             or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
-            or name in NVTX_CALLS or name == "torch.cuda.nvtx":
+            or name in NVTX_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
         return True
     prefix = name + "."
     return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
