@@ -165,6 +165,12 @@ _RULES = [
      "get_benchmarker", R.REFLECTION),
     (_LAUNCH + "s = torch.cuda.ExternalStream(triton.runtime.driver.active.get_current_stream())\nreturn out", "", "",
      "ExternalStream", R.CONCURRENCY),
+    # torch.tensor makes constants from host numbers, never a copy of a tensor's values
+    (_LAUNCH + "c = torch.tensor(x)\nreturn out", "", "", "torch.tensor(x) on a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "c = torch.tensor([x[0, 0], 1.0])\nreturn out", "", "", "on a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "c = torch.tensor(*[x])\nreturn out", "", "", "on a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "make = torch.tensor\nreturn out", "", "", "other than by calling it", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out * torch.tensor(2.0)", "", "", "arithmetic", R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -568,6 +574,10 @@ _HONEST_IDIOMS = [
     # PyTorch's TF32 switches, read (a launcher follows them)
     ("tf32 = torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32\n"
      "high = torch.get_float32_matmul_precision() != 'highest'\n" + _LAUNCH + "return out", ""),
+    # small constant tensors from host numbers (a scale read by pointer, shape metadata)
+    ("scale = torch.tensor([1.0 / math.sqrt(x.shape[-1])], dtype=torch.float32, device=x.device)\n"
+     "dims = torch.tensor(x.shape, dtype=torch.int64)\nhalf = torch.tensor(0.5)\n" + _LAUNCH + "return out",
+     "import math\n"),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

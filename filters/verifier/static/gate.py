@@ -23,6 +23,7 @@ from filters.verifier.static.vocabulary import (
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
+    TORCH_FROM_DATA,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -516,6 +517,11 @@ class _Gate:
             return
         if name in _TORCH_ANNOTATION_ONLY and self._is_annotation(node):
             return
+        if name in TORCH_FROM_DATA:
+            problem = self._from_data_problem(node, name, ctx)
+            if problem:
+                self._add(node, problem, Reason.TORCH_OUTSIDE_KERNEL)
+            return
         if name in NVTX_CALLS:
             problem = self._nvtx_problem(node, name)
             if problem:
@@ -529,6 +535,19 @@ class _Gate:
             self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
         else:
             self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _from_data_problem(self, node: ast.AST, name: str, ctx: _Ctx) -> str | None:
+        """`torch.tensor(...)` is called where it is named, on host numbers only: given a tensor (or a list
+        holding one), PyTorch would copy that tensor's values."""
+        call = self.parents.get(node)
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return f"uses {name} other than by calling it"
+        is_tensor = self.types.checker(ctx)
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(arg, ast.Starred) or is_tensor(arg):
+                return (f"calls {ast.unparse(call)[:60]} on a tensor's values: PyTorch copying them (only numbers "
+                        "and lists of numbers make a constant tensor)")
+        return None
 
     def _nvtx_problem(self, node: ast.AST, name: str) -> str | None:
         """An NVTX annotation is called where it is named, with one message (text, never a value it formats

@@ -67,6 +67,11 @@ TORCH_INIT_ONLY = frozenset({
     "torch.tensor", "torch.eye",
 })
 _TORCH_INIT_ONLY_PREFIXES = ("torch.nn.init.",)
+# Small constant tensors a launcher builds in forward too (a scale or a bias handed to a kernel by pointer): given
+# numbers, shapes and lists of them only, never a tensor (which would make PyTorch copy its values); the result is
+# a tensor to the type inference. A table of answers written into the source gains nothing over one built in
+# __init__: the runtime checks judge the output on inputs and parameters the candidate cannot predict.
+TORCH_FROM_DATA = frozenset({"torch.tensor"})
 # Importable although nothing under them may be used: honest sources import F out of habit.
 _IMPORTABLE = frozenset({"torch.nn.functional", "torch.nn.init"})
 # The public triton.language API, by name (triton 3.6 through 3.9). No module of it is a name here:
