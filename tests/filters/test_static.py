@@ -171,6 +171,14 @@ _RULES = [
     (_LAUNCH + "c = torch.tensor(*[x])\nreturn out", "", "", "on a tensor's values", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "make = torch.tensor\nreturn out", "", "", "other than by calling it", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return out * torch.tensor(2.0)", "", "", "arithmetic", R.TORCH_OUTSIDE_KERNEL),
+    # fill_ takes a value written out, never a tensor or a number computed at run time
+    ("acc = torch.zeros((), device=x.device)\n" + _LAUNCH + "out.fill_(acc)\nreturn out", "", "", "out.fill_(acc)",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out.fill_(1.0 / x.shape[1])\nreturn out", "", "", "not written out", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out.fill_(float(x[0, 0]))\nreturn out", "", "", "not written out", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "float = max\nout.fill_(float('inf'))\nreturn out", "", "", "not written out",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out.fill_(value=1.0)\nreturn out", "", "", "not written out", R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -578,6 +586,10 @@ _HONEST_IDIOMS = [
     ("scale = torch.tensor([1.0 / math.sqrt(x.shape[-1])], dtype=torch.float32, device=x.device)\n"
      "dims = torch.tensor(x.shape, dtype=torch.int64)\nhalf = torch.tensor(0.5)\n" + _LAUNCH + "return out",
      "import math\n"),
+    # fill_ with a value written out initialises, like zero_ (an accumulator readied for atomic max or add)
+    ("m = torch.empty(x.shape[0], device=x.device)\nm.fill_(float('-inf'))\nm.fill_(-math.inf)\n"
+     "m.fill_(torch.finfo(x.dtype).min)\nm.fill_(EPS * 2)\nm.fill_(0)\n" + _LAUNCH + "return out",
+     "import math\nEPS = 1e-6\n"),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

@@ -24,8 +24,9 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
   torch.ops.aten), a heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may
   read scalars and metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`,
-  `x.copy_()`, `x.tolist()`) on any receiver outside a kernel, `torch.tensor` given a tensor's values (it makes
-  constants from host numbers), and, on values a small type inference knows are
+  `x.copy_()`, `x.tolist()`) on any receiver outside a kernel (`.fill_(v)` initialises like `.zero_()` when v
+  is written out: a number, `float("-inf")`, a dtype's bound, a module constant), `torch.tensor` given a
+  tensor's values (it makes constants from host numbers), and, on values a small type inference knows are
   tensors (forward's inputs, what torch allocates, views of those, self attributes holding them, and what
   flows through the candidate's own functions, lambdas and classes), any method off a short list of layout and
   metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing with a tensor

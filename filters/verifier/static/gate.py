@@ -868,7 +868,12 @@ class _Gate:
         if isinstance(func, ast.Attribute):
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
-            if func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
+            if func.attr == "fill_" and not module and self._constant_fill(node):
+                pass  # an initialisation, like zero_: the value is written out, never computed from data
+            elif func.attr == "fill_" and not module:
+                self._add(node, f"calls {ast.unparse(node)[:60]} with a value not written out (a tensor, or a number "
+                          "computed at run time): PyTorch writing an answer", Reason.TORCH_OUTSIDE_KERNEL)
+            elif func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
                 self._add(node, f"calls .{func.attr}() outside a Triton kernel",
                           Reason.REFLECTION if func.attr.startswith("register_") else Reason.TORCH_OUTSIDE_KERNEL)
             elif func.attr in _MUTATING_METHODS and ctx.fn is not None and not module \
@@ -898,6 +903,33 @@ class _Gate:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
                     self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel",
                               Reason.OUTSIDE_VOCABULARY)
+
+    def _constant_fill(self, call: ast.Call) -> bool:
+        """`t.fill_(value)` where value is written out: a number, `float("-inf")`, a math or module constant,
+        a dtype's bound (`torch.finfo(x.dtype).min`), arithmetic on those. A tensor or any value computed at
+        run time (a kernel's 0-dim result, a host number) would let PyTorch write an answer into an output that
+        a kernel was merely handed, which the runtime counts as initialisation."""
+        def constant(value: ast.AST) -> bool:
+            if isinstance(value, ast.Constant):
+                return isinstance(value.value, (int, float, bool))
+            if isinstance(value, ast.UnaryOp):
+                return constant(value.operand)
+            if isinstance(value, ast.BinOp):
+                return constant(value.left) and constant(value.right)
+            if isinstance(value, ast.Name) and value.id in self.module_constants:
+                return True
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "float" \
+                    and not self.bindings.is_bound(value.func) and value.func.id not in self.aliases:
+                return len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant) \
+                    and str(value.args[0].value).strip().lower() in ("inf", "-inf", "+inf", "nan", "infinity",
+                                                                   "-infinity")
+            if isinstance(value, ast.Attribute) and value.attr in ("min", "max", "eps", "tiny") \
+                    and isinstance(value.value, ast.Call):
+                return _dotted(value.value.func, self.aliases) in ("torch.finfo", "torch.iinfo")
+            if isinstance(value, ast.Attribute) and self._is_module_chain(value):
+                return _dotted(value, self.aliases) in ("math.inf", "math.nan", "math.pi", "math.e", "math.tau")
+            return False
+        return len(call.args) == 1 and not call.keywords and constant(call.args[0])
 
     def _check_heuristic(self, value: ast.AST) -> None:
         """A heuristic is called at each launch with a dict of the kernel's arguments, tensors among them: it
