@@ -179,6 +179,18 @@ _RULES = [
     (_LAUNCH + "float = max\nout.fill_(float('inf'))\nreturn out", "", "", "not written out",
      R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "out.fill_(value=1.0)\nreturn out", "", "", "not written out", R.TORCH_OUTSIDE_KERNEL),
+    # requires_grad_ on a held tensor (directly, by a local, a helper, a view that may be it) keeps a bit
+    (_LAUNCH + "self.w.requires_grad_(False)\nreturn out", "", "", "self.w.requires_grad_", R.CROSS_CALL_STATE),
+    (_LAUNCH + "w = self.w\nw.requires_grad_(False)\nreturn out", "", "", "w.requires_grad_", R.CROSS_CALL_STATE),
+    (_LAUNCH + "self.w.contiguous().requires_grad_(False)\nreturn out", "", "", "contiguous().requires_grad_",
+     R.CROSS_CALL_STATE),
+    (_LAUNCH + "x = self.w.view(-1)\nx.requires_grad_(False)\nreturn out", "", "", "x.requires_grad_",
+     R.CROSS_CALL_STATE),
+    ("return launch(x, self.w)", "def launch(x, w):\n    w.requires_grad_(False)\n    return x\n", "",
+     "w.requires_grad_", R.CROSS_CALL_STATE),
+    ("if x is not self.w:\n    self.forward(self.w)\nx.requires_grad_(False)\n" + _LAUNCH + "return out", "", "",
+     "x.requires_grad_", R.CROSS_CALL_STATE),
+    (_LAUNCH + "out.requires_grad_(True)\nreturn out", "", "", "out.requires_grad_", R.CROSS_CALL_STATE),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -590,6 +602,10 @@ _HONEST_IDIOMS = [
     ("m = torch.empty(x.shape[0], device=x.device)\nm.fill_(float('-inf'))\nm.fill_(-math.inf)\n"
      "m.fill_(torch.finfo(x.dtype).min)\nm.fill_(EPS * 2)\nm.fill_(0)\n" + _LAUNCH + "return out",
      "import math\nEPS = 1e-6\n"),
+    # requires_grad_(False) on what this call made and on forward's inputs: flags that die with the call
+    ("x = x.contiguous()\nx.requires_grad_(False)\nout = torch.empty_like(x).requires_grad_(False)\n"
+     "buf = x.new_empty(4)\nbuf.requires_grad_(requires_grad=False)\nw = x.detach().requires_grad_(False)\n"
+     "k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", ""),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

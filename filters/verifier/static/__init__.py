@@ -50,7 +50,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
   which is checked code), defaults other than numbers, strings, None, dtypes, module constants and tuples of
   them (a default is made once and shared by every call), generators, attributes set outside `__init__`, nn.Module machinery that changes a module's state
-  (`train`, `register_buffer`, hooks, `apply`) outside `__init__` on any module, not only self,
+  (`train`, `register_buffer`, hooks, `apply`) outside `__init__` on any module, not only self
+  (`requires_grad_(False)` only on a tensor the call made or on forward's inputs, whose flags die with the call),
   containers mutated that outlive the call, by a method, an item store or an in-place operator on a name that may hold one (`box = CALLS;
   box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
   values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =

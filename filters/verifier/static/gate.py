@@ -23,7 +23,7 @@ from filters.verifier.static.vocabulary import (
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
-    TORCH_FROM_DATA,
+    TORCH_FROM_DATA, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -406,7 +406,64 @@ class _Gate:
         __init__, through a receiver the self-only rule does not see (a global, a local alias, a container).
         Which object the receiver holds is not known statically, so the method's name decides."""
         return node.attr in _MODULE_STATE_METHODS and not through_self and ctx.fn is not None and not ctx.init \
-            and not self._is_module_chain(node) and not self._is_function_apply(node)
+            and not self._is_module_chain(node) and not self._is_function_apply(node) \
+            and not self._clears_grad_of_fresh_tensor(node, ctx)
+
+    def _clears_grad_of_fresh_tensor(self, node: ast.Attribute, ctx: _Ctx) -> bool:
+        """`t.requires_grad_(False)` on a tensor this call made (`torch.empty(...)`, `x.detach()`, a local bound
+        only to such) or on one of ModelNew.forward's inputs (the verifier's, which need no gradient: a no-op):
+        flags that do not outlive the call. On a held parameter (`self.weight`, a helper's argument, a view
+        that may be the parameter itself) the flag flips once and stays: a bit that tells the first call from
+        later ones, so the name of the method decides there, as for any module."""
+        call = self.parents.get(node)
+        if node.attr != "requires_grad_" or not (isinstance(call, ast.Call) and call.func is node):
+            return False
+        values = [*call.args, *(k.value for k in call.keywords if k.arg == "requires_grad")]
+        if len(values) != 1 or len(call.args) + len(call.keywords) != 1 \
+                or not (isinstance(values[0], ast.Constant) and values[0].value is False):
+            return False
+        fn = ctx.fn
+
+        def fresh(value: ast.AST) -> bool:
+            if not isinstance(value, ast.Call):
+                return False
+            if isinstance(value.func, ast.Attribute) and value.func.attr in _FRESH_TENSOR_METHODS \
+                    and not self._is_module_chain(value.func):
+                return True
+            return _dotted(value.func, self.aliases) in _FRESH_TENSOR_CALLS
+
+        receiver = node.value
+        if fresh(receiver):
+            return True
+        if not isinstance(receiver, ast.Name) or self.bindings.binding_scope(receiver) is not fn:
+            return False
+        params = [a.arg for a in _params(fn)] if isinstance(fn, (ast.FunctionDef, ast.Lambda)) else []
+
+        def derived(value: ast.AST) -> bool:  # `x = x.contiguous()`: an input, or a copy or view of it
+            return receiver.id in params and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and isinstance(value.func.value, ast.Name) and value.func.value.id == receiver.id \
+                and value.func.attr in SAFE_TENSOR_METHODS
+        bindings = [n for n in _scope_nodes(fn) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
+                                                                  ast.comprehension, ast.withitem, ast.NamedExpr))
+                    and any(receiver.id in _bound_names(t) for t in self._targets(n))]
+        if not all(isinstance(n, (ast.Assign, ast.AnnAssign)) and (fresh(n.value) or derived(n.value))
+                   and all(isinstance(t, ast.Name) for t in self._targets(n)) for n in bindings):
+            return False
+        if receiver.id not in params:
+            return bool(bindings)
+        # the verifier's inputs, when nothing of the candidate's calls forward itself (with a parameter, say)
+        inputs = isinstance(fn, ast.FunctionDef) and fn.name == "forward" and ctx.cls is not None \
+            and ctx.cls.name == "ModelNew" and fn in ctx.cls.body \
+            and not any(isinstance(n, ast.Attribute) and n.attr == "forward" for n in ast.walk(self.tree))
+        return inputs and receiver.id != params[0]
+
+    @staticmethod
+    def _targets(node: ast.AST) -> list[ast.AST]:
+        if isinstance(node, ast.Assign):
+            return node.targets
+        if isinstance(node, ast.withitem):
+            return [node.optional_vars] if node.optional_vars is not None else []
+        return [node.target]
 
     def _backward_only(self) -> set[ast.AST]:
         """The function bodies where PyTorch may compute: the `backward` of the candidate's autograd Functions

@@ -246,6 +246,13 @@ _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
     "torch.full_like", "torch.nn.Parameter", "torch.arange", "torch.ones", "torch.ones_like",
 }) | TORCH_INIT_ONLY
+# Calls whose result is a tensor object made by this call (never one handed in or held, which `.contiguous()` or
+# `.to()` may return as is): flags set on it die with the call.
+_FRESH_TENSOR_CALLS = frozenset({
+    "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
+    "torch.full_like", "torch.ones", "torch.ones_like", "torch.arange", "torch.tensor",
+})
+_FRESH_TENSOR_METHODS = frozenset({"new_empty", "new_zeros", "new_ones", "new_full", "detach", "clone"})
 # The builtins a candidate may call or name, when no binding of its own shadows them. The rest are refused
 # under the rule their use breaks (below), or as outside the vocabulary.
 ALLOWED_BUILTINS = frozenset({
