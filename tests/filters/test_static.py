@@ -514,6 +514,8 @@ _DEVICE_READS = [
      R.DEVICE_DEPENDENT),
     ("s = str(k[(1,)])\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("aligned = x.data_ptr() % 512 == 0\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("use = is_available()\n" + _LAUNCH + "return out", "from torch.cuda import is_available\n", R.DEVICE_DEPENDENT),
+    ("cap = cuda.get_device_capability()\n" + _LAUNCH + "return out", "from torch import cuda\n", R.DEVICE_DEPENDENT),
     # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),
@@ -525,6 +527,10 @@ _DEVICE_READS = [
     ("s = triton.runtime.driver.active.get_current_stream()\nd = driver.active.get_current_device()\n"
      "sms = driver.active.utils.get_device_properties(d)['multiprocessor_count']\n" + _LAUNCH + "return out",
      "from triton.runtime import driver\n", R.INTERPRETER_LIMIT),
+    ("s = current_stream(x.device)\n" + _LAUNCH + "return out", "from torch.cuda import current_stream\n",
+     R.INTERPRETER_LIMIT),
+    ("range_push('k')\n" + _LAUNCH + "range_pop()\nreturn out", "from torch.cuda.nvtx import range_push, range_pop\n",
+     R.INTERPRETER_LIMIT),
     ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
      + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
 ]

@@ -1040,7 +1040,9 @@ class _Gate:
         kind (`x.is_cuda`, `x.device.type`, `str(x.device)`, `x.device == ...`), CUDA and HIP queries
         (`torch.cuda.is_available()`, `torch.version.hip`) and the Triton driver do."""
         line = getattr(node, "lineno", 0)
-        if isinstance(node, ast.Attribute) and not self._is_chain_inner(node):
+        # a query by its full path or by a name imported from its module (`from torch.cuda import is_available`)
+        if isinstance(node, ast.Attribute) and not self._is_chain_inner(node) \
+                or isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not self._is_chain_inner(node):
             name = _dotted(node, self.aliases)
             root = _root_name(node)
             if name and root is not None and root.id in self.aliases \
