@@ -191,6 +191,12 @@ _RULES = [
     ("if x is not self.w:\n    self.forward(self.w)\nx.requires_grad_(False)\n" + _LAUNCH + "return out", "", "",
      "x.requires_grad_", R.CROSS_CALL_STATE),
     (_LAUNCH + "out.requires_grad_(True)\nreturn out", "", "", "out.requires_grad_", R.CROSS_CALL_STATE),
+    # torch.compiler.disable decorates only; the rest of torch.compiler stays off the list
+    (_LAUNCH + "f = torch.compiler.disable(k)\nreturn out", "", "", "torch.compiler.disable", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "torch.compiler.set_stance('force_eager')\n", "", "set_stance", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "@torch.compiler.set_stance('force_eager')\ndef f(x):\n    return x\n", "",
+     "set_stance", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "torch.compiler.reset()\nreturn out", "", "", "torch.compiler.reset", R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -612,6 +618,10 @@ _HONEST_IDIOMS = [
     ("x = x.contiguous()\nx.requires_grad_(False)\nout = torch.empty_like(x).requires_grad_(False)\n"
      "buf = x.new_empty(4)\nbuf.requires_grad_(requires_grad=False)\nw = x.detach().requires_grad_(False)\n"
      "k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", ""),
+    # a launcher kept out of torch.compile's tracing
+    ("return launch(x)", "from torch.compiler import disable\n\n@torch.compiler.disable(recursive=False)\n"
+     "def launch(x):\n    return helper(x)\n\n@disable\ndef helper(x):\n    out = torch.empty_like(x)\n"
+     "    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

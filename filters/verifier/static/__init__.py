@@ -47,7 +47,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `format_map`;
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
   reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
-  other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
+  other decorators (a decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the
+  candidate's own,
   which is checked code), defaults other than numbers, strings, None, dtypes, module constants and tuples of
   them (a default is made once and shared by every call), generators, attributes set outside `__init__`, nn.Module machinery that changes a module's state
   (`train`, `register_buffer`, hooks, `apply`) outside `__init__` on any module, not only self

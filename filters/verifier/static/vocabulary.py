@@ -314,8 +314,11 @@ _SCALAR_METHODS = frozenset({"numel", "nelement", "size", "stride", "dim", "ndim
 # is refused (`concurrency`), and an annotation only names it.
 _TORCH_ANNOTATION_ONLY = frozenset({"torch.cuda.Stream", "torch.cuda.Event", "torch.Stream", "torch.Event"})
 # torch decorators honest autograd code carries (they cast under autocast, computing nothing themselves).
+# `torch.compiler.disable` keeps torch.compile from tracing a launcher (a Triton launch it cannot trace, host
+# checks): the verifier never compiles a candidate, so it changes nothing there. The rest of torch.compiler
+# (`set_stance`, which would put the torch.compile baseline in eager mode, `reset`) stays off the list.
 _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
-                                   "torch.cuda.amp.custom_bwd"})
+                                   "torch.cuda.amp.custom_bwd", "torch.compiler.disable"})
 _ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
     "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
     "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
