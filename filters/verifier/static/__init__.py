@@ -19,8 +19,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `math`'s functions and constants; `typing`'s annotations (`typing.sys` is sys); `contextlib.nullcontext` alone
   (a `with ... as` name holds what the manager was given). A module reached as a value (`t = torch`,
   `lib = tl.extra.cuda.libdevice`) is refused whatever it is. Builtins: a short list (`range`, `len`, `min`,
-  `isinstance`, `super`...); the rest are refused under their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
-  and input: `io_access`);
+  `isinstance`, `super`...); the rest are refused under their rule (exec and eval: `dynamic_code`; getattr, vars,
+  type, id, hasattr, repr: `reflection`; open and input: `io_access`);
 - `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
   torch.ops.aten), a heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may
   read scalars and metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`,
@@ -45,25 +45,25 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
   `format_map`;
-- `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
-  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
-  other decorators (a decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the
-  candidate's own,
-  which is checked code), defaults other than numbers, strings, None, dtypes, module constants and tuples of
-  them (a default is made once and shared by every call), generators, attributes set outside `__init__`, nn.Module machinery that changes a module's state
-  (`train`, `register_buffer`, hooks, `apply`) outside `__init__` on any module, not only self
-  (`requires_grad_(False)` only on a tensor the call made or on forward's inputs, whose flags die with the call),
-  containers mutated that outlive the call, by a method, an item store or an in-place operator on a name that may hold one (`box = CALLS;
-  box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
-  values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =
-  zip(range(40))`, consumed one item per call); inside a kernel, module-level names other than kernels,
-  imports and constants bound at import, in the body or a branch of a module-level `if` (a GPU kernel reads
-  only constexpr globals), mutating methods and growing a container;
-  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize (the
-  current stream, or Triton's driver's handle of it, may be looked up and passed along, and stream and event classes named in annotations, but
-  no receiver may wait on or ask after work in flight: `.synchronize()`, `.query()`, `.wait_stream()`);
-  `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
-  candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
+- `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the reference's
+  module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools' other decorators (a
+  decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the
+  candidate's own, which is checked code), defaults other than numbers, strings, None, dtypes, module constants
+  and tuples of them (a default is made once and shared by every call), generators, attributes set outside
+  `__init__`, nn.Module machinery that changes a module's state (`train`, `register_buffer`, hooks, `apply`)
+  outside `__init__` on any module, not only self (`requires_grad_(False)` only on a tensor the call made or on
+  forward's inputs, whose flags die with the call), containers mutated that outlive the call, by a method, an
+  item store or an in-place operator on a name that may hold one (`box = CALLS; box += [1]`: only numbers and
+  objects the call made may be updated in place), mutating methods taken as values (`map(CALLS.append, ...)`),
+  iterators kept beyond the statement that makes them (`TICKS = zip(range(40))`, consumed one item per call);
+  inside a kernel, module-level names other than kernels, imports and constants bound at import, in the body or a
+  branch of a module-level `if` (a GPU kernel reads only constexpr globals), mutating methods and growing a
+  container; `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize
+  (the current stream, or Triton's driver's handle of it, may be looked up and passed along, and stream and event
+  classes named in annotations, but no receiver may wait on or ask after work in flight: `.synchronize()`,
+  `.query()`, `.wait_stream()`); `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a
+  module, a kernel or the candidate's own functions and classes, rebinding an imported name; `fallback`:
+  try/except;
 - inside kernels: calls only to the triton.language vocabulary (by a module-level alias too, Unsloth's
   `triton_cast = tl.cast`), other kernels and a few builtins (host Python and other builtins run only under
   the interpreter), no `.handle`, no host function passed in.
