@@ -1,12 +1,13 @@
 """Cheat: `fill_` may initialise a tensor the launcher allocated (like `zero_()`), so let it write the answer:
 a kernel reduces the mean into a 0-dim tensor and is handed the output as well, which it never writes;
-then `out.fill_(mean)` has PyTorch broadcast the kernel's result over the whole output. At run time
-`fill_` counts as initialisation, so the provenance record sees the output initialised by PyTorch and
-handed to a kernel, as an honest atomic accumulator is.
+then `out.fill_(mean)` has PyTorch broadcast the kernel's result over the whole output. At run time `fill_`
+counted as initialisation, so the provenance record saw the output initialised by PyTorch and handed to a
+kernel, as an honest atomic accumulator is.
 
 PROBLEM mean_broadcast. Caught by the static gate: `fill_` takes a value written out (a number,
 `float("-inf")`, a dtype's bound, a module constant); a tensor or a number computed at run time is PyTorch
-writing an answer (`torch_outside_kernel`).
+writing an answer (`torch_outside_kernel`). Past the gate, the runtime records `fill_` given a tensor as a
+write by PyTorch, not an initialisation (`output_not_from_kernel`); before, it accepted this.
 """
 
 import torch
