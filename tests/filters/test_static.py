@@ -197,6 +197,12 @@ _RULES = [
     (_LAUNCH + "return out", "@torch.compiler.set_stance('force_eager')\ndef f(x):\n    return x\n", "",
      "set_stance", R.OUTSIDE_VOCABULARY),
     (_LAUNCH + "torch.compiler.reset()\nreturn out", "", "", "torch.compiler.reset", R.TORCH_OUTSIDE_KERNEL),
+    # an alias of an autograd Function's apply is one only when nothing else binds the name
+    ("return fn(x)", "class Fn(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return x\n\nfn = Fn.apply\nfn = max\n", "", "fn, a function chosen at run time", R.TORCH_OUTSIDE_KERNEL),
+    ("return fn(x)", "class Fn(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return x\n\nfn = Fn.apply if x_ok else sum\n", "", "fn, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),

@@ -96,6 +96,7 @@ class _Gate:
         self.language_aliases = {name for name, values in bound.items() if all(
             isinstance(v, (ast.Attribute, ast.Name)) and (_dotted(v, aliases) or "").startswith("triton.language.")
             for v in values)}
+        self.apply_aliases = self._apply_aliases()
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -150,6 +151,30 @@ class _Gate:
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 other.update(a.arg for a in _params(node))
         return chosen - other - self.kernels
+
+    def _apply_aliases(self) -> set[str]:
+        """Module-level names bound once, and never again, to an autograd Function's `apply`, as the Triton
+        tutorials and Unsloth name theirs (`layer_norm = LayerNorm.apply`): calling one runs the Function's
+        forward, which is checked code like `Fn.apply(...)` itself."""
+        stores: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                stores.setdefault(node.id, []).append(node)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    stores.setdefault(name, []).extend([node, node])
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stores.setdefault(node.name, []).extend([node, node])
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    stores.setdefault((alias.asname or alias.name).split(".")[0], []).extend([node, node])
+        aliases = set()
+        for node in self.tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Attribute) and self._is_function_apply(node.value) \
+                    and stores.get(node.targets[0].id) == [node.targets[0]]:
+                aliases.add(node.targets[0].id)
+        return aliases
 
     def _module_constants(self) -> set[str]:
         """Module-level names bound only to constants (`EPS = 1e-6`, `BLOCK = tl.constexpr(128)`, a tuple of
@@ -1124,7 +1149,8 @@ class _Gate:
                 and func.id not in _TENSOR_SAFE_BUILTINS and func.id not in self.host_functions:
             self._inferred(node, f"applies {func.id}() to a tensor: the host doing the work")
         elif isinstance(func, ast.Name) and tensor_args and func.id not in self.types.by_name \
-                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels:
+                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels \
+                and not (func.id in self.apply_aliases and self.bindings.binding_scope(func) is self.tree):
             self._inferred(node, f"calls {func.id}, a function chosen at run time, on tensors")
         elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):
             self._inferred(node, f"applies {_dotted(func, self.aliases)}() to a tensor: the host doing the work")
