@@ -203,6 +203,9 @@ _RULES = [
     ("return fn(x)", "class Fn(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
      "        return x\n\nfn = Fn.apply if x_ok else sum\n", "", "fn, a function chosen at run time",
      R.TORCH_OUTSIDE_KERNEL),
+    # other accelerators may be asked after, never driven
+    (_LAUNCH + "torch.xpu.synchronize()\nreturn out", "", "", "torch.xpu.synchronize", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "torch.backends.mps.is_built = True\nreturn out", "", "", "mps.is_built", R.MONKEYPATCH),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -528,6 +531,8 @@ _DEVICE_READS = [
     ("aligned = x.data_ptr() % 512 == 0\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("use = is_available()\n" + _LAUNCH + "return out", "from torch.cuda import is_available\n", R.DEVICE_DEPENDENT),
     ("cap = cuda.get_device_capability()\n" + _LAUNCH + "return out", "from torch import cuda\n", R.DEVICE_DEPENDENT),
+    ("xpu = torch.xpu.is_available() or torch.backends.mps.is_available()\n" + _LAUNCH + "return out", "",
+     R.DEVICE_DEPENDENT),
     # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),

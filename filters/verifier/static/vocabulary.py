@@ -26,6 +26,8 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.once_differentiable",
     "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
+    # whether other accelerators are present (Liger-Kernel's infer_device asks for XPUs): device reads
+    "torch.xpu.is_available", "torch.xpu.device_count", "torch.backends.mps.is_available",
     # The stream launches already go to (xformers, vLLM and ports from other DSLs look it up to pass along): a
     # query. Triton 3 launches on the current stream whatever it is given, and the verifier runs every call on
     # the same stream, so its value tells nothing; what it could do (wait, query) is refused (STREAM_METHODS).
@@ -161,6 +163,7 @@ DEVICE_QUERIES = frozenset({
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name",
     "torch.cuda.current_device", "torch.cuda.device_count", "torch.cuda.get_device_properties",
     "torch.version.hip", "torch.version.cuda", "torch.cuda.is_bf16_supported",
+    "torch.xpu.is_available", "torch.xpu.device_count", "torch.backends.mps.is_available",
 }) | TRITON_DRIVER_QUERIES
 # Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
 _DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
