@@ -206,6 +206,11 @@ _RULES = [
     # other accelerators may be asked after, never driven
     (_LAUNCH + "torch.xpu.synchronize()\nreturn out", "", "", "torch.xpu.synchronize", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "torch.backends.mps.is_built = True\nreturn out", "", "", "mps.is_built", R.MONKEYPATCH),
+    # nothing of typing that evaluates an annotation's text
+    (_LAUNCH + "h = typing.get_type_hints(launch)\nreturn out", "import typing\n\ndef launch(x: 'y'):\n    return x\n",
+     "", "typing.get_type_hints", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "r = typing.ForwardRef('x')\nreturn out", "import typing\n", "", "typing.ForwardRef",
+     R.OUTSIDE_VOCABULARY),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -633,6 +638,12 @@ _HONEST_IDIOMS = [
     ("return launch(x)", "from torch.compiler import disable\n\n@torch.compiler.disable(recursive=False)\n"
      "def launch(x):\n    return helper(x)\n\n@disable\ndef helper(x):\n    out = torch.empty_like(x)\n"
      "    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
+    # typing's annotation names and TypeVar
+    (_LAUNCH + "return out", "import typing\nfrom typing import Annotated, ClassVar, Final, TypeVar\n"
+     "BLOCK: Final = 256\n"
+     "T = TypeVar('T')\n\ndef first(items: typing.Sequence[T]) -> T:\n    return items[0]\n\n"
+     "def n(x: Annotated[torch.Tensor, 'in']) -> typing.NoReturn:\n    raise ValueError('never')\n\n"
+     "class Cfg:\n    block: ClassVar[int] = 256\n"),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

@@ -186,10 +186,13 @@ MATH_ALLOWED = frozenset(f"math.{n}" for n in (
     "fsum", "gamma", "gcd", "hypot", "inf", "isclose", "isfinite", "isinf", "isnan", "isqrt", "lcm", "ldexp",
     "lgamma", "log", "log10", "log1p", "log2", "modf", "nan", "nextafter", "perm", "pi", "pow", "prod", "radians",
     "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc", "ulp"))
-# typing: annotations only (`typing.sys` is the sys module).
+# typing: annotations only (`typing.sys` is the sys module), and TypeVar for generic helpers. Nothing that
+# evaluates an annotation's text (`get_type_hints`, `ForwardRef`: eval by another name) or builds a class.
 TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
     "Optional", "List", "Tuple", "Dict", "Union", "Any", "Callable", "Sequence", "Iterable", "Literal", "cast",
-    "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet"))
+    "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet",
+    "Final", "ClassVar", "Annotated", "NoReturn", "Never", "Self", "TypeAlias", "Iterator", "Generator",
+    "Hashable", "Sized", "Collection", "MutableMapping", "MutableSequence", "TypeVar"))
 # contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
 # generators into context managers, redirects output or keeps exit callbacks.
 CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
