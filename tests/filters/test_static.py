@@ -211,6 +211,12 @@ _RULES = [
      "", "typing.get_type_hints", R.OUTSIDE_VOCABULARY),
     (_LAUNCH + "r = typing.ForwardRef('x')\nreturn out", "import typing\n", "", "typing.ForwardRef",
      R.OUTSIDE_VOCABULARY),
+    # a computing method taken as a value runs where no argument shows a tensor
+    (_LAUNCH + "f = x.exp\nreturn f()", "", "", "x.exp as a value", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "g = out.add_\ng(1.0)\nreturn out", "", "", "out.add_ as a value", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "g = out.fill_\ng(1.0 / x.shape[1])\nreturn out", "", "", "out.fill_ as a value",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "g = out.relu_\ng()\nreturn out", "", "", "out.relu_ as a value", R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),

@@ -21,18 +21,18 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `lib = tl.extra.cuda.libdevice`) is refused whatever it is. Builtins: a short list (`range`, `len`, `min`,
   `isinstance`, `super`...); the rest are refused under their rule (exec and eval: `dynamic_code`; getattr, vars,
   type, id, hasattr, repr: `reflection`; open and input: `io_access`);
-- `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
-  torch.ops.aten), a heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may
-  read scalars and metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`,
-  `x.copy_()`, `x.tolist()`) on any receiver outside a kernel (`.fill_(v)` initialises like `.zero_()` when v
-  is written out: a number, `float("-inf")`, a dtype's bound, a module constant), `torch.tensor` given a
-  tensor's values (it makes constants from host numbers), and, on values a small type inference knows are
-  tensors (forward's inputs, what torch allocates, views of those, self attributes holding them, and what
-  flows through the candidate's own functions, lambdas and classes), any method off a short list of layout and
-  metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing with a tensor
-  or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration, f-string
-  formatting, builtins and math/functools calls on them, calls through a callable chosen at run time; the `@`
-  operator; a torch call given `out=` (PyTorch writing into a tensor it was handed);
+- `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not torch.ops.aten), a
+  heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may read scalars and
+  metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`, `x.copy_()`, `x.tolist()`)
+  on any receiver outside a kernel, called or taken as a value (`f = x.exp`) (`.fill_(v)` initialises like
+  `.zero_()` when v is written out: a number, `float("-inf")`, a dtype's bound, a module constant),
+  `torch.tensor` given a tensor's values (it makes constants from host numbers), and, on values a small type
+  inference knows are tensors (forward's inputs, what torch allocates, views of those, self attributes holding
+  them, and what flows through the candidate's own functions, lambdas and classes), any method off a short list
+  of layout and metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing
+  with a tensor or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration,
+  f-string formatting, builtins and math/functools calls on them, calls through a callable chosen at run time;
+  the `@` operator; a torch call given `out=` (PyTorch writing into a tensor it was handed);
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
   torch.jit, torch.library and custom ops;
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as

@@ -1129,6 +1129,14 @@ class _Gate:
             self._inferred(node.iter, "iterates over a tensor in Python: the host doing the work")
         elif isinstance(node, ast.FormattedValue) and is_tensor(node.value):
             self._inferred(node, "formats a tensor's values as text: the host reading them")
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and not self._called_here(node) \
+                and not self._is_module_chain(node) and (
+                    node.attr in FORBIDDEN_METHODS and (node.attr.endswith("_") or is_tensor(node.value))
+                    or node.attr.endswith("_") and not node.attr.startswith("_") and node.attr not in SAFE_TENSOR_METHODS
+                    and is_tensor(node.value)):
+            # `f = x.exp; f()`, `g = out.add_; g(1.0)`: the method runs later, where no argument shows a tensor
+            self._inferred(node, f"takes the computing method {ast.unparse(node)[:60]} as a value: PyTorch doing the "
+                           "work wherever it is called")
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and is_tensor(node.value):
             index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             if any(isinstance(i, (ast.List, ast.ListComp)) or is_tensor(i) for i in index):
@@ -1136,6 +1144,10 @@ class _Gate:
                                "gather done by PyTorch")
         elif isinstance(node, ast.Call):
             self._check_tensor_call(node, is_tensor)
+
+    def _called_here(self, node: ast.Attribute) -> bool:
+        call = self.parents.get(node)
+        return isinstance(call, ast.Call) and call.func is node
 
     def _check_tensor_call(self, node: ast.Call, is_tensor) -> None:
         func = node.func
