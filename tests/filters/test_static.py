@@ -559,6 +559,8 @@ _DEVICE_READS = [
      R.INTERPRETER_LIMIT),
     ("range_push('k')\n" + _LAUNCH + "range_pop()\nreturn out", "from torch.cuda.nvtx import range_push, range_pop\n",
      R.INTERPRETER_LIMIT),
+    ("return launch(x)", "@torch.cuda.nvtx.range('launch')\ndef launch(x):\n    out = torch.empty_like(x)\n"
+     "    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return out\n", R.INTERPRETER_LIMIT),
     ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
      + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
 ]

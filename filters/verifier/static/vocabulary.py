@@ -328,7 +328,7 @@ _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd
 _ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
     "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
     "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
-    "functools.wraps", "torch.autograd.function.once_differentiable",
+    "functools.wraps", "torch.autograd.function.once_differentiable", "torch.cuda.nvtx.range",
                                  "torch.no_grad", "torch.inference_mode", "staticmethod", "classmethod", "property"})
 # Attributes of kernel objects (JITFunction, Autotuner) that reach their Python function, caches or launcher.
 _KERNEL_OBJECT_ATTRS = frozenset({"fn", "src", "cache", "device_caches", "run", "warmup", "kernel_decorators",
