@@ -636,8 +636,8 @@ _HONEST_IDIOMS = [
      "import math\n"),
     # fill_ with a value written out initialises, like zero_ (an accumulator readied for atomic max or add)
     ("m = torch.empty(x.shape[0], device=x.device)\nm.fill_(float('-inf'))\nm.fill_(-math.inf)\n"
-     "m.fill_(torch.finfo(x.dtype).min)\nm.fill_(EPS * 2)\nm.fill_(0)\n" + _LAUNCH + "return out",
-     "import math\nEPS = 1e-6\n"),
+     "m.fill_(torch.finfo(x.dtype).min)\nm.fill_(EPS * 2)\nm.fill_(0)\nm.fill_(-inf)\n" + _LAUNCH + "return out",
+     "import math\nfrom math import inf\nEPS = 1e-6\n"),
     # requires_grad_(False) on what this call made and on forward's inputs: flags that die with the call
     ("x = x.contiguous()\nx.requires_grad_(False)\nout = torch.empty_like(x).requires_grad_(False)\n"
      "buf = x.new_empty(4)\nbuf.requires_grad_(requires_grad=False)\nw = x.detach().requires_grad_(False)\n"

@@ -1008,7 +1008,7 @@ class _Gate:
             if isinstance(value, ast.Attribute) and value.attr in ("min", "max", "eps", "tiny") \
                     and isinstance(value.value, ast.Call):
                 return _dotted(value.value.func, self.aliases) in ("torch.finfo", "torch.iinfo")
-            if isinstance(value, ast.Attribute) and self._is_module_chain(value):
+            if isinstance(value, (ast.Attribute, ast.Name)) and self._is_module_chain(value):  # math.inf, or inf
                 return _dotted(value, self.aliases) in ("math.inf", "math.nan", "math.pi", "math.e", "math.tau")
             return False
         return len(call.args) == 1 and not call.keywords and constant(call.args[0])
