@@ -9,7 +9,8 @@ this call. The output is proven only when a Triton kernel received its storage a
 other than allocation or initialisation (empty, zeros, fill_) wrote it.
 
 Classes of aten ops:
-- allocation and initialisation (`empty*`, `zeros*`, `full*`, `fill_`, `zero_`, `arange`): allowed;
+- allocation and initialisation (`empty*`, `zeros*`, `full*`, `fill_` with a number, `zero_`, `arange`): allowed;
+  `fill_` given a tensor's value is a copy of data, recorded as a write by PyTorch;
 - views (`op.is_view`: view, t, permute, slice, ...): allowed, they write nothing;
 - copies (`clone`, `copy_`, `_to_copy`, ...): allowed for layout (a launcher may make an input
   contiguous), recorded as writes, and reported when they narrow a floating dtype. A copy of what kernels
@@ -35,6 +36,7 @@ _INITIALISERS = {
     "new_zeros", "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "fill", "fill_", "zero_",
     "arange", "scalar_tensor", "lift_fresh",
 }
+_VALUE_FILLS = {"fill", "fill_"}
 _COPIES = {"clone", "copy", "copy_", "_to_copy", "_copy_from", "_copy_from_and_resize", "contiguous",
            "_unsafe_view", "alias", "detach", "_reshape_alias", "resize_"}
 # Host-side metadata queries that touch no data (dtype promotion reads dtypes only: FlagGems' launchers ask it).
@@ -311,11 +313,14 @@ class ProvenanceRecorder(TorchDispatchMode):
         name = func.overloadpacket.__name__
         if func.is_view or name in _METADATA:
             return result
-        if name in _INITIALISERS:
+        # `t.fill_(value)` with a 0-dim tensor as the value writes data PyTorch holds, not a constant: a
+        # copy (a kernel's result broadcast over an output it was merely handed), recorded as such below.
+        tensor_valued = name in _VALUE_FILLS and any(isinstance(a, torch.Tensor) for a in [*args[1:], *kwargs.values()])
+        if name in _INITIALISERS and not tensor_valued:
             for tensor in _tensors(result):
                 self.record.write(tensor, f"init:{name}", fresh=not name.endswith("_"))
             return result
-        if name in _COPIES:
+        if name in _COPIES or tensor_valued:
             self._note_narrowing(name, args, kwargs, result)
         elif len(self.record.torch_compute) < 8:
             self.record.torch_compute.append(f"aten.{name}")

@@ -48,6 +48,23 @@ def test_dtype_promotion_queries_are_not_compute():
     assert record.torch_compute == [] and record.unproven_output(out) is None
 
 
+def test_fill_with_a_number_initialises_and_with_a_tensor_writes():
+    """`fill_(-inf)` readies an accumulator; `fill_(t)` with a 0-dim tensor broadcasts data PyTorch holds (a
+    kernel's result spread over an output the kernel was merely handed): a write by PyTorch."""
+    def constant(x):
+        out = torch.empty(x.shape[0])
+        return out.fill_(float("-inf"))
+    record, out = _record(constant, torch.randn(4, 4), launch=lambda out, x: out)
+    assert record.unproven_output(out) is None and record.torch_compute == []
+
+    def broadcast(x):
+        mean = torch.zeros(())
+        out = torch.empty_like(x)
+        return out.fill_(mean)
+    record, out = _record(broadcast, torch.randn(4, 4), launch=lambda out, x: out)
+    assert "aten.fill_" in record.unproven_output(out)
+
+
 def test_clone_beside_a_decoy_launch_is_not_proven():
     record, out = _record(lambda x: x.clone(), torch.randn(4, 4),
                           launch=lambda out, x: torch.empty(8))

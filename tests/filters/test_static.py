@@ -131,6 +131,92 @@ _RULES = [
     (_LAUNCH + "return out", "from . import helpers\n", "", "relative import", R.REFERENCE_ACCESS),
     (_LAUNCH + "torch.cuda.synchronize()\nreturn out", "", "", "torch.cuda.synchronize", R.CONCURRENCY),
     (_LAUNCH + "e = torch.cuda.Event(enable_timing=True)\nreturn out", "", "", "torch.cuda.Event", R.CONCURRENCY),
+    # torch._dynamo.is_compiling may be asked; nothing else of torch._dynamo may be reached
+    (_LAUNCH + "c = torch._dynamo.config\nreturn out", "", "", "._dynamo", R.DYNAMIC_CODE),
+    (_LAUNCH + "torch._dynamo.reset()\nreturn out", "", "", "._dynamo", R.DYNAMIC_CODE),
+    (_LAUNCH + "n = dyn.utils.counters\nreturn out", "import torch._dynamo as dyn\n", "", "torch._dynamo.utils",
+     R.DYNAMIC_CODE),
+    # TF32 switches may be read, never written (global numerics: the reference would round like the kernel)
+    (_LAUNCH + "torch.backends.cuda.matmul.allow_tf32 = True\nreturn out", "", "", "allow_tf32", R.MONKEYPATCH),
+    (_LAUNCH + "return out", "torch.backends.cudnn.allow_tf32 |= True\n", "", "allow_tf32", R.MONKEYPATCH),
+    (_LAUNCH + "matmul.allow_tf32 = True\nreturn out", "from torch.backends.cuda import matmul\n", "",
+     "matmul.allow_tf32", R.MONKEYPATCH),
+    (_LAUNCH + "m = torch.backends.cuda.matmul\nreturn out", "", "", "torch.backends.cuda.matmul",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "torch.set_float32_matmul_precision('high')\nreturn out", "", "", "set_float32_matmul_precision",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "with torch.backends.cuda.sdp_kernel():\n    pass\nreturn out", "", "", "torch.backends.cuda",
+     R.TORCH_OUTSIDE_KERNEL),
+    # NVTX annotations keep nothing (range_push's depth counts calls) and format nothing
+    (_LAUNCH + "depth = torch.cuda.nvtx.range_push('k')\nreturn out", "", "", "nesting depth", R.CROSS_CALL_STATE),
+    (_LAUNCH + "if nvtx.range_pop() > 2:\n    pass\nreturn out", "from torch.cuda import nvtx\n", "", "nesting depth",
+     R.CROSS_CALL_STATE),
+    (_LAUNCH + "with torch.cuda.nvtx.range('{0.__class__}', x):\n    pass\nreturn out", "", "", "one message",
+     R.REFLECTION),
+    (_LAUNCH + "with torch.cuda.nvtx.range('k') as r:\n    pass\nreturn out", "", "", "with block", R.REFLECTION),
+    (_LAUNCH + "push = torch.cuda.nvtx.range_push\nreturn out", "", "", "other than by calling", R.REFLECTION),
+    (_LAUNCH + "h = torch.cuda.nvtx.range_start('k')\nreturn out", "", "", "range_start", R.TORCH_OUTSIDE_KERNEL),
+    # Triton's driver, imported by name: its queries only, never the driver or its active backend as values
+    (_LAUNCH + "d = driver\nreturn out", "from triton.runtime import driver\n", "", "triton.runtime.driver as a value",
+     R.REFLECTION),
+    (_LAUNCH + "driver.set_active(None)\nreturn out", "from triton.runtime import driver\n", "", "set_active",
+     R.REFLECTION),
+    (_LAUNCH + "b = driver.active.get_benchmarker()\nreturn out", "from triton.runtime import driver\n", "",
+     "get_benchmarker", R.REFLECTION),
+    (_LAUNCH + "s = torch.cuda.ExternalStream(triton.runtime.driver.active.get_current_stream())\nreturn out", "", "",
+     "ExternalStream", R.CONCURRENCY),
+    # torch.tensor makes constants from host numbers, never a copy of a tensor's values
+    (_LAUNCH + "c = torch.tensor(x)\nreturn out", "", "", "torch.tensor(x) on a tensor", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "c = torch.tensor([x[0, 0], 1.0])\nreturn out", "", "", "on a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "c = torch.tensor(*[x])\nreturn out", "", "", "on a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "make = torch.tensor\nreturn out", "", "", "other than by calling it", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out * torch.tensor(2.0)", "", "", "arithmetic", R.TORCH_OUTSIDE_KERNEL),
+    # fill_ takes a value written out, never a tensor or a number computed at run time
+    ("acc = torch.zeros((), device=x.device)\n" + _LAUNCH + "out.fill_(acc)\nreturn out", "", "", "out.fill_(acc)",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out.fill_(1.0 / x.shape[1])\nreturn out", "", "", "not written out", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out.fill_(float(x[0, 0]))\nreturn out", "", "", "not written out", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "float = max\nout.fill_(float('inf'))\nreturn out", "", "", "not written out",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "out.fill_(value=1.0)\nreturn out", "", "", "not written out", R.TORCH_OUTSIDE_KERNEL),
+    # requires_grad_ on a held tensor (directly, by a local, a helper, a view that may be it) keeps a bit
+    (_LAUNCH + "self.w.requires_grad_(False)\nreturn out", "", "", "self.w.requires_grad_", R.CROSS_CALL_STATE),
+    (_LAUNCH + "w = self.w\nw.requires_grad_(False)\nreturn out", "", "", "w.requires_grad_", R.CROSS_CALL_STATE),
+    (_LAUNCH + "self.w.contiguous().requires_grad_(False)\nreturn out", "", "", "contiguous().requires_grad_",
+     R.CROSS_CALL_STATE),
+    (_LAUNCH + "x = self.w.view(-1)\nx.requires_grad_(False)\nreturn out", "", "", "x.requires_grad_",
+     R.CROSS_CALL_STATE),
+    ("return launch(x, self.w)", "def launch(x, w):\n    w.requires_grad_(False)\n    return x\n", "",
+     "w.requires_grad_", R.CROSS_CALL_STATE),
+    ("if x is not self.w:\n    self.forward(self.w)\nx.requires_grad_(False)\n" + _LAUNCH + "return out", "", "",
+     "x.requires_grad_", R.CROSS_CALL_STATE),
+    (_LAUNCH + "out.requires_grad_(True)\nreturn out", "", "", "out.requires_grad_", R.CROSS_CALL_STATE),
+    # torch.compiler.disable decorates only; the rest of torch.compiler stays off the list
+    (_LAUNCH + "f = torch.compiler.disable(k)\nreturn out", "", "", "torch.compiler.disable", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "torch.compiler.set_stance('force_eager')\n", "", "set_stance", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "@torch.compiler.set_stance('force_eager')\ndef f(x):\n    return x\n", "",
+     "set_stance", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "torch.compiler.reset()\nreturn out", "", "", "torch.compiler.reset", R.TORCH_OUTSIDE_KERNEL),
+    # an alias of an autograd Function's apply is one only when nothing else binds the name
+    ("return fn(x)", "class Fn(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return x\n\nfn = Fn.apply\nfn = max\n", "", "fn, a function chosen at run time", R.TORCH_OUTSIDE_KERNEL),
+    ("return fn(x)", "class Fn(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+     "        return x\n\nfn = Fn.apply if x_ok else sum\n", "", "fn, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
+    # other accelerators may be asked after, never driven
+    (_LAUNCH + "torch.xpu.synchronize()\nreturn out", "", "", "torch.xpu.synchronize", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "torch.backends.mps.is_built = True\nreturn out", "", "", "mps.is_built", R.MONKEYPATCH),
+    # nothing of typing that evaluates an annotation's text
+    (_LAUNCH + "h = typing.get_type_hints(launch)\nreturn out", "import typing\n\ndef launch(x: 'y'):\n    return x\n",
+     "", "typing.get_type_hints", R.OUTSIDE_VOCABULARY),
+    (_LAUNCH + "r = typing.ForwardRef('x')\nreturn out", "import typing\n", "", "typing.ForwardRef",
+     R.OUTSIDE_VOCABULARY),
+    # a computing method taken as a value runs where no argument shows a tensor
+    (_LAUNCH + "f = x.exp\nreturn f()", "", "", "x.exp as a value", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "g = out.add_\ng(1.0)\nreturn out", "", "", "out.add_ as a value", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "g = out.fill_\ng(1.0 / x.shape[1])\nreturn out", "", "", "out.fill_ as a value",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "g = out.relu_\ng()\nreturn out", "", "", "out.relu_ as a value", R.TORCH_OUTSIDE_KERNEL),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -457,11 +543,27 @@ _DEVICE_READS = [
      R.DEVICE_DEPENDENT),
     ("s = str(k[(1,)])\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("aligned = x.data_ptr() % 512 == 0\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("use = is_available()\n" + _LAUNCH + "return out", "from torch.cuda import is_available\n", R.DEVICE_DEPENDENT),
+    ("cap = cuda.get_device_capability()\n" + _LAUNCH + "return out", "from torch import cuda\n", R.DEVICE_DEPENDENT),
+    ("xpu = torch.xpu.is_available() or torch.backends.mps.is_available()\n" + _LAUNCH + "return out", "",
+     R.DEVICE_DEPENDENT),
     # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
      R.INTERPRETER_LIMIT),
     ("dev = triton.runtime.driver.active.get_current_device()\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
     ("s = torch.cuda.current_stream(x.device)\nh = s.cuda_stream\n" + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
+    ("torch.cuda.nvtx.range_push('prepare')\ntorch.cuda.nvtx.mark('x')\ntorch.cuda.nvtx.range_pop()\n"
+     "with torch.cuda.nvtx.range(f'k {x.shape[0]}'):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
+     R.INTERPRETER_LIMIT),
+    ("s = triton.runtime.driver.active.get_current_stream()\nd = driver.active.get_current_device()\n"
+     "sms = driver.active.utils.get_device_properties(d)['multiprocessor_count']\n" + _LAUNCH + "return out",
+     "from triton.runtime import driver\n", R.INTERPRETER_LIMIT),
+    ("s = current_stream(x.device)\n" + _LAUNCH + "return out", "from torch.cuda import current_stream\n",
+     R.INTERPRETER_LIMIT),
+    ("range_push('k')\n" + _LAUNCH + "range_pop()\nreturn out", "from torch.cuda.nvtx import range_push, range_pop\n",
+     R.INTERPRETER_LIMIT),
+    ("return launch(x)", "@torch.cuda.nvtx.range('launch')\ndef launch(x):\n    out = torch.empty_like(x)\n"
+     "    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return out\n", R.INTERPRETER_LIMIT),
     ("props = triton.runtime.driver.active.utils.get_device_properties(0)\nsms = props['multiprocessor_count']\n"
      + _LAUNCH + "return out", "", R.INTERPRETER_LIMIT),
 ]
@@ -523,6 +625,36 @@ _HONEST_IDIOMS = [
      + _LAUNCH + "return out", ""),
     # Unsloth's single-GPU launch context
     ("with nullcontext():\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "from contextlib import nullcontext\n"),
+    # whether torch.compile traces the launcher (its host checks skipped then), by either spelling
+    ("if not torch.compiler.is_compiling() and not torch._dynamo.is_compiling():\n    assert x.is_contiguous()\n"
+     + _LAUNCH + "return out", ""),
+    ("c = is_compiling() or dyn.is_compiling()\n" + _LAUNCH + "return out",
+     "from torch._dynamo import is_compiling\nimport torch._dynamo as dyn\n"),
+    # PyTorch's TF32 switches, read (a launcher follows them)
+    ("tf32 = torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32\n"
+     "high = torch.get_float32_matmul_precision() != 'highest'\n" + _LAUNCH + "return out", ""),
+    # small constant tensors from host numbers (a scale read by pointer, shape metadata)
+    ("scale = torch.tensor([1.0 / math.sqrt(x.shape[-1])], dtype=torch.float32, device=x.device)\n"
+     "dims = torch.tensor(x.shape, dtype=torch.int64)\nhalf = torch.tensor(0.5)\n" + _LAUNCH + "return out",
+     "import math\n"),
+    # fill_ with a value written out initialises, like zero_ (an accumulator readied for atomic max or add)
+    ("m = torch.empty(x.shape[0], device=x.device)\nm.fill_(float('-inf'))\nm.fill_(-math.inf)\n"
+     "m.fill_(torch.finfo(x.dtype).min)\nm.fill_(EPS * 2)\nm.fill_(0)\nm.fill_(-inf)\n" + _LAUNCH + "return out",
+     "import math\nfrom math import inf\nEPS = 1e-6\n"),
+    # requires_grad_(False) on what this call made and on forward's inputs: flags that die with the call
+    ("x = x.contiguous()\nx.requires_grad_(False)\nout = torch.empty_like(x).requires_grad_(False)\n"
+     "buf = x.new_empty(4)\nbuf.requires_grad_(requires_grad=False)\nw = x.detach().requires_grad_(False)\n"
+     "k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", ""),
+    # a launcher kept out of torch.compile's tracing
+    ("return launch(x)", "from torch.compiler import disable\n\n@torch.compiler.disable(recursive=False)\n"
+     "def launch(x):\n    return helper(x)\n\n@disable\ndef helper(x):\n    out = torch.empty_like(x)\n"
+     "    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return out\n"),
+    # typing's annotation names and TypeVar
+    (_LAUNCH + "return out", "import typing\nfrom typing import Annotated, ClassVar, Final, TypeVar\n"
+     "BLOCK: Final = 256\n"
+     "T = TypeVar('T')\n\ndef first(items: typing.Sequence[T]) -> T:\n    return items[0]\n\n"
+     "def n(x: Annotated[torch.Tensor, 'in']) -> typing.NoReturn:\n    raise ValueError('never')\n\n"
+     "class Cfg:\n    block: ClassVar[int] = 256\n"),
     # constant fills, layouts and memory formats, broadcast shapes
     ("w = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)\nb = torch.ones_like(x)\nc = x.new_ones(3)\n"
      "shape = torch.broadcast_shapes(x.shape, (1, x.shape[-1]))\n"

@@ -8,26 +8,31 @@ to rather than matching text. It is an allow-list: a candidate may use only a cl
 refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
 - the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools and
-  contextlib; every name chain rooted in one of them must be on the list by its full path: torch
-  allocation, dtypes, layout and metadata, the module system and queries that compute nothing (autocast
-  state, `finfo`); the public `triton` / `triton.language` API by explicit name (not by subtree: `tl.core`,
-  `tl.extra`, `tl.semantic` re-export `builtins` and `pkgutil`), `tl.math` and libdevice functions by name
-  under the paths honest projects use; `math`'s functions and constants; `typing`'s annotations
-  (`typing.sys` is sys); `contextlib.nullcontext` alone (a `with ... as` name holds what the manager was
-  given). A module reached as a value (`t = torch`, `lib = tl.extra.cuda.libdevice`) is refused whatever it
-  is. Builtins: a short list (`range`, `len`, `min`, `isinstance`, `super`...); the rest are refused under
-  their rule (exec and eval: `dynamic_code`; getattr, vars, type, id, hasattr, repr: `reflection`; open
-  and input: `io_access`);
-- `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not
-  torch.ops.aten), a heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may
-  read scalars and metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`,
-  `x.copy_()`, `x.tolist()`) on any receiver outside a kernel, and, on values a small type inference knows are
-  tensors (forward's inputs, what torch allocates, views of those, self attributes holding them, and what
-  flows through the candidate's own functions, lambdas and classes), any method off a short list of layout and
-  metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing with a tensor
-  or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration, f-string
-  formatting, builtins and math/functools calls on them, calls through a callable chosen at run time; the `@`
-  operator; a torch call given `out=` (PyTorch writing into a tensor it was handed);
+  contextlib; every name chain rooted in one of them must be on the list by its full path: torch allocation,
+  dtypes, layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`,
+  whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private path,
+  `torch._dynamo.is_compiling`; the TF32 switches `torch.backends.cuda.matmul.allow_tf32`,
+  `torch.backends.cudnn.allow_tf32`, read only: assigning one is `monkeypatch`; NVTX annotations, one written-out
+  message each, `range` as a with block, `range_push`/`range_pop`/`mark` as statements); the public `triton` /
+  `triton.language` API by explicit name (not by subtree: `tl.core`, `tl.extra`, `tl.semantic` re-export
+  `builtins` and `pkgutil`), `tl.math` and libdevice functions by name under the paths honest projects use;
+  `math`'s functions and constants; `typing`'s annotations (`typing.sys` is sys); `contextlib.nullcontext` alone
+  (a `with ... as` name holds what the manager was given). A module reached as a value (`t = torch`,
+  `lib = tl.extra.cuda.libdevice`) is refused whatever it is. Builtins: a short list (`range`, `len`, `min`,
+  `isinstance`, `super`...); the rest are refused under their rule (exec and eval: `dynamic_code`; getattr, vars,
+  type, id, hasattr, repr: `reflection`; open and input: `io_access`);
+- `torch_outside_kernel`: PyTorch or the host doing the work: torch paths off the list (so not torch.ops.aten), a
+  heuristic or grid function reading a kernel argument's values (`args["x"][0]`; it may read scalars and
+  metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`, `x.copy_()`, `x.tolist()`)
+  on any receiver outside a kernel, called or taken as a value (`f = x.exp`) (`.fill_(v)` initialises like
+  `.zero_()` when v is written out: a number, `float("-inf")`, a dtype's bound, a module constant),
+  `torch.tensor` given a tensor's values (it makes constants from host numbers), and, on values a small type
+  inference knows are tensors (forward's inputs, what torch allocates, views of those, self attributes holding
+  them, and what flows through the candidate's own functions, lambdas and classes), any method off a short list
+  of layout and metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing
+  with a tensor or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration,
+  f-string formatting, builtins and math/functools calls on them, calls through a callable chosen at run time;
+  the `@` operator; a torch call given `out=` (PyTorch writing into a tensor it was handed);
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
   torch.jit, torch.library and custom ops;
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
@@ -40,23 +45,25 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
   `format_map`;
-- `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the
-  reference's module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools'
-  other decorators (a decorator must be triton's, a few of torch's and Python's, or the candidate's own,
-  which is checked code), defaults other than numbers, strings, None, dtypes, module constants and tuples of
-  them (a default is made once and shared by every call), generators, attributes set outside `__init__`, nn.Module machinery that changes a module's state
-  (`train`, `register_buffer`, hooks, `apply`) outside `__init__` on any module, not only self,
-  containers mutated that outlive the call, by a method, an item store or an in-place operator on a name that may hold one (`box = CALLS;
-  box += [1]`: only numbers and objects the call made may be updated in place), mutating methods taken as
-  values (`map(CALLS.append, ...)`), iterators kept beyond the statement that makes them (`TICKS =
-  zip(range(40))`, consumed one item per call); inside a kernel, module-level names other than kernels,
-  imports and constants bound at import, in the body or a branch of a module-level `if` (a GPU kernel reads
-  only constexpr globals), mutating methods and growing a container;
-  `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize (the
-  current stream may be looked up and passed along, and stream and event classes named in annotations, but
-  no receiver may wait on or ask after work in flight: `.synchronize()`, `.query()`, `.wait_stream()`);
-  `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a module, a kernel or the
-  candidate's own functions and classes, rebinding an imported name; `fallback`: try/except;
+- `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the reference's
+  module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools' other decorators (a
+  decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the
+  candidate's own, which is checked code), defaults other than numbers, strings, None, dtypes, module constants
+  and tuples of them (a default is made once and shared by every call), generators, attributes set outside
+  `__init__`, nn.Module machinery that changes a module's state (`train`, `register_buffer`, hooks, `apply`)
+  outside `__init__` on any module, not only self (`requires_grad_(False)` only on a tensor the call made or on
+  forward's inputs, whose flags die with the call), containers mutated that outlive the call, by a method, an
+  item store or an in-place operator on a name that may hold one (`box = CALLS; box += [1]`: only numbers and
+  objects the call made may be updated in place), mutating methods taken as values (`map(CALLS.append, ...)`),
+  iterators kept beyond the statement that makes them (`TICKS = zip(range(40))`, consumed one item per call);
+  inside a kernel, module-level names other than kernels, imports and constants bound at import, in the body or a
+  branch of a module-level `if` (a GPU kernel reads only constexpr globals), mutating methods and growing a
+  container; `concurrency`: threading, multiprocessing, subprocess, CUDA streams, events, graphs, synchronize
+  (the current stream, or Triton's driver's handle of it, may be looked up and passed along, and stream and event
+  classes named in annotations, but no receiver may wait on or ask after work in flight: `.synchronize()`,
+  `.query()`, `.wait_stream()`); `io_access`: os, socket, files, the environment; `monkeypatch`: assigning to a
+  module, a kernel or the candidate's own functions and classes, rebinding an imported name; `fallback`:
+  try/except;
 - inside kernels: calls only to the triton.language vocabulary (by a module-level alias too, Unsloth's
   `triton_cast = tl.cast`), other kernels and a few builtins (host Python and other builtins run only under
   the interpreter), no `.handle`, no host function passed in.
@@ -68,7 +75,7 @@ Then, on CPU, what the Triton interpreter cannot judge becomes `unverified` befo
 `interpreter_limit` for bf16 (the interpreter stores it as uint16; bf16 is found by following explicit casts and
 allocations, not dtype comparisons), fp32 `tl.dot` without `input_precision="ieee"` (TF32 is not emulated),
 libdevice, inline asm and extern elementwise (by whatever name they are reached), and launcher calls only a GPU
-answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`, `torch.cuda.current_stream()`);
+answers (`triton.runtime.driver.active...`, `torch.cuda.device(...)`, `torch.cuda.current_stream()`, NVTX);
 `device_dependent` for code that reads which device it runs on (`x.is_cuda`, `x.device.type`, `str(x.device)`, a
 device compared with anything but another tensor's device, `x.get_device()`, `torch.cuda.is_available()`,
 `torch.version.hip`, CUDA device queries, a tensor's address `x.data_ptr()` whose alignment differs by

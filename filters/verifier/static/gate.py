@@ -22,7 +22,8 @@ from filters.verifier.static.vocabulary import (
     _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY, _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED,
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
-    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, _INIT_MATH, _INIT_MATH_METHODS,
+    _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
+    TORCH_FROM_DATA, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -97,6 +98,7 @@ class _Gate:
         self.language_aliases = {name for name, values in bound.items() if all(
             isinstance(v, (ast.Attribute, ast.Name)) and (_dotted(v, aliases) or "").startswith("triton.language.")
             for v in values)}
+        self.apply_aliases = self._apply_aliases()
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -153,6 +155,30 @@ class _Gate:
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 other.update(a.arg for a in _params(node))
         return chosen - other - self.kernels
+
+    def _apply_aliases(self) -> set[str]:
+        """Module-level names bound once, and never again, to an autograd Function's `apply`, as the Triton
+        tutorials and Unsloth name theirs (`layer_norm = LayerNorm.apply`): calling one runs the Function's
+        forward, which is checked code like `Fn.apply(...)` itself."""
+        stores: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                stores.setdefault(node.id, []).append(node)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    stores.setdefault(name, []).extend([node, node])
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stores.setdefault(node.name, []).extend([node, node])
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    stores.setdefault((alias.asname or alias.name).split(".")[0], []).extend([node, node])
+        aliases = set()
+        for node in self.tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Attribute) and self._is_function_apply(node.value) \
+                    and stores.get(node.targets[0].id) == [node.targets[0]]:
+                aliases.add(node.targets[0].id)
+        return aliases
 
     def _module_constants(self) -> set[str]:
         """Module-level names bound only to constants (`EPS = 1e-6`, `BLOCK = tl.constexpr(128)`, a tuple of
@@ -379,7 +405,8 @@ class _Gate:
             return
         receiver = node.value
         is_self = isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")
-        if node.attr.startswith("_") and not is_self and not _is_dunder(node.attr):
+        private_read = self._is_module_chain(node) and _dotted(self._whole_chain(node), self.aliases) in PRIVATE_READS
+        if node.attr.startswith("_") and not is_self and not _is_dunder(node.attr) and not private_read:
             rule = _path_rule(_dotted(node, self.aliases) or "") if self._is_module_chain(node) else Reason.REFLECTION
             self._add(node, f"reaches into the private attribute .{node.attr}",
                       Reason.REFLECTION if rule is Reason.OUTSIDE_VOCABULARY else rule)
@@ -408,7 +435,64 @@ class _Gate:
         __init__, through a receiver the self-only rule does not see (a global, a local alias, a container).
         Which object the receiver holds is not known statically, so the method's name decides."""
         return node.attr in _MODULE_STATE_METHODS and not through_self and ctx.fn is not None and not ctx.init \
-            and not self._is_module_chain(node) and not self._is_function_apply(node)
+            and not self._is_module_chain(node) and not self._is_function_apply(node) \
+            and not self._clears_grad_of_fresh_tensor(node, ctx)
+
+    def _clears_grad_of_fresh_tensor(self, node: ast.Attribute, ctx: _Ctx) -> bool:
+        """`t.requires_grad_(False)` on a tensor this call made (`torch.empty(...)`, `x.detach()`, a local bound
+        only to such) or on one of ModelNew.forward's inputs (the verifier's, which need no gradient: a no-op):
+        flags that do not outlive the call. On a held parameter (`self.weight`, a helper's argument, a view
+        that may be the parameter itself) the flag flips once and stays: a bit that tells the first call from
+        later ones, so the name of the method decides there, as for any module."""
+        call = self.parents.get(node)
+        if node.attr != "requires_grad_" or not (isinstance(call, ast.Call) and call.func is node):
+            return False
+        values = [*call.args, *(k.value for k in call.keywords if k.arg == "requires_grad")]
+        if len(values) != 1 or len(call.args) + len(call.keywords) != 1 \
+                or not (isinstance(values[0], ast.Constant) and values[0].value is False):
+            return False
+        fn = ctx.fn
+
+        def fresh(value: ast.AST) -> bool:
+            if not isinstance(value, ast.Call):
+                return False
+            if isinstance(value.func, ast.Attribute) and value.func.attr in _FRESH_TENSOR_METHODS \
+                    and not self._is_module_chain(value.func):
+                return True
+            return _dotted(value.func, self.aliases) in _FRESH_TENSOR_CALLS
+
+        receiver = node.value
+        if fresh(receiver):
+            return True
+        if not isinstance(receiver, ast.Name) or self.bindings.binding_scope(receiver) is not fn:
+            return False
+        params = [a.arg for a in _params(fn)] if isinstance(fn, (ast.FunctionDef, ast.Lambda)) else []
+
+        def derived(value: ast.AST) -> bool:  # `x = x.contiguous()`: an input, or a copy or view of it
+            return receiver.id in params and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and isinstance(value.func.value, ast.Name) and value.func.value.id == receiver.id \
+                and value.func.attr in SAFE_TENSOR_METHODS
+        bindings = [n for n in _scope_nodes(fn) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
+                                                                  ast.comprehension, ast.withitem, ast.NamedExpr))
+                    and any(receiver.id in _bound_names(t) for t in self._targets(n))]
+        if not all(isinstance(n, (ast.Assign, ast.AnnAssign)) and (fresh(n.value) or derived(n.value))
+                   and all(isinstance(t, ast.Name) for t in self._targets(n)) for n in bindings):
+            return False
+        if receiver.id not in params:
+            return bool(bindings)
+        # the verifier's inputs, when nothing of the candidate's calls forward itself (with a parameter, say)
+        inputs = isinstance(fn, ast.FunctionDef) and fn.name == "forward" and ctx.cls is not None \
+            and ctx.cls.name == "ModelNew" and fn in ctx.cls.body \
+            and not any(isinstance(n, ast.Attribute) and n.attr == "forward" for n in ast.walk(self.tree))
+        return inputs and receiver.id != params[0]
+
+    @staticmethod
+    def _targets(node: ast.AST) -> list[ast.AST]:
+        if isinstance(node, ast.Assign):
+            return node.targets
+        if isinstance(node, ast.withitem):
+            return [node.optional_vars] if node.optional_vars is not None else []
+        return [node.target]
 
     def _backward_only(self) -> set[ast.AST]:
         """The function bodies where PyTorch may compute: the `backward` of the candidate's autograd Functions
@@ -552,6 +636,13 @@ class _Gate:
         return _dotted(value, self.aliases) == "torch.nn.Module" or isinstance(value, ast.Name) \
             and value.id in self.module_classes
 
+    def _whole_chain(self, node: ast.AST) -> ast.AST:
+        """The maximal attribute chain `node` is the inner part of (`torch._dynamo` in
+        `torch._dynamo.is_compiling`), or `node` itself."""
+        while self._is_chain_inner(node):
+            node = self.parents[node]
+        return node
+
     def _is_chain_inner(self, node: ast.AST) -> bool:
         parent = self.parents.get(node)
         return isinstance(parent, ast.Attribute) and parent.value is node
@@ -577,6 +668,16 @@ class _Gate:
             return
         if name in _TORCH_ANNOTATION_ONLY and self._is_annotation(node):
             return
+        if name in TORCH_FROM_DATA:
+            problem = self._from_data_problem(node, name, ctx)
+            if problem:
+                self._add(node, problem, Reason.TORCH_OUTSIDE_KERNEL)
+            return
+        if name in NVTX_CALLS:
+            problem = self._nvtx_problem(node, name)
+            if problem:
+                self._add(node, problem, Reason.CROSS_CALL_STATE if "counter" in problem else Reason.REFLECTION)
+            return
         rule = _path_rule(name)
         if name.startswith("torch.") and rule is Reason.OUTSIDE_VOCABULARY:
             self._add(node, f"uses {name}: PyTorch doing the work or reaching around the checks",
@@ -585,6 +686,42 @@ class _Gate:
             self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
         else:
             self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _from_data_problem(self, node: ast.AST, name: str, ctx: _Ctx) -> str | None:
+        """`torch.tensor(...)` is called where it is named, on host numbers only: given a tensor (or a list
+        holding one), PyTorch would copy that tensor's values."""
+        call = self.parents.get(node)
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return f"uses {name} other than by calling it"
+        is_tensor = self.types.checker(ctx)
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(arg, ast.Starred) or is_tensor(arg):
+                return (f"calls {ast.unparse(call)[:60]} on a tensor's values: PyTorch copying them (only numbers "
+                        "and lists of numbers make a constant tensor)")
+        return None
+
+    def _nvtx_problem(self, node: ast.AST, name: str) -> str | None:
+        """An NVTX annotation is called where it is named, with one message (text, never a value it formats
+        with arguments, which `range` would read attributes of), and keeps nothing: `range` opens a `with`
+        block or decorates, the others are statements of their own (`range_push` returns the depth)."""
+        call = self.parents.get(node)
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return f"uses {name} other than by calling it"
+        pop = name.endswith("range_pop")
+        if call.keywords or len(call.args) != (0 if pop else 1) or not pop and not (
+                isinstance(call.args[0], ast.JoinedStr)
+                or isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+            return f"calls {ast.unparse(call)[:60]}; an NVTX annotation takes one message, written out"
+        holder = self.parents.get(call)
+        if name.endswith(".range"):
+            if isinstance(holder, ast.withitem) and holder.context_expr is call and holder.optional_vars is None \
+                    or self._is_decorator(node):
+                return None
+            return f"uses {ast.unparse(call)[:60]} other than to open a with block or decorate a function"
+        if isinstance(holder, ast.Expr):
+            return None
+        return (f"keeps the value of {ast.unparse(call)[:60]}, the NVTX nesting depth: a counter across calls "
+                "when nothing pops it")
 
     def _is_annotation(self, node: ast.AST) -> bool:
         """Whether `node` is (part of) an annotation, only named there (`stream: Optional[torch.cuda.Stream]`):
@@ -885,6 +1022,11 @@ class _Gate:
             if func.attr in FORBIDDEN_METHODS and not module and func.attr in _INIT_MATH_METHODS \
                     and self._in_init(node):
                 pass  # a constant buffer computed while the model is built (`_init_only`)
+            elif func.attr == "fill_" and not module and self._constant_fill(node):
+                pass  # an initialisation, like zero_: the value is written out, never computed from data
+            elif func.attr == "fill_" and not module:
+                self._add(node, f"calls {ast.unparse(node)[:60]} with a value not written out (a tensor, or a number "
+                          "computed at run time): PyTorch writing an answer", Reason.TORCH_OUTSIDE_KERNEL)
             elif func.attr in FORBIDDEN_METHODS and not module:  # module functions are checked as names
                 self._add(node, f"calls .{func.attr}() outside a Triton kernel",
                           Reason.REFLECTION if func.attr.startswith("register_") else Reason.TORCH_OUTSIDE_KERNEL)
@@ -915,6 +1057,33 @@ class _Gate:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
                     self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel",
                               Reason.OUTSIDE_VOCABULARY)
+
+    def _constant_fill(self, call: ast.Call) -> bool:
+        """`t.fill_(value)` where value is written out: a number, `float("-inf")`, a math or module constant,
+        a dtype's bound (`torch.finfo(x.dtype).min`), arithmetic on those. A tensor or any value computed at
+        run time (a kernel's 0-dim result, a host number) would let PyTorch write an answer into an output that
+        a kernel was merely handed, which the runtime counts as initialisation."""
+        def constant(value: ast.AST) -> bool:
+            if isinstance(value, ast.Constant):
+                return isinstance(value.value, (int, float, bool))
+            if isinstance(value, ast.UnaryOp):
+                return constant(value.operand)
+            if isinstance(value, ast.BinOp):
+                return constant(value.left) and constant(value.right)
+            if isinstance(value, ast.Name) and value.id in self.module_constants:
+                return True
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "float" \
+                    and not self.bindings.is_bound(value.func) and value.func.id not in self.aliases:
+                return len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant) \
+                    and str(value.args[0].value).strip().lower() in ("inf", "-inf", "+inf", "nan", "infinity",
+                                                                   "-infinity")
+            if isinstance(value, ast.Attribute) and value.attr in ("min", "max", "eps", "tiny") \
+                    and isinstance(value.value, ast.Call):
+                return _dotted(value.value.func, self.aliases) in ("torch.finfo", "torch.iinfo")
+            if isinstance(value, (ast.Attribute, ast.Name)) and self._is_module_chain(value):  # math.inf, or inf
+                return _dotted(value, self.aliases) in ("math.inf", "math.nan", "math.pi", "math.e", "math.tau")
+            return False
+        return len(call.args) == 1 and not call.keywords and constant(call.args[0])
 
     def _check_heuristic(self, value: ast.AST) -> None:
         """A heuristic is called at each launch with a dict of the kernel's arguments, tensors among them: it
@@ -968,7 +1137,9 @@ class _Gate:
         kind (`x.is_cuda`, `x.device.type`, `str(x.device)`, `x.device == ...`), CUDA and HIP queries
         (`torch.cuda.is_available()`, `torch.version.hip`) and the Triton driver do."""
         line = getattr(node, "lineno", 0)
-        if isinstance(node, ast.Attribute) and not self._is_chain_inner(node):
+        # a query by its full path or by a name imported from its module (`from torch.cuda import is_available`)
+        if isinstance(node, ast.Attribute) and not self._is_chain_inner(node) \
+                or isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not self._is_chain_inner(node):
             name = _dotted(node, self.aliases)
             root = _root_name(node)
             if name and root is not None and root.id in self.aliases \
@@ -1030,6 +1201,14 @@ class _Gate:
             self._inferred(node.iter, "iterates over a tensor in Python: the host doing the work")
         elif isinstance(node, ast.FormattedValue) and is_tensor(node.value):
             self._inferred(node, "formats a tensor's values as text: the host reading them")
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and not self._called_here(node) \
+                and not self._is_module_chain(node) and (
+                    node.attr in FORBIDDEN_METHODS and (node.attr.endswith("_") or is_tensor(node.value))
+                    or node.attr.endswith("_") and not node.attr.startswith("_") and node.attr not in SAFE_TENSOR_METHODS
+                    and is_tensor(node.value)):
+            # `f = x.exp; f()`, `g = out.add_; g(1.0)`: the method runs later, where no argument shows a tensor
+            self._inferred(node, f"takes the computing method {ast.unparse(node)[:60]} as a value: PyTorch doing the "
+                           "work wherever it is called")
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and is_tensor(node.value):
             index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             if any(isinstance(i, (ast.List, ast.ListComp)) or is_tensor(i) for i in index):
@@ -1037,6 +1216,10 @@ class _Gate:
                                "gather done by PyTorch")
         elif isinstance(node, ast.Call):
             self._check_tensor_call(node, is_tensor)
+
+    def _called_here(self, node: ast.Attribute) -> bool:
+        call = self.parents.get(node)
+        return isinstance(call, ast.Call) and call.func is node
 
     def _check_tensor_call(self, node: ast.Call, is_tensor) -> None:
         func = node.func
@@ -1050,7 +1233,8 @@ class _Gate:
                 and func.id not in _TENSOR_SAFE_BUILTINS and func.id not in self.host_functions:
             self._inferred(node, f"applies {func.id}() to a tensor: the host doing the work")
         elif isinstance(func, ast.Name) and tensor_args and func.id not in self.types.by_name \
-                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels:
+                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels \
+                and not (func.id in self.apply_aliases and self.bindings.binding_scope(func) is self.tree):
             self._inferred(node, f"calls {func.id}, a function chosen at run time, on tensors")
         elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):
             self._inferred(node, f"applies {_dotted(func, self.aliases)}() to a tensor: the host doing the work")

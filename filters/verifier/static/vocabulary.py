@@ -26,6 +26,8 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.once_differentiable",
     "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
+    # whether other accelerators are present (Liger-Kernel's infer_device asks for XPUs): device reads
+    "torch.xpu.is_available", "torch.xpu.device_count", "torch.backends.mps.is_available",
     # The stream launches already go to (xformers, vLLM and ports from other DSLs look it up to pass along): a
     # query. Triton 3 launches on the current stream whatever it is given, and the verifier runs every call on
     # the same stream, so its value tells nothing; what it could do (wait, query) is refused (STREAM_METHODS).
@@ -44,7 +46,20 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.contiguous_format", "torch.preserve_format", "torch.channels_last", "torch.channels_last_3d",
     "torch.strided", "torch.memory_format", "torch.layout", "torch.broadcast_shapes",
     "torch.cuda.is_bf16_supported",
+    # Whether torch.compile is tracing the caller (launchers skip host-side checks then): False for a candidate,
+    # which the verifier never compiles; `torch._dynamo.is_compiling` is the older spelling (PRIVATE_READS).
+    "torch.compiler.is_compiling", "torch.compiler.is_dynamo_compiling", "torch._dynamo.is_compiling",
+    # Whether PyTorch's own matmuls may use TF32, read so a kernel follows the user's setting (a launcher picks
+    # its `tl.dot` input precision by it). Reads only: assigning one is `monkeypatch` (an imported module's
+    # attribute), `torch.set_float32_matmul_precision` and `torch.backends.*.flags` are off the list, and the
+    # object holding the switch (`torch.backends.cuda.matmul`) is never a value; the worker's integrity check
+    # sees any change at run time too.
+    "torch.backends.cuda.matmul.allow_tf32", "torch.backends.cudnn.allow_tf32", "torch.get_float32_matmul_precision",
 })
+# The full paths through a private module honest launchers name (Liger, Unsloth and FlashAttention ask
+# `torch._dynamo.is_compiling()` on older torch): only these; anything else under `torch._dynamo` stays
+# `dynamic_code` (its config, its counters of what the baselines compiled).
+PRIVATE_READS = frozenset({"torch._dynamo.is_compiling"})
 # The installed versions, which honest launchers compare to pick an API (Unsloth: triton >= 3.0 moved libdevice):
 # the one dunder read, a plain string; its methods are str's, and its own dunders are refused like any other.
 VERSION_READS = frozenset({"torch.__version__", "triton.__version__"})
@@ -71,6 +86,11 @@ _INIT_MATH_METHODS = frozenset({
     "maximum", "minimum", "sign", "floor", "ceil", "round", "add", "sub", "mul", "div", "true_divide", "add_",
     "sub_", "mul_", "div_", "copy_", "fill_",
 })
+# Small constant tensors a launcher builds in forward too (a scale or a bias handed to a kernel by pointer): given
+# numbers, shapes and lists of them only, never a tensor (which would make PyTorch copy its values); the result is
+# a tensor to the type inference. A table of answers written into the source gains nothing over one built in
+# __init__: the runtime checks judge the output on inputs and parameters the candidate cannot predict.
+TORCH_FROM_DATA = frozenset({"torch.tensor"})
 # Importable although nothing under them may be used: honest sources import F out of habit.
 _IMPORTABLE = frozenset({"torch.nn.functional", "torch.nn.init"})
 # The public triton.language API, by name (triton 3.6 through 3.9). No module of it is a name here:
@@ -140,6 +160,8 @@ TRITON_LANGUAGE_ALLOWED = frozenset(f"triton.language.{n}" for n in _TL_NAMES) |
 TRITON_DRIVER_QUERIES = frozenset({
     "triton.runtime.driver.active.get_active_torch_device", "triton.runtime.driver.active.get_current_device",
     "triton.runtime.driver.active.get_current_target", "triton.runtime.driver.active.utils.get_device_properties",
+    # The raw handle of the stream launches go to (an int), which launchers pass along like
+    # torch.cuda.current_stream's; nothing on the vocabulary turns it back into a stream to wait on or query.
     "triton.runtime.driver.active.get_current_stream",
 })
 TRITON_ALLOWED = frozenset({
@@ -150,7 +172,7 @@ TRITON_ALLOWED = frozenset({
     # of the tensor, its shape, strides and block shape. Given a tensor, its result is a tensor to the type
     # inference, so nothing computed from `desc.base` passes either.
     "triton.tools.tensor_descriptor.TensorDescriptor", "triton.tools.tensor_descriptor.TensorDescriptor.from_tensor",
-}) | TRITON_DRIVER_QUERIES - {"triton.runtime.driver.active.get_current_stream"} | TRITON_LANGUAGE_ALLOWED \
+}) | TRITON_DRIVER_QUERIES | TRITON_LANGUAGE_ALLOWED \
     | LIBDEVICE_ALLOWED
 # Read on CPU, these tell the candidate which device it runs on (or only work on a GPU): `device_dependent`
 # where the value decides anything, `interpreter_limit` for calls only a GPU can answer.
@@ -158,10 +180,18 @@ DEVICE_QUERIES = frozenset({
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name",
     "torch.cuda.current_device", "torch.cuda.device_count", "torch.cuda.get_device_properties",
     "torch.version.hip", "torch.version.cuda", "torch.cuda.is_bf16_supported",
+    "torch.xpu.is_available", "torch.xpu.device_count", "torch.backends.mps.is_available",
 }) | TRITON_DRIVER_QUERIES
 # Attributes that tell a tensor's or device's kind (`x.is_cuda`, `x.device.type`).
 _DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
-GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) | TRITON_DRIVER_QUERIES
+# NVTX profiling annotations (a launcher names its ranges for Nsight): each takes one message and returns
+# nothing a candidate may keep. `range` only as a `with` item or a decorator (it formats extra arguments into
+# its message: `str.format` reflection); `range_push`, `range_pop` and `mark` only as statements, since
+# `range_push` returns the nesting depth, a counter across calls when nothing pops it; `range_start` and
+# `range_end` hand out ids and are refused. Only a CUDA build has them (`interpreter_limit` on CPU).
+NVTX_CALLS = frozenset({"torch.cuda.nvtx.range", "torch.cuda.nvtx.range_push", "torch.cuda.nvtx.range_pop",
+                        "torch.cuda.nvtx.mark"})
+GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) | TRITON_DRIVER_QUERIES | NVTX_CALLS
 # Modules that may be imported (and used only through their allowed names, never as values).
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
                          "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
@@ -173,10 +203,13 @@ MATH_ALLOWED = frozenset(f"math.{n}" for n in (
     "fsum", "gamma", "gcd", "hypot", "inf", "isclose", "isfinite", "isinf", "isnan", "isqrt", "lcm", "ldexp",
     "lgamma", "log", "log10", "log1p", "log2", "modf", "nan", "nextafter", "perm", "pi", "pow", "prod", "radians",
     "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc", "ulp"))
-# typing: annotations only (`typing.sys` is the sys module).
+# typing: annotations only (`typing.sys` is the sys module), and TypeVar for generic helpers. Nothing that
+# evaluates an annotation's text (`get_type_hints`, `ForwardRef`: eval by another name) or builds a class.
 TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
     "Optional", "List", "Tuple", "Dict", "Union", "Any", "Callable", "Sequence", "Iterable", "Literal", "cast",
-    "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet"))
+    "TYPE_CHECKING", "Mapping", "Type", "Set", "FrozenSet",
+    "Final", "ClassVar", "Annotated", "NoReturn", "Never", "Self", "TypeAlias", "Iterator", "Generator",
+    "Hashable", "Sized", "Collection", "MutableMapping", "MutableSequence", "TypeVar"))
 # contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
 # generators into context managers, redirects output or keeps exit callbacks.
 CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
@@ -236,6 +269,13 @@ _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
     "torch.full_like", "torch.nn.Parameter", "torch.arange", "torch.ones", "torch.ones_like",
 }) | TORCH_INIT_ONLY
+# Calls whose result is a tensor object made by this call (never one handed in or held, which `.contiguous()` or
+# `.to()` may return as is): flags set on it die with the call.
+_FRESH_TENSOR_CALLS = frozenset({
+    "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
+    "torch.full_like", "torch.ones", "torch.ones_like", "torch.arange", "torch.tensor",
+})
+_FRESH_TENSOR_METHODS = frozenset({"new_empty", "new_zeros", "new_ones", "new_full", "detach", "clone"})
 # The builtins a candidate may call or name, when no binding of its own shadows them. The rest are refused
 # under the rule their use breaks (below), or as outside the vocabulary.
 ALLOWED_BUILTINS = frozenset({
@@ -297,12 +337,15 @@ _SCALAR_METHODS = frozenset({"numel", "nelement", "size", "stride", "dim", "ndim
 # is refused (`concurrency`), and an annotation only names it.
 _TORCH_ANNOTATION_ONLY = frozenset({"torch.cuda.Stream", "torch.cuda.Event", "torch.Stream", "torch.Event"})
 # torch decorators honest autograd code carries (they cast under autocast, computing nothing themselves).
+# `torch.compiler.disable` keeps torch.compile from tracing a launcher (a Triton launch it cannot trace, host
+# checks): the verifier never compiles a candidate, so it changes nothing there. The rest of torch.compiler
+# (`set_stance`, which would put the torch.compile baseline in eager mode, `reset`) stays off the list.
 _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
-                                   "torch.cuda.amp.custom_bwd"})
+                                   "torch.cuda.amp.custom_bwd", "torch.compiler.disable"})
 _ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
     "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
     "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
-    "functools.wraps", "torch.autograd.function.once_differentiable",
+    "functools.wraps", "torch.autograd.function.once_differentiable", "torch.cuda.nvtx.range",
                                  "torch.no_grad", "torch.inference_mode", "staticmethod", "classmethod", "property"})
 # Attributes of kernel objects (JITFunction, Autotuner) that reach their Python function, caches or launcher.
 _KERNEL_OBJECT_ATTRS = frozenset({"fn", "src", "cache", "device_caches", "run", "warmup", "kernel_decorators",
@@ -370,7 +413,8 @@ def _importable(name: str) -> bool:
     if name in _IMPORTABLE or name in _NAMESPACES or name in _CHECKED_ROOTS:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED:
+            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
+            or name in NVTX_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
         return True
     prefix = name + "."
     return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
