@@ -333,8 +333,12 @@ def test_get_inputs_is_checked_when_something_calls_it():
         ("x = tl.load(x_ptr + offs)\n    if x.dtype in (tl.bfloat16, tl.float16):\n"
          "        x = x.to(tl.float32)", False),
         ("x = tl.cast(tl.load(x_ptr + offs), tl.bfloat16)", True),
+        # fp8 casts: the interpreter rounds them wrongly (test_interpreter_rounds_fp8_casts_wrongly)
+        ("x = tl.load(x_ptr + offs).to(tl.float8e4nv)", True),
+        ("x = tl.load(x_ptr + offs).to(tl.float8e5)", True),
+        ("x = tl.load(x_ptr + offs)\n    if x.dtype == tl.float8e4nv:\n        x = x.to(tl.float32)", False),
     ],
-    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16"],
+    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16", "fp8e4", "fp8e5", "compares-fp8"],
 )
 def test_bf16_in_a_kernel_is_unverified_on_cpu_only(snippet, unverified):
     source = _HEADER + f'''
@@ -355,6 +359,29 @@ class ModelNew(nn.Module):
     verdict = static_check(source, dtype="float32", device="cpu")
     assert (verdict is not None and verdict.reason_code is Reason.INTERPRETER_LIMIT) is unverified, verdict
     assert static_check(source, dtype="float32", device="cuda") is None
+
+
+def test_interpreter_rounds_fp8_casts_wrongly():
+    """Why fp8 kernels are unverified on CPU: the interpreter's cast to float8e4nv drops the carry when a value
+    rounds up to the next power of two. If a Triton release fixes it, this fails: then fp8 can be judged here."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import torch, triton, triton.language as tl
+@triton.jit
+def k(x_ptr, o_ptr):
+    tl.store(o_ptr, tl.load(x_ptr).to(tl.float8e4nv).to(tl.float32))
+x, o = torch.tensor([1.95]), torch.empty(1)
+k[(1,)](x, o)
+print(float(o[0]), float(x.to(torch.float8_e4m3fn).to(torch.float32)[0]))
+"""
+    env = {**os.environ, "TRITON_INTERPRET": "1"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    interpreted, torch_answer = map(float, done.stdout.split())
+    assert torch_answer == 2.0 and interpreted != torch_answer
 
 
 # -- the allow-list: every way an allowed module, object or builtin re-exports a dangerous one -----------------
