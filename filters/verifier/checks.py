@@ -115,7 +115,8 @@ class CandidateChecks:
         transformed, refused, problem = self.transforms(first_inputs)
         if problem:
             return problem
-        problem = self.extra_calls() or _copy_written_back(self.evidence) or self.every_autotune_config() \
+        problem = self.extra_calls() or _copy_written_back(self.evidence) or _cast_of_input(self.evidence) \
+            or self.every_autotune_config() \
             or self.more_checks()
         if problem:
             return with_measures(problem, **self.errors) if problem.status is Status.REJECTED else problem
@@ -474,6 +475,9 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     if evidence is not None and header.get("copy_born"):
         evidence["copy_born"] = evidence.get("copy_born", 0) + 1
         evidence["copy_unchanged"] = evidence.get("copy_unchanged", 0) + bool(header.get("copy_unchanged"))
+    if evidence is not None and header.get("cast_born"):
+        evidence["cast_born"] = evidence.get("cast_born", 0) + 1
+        evidence["cast_of_input"] = evidence.get("cast_of_input", 0) + bool(header.get("cast_of_input"))
     try:
         outputs = unpack_tensors(blobs[0])
     except Exception as err:  # noqa: BLE001 - a malformed answer from the child is a verdict
@@ -536,6 +540,17 @@ def _truth_where_reference_is_off(problem: Problem, truth: Truth | None, expecte
              else torch.zeros(e.shape, dtype=torch.float64, device=e.device)
              for e, t in zip(expected, truth.outputs)]
     return rounded, slack
+
+
+def _cast_of_input(evidence: dict) -> Verdict | None:
+    """Rejects when, on every checked call, the output was PyTorch's cast of a kernel-made buffer that held
+    exactly an input: the kernel copied, and PyTorch's cast computed the answer."""
+    born = evidence.get("cast_born", 0)
+    if born and evidence.get("cast_of_input", 0) == born:
+        return Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL,
+                              "the output was PyTorch's cast of a buffer the kernels filled with an input, on every "
+                              "call: the cast, not a kernel, produced it.")
+    return None
 
 
 def _copy_written_back(evidence: dict) -> Verdict | None:

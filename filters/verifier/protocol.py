@@ -84,6 +84,8 @@ class Ran(_Message):
     state_written: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     copy_born: bool = False
     copy_unchanged: bool = False
+    cast_born: bool = False
+    cast_of_input: bool = False
     # A forged count buys at most the atomic allowance (filters.verifier.truth.ATOMIC_ACCUMULATION_UNITS).
     atomic_adds_per_element: int = Field(default=0, ge=0)
     autotune_configs: int = Field(default=0, ge=0, le=1 << 20)  # the most configs an autotuner offered

@@ -81,6 +81,7 @@ class Provenance:
     copies: dict[int, CopyCoverage] = field(default_factory=dict)
     torch_compute: list[str] = field(default_factory=list)  # aten ops that computed, first few
     narrowing: list[str] = field(default_factory=list)  # casts to a less precise float: "float32->float16"
+    narrowed: list[int | None] = field(default_factory=list)  # the storage each of those casts wrote
     launches: int = 0
     # Storages allocated during this call (by an initialiser or as a PyTorch op's result): never an input,
     # a parameter or anything kept from an earlier call.
@@ -101,6 +102,8 @@ class Provenance:
             self.writers[key] = [who]
             self.fresh.add(key)
             self.copied_from.pop(key, None)
+            # a narrowing cast into an earlier, freed tensor at this address wrote no output made here
+            self.narrowed = [None if narrowed == key else narrowed for narrowed in self.narrowed]
         else:
             self.writers.setdefault(key, []).append(who)
         if who != KERNEL and not who.startswith("init:"):
@@ -200,6 +203,33 @@ class Provenance:
         if KERNEL not in writers:
             return "no Triton kernel launched in this call received the output's memory"
         return None
+
+    def narrowing_before(self, outputs: list) -> list[str]:
+        """The narrowing casts other than those that wrote an output: a cast into the output makes the output's
+        own dtype, which the verifier holds to the reference's (an fp32 buffer returned as the spec's fp16
+        output is as precise as the reference's own final cast); a cast before the kernels lowers the
+        precision they compute in."""
+        written = {_storage_key(out) for out in outputs} - {None}
+        return [cast for cast, key in zip(self.narrowing, self.narrowed) if key not in written]
+
+    def cast_born(self, output: torch.Tensor) -> bool:
+        """Whether `output` is a PyTorch copy or cast of storages kernels made in this call (`made_by_kernels`),
+        rather than a storage a kernel wrote itself."""
+        key = _storage_key(output)
+        return key is not None and bool(self.copied_from.get(key)) and self.made_by_kernels(key)
+
+    @staticmethod
+    def cast_of_input(output: torch.Tensor, inputs: list) -> bool:
+        """Whether `output` holds exactly an input cast to its dtype. When a kernel-made buffer that PyTorch
+        casts into the output always equals a cast of an input, the kernel only copied and the cast did the
+        work (a decoy copy kernel before `.to(torch.float16)` for a spec that is a cast); the verifier
+        rejects when this holds on every call it checks (an honest kernel's output can equal its input on
+        some draws: a ReLU of non-negative values)."""
+        for x in inputs:
+            if isinstance(x, torch.Tensor) and x.shape == output.shape and x.device == output.device \
+                    and torch.equal(x.to(output.dtype), output):
+                return True
+        return False
 
     def made_by_kernels(self, key: int, depth: int = 0) -> bool:
         """Whether storage `key` was allocated in this call and holds only what Triton kernels made: a
@@ -320,9 +350,7 @@ class ProvenanceRecorder(TorchDispatchMode):
             for tensor in _tensors(result):
                 self.record.write(tensor, f"init:{name}", fresh=not name.endswith("_"))
             return result
-        if name in _COPIES or tensor_valued:
-            self._note_narrowing(name, args, kwargs, result)
-        elif len(self.record.torch_compute) < 8:
+        if name not in _COPIES and not tensor_valued and len(self.record.torch_compute) < 8:
             self.record.torch_compute.append(f"aten.{name}")
         # Results of non-inplace ops are fresh storages; in-place and out= ops write their arguments.
         written_args = [args[i] for i, arg in enumerate(func._schema.arguments[:len(args)])
@@ -335,6 +363,8 @@ class ProvenanceRecorder(TorchDispatchMode):
         for tensor in _tensors(result):
             if _storage_key(tensor) not in written_keys:
                 self.record.write(tensor, f"aten.{name}", fresh=True)
+        if name in _COPIES or tensor_valued:  # after the writes, which forget what a reused address did
+            self._note_narrowing(name, args, kwargs, result)
         if name in _COPIES:
             self._note_copy(name, args, result)
         return result
@@ -361,6 +391,7 @@ class ProvenanceRecorder(TorchDispatchMode):
             if src.is_floating_point() and dst.is_floating_point() and \
                     torch.finfo(dst.dtype).eps > torch.finfo(src.dtype).eps:
                 self.record.narrowing.append(f"{_dtype_name(src.dtype)}->{_dtype_name(dst.dtype)}")
+                self.record.narrowed.append(_storage_key(dst))
 
     def kernel_launched(self, args, kwargs) -> None:
         """Called by the launch hook before a Triton kernel runs with these arguments."""

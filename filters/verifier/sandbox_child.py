@@ -809,12 +809,17 @@ class _Session:
             "inputs_changed": inputs_changed,
             "output_bytes": sum(out.numel() * out.element_size() for out in outputs),
             "torch_compute": recorder.record.torch_compute,
-            "narrowing": recorder.record.narrowing,
+            "narrowing": recorder.record.narrowing_before(outputs),
             "unproven_output": next(filter(None, map(recorder.record.unproven_output, outputs)), None),
             # Whether an output is a PyTorch copy that the kernels stored over unchanged (the verifier
             # rejects when this holds on every call: filters.verifier.provenance `copy_unchanged`).
             "copy_born": any(_storage_of(out) in recorder.record.copies for out in outputs),
             "copy_unchanged": any(map(recorder.record.copy_unchanged, outputs)),
+            # Whether an output is a PyTorch cast of what kernels made, and whether one equals a cast of an
+            # input (the verifier rejects when that holds on every call: provenance `cast_of_input`).
+            "cast_born": any(map(recorder.record.cast_born, outputs)),
+            "cast_of_input": any(recorder.record.cast_born(out) and recorder.record.cast_of_input(out, inputs)
+                                 for out in outputs),
             # The most atomic float adds one output element received (the interpreter counts them; 0 on a
             # GPU, where nothing is counted): the verifier's atomic-accumulation allowance follows it.
             "atomic_adds_per_element": recorder.record.atomic_adds_per_element(outputs),

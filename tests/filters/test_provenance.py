@@ -275,3 +275,26 @@ def test_a_cast_of_a_kernel_buffer_pytorch_then_wrote_is_not():
         out = acc.to(torch.float16)
     assert recorder.record.unproven_output(out) is not None
     assert recorder.record.torch_compute == ["aten.add_"]
+
+
+def test_a_narrowing_cast_into_the_output_is_not_lowered_precision_but_one_before_the_kernels_is():
+    """The output's dtype is held to the reference's: a cast that makes it lowers nothing. A cast of an input,
+    or one into memory the output later reuses, lowers what the kernels compute from."""
+    recorder = ProvenanceRecorder()
+    x = torch.randn(64, 64)
+    with torch.no_grad(), recorder:
+        acc = _kernel_made(x)
+        recorder.kernel_launched([x, acc], {})
+        out = acc.to(torch.float16)
+    assert recorder.record.narrowing == ["float32->float16"]
+    assert recorder.record.narrowing_before([out]) == []
+
+    recorder = ProvenanceRecorder()
+    with torch.no_grad(), recorder:
+        low = x.to(torch.float16)  # the input, narrowed before any kernel
+        recorder.kernel_launched([low], {})
+        key = low.untyped_storage().data_ptr()
+        del low
+        out = torch.empty(64, 64, dtype=torch.float16)  # may reuse the freed block
+        recorder.kernel_launched([out], {})
+    assert recorder.record.narrowing_before([out]) == ["float32->float16"], (key, out.data_ptr())
