@@ -344,7 +344,7 @@ class _Gate:
                 self._add(node, f"assigns {node.id}", Reason.MONKEYPATCH)
             elif node.id in self.aliases:
                 self._add(node, f"rebinds the imported name {node.id}", Reason.MONKEYPATCH)
-            elif node.id in self.kernels:
+            elif node.id in self.kernels and not self._comprehension_target(node):
                 self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
             return
         if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
@@ -361,6 +361,15 @@ class _Gate:
                 self._check_builtin(node)
         elif not self._is_chain_inner(node):
             self._check_chain(node, ctx)
+
+    def _comprehension_target(self, node: ast.Name) -> bool:
+        """A comprehension's own variable (`{k: v for k, v in d.items()}`), bound in the comprehension's scope
+        only (Python 3): it rebinds nothing outside. A walrus inside one (`[(k := v) for v in vs]`) binds in
+        the enclosing function and is not such a target."""
+        child, parent = node, self.parents.get(node)
+        while isinstance(parent, (ast.Tuple, ast.List, ast.Starred)):
+            child, parent = parent, self.parents.get(parent)
+        return isinstance(parent, ast.comprehension) and parent.target is child
 
     def _check_kernel_value(self, node: ast.Name) -> None:
         """A kernel object is launched (`k[grid](...)`), chosen (`k1 if c else k2`), or passed to a launch;
@@ -411,8 +420,9 @@ class _Gate:
             self._add(node, f"reaches into the private attribute .{node.attr}",
                       Reason.REFLECTION if rule is Reason.OUTSIDE_VOCABULARY else rule)
             return
-        if isinstance(receiver, ast.Name) and receiver.id in self.kernels or node.attr in _KERNEL_OBJECT_ATTRS \
-                and not is_self:
+        if isinstance(receiver, ast.Name) and receiver.id in self.kernels and not isinstance(
+                self.bindings.binding_scope(receiver), (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) \
+                or node.attr in _KERNEL_OBJECT_ATTRS and not is_self:
             self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
                       Reason.REFLECTION)
             return
