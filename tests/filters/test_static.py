@@ -217,6 +217,21 @@ _RULES = [
     (_LAUNCH + "g = out.fill_\ng(1.0 / x.shape[1])\nreturn out", "", "", "out.fill_ as a value",
      R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "g = out.relu_\ng()\nreturn out", "", "", "out.relu_ as a value", R.TORCH_OUTSIDE_KERNEL),
+    # a module-level alias of an importable path is that path; bound twice, or in a branch, it is no alias
+    ("out = empty_like(x)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out",
+     "empty_like = torch.empty_like\nif x_ok:\n    empty_like = sum\n", "", "empty_like, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("out = empty_like(x)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out",
+     "if x_ok:\n    empty_like = torch.empty_like\n", "", "empty_like, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return T.exp(x)", "T = torch\n", "", "torch.exp", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return exp(x)", "exp = torch.exp\n", "", "torch.exp", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "cuda.synchronize()\nreturn out", "cuda = torch.cuda\n", "", "torch.cuda.synchronize", R.CONCURRENCY),
+    (_LAUNCH + "s = dev.Stream()\nreturn out", "cuda = torch.cuda\ndev = cuda\n", "", "torch.cuda.Stream",
+     R.CONCURRENCY),
+    (_LAUNCH + "print(cuda)\nreturn out", "cuda = torch.cuda\n", "", "torch.cuda", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "m.allow_tf32 = True\nreturn out", "m = torch.backends.cuda.matmul\n", "", "m.allow_tf32",
+     R.MONKEYPATCH),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -560,6 +575,10 @@ _DEVICE_READS = [
      "from triton.runtime import driver\n", R.INTERPRETER_LIMIT),
     ("s = current_stream(x.device)\n" + _LAUNCH + "return out", "from torch.cuda import current_stream\n",
      R.INTERPRETER_LIMIT),
+    # through a module-level alias of the module, as FlagGems' torch_device_fn
+    ("with torch_device_fn.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out",
+     "torch_device_fn = torch.cuda\n", R.INTERPRETER_LIMIT),
+    ("use = cuda.is_available()\n" + _LAUNCH + "return out", "cuda = torch.cuda\n", R.DEVICE_DEPENDENT),
     ("range_push('k')\n" + _LAUNCH + "range_pop()\nreturn out", "from torch.cuda.nvtx import range_push, range_pop\n",
      R.INTERPRETER_LIMIT),
     ("return launch(x)", "@torch.cuda.nvtx.range('launch')\ndef launch(x):\n    out = torch.empty_like(x)\n"
@@ -581,6 +600,9 @@ def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reas
 # -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
 
 _HONEST_IDIOMS = [
+    # module-level aliases of importable paths, bound once
+    ("out = empty_like(x)\nk[(cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\nreturn out",
+     "cdiv = triton.cdiv\nempty_like = torch.empty_like\nlang = tl\nF = torch.nn.functional\n"),
     # a device passed along, not read
     ("out = torch.empty(x.shape, device=x.device, dtype=x.dtype)\n"
      "k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\nassert out.device == x.device\nreturn out", ""),

@@ -50,9 +50,15 @@ class _Ctx:
 class _Gate:
     """One pass over the tree, recording every forbidden construct; `first_problem` reports the earliest."""
 
-    def __init__(self, tree: ast.Module, aliases: dict[str, str]) -> None:
+    def __init__(self, tree: ast.Module, aliases: dict[str, str], value_aliases: set[str] = frozenset()) -> None:
         self.tree = tree
         self.aliases = aliases
+        # Module-level names bound once to an importable path (`scoping._module_aliases`), already in `aliases`:
+        # their one binding is an import by another spelling (its value is checked as an import is, `_importable`)
+        self.alias_defs = {node.targets[0]: node.value for node in tree.body if isinstance(node, ast.Assign)
+                           and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                           and node.targets[0].id in value_aliases}
+        self.alias_values = set(self.alias_defs.values())
         self.kernels = set(_triton_kernels(tree, aliases))
         self.parents: dict[ast.AST, ast.AST] = {}
         for node in ast.walk(tree):
@@ -84,6 +90,7 @@ class _Gate:
         self.device_reads: list[tuple[int, str]] = []
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
+        self.bindings.other[tree] -= set(value_aliases)  # bound like an import: the module's, not a value
         self.backward_only = self._backward_only()
         self.init_methods: set[ast.AST] = set()  # methods only __init__ calls: `_init_only` fills it
         self.init_only = self._init_only()
@@ -342,7 +349,7 @@ class _Gate:
         if isinstance(node.ctx, ast.Store):
             if _is_dunder(node.id):
                 self._add(node, f"assigns {node.id}", Reason.MONKEYPATCH)
-            elif node.id in self.aliases:
+            elif node.id in self.aliases and node not in self.alias_defs:
                 self._add(node, f"rebinds the imported name {node.id}", Reason.MONKEYPATCH)
             elif node.id in self.kernels and not self._comprehension_target(node):
                 self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
@@ -664,6 +671,8 @@ class _Gate:
         root = _root_name(node)
         if not name or root is None or root.id not in self.aliases or self.bindings.is_bound(root, imports=False):
             return  # a local variable that happens to be called torch is not the module
+        if node in self.alias_values:
+            return  # `torch_device_fn = torch.cuda`: an import by another spelling, `_importable` like one
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
                 or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
@@ -1126,7 +1135,8 @@ class _Gate:
         if isinstance(func, ast.Name):
             if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return
-            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED or func.id in self.language_aliases:
+            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED \
+                    and self.aliases[func.id].startswith("triton.language.") or func.id in self.language_aliases:
                 return
             if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
                 self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")
