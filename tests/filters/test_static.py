@@ -232,6 +232,26 @@ _RULES = [
     (_LAUNCH + "print(cuda)\nreturn out", "cuda = torch.cuda\n", "", "torch.cuda", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "m.allow_tf32 = True\nreturn out", "m = torch.backends.cuda.matmul\n", "", "m.allow_tf32",
      R.MONKEYPATCH),
+    # a module logger only logs a message written out and host numbers, as a statement; warnings.warn likewise
+    ("logger.debug('%s', x)\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "never a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    ("logger.setLevel(10)\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "logger.setLevel", R.CROSS_CALL_STATE),
+    ("v = logger.info('x')\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "keeps the value", R.CROSS_CALL_STATE),
+    ("logger.debug('x', stack_info=True)\n" + _LAUNCH + "return out",
+     "import logging\nlogger = logging.getLogger(__name__)\n", "", "stack_info", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "import logging\nlogging.basicConfig(filename='a.log')\n", "", "basicConfig", R.IO_ACCESS),
+    ("lg = logging.getLogger('a')\n" + _LAUNCH + "return out", "import logging\n", "", "getLogger", R.CROSS_CALL_STATE),
+    ("logger.debug('x')\n" + _LAUNCH + "return out",
+     "import logging\nlogger = logging.getLogger(__name__)\nlogger = logging.getLogger('b')\n", "", "getLogger",
+     R.CROSS_CALL_STATE),
+    ("s = __name__\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "__name__", R.REFLECTION),
+    ("warnings.warn(f'{x}')\n" + _LAUNCH + "return out", "import warnings\n", "", "never a tensor's values",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("warnings.simplefilter('error')\n" + _LAUNCH + "return out", "import warnings\n", "", "simplefilter",
+     R.REFLECTION),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -600,6 +620,10 @@ def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reas
 # -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
 
 _HONEST_IDIOMS = [
+    # FlagGems' module logger and a warning, with a message written out and host numbers
+    ("logger.debug('GEMS ADD')\nlogger.info('n=%d shape %s', x.numel(), x.shape)\nlogger.warning(f'rows {x.shape[0]}')\n"
+     "warnings.warn('slow path')\n" + _LAUNCH + "return out",
+     "import logging\nimport warnings\nlogger = logging.getLogger(__name__)\n"),
     # module-level aliases of importable paths, bound once
     ("out = empty_like(x)\nk[(cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\nreturn out",
      "cdiv = triton.cdiv\nempty_like = torch.empty_like\nlang = tl\nF = torch.nn.functional\n"),

@@ -29,28 +29,12 @@ def _module_aliases(tree: ast.Module, aliases: dict[str, str]) -> dict[str, str]
     use by the full path, under the same rules. A name bound anywhere else (rebound, a parameter, a local, a
     loop or comprehension variable, global, del), bound inside an `if`, or bound to a path no import may
     name, is no alias."""
-    stores: dict[str, int] = {}  # bindings of each name other than by an import
-    imported: set[str] = set()
+    stores, imported = _binding_counts(tree), set()
     for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names = [node.id]
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names = [node.name]
-        elif isinstance(node, ast.arg):
-            names = [node.arg]
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
             imported.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names = list(node.names) * 2
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names = [node.name]
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names = [node.name]
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names = [node.rest]
-        for name in names:
-            stores[name] = stores.get(name, 0) + 1
+            for a in node.names:  # imports count as bindings in _binding_counts; here they are the module's
+                stores[(a.asname or a.name).split(".")[0]] -= 1
     found: dict[str, str] = {}
     for node in tree.body:  # in order: an alias may start from an earlier one (`dev = cuda.device`)
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
@@ -67,6 +51,33 @@ def _module_aliases(tree: ast.Module, aliases: dict[str, str]) -> dict[str, str]
                 and path.split(".")[0] in _CHECKED_ROOTS and _importable(path):
             found[name] = path
     return found
+
+
+def _binding_counts(tree: ast.Module) -> dict[str, int]:
+    """How many times each name is bound anywhere in the module, in any scope: assignments and deletions,
+    definitions, parameters, imports, except and match captures; a global or nonlocal counts twice."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names = [node.id]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.arg):
+            names = [node.arg]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [(a.asname or a.name).split(".")[0] for a in node.names]
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names = list(node.names) * 2
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names = [node.name]
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names = [node.name]
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names = [node.rest]
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
