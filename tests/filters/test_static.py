@@ -232,6 +232,10 @@ _RULES = [
     (_LAUNCH + "print(cuda)\nreturn out", "cuda = torch.cuda\n", "", "torch.cuda", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "m.allow_tf32 = True\nreturn out", "m = torch.backends.cuda.matmul\n", "", "m.allow_tf32",
      R.MONKEYPATCH),
+    # a local named like a builtin the gate lets see tensors (len) is the candidate's, not the builtin
+    (_LAUNCH + "len = sum\nreturn len(x.t())", "", "", "len, a function chosen at run time", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "[(len := sum) for _ in (0,)]\nreturn len(x.t())", "", "", "len, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
     # a module logger only logs a message written out and host numbers, as a statement; warnings.warn likewise
     ("logger.debug('%s', x)\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
      "never a tensor's values", R.TORCH_OUTSIDE_KERNEL),

@@ -1344,11 +1344,12 @@ class _Gate:
                 and func.attr not in FORBIDDEN_METHODS:
             self._inferred(node, f"calls .{func.attr}() on a tensor outside a Triton kernel")
         elif isinstance(func, ast.Name) and tensor_args and func.id not in self.defined \
-                and func.id not in self.aliases and hasattr(builtins, func.id) \
+                and func.id not in self.aliases and hasattr(builtins, func.id) and not self.bindings.is_bound(func) \
                 and func.id not in _TENSOR_SAFE_BUILTINS and func.id not in self.host_functions:
             self._inferred(node, f"applies {func.id}() to a tensor: the host doing the work")
         elif isinstance(func, ast.Name) and tensor_args and func.id not in self.types.by_name \
-                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels \
+                and func.id not in self.aliases and func.id not in self.kernels \
+                and (not hasattr(builtins, func.id) or self.bindings.is_bound(func)) \
                 and not (func.id in self.apply_aliases and self.bindings.binding_scope(func) is self.tree):
             self._inferred(node, f"calls {func.id}, a function chosen at run time, on tensors")
         elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):

@@ -207,7 +207,12 @@ class _Bindings:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             yield node, {a.arg for a in _params(node)}
         elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            yield self._scope_of(node), {node.id}
+            scope = self._scope_of(node)
+            if isinstance(self.parents.get(node), ast.NamedExpr):
+                # `[(n := v) for v in vs]` binds n in the enclosing function, not in the comprehension
+                while isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                    scope = self._scope_of(scope)
+            yield scope, {node.id}
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield self._scope_of(node), {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, ast.ExceptHandler) and node.name:
