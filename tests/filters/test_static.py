@@ -372,11 +372,16 @@ def test_get_inputs_is_checked_when_something_calls_it():
         ("x = tl.load(x_ptr + offs)\n    if x.dtype in (tl.bfloat16, tl.float16):\n"
          "        x = x.to(tl.float32)", False),
         ("x = tl.cast(tl.load(x_ptr + offs), tl.bfloat16)", True),
+        # by a module-level alias bound once (`scoping._module_aliases`), as by its full path
+        ("x = tl.load(x_ptr + offs).to(BF16)", True),
     ],
-    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16"],
+    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16", "aliased-bf16"],
 )
 def test_bf16_in_a_kernel_is_unverified_on_cpu_only(snippet, unverified):
     source = _HEADER + f'''
+BF16 = tl.bfloat16
+
+
 @triton.jit
 def k(x_ptr, out_ptr, BLOCK: tl.constexpr):
     offs = tl.arange(0, BLOCK)

@@ -66,7 +66,7 @@ def _bf16_use(tree: ast.Module, aliases: dict[str, str]) -> int | None:
             for inner in ast.walk(node):
                 if id(inner) in compared:
                     continue
-                if isinstance(inner, ast.Attribute) and inner.attr == "bfloat16" or (
+                if isinstance(inner, ast.Attribute) and inner.attr == "bfloat16" or _names_bf16(inner, aliases) or (
                         isinstance(inner, ast.Constant) and inner.value in ("bf16", "bfloat16")):
                     return inner.lineno
     for node in ast.walk(tree):
@@ -75,10 +75,17 @@ def _bf16_use(tree: ast.Module, aliases: dict[str, str]) -> int | None:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "bfloat16":
             return node.lineno
         for arg in [*node.args, *(k.value for k in node.keywords)]:
-            if isinstance(arg, ast.Attribute) and arg.attr == "bfloat16" or (
+            if isinstance(arg, ast.Attribute) and arg.attr == "bfloat16" or _names_bf16(arg, aliases) or (
                     isinstance(arg, ast.Constant) and arg.value in ("bf16", "bfloat16")):
                 return node.lineno
     return None
+
+
+def _names_bf16(node: ast.AST, aliases: dict[str, str]) -> bool:
+    """bf16 by a name imported or aliased once at module level (`from torch import bfloat16`, `BF16 =
+    tl.bfloat16`: `scoping._module_aliases`)."""
+    return isinstance(node, ast.Name) and node.id in aliases \
+        and aliases[node.id] in ("torch.bfloat16", "triton.language.bfloat16")
 
 
 def _ieee_dot(node: ast.Call) -> bool:
