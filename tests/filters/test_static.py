@@ -217,6 +217,45 @@ _RULES = [
     (_LAUNCH + "g = out.fill_\ng(1.0 / x.shape[1])\nreturn out", "", "", "out.fill_ as a value",
      R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "g = out.relu_\ng()\nreturn out", "", "", "out.relu_ as a value", R.TORCH_OUTSIDE_KERNEL),
+    # a module-level alias of an importable path is that path; bound twice, or in a branch, it is no alias
+    ("out = empty_like(x)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out",
+     "empty_like = torch.empty_like\nif x_ok:\n    empty_like = sum\n", "", "empty_like, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("out = empty_like(x)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out",
+     "if x_ok:\n    empty_like = torch.empty_like\n", "", "empty_like, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return T.exp(x)", "T = torch\n", "", "torch.exp", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return exp(x)", "exp = torch.exp\n", "", "torch.exp", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "cuda.synchronize()\nreturn out", "cuda = torch.cuda\n", "", "torch.cuda.synchronize", R.CONCURRENCY),
+    (_LAUNCH + "s = dev.Stream()\nreturn out", "cuda = torch.cuda\ndev = cuda\n", "", "torch.cuda.Stream",
+     R.CONCURRENCY),
+    (_LAUNCH + "print(cuda)\nreturn out", "cuda = torch.cuda\n", "", "torch.cuda", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "m.allow_tf32 = True\nreturn out", "m = torch.backends.cuda.matmul\n", "", "m.allow_tf32",
+     R.MONKEYPATCH),
+    # a local named like a builtin the gate lets see tensors (len) is the candidate's, not the builtin
+    (_LAUNCH + "len = sum\nreturn len(x.t())", "", "", "len, a function chosen at run time", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "[(len := sum) for _ in (0,)]\nreturn len(x.t())", "", "", "len, a function chosen at run time",
+     R.TORCH_OUTSIDE_KERNEL),
+    # a module logger only logs a message written out and host numbers, as a statement; warnings.warn likewise
+    ("logger.debug('%s', x)\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "never a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    ("logger.setLevel(10)\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "logger.setLevel", R.CROSS_CALL_STATE),
+    ("v = logger.info('x')\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "keeps the value", R.CROSS_CALL_STATE),
+    ("logger.debug('x', stack_info=True)\n" + _LAUNCH + "return out",
+     "import logging\nlogger = logging.getLogger(__name__)\n", "", "stack_info", R.TORCH_OUTSIDE_KERNEL),
+    (_LAUNCH + "return out", "import logging\nlogging.basicConfig(filename='a.log')\n", "", "basicConfig", R.IO_ACCESS),
+    ("lg = logging.getLogger('a')\n" + _LAUNCH + "return out", "import logging\n", "", "getLogger", R.CROSS_CALL_STATE),
+    ("logger.debug('x')\n" + _LAUNCH + "return out",
+     "import logging\nlogger = logging.getLogger(__name__)\nlogger = logging.getLogger('b')\n", "", "getLogger",
+     R.CROSS_CALL_STATE),
+    ("s = __name__\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
+     "__name__", R.REFLECTION),
+    ("warnings.warn(f'{x}')\n" + _LAUNCH + "return out", "import warnings\n", "", "never a tensor's values",
+     R.TORCH_OUTSIDE_KERNEL),
+    ("warnings.simplefilter('error')\n" + _LAUNCH + "return out", "import warnings\n", "", "simplefilter",
+     R.REFLECTION),
     # the current stream may be named, never waited on or asked after (nor made in an annotation)
     (_LAUNCH + "s = torch.cuda.current_stream()\ns.synchronize()\nreturn out", "", "", "s.synchronize", R.CONCURRENCY),
     (_LAUNCH + "busy = not torch.cuda.current_stream().query()\nreturn out", "", "", ".query", R.CONCURRENCY),
@@ -337,11 +376,17 @@ def test_get_inputs_is_checked_when_something_calls_it():
         ("x = tl.load(x_ptr + offs).to(tl.float8e4nv)", True),
         ("x = tl.load(x_ptr + offs).to(tl.float8e5)", True),
         ("x = tl.load(x_ptr + offs)\n    if x.dtype == tl.float8e4nv:\n        x = x.to(tl.float32)", False),
+        # by a module-level alias bound once (`scoping._module_aliases`), as by its full path
+        ("x = tl.load(x_ptr + offs).to(BF16)", True),
     ],
-    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16", "fp8e4", "fp8e5", "compares-fp8"],
+    ids=["bf16", "fp32", "compares-bf16", "compares-bf16-in", "casts-bf16", "fp8e4", "fp8e5", "compares-fp8",
+         "aliased-bf16"],
 )
 def test_bf16_in_a_kernel_is_unverified_on_cpu_only(snippet, unverified):
     source = _HEADER + f'''
+BF16 = tl.bfloat16
+
+
 @triton.jit
 def k(x_ptr, out_ptr, BLOCK: tl.constexpr):
     offs = tl.arange(0, BLOCK)
@@ -587,6 +632,10 @@ _DEVICE_READS = [
      "from triton.runtime import driver\n", R.INTERPRETER_LIMIT),
     ("s = current_stream(x.device)\n" + _LAUNCH + "return out", "from torch.cuda import current_stream\n",
      R.INTERPRETER_LIMIT),
+    # through a module-level alias of the module, as FlagGems' torch_device_fn
+    ("with torch_device_fn.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out",
+     "torch_device_fn = torch.cuda\n", R.INTERPRETER_LIMIT),
+    ("use = cuda.is_available()\n" + _LAUNCH + "return out", "cuda = torch.cuda\n", R.DEVICE_DEPENDENT),
     ("range_push('k')\n" + _LAUNCH + "range_pop()\nreturn out", "from torch.cuda.nvtx import range_push, range_pop\n",
      R.INTERPRETER_LIMIT),
     ("return launch(x)", "@torch.cuda.nvtx.range('launch')\ndef launch(x):\n    out = torch.empty_like(x)\n"
@@ -608,6 +657,13 @@ def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reas
 # -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
 
 _HONEST_IDIOMS = [
+    # FlagGems' module logger and a warning, with a message written out and host numbers
+    ("logger.debug('GEMS ADD')\nlogger.info('n=%d shape %s', x.numel(), x.shape)\nlogger.warning(f'rows {x.shape[0]}')\n"
+     "warnings.warn('slow path')\n" + _LAUNCH + "return out",
+     "import logging\nimport warnings\nlogger = logging.getLogger(__name__)\n"),
+    # module-level aliases of importable paths, bound once
+    ("out = empty_like(x)\nk[(cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\nreturn out",
+     "cdiv = triton.cdiv\nempty_like = torch.empty_like\nlang = tl\nF = torch.nn.functional\n"),
     # a device passed along, not read
     ("out = torch.empty(x.shape, device=x.device, dtype=x.dtype)\n"
      "k[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)\nassert out.device == x.device\nreturn out", ""),

@@ -4,11 +4,15 @@ This is a first filter, not a proof. It reads the code the way an adversary writ
 through aliases (`import torch.nn.functional as F`, `from torch import matmul as mm`) and with Python's
 scoping (a parameter or local named `input`, `type` or `sum` is not the builtin; a default, a decorator
 and a comprehension's first iterable are evaluated in the enclosing scope), so it checks what a name refers
-to rather than matching text. It is an allow-list: a candidate may use only a closed vocabulary, and every
+to rather than matching text; a module-level name bound once, and nowhere else, to a path an import could name
+(`empty_like = torch.empty_like`, FlagGems' `torch_device_fn = torch.cuda`) is read as that path, like an import. It is an allow-list: a candidate may use only a closed vocabulary, and every
 refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
-- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools and
-  contextlib; every name chain rooted in one of them must be on the list by its full path: torch allocation,
+- the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools,
+  contextlib, logging and warnings (FlagGems' `logger = logging.getLogger(__name__)` bound once at module level,
+  `logger.debug/info/warning/error(...)` and `warnings.warn(...)` as statements, a message written out and host
+  numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
+  `cross_call_state`, basicConfig and handlers `io_access`); every name chain rooted in one of them must be on the list by its full path: torch allocation,
   dtypes, layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`,
   whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private path,
   `torch._dynamo.is_compiling`; the TF32 switches `torch.backends.cuda.matmul.allow_tf32`,
@@ -65,7 +69,7 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   module, a kernel or the candidate's own functions and classes, rebinding an imported name; `fallback`:
   try/except;
 - inside kernels: calls only to the triton.language vocabulary (by a module-level alias too, Unsloth's
-  `triton_cast = tl.cast`), other kernels and a few builtins (host Python and other builtins run only under
+  `triton_cast = tl.cast`; a name imported or aliased from the rest of triton, `next_power_of_2`, is host code), other kernels and a few builtins (host Python and other builtins run only under
   the interpreter), no `.handle`, no host function passed in.
 Unreferenced module-level `get_inputs`/`get_init_inputs` and an `if __name__ == "__main__":` block never
 run in the sandbox (it loads the candidate under another module name and calls only ModelNew), so torch
@@ -111,7 +115,7 @@ import ast
 
 from filters.verifier.static.gate import _Gate
 from filters.verifier.static.interpreter import _interpreter_limit
-from filters.verifier.static.scoping import _import_aliases, _triton_kernels
+from filters.verifier.static.scoping import _import_aliases, _module_aliases, _triton_kernels
 from kerneldata.core.outcomes import Reason, Verdict
 
 
@@ -126,10 +130,12 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
         return Verdict.reject(Reason.NO_MODEL_NEW, "the candidate defines no top-level class ModelNew.")
 
     aliases = _import_aliases(tree)
+    value_aliases = _module_aliases(tree, aliases)  # `empty_like = torch.empty_like`: an import by another spelling
+    aliases = {**aliases, **value_aliases}
     if not _triton_kernels(tree, aliases):
         return Verdict.reject(Reason.NO_TRITON_KERNEL, "the candidate defines no @triton.jit kernel.")
 
-    gate = _Gate(tree, aliases)
+    gate = _Gate(tree, aliases, set(value_aliases))
     problem = gate.first_problem()
     if problem:
         return Verdict.reject(*problem)

@@ -9,7 +9,7 @@ import string
 from dataclasses import dataclass
 
 from filters.verifier.static.scoping import (
-    _Bindings, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
+    _Bindings, _binding_counts, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
     _scope_nodes, _triton_kernels,
 )
 from filters.verifier.static.tensor_types import _TensorTypes
@@ -23,7 +23,7 @@ from filters.verifier.static.vocabulary import (
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
-    TORCH_FROM_DATA, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
+    TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -50,9 +50,15 @@ class _Ctx:
 class _Gate:
     """One pass over the tree, recording every forbidden construct; `first_problem` reports the earliest."""
 
-    def __init__(self, tree: ast.Module, aliases: dict[str, str]) -> None:
+    def __init__(self, tree: ast.Module, aliases: dict[str, str], value_aliases: set[str] = frozenset()) -> None:
         self.tree = tree
         self.aliases = aliases
+        # Module-level names bound once to an importable path (`scoping._module_aliases`), already in `aliases`:
+        # their one binding is an import by another spelling (its value is checked as an import is, `_importable`)
+        self.alias_defs = {node.targets[0]: node.value for node in tree.body if isinstance(node, ast.Assign)
+                           and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                           and node.targets[0].id in value_aliases}
+        self.alias_values = set(self.alias_defs.values())
         self.kernels = set(_triton_kernels(tree, aliases))
         self.parents: dict[ast.AST, ast.AST] = {}
         for node in ast.walk(tree):
@@ -84,6 +90,7 @@ class _Gate:
         self.device_reads: list[tuple[int, str]] = []
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
+        self.bindings.other[tree] -= set(value_aliases)  # bound like an import: the module's, not a value
         self.backward_only = self._backward_only()
         self.init_methods: set[ast.AST] = set()  # methods only __init__ calls: `_init_only` fills it
         self.init_only = self._init_only()
@@ -99,6 +106,7 @@ class _Gate:
             isinstance(v, (ast.Attribute, ast.Name)) and (_dotted(v, aliases) or "").startswith("triton.language.")
             for v in values)}
         self.apply_aliases = self._apply_aliases()
+        self.loggers = self._loggers()
 
     def first_problem(self) -> tuple[Reason, str] | None:
         """The earliest problem in the source, with the rule it breaks; on one line, a named construct (eval,
@@ -179,6 +187,15 @@ class _Gate:
                     and stores.get(node.targets[0].id) == [node.targets[0]]:
                 aliases.add(node.targets[0].id)
         return aliases
+
+    def _loggers(self) -> set[str]:
+        """Module-level names bound once, and nowhere else, to `logging.getLogger(...)` (FlagGems' `logger`):
+        each may only log a message (`_logger_use_problem`)."""
+        counts = _binding_counts(self.tree)
+        return {node.targets[0].id for node in self.tree.body if isinstance(node, ast.Assign)
+                and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call) and _dotted(node.value.func, self.aliases) == "logging.getLogger"
+                and counts.get(node.targets[0].id) == 1}
 
     def _module_constants(self) -> set[str]:
         """Module-level names bound only to constants (`EPS = 1e-6`, `BLOCK = tl.constexpr(128)`, a tuple of
@@ -324,7 +341,7 @@ class _Gate:
         """A name no binding of the candidate's shadows is a builtin: only the allowed ones may be named."""
         if self.bindings.is_bound(node) or node.id in self.aliases:
             return
-        if node.id == "__name__" and self._in_main_guard_test(node):
+        if node.id == "__name__" and (self._in_main_guard_test(node) or self._names_a_logger(node)):
             return
         if _is_dunder(node.id):
             self._add(node, f"reads {node.id}, which tells how it was loaded or reaches around the checks",
@@ -333,18 +350,91 @@ class _Gate:
             rule = _BUILTIN_RULES.get(node.id, Reason.OUTSIDE_VOCABULARY)
             self._add(node, f"uses the builtin {node.id}, which kernels may not use", rule)
 
+    def _names_a_logger(self, node: ast.Name) -> bool:
+        """`__name__` as the one argument of the module-level `logging.getLogger(__name__)`."""
+        call = self.parents.get(node)
+        return isinstance(call, ast.Call) and call.args == [node] and not call.keywords \
+            and _dotted(call.func, self.aliases) == "logging.getLogger" and self._get_logger_problem(call) is None
+
+    def _get_logger_problem(self, call: ast.AST) -> str | None:
+        holder = self.parents.get(call)
+        if not (isinstance(call, ast.Call) and isinstance(holder, ast.Assign) and holder in self.tree.body
+                and holder.value is call and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name)
+                and holder.targets[0].id in self.loggers):
+            return "uses logging.getLogger other than to bind one module-level logger, bound nowhere else"
+        arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                or isinstance(arg, ast.Name) and arg.id == "__name__" and not self.bindings.is_bound(arg)):
+            return f"calls {ast.unparse(call)[:60]}; a logger is named by __name__ or a string written out"
+        return None
+
+    def _message_problem(self, call: ast.Call, ctx: _Ctx) -> str | None:
+        """A log message or warning: a statement of its own, a string written out (an f-string of host values)
+        first, then host numbers and shapes to format (`"%d rows", x.shape[0]`), no keywords (`stack_info`
+        reads frames, `extra` hands objects on). A tensor's values would be read on the host."""
+        is_tensor = self.types.checker(ctx)
+
+        def host(expr: ast.AST) -> bool:
+            if isinstance(expr, ast.Constant):
+                return True
+            if isinstance(expr, ast.Name):
+                return not is_tensor(expr) and expr.id not in self.loggers
+            if isinstance(expr, ast.Attribute):
+                return expr.attr in ("shape", "ndim", "dtype") and not self._is_module_chain(expr)
+            if isinstance(expr, ast.Subscript):
+                return isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape" and host(expr.slice)
+            if isinstance(expr, ast.Call):
+                return isinstance(expr.func, ast.Attribute) and expr.func.attr in (
+                    "numel", "size", "stride", "dim", "element_size") and not expr.keywords \
+                    and all(host(a) for a in expr.args) and not self._is_module_chain(expr.func)
+            if isinstance(expr, ast.BinOp):
+                return host(expr.left) and host(expr.right)
+            if isinstance(expr, ast.UnaryOp):
+                return host(expr.operand)
+            if isinstance(expr, ast.Tuple):
+                return all(host(e) for e in expr.elts)
+            return False
+
+        if not isinstance(self.parents.get(call), ast.Expr):
+            return f"keeps the value of {ast.unparse(call)[:60]}; a message is logged as a statement of its own"
+        first = call.args[0] if call.args else None
+        message = isinstance(first, ast.Constant) and isinstance(first.value, str) or isinstance(first, ast.JoinedStr) \
+            and all(host(v.value) and v.format_spec is None and v.conversion == -1
+                    for v in first.values if isinstance(v, ast.FormattedValue))
+        if not message or call.keywords or not all(host(a) for a in call.args[1:]):
+            return (f"logs {ast.unparse(call)[:60]}; only a message written out and host numbers or shapes may be "
+                    "logged, never a tensor's values")
+        return None
+
+    def _logger_use_problem(self, node: ast.Name, ctx: _Ctx) -> str | None:
+        """The module-level logger may only log: `logger.debug(...)` (info, warning, error) as a statement."""
+        attr = self.parents.get(node)
+        call = self.parents.get(attr)
+        if isinstance(node.ctx, ast.Store) and self.parents.get(node) in self.tree.body:
+            return None  # its one binding, checked with getLogger
+        if not (isinstance(attr, ast.Attribute) and attr.value is node and attr.attr in LOGGER_METHODS
+                and isinstance(call, ast.Call) and call.func is attr):
+            shown = ast.unparse(attr if isinstance(attr, ast.Attribute) else node)[:60]
+            return f"uses the logger {shown} other than to log a message (its level, handlers, manager: state)"
+        return self._message_problem(call, ctx)
+
     def _in_main_guard_test(self, node: ast.Name) -> bool:
         test = self.parents.get(node)
         guard = self.parents.get(test)
         return guard in self.tree.body and self._is_main_guard(guard) and guard.test is test
 
     def _check_name(self, node: ast.Name, ctx: _Ctx) -> None:
+        if node.id in self.loggers and self.bindings.binding_scope(node) is self.tree and not ctx.kernel:
+            problem = self._logger_use_problem(node, ctx)
+            if problem:
+                self._add(node, problem, Reason.TORCH_OUTSIDE_KERNEL if "tensor's values" in problem
+                          else Reason.CROSS_CALL_STATE)
         if isinstance(node.ctx, ast.Store):
             if _is_dunder(node.id):
                 self._add(node, f"assigns {node.id}", Reason.MONKEYPATCH)
-            elif node.id in self.aliases:
+            elif node.id in self.aliases and node not in self.alias_defs:
                 self._add(node, f"rebinds the imported name {node.id}", Reason.MONKEYPATCH)
-            elif node.id in self.kernels:
+            elif node.id in self.kernels and not self._comprehension_target(node):
                 self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
             return
         if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
@@ -361,6 +451,15 @@ class _Gate:
                 self._check_builtin(node)
         elif not self._is_chain_inner(node):
             self._check_chain(node, ctx)
+
+    def _comprehension_target(self, node: ast.Name) -> bool:
+        """A comprehension's own variable (`{k: v for k, v in d.items()}`), bound in the comprehension's scope
+        only (Python 3): it rebinds nothing outside. A walrus inside one (`[(k := v) for v in vs]`) binds in
+        the enclosing function and is not such a target."""
+        child, parent = node, self.parents.get(node)
+        while isinstance(parent, (ast.Tuple, ast.List, ast.Starred)):
+            child, parent = parent, self.parents.get(parent)
+        return isinstance(parent, ast.comprehension) and parent.target is child
 
     def _check_kernel_value(self, node: ast.Name) -> None:
         """A kernel object is launched (`k[grid](...)`), chosen (`k1 if c else k2`), or passed to a launch;
@@ -411,8 +510,9 @@ class _Gate:
             self._add(node, f"reaches into the private attribute .{node.attr}",
                       Reason.REFLECTION if rule is Reason.OUTSIDE_VOCABULARY else rule)
             return
-        if isinstance(receiver, ast.Name) and receiver.id in self.kernels or node.attr in _KERNEL_OBJECT_ATTRS \
-                and not is_self:
+        if isinstance(receiver, ast.Name) and receiver.id in self.kernels and not isinstance(
+                self.bindings.binding_scope(receiver), (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) \
+                or node.attr in _KERNEL_OBJECT_ATTRS and not is_self:
             self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
                       Reason.REFLECTION)
             return
@@ -654,6 +754,8 @@ class _Gate:
         root = _root_name(node)
         if not name or root is None or root.id not in self.aliases or self.bindings.is_bound(root, imports=False):
             return  # a local variable that happens to be called torch is not the module
+        if node in self.alias_values:
+            return  # `torch_device_fn = torch.cuda`: an import by another spelling, `_importable` like one
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
                 or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
@@ -672,6 +774,18 @@ class _Gate:
             problem = self._from_data_problem(node, name, ctx)
             if problem:
                 self._add(node, problem, Reason.TORCH_OUTSIDE_KERNEL)
+            return
+        if name in LOGGING_CALLS:
+            call = self.parents.get(node)
+            if not (isinstance(call, ast.Call) and call.func is node):
+                problem = f"uses {name} other than by calling it"
+            elif name == "logging.getLogger":
+                problem = self._get_logger_problem(call)
+            else:
+                problem = self._message_problem(call, ctx)
+            if problem:
+                self._add(node, problem, Reason.TORCH_OUTSIDE_KERNEL if "tensor's values" in problem
+                          else Reason.CROSS_CALL_STATE)
             return
         if name in NVTX_CALLS:
             problem = self._nvtx_problem(node, name)
@@ -1116,7 +1230,8 @@ class _Gate:
         if isinstance(func, ast.Name):
             if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return
-            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED or func.id in self.language_aliases:
+            if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED \
+                    and self.aliases[func.id].startswith("triton.language.") or func.id in self.language_aliases:
                 return
             if func.id in self.host_functions or func.id in self.defined or func.id in self.aliases:
                 self._add(node, f"calls the host function {func.id} inside a kernel, which only the interpreter runs")
@@ -1229,11 +1344,12 @@ class _Gate:
                 and func.attr not in FORBIDDEN_METHODS:
             self._inferred(node, f"calls .{func.attr}() on a tensor outside a Triton kernel")
         elif isinstance(func, ast.Name) and tensor_args and func.id not in self.defined \
-                and func.id not in self.aliases and hasattr(builtins, func.id) \
+                and func.id not in self.aliases and hasattr(builtins, func.id) and not self.bindings.is_bound(func) \
                 and func.id not in _TENSOR_SAFE_BUILTINS and func.id not in self.host_functions:
             self._inferred(node, f"applies {func.id}() to a tensor: the host doing the work")
         elif isinstance(func, ast.Name) and tensor_args and func.id not in self.types.by_name \
-                and func.id not in self.aliases and not hasattr(builtins, func.id) and func.id not in self.kernels \
+                and func.id not in self.aliases and func.id not in self.kernels \
+                and (not hasattr(builtins, func.id) or self.bindings.is_bound(func)) \
                 and not (func.id in self.apply_aliases and self.bindings.binding_scope(func) is self.tree):
             self._inferred(node, f"calls {func.id}, a function chosen at run time, on tensors")
         elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):

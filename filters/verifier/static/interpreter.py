@@ -78,8 +78,9 @@ def _type_use(tree: ast.Module, aliases: dict[str, str], *, attributes=frozenset
             for inner in ast.walk(node):
                 if id(inner) in compared:
                     continue
-                if isinstance(inner, ast.Attribute) and inner.attr in attributes or (
-                        isinstance(inner, ast.Constant) and inner.value in constants):
+                if isinstance(inner, ast.Attribute) and inner.attr in attributes \
+                        or _names_type(inner, aliases, attributes) \
+                        or isinstance(inner, ast.Constant) and inner.value in constants:
                     return inner.lineno
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -87,10 +88,19 @@ def _type_use(tree: ast.Module, aliases: dict[str, str], *, attributes=frozenset
         if isinstance(node.func, ast.Attribute) and node.func.attr in attributes:
             return node.lineno
         for arg in [*node.args, *(k.value for k in node.keywords)]:
-            if isinstance(arg, ast.Attribute) and arg.attr in attributes or (
-                    isinstance(arg, ast.Constant) and arg.value in constants):
+            if isinstance(arg, ast.Attribute) and arg.attr in attributes or _names_type(arg, aliases, attributes) \
+                    or isinstance(arg, ast.Constant) and arg.value in constants:
                 return node.lineno
     return None
+
+
+def _names_type(node: ast.AST, aliases: dict[str, str], attributes) -> bool:
+    """One of the types `attributes` names, by a name imported or aliased once at module level (`from torch
+    import bfloat16`, `BF16 = tl.bfloat16`, `FP8 = tl.float8e4nv`: `scoping._module_aliases`)."""
+    if not (isinstance(node, ast.Name) and node.id in aliases):
+        return False
+    module, _, name = aliases[node.id].rpartition(".")
+    return module in ("torch", "triton.language") and name in attributes
 
 
 def _ieee_dot(node: ast.Call) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from filters.verifier.static.vocabulary import _FUNCTIONS
+from filters.verifier.static.vocabulary import _CHECKED_ROOTS, _FUNCTIONS, _importable
 
 
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
@@ -20,6 +20,64 @@ def _import_aliases(tree: ast.Module) -> dict[str, str]:
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return aliases
+
+
+def _module_aliases(tree: ast.Module, aliases: dict[str, str]) -> dict[str, str]:
+    """Module-level names bound once, and nowhere else, to a dotted path an import could name
+    (`empty_like = torch.empty_like`, `cdiv = triton.cdiv`, FlagGems' `torch_device_fn = torch.cuda`): the
+    same as `from torch import empty_like` or `import torch.cuda as torch_device_fn`, so the gate reads every
+    use by the full path, under the same rules. A name bound anywhere else (rebound, a parameter, a local, a
+    loop or comprehension variable, global, del), bound inside an `if`, or bound to a path no import may
+    name, is no alias."""
+    stores, imported = _binding_counts(tree), set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported.update((a.asname or a.name).split(".")[0] for a in node.names)
+            for a in node.names:  # imports count as bindings in _binding_counts; here they are the module's
+                stores[(a.asname or a.name).split(".")[0]] -= 1
+    found: dict[str, str] = {}
+    for node in tree.body:  # in order: an alias may start from an earlier one (`dev = cuda.device`)
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, (ast.Name, ast.Attribute))):
+            continue
+        name, root = node.targets[0].id, node.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        path = _dotted(node.value, {**aliases, **found})
+        root_fixed = isinstance(root, ast.Name) and (
+            root.id in found or root.id in aliases and root.id in imported and not stores.get(root.id))
+        if path and root_fixed and stores.get(name) == 1 and name not in imported \
+                and not (name.startswith("__") and name.endswith("__")) \
+                and path.split(".")[0] in _CHECKED_ROOTS and _importable(path):
+            found[name] = path
+    return found
+
+
+def _binding_counts(tree: ast.Module) -> dict[str, int]:
+    """How many times each name is bound anywhere in the module, in any scope: assignments and deletions,
+    definitions, parameters, imports, except and match captures; a global or nonlocal counts twice."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names = [node.id]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.arg):
+            names = [node.arg]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [(a.asname or a.name).split(".")[0] for a in node.names]
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names = list(node.names) * 2
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names = [node.name]
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names = [node.name]
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names = [node.rest]
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -149,7 +207,12 @@ class _Bindings:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             yield node, {a.arg for a in _params(node)}
         elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            yield self._scope_of(node), {node.id}
+            scope = self._scope_of(node)
+            if isinstance(self.parents.get(node), ast.NamedExpr):
+                # `[(n := v) for v in vs]` binds n in the enclosing function, not in the comprehension
+                while isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                    scope = self._scope_of(scope)
+            yield scope, {node.id}
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield self._scope_of(node), {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, ast.ExceptHandler) and node.name:

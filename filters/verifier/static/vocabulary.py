@@ -8,7 +8,8 @@ import ast
 from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
-ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "__future__"})
+ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "logging", "warnings",
+                             "__future__"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -213,7 +214,14 @@ TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
 # contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
 # generators into context managers, redirects output or keeps exit callbacks.
 CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
-_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib")
+_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings")
+# FlagGems' logging idiom and a warning: `logger = logging.getLogger(__name__)` bound once at module level, and
+# `logger.debug("GEMS ADD")` (or info, warning, error), `warnings.warn("...")` as statements of their own,
+# with a message written out and host numbers or shapes to format, never a tensor (its values read on the
+# host). Handlers, levels, basicConfig (a file), the logger's other attributes (its manager counts loggers)
+# and warnings' filters stay off the list (`gate._logging_problem`).
+LOGGING_CALLS = frozenset({"logging.getLogger", "warnings.warn"})
+LOGGER_METHODS = frozenset({"debug", "info", "warning", "error"})
 # torch paths refused under a named rule (the rest of torch outside TORCH_ALLOWED: torch doing the work).
 _TORCH_RULES = (
     (("torch.ops.aten", "torch.ops.prims"), Reason.TORCH_OUTSIDE_KERNEL),
@@ -414,7 +422,7 @@ def _importable(name: str) -> bool:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
             or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
-            or name in NVTX_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
+            or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
         return True
     prefix = name + "."
     return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
@@ -434,6 +442,11 @@ def _path_rule(name: str) -> Reason:
         return Reason.REFLECTION
     if name.startswith("functools."):
         return Reason.CROSS_CALL_STATE
+    if name.startswith("logging."):
+        return Reason.IO_ACCESS if any(k in name for k in ("basicConfig", "Handler", "config", "shutdown",
+                                                           "captureWarnings")) else Reason.CROSS_CALL_STATE
+    if name.startswith("warnings."):
+        return Reason.REFLECTION
     return Reason.OUTSIDE_VOCABULARY
 
 
