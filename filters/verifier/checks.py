@@ -18,7 +18,8 @@ from filters.verifier.comparison import (
     bitwise_equal, compare, compare_against_truth, compare_error_model, narrower, rms,
 )
 from filters.verifier.inputs import (
-    TRANSFORMS, TransformRefused, kept_inputs, partly_changed, seeded, transformable, transformed_on,
+    TRANSFORMS, TransformRefused, kept_inputs, moved_keeping_layout, partly_changed, seeded, transformable,
+    transformed_on,
 )
 from filters.verifier.ipc import unpack_tensors
 from filters.verifier.options import VerifyOptions
@@ -179,7 +180,7 @@ class CandidateChecks:
                 return list(reference.get_inputs())
             with torch.device(self.device), self.runtime.phase("draw"):
                 drawn = list(reference.get_inputs())
-        return [x.to("cpu") if isinstance(x, torch.Tensor) else x for x in drawn]
+        return [moved_keeping_layout(x, "cpu") if isinstance(x, torch.Tensor) else x for x in drawn]
 
     def seeds(self) -> tuple[list | None, Verdict | None]:
         """The plain seeds, each after re-drawing the reference's constant-initialised tensors; the first one

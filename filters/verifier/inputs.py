@@ -202,6 +202,16 @@ def partly_changed(inputs: list, other: list) -> list:
     return changed
 
 
+def moved_keeping_layout(x, device: str):
+    """`x` on `device` with its sizes and strides. `Tensor.to` keeps a dense layout (a permuted one too) but
+    makes an overlapping one contiguous: an input a spec draws expanded (a class token broadcast over the
+    batch, stride 0) would reach the candidate in another layout than its reference and its teacher saw,
+    and a kernel compiled for that layout (Inductor's asserts its strides) fails on it."""
+    if x.is_contiguous() or not x.numel():
+        return x.to(device)
+    return _span(x).to(device).as_strided(x.shape, x.stride(), 0)
+
+
 def _span(x):
     """`x`'s storage span, first element to last, as a 1-D view."""
     span = 1 + sum((size - 1) * stride for size, stride in zip(x.shape, x.stride()))

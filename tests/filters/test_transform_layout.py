@@ -11,7 +11,7 @@ import torch
 
 import pytest
 
-from filters.verifier.inputs import TRANSFORMS, partly_changed, transformed_on
+from filters.verifier.inputs import TRANSFORMS, moved_keeping_layout, partly_changed, transformed_on
 from filters.verifier.options import VerifyOptions
 from filters.verifier.verify import verify
 from kerneldata.core.outcomes import Status
@@ -105,3 +105,17 @@ def test_an_honest_kernel_that_checks_its_layout_is_accepted():
                      options=VerifyOptions(device="cpu", timeout_s=120, num_seeds=1))
     assert verdict.status is Status.ACCEPTED, verdict.reason
     assert "transforms" in verdict.reason
+
+
+def test_inputs_drawn_on_a_device_come_back_in_their_layout():
+    """A GPU draw crosses to the host for the worker's requests. `Tensor.to` makes an overlapping input (an
+    expanded class token, stride 0) contiguous: Inductor's code for that spec asserted stride 0 and failed on
+    an H200 (yield run B). The meta device stands in for the GPU: its `to` drops the layout the same way."""
+    expanded = torch.randn(768).as_strided((256, 1, 768), (0, 768, 1))
+    permuted = torch.randn(4, 8, 6).permute(0, 2, 1)
+    assert expanded.to("meta").stride() != expanded.stride()  # what the draw did before
+    for x in (expanded, permuted, torch.randn(3, 5), torch.empty(0, 4)):
+        moved = moved_keeping_layout(x, "meta")
+        assert moved.shape == x.shape and moved.stride() == x.stride() and moved.device.type == "meta"
+        back = moved_keeping_layout(x, "cpu")
+        assert back.stride() == x.stride() and torch.equal(back, x)
