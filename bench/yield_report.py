@@ -1,9 +1,10 @@
 """The yield of a GPU run (issue 19): how many specs got a verified kernel faster than eager and than
 torch.compile, and by how much, by family, teacher and regime, beside each spec's estimated headroom.
 
-    python bench/yield_report.py RUN_DIR [--device-profile H200] [--json FILE]
+    python bench/yield_report.py RUN_DIR [--device-profile H200] [--json FILE] [--partial]
 
-Reads the run's `raw` rows (every candidate with its verdict). A spec *yields* when at least one of its
+Reads the run's `raw` rows (every candidate with its verdict); with `--partial`, the candidates an interrupted
+run checkpointed (`RUN_DIR/_parts`, a run with no manifest yet: say so beside its figures). A spec *yields* when at least one of its
 accepted candidates is at least `--yield-speedup` (1.2) times faster than PyTorch eager. Prints Markdown
 tables for BENCHMARKS.md:
 - overall: specs, specs with an accepted kernel, the yield share, the share with a kernel faster than
@@ -184,10 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--yield-speedup", type=float, default=YIELD_SPEEDUP)
     parser.add_argument("--no-headroom", action="store_true", help="skip the roofline estimates (a trace per spec)")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--partial", action="store_true",
+                        help="an interrupted run: read the candidates it checkpointed (no manifest needed)")
     args = parser.parse_args(argv)
-    from shards.writer import read_raw
+    from shards.writer import RunWriter, read_raw
 
-    rows = read_raw(args.run_dir).to_pylist()
+    if args.partial:
+        rows = RunWriter(args.run_dir).read_parts().to_pylist()
+        print(f"partial: {len(rows)} checkpointed candidates of an unfinished run\n")
+    else:
+        rows = read_raw(args.run_dir).to_pylist()
     headroom = None if args.no_headroom else estimate_headroom(rows, args.device_profile)
     summary = summarise(rows, yield_speedup=args.yield_speedup, headroom=headroom)
     print(markdown(summary))
