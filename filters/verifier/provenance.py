@@ -371,13 +371,7 @@ class ProvenanceRecorder(TorchDispatchMode):
 
     def _note_copy(self, name, args, result) -> None:
         """Which storage each copy read, for `Provenance.made_by_kernels`."""
-        if name in ("copy_", "copy"):  # copy_(self, src) writes self; copy(self, src) returns a new one
-            sources, targets = args[1:2], args[:1] if name == "copy_" else result
-        elif name in ("_copy_from", "_copy_from_and_resize"):  # _copy_from(self, dst): reads self, writes dst
-            sources, targets = args[:1], args[1:2]
-        else:
-            sources, targets = args[:1], result
-        for src, dst in zip(_tensors(sources), _tensors(targets)):
+        for src, dst in _copy_pairs(name, args, result):
             key = _storage_key(dst)
             if key is None or key == _storage_key(src):  # the same storage: nothing was copied
                 continue
@@ -385,9 +379,14 @@ class ProvenanceRecorder(TorchDispatchMode):
             self.record.copied_from.setdefault(key, []).append(_storage_key(src) if same_kind else None)
 
     def _note_narrowing(self, name, args, kwargs, result) -> None:
-        sources = [t for t in _tensors(args[1:2] if name in ("copy_", "copy") else args[:1])]
-        targets = list(_tensors(args[:1])) if name in ("copy_", "copy") else list(_tensors(result))
-        for src, dst in zip(sources, targets):
+        """A copy into a less precise float dtype, and the storage it wrote (`Provenance.narrowing_before`).
+        `fill_` with a 0-dim tensor value copies that tensor; other copies pair as `_copy_pairs` says."""
+        if name in _COPIES:
+            pairs = _copy_pairs(name, args, result)
+        else:  # fill_(self, value) writes self; functional fill(self, value) returns a new tensor
+            values = list(_tensors([*args[1:], *kwargs.values()]))[:1]
+            pairs = list(zip(values, _tensors(args[:1] if name == "fill_" else result)))
+        for src, dst in pairs:
             if src.is_floating_point() and dst.is_floating_point() and \
                     torch.finfo(dst.dtype).eps > torch.finfo(src.dtype).eps:
                 self.record.narrowing.append(f"{_dtype_name(src.dtype)}->{_dtype_name(dst.dtype)}")
@@ -400,6 +399,21 @@ class ProvenanceRecorder(TorchDispatchMode):
             base = getattr(value, "base", None)  # a host-side TensorDescriptor wraps its tensor
             for tensor in _tensors(base if isinstance(base, torch.Tensor) else value):
                 self.record.write(tensor, KERNEL)
+
+
+def _copy_pairs(name: str, args, result) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(source, target) tensors of one copy op: `copy_(self, src)` writes self; functional `copy(self, src)`
+    returns a new tensor with self's dtype holding src; `_copy_from(self, dst)` reads self and writes dst;
+    the rest (`clone`, `_to_copy`, `contiguous`, ...) read their first argument into their result."""
+    if name == "copy_":
+        sources, targets = args[1:2], args[:1]
+    elif name == "copy":
+        sources, targets = args[1:2], result
+    elif name in ("_copy_from", "_copy_from_and_resize"):
+        sources, targets = args[:1], args[1:2]
+    else:
+        sources, targets = args[:1], result
+    return list(zip(_tensors(sources), _tensors(targets)))
 
 
 def _value_kind(dtype: torch.dtype) -> str:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from kerneldata.core.outcomes import Reason, Status
-from filters.verifier.provenance import ProvenanceRecorder
+from filters.verifier.provenance import ProvenanceRecorder, _copy_pairs
 from filters.verifier.options import VerifyOptions
 from filters.verifier.runtime import Runtime
 from filters.verifier.verify import _run_checks, load_reference
@@ -298,3 +298,35 @@ def test_a_narrowing_cast_into_the_output_is_not_lowered_precision_but_one_befor
         out = torch.empty(64, 64, dtype=torch.float16)  # may reuse the freed block
         recorder.kernel_launched([out], {})
     assert recorder.record.narrowing_before([out]) == ["float32->float16"], (key, out.data_ptr())
+
+
+@pytest.mark.parametrize("copy", ["functional_copy", "fill_with_tensor"])
+def test_each_copy_op_narrows_into_the_tensor_it_writes(copy):
+    """Functional `copy(self, src)` returns a new tensor: a narrowing cast through it into the output makes the output's dtype (not lowered precision), and a
+    copy of a kernel-made fp32 storage is kernels' output. `fill_` with a 0-dim fp32 tensor narrows into what
+    it fills."""
+    recorder = ProvenanceRecorder()
+    x = torch.randn(16, 16)
+    with torch.no_grad(), recorder:
+        acc = _kernel_made(x)
+        recorder.kernel_launched([x, acc], {})
+        if copy == "functional_copy":
+            out = torch.ops.aten.copy(torch.empty(16, 16, dtype=torch.float16), acc)
+        else:
+            out = torch.empty((), dtype=torch.float16)
+            out.fill_(acc[0, 0])
+    assert recorder.record.narrowing == ["float32->float16"]
+    assert recorder.record.narrowed == [out.untyped_storage().data_ptr()]
+    assert recorder.record.narrowing_before([out]) == []
+    if copy != "fill_with_tensor":
+        assert recorder.record.made_by_kernels(out.untyped_storage().data_ptr())
+
+
+def test_copy_from_reads_its_first_argument_and_writes_its_second():
+    """`_copy_from(self, dst)` (a backend's cross-device copy; CPU has no kernel for it, so its pairing is
+    checked directly)."""
+    src, dst = torch.randn(2), torch.empty(2, dtype=torch.float16)
+    assert _copy_pairs("_copy_from", (src, dst), dst) == [(src, dst)]
+    assert _copy_pairs("copy_", (dst, src), dst) == [(src, dst)]
+    fresh = torch.empty(2, dtype=torch.float16)
+    assert _copy_pairs("copy", (dst, src), fresh) == [(src, fresh)]
