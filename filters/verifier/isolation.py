@@ -10,18 +10,19 @@ What it guarantees, where bwrap runs (`layers()` says so, and `require` refuses 
 - `mount`: a new root that holds, read-only, only what a kernel needs (the Python installation and every
   directory on its sys.path, the project's package root, /usr and the loader's files in /etc, CUDA/ROCm
   installations, the GPU's /dev nodes and, on a GPU machine, /sys); read-write only the worker's scratch
-  (a private tmpfs, capped in size) and the compile caches; a private, size-capped tmpfs at /tmp and
-  /dev/shm; a fresh /proc. Not $HOME, /root, /run, /var or the
+  (a private tmpfs, capped in size, which also holds the compile caches: each candidate's its own); a
+  private, size-capped tmpfs at /tmp and /dev/shm; a fresh /proc. Not $HOME, /root, /run, /var or the
   parent's /tmp: token files, agent and Docker sockets are not there to open.
 - `nproc`: the worker runs as an unprivileged uid (root drops to `SANDBOX_UID` inside) in a user namespace
   of its own, where RLIMIT_NPROC binds (the kernel does not enforce it for root) and counts only its tasks.
 - the environment is cleared (--clearenv) and rebuilt from the verifier's allow-list.
 After each candidate, `leftovers` lists from outside (never from the child's own account) any process in
-the namespace besides bwrap's init and the worker, and any file in the private /tmp or /dev/shm; the
-verifier rejects the candidate and retires the worker for either.
+the namespace besides bwrap's init and the worker, and any file in the private /tmp or /dev/shm;
+`SandboxWorker.unload` adds anything added to, changed in or removed from the scratch outside the
+candidate's own directories (removed with it). The verifier rejects the candidate and retires the worker
+for any of these.
 
-Not covered: a kernel exploit; the compile caches, which are shared by a runtime's workers and writable;
-files under /usr and /etc that are world-readable; GPU memory left by a candidate (the GPU context is
+Not covered: a kernel exploit; files under /usr and /etc that are world-readable; GPU memory left by a candidate (the GPU context is
 per worker). Where bwrap is missing or cannot start (no user namespaces), these layers are absent: the
 child still confines itself (`filters.verifier.confine`), and `verify.require_isolation` decides whether to run.
 """
@@ -151,12 +152,12 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def sandbox_command(argv: list[str], *, binary: str, scratch: Path, scratch_bytes: int, writable: list[Path],
+def sandbox_command(argv: list[str], *, binary: str, scratch: Path, scratch_bytes: int,
                     env: dict[str, str]) -> list[str]:
     """`argv` wrapped in bwrap: the namespaces above, the mounts above, `env` only. `scratch` (the working
     directory) is a private tmpfs of `scratch_bytes` at the host scratch's path, so writes there are capped
-    in total and never reach the host's disk (the parent reaches it through /proc/<pid>/root);
-    `writable` (the compile caches) are the host's directories, bound read-write."""
+    in total and never reach the host's disk (the parent reaches it through /proc/<pid>/root). Nothing of
+    the host is writable: the compile caches live in the scratch, one per candidate."""
     args = [binary, *_namespace_args(), "--clearenv"]
     for name, value in env.items():
         args += ["--setenv", name, value]
@@ -169,13 +170,13 @@ def sandbox_command(argv: list[str], *, binary: str, scratch: Path, scratch_byte
             args += ["--ro-bind", path, path]
     created: set[str] = set()
     readable = _readable_roots()
-    rw = _outermost([str(scratch)] + [str(p) for p in writable])
+    scratch_real = os.path.realpath(scratch)
 
     def make_parents(path: str) -> list[str]:
         # bwrap makes missing parents mode 0700, which the unprivileged uid could not pass through.
         out = []
         for parent in _ancestors(path):
-            covered = any(parent == r or parent.startswith(r + "/") for r in readable + rw)
+            covered = any(parent == r or parent.startswith(r + "/") for r in [*readable, scratch_real])
             if parent not in created and not covered and parent not in ("/tmp", "/dev"):
                 out += ["--perms", "0755", "--dir", parent]
                 created.add(parent)
@@ -196,12 +197,8 @@ def sandbox_command(argv: list[str], *, binary: str, scratch: Path, scratch_byte
         args += ["--ro-bind", "/sys", "/sys"]
     args += ["--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
              "--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm"]
-    scratch_real = os.path.realpath(scratch)
-    for root in rw:
-        if root == scratch_real:  # mode 0777: the worker's uid is not root's; nothing else is in there
-            args += make_parents(root) + ["--size", str(scratch_bytes), "--perms", "0777", "--tmpfs", root]
-        else:
-            args += make_parents(root) + ["--bind", root, root]
+    # mode 0777: the worker's uid is not root's; nothing else is in there
+    args += make_parents(scratch_real) + ["--size", str(scratch_bytes), "--perms", "0777", "--tmpfs", scratch_real]
     return args + ["--chdir", scratch_real, "--", *argv]
 
 
@@ -285,3 +282,40 @@ def tree_bytes(path: Path, limit: int = 1 << 16) -> int:
         if count > limit:
             break
     return total
+
+
+def tree_listing(path: Path, limit: int = 1 << 14) -> dict[str, tuple]:
+    """Every entry beneath `path`, relative name -> (kind, size, modification time): what `listing_changes`
+    compares. At most `limit` entries (a flood of files is caught by the tmpfs and RLIMIT_FSIZE first)."""
+    listing: dict[str, tuple] = {}
+    for directory, dirs, files in os.walk(path):
+        for name in dirs + files:
+            full = os.path.join(directory, name)
+            try:
+                status = os.lstat(full)
+            except OSError:
+                continue
+            kind = "directory" if name in dirs else "file"
+            size = 0 if kind == "directory" else status.st_size
+            listing[os.path.relpath(full, path)] = (kind, size, status.st_mtime_ns)
+            if len(listing) >= limit:
+                return listing
+    return listing
+
+
+def listing_changes(before: dict[str, tuple], after: dict[str, tuple], *, ignore: set[str] = frozenset()) -> list[str]:
+    """What differs between two `tree_listing`s, as "a file left: name", "a file changed: name", "a file
+    removed: name" (directories only when added or removed); top-level names in `ignore` are skipped."""
+    found = []
+    for name in sorted(before.keys() | after.keys()):
+        if name.split(os.sep)[0] in ignore:
+            continue
+        old, new = before.get(name), after.get(name)
+        kind = (new or old)[0]
+        if old is None:
+            found.append(f"a {kind} left: {name[:60]}")
+        elif new is None:
+            found.append(f"a {kind} removed: {name[:60]}")
+        elif kind == "file" and new != old:
+            found.append(f"a file changed: {name[:60]}")
+    return found

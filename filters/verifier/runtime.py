@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from kerneldata.core.hardware import device_flush_bytes, fingerprint
 from filters.verifier.isolation import usable_bwrap
@@ -111,7 +107,6 @@ class Runtime:
     use_zygote: bool = True
     probes: ReferenceProbes = field(default_factory=ReferenceProbes)
     zygote: Zygote | None = field(init=False, default=None)
-    cache_dir: Path = field(init=False)
     gpu_turns: GpuTurns = field(init=False, default_factory=GpuTurns)
     compile_baselines: dict = field(init=False, default_factory=dict)
     _compile_locks: dict = field(init=False, default_factory=dict)
@@ -127,14 +122,9 @@ class Runtime:
     process_changes: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _peaks_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-    _remove_cache: weakref.finalize = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         self.phase_seconds = {}
-        self.cache_dir = Path(tempfile.mkdtemp(prefix="kerneldata-cache-"))
-        # Removed by close(), or when this runtime is collected or the interpreter exits without it (a
-        # process-wide runtime that nothing closes, a Ray actor shut down): nothing is left in the temp dir.
-        self._remove_cache = weakref.finalize(self, shutil.rmtree, str(self.cache_dir), ignore_errors=True)
         # Under bwrap each worker starts fresh (filters.verifier.isolation): no zygote to fork from.
         if self.use_zygote and usable_bwrap() is None:
             self.zygote = Zygote(self.device)
@@ -221,7 +211,6 @@ class Runtime:
                 memory_limit_bytes=None if on_gpu else options.memory_limit_bytes,
                 output_limit_bytes=options.output_limit_bytes,
                 zygote=self.zygote,
-                cache_dir=self.cache_dir,
                 visible_device=self.device_index if on_gpu else None,
                 require_isolation=options.require_isolation,
             )
@@ -257,7 +246,6 @@ class Runtime:
             worker.close()
         if self.zygote is not None:
             self.zygote.close()
-        self._remove_cache()
 
     def __enter__(self) -> Runtime:
         return self

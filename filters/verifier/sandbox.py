@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -62,6 +63,10 @@ _ENV_ALLOWED = (
     "TRITON_HIP_LLD_PATH",
 )
 _SECRET_MARKERS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "CREDENTIAL")
+# Under the worker's scratch: the worker's own compile caches, and each candidate's (`SandboxWorker.load`).
+WORKER_CACHES = "compile-caches"
+# The worker's output, in the host's scratch (under bwrap the worker sees a tmpfs there instead).
+LOG_NAME = "output.log"
 
 
 class SandboxError(Exception):
@@ -90,7 +95,7 @@ def _rocm_build() -> bool:
     return torch.version.hip is not None
 
 
-def child_environment(scratch: Path, device: str, cache_dir: Path) -> dict[str, str]:
+def child_environment(scratch: Path, device: str) -> dict[str, str]:
     env = {
         name: os.environ[name]
         for name in _ENV_ALLOWED
@@ -104,8 +109,12 @@ def child_environment(scratch: Path, device: str, cache_dir: Path) -> dict[str, 
         PYTHONPATH=package_root,
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
-        TRITON_CACHE_DIR=str(cache_dir),
-        TORCHINDUCTOR_CACHE_DIR=str(cache_dir / "inductor"),
+        # The worker's own compile caches; each candidate compiles into a directory of its own instead
+        # (`SandboxWorker.load`), removed with it, so nothing one compiles or plants there reaches another.
+        TRITON_CACHE_DIR=str(scratch / WORKER_CACHES / "triton"),
+        TORCHINDUCTOR_CACHE_DIR=str(scratch / WORKER_CACHES / "inductor"),
+        # No JIT cache of the CUDA driver under $HOME (the scratch): it would outlive the candidate.
+        CUDA_CACHE_DISABLE="1",
         # One thread each: the verifier runs several children at once on few cores.
         OMP_NUM_THREADS="1",
         MKL_NUM_THREADS="1",
@@ -133,7 +142,6 @@ class SandboxWorker:
         output_limit_bytes: int,
         max_result_bytes: int = 1 << 26,
         zygote: Zygote | None = None,
-        cache_dir: Path | None = None,
         visible_device: int | None = None,
         require_isolation: bool = False,
         scratch_limit_bytes: int = 512 << 20,
@@ -153,14 +161,15 @@ class SandboxWorker:
         self.violations: list[tuple[str, str]] = []
         self.scratch = Path(tempfile.mkdtemp(prefix="kerneldata-sandbox-"))
         self._candidate_dir: Path | None = None
-        self._log = open(self.scratch / "output.log", "wb")
-        cache_dir = cache_dir or (self.scratch / "triton-cache")
+        self._log = open(self.scratch / LOG_NAME, "wb")
+        self._compile_dir: Path | None = None
+        self._scratch_before: dict[str, tuple] = {}
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         widen_pipe(self._to_child)
         widen_pipe(self._from_child)
         self._violations_r, violations_w = os.pipe()
-        env = child_environment(self.scratch, device, cache_dir)
+        env = child_environment(self.scratch, device)
         if visible_device is not None:
             env.update(visible_devices_env(visible_device))
         limits = {"RLIMIT_FSIZE": output_limit_bytes, "RLIMIT_CORE": 0}
@@ -169,7 +178,7 @@ class SandboxWorker:
         start = {"op": "start", "device": device}
         self._init_pid: int | None = None
         self._worker_pid: int | None = None
-        self._bound_under_tmp = {Path(p).parts[2] for p in (self.scratch, cache_dir)
+        self._bound_under_tmp = {Path(p).parts[2] for p in (self.scratch,)
                                  if len(Path(p).parts) > 2 and Path(p).parts[1] == "tmp"}
         fds = (to_child_r, from_child_w, violations_w)
         argv = [sys.executable, "-m", "filters.verifier.sandbox_child", *map(str, fds)]
@@ -181,11 +190,9 @@ class SandboxWorker:
                 start.update(limits=limits, nproc_limit=isolation.NPROC_LIMIT)
                 if os.geteuid() == 0:
                     start["drop_to_uid"] = isolation.SANDBOX_UID
-                    cache_dir.mkdir(parents=True, exist_ok=True)
-                    for path in (self.scratch, cache_dir):
-                        os.chown(path, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
+                    os.chown(self.scratch, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
                 command = isolation.sandbox_command(argv, binary=self._bwrap, scratch=self.scratch,
-                                                    scratch_bytes=scratch_limit_bytes, writable=[cache_dir], env=env)
+                                                    scratch_bytes=scratch_limit_bytes, env=env)
                 self.proc = subprocess.Popen(command, pass_fds=fds, cwd=self.scratch, env={},
                                              stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                                              start_new_session=True)
@@ -315,6 +322,8 @@ class SandboxWorker:
         self.served += 1
         self.runs = 0
         self.violations = []
+        # What the scratch holds before the candidate: anything it leaves there is found at unload.
+        self._scratch_before = isolation.tree_listing(self._seen_by_us(self.scratch))
         # A plausible directory and module name, new per candidate (filters.verifier.disguise: issue 15 section 5).
         while True:
             self._candidate_dir, module_name = candidate_location(self.scratch)
@@ -325,14 +334,20 @@ class SandboxWorker:
                 continue
         candidate_path = self._candidate_dir / f"{module_name}.py"
         self._seen_by_us(candidate_path).write_text(code)
+        # Its compile caches (Triton's, Inductor's for the baseline): its own, and gone with it. A cache shared
+        # with later candidates is one a candidate could plant a kernel in, for their code or their baseline.
+        self._compile_dir = self.scratch / WORKER_CACHES / secrets.token_hex(6)
+        self._seen_by_us(self._compile_dir).mkdir(parents=True)
         if self._bwrap is not None and os.geteuid() == 0:
-            os.chown(self._seen_by_us(self._candidate_dir), isolation.SANDBOX_UID, isolation.SANDBOX_UID)
+            for directory in (self._candidate_dir, self._compile_dir, self._compile_dir.parent):
+                os.chown(self._seen_by_us(directory), isolation.SANDBOX_UID, isolation.SANDBOX_UID)
         # The output cap is per candidate: start its log afresh (the child shares this file's offset).
         self._log.flush()
         os.lseek(self._log.fileno(), 0, os.SEEK_SET)
         os.ftruncate(self._log.fileno(), 0)
         header = {"op": "load", "candidate_dir": str(self._candidate_dir), "module_name": module_name,
-                  "candidate_path": str(candidate_path), "init_seed": init_seed,
+                  "candidate_path": str(candidate_path), "compile_dir": str(self._compile_dir),
+                  "init_seed": init_seed,
                   "reference_source": reference_source, "workload_sources": list(workload_sources or ())}
         return self.request(header, [tensors_to_bytes(init_inputs)])
 
@@ -348,9 +363,14 @@ class SandboxWorker:
             changes += self._left_behind()
             header["changes"] = changes
         finally:
-            if self._candidate_dir is not None:
-                shutil.rmtree(self._seen_by_us(self._candidate_dir), ignore_errors=True)
-                self._candidate_dir = None
+            for directory in (self._candidate_dir, self._compile_dir):
+                if directory is not None:
+                    shutil.rmtree(self._seen_by_us(directory), ignore_errors=True)
+            self._candidate_dir = self._compile_dir = None
+        # With its directories gone, the scratch must be as the candidate found it.
+        left = isolation.listing_changes(self._scratch_before, isolation.tree_listing(self._seen_by_us(self.scratch)),
+                                         ignore={LOG_NAME})
+        header["changes"] = header.get("changes", []) + [f"{change} in the scratch" for change in left[:4]]
         return header
 
     def _seen_by_us(self, path: Path) -> Path:
@@ -491,7 +511,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._home = Path(tempfile.mkdtemp(prefix="kerneldata-zygote-"))
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        env = child_environment(self._home, device, self._home / "triton-cache")
+        env = child_environment(self._home, device)
         self.proc = subprocess.Popen([sys.executable, "-m", "filters.verifier.zygote", str(theirs.fileno())],
                                      pass_fds=(theirs.fileno(),), cwd=self._home, env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -641,6 +642,12 @@ class _Session:
         # Each candidate works in a directory of its own beneath the worker's scratch (the parent empties it).
         self.candidate_dir = header["candidate_dir"]
         os.chdir(self.candidate_dir)
+        # Its compile caches and temporary files in a directory of its own (the parent removes it with the
+        # candidate); `_unload` puts the worker's environment back.
+        compile_dir = header.get("compile_dir") or self.candidate_dir
+        os.environ.update(TRITON_CACHE_DIR=os.path.join(compile_dir, "triton"),
+                          TORCHINDUCTOR_CACHE_DIR=os.path.join(compile_dir, "inductor"), TMPDIR=compile_dir)
+        tempfile.tempdir = compile_dir
         # The reference first, from our source, so nothing the candidate does at import can touch it.
         self.reference = None
         # One baseline model per workload (issue 16: the shown one first, then the spec's other workloads).
@@ -989,11 +996,9 @@ class _Session:
                 if "compile" in baselines:
                     failed = "compile"
                     if self.compiled is None:
-                        # Inductor's cache in the candidate's own directory, which this worker's uid owns: the
-                        # shared one refused a write on an H100 (PermissionError), and a cache shared with
+                        # Inductor compiles into the candidate's own cache (set at load): one shared with
                         # earlier candidates is one they could have planted a slow baseline in. The baseline
                         # compiles once per spec (its timings are kept by the verifier).
-                        os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(self.candidate_dir, ".inductor")
                         self.compiled = torch.compile(self.reference)
                     self.compiled(*inputs)
                     torch.cuda.synchronize()
@@ -1022,14 +1027,28 @@ def _confine(header: dict, report_fd: int | None):
 
     for name, limit in (header.get("limits") or {}).items():
         resource.setrlimit(getattr(resource, name), (limit, limit))
+    caches = [os.environ[name] for name in ("TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR") if os.environ.get(name)]
+    for cache in caches:
+        os.makedirs(cache, exist_ok=True)
     if header.get("drop_to_uid") is not None:
-        drop_privileges(int(header["drop_to_uid"]))  # first, so that the caches it makes are its own
-    writable = [os.getcwd(), "/dev", f"/proc/{os.getpid()}"]
-    for name in ("TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR"):
-        if os.environ.get(name):
-            os.makedirs(os.environ[name], exist_ok=True)
-            writable.append(os.environ[name])
+        uid = int(header["drop_to_uid"])
+        # Torch and Triton made some of the caches at import, as root: they become the worker's own.
+        for cache in caches:
+            for directory in _directories_below(os.getcwd(), cache):
+                os.chown(directory, uid, uid)
+        drop_privileges(uid)
+    writable = [os.getcwd(), "/dev", f"/proc/{os.getpid()}", *caches]
     return confine(writable, report_fd=report_fd, nproc_limit=header.get("nproc_limit"))
+
+
+def _directories_below(top: str, path: str) -> list[str]:
+    """`path` and its parents up to `top` (excluded), outermost first; nothing if `path` is not beneath it."""
+    top, path = os.path.realpath(top), os.path.realpath(path)
+    found = []
+    while path.startswith(top + os.sep):
+        found.append(path)
+        path = os.path.dirname(path)
+    return found[::-1]
 
 
 def _violation(policy) -> dict | None:
@@ -1052,6 +1071,7 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
         _init_cuda()  # before any candidate exists, so its cost is ours, and once per worker
     # What every candidate must leave as it found it (filters.verifier.integrity).
     state = ProcessState.take()
+    environment = dict(os.environ)
     write_message(fd_out, {"ok": True, "confinement": layers,
                            "seconds": {"cuda_init": time.perf_counter() - started}})
     session = None
@@ -1075,7 +1095,7 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
                 if gap is not None:
                     answer.update(kind="interpreter_limit", gap=gap)
         elif op == "unload":
-            answer = _unload(session, state, device, scratch)
+            answer = _unload(session, state, device, scratch, environment)
             session = None
         elif session is None:
             answer = {"ok": False, "kind": "protocol", "message": f"{op!r} before a candidate was loaded"}
@@ -1091,7 +1111,8 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
         write_message(fd_out, answer, out_blobs)
 
 
-def _unload(session: _Session | None, state: ProcessState, device: str, scratch: str) -> dict:
+def _unload(session: _Session | None, state: ProcessState, device: str, scratch: str,
+            environment: dict[str, str]) -> dict:
     """Drop the candidate and report whether the worker can serve another: `changes` lists what the
     candidate changed in the process (it is rejected for that), `unhealthy` a GPU context that no longer
     works (a fault the candidate's verdict already records). Either retires the worker."""
@@ -1100,6 +1121,11 @@ def _unload(session: _Session | None, state: ProcessState, device: str, scratch:
     import torch
 
     lingering = session._candidate_threads(alive_only=True) if session is not None else []
+    # The environment as the worker began (the candidate's caches were set at load; whatever else it or its
+    # compilers set would steer later candidates' compiles and baselines), temporary files back in the scratch.
+    os.environ.clear()
+    os.environ.update(environment)
+    tempfile.tempdir = None
     compiled = session is not None and (session.compiled is not None
                                         or any(c is not None for c in session.compiled_by_workload.values()))
     session = None

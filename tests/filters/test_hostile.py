@@ -362,3 +362,72 @@ raise RuntimeError(f"WROTE {{written}}")
         written = int(header["message"].rsplit("WROTE ", 1)[1].split()[0])
         assert written <= limit, written
         assert not list(worker.scratch.rglob("fill-*"))
+
+
+# --- what one candidate leaves for the next in the same worker ----------------------------------------------
+
+def _next_candidate_finds(code: str):
+    """Verdicts of a hostile candidate running `code`, then of an honest one in the same runtime that fails
+    (a runtime_error naming LEAK) if the first's trace is still there: the scratch walked for files named
+    kd-planted*, and KD_PLANTED in the environment."""
+    probe = '''
+import glob
+root = os.path.dirname(os.path.dirname(os.path.abspath(".")))
+planted = glob.glob(root + "/**/kd-planted*", recursive=True) + glob.glob(root + "/kd-planted*")
+if planted or "KD_PLANTED" in os.environ:
+    raise RuntimeError(f"LEAK {planted} {os.environ.get('KD_PLANTED')}")
+'''
+    with Runtime("cpu", use_zygote=False) as runtime:
+        verdicts = []
+        for candidate in (_hostile(code), _hostile(probe)):
+            verdicts.append(_run_checks(load_reference(c.RELU_PROBLEM), c.RELU_PROBLEM, candidate, dtype="float32",
+                                        atol=1e-4, rtol=1e-4, options=OPTIONS, runtime=runtime, flops=None))
+    return verdicts
+
+
+@pytest.mark.parametrize("where", ["triton_cache", "inductor_cache", "tmpdir"])
+def test_a_file_planted_in_a_compile_cache_dies_with_its_candidate(where):
+    """The compile caches (and temporary files) a candidate is given are its own: a kernel or a baseline it
+    plants there for the candidates after it is gone with it. Writing there is what compilers do: no verdict."""
+    variable = {"triton_cache": "TRITON_CACHE_DIR", "inductor_cache": "TORCHINDUCTOR_CACHE_DIR",
+                "tmpdir": "TMPDIR"}[where]
+    code = f'''
+directory = os.environ[{variable!r}]
+os.makedirs(directory, exist_ok=True)
+with open(os.path.join(directory, "kd-planted.cubin"), "w") as out:
+    out.write("a kernel for the next candidate's hash")
+'''
+    first, second = _next_candidate_finds(code)
+    assert first.status is Status.ACCEPTED, first
+    assert second.status is Status.ACCEPTED, second
+
+
+@pytest.mark.parametrize("how", ["new_file", "worker_cache", "changed_file"])
+def test_a_file_left_in_the_worker_scratch_is_rejected_and_gone(how):
+    """Outside its own directories the scratch is the worker's: a file added there (beside its directory, in
+    the worker's own compile cache) or a worker's file changed is found from outside and rejected, and the
+    next candidate never sees it."""
+    code = {
+        "new_file": 'open(os.path.join(os.path.dirname(os.path.abspath(".")), "kd-planted"), "w").write("x")',
+        "worker_cache": 'directory = os.path.join(os.path.dirname(os.path.abspath(".")), "compile-caches", "triton")\n'
+                        'os.makedirs(directory, exist_ok=True)\n'
+                        'open(os.path.join(directory, "kd-planted"), "w").write("x")',
+        "changed_file": 'import glob\n'
+                        'root = os.path.dirname(os.path.abspath("."))\n'
+                        'mine = os.path.abspath(".")\n'
+                        'theirs = [p for p in glob.glob(root + "/**", recursive=True) if os.path.isfile(p) '
+                        'and not p.startswith(mine)]\n'
+                        'target = theirs[0] if theirs else os.path.join(root, "kd-planted")\n'
+                        'open(target, "a").write("x")',
+    }[how]
+    first, second = _next_candidate_finds(code)
+    assert first.status is Status.REJECTED and first.reason_code is Reason.PROCESS_TAMPERING, first
+    assert "in the scratch" in first.reason, first
+    assert second.status is Status.ACCEPTED, second
+
+
+def test_the_environment_a_candidate_sets_is_not_the_next_ones():
+    """Environment variables steer compilers (TRITON_DEBUG makes every later kernel slow, an Inductor switch a
+    later baseline): the worker's environment is put back after each candidate."""
+    first, second = _next_candidate_finds('os.environ["KD_PLANTED"] = "1"\nos.environ["TRITON_DEBUG"] = "1"')
+    assert second.status is Status.ACCEPTED, second

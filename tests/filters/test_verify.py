@@ -131,14 +131,14 @@ def test_child_environment_has_no_secrets(tmp_path, monkeypatch):
     for name in ("HF_TOKEN", "OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY", "MY_SERVICE_TOKEN", "WANDB_API_KEY"):
         monkeypatch.setenv(name, "s3cret")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
-    env = child_environment(tmp_path, "cpu", tmp_path / "cache")
+    env = child_environment(tmp_path, "cpu")
     assert "s3cret" not in env.values()
     assert env["CUDA_VISIBLE_DEVICES"] == "0" and env["TRITON_INTERPRET"] == "1"
     assert env["HOME"] == str(tmp_path)
     assert set(env) <= set(os.environ) | {"HOME", "TMPDIR", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE",
                                           "PYTHONUNBUFFERED", "TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR", "OMP_NUM_THREADS",
                                           "TORCHINDUCTOR_COMPILE_THREADS",
-                                          "MKL_NUM_THREADS", "TRITON_INTERPRET"}
+                                          "MKL_NUM_THREADS", "TRITON_INTERPRET", "CUDA_CACHE_DISABLE"}
 
 
 def test_background_thread_is_caught_at_runtime_even_past_the_static_gate():

@@ -107,23 +107,3 @@ def test_process_state_sees_rebinding_and_switches():
     finally:
         torch.set_float32_matmul_precision("highest")
     assert before.changes() == []
-
-
-def test_a_runtime_nothing_closes_leaves_no_cache_directory_behind():
-    import gc
-    from pathlib import Path
-    import subprocess
-    import sys
-
-    from filters.verifier.runtime import Runtime
-
-    runtime = Runtime("cpu", use_zygote=False)
-    cache = runtime.cache_dir
-    assert cache.is_dir()
-    del runtime
-    gc.collect()
-    assert not cache.exists()
-    # Nor at the exit of a process that never closed its runtime.
-    code = "from filters.verifier.runtime import Runtime\nr = Runtime('cpu', use_zygote=False)\nprint(r.cache_dir)\n"
-    left = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert left and not Path(left).exists()
