@@ -32,7 +32,9 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `.zero_()` when v is written out: a number, `float("-inf")`, a dtype's bound, a module constant),
   `torch.tensor` given a tensor's values (it makes constants from host numbers), and, on values a small type
   inference knows are tensors (forward's inputs, what torch allocates, views of those, self attributes holding
-  them, and what flows through the candidate's own functions, lambdas and classes), any method off a short list
+  them, parameters of submodules built in `__init__` but not a torch layer's hyperparameters such as
+  `self.norm.eps` where nothing assigns them, and what flows through the candidate's own functions, lambdas and
+  classes), any method off a short list
   of layout and metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing
   with a tensor or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration,
   f-string formatting, builtins and math/functools calls on them, calls through a callable chosen at run time;

@@ -273,6 +273,22 @@ _NON_TENSOR_ATTRS = frozenset({
     "shape", "dtype", "device", "ndim", "is_cuda", "is_cpu", "layout", "requires_grad", "itemsize", "nbytes",
     "is_leaf", "is_sparse", "is_quantized", "is_meta",
 })
+# The hyperparameters torch's layers keep as plain Python numbers, tuples and flags (`self.norm.num_groups`,
+# `self.norm.eps`), which a launcher reads to size its grid (FlagGems' and HF kernels' layers wrapping the
+# reference's module): not tensors, so host arithmetic on them is not PyTorch doing the work. Only for a
+# layer built with no tensor among its arguments, and only for names the candidate never assigns anywhere
+# (`self.norm.eps = t` would make one a tensor; `register_buffer` under an existing name raises).
+LAYER_HYPERPARAMETERS = {
+    "torch.nn.Linear": frozenset({"in_features", "out_features"}),
+    "torch.nn.Embedding": frozenset({"num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type"}),
+    "torch.nn.LayerNorm": frozenset({"normalized_shape", "eps", "elementwise_affine"}),
+    "torch.nn.RMSNorm": frozenset({"normalized_shape", "eps", "elementwise_affine"}),
+    "torch.nn.GroupNorm": frozenset({"num_groups", "num_channels", "eps", "affine"}),
+    **{f"torch.nn.BatchNorm{d}d": frozenset({"num_features", "eps", "momentum", "affine", "track_running_stats"})
+       for d in (1, 2, 3)},
+    **{f"torch.nn.Conv{d}d": frozenset({"in_channels", "out_channels", "kernel_size", "stride", "padding",
+                                        "dilation", "groups", "padding_mode"}) for d in (1, 2, 3)},
+}
 _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
     "torch.full_like", "torch.nn.Parameter", "torch.arange", "torch.ones", "torch.ones_like",
