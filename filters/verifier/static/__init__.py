@@ -10,8 +10,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 
 - the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools,
   contextlib, logging and warnings (FlagGems' `logger = logging.getLogger(__name__)` bound once at module level,
-  `logger.debug/info/warning/error(...)` and `warnings.warn(...)` as statements, a message written out and host
-  numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
+  `logger.debug/info/warning/error(...)` and `warnings.warn(...)` (a builtin category and a written-out stacklevel
+  allowed) as statements, a message written out and host numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
   `cross_call_state`, basicConfig and handlers `io_access`); every name chain rooted in one of them must be on the list by its full path: torch allocation,
   dtypes, layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`,
   whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private path,

@@ -24,6 +24,7 @@ from filters.verifier.static.vocabulary import (
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
     TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
+    WARNING_CATEGORIES,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -368,6 +369,17 @@ class _Gate:
             return f"calls {ast.unparse(call)[:60]}; a logger is named by __name__ or a string written out"
         return None
 
+    def _warning_category(self, expr: ast.AST) -> bool:
+        """A builtin warning class named where `warnings.warn` takes its category (not one the candidate rebinds)."""
+        return isinstance(expr, ast.Name) and expr.id in WARNING_CATEGORIES and not self.bindings.is_bound(expr)
+
+    def _warn_keyword(self, keyword: ast.keyword) -> bool:
+        """`category=UserWarning` or `stacklevel=2`: the two keywords of `warnings.warn` that hand nothing on."""
+        if keyword.arg == "category":
+            return self._warning_category(keyword.value)
+        return keyword.arg == "stacklevel" and isinstance(keyword.value, ast.Constant) \
+            and type(keyword.value.value) is int
+
     def _message_problem(self, call: ast.Call, ctx: _Ctx) -> str | None:
         """A log message or warning: a statement of its own, a string written out (an f-string of host values)
         first, then host numbers and shapes to format (`"%d rows", x.shape[0]`), no keywords (`stack_info`
@@ -401,7 +413,11 @@ class _Gate:
         message = isinstance(first, ast.Constant) and isinstance(first.value, str) or isinstance(first, ast.JoinedStr) \
             and all(host(v.value) and v.format_spec is None and v.conversion == -1
                     for v in first.values if isinstance(v, ast.FormattedValue))
-        if not message or call.keywords or not all(host(a) for a in call.args[1:]):
+        keywords, values = call.keywords, call.args[1:]
+        if _dotted(call.func, self.aliases) == "warnings.warn":  # its category and stack level format nothing
+            keywords = [k for k in keywords if not self._warn_keyword(k)]
+            values = values[1:] if values and self._warning_category(values[0]) else values
+        if not message or keywords or not all(host(a) for a in values):
             return (f"logs {ast.unparse(call)[:60]}; only a message written out and host numbers or shapes may be "
                     "logged, never a tensor's values")
         return None

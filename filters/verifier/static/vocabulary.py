@@ -308,7 +308,11 @@ ALLOWED_BUILTINS = frozenset({
     "divmod", "pow", "slice", "super", "object", "staticmethod", "classmethod", "property", "callable",
     "map", "filter", "Ellipsis", "NotImplemented", "Exception", "ValueError", "TypeError",
     "RuntimeError", "NotImplementedError", "AssertionError", "IndexError", "KeyError", "AttributeError",
-})
+}) | frozenset({"UserWarning", "DeprecationWarning", "FutureWarning", "RuntimeWarning", "PendingDeprecationWarning"})
+# The categories `warnings.warn` may name (xformers, bitsandbytes: `warnings.warn("...", UserWarning)`), classes like
+# the exceptions above, and its one other keyword: a stack level written out (`source=` would hand an object on).
+WARNING_CATEGORIES = frozenset({"UserWarning", "DeprecationWarning", "FutureWarning", "RuntimeWarning",
+                                "PendingDeprecationWarning"})
 _BUILTIN_RULES = {
     **dict.fromkeys(("exec", "eval", "compile", "__import__", "__build_class__"), Reason.DYNAMIC_CODE),
     **dict.fromkeys(("getattr", "setattr", "delattr", "vars", "globals", "locals", "dir", "type", "id", "memoryview",
