@@ -54,7 +54,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the reference's
   module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools' other decorators (a
   decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the
-  candidate's own, which is checked code), defaults other than numbers, strings, None, dtypes, module constants
+  candidate's own, which is checked code; `lru_cache`/`cache` only on a pure module-level config helper of host
+  numbers, only ever called: `CACHE_DECORATORS`), defaults other than numbers, strings, None, dtypes, module constants
   and tuples of them (a default is made once and shared by every call), generators, attributes set outside
   `__init__`, nn.Module machinery that changes a module's state (`train`, `register_buffer`, hooks, `apply`)
   outside `__init__` on any module, not only self (`requires_grad_(False)` only on a tensor the call made or on

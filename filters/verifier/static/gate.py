@@ -24,7 +24,7 @@ from filters.verifier.static.vocabulary import (
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
     TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
-    WARNING_CATEGORIES,
+    WARNING_CATEGORIES, CACHE_DECORATORS, PURE_HELPER_BUILTINS, PURE_HELPER_CALLS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -775,6 +775,8 @@ class _Gate:
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
                 or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
+        if name in CACHE_DECORATORS and self._decorates_pure_helper(node):
+            return
         if name in VERSION_READS or name.startswith(tuple(f"{v}." for v in VERSION_READS)):
             return  # a version string, and str's methods on it (its dunders are refused by _check_attribute)
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
@@ -893,6 +895,8 @@ class _Gate:
                 target = dec.func if isinstance(dec, ast.Call) else dec
                 name = _dotted(target, self.aliases)
                 own = isinstance(dec, ast.Name) and dec.id in self.module_functions and dec.id not in self.kernels
+                if name in CACHE_DECORATORS and self._pure_cached_helper(node, dec):
+                    continue
                 if name not in _ALLOWED_DECORATORS and not own:  # the candidate's own decorator is checked code
                     self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
                               _path_rule(name or ""))
@@ -900,6 +904,57 @@ class _Gate:
             if not self._immutable_default(default):
                 self._add(default, f"uses the default argument {ast.unparse(default)[:60]}, made once and shared by "
                           "every call: state that outlives a call", Reason.CROSS_CALL_STATE)
+
+    def _decorates_pure_helper(self, node: ast.AST) -> bool:
+        """Whether a `functools.lru_cache` chain is the decorator (or the decorator's call) of a pure helper."""
+        parent = self.parents.get(node)
+        dec = parent if isinstance(parent, ast.Call) and parent.func is node else node
+        fn = self.parents.get(dec)
+        return isinstance(fn, ast.FunctionDef) and dec in fn.decorator_list and self._pure_cached_helper(fn, dec)
+
+    def _pure_cached_helper(self, fn: ast.FunctionDef, dec: ast.AST) -> bool:
+        """A cache may decorate a module-level helper that computes a config from host numbers and nothing else
+        (CACHE_DECORATORS): the decorator alone, its maxsize written out; plain parameters, none a tensor, no
+        default; a body of arithmetic, comparisons, tuples and the calls PURE_HELPER_*, every name a parameter,
+        a local, a module constant (`MAX_BLOCK = 1024`) or one of those; and the helper's name only ever called."""
+        if fn not in self.tree.body or len(fn.decorator_list) != 1:
+            return False
+        if isinstance(dec, ast.Call) and not all(isinstance(a, ast.Constant) for a in
+                                                 [*dec.args, *(k.value for k in dec.keywords)]):
+            return False
+        args = fn.args
+        if args.vararg or args.kwarg or args.defaults or args.kw_defaults or self.types.tensors.get(fn) \
+                or fn in self.types.returns:
+            return False
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        locals_ = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for node in (n for stmt in fn.body for n in ast.walk(stmt)):
+            if isinstance(node, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp,
+                                 ast.GeneratorExp, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await, ast.Starred,
+                                 ast.With, ast.Try, ast.Raise, ast.Delete)):
+                return False
+            if isinstance(node, ast.Call) and not (
+                    isinstance(node.func, ast.Name) and node.func.id in PURE_HELPER_BUILTINS
+                    and not self.bindings.is_bound(node.func)
+                    or (_dotted(node.func, self.aliases) or "") in PURE_HELPER_CALLS
+                    or (_dotted(node.func, self.aliases) or "").startswith("math.")):
+                return False
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in params \
+                    and node.id not in locals_ and node.id not in PURE_HELPER_BUILTINS \
+                    and node.id not in self.module_constants \
+                    and (_dotted(node, self.aliases) or "").split(".")[0] not in ("math", "triton"):
+                return False
+        uses = [n for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id == fn.name]
+        return all(isinstance(self.parents.get(n), ast.Call) and self.parents[n].func is n for n in uses) \
+            and self.bindings_count(fn.name) == 1
+
+    def bindings_count(self, name: str) -> int:
+        """How many times the module binds `name` (a def, an assignment, an import)."""
+        return sum(1 for n in ast.walk(self.tree)
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name
+                   or isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+                   or isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name)
 
     def _immutable_default(self, value: ast.AST) -> bool:
         """A default is evaluated once, at definition, and every call shares it: only values nothing can

@@ -197,6 +197,14 @@ GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) |
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
                          "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
 FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functools.wraps"})
+# functools' caches, allowed only as the decorator of a pure config helper (`gate._pure_cached_helper`: FlagGems'
+# and vLLM's `@lru_cache def get_config(n)`): a module-level function of host numbers whose body calls nothing
+# but the builtins and triton/math functions below, builds no container and reads no module-level name, and whose
+# name is only ever called (`cache_info()` would count calls). A cache of such a function remembers nothing a
+# call could tell apart from computing it again.
+CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+PURE_HELPER_BUILTINS = frozenset({"min", "max", "int", "float", "bool", "abs", "round", "len", "divmod", "pow"})
+PURE_HELPER_CALLS = frozenset({"triton.next_power_of_2", "triton.cdiv"})
 # math: its functions and constants, all of which compute on Python numbers only.
 MATH_ALLOWED = frozenset(f"math.{n}" for n in (
     "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb", "copysign", "cos", "cosh",
@@ -441,7 +449,7 @@ def _importable(name: str) -> bool:
     if name in _IMPORTABLE or name in _NAMESPACES or name in _CHECKED_ROOTS:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
+            or name in CACHE_DECORATORS or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
             or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
         return True
     prefix = name + "."

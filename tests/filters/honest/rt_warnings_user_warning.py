@@ -3,7 +3,9 @@ and bitsandbytes' warnings.warn(..., UserWarning), own code).
 
 PROBLEM relu; EXPECTED accepted everywhere.
 """
+
 import warnings
+
 import torch
 import torch.nn as nn
 import triton
@@ -14,6 +16,7 @@ EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
 
 MAX_BLOCK = 1024
+
 
 @triton.jit
 def relu_kernel(x_ptr, out_ptr, n_elements, BLOCK_SIZE: tl.constexpr):
