@@ -499,8 +499,9 @@ _BYPASSES = [
     # a cache on a helper that is not pure (a container, shared by every call; a pure one is allowed)
     ("host", _LAUNCH + "return out", "import functools\n\n@functools.lru_cache(None)\ndef blocks(n):\n    return [n]\n",
      R.CROSS_CALL_STATE),
-    ("host", "b = blocks(CALLS)\n" + _LAUNCH + "return out",
-     "import functools\n\nCALLS = 1\n\n@functools.cache\ndef blocks(n):\n    return n + CALLS\n", R.CROSS_CALL_STATE),
+    ("host", "b = blocks(1)\n" + _LAUNCH + "return out",
+     "import functools\n\nSEEN = []\n\n@functools.cache\ndef blocks(n):\n    return n + len(SEEN)\n",
+     R.CROSS_CALL_STATE),
     ("host", "i = blocks.cache_info()\n" + _LAUNCH + "return out",
      "import functools\n\n@functools.cache\ndef blocks(n):\n    return n\n", R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "def memo(fn):\n    seen = {}\n    def w(n):\n        seen[n] = fn(n)\n"

@@ -528,7 +528,8 @@ class _Gate:
             return
         if isinstance(receiver, ast.Name) and receiver.id in self.kernels and not isinstance(
                 self.bindings.binding_scope(receiver), (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) \
-                or node.attr in _KERNEL_OBJECT_ATTRS and not is_self:
+                or node.attr in _KERNEL_OBJECT_ATTRS and not is_self \
+                and _dotted(node, self.aliases) not in CACHE_DECORATORS:  # `functools.cache` is no kernel's cache
             self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
                       Reason.REFLECTION)
             return
