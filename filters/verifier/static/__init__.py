@@ -47,7 +47,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `__spec__`, `.__module__` never), frame and code attributes, private attributes of anything but `self`, kernel
   objects used other than by launching them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through
   self outside `__init__` (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`,
-  `prune_configs_by`: it would call it with the kernel's tensors), classes with bases other than nn.Module,
+  `prune_configs_by`: it would call it with the kernel's tensors; a `pre_hook` made only of
+  `nargs["out_ptr"].zero_()` statements, the split-K reset, is allowed), classes with bases other than nn.Module,
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
   `format_map`;

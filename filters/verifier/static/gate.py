@@ -957,6 +957,37 @@ class _Gate:
                    or isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
                    or isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name)
 
+    def _zeroing_hook(self, value: ast.AST) -> bool:
+        """A config's `pre_hook` that only zeroes arguments named by string before each launch, the split-K
+        idiom of the Triton tutorials and FlagGems (`pre_hook=lambda nargs: nargs["c_ptr"].zero_()`, or a
+        module-level def of such statements, bound once): it initialises like `.zero_()` in a launcher and
+        reads nothing. Any other statement, call or chained method keeps the hook host code (refused)."""
+        def zeroes(expr: ast.AST, param: str) -> bool:
+            return isinstance(expr, ast.Call) and not expr.args and not expr.keywords \
+                and isinstance(expr.func, ast.Attribute) and expr.func.attr == "zero_" \
+                and isinstance(expr.func.value, ast.Subscript) and isinstance(expr.func.value.value, ast.Name) \
+                and expr.func.value.value.id == param and isinstance(expr.func.value.slice, ast.Constant) \
+                and isinstance(expr.func.value.slice.value, str)
+
+        if isinstance(value, ast.Lambda):
+            fn, body = value, [value.body]
+        elif isinstance(value, ast.Name):
+            found = [n for n in self.tree.body if isinstance(n, ast.FunctionDef) and n.name == value.id]
+            if len(found) != 1 or found[0].decorator_list or self.bindings_count(value.id) != 1:
+                return False
+            fn = found[0]
+            body = [st.value for st in fn.body if isinstance(st, ast.Expr)
+                    and not (isinstance(st.value, ast.Constant) and isinstance(st.value.value, str))]
+            if len(body) != len([st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(
+                    st.value, ast.Constant) and isinstance(st.value.value, str))]):
+                return False  # a statement other than a zeroing call
+        else:
+            return False
+        args = fn.args
+        if args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults or len(args.args) != 1:
+            return False
+        return bool(body) and all(zeroes(expr, args.args[0].arg) for expr in body)
+
     def _immutable_default(self, value: ast.AST) -> bool:
         """A default is evaluated once, at definition, and every call shares it: only values nothing can
         change may be defaults (numbers, strings, None, tuples of them, a dtype, a module constant), not a
@@ -1196,7 +1227,8 @@ class _Gate:
                       Reason.TORCH_OUTSIDE_KERNEL)
         if _dotted(func, self.aliases) in _TUNER_CALLS:
             for keyword in node.keywords:
-                if keyword.arg in _TUNER_HOOKS:
+                if keyword.arg in _TUNER_HOOKS and not (keyword.arg == "pre_hook"
+                                                        and self._zeroing_hook(keyword.value)):
                     self._add(keyword.value, f"hands host code to the autotuner as {keyword.arg}, which it calls "
                               "with the kernel's tensors", Reason.REFLECTION)
         if _dotted(func, self.aliases) in _HEURISTICS_CALLS and node.args and isinstance(node.args[0], ast.Dict):
