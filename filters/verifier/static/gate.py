@@ -24,7 +24,8 @@ from filters.verifier.static.vocabulary import (
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
     TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
-    WARNING_CATEGORIES, CACHE_DECORATORS, PURE_HELPER_BUILTINS, PURE_HELPER_CALLS,
+    WARNING_CATEGORIES, CACHE_DECORATORS, PURE_HELPER_BUILTINS, PURE_HELPER_CALLS, RECORD_CLASS_NAMES,
+    RECORD_FIELD_TYPES,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -778,6 +779,8 @@ class _Gate:
             return
         if name in CACHE_DECORATORS and self._decorates_pure_helper(node):
             return
+        if name in RECORD_CLASS_NAMES and self._in_record_position(node):
+            return
         if name in VERSION_READS or name.startswith(tuple(f"{v}." for v in VERSION_READS)):
             return  # a version string, and str's methods on it (its dunders are refused by _check_attribute)
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
@@ -873,6 +876,8 @@ class _Gate:
         return isinstance(holder, (ast.FunctionDef, ast.ClassDef)) and target in holder.decorator_list
 
     def _check_class(self, node: ast.ClassDef) -> None:
+        if self._record_class(node):
+            return  # a frozen dataclass or a NamedTuple of constant-defaulted fields
         for base in node.bases:
             name = _dotted(base, self.aliases)
             if name not in _ALLOWED_BASES:
@@ -956,6 +961,54 @@ class _Gate:
                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name
                    or isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
                    or isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name)
+
+    def _in_record_position(self, node: ast.AST) -> bool:
+        """Whether a `dataclasses.dataclass` / `typing.NamedTuple` chain decorates or bases a record class."""
+        parent = self.parents.get(node)
+        dec = parent if isinstance(parent, ast.Call) and parent.func is node else node
+        cls = self.parents.get(dec)
+        return isinstance(cls, ast.ClassDef) and (dec in cls.decorator_list or dec in cls.bases) \
+            and self._record_class(cls)
+
+    def _record_class(self, node: ast.ClassDef) -> bool:
+        """A module-level class of settings only (RECORD_CLASS_NAMES): either `@dataclass(frozen=True)` with no
+        base, or a `typing.NamedTuple` subclass with no decorator; no keywords; a body of an optional docstring
+        and fields `name: <type> [= constant]`, the type one of RECORD_FIELD_TYPES or a tuple of them. No
+        methods, no class attributes: immutable instances, nothing shared across calls."""
+        if node not in self.tree.body or node.keywords:
+            return False
+        names = [_dotted(b, self.aliases) for b in node.bases]
+        if not node.bases and len(node.decorator_list) == 1:
+            dec = node.decorator_list[0]
+            if not (isinstance(dec, ast.Call) and _dotted(dec.func, self.aliases) == "dataclasses.dataclass"
+                    and not dec.args and [(k.arg, getattr(k.value, "value", None)) for k in dec.keywords]
+                    == [("frozen", True)]):
+                return False
+        elif names != ["typing.NamedTuple"] or node.decorator_list:
+            return False
+        body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) \
+            and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str) \
+            else node.body
+        return bool(body) and all(
+            isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.simple
+            and not _is_dunder(st.target.id) and self._field_type(st.annotation)
+            and (st.value is None or isinstance(st.value, ast.Constant)
+                 or isinstance(st.value, ast.UnaryOp) and isinstance(st.value.operand, ast.Constant))
+            for st in body)
+
+    def _field_type(self, annotation: ast.AST) -> bool:
+        """`int`, `float`, `bool`, `str`, `torch.dtype`, or `tuple[...]` / `typing.Tuple[...]` of them."""
+        if isinstance(annotation, ast.Name) and annotation.id in RECORD_FIELD_TYPES:
+            return not self.bindings.is_bound(annotation)
+        if isinstance(annotation, ast.Attribute):
+            return _dotted(annotation, self.aliases) in RECORD_FIELD_TYPES
+        if isinstance(annotation, ast.Subscript) and (
+                isinstance(annotation.value, ast.Name) and annotation.value.id == "tuple"
+                and not self.bindings.is_bound(annotation.value)
+                or _dotted(annotation.value, self.aliases) == "typing.Tuple"):
+            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+            return all(isinstance(i, ast.Constant) and i.value is Ellipsis or self._field_type(i) for i in items)
+        return False
 
     def _zeroing_hook(self, value: ast.AST) -> bool:
         """A config's `pre_hook` that only zeroes arguments named by string before each launch, the split-K

@@ -9,7 +9,7 @@ from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
 ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "logging", "warnings",
-                             "__future__"})
+                             "dataclasses", "__future__"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -203,6 +203,12 @@ FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functoo
 # name is only ever called (`cache_info()` would count calls). A cache of such a function remembers nothing a
 # call could tell apart from computing it again.
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+# Record classes of launch settings (torchao's and Triton-distributed's `@dataclass(frozen=True)` configs, vLLM's
+# NamedTuples), allowed only as the decorator or base of a record class (`gate._record_class`): fields annotated
+# with a plain type and defaulted to a constant, nothing else in the body, frozen, so an instance carries nothing
+# from one call to the next.
+RECORD_CLASS_NAMES = frozenset({"dataclasses.dataclass", "typing.NamedTuple"})
+RECORD_FIELD_TYPES = frozenset({"int", "float", "bool", "str", "torch.dtype"})
 PURE_HELPER_BUILTINS = frozenset({"min", "max", "int", "float", "bool", "abs", "round", "len", "divmod", "pow"})
 PURE_HELPER_CALLS = frozenset({"triton.next_power_of_2", "triton.cdiv"})
 # math: its functions and constants, all of which compute on Python numbers only.
@@ -222,7 +228,8 @@ TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
 # contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
 # generators into context managers, redirects output or keeps exit callbacks.
 CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
-_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings")
+_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
+                  "dataclasses")
 # FlagGems' logging idiom and a warning: `logger = logging.getLogger(__name__)` bound once at module level, and
 # `logger.debug("GEMS ADD")` (or info, warning, error), `warnings.warn("...")` as statements of their own,
 # with a message written out and host numbers or shapes to format, never a tensor (its values read on the
@@ -449,7 +456,7 @@ def _importable(name: str) -> bool:
     if name in _IMPORTABLE or name in _NAMESPACES or name in _CHECKED_ROOTS:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-            or name in CACHE_DECORATORS or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
+            or name in CACHE_DECORATORS or name in RECORD_CLASS_NAMES or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
             or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
         return True
     prefix = name + "."
