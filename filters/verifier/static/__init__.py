@@ -9,7 +9,7 @@ to rather than matching text; a module-level name bound once, and nowhere else, 
 refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
 - the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools,
-  contextlib, logging, warnings and dataclasses (`dataclass` alone, for records) (FlagGems' `logger = logging.getLogger(__name__)` bound once at module level,
+  contextlib, logging, warnings, dataclasses and enum (`dataclass`, `Enum` alone, for records) (FlagGems' `logger = logging.getLogger(__name__)` bound once at module level,
   `logger.debug/info/warning/error(...)` and `warnings.warn(...)` (a builtin category and a written-out stacklevel
   allowed) as statements, a message written out and host numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
   `cross_call_state`, basicConfig and handlers `io_access`); every name chain rooted in one of them must be on the list by its full path: torch allocation,
@@ -49,7 +49,7 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   self outside `__init__` (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`,
   `prune_configs_by`: it would call it with the kernel's tensors; a `pre_hook` made only of
   `nargs["out_ptr"].zero_()` statements, the split-K reset, is allowed), classes with bases other than nn.Module (but records: a `@dataclass(frozen=True)` or `typing.NamedTuple` of
-  constant-defaulted fields of plain types and nothing else),
+  constant-defaulted fields of plain types and nothing else, an `enum.Enum` of constants),
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
   `format_map`;

@@ -25,7 +25,7 @@ from filters.verifier.static.vocabulary import (
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
     TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
     WARNING_CATEGORIES, CACHE_DECORATORS, PURE_HELPER_BUILTINS, PURE_HELPER_CALLS, RECORD_CLASS_NAMES,
-    RECORD_FIELD_TYPES,
+    RECORD_FIELD_TYPES, ENUM_BASES,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -972,12 +972,14 @@ class _Gate:
 
     def _record_class(self, node: ast.ClassDef) -> bool:
         """A module-level class of settings only (RECORD_CLASS_NAMES): either `@dataclass(frozen=True)` with no
-        base, or a `typing.NamedTuple` subclass with no decorator; no keywords; a body of an optional docstring
+        base, a `typing.NamedTuple` subclass with no decorator, or an enum of constants (`_enum_body`); no keywords; a body of an optional docstring
         and fields `name: <type> [= constant]`, the type one of RECORD_FIELD_TYPES or a tuple of them. No
         methods, no class attributes: immutable instances, nothing shared across calls."""
         if node not in self.tree.body or node.keywords:
             return False
         names = [_dotted(b, self.aliases) for b in node.bases]
+        if len(names) == 1 and names[0] in ENUM_BASES and not node.decorator_list:
+            return self._enum_body(node)
         if not node.bases and len(node.decorator_list) == 1:
             dec = node.decorator_list[0]
             if not (isinstance(dec, ast.Call) and _dotted(dec.func, self.aliases) == "dataclasses.dataclass"
@@ -995,6 +997,15 @@ class _Gate:
             and (st.value is None or isinstance(st.value, ast.Constant)
                  or isinstance(st.value, ast.UnaryOp) and isinstance(st.value.operand, ast.Constant))
             for st in body)
+
+    def _enum_body(self, node: ast.ClassDef) -> bool:
+        """An enum's body: an optional docstring and `NAME = constant` members, nothing else (no `auto()`, no
+        methods)."""
+        body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) \
+            and isinstance(node.body[0].value, ast.Constant) else node.body
+        return bool(body) and all(
+            isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+            and not st.targets[0].id.startswith("_") and isinstance(st.value, ast.Constant) for st in body)
 
     def _field_type(self, annotation: ast.AST) -> bool:
         """`int`, `float`, `bool`, `str`, `torch.dtype`, or `tuple[...]` / `typing.Tuple[...]` of them."""

@@ -9,7 +9,7 @@ from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
 ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "logging", "warnings",
-                             "dataclasses", "__future__"})
+                             "dataclasses", "enum", "__future__"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -204,10 +204,12 @@ FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functoo
 # call could tell apart from computing it again.
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
 # Record classes of launch settings (torchao's and Triton-distributed's `@dataclass(frozen=True)` configs, vLLM's
-# NamedTuples), allowed only as the decorator or base of a record class (`gate._record_class`): fields annotated
+# NamedTuples, attorch's enums), allowed only as the decorator or base of a record class (`gate._record_class`): fields annotated
 # with a plain type and defaulted to a constant, nothing else in the body, frozen, so an instance carries nothing
 # from one call to the next.
-RECORD_CLASS_NAMES = frozenset({"dataclasses.dataclass", "typing.NamedTuple"})
+RECORD_CLASS_NAMES = frozenset({"dataclasses.dataclass", "typing.NamedTuple", "enum.Enum", "enum.IntEnum"})
+# An enum of written-out constants (attorch's and kernl's activation and layout enums): `NAME = constant` only.
+ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum"})
 RECORD_FIELD_TYPES = frozenset({"int", "float", "bool", "str", "torch.dtype"})
 PURE_HELPER_BUILTINS = frozenset({"min", "max", "int", "float", "bool", "abs", "round", "len", "divmod", "pow"})
 PURE_HELPER_CALLS = frozenset({"triton.next_power_of_2", "triton.cdiv"})
@@ -229,7 +231,7 @@ TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
 # generators into context managers, redirects output or keeps exit callbacks.
 CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
 _CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
-                  "dataclasses")
+                  "dataclasses", "enum")
 # FlagGems' logging idiom and a warning: `logger = logging.getLogger(__name__)` bound once at module level, and
 # `logger.debug("GEMS ADD")` (or info, warning, error), `warnings.warn("...")` as statements of their own,
 # with a message written out and host numbers or shapes to format, never a tensor (its values read on the
