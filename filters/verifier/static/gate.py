@@ -877,7 +877,7 @@ class _Gate:
 
     def _check_class(self, node: ast.ClassDef) -> None:
         if self._record_class(node):
-            return  # a frozen dataclass or a NamedTuple of constant-defaulted fields
+            return  # a frozen dataclass, a NamedTuple or an enum of constants
         for base in node.bases:
             name = _dotted(base, self.aliases)
             if name not in _ALLOWED_BASES:
@@ -972,9 +972,10 @@ class _Gate:
 
     def _record_class(self, node: ast.ClassDef) -> bool:
         """A module-level class of settings only (RECORD_CLASS_NAMES): either `@dataclass(frozen=True)` with no
-        base, a `typing.NamedTuple` subclass with no decorator, or an enum of constants (`_enum_body`); no keywords; a body of an optional docstring
-        and fields `name: <type> [= constant]`, the type one of RECORD_FIELD_TYPES or a tuple of them. No
-        methods, no class attributes: immutable instances, nothing shared across calls."""
+        base or a `typing.NamedTuple` subclass with no decorator, whose body is an optional docstring and fields
+        `name: <type> [= constant]`, the type one of RECORD_FIELD_TYPES or a tuple of them; or an enum of
+        constants (`_enum_body`). No keywords, no methods, no class attributes: immutable instances, nothing
+        shared across calls."""
         if node not in self.tree.body or node.keywords:
             return False
         names = [_dotted(b, self.aliases) for b in node.bases]
