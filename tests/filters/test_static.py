@@ -496,8 +496,14 @@ _BYPASSES = [
      R.TORCH_OUTSIDE_KERNEL),
     ("host", _LAUNCH + "return out", "def peek(d):\n    return d\n\ndef heur(args):\n    return peek(args)\n\n"
      "H = triton.heuristics({'V': heur})\n", R.TORCH_OUTSIDE_KERNEL),
-    ("host", _LAUNCH + "return out", "import functools\n\n@functools.lru_cache(None)\ndef blocks(n):\n    return n\n",
+    # a cache on a helper that is not pure (a container, shared by every call; a pure one is allowed)
+    ("host", _LAUNCH + "return out", "import functools\n\n@functools.lru_cache(None)\ndef blocks(n):\n    return [n]\n",
      R.CROSS_CALL_STATE),
+    ("host", "b = blocks(1)\n" + _LAUNCH + "return out",
+     "import functools\n\nSEEN = []\n\n@functools.cache\ndef blocks(n):\n    return n + len(SEEN)\n",
+     R.CROSS_CALL_STATE),
+    ("host", "i = blocks.cache_info()\n" + _LAUNCH + "return out",
+     "import functools\n\n@functools.cache\ndef blocks(n):\n    return n\n", R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "def memo(fn):\n    seen = {}\n    def w(n):\n        seen[n] = fn(n)\n"
      "        return seen[n]\n    return w\n\n@memo\ndef blocks(n):\n    return n\n", R.CROSS_CALL_STATE),
     ("host", "super().apply(lambda m: m)\n" + _LAUNCH + "return out", "", R.REFLECTION),

@@ -9,9 +9,9 @@ to rather than matching text; a module-level name bound once, and nowhere else, 
 refusal names the rule it breaks and the line, as a reason of its own (`kerneldata.core.outcomes`):
 
 - the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools,
-  contextlib, logging and warnings (FlagGems' `logger = logging.getLogger(__name__)` bound once at module level,
-  `logger.debug/info/warning/error(...)` and `warnings.warn(...)` as statements, a message written out and host
-  numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
+  contextlib, logging, warnings, dataclasses and enum (`dataclass`, `Enum` alone, for records) (FlagGems' `logger = logging.getLogger(__name__)` bound once at module level,
+  `logger.debug/info/warning/error(...)` and `warnings.warn(...)` (a builtin category and a written-out stacklevel
+  allowed) as statements, a message written out and host numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
   `cross_call_state`, basicConfig and handlers `io_access`); every name chain rooted in one of them must be on the list by its full path: torch allocation,
   dtypes, layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`,
   whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private path,
@@ -32,7 +32,9 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `.zero_()` when v is written out: a number, `float("-inf")`, a dtype's bound, a module constant),
   `torch.tensor` given a tensor's values (it makes constants from host numbers), and, on values a small type
   inference knows are tensors (forward's inputs, what torch allocates, views of those, self attributes holding
-  them, and what flows through the candidate's own functions, lambdas and classes), any method off a short list
+  them, parameters of submodules built in `__init__` but not a torch layer's hyperparameters such as
+  `self.norm.eps` where nothing assigns them, and what flows through the candidate's own functions, lambdas and
+  classes), any method off a short list
   of layout and metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing
   with a tensor or a list (`x[idx]`, a gather; `torch.arange` may build index tensors for kernels), iteration,
   f-string formatting, builtins and math/functools calls on them, calls through a callable chosen at run time;
@@ -45,14 +47,17 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `__spec__`, `.__module__` never), frame and code attributes, private attributes of anything but `self`, kernel
   objects used other than by launching them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through
   self outside `__init__` (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`,
-  `prune_configs_by`: it would call it with the kernel's tensors), classes with bases other than nn.Module,
+  `prune_configs_by`: it would call it with the kernel's tensors; a `pre_hook` made only of
+  `nargs["out_ptr"].zero_()` statements, the split-K reset, is allowed), classes with bases other than nn.Module (but records: a `@dataclass(frozen=True)` or `typing.NamedTuple` of
+  constant-defaulted fields of plain types and nothing else, an `enum.Enum` of constants),
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
   `format_map`;
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the reference's
   module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools' other decorators (a
   decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the
-  candidate's own, which is checked code), defaults other than numbers, strings, None, dtypes, module constants
+  candidate's own, which is checked code; `lru_cache`/`cache` only on a pure module-level config helper of host
+  numbers, only ever called: `CACHE_DECORATORS`), defaults other than numbers, strings, None, dtypes, module constants
   and tuples of them (a default is made once and shared by every call), generators, attributes set outside
   `__init__`, nn.Module machinery that changes a module's state (`train`, `register_buffer`, hooks, `apply`)
   outside `__init__` on any module, not only self (`requires_grad_(False)` only on a tensor the call made or on

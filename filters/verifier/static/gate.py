@@ -24,6 +24,8 @@ from filters.verifier.static.vocabulary import (
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
     TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
+    WARNING_CATEGORIES, CACHE_DECORATORS, PURE_HELPER_BUILTINS, PURE_HELPER_CALLS, RECORD_CLASS_NAMES,
+    RECORD_FIELD_TYPES, ENUM_BASES,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -368,6 +370,17 @@ class _Gate:
             return f"calls {ast.unparse(call)[:60]}; a logger is named by __name__ or a string written out"
         return None
 
+    def _warning_category(self, expr: ast.AST) -> bool:
+        """A builtin warning class named where `warnings.warn` takes its category (not one the candidate rebinds)."""
+        return isinstance(expr, ast.Name) and expr.id in WARNING_CATEGORIES and not self.bindings.is_bound(expr)
+
+    def _warn_keyword(self, keyword: ast.keyword) -> bool:
+        """`category=UserWarning` or `stacklevel=2`: the two keywords of `warnings.warn` that hand nothing on."""
+        if keyword.arg == "category":
+            return self._warning_category(keyword.value)
+        return keyword.arg == "stacklevel" and isinstance(keyword.value, ast.Constant) \
+            and type(keyword.value.value) is int
+
     def _message_problem(self, call: ast.Call, ctx: _Ctx) -> str | None:
         """A log message or warning: a statement of its own, a string written out (an f-string of host values)
         first, then host numbers and shapes to format (`"%d rows", x.shape[0]`), no keywords (`stack_info`
@@ -401,7 +414,11 @@ class _Gate:
         message = isinstance(first, ast.Constant) and isinstance(first.value, str) or isinstance(first, ast.JoinedStr) \
             and all(host(v.value) and v.format_spec is None and v.conversion == -1
                     for v in first.values if isinstance(v, ast.FormattedValue))
-        if not message or call.keywords or not all(host(a) for a in call.args[1:]):
+        keywords, values = call.keywords, call.args[1:]
+        if _dotted(call.func, self.aliases) == "warnings.warn":  # its category and stack level format nothing
+            keywords = [k for k in keywords if not self._warn_keyword(k)]
+            values = values[1:] if values and self._warning_category(values[0]) else values
+        if not message or keywords or not all(host(a) for a in values):
             return (f"logs {ast.unparse(call)[:60]}; only a message written out and host numbers or shapes may be "
                     "logged, never a tensor's values")
         return None
@@ -512,7 +529,8 @@ class _Gate:
             return
         if isinstance(receiver, ast.Name) and receiver.id in self.kernels and not isinstance(
                 self.bindings.binding_scope(receiver), (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) \
-                or node.attr in _KERNEL_OBJECT_ATTRS and not is_self:
+                or node.attr in _KERNEL_OBJECT_ATTRS and not is_self \
+                and _dotted(node, self.aliases) not in CACHE_DECORATORS:  # `functools.cache` is no kernel's cache
             self._add(node, f"uses {ast.unparse(node)}: a kernel is launched with kernel[grid](...) only",
                       Reason.REFLECTION)
             return
@@ -759,6 +777,10 @@ class _Gate:
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
                 or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
+        if name in CACHE_DECORATORS and self._decorates_pure_helper(node):
+            return
+        if name in RECORD_CLASS_NAMES and self._in_record_position(node):
+            return
         if name in VERSION_READS or name.startswith(tuple(f"{v}." for v in VERSION_READS)):
             return  # a version string, and str's methods on it (its dunders are refused by _check_attribute)
         if ctx.init and (name in TORCH_INIT_ONLY or name.startswith(_TORCH_INIT_ONLY_PREFIXES)
@@ -854,6 +876,8 @@ class _Gate:
         return isinstance(holder, (ast.FunctionDef, ast.ClassDef)) and target in holder.decorator_list
 
     def _check_class(self, node: ast.ClassDef) -> None:
+        if self._record_class(node):
+            return  # a frozen dataclass, a NamedTuple or an enum of constants
         for base in node.bases:
             name = _dotted(base, self.aliases)
             if name not in _ALLOWED_BASES:
@@ -877,6 +901,8 @@ class _Gate:
                 target = dec.func if isinstance(dec, ast.Call) else dec
                 name = _dotted(target, self.aliases)
                 own = isinstance(dec, ast.Name) and dec.id in self.module_functions and dec.id not in self.kernels
+                if name in CACHE_DECORATORS and self._pure_cached_helper(node, dec):
+                    continue
                 if name not in _ALLOWED_DECORATORS and not own:  # the candidate's own decorator is checked code
                     self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
                               _path_rule(name or ""))
@@ -884,6 +910,148 @@ class _Gate:
             if not self._immutable_default(default):
                 self._add(default, f"uses the default argument {ast.unparse(default)[:60]}, made once and shared by "
                           "every call: state that outlives a call", Reason.CROSS_CALL_STATE)
+
+    def _decorates_pure_helper(self, node: ast.AST) -> bool:
+        """Whether a `functools.lru_cache` chain is the decorator (or the decorator's call) of a pure helper."""
+        parent = self.parents.get(node)
+        dec = parent if isinstance(parent, ast.Call) and parent.func is node else node
+        fn = self.parents.get(dec)
+        return isinstance(fn, ast.FunctionDef) and dec in fn.decorator_list and self._pure_cached_helper(fn, dec)
+
+    def _pure_cached_helper(self, fn: ast.FunctionDef, dec: ast.AST) -> bool:
+        """A cache may decorate a module-level helper that computes a config from host numbers and nothing else
+        (CACHE_DECORATORS): the decorator alone, its maxsize written out; plain parameters, none a tensor, no
+        default; a body of arithmetic, comparisons, tuples and the calls PURE_HELPER_*, every name a parameter,
+        a local, a module constant (`MAX_BLOCK = 1024`) or one of those; and the helper's name only ever called."""
+        if fn not in self.tree.body or len(fn.decorator_list) != 1:
+            return False
+        if isinstance(dec, ast.Call) and not all(isinstance(a, ast.Constant) for a in
+                                                 [*dec.args, *(k.value for k in dec.keywords)]):
+            return False
+        args = fn.args
+        if args.vararg or args.kwarg or args.defaults or args.kw_defaults or self.types.tensors.get(fn) \
+                or fn in self.types.returns:
+            return False
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        locals_ = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for node in (n for stmt in fn.body for n in ast.walk(stmt)):
+            if isinstance(node, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp,
+                                 ast.GeneratorExp, ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await, ast.Starred,
+                                 ast.With, ast.Try, ast.Raise, ast.Delete)):
+                return False
+            if isinstance(node, ast.Call) and not (
+                    isinstance(node.func, ast.Name) and node.func.id in PURE_HELPER_BUILTINS
+                    and not self.bindings.is_bound(node.func)
+                    or (_dotted(node.func, self.aliases) or "") in PURE_HELPER_CALLS
+                    or (_dotted(node.func, self.aliases) or "").startswith("math.")):
+                return False
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in params \
+                    and node.id not in locals_ and node.id not in PURE_HELPER_BUILTINS \
+                    and node.id not in self.module_constants \
+                    and (_dotted(node, self.aliases) or "").split(".")[0] not in ("math", "triton"):
+                return False
+        uses = [n for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id == fn.name]
+        return all(isinstance(self.parents.get(n), ast.Call) and self.parents[n].func is n for n in uses) \
+            and self.bindings_count(fn.name) == 1
+
+    def bindings_count(self, name: str) -> int:
+        """How many times the module binds `name` (a def, an assignment, an import)."""
+        return sum(1 for n in ast.walk(self.tree)
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name
+                   or isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+                   or isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name)
+
+    def _in_record_position(self, node: ast.AST) -> bool:
+        """Whether a `dataclasses.dataclass` / `typing.NamedTuple` chain decorates or bases a record class."""
+        parent = self.parents.get(node)
+        dec = parent if isinstance(parent, ast.Call) and parent.func is node else node
+        cls = self.parents.get(dec)
+        return isinstance(cls, ast.ClassDef) and (dec in cls.decorator_list or dec in cls.bases) \
+            and self._record_class(cls)
+
+    def _record_class(self, node: ast.ClassDef) -> bool:
+        """A module-level class of settings only (RECORD_CLASS_NAMES): either `@dataclass(frozen=True)` with no
+        base or a `typing.NamedTuple` subclass with no decorator, whose body is an optional docstring and fields
+        `name: <type> [= constant]`, the type one of RECORD_FIELD_TYPES or a tuple of them; or an enum of
+        constants (`_enum_body`). No keywords, no methods, no class attributes: immutable instances, nothing
+        shared across calls."""
+        if node not in self.tree.body or node.keywords:
+            return False
+        names = [_dotted(b, self.aliases) for b in node.bases]
+        if len(names) == 1 and names[0] in ENUM_BASES and not node.decorator_list:
+            return self._enum_body(node)
+        if not node.bases and len(node.decorator_list) == 1:
+            dec = node.decorator_list[0]
+            if not (isinstance(dec, ast.Call) and _dotted(dec.func, self.aliases) == "dataclasses.dataclass"
+                    and not dec.args and [(k.arg, getattr(k.value, "value", None)) for k in dec.keywords]
+                    == [("frozen", True)]):
+                return False
+        elif names != ["typing.NamedTuple"] or node.decorator_list:
+            return False
+        body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) \
+            and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str) \
+            else node.body
+        return bool(body) and all(
+            isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.simple
+            and not _is_dunder(st.target.id) and self._field_type(st.annotation)
+            and (st.value is None or isinstance(st.value, ast.Constant)
+                 or isinstance(st.value, ast.UnaryOp) and isinstance(st.value.operand, ast.Constant))
+            for st in body)
+
+    def _enum_body(self, node: ast.ClassDef) -> bool:
+        """An enum's body: an optional docstring and `NAME = constant` members, nothing else (no `auto()`, no
+        methods)."""
+        body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) \
+            and isinstance(node.body[0].value, ast.Constant) else node.body
+        return bool(body) and all(
+            isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+            and not st.targets[0].id.startswith("_") and isinstance(st.value, ast.Constant) for st in body)
+
+    def _field_type(self, annotation: ast.AST) -> bool:
+        """`int`, `float`, `bool`, `str`, `torch.dtype`, or `tuple[...]` / `typing.Tuple[...]` of them."""
+        if isinstance(annotation, ast.Name) and annotation.id in RECORD_FIELD_TYPES:
+            return not self.bindings.is_bound(annotation)
+        if isinstance(annotation, ast.Attribute):
+            return _dotted(annotation, self.aliases) in RECORD_FIELD_TYPES
+        if isinstance(annotation, ast.Subscript) and (
+                isinstance(annotation.value, ast.Name) and annotation.value.id == "tuple"
+                and not self.bindings.is_bound(annotation.value)
+                or _dotted(annotation.value, self.aliases) == "typing.Tuple"):
+            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+            return all(isinstance(i, ast.Constant) and i.value is Ellipsis or self._field_type(i) for i in items)
+        return False
+
+    def _zeroing_hook(self, value: ast.AST) -> bool:
+        """A config's `pre_hook` that only zeroes arguments named by string before each launch, the split-K
+        idiom of the Triton tutorials and FlagGems (`pre_hook=lambda nargs: nargs["c_ptr"].zero_()`, or a
+        module-level def of such statements, bound once): it initialises like `.zero_()` in a launcher and
+        reads nothing. Any other statement, call or chained method keeps the hook host code (refused)."""
+        def zeroes(expr: ast.AST, param: str) -> bool:
+            return isinstance(expr, ast.Call) and not expr.args and not expr.keywords \
+                and isinstance(expr.func, ast.Attribute) and expr.func.attr == "zero_" \
+                and isinstance(expr.func.value, ast.Subscript) and isinstance(expr.func.value.value, ast.Name) \
+                and expr.func.value.value.id == param and isinstance(expr.func.value.slice, ast.Constant) \
+                and isinstance(expr.func.value.slice.value, str)
+
+        if isinstance(value, ast.Lambda):
+            fn, body = value, [value.body]
+        elif isinstance(value, ast.Name):
+            found = [n for n in self.tree.body if isinstance(n, ast.FunctionDef) and n.name == value.id]
+            if len(found) != 1 or found[0].decorator_list or self.bindings_count(value.id) != 1:
+                return False
+            fn = found[0]
+            body = [st.value for st in fn.body if isinstance(st, ast.Expr)
+                    and not (isinstance(st.value, ast.Constant) and isinstance(st.value.value, str))]
+            if len(body) != len([st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(
+                    st.value, ast.Constant) and isinstance(st.value.value, str))]):
+                return False  # a statement other than a zeroing call
+        else:
+            return False
+        args = fn.args
+        if args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults or len(args.args) != 1:
+            return False
+        return bool(body) and all(zeroes(expr, args.args[0].arg) for expr in body)
 
     def _immutable_default(self, value: ast.AST) -> bool:
         """A default is evaluated once, at definition, and every call shares it: only values nothing can
@@ -1124,7 +1292,8 @@ class _Gate:
                       Reason.TORCH_OUTSIDE_KERNEL)
         if _dotted(func, self.aliases) in _TUNER_CALLS:
             for keyword in node.keywords:
-                if keyword.arg in _TUNER_HOOKS:
+                if keyword.arg in _TUNER_HOOKS and not (keyword.arg == "pre_hook"
+                                                        and self._zeroing_hook(keyword.value)):
                     self._add(keyword.value, f"hands host code to the autotuner as {keyword.arg}, which it calls "
                               "with the kernel's tensors", Reason.REFLECTION)
         if _dotted(func, self.aliases) in _HEURISTICS_CALLS and node.args and isinstance(node.args[0], ast.Dict):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from filters.verifier.static.scoping import _bound_names, _dotted, _params, _scope_nodes
 from filters.verifier.static.vocabulary import (
     _FUNCTIONS, _is_nn_layer, _NON_TENSOR_ANNOTATIONS, _NON_TENSOR_ATTRS, _SCALAR_TENSOR_METHODS,
-    _TENSOR_ALLOCATORS, _TENSOR_SAFE_BUILTINS,
+    _TENSOR_ALLOCATORS, _TENSOR_SAFE_BUILTINS, LAYER_HYPERPARAMETERS,
 )
 
 if TYPE_CHECKING:  # the gate builds the inference and passes itself in
@@ -57,13 +58,19 @@ class _TensorTypes:
         self.returns: set[ast.AST] = set()
         self.self_attrs: dict[ast.ClassDef | None, set[str]] = {}
         self.submodules: dict[ast.ClassDef | None, set[str]] = {}
+        # which torch layer each submodule is, where built from no tensor (its hyperparameters stay numbers)
+        self.layer_of: dict[ast.ClassDef | None, dict[str, str | None]] = {}
+        self.attr_stores = Counter(n.attr for n in ast.walk(tree)
+                                   if isinstance(n, ast.Attribute) and isinstance(n.ctx, (ast.Store, ast.Del)))
         for _ in range(20):
             before = (sum(map(len, self.tensors.values())), len(self.returns),
-                      sum(map(len, self.self_attrs.values())), sum(map(len, self.submodules.values())))
+                      sum(map(len, self.self_attrs.values())), sum(map(len, self.submodules.values())),
+                      sum(list(m.values()).count(None) for m in self.layer_of.values()))
             for scope in self.scopes:
                 self._scan(scope)
             after = (sum(map(len, self.tensors.values())), len(self.returns),
-                     sum(map(len, self.self_attrs.values())), sum(map(len, self.submodules.values())))
+                     sum(map(len, self.self_attrs.values())), sum(map(len, self.submodules.values())),
+                     sum(list(m.values()).count(None) for m in self.layer_of.values()))
             if after == before:
                 break
 
@@ -119,7 +126,7 @@ class _TensorTypes:
                 return expr.attr in self.self_attrs.get(cls, ())
             if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self" \
                     and value.attr in self.submodules.get(cls, ()):
-                return True  # a parameter of a submodule built in __init__
+                return not self._hyperparameter(cls, value.attr, expr.attr)  # else a submodule's parameter
             return expr.attr not in _NON_TENSOR_ATTRS and self.is_tensor(value, names, cls)
         if isinstance(expr, ast.Subscript):
             return self.is_tensor(expr.value, names, cls)
@@ -154,6 +161,14 @@ class _TensorTypes:
             return self.is_tensor(expr.value, names, cls)
         return False
 
+    def _hyperparameter(self, cls: ast.ClassDef | None, submodule: str, attr: str) -> bool:
+        """Whether `self.<submodule>.<attr>` is a number the torch layer keeps (LAYER_HYPERPARAMETERS): the layer
+        built from no tensor, the submodule bound once, and nothing in the candidate assigns an attribute named
+        `attr` (which could put a tensor there)."""
+        layer = self.layer_of.get(cls, {}).get(submodule)
+        return attr in LAYER_HYPERPARAMETERS.get(layer, ()) and self.attr_stores[submodule] == 1 \
+            and not self.attr_stores[attr]
+
     def _callees(self, call: ast.Call, cls: ast.ClassDef | None) -> list[tuple[ast.AST, int]]:
         """The candidate's own functions a call may reach, with the offset of its first argument."""
         func = call.func
@@ -186,6 +201,12 @@ class _TensorTypes:
                 layer = isinstance(value, ast.Call) and _is_nn_layer(_dotted(value.func, self.gate.aliases) or "")
                 if in_init and layer:
                     self.submodules.setdefault(cls, set()).add(target.attr)
+                    layers = self.layer_of.setdefault(cls, {})
+                    if any(tensor(a.value if isinstance(a, ast.Starred) else a)
+                           for a in [*value.args, *(k.value for k in value.keywords)]):
+                        layers[target.attr] = None  # for good: what holds tensors only grows
+                    elif target.attr not in layers:
+                        layers[target.attr] = _dotted(value.func, self.gate.aliases)
                 return
             if value is None or tensor(value):
                 names.update(_bound_names(target))

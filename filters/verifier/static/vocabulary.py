@@ -9,7 +9,7 @@ from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
 ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "logging", "warnings",
-                             "__future__"})
+                             "dataclasses", "enum", "__future__"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -197,6 +197,22 @@ GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) |
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
                          "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
 FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functools.wraps"})
+# functools' caches, allowed only as the decorator of a pure config helper (`gate._pure_cached_helper`: FlagGems'
+# and vLLM's `@lru_cache def get_config(n)`): a module-level function of host numbers whose body calls nothing
+# but the builtins and triton/math functions below, builds no container and reads no module-level name, and whose
+# name is only ever called (`cache_info()` would count calls). A cache of such a function remembers nothing a
+# call could tell apart from computing it again.
+CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+# Record classes of launch settings (torchao's and Triton-distributed's `@dataclass(frozen=True)` configs, vLLM's
+# NamedTuples, attorch's enums), allowed only as the decorator or base of a record class (`gate._record_class`): fields annotated
+# with a plain type and defaulted to a constant, nothing else in the body, frozen, so an instance carries nothing
+# from one call to the next.
+RECORD_CLASS_NAMES = frozenset({"dataclasses.dataclass", "typing.NamedTuple", "enum.Enum", "enum.IntEnum"})
+# An enum of written-out constants (attorch's and kernl's activation and layout enums): `NAME = constant` only.
+ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum"})
+RECORD_FIELD_TYPES = frozenset({"int", "float", "bool", "str", "torch.dtype"})
+PURE_HELPER_BUILTINS = frozenset({"min", "max", "int", "float", "bool", "abs", "round", "len", "divmod", "pow"})
+PURE_HELPER_CALLS = frozenset({"triton.next_power_of_2", "triton.cdiv"})
 # math: its functions and constants, all of which compute on Python numbers only.
 MATH_ALLOWED = frozenset(f"math.{n}" for n in (
     "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "comb", "copysign", "cos", "cosh",
@@ -214,7 +230,8 @@ TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
 # contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
 # generators into context managers, redirects output or keeps exit callbacks.
 CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
-_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings")
+_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
+                  "dataclasses", "enum")
 # FlagGems' logging idiom and a warning: `logger = logging.getLogger(__name__)` bound once at module level, and
 # `logger.debug("GEMS ADD")` (or info, warning, error), `warnings.warn("...")` as statements of their own,
 # with a message written out and host numbers or shapes to format, never a tensor (its values read on the
@@ -273,6 +290,22 @@ _NON_TENSOR_ATTRS = frozenset({
     "shape", "dtype", "device", "ndim", "is_cuda", "is_cpu", "layout", "requires_grad", "itemsize", "nbytes",
     "is_leaf", "is_sparse", "is_quantized", "is_meta",
 })
+# The hyperparameters torch's layers keep as plain Python numbers, tuples and flags (`self.norm.num_groups`,
+# `self.norm.eps`), which a launcher reads to size its grid (FlagGems' and HF kernels' layers wrapping the
+# reference's module): not tensors, so host arithmetic on them is not PyTorch doing the work. Only for a
+# layer built with no tensor among its arguments, and only for names the candidate never assigns anywhere
+# (`self.norm.eps = t` would make one a tensor; `register_buffer` under an existing name raises).
+LAYER_HYPERPARAMETERS = {
+    "torch.nn.Linear": frozenset({"in_features", "out_features"}),
+    "torch.nn.Embedding": frozenset({"num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type"}),
+    "torch.nn.LayerNorm": frozenset({"normalized_shape", "eps", "elementwise_affine"}),
+    "torch.nn.RMSNorm": frozenset({"normalized_shape", "eps", "elementwise_affine"}),
+    "torch.nn.GroupNorm": frozenset({"num_groups", "num_channels", "eps", "affine"}),
+    **{f"torch.nn.BatchNorm{d}d": frozenset({"num_features", "eps", "momentum", "affine", "track_running_stats"})
+       for d in (1, 2, 3)},
+    **{f"torch.nn.Conv{d}d": frozenset({"in_channels", "out_channels", "kernel_size", "stride", "padding",
+                                        "dilation", "groups", "padding_mode"}) for d in (1, 2, 3)},
+}
 _TENSOR_ALLOCATORS = frozenset({
     "torch.empty", "torch.empty_like", "torch.empty_strided", "torch.zeros", "torch.zeros_like", "torch.full",
     "torch.full_like", "torch.nn.Parameter", "torch.arange", "torch.ones", "torch.ones_like",
@@ -292,7 +325,11 @@ ALLOWED_BUILTINS = frozenset({
     "divmod", "pow", "slice", "super", "object", "staticmethod", "classmethod", "property", "callable",
     "map", "filter", "Ellipsis", "NotImplemented", "Exception", "ValueError", "TypeError",
     "RuntimeError", "NotImplementedError", "AssertionError", "IndexError", "KeyError", "AttributeError",
-})
+}) | frozenset({"UserWarning", "DeprecationWarning", "FutureWarning", "RuntimeWarning", "PendingDeprecationWarning"})
+# The categories `warnings.warn` may name (xformers, bitsandbytes: `warnings.warn("...", UserWarning)`), classes like
+# the exceptions above, and its one other keyword: a stack level written out (`source=` would hand an object on).
+WARNING_CATEGORIES = frozenset({"UserWarning", "DeprecationWarning", "FutureWarning", "RuntimeWarning",
+                                "PendingDeprecationWarning"})
 _BUILTIN_RULES = {
     **dict.fromkeys(("exec", "eval", "compile", "__import__", "__build_class__"), Reason.DYNAMIC_CODE),
     **dict.fromkeys(("getattr", "setattr", "delattr", "vars", "globals", "locals", "dir", "type", "id", "memoryview",
@@ -421,7 +458,7 @@ def _importable(name: str) -> bool:
     if name in _IMPORTABLE or name in _NAMESPACES or name in _CHECKED_ROOTS:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-            or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
+            or name in CACHE_DECORATORS or name in RECORD_CLASS_NAMES or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
             or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
         return True
     prefix = name + "."

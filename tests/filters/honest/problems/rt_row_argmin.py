@@ -1,0 +1,20 @@
+"""Index of the smallest value of each row of a 16x300 fp32 matrix (PyTorch's tie rule: the first index)."""
+
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        return torch.argmin(x, dim=1)
+
+
+def get_inputs():
+    return [torch.randn(16, 300)]
+
+
+def get_init_inputs():
+    return []
