@@ -623,6 +623,12 @@ class _Forward:
             self.defined.add(target)
             self._emit(f"{target} = {self.size_args[value.id]}", stmt)
             return
+        read = self._size_read(value)
+        if read is not None:  # `s4 = arg3_1.size(0)`: a size the graph does not take, read from a tensor input
+            self.symbols.add(target)
+            self.defined.add(target)
+            self._emit(f"{target} = {read}", stmt)
+            return
         if isinstance(value, (ast.BinOp, ast.UnaryOp)) or _is_size_expression(value, self.symbols):
             self._size(value)  # `ps0 = 2*s4`, `<kernel>_xnumel = s4*s40`
             self.symbols.add(target)
@@ -643,6 +649,20 @@ class _Forward:
         expression = self._expression(value)
         self.defined.add(target)
         self._emit(f"{target} = {ast.unparse(expression)}", stmt)
+
+    def _size_read(self, value: ast.expr) -> str | None:
+        """`arg3_1.size(0)` or `arg3_1.stride(1)` of a tensor graph input, as Inductor writes a size symbol the
+        graph does not take as an input of its own (the size of a tensor input, read where call() begins);
+        None for any other expression."""
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("size", "stride") and isinstance(value.func.value, ast.Name)
+                and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant)
+                and type(value.args[0].value) is int):
+            return None
+        tensor = value.func.value.id
+        if tensor not in self.arg_names or tensor in self.size_args or tensor not in self.defined:
+            raise Unconvertible(f"call() reads {ast.unparse(value)}, which is not a size of a tensor input")
+        return ast.unparse(value)
 
     def _expression(self, node: ast.expr) -> ast.expr:
         """The expression with reinterpret_tensor and library calls rewritten; any other call, or a name

@@ -244,3 +244,28 @@ def test_the_static_candidate_is_rejected_shape_specialised_where_the_dynamic_on
     assert (verdict.status, verdict.reason_code) == (Status.REJECTED, Reason.SHAPE_SPECIALISED), verdict.reason
     assert "unseen" in verdict.reason and "expected size (2, 8, 64)" in verdict.reason
     assert judged(spec_id, converted(spec_id).code, runtime).status is Status.ACCEPTED
+
+
+def read_from_tensors(source: str) -> str:
+    """The gelu capture as Inductor writes it when the graph takes no size inputs: each size symbol read
+    from a tensor input where call() begins (`s4 = arg3_1.size(0)`; found in yield run B's captures, where
+    the converter declined it and the teacher fell back to static code)."""
+    source = source.replace("arg0_1, arg1_1, arg2_1, arg3_1, arg4_1 = args", "arg3_1, arg4_1 = args")
+    for symbol, dim in (("s4", 0), ("s40", 1), ("s58", 2)):
+        source = re.sub(rf"\n( +){symbol} = arg\d+_1\n", rf"\n\1{symbol} = arg3_1.size({dim})\n", source)
+    return source
+
+
+def test_sizes_read_from_a_tensor_input_in_call_convert_and_are_accepted_on_an_unseen_workload(runtime):
+    spec_id = "workload-3799d901d8473943"
+    source = read_from_tensors((FIXTURES / f"{spec_id}.py").read_text())
+    assert "s40 = arg3_1.size(1)" in source and "= args\n" in source
+    candidate = converted(spec_id, source, arg_sources=["input:0", "input:1"])
+    assert "s40 = arg3_1.size(1)\n" in candidate.code
+    verdict = judged(spec_id, candidate.code, runtime)
+    assert verdict.status is Status.ACCEPTED, verdict.reason
+    assert "on 1 workload it was not shown (unseen)" in verdict.reason
+    # Only a size or stride of a tensor input, by a constant dimension, is such a read.
+    for other in ("s40 = arg9_1.size(1)", "s40 = arg3_1.size(s4)", "s40 = arg3_1.numel(1)"):
+        with pytest.raises(Unconvertible):
+            converted(spec_id, source.replace("s40 = arg3_1.size(1)", other), arg_sources=["input:0", "input:1"])
