@@ -113,8 +113,10 @@ def child_environment(scratch: Path, device: str) -> dict[str, str]:
         # (`SandboxWorker.load`), removed with it, so nothing one compiles or plants there reaches another.
         TRITON_CACHE_DIR=str(scratch / WORKER_CACHES / "triton"),
         TORCHINDUCTOR_CACHE_DIR=str(scratch / WORKER_CACHES / "inductor"),
-        # No JIT cache of the CUDA driver under $HOME (the scratch): it would outlive the candidate.
+        # No JIT caches of the CUDA driver or PyTorch's jiterator kept in the worker: they would outlive the
+        # candidate (and be found as files it left).
         CUDA_CACHE_DISABLE="1",
+        USE_PYTORCH_KERNEL_CACHE="0",
         # One thread each: the verifier runs several children at once on few cores.
         OMP_NUM_THREADS="1",
         MKL_NUM_THREADS="1",

@@ -642,11 +642,13 @@ class _Session:
         # Each candidate works in a directory of its own beneath the worker's scratch (the parent empties it).
         self.candidate_dir = header["candidate_dir"]
         os.chdir(self.candidate_dir)
-        # Its compile caches and temporary files in a directory of its own (the parent removes it with the
-        # candidate); `_unload` puts the worker's environment back.
+        # Its compile caches, temporary files and whatever a library keeps under $HOME in a directory of its
+        # own (the parent removes it with the candidate, and rejects anything written beside it);
+        # `_unload` puts the worker's environment back.
         compile_dir = header.get("compile_dir") or self.candidate_dir
         os.environ.update(TRITON_CACHE_DIR=os.path.join(compile_dir, "triton"),
-                          TORCHINDUCTOR_CACHE_DIR=os.path.join(compile_dir, "inductor"), TMPDIR=compile_dir)
+                          TORCHINDUCTOR_CACHE_DIR=os.path.join(compile_dir, "inductor"), TMPDIR=compile_dir,
+                          HOME=compile_dir)
         tempfile.tempdir = compile_dir
         # The reference first, from our source, so nothing the candidate does at import can touch it.
         self.reference = None

@@ -385,12 +385,12 @@ if planted or "KD_PLANTED" in os.environ:
     return verdicts
 
 
-@pytest.mark.parametrize("where", ["triton_cache", "inductor_cache", "tmpdir"])
+@pytest.mark.parametrize("where", ["triton_cache", "inductor_cache", "tmpdir", "home"])
 def test_a_file_planted_in_a_compile_cache_dies_with_its_candidate(where):
     """The compile caches (and temporary files) a candidate is given are its own: a kernel or a baseline it
     plants there for the candidates after it is gone with it. Writing there is what compilers do: no verdict."""
     variable = {"triton_cache": "TRITON_CACHE_DIR", "inductor_cache": "TORCHINDUCTOR_CACHE_DIR",
-                "tmpdir": "TMPDIR"}[where]
+                "tmpdir": "TMPDIR", "home": "HOME"}[where]
     code = f'''
 directory = os.environ[{variable!r}]
 os.makedirs(directory, exist_ok=True)

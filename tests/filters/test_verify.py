@@ -138,7 +138,8 @@ def test_child_environment_has_no_secrets(tmp_path, monkeypatch):
     assert set(env) <= set(os.environ) | {"HOME", "TMPDIR", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE",
                                           "PYTHONUNBUFFERED", "TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR", "OMP_NUM_THREADS",
                                           "TORCHINDUCTOR_COMPILE_THREADS",
-                                          "MKL_NUM_THREADS", "TRITON_INTERPRET", "CUDA_CACHE_DISABLE"}
+                                          "MKL_NUM_THREADS", "TRITON_INTERPRET", "CUDA_CACHE_DISABLE",
+                                          "USE_PYTORCH_KERNEL_CACHE"}
 
 
 def test_background_thread_is_caught_at_runtime_even_past_the_static_gate():
