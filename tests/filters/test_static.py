@@ -570,6 +570,14 @@ _BYPASSES = [
     ("kernel", "w = offs\n    w.append(1)", "", R.CROSS_CALL_STATE),
     ("kernel", "w = n\n    w += (1,)", "", R.CROSS_CALL_STATE),
     ("kernel", "w = n\n    w[0] = 1", "", R.CROSS_CALL_STATE),
+    # a match statement's class pattern reads attributes with no attribute expression (positionally, through
+    # __match_args__; by keyword, by name), dunder or not
+    ("host", "match x:\n    case torch.Tensor(relu=f):\n        pass\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "match x.shape:\n    case torch.Size(_version=v):\n        pass\n" + _LAUNCH + "return out", "",
+     R.REFLECTION),
+    ("host", "match self.forward:\n    case object(__globals__={'__builtins__': b}):\n        pass\n" + _LAUNCH + "return out",
+     "", R.REFLECTION),
+    ("host", "match x:\n    case torch.Tensor(g):\n        pass\n" + _LAUNCH + "return out", "", R.REFLECTION),
 ]
 
 
@@ -657,6 +665,9 @@ def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reas
 # -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
 
 _HONEST_IDIOMS = [
+    # a match statement on host values, with value and bare class patterns (isinstance tests)
+    ("match x.dim():\n    case 1 | 2:\n        pass\n    case _:\n        x = x.reshape(-1)\n"
+     "match x:\n    case torch.Tensor():\n        pass\n" + _LAUNCH + "return out", ""),
     # FlagGems' module logger and a warning, with a message written out and host numbers
     ("logger.debug('GEMS ADD')\nlogger.info('n=%d shape %s', x.numel(), x.shape)\nlogger.warning(f'rows {x.shape[0]}')\n"
      "warnings.warn('slow path')\n" + _LAUNCH + "return out",

@@ -48,7 +48,9 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   `prune_configs_by`: it would call it with the kernel's tensors), classes with bases other than nn.Module,
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
-  `format_map`;
+  `format_map`; a match statement's class pattern with sub-patterns (`case object(__globals__=g)`,
+  `case torch.Tensor(relu=f)`: attribute reads by name, or through `__match_args__`, with no attribute
+  expression for the other rules to see; the bare isinstance test `case torch.Tensor():` is allowed);
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the reference's
   module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools' other decorators (a
   decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the

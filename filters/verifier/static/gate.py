@@ -37,6 +37,11 @@ _AUTOGRAD_ATTRS = frozenset({"backward", "vjp", "jvp", "grad_fn", "_forward_cls"
 _ALLOWED_BASES = ("torch.nn.Module", "object", "torch.autograd.Function", "torch.autograd.function.Function")
 
 
+def _reads_attributes(node: ast.MatchClass) -> bool:
+    """Whether a class pattern reads attributes of its subject (anything beyond the isinstance test)."""
+    return bool(node.patterns or node.kwd_patterns)
+
+
 @dataclass(frozen=True)
 
 class _Ctx:
@@ -288,6 +293,8 @@ class _Gate:
             self._check_attribute(node, ctx)
         elif isinstance(node, ast.ClassDef):
             self._check_class(node)
+        elif isinstance(node, ast.MatchClass) and _reads_attributes(node):
+            self._check_match_class(node)
         if ctx.exempt:
             return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -313,6 +320,18 @@ class _Gate:
             self._check_builtin(node)
         elif isinstance(node, ast.Attribute) and (_is_dunder(node.attr) or node.attr in _FRAME_ATTRS):
             self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
+        elif isinstance(node, ast.MatchClass) and _reads_attributes(node):
+            self._check_match_class(node)
+
+    def _check_match_class(self, node: ast.MatchClass) -> None:
+        """A class pattern's sub-patterns are attribute reads with no attribute expression: a keyword one is
+        `getattr(subject, name)` (`case object(__globals__=g)` hands over a function's globals, and with
+        mapping patterns the builtins' `__import__`; `case torch.Tensor(relu=f)` a computing method), and a
+        positional one reads whatever the class's `__match_args__` names. Every rule keyed on `.attr` would
+        miss them, so only the bare isinstance test (`case torch.Tensor():`) is allowed."""
+        names = [*(f"position {i}" for i in range(len(node.patterns))), *node.kwd_attrs]
+        self._add(node, f"reads {', '.join(names)} of the subject through the class pattern "
+                  f"{ast.unparse(node)[:60]}, attribute reads the gate cannot check", Reason.REFLECTION)
 
     def _check_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.ImportFrom) and node.level:
