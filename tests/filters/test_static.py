@@ -578,6 +578,9 @@ _BYPASSES = [
     ("host", "match self.forward:\n    case object(__globals__={'__builtins__': b}):\n        pass\n" + _LAUNCH + "return out",
      "", R.REFLECTION),
     ("host", "match x:\n    case torch.Tensor(g):\n        pass\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # the state a backward pass leaves, which tells a verifier's forward-only calls from training
+    ("host", "n = 1 if x.grad is None else 2\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "n = 1 if x.is_leaf else 2\n" + _LAUNCH + "return out", "", R.REFLECTION),
 ]
 
 

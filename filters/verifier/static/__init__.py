@@ -42,7 +42,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
   `super().__init__`, `__version__` only as `torch.__version__` and `triton.__version__`, plain strings) and
   dunder name, load information (`__name__` is read only in the `if __name__ == "__main__":` guard; `__file__`,
-  `__spec__`, `.__module__` never), frame and code attributes, private attributes of anything but `self`, kernel
+  `__spec__`, `.__module__` never), frame and code attributes, autograd's graph and the state a backward
+  pass leaves (`.grad_fn`, `.grad`, `.is_leaf`: a verifier only calls forward, so they tell it from training), private attributes of anything but `self`, kernel
   objects used other than by launching them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through
   self outside `__init__` (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`,
   `prune_configs_by`: it would call it with the kernel's tensors), classes with bases other than nn.Module,

@@ -29,9 +29,13 @@ from kerneldata.core.outcomes import Reason
 
 
 # What reaches autograd's backward pass from forward (a Function's backward run by hand, a graph node's):
-# forward has no use for it, and a Function's backward may compute with PyTorch (`_backward_only`).
+# forward has no use for it, and a Function's backward may compute with PyTorch (`_backward_only`). With it,
+# the state the backward pass leaves (`.grad`, None until the first backward; `.is_leaf`, `.output_nr` and
+# `.retains_grad`, which tell a drawn input from an activation in a graph): a verifier only calls forward, so
+# reading it tells verification from training.
 _AUTOGRAD_ATTRS = frozenset({"backward", "vjp", "jvp", "grad_fn", "_forward_cls", "register_hook",
-                             "register_post_accumulate_grad_hook", "next_functions"})
+                             "register_post_accumulate_grad_hook", "next_functions", "grad", "is_leaf",
+                             "output_nr", "retains_grad"})
 # Base classes a candidate may derive from: the module system, and the autograd wrapper honest kernels are
 # written in (its forward and backward are the candidate's own methods, checked like any other).
 _ALLOWED_BASES = ("torch.nn.Module", "object", "torch.autograd.Function", "torch.autograd.function.Function")
