@@ -201,27 +201,32 @@ class CandidateChecks:
                 return None, problem
             inputs = self.draw_inputs()
             modes = disguise.repeat_modes() if index == 0 else (None, None)
-            grad = disguise.grad_mode() if index == 0 else None
+            grads = disguise.grad_modes() if index == 0 else (None,)
+            offset = disguise.input_offset() if index == 0 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
-                                          grad=grad)
+                                          grad=grads[0], offset=offset)
             if problem:
                 return None, problem
             if index == 0:
                 first_inputs = inputs
-                problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grad=not grad)
+                problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grads=grads[1:],
+                                      offset=not offset)
                 if problem:
                     return None, problem
         return first_inputs, None
 
-    def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str, grad: bool) -> Verdict | None:
+    def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
+               grads: tuple[str, str], offset: bool) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
         the same bits (under other poison: a kernel reading its uninitialised output to spot verification
         disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
         of their contents redrawn must give the reference's answer for the new contents (a cache keyed by
-        address, shape, object or a sample of the values returns the stale answer). The repeat runs in the
-        other grad mode than the first run (`grad`)."""
+        address, shape, object or a sample of the values returns the stale answer). The two runs are in the
+        two grad modes the first run was not in (`grads`, disguise.grad_modes), the first of them with its inputs
+        at a storage offset if the first run's were not, and at none if they were (`offset`)."""
         again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
-                                       runtime=self.runtime, poison=poison, evidence=self.evidence, grad=grad)
+                                       runtime=self.runtime, poison=poison, evidence=self.evidence, grad=grads[0],
+                                       offset=offset)
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)):
@@ -230,11 +235,12 @@ class CandidateChecks:
         changed = partly_changed(inputs, self.draw_inputs())
         try:
             _, problem = self.check(changed, "the same input tensors with part of their contents changed",
-                                    variant=variant, reuse_inputs=True)
+                                    variant=variant, reuse_inputs=True, grad=grads[1])
         except ReferenceError_:
             # The reference refuses the mixed draw (its inputs are related across elements): the same objects
             # with their own contents still defeat a cache keyed by a fresh object's address.
-            _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True)
+            _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True,
+                                    grad=grads[1])
         return problem
 
     def every_autotune_config(self) -> Verdict | None:
@@ -297,7 +303,7 @@ class CandidateChecks:
         return transformed, refused, None
 
     def check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
-              reuse_inputs: bool = False, grad: bool | None = None,
+              reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
               problem: Problem | None = None) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
@@ -340,7 +346,8 @@ class CandidateChecks:
         with self.runtime.phase("run"):
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
-                                               reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad)
+                                               reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
+                                               offset=offset)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
@@ -422,16 +429,18 @@ def _unused_tensors(model, entries: list, generator, *, draw_inputs, device: str
 
 def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
-                  evidence: dict | None = None, grad: bool | None = None):
+                  evidence: dict | None = None, grad: str | None = None, offset: bool | None = None):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
     the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`). `grad`
-    (None: a secret coin) runs forward with autograd on, as in training, or off, as in inference, so that
-    grad mode does not tell verification from use."""
+    (None: a secret draw) runs forward with autograd on, as in training, off, as in an eval loop, or in
+    inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use;
+    `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset)."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
-                             reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad)
+                             reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,
+                             offset=disguise.input_offset() if offset is None else offset)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)
