@@ -30,7 +30,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`, `x.copy_()`, `x.tolist()`)
   on any receiver outside a kernel, called or taken as a value (`f = x.exp`) (`.fill_(v)` initialises like
   `.zero_()` when v is written out: a number, `float("-inf")`, a dtype's bound, a module constant),
-  `torch.tensor` given a tensor's values (it makes constants from host numbers), and, on values a small type
+  `torch.tensor` given a tensor's values (it makes constants from host numbers), the legacy constructor
+  `torch.Tensor(...)` outside __init__ (its memory is not filled with the verifier's poison), and, on values a small type
   inference knows are tensors (forward's inputs, what torch allocates, views of those, self attributes holding
   them, and what flows through the candidate's own functions, lambdas and classes), any method off a short list
   of layout and metadata methods (so not `.item()`), Python arithmetic, comparisons, item assignment, indexing

@@ -1145,6 +1145,11 @@ class _Gate:
                 and self._is_module_chain(func):
             self._add(node, f"calls {name}(..., out=...), PyTorch writing into a tensor it was handed",
                       Reason.TORCH_OUTSIDE_KERNEL)
+        if name == "torch.Tensor" and self._is_module_chain(func) and not self._in_init(node):
+            self._add(node, "calls the legacy constructor torch.Tensor(...), whose memory is left as it was: the "
+                      "verifier's poison fills what torch.empty and its kin return, so that an output a kernel "
+                      "leaves partly unwritten, or a stale answer in reused memory, shows (use torch.empty)",
+                      Reason.OUTSIDE_VOCABULARY)
         if _dotted(func, self.aliases) in _TUNER_CALLS:
             for keyword in node.keywords:
                 if keyword.arg in _TUNER_HOOKS:
