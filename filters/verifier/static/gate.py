@@ -1145,7 +1145,8 @@ class _Gate:
                 and self._is_module_chain(func):
             self._add(node, f"calls {name}(..., out=...), PyTorch writing into a tensor it was handed",
                       Reason.TORCH_OUTSIDE_KERNEL)
-        if name == "torch.Tensor" and self._is_module_chain(func) and not self._in_init(node):
+        built_once = self._in_init(node) or ctx.init and ctx.cls is not None and ctx.cls.name == "ModelNew"
+        if name == "torch.Tensor" and self._is_module_chain(func) and not built_once:
             self._add(node, "calls the legacy constructor torch.Tensor(...), whose memory is left as it was: the "
                       "verifier's poison fills what torch.empty and its kin return, so that an output a kernel "
                       "leaves partly unwritten, or a stale answer in reused memory, shows (use torch.empty)",
