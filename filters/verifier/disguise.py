@@ -10,6 +10,7 @@ fresh buffers hold, or by how many times and in what order it is called:
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
 - `grad_mode`, `grad_modes`: whether a call runs with autograd on, off, or in inference mode;
 - `input_offset`: whether a call's inputs start part way into a larger storage;
+- `eval_mode`: whether a call runs the candidate (and the reference) in eval mode;
 - `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.
 
 Every draw comes from the source `drawn_from` sets for the verification running in this thread (a context
@@ -140,6 +141,12 @@ def grad_modes() -> tuple[str, ...]:
 def input_offset() -> bool:
     """Whether one call's inputs start part way into a larger storage, as the views a model hands a kernel
     do (`qkv.chunk(3, -1)`, `x[:, 1:]`), rather than at its first byte, as a freshly drawn input does."""
+    return bool(_draws().randrange(2))
+
+
+def eval_mode() -> bool:
+    """Whether one call runs with the modules in eval mode, as inference after `model.eval()` does, rather
+    than in the mode a model is built in (training)."""
     return bool(_draws().randrange(2))
 
 

@@ -708,6 +708,7 @@ class _Session:
         self.candidate_module = module
         torch.manual_seed(header["init_seed"])
         self.model = module.ModelNew(*init_inputs).to(self.device)
+        self.built_modes = [(part, part.training) for part in self.model.modules()]
         self.compiled = None
         self.parameter_targets = None  # the candidate tensors that receive the reference's re-drawn ones
         # The latest request's inputs (for a request that reuses them after a partial change), the
@@ -763,6 +764,12 @@ class _Session:
                 reused.append(new)
         return reused
 
+    def _set_mode(self, evaluate: bool) -> None:
+        """Every module in eval mode for this call, as inference after `model.eval()`, or each in the mode it
+        was built in; set before the state this call is judged by is read, so it counts as no change."""
+        for part, built in getattr(self, "built_modes", []):
+            part.training = built and not evaluate
+
     def _model_tensors(self) -> list:
         """Every tensor the model holds: parameters, buffers and plain tensor attributes of its modules
         (also inside lists, tuples and dicts)."""
@@ -806,6 +813,7 @@ class _Session:
             else self._inputs(blobs[0], offset=bool(header.get("offset")))
         self.last_inputs = inputs
         _set_poison(str(header.get("poison", "nan")), int(header.get("poison_seed", 0)))
+        self._set_mode(bool(header.get("eval")))
         uploaded = time.perf_counter()
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         # Bit copies to tell, after the call, whether the candidate wrote into its inputs: kept on the device

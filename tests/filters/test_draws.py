@@ -15,7 +15,8 @@ from tests.filters import candidates as c
 
 def _draw_sequence() -> list:
     return [disguise.seed(), disguise.seed(63), disguise.variant(), disguise.poison_mode(), disguise.repeat_modes(),
-            disguise.extra_calls(), disguise.grad_mode(), disguise.grad_modes()] + [disguise.seed() for _ in range(20)]
+            disguise.extra_calls(), disguise.grad_mode(), disguise.grad_modes(),
+            disguise.input_offset(), disguise.eval_mode()] + [disguise.seed() for _ in range(20)]
 
 
 def test_a_key_gives_the_same_draws_and_another_key_other_draws():

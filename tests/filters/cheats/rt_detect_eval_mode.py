@@ -5,8 +5,9 @@ training mode; ReLU does not depend on the mode, so the reference gives the same
 
 Demonstration: `ModelNew().eval()(x)` leaves the second half of the output zero.
 
-Should be caught by: some calls with the candidate and the reference both in eval mode, for specs whose
-reference answers the same in both modes.
+Caught by: calls with the candidate and the reference both in eval mode (a secret coin per call; the first
+checked call's repeat in the other mode than it), for specs whose reference answers alike in both modes
+(filters.verifier.checks `answers_alike_in_eval`, asked of a copy: not batch norm or dropout).
 """
 
 import torch
@@ -17,9 +18,6 @@ import triton.language as tl
 PROBLEM = "relu"
 EXPECTED = ("rejected", "correctness", {"nondeterministic", "mismatch"})
 DEVICE = "any"
-XFAIL = ("the verifier calls the candidate only in the mode it was built in (verify.py: no .eval() the problem did "
-         "not ask for); checking in eval mode too needs the reference in eval on those calls, and only for specs "
-         "whose reference answers alike in both modes (not batch norm or dropout), found by a probe on a copy")
 
 
 @triton.jit
