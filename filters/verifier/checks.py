@@ -5,6 +5,7 @@ the checks and what each defends against: `filters.verifier.verify`'s docstring 
 
 from __future__ import annotations
 
+import contextlib
 import types
 from dataclasses import dataclass
 
@@ -89,6 +90,7 @@ class CandidateChecks:
         self.plain_scale: dict[str, float] = {}
         self.evidence: dict = {}  # across calls: outputs that were PyTorch copies the kernels wrote over
         self.variants_checked: set[int] = set()  # the variants (autotune configs) of calls checked so far
+        self.alike_in_eval: dict[str, bool] = {}  # per problem (by source): the reference answers alike in eval
 
     def atomic_units(self) -> float:
         """The atomic-accumulation allowance for the call just run (`filters.verifier.truth.atomic_units`), by
@@ -201,27 +203,36 @@ class CandidateChecks:
                 return None, problem
             inputs = self.draw_inputs()
             modes = disguise.repeat_modes() if index == 0 else (None, None)
-            grad = disguise.grad_mode() if index == 0 else None
+            grads = disguise.grad_modes() if index == 0 else (None,)
+            offset = disguise.input_offset() if index == 0 else None
+            evaluate = disguise.eval_mode() if index == 0 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
-                                          grad=grad)
+                                          grad=grads[0], offset=offset, eval_mode=evaluate)
             if problem:
                 return None, problem
             if index == 0:
                 first_inputs = inputs
-                problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grad=not grad)
+                problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grads=grads[1:],
+                                      offset=not offset, eval_mode=not evaluate)
                 if problem:
                     return None, problem
         return first_inputs, None
 
-    def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str, grad: bool) -> Verdict | None:
+    def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
+               grads: tuple[str, str], offset: bool, eval_mode: bool) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
         the same bits (under other poison: a kernel reading its uninitialised output to spot verification
         disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
         of their contents redrawn must give the reference's answer for the new contents (a cache keyed by
-        address, shape, object or a sample of the values returns the stale answer). The repeat runs in the
-        other grad mode than the first run (`grad`)."""
-        again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
-                                       runtime=self.runtime, poison=poison, evidence=self.evidence, grad=grad)
+        address, shape, object or a sample of the values returns the stale answer). The two runs are in the
+        two grad modes the first run was not in (`grads`, disguise.grad_modes), the first of them with its inputs
+        at a storage offset if the first run's were not, and at none if they were (`offset`), and in the other
+        module mode (`eval_mode`, where the reference answers alike in both)."""
+        evaluate = eval_mode and self.answers_alike_in_eval(self.problem, inputs)
+        with _modules_in_eval(self.problem.model, evaluate):
+            again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
+                                           runtime=self.runtime, poison=poison, evidence=self.evidence,
+                                           grad=grads[0], offset=offset, eval_mode=evaluate)
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)):
@@ -230,11 +241,12 @@ class CandidateChecks:
         changed = partly_changed(inputs, self.draw_inputs())
         try:
             _, problem = self.check(changed, "the same input tensors with part of their contents changed",
-                                    variant=variant, reuse_inputs=True)
+                                    variant=variant, reuse_inputs=True, grad=grads[1])
         except ReferenceError_:
             # The reference refuses the mixed draw (its inputs are related across elements): the same objects
             # with their own contents still defeat a cache keyed by a fresh object's address.
-            _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True)
+            _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True,
+                                    grad=grads[1])
         return problem
 
     def every_autotune_config(self) -> Verdict | None:
@@ -296,15 +308,48 @@ class CandidateChecks:
             transformed += outputs is not None
         return transformed, refused, None
 
-    def check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
-              reuse_inputs: bool = False, grad: bool | None = None,
-              problem: Problem | None = None) -> tuple[list | None, Verdict | None]:
+    def check(self, inputs: list, what: str, *, eval_mode: bool | None = None, problem: Problem | None = None,
+              **options) -> tuple[list | None, Verdict | None]:
+        """One checked call (`_check`), with the candidate and the reference both in eval mode when
+        `eval_mode` (None: a secret coin) and the reference answers alike in both modes
+        (`answers_alike_in_eval`): a candidate reading `self.training` must not tell a verifier's calls, in
+        the mode a model is built in, from inference after `model.eval()`."""
+        problem = problem or self.problem
+        evaluate = (disguise.eval_mode() if eval_mode is None else eval_mode) \
+            and self.answers_alike_in_eval(problem, inputs)
+        with _modules_in_eval(problem.model, evaluate):
+            return self._check(inputs, what, problem=problem, eval_mode=evaluate, **options)
+
+    def answers_alike_in_eval(self, problem: Problem, inputs: list) -> bool:
+        """Whether the reference gives the same bits in training and eval mode on `inputs` (ReLU, a matmul, a
+        LayerNorm: yes; batch norm, dropout: no), asked once per problem of a copy, so that the reference's
+        own state (running statistics) is untouched. Only then may a call run in eval mode."""
+        import copy
+
+        import torch
+
+        if problem.code not in self.alike_in_eval:
+            try:
+                model = copy.deepcopy(problem.model)
+                on_device = [to_device(x, self.device) for x in inputs]
+                with torch.no_grad():
+                    trained = as_list(model.train()(*on_device))
+                    evaluated = as_list(model.eval()(*on_device))
+                alike = len(trained) == len(evaluated) and all(
+                    bitwise_equal(a, b) for a, b in zip(trained, evaluated))
+            except Exception:  # noqa: BLE001 - a reference that cannot be copied or run twice stays in its mode
+                alike = False
+            self.alike_in_eval[problem.code] = alike
+        return self.alike_in_eval[problem.code]
+
+    def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
+               reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
+               eval_mode: bool = False, problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
         rejection), or (None, None) where a transformed input makes the reference itself overflow."""
         import torch
 
-        problem = problem or self.problem
         try:
             # The reference's outputs stay on its device, and the comparisons run there: in float64 on the
             # CPU they cost a real-scale problem (a 235 MB bf16 add, on an H100's host) a minute per candidate.
@@ -340,7 +385,8 @@ class CandidateChecks:
         with self.runtime.phase("run"):
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
-                                               reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad)
+                                               reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
+                                               offset=offset, eval_mode=eval_mode)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
@@ -420,18 +466,36 @@ def _unused_tensors(model, entries: list, generator, *, draw_inputs, device: str
     return {key for key, _, _ in entries} if same else set()
 
 
+@contextlib.contextmanager
+def _modules_in_eval(model, evaluate: bool):
+    """The reference in eval mode while the block runs, when `evaluate`; each module's own mode back after."""
+    modules = list(model.modules()) if evaluate else []
+    modes = [module.training for module in modules]
+    for module in modules:
+        module.training = False
+    try:
+        yield
+    finally:
+        for module, mode in zip(modules, modes):
+            module.training = mode
+
+
 def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
-                  evidence: dict | None = None, grad: bool | None = None):
+                  evidence: dict | None = None, grad: str | None = None, offset: bool | None = None,
+                  eval_mode: bool = False):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
     the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`). `grad`
-    (None: a secret coin) runs forward with autograd on, as in training, or off, as in inference, so that
-    grad mode does not tell verification from use."""
+    (None: a secret draw) runs forward with autograd on, as in training, off, as in an eval loop, or in
+    inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use;
+    `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
+    `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too)."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
-                             reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad)
+                             reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,
+                             offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)

@@ -8,7 +8,9 @@ fresh buffers hold, or by how many times and in what order it is called:
   project would use (not `candidate.py` in `candidate-N`);
 - `poison_mode`: per checked call, what fresh allocations hold (filters.verifier.sandbox_child `POISON_MODES`);
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
-- `grad_mode`: whether a call runs with autograd on or off;
+- `grad_mode`, `grad_modes`: whether a call runs with autograd on, off, or in inference mode;
+- `input_offset`: whether a call's inputs start part way into a larger storage;
+- `eval_mode`: whether a call runs the candidate (and the reference) in eval mode;
 - `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.
 
 Every draw comes from the source `drawn_from` sets for the verification running in this thread (a context
@@ -115,9 +117,36 @@ def extra_calls() -> int:
     return 0 if draw < 5 else 1 if draw < 7 else 2
 
 
-def grad_mode() -> bool:
-    """Whether one call runs with autograd on (training) or off (inference): a kernel must not be able to
-    use grad mode to tell a verifier's inference-only calls from use."""
+# The ways a user calls forward: autograd on (training), off (`torch.no_grad()`: an eval loop) and inference
+# mode (`torch.inference_mode()`: a server such as vLLM). `torch.is_inference_mode_enabled()` is a query the
+# gate allows, so a verifier that never used inference mode could be told from a server by it.
+GRAD_MODES = ("grad", "no_grad", "inference")
+
+
+def grad_mode() -> str:
+    """How one call runs forward (`GRAD_MODES`): a kernel must not be able to use the mode to tell a
+    verifier's calls from use."""
+    return GRAD_MODES[_draws().randrange(len(GRAD_MODES))]
+
+
+def grad_modes() -> tuple[str, ...]:
+    """Every mode once, in a secret order: for the first checked call and the two runs that repeat it on the
+    same input objects, so that whatever a candidate does differently in one mode meets the same inputs in
+    another, and is caught for certain rather than by a coin."""
+    modes = list(GRAD_MODES)
+    _draws().shuffle(modes)
+    return tuple(modes)
+
+
+def input_offset() -> bool:
+    """Whether one call's inputs start part way into a larger storage, as the views a model hands a kernel
+    do (`qkv.chunk(3, -1)`, `x[:, 1:]`), rather than at its first byte, as a freshly drawn input does."""
+    return bool(_draws().randrange(2))
+
+
+def eval_mode() -> bool:
+    """Whether one call runs with the modules in eval mode, as inference after `model.eval()` does, rather
+    than in the mode a model is built in (training)."""
     return bool(_draws().randrange(2))
 
 

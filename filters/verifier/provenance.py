@@ -42,9 +42,17 @@ _COPIES = {"clone", "copy", "copy_", "_to_copy", "_copy_from", "_copy_from_and_r
 # Host-side metadata queries that touch no data (dtype promotion reads dtypes only: FlagGems' launchers ask it).
 _METADATA = {"sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "is_contiguous", "size", "stride",
              "dim", "numel", "is_same_size", "_has_compatible_shallow_copy_type", "record_stream",
-             "promote_types", "result_type", "can_cast"}
+             "promote_types", "result_type", "can_cast",
+             # `torch.tensor(...)` detaches its result in place under inference mode: autograd metadata, no data
+             "detach_"}
 
 KERNEL = "triton kernel"
+
+
+def _composite(func) -> bool:
+    """Whether `func` is a CompositeImplicitAutograd op: one made of other aten ops, which autograd's dispatch
+    key decomposes before a mode sees it, unless autograd is skipped (inference mode)."""
+    return torch._C._dispatch_has_kernel_for_dispatch_key(func.name(), "CompositeImplicitAutograd")
 
 
 def _storage_key(tensor: torch.Tensor) -> int | None:
@@ -337,6 +345,14 @@ class ProvenanceRecorder(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if not self.paused and _composite(func):
+            # Under inference mode composite ops reach the mode whole (`aten.to.dtype`, a view by its schema,
+            # where autograd's dispatch would have shown `aten._to_copy`): run their decomposition under the
+            # mode, so that what they do arrives as the ops the other grad modes show.
+            with self:
+                result = func.decompose(*args, **kwargs)
+            if result is not NotImplemented:
+                return result
         result = func(*args, **kwargs)
         if self.paused:
             return result

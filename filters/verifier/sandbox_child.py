@@ -18,6 +18,7 @@ rebinding what gathers it, and the verifier cross-checks timings against its own
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -601,6 +602,53 @@ def _cell_value(cell):
         return None
 
 
+def _grad_mode(mode: str):
+    """The context forward runs in for one of disguise.GRAD_MODES: autograd on, off, or inference mode."""
+    import torch
+
+    if mode == "inference":
+        return torch.inference_mode()
+    if mode in ("grad", "no_grad"):
+        return torch.set_grad_enabled(mode == "grad")
+    raise ValueError(f"unknown grad mode {mode!r}; known: grad, no_grad, inference")
+
+
+@contextlib.contextmanager
+def _inputs_in_training(inputs: list, mode: str):
+    """In the "grad" mode the floating-point inputs require grad while forward runs, as the activations a
+    kernel is handed inside a network being trained do: a launcher reading `x.requires_grad` must not tell
+    a verifier's freshly drawn inputs from use. The flag is cleared after the call, so that the next call
+    may copy new contents into the same objects (`reuse_inputs`)."""
+    import torch
+
+    marked = [x for x in inputs if mode == "grad" and type(x) is torch.Tensor and x.is_floating_point()
+              and x.is_leaf and not x.requires_grad]
+    for x in marked:
+        x.requires_grad_(True)
+    try:
+        yield
+    finally:
+        for x in marked:
+            x.requires_grad_(False)
+
+
+def _at_storage_offset(x):
+    """`x` (same shape, strides and values) placed 256 bytes into a larger storage, as a model's views of a
+    fused tensor are: a launcher reading `x.storage_offset()` must not tell a freshly drawn input from use.
+    256 bytes keep every alignment Triton specialises a pointer on; the bytes before it hold NaN (or zeros),
+    so a kernel that reads before its input shows it."""
+    import torch
+
+    if not x.numel():
+        return x
+    pad = max(1, 256 // x.element_size())
+    span = 1 + sum((size - 1) * stride for size, stride in zip(x.shape, x.stride()))
+    base = torch.empty(pad + span, dtype=x.dtype, device=x.device)
+    base[:pad].fill_(float("nan") if x.is_floating_point() else 0)
+    base[pad:].copy_(x.as_strided((span,), (1,), x.storage_offset()))
+    return base.as_strided(x.shape, x.stride(), pad)
+
+
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -669,6 +717,7 @@ class _Session:
         self.candidate_module = module
         torch.manual_seed(header["init_seed"])
         self.model = module.ModelNew(*init_inputs).to(self.device)
+        self.built_modes = [(part, part.training) for part in self.model.modules()]
         self.compiled = None
         self.parameter_targets = None  # the candidate tensors that receive the reference's re-drawn ones
         # The latest request's inputs (for a request that reuses them after a partial change), the
@@ -701,9 +750,10 @@ class _Session:
                     found.append(thread.name)
         return found
 
-    def _inputs(self, blob: bytes) -> list:
+    def _inputs(self, blob: bytes, *, offset: bool = False) -> list:
         torch = self.torch
-        return [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in unpack_tensors(blob)]
+        inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in unpack_tensors(blob)]
+        return [_at_storage_offset(x) if offset and type(x) is torch.Tensor else x for x in inputs]
 
     def _reused_inputs(self, blob: bytes) -> list:
         """The previous request's input tensors, the same objects at the same addresses, with this
@@ -722,6 +772,12 @@ class _Session:
             else:
                 reused.append(new)
         return reused
+
+    def _set_mode(self, evaluate: bool) -> None:
+        """Every module in eval mode for this call, as inference after `model.eval()`, or each in the mode it
+        was built in; set before the state this call is judged by is read, so it counts as no change."""
+        for part, built in getattr(self, "built_modes", []):
+            part.training = built and not evaluate
 
     def _model_tensors(self) -> list:
         """Every tensor the model holds: parameters, buffers and plain tensor attributes of its modules
@@ -762,9 +818,11 @@ class _Session:
 
         torch = self.torch
         started = time.perf_counter()
-        inputs = self._reused_inputs(blobs[0]) if header.get("reuse_inputs") else self._inputs(blobs[0])
+        inputs = self._reused_inputs(blobs[0]) if header.get("reuse_inputs") \
+            else self._inputs(blobs[0], offset=bool(header.get("offset")))
         self.last_inputs = inputs
         _set_poison(str(header.get("poison", "nan")), int(header.get("poison_seed", 0)))
+        self._set_mode(bool(header.get("eval")))
         uploaded = time.perf_counter()
         input_storages = {x.untyped_storage().data_ptr() for x in inputs if isinstance(x, torch.Tensor)}
         # Bit copies to tell, after the call, whether the candidate wrote into its inputs: kept on the device
@@ -778,8 +836,9 @@ class _Session:
         python_before = self._python_state()
         recorder = ProvenanceRecorder()
         try:
-            # Autograd on (as in training) or off (as in inference), as the verifier drew for this call.
-            with torch.set_grad_enabled(bool(header.get("grad", False))):
+            # Autograd on (as in training), off or in inference mode, as the verifier drew for this call.
+            mode = header.get("grad", "no_grad")
+            with _grad_mode(mode), _inputs_in_training(inputs, mode):
                 _RECORDER[0] = recorder
                 try:
                     with recorder:

@@ -15,7 +15,8 @@ from tests.filters import candidates as c
 
 def _draw_sequence() -> list:
     return [disguise.seed(), disguise.seed(63), disguise.variant(), disguise.poison_mode(), disguise.repeat_modes(),
-            disguise.extra_calls(), disguise.grad_mode()] + [disguise.seed() for _ in range(20)]
+            disguise.extra_calls(), disguise.grad_mode(), disguise.grad_modes(),
+            disguise.input_offset(), disguise.eval_mode()] + [disguise.seed() for _ in range(20)]
 
 
 def test_a_key_gives_the_same_draws_and_another_key_other_draws():
@@ -96,3 +97,9 @@ def test_the_repeat_on_the_same_inputs_never_uses_stale_poison():
         assert "stale" not in modes and "nan" in modes and len(set(modes)) == 2
         seen.update(modes)
     assert seen == {"nan", "finite", "zeros"}
+
+
+def test_grad_modes_are_every_mode_once():
+    # the first checked call and its two repeats meet every way a user calls forward, whatever the order
+    assert sorted(disguise.grad_modes()) == sorted(disguise.GRAD_MODES)
+    assert disguise.grad_mode() in disguise.GRAD_MODES

@@ -104,6 +104,24 @@ def test_compute_and_narrowing_casts_are_reported():
     assert record.narrowing == ["float32->float16"]
 
 
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.enable_grad, torch.inference_mode])
+def test_every_grad_mode_records_the_same_ops(mode):
+    """Under inference mode composite ops reach the recorder whole (`aten.to.dtype`, a view by its schema,
+    `aten.matmul`): decomposed, they show what they do, as under autograd, so a kernel's fp32 accumulator
+    cast to the output's dtype is still the kernel's, and a cast of an input is still PyTorch's copy."""
+    recorder = ProvenanceRecorder()
+    x = torch.randn(4, 4)
+    with mode(), recorder:
+        acc = torch.zeros(4, dtype=torch.float32)
+        recorder.kernel_launched([acc], {})
+        out = acc.to(torch.float16)
+        cast = x.to(torch.float64).to(torch.float32)
+        product = x.float() @ x.float().t()
+    assert recorder.record.unproven_output(out) is None
+    assert "aten._to_copy" in recorder.record.unproven_output(cast)
+    assert recorder.record.torch_compute == ["aten.mm"] and product.shape == (4, 4)
+
+
 def test_paused_work_is_not_the_candidates():
     recorder = ProvenanceRecorder()
     with torch.no_grad(), recorder:

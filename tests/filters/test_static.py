@@ -340,6 +340,9 @@ def test_rule(forward, extra, init, needle, reason):
         (_LAUNCH + "k[(1,)](self.weight, out, 1, BLOCK=16)\nk[(1,)](self.linear.weight, out, 1, BLOCK=16)\nreturn out",
          "", "self.weight = nn.Parameter(torch.randn(300))\nself.linear = nn.Linear(300, 300)"),
         (_LAUNCH + "return out", "", "self.eps = 1e-5\nself.block = 256"),
+        # the legacy constructor for a parameter __init__ then initialises (nn.Linear's old pattern)
+        (_LAUNCH + "k[(1,)](self.weight, out, 1, BLOCK=16)\nreturn out", "",
+         "self.weight = nn.Parameter(torch.Tensor(300))\nnn.init.normal_(self.weight)"),
         # a __main__ block and an unreferenced get_inputs never run in the sandbox
         (_LAUNCH + "return out", "def get_inputs():\n    return [torch.randn(16, 300)]\n", ""),
     ],
@@ -576,6 +579,20 @@ _BYPASSES = [
     ("kernel", "w = offs\n    w.append(1)", "", R.CROSS_CALL_STATE),
     ("kernel", "w = n\n    w += (1,)", "", R.CROSS_CALL_STATE),
     ("kernel", "w = n\n    w[0] = 1", "", R.CROSS_CALL_STATE),
+    # a match statement's class pattern reads attributes with no attribute expression (positionally, through
+    # __match_args__; by keyword, by name), dunder or not
+    ("host", "match x:\n    case torch.Tensor(relu=f):\n        pass\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "match x.shape:\n    case torch.Size(_version=v):\n        pass\n" + _LAUNCH + "return out", "",
+     R.REFLECTION),
+    ("host", "match self.forward:\n    case object(__globals__={'__builtins__': b}):\n        pass\n" + _LAUNCH + "return out",
+     "", R.REFLECTION),
+    ("host", "match x:\n    case torch.Tensor(g):\n        pass\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # the state a backward pass leaves, which tells a verifier's forward-only calls from training
+    ("host", "n = 1 if x.grad is None else 2\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    ("host", "n = 1 if x.is_leaf else 2\n" + _LAUNCH + "return out", "", R.REFLECTION),
+    # the legacy constructor returns memory the verifier's poison never fills
+    ("host", "out = torch.Tensor(x.shape[0], x.shape[1])\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", "",
+     R.OUTSIDE_VOCABULARY),
 ]
 
 
@@ -663,6 +680,11 @@ def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reas
 # -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
 
 _HONEST_IDIOMS = [
+    # torch.Tensor named for isinstance and annotations
+    ("assert isinstance(x, torch.Tensor)\ny: torch.Tensor = x\n" + _LAUNCH + "return out", ""),
+    # a match statement on host values, with value and bare class patterns (isinstance tests)
+    ("match x.dim():\n    case 1 | 2:\n        pass\n    case _:\n        x = x.reshape(-1)\n"
+     "match x:\n    case torch.Tensor():\n        pass\n" + _LAUNCH + "return out", ""),
     # FlagGems' module logger and a warning, with a message written out and host numbers
     ("logger.debug('GEMS ADD')\nlogger.info('n=%d shape %s', x.numel(), x.shape)\nlogger.warning(f'rows {x.shape[0]}')\n"
      "warnings.warn('slow path')\n" + _LAUNCH + "return out",

@@ -302,6 +302,18 @@ return out
     assert verdict.status is Status.REJECTED and verdict.check is Check.CORRECTNESS, verdict
 
 
+def test_a_candidate_that_checks_inference_mode_is_caught():
+    # does the whole work only outside inference mode, which a server calls every forward in
+    candidate = c.relu_candidate('''
+n = x.numel() // 2 if torch.is_inference_mode_enabled() else x.numel()
+out = torch.zeros_like(x)
+relu_kernel[(triton.cdiv(n, 256),)](x, out, n, BLOCK=256)
+return out
+''')
+    verdict = _past_the_gate(candidate)
+    assert verdict.status is Status.REJECTED and verdict.check is Check.CORRECTNESS, verdict
+
+
 def test_a_cache_keyed_by_the_input_address_in_a_tensor_is_caught():
     # the key and the stored answer live in buffers a kernel writes; the same input object is answered
     # from the buffer, however its contents changed

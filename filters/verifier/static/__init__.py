@@ -30,7 +30,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   metadata) or handing its argument dict on, tensor methods that compute (`x.sum()`, `x.copy_()`, `x.tolist()`)
   on any receiver outside a kernel, called or taken as a value (`f = x.exp`) (`.fill_(v)` initialises like
   `.zero_()` when v is written out: a number, `float("-inf")`, a dtype's bound, a module constant),
-  `torch.tensor` given a tensor's values (it makes constants from host numbers), and, on values a small type
+  `torch.tensor` given a tensor's values (it makes constants from host numbers), the legacy constructor
+  `torch.Tensor(...)` outside __init__ (its memory is not filled with the verifier's poison), and, on values a small type
   inference knows are tensors (forward's inputs, what torch allocates, views of those, self attributes holding
   them, parameters of submodules built in `__init__` but not a torch layer's hyperparameters such as
   `self.norm.eps` where nothing assigns them, and what flows through the candidate's own functions, lambdas and
@@ -44,7 +45,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
   `super().__init__`, `__version__` only as `torch.__version__` and `triton.__version__`, plain strings) and
   dunder name, load information (`__name__` is read only in the `if __name__ == "__main__":` guard; `__file__`,
-  `__spec__`, `.__module__` never), frame and code attributes, private attributes of anything but `self`, kernel
+  `__spec__`, `.__module__` never), frame and code attributes, autograd's graph and the state a backward
+  pass leaves (`.grad_fn`, `.grad`, `.is_leaf`: a verifier only calls forward, so they tell it from training), private attributes of anything but `self`, kernel
   objects used other than by launching them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through
   self outside `__init__` (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`,
   `prune_configs_by`: it would call it with the kernel's tensors; a `pre_hook` made only of
@@ -52,7 +54,9 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   constant-defaulted fields of plain types and nothing else, an `enum.Enum` of constants),
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and
-  `format_map`;
+  `format_map`; a match statement's class pattern with sub-patterns (`case object(__globals__=g)`,
+  `case torch.Tensor(relu=f)`: attribute reads by name, or through `__match_args__`, with no attribute
+  expression for the other rules to see; the bare isinstance test `case torch.Tensor():` is allowed);
 - `reference_access`: `Model`, `get_inputs` not defined by the candidate, relative imports, the reference's
   module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools' other decorators (a
   decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the

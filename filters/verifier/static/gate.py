@@ -31,12 +31,21 @@ from kerneldata.core.outcomes import Reason
 
 
 # What reaches autograd's backward pass from forward (a Function's backward run by hand, a graph node's):
-# forward has no use for it, and a Function's backward may compute with PyTorch (`_backward_only`).
+# forward has no use for it, and a Function's backward may compute with PyTorch (`_backward_only`). With it,
+# the state the backward pass leaves (`.grad`, None until the first backward; `.is_leaf`, `.output_nr` and
+# `.retains_grad`, which tell a drawn input from an activation in a graph): a verifier only calls forward, so
+# reading it tells verification from training.
 _AUTOGRAD_ATTRS = frozenset({"backward", "vjp", "jvp", "grad_fn", "_forward_cls", "register_hook",
-                             "register_post_accumulate_grad_hook", "next_functions"})
+                             "register_post_accumulate_grad_hook", "next_functions", "grad", "is_leaf",
+                             "output_nr", "retains_grad"})
 # Base classes a candidate may derive from: the module system, and the autograd wrapper honest kernels are
 # written in (its forward and backward are the candidate's own methods, checked like any other).
 _ALLOWED_BASES = ("torch.nn.Module", "object", "torch.autograd.Function", "torch.autograd.function.Function")
+
+
+def _reads_attributes(node: ast.MatchClass) -> bool:
+    """Whether a class pattern reads attributes of its subject (anything beyond the isinstance test)."""
+    return bool(node.patterns or node.kwd_patterns)
 
 
 @dataclass(frozen=True)
@@ -290,6 +299,8 @@ class _Gate:
             self._check_attribute(node, ctx)
         elif isinstance(node, ast.ClassDef):
             self._check_class(node)
+        elif isinstance(node, ast.MatchClass) and _reads_attributes(node):
+            self._check_match_class(node)
         if ctx.exempt:
             return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -315,6 +326,18 @@ class _Gate:
             self._check_builtin(node)
         elif isinstance(node, ast.Attribute) and (_is_dunder(node.attr) or node.attr in _FRAME_ATTRS):
             self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
+        elif isinstance(node, ast.MatchClass) and _reads_attributes(node):
+            self._check_match_class(node)
+
+    def _check_match_class(self, node: ast.MatchClass) -> None:
+        """A class pattern's sub-patterns are attribute reads with no attribute expression: a keyword one is
+        `getattr(subject, name)` (`case object(__globals__=g)` hands over a function's globals, and with
+        mapping patterns the builtins' `__import__`; `case torch.Tensor(relu=f)` a computing method), and a
+        positional one reads whatever the class's `__match_args__` names. Every rule keyed on `.attr` would
+        miss them, so only the bare isinstance test (`case torch.Tensor():`) is allowed."""
+        names = [*(f"position {i}" for i in range(len(node.patterns))), *node.kwd_attrs]
+        self._add(node, f"reads {', '.join(names)} of the subject through the class pattern "
+                  f"{ast.unparse(node)[:60]}, attribute reads the gate cannot check", Reason.REFLECTION)
 
     def _check_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.ImportFrom) and node.level:
@@ -1290,6 +1313,12 @@ class _Gate:
                 and self._is_module_chain(func):
             self._add(node, f"calls {name}(..., out=...), PyTorch writing into a tensor it was handed",
                       Reason.TORCH_OUTSIDE_KERNEL)
+        built_once = self._in_init(node) or ctx.init and ctx.cls is not None and ctx.cls.name == "ModelNew"
+        if name == "torch.Tensor" and self._is_module_chain(func) and not built_once:
+            self._add(node, "calls the legacy constructor torch.Tensor(...), whose memory is left as it was: the "
+                      "verifier's poison fills what torch.empty and its kin return, so that an output a kernel "
+                      "leaves partly unwritten, or a stale answer in reused memory, shows (use torch.empty)",
+                      Reason.OUTSIDE_VOCABULARY)
         if _dotted(func, self.aliases) in _TUNER_CALLS:
             for keyword in node.keywords:
                 if keyword.arg in _TUNER_HOOKS and not (keyword.arg == "pre_hook"
