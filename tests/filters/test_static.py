@@ -593,6 +593,13 @@ _BYPASSES = [
     # the legacy constructor returns memory the verifier's poison never fills
     ("host", "out = torch.Tensor(x.shape[0], x.shape[1])\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", "",
      R.OUTSIDE_VOCABULARY),
+    # ... and reached by another name: a local alias, a container, a default argument
+    ("host", "make = torch.Tensor\nout = make(*x.shape)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", "",
+     R.OUTSIDE_VOCABULARY),
+    ("host", "out = [torch.Tensor][0](*x.shape)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", "",
+     R.OUTSIDE_VOCABULARY),
+    ("host", "out = alloc(*x.shape)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out",
+     "def alloc(*shape, make=torch.Tensor):\n    return make(*shape)\n", R.OUTSIDE_VOCABULARY),
 ]
 
 

@@ -797,6 +797,10 @@ class _Gate:
             return  # a local variable that happens to be called torch is not the module
         if node in self.alias_values:
             return  # `torch_device_fn = torch.cuda`: an import by another spelling, `_importable` like one
+        if name == "torch.Tensor" and not self._tensor_type_position(node):
+            self._add(node, "takes torch.Tensor as a value: called later by another name, it is the legacy "
+                      "constructor, whose memory the verifier's poison does not fill", Reason.OUTSIDE_VOCABULARY)
+            return
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
                 or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
@@ -845,6 +849,22 @@ class _Gate:
             self._add(node, f"uses the module {name} as a value, which reaches whatever it imports", rule)
         else:
             self._add(node, f"uses {name}, which is not on the gate's vocabulary", rule)
+
+    def _tensor_type_position(self, node: ast.AST) -> bool:
+        """Where `torch.Tensor` names the type and nothing else: called where it is named (`_check_call` rules on
+        that), tested against (`isinstance(x, (torch.Tensor, int))`, `case torch.Tensor():`), an annotation, a
+        class base, or the type `typing.cast` names."""
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.Tuple):
+            parent = self.parents.get(parent)
+        if isinstance(parent, ast.Call):
+            if _dotted(parent.func, self.aliases) == "typing.cast":  # `typing.cast(torch.Tensor, out)`
+                return bool(parent.args) and parent.args[0] is node
+            return parent.func is node or (isinstance(parent.func, ast.Name)
+                                           and parent.func.id in ("isinstance", "issubclass")
+                                           and not self.bindings.is_bound(parent.func))
+        return isinstance(parent, ast.MatchClass) or (isinstance(parent, ast.ClassDef) and node in parent.bases) \
+            or self._is_annotation(node)
 
     def _from_data_problem(self, node: ast.AST, name: str, ctx: _Ctx) -> str | None:
         """`torch.tensor(...)` is called where it is named, on host numbers only: given a tensor (or a list
