@@ -280,7 +280,7 @@ _RULES = [
     # output) are still a kernel object's attribute.
     (_LAUNCH + "prev = KERNELS[0].nargs\nreturn out", "KERNELS = [k]\n", "", "KERNELS[0].nargs", R.REFLECTION),
     ("return self.helper(x)", "", "self.helper = lambda t: t", "self.helper()", R.TORCH_OUTSIDE_KERNEL),
-    (_LAUNCH + "return out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "",
+    (_LAUNCH + "note(1)\nreturn out", "_STATE = []\ndef note(v):\n    _STATE.append(v)\n", "",
      "_STATE.append", R.CROSS_CALL_STATE),
     (_LAUNCH + "yield out", "", "", "generator", R.CROSS_CALL_STATE),
     (_LAUNCH + "return out", "nn = None\n", "", "rebinds the imported name nn", R.MONKEYPATCH),
@@ -345,6 +345,10 @@ def test_rule(forward, extra, init, needle, reason):
          "self.weight = nn.Parameter(torch.Tensor(300))\nnn.init.normal_(self.weight)"),
         # a __main__ block and an unreferenced get_inputs never run in the sandbox
         (_LAUNCH + "return out", "def get_inputs():\n    return [torch.randn(16, 300)]\n", ""),
+        # nor does any module-level function nothing references outside that block: a file's own test
+        (_LAUNCH + "return out", "def test_relu():\n    x = torch.randn(16)\n    "
+                                 "torch.testing.assert_close(ModelNew()(x), torch.relu(x))\n"
+                                 "if __name__ == '__main__':\n    test_relu()\n", ""),
     ],
 )
 def test_honest_idiom_is_allowed(forward, extra, init):
@@ -549,13 +553,13 @@ _BYPASSES = [
     ("host", _LAUNCH + "return out", "TICKS = (i for i in range(40))\n", R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "class Box:\n    ticks = map(int, range(9))\n", R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "def helper(t=enumerate(range(9))):\n    return t\n", R.CROSS_CALL_STATE),
-    ("host", _LAUNCH + "return out", "def ticks():\n    t = reversed(range(9))\n    return t\n",
+    ("host", "ticks()\n" + _LAUNCH + "return out", "def ticks():\n    t = reversed(range(9))\n    return t\n",
      R.CROSS_CALL_STATE),
     ("host", "box = CALLS\nbox += [1]\n" + _LAUNCH + "return out", "CALLS = sorted(())\n", R.CROSS_CALL_STATE),
     ("host", "box = self.seen\nbox |= {1}\n" + _LAUNCH + "return out", "", R.CROSS_CALL_STATE),
     ("host", "box = max([CALLS], key=len)\nbox += [1]\n" + _LAUNCH + "return out", "CALLS = list(())\n",
      R.CROSS_CALL_STATE),
-    ("host", _LAUNCH + "return out", "def bump(box):\n    box += [1]\n", R.CROSS_CALL_STATE),
+    ("host", "bump(self.seen)\n" + _LAUNCH + "return out", "def bump(box):\n    box += [1]\n", R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "def bump(box=dict.fromkeys(())):\n    box |= {1: 2}\n",
      R.CROSS_CALL_STATE),
     ("host", _LAUNCH + "return out", "def helper(count=torch.zeros(1)):\n    return count\n", R.CROSS_CALL_STATE),

@@ -243,12 +243,21 @@ class _Gate:
         return parent is self.tree and node in self.tree.body
 
     def _exempt_functions(self) -> set[str]:
-        """Module-level get_inputs/get_init_inputs that nothing references and no decorator runs."""
-        loaded = {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
-        attrs = {n.attr for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)}
+        """Module-level functions that nothing references and no decorator runs, whose bodies therefore never
+        run: get_inputs/get_init_inputs copied from the problem, and the tests and benchmarks real kernel files
+        keep beside their kernels (`def test_relu(): torch.testing.assert_close(...)`). Only the body is
+        exempt: defaults and annotations run when the function is defined, and are checked as usual. With
+        reflection refused, a function is reached only through its name: a name loaded anywhere, or an
+        attribute of that name, keeps it checked; so does a dunder name, which Python may call by itself (a
+        module's `__getattr__`)."""
+        # The `__main__` block never runs on import: what it calls (the file's own tests) stays dead.
+        live = [n for n in self.tree.body if not self._is_main_guard(n)]
+        nodes = [n for statement in live for n in ast.walk(statement)]
+        loaded = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
+        attrs = {n.attr for n in nodes if isinstance(n, ast.Attribute)}
         return {n.name for n in self.tree.body
-                if isinstance(n, ast.FunctionDef) and n.name in ("get_inputs", "get_init_inputs")
-                and not n.decorator_list and n.name not in loaded and n.name not in attrs}
+                if isinstance(n, ast.FunctionDef) and not n.decorator_list and not _is_dunder(n.name)
+                and n.name not in loaded and n.name not in attrs}
 
     @staticmethod
     def _is_main_guard(node: ast.AST) -> bool:
