@@ -117,6 +117,7 @@ _TL_NAMES = frozenset({
     "add", "sub", "mul", "atomic_load", "atomic_store", "atomic_poll", "expect_zero", "map_elementwise",
     "philox_impl", "reduce_or", "slice", "to_tensor", "tuple", "constexpr_type",
     "core.get_int_dtype",  # a constexpr helper Inductor's triton_helpers call (select_one)
+    "PropagateNan.ALL", "PropagateNan.NONE",  # `tl.maximum(a, b, propagate_nan=tl.PropagateNan.ALL)`
 })
 # triton.language.math (also `tl.math.<fn>`): the math functions triton lowers itself.
 _TL_MATH = frozenset({
