@@ -597,6 +597,13 @@ _BYPASSES = [
     # the legacy constructor returns memory the verifier's poison never fills
     ("host", "out = torch.Tensor(x.shape[0], x.shape[1])\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", "",
      R.OUTSIDE_VOCABULARY),
+    # itertools.product (autotune config tables) is an iterator, kept or called by another name
+    ("host", "next(TICKS)\n" + _LAUNCH + "return out", "import itertools\nTICKS = itertools.product(range(99))\n",
+     R.CROSS_CALL_STATE),
+    ("host", "next(TICKS)\n" + _LAUNCH + "return out", "from itertools import product\nTICKS = product(range(99))\n",
+     R.CROSS_CALL_STATE),
+    ("host", "make = itertools.product\n" + _LAUNCH + "return out", "import itertools\n", R.CROSS_CALL_STATE),
+    ("host", _LAUNCH + "return out", "import itertools\nTICKS = itertools.count()\n", R.OUTSIDE_VOCABULARY),
     # ... and reached by another name: a local alias, a container, a default argument
     ("host", "make = torch.Tensor\nout = make(*x.shape)\nk[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out", "",
      R.OUTSIDE_VOCABULARY),

@@ -15,7 +15,7 @@ from filters.verifier.static.scoping import (
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
-    _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
+    ITERTOOLS_ALLOWED, _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
     GPU_ONLY_CALLS, _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED,
     _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
     _REFERENCE_NAMES, _RULE_NAMES, SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED,
@@ -806,6 +806,12 @@ class _Gate:
             return  # a local variable that happens to be called torch is not the module
         if node in self.alias_values:
             return  # `torch_device_fn = torch.cuda`: an import by another spelling, `_importable` like one
+        if name in ITERTOOLS_ALLOWED:
+            call = self.parents.get(node)
+            if not (isinstance(call, ast.Call) and call.func is node):
+                self._add(node, f"takes {name} as a value: an iterator maker called by another name escapes the "
+                          "rule that an iterator is drained where it is made", Reason.CROSS_CALL_STATE)
+            return
         if name == "torch.Tensor" and not self._tensor_type_position(node):
             self._add(node, "takes torch.Tensor as a value: called later by another name, it is the legacy "
                       "constructor, whose memory the verifier's poison does not fill", Reason.OUTSIDE_VOCABULARY)
@@ -1193,6 +1199,9 @@ class _Gate:
 
     def _makes_iterator(self, node: ast.AST) -> bool:
         if isinstance(node, ast.GeneratorExp):
+            return True
+        if _dotted(node.func, self.aliases) in ITERTOOLS_ALLOWED and _root_name(node.func) is not None \
+                and not self.bindings.is_bound(_root_name(node.func), imports=False):
             return True
         return isinstance(node.func, ast.Name) and node.func.id in ITERATOR_BUILTINS \
             and not self.bindings.is_bound(node.func) and node.func.id not in self.aliases

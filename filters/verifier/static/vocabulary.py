@@ -9,7 +9,7 @@ from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
 ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "logging", "warnings",
-                             "dataclasses", "enum", "__future__"})
+                             "dataclasses", "enum", "itertools", "__future__"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -231,8 +231,12 @@ TYPING_ALLOWED = frozenset(f"typing.{n}" for n in (
 # contextlib: the do-nothing context manager only (Unsloth's single-GPU `torch_gpu_device`); the rest makes
 # generators into context managers, redirects output or keeps exit callbacks.
 CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
+# itertools: the cartesian product autotune config lists are built from (`for bm, bn, w in
+# itertools.product([64, 128], [32, 64], [4, 8])`), only where it is called, and as the iterator it is: kept past
+# the statement that made it, it would count calls (`gate._makes_iterator`).
+ITERTOOLS_ALLOWED = frozenset({"itertools.product"})
 _CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
-                  "dataclasses", "enum")
+                  "dataclasses", "enum", "itertools")
 # FlagGems' logging idiom and a warning: `logger = logging.getLogger(__name__)` bound once at module level, and
 # `logger.debug("GEMS ADD")` (or info, warning, error), `warnings.warn("...")` as statements of their own,
 # with a message written out and host numbers or shapes to format, never a tensor (its values read on the
@@ -460,6 +464,7 @@ def _importable(name: str) -> bool:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
             or name in CACHE_DECORATORS or name in RECORD_CLASS_NAMES or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
+            or name in ITERTOOLS_ALLOWED \
             or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
         return True
     prefix = name + "."
