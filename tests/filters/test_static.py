@@ -193,6 +193,8 @@ _RULES = [
     (_LAUNCH + "out.requires_grad_(True)\nreturn out", "", "", "out.requires_grad_", R.CROSS_CALL_STATE),
     # torch.compiler.disable decorates only; the rest of torch.compiler stays off the list
     (_LAUNCH + "f = torch.compiler.disable(k)\nreturn out", "", "", "torch.compiler.disable", R.TORCH_OUTSIDE_KERNEL),
+    # ... nor does its older, private spelling
+    (_LAUNCH + "f = torch._dynamo.disable(k)\nreturn out", "", "", "torch._dynamo.disable", R.DYNAMIC_CODE),
     (_LAUNCH + "return out", "torch.compiler.set_stance('force_eager')\n", "", "set_stance", R.TORCH_OUTSIDE_KERNEL),
     (_LAUNCH + "return out", "@torch.compiler.set_stance('force_eager')\ndef f(x):\n    return x\n", "",
      "set_stance", R.OUTSIDE_VOCABULARY),

@@ -58,9 +58,9 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.backends.cuda.matmul.allow_tf32", "torch.backends.cudnn.allow_tf32", "torch.get_float32_matmul_precision",
 })
 # The full paths through a private module honest launchers name (Liger, Unsloth and FlashAttention ask
-# `torch._dynamo.is_compiling()` on older torch): only these; anything else under `torch._dynamo` stays
-# `dynamic_code` (its config, its counters of what the baselines compiled).
-PRIVATE_READS = frozenset({"torch._dynamo.is_compiling"})
+# `torch._dynamo.is_compiling()` on older torch; `@torch._dynamo.disable`, a decorator only): only these;
+# anything else under `torch._dynamo` stays `dynamic_code` (its config, its counters of what the baselines compiled).
+PRIVATE_READS = frozenset({"torch._dynamo.is_compiling", "torch._dynamo.disable"})
 # The installed versions, which honest launchers compare to pick an API (Unsloth: triton >= 3.0 moved libdevice):
 # the one dunder read, a plain string; its methods are str's, and its own dunders are refused like any other.
 VERSION_READS = frozenset({"torch.__version__", "triton.__version__"})
@@ -390,8 +390,9 @@ _TORCH_ANNOTATION_ONLY = frozenset({"torch.cuda.Stream", "torch.cuda.Event", "to
 # `torch.compiler.disable` keeps torch.compile from tracing a launcher (a Triton launch it cannot trace, host
 # checks): the verifier never compiles a candidate, so it changes nothing there. The rest of torch.compiler
 # (`set_stance`, which would put the torch.compile baseline in eager mode, `reset`) stays off the list.
+# `torch._dynamo.disable` is the same function under its older, private name (torch < 2.1 launchers).
 _TORCH_DECORATOR_ONLY = frozenset({"torch.amp.custom_fwd", "torch.amp.custom_bwd", "torch.cuda.amp.custom_fwd",
-                                   "torch.cuda.amp.custom_bwd", "torch.compiler.disable"})
+                                   "torch.cuda.amp.custom_bwd", "torch.compiler.disable", "torch._dynamo.disable"})
 _ALLOWED_DECORATORS = _TORCH_DECORATOR_ONLY | frozenset({
     "triton.jit", "triton.runtime.jit.jit", "triton.autotune", "triton.heuristics", "triton.runtime.autotune",
     "triton.runtime.heuristics", "triton.runtime.autotuner.autotune", "triton.runtime.autotuner.heuristics",
