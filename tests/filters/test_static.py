@@ -646,21 +646,21 @@ def test_every_static_refusal_is_a_stable_named_reason():
 _DEVICE_READS = [
     ("if x.is_cuda:\n    " + _LAUNCH.replace("\n", "\n    ") + "return out\n" + _LAUNCH + "return out", "",
      R.DEVICE_DEPENDENT),
-    ("BLOCK = 256 if x.device.type == 'cuda' else 128\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("use = torch.cuda.is_available()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("hip = torch.version.hip is not None\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("d = str(x.device)\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("i = x.get_device()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("same = x.device == torch.device('cpu')\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("bf16 = torch.cuda.is_bf16_supported()\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
+    ("BLOCK = 256 if x.device.type == 'cuda' else 128\n" + _LAUNCH + "return out if BLOCK else x", "", R.DEVICE_DEPENDENT),
+    ("use = torch.cuda.is_available()\n" + _LAUNCH + "return out if use else x", "", R.DEVICE_DEPENDENT),
+    ("hip = torch.version.hip is not None\n" + _LAUNCH + "return out if hip else x", "", R.DEVICE_DEPENDENT),
+    ("d = str(x.device)\n" + _LAUNCH + "return out if d else x", "", R.DEVICE_DEPENDENT),
+    ("i = x.get_device()\n" + _LAUNCH + "return out if i else x", "", R.DEVICE_DEPENDENT),
+    ("same = x.device == torch.device('cpu')\n" + _LAUNCH + "return out if same else x", "", R.DEVICE_DEPENDENT),
+    ("cap = torch.cuda.get_device_capability()\n" + _LAUNCH + "return out if cap else x", "", R.DEVICE_DEPENDENT),
+    ("bf16 = torch.cuda.is_bf16_supported()\n" + _LAUNCH + "return out if bf16 else x", "", R.DEVICE_DEPENDENT),
     ("out = torch.empty_like(x)\nran = k[(1,)](x, out, x.numel(), BLOCK=256)\nreturn out if ran is None else x", "",
      R.DEVICE_DEPENDENT),
     ("s = str(k[(1,)])\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
     ("aligned = x.data_ptr() % 512 == 0\n" + _LAUNCH + "return out", "", R.DEVICE_DEPENDENT),
-    ("use = is_available()\n" + _LAUNCH + "return out", "from torch.cuda import is_available\n", R.DEVICE_DEPENDENT),
-    ("cap = cuda.get_device_capability()\n" + _LAUNCH + "return out", "from torch import cuda\n", R.DEVICE_DEPENDENT),
-    ("xpu = torch.xpu.is_available() or torch.backends.mps.is_available()\n" + _LAUNCH + "return out", "",
+    ("use = is_available()\n" + _LAUNCH + "return out if use else x", "from torch.cuda import is_available\n", R.DEVICE_DEPENDENT),
+    ("cap = cuda.get_device_capability()\n" + _LAUNCH + "return out if cap else x", "from torch import cuda\n", R.DEVICE_DEPENDENT),
+    ("xpu = torch.xpu.is_available() or torch.backends.mps.is_available()\n" + _LAUNCH + "return out if xpu else x", "",
      R.DEVICE_DEPENDENT),
     # GPU-only launcher idioms: honest, but the CPU interpreter cannot run them
     ("with torch.cuda.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out", "",
@@ -678,7 +678,7 @@ _DEVICE_READS = [
     # through a module-level alias of the module, as FlagGems' torch_device_fn
     ("with torch_device_fn.device(x.device):\n    " + _LAUNCH.replace("\n", "\n    ") + "return out",
      "torch_device_fn = torch.cuda\n", R.INTERPRETER_LIMIT),
-    ("use = cuda.is_available()\n" + _LAUNCH + "return out", "cuda = torch.cuda\n", R.DEVICE_DEPENDENT),
+    ("use = cuda.is_available()\n" + _LAUNCH + "return out if use else x", "cuda = torch.cuda\n", R.DEVICE_DEPENDENT),
     ("range_push('k')\n" + _LAUNCH + "range_pop()\nreturn out", "from torch.cuda.nvtx import range_push, range_pop\n",
      R.INTERPRETER_LIMIT),
     ("return launch(x)", "@torch.cuda.nvtx.range('launch')\ndef launch(x):\n    out = torch.empty_like(x)\n"
@@ -695,6 +695,50 @@ def test_device_reads_are_unverified_on_cpu_and_pass_on_gpu(forward, extra, reas
     verdict = static_check(source, dtype="float32", device="cpu")
     assert verdict is not None and verdict.status is Status.UNVERIFIED and verdict.reason_code is reason, verdict
     assert static_check(source, dtype="float32", device="cuda") is None
+
+
+# A device read whose value reaches nothing but a launch option (filters.verifier.static.device_flow): the same
+# computation on every device, so the CPU verdict holds. (forward, extra, whether it still counts)
+_LAUNCH_WARPS = "out = torch.empty_like(x)\nk[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256, num_warps=w)\n"
+_CALCULATE_SETTINGS = (
+    "def is_hip() -> bool:\n    return torch.version.hip is not None\n\n"
+    "def calculate_settings(n):\n    BLOCK_SIZE = triton.next_power_of_2(n)\n    num_warps = 4\n"
+    "    if BLOCK_SIZE >= 32768:\n        num_warps = 32 if not is_hip() else 16\n"
+    "    elif BLOCK_SIZE >= 2048:\n        num_warps = 8\n    return BLOCK_SIZE, num_warps\n")
+_INFER_DEVICE = ("def infer_device():\n    if torch.cuda.is_available():\n        return 'cuda'\n"
+                 "    if torch.xpu.is_available():\n        return 'xpu'\n    return 'cpu'\n")
+_LAUNCH_OPTION_READS = [
+    ("w = 4 if torch.version.hip else 8\n" + _LAUNCH_WARPS + "return out", "", False),
+    ("if torch.cuda.is_available():\n    w = 8\nelse:\n    w = 4\n" + _LAUNCH_WARPS + "return out", "", False),
+    ("w = min(max(8 if x.device.type == 'cuda' else 2, 1), 8)\n" + _LAUNCH_WARPS + "return out", "", False),
+    ("_, w = calculate_settings(x.numel())\n" + _LAUNCH_WARPS + "return out", _CALCULATE_SETTINGS, False),
+    ("w = 8 if infer_device() == 'xpu' else 4\n" + _LAUNCH_WARPS + "return out", _INFER_DEVICE, False),
+    ("w = 4\n" + _LAUNCH_WARPS + "return out",
+     "CONFIGS = [triton.Config({'B': 64}, num_stages=3 if torch.cuda.is_available() else 1)]\n", False),
+    # ... and where it reaches anything else, it counts
+    ("w = 256 if torch.version.hip else 128\nout = torch.empty_like(x)\n"
+     "k[(triton.cdiv(x.numel(), w),)](x, out, x.numel(), BLOCK=w)\nreturn out", "", True),
+    ("b, w = calculate_settings(x.numel())\nout = torch.empty_like(x)\n"
+     "k[(triton.cdiv(x.numel(), b),)](x, out, x.numel(), BLOCK=b, num_warps=w)\nreturn out",
+     _CALCULATE_SETTINGS.replace("num_warps = 32 if not is_hip() else 16", "BLOCK_SIZE = 512 if is_hip() else 1024"),
+     True),
+    ("if torch.cuda.is_available():\n    w = 8\n    " + _LAUNCH.replace("\n", "\n    ") + "return out\nw = 4\n"
+     + _LAUNCH_WARPS + "return out", "", True),
+    ("w = pick(torch.version.hip)\n" + _LAUNCH_WARPS + "return out", "def pick(h):\n    return 4\n", True),
+    ("w = 4 if torch.version.hip else 8\nprint(f'warps: {w}')\n" + _LAUNCH_WARPS + "return out", "", True),
+    ("w = 8 if infer_device() == 'xpu' else 4\n" + _LAUNCH_WARPS + "return out if infer_device() else x",
+     _INFER_DEVICE, True),
+]
+
+
+@pytest.mark.parametrize(("forward", "extra", "counts"), _LAUNCH_OPTION_READS,
+                         ids=[f"{i}-{r[0].splitlines()[0][:30]}" for i, r in enumerate(_LAUNCH_OPTION_READS)])
+def test_a_device_read_that_only_chooses_launch_options_does_not_count(forward, extra, counts):
+    verdict = static_check(_source(forward, extra), dtype="float32", device="cpu")
+    if counts:
+        assert verdict is not None and verdict.reason_code is R.DEVICE_DEPENDENT, verdict
+    else:
+        assert verdict is None, verdict
 
 
 # -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------

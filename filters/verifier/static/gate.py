@@ -12,6 +12,7 @@ from filters.verifier.static.scoping import (
     _Bindings, _binding_counts, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
     _scope_nodes, _triton_kernels,
 )
+from filters.verifier.static.device_flow import LaunchOptionFlow
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
@@ -98,7 +99,8 @@ class _Gate:
         self.types = _TensorTypes(self)
         self._fresh: dict[ast.AST, set[str]] = {}
         self.problems: list[tuple[int, int, int, str, Reason]] = []
-        self.device_reads: list[tuple[int, str]] = []
+        # (line, what, the read's node where its value may only choose launch options, else None)
+        self.device_reads: list[tuple[int, str, ast.AST | None]] = []
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
         self.bindings.other[tree] -= set(value_aliases)  # bound like an import: the module's, not a value
@@ -137,9 +139,12 @@ class _Gate:
 
     def first_device_dependence(self) -> str | None:
         """Where the candidate's behaviour may depend on the device it runs on (collected by first_problem)."""
-        if not self.device_reads:
+        flow = LaunchOptionFlow(self.tree, self.parents, launchable=self.launchable,
+                                dotted=lambda node: _dotted(node, self.aliases), is_bound=self.bindings.is_bound)
+        reads = [(line, what) for line, what, node in self.device_reads if node is None or not flow.harmless(node)]
+        if not reads:
             return None
-        line, what = min(self.device_reads)
+        line, what = min(reads)
         return (f"the candidate {what} (line {line}), so what it does on a GPU may differ from what the CPU "
                 "interpreter checks; verify on a GPU.")
 
@@ -1498,34 +1503,34 @@ class _Gate:
                 if name in GPU_ONLY_CALLS:
                     self.gpu_only.append((line, f"calls {name}, which only works on a GPU"))
                 elif name in DEVICE_QUERIES:
-                    self.device_reads.append((line, f"reads {name}"))
+                    self.device_reads.append((line, f"reads {name}", node))
                 return
         if isinstance(node, ast.Attribute) and node.attr in _DEVICE_ATTRS:
-            self.device_reads.append((line, f"reads {ast.unparse(node)}"))
+            self.device_reads.append((line, f"reads {ast.unparse(node)}", node))
         elif isinstance(node, ast.Attribute) and node.attr in ("type", "index") and _is_device(node.value):
-            self.device_reads.append((line, f"reads {ast.unparse(node)}"))
+            self.device_reads.append((line, f"reads {ast.unparse(node)}", node))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript) \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in self.launchable \
                 and not isinstance(self.parents.get(node), ast.Expr):
             # the interpreter's launch returns None, a GPU's a compiled kernel
-            self.device_reads.append((line, f"uses the value a launch of {node.func.value.id} returns"))
+            self.device_reads.append((line, f"uses the value a launch of {node.func.value.id} returns", None))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "data_ptr":
             # the CUDA caching allocator aligns to 512 bytes, the CPU's to 64: an address tells them apart
-            self.device_reads.append((line, f"reads the address {ast.unparse(node)}"))
+            self.device_reads.append((line, f"reads the address {ast.unparse(node)}", None))
         elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
                 and node.value.id in self.launchable and not (
                     isinstance(self.parents.get(node), ast.Call) and self.parents[node].func is node):
-            self.device_reads.append((line, f"keeps the launcher {ast.unparse(node)} as a value"))
+            self.device_reads.append((line, f"keeps the launcher {ast.unparse(node)} as a value", None))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_device":
-            self.device_reads.append((line, f"reads {ast.unparse(node.func)}()"))
+            self.device_reads.append((line, f"reads {ast.unparse(node.func)}()", node))
         elif isinstance(node, ast.Compare) and any(_is_device(e) for e in [node.left, *node.comparators]) and not all(
                 isinstance(e, ast.Attribute) and e.attr == "device" for e in [node.left, *node.comparators]):
             # `out.device == x.device` holds on every device; `x.device == torch.device("cuda")` does not
-            self.device_reads.append((line, f"compares a device ({ast.unparse(node)})"))
+            self.device_reads.append((line, f"compares a device ({ast.unparse(node)})", node))
         elif isinstance(node, ast.FormattedValue) and _is_device(node.value) or isinstance(node, ast.Call) \
                 and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "format", "hash") \
                 and any(_is_device(a) for a in node.args):
-            self.device_reads.append((line, "turns a device into text"))
+            self.device_reads.append((line, "turns a device into text", node))
 
     # -- tensors outside kernels ----------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Honest: an RMSNorm launcher in Liger-Kernel's style (own code) that names the accelerator it runs on the
 way Liger's `infer_device` does (`torch.cuda.is_available()`, then `torch.xpu.is_available()`), to pick its
-warp count per backend. Which device is present decides a launch parameter, so under the CPU interpreter
-the verdict is `unverified` (device_dependent), never a rejection.
+warp count per backend. Which device is present decides only a launch option, which changes how fast the
+kernel runs and not what it computes, so the interpreter's verdict holds on a GPU
+(filters.verifier.static.device_flow): accepted on CPU too.
 
-PROBLEM rmsnorm; EXPECTED accepted on a GPU, unverified on CPU.
+PROBLEM rmsnorm; EXPECTED accepted everywhere.
 """
 
 import torch
@@ -13,8 +14,7 @@ import triton.language as tl
 
 PROBLEM = "rmsnorm"
 EXPECTED = ("accepted", "correctness", "ok")
-EXPECTED_CPU = ("unverified", "static", "device_dependent")
-DEVICE = "gpu"
+DEVICE = "any"
 
 
 def infer_device() -> str:

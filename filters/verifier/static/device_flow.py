@@ -1,0 +1,160 @@
+"""Device reads that only choose a launch option: where the value of a read of the device (`torch.version.hip`,
+`torch.cuda.is_available()`, `x.device.type == "xpu"`) reaches nothing but the `num_warps=` (or another launch
+option) of a Triton launch or a `triton.Config`, the candidate computes the same on every device: launch options
+change how fast a correct kernel runs, never what it computes, and the CPU interpreter's verdict holds on a GPU.
+Liger-Kernel's `calculate_settings` (fewer warps on ROCm) and its `infer_device()` warp choice are this.
+
+`LaunchOptionFlow.harmless(read)` follows the read's value forward, conservatively, through:
+- expressions that compute with it (comparisons, `not`, arithmetic, `x if read else y`, `min`/`max`/`int`);
+- assignments to plain names (every later load of the name is followed in turn; a module-level name in every
+  function that reads it);
+- `if read:` statements whose branches only assign plain names (each becomes a read) or return;
+- returns from a module-level function (every call of it is followed; a tuple's element only where the call
+  is unpacked into names: `BLOCK_SIZE, num_warps = calculate_settings(n)`).
+Anything else the value reaches (a kernel argument, a branch that launches or allocates, a call, an attribute,
+a container) makes the read count: the candidate's behaviour may then depend on the device.
+"""
+
+from __future__ import annotations
+
+import ast
+
+# Launch options: how a kernel is scheduled and compiled, not what it computes.
+LAUNCH_OPTIONS = frozenset({"num_warps", "num_stages", "num_ctas", "maxnreg", "waves_per_eu", "matrix_instr_nonkdim",
+                            "kpack", "grf_mode"})
+_CONFIG_CALLS = frozenset({"triton.Config", "triton.runtime.Config", "triton.runtime.autotuner.Config"})
+# Builtins of numbers that pass a value along (a warp count clamped: `min(max(BLOCK // 256, 1), 8)`).
+_PURE_CALLS = frozenset({"min", "max", "int", "abs", "bool"})
+# The most reads, names and calls one question follows before it answers "it counts".
+_BUDGET = 400
+
+
+class _Escapes(Exception):
+    """The value reaches something other than a launch option."""
+
+
+class LaunchOptionFlow:
+    def __init__(self, tree: ast.Module, parents: dict, *, launchable: set[str], dotted, is_bound) -> None:
+        self.tree = tree
+        self.parents = parents
+        self.launchable = launchable
+        self.dotted = dotted  # the gate's full-path resolver (`_dotted(node, aliases)`)
+        self.is_bound = is_bound  # whether a Name is bound by the candidate (a builtin's name rebound)
+        self.functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef) and not f.decorator_list}
+        self._names: dict[tuple, bool] = {}  # (scope, name) -> answer; True while it is being followed
+        self._returns: dict[tuple, bool] = {}  # (function, position) -> answer, the same way
+        self._budget = _BUDGET
+
+    def harmless(self, read: ast.AST) -> bool:
+        """Whether the value of `read` reaches nothing but launch options."""
+        self._budget = _BUDGET
+        try:
+            return self._value(read)
+        except _Escapes:
+            return False
+
+    def _spend(self) -> None:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _Escapes
+
+    def _value(self, node: ast.AST) -> bool:
+        """Follow the value `node` computes up to the statement or argument that takes it."""
+        self._spend()
+        while True:
+            parent = self.parents.get(node)
+            if isinstance(parent, ast.Call) and parent.func is node:  # a query called: its answer
+                node = parent
+            elif isinstance(parent, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.IfExp)):
+                node = parent
+            elif isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Name) \
+                    and parent.func.id in _PURE_CALLS and not self.is_bound(parent.func):
+                node = parent
+            else:
+                break
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.keyword) and parent.arg in LAUNCH_OPTIONS:
+            return self._is_launch_or_config(self.parents.get(parent))
+        if isinstance(parent, ast.Assign) and parent.value is node:
+            return all(self._assigned(target, parent) for target in parent.targets)
+        if isinstance(parent, ast.If) and parent.test is node:
+            return self._branches(parent.body + parent.orelse)
+        if isinstance(parent, ast.Return) and parent.value is node:
+            return self._returned(parent, None)
+        if isinstance(parent, ast.Tuple) and isinstance(self.parents.get(parent), ast.Return):
+            return self._returned(self.parents[parent], parent.elts.index(node))
+        return False
+
+    def _is_launch_or_config(self, call: ast.AST) -> bool:
+        if not isinstance(call, ast.Call):
+            return False
+        func = call.func
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.launchable:
+            return True
+        return self.dotted(func) in _CONFIG_CALLS
+
+    def _branches(self, statements: list[ast.stmt]) -> bool:
+        """The statements of a branch a device read chose: each name they assign holds a device-chosen value."""
+        for statement in statements:
+            self._spend()
+            if isinstance(statement, ast.Pass):
+                continue
+            if isinstance(statement, ast.Assign):
+                if not all(self._assigned(target, statement) for target in statement.targets):
+                    return False
+            elif isinstance(statement, ast.If):
+                if not self._branches(statement.body + statement.orelse):
+                    return False
+            elif isinstance(statement, ast.Return):
+                if not self._returned(statement, None):
+                    return False
+            else:
+                return False
+        return True
+
+    def _assigned(self, target: ast.AST, statement: ast.stmt) -> bool:
+        if not isinstance(target, ast.Name):
+            return False
+        scope = self._scope(statement)
+        key = (scope, target.id)
+        if key not in self._names:
+            self._names[key] = True  # while followed: a name feeding itself adds nothing
+            self._names[key] = all(self._value(load) for load in self._loads(scope, target.id))
+        return self._names[key]
+
+    def _returned(self, statement: ast.Return, position: int | None) -> bool:
+        """A module-level function returns a device-chosen value (or, with `position`, that element of a
+        returned tuple): follow every call of it."""
+        function = self._scope(statement)
+        if not isinstance(function, ast.FunctionDef) or self.functions.get(function.name) is not function:
+            return False
+        key = (function.name, position)
+        if key not in self._returns:
+            self._returns[key] = True
+            self._returns[key] = all(self._called(use, position) for use in self._loads(self.tree, function.name))
+        return self._returns[key]
+
+    def _called(self, use: ast.Name, position: int | None) -> bool:
+        call = self.parents.get(use)
+        if not (isinstance(call, ast.Call) and call.func is use):
+            return False  # the function taken as a value
+        if position is None:
+            return self._value(call)
+        statement = self.parents.get(call)
+        if not (isinstance(statement, ast.Assign) and statement.value is call and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Tuple) and position < len(statement.targets[0].elts)):
+            return False
+        return self._assigned(statement.targets[0].elts[position], statement)
+
+    def _scope(self, node: ast.AST) -> ast.AST:
+        """The function a statement is in, or the module."""
+        parent = self.parents.get(node)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            parent = self.parents.get(parent)
+        return parent if parent is not None else self.tree
+
+    def _loads(self, scope: ast.AST, name: str) -> list[ast.Name]:
+        """Every load of `name` that may see a binding in `scope`: within it (nested functions included), and
+        for the module, anywhere."""
+        return [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == name
+                and not isinstance(n.ctx, ast.Store)]
