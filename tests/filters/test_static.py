@@ -728,6 +728,16 @@ _LAUNCH_OPTION_READS = [
     ("w = 4 if torch.version.hip else 8\nprint(f'warps: {w}')\n" + _LAUNCH_WARPS + "return out", "", True),
     ("w = 8 if infer_device() == 'xpu' else 4\n" + _LAUNCH_WARPS + "return out if infer_device() else x",
      _INFER_DEVICE, True),
+    # the value decides whether a launch happens: `and` and the arms of a conditional skip what they do not take
+    ("w = (torch.version.hip is None) and launch(x) and 4\n" + _LAUNCH_WARPS + "return out",
+     "def launch(x):\n    out = torch.empty_like(x)\n    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return 1\n", True),
+    ("if torch.version.hip:\n    w = launch(x)\nelse:\n    w = 4\n" + _LAUNCH_WARPS + "return out",
+     "def launch(x):\n    out = torch.empty_like(x)\n    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return 4\n", True),
+    ("w = launch(x)\n" + _LAUNCH_WARPS + "return out",
+     "def launch(x):\n    if torch.cuda.is_available():\n        return 4\n    out = torch.empty_like(x)\n"
+     "    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return 8\n", True),
+    ("w = launch(x) if torch.version.hip else 4\n" + _LAUNCH_WARPS + "return out",
+     "def launch(x):\n    out = torch.empty_like(x)\n    k[(1,)](x, out, x.numel(), BLOCK=256)\n    return 4\n", True),
 ]
 
 

@@ -5,10 +5,13 @@ change how fast a correct kernel runs, never what it computes, and the CPU inter
 Liger-Kernel's `calculate_settings` (fewer warps on ROCm) and its `infer_device()` warp choice are this.
 
 `LaunchOptionFlow.harmless(read)` follows the read's value forward, conservatively, through:
-- expressions that compute with it (comparisons, `not`, arithmetic, `x if read else y`, `min`/`max`/`int`);
+- expressions that compute with it (comparisons, `not`, arithmetic, `x if read else y`, `min`/`max`/`int`),
+  where what the value may skip (`and`, `or`, the arms of `x if read else y`) calls nothing;
 - assignments to plain names (every later load of the name is followed in turn; a module-level name in every
   function that reads it);
-- `if read:` statements whose branches only assign plain names (each becomes a read) or return;
+- `if read:` statements whose branches only assign plain names (each becomes a read) or return, calling
+  nothing on the way (a branch the device chooses must not do anything but choose values), and return only
+  from a function that does nothing but choose values (what follows an early return runs on some devices);
 - returns from a module-level function (every call of it is followed; a tuple's element only where the call
   is unpacked into names: `BLOCK_SIZE, num_warps = calculate_settings(n)`).
 Anything else the value reaches (a kernel argument, a branch that launches or allocates, a call, an attribute,
@@ -19,12 +22,17 @@ from __future__ import annotations
 
 import ast
 
+from filters.verifier.static.vocabulary import DEVICE_QUERIES
+
 # Launch options: how a kernel is scheduled and compiled, not what it computes.
 LAUNCH_OPTIONS = frozenset({"num_warps", "num_stages", "num_ctas", "maxnreg", "waves_per_eu", "matrix_instr_nonkdim",
                             "kpack", "grf_mode"})
 _CONFIG_CALLS = frozenset({"triton.Config", "triton.runtime.Config", "triton.runtime.autotuner.Config"})
 # Builtins of numbers that pass a value along (a warp count clamped: `min(max(BLOCK // 256, 1), 8)`).
 _PURE_CALLS = frozenset({"min", "max", "int", "abs", "bool"})
+# Calls that compute nothing but a value: the device queries (filters.verifier.static.vocabulary) and triton's
+# size helpers.
+_QUERY_CALLS = DEVICE_QUERIES | frozenset({"triton.next_power_of_2", "triton.cdiv"})
 # The most reads, names and calls one question follows before it answers "it counts".
 _BUDGET = 400
 
@@ -65,7 +73,13 @@ class LaunchOptionFlow:
             parent = self.parents.get(node)
             if isinstance(parent, ast.Call) and parent.func is node:  # a query called: its answer
                 node = parent
-            elif isinstance(parent, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.IfExp)):
+            elif isinstance(parent, (ast.UnaryOp, ast.BinOp)):
+                node = parent
+            elif isinstance(parent, (ast.Compare, ast.BoolOp, ast.IfExp)):
+                # these may skip their other operands on the value (`hip and launch(x)`, `a if hip else f(x)`,
+                # chained comparisons): only where skipping them does nothing
+                if not all(self._inert(other) for other in ast.iter_child_nodes(parent) if other is not node):
+                    return False
                 node = parent
             elif isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Name) \
                     and parent.func.id in _PURE_CALLS and not self.is_bound(parent.func):
@@ -85,6 +99,40 @@ class LaunchOptionFlow:
             return self._returned(self.parents[parent], parent.elts.index(node))
         return False
 
+    def _inert(self, node: ast.AST) -> bool:
+        """Whether evaluating `node` or not does nothing: it calls nothing but the number builtins, triton's
+        size helpers and the device queries themselves."""
+        for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+            func = call.func
+            if isinstance(func, ast.Name) and func.id in _PURE_CALLS and not self.is_bound(func):
+                continue
+            if self.dotted(func) in _QUERY_CALLS:
+                continue
+            return False
+        return not any(isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(node))
+
+    def _inert_function(self, function: ast.FunctionDef) -> bool:
+        """A function that only chooses values: assignments to names, `if`s and returns, calling nothing
+        (`_inert`). A branch the device chooses may return from such a function early, since what follows it
+        then only chooses values too (`infer_device`); from any other, what follows would run on some devices."""
+        def inert(statements: list[ast.stmt]) -> bool:
+            for statement in statements:
+                if isinstance(statement, ast.Pass) or isinstance(statement, ast.Expr) \
+                        and isinstance(statement.value, ast.Constant):
+                    continue
+                if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets) \
+                        and self._inert(statement.value):
+                    continue
+                if isinstance(statement, ast.If) and self._inert(statement.test) \
+                        and inert(statement.body) and inert(statement.orelse):
+                    continue
+                if isinstance(statement, ast.Return) and (statement.value is None or self._inert(statement.value)):
+                    continue
+                return False
+            return True
+
+        return inert(function.body)
+
     def _is_launch_or_config(self, call: ast.AST) -> bool:
         if not isinstance(call, ast.Call):
             return False
@@ -100,13 +148,17 @@ class LaunchOptionFlow:
             if isinstance(statement, ast.Pass):
                 continue
             if isinstance(statement, ast.Assign):
-                if not all(self._assigned(target, statement) for target in statement.targets):
+                if not self._inert(statement.value) or \
+                        not all(self._assigned(target, statement) for target in statement.targets):
                     return False
             elif isinstance(statement, ast.If):
-                if not self._branches(statement.body + statement.orelse):
+                if not self._inert(statement.test) or not self._branches(statement.body + statement.orelse):
                     return False
             elif isinstance(statement, ast.Return):
-                if not self._returned(statement, None):
+                function = self._scope(statement)
+                if statement.value is not None and not self._inert(statement.value) \
+                        or not isinstance(function, ast.FunctionDef) or not self._inert_function(function) \
+                        or not self._returned(statement, None):
                     return False
             else:
                 return False
