@@ -751,6 +751,16 @@ def test_a_device_read_that_only_chooses_launch_options_does_not_count(forward, 
         assert verdict is None, verdict
 
 
+def test_a_device_read_into_a_class_attribute_counts():
+    """A class attribute is read as `self.B`, which no load of the name shows: it is not followed, it counts."""
+    source = _source("out = torch.empty_like(x)\nk[(triton.cdiv(x.numel(), self.B),)](x, out, x.numel(), "
+                     "BLOCK=self.B)\nreturn out").replace(
+        "class ModelNew(nn.Module):\n", "class ModelNew(nn.Module):\n    B = 256 if torch.version.hip else 128\n\n")
+    assert "    B = 256 if torch.version.hip else 128" in source
+    verdict = static_check(source, dtype="float32", device="cpu")
+    assert verdict is not None and verdict.reason_code is R.DEVICE_DEPENDENT, verdict
+
+
 # -- honest real-world idioms (Liger-Kernel, FlagGems, unsloth, vLLM, the Triton tutorials) ---------------------
 
 _HONEST_IDIOMS = [

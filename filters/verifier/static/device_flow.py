@@ -165,8 +165,8 @@ class LaunchOptionFlow:
         return True
 
     def _assigned(self, target: ast.AST, statement: ast.stmt) -> bool:
-        if not isinstance(target, ast.Name):
-            return False
+        if not isinstance(target, ast.Name) or self._in_class_body(statement):
+            return False  # an attribute, or a class attribute (read as `self.name`, which no load names)
         scope = self._scope(statement)
         key = (scope, target.id)
         if key not in self._names:
@@ -197,6 +197,14 @@ class LaunchOptionFlow:
                 and isinstance(statement.targets[0], ast.Tuple) and position < len(statement.targets[0].elts)):
             return False
         return self._assigned(statement.targets[0].elts[position], statement)
+
+    def _in_class_body(self, node: ast.AST) -> bool:
+        parent = self.parents.get(node)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if isinstance(parent, ast.ClassDef):
+                return True
+            parent = self.parents.get(parent)
+        return False
 
     def _scope(self, node: ast.AST) -> ast.AST:
         """The function a statement is in, or the module."""
