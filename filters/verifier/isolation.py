@@ -22,8 +22,8 @@ the namespace besides bwrap's init and the worker, and any file in the private /
 candidate's own directories (removed with it). The verifier rejects the candidate and retires the worker
 for any of these.
 
-Not covered: a kernel exploit; files under /usr and /etc that are world-readable; GPU memory left by a candidate (the GPU context is
-per worker). Where bwrap is missing or cannot start (no user namespaces), these layers are absent: the
+Not covered: a kernel exploit; files under /usr and /etc that are world-readable; GPU memory left by a
+candidate (the GPU context is per worker). Where bwrap is missing or cannot start (no user namespaces), these layers are absent: the
 child still confines itself (`filters.verifier.confine`), and `verify.require_isolation` decides whether to run.
 """
 

@@ -180,8 +180,8 @@ class SandboxWorker:
         start = {"op": "start", "device": device}
         self._init_pid: int | None = None
         self._worker_pid: int | None = None
-        self._bound_under_tmp = {Path(p).parts[2] for p in (self.scratch,)
-                                 if len(Path(p).parts) > 2 and Path(p).parts[1] == "tmp"}
+        parts = self.scratch.parts
+        self._bound_under_tmp = {parts[2]} if len(parts) > 2 and parts[1] == "tmp" else set()
         fds = (to_child_r, from_child_w, violations_w)
         argv = [sys.executable, "-m", "filters.verifier.sandbox_child", *map(str, fds)]
         try:
