@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 
-from filters.verifier.static.vocabulary import DEVICE_QUERIES
+from filters.verifier.static.vocabulary import DEVICE_QUERIES, PURE_HELPER_CALLS
 
 # Launch options: how a kernel is scheduled and compiled, not what it computes.
 LAUNCH_OPTIONS = frozenset({"num_warps", "num_stages", "num_ctas", "maxnreg", "waves_per_eu", "matrix_instr_nonkdim",
@@ -32,7 +32,7 @@ _CONFIG_CALLS = frozenset({"triton.Config", "triton.runtime.Config", "triton.run
 _PURE_CALLS = frozenset({"min", "max", "int", "abs", "bool"})
 # Calls that compute nothing but a value: the device queries (filters.verifier.static.vocabulary) and triton's
 # size helpers.
-_QUERY_CALLS = DEVICE_QUERIES | frozenset({"triton.next_power_of_2", "triton.cdiv"})
+_QUERY_CALLS = DEVICE_QUERIES | PURE_HELPER_CALLS
 # The most reads, names and calls one question follows before it answers "it counts".
 _BUDGET = 400
 
