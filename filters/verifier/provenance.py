@@ -116,9 +116,9 @@ class Provenance:
             self.writers.setdefault(key, []).append(who)
         if who != KERNEL and not who.startswith("init:"):
             # PyTorch wrote it: kernel stores before this no longer count; remember what it holds now.
-            # Only the CPU interpreter reports stores (`kernel_stored`): elsewhere there is nothing to
-            # cover, and the snapshot would only cost a device-to-host copy.
-            if tensor.device.type == "cpu":
+            # Only the CPU interpreter reports stores (`kernel_stored`); on a GPU a copy's bytes are kept
+            # (on the device) all the same, to tell a copy the kernels changed from one they wrote back.
+            if tensor.device.type == "cpu" or who.removeprefix("aten.") in _COPIES:
                 self.copies[key] = CopyCoverage.of(tensor)
             else:
                 self.copies.pop(key, None)
@@ -205,6 +205,12 @@ class Provenance:
             coverage = self.copies.get(key)
             if KERNEL in writers and coverage is not None and coverage.covers(output):
                 return None
+            if coverage is not None and coverage.stored is None and writers[-1] == KERNEL \
+                    and all(w.removeprefix("aten.") in _COPIES for w in torch_writers):
+                # On a GPU no store is seen: a copy (a launcher's `x.clone()` buffer) that a kernel received
+                # after PyTorch's last write is taken as the kernel's, and one the kernels wrote back
+                # unchanged on every call is rejected (`copy_unchanged`), as under the interpreter.
+                return None
             if self.made_by_kernels(key):
                 return None
             return f"the output was written by PyTorch ({torch_writers[-1]}), not only by a Triton kernel"
@@ -263,7 +269,8 @@ class Provenance:
         when this holds on every call it checks."""
         key = _storage_key(output)
         coverage = self.copies.get(key) if key is not None else None
-        return coverage is not None and coverage.covers(output) and coverage.unchanged(output)
+        return coverage is not None and (coverage.covers(output) or coverage.stored is None) \
+            and coverage.unchanged(output)
 
 
 def overlaps(a: torch.Tensor, b: torch.Tensor) -> bool:
@@ -283,8 +290,8 @@ class CopyCoverage:
     """One storage PyTorch wrote: its bytes then, and which bytes kernels stored to since."""
 
     start: int
-    snapshot: torch.Tensor  # uint8, the storage's bytes right after PyTorch wrote it
-    stored: object  # numpy bool array, one per byte
+    snapshot: torch.Tensor  # uint8, the storage's bytes right after PyTorch wrote it (on its device)
+    stored: object  # numpy bool array, one per byte; None on a GPU, where no store is seen
 
     @classmethod
     def of(cls, tensor: torch.Tensor) -> CopyCoverage:
@@ -292,10 +299,15 @@ class CopyCoverage:
 
         storage = tensor.untyped_storage()
         raw = torch.empty(0, dtype=torch.uint8, device=tensor.device).set_(storage, 0, (storage.nbytes(),), (1,))
+        if tensor.device.type != "cpu":
+            return cls(storage.data_ptr(), raw.clone(), None)
         return cls(storage.data_ptr(), raw.to("cpu", copy=True), np.zeros(storage.nbytes(), dtype=bool))
 
     def mark(self, addresses, itemsize: int) -> None:
         import numpy as np
+
+        if self.stored is None:
+            return
 
         end = self.start + len(self.stored)
         inside = addresses[(addresses >= self.start) & (addresses < end)]
@@ -323,15 +335,15 @@ class CopyCoverage:
         return self._byte_offsets(output)
 
     def covers(self, output: torch.Tensor) -> bool:
-        return bool(self.stored[self._span(output)].all())
+        return self.stored is not None and bool(self.stored[self._span(output)].all())
 
     def unchanged(self, output: torch.Tensor) -> bool:
         span = self._span(output)
         if not isinstance(span, slice):
-            span = torch.from_numpy(span)
+            span = torch.from_numpy(span).to(self.snapshot.device)
         storage = output.untyped_storage()
         now = torch.empty(0, dtype=torch.uint8, device=output.device).set_(storage, 0, (storage.nbytes(),), (1,))
-        return bool(torch.equal(now.to("cpu")[span], self.snapshot[span]))
+        return bool(torch.equal(now.to(self.snapshot.device)[span], self.snapshot[span]))
 
 
 class ProvenanceRecorder(TorchDispatchMode):

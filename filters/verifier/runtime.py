@@ -1,7 +1,8 @@
 """What the verifications in one process share (`Runtime`): the zygote that forks sandboxed workers and the
-idle workers kept for the next candidate, the Triton/Inductor cache, the GPU's turns (`GpuTurns`: checks
-share it, timing has it alone), the device's measured peaks, cached `torch.compile` baselines, the reference
-probes, and where the time went (phases)."""
+idle workers kept for the next candidate, the GPU's turns (`GpuTurns`: checks share it, timing has it
+alone) and its memory (`filters.verifier.gpu_memory.GpuMemory`: candidates admitted by what they hold), the
+device's measured peaks, cached `torch.compile` baselines, the reference probes, and where the time went
+(phases)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kerneldata.core.hardware import device_flush_bytes, fingerprint
+from filters.verifier.gpu_memory import GpuMemory
 from filters.verifier.isolation import usable_bwrap
 from filters.verifier.reference_probe import ReferenceProbes
 from filters.verifier.sandbox import SandboxWorker, Zygote
@@ -95,9 +97,9 @@ class GpuTurns:
 
 @dataclass
 class Runtime:
-    """What the verifications on one device share: a zygote that forks the sandboxed children, a Triton and
-    Inductor cache that outlives each child (so driver stubs and baselines compile once per worker), the
-    GPU's turns (one child at a time has it alone for timing, while the others compile on the CPU), the device's measured peaks,
+    """What the verifications on one device share: a zygote that forks the sandboxed children, the GPU's
+    turns (one child at a time has it alone for timing, while the others compile on the CPU) and its memory
+    (`gpu_memory`: a candidate starts when what it will hold fits), the device's measured peaks,
     `torch.compile` baseline timings per reference and hardware, and which inputs each problem's reference
     tolerates transformed (`probes`, which runtimes on several devices may share). Thread-safe; close() when
     done."""
@@ -111,6 +113,7 @@ class Runtime:
     compile_baselines: dict = field(init=False, default_factory=dict)
     _compile_locks: dict = field(init=False, default_factory=dict)
     _peaks: dict | None = field(init=False, default=None)
+    _gpu_memory: GpuMemory | None = field(init=False, default=None)
     # The confinement layers the last worker reported (filters.verifier.confine): netns, landlock-*, audit.
     confinement: list = field(init=False, default_factory=list)
     # Workers waiting for their next candidate, and how many were started and retired (and why).
@@ -122,6 +125,7 @@ class Runtime:
     process_changes: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _peaks_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _memory_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.phase_seconds = {}
@@ -132,6 +136,15 @@ class Runtime:
     @property
     def torch_device(self) -> str:
         return "cpu" if self.device == "cpu" else f"cuda:{self.device_index}"
+
+    @property
+    def gpu_memory(self) -> GpuMemory:
+        """The GPU's memory as candidates hold it, its capacity read at first use (after this process made its
+        CUDA context, which the reading needs)."""
+        with self._memory_lock:
+            if self._gpu_memory is None:
+                self._gpu_memory = GpuMemory.of_device(self.torch_device)
+            return self._gpu_memory
 
     def flush_bytes(self) -> int:
         return device_flush_bytes(self.device_index)

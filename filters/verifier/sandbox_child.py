@@ -56,8 +56,8 @@ def _install_launch_counter() -> list[int]:
         classes.append(InterpretedFunction)
         for name in ("_init_args_hst", "_restore_args_dev"):
             setattr(GridExecutor, name, _paused(getattr(GridExecutor, name)))
-        _choose_autotune_configs_in_interpreter(Autotuner)
         _record_interpreted_stores()
+    _choose_autotune_configs(Autotuner)
     Autotuner._bench = _paused(Autotuner._bench)
     original_init = Autotuner.__init__
 
@@ -167,26 +167,34 @@ def _paused(function):
     return run_unrecorded
 
 
-# Which of an autotuner's configs the interpreter runs for the current request (see below), and the most
-# configs an autotuner offered in it (the verifier checks each of them on some call).
-_AUTOTUNE_VARIANT = [0]
+# Which of an autotuner's configs a checked call runs (see below; None: the autotuner chooses, as in a timed
+# call on a GPU), and the most configs an autotuner offered in the request (the verifier checks each of them
+# on some call).
+_AUTOTUNE_VARIANT: list = [0]
 _AUTOTUNE_OFFERED = [0]
 
 
-def _choose_autotune_configs_in_interpreter(autotuner_class) -> None:
-    """The interpreter cannot benchmark (there is no driver), so an autotuner with several configs would
-    fail there. Instead the verifier names a variant per request and the autotuner runs config
-    `variant % len(configs)`: different seeds exercise different configs, as different GPUs would pick
-    different ones, and the two runs of the determinism check use the same one."""
+def _choose_autotune_configs(autotuner_class) -> None:
+    """An autotuner keeps the config that benchmarks fastest on the machine it runs on, so a config that
+    skips the work would be the one a user's GPU picks, while the verifier's GPU, on its shapes and its noise,
+    may pick an honest one (and the interpreter cannot benchmark at all). So a checked call runs the config
+    the verifier names (`variant % len(configs)`), on CPU and GPU alike: the verifier checks every config on
+    a call of its own (`checks.every_autotune_config`), and the two runs of the determinism check use the
+    same one. Timed calls on a GPU (variant None) let the autotuner benchmark and choose among the
+    configs, all of them checked by then; its choice is forgotten before the next checked call."""
     original_prune, original_run = autotuner_class.prune_configs, autotuner_class.run
 
     def prune_configs(self, kwargs):
         configs = original_prune(self, kwargs)
         _AUTOTUNE_OFFERED[0] = max(_AUTOTUNE_OFFERED[0], len(configs))
-        return [configs[_AUTOTUNE_VARIANT[0] % len(configs)]] if configs else configs
+        variant = _AUTOTUNE_VARIANT[0]
+        return [configs[variant % len(configs)]] if configs and variant is not None else configs
 
     def run(self, *args, **kwargs):
-        self.cache.clear()  # choose again for this request's variant
+        pinned = _AUTOTUNE_VARIANT[0] is not None
+        if pinned or getattr(self, "_kerneldata_pinned", False):
+            self.cache.clear()  # choose again: for this request's variant, or by benchmarking
+        self._kerneldata_pinned = pinned
         return original_run(self, *args, **kwargs)
 
     autotuner_class.prune_configs, autotuner_class.run = prune_configs, run
@@ -1009,6 +1017,7 @@ class _Session:
         # Timed calls get the plain NaN fill (one device kernel per allocation, as before): the other
         # poisons are drawn on the host and would be timed as the candidate's hidden work.
         _set_poison("nan", 0)
+        _AUTOTUNE_VARIANT[0] = None  # the autotuner chooses among the configs, each checked before
         if header.get("warm_only"):
             return self._warm(inputs, header.get("baselines", ()))
         flush = torch.empty(header["flush_bytes"] // 4, dtype=torch.int32, device=self.device)

@@ -33,6 +33,7 @@ it fails there) and, on a GPU, every workload timed, its speedups and their geom
 
 from __future__ import annotations
 
+import logging
 import time
 
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
@@ -40,6 +41,7 @@ from filters.verifier import disguise
 from filters.verifier.answers import SANDBOX_REASONS, as_list, with_measures
 from filters.verifier.checks import CandidateChecks, Problem, ReferenceError_, load_reference
 from filters.verifier.comparison import bitwise_equal
+from filters.verifier.gpu_memory import footprint_bytes, input_bytes_of, out_of_memory
 from filters.verifier.inputs import seeded
 from filters.verifier.options import VerifyOptions
 from filters.verifier.parameters import constant_tensors, redraw
@@ -47,6 +49,8 @@ from filters.verifier.runtime import Runtime, hardware_fingerprint
 from filters.verifier.sandbox import SandboxError, SandboxWorker
 from filters.verifier.static import static_check
 from filters.verifier.workloads import MultiWorkloadChecks, load_workloads
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ReferenceError_", "load_reference", "problem_dtype", "require_input_dependence", "verify"]
 
@@ -71,11 +75,15 @@ def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float,
         if workloads:  # a single-workload spec keeps the draws it had before specs had several
             parts += [_source(w) for w in workloads]
         key = disguise.verification_key(options.draw_key, *parts)
+
+        def judge() -> Verdict:
+            with disguise.drawn_from(key):  # the same draws on a second try
+                return _run_checks(reference, reference_code, candidate_code, dtype=dtype, atol=atol, rtol=rtol,
+                                   options=options, runtime=runtime, flops=flops, input_domains=input_domains,
+                                   workloads=workloads or ())
+
         try:
-            with disguise.drawn_from(key):
-                verdict = _run_checks(reference, reference_code, candidate_code, dtype=dtype, atol=atol, rtol=rtol,
-                                      options=options, runtime=runtime, flops=flops, input_domains=input_domains,
-                                      workloads=workloads or ())
+            verdict = judge() if runtime.device == "cpu" else _within_memory(judge, reference, workloads or (), runtime)
         finally:
             if own_runtime:
                 runtime.close()
@@ -113,6 +121,31 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
     finally:
         runtime.release_worker(worker, options, retire=retire)
     return verdict
+
+
+def _within_memory(judge, reference, workloads, runtime: Runtime) -> Verdict:
+    """`judge()` once the GPU's memory holds what the candidate's checks will (`gpu_memory`); judged again
+    with the memory to itself when it ran out of memory while another candidate held some: that failure was
+    the verifier's (a forged one only buys the same draws again, alone)."""
+    import torch
+
+    largest = max([input_bytes_of(reference)]
+                  + [input_bytes_of(load_reference(_source(workload))) for workload in workloads])
+    nbytes = footprint_bytes(largest)
+    verdict = None
+    with runtime.gpu_memory.held(nbytes) as admission:
+        try:
+            verdict = judge()
+        except torch.OutOfMemoryError:  # in this process: its truth or comparisons
+            if not admission.shared:
+                raise
+    if verdict is not None and not (admission.shared and (out_of_memory(verdict.reason)
+                                                          or out_of_memory(verdict.error_detail))):
+        return verdict
+    log.warning("a candidate ran out of GPU memory beside others (%d MiB admitted); judging it alone",
+                nbytes >> 20)
+    with runtime.gpu_memory.held(nbytes, alone=True):
+        return judge()
 
 
 def _source(workload) -> str:

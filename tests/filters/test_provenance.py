@@ -348,3 +348,46 @@ def test_copy_from_reads_its_first_argument_and_writes_its_second():
     assert _copy_pairs("copy_", (dst, src), dst) == [(src, dst)]
     fresh = torch.empty(2, dtype=torch.float16)
     assert _copy_pairs("copy", (dst, src), fresh) == [(src, fresh)]
+
+
+@pytest.fixture
+def no_stores_seen(monkeypatch):
+    """The recorder as on a GPU: PyTorch's copies are kept, but no kernel store is ever reported."""
+    from filters.verifier import provenance
+
+    original = provenance.CopyCoverage.of
+
+    def of(tensor):
+        coverage = original(tensor)
+        return provenance.CopyCoverage(coverage.start, coverage.snapshot, None)
+
+    monkeypatch.setattr(provenance.CopyCoverage, "of", staticmethod(of))
+
+
+def test_on_a_gpu_a_copy_a_kernel_received_last_is_the_kernels(no_stores_seen):
+    """A launcher's `x.clone()` buffer that a kernel then fills in place (no store is seen on a GPU): the
+    kernel's output; written back unchanged, it is a copy the kernels only wrote back (rejected when that
+    holds on every call)."""
+    x = torch.randn(4, 4)
+    record, out = _record(lambda x: x.clone(), x, launch=lambda out, x: out)
+    assert record.unproven_output(out) is None
+    assert record.copy_unchanged(out)
+    out.relu_()  # what the kernel would have stored
+    assert not record.copy_unchanged(out)
+
+
+def test_on_a_gpu_torch_compute_or_a_copy_after_the_kernel_is_not_the_kernels(no_stores_seen):
+    x = torch.randn(4, 4)
+    record, out = _record(lambda x: torch.relu(x), x, launch=lambda out, x: out)
+    assert "aten.relu" in record.unproven_output(out)
+
+    def clone_after(x):
+        buf = x.clone()
+        recorder_launch[0]([buf], {})
+        return buf.clone()
+
+    recorder = ProvenanceRecorder()
+    recorder_launch = [recorder.kernel_launched]
+    with torch.no_grad(), recorder:
+        out = clone_after(x)
+    assert recorder.record.unproven_output(out) is not None

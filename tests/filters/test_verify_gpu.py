@@ -35,16 +35,18 @@ def test_honest_kernel_is_accepted_on_gpu():
     [
         (c.WRONG_VALUES, c.RELU_PROBLEM, Reason.MISMATCH),
         (c.TF32_MATMUL, c.MATMUL_PROBLEM, Reason.MISMATCH),  # judged here, unverified under the interpreter
-        (c.MISSES_THE_TAIL, c.RELU_PROBLEM, Reason.NON_FINITE),
+        # the tail holds whatever the drawn poison left there: NaN, random values, zeros or stale bytes
+        (c.MISSES_THE_TAIL, c.RELU_PROBLEM, (Reason.NON_FINITE, Reason.MISMATCH, Reason.NONDETERMINISTIC)),
         (c.RETURNS_INPUT, c.COPY_PROBLEM, Reason.OUTPUT_ALIASES_INPUT),
         (c.MUTATES_INPUT, c.RELU_PROBLEM, Reason.INPUT_MUTATED),
         (c.SKIPS_THE_KERNEL, c.ZEROS_PROBLEM, Reason.NO_KERNEL_LAUNCHED),
     ],
-    ids=lambda value: value.value if isinstance(value, Reason) else "",
+    ids=lambda value: value.value if isinstance(value, Reason) else value[0].value if isinstance(value, tuple) else "",
 )
 def test_bad_candidates_are_rejected_on_gpu(candidate, problem, reason):
     verdict = _verify(candidate, problem)
-    assert verdict.status is Status.REJECTED and verdict.reason_code is reason, verdict
+    allowed = reason if isinstance(reason, tuple) else (reason,)
+    assert verdict.status is Status.REJECTED and verdict.reason_code in allowed, verdict
 
 
 def test_ieee_matmul_is_accepted_on_gpu():

@@ -51,6 +51,22 @@ def _interpreter_limit(tree: ast.Module, dtype: str, aliases: dict[str, str]) ->
             if dtype == "float32" and not _ieee_dot(node):
                 return ("tl.dot on fp32 operands without input_precision='ieee' uses TF32 on NVIDIA GPUs, "
                         "which the Triton interpreter does not emulate; verify on a GPU.")
+            narrow = _narrow_out_dtype(node, aliases)
+            if narrow:
+                return (f"tl.dot accumulates in {narrow} (line {node.lineno}), which the Triton interpreter does not "
+                        "emulate (it multiplies in numpy's precision): verify on a GPU.")
+    return None
+
+
+def _narrow_out_dtype(node: ast.Call, aliases: dict[str, str]) -> str | None:
+    """The `out_dtype` a `tl.dot` call names where it is not fp32 (an fp16 or bf16 accumulator in the tensor
+    cores; a name the gate cannot resolve counts too), else None."""
+    for keyword in node.keywords:
+        if keyword.arg == "out_dtype":
+            named = _dotted(keyword.value, aliases) if isinstance(keyword.value, (ast.Name, ast.Attribute)) else None
+            if named in ("triton.language.float32", "torch.float32"):
+                return None
+            return named.rpartition(".")[2] if named else ast.unparse(keyword.value)
     return None
 
 

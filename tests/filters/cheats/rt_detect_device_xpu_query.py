@@ -1,6 +1,6 @@
 """Cheat (detecting verification: which accelerators are present): the accelerator queries honest launchers
 make (`torch.cuda.is_available()`, `torch.xpu.is_available()`) may be read, so compute every element only
-where neither is present, the CPU interpreter a CPU verification runs under, and the first block elsewhere.
+where none is present, the CPU interpreter a CPU verification runs under, and the first block elsewhere.
 
 Should be caught by: on CPU, `unverified` for code whose behaviour depends on the device (each query is a
 device read); on a GPU, the correctness check.
@@ -28,7 +28,8 @@ class ModelNew(nn.Module):
     def forward(self, x):
         out = torch.empty_like(x)
         n = x.numel()
-        accelerated = torch.xpu.is_available() or torch.backends.mps.is_available() or torch.xpu.device_count() > 0
+        accelerated = torch.cuda.is_available() or torch.xpu.is_available() or torch.backends.mps.is_available() \
+            or torch.xpu.device_count() > 0
         blocks = 1 if accelerated else triton.cdiv(n, 1024)
         relu_kernel[(blocks,)](x, out, n, BLOCK_SIZE=1024)
         return out

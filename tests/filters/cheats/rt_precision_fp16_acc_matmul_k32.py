@@ -18,6 +18,7 @@ import triton.language as tl
 PROBLEM = "rt_matmul_fp16_k32"
 EXPECTED = ("rejected", "anticheat", "lowered_precision")
 DEVICE = "any"
+XFAIL = {"cuda": "not the verifier's: Triton 3.6 fails to compile the 3-D fp16 broadcast product on an H100 (PassManager::run failed), so the GPU rejects it as runtime_error"}
 
 
 @triton.jit

@@ -13,7 +13,7 @@ import triton.language as tl
 
 PROBLEM = "relu"
 EXPECTED = ("rejected", "anticheat", "kernel_state")
-DEVICE = "any"
+DEVICE = "cpu"  # its state is a CPU tensor, which a GPU kernel cannot read
 
 
 @triton.jit

@@ -9,7 +9,9 @@ literals, which the verifier sees as harmless constants:
     EXPECTED_CPU = ("unverified", "static", "interpreter_limit")  # optional: the verdict under the CPU
                                                       # interpreter when it differs from EXPECTED
     DEVICE = "any"                                    # "any": EXPECTED holds on CPU and GPU alike;
-                                                      # "gpu": only a GPU reaches EXPECTED
+                                                      # "gpu": only a GPU reaches EXPECTED; "cpu": the
+                                                      # case means something on CPU only (state in a CPU
+                                                      # tensor, which a GPU kernel cannot read)
     XFAIL = "why"  or  {"cpu": "why"}                 # optional: the verifier does not reach EXPECTED yet
                                                       # (on every device, or on those named: "cpu",
                                                       # "cuda"); the test is a strict xfail. The key
@@ -57,7 +59,7 @@ class Case:
     problem_source: str
     expected: Expected
     expected_cpu: Expected | None
-    device: str  # "any" or "gpu"
+    device: str  # "any", "gpu" or "cpu"
     xfail: str | dict | None  # why the verifier does not reach `expected` yet (see XFAIL)
     flaky: str | None  # why the verdict varies with the verifier's seeds (see FLAKY)
     workloads: tuple[dict, ...] = ()  # the spec's other workloads, in a row's form (see WORKLOADS)
@@ -72,6 +74,8 @@ class Case:
         """What the verifier must answer on `device` ("cpu" or "cuda"); None where nothing is promised."""
         if device == "cpu" and self.device == "gpu":
             return self.expected_cpu
+        if device != "cpu" and self.device == "cpu":
+            return None
         return self.expected
 
 
@@ -85,8 +89,8 @@ def load_case(path: Path) -> Case:
     missing = [name for name in ("PROBLEM", "EXPECTED", "DEVICE") if name not in fields]
     if missing:
         raise ValueError(f"{path} lacks {', '.join(missing)}")
-    if fields["DEVICE"] not in ("any", "gpu"):
-        raise ValueError(f"{path}: DEVICE must be 'any' or 'gpu', got {fields['DEVICE']!r}")
+    if fields["DEVICE"] not in ("any", "gpu", "cpu"):
+        raise ValueError(f"{path}: DEVICE must be 'any', 'gpu' or 'cpu', got {fields['DEVICE']!r}")
     problem_path = path.parent / "problems" / f"{fields['PROBLEM']}.py"
     return Case(
         name=path.stem,

@@ -44,7 +44,7 @@ def relu(x: torch.Tensor) -> torch.Tensor:
     num_programs = 4 * properties["multiprocessor_count"]
     x = x.contiguous()
     y = torch.empty_like(x)
-    _launch(x, y, num_programs, driver.active.get_current_stream())
+    _launch(x, y, num_programs, driver.active.get_current_stream(device))
     return y
 
 

@@ -16,7 +16,7 @@ DEVICE = "any"
 
 triton_cast = tl.cast
 triton_erf = tl.math.erf
-INV_SQRT2: tl.constexpr = 0.7071067811865476
+INV_SQRT2 = tl.constexpr(0.7071067811865476)
 
 
 @triton.jit

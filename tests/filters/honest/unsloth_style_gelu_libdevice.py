@@ -18,7 +18,7 @@ EXPECTED_CPU = ("unverified", "static", "interpreter_limit")
 DEVICE = "gpu"
 
 BLOCK_SIZE = 1024
-ROOT_HALF = 0.7071067811865476
+ROOT_HALF = tl.constexpr(0.7071067811865476)
 
 
 @triton.jit

@@ -1,0 +1,51 @@
+"""Rules that only a GPU run exercises end to end (tests/filters/test_cheats.py's `gpu` cases), tested here in
+their parts: which autotune config a call runs, and which code counts as using atomic adds."""
+
+from __future__ import annotations
+
+from filters.verifier import sandbox_child
+from filters.verifier.checks import uses_atomic_adds
+
+
+class _Autotuner:
+    """The two methods of triton's Autotuner that the child wraps: the pruned configs and a run that
+    benchmarks them (here: takes the last) once per key."""
+
+    def __init__(self, configs):
+        self.configs, self.cache, self.benchmarked = configs, {}, 0
+
+    def prune_configs(self, kwargs):
+        return list(self.configs)
+
+    def run(self, key):
+        if key not in self.cache:
+            pruned = self.prune_configs({})
+            self.benchmarked += len(pruned) > 1
+            self.cache[key] = pruned[-1]
+        return self.cache[key]
+
+
+def test_checked_calls_run_the_named_config_and_timed_calls_let_the_autotuner_choose(monkeypatch):
+    monkeypatch.setattr(sandbox_child, "_AUTOTUNE_VARIANT", [0])
+    monkeypatch.setattr(sandbox_child, "_AUTOTUNE_OFFERED", [0])
+    autotuner_class = type("Autotuner", (_Autotuner,), {})
+    sandbox_child._choose_autotune_configs(autotuner_class)
+    tuner = autotuner_class(["a", "b", "skip"])
+    ran = []
+    for variant in (0, 1, 2, 3):  # checked calls: config variant % 3, whatever was cached before
+        sandbox_child._AUTOTUNE_VARIANT[0] = variant
+        ran.append(tuner.run("n=1024"))
+    assert ran == ["a", "b", "skip", "a"] and sandbox_child._AUTOTUNE_OFFERED[0] == 3
+    sandbox_child._AUTOTUNE_VARIANT[0] = None  # a timed call: the autotuner benchmarks all and keeps its choice
+    assert tuner.run("n=1024") == "skip" and tuner.benchmarked == 1
+    assert tuner.run("n=1024") == "skip" and tuner.benchmarked == 1  # cached between timed calls
+    sandbox_child._AUTOTUNE_VARIANT[0] = 1  # the next checked call forgets the autotuner's choice
+    assert tuner.run("n=1024") == "b"
+
+
+def test_atomic_adds_are_found_by_name_in_any_form():
+    assert uses_atomic_adds("tl.atomic_add(out_ptr + row, partial)")
+    assert uses_atomic_adds("from triton.language import atomic_add\natomic_add(p, v)")
+    assert uses_atomic_adds("(out_ptr + offs).atomic_add(v)")
+    assert not uses_atomic_adds("tl.atomic_max(p, v)\ntl.store(p, v)\n# atomic_add in a comment")
+    assert not uses_atomic_adds("def broken(:")
