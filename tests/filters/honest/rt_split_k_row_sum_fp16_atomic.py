@@ -14,6 +14,7 @@ import triton.language as tl
 PROBLEM = "rt_row_sum_fp16_k128"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
+XFAIL = {"cuda": "a GPU cannot count the atomic adds each element received (the interpreter does): beyond the error model, atomic-add code is unverified there, not accepted (checks.CandidateChecks.check)"}
 
 SPLITS = 4
 
