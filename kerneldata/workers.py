@@ -236,6 +236,11 @@ class RemoteTeacher:
 # -- the verifier ----------------------------------------------------------------------------------------
 
 
+# Every this many candidates a verifier worker logs where its time went (`Runtime.phase_seconds`): the
+# per-candidate cost at real scale is what a GPU run must explain (BENCHMARKS.md, issue 19).
+PHASES_LOG_EVERY = 8
+
+
 class VerifyWorker:
     """One VerifyStage (its zygote and caches made once) judging candidate rows."""
 
@@ -243,6 +248,8 @@ class VerifyWorker:
                  draw_key: str | None = None) -> None:
         log_to(Path(log_dir) if log_dir else None, f"verifier-{os.getpid()}.log")
         self.stage = stage(config=config, draw_key=draw_key)
+        self._judged = 0
+        self._count_lock = threading.Lock()
 
     def pid(self) -> int:
         return os.getpid()
@@ -258,7 +265,18 @@ class VerifyWorker:
             log.info("verify %s: %s %s in %s s", out["candidate_id"], out["status"], out["reason_code"],
                      out["verify_seconds"])
             judged.append(out)
+            self._log_phases()
         return judged
+
+    def _log_phases(self) -> None:
+        with self._count_lock:
+            self._judged += 1
+            due = self._judged % PHASES_LOG_EVERY == 0
+        runtime = getattr(self.stage, "runtime", None)
+        if due and runtime is not None:
+            spent = sorted(dict(runtime.phase_seconds).items(), key=lambda item: -item[1])
+            log.info("after %d candidates, the verifier's time by phase (summed over threads): %s", self._judged,
+                     ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spent[:12]))
 
 
 @dataclass

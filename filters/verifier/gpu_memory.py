@@ -18,8 +18,10 @@ from dataclasses import dataclass
 # process the inputs, the reference's outputs, their float64 truth (4x a bf16 output) and the comparison's
 # temporaries; in the worker the inputs, their bit copies, the outputs, the poison and stale copies and the
 # baselines' outputs. Outputs are taken as large as the inputs (elementwise and norm chains; a reduction's
-# are smaller, a broadcast's can be larger: an underestimate is what the retry is for).
-FOOTPRINT_PER_INPUT_BYTE = 16
+# are smaller, a broadcast's can be larger: an underestimate is what the retry is for). 16 was short on an
+# H100 (2026-12-06: 3 of 11 real-scale candidates admitted at 13 to 16 GiB ran out of memory beside others,
+# then passed alone), with this process's freed blocks still cached then (`GpuMemory._release_cached`).
+FOOTPRINT_PER_INPUT_BYTE = 24
 # What every candidate holds whatever its spec: its worker's CUDA context, Triton's and Inductor's
 # allocations, the L2 flush buffer and the caching allocator's slack.
 FOOTPRINT_FIXED_BYTES = 2 << 30
@@ -106,9 +108,21 @@ class GpuMemory:
         try:
             yield admission
         finally:
+            self._release_cached()
             with self._cond:
                 self._held.remove(admission)
                 self._cond.notify_all()
+
+    @staticmethod
+    def _release_cached() -> None:
+        """Hand this process's cached, unused GPU blocks back to the driver: the candidate's truth and
+        comparisons were freed into PyTorch's caching allocator, where the next candidate's worker (another
+        process) cannot use them (found on an H100: candidates admitted within the capacity ran out of memory
+        beside others while this process held freed blocks)."""
+        import torch
+
+        if torch.cuda.is_initialized():
+            torch.cuda.empty_cache()
 
     @property
     def held_bytes(self) -> int:

@@ -182,13 +182,22 @@ def _choose_autotune_configs(autotuner_class) -> None:
     a call of its own (`checks.every_autotune_config`), and the two runs of the determinism check use the
     same one. Timed calls on a GPU (variant None) let the autotuner benchmark and choose among the
     configs, all of them checked by then; its choice is forgotten before the next checked call."""
-    original_prune, original_run = autotuner_class.prune_configs, autotuner_class.run
+    original_prune, original_run, original_bench = autotuner_class.prune_configs, autotuner_class.run, \
+        autotuner_class._bench
 
     def prune_configs(self, kwargs):
         configs = original_prune(self, kwargs)
         _AUTOTUNE_OFFERED[0] = max(_AUTOTUNE_OFFERED[0], len(configs))
         variant = _AUTOTUNE_VARIANT[0]
         return [configs[variant % len(configs)]] if configs and variant is not None else configs
+
+    def bench(self, *args, **kwargs):
+        # One config is left to choose from: nothing to benchmark (Triton 3.9 skips it itself; 3.6 would run
+        # the config's benchmark, whose `restore_value` copies into a leaf that requires grad on a call in
+        # autograd mode, on every checked call, where a user's process benchmarks once per key).
+        if _AUTOTUNE_VARIANT[0] is not None:
+            return [0.0, 0.0, 0.0]
+        return original_bench(self, *args, **kwargs)
 
     def run(self, *args, **kwargs):
         pinned = _AUTOTUNE_VARIANT[0] is not None
@@ -197,7 +206,7 @@ def _choose_autotune_configs(autotuner_class) -> None:
         self._kerneldata_pinned = pinned
         return original_run(self, *args, **kwargs)
 
-    autotuner_class.prune_configs, autotuner_class.run = prune_configs, run
+    autotuner_class.prune_configs, autotuner_class.run, autotuner_class._bench = prune_configs, run, bench
 
 
 # How the current request's fresh allocations are filled (`_set_poison`): a mode and its generator.

@@ -38,8 +38,9 @@ def _params(cases, device: str):
             continue  # the static gate is the same on every device; test_static covers it
         xfail = case.xfail_on(device)
         marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
-        if case.flaky:
-            marks.append(pytest.mark.xfail(strict=False, reason=case.flaky))
+        flaky = case.flaky_on(device)
+        if flaky:
+            marks.append(pytest.mark.xfail(strict=False, reason=flaky))
         if device == "cuda":
             marks.append(pytest.mark.gpu)
         yield pytest.param(case, id=case.name, marks=marks)

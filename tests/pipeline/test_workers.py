@@ -147,3 +147,31 @@ def test_a_teacher_worker_without_the_gpu_its_teacher_needs_stops_the_run_saying
     message = str(err.value)
     assert message.startswith("cannot start a teacher worker (1 tries; last: ") and "\n" not in message
     assert "the inductor teacher needs a CUDA or ROCm GPU: torch " in message and "sees none" in message
+
+
+def test_a_verifier_worker_logs_where_its_time_went_every_few_candidates(caplog, tmp_path, monkeypatch):
+    """The per-candidate cost at real scale is what a GPU run must explain: every PHASES_LOG_EVERY candidates
+    the worker's log says which phases took the time."""
+    import types
+
+    import pyarrow as pa
+
+    from kerneldata import workers
+
+    class Stage:
+        def __init__(self, config, draw_key=None):
+            self.runtime = types.SimpleNamespace(phase_seconds={"run": 3.0, "wait for GPU": 12.5})
+
+        def __call__(self, table):
+            row = dict(table.to_pylist()[0], status="accepted", reason_code="ok")
+            return pa.Table.from_pylist([row])
+
+    worker = workers.VerifyWorker(VerifyConfig(), log_dir=str(tmp_path), stage=Stage)
+    monkeypatch.setattr(workers, "table_from_rows", lambda rows, schema: pa.Table.from_pylist(list(rows)))
+    row = {"candidate_id": "c"}
+    with caplog.at_level("INFO", logger="kerneldata.workers"):
+        for _ in range(workers.PHASES_LOG_EVERY):
+            worker.judge([row])
+    logged = [r.getMessage() for r in caplog.records if "time by phase" in r.getMessage()]
+    assert logged == [f"after {workers.PHASES_LOG_EVERY} candidates, the verifier's time by phase (summed over "
+                      "threads): wait for GPU 12.5 s, run 3.0 s"]

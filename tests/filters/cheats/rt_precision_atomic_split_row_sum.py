@@ -19,6 +19,7 @@ import triton.language as tl
 
 PROBLEM = "rt_row_sum_fp16_k128"
 EXPECTED = ("rejected", "anticheat", "lowered_precision")
+EXPECTED_GPU = ("unverified", "static", "interpreter_limit")  # a GPU cannot count atomic adds: beyond the error model, atomic-add code is unverified there (checks.CandidateChecks.check)
 DEVICE = "any"
 
 

@@ -8,6 +8,8 @@ literals, which the verifier sees as harmless constants:
     EXPECTED = ("accepted", "correctness", "ok")      # (status, stage or stages, reason code or codes)
     EXPECTED_CPU = ("unverified", "static", "interpreter_limit")  # optional: the verdict under the CPU
                                                       # interpreter when it differs from EXPECTED
+    EXPECTED_GPU = ("unverified", "static", "interpreter_limit")  # optional: the verdict on a GPU when
+                                                      # it differs from EXPECTED
     DEVICE = "any"                                    # "any": EXPECTED holds on CPU and GPU alike;
                                                       # "gpu": only a GPU reaches EXPECTED; "cpu": the
                                                       # case means something on CPU only (state in a CPU
@@ -16,8 +18,9 @@ literals, which the verifier sees as harmless constants:
                                                       # (on every device, or on those named: "cpu",
                                                       # "cuda"); the test is a strict xfail. The key
                                                       # "static" marks test_static's gate-only tests
-    FLAKY = "why"                                     # optional: the verdict depends on the verifier's
-                                                      # secret seeds; the test is a non-strict xfail
+    FLAKY = "why"  or  {"cuda": "why"}                # optional: the verdict depends on the verifier's
+                                                      # secret seeds or the device's run (on every
+                                                      # device, or those named); a non-strict xfail
     WORKLOADS = ("relu_48x300",)                      # optional: the spec's other workloads (issue 16),
                                                       # problems beside PROBLEM that the candidate's
                                                       # teacher never saw; the verifier checks them too
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HONEST_DIR = Path(__file__).resolve().parent
-_FIELDS = ("PROBLEM", "EXPECTED", "EXPECTED_CPU", "DEVICE", "XFAIL", "FLAKY", "WORKLOADS")
+_FIELDS = ("PROBLEM", "EXPECTED", "EXPECTED_CPU", "EXPECTED_GPU", "DEVICE", "XFAIL", "FLAKY", "WORKLOADS")
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,17 @@ class Case:
     problem_source: str
     expected: Expected
     expected_cpu: Expected | None
+    expected_gpu: Expected | None
     device: str  # "any", "gpu" or "cpu"
     xfail: str | dict | None  # why the verifier does not reach `expected` yet (see XFAIL)
-    flaky: str | None  # why the verdict varies with the verifier's seeds (see FLAKY)
+    flaky: str | dict | None  # why the verdict varies with the verifier's seeds or the device's run (see FLAKY)
     workloads: tuple[dict, ...] = ()  # the spec's other workloads, in a row's form (see WORKLOADS)
+
+    def flaky_on(self, device: str) -> str | None:
+        """Why the verdict on `device` ("cpu" or "cuda") may vary from run to run, if it may."""
+        if isinstance(self.flaky, dict):
+            return self.flaky.get(device)
+        return self.flaky
 
     def xfail_on(self, device: str) -> str | None:
         """Why the verifier on `device` ("cpu" or "cuda") does not reach the expected verdict yet, if so."""
@@ -76,6 +86,8 @@ class Case:
             return self.expected_cpu
         if device != "cpu" and self.device == "cpu":
             return None
+        if device != "cpu" and self.expected_gpu is not None:
+            return self.expected_gpu
         return self.expected
 
 
@@ -100,6 +112,7 @@ def load_case(path: Path) -> Case:
         problem_source=problem_path.read_text(),
         expected=Expected.parse(fields["EXPECTED"]),
         expected_cpu=Expected.parse(fields["EXPECTED_CPU"]) if "EXPECTED_CPU" in fields else None,
+        expected_gpu=Expected.parse(fields["EXPECTED_GPU"]) if "EXPECTED_GPU" in fields else None,
         device=fields["DEVICE"],
         xfail=fields.get("XFAIL"),
         flaky=fields.get("FLAKY"),

@@ -2,8 +2,9 @@
 and lets the kernel normalise the copy in place (one program per row, fp32). The output buffer is PyTorch's
 `clone()`, which the kernel then overwrites completely: it is the kernel's output.
 
-PROBLEM rmsnorm; EXPECTED accepted everywhere on CPU, where the interpreter sees every store. On a GPU the
-recorder cannot see which elements a kernel stored, so the output stays unproven there.
+PROBLEM rmsnorm; EXPECTED accepted everywhere: on CPU the interpreter sees every store; on a GPU, where no
+store is seen, a copy a kernel received after PyTorch's last write is taken as the kernel's (and one written
+back unchanged on every call is rejected), as `filters.verifier.provenance.unproven_output` says.
 """
 
 import torch
@@ -15,7 +16,6 @@ PROBLEM = "rmsnorm"
 EXPECTED = ("accepted", "correctness", "ok")
 EXPECTED_CPU = ("accepted", "correctness", "ok")
 DEVICE = "gpu"
-XFAIL = {"cuda": "the provenance recorder sees a kernel's stores only under the interpreter"}
 
 
 @triton.jit

@@ -14,7 +14,7 @@ import triton.language as tl
 PROBLEM = "rt_row_sum_fp16_k128"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"cuda": "a GPU cannot count the atomic adds each element received (the interpreter does): beyond the error model, atomic-add code is unverified there, not accepted (checks.CandidateChecks.check)"}
+FLAKY = {"cuda": "on a GPU the atomic adds' order, and so their rounding, varies from run to run: inside the error model it is accepted (an H100 run, 2026-12-06), beyond it unverified (another run), as a GPU cannot count the adds"}
 
 SPLITS = 4
 
