@@ -186,7 +186,16 @@ def _choose_autotune_configs(autotuner_class) -> None:
         autotuner_class._bench
 
     def prune_configs(self, kwargs):
-        configs = original_prune(self, kwargs)
+        # A candidate's `early_config_prune` reads the launch's arguments: it gets their metadata only (the
+        # gate allows no more, `static.gate._config_pruning`; meta tensors make sure of it at run time).
+        nargs = getattr(self, "nargs", None)
+        if isinstance(nargs, dict):
+            self.nargs = _paused(_metadata_only)(nargs)  # the verifier's allocations, not the candidate's
+        try:
+            configs = original_prune(self, kwargs)
+        finally:
+            if isinstance(nargs, dict):
+                self.nargs = nargs
         _AUTOTUNE_OFFERED[0] = max(_AUTOTUNE_OFFERED[0], len(configs))
         variant = _AUTOTUNE_VARIANT[0]
         return [configs[variant % len(configs)]] if configs and variant is not None else configs
@@ -207,6 +216,15 @@ def _choose_autotune_configs(autotuner_class) -> None:
         return original_run(self, *args, **kwargs)
 
     autotuner_class.prune_configs, autotuner_class.run, autotuner_class._bench = prune_configs, run, bench
+
+
+def _metadata_only(arguments: dict) -> dict:
+    """Launch arguments with each tensor as a meta tensor of its shape, strides and dtype (no values, nothing
+    to compute with); anything else as it is."""
+    import torch
+
+    return {name: torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
+            if isinstance(value, torch.Tensor) else value for name, value in arguments.items()}
 
 
 # How the current request's fresh allocations are filled (`_set_poison`): a mode and its generator.

@@ -49,8 +49,10 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   pass leaves (`.grad_fn`, `.grad`, `.is_leaf`: a verifier only calls forward, so they tell it from training), private attributes of anything but `self`, kernel
   objects used other than by launching them (`k.fn`, `str(k)`, `hasattr(k, ...)`), nn.Module machinery through
   self outside `__init__` (hooks, `apply`), host code handed to the autotuner (`pre_hook`, `do_bench`,
-  `prune_configs_by`: it would call it with the kernel's tensors; a `pre_hook` made only of
-  `nargs["out_ptr"].zero_()` statements, the split-K reset, is allowed), classes with bases other than nn.Module (but records: a `@dataclass(frozen=True)` or `typing.NamedTuple` of
+  `perf_model`: it would call it with the kernel's tensors; a `pre_hook` made only of
+  `nargs["out_ptr"].zero_()` statements, the split-K reset, is allowed, and so is
+  `prune_configs_by={"early_config_prune": fn}` where `fn` reads the launch's scalars and tensors' metadata as
+  a heuristic may, and gets meta tensors at run time), classes with bases other than nn.Module (but records: a `@dataclass(frozen=True)` or `typing.NamedTuple` of
   constant-defaulted fields of plain types and nothing else, an `enum.Enum` of constants),
   dunder methods but `__init__`, sys, inspect, gc, `torch.initial_seed`; `str.format` templates whose fields
   read attributes or items (`"{0.__globals__[inspect].sys.modules}"`), templates chosen at run time and

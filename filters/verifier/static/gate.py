@@ -1364,6 +1364,8 @@ class _Gate:
                       Reason.OUTSIDE_VOCABULARY)
         if _dotted(func, self.aliases) in _TUNER_CALLS:
             for keyword in node.keywords:
+                if keyword.arg == "prune_configs_by" and self._config_pruning(keyword.value):
+                    continue
                 if keyword.arg in _TUNER_HOOKS and not (keyword.arg == "pre_hook"
                                                         and self._zeroing_hook(keyword.value)):
                     self._add(keyword.value, f"hands host code to the autotuner as {keyword.arg}, which it calls "
@@ -1440,15 +1442,41 @@ class _Gate:
             return False
         return len(call.args) == 1 and not call.keywords and constant(call.args[0])
 
-    def _check_heuristic(self, value: ast.AST) -> None:
+    def _config_pruning(self, value: ast.AST) -> bool:
+        """`prune_configs_by={"early_config_prune": fn}` (with an optional literal `top_k`), the config pruning
+        of the Triton tutorials' and FlagGems' autotuned kernels: `fn(configs, named_args, **kwargs)` is a
+        module-level function, bound once, that reads the launch's arguments as a heuristic may (metadata and
+        scalars, `_check_heuristic`). The sandbox child hands it the tensors as metadata only (meta tensors:
+        `sandbox_child._choose_autotune_configs`), so no value reaches it at run time either. A `perf_model`,
+        which is called with the tensors as keyword arguments, stays host code (refused)."""
+        if not isinstance(value, ast.Dict) or None in value.keys:
+            return False
+        entries = {key.value: item for key, item in zip(value.keys, value.values)
+                   if isinstance(key, ast.Constant) and isinstance(key.value, str)}
+        if len(entries) != len(value.keys) or "early_config_prune" not in entries \
+                or not set(entries) <= {"early_config_prune", "top_k"}:
+            return False
+        if "top_k" in entries and not (isinstance(entries["top_k"], ast.Constant)
+                                       and isinstance(entries["top_k"].value, (int, float))):
+            return False
+        prune = entries["early_config_prune"]
+        found = [n for n in self.tree.body if isinstance(n, ast.FunctionDef) and isinstance(prune, ast.Name)
+                 and n.name == prune.id]
+        if len(found) != 1 or found[0].decorator_list or self.bindings_count(prune.id) != 1 \
+                or len(_params(found[0])) < 2:
+            return False
+        self._check_heuristic(found[0], param=1)
+        return True
+
+    def _check_heuristic(self, value: ast.AST, *, param: int = 0) -> None:
         """A heuristic is called at each launch with a dict of the kernel's arguments, tensors among them: it
         may read their metadata and the scalars (`args["n"] % args["BLOCK"]`), not a tensor's values
         (`args["x"][0]`, `args["x"].lerp_(...)`) nor hand the dict on, where the inference would lose it."""
         if isinstance(value, ast.Name):
             value = next((n for n in self.tree.body if isinstance(n, ast.FunctionDef) and n.name == value.id), None)
-        if not isinstance(value, (ast.Lambda, ast.FunctionDef)) or not _params(value):
+        if not isinstance(value, (ast.Lambda, ast.FunctionDef)) or len(_params(value)) <= param:
             return
-        args = _params(value)[0].arg
+        args = _params(value)[param].arg
         for node in ast.walk(value):
             if not (isinstance(node, ast.Name) and node.id == args and not isinstance(node.ctx, ast.Store)):
                 continue
