@@ -27,6 +27,7 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.once_differentiable",
     "torch.cuda.current_device", "torch.cuda.get_device_properties", "torch.cuda.device_count",
     "torch.cuda.is_available", "torch.cuda.get_device_capability", "torch.cuda.get_device_name", "torch.cuda.device",
+    "torch.cuda.device_of",  # `with torch.cuda.device_of(x):`, torch.cuda.device of a tensor's device
     # whether other accelerators are present (Liger-Kernel's infer_device asks for XPUs): device reads
     "torch.xpu.is_available", "torch.xpu.device_count", "torch.backends.mps.is_available",
     # The stream launches already go to (xformers, vLLM and ports from other DSLs look it up to pass along): a
@@ -193,7 +194,8 @@ _DEVICE_ATTRS = frozenset({"is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta"})
 # `range_end` hand out ids and are refused. Only a CUDA build has them (`interpreter_limit` on CPU).
 NVTX_CALLS = frozenset({"torch.cuda.nvtx.range", "torch.cuda.nvtx.range_push", "torch.cuda.nvtx.range_pop",
                         "torch.cuda.nvtx.mark"})
-GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.current_stream"}) | TRITON_DRIVER_QUERIES | NVTX_CALLS
+GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.device_of", "torch.cuda.current_stream"}) \
+    | TRITON_DRIVER_QUERIES | NVTX_CALLS
 # Modules that may be imported (and used only through their allowed names, never as values).
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
                          "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
