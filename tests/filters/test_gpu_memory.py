@@ -29,13 +29,20 @@ def test_holds_wait_until_they_fit_first_come_first_served():
     with memory.held(60) as first:
         big = threading.Thread(target=hold, args=("big", 70, big_started))
         big.start()
-        time.sleep(0.1)
+        _wait_for(lambda: len(memory._queue) == 1)  # the big one is waiting in line
         small = threading.Thread(target=hold, args=("small", 10, small_started))
         small.start()  # it would fit now, but the big one asked first
         assert not big_started.wait(0.3) and not small_started.is_set()
-    big.join(5)
-    small.join(5)
+    big.join(30)
+    small.join(30)
     assert order == ["big", "small"] and not first.shared  # nothing was held beside it
+
+
+def _wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 def test_a_hold_larger_than_the_gpu_or_alone_waits_for_an_empty_gpu_and_never_for_ever():
@@ -78,9 +85,10 @@ def _reference():
 def test_a_candidate_out_of_memory_beside_others_is_judged_again_alone():
     runtime = _runtime(1 << 50)
     oom = Verdict.reject(Reason.RUNTIME_ERROR, "the candidate fails when timed: torch.OutOfMemoryError: CUDA out of memory.")
-    answers, alone = [oom, Verdict.accept("ok")], []
+    answers, alone, judging = [oom, Verdict.accept("ok")], [], threading.Event()
 
     def judge():
+        judging.set()
         alone.append(runtime.gpu_memory.held_bytes == runtime.gpu_memory.capacity)
         return answers.pop(0)
 
@@ -88,8 +96,8 @@ def test_a_candidate_out_of_memory_beside_others_is_judged_again_alone():
         result = []
         thread = threading.Thread(target=lambda: result.append(verify_module._within_memory(judge, _reference(), (), runtime)))
         thread.start()
-        time.sleep(0.3)
-    thread.join(5)
+        assert judging.wait(30)
+    thread.join(30)
     assert result[0].reason == "ok" and alone == [False, True]
 
 
@@ -127,6 +135,6 @@ def test_this_process_running_out_of_memory_beside_others_is_judged_again_and_al
 
         thread = threading.Thread(target=run)
         thread.start()
-        time.sleep(0.3)
-    thread.join(5)
+        _wait_for(lambda: len(calls) == 2)  # its first try ran beside this hold
+    thread.join(30)
     assert result == ["raised alone"] and len(calls) == 3
