@@ -269,8 +269,11 @@ class Provenance:
         when this holds on every call it checks."""
         key = _storage_key(output)
         coverage = self.copies.get(key) if key is not None else None
-        return coverage is not None and (coverage.covers(output) or coverage.stored is None) \
-            and coverage.unchanged(output)
+        if coverage is None:
+            return False
+        if coverage.stored is None:  # a GPU: no store is seen, so a kernel must have received it after the copy
+            return self.writers.get(key, [None])[-1] == KERNEL and coverage.unchanged(output)
+        return coverage.covers(output) and coverage.unchanged(output)
 
 
 def overlaps(a: torch.Tensor, b: torch.Tensor) -> bool:

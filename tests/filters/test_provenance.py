@@ -391,3 +391,15 @@ def test_on_a_gpu_torch_compute_or_a_copy_after_the_kernel_is_not_the_kernels(no
     with torch.no_grad(), recorder:
         out = clone_after(x)
     assert recorder.record.unproven_output(out) is not None
+
+
+def test_on_a_gpu_a_cast_of_what_kernels_made_is_not_a_copy_written_back(no_stores_seen):
+    """`return acc.to(x.dtype)` of a kernel-made fp32 accumulator: the cast is a copy no kernel received
+    afterwards, so nothing was written back over it (it is the kernels' by `made_by_kernels`)."""
+    recorder = ProvenanceRecorder()
+    with torch.no_grad(), recorder:
+        acc = torch.empty(4, 4)
+        recorder.kernel_launched([acc], {})
+        out = acc.to(torch.float16)
+    assert recorder.record.unproven_output(out) is None
+    assert not recorder.record.copy_unchanged(out)
