@@ -92,7 +92,9 @@ class CandidateChecks:
         # workloads), by its source: a transformed call's tolerance grows with its outputs against it.
         self.plain_scale: dict[str, float] = {}
         self.evidence: dict = {}  # across calls: outputs that were PyTorch copies the kernels wrote over
-        self.variants_checked: set[int] = set()  # the variants (autotune configs) of calls checked so far
+        # The variants (autotune configs) of the calls checked so far, per problem (by source: the shown
+        # workload's, the others'): an autotuner prunes its configs per launch, so each workload's count.
+        self.variants_checked: dict[str, set[int]] = {}
         self.alike_in_eval: dict[str, bool] = {}  # per problem (by source): the reference answers alike in eval
 
     def atomic_units(self) -> float:
@@ -273,12 +275,14 @@ class CandidateChecks:
                 return False
         return True
 
-    def every_autotune_config(self) -> Verdict | None:
+    def every_autotune_config(self, problem: Problem | None = None) -> Verdict | None:
         """Each checked call runs one autotune config (`variant` modulo their number: the child's
         `_choose_autotune_configs`), where a user's GPU benchmarks them all and keeps the fastest: a config
         that skips the work would be the one it picks, on its shapes and its noise, whichever the verifier's
         GPU would have picked. So every config an autotuner offered is checked on fresh inputs on some call;
-        more than can be afforded one by one leave the verdict unverified (on CPU: to a GPU)."""
+        more than can be afforded one by one leave the verdict unverified (on CPU: to a GPU). `problem`: another
+        workload's (its configs may be pruned otherwise; each is checked at its sizes too)."""
+        problem = problem or self.problem
         offered = self.evidence.get("autotune_configs", 0)
         if self.on_gpu and offered > MAX_AUTOTUNE_CONFIGS_GPU:
             return Verdict.unverified(Reason.INTERPRETER_LIMIT, f"an autotuner offers {offered} configs, more than "
@@ -286,12 +290,13 @@ class CandidateChecks:
         if not self.on_gpu and offered > MAX_AUTOTUNE_CONFIGS:
             return Verdict.unverified(Reason.INTERPRETER_LIMIT, f"an autotuner offers {offered} configs, more than "
                                       f"the interpreter checks one by one ({MAX_AUTOTUNE_CONFIGS}); verify on a GPU.")
+        checked = self.variants_checked.setdefault(problem.code, set())
         for variant in range(offered):
-            if variant not in self.variants_checked:
-                _, problem = self.check(self.draw_inputs(), f"unseen inputs with autotune config {variant + 1} of "
-                                        f"{offered}", variant=variant)
-                if problem:
-                    return problem
+            if variant not in checked:
+                _, rejection = self.check(self.draw_inputs(problem), f"unseen inputs with autotune config "
+                                          f"{variant + 1} of {offered}", variant=variant, problem=problem)
+                if rejection:
+                    return rejection
         return None
 
     def extra_calls(self) -> Verdict | None:
@@ -446,7 +451,7 @@ class CandidateChecks:
         if rejection:
             return None, with_measures(rejection, reason=rejection.reason[:-1] + f" on {what}.",
                                        max_abs_err=max_abs, max_rel_err=max_rel)
-        self.variants_checked.add(variant)
+        self.variants_checked.setdefault(problem.code, set()).add(variant)
         return outputs, None
 
 

@@ -126,6 +126,9 @@ class MultiWorkloadChecks(CandidateChecks):
                 # And the input transforms, as on the shown workload: a kernel careful only at the shown sizes
                 # (exact there, a clamp or a narrow accumulator elsewhere) passes plain draws at the others.
                 _, _, rejection = self.transforms(inputs, problem=workload.problem)
+            if rejection is None:
+                # And every autotune config at these sizes: a pruning function may offer a config here only.
+                rejection = self.every_autotune_config(workload.problem)
             if rejection is not None:
                 if rejection.reason_code in _SPECIALISED:
                     return Verdict.reject(
