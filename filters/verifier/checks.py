@@ -284,12 +284,11 @@ class CandidateChecks:
         workload's (its configs may be pruned otherwise; each is checked at its sizes too)."""
         problem = problem or self.problem
         offered = self.evidence.get("autotune_configs", 0)
-        if self.on_gpu and offered > MAX_AUTOTUNE_CONFIGS_GPU:
+        limit = MAX_AUTOTUNE_CONFIGS_GPU if self.on_gpu else MAX_AUTOTUNE_CONFIGS
+        if offered > limit:
+            who, then = ("the verifier", "") if self.on_gpu else ("the interpreter", "; verify on a GPU")
             return Verdict.unverified(Reason.INTERPRETER_LIMIT, f"an autotuner offers {offered} configs, more than "
-                                      f"the verifier checks one by one ({MAX_AUTOTUNE_CONFIGS_GPU}).")
-        if not self.on_gpu and offered > MAX_AUTOTUNE_CONFIGS:
-            return Verdict.unverified(Reason.INTERPRETER_LIMIT, f"an autotuner offers {offered} configs, more than "
-                                      f"the interpreter checks one by one ({MAX_AUTOTUNE_CONFIGS}); verify on a GPU.")
+                                      f"{who} checks one by one ({limit}){then}.")
         checked = self.variants_checked.setdefault(problem.code, set())
         for variant in range(offered):
             if variant not in checked:

@@ -118,7 +118,7 @@ class Provenance:
             # PyTorch wrote it: kernel stores before this no longer count; remember what it holds now.
             # Only the CPU interpreter reports stores (`kernel_stored`); on a GPU a copy's bytes are kept
             # (on the device) all the same, to tell a copy the kernels changed from one they wrote back.
-            if tensor.device.type == "cpu" or who.removeprefix("aten.") in _COPIES:
+            if tensor.device.type == "cpu" or _is_copy(who):
                 self.copies[key] = CopyCoverage.of(tensor)
             else:
                 self.copies.pop(key, None)
@@ -206,7 +206,7 @@ class Provenance:
             if KERNEL in writers and coverage is not None and coverage.covers(output):
                 return None
             if coverage is not None and coverage.stored is None and writers[-1] == KERNEL \
-                    and all(w.removeprefix("aten.") in _COPIES for w in torch_writers):
+                    and all(map(_is_copy, torch_writers)):
                 # On a GPU no store is seen: a copy (a launcher's `x.clone()` buffer) that a kernel received
                 # after PyTorch's last write is taken as the kernel's, and one the kernels wrote back
                 # unchanged on every call is rejected (`copy_unchanged`), as under the interpreter.
@@ -257,7 +257,7 @@ class Provenance:
         if not torch_writers:
             return KERNEL in writers
         sources = self.copied_from.get(key, [])
-        if len(sources) != len(torch_writers) or not all(w.removeprefix("aten.") in _COPIES for w in torch_writers):
+        if len(sources) != len(torch_writers) or not all(map(_is_copy, torch_writers)):
             return False
         return all(source is not None and source != key and self.made_by_kernels(source, depth + 1)
                    for source in sources)
@@ -274,6 +274,11 @@ class Provenance:
         if coverage.stored is None:  # a GPU: no store is seen, so a kernel must have received it after the copy
             return self.writers.get(key, [None])[-1] == KERNEL and coverage.unchanged(output)
         return coverage.covers(output) and coverage.unchanged(output)
+
+
+def _is_copy(writer: str) -> bool:
+    """Whether a recorded PyTorch writer (`aten.clone`) only copied or relaid data (`_COPIES`)."""
+    return writer.removeprefix("aten.") in _COPIES
 
 
 def overlaps(a: torch.Tensor, b: torch.Tensor) -> bool:

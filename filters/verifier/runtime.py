@@ -125,7 +125,6 @@ class Runtime:
     process_changes: dict = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _peaks_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-    _memory_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.phase_seconds = {}
@@ -141,7 +140,7 @@ class Runtime:
     def gpu_memory(self) -> GpuMemory:
         """The GPU's memory as candidates hold it, its capacity read at first use (after this process made its
         CUDA context, which the reading needs)."""
-        with self._memory_lock:
+        with self._lock:
             if self._gpu_memory is None:
                 self._gpu_memory = GpuMemory.of_device(self.torch_device)
             return self._gpu_memory

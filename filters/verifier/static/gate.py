@@ -1100,10 +1100,9 @@ class _Gate:
         if isinstance(value, ast.Lambda):
             fn, body = value, [value.body]
         elif isinstance(value, ast.Name):
-            found = [n for n in self.tree.body if isinstance(n, ast.FunctionDef) and n.name == value.id]
-            if len(found) != 1 or found[0].decorator_list or self.bindings_count(value.id) != 1:
+            fn = self._function_bound_once(value)
+            if fn is None:
                 return False
-            fn = found[0]
             body = [st.value for st in fn.body if isinstance(st, ast.Expr)
                     and not (isinstance(st.value, ast.Constant) and isinstance(st.value.value, str))]
             if len(body) != len([st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(
@@ -1459,14 +1458,21 @@ class _Gate:
         if "top_k" in entries and not (isinstance(entries["top_k"], ast.Constant)
                                        and isinstance(entries["top_k"].value, (int, float))):
             return False
-        prune = entries["early_config_prune"]
-        found = [n for n in self.tree.body if isinstance(n, ast.FunctionDef) and isinstance(prune, ast.Name)
-                 and n.name == prune.id]
-        if len(found) != 1 or found[0].decorator_list or self.bindings_count(prune.id) != 1 \
-                or len(_params(found[0])) < 2:
+        prune = self._function_bound_once(entries["early_config_prune"])
+        if prune is None or len(_params(prune)) < 2:
             return False
-        self._check_heuristic(found[0], param=1)
+        self._check_heuristic(prune, param=1)
         return True
+
+    def _function_bound_once(self, value: ast.AST) -> ast.FunctionDef | None:
+        """The module-level, undecorated function that the name `value` is bound to and nothing else ever
+        is (host code handed to the autotuner by name), or None."""
+        if not isinstance(value, ast.Name):
+            return None
+        found = [n for n in self.tree.body if isinstance(n, ast.FunctionDef) and n.name == value.id]
+        if len(found) != 1 or found[0].decorator_list or self.bindings_count(value.id) != 1:
+            return None
+        return found[0]
 
     def _check_heuristic(self, value: ast.AST, *, param: int = 0) -> None:
         """A heuristic is called at each launch with a dict of the kernel's arguments, tensors among them: it
