@@ -47,6 +47,10 @@ _METADATA = {"sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "is_co
              "detach_"}
 
 KERNEL = "triton kernel"
+# The custom operators the loaded candidate registered (`torch.library.custom_op` / `triton_op`, as the static
+# gate allows them: filters.verifier.static.custom_ops), by qualified name, with the Python function each runs.
+# The sandboxed child fills it when it loads a candidate and empties it when it unloads one.
+CANDIDATE_OPS: dict = {}
 
 
 def _composite(func) -> bool:
@@ -365,6 +369,13 @@ class ProvenanceRecorder(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        implementation = CANDIDATE_OPS.get(func._schema.name) if not self.paused else None
+        if implementation is not None:
+            # The candidate's own operator: to the dispatcher one opaque op, in fact candidate code. Run its
+            # function under the mode, as torch.compile's tracing does, so its allocations, copies and
+            # launches are recorded as if forward had called it directly.
+            with self:
+                return implementation(*args, **kwargs)
         if not self.paused and _composite(func):
             # Under inference mode composite ops reach the mode whole (`aten.to.dtype`, a view by its schema,
             # where autograd's dispatch would have shown `aten._to_copy`): run their decomposition under the

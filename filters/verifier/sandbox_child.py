@@ -748,8 +748,14 @@ class _Session:
         # Loaded as a user's program would load it: under a plausible name the verifier picked for this
         # verification (filters.verifier.disguise), so its module name, file and directory say nothing.
         self.module_name = header.get("module_name") or "candidate"
+        from filters.verifier import provenance
+
+        registered = _custom_ops()
         module = _load_module(self.module_name, path=header["candidate_path"])
         self.candidate_module = module
+        provenance.CANDIDATE_OPS.clear()
+        provenance.CANDIDATE_OPS.update({name: op._init_fn for name, op in _custom_ops().items()
+                                         if registered.get(name) is not op})
         torch.manual_seed(header["init_seed"])
         self.model = module.ModelNew(*init_inputs).to(self.device)
         self.built_modes = [(part, part.training) for part in self.model.modules()]
@@ -1169,6 +1175,8 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
     # What every candidate must leave as it found it (filters.verifier.integrity).
     state = ProcessState.take()
     environment = dict(os.environ)
+    global _TRITON_ALLOCATOR
+    _TRITON_ALLOCATOR = _triton_allocator()
     write_message(fd_out, {"ok": True, "confinement": layers,
                            "seconds": {"cuda_init": time.perf_counter() - started}})
     session = None
@@ -1208,6 +1216,44 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
         write_message(fd_out, answer, out_blobs)
 
 
+def _custom_ops() -> dict:
+    """The custom operators `torch.library.custom_op` (and `triton_op`) have registered in this process."""
+    from torch._library import custom_ops
+
+    return dict(custom_ops.OPDEFS)
+
+
+def _drop_candidate_ops() -> None:
+    """Remove the operators the candidate registered (`provenance.CANDIDATE_OPS`) from PyTorch's registry, where
+    this torch can: the next candidate starts without them (it could not name them anyway: torch.ops is refused)."""
+    from torch._library import custom_ops
+
+    from filters.verifier import provenance
+
+    libraries = getattr(custom_ops, "OPDEF_TO_LIB", {})
+    for name in list(provenance.CANDIDATE_OPS):
+        library = libraries.pop(name, None)
+        if library is not None:
+            library._destroy()
+        custom_ops.OPDEFS.pop(name, None)
+    provenance.CANDIDATE_OPS.clear()
+
+
+# Triton's scratch allocator as the worker began (`_triton_allocator`), put back after each candidate.
+_TRITON_ALLOCATOR = None
+
+
+def _triton_allocator():
+    """The allocator Triton hands on-device tensor descriptors their scratch memory from (`triton.set_allocator`),
+    or None where this Triton has none."""
+    try:
+        from triton.runtime import _allocation
+    except ImportError:
+        return None
+    holder = getattr(_allocation, "_allocator", None)
+    return holder.get() if holder is not None else None
+
+
 def _unload(session: _Session | None, state: ProcessState, device: str, scratch: str,
             environment: dict[str, str]) -> dict:
     """Drop the candidate and report whether the worker can serve another: `changes` lists what the
@@ -1223,6 +1269,11 @@ def _unload(session: _Session | None, state: ProcessState, device: str, scratch:
     os.environ.clear()
     os.environ.update(environment)
     tempfile.tempdir = None
+    _drop_candidate_ops()
+    if _TRITON_ALLOCATOR is not None:  # a candidate's `triton.set_allocator` (gate._scratch_allocator) ends with it
+        import triton
+
+        triton.set_allocator(_TRITON_ALLOCATOR)
     compiled = session is not None and (session.compiled is not None
                                         or any(c is not None for c in session.compiled_by_workload.values()))
     session = None

@@ -403,3 +403,43 @@ def test_on_a_gpu_a_cast_of_what_kernels_made_is_not_a_copy_written_back(no_stor
         out = acc.to(torch.float16)
     assert recorder.record.unproven_output(out) is None
     assert not recorder.record.copy_unchanged(out)
+
+
+def _register_op(name, body):
+    """A custom operator as a candidate registers one (torch.library.custom_op), and its function."""
+    op = torch.library.custom_op(name, body, mutates_args=())
+    return op
+
+
+def test_a_candidates_custom_operator_runs_its_body_under_the_recorder(monkeypatch):
+    """The candidate's own operator (static.custom_ops) is one opaque op to the dispatcher; the recorder runs
+    its function under the mode, so PyTorch compute inside it is seen (without that, the op itself counted as
+    compute, and an honest operator whose kernel wrote the output could not be told from this one)."""
+    from filters.verifier import provenance
+
+    def torch_relu(x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x)
+
+    def kernel_made(x: torch.Tensor) -> torch.Tensor:
+        return torch.empty_like(x)
+
+    cheat = _register_op("kdtest::prov_torch_relu", torch_relu)
+    honest = _register_op("kdtest::prov_kernel_made", kernel_made)
+    monkeypatch.setattr(provenance, "CANDIDATE_OPS", {"kdtest::prov_torch_relu": torch_relu,
+                                                      "kdtest::prov_kernel_made": kernel_made})
+    record, out = _record(cheat, torch.randn(4, 4))
+    assert record.torch_compute == ["aten.relu"] and record.unproven_output(out) is not None
+    record, out = _record(honest, torch.randn(4, 4), launch=lambda out, x: out)
+    assert record.torch_compute == [] and record.unproven_output(out) is None
+
+
+def test_an_operator_the_candidate_did_not_register_is_compute(monkeypatch):
+    from filters.verifier import provenance
+
+    def kernel_made(x: torch.Tensor) -> torch.Tensor:
+        return torch.empty_like(x)
+
+    op = _register_op("kdtest::prov_unlisted", kernel_made)
+    monkeypatch.setattr(provenance, "CANDIDATE_OPS", {})
+    record, _ = _record(op, torch.randn(4, 4))
+    assert record.torch_compute == ["aten.prov_unlisted"]

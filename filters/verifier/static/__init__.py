@@ -41,7 +41,9 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   f-string formatting, builtins and math/functools calls on them, calls through a callable chosen at run time;
   the `@` operator; a torch call given `out=` (PyTorch writing into a tensor it was handed);
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
-  torch.jit, torch.library and custom ops;
+  torch.jit, torch.library (but a custom operator declared the way PyTorch asks Triton kernels to be:
+  `@torch.library.triton_op` / `custom_op` with a literal name on a module-level function, `@op.register_fake`,
+  `wrap_triton(kernel)[grid](...)`: `custom_ops`);
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
   `super().__init__`, `__version__` only as `torch.__version__` and `triton.__version__`, plain strings) and
   dunder name, load information (`__name__` is read only in the `if __name__ == "__main__":` guard; `__file__`,
@@ -115,15 +117,23 @@ What it does not catch, and who does:
   container returned by a helper, an attribute of a non-self object) escapes the arithmetic rules, which
   is why the runtime checks stay the authority.
 
+Also allowed: the Triton tutorials' benchmark declaration (`@triton.testing.perf_report(...)`) on a function
+nothing else names, whose body never runs; `triton.set_allocator` given a function that returns a fresh
+`torch.empty(...)` (scratch for on-device tensor descriptors; the child puts Triton's back after each candidate);
+PyTorch in a branch only a tensor off a GPU takes (`if not x.is_cuda: return F.silu(x)`), which makes the CPU
+verdict `device_dependent` and on a GPU never runs (the provenance recorder would see it if it did).
+
 The package, by part: `vocabulary` (the allow-lists and which rule each path off them breaks), `scoping`
 (aliases, name chains, Python's scoping), `gate` (the rules), `tensor_types` (the type inference),
-`interpreter` (what the CPU interpreter cannot judge).
+`device_flow` (where a read of the device leads, and branches a device test chooses), `custom_ops` (custom
+operators), `interpreter` (what the CPU interpreter cannot judge).
 """
 
 from __future__ import annotations
 
 import ast
 
+from filters.verifier.static.custom_ops import unwrap_triton_launches
 from filters.verifier.static.gate import _Gate
 from filters.verifier.static.interpreter import _interpreter_limit
 from filters.verifier.static.scoping import _import_aliases, _module_aliases, _triton_kernels
@@ -146,6 +156,7 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
     if not _triton_kernels(tree, aliases):
         return Verdict.reject(Reason.NO_TRITON_KERNEL, "the candidate defines no @triton.jit kernel.")
 
+    unwrap_triton_launches(tree, aliases, set(_triton_kernels(tree, aliases)))  # `wrap_triton(k)[grid](...)`
     gate = _Gate(tree, aliases, set(value_aliases))
     problem = gate.first_problem()
     if problem:

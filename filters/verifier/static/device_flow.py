@@ -218,3 +218,40 @@ class LaunchOptionFlow:
         for the module, anywhere."""
         return [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == name
                 and not isinstance(n.ctx, ast.Store)]
+
+
+# -- branches a device test chooses ------------------------------------------------------------------------
+
+def off_gpu_branch(node: ast.AST, parents: dict) -> bool:
+    """Whether `node` lies where only a tensor off a GPU takes it: the body of `if not x.is_cuda:` (or
+    `x.device.type != "cuda"`, `x.is_cpu`, `x.device.type == "cpu"`), or the `else` of `if x.is_cuda:`. Kernel
+    libraries' entry points fall back to PyTorch there (`if not x.is_cuda: return F.silu(x)`)."""
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.If):
+            if child in parent.body and _device_test(parent.test) == "off" \
+                    or child in parent.orelse and _device_test(parent.test) == "gpu":
+                return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _device_test(test: ast.AST) -> str | None:
+    """"gpu" for a test true only for a tensor on a CUDA or ROCm GPU, "off" for one true only off it, else None."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return {"gpu": "off", "off": "gpu"}.get(_device_test(test.operand))
+    if isinstance(test, ast.Attribute) and test.attr in ("is_cuda", "is_cpu"):
+        return "gpu" if test.attr == "is_cuda" else "off"
+    if isinstance(test, ast.BoolOp):
+        kinds = [_device_test(value) for value in test.values]
+        if isinstance(test.op, ast.And):  # holds only where each operand does
+            return "gpu" if "gpu" in kinds else "off" if "off" in kinds else None
+        return kinds[0] if len(set(kinds)) == 1 else None  # `or`: only where every operand is of one kind
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
+        left, right = test.left, test.comparators[0]
+        if isinstance(left, ast.Constant):
+            left, right = right, left
+        if isinstance(left, ast.Attribute) and left.attr == "type" and isinstance(left.value, ast.Attribute) \
+                and left.value.attr == "device" and isinstance(right, ast.Constant) and right.value in ("cuda", "cpu"):
+            return "gpu" if (right.value == "cuda") == isinstance(test.ops[0], ast.Eq) else "off"
+    return None

@@ -12,10 +12,11 @@ from filters.verifier.static.scoping import (
     _Bindings, _binding_counts, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
     _scope_nodes, _triton_kernels,
 )
-from filters.verifier.static.device_flow import LaunchOptionFlow
+from filters.verifier.static.custom_ops import custom_op_decorator, custom_op_functions, fake_registration
+from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
-    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
+    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, BENCHMARK_DECLARATION, CUSTOM_OP_DECORATORS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
     ITERTOOLS_ALLOWED, _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
     GPU_ONLY_CALLS, _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED,
     _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
@@ -104,6 +105,8 @@ class _Gate:
         self.gpu_only: list[tuple[int, str]] = []
         self.bindings = _Bindings(tree, self.parents)
         self.bindings.other[tree] -= set(value_aliases)  # bound like an import: the module's, not a value
+        # the candidate's custom operators (`custom_ops`), each function's name bound once
+        self.custom_ops = {name for name in custom_op_functions(tree, aliases) if self.bindings_count(name) == 1}
         self.backward_only = self._backward_only()
         self.init_methods: set[ast.AST] = set()  # methods only __init__ calls: `_init_only` fills it
         self.init_only = self._init_only()
@@ -152,6 +155,12 @@ class _Gate:
              inferred: bool = False) -> None:
         if rule is Reason.TORCH_OUTSIDE_KERNEL and self._in_backward(node):
             return  # PyTorch in a backward that forward cannot reach: not the forward's work (`_backward_only`)
+        if rule is Reason.TORCH_OUTSIDE_KERNEL and off_gpu_branch(node, self.parents):
+            # A PyTorch fallback for tensors off a GPU (`if not x.is_cuda: return F.silu(x)`): never run on a
+            # GPU, where the recorder would see it if it were; on the CPU interpreter it is what runs, so the
+            # verdict there is `device_dependent`, not a check of the kernel.
+            self.device_reads.append((getattr(node, "lineno", 0), f"falls back to PyTorch off a GPU ({what})", None))
+            return
         line = getattr(node, "lineno", 0)
         self.problems.append((line, int(inferred), getattr(node, "col_offset", 0), what, rule))
 
@@ -261,8 +270,32 @@ class _Gate:
         loaded = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
         attrs = {n.attr for n in nodes if isinstance(n, ast.Attribute)}
         return {n.name for n in self.tree.body
-                if isinstance(n, ast.FunctionDef) and not n.decorator_list and not _is_dunder(n.name)
-                and n.name not in loaded and n.name not in attrs}
+                if isinstance(n, ast.FunctionDef) and (not n.decorator_list or self._declares_benchmark(n))
+                and not _is_dunder(n.name) and n.name not in loaded and n.name not in attrs}
+
+    def _declares_benchmark(self, fn: ast.FunctionDef) -> bool:
+        """`@triton.testing.perf_report(triton.testing.Benchmark(...))` alone: the Triton tutorials' benchmark
+        declaration. At import the decorator only wraps the function in an object that runs it when told
+        (`benchmark.run(...)`, under `__main__` in a file run as a script); the body runs no sooner than
+        that, so such a function nothing else names is as dead as an undecorated one."""
+        if len(fn.decorator_list) != 1 or not isinstance(fn.decorator_list[0], ast.Call):
+            return False
+        return _dotted(fn.decorator_list[0].func, self.aliases) in BENCHMARK_DECLARATION
+
+    def _decorates_custom_op(self, node: ast.AST) -> bool:
+        """Whether the chain `node` is the decorator of one of the candidate's custom operators."""
+        dec = self.parents.get(node)
+        holder = self.parents.get(dec)
+        return isinstance(holder, ast.FunctionDef) and holder.name in self.custom_ops \
+            and custom_op_decorator(dec, holder, self.tree, self.aliases)
+
+    def _in_benchmark_declaration(self, node: ast.AST) -> bool:
+        """Whether `node` lies in the decorator of a dead benchmark declaration (`_declares_benchmark`)."""
+        parent = self.parents.get(node)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.ClassDef, ast.Module)):
+            node, parent = parent, self.parents.get(parent)
+        return isinstance(parent, ast.FunctionDef) and node in parent.decorator_list and parent in self.tree.body \
+            and parent.name in self.exempt_functions and self._declares_benchmark(parent)
 
     @staticmethod
     def _is_main_guard(node: ast.AST) -> bool:
@@ -826,6 +859,10 @@ class _Gate:
             return
         if name in CACHE_DECORATORS and self._decorates_pure_helper(node):
             return
+        if name in BENCHMARK_DECLARATION and self._in_benchmark_declaration(node):
+            return
+        if name in CUSTOM_OP_DECORATORS and self._is_decorator(node) and self._decorates_custom_op(node):
+            return
         if name in RECORD_CLASS_NAMES and self._in_record_position(node):
             return
         if name in VERSION_READS or name.startswith(tuple(f"{v}." for v in VERSION_READS)):
@@ -965,6 +1002,11 @@ class _Gate:
                 name = _dotted(target, self.aliases)
                 own = isinstance(dec, ast.Name) and dec.id in self.module_functions and dec.id not in self.kernels
                 if name in CACHE_DECORATORS and self._pure_cached_helper(node, dec):
+                    continue
+                if name in BENCHMARK_DECLARATION and self._in_benchmark_declaration(dec):
+                    continue
+                if name in CUSTOM_OP_DECORATORS and node.name in self.custom_ops \
+                        or fake_registration(dec, node, self.tree, self.custom_ops):
                     continue
                 if name not in _ALLOWED_DECORATORS and not own:  # the candidate's own decorator is checked code
                     self._add(dec, f"decorates {node.name} with {name or ast.unparse(target)}",
@@ -1237,7 +1279,15 @@ class _Gate:
             return False
         names = {t.id for t in parent.targets}
         return not any(isinstance(n, ast.Return) and n.value is not None and any(
-            isinstance(m, ast.Name) and m.id in names for m in ast.walk(n.value)) for n in _scope_nodes(ctx.fn))
+            isinstance(m, ast.Name) and m.id in names and not self._unpacked_into_call(m) for m in ast.walk(n.value))
+            for n in _scope_nodes(ctx.fn))
+
+    def _unpacked_into_call(self, node: ast.Name) -> bool:
+        """`f(*it)`: the call drains the iterator into its arguments before it runs (flash-linear-attention's
+        `input_guard` returns `fn(*contiguous_args)`), so the iterator never leaves with what it returns."""
+        starred = self.parents.get(node)
+        return isinstance(starred, ast.Starred) and starred.value is node \
+            and isinstance(self.parents.get(starred), ast.Call) and starred in self.parents[starred].args
 
     def _scalar_or_fresh(self, name: str, fn: ast.AST, seen: set) -> bool:
         """Whether every binding of `name` in `fn` (but the in-place updates) is a number or an object this
@@ -1369,6 +1419,10 @@ class _Gate:
                                                         and self._zeroing_hook(keyword.value)):
                     self._add(keyword.value, f"hands host code to the autotuner as {keyword.arg}, which it calls "
                               "with the kernel's tensors", Reason.REFLECTION)
+        if name == "triton.set_allocator" and not (len(node.args) == 1 and not node.keywords
+                                                   and self._scratch_allocator(node.args[0])):
+            self._add(node, "hands Triton an allocator other than a function returning a fresh torch.empty(...): "
+                      "Triton calls it during launches", Reason.REFLECTION)
         if _dotted(func, self.aliases) in _HEURISTICS_CALLS and node.args and isinstance(node.args[0], ast.Dict):
             for value in node.args[0].values:
                 self._check_heuristic(value)
@@ -1463,6 +1517,24 @@ class _Gate:
             return False
         self._check_heuristic(prune, param=1)
         return True
+
+    def _scratch_allocator(self, value: ast.AST) -> bool:
+        """The allocator the Triton tutorials hand `triton.set_allocator` for on-device tensor descriptors: a
+        lambda, or a module-level function bound once, that returns `torch.empty(...)` and does nothing else.
+        Triton calls it during a launch for the kernel's scratch memory; a fresh allocation each time carries
+        nothing from one call to the next (a buffer kept and handed out again would)."""
+        if isinstance(value, ast.Lambda):
+            returned = value.body
+        else:
+            fn = self._function_bound_once(value)
+            body = fn.body if fn is not None else []
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]  # a docstring
+            if len(body) != 1 or not isinstance(body[0], ast.Return):
+                return False
+            returned = body[0].value
+        return isinstance(returned, ast.Call) and _dotted(returned.func, self.aliases) == "torch.empty" \
+            and self._is_module_chain(returned.func)
 
     def _function_bound_once(self, value: ast.AST) -> ast.FunctionDef | None:
         """The module-level, undecorated function that the name `value` is bound to and nothing else ever

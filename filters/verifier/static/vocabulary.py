@@ -175,6 +175,10 @@ TRITON_ALLOWED = frozenset({
     # of the tensor, its shape, strides and block shape. Given a tensor, its result is a tensor to the type
     # inference, so nothing computed from `desc.base` passes either.
     "triton.tools.tensor_descriptor.TensorDescriptor", "triton.tools.tensor_descriptor.TensorDescriptor.from_tensor",
+    # The scratch allocator on-device descriptors (`tl.make_tensor_descriptor`) need, which the same tutorials
+    # register: only a function returning a fresh `torch.empty(...)` (`gate._scratch_allocator`); the sandboxed
+    # child puts Triton's own back after each candidate.
+    "triton.set_allocator",
 }) | TRITON_DRIVER_QUERIES | TRITON_LANGUAGE_ALLOWED \
     | LIBDEVICE_ALLOWED
 # Read on CPU, these tell the candidate which device it runs on (or only work on a GPU): `device_dependent`
@@ -206,6 +210,15 @@ FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functoo
 # name is only ever called (`cache_info()` would count calls). A cache of such a function remembers nothing a
 # call could tell apart from computing it again.
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+# The Triton tutorials' benchmark declaration, `@triton.testing.perf_report(triton.testing.Benchmark(...))`:
+# allowed only as the decorator of a function nothing else names (`gate._declares_benchmark`), whose body then
+# never runs; `.run()` of it anywhere but under `__main__` names it, and its body is checked like any other.
+BENCHMARK_DECLARATION = frozenset({"triton.testing.perf_report", "triton.testing.Benchmark"})
+# Custom operators (`filters.verifier.static.custom_ops`): the two decorators, only on a module-level function
+# with a literal name, and `wrap_triton(kernel)[grid](...)`, read as the launch it is; torch.library otherwise
+# stays `dynamic_code`.
+CUSTOM_OP_DECORATORS = frozenset({"torch.library.triton_op", "torch.library.custom_op"})
+WRAP_TRITON = "torch.library.wrap_triton"
 # Record classes of launch settings (torchao's and Triton-distributed's `@dataclass(frozen=True)` configs, vLLM's
 # NamedTuples, attorch's enums), allowed only as the decorator or base of a record class (`gate._record_class`): fields annotated
 # with a plain type and defaulted to a constant, nothing else in the body, frozen, so an instance carries nothing
@@ -468,7 +481,8 @@ def _importable(name: str) -> bool:
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
             or name in CACHE_DECORATORS or name in RECORD_CLASS_NAMES or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
             or name in ITERTOOLS_ALLOWED \
-            or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver"):
+            or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver") \
+            or name in CUSTOM_OP_DECORATORS or name == WRAP_TRITON:
         return True
     prefix = name + "."
     return name in ("torch.nn", "torch.cuda", "triton.runtime", "torch.amp") or any(
