@@ -224,34 +224,60 @@ class LaunchOptionFlow:
 
 def off_gpu_branch(node: ast.AST, parents: dict) -> bool:
     """Whether `node` lies where only a tensor off a GPU takes it: the body of `if not x.is_cuda:` (or
-    `x.device.type != "cuda"`, `x.is_cpu`, `x.device.type == "cpu"`), or the `else` of `if x.is_cuda:`. Kernel
-    libraries' entry points fall back to PyTorch there (`if not x.is_cuda: return F.silu(x)`)."""
+    `x.device.type != "cuda"`, `x.is_cpu`, `x.device.type == "cpu"`), or the `else` of `if x.is_cuda:`, where
+    `x` is a parameter of the function the test is in, not rebound above it (a tensor forward was handed, not
+    one the candidate moved to the host to take the branch). Kernel libraries' entry points fall back to
+    PyTorch there (`if not x.is_cuda: return F.silu(x)`)."""
     child, parent = node, parents.get(node)
     while parent is not None:
         if isinstance(parent, ast.If):
-            if child in parent.body and _device_test(parent.test) == "off" \
-                    or child in parent.orelse and _device_test(parent.test) == "gpu":
+            kind, subjects = _device_test(parent.test)
+            if (child in parent.body and kind == "off" or child in parent.orelse and kind == "gpu") \
+                    and all(_parameter_as_given(name, parent, parents) for name in subjects):
                 return True
         child, parent = parent, parents.get(parent)
     return False
 
 
-def _device_test(test: ast.AST) -> str | None:
-    """"gpu" for a test true only for a tensor on a CUDA or ROCm GPU, "off" for one true only off it, else None."""
+def _parameter_as_given(name: ast.Name, statement: ast.stmt, parents: dict) -> bool:
+    """`name` is a parameter of the function `statement` is in, and nothing binds it before `statement`."""
+    function = parents.get(statement)
+    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        function = parents.get(function)
+    if function is None:
+        return False
+    args = function.args
+    if name.id not in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
+        return False
+    return not any(isinstance(n, ast.Name) and n.id == name.id and isinstance(n.ctx, (ast.Store, ast.Del))
+                   and (n.lineno, n.col_offset) < (statement.lineno, statement.col_offset)
+                   for n in ast.walk(function))
+
+
+def _device_test(test: ast.AST) -> tuple[str | None, list[ast.Name]]:
+    """("gpu", subjects) for a test true only for tensors on a CUDA or ROCm GPU, ("off", subjects) for one true
+    only off it, else (None, []); the subjects are the names of the tensors it asks about."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return {"gpu": "off", "off": "gpu"}.get(_device_test(test.operand))
-    if isinstance(test, ast.Attribute) and test.attr in ("is_cuda", "is_cpu"):
-        return "gpu" if test.attr == "is_cuda" else "off"
+        kind, subjects = _device_test(test.operand)
+        return {"gpu": "off", "off": "gpu"}.get(kind), subjects
+    if isinstance(test, ast.Attribute) and test.attr in ("is_cuda", "is_cpu") and isinstance(test.value, ast.Name):
+        return ("gpu" if test.attr == "is_cuda" else "off"), [test.value]
     if isinstance(test, ast.BoolOp):
-        kinds = [_device_test(value) for value in test.values]
+        tests = [_device_test(value) for value in test.values]
+        kinds = [kind for kind, _ in tests]
+        subjects = [name for _, names in tests for name in names]
         if isinstance(test.op, ast.And):  # holds only where each operand does
-            return "gpu" if "gpu" in kinds else "off" if "off" in kinds else None
-        return kinds[0] if len(set(kinds)) == 1 else None  # `or`: only where every operand is of one kind
+            kind = "gpu" if "gpu" in kinds else "off" if "off" in kinds else None
+            return kind, [name for k, names in tests if k == kind for name in names]
+        # `or`: only where every operand is of one kind
+        return (kinds[0], subjects) if len(set(kinds)) == 1 and kinds[0] is not None else (None, [])
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
         left, right = test.left, test.comparators[0]
         if isinstance(left, ast.Constant):
             left, right = right, left
         if isinstance(left, ast.Attribute) and left.attr == "type" and isinstance(left.value, ast.Attribute) \
-                and left.value.attr == "device" and isinstance(right, ast.Constant) and right.value in ("cuda", "cpu"):
-            return "gpu" if (right.value == "cuda") == isinstance(test.ops[0], ast.Eq) else "off"
-    return None
+                and left.value.attr == "device" and isinstance(left.value.value, ast.Name) \
+                and isinstance(right, ast.Constant) and right.value in ("cuda", "cpu"):
+            kind = "gpu" if (right.value == "cuda") == isinstance(test.ops[0], ast.Eq) else "off"
+            return kind, [left.value.value]
+    return None, []

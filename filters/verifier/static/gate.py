@@ -16,7 +16,7 @@ from filters.verifier.static.custom_ops import custom_op_decorator, custom_op_fu
 from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
-    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, BENCHMARK_DECLARATION, CUSTOM_OP_DECORATORS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
+    ALLOWED_BUILTINS, _ALLOWED_DECORATORS, BENCHMARK_DECLARATION, CUSTOM_OP_DECORATORS, HOST_VALUE_METHODS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
     ITERTOOLS_ALLOWED, _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
     GPU_ONLY_CALLS, _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED,
     _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
@@ -155,7 +155,7 @@ class _Gate:
              inferred: bool = False) -> None:
         if rule is Reason.TORCH_OUTSIDE_KERNEL and self._in_backward(node):
             return  # PyTorch in a backward that forward cannot reach: not the forward's work (`_backward_only`)
-        if rule is Reason.TORCH_OUTSIDE_KERNEL and off_gpu_branch(node, self.parents):
+        if rule is Reason.TORCH_OUTSIDE_KERNEL and off_gpu_branch(node, self.parents) and self._torch_visible(node):
             # A PyTorch fallback for tensors off a GPU (`if not x.is_cuda: return F.silu(x)`): never run on a
             # GPU, where the recorder would see it if it were; on the CPU interpreter it is what runs, so the
             # verdict there is `device_dependent`, not a check of the kernel.
@@ -163,6 +163,19 @@ class _Gate:
             return
         line = getattr(node, "lineno", 0)
         self.problems.append((line, int(inferred), getattr(node, "col_offset", 0), what, rule))
+
+    def _torch_visible(self, node: ast.AST) -> bool:
+        """Whether the work `node` does would reach the provenance recorder as PyTorch operators if it ran on a
+        GPU: not values taken to the host (`.tolist()`, `.item()`, `.numpy()`) or made from host data
+        (`torch.tensor(...)`), whose arithmetic the recorder never sees. Only such work may sit in a fallback
+        for tensors off a GPU, where the recorder, not the gate, is the check."""
+        host = HOST_VALUE_METHODS
+        if isinstance(node, ast.Call):
+            node = node.func
+        if isinstance(node, ast.Attribute) and node.attr in host:
+            return False
+        return _dotted(node, self.aliases) not in TORCH_FROM_DATA and not any(
+            isinstance(n, ast.Attribute) and n.attr in host for n in ast.walk(node))
 
     def _inferred(self, node: ast.AST, what: str) -> None:
         if self._in_init(node):

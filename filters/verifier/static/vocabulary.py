@@ -218,6 +218,8 @@ BENCHMARK_DECLARATION = frozenset({"triton.testing.perf_report", "triton.testing
 # with a literal name, and `wrap_triton(kernel)[grid](...)`, read as the launch it is; torch.library otherwise
 # stays `dynamic_code`.
 CUSTOM_OP_DECORATORS = frozenset({"torch.library.triton_op", "torch.library.custom_op"})
+# Tensor methods that hand values to host Python, where no dispatcher sees what is computed from them.
+HOST_VALUE_METHODS = frozenset({"tolist", "item", "numpy", "data_ptr", "untyped_storage", "storage"})
 WRAP_TRITON = "torch.library.wrap_triton"
 # Record classes of launch settings (torchao's and Triton-distributed's `@dataclass(frozen=True)` configs, vLLM's
 # NamedTuples, attorch's enums), allowed only as the decorator or base of a record class (`gate._record_class`): fields annotated
