@@ -1,7 +1,8 @@
 """Cheat: register a custom operator through torch.library whose implementation is PyTorch, and call it
 through torch.ops, so the forward reads like a kernel call.
 
-PROBLEM relu. Caught by the static gate: torch.library and torch.ops are never allowed.
+PROBLEM relu. Caught by the static gate: the operator's body is candidate code, checked like any function
+(`x.clamp` is PyTorch doing the work), and torch.ops is never allowed.
 """
 
 import torch
@@ -10,7 +11,7 @@ import triton
 import triton.language as tl
 
 PROBLEM = "relu"
-EXPECTED = ("rejected", "static", "dynamic_code")
+EXPECTED = ("rejected", "static", ("torch_outside_kernel", "dynamic_code"))
 DEVICE = "any"
 
 
