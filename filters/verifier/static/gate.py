@@ -867,6 +867,11 @@ class _Gate:
             self._add(node, "takes torch.Tensor as a value: called later by another name, it is the legacy "
                       "constructor, whose memory the verifier's poison does not fill", Reason.OUTSIDE_VOCABULARY)
             return
+        if name == "triton.set_allocator" and not (isinstance(self.parents.get(node), ast.Call)
+                                                   and self.parents[node].func is node):
+            self._add(node, "takes triton.set_allocator as a value: called by another name, the allocator it is "
+                      "given escapes the check that it returns a fresh torch.empty(...)", Reason.REFLECTION)
+            return
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
                 or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
             return
