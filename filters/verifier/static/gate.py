@@ -1447,7 +1447,11 @@ class _Gate:
         if isinstance(func, ast.Attribute):
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
-            if func.attr in FORBIDDEN_METHODS and not module and func.attr in _INIT_MATH_METHODS \
+            own_submodule = isinstance(func.value, ast.Name) and func.value.id == "self" and ctx.cls is not None \
+                and not ctx.init and self._own_submodule(ctx.cls, func.attr)
+            if own_submodule:
+                pass  # `self.norm(x)`: the forward of a module class of the candidate's own, not Tensor.norm
+            elif func.attr in FORBIDDEN_METHODS and not module and func.attr in _INIT_MATH_METHODS \
                     and self._in_init(node):
                 pass  # a constant buffer computed while the model is built (`_init_only`)
             elif func.attr == "fill_" and not module and self._constant_fill(node):
@@ -1466,7 +1470,7 @@ class _Gate:
             if isinstance(func.value, ast.Name) and func.value.id == "self" and ctx.cls is not None \
                     and not ctx.init:
                 methods = {n.name for n in ctx.cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-                if func.attr not in methods:
+                if func.attr not in methods and not own_submodule:
                     self._add(node, f"calls self.{func.attr}(), a callable or submodule the model holds",
                               Reason.TORCH_OUTSIDE_KERNEL)
         if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) and func.value.id in self.launchable:
@@ -1485,6 +1489,27 @@ class _Gate:
                 if isinstance(arg, ast.Lambda) or isinstance(arg, ast.Name) and arg.id in self.host_functions:
                     self._add(arg, f"passes the host function {ast.unparse(arg)} to a kernel",
                               Reason.OUTSIDE_VOCABULARY)
+
+    def _own_submodule(self, cls: ast.ClassDef, attr: str) -> bool:
+        """`self.<attr>` is one of the candidate's own nn.Module classes, built once in `cls.__init__` and bound
+        nowhere else (attorch's and Liger's models compose their own modules: `self.norm = FusedRMSNorm(n)`,
+        then `self.norm(x)`): calling it runs that class's forward, candidate code the gate checks like any."""
+        stores = [n for n in ast.walk(self.tree) if isinstance(n, ast.Attribute) and n.attr == attr
+                  and isinstance(n.ctx, (ast.Store, ast.Del))]
+        if len(stores) != 1:
+            return False
+        statement = self.parents.get(stores[0])
+        init = self.parents.get(statement)
+        if not (isinstance(statement, ast.Assign) and statement.targets == [stores[0]]
+                and isinstance(stores[0].value, ast.Name) and stores[0].value.id == "self"
+                and isinstance(init, ast.FunctionDef) and init.name == "__init__" and init in cls.body):
+            return False
+        value = statement.value
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                and value.func.id in self.module_classes and self.bindings_count(value.func.id) == 1):
+            return False
+        built = next(n for n in self.tree.body if isinstance(n, ast.ClassDef) and n.name == value.func.id)
+        return built is not cls and [_dotted(b, self.aliases) for b in built.bases] == ["torch.nn.Module"]
 
     def _constant_fill(self, call: ast.Call) -> bool:
         """`t.fill_(value)` where value is written out: a number, `float("-inf")`, a math or module constant,
