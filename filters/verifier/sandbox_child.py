@@ -1173,10 +1173,11 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
     if device == "cuda":
         _init_cuda()  # before any candidate exists, so its cost is ours, and once per worker
     # What every candidate must leave as it found it (filters.verifier.integrity).
-    state = ProcessState.take()
-    environment = dict(os.environ)
+    # Triton's allocator as the worker began, bound before the snapshot of this module's namespace is taken.
     global _TRITON_ALLOCATOR
     _TRITON_ALLOCATOR = _triton_allocator()
+    state = ProcessState.take()
+    environment = dict(os.environ)
     write_message(fd_out, {"ok": True, "confinement": layers,
                            "seconds": {"cuda_init": time.perf_counter() - started}})
     session = None
