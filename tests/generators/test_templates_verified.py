@@ -98,7 +98,9 @@ _TINY_DIMS = {
     "moe_router_sigmoid": {"tokens": 5, "experts": 8, "topk": 2},
     "moe_permute": {"tokens": 5, "experts": 8, "topk": 2, "hidden": 32},
     "moe_combine": {"tokens": 5, "experts": 8, "topk": 2, "hidden": 32},
-    "grouped_gemm": {"tokens": 16, "experts": 2, "hidden": 16, "ffn": 16},
+    # four experts: with two, the one interior offset lands on the end in 1 of 17 draws, every row goes to the
+    # first expert, and the flaw that shares its weight with the others cannot show (a failing CI run, 1 seed)
+    "grouped_gemm": {"tokens": 16, "experts": 4, "hidden": 16, "ffn": 16},
     **{f"{kind}_{fmt}_{gran}": {"rows": 3, "col_blocks": 2} for kind in ("quantize", "dequantize")
        for fmt in ("int8", "fp8") for gran in ("row", "block")},
     "embedding_bag": {"bags": 4, "num_indices": 10, "num_embeddings": 50, "dim": 16},
