@@ -153,10 +153,11 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
     aliases = _import_aliases(tree)
     value_aliases = _module_aliases(tree, aliases)  # `empty_like = torch.empty_like`: an import by another spelling
     aliases = {**aliases, **value_aliases}
-    if not _triton_kernels(tree, aliases):
+    kernels = set(_triton_kernels(tree, aliases))
+    if not kernels:
         return Verdict.reject(Reason.NO_TRITON_KERNEL, "the candidate defines no @triton.jit kernel.")
 
-    unwrap_triton_launches(tree, aliases, set(_triton_kernels(tree, aliases)))  # `wrap_triton(k)[grid](...)`
+    unwrap_triton_launches(tree, aliases, kernels)  # `wrap_triton(k)[grid](...)`
     gate = _Gate(tree, aliases, set(value_aliases))
     problem = gate.first_problem()
     if problem:

@@ -208,10 +208,8 @@ class LaunchOptionFlow:
 
     def _scope(self, node: ast.AST) -> ast.AST:
         """The function a statement is in, or the module."""
-        parent = self.parents.get(node)
-        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            parent = self.parents.get(parent)
-        return parent if parent is not None else self.tree
+        function = _enclosing_function(node, self.parents)
+        return function if function is not None else self.tree
 
     def _loads(self, scope: ast.AST, name: str) -> list[ast.Name]:
         """Every load of `name` that may see a binding in `scope`: within it (nested functions included), and
@@ -239,14 +237,20 @@ def off_gpu_branch(node: ast.AST, parents: dict) -> bool:
     return False
 
 
+def _enclosing_function(node: ast.AST, parents: dict) -> ast.AST | None:
+    """The function (or lambda) `node` is in, or None at module level."""
+    parent = parents.get(node)
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        parent = parents.get(parent)
+    return parent
+
+
 def _parameter_as_given(name: ast.Name, statement: ast.stmt, parents: dict) -> bool:
     """`name` is a parameter of the function `statement` is in, and nothing binds it before `statement`."""
-    function = parents.get(statement)
-    while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        function = parents.get(function)
+    function = _enclosing_function(statement, parents)
     if function is None:
         return False
-    args = function.args
+    args = function.args  # named parameters only: `*args` and `**kwargs` hold no tensor of their own
     if name.id not in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
         return False
     return not any(isinstance(n, ast.Name) and n.id == name.id and isinstance(n.ctx, (ast.Store, ast.Del))

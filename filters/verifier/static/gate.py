@@ -12,7 +12,7 @@ from filters.verifier.static.scoping import (
     _Bindings, _binding_counts, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
     _scope_nodes, _triton_kernels,
 )
-from filters.verifier.static.custom_ops import custom_op_decorator, custom_op_functions, fake_registration
+from filters.verifier.static.custom_ops import custom_op_functions, fake_registration
 from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
@@ -169,13 +169,10 @@ class _Gate:
         GPU: not values taken to the host (`.tolist()`, `.item()`, `.numpy()`) or made from host data
         (`torch.tensor(...)`), whose arithmetic the recorder never sees. Only such work may sit in a fallback
         for tensors off a GPU, where the recorder, not the gate, is the check."""
-        host = HOST_VALUE_METHODS
         if isinstance(node, ast.Call):
             node = node.func
-        if isinstance(node, ast.Attribute) and node.attr in host:
-            return False
         return _dotted(node, self.aliases) not in TORCH_FROM_DATA and not any(
-            isinstance(n, ast.Attribute) and n.attr in host for n in ast.walk(node))
+            isinstance(n, ast.Attribute) and n.attr in HOST_VALUE_METHODS for n in ast.walk(node))
 
     def _inferred(self, node: ast.AST, what: str) -> None:
         if self._in_init(node):
@@ -299,8 +296,9 @@ class _Gate:
         """Whether the chain `node` is the decorator of one of the candidate's custom operators."""
         dec = self.parents.get(node)
         holder = self.parents.get(dec)
-        return isinstance(holder, ast.FunctionDef) and holder.name in self.custom_ops \
-            and custom_op_decorator(dec, holder, self.tree, self.aliases)
+        # `custom_ops` holds module-level functions bound once whose one decorator is an allowed one
+        return isinstance(holder, ast.FunctionDef) and holder.name in self.custom_ops and holder in self.tree.body \
+            and holder.decorator_list == [dec]
 
     def _in_benchmark_declaration(self, node: ast.AST) -> bool:
         """Whether `node` lies in the decorator of a dead benchmark declaration (`_declares_benchmark`)."""
