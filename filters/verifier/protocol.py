@@ -108,8 +108,12 @@ class _Summary(_Message):
 
 
 class _Timing(_Message):
+    """`host`: the host clock over the whole call; `after`: its part after the call returned (the closing
+    synchronise), which device work outside the timed stream lengthens (filters.verifier.timing)."""
+
     event: _Summary
     host: _Summary
+    after: _Summary
 
 
 class Timed(_Message):

@@ -24,7 +24,7 @@ SUMMARY = {"median_ms": 0.1, "iqr_ms": 0.01, "min_ms": 0.09, "n": 10}
 def test_a_well_formed_answer_passes_as_a_plain_dict():
     assert validated("run", GOOD_RUN, [b"", b""])["launches"] == 1
     assert validated("run", {"ok": False, "kind": "runtime_error", "message": "boom"}, [])["kind"] == "runtime_error"
-    timed = {"ok": True, "timings": {"candidate": {"event": SUMMARY, "host": SUMMARY}}}
+    timed = {"ok": True, "timings": {"candidate": {"event": SUMMARY, "host": SUMMARY, "after": SUMMARY}}}
     assert validated("time", timed, [])["timings"]["candidate"]["event"]["n"] == 10
 
 

@@ -14,9 +14,15 @@ from filters.verifier.runtime import GpuTurns
 from kerneldata.core.outcomes import Reason, Status
 
 
-def _timing(median_ms: float) -> dict:
-    summary = {"median_ms": median_ms, "iqr_ms": 0.001, "min_ms": median_ms, "n": 50}
-    return {"event": summary, "host": summary}
+def _summary(median_ms: float) -> dict:
+    return {"median_ms": median_ms, "iqr_ms": 0.001, "min_ms": median_ms, "n": 50}
+
+
+def _timing(median_ms: float, *, host_ms: float | None = None, after_ms: float | None = None) -> dict:
+    """A timed function: its events saw `median_ms`; the host clock saw `host_ms` over the call (default: the
+    same), `after_ms` of it after the call returned (default: the events' time, the work still running)."""
+    return {"event": _summary(median_ms), "host": _summary(median_ms if host_ms is None else host_ms),
+            "after": _summary(median_ms if after_ms is None else after_ms)}
 
 
 class _Runtime:
@@ -52,8 +58,10 @@ class _Child:
 
     pid = 0
 
-    def __init__(self, failing: str) -> None:
+    def __init__(self, failing: str = "", candidate: dict | None = None, eager: dict | None = None) -> None:
         self.failing = failing
+        self.candidate = candidate or _timing(0.5)
+        self.eager = eager or _timing(1.0)
         self.asked: list[list[str]] = []
 
     def time(self, inputs, *, baselines, warm_only=False, **_):
@@ -64,7 +72,7 @@ class _Child:
                 return {"ok": False, "kind": "runtime_error", "message": "PermissionError: [Errno 13] denied",
                         "baseline": baseline}
             return {"ok": True}
-        timings = {"candidate": _timing(0.5), "overhead": _timing(0.0), "eager": _timing(1.0)}
+        timings = {"candidate": self.candidate, "overhead": _timing(0.0), "eager": self.eager}
         if "compile" in baselines:
             timings["compile"] = _timing(0.8)
         return {"ok": True, "timings": timings}
@@ -107,3 +115,45 @@ def test_the_failure_s_baseline_is_part_of_the_protocol():
     assert answer["baseline"] == "compile"
     with pytest.raises(ProtocolViolation):
         validated("time", {"ok": False, "kind": "runtime_error", "message": "x", "baseline": "candidate"}, [])
+
+
+def test_launch_overhead_is_charged_not_refused(judge):
+    """A launch-bound kernel: the host spends 0.25 ms launching a call whose events see 8 us (the driver submits
+    the first event with the kernel), and the device is idle once the call returns. Not work outside the
+    timed stream: accepted, at the host clock's cost; eager's launches are costed alike."""
+    child = _Child(candidate=_timing(0.008, host_ms=0.26, after_ms=0.01),
+                   eager=_timing(0.006, host_ms=0.52, after_ms=0.008))
+    verdict = judge(child)
+    assert verdict.status is Status.ACCEPTED, verdict
+    assert verdict.runtime_ms == pytest.approx(0.26)
+    assert verdict.speedup_vs_eager == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("in_call_ms", [0.01, 100.0])
+@pytest.mark.parametrize("unseen_ms", [0.05, 0.3, 5.0])
+def test_device_work_after_the_call_returned_is_refused(judge, unseen_ms, in_call_ms):
+    """A side stream (or a thread) whose kernels run after the call returned: the closing synchronise waits for
+    them beyond what the events saw. Refused however little, or however much (host work inside the call
+    buying room), the call spent before it returned."""
+    child = _Child(candidate=_timing(0.01, host_ms=in_call_ms + 0.01 + unseen_ms, after_ms=0.01 + unseen_ms),
+                   eager=_timing(500.0))
+    verdict = judge(child)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.TIMING_MISMATCH, verdict
+    assert verdict.runtime_ms >= unseen_ms  # and the work it hid is on its bill
+
+
+def test_a_candidate_waiting_inside_its_call_pays_for_it(judge):
+    """Work on a side stream the call waits for before it returns (the host blocks inside the call): no race
+    for a caller, so not refused, but its whole time is the call's cost, not the events' 0.01 ms."""
+    child = _Child(candidate=_timing(0.01, host_ms=2.0, after_ms=0.01), eager=_timing(1.0))
+    verdict = judge(child)
+    assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.TOO_SLOW, verdict
+    assert verdict.runtime_ms == pytest.approx(2.0)
+
+
+def test_timings_without_the_after_call_part_are_a_protocol_violation():
+    from filters.verifier.protocol import ProtocolViolation, validated
+
+    with pytest.raises(ProtocolViolation):
+        validated("time", {"ok": True, "timings": {"candidate": {"event": _summary(1.0), "host": _summary(1.0)}}},
+                  [])

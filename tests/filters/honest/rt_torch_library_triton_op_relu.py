@@ -14,8 +14,6 @@ from torch.library import triton_op, wrap_triton
 PROBLEM = "relu"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-FLAKY = {"cuda": "rejected timing_mismatch once on an H100 (2026-12-06, 16x300 fp32): the host clock saw more than "
-                 "the events and the harness account for around the custom operator's dispatch; not yet explained"}
 
 
 @triton.jit
