@@ -10,6 +10,7 @@ import types
 from dataclasses import dataclass
 
 from kerneldata.core.outcomes import Reason, Status, Verdict
+from kerneldata.core.spec import TOLERANCES
 from filters.verifier import disguise
 from filters.verifier.answers import (
     as_list, child_error_detail, interpreter_limit, listed, nbytes, one_line, sandbox_violation, to_device,
@@ -96,6 +97,7 @@ class CandidateChecks:
         # workload's, the others'): an autotuner prunes its configs per launch, so each workload's count.
         self.variants_checked: dict[str, set[int]] = {}
         self.alike_in_eval: dict[str, bool] = {}  # per problem (by source): the reference answers alike in eval
+        self.alike_under_autocast: dict[tuple[str, str], bool] = {}  # per problem and dtype: the same
 
     def atomic_units(self) -> float:
         """The atomic-accumulation allowance for the call just run (`filters.verifier.truth.atomic_units`), by
@@ -212,20 +214,28 @@ class CandidateChecks:
             grads = disguise.grad_modes() if index == 0 else (None,)
             offset = disguise.input_offset() if index == 0 else None
             evaluate = disguise.eval_mode() if index == 0 else None
+            # Three calls held to the reference run without autocast and under each of its dtypes, in a secret
+            # order (the first call, the repeat on its input objects, the next seed's), where the reference
+            # answers alike under it: a candidate must answer as PyTorch does in mixed-precision training too.
+            if index == 0:
+                casts = [mode if mode is None or self.answers_alike_under_autocast(self.problem, inputs, mode)
+                         else None for mode in disguise.autocast_modes()]
+            cast = casts[0] if index == 0 else casts[2] if index == 1 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
-                                          grad=grads[0], offset=offset, eval_mode=evaluate)
+                                          grad=grads[0], offset=offset, eval_mode=evaluate, autocast=cast)
             if problem:
                 return None, problem
             if index == 0:
                 first_inputs = inputs
                 problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grads=grads[1:],
-                                      offset=not offset, eval_mode=not evaluate)
+                                      offset=not offset, eval_mode=not evaluate, autocasts=(casts[0], casts[1]))
                 if problem:
                     return None, problem
         return first_inputs, None
 
     def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
-               grads: tuple[str, str], offset: bool, eval_mode: bool) -> Verdict | None:
+               grads: tuple[str, str], offset: bool, eval_mode: bool,
+               autocasts: tuple[str | None, str | None] = (None, None)) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
         the same bits (under other poison: a kernel reading its uninitialised output to spot verification
         disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
@@ -233,12 +243,14 @@ class CandidateChecks:
         address, shape, object or a sample of the values returns the stale answer). The two runs are in the
         two grad modes the first run was not in (`grads`, disguise.grad_modes), the first of them with its inputs
         at a storage offset if the first run's were not, and at none if they were (`offset`), and in the other
-        module mode (`eval_mode`, where the reference answers alike in both)."""
+        module mode (`eval_mode`, where the reference answers alike in both); under `autocasts` (None: not; the
+        caller made sure the reference answers alike under each), the first as the first run was, since it is
+        held to that run's bits, the second held to the reference."""
         evaluate = eval_mode and self.answers_alike_in_eval(self.problem, inputs)
         with _modules_in_eval(self.problem.model, evaluate):
             again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
                                            runtime=self.runtime, poison=poison, evidence=self.evidence,
-                                           grad=grads[0], offset=offset, eval_mode=evaluate)
+                                           grad=grads[0], offset=offset, eval_mode=evaluate, autocast=autocasts[0])
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)) \
@@ -248,12 +260,12 @@ class CandidateChecks:
         changed = partly_changed(inputs, self.draw_inputs())
         try:
             _, problem = self.check(changed, "the same input tensors with part of their contents changed",
-                                    variant=variant, reuse_inputs=True, grad=grads[1])
+                                    variant=variant, reuse_inputs=True, grad=grads[1], autocast=autocasts[1])
         except ReferenceError_:
             # The reference refuses the mixed draw (its inputs are related across elements): the same objects
             # with their own contents still defeat a cache keyed by a fresh object's address.
             _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True,
-                                    grad=grads[1])
+                                    grad=grads[1], autocast=autocasts[1])
         return problem
 
     def within_tolerance(self, outputs: list, again: list) -> bool:
@@ -372,9 +384,33 @@ class CandidateChecks:
             self.alike_in_eval[problem.code] = alike
         return self.alike_in_eval[problem.code]
 
+    def answers_alike_under_autocast(self, problem: Problem, inputs: list, dtype: str) -> bool:
+        """Whether the reference gives the same bits under autocast to `dtype` on `inputs` (ReLU, a softmax, a
+        float32 LayerNorm: yes; a matmul, which autocast runs in `dtype`: no), asked once per problem and dtype
+        of a copy. Only then may a call run under autocast: its answer must be the plain call's."""
+        import copy
+
+        import torch
+
+        key = (problem.code, dtype)
+        if key not in self.alike_under_autocast:
+            try:
+                model = copy.deepcopy(problem.model)
+                on_device = [to_device(x, self.device) for x in inputs]
+                with torch.no_grad():
+                    plain = as_list(model(*on_device))
+                    with torch.autocast(device_type=self.device, dtype=getattr(torch, dtype)):
+                        cast = as_list(model(*on_device))
+                alike = len(plain) == len(cast) and all(bitwise_equal(a, b) for a, b in zip(plain, cast))
+            except Exception:  # noqa: BLE001 - a reference autocast breaks, or that cannot be copied: no autocast
+                alike = False
+            self.alike_under_autocast[key] = alike
+        return self.alike_under_autocast[key]
+
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
                reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
-               eval_mode: bool = False, problem: Problem) -> tuple[list | None, Verdict | None]:
+               eval_mode: bool = False, autocast: str | None = None,
+               problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
         rejection), or (None, None) where a transformed input makes the reference itself overflow."""
@@ -416,31 +452,38 @@ class CandidateChecks:
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
                                                reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
-                                               offset=offset, eval_mode=eval_mode)
+                                               offset=offset, eval_mode=eval_mode, autocast=autocast)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
             on_device = [to_device(o, self.device) for o in outputs]
+            dtype, atol, rtol = problem.dtype, tolerance, problem.rtol
+            lowered = autocast is not None and _in_autocast_dtype(on_device, expected, autocast)
+            if lowered:
+                # Under autocast a launcher may hand back its output in the autocast dtype, as mixed-precision
+                # kernels do; it is held to that dtype's tolerance (where the reference kept float32).
+                on_device = [o.to(e.dtype) for o, e in zip(on_device, expected)]
+                dtype, atol, rtol = autocast, max(atol, TOLERANCES[autocast][0]), max(rtol, TOLERANCES[autocast][1])
             if truth_instead is not None:
                 # The reference is off its own float64 answer here: the candidate is held to that answer,
                 # allowed the reference's own error (so a kernel that rounds or overflows as the reference
                 # does passes), and must be finite wherever both are.
                 answer, slack = truth_instead
-                rejection, max_abs, max_rel = compare(on_device, answer, dtype=problem.dtype, atol=tolerance,
-                                                      rtol=problem.rtol, reference_error=slack)
+                rejection, max_abs, max_rel = compare(on_device, answer, dtype=dtype, atol=atol, rtol=rtol,
+                                                      reference_error=slack)
             else:
-                rejection, max_abs, max_rel = compare(on_device, expected, dtype=problem.dtype, atol=tolerance,
-                                                      rtol=problem.rtol)
+                rejection, max_abs, max_rel = compare(on_device, expected, dtype=dtype, atol=atol, rtol=rtol)
                 if rejection is not None and rejection.reason_code is Reason.MISMATCH:
                     rejection, max_abs, max_rel = compare_against_truth(
                         problem.model, inputs, on_device, expected, (rejection, max_abs, max_rel),
-                        dtype=problem.dtype, atol=tolerance, rtol=problem.rtol, device=self.device, truth=truth)
-                if rejection is None:
+                        dtype=dtype, atol=atol, rtol=rtol, device=self.device, truth=truth)
+                if rejection is None and not lowered:
                     rejection = compare_error_model(problem.model, inputs, on_device, expected, self.device,
                                                     atomic_units=self.atomic_units(),
                                                     atomic_slack=self.evidence.get("atomic_slack"), truth=truth)
             del on_device
-        self.worst_abs, self.worst_rel = max(self.worst_abs, max_abs), max(self.worst_rel, max_rel)
+        if not lowered:  # a row's errors are those of the spec's dtype, not of an autocast call's
+            self.worst_abs, self.worst_rel = max(self.worst_abs, max_abs), max(self.worst_rel, max_rel)
         if rejection is not None and rejection.reason_code is Reason.LOWERED_PRECISION and self.atomic_adds:
             return None, Verdict.unverified(
                 Reason.INTERPRETER_LIMIT,
@@ -452,6 +495,18 @@ class CandidateChecks:
                                        max_abs_err=max_abs, max_rel_err=max_rel)
         self.variants_checked.setdefault(problem.code, set()).add(variant)
         return outputs, None
+
+
+def _in_autocast_dtype(outputs: list, expected: list, autocast: str) -> bool:
+    """Whether some output comes in the autocast dtype where the reference's is float32 (shapes alike), and
+    every other output in the reference's own dtype."""
+    import torch
+
+    cast = getattr(torch, autocast)
+    if len(outputs) != len(expected) or any(o.shape != e.shape for o, e in zip(outputs, expected)):
+        return False
+    lowered = [o.dtype == cast and e.dtype == torch.float32 for o, e in zip(outputs, expected)]
+    return any(lowered) and all(low or o.dtype == e.dtype for low, o, e in zip(lowered, outputs, expected))
 
 
 def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator, *, model, draw_inputs,
@@ -519,7 +574,7 @@ def _modules_in_eval(model, evaluate: bool):
 def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                   evidence: dict | None = None, grad: str | None = None, offset: bool | None = None,
-                  eval_mode: bool = False):
+                  eval_mode: bool = False, autocast: str | None = None):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
@@ -527,11 +582,13 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     (None: a secret draw) runs forward with autograd on, as in training, off, as in an eval loop, or in
     inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use;
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
-    `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too)."""
+    `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `autocast` under
+    autocast to that dtype (the caller has made sure the reference answers alike under it)."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,
-                             offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode)
+                             offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode,
+                             autocast=autocast)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)

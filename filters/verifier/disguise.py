@@ -9,6 +9,8 @@ fresh buffers hold, or by how many times and in what order it is called:
 - `poison_mode`: per checked call, what fresh allocations hold (filters.verifier.sandbox_child `POISON_MODES`);
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
 - `grad_mode`, `grad_modes`: whether a call runs with autograd on, off, or in inference mode;
+- `autocast_modes`: which of those calls runs under autocast, and to which dtype (where the reference answers
+  alike under it);
 - `input_offset`: whether a call's inputs start part way into a larger storage;
 - `eval_mode`: whether a call runs the candidate (and the reference) in eval mode;
 - `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.
@@ -142,6 +144,19 @@ def input_offset() -> bool:
     """Whether one call's inputs start part way into a larger storage, as the views a model hands a kernel
     do (`qkv.chunk(3, -1)`, `x[:, 1:]`), rather than at its first byte, as a freshly drawn input does."""
     return bool(_draws().randrange(2))
+
+
+# The dtypes mixed-precision training runs PyTorch's matmuls in under `torch.autocast`.
+AUTOCAST_DTYPES = ("float16", "bfloat16")
+
+
+def autocast_modes() -> tuple[str | None, ...]:
+    """No autocast and each of `AUTOCAST_DTYPES` once, in a secret order: for the first checked call and the two
+    runs that repeat it on the same input objects (as `grad_modes`), so that a candidate that asks whether
+    autocast is on, or which dtype it casts to, meets every answer on the same inputs."""
+    modes = [None, *AUTOCAST_DTYPES]
+    _draws().shuffle(modes)
+    return tuple(modes)
 
 
 def eval_mode() -> bool:

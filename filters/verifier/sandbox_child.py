@@ -649,6 +649,36 @@ def _grad_mode(mode: str):
 
 
 @contextlib.contextmanager
+def _autocast(device: str, dtype: str | None):
+    """Forward under autocast to `dtype` (None: not), as mixed-precision training calls a kernel: a launcher
+    asking `torch.is_autocast_enabled()` must not tell a verifier's calls from such use. On the CPU the GPU's
+    autocast state is set as well, which is what a query without a device (a GPU launcher's) reads; it changes
+    nothing PyTorch computes on the CPU. The verifier asks for it only where the reference's answer is the
+    same under autocast (`checks.CandidateChecks.answers_alike_under_autocast`)."""
+    import torch
+
+    if dtype is None:
+        yield
+        return
+    if dtype not in ("float16", "bfloat16"):
+        raise ValueError(f"unknown autocast dtype {dtype!r}; known: float16, bfloat16")
+    cast = getattr(torch, dtype)
+    if device != "cpu":
+        with torch.autocast(device_type=device, dtype=cast):
+            yield
+        return
+    enabled, gpu_dtype = torch.is_autocast_enabled("cuda"), torch.get_autocast_dtype("cuda")
+    torch.set_autocast_enabled("cuda", True)
+    torch.set_autocast_dtype("cuda", cast)
+    try:
+        with torch.autocast(device_type="cpu", dtype=cast):
+            yield
+    finally:
+        torch.set_autocast_enabled("cuda", enabled)
+        torch.set_autocast_dtype("cuda", gpu_dtype)
+
+
+@contextlib.contextmanager
 def _inputs_in_training(inputs: list, mode: str):
     """In the "grad" mode the floating-point inputs require grad while forward runs, as the activations a
     kernel is handed inside a network being trained do: a launcher reading `x.requires_grad` must not tell
@@ -877,9 +907,10 @@ class _Session:
         python_before = self._python_state()
         recorder = ProvenanceRecorder()
         try:
-            # Autograd on (as in training), off or in inference mode, as the verifier drew for this call.
+            # Autograd on (as in training), off or in inference mode, under autocast or not, as the verifier
+            # drew for this call.
             mode = header.get("grad", "no_grad")
-            with _grad_mode(mode), _inputs_in_training(inputs, mode):
+            with _grad_mode(mode), _inputs_in_training(inputs, mode), _autocast(self.device, header.get("autocast")):
                 _RECORDER[0] = recorder
                 try:
                     with recorder:

@@ -366,3 +366,24 @@ return out
 ''', extra="_KEPT = []\n")
     verdict = _past_the_gate(candidate)
     assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.OUTPUT_REUSED, verdict
+
+
+def test_autocast_calls_only_where_the_reference_answers_alike_under_autocast():
+    """A call runs under autocast only where PyTorch's own answer is the same there (an elementwise ReLU: yes;
+    a matmul, which autocast runs in the lower dtype: no), asked once per problem and dtype."""
+    import types
+
+    from filters.verifier.checks import CandidateChecks, load_reference
+
+    def problem(source):
+        module = load_reference(source)
+        return types.SimpleNamespace(code=source, model=module.Model(*module.get_init_inputs()),
+                                     inputs=module.get_inputs())
+
+    checks = CandidateChecks.__new__(CandidateChecks)
+    checks.alike_under_autocast, checks.device = {}, "cpu"
+    relu, matmul = problem(c.RELU_PROBLEM), problem(c.MATMUL_PROBLEM)
+    for dtype in ("bfloat16", "float16"):
+        assert checks.answers_alike_under_autocast(relu, relu.inputs, dtype)
+        assert not checks.answers_alike_under_autocast(matmul, matmul.inputs, dtype)
+    assert len(checks.alike_under_autocast) == 4

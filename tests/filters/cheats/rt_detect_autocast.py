@@ -4,10 +4,11 @@ computes the whole ReLU only when it answers False. It answers True when autocas
 training, the common way a kernel is called in training), which a verifier never turns on; those calls get
 half an output.
 
-Same class as rt_detect_inference_mode (closed by drawing the grad mode per call), but this mode is not drawn.
+Same class as rt_detect_inference_mode (closed by drawing the grad mode per call).
 
-Should be caught by: calls under autocast, with the reference run under the same autocast (for specs autocast
-leaves alone, as ReLU, the answers are the same).
+Caught by: the first checked call and the two that repeat it on the same inputs run without autocast and under
+float16 and bfloat16, in a secret order, where the reference answers alike under it (ReLU: yes); the first
+repeat must agree with the first call bit for bit, the second with the reference.
 """
 
 import torch
@@ -18,8 +19,6 @@ import triton.language as tl
 PROBLEM = "relu"
 EXPECTED = ("rejected", "correctness", {"nondeterministic", "mismatch"})
 DEVICE = "any"
-XFAIL = ("the verifier never runs a call under autocast; the reference would have to run under it too, which "
-         "changes matmul-like specs' answers")
 
 
 @triton.jit
