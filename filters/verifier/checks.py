@@ -98,6 +98,7 @@ class CandidateChecks:
         self.variants_checked: dict[str, set[int]] = {}
         self.alike_in_eval: dict[str, bool] = {}  # per problem (by source): the reference answers alike in eval
         self.alike_under_autocast: dict[tuple[str, str], bool] = {}  # per problem and dtype: the same
+        self.alike_with_tf32: dict[str, bool] = {}  # per problem: the same with TF32 matmuls allowed
 
     def atomic_units(self) -> float:
         """The atomic-accumulation allowance for the call just run (`filters.verifier.truth.atomic_units`), by
@@ -217,25 +218,31 @@ class CandidateChecks:
             # Three calls held to the reference run without autocast and under each of its dtypes, in a secret
             # order (the first call, the repeat on its input objects, the next seed's), where the reference
             # answers alike under it: a candidate must answer as PyTorch does in mixed-precision training too.
+            # TF32 matmuls (a setting launchers may read) are allowed in some of them and not in others alike.
             if index == 0:
                 casts = [mode if mode is None or self.answers_alike_under_autocast(self.problem, inputs, mode)
                          else None for mode in disguise.autocast_modes()]
-            cast = casts[0] if index == 0 else casts[2] if index == 1 else None
+                tf32s = disguise.tf32_modes() if self.answers_alike_with_tf32(self.problem, inputs) else (False,) * 3
+            call = 0 if index == 0 else 2 if index == 1 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
-                                          grad=grads[0], offset=offset, eval_mode=evaluate, autocast=cast)
+                                          grad=grads[0], offset=offset, eval_mode=evaluate,
+                                          autocast=None if call is None else casts[call],
+                                          tf32=False if call is None else tf32s[call])
             if problem:
                 return None, problem
             if index == 0:
                 first_inputs = inputs
                 problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grads=grads[1:],
-                                      offset=not offset, eval_mode=not evaluate, autocasts=(casts[0], casts[1]))
+                                      offset=not offset, eval_mode=not evaluate, autocasts=(casts[0], casts[1]),
+                                      tf32s=(tf32s[0], tf32s[1]))
                 if problem:
                     return None, problem
         return first_inputs, None
 
     def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
                grads: tuple[str, str], offset: bool, eval_mode: bool,
-               autocasts: tuple[str | None, str | None] = (None, None)) -> Verdict | None:
+               autocasts: tuple[str | None, str | None] = (None, None),
+               tf32s: tuple[bool, bool] = (False, False)) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
         the same bits (under other poison: a kernel reading its uninitialised output to spot verification
         disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
@@ -244,13 +251,14 @@ class CandidateChecks:
         two grad modes the first run was not in (`grads`, disguise.grad_modes), the first of them with its inputs
         at a storage offset if the first run's were not, and at none if they were (`offset`), and in the other
         module mode (`eval_mode`, where the reference answers alike in both); under `autocasts` (None: not; the
-        caller made sure the reference answers alike under each), the first as the first run was, since it is
-        held to that run's bits, the second held to the reference."""
+        caller made sure the reference answers alike under each) and TF32 settings (`tf32s`), the first as the
+        first run was, since it is held to that run's bits, the second held to the reference."""
         evaluate = eval_mode and self.answers_alike_in_eval(self.problem, inputs)
         with _modules_in_eval(self.problem.model, evaluate):
             again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
                                            runtime=self.runtime, poison=poison, evidence=self.evidence,
-                                           grad=grads[0], offset=offset, eval_mode=evaluate, autocast=autocasts[0])
+                                           grad=grads[0], offset=offset, eval_mode=evaluate, autocast=autocasts[0],
+                                           tf32=tf32s[0])
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)) \
@@ -260,12 +268,13 @@ class CandidateChecks:
         changed = partly_changed(inputs, self.draw_inputs())
         try:
             _, problem = self.check(changed, "the same input tensors with part of their contents changed",
-                                    variant=variant, reuse_inputs=True, grad=grads[1], autocast=autocasts[1])
+                                    variant=variant, reuse_inputs=True, grad=grads[1], autocast=autocasts[1],
+                                    tf32=tf32s[1])
         except ReferenceError_:
             # The reference refuses the mixed draw (its inputs are related across elements): the same objects
             # with their own contents still defeat a cache keyed by a fresh object's address.
             _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True,
-                                    grad=grads[1], autocast=autocasts[1])
+                                    grad=grads[1], autocast=autocasts[1], tf32=tf32s[1])
         return problem
 
     def within_tolerance(self, outputs: list, again: list) -> bool:
@@ -407,9 +416,20 @@ class CandidateChecks:
             self.alike_under_autocast[key] = alike
         return self.alike_under_autocast[key]
 
+    def answers_alike_with_tf32(self, problem: Problem, inputs: list) -> bool:
+        """Whether allowing TF32 leaves the reference's answer alone: it computes no float32 matmul or
+        convolution, the only work TF32 changes (seen by dispatch on a copy, once per problem; the setting
+        itself is process-wide, so it is never flipped here, where other verifications run beside)."""
+        if problem.code not in self.alike_with_tf32:
+            try:
+                self.alike_with_tf32[problem.code] = not _computes_float32_matmuls(problem.model, inputs, self.device)
+            except Exception:  # noqa: BLE001 - a reference that cannot be copied or run again: no TF32 calls
+                self.alike_with_tf32[problem.code] = False
+        return self.alike_with_tf32[problem.code]
+
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
                reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
-               eval_mode: bool = False, autocast: str | None = None,
+               eval_mode: bool = False, autocast: str | None = None, tf32: bool = False,
                problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
@@ -452,7 +472,7 @@ class CandidateChecks:
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
                                                reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
-                                               offset=offset, eval_mode=eval_mode, autocast=autocast)
+                                               offset=offset, eval_mode=eval_mode, autocast=autocast, tf32=tf32)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
@@ -495,6 +515,38 @@ class CandidateChecks:
                                        max_abs_err=max_abs, max_rel_err=max_rel)
         self.variants_checked.setdefault(problem.code, set()).add(variant)
         return outputs, None
+
+
+# The operators whose float32 results TF32 changes: matmuls (what `matmul`, `linear`, `einsum` and attention
+# become at dispatch) and convolutions.
+_TF32_OPS = frozenset({"mm", "bmm", "addmm", "addbmm", "baddbmm", "addmv", "mv", "dot", "vdot", "addr",
+                       "convolution", "_convolution", "cudnn_convolution", "conv1d", "conv2d", "conv3d",
+                       "_scaled_dot_product_flash_attention", "_scaled_dot_product_efficient_attention",
+                       "_scaled_dot_product_cudnn_attention", "_addmm_activation"})
+
+
+def _computes_float32_matmuls(model, inputs: list, device: str) -> bool:
+    """Whether a copy of `model` on `inputs` dispatches a float32 matmul or convolution (`_TF32_OPS`)."""
+    import copy
+
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    class Matmuls(TorchDispatchMode):
+        found = False
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func.overloadpacket.__name__ in _TF32_OPS and any(
+                    isinstance(x, torch.Tensor) and x.dtype == torch.float32 for x in tree_leaves((args, kwargs))):
+                Matmuls.found = True
+            return func(*args, **(kwargs or {}))
+
+    twin = copy.deepcopy(model)
+    on_device = [to_device(x, device) for x in inputs]
+    with torch.no_grad(), Matmuls():
+        twin(*on_device)
+    return Matmuls.found
 
 
 def _in_autocast_dtype(outputs: list, expected: list, autocast: str) -> bool:
@@ -574,7 +626,7 @@ def _modules_in_eval(model, evaluate: bool):
 def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                   evidence: dict | None = None, grad: str | None = None, offset: bool | None = None,
-                  eval_mode: bool = False, autocast: str | None = None):
+                  eval_mode: bool = False, autocast: str | None = None, tf32: bool = False):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
@@ -583,12 +635,13 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use;
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
     `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `autocast` under
-    autocast to that dtype (the caller has made sure the reference answers alike under it)."""
+    autocast to that dtype (the caller has made sure the reference answers alike under it); `tf32` with TF32
+    matmuls allowed (likewise)."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,
                              offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode,
-                             autocast=autocast)
+                             autocast=autocast, tf32=tf32)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)

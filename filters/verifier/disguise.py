@@ -9,8 +9,8 @@ fresh buffers hold, or by how many times and in what order it is called:
 - `poison_mode`: per checked call, what fresh allocations hold (filters.verifier.sandbox_child `POISON_MODES`);
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
 - `grad_mode`, `grad_modes`: whether a call runs with autograd on, off, or in inference mode;
-- `autocast_modes`: which of those calls runs under autocast, and to which dtype (where the reference answers
-  alike under it);
+- `autocast_modes`, `tf32_modes`: which of those calls runs under autocast, and to which dtype, and which with
+  TF32 matmuls allowed (where the reference answers alike);
 - `input_offset`: whether a call's inputs start part way into a larger storage;
 - `eval_mode`: whether a call runs the candidate (and the reference) in eval mode;
 - `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.
@@ -155,6 +155,15 @@ def autocast_modes() -> tuple[str | None, ...]:
     runs that repeat it on the same input objects (as `grad_modes`), so that a candidate that asks whether
     autocast is on, or which dtype it casts to, meets every answer on the same inputs."""
     modes = [None, *AUTOCAST_DTYPES]
+    _draws().shuffle(modes)
+    return tuple(modes)
+
+
+def tf32_modes() -> tuple[bool, bool, bool]:
+    """Whether each of those three calls runs with TF32 matmuls allowed (`torch.backends.cuda.matmul.allow_tf32`,
+    off by default, on in many training scripts): on and off once each for certain, the third a coin, in a
+    secret order."""
+    modes = [True, False, bool(_draws().randrange(2))]
     _draws().shuffle(modes)
     return tuple(modes)
 

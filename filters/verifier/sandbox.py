@@ -413,18 +413,19 @@ class SandboxWorker:
 
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
             reuse_inputs: bool = False, grad: str = "no_grad",
-            offset: bool = False, eval_mode: bool = False, autocast: str | None = None) -> tuple[dict, list[bytes]]:
+            offset: bool = False, eval_mode: bool = False, autocast: str | None = None,
+            tf32: bool = False) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
         `poison` what fresh allocations hold (filters.verifier.disguise); `reuse_inputs` runs on the previous call's
         input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
         enabled (as in training), under no_grad or in inference mode (disguise.GRAD_MODES); `offset` hands over
         fresh inputs part way into a larger storage (disguise.input_offset); `eval_mode` calls it with its
         modules in eval mode (else in the modes they were built in); `autocast` under autocast to that dtype
-        ("float16", "bfloat16"; None: not)."""
+        ("float16", "bfloat16"; None: not); `tf32` with TF32 matmuls allowed."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
                              "reuse_inputs": reuse_inputs, "grad": grad, "offset": offset,
-                              "eval": eval_mode, "autocast": autocast},
+                              "eval": eval_mode, "autocast": autocast, "tf32": tf32},
                             [pack_tensors(inputs)])
 
     def _crash(self) -> SandboxError:

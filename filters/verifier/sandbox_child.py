@@ -679,6 +679,22 @@ def _autocast(device: str, dtype: str | None):
 
 
 @contextlib.contextmanager
+def _tf32(allowed: bool):
+    """Forward with TF32 matmuls allowed or not (`torch.backends.cuda.matmul.allow_tf32`, a setting training
+    scripts turn on and launchers may read), put back after the call. The verifier allows it only where the
+    reference computes no float32 matmul (`checks.CandidateChecks.answers_alike_with_tf32`)."""
+    import torch
+
+    matmul = torch.backends.cuda.matmul
+    before = matmul.allow_tf32
+    matmul.allow_tf32 = bool(allowed)
+    try:
+        yield
+    finally:
+        matmul.allow_tf32 = before
+
+
+@contextlib.contextmanager
 def _inputs_in_training(inputs: list, mode: str):
     """In the "grad" mode the floating-point inputs require grad while forward runs, as the activations a
     kernel is handed inside a network being trained do: a launcher reading `x.requires_grad` must not tell
@@ -910,7 +926,8 @@ class _Session:
             # Autograd on (as in training), off or in inference mode, under autocast or not, as the verifier
             # drew for this call.
             mode = header.get("grad", "no_grad")
-            with _grad_mode(mode), _inputs_in_training(inputs, mode), _autocast(self.device, header.get("autocast")):
+            with _grad_mode(mode), _inputs_in_training(inputs, mode), _autocast(self.device, header.get("autocast")), \
+                    _tf32(bool(header.get("tf32"))):
                 _RECORDER[0] = recorder
                 try:
                     with recorder:

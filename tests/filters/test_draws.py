@@ -16,7 +16,8 @@ from tests.filters import candidates as c
 def _draw_sequence() -> list:
     return [disguise.seed(), disguise.seed(63), disguise.variant(), disguise.poison_mode(), disguise.repeat_modes(),
             disguise.extra_calls(), disguise.grad_mode(), disguise.grad_modes(),
-            disguise.input_offset(), disguise.eval_mode(), disguise.autocast_modes()] + [disguise.seed() for _ in range(20)]
+            disguise.input_offset(), disguise.eval_mode(), disguise.autocast_modes(),
+            disguise.tf32_modes()] + [disguise.seed() for _ in range(20)]
 
 
 def test_a_key_gives_the_same_draws_and_another_key_other_draws():
@@ -104,6 +105,10 @@ def test_autocast_modes_are_off_and_every_dtype_once_in_every_order():
     orders = {disguise.autocast_modes() for _ in range(200)}
     assert all(sorted(order, key=str) == sorted([None, *disguise.AUTOCAST_DTYPES], key=str) for order in orders)
     assert len(orders) == 6
+
+
+def test_tf32_modes_hold_both_settings():
+    assert all({True, False} <= set(disguise.tf32_modes()) for _ in range(50))
 
 
 def test_grad_modes_are_every_mode_once():

@@ -387,3 +387,26 @@ def test_autocast_calls_only_where_the_reference_answers_alike_under_autocast():
         assert checks.answers_alike_under_autocast(relu, relu.inputs, dtype)
         assert not checks.answers_alike_under_autocast(matmul, matmul.inputs, dtype)
     assert len(checks.alike_under_autocast) == 4
+
+
+def test_tf32_calls_only_where_the_reference_computes_no_float32_matmul():
+    """TF32 changes float32 matmuls and convolutions only: a ReLU's calls may run with it allowed, a matmul's
+    never. Decided by what the reference dispatches, without flipping the process-wide setting."""
+    import types
+
+    import torch
+
+    from filters.verifier.checks import CandidateChecks, load_reference
+
+    def problem(source):
+        module = load_reference(source)
+        return types.SimpleNamespace(code=source, model=module.Model(*module.get_init_inputs()),
+                                     inputs=module.get_inputs())
+
+    checks = CandidateChecks.__new__(CandidateChecks)
+    checks.alike_with_tf32, checks.device = {}, "cpu"
+    relu, matmul = problem(c.RELU_PROBLEM), problem(c.MATMUL_PROBLEM)
+    before = torch.backends.cuda.matmul.allow_tf32
+    assert checks.answers_alike_with_tf32(relu, relu.inputs)
+    assert not checks.answers_alike_with_tf32(matmul, matmul.inputs)
+    assert torch.backends.cuda.matmul.allow_tf32 == before
