@@ -218,16 +218,18 @@ class CandidateChecks:
             # Three calls held to the reference run without autocast and under each of its dtypes, in a secret
             # order (the first call, the repeat on its input objects, the next seed's), where the reference
             # answers alike under it: a candidate must answer as PyTorch does in mixed-precision training too.
-            # TF32 matmuls (a setting launchers may read) are allowed in some of them and not in others alike.
+            # And under each TF32 setting (disguise.TF32_MODES: switches launchers may read), where the reference
+            # computes nothing TF32 changes.
             if index == 0:
                 casts = [mode if mode is None or self.answers_alike_under_autocast(self.problem, inputs, mode)
                          else None for mode in disguise.autocast_modes()]
-                tf32s = disguise.tf32_modes() if self.answers_alike_with_tf32(self.problem, inputs) else (False,) * 3
+                tf32s = disguise.tf32_modes() if self.answers_alike_with_tf32(self.problem, inputs) \
+                    else ("default",) * 3
             call = 0 if index == 0 else 2 if index == 1 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
                                           grad=grads[0], offset=offset, eval_mode=evaluate,
                                           autocast=None if call is None else casts[call],
-                                          tf32=False if call is None else tf32s[call])
+                                          tf32="default" if call is None else tf32s[call])
             if problem:
                 return None, problem
             if index == 0:
@@ -242,7 +244,7 @@ class CandidateChecks:
     def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
                grads: tuple[str, str], offset: bool, eval_mode: bool,
                autocasts: tuple[str | None, str | None] = (None, None),
-               tf32s: tuple[bool, bool] = (False, False)) -> Verdict | None:
+               tf32s: tuple[str, str] = ("default", "default")) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
         the same bits (under other poison: a kernel reading its uninitialised output to spot verification
         disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
@@ -429,7 +431,7 @@ class CandidateChecks:
 
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
                reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
-               eval_mode: bool = False, autocast: str | None = None, tf32: bool = False,
+               eval_mode: bool = False, autocast: str | None = None, tf32: str = "default",
                problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
@@ -626,7 +628,7 @@ def _modules_in_eval(model, evaluate: bool):
 def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                   evidence: dict | None = None, grad: str | None = None, offset: bool | None = None,
-                  eval_mode: bool = False, autocast: str | None = None, tf32: bool = False):
+                  eval_mode: bool = False, autocast: str | None = None, tf32: str = "default"):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
@@ -635,8 +637,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use;
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
     `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `autocast` under
-    autocast to that dtype (the caller has made sure the reference answers alike under it); `tf32` with TF32
-    matmuls allowed (likewise)."""
+    autocast to that dtype (the caller has made sure the reference answers alike under it); `tf32` under one of
+    disguise.TF32_MODES (likewise)."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,

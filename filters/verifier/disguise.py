@@ -159,11 +159,16 @@ def autocast_modes() -> tuple[str | None, ...]:
     return tuple(modes)
 
 
-def tf32_modes() -> tuple[bool, bool, bool]:
-    """Whether each of those three calls runs with TF32 matmuls allowed (`torch.backends.cuda.matmul.allow_tf32`,
-    off by default, on in many training scripts): on and off once each for certain, the third a coin, in a
-    secret order."""
-    modes = [True, False, bool(_draws().randrange(2))]
+# The TF32 settings a process runs under: PyTorch's defaults (`torch.backends.cuda.matmul.allow_tf32` off,
+# `torch.backends.cudnn.allow_tf32` on), both on (training scripts that want speed), both off (ones that
+# want determinism).
+TF32_MODES = ("default", "on", "off")
+
+
+def tf32_modes() -> tuple[str, ...]:
+    """Each of `TF32_MODES` once, in a secret order, for those three calls: a launcher reading either switch
+    meets every setting a user's process may have, the default included."""
+    modes = list(TF32_MODES)
     _draws().shuffle(modes)
     return tuple(modes)
 

@@ -414,14 +414,14 @@ class SandboxWorker:
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
             reuse_inputs: bool = False, grad: str = "no_grad",
             offset: bool = False, eval_mode: bool = False, autocast: str | None = None,
-            tf32: bool = False) -> tuple[dict, list[bytes]]:
+            tf32: str = "default") -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
         `poison` what fresh allocations hold (filters.verifier.disguise); `reuse_inputs` runs on the previous call's
         input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
         enabled (as in training), under no_grad or in inference mode (disguise.GRAD_MODES); `offset` hands over
         fresh inputs part way into a larger storage (disguise.input_offset); `eval_mode` calls it with its
         modules in eval mode (else in the modes they were built in); `autocast` under autocast to that dtype
-        ("float16", "bfloat16"; None: not); `tf32` with TF32 matmuls allowed."""
+        ("float16", "bfloat16"; None: not); `tf32` under one of disguise.TF32_MODES."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
                              "reuse_inputs": reuse_inputs, "grad": grad, "offset": offset,

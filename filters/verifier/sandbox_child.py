@@ -679,19 +679,23 @@ def _autocast(device: str, dtype: str | None):
 
 
 @contextlib.contextmanager
-def _tf32(allowed: bool):
-    """Forward with TF32 matmuls allowed or not (`torch.backends.cuda.matmul.allow_tf32`, a setting training
-    scripts turn on and launchers may read), put back after the call. The verifier allows it only where the
-    reference computes no float32 matmul (`checks.CandidateChecks.answers_alike_with_tf32`)."""
+def _tf32(mode: str):
+    """Forward under one of disguise.TF32_MODES (the switches `torch.backends.cuda.matmul.allow_tf32` and
+    `torch.backends.cudnn.allow_tf32`, which training scripts set and launchers may read), put back after the
+    call. The verifier asks for "on" or "off" only where the reference computes no float32 matmul or
+    convolution (`checks.CandidateChecks.answers_alike_with_tf32`)."""
     import torch
 
-    matmul = torch.backends.cuda.matmul
-    before = matmul.allow_tf32
-    matmul.allow_tf32 = bool(allowed)
+    if mode not in ("default", "on", "off"):
+        raise ValueError(f"unknown TF32 mode {mode!r}; known: default, on, off")
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    before = matmul.allow_tf32, cudnn.allow_tf32
+    if mode != "default":
+        matmul.allow_tf32 = cudnn.allow_tf32 = mode == "on"
     try:
         yield
     finally:
-        matmul.allow_tf32 = before
+        matmul.allow_tf32, cudnn.allow_tf32 = before
 
 
 @contextlib.contextmanager
@@ -927,7 +931,7 @@ class _Session:
             # drew for this call.
             mode = header.get("grad", "no_grad")
             with _grad_mode(mode), _inputs_in_training(inputs, mode), _autocast(self.device, header.get("autocast")), \
-                    _tf32(bool(header.get("tf32"))):
+                    _tf32(str(header.get("tf32", "default"))):
                 _RECORDER[0] = recorder
                 try:
                     with recorder:

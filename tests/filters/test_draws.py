@@ -107,8 +107,9 @@ def test_autocast_modes_are_off_and_every_dtype_once_in_every_order():
     assert len(orders) == 6
 
 
-def test_tf32_modes_hold_both_settings():
-    assert all({True, False} <= set(disguise.tf32_modes()) for _ in range(50))
+def test_tf32_modes_are_every_setting_once_in_every_order():
+    orders = {disguise.tf32_modes() for _ in range(200)}
+    assert all(sorted(order) == sorted(disguise.TF32_MODES) for order in orders) and len(orders) == 6
 
 
 def test_grad_modes_are_every_mode_once():
