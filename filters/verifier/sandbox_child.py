@@ -674,8 +674,9 @@ def _autocast(device: str, dtype: str | None):
         with torch.autocast(device_type="cpu", dtype=cast):
             yield
     finally:
-        torch.set_autocast_enabled("cuda", enabled)
-        torch.set_autocast_dtype("cuda", gpu_dtype)
+        if torch.is_autocast_enabled("cuda") and torch.get_autocast_dtype("cuda") == cast:  # still ours
+            torch.set_autocast_enabled("cuda", enabled)
+            torch.set_autocast_dtype("cuda", gpu_dtype)
 
 
 @contextlib.contextmanager
@@ -688,14 +689,19 @@ def _tf32(mode: str):
 
     if mode not in ("default", "on", "off"):
         raise ValueError(f"unknown TF32 mode {mode!r}; known: default, on, off")
+    if mode == "default":
+        yield
+        return
     matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
-    before = matmul.allow_tf32, cudnn.allow_tf32
-    if mode != "default":
-        matmul.allow_tf32 = cudnn.allow_tf32 = mode == "on"
+    before, ours = (matmul.allow_tf32, cudnn.allow_tf32), mode == "on"
+    matmul.allow_tf32 = cudnn.allow_tf32 = ours
     try:
         yield
     finally:
-        matmul.allow_tf32, cudnn.allow_tf32 = before
+        # Put back only what is still ours: a switch the candidate changed stays changed, for the worker's
+        # integrity check to find (filters.verifier.integrity).
+        if (matmul.allow_tf32, cudnn.allow_tf32) == (ours, ours):
+            matmul.allow_tf32, cudnn.allow_tf32 = before
 
 
 @contextlib.contextmanager
