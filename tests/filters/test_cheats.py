@@ -8,6 +8,10 @@ candidate it rejects, is a strict xfail with the reason in its file (`XFAIL`), s
 the test red until the mark goes; a verdict that depends on the verifier's draws (`FLAKY`) is a non-strict
 one. Every case is judged under one fixed draw key, so verdicts reproduce from run to run;
 bench/cheat_draws.py shows how a case fares under many.
+
+The cases of a device share one verifier runtime, as the pipeline's candidates do (filters.stage): a worker
+serves candidate after candidate until one changes its process, which also tests that nothing a case leaves
+behind reaches the next one's verdict, and spares a fresh sandboxed interpreter per case.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import pytest
 
 from filters.verifier.options import VerifyOptions
+from filters.verifier.runtime import Runtime
 from filters.verifier.verify import problem_dtype, verify
 from kerneldata.core.outcomes import Status
 from tests.filters.cheats import cheat_cases
@@ -46,33 +51,45 @@ def _params(cases, device: str):
         yield pytest.param(case, id=case.name, marks=marks)
 
 
-def _verify(case, options: VerifyOptions):
+def _verify(case, options: VerifyOptions, runtime: Runtime | None = None):
     dtype, atol, rtol = problem_dtype(case.problem_source)
     return verify(case.problem_source, case.source, dtype=dtype, atol=atol, rtol=rtol, options=options,
-                  workloads=list(case.workloads))
+                  workloads=list(case.workloads), runtime=runtime)
+
+
+@pytest.fixture(scope="module")
+def cpu_runtime():
+    with Runtime("cpu") as runtime:
+        yield runtime
+
+
+@pytest.fixture(scope="module")
+def gpu_runtime():
+    with Runtime("cuda") as runtime:
+        yield runtime
 
 
 @pytest.mark.parametrize("case", list(_params(cheat_cases(), "cpu")))
-def test_cheat_on_cpu(case):
-    verdict = _verify(case, CPU)
+def test_cheat_on_cpu(case, cpu_runtime):
+    verdict = _verify(case, CPU, cpu_runtime)
     assert verdict.status is not Status.ACCEPTED, f"{case.name} was accepted: {verdict.reason}"
     assert case.expected_on("cpu").matches(verdict), verdict
 
 
 @pytest.mark.parametrize("case", list(_params(honest_cases(), "cpu")))
-def test_honest_on_cpu(case):
-    verdict = _verify(case, CPU)
+def test_honest_on_cpu(case, cpu_runtime):
+    verdict = _verify(case, CPU, cpu_runtime)
     assert case.expected_on("cpu").matches(verdict), verdict
 
 
 @pytest.mark.parametrize("case", list(_params(cheat_cases(), "cuda")))
-def test_cheat_on_gpu(case):
-    verdict = _verify(case, GPU)
+def test_cheat_on_gpu(case, gpu_runtime):
+    verdict = _verify(case, GPU, gpu_runtime)
     assert verdict.status is not Status.ACCEPTED, f"{case.name} was accepted: {verdict.reason}"
     assert case.expected.matches(verdict), verdict
 
 
 @pytest.mark.parametrize("case", list(_params(honest_cases(), "cuda")))
-def test_honest_on_gpu(case):
-    verdict = _verify(case, GPU)
+def test_honest_on_gpu(case, gpu_runtime):
+    verdict = _verify(case, GPU, gpu_runtime)
     assert case.expected.matches(verdict), verdict
