@@ -96,9 +96,9 @@ class CandidateChecks:
         # The variants (autotune configs) of the calls checked so far, per problem (by source: the shown
         # workload's, the others'): an autotuner prunes its configs per launch, so each workload's count.
         self.variants_checked: dict[str, set[int]] = {}
-        self.alike_in_eval: dict[str, bool] = {}  # per problem (by source): the reference answers alike in eval
-        self.alike_under_autocast: dict[tuple[str, str], bool] = {}  # per problem and dtype: the same
-        self.alike_with_tf32: dict[str, bool] = {}  # per problem: the same with TF32 matmuls allowed
+        # Per (problem source, mode): whether the reference answers alike in that mode (eval, an autocast dtype,
+        # TF32 allowed), so that a call may run in it (`_reference_alike`).
+        self.alike: dict[tuple[str, str], bool] = {}
 
     def atomic_units(self) -> float:
         """The atomic-accumulation allowance for the call just run (`filters.verifier.truth.atomic_units`), by
@@ -375,59 +375,47 @@ class CandidateChecks:
 
     def answers_alike_in_eval(self, problem: Problem, inputs: list) -> bool:
         """Whether the reference gives the same bits in training and eval mode on `inputs` (ReLU, a matmul, a
-        LayerNorm: yes; batch norm, dropout: no), asked once per problem of a copy, so that the reference's
-        own state (running statistics) is untouched. Only then may a call run in eval mode."""
-        import copy
-
-        import torch
-
-        if problem.code not in self.alike_in_eval:
-            try:
-                model = copy.deepcopy(problem.model)
-                on_device = [to_device(x, self.device) for x in inputs]
-                with torch.no_grad():
-                    trained = as_list(model.train()(*on_device))
-                    evaluated = as_list(model.eval()(*on_device))
-                alike = len(trained) == len(evaluated) and all(
-                    bitwise_equal(a, b) for a, b in zip(trained, evaluated))
-            except Exception:  # noqa: BLE001 - a reference that cannot be copied or run twice stays in its mode
-                alike = False
-            self.alike_in_eval[problem.code] = alike
-        return self.alike_in_eval[problem.code]
+        LayerNorm: yes; batch norm, dropout: no). Only then may a call run in eval mode."""
+        return self._reference_alike(problem, inputs, "eval", lambda model, x: _same_bits(
+            lambda: model.train()(*x), lambda: model.eval()(*x)))
 
     def answers_alike_under_autocast(self, problem: Problem, inputs: list, dtype: str) -> bool:
         """Whether the reference gives the same bits under autocast to `dtype` on `inputs` (ReLU, a softmax, a
-        float32 LayerNorm: yes; a matmul, which autocast runs in `dtype`: no), asked once per problem and dtype
-        of a copy. Only then may a call run under autocast: its answer must be the plain call's."""
+        float32 LayerNorm: yes; a matmul, which autocast runs in `dtype`: no). Only then may a call run under
+        autocast: its answer must be the plain call's."""
+        import torch
+
+        def alike(model, x):
+            def cast():
+                with torch.autocast(device_type=self.device, dtype=getattr(torch, dtype)):
+                    return model(*x)
+            return _same_bits(lambda: model(*x), cast)
+
+        return self._reference_alike(problem, inputs, f"autocast:{dtype}", alike)
+
+    def answers_alike_with_tf32(self, problem: Problem, inputs: list) -> bool:
+        """Whether allowing TF32 leaves the reference's answer alone: it computes no float32 matmul or
+        convolution, the only work TF32 changes (seen by dispatch; the setting itself is process-wide, so it
+        is never flipped here, where other verifications run beside)."""
+        return self._reference_alike(problem, inputs, "tf32", lambda model, x: not _computes_float32_matmuls(model, x))
+
+    def _reference_alike(self, problem: Problem, inputs: list, mode: str, alike) -> bool:
+        """`alike(model, inputs on the device)`, asked once per problem and mode of a copy of the reference,
+        so that its own state (running statistics) is untouched; a reference that cannot be copied or run
+        again answers False (its calls stay in the plain mode)."""
         import copy
 
         import torch
 
-        key = (problem.code, dtype)
-        if key not in self.alike_under_autocast:
+        key = (problem.code, mode)
+        if key not in self.alike:
             try:
-                model = copy.deepcopy(problem.model)
-                on_device = [to_device(x, self.device) for x in inputs]
                 with torch.no_grad():
-                    plain = as_list(model(*on_device))
-                    with torch.autocast(device_type=self.device, dtype=getattr(torch, dtype)):
-                        cast = as_list(model(*on_device))
-                alike = len(plain) == len(cast) and all(bitwise_equal(a, b) for a, b in zip(plain, cast))
-            except Exception:  # noqa: BLE001 - a reference autocast breaks, or that cannot be copied: no autocast
-                alike = False
-            self.alike_under_autocast[key] = alike
-        return self.alike_under_autocast[key]
-
-    def answers_alike_with_tf32(self, problem: Problem, inputs: list) -> bool:
-        """Whether allowing TF32 leaves the reference's answer alone: it computes no float32 matmul or
-        convolution, the only work TF32 changes (seen by dispatch on a copy, once per problem; the setting
-        itself is process-wide, so it is never flipped here, where other verifications run beside)."""
-        if problem.code not in self.alike_with_tf32:
-            try:
-                self.alike_with_tf32[problem.code] = not _computes_float32_matmuls(problem.model, inputs, self.device)
-            except Exception:  # noqa: BLE001 - a reference that cannot be copied or run again: no TF32 calls
-                self.alike_with_tf32[problem.code] = False
-        return self.alike_with_tf32[problem.code]
+                    self.alike[key] = bool(alike(copy.deepcopy(problem.model),
+                                                 [to_device(x, self.device) for x in inputs]))
+            except Exception:  # noqa: BLE001 - see above
+                self.alike[key] = False
+        return self.alike[key]
 
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
                reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
@@ -527,10 +515,14 @@ _TF32_OPS = frozenset({"mm", "bmm", "addmm", "addbmm", "baddbmm", "addmv", "mv",
                        "_scaled_dot_product_cudnn_attention", "_addmm_activation"})
 
 
-def _computes_float32_matmuls(model, inputs: list, device: str) -> bool:
-    """Whether a copy of `model` on `inputs` dispatches a float32 matmul or convolution (`_TF32_OPS`)."""
-    import copy
+def _same_bits(first, second) -> bool:
+    """Whether two runs of a reference (callables) give the same outputs, bit for bit."""
+    a, b = as_list(first()), as_list(second())
+    return len(a) == len(b) and all(bitwise_equal(x, y) for x, y in zip(a, b))
 
+
+def _computes_float32_matmuls(model, inputs: list) -> bool:
+    """Whether `model` on `inputs` dispatches a float32 matmul or convolution (`_TF32_OPS`)."""
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils._pytree import tree_leaves
@@ -544,10 +536,8 @@ def _computes_float32_matmuls(model, inputs: list, device: str) -> bool:
                 Matmuls.found = True
             return func(*args, **(kwargs or {}))
 
-    twin = copy.deepcopy(model)
-    on_device = [to_device(x, device) for x in inputs]
-    with torch.no_grad(), Matmuls():
-        twin(*on_device)
+    with Matmuls():
+        model(*inputs)
     return Matmuls.found
 
 
