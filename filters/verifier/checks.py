@@ -215,36 +215,32 @@ class CandidateChecks:
             grads = disguise.grad_modes() if index == 0 else (None,)
             offset = disguise.input_offset() if index == 0 else None
             evaluate = disguise.eval_mode() if index == 0 else None
-            # Three calls held to the reference run without autocast and under each of its dtypes, in a secret
-            # order (the first call, the repeat on its input objects, the next seed's), where the reference
-            # answers alike under it: a candidate must answer as PyTorch does in mixed-precision training too.
-            # And under each TF32 setting (disguise.TF32_MODES: switches launchers may read), where the reference
-            # computes nothing TF32 changes.
+            # Three calls held to the reference (the first call, the repeat on its input objects, the next
+            # seed's) run under every process-wide mode a launcher may read, in a secret order
+            # (disguise.ambients): without autocast and under each of its dtypes, under each TF32 setting (where
+            # the reference answers alike), and told once that torch.compile traces them: a candidate must
+            # answer as PyTorch does in mixed-precision training and under a user's torch.compile too.
             if index == 0:
-                casts = [mode if mode is None or self.answers_alike_under_autocast(self.problem, inputs, mode)
-                         else None for mode in disguise.autocast_modes()]
-                tf32s = disguise.tf32_modes() if self.answers_alike_with_tf32(self.problem, inputs) \
-                    else ("default",) * 3
+                ambients = disguise.ambients(
+                    autocast_alike=lambda dtype: self.answers_alike_under_autocast(self.problem, inputs, dtype),
+                    tf32_alike=self.answers_alike_with_tf32(self.problem, inputs))
             call = 0 if index == 0 else 2 if index == 1 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
                                           grad=grads[0], offset=offset, eval_mode=evaluate,
-                                          autocast=None if call is None else casts[call],
-                                          tf32="default" if call is None else tf32s[call])
+                                          ambient=disguise.PLAIN if call is None else ambients[call])
             if problem:
                 return None, problem
             if index == 0:
                 first_inputs = inputs
                 problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grads=grads[1:],
-                                      offset=not offset, eval_mode=not evaluate, autocasts=(casts[0], casts[1]),
-                                      tf32s=(tf32s[0], tf32s[1]))
+                                      offset=not offset, eval_mode=not evaluate, ambients=ambients[:2])
                 if problem:
                     return None, problem
         return first_inputs, None
 
     def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
                grads: tuple[str, str], offset: bool, eval_mode: bool,
-               autocasts: tuple[str | None, str | None] = (None, None),
-               tf32s: tuple[str, str] = ("default", "default")) -> Verdict | None:
+               ambients: tuple[disguise.Ambient, disguise.Ambient] = (disguise.PLAIN, disguise.PLAIN)) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
         the same bits (under other poison: a kernel reading its uninitialised output to spot verification
         disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
@@ -252,15 +248,14 @@ class CandidateChecks:
         address, shape, object or a sample of the values returns the stale answer). The two runs are in the
         two grad modes the first run was not in (`grads`, disguise.grad_modes), the first of them with its inputs
         at a storage offset if the first run's were not, and at none if they were (`offset`), and in the other
-        module mode (`eval_mode`, where the reference answers alike in both); under `autocasts` (None: not; the
-        caller made sure the reference answers alike under each) and TF32 settings (`tf32s`), the first as the
-        first run was, since it is held to that run's bits, the second held to the reference."""
+        module mode (`eval_mode`, where the reference answers alike in both); under `ambients` (process-wide modes the
+        caller made sure the reference answers alike under), the first as the first run was, since it is held
+        to that run's bits, the second held to the reference."""
         evaluate = eval_mode and self.answers_alike_in_eval(self.problem, inputs)
         with _modules_in_eval(self.problem.model, evaluate):
             again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
                                            runtime=self.runtime, poison=poison, evidence=self.evidence,
-                                           grad=grads[0], offset=offset, eval_mode=evaluate, autocast=autocasts[0],
-                                           tf32=tf32s[0])
+                                           grad=grads[0], offset=offset, eval_mode=evaluate, ambient=ambients[0])
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)) \
@@ -270,13 +265,12 @@ class CandidateChecks:
         changed = partly_changed(inputs, self.draw_inputs())
         try:
             _, problem = self.check(changed, "the same input tensors with part of their contents changed",
-                                    variant=variant, reuse_inputs=True, grad=grads[1], autocast=autocasts[1],
-                                    tf32=tf32s[1])
+                                    variant=variant, reuse_inputs=True, grad=grads[1], ambient=ambients[1])
         except ReferenceError_:
             # The reference refuses the mixed draw (its inputs are related across elements): the same objects
             # with their own contents still defeat a cache keyed by a fresh object's address.
             _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True,
-                                    grad=grads[1], autocast=autocasts[1], tf32=tf32s[1])
+                                    grad=grads[1], ambient=ambients[1])
         return problem
 
     def within_tolerance(self, outputs: list, again: list) -> bool:
@@ -419,7 +413,7 @@ class CandidateChecks:
 
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
                reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
-               eval_mode: bool = False, autocast: str | None = None, tf32: str = "default",
+               eval_mode: bool = False, ambient: disguise.Ambient = disguise.PLAIN,
                problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
@@ -462,12 +456,13 @@ class CandidateChecks:
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
                                                reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
-                                               offset=offset, eval_mode=eval_mode, autocast=autocast, tf32=tf32)
+                                               offset=offset, eval_mode=eval_mode, ambient=ambient)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
             on_device = [to_device(o, self.device) for o in outputs]
             dtype, atol, rtol = problem.dtype, tolerance, problem.rtol
+            autocast = ambient.autocast
             lowered = autocast is not None and _in_autocast_dtype(on_device, expected, autocast)
             if lowered:
                 # Under autocast a launcher may hand back its output in the autocast dtype, as mixed-precision
@@ -618,7 +613,7 @@ def _modules_in_eval(model, evaluate: bool):
 def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                   evidence: dict | None = None, grad: str | None = None, offset: bool | None = None,
-                  eval_mode: bool = False, autocast: str | None = None, tf32: str = "default"):
+                  eval_mode: bool = False, ambient: disguise.Ambient = disguise.PLAIN):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
@@ -626,14 +621,13 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     (None: a secret draw) runs forward with autograd on, as in training, off, as in an eval loop, or in
     inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use;
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
-    `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `autocast` under
-    autocast to that dtype (the caller has made sure the reference answers alike under it); `tf32` under one of
-    disguise.TF32_MODES (likewise)."""
+    `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `ambient` under those
+    process-wide modes (disguise.Ambient; the caller has made sure the reference answers alike under them)."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,
                              offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode,
-                             autocast=autocast, tf32=tf32)
+                             ambient=ambient)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)

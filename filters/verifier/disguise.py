@@ -9,8 +9,9 @@ fresh buffers hold, or by how many times and in what order it is called:
 - `poison_mode`: per checked call, what fresh allocations hold (filters.verifier.sandbox_child `POISON_MODES`);
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
 - `grad_mode`, `grad_modes`: whether a call runs with autograd on, off, or in inference mode;
-- `autocast_modes`, `tf32_modes`: which of those calls runs under autocast, and to which dtype, and which with
-  TF32 matmuls allowed (where the reference answers alike);
+- `ambients` (`autocast_modes`, `tf32_modes`, `compiling_modes`): the process-wide modes three checked calls
+  run under: autocast and its dtype, the TF32 switches (where the reference answers alike under them), and
+  whether the candidate is told torch.compile traces it;
 - `input_offset`: whether a call's inputs start part way into a larger storage;
 - `eval_mode`: whether a call runs the candidate (and the reference) in eval mode;
 - `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.
@@ -35,6 +36,7 @@ import random
 import secrets
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 _SECRET = secrets.SystemRandom()
@@ -171,6 +173,38 @@ def tf32_modes() -> tuple[str, ...]:
     modes = list(TF32_MODES)
     _draws().shuffle(modes)
     return tuple(modes)
+
+
+def compiling_modes() -> tuple[bool, ...]:
+    """For those three calls: which one tells the candidate's own code that torch.compile traces it
+    (filters.verifier.compile_query), as a user's compiled model does; one in a secret place, so a launcher
+    keyed on the answer meets both answers on the same inputs."""
+    modes = [False, False, True]
+    _draws().shuffle(modes)
+    return tuple(modes)
+
+
+@dataclass(frozen=True)
+class Ambient:
+    """The process-wide modes one call of the candidate runs under, which a user's process sets and a launcher
+    may read: autocast to a dtype (None: off), the TF32 switches (one of `TF32_MODES`), and whether the
+    candidate's compile queries answer that torch.compile traces it."""
+
+    autocast: str | None = None
+    tf32: str = "default"
+    compiling: bool = False
+
+
+PLAIN = Ambient()
+
+
+def ambients(*, autocast_alike, tf32_alike: bool) -> tuple[Ambient, Ambient, Ambient]:
+    """The three calls' modes: every autocast dtype and none, every TF32 setting, and the compiling answer
+    once, each in a secret order, except where the reference would answer otherwise (`autocast_alike(dtype)`,
+    `tf32_alike`), since each call is held to the reference's plain answer."""
+    casts = [mode if mode is None or autocast_alike(mode) else None for mode in autocast_modes()]
+    tf32s = tf32_modes() if tf32_alike else ("default",) * 3
+    return tuple(Ambient(cast, tf32, compiling) for cast, tf32, compiling in zip(casts, tf32s, compiling_modes()))
 
 
 def eval_mode() -> bool:

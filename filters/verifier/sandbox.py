@@ -42,7 +42,7 @@ from pathlib import Path
 
 from filters.verifier import isolation
 from filters.verifier.deadline import CpuDeadline, RequestBudget, remaining
-from filters.verifier.disguise import candidate_location
+from filters.verifier.disguise import PLAIN, Ambient, candidate_location
 from filters.verifier.ipc import (
     ChannelClosed,
     DeadlineExceeded,
@@ -413,19 +413,20 @@ class SandboxWorker:
 
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
             reuse_inputs: bool = False, grad: str = "no_grad",
-            offset: bool = False, eval_mode: bool = False, autocast: str | None = None,
-            tf32: str = "default") -> tuple[dict, list[bytes]]:
+            offset: bool = False, eval_mode: bool = False,
+            ambient: Ambient = PLAIN) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
         `poison` what fresh allocations hold (filters.verifier.disguise); `reuse_inputs` runs on the previous call's
         input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
         enabled (as in training), under no_grad or in inference mode (disguise.GRAD_MODES); `offset` hands over
         fresh inputs part way into a larger storage (disguise.input_offset); `eval_mode` calls it with its
-        modules in eval mode (else in the modes they were built in); `autocast` under autocast to that dtype
-        ("float16", "bfloat16"; None: not); `tf32` under one of disguise.TF32_MODES."""
+        modules in eval mode (else in the modes they were built in); `ambient` under those process-wide modes
+        (autocast and its dtype, the TF32 switches, whether the candidate is told torch.compile traces it)."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
                              "reuse_inputs": reuse_inputs, "grad": grad, "offset": offset,
-                              "eval": eval_mode, "autocast": autocast, "tf32": tf32},
+                              "eval": eval_mode, "autocast": ambient.autocast, "tf32": ambient.tf32,
+                              "compiling": ambient.compiling},
                             [pack_tensors(inputs)])
 
     def _crash(self) -> SandboxError:

@@ -28,6 +28,7 @@ import time
 import traceback
 import types
 
+from filters.verifier import compile_query
 from filters.verifier.integrity import ProcessState
 from filters.verifier.ipc import pack_tensors, read_message, tensors_from_bytes, unpack_tensors, write_message
 
@@ -500,6 +501,7 @@ def prepare_process() -> None:
     import filters.verifier.timing  # noqa: F401 - binds torch and the clock before any candidate runs
 
     _install_launch_counter()
+    compile_query.install()
     _poison_allocations()
     _mark_libdevice_as_gap()
     _patch_imported_language_names()
@@ -800,7 +802,8 @@ class _Session:
                 self.references.append(reference.Model(*init_inputs).to(self.device))  # the mode it defines
             self.reference = self.references[0]
         self.compiled_by_workload: dict = {}
-        self.candidate_path = os.path.realpath(header["candidate_path"])
+        self.candidate_file = header["candidate_path"]  # as its code objects name it
+        self.candidate_path = os.path.realpath(self.candidate_file)
         # Loaded as a user's program would load it: under a plausible name the verifier picked for this
         # verification (filters.verifier.disguise), so its module name, file and directory say nothing.
         self.module_name = header.get("module_name") or "candidate"
@@ -937,7 +940,8 @@ class _Session:
             # drew for this call.
             mode = header.get("grad", "no_grad")
             with _grad_mode(mode), _inputs_in_training(inputs, mode), _autocast(self.device, header.get("autocast")), \
-                    _tf32(str(header.get("tf32", "default"))):
+                    _tf32(str(header.get("tf32", "default"))), \
+                    compile_query.answering(bool(header.get("compiling")), self.candidate_file):
                 _RECORDER[0] = recorder
                 try:
                     with recorder:

@@ -17,7 +17,7 @@ def _draw_sequence() -> list:
     return [disguise.seed(), disguise.seed(63), disguise.variant(), disguise.poison_mode(), disguise.repeat_modes(),
             disguise.extra_calls(), disguise.grad_mode(), disguise.grad_modes(),
             disguise.input_offset(), disguise.eval_mode(), disguise.autocast_modes(),
-            disguise.tf32_modes()] + [disguise.seed() for _ in range(20)]
+            disguise.tf32_modes(), disguise.compiling_modes()] + [disguise.seed() for _ in range(20)]
 
 
 def test_a_key_gives_the_same_draws_and_another_key_other_draws():
@@ -110,6 +110,23 @@ def test_autocast_modes_are_off_and_every_dtype_once_in_every_order():
 def test_tf32_modes_are_every_setting_once_in_every_order():
     orders = {disguise.tf32_modes() for _ in range(200)}
     assert all(sorted(order) == sorted(disguise.TF32_MODES) for order in orders) and len(orders) == 6
+
+
+def test_one_of_the_three_calls_is_told_it_is_compiled_in_every_place():
+    places = {disguise.compiling_modes().index(True) for _ in range(200)}
+    assert places == {0, 1, 2} and all(sum(disguise.compiling_modes()) == 1 for _ in range(50))
+
+
+def test_ambients_keep_the_plain_mode_where_the_reference_would_answer_otherwise():
+    everything = disguise.ambients(autocast_alike=lambda dtype: True, tf32_alike=True)
+    assert sorted((a.autocast for a in everything), key=str) == sorted([None, *disguise.AUTOCAST_DTYPES], key=str)
+    assert sorted(a.tf32 for a in everything) == sorted(disguise.TF32_MODES)
+    assert sum(a.compiling for a in everything) == 1
+    # a matmul: no autocast and PyTorch's default TF32 switches in every call; the compiling answer still varies
+    # (it changes nothing PyTorch computes)
+    matmul = disguise.ambients(autocast_alike=lambda dtype: False, tf32_alike=False)
+    assert [(a.autocast, a.tf32) for a in matmul] == [(None, "default")] * 3
+    assert sum(a.compiling for a in matmul) == 1
 
 
 def test_grad_modes_are_every_mode_once():

@@ -48,8 +48,9 @@ TORCH_ALLOWED = frozenset({f"torch.{d}" for d in _DTYPES} | {
     "torch.contiguous_format", "torch.preserve_format", "torch.channels_last", "torch.channels_last_3d",
     "torch.strided", "torch.memory_format", "torch.layout", "torch.broadcast_shapes",
     "torch.cuda.is_bf16_supported",
-    # Whether torch.compile is tracing the caller (launchers skip host-side checks then): False for a candidate,
-    # which the verifier never compiles; `torch._dynamo.is_compiling` is the older spelling (PRIVATE_READS).
+    # Whether torch.compile is tracing the caller (launchers skip host-side checks then): answered True to the
+    # candidate in one secret checked call (filters.verifier.compile_query), so a launcher keyed on it meets
+    # both answers; `torch._dynamo.is_compiling` is the older spelling (PRIVATE_READS).
     "torch.compiler.is_compiling", "torch.compiler.is_dynamo_compiling", "torch._dynamo.is_compiling",
     # Whether PyTorch's own matmuls may use TF32, read so a kernel follows the user's setting (a launcher picks
     # its `tl.dot` input precision by it). Reads only: assigning one is `monkeypatch` (an imported module's

@@ -1,13 +1,13 @@
-"""Cheat (detecting verification: a global mode the verifier never sets): the launcher asks
+"""Cheat (detecting verification: whether torch.compile traces it): the launcher asks
 `torch.compiler.is_compiling()`, a query on the gate's list (honest launchers ask it to pick a path), and
 computes the whole ReLU only when it answers False. It answers True when torch.compile traces the launcher (a
 user compiling the model the kernel sits in: Liger and Unsloth kernels run under torch.compile in training),
 which a verifier that never compiles a candidate never does; those calls get half an output.
 
-Same class as rt_detect_inference_mode (closed by drawing the grad mode per call), but this mode is not drawn.
+Same class as rt_detect_inference_mode (closed by drawing the grad mode per call).
 
-Should be caught by: calls that run under torch.compile, or with the compiling query answering True (it must
-not change what PyTorch itself does).
+Caught by: one of the three calls held to the reference, in a secret place, answers the candidate's own
+compile queries True (filters.verifier.compile_query), without changing what PyTorch itself is answered.
 """
 
 import torch
@@ -18,9 +18,6 @@ import triton.language as tl
 PROBLEM = "relu"
 EXPECTED = ("rejected", "correctness", {"nondeterministic", "mismatch"})
 DEVICE = "any"
-XFAIL = ("the verifier never compiles a candidate nor makes torch.compiler.is_compiling() answer True; "
-         "answering True only to the candidate needs a per-module patch of a torch path (torch's own code asks "
-         "it too)")
 
 
 @triton.jit

@@ -1,7 +1,7 @@
 """Honest: a launcher that checks its input on the host only when torch.compile is not tracing it, as
 Liger-Kernel, Unsloth and FlashAttention guard their asserts (`torch.compiler.is_compiling()`, and
-`torch._dynamo.is_compiling()` on older torch). The query computes nothing; the verifier never compiles a
-candidate, so it answers False.
+`torch._dynamo.is_compiling()` on older torch). The query computes nothing, and the answer changes no value:
+the call that tells the candidate it is compiled (filters.verifier.compile_query) must accept it too.
 
 PROBLEM relu; EXPECTED accepted.
 """
