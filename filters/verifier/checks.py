@@ -20,7 +20,7 @@ from filters.verifier.comparison import (
     bitwise_equal, compare, compare_against_truth, compare_error_model, narrower, rms,
 )
 from filters.verifier.inputs import (
-    TRANSFORMS, TransformRefused, kept_inputs, moved_keeping_layout, partly_changed, seeded, transformable,
+    TRANSFORMS, TransformRefused, cancelling, kept_inputs, moved_keeping_layout, partly_changed, seeded, transformable,
     transformed_on,
 )
 from filters.verifier.ipc import unpack_tensors
@@ -96,9 +96,10 @@ class CandidateChecks:
         # The variants (autotune configs) of the calls checked so far, per problem (by source: the shown
         # workload's, the others'): an autotuner prunes its configs per launch, so each workload's count.
         self.variants_checked: dict[str, set[int]] = {}
-        # Per (problem source, mode): whether the reference answers alike in that mode (eval, an autocast dtype,
-        # TF32 allowed), so that a call may run in it (`_reference_alike`).
-        self.alike: dict[tuple[str, str], bool] = {}
+        # Per (problem source, question): what a copy of the reference answered (`_asked_of_reference`): whether
+        # it answers alike in a mode (eval, an autocast dtype, TF32 allowed), so that a call may run in it, and
+        # whether it contracts half-precision operands.
+        self.reference_answers: dict[tuple[str, str], bool] = {}
 
     def atomic_units(self) -> float:
         """The atomic-accumulation allowance for the call just run (`filters.verifier.truth.atomic_units`), by
@@ -240,7 +241,8 @@ class CandidateChecks:
 
     def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
                grads: tuple[str, str], offset: bool, eval_mode: bool,
-               ambients: tuple[disguise.Ambient, disguise.Ambient] = (disguise.PLAIN, disguise.PLAIN)) -> Verdict | None:
+               ambients: tuple[disguise.Ambient, disguise.Ambient] = (disguise.PLAIN, disguise.PLAIN),
+               ) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
         the same bits (under other poison: a kernel reading its uninitialised output to spot verification
         disagrees with itself); then the very same input objects, at the same addresses and shapes, with part
@@ -353,6 +355,20 @@ class CandidateChecks:
             if problem_found:
                 return transformed, refused, problem_found
             transformed += outputs is not None
+        shifted = kept["shifted by -8"]  # the inputs the reference takes shifted: those cancelling inputs move
+        if problem.dtype in ("float16", "bfloat16") and any(shifted) and self.contracts_in_half(problem, first_inputs):
+            inputs = cancelling(first_inputs, shifted)
+            if inputs is not None:
+                try:
+                    outputs, problem_found = self.check(
+                        inputs, "inputs whose products cancel (partial sums far above the answer)",
+                        variant=self.options.num_seeds + len(TRANSFORMS), transformed=True, problem=problem)
+                except TransformRefused:
+                    refused.append("cancelling")
+                    outputs, problem_found = None, None
+                if problem_found:
+                    return transformed, refused, problem_found
+                transformed += outputs is not None
         return transformed, refused, None
 
     def check(self, inputs: list, what: str, *, eval_mode: bool | None = None, problem: Problem | None = None,
@@ -370,7 +386,7 @@ class CandidateChecks:
     def answers_alike_in_eval(self, problem: Problem, inputs: list) -> bool:
         """Whether the reference gives the same bits in training and eval mode on `inputs` (ReLU, a matmul, a
         LayerNorm: yes; batch norm, dropout: no). Only then may a call run in eval mode."""
-        return self._reference_alike(problem, inputs, "eval", lambda model, x: _same_bits(
+        return self._asked_of_reference(problem, inputs, "alike in eval", lambda model, x: _same_bits(
             lambda: model.train()(*x), lambda: model.eval()(*x)))
 
     def answers_alike_under_autocast(self, problem: Problem, inputs: list, dtype: str) -> bool:
@@ -385,31 +401,44 @@ class CandidateChecks:
                     return model(*x)
             return _same_bits(lambda: model(*x), cast)
 
-        return self._reference_alike(problem, inputs, f"autocast:{dtype}", alike)
+        return self._asked_of_reference(problem, inputs, f"alike under autocast to {dtype}", alike)
 
     def answers_alike_with_tf32(self, problem: Problem, inputs: list) -> bool:
         """Whether allowing TF32 leaves the reference's answer alone: it computes no float32 matmul or
         convolution, the only work TF32 changes (seen by dispatch; the setting itself is process-wide, so it
         is never flipped here, where other verifications run beside)."""
-        return self._reference_alike(problem, inputs, "tf32", lambda model, x: not _computes_float32_matmuls(model, x))
+        import torch
 
-    def _reference_alike(self, problem: Problem, inputs: list, mode: str, alike) -> bool:
-        """`alike(model, inputs on the device)`, asked once per problem and mode of a copy of the reference,
+        return self._asked_of_reference(problem, inputs, "alike with tf32",
+                                        lambda model, x: torch.float32 not in _contraction_dtypes(model, x))
+
+    def contracts_in_half(self, problem: Problem, inputs: list) -> bool:
+        """Whether the reference multiplies and sums half-precision operands (a matmul, an attention: what
+        `_CONTRACTIONS` dispatches to), where an accumulator below float32 is the cheat section 7 of issue 15
+        names (`filters.verifier.inputs.cancelling` inputs show it at any inner size)."""
+        import torch
+
+        half = {torch.float16, torch.bfloat16}
+        return self._asked_of_reference(problem, inputs, "contracts in half",
+                                        lambda model, x: bool(_contraction_dtypes(model, x) & half))
+
+    def _asked_of_reference(self, problem: Problem, inputs: list, question: str, ask) -> bool:
+        """`ask(model, inputs on the device)`, asked once per problem and question of a copy of the reference,
         so that its own state (running statistics) is untouched; a reference that cannot be copied or run
-        again answers False (its calls stay in the plain mode)."""
+        again answers False (its calls stay in the plain mode, the checks that need a yes do not run)."""
         import copy
 
         import torch
 
-        key = (problem.code, mode)
-        if key not in self.alike:
+        key = (problem.code, question)
+        if key not in self.reference_answers:
             try:
                 with torch.no_grad():
-                    self.alike[key] = bool(alike(copy.deepcopy(problem.model),
-                                                 [to_device(x, self.device) for x in inputs]))
+                    self.reference_answers[key] = bool(ask(copy.deepcopy(problem.model),
+                                                           [to_device(x, self.device) for x in inputs]))
             except Exception:  # noqa: BLE001 - see above
-                self.alike[key] = False
-        return self.alike[key]
+                self.reference_answers[key] = False
+        return self.reference_answers[key]
 
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
                reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
@@ -502,9 +531,9 @@ class CandidateChecks:
         return outputs, None
 
 
-# The operators whose float32 results TF32 changes: matmuls (what `matmul`, `linear`, `einsum` and attention
-# become at dispatch) and convolutions.
-_TF32_OPS = frozenset({"mm", "bmm", "addmm", "addbmm", "baddbmm", "addmv", "mv", "dot", "vdot", "addr",
+# The operators that multiply and sum their operands: matmuls (what `matmul`, `linear`, `einsum` and attention
+# become at dispatch) and convolutions; TF32 changes their float32 results.
+_CONTRACTIONS = frozenset({"mm", "bmm", "addmm", "addbmm", "baddbmm", "addmv", "mv", "dot", "vdot", "addr",
                        "convolution", "_convolution", "cudnn_convolution", "conv1d", "conv2d", "conv3d",
                        "_scaled_dot_product_flash_attention", "_scaled_dot_product_efficient_attention",
                        "_scaled_dot_product_cudnn_attention", "_addmm_activation"})
@@ -516,24 +545,24 @@ def _same_bits(first, second) -> bool:
     return len(a) == len(b) and all(bitwise_equal(x, y) for x, y in zip(a, b))
 
 
-def _computes_float32_matmuls(model, inputs: list) -> bool:
-    """Whether `model` on `inputs` dispatches a float32 matmul or convolution (`_TF32_OPS`)."""
+def _contraction_dtypes(model, inputs: list) -> set:
+    """The dtypes of the tensors `model` on `inputs` hands to a contraction (`_CONTRACTIONS`), seen by dispatch."""
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils._pytree import tree_leaves
 
-    class Matmuls(TorchDispatchMode):
-        found = False
+    seen: set = set()
 
+    class Contractions(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            if func.overloadpacket.__name__ in _TF32_OPS and any(
-                    isinstance(x, torch.Tensor) and x.dtype == torch.float32 for x in tree_leaves((args, kwargs))):
-                Matmuls.found = True
+            if func.overloadpacket.__name__ in _CONTRACTIONS:
+                seen.update(x.dtype for x in tree_leaves((args, kwargs))
+                            if isinstance(x, torch.Tensor) and x.is_floating_point())
             return func(*args, **(kwargs or {}))
 
-    with Matmuls():
+    with Contractions():
         model(*inputs)
-    return Matmuls.found
+    return seen
 
 
 def _in_autocast_dtype(outputs: list, expected: list, autocast: str) -> bool:

@@ -92,6 +92,57 @@ TRANSFORMS = {name: (kind, keeping_layout(transform)) for name, (kind, transform
 }.items()}
 
 
+# How far the cancelling inputs' offset lifts the partial sums above the answer, in the offset input's rms.
+CANCELLING_OFFSET = 64.0
+
+
+def cancelling(inputs: list, eligible: list[bool]) -> list | None:
+    """Inputs on which a contraction's partial sums run far larger than its answer: the first `eligible` input
+    lifted by a constant (`CANCELLING_OFFSET` times its rms), every other one centred along each of its
+    dimensions, so that its sums along any dimension are about zero. A product then equals the plain one plus
+    the offset times those sums, about nothing, while each partial sum on the way carries the offset times a
+    partial sum of the centred operand (a random walk, of order the offset times the square root of the inner
+    size). An accumulator below float32 rounds at the scale of those partial sums, far above the answer's,
+    whatever the inner size (issue 15 section 7: an fp16 accumulator rounding once per 16-wide MMA step at
+    K=64 stayed within the honest-kernel error model on plain draws); float32 keeps them. None where fewer
+    than two inputs are eligible (float tensors the reference takes shifted, not broadcast in memory). Each
+    input keeps its layout."""
+    import torch
+
+    picked = [i for i, (x, ok) in enumerate(zip(inputs, eligible))
+              if ok and isinstance(x, torch.Tensor) and x.is_floating_point() and x.numel() > 1
+              and not _overlaps(x)]
+    if len(picked) < 2:
+        return None
+    out = list(inputs)
+    lifted = inputs[picked[0]].double()
+    rms = float(lifted.pow(2).mean().sqrt()) or 1.0
+    out[picked[0]] = _in_layout(inputs[picked[0]], lifted + CANCELLING_OFFSET * rms)
+    for i in picked[1:]:
+        centred = inputs[i].double()
+        for dim in range(centred.dim()):
+            if centred.shape[dim] > 1:
+                centred = centred - centred.mean(dim=dim, keepdim=True)
+        out[i] = _in_layout(inputs[i], centred)
+    return out
+
+
+def _overlaps(x) -> bool:
+    """Whether some elements of `x` share memory (a stride-0 broadcast): it cannot hold independent values.
+    (Other overlapping layouts fit in fewer elements than they have, or are not the ones models hand over.)"""
+    span = 1 + sum((size - 1) * stride for size, stride in zip(x.shape, x.stride()))
+    return any(stride == 0 and size > 1 for size, stride in zip(x.shape, x.stride())) or span < x.numel()
+
+
+def _in_layout(x, values):
+    """`values` (float64, x's shape) in x's dtype, laid out as x is (its sizes, strides, and the gaps between
+    its rows, holding what x's storage span held)."""
+    span = _span(x).clone()
+    view = span.as_strided(x.shape, x.stride(), 0)
+    view.copy_(values.to(x.dtype))
+    return view
+
+
 def transformed_on(device: str, transform, x):
     """`transform(x)` (one of TRANSFORMS) computed on `device` and returned where `x` is, in its layout. The
     verifier keeps its inputs on the host for the worker's requests; a GPU computes a real-scale transform in

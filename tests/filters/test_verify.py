@@ -381,12 +381,12 @@ def test_autocast_calls_only_where_the_reference_answers_alike_under_autocast():
                                      inputs=module.get_inputs())
 
     checks = CandidateChecks.__new__(CandidateChecks)
-    checks.alike, checks.device = {}, "cpu"
+    checks.reference_answers, checks.device = {}, "cpu"
     relu, matmul = problem(c.RELU_PROBLEM), problem(c.MATMUL_PROBLEM)
     for dtype in ("bfloat16", "float16"):
         assert checks.answers_alike_under_autocast(relu, relu.inputs, dtype)
         assert not checks.answers_alike_under_autocast(matmul, matmul.inputs, dtype)
-    assert len(checks.alike) == 4
+    assert len(checks.reference_answers) == 4
 
 
 def test_tf32_calls_only_where_the_reference_computes_no_float32_matmul():
@@ -404,7 +404,7 @@ def test_tf32_calls_only_where_the_reference_computes_no_float32_matmul():
                                      inputs=module.get_inputs())
 
     checks = CandidateChecks.__new__(CandidateChecks)
-    checks.alike, checks.device = {}, "cpu"
+    checks.reference_answers, checks.device = {}, "cpu"
     relu, matmul = problem(c.RELU_PROBLEM), problem(c.MATMUL_PROBLEM)
     before = torch.backends.cuda.matmul.allow_tf32
     assert checks.answers_alike_with_tf32(relu, relu.inputs)
