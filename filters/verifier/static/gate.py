@@ -9,8 +9,8 @@ import string
 from dataclasses import dataclass
 
 from filters.verifier.static.scoping import (
-    _Bindings, _binding_counts, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _params, _root_name,
-    _scope_nodes, _triton_kernels,
+    _Bindings, _binding_counts, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _param_defaults,
+    _params, _root_name, _scope_nodes, _triton_kernels,
 )
 from filters.verifier.static.custom_ops import custom_op_functions, fake_registration
 from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
@@ -182,7 +182,9 @@ class _Gate:
     # -- structure ------------------------------------------------------------------------------------------
 
     def _kernel_aliases(self) -> set[str]:
-        """Names bound only to a kernel chosen among kernels (`fn = k1 if c else k2`), launched as fn[grid]."""
+        """Names bound only to a kernel chosen among kernels (`fn = k1 if c else k2`), launched as fn[grid]; and
+        parameters defaulting to a kernel that every call of their function leaves alone or gives a kernel
+        (kernl's `implementation=layer_norm_fwd_fused_single_pass`, for callers to pick another kernel)."""
         def kernelish(value):
             if isinstance(value, ast.IfExp):
                 return kernelish(value.body) and kernelish(value.orelse)
@@ -196,8 +198,34 @@ class _Gate:
                 if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and parent.targets[0] is node):
                     other.add(node.id)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                other.update(a.arg for a in _params(node))
+                defaults = _param_defaults(node)
+                for param in _params(node):
+                    default = defaults.get(param.arg)
+                    kernel_param = default is not None and kernelish(default) and isinstance(node, ast.FunctionDef) \
+                        and self._given_only_kernels(node, param.arg, kernelish)
+                    (chosen if kernel_param else other).add(param.arg)
         return chosen - other - self.kernels
+
+    def _given_only_kernels(self, fn: ast.FunctionDef, param: str, kernelish) -> bool:
+        """Whether every use of module-level function `fn` is a call by name that passes `param` a kernel or
+        nothing (a function handed around as a value could be called with anything)."""
+        if fn not in self.tree.body:
+            return False
+        positional = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.Name) and node.id == fn.name and isinstance(node.ctx, ast.Load)):
+                continue
+            call = self.parents.get(node)
+            if not (isinstance(call, ast.Call) and call.func is node):
+                return False
+            if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+                return False
+            given = [k.value for k in call.keywords if k.arg == param]
+            if param in positional and positional.index(param) < len(call.args):
+                given.append(call.args[positional.index(param)])
+            if not all(kernelish(value) for value in given):
+                return False
+        return True
 
     def _apply_aliases(self) -> set[str]:
         """Module-level names bound once, and never again, to an autograd Function's `apply`, as the Triton
@@ -1100,7 +1128,11 @@ class _Gate:
         if node not in self.tree.body or node.keywords:
             return False
         names = [_dotted(b, self.aliases) for b in node.bases]
-        if len(names) == 1 and names[0] in ENUM_BASES and not node.decorator_list:
+        # an enum, alone or mixed with str or int (`class Activation(str, Enum)`, xformers' way): members are
+        # immutable constants either way
+        mixins = names[:-1]
+        if names and names[-1] in ENUM_BASES and not node.decorator_list and len(mixins) <= 1 and all(
+                m in ("str", "int") and not self.bindings.is_bound(b) for m, b in zip(mixins, node.bases)):
             return self._enum_body(node)
         if not node.bases and len(node.decorator_list) == 1:
             dec = node.decorator_list[0]
@@ -1183,8 +1215,8 @@ class _Gate:
             return self._immutable_default(value.operand)
         if isinstance(value, ast.Tuple):
             return all(self._immutable_default(e) for e in value.elts)
-        if isinstance(value, ast.Name) and value.id in self.module_constants:
-            return True
+        if isinstance(value, ast.Name) and (value.id in self.module_constants or value.id in self.kernels):
+            return True  # a module constant, or a kernel (a Triton function object, launched, never changed)
         if isinstance(value, ast.Call) and _dotted(value.func, self.aliases) == "triton.language.constexpr":
             return not value.keywords and all(self._immutable_default(a) for a in value.args)
         if isinstance(value, (ast.Attribute, ast.Name)):
@@ -1272,12 +1304,15 @@ class _Gate:
         """An iterator iterated by a `for` or a comprehension, or handed straight to a call that drains it
         (`tuple(...)`, `sorted(...)`, `"".join(...)`, an iterator that is itself drained where made)."""
         parent = self.parents.get(node)
-        if isinstance(parent, ast.Starred):
+        starred = isinstance(parent, ast.Starred)
+        if starred:
             node, parent = parent, self.parents.get(parent)
         if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node:
             return True
         if not (isinstance(parent, ast.Call) and node in parent.args):
             return False
+        if starred:  # `f(*(g(x) for x in args))`: unpacked into the arguments before any call runs (fla)
+            return True
         func = parent.func
         if isinstance(func, ast.Name) and func.id in _DRAINING_BUILTINS and not self.bindings.is_bound(func) \
                 and func.id not in self.aliases:

@@ -120,6 +120,15 @@ def _params(fn: ast.AST) -> list[ast.arg]:
             *([args.kwarg] if args.kwarg else [])]
 
 
+def _param_defaults(fn: ast.AST) -> dict[str, ast.AST]:
+    """Each parameter with a default, by name: its default's expression."""
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    return defaults
+
+
 def _scope_nodes(scope: ast.AST):
     """Every node of a function (or module) body, without descending into nested functions or classes
     (their bodies are scopes of their own); the nested definitions themselves are yielded."""

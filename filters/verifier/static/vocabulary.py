@@ -226,9 +226,10 @@ WRAP_TRITON = "torch.library.wrap_triton"
 # NamedTuples, attorch's enums), allowed only as the decorator or base of a record class (`gate._record_class`): fields annotated
 # with a plain type and defaulted to a constant, nothing else in the body, frozen, so an instance carries nothing
 # from one call to the next.
-RECORD_CLASS_NAMES = frozenset({"dataclasses.dataclass", "typing.NamedTuple", "enum.Enum", "enum.IntEnum"})
+RECORD_CLASS_NAMES = frozenset({"dataclasses.dataclass", "typing.NamedTuple", "enum.Enum", "enum.IntEnum",
+                                "enum.StrEnum"})
 # An enum of written-out constants (attorch's and kernl's activation and layout enums): `NAME = constant` only.
-ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum"})
+ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum"})
 RECORD_FIELD_TYPES = frozenset({"int", "float", "bool", "str", "torch.dtype"})
 PURE_HELPER_BUILTINS = frozenset({"min", "max", "int", "float", "bool", "abs", "round", "len", "divmod", "pow"})
 PURE_HELPER_CALLS = frozenset({"triton.next_power_of_2", "triton.cdiv"})

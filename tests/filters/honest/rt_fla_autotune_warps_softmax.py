@@ -4,7 +4,7 @@ device context), the kernel is autotuned over `num_warps` in [1, 2, 4, 8, 16, 32
 rows are indexed with `tl.program_id(0).to(tl.int64)`, and the padding lanes are excluded by `tl.where` on
 the mask rather than by the load's `other=`.
 
-PROBLEM softmax; EXPECTED accepted everywhere (the static gate rejects it yet: XFAIL).
+PROBLEM softmax; EXPECTED accepted everywhere (the static gate rejected it until the fix of this case).
 """
 
 import functools
@@ -17,9 +17,6 @@ import triton.language as tl
 PROBLEM = "softmax"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "cross_call_state: 'keeps the iterator (i if ... for i in args)' though `*(genexp)` in a call drains it",
-         "cpu": "cross_call_state: 'keeps the iterator (i if ... for i in args)' though `*(genexp)` in a call drains it",
-         "cuda": "cross_call_state: 'keeps the iterator (i if ... for i in args)' though `*(genexp)` in a call drains it"}
 
 
 def contiguous(fn):

@@ -5,7 +5,7 @@ normalises and stores in the output's dtype; the launcher takes the kernel as a 
 (`implementation=...`, kernl lets callers pick among its layer-norm kernels that way), clamps the block size
 between 128 and 4096, and stores mean / rstd for a backward.
 
-PROBLEM layernorm_fp16; EXPECTED accepted everywhere (the static gate rejects it yet: XFAIL).
+PROBLEM layernorm_fp16; EXPECTED accepted everywhere (the static gate rejected it until the fix of this case).
 """
 
 import torch
@@ -16,9 +16,6 @@ import triton.language as tl
 PROBLEM = "layernorm_fp16"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "cross_call_state: 'uses the default argument layer_norm_fwd_fused_single_pass' (a @triton.jit kernel as a default)",
-         "cpu": "cross_call_state: 'uses the default argument layer_norm_fwd_fused_single_pass' (a @triton.jit kernel as a default)",
-         "cuda": "cross_call_state: 'uses the default argument layer_norm_fwd_fused_single_pass' (a @triton.jit kernel as a default)"}
 
 
 @triton.jit

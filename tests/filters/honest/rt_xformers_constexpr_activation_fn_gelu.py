@@ -5,7 +5,7 @@ are small @triton.jit device functions, a host helper maps an activation name to
 specialises the kernel on the function passed, as it does on any constexpr. The names are a `(str, Enum)`
 mixin, as xformers declares its `Activation`: members that compare equal to their strings.
 
-PROBLEM gelu; EXPECTED accepted everywhere (the static gate rejects it yet: XFAIL).
+PROBLEM gelu; EXPECTED accepted everywhere (the static gate rejected it until the fix of this case).
 """
 
 from enum import Enum
@@ -19,9 +19,6 @@ import triton.language as tl
 PROBLEM = "gelu"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "reflection: 'derives class Activation from str' (a (str, Enum) mixin enum of constants)",
-         "cpu": "reflection: 'derives class Activation from str' (a (str, Enum) mixin enum of constants)",
-         "cuda": "reflection: 'derives class Activation from str' (a (str, Enum) mixin enum of constants)"}
 
 _SQRT1_2 = 0.7071067811865476
 

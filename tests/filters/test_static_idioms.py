@@ -1,0 +1,107 @@
+"""Three honest idioms the static gate accepts (found by the real-world honest cases of
+tests/filters/honest), each beside the nearest thing it must still refuse."""
+
+from __future__ import annotations
+
+import textwrap
+
+from filters.verifier.static import static_check
+from kerneldata.core.outcomes import Reason
+
+_KERNEL = '''
+import enum
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    tl.store(out_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=mask), 0.0), mask=mask)
+
+
+@triton.jit
+def zero_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(out_ptr + offs, tl.zeros((BLOCK,), dtype=tl.float32), mask=offs < n)
+'''
+
+
+def _gate(body: str):
+    return static_check(_KERNEL + textwrap.dedent(body), dtype="float32", device="cpu")
+
+
+def test_a_generator_star_unpacked_into_a_call_is_drained_there():
+    # flash-linear-attention's input_guard: fn(*(contiguous args)) drains the generator before fn runs
+    assert _gate('''
+        def launch(x, out):
+            relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+            return out
+
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                return launch(*(t.contiguous() for t in (x, torch.empty_like(x))))
+    ''') is None
+    # the same generator kept for a later call still outlives the one that made it
+    verdict = _gate('''
+        PENDING = [None]
+
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                PENDING[0] = (t.contiguous() for t in (x,))
+                out = torch.empty_like(x)
+                relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+                return out
+    ''')
+    assert verdict is not None and verdict.reason_code is Reason.CROSS_CALL_STATE, verdict
+
+
+def test_a_parameter_defaulting_to_a_kernel_is_launched_when_callers_pass_only_kernels():
+    # kernl: implementation=<kernel>, for callers to pick another kernel
+    launcher = '''
+        def relu(x, implementation=relu_kernel):
+            out = torch.empty_like(x)
+            implementation[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+            return out
+
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                return {call}
+    '''
+    assert _gate(launcher.format(call="relu(x)")) is None
+    assert _gate(launcher.format(call="relu(x, implementation=zero_kernel)")) is None  # a kernel still
+    # handed anything but a kernel, `implementation[grid](...)` is a call chosen at run time
+    for call in ("relu(x, implementation=torch.relu)", "relu(x, torch.relu)", "relu(x, **{'implementation': 1})"):
+        verdict = _gate(launcher.format(call=call))
+        assert verdict is not None, call
+    # nor when the launcher itself is handed around as a value (its caller could pass anything)
+    assert _gate(launcher.format(call="(lambda f: f(x, torch.relu))(relu)")) is not None
+
+
+def test_an_enum_mixed_with_str_or_int_is_a_record_of_constants():
+    for bases in ("str, enum.Enum", "int, enum.Enum", "enum.StrEnum", "enum.IntEnum"):
+        assert _gate(f'''
+            class Activation({bases}):
+                RELU = {"'relu'" if "Str" in bases or "str" in bases else 1}
+
+            class ModelNew(nn.Module):
+                def forward(self, x):
+                    out = torch.empty_like(x)
+                    relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+                    return out
+        ''') is None, bases
+    # other mixins, or a body beyond constants, stay classes the gate does not allow
+    for cls in ("class Holder(list, enum.Enum):\n    A = 1", "class Holder(str, int, enum.Enum):\n    A = 1",
+                "class Holder(str, enum.Enum):\n    A = 'a'\n    def grow(self):\n        return 1"):
+        verdict = _gate(cls + '''
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        out = torch.empty_like(x)
+        relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+        return out
+''')
+        assert verdict is not None and verdict.reason_code is Reason.REFLECTION, (cls, verdict)
