@@ -105,3 +105,29 @@ class ModelNew(nn.Module):
         return out
 ''')
         assert verdict is not None and verdict.reason_code is Reason.REFLECTION, (cls, verdict)
+
+
+def test_a_tuning_decorator_applied_by_call_at_module_level_makes_a_kernel():
+    # SGLang: rmsnorm_autotune = triton.autotune(...); tuned = rmsnorm_autotune(kernel)
+    launch = textwrap.dedent('''
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                out = torch.empty_like(x)
+                tuned[(triton.cdiv(x.numel(), 256),)](x, out, x.numel())
+                return out
+    ''')
+    tune = 'triton.autotune(configs=[triton.Config({{"BLOCK": 256}}, num_warps=4)], key=["n"]{extra})'
+    assert _gate(f"tuner = {tune.format(extra='')}\ntuned = tuner(relu_kernel)\n" + launch) is None
+    assert _gate(f"tuned = {tune.format(extra='')}(relu_kernel)\n" + launch) is None
+    refused = {
+        # a hook is host code with the kernel's tensors, applied by call as in a decorator
+        "a hook": f"tuned = {tune.format(extra=', pre_hook=lambda nargs: nargs[1].copy_(nargs[0]))')}(relu_kernel)\n",
+        # the applier is bound twice: which one applies is decided at run time
+        "a rebound applier": f"tuner = {tune.format(extra='')}\ntuner = tuner\ntuned = tuner(relu_kernel)\n",
+        # a wrapper that is not a tuning decorator gets the kernel object
+        "another wrapper": "import functools\ntuned = functools.lru_cache(relu_kernel)\n",
+        # the tuned kernel is rebound later
+        "a rebound kernel": f"tuned = {tune.format(extra='')}(relu_kernel)\ntuned = zero_kernel\n",
+    }
+    for what, prefix in refused.items():
+        assert _gate(prefix + launch) is not None, what

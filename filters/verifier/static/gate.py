@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import string
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from filters.verifier.static.vocabulary import (
     _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
     _REFERENCE_NAMES, _RULE_NAMES, SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED,
     _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY, _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED,
-    _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
+    _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, _TUNING_DECORATORS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
     _NON_TENSOR_ATTRS, ITERATOR_BUILTINS, _DRAINING_BUILTINS, _DRAINING_CALLS, _SCALAR_BUILTINS, _SCALAR_CALLS,
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
     TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
@@ -77,6 +78,10 @@ class _Gate:
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
+        # Kernels tuned by applying a decorator by call at module level (SGLang's
+        # `fused_rmsnorm_kernel_autotune = rmsnorm_autotune(fused_rmsnorm_kernel)`): kernels too.
+        self.tuning_appliers = self._tuning_appliers()
+        self.kernels |= {node.targets[0].id for node in tree.body if self._applies_tuning(node)}
         self.module_functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         self.module_classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
         # The candidate's torch.autograd.Function subclasses, by a name nothing else binds (`Fn.apply(x)` runs
@@ -560,7 +565,8 @@ class _Gate:
                 self._add(node, f"assigns {node.id}", Reason.MONKEYPATCH)
             elif node.id in self.aliases and node not in self.alias_defs:
                 self._add(node, f"rebinds the imported name {node.id}", Reason.MONKEYPATCH)
-            elif node.id in self.kernels and not self._comprehension_target(node):
+            elif node.id in self.kernels and not self._comprehension_target(node) \
+                    and not (self._applies_tuning(self.parents.get(node)) and self._bound_once(node.id)):
                 self._add(node, f"rebinds the kernel {node.id}", Reason.MONKEYPATCH)
             return
         if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
@@ -587,10 +593,41 @@ class _Gate:
             child, parent = parent, self.parents.get(parent)
         return isinstance(parent, ast.comprehension) and parent.target is child
 
+    def _bound_once(self, name: str) -> bool:
+        return sum(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del))
+                   for n in ast.walk(self.tree)) == 1
+
+    def _tuning_appliers(self) -> set[str]:
+        """Module-level names bound once, and never again, to `triton.autotune(...)` or `triton.heuristics(...)`
+        (a decorator object, applied by call to kernels: `_applies_tuning`)."""
+        bound = collections.Counter(n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)
+                                    and isinstance(n.ctx, (ast.Store, ast.Del)))
+        return {node.targets[0].id for node in self.tree.body
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and bound[node.targets[0].id] == 1 and self._tuning_decorator(node.value)}
+
+    def _tuning_decorator(self, value: ast.AST) -> bool:
+        return isinstance(value, ast.Call) and _dotted(value.func, self.aliases) in _TUNING_DECORATORS
+
+    def _applies_tuning(self, node: ast.AST) -> bool:
+        """`name = <tuning decorator>(kernel)` at module level, the decorator written out or a tuning applier,
+        given the kernel alone."""
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call)):
+            return False
+        call = node.value
+        return len(call.args) == 1 and not call.keywords and isinstance(call.args[0], ast.Name) \
+            and call.args[0].id in self.kernels and (
+                self._tuning_decorator(call.func)
+                or isinstance(call.func, ast.Name) and call.func.id in self.tuning_appliers)
+
     def _check_kernel_value(self, node: ast.Name) -> None:
-        """A kernel object is launched (`k[grid](...)`), chosen (`k1 if c else k2`), or passed to a launch;
-        text made of it, or a call given it, tells the interpreter's kernel object from a GPU's."""
+        """A kernel object is launched (`k[grid](...)`), chosen (`k1 if c else k2`), passed to a launch, or tuned
+        by a decorator applied by call at module level; text made of it, or a call given it, tells the
+        interpreter's kernel object from a GPU's."""
         parent = self.parents.get(node)
+        if isinstance(parent, ast.Call) and self._applies_tuning(self.parents.get(parent)):
+            return
         if isinstance(parent, (ast.FormattedValue, ast.Compare, ast.BinOp)) or isinstance(parent, ast.Call) \
                 and node in parent.args + [k.value for k in parent.keywords] \
                 and not isinstance(parent.func, ast.Subscript) and not self._is_decorator(parent.func):

@@ -455,6 +455,9 @@ _TUNER_CALLS = frozenset({"triton.autotune", "triton.Config", "triton.runtime.au
 _TUNER_HOOKS = frozenset({"pre_hook", "post_hook", "do_bench", "prune_configs_by", "early_config_prune",
                           "perf_model"})
 _HEURISTICS_CALLS = frozenset({"triton.heuristics", "triton.runtime.heuristics", "triton.runtime.autotuner.heuristics"})
+# The decorators that tune a kernel, which SGLang also applies by call at module level (`gate._applies_tuning`).
+_TUNING_DECORATORS = (_TUNER_CALLS - {"triton.Config", "triton.runtime.Config", "triton.runtime.autotuner.Config"}) \
+    | _HEURISTICS_CALLS
 # What a heuristic may ask of a kernel argument that is a tensor: its metadata, never its values.
 _HEURISTIC_METHODS = frozenset({"stride", "size", "numel", "nelement", "dim", "ndimension", "element_size",
                                 "is_contiguous", "is_floating_point"})

@@ -4,7 +4,7 @@ a second, autotuned entry made at module level by applying a `triton.autotune(..
 `autotune` flag, and the plain path splats a config dict holding `BLOCK_SIZE` and `num_warps` into the
 launch (`**config`). `eps` and `hidden_dim` are `tl.constexpr`, the row normalised as `x * w / sqrt(ms + eps)`.
 
-PROBLEM rmsnorm; EXPECTED accepted everywhere (the static gate rejects it yet: XFAIL).
+PROBLEM rmsnorm; EXPECTED accepted everywhere (the static gate rejected it until the fix of this case).
 """
 
 import torch
@@ -15,9 +15,6 @@ import triton.language as tl
 PROBLEM = "rmsnorm"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "reflection: 'hands the kernel object fused_rmsnorm_kernel to rmsnorm_autotune(fused_rmsnorm_kernel)'",
-         "cpu": "reflection: 'hands the kernel object fused_rmsnorm_kernel to rmsnorm_autotune(fused_rmsnorm_kernel)'",
-         "cuda": "reflection: 'hands the kernel object fused_rmsnorm_kernel to rmsnorm_autotune(fused_rmsnorm_kernel)'"}
 
 
 rmsnorm_autotune = triton.autotune(
