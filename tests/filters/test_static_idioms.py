@@ -131,3 +131,56 @@ def test_a_tuning_decorator_applied_by_call_at_module_level_makes_a_kernel():
     }
     for what, prefix in refused.items():
         assert _gate(prefix + launch) is not None, what
+
+
+_RELU_MODEL = '''
+class ModelNew(nn.Module):
+    def forward(self, x):
+        return relu(x)
+'''
+
+
+def test_kernels_picked_from_a_table_or_handed_to_a_generic_launcher():
+    table = '''
+def relu(x):
+    out = torch.empty_like(x)
+    kernel = {table}[x.dtype]
+    kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+    return out
+'''
+    assert _gate(table.format(table="{torch.float32: relu_kernel, torch.float16: relu_kernel}") + _RELU_MODEL) is None
+    assert _gate("KERNELS = {torch.float32: relu_kernel}\n" + table.format(table="KERNELS") + _RELU_MODEL) is None
+    # a table holding anything but kernels, or one written to, picks something chosen at run time
+    assert _gate(table.format(table="{torch.float32: relu_kernel, torch.float16: torch.relu}") + _RELU_MODEL) \
+        is not None
+    assert _gate("KERNELS = {torch.float32: relu_kernel}\nKERNELS[torch.float16] = zero_kernel\n"
+                 + table.format(table="KERNELS") + _RELU_MODEL) is not None
+    # jax-triton's triton_call(*args, kernel=...): a keyword-only kernel every call passes
+    generic = '''
+def launch(*args, kernel, n):
+    kernel[(triton.cdiv(n, 256),)](*args, n, BLOCK=256)
+
+def relu(x):
+    out = torch.empty_like(x)
+    launch(x, out, kernel={kernel}, n=x.numel())
+    return tuple([out])[0]
+'''
+    assert _gate(generic.format(kernel="relu_kernel") + _RELU_MODEL) is None
+    assert _gate(generic.format(kernel="torch.relu") + _RELU_MODEL) is not None
+
+
+def test_module_exports_and_reinterpreted_views():
+    launcher = '''
+def relu(x):
+    out = torch.empty((x.numel(), 1), dtype=x.dtype, device=x.device)
+    relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+    return out.{view}
+'''
+    assert _gate('__all__ = ["ModelNew", "relu"]\n' + launcher.format(view="as_strided(x.shape, x.stride())")
+                 + _RELU_MODEL) is None
+    # the in-place as_strided_ changes the tensor it is called on
+    assert _gate(launcher.format(view="as_strided_(x.shape, x.stride())") + _RELU_MODEL) is not None
+    # __all__ built at run time, or rebound, and any other dunder, stay refused
+    for exports in ('__all__ = ["relu"]\n__all__ = ["ModelNew"]\n', "__all__ = [relu.__name__]\n",
+                    '__version__ = "1.0"\n'):
+        assert _gate(exports + launcher.format(view="view(x.shape)") + _RELU_MODEL) is not None, exports

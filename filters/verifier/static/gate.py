@@ -190,9 +190,15 @@ class _Gate:
         """Names bound only to a kernel chosen among kernels (`fn = k1 if c else k2`), launched as fn[grid]; and
         parameters defaulting to a kernel that every call of their function leaves alone or gives a kernel
         (kernl's `implementation=layer_norm_fwd_fused_single_pass`, for callers to pick another kernel)."""
+        tables = self._kernel_tables()
+
         def kernelish(value):
             if isinstance(value, ast.IfExp):
                 return kernelish(value.body) and kernelish(value.orelse)
+            if isinstance(value, ast.Subscript):  # a kernel picked from a table of kernels by dtype or mode
+                table = value.value
+                return isinstance(table, ast.Dict) and bool(table.values) and all(map(kernelish, table.values)) \
+                    or isinstance(table, ast.Name) and table.id in tables
             return isinstance(value, ast.Name) and value.id in self.kernels
         chosen, other = set(), set()
         for node in ast.walk(self.tree):
@@ -206,10 +212,26 @@ class _Gate:
                 defaults = _param_defaults(node)
                 for param in _params(node):
                     default = defaults.get(param.arg)
-                    kernel_param = default is not None and kernelish(default) and isinstance(node, ast.FunctionDef) \
-                        and self._given_only_kernels(node, param.arg, kernelish)
+                    kernel_param = isinstance(node, ast.FunctionDef) and param not in (node.args.vararg, node.args.kwarg) \
+                        and (default is None or kernelish(default)) and self._given_only_kernels(node, param.arg, kernelish)
                     (chosen if kernel_param else other).add(param.arg)
         return chosen - other - self.kernels
+
+    def _kernel_tables(self) -> set[str]:
+        """Module-level names bound once, and never written through, to a dict of kernels (`_KERNELS =
+        {torch.float16: k16, torch.float32: k32}`, as hand-specialised libraries pick by dtype)."""
+        tables = set()
+        for node in self.tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Dict) and node.value.values and all(
+                        isinstance(v, ast.Name) and v.id in self.kernels for v in node.value.values) \
+                    and self._bound_once(node.targets[0].id):
+                name = node.targets[0].id
+                written = any(isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del))
+                              and isinstance(n.value, ast.Name) and n.value.id == name for n in ast.walk(self.tree))
+                if not written:
+                    tables.add(name)
+        return tables
 
     def _given_only_kernels(self, fn: ast.FunctionDef, param: str, kernelish) -> bool:
         """Whether every use of module-level function `fn` is a call by name that passes `param` a kernel or
@@ -230,7 +252,7 @@ class _Gate:
                 given.append(call.args[positional.index(param)])
             if not all(kernelish(value) for value in given):
                 return False
-        return True
+        return True  # (a parameter without a default that a call leaves out fails that call: no launch)
 
     def _apply_aliases(self) -> set[str]:
         """Module-level names bound once, and never again, to an autograd Function's `apply`, as the Triton
@@ -561,7 +583,7 @@ class _Gate:
                 self._add(node, problem, Reason.TORCH_OUTSIDE_KERNEL if "tensor's values" in problem
                           else Reason.CROSS_CALL_STATE)
         if isinstance(node.ctx, ast.Store):
-            if _is_dunder(node.id):
+            if _is_dunder(node.id) and not self._declares_exports(node):
                 self._add(node, f"assigns {node.id}", Reason.MONKEYPATCH)
             elif node.id in self.aliases and node not in self.alias_defs:
                 self._add(node, f"rebinds the imported name {node.id}", Reason.MONKEYPATCH)
@@ -592,6 +614,14 @@ class _Gate:
         while isinstance(parent, (ast.Tuple, ast.List, ast.Starred)):
             child, parent = parent, self.parents.get(parent)
         return isinstance(parent, ast.comprehension) and parent.target is child
+
+    def _declares_exports(self, node: ast.Name) -> bool:
+        """`__all__ = ["f", "g"]` at module level, once: the names `import *` exports, read by nothing here."""
+        parent = self.parents.get(node)
+        return node.id == "__all__" and isinstance(parent, ast.Assign) and parent in self.tree.body \
+            and parent.targets == [node] and isinstance(parent.value, (ast.List, ast.Tuple)) \
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in parent.value.elts) \
+            and self._bound_once("__all__")
 
     def _bound_once(self, name: str) -> bool:
         return sum(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del))

@@ -305,6 +305,9 @@ SAFE_TENSOR_METHODS = frozenset({
     "new_empty", "new_zeros", "new_ones", "new_full", "stride", "size", "numel", "nelement", "dim", "ndimension",
     "element_size", "data_ptr", "is_contiguous", "is_floating_point", "is_complex", "get_device",
     "storage_offset", "requires_grad_",
+    # a view with written-out sizes and strides (Inductor's reinterpret_tensor of its own buffers); never the
+    # in-place `as_strided_`, which changes the tensor it is called on
+    "as_strided",
 })
 _SCALAR_TENSOR_METHODS = frozenset({
     "stride", "size", "numel", "nelement", "dim", "ndimension", "element_size", "data_ptr", "is_contiguous",
@@ -374,7 +377,9 @@ _MODULE_RULES = {
     **dict.fromkeys(("reference", "problem", "model"), Reason.REFERENCE_ACCESS),
 }
 # Builtins that only look at a tensor without computing from its values.
-_TENSOR_SAFE_BUILTINS = frozenset({"len", "isinstance", "print", "id", "hash", "hasattr", "callable"})
+# Builtins that may take a tensor (or what the type inference takes for one: a list of outputs): they read
+# metadata, or make a tuple or list of the tensors or of a tensor's rows (views), computing nothing.
+_TENSOR_SAFE_BUILTINS = frozenset({"len", "isinstance", "print", "id", "hash", "hasattr", "callable", "tuple", "list"})
 _KERNEL_BUILTINS = frozenset({"range", "min", "max", "print", "len", "int", "float", "bool", "isinstance", "abs",
                               "tuple", "zip", "enumerate"})
 _FRAME_ATTRS = frozenset({

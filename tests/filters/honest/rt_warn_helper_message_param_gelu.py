@@ -1,0 +1,49 @@
+"""Honest: a launcher's small `_warn(message)` wrapper around `warnings.warn(message, UserWarning,
+stacklevel=2)`, called with a written-out message (the thin warning helpers kernel libraries keep so every
+notice gets the same category and stacklevel, own code).
+
+PROBLEM gelu; EXPECTED accepted everywhere.
+"""
+
+import warnings
+
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+PROBLEM = "gelu"
+EXPECTED = ("accepted", "correctness", "ok")
+DEVICE = "any"
+XFAIL = {"static": "torch_outside_kernel: logs warnings.warn(message, ...); only a message written out",
+         "cpu": "torch_outside_kernel: logs warnings.warn(message, ...); only a message written out",
+         "cuda": "torch_outside_kernel: logs warnings.warn(message, ...); only a message written out"}
+
+BLOCK_SIZE = 1024
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=2)
+
+
+@triton.jit
+def _gelu_kernel(x_ptr, y_ptr, n_elements, BLOCK: tl.constexpr):
+    offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offsets < n_elements
+    x = tl.load(x_ptr + offsets, mask=mask, other=0.0)
+    y = 0.5 * x * (1.0 + tl.erf(x * 0.7071067811865476))
+    tl.store(y_ptr + offsets, y, mask=mask)
+
+
+class ModelNew(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        x = x.contiguous()
+        y = torch.empty_like(x)
+        n_elements = x.numel()
+        if n_elements % BLOCK_SIZE:
+            _warn("gelu: size is not a multiple of the block; the last program runs masked")
+        _gelu_kernel[(triton.cdiv(n_elements, BLOCK_SIZE),)](x, y, n_elements, BLOCK=BLOCK_SIZE)
+        return y
