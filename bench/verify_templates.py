@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import random
 import sys
@@ -64,11 +65,13 @@ def coverage(spec_rows: list[dict]) -> dict[str, tuple[int, int]]:
 
 def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: int = 2,
                     timeout_s: float = 120.0, workloads: bool = False,
-                    draw_key: str | None = None) -> list[Outcome]:
+                    draw_key: str | None = None, runtime=None) -> list[Outcome]:
     """Every applicable variant of every spec, judged by the verifier (each candidate within `timeout_s`).
     `workloads`: on the spec's other workloads too, as a run judges it (a kernel fixed to the shown shapes
     fails); off, the shown workload only, at about half the cost under the interpreter. `draw_key`: the
-    verifier's draws keyed (the same verdicts on every run), else secret ones as in a run without a seed."""
+    verifier's draws keyed (the same verdicts on every run), else secret ones as in a run without a seed.
+    `runtime`: a `filters.verifier.runtime.Runtime` on `device` to judge them in (its workers serve call after
+    call, as a run's do), else one made for this call."""
     from filters.verifier.judge import judge_row
     from filters.verifier.options import VerifyOptions
     from filters.verifier.runtime import Runtime
@@ -76,7 +79,7 @@ def verify_variants(spec_rows: list[dict], *, device: str = "cpu", num_seeds: in
     options = VerifyOptions(device=device, num_seeds=num_seeds, min_speedup=0.0, baselines=("eager",),
                             timeout_s=timeout_s, draw_key=draw_key)
     outcomes = []
-    with Runtime(device) as runtime:
+    with contextlib.nullcontext(runtime) if runtime is not None else Runtime(device) as runtime:
         for row in spec_rows:
             for variant in variants_for(row):
                 draft = render(row, random.Random(f"sweep:{row['spec_id']}:{variant.name}"), variant.name)

@@ -184,3 +184,23 @@ def relu(x):
     for exports in ('__all__ = ["relu"]\n__all__ = ["ModelNew"]\n', "__all__ = [relu.__name__]\n",
                     '__version__ = "1.0"\n'):
         assert _gate(exports + launcher.format(view="view(x.shape)") + _RELU_MODEL) is not None, exports
+
+
+def test_a_partial_of_an_own_launcher_with_constants_bound_is_that_launcher():
+    launcher = '''
+import functools
+
+def launch(x, block=256):
+    out = torch.empty_like(x)
+    relu_kernel[(triton.cdiv(x.numel(), block),)](x, out, x.numel(), BLOCK=block)
+    return out
+
+relu = {partial}
+'''
+    assert _gate(launcher.format(partial="functools.partial(launch, block=512)") + _RELU_MODEL) is None
+    for partial in ("functools.partial(torch.relu)",  # torch's own function, not the candidate's
+                    "functools.partial(launch, block=torch.ones(1))",  # a tensor bound once, shared by calls
+                    "functools.partial(relu_kernel, BLOCK=256)"):  # a kernel object handed to a call
+        assert _gate(launcher.format(partial=partial) + _RELU_MODEL) is not None, partial
+    # bound twice: which function runs is decided at run time
+    assert _gate(launcher.format(partial="functools.partial(launch)\nrelu = launch") + _RELU_MODEL) is not None

@@ -257,7 +257,8 @@ class _Gate:
     def _apply_aliases(self) -> set[str]:
         """Module-level names bound once, and never again, to an autograd Function's `apply`, as the Triton
         tutorials and Unsloth name theirs (`layer_norm = LayerNorm.apply`): calling one runs the Function's
-        forward, which is checked code like `Fn.apply(...)` itself."""
+        forward, which is checked code like `Fn.apply(...)` itself; or to a `functools.partial` of a function
+        of the candidate's own with constants bound (`_partial_of_own_function`)."""
         stores: dict[str, list[ast.AST]] = {}
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -273,10 +274,24 @@ class _Gate:
         aliases = set()
         for node in self.tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                    and isinstance(node.value, ast.Attribute) and self._is_function_apply(node.value) \
+                    and (isinstance(node.value, ast.Attribute) and self._is_function_apply(node.value)
+                         or self._partial_of_own_function(node.value)) \
                     and stores.get(node.targets[0].id) == [node.targets[0]]:
                 aliases.add(node.targets[0].id)
         return aliases
+
+    def _partial_of_own_function(self, value: ast.AST) -> bool:
+        """`functools.partial(launcher, block_size=1024, num_warps=4)`: a module-level function of the
+        candidate's own (checked code; not a kernel) with written-out constants bound, so calling it runs that
+        function."""
+        def constant(arg: ast.AST) -> bool:
+            return isinstance(arg, ast.Constant) or isinstance(arg, ast.UnaryOp) and isinstance(arg.operand, ast.Constant)
+
+        return isinstance(value, ast.Call) and _dotted(value.func, self.aliases) == "functools.partial" \
+            and bool(value.args) and isinstance(value.args[0], ast.Name) \
+            and value.args[0].id in self.module_functions and value.args[0].id not in self.kernels \
+            and all(constant(a) for a in value.args[1:]) \
+            and all(k.arg is not None and constant(k.value) for k in value.keywords)
 
     def _loggers(self) -> set[str]:
         """Module-level names bound once, and nowhere else, to `logging.getLogger(...)` (FlagGems' `logger`):

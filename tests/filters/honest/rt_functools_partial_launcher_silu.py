@@ -15,9 +15,6 @@ import triton.language as tl
 PROBLEM = "silu"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "torch_outside_kernel: calls silu, a function chosen at run time, on tensors",
-         "cpu": "torch_outside_kernel: calls silu, a function chosen at run time, on tensors",
-         "cuda": "torch_outside_kernel: calls silu, a function chosen at run time, on tensors"}
 
 
 @triton.jit
