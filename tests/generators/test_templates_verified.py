@@ -13,6 +13,7 @@ from generators.teachers.builtin import TEMPLATE_OPS, Decline, variants_for
 from generators.teachers.templates import (
     attention, elementwise, fused, indexing, matmul, pooling, reductions, scan,
 )
+from filters.verifier.runtime import Runtime
 from kerneldata.core.config import SpecsConfig
 
 COVERED = ("elementwise", "binary", "reduction", "softmax", "normalization", "loss", "scan", "pooling", "matmul",
@@ -47,13 +48,21 @@ def test_declined_specs_say_why():
 
 
 @pytest.fixture(scope="module")
-def quick_outcomes() -> list[Outcome]:
+def runtime():
+    """One verifier runtime for the module: its workers serve candidate after candidate, as a run's do."""
+    with Runtime("cpu") as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def quick_outcomes(runtime) -> list[Outcome]:
     """Every variant of one small answered spec per covered family, verified."""
     rows = [spec.to_row() for spec in SpecSampler(SpecsConfig(families=list(COVERED), max_numel=4096),
                                                   seed=2).sample(200)]
     # Keyed draws: the same verdicts on every run (secret ones made one softmax case fail once in CI and
     # never again in five local rounds).
-    return verify_variants(answered_per_family(rows, 1), draw_key="tests/generators/test_templates_verified")
+    return verify_variants(answered_per_family(rows, 1), draw_key="tests/generators/test_templates_verified",
+                           runtime=runtime)
 
 
 @pytest.mark.parametrize("family", COVERED)
@@ -66,13 +75,13 @@ def test_correct_variants_pass_and_flawed_ones_fail(quick_outcomes, family):
 
 
 @pytest.mark.slow
-def test_broad_sweep_at_the_default_sizes():
+def test_broad_sweep_at_the_default_sizes(runtime):
     """Four answered specs per family at the sampler's default sizes, every variant; and every flaw shown
     at least once somewhere (tf32_dot only as unverified: the interpreter computes fp32 dots exactly)."""
     rows = [spec.to_row() for spec in SpecSampler(SpecsConfig(families=list(COVERED)), seed=11).sample(600)]
     # A sweep of correctness, not of speed: the interpreter runs a looped fp16 scan at the default sizes in
     # about a minute on an idle core and past the verifier's default 120 s on a loaded machine.
-    outcomes = verify_variants(answered_per_family(rows, 4), timeout_s=600)
+    outcomes = verify_variants(answered_per_family(rows, 4), timeout_s=600, runtime=runtime)
     wrong = [o for o in outcomes if not o.as_expected]
     assert not wrong, "\n".join(f"{o.spec_id} {o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
     shown = {o.flaw for o in outcomes if o.flaw}
@@ -113,10 +122,10 @@ _QUICK = ("swiglu", "decode_attention", "moe_permute", "quantize_fp8_block", "ja
 
 @pytest.mark.parametrize("op", [op if op in _QUICK else pytest.param(op, marks=pytest.mark.slow)
                                 for op in _REAL_MODEL_OPS])
-def test_real_model_op_templates_are_accepted_and_their_flaws_rejected(op):
+def test_real_model_op_templates_are_accepted_and_their_flaws_rejected(op, runtime):
     """Every correct structure accepted, every flawed variant (an edit of one of them) rejected."""
     row = render(problem_from_op(OPS[op], _TINY_DIMS[op], "float32", {}), "test").to_row()
-    outcomes = verify_variants([row], num_seeds=1)
+    outcomes = verify_variants([row], num_seeds=1, runtime=runtime)
     assert any(o.flaw for o in outcomes) and any(o.flaw is None for o in outcomes), [o.variant for o in outcomes]
     assert all(o.as_expected for o in outcomes), [(o.variant, o.status, o.reason) for o in outcomes]
 
@@ -126,17 +135,17 @@ def test_every_real_model_op_has_a_template():
 
 
 @pytest.mark.slow
-def test_real_model_op_templates_in_half_precision_and_other_shapes():
+def test_real_model_op_templates_in_half_precision_and_other_shapes(runtime):
     rows = [sample_op(op, seed=seed, dtype="float16", config=SpecsConfig(max_numel=1 << 14)).to_row()
             for op in _REAL_MODEL_OPS if "float16" in OPS[op].dtypes for seed in (4, 5)]
-    wrong = [o for o in verify_variants(rows, num_seeds=2) if not o.as_expected]
+    wrong = [o for o in verify_variants(rows, num_seeds=2, runtime=runtime) if not o.as_expected]
     assert not wrong, "\n".join(f"{o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
 
 
-def test_nll_loss_in_one_program_and_in_two_passes():
+def test_nll_loss_in_one_program_and_in_two_passes(runtime):
     """nll_loss has two correct structures (issue 17): one program over all rows, and a grid of row-block
     partial sums added in order by a second kernel; 300 rows make several blocks for every drawn size."""
     row = render(problem_from_op(OPS["nll_loss"], {"batch": 300, "classes": 10}, "float32", {}), "test").to_row()
-    outcomes = verify_variants([row], num_seeds=1)
+    outcomes = verify_variants([row], num_seeds=1, runtime=runtime)
     assert {o.variant for o in outcomes} == {"single", "two_pass"}, [o.variant for o in outcomes]
     assert all(o.as_expected for o in outcomes), [(o.variant, o.status, o.reason) for o in outcomes]
