@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import random
 import sys
 import tempfile
 import threading
@@ -98,6 +99,10 @@ def _check_launch_arguments(args, kwargs) -> None:
         from triton.runtime.interpreter import InterpretedFunction
 
         kernels += (InterpretedFunction,)
+    try:
+        from triton.tools.tensor_descriptor import TensorDescriptor
+    except ImportError:  # a Triton without host-side descriptors
+        TensorDescriptor = None
 
     def allowed(value, depth: int = 0) -> bool:
         if value is None or isinstance(value, (torch.Tensor, int, float, bool, str, torch.dtype, tl.dtype,
@@ -105,7 +110,11 @@ def _check_launch_arguments(args, kwargs) -> None:
             return True
         if isinstance(value, tuple) and depth < 4:
             return all(allowed(item, depth + 1) for item in value)
-        return isinstance(getattr(value, "base", None), torch.Tensor)  # a host-side TensorDescriptor
+        # Triton's own host-side TensorDescriptor, by its exact type: an object of the candidate's own that
+        # only looks like one (a tensor `.base`, a `data_ptr`) has its methods called by the interpreter's
+        # argument handling, where they could compute with PyTorch unseen (rt_interp_argument_object_casts_paused)
+        return TensorDescriptor is not None and type(value) is TensorDescriptor \
+            and type(value.base) is torch.Tensor
 
     for value in [*args, *(v for k, v in kwargs.items() if k != "grid")]:  # the grid may be a function
         if not allowed(value):
@@ -725,16 +734,18 @@ def _inputs_in_training(inputs: list, mode: str):
             x.requires_grad_(False)
 
 
-def _at_storage_offset(x):
-    """`x` (same shape, strides and values) placed 256 bytes into a larger storage, as a model's views of a
-    fused tensor are: a launcher reading `x.storage_offset()` must not tell a freshly drawn input from use.
-    256 bytes keep every alignment Triton specialises a pointer on; the bytes before it hold NaN (or zeros),
-    so a kernel that reads before its input shows it."""
+def _at_storage_offset(x, sixteens: int = 16):
+    """`x` (same shape, strides and values) placed `sixteens` x 16 bytes into a larger storage, as a model's
+    views of a fused tensor are: a launcher reading `x.storage_offset()` must not tell a freshly drawn input
+    from use, nor by its residue (the caller draws `sixteens` from 1 to 16, so `storage_offset() % 16` takes
+    several values: rt_detect_storage_offset_modulo). Multiples of 16 bytes keep the alignment Triton
+    specialises a pointer on; the bytes before it hold NaN (or zeros), so a kernel that reads before its input
+    shows it."""
     import torch
 
     if not x.numel():
         return x
-    pad = max(1, 256 // x.element_size())
+    pad = max(1, 16 * sixteens // x.element_size())
     span = 1 + sum((size - 1) * stride for size, stride in zip(x.shape, x.stride()))
     base = torch.empty(pad + span, dtype=x.dtype, device=x.device)
     base[:pad].fill_(float("nan") if x.is_floating_point() else 0)
@@ -850,10 +861,14 @@ class _Session:
                     found.append(thread.name)
         return found
 
-    def _inputs(self, blob: bytes, *, offset: bool = False) -> list:
+    def _inputs(self, blob: bytes, *, offset: bool = False, seed: int = 0) -> list:
+        """The request's input tensors on the device; with `offset`, each placed part way into a larger
+        storage, by an amount drawn from `seed` (the call's secret poison seed)."""
         torch = self.torch
         inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in unpack_tensors(blob)]
-        return [_at_storage_offset(x) if offset and type(x) is torch.Tensor else x for x in inputs]
+        draws = random.Random(seed)
+        return [_at_storage_offset(x, draws.randint(1, 16)) if offset and type(x) is torch.Tensor else x
+                for x in inputs]
 
     def _reused_inputs(self, blob: bytes) -> list:
         """The previous request's input tensors, the same objects at the same addresses, with this
@@ -919,7 +934,7 @@ class _Session:
         torch = self.torch
         started = time.perf_counter()
         inputs = self._reused_inputs(blobs[0]) if header.get("reuse_inputs") \
-            else self._inputs(blobs[0], offset=bool(header.get("offset")))
+            else self._inputs(blobs[0], offset=bool(header.get("offset")), seed=int(header.get("poison_seed", 0)))
         self.last_inputs = inputs
         _set_poison(str(header.get("poison", "nan")), int(header.get("poison_seed", 0)))
         self._set_mode(bool(header.get("eval")))
