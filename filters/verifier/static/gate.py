@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import collections
 import string
 from dataclasses import dataclass
 
@@ -80,6 +79,7 @@ class _Gate:
                 self.parents[child] = node
         # Kernels tuned by applying a decorator by call at module level (SGLang's
         # `fused_rmsnorm_kernel_autotune = rmsnorm_autotune(fused_rmsnorm_kernel)`): kernels too.
+        self.binding_counts = _binding_counts(tree)
         self.tuning_appliers = self._tuning_appliers()
         self.kernels |= {node.targets[0].id for node in tree.body if self._applies_tuning(node)}
         self.module_functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -639,17 +639,14 @@ class _Gate:
             and self._bound_once("__all__")
 
     def _bound_once(self, name: str) -> bool:
-        return sum(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del))
-                   for n in ast.walk(self.tree)) == 1
+        return self.binding_counts.get(name) == 1
 
     def _tuning_appliers(self) -> set[str]:
         """Module-level names bound once, and never again, to `triton.autotune(...)` or `triton.heuristics(...)`
         (a decorator object, applied by call to kernels: `_applies_tuning`)."""
-        bound = collections.Counter(n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)
-                                    and isinstance(n.ctx, (ast.Store, ast.Del)))
         return {node.targets[0].id for node in self.tree.body
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and bound[node.targets[0].id] == 1 and self._tuning_decorator(node.value)}
+                and self._bound_once(node.targets[0].id) and self._tuning_decorator(node.value)}
 
     def _tuning_decorator(self, value: ast.AST) -> bool:
         return isinstance(value, ast.Call) and _dotted(value.func, self.aliases) in _TUNING_DECORATORS
