@@ -214,6 +214,10 @@ class CandidateChecks:
             inputs = self.draw_inputs()
             modes = disguise.repeat_modes() if index == 0 else (None, None)
             grads = disguise.grad_modes() if index == 0 else (None,)
+            # One draw of which inputs require grad for the three calls (disguise.grad_inputs), and the
+            # parameters frozen on the first call or on its repeat, never both (disguise.frozen_parameters).
+            marks = disguise.grad_inputs(len(inputs)) if index == 0 else None
+            frozen = disguise.frozen_parameters() if index == 0 else None
             offset = disguise.input_offset() if index == 0 else None
             evaluate = disguise.eval_mode() if index == 0 else None
             # Three calls held to the reference (the first call, the repeat on its input objects, the next
@@ -227,20 +231,22 @@ class CandidateChecks:
                     tf32_alike=self.answers_alike_with_tf32(self.problem, inputs))
             call = 0 if index == 0 else 2 if index == 1 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
-                                          grad=grads[0], offset=offset, eval_mode=evaluate,
-                                          ambient=disguise.PLAIN if call is None else ambients[call])
+                                          grad=grads[0], grad_inputs=marks, offset=offset, eval_mode=evaluate,
+                                          frozen=frozen, ambient=disguise.PLAIN if call is None else ambients[call])
             if problem:
                 return None, problem
             if index == 0:
                 first_inputs = inputs
                 problem = self.repeat(inputs, outputs, variant=index, poison=modes[1], grads=grads[1:],
-                                      offset=not offset, eval_mode=not evaluate, ambients=ambients[:2])
+                                      grad_inputs=marks, offset=not offset, eval_mode=not evaluate,
+                                      frozen=not frozen, ambients=ambients[:2])
                 if problem:
                     return None, problem
         return first_inputs, None
 
     def repeat(self, inputs: list, outputs: list, *, variant: int, poison: str,
-               grads: tuple[str, str], offset: bool, eval_mode: bool,
+               grads: tuple[str, str], offset: bool, eval_mode: bool, grad_inputs: tuple[bool, ...] | None = None,
+               frozen: bool | None = None,
                ambients: tuple[disguise.Ambient, disguise.Ambient] = (disguise.PLAIN, disguise.PLAIN),
                ) -> Verdict | None:
         """State kept across calls cannot change results (issue 15 section 5). The same inputs again must give
@@ -250,14 +256,17 @@ class CandidateChecks:
         address, shape, object or a sample of the values returns the stale answer). The two runs are in the
         two grad modes the first run was not in (`grads`, disguise.grad_modes), the first of them with its inputs
         at a storage offset if the first run's were not, and at none if they were (`offset`), and in the other
-        module mode (`eval_mode`, where the reference answers alike in both); under `ambients` (process-wide modes the
+        module mode (`eval_mode`, where the reference answers alike in both), the first with the candidate's
+        parameters `frozen` or not, with the inputs `grad_inputs` marks requiring grad where autograd is on or
+        off (the first run's draw: disguise.grad_inputs); under `ambients` (process-wide modes the
         caller made sure the reference answers alike under), the first as the first run was, since it is held
         to that run's bits, the second held to the reference."""
         evaluate = eval_mode and self.answers_alike_in_eval(self.problem, inputs)
         with _modules_in_eval(self.problem.model, evaluate):
             again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
                                            runtime=self.runtime, poison=poison, evidence=self.evidence,
-                                           grad=grads[0], offset=offset, eval_mode=evaluate, ambient=ambients[0])
+                                           grad=grads[0], grad_inputs=grad_inputs, offset=offset, eval_mode=evaluate,
+                                           frozen=frozen, ambient=ambients[0])
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)) \
@@ -267,12 +276,13 @@ class CandidateChecks:
         changed = partly_changed(inputs, self.draw_inputs())
         try:
             _, problem = self.check(changed, "the same input tensors with part of their contents changed",
-                                    variant=variant, reuse_inputs=True, grad=grads[1], ambient=ambients[1])
+                                    variant=variant, reuse_inputs=True, grad=grads[1], grad_inputs=grad_inputs,
+                                    ambient=ambients[1])
         except ReferenceError_:
             # The reference refuses the mixed draw (its inputs are related across elements): the same objects
             # with their own contents still defeat a cache keyed by a fresh object's address.
             _, problem = self.check(inputs, "the same input tensors again", variant=variant, reuse_inputs=True,
-                                    grad=grads[1], ambient=ambients[1])
+                                    grad=grads[1], grad_inputs=grad_inputs, ambient=ambients[1])
         return problem
 
     def within_tolerance(self, outputs: list, again: list) -> bool:
@@ -441,8 +451,9 @@ class CandidateChecks:
         return self.reference_answers[key]
 
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
-               reuse_inputs: bool = False, grad: str | None = None, offset: bool | None = None,
-               eval_mode: bool = False, ambient: disguise.Ambient = disguise.PLAIN,
+               reuse_inputs: bool = False, grad: str | None = None, grad_inputs: tuple[bool, ...] | None = None,
+               offset: bool | None = None, eval_mode: bool = False, frozen: bool | None = None,
+               ambient: disguise.Ambient = disguise.PLAIN,
                problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
@@ -485,7 +496,8 @@ class CandidateChecks:
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
                                                reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
-                                               offset=offset, eval_mode=eval_mode, ambient=ambient)
+                                               grad_inputs=grad_inputs, offset=offset, eval_mode=eval_mode,
+                                               frozen=frozen, ambient=ambient)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
@@ -641,22 +653,26 @@ def _modules_in_eval(model, evaluate: bool):
 
 def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: int,
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
-                  evidence: dict | None = None, grad: str | None = None, offset: bool | None = None,
-                  eval_mode: bool = False, ambient: disguise.Ambient = disguise.PLAIN):
+                  evidence: dict | None = None, grad: str | None = None, grad_inputs: tuple[bool, ...] | None = None,
+                  offset: bool | None = None, eval_mode: bool = False, frozen: bool | None = None,
+                  ambient: disguise.Ambient = disguise.PLAIN):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
     the kernels wrote over (`copy_born`) and those they wrote back unchanged (`copy_unchanged`). `grad`
     (None: a secret draw) runs forward with autograd on, as in training, off, as in an eval loop, or in
-    inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use;
+    inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use,
+    with the inputs `grad_inputs` marks requiring grad (None: a secret draw, disguise.grad_inputs); `frozen`
+    (None: a secret coin) freezes the candidate's parameters for the call (disguise.frozen_parameters);
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
     `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `ambient` under those
     process-wide modes (disguise.Ambient; the caller has made sure the reference answers alike under them)."""
     first_run = not child.runs
     header, blobs = child.run(inputs, variant, poison=poison, poison_seed=disguise.seed(),
                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,
+                             grad_inputs=disguise.grad_inputs(len(inputs)) if grad_inputs is None else grad_inputs,
                              offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode,
-                             ambient=ambient)
+                             frozen=disguise.frozen_parameters() if frozen is None else frozen, ambient=ambient)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)

@@ -9,6 +9,8 @@ fresh buffers hold, or by how many times and in what order it is called:
 - `poison_mode`: per checked call, what fresh allocations hold (filters.verifier.sandbox_child `POISON_MODES`);
 - `extra_calls`: how many calls on fresh inputs come before each checked one;
 - `grad_mode`, `grad_modes`: whether a call runs with autograd on, off, or in inference mode;
+- `grad_inputs`: which inputs require grad in such a call (a data batch does not, an activation does);
+- `frozen_parameters`: whether a call runs with the candidate's parameters frozen (`requires_grad_(False)`);
 - `ambients` (`autocast_modes`, `tf32_modes`, `compiling_modes`): the process-wide modes three checked calls
   run under: autocast and its dtype, the TF32 switches (where the reference answers alike under them), and
   whether the candidate is told torch.compile traces it;
@@ -140,6 +142,22 @@ def grad_modes() -> tuple[str, ...]:
     modes = list(GRAD_MODES)
     _draws().shuffle(modes)
     return tuple(modes)
+
+
+def grad_inputs(count: int) -> tuple[bool, ...]:
+    """Which of `count` inputs require grad in a call with autograd on or off (each a coin): a trained
+    network hands its first layer a data batch that does not, and the layers behind it activations that do;
+    an `ema_model(x)` under `no_grad` gets an `x` that does. The first checked call and its repeats use one
+    draw for the autograd-on call and the no_grad one, so a launcher keyed on whether the flags agree with
+    `torch.is_grad_enabled()` meets a disagreement on the same inputs whatever the draw was."""
+    return tuple(bool(_draws().randrange(2)) for _ in range(count))
+
+
+def frozen_parameters() -> bool:
+    """Whether one call runs with the candidate's parameters frozen (`requires_grad_(False)`), as an inference
+    server, a fine-tuning script's frozen base or a quantised checkpoint holds them, rather than as a freshly
+    built module does."""
+    return bool(_draws().randrange(2))
 
 
 def input_offset() -> bool:

@@ -412,20 +412,22 @@ class SandboxWorker:
         return header
 
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
-            reuse_inputs: bool = False, grad: str = "no_grad",
-            offset: bool = False, eval_mode: bool = False,
+            reuse_inputs: bool = False, grad: str = "no_grad", grad_inputs: tuple[bool, ...] = (),
+            offset: bool = False, eval_mode: bool = False, frozen: bool = False,
             ambient: Ambient = PLAIN) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
         `poison` what fresh allocations hold (filters.verifier.disguise); `reuse_inputs` runs on the previous call's
         input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
-        enabled (as in training), under no_grad or in inference mode (disguise.GRAD_MODES); `offset` hands over
+        enabled (as in training), under no_grad or in inference mode (disguise.GRAD_MODES), with the floating inputs
+        `grad_inputs` marks requiring grad (outside inference mode); `offset` hands over
         fresh inputs part way into a larger storage (disguise.input_offset); `eval_mode` calls it with its
-        modules in eval mode (else in the modes they were built in); `ambient` under those process-wide modes
+        modules in eval mode (else in the modes they were built in); `frozen` with its parameters frozen
+        (`requires_grad_(False)`); `ambient` under those process-wide modes
         (autocast and its dtype, the TF32 switches, whether the candidate is told torch.compile traces it)."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
-                             "reuse_inputs": reuse_inputs, "grad": grad, "offset": offset,
-                              "eval": eval_mode, "autocast": ambient.autocast, "tf32": ambient.tf32,
+                             "reuse_inputs": reuse_inputs, "grad": grad, "grad_inputs": [bool(m) for m in grad_inputs],
+                             "offset": offset, "eval": eval_mode, "frozen": bool(frozen), "autocast": ambient.autocast, "tf32": ambient.tf32,
                               "compiling": ambient.compiling},
                             [pack_tensors(inputs)])
 

@@ -691,6 +691,26 @@ def _autocast(device: str, dtype: str | None):
 
 
 @contextlib.contextmanager
+def _parameters_frozen(model, frozen: bool):
+    """The model's parameters frozen (`requires_grad_(False)`) while forward runs, when `frozen`, as a server
+    or a fine-tuning script's frozen base holds them: a launcher reading `self.weight.requires_grad` must not
+    tell a freshly built module, the verifier's, from use (disguise.frozen_parameters). Put back after, where
+    still as we left it."""
+    import torch
+
+    parameters = [p for p in model.parameters() if type(p) is torch.nn.Parameter and p.requires_grad] \
+        if frozen else []
+    for parameter in parameters:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter in parameters:
+            if not parameter.requires_grad:
+                parameter.requires_grad_(True)
+
+
+@contextlib.contextmanager
 def _tf32(mode: str):
     """Forward under one of disguise.TF32_MODES (the switches `torch.backends.cuda.matmul.allow_tf32` and
     `torch.backends.cudnn.allow_tf32`, which training scripts set and launchers may read), put back after the
@@ -716,15 +736,18 @@ def _tf32(mode: str):
 
 
 @contextlib.contextmanager
-def _inputs_in_training(inputs: list, mode: str):
-    """In the "grad" mode the floating-point inputs require grad while forward runs, as the activations a
-    kernel is handed inside a network being trained do: a launcher reading `x.requires_grad` must not tell
-    a verifier's freshly drawn inputs from use. The flag is cleared after the call, so that the next call
-    may copy new contents into the same objects (`reuse_inputs`)."""
+def _inputs_in_training(inputs: list, mode: str, marks=()):
+    """With autograd on or off, the floating-point inputs `marks` picks require grad while forward runs, as
+    the activations a kernel is handed inside a network being trained do (and a data batch does not; an
+    `ema_model(x)` under no_grad gets an `x` that does): a launcher reading `x.requires_grad` must not tell a
+    verifier's freshly drawn inputs from use, nor key on whether the flags agree with the grad mode
+    (disguise.grad_inputs). Never in inference mode, as a server's inputs. The flag is cleared after the
+    call, so that the next call may copy new contents into the same objects (`reuse_inputs`)."""
     import torch
 
-    marked = [x for x in inputs if mode == "grad" and type(x) is torch.Tensor and x.is_floating_point()
-              and x.is_leaf and not x.requires_grad]
+    marks = list(marks) + [False] * (len(inputs) - len(marks))
+    marked = [x for x, mark in zip(inputs, marks) if mark and mode in ("grad", "no_grad")
+              and type(x) is torch.Tensor and x.is_floating_point() and x.is_leaf and not x.requires_grad]
     for x in marked:
         x.requires_grad_(True)
     try:
@@ -954,7 +977,9 @@ class _Session:
             # Autograd on (as in training), off or in inference mode, under autocast or not, as the verifier
             # drew for this call.
             mode = header.get("grad", "no_grad")
-            with _grad_mode(mode), _inputs_in_training(inputs, mode), _autocast(self.device, header.get("autocast")), \
+            with _grad_mode(mode), _inputs_in_training(inputs, mode, header.get("grad_inputs") or ()), \
+                    _parameters_frozen(self.model, bool(header.get("frozen"))), \
+                    _autocast(self.device, header.get("autocast")), \
                     _tf32(str(header.get("tf32", "default"))), \
                     compile_query.answering(bool(header.get("compiling")), self.candidate_file):
                 _RECORDER[0] = recorder

@@ -133,3 +133,40 @@ def test_grad_modes_are_every_mode_once():
     # the first checked call and its two repeats meet every way a user calls forward, whatever the order
     assert sorted(disguise.grad_modes()) == sorted(disguise.GRAD_MODES)
     assert disguise.grad_mode() in disguise.GRAD_MODES
+
+
+def test_grad_input_marks_and_frozen_parameters_take_both_values():
+    # every input is sometimes marked and sometimes not, and parameters are sometimes frozen and sometimes not
+    marks = [disguise.grad_inputs(3) for _ in range(64)]
+    assert all(len(m) == 3 for m in marks)
+    assert {m[i] for m in marks for i in range(3)} == {True, False}
+    assert {disguise.frozen_parameters() for _ in range(64)} == {True, False}
+
+
+def test_inputs_require_grad_as_marked_with_autograd_on_or_off_and_never_in_inference_mode():
+    import torch
+
+    from filters.verifier.sandbox_child import _grad_mode, _inputs_in_training
+
+    for mode in disguise.GRAD_MODES:
+        x, y, index = torch.randn(4), torch.randn(4), torch.arange(4)
+        with _grad_mode(mode), _inputs_in_training([x, y, index], mode, [True, False, True]):
+            seen = (x.requires_grad, y.requires_grad, index.requires_grad)
+            enabled = torch.is_grad_enabled()
+        # a marked input requires grad whether autograd is on or off: the flags and the mode disagree on one call
+        assert seen == ((mode != "inference"), False, False), (mode, seen, enabled)
+        assert not x.requires_grad  # cleared after, so the next call can copy into the same object
+
+
+def test_parameters_are_frozen_for_the_call_and_put_back():
+    import torch
+
+    from filters.verifier.sandbox_child import _parameters_frozen
+
+    model = torch.nn.Linear(4, 4)
+    model.bias.requires_grad_(False)  # frozen by its author: stays so
+    with _parameters_frozen(model, True):
+        assert not model.weight.requires_grad and not model.bias.requires_grad
+    assert model.weight.requires_grad and not model.bias.requires_grad
+    with _parameters_frozen(model, False):
+        assert model.weight.requires_grad

@@ -19,7 +19,6 @@ import triton.language as tl
 PROBLEM = "rt_rmsnorm_module"
 EXPECTED = ("rejected", "correctness", {"nondeterministic", "mismatch"})
 DEVICE = "any"
-XFAIL = "accepted: the candidate's parameters always require grad under verification; nothing freezes them"
 
 
 @triton.jit

@@ -19,7 +19,6 @@ import triton.language as tl
 PROBLEM = "relu"
 EXPECTED = ("rejected", "correctness", {"nondeterministic", "mismatch"})
 DEVICE = "any"
-XFAIL = 'accepted: in the grad mode every floating input requires grad and in the others none does, so requires_grad == is_grad_enabled() on every call'
 
 
 @triton.jit
