@@ -20,8 +20,8 @@ from filters.verifier.comparison import (
     bitwise_equal, compare, compare_against_truth, compare_error_model, narrower, rms,
 )
 from filters.verifier.inputs import (
-    TRANSFORMS, TransformRefused, cancelling, kept_inputs, moved_keeping_layout, partly_changed, seeded, transformable,
-    transformed_on,
+    NON_FINITE_EXCUSED, TRANSFORMS, TransformRefused, cancelling, kept_inputs, moved_keeping_layout,
+    one_object_sources, partly_changed, seeded, transformable, transformed_on,
 )
 from filters.verifier.ipc import unpack_tensors
 from filters.verifier.options import VerifyOptions
@@ -358,7 +358,8 @@ class CandidateChecks:
                       for x, on in zip(first_inputs, kept[name])]
             try:
                 outputs, problem_found = self.check(inputs, f"inputs {name}", variant=self.options.num_seeds + number,
-                                                    transformed=True, problem=problem)
+                                                    transformed=True, problem=problem,
+                                                    non_finite_excused=name in NON_FINITE_EXCUSED)
             except TransformRefused:
                 refused.append(name)
                 continue
@@ -379,6 +380,19 @@ class CandidateChecks:
                 if problem_found:
                     return transformed, refused, problem_found
                 transformed += outputs is not None
+        sources = one_object_sources(first_inputs, domains)
+        if sources is not None:
+            try:
+                outputs, problem_found = self.check(
+                    [first_inputs[i] for i in sources], "inputs handed over as one tensor object (x, x)",
+                    variant=self.options.num_seeds + len(TRANSFORMS) + 1, transformed=True, problem=problem,
+                    same_as=sources)
+            except Exception:  # noqa: BLE001 - the reference refuses one object twice: nothing to hold it to
+                refused.append("as one tensor object")
+                outputs, problem_found = None, None
+            if problem_found:
+                return transformed, refused, problem_found
+            transformed += outputs is not None
         return transformed, refused, None
 
     def check(self, inputs: list, what: str, *, eval_mode: bool | None = None, problem: Problem | None = None,
@@ -453,11 +467,13 @@ class CandidateChecks:
     def _check(self, inputs: list, what: str, *, variant: int, transformed: bool = False, poison: str | None = None,
                reuse_inputs: bool = False, grad: str | None = None, grad_inputs: tuple[bool, ...] | None = None,
                offset: bool | None = None, eval_mode: bool = False, frozen: bool | None = None,
-               ambient: disguise.Ambient = disguise.PLAIN,
-               problem: Problem) -> tuple[list | None, Verdict | None]:
+               ambient: disguise.Ambient = disguise.PLAIN, non_finite_excused: bool = False,
+               same_as: list[int] | None = None, problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
-        rejection), or (None, None) where a transformed input makes the reference itself overflow."""
+        rejection), or (None, None) where a transformed input makes the reference itself overflow, or, with
+        `non_finite_excused` (inputs.NON_FINITE_EXCUSED), where the candidate is NaN or Inf at some elements
+        the reference is finite at and right at every other."""
         import torch
 
         try:
@@ -497,7 +513,7 @@ class CandidateChecks:
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
                                                reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
                                                grad_inputs=grad_inputs, offset=offset, eval_mode=eval_mode,
-                                               frozen=frozen, ambient=ambient)
+                                               frozen=frozen, same_as=same_as, ambient=ambient)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
@@ -527,6 +543,12 @@ class CandidateChecks:
                     rejection = compare_error_model(problem.model, inputs, on_device, expected, self.device,
                                                     atomic_units=self.atomic_units(),
                                                     atomic_slack=self.evidence.get("atomic_slack"), truth=truth)
+            if non_finite_excused and rejection is not None and rejection.reason_code is Reason.NON_FINITE:
+                finite_part = [torch.where(torch.isfinite(o) | ~torch.isfinite(e), o, e.to(o.dtype))
+                               if o.is_floating_point() and o.shape == e.shape and o.dtype == e.dtype else o
+                               for o, e in zip(on_device, expected)]
+                if compare(finite_part, expected, dtype=dtype, atol=atol, rtol=rtol)[0] is None:
+                    return None, None  # NaN where PyTorch finds a finite limit: shown to a user, not misleading
             del on_device
         if not lowered:  # a row's errors are those of the spec's dtype, not of an autocast call's
             self.worst_abs, self.worst_rel = max(self.worst_abs, max_abs), max(self.worst_rel, max_rel)
@@ -655,7 +677,7 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                   evidence: dict | None = None, grad: str | None = None, grad_inputs: tuple[bool, ...] | None = None,
                   offset: bool | None = None, eval_mode: bool = False, frozen: bool | None = None,
-                  ambient: disguise.Ambient = disguise.PLAIN):
+                  same_as: list[int] | None = None, ambient: disguise.Ambient = disguise.PLAIN):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
@@ -663,7 +685,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     (None: a secret draw) runs forward with autograd on, as in training, off, as in an eval loop, or in
     inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use,
     with the inputs `grad_inputs` marks requiring grad (None: a secret draw, disguise.grad_inputs); `frozen`
-    (None: a secret coin) freezes the candidate's parameters for the call (disguise.frozen_parameters);
+    (None: a secret coin) freezes the candidate's parameters for the call (disguise.frozen_parameters); `same_as`
+    hands inputs over as one tensor object (inputs.one_object_sources);
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
     `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `ambient` under those
     process-wide modes (disguise.Ambient; the caller has made sure the reference answers alike under them)."""
@@ -672,7 +695,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
                              reuse_inputs=reuse_inputs, grad=disguise.grad_mode() if grad is None else grad,
                              grad_inputs=disguise.grad_inputs(len(inputs)) if grad_inputs is None else grad_inputs,
                              offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode,
-                             frozen=disguise.frozen_parameters() if frozen is None else frozen, ambient=ambient)
+                             frozen=disguise.frozen_parameters() if frozen is None else frozen, same_as=same_as,
+                             ambient=ambient)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)

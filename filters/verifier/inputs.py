@@ -9,7 +9,9 @@ import contextlib
 import hashlib
 import threading
 
-from kerneldata.core.domains import ABS, DOMAINS, HEAVY, NEGATE, QUANTISE, SCALE, SHIFT, UNIFORM, parse_domain
+from kerneldata.core.domains import (
+    ABS, DOMAINS, HEAVY, MASK, NEGATE, QUANTISE, SCALE, SHIFT, UNIFORM, parse_domain,
+)
 from filters.verifier import disguise
 from filters.verifier.answers import as_list, to_device
 from filters.verifier.runtime import Runtime
@@ -26,8 +28,9 @@ class TransformRefused(Exception):
 # The first three move the draw; the others change its distribution, each for cheats randn cannot show
 # (tests/filters/cheats): non-negative (a row minimum whose padding lanes load 0), uniform [0, 1), heavy
 # tails (a kernel that clamps to the range randn * 64 reaches), quantised to halves (ties, where PyTorch's
-# tie rule, the reference's, decides an argmax; and exact zeros) and tiny values (a divisor with an
-# "epsilon" added).
+# tie rule, the reference's, decides an argmax; and exact zeros), tiny values (a divisor with an
+# "epsilon" added) and -inf at scattered positions (a masked score row, where a kernel that sanitises huge
+# values to 0 gives masked positions weight: rt_inputs_softmax_masked_inf).
 def _uniform(x):
     import torch
 
@@ -65,6 +68,23 @@ def _quantised(x):
     return torch.floor(x * 2) / 2  # halves: a row of 300 holds ties, and zeros where 0 <= x < 0.5
 
 
+# The share of positions the -inf mask takes: scattered, so that no row of eight or more is masked whole
+# (a softmax of a fully masked row is NaN, and the call would count for nothing) and no block a chunked
+# kernel reduces alone is either (an honest split softmax's chunk max of -inf makes NaN: not this check's
+# business), while a row of 300 holds dozens of masked positions.
+MASK_SHARE = 1 / 8
+
+
+def _masked(x):
+    """`x` with about `MASK_SHARE` of its elements set to -inf, picked by each element's own value (the
+    digits past its 12th bit), so the pick is elementwise (`keeping_layout`) and differs from draw to draw:
+    positions a softmax, log-sum-exp or max must give no weight, as a masked attention score row has."""
+    import torch
+
+    digits = torch.frac(x.double().abs() * 4096)
+    return torch.where(digits < MASK_SHARE, torch.full_like(x, float("-inf")), x)
+
+
 def keeping_layout(transform):
     """`transform` (elementwise) applied to every element of an input's storage span, the result viewed
     with the input's own sizes, strides and storage offset: a transformed input keeps the layout the model
@@ -89,7 +109,14 @@ TRANSFORMS = {name: (kind, keeping_layout(transform)) for name, (kind, transform
     "heavy-tailed": (HEAVY, _heavy_tailed),
     "quantised to halves": (QUANTISE, _quantised),
     "scaled by 1/64": (SCALE, lambda x: x / 64),
+    "masked with -inf": (MASK, _masked),
 }.items()}
+
+# Transforms whose non-finite candidate output, where the reference is finite, counts the call for nothing
+# rather than against the candidate: an honest formula may turn -inf into NaN where PyTorch's kernel gives a
+# finite limit (tanh as (e^x - e^-x) / (e^x + e^-x)), which a user feeding masks would see, not be misled
+# by; what the mask is there to catch is a finite wrong answer (the masked positions weighed as zeros).
+NON_FINITE_EXCUSED = frozenset({"masked with -inf"})
 
 
 # How far the cancelling inputs' offset lifts the partial sums above the answer, in the offset input's rms.
@@ -125,6 +152,27 @@ def cancelling(inputs: list, eligible: list[bool]) -> list | None:
                 centred = centred - centred.mean(dim=dim, keepdim=True)
         out[i] = _in_layout(inputs[i], centred)
     return out
+
+
+def one_object_sources(inputs: list, input_domains) -> list[int] | None:
+    """Per input, the index of the input whose tensor object it is handed as on a call where inputs that may be
+    one tensor are (a Gram matrix `x @ x`, attention without projections `sdpa(x, x, x)`, `add(h, h)`): each
+    floating-point tensor takes the first earlier one of its shape, dtype, strides and domain. None where no
+    two inputs may be one object: every input drawn on its own, as the other calls have them, never tells a
+    launcher asking `a is b` that it is being verified (rt_detect_same_input_object)."""
+    import torch
+
+    sources, domains = list(range(len(inputs))), domains_of(inputs, input_domains)
+    for j, x in enumerate(inputs):
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            continue
+        for i in range(j):
+            y = inputs[i]
+            if sources[i] == i and isinstance(y, torch.Tensor) and (y.shape, y.dtype, y.stride(), domains[i]) \
+                    == (x.shape, x.dtype, x.stride(), domains[j]):
+                sources[j] = i
+                break
+    return sources if sources != list(range(len(inputs))) else None
 
 
 def _overlaps(x) -> bool:

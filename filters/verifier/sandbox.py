@@ -413,7 +413,7 @@ class SandboxWorker:
 
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
             reuse_inputs: bool = False, grad: str = "no_grad", grad_inputs: tuple[bool, ...] = (),
-            offset: bool = False, eval_mode: bool = False, frozen: bool = False,
+            offset: bool = False, eval_mode: bool = False, frozen: bool = False, same_as: list[int] | None = None,
             ambient: Ambient = PLAIN) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
         `poison` what fresh allocations hold (filters.verifier.disguise); `reuse_inputs` runs on the previous call's
@@ -422,12 +422,14 @@ class SandboxWorker:
         `grad_inputs` marks requiring grad (outside inference mode); `offset` hands over
         fresh inputs part way into a larger storage (disguise.input_offset); `eval_mode` calls it with its
         modules in eval mode (else in the modes they were built in); `frozen` with its parameters frozen
-        (`requires_grad_(False)`); `ambient` under those process-wide modes
+        (`requires_grad_(False)`); `same_as` (per input, the index of the input it is handed as: inputs.one_object_sources)
+        hands inputs over as one tensor object; `ambient` under those process-wide modes
         (autocast and its dtype, the TF32 switches, whether the candidate is told torch.compile traces it)."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
                              "reuse_inputs": reuse_inputs, "grad": grad, "grad_inputs": [bool(m) for m in grad_inputs],
-                             "offset": offset, "eval": eval_mode, "frozen": bool(frozen), "autocast": ambient.autocast, "tf32": ambient.tf32,
+                             "offset": offset, "eval": eval_mode, "frozen": bool(frozen),
+                             "same_as": None if same_as is None else [int(i) for i in same_as], "autocast": ambient.autocast, "tf32": ambient.tf32,
                               "compiling": ambient.compiling},
                             [pack_tensors(inputs)])
 

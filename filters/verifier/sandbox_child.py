@@ -884,14 +884,18 @@ class _Session:
                     found.append(thread.name)
         return found
 
-    def _inputs(self, blob: bytes, *, offset: bool = False, seed: int = 0) -> list:
+    def _inputs(self, blob: bytes, *, offset: bool = False, seed: int = 0, same_as=None) -> list:
         """The request's input tensors on the device; with `offset`, each placed part way into a larger
-        storage, by an amount drawn from `seed` (the call's secret poison seed)."""
+        storage, by an amount drawn from `seed` (the call's secret poison seed); with `same_as` (per input, an
+        earlier input's index), inputs handed over as that earlier input's tensor object."""
         torch = self.torch
         inputs = [x.to(self.device) if isinstance(x, torch.Tensor) else x for x in unpack_tensors(blob)]
         draws = random.Random(seed)
-        return [_at_storage_offset(x, draws.randint(1, 16)) if offset and type(x) is torch.Tensor else x
-                for x in inputs]
+        inputs = [_at_storage_offset(x, draws.randint(1, 16)) if offset and type(x) is torch.Tensor else x
+                  for x in inputs]
+        if same_as is not None and len(same_as) == len(inputs):
+            inputs = [inputs[i] if 0 <= i < j else x for j, (i, x) in enumerate(zip(same_as, inputs))]
+        return inputs
 
     def _reused_inputs(self, blob: bytes) -> list:
         """The previous request's input tensors, the same objects at the same addresses, with this
@@ -957,7 +961,8 @@ class _Session:
         torch = self.torch
         started = time.perf_counter()
         inputs = self._reused_inputs(blobs[0]) if header.get("reuse_inputs") \
-            else self._inputs(blobs[0], offset=bool(header.get("offset")), seed=int(header.get("poison_seed", 0)))
+            else self._inputs(blobs[0], offset=bool(header.get("offset")), seed=int(header.get("poison_seed", 0)),
+                              same_as=header.get("same_as"))
         self.last_inputs = inputs
         _set_poison(str(header.get("poison", "nan")), int(header.get("poison_seed", 0)))
         self._set_mode(bool(header.get("eval")))

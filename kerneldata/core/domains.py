@@ -5,7 +5,7 @@ it inside its domain).
 A domain is a string in the spec's `input_domains` column, one per tensor `get_inputs()` returns. Most are a
 bare name (`normal`, `positive`); `index` carries its range, `index[0,1000)`. The verifier's input
 transforms (negate, scale by a positive factor, shift by a constant, absolute value, map to uniform, heavy
-tail, quantise) are only meaningful where they keep the input in its domain: a negated `positive` input makes `log` NaN, a shifted `index` reads out of range.
+tail, quantise, mask with -inf) are only meaningful where they keep the input in its domain: a negated `positive` input makes `log` NaN, a shifted `index` reads out of range.
 `PRESERVING_TRANSFORMS` says which transforms each domain survives.
 
 Guarantees: every name the sampler writes is in `DOMAINS`; `parse_domain` refuses anything else. Not
@@ -24,7 +24,10 @@ NEGATE, SCALE, SHIFT = "negate", "scale", "shift"
 # normal CDF (a normal draw becomes uniform on [0, 1)), a Cauchy-like heavy tail clipped to stay finite,
 # and rounding down to halves (few distinct values: ties, and exact zeros).
 ABS, UNIFORM, HEAVY, QUANTISE = "abs", "uniform", "heavy_tail", "quantise"
-_ANY_REAL = (NEGATE, SCALE, SHIFT, ABS, UNIFORM, HEAVY, QUANTISE)
+# Some positions set to -inf, as a masked attention score or a padded logit is: softmax, log-sum-exp, max and
+# the like give them no weight, and a kernel that "sanitises" its input (replaces huge values by 0) does.
+MASK = "mask_inf"
+_ANY_REAL = (NEGATE, SCALE, SHIFT, ABS, UNIFORM, HEAVY, QUANTISE, MASK)
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from kerneldata.core.domains import (ABS, DOMAINS, HEAVY, NEGATE, QUANTISE, SCALE, SHIFT, UNIFORM, index_domain,
+from kerneldata.core.domains import (ABS, DOMAINS, HEAVY, MASK, NEGATE, QUANTISE, SCALE, SHIFT, UNIFORM, index_domain,
                                      parse_domain, preserving_transforms)
 
 
 @pytest.mark.parametrize(("text", "transforms"), [
-    ("normal", (NEGATE, SCALE, SHIFT, ABS, UNIFORM, HEAVY, QUANTISE)),
+    ("normal", (NEGATE, SCALE, SHIFT, ABS, UNIFORM, HEAVY, QUANTISE, MASK)),
     ("positive", (SCALE,)),  # negating a log's input makes it NaN; shifting by -8 too
     ("near_one", ()),  # scaling a cumulative product's factors by 64 overflows it
     ("sign", (NEGATE,)),
     ("index[0,1000)", ()),  # any transform reads out of range
     ("nonnegative", (SCALE, UNIFORM, QUANTISE)),  # floor(2x)/2 and the normal CDF keep [0, 4) inside it
     ("unit_interval", ()),
-    ("unspecified", (NEGATE, SCALE, SHIFT, ABS, UNIFORM, HEAVY, QUANTISE)),  # external problems: the default
+    ("unspecified", (NEGATE, SCALE, SHIFT, ABS, UNIFORM, HEAVY, QUANTISE, MASK)),  # external problems: the default
 ])
 def test_transforms_that_keep_an_input_in_its_domain(text, transforms):
     assert preserving_transforms(text) == transforms

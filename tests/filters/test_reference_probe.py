@@ -28,8 +28,8 @@ def test_bce_without_domains_is_accepted_on_its_plain_draws_and_says_why_no_tran
         assert verdict.status is Status.ACCEPTED, verdict
         # Probabilities survive the transforms that keep values in [0, 1] (absolute value, the normal CDF,
         # quantising, scaling by 1/64), not the others.
-        assert ("2 unseen inputs and 4 transforms of them (4 skipped: the reference itself fails on its inputs "
-                "negated, scaled by 64, shifted by -8 and heavy-tailed)") in verdict.reason, verdict.reason
+        assert ("2 unseen inputs and 4 transforms of them (5 skipped: the reference itself fails on its inputs "
+                "negated, scaled by 64, shifted by -8, heavy-tailed and masked with -inf)") in verdict.reason, verdict.reason
         # The probe ran once for the problem: the next candidate of it reuses the answer.
         probed = runtime.probes.forwards
         assert probed > 0
@@ -53,11 +53,12 @@ def test_declared_domains_need_no_probe_and_no_note():
 
 
 def test_a_reference_that_refuses_some_inputs_still_checks_the_others():
-    """The weight of a weighted BCE takes any value: every transform still changes it (so the count, and the
-    reason, stay as they were), and a kernel that is right only for the weights a randn draw gives is caught."""
+    """The weight of a weighted BCE takes any finite value: every transform but the -inf mask still changes it,
+    and a kernel that is right only for the weights a randn draw gives is caught."""
     honest = _verify(c.BCE_WEIGHTED_HONEST, c.BCE_WEIGHTED_PROBLEM)
     assert honest.status is Status.ACCEPTED, honest
-    assert "2 unseen inputs and 8 transforms of them (max abs err" in honest.reason, honest.reason
+    assert ("2 unseen inputs and 8 transforms of them (1 skipped: the reference itself fails on its inputs masked "
+            "with -inf) (max abs err") in honest.reason, honest.reason
     cheat = _verify(c.BCE_WEIGHTED_CLIPS, c.BCE_WEIGHTED_PROBLEM)
     assert cheat.status is Status.REJECTED and cheat.reason_code is Reason.MISMATCH, cheat
     assert "on inputs scaled by 64" in cheat.reason
@@ -70,7 +71,7 @@ def test_a_failure_the_probe_did_not_foresee_skips_the_transform_on_cpu(monkeypa
                         lambda self, key, run, inputs, plans: {name: list(allowed)
                                                                 for name, (_, allowed, _) in plans.items()})
     honest = _verify(c.BCE_HONEST, c.BCE_PROBLEM)
-    assert honest.status is Status.ACCEPTED and "4 transforms of them (4 skipped" in honest.reason, honest
+    assert honest.status is Status.ACCEPTED and "4 transforms of them (5 skipped" in honest.reason, honest
     wrong = _verify(c.BCE_WRONG_NEAR_ONE, c.BCE_PROBLEM)
     assert wrong.status is Status.REJECTED and wrong.reason_code is Reason.MISMATCH, wrong
 
