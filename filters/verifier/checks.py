@@ -17,7 +17,7 @@ from filters.verifier.answers import (
     with_measures,
 )
 from filters.verifier.comparison import (
-    bitwise_equal, compare, compare_against_truth, compare_error_model, narrower, rms,
+    bitwise_equal, compare, compare_against_truth, compare_error_model, compare_lowered, narrower, rms,
 )
 from filters.verifier.inputs import (
     NON_FINITE_EXCUSED, TRANSFORMS, TransformRefused, cancelling, kept_inputs, moved_keeping_layout,
@@ -222,13 +222,12 @@ class CandidateChecks:
             evaluate = disguise.eval_mode() if index == 0 else None
             # Three calls held to the reference (the first call, the repeat on its input objects, the next
             # seed's) run under every process-wide mode a launcher may read, in a secret order
-            # (disguise.ambients): without autocast and under each of its dtypes, under each TF32 setting (where
-            # the reference answers alike), and told once that torch.compile traces them: a candidate must
-            # answer as PyTorch does in mixed-precision training and under a user's torch.compile too.
+            # (disguise.ambients): without autocast and under each of its dtypes, under each TF32 setting (held
+            # at the precision the mode allows where the reference would move under it: `precision_allowed`),
+            # and told once that torch.compile traces them: a candidate must answer as PyTorch does in
+            # mixed-precision training and under a user's torch.compile too.
             if index == 0:
-                ambients = disguise.ambients(
-                    autocast_alike=lambda dtype: self.answers_alike_under_autocast(self.problem, inputs, dtype),
-                    tf32_alike=self.answers_alike_with_tf32(self.problem, inputs))
+                ambients = disguise.ambients()
             call = 0 if index == 0 else 2 if index == 1 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
                                           grad=grads[0], grad_inputs=marks, offset=offset, eval_mode=evaluate,
@@ -266,7 +265,7 @@ class CandidateChecks:
             again, problem = run_candidate(self.worker, inputs, dtype=self.problem.dtype, variant=variant,
                                            runtime=self.runtime, poison=poison, evidence=self.evidence,
                                            grad=grads[0], grad_inputs=grad_inputs, offset=offset, eval_mode=evaluate,
-                                           frozen=frozen, ambient=ambients[0])
+                                           frozen=frozen, ambient=ambients[0], narrowing_allowed=ambients[0].autocast)
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)) \
@@ -446,6 +445,21 @@ class CandidateChecks:
         return self._asked_of_reference(problem, inputs, "contracts in half",
                                         lambda model, x: bool(_contraction_dtypes(model, x) & half))
 
+    def precision_allowed(self, problem: Problem, inputs: list, ambient: disguise.Ambient) -> str | None:
+        """The dtype whose precision a call under `ambient` may honestly drop to, where the reference itself
+        would answer otherwise under that mode (a matmul: autocast runs it in fp16 or bf16, TF32 rounds its
+        operands to fp16's 10-bit mantissa); None where it answers alike, and the call is held to its plain
+        answer as any other. A launcher that follows the user's mode (casts to the autocast dtype, picks
+        `input_precision="tf32"`) is honest there; one that computes garbage is not, whatever the mode."""
+        import torch
+
+        allowed = []
+        if ambient.autocast is not None and not self.answers_alike_under_autocast(problem, inputs, ambient.autocast):
+            allowed.append(ambient.autocast)
+        if ambient.tf32 == "on" and not self.answers_alike_with_tf32(problem, inputs):
+            allowed.append("float16")
+        return max(allowed, key=lambda name: torch.finfo(getattr(torch, name)).eps, default=None)
+
     def _asked_of_reference(self, problem: Problem, inputs: list, question: str, ask) -> bool:
         """`ask(model, inputs on the device)`, asked once per problem and question of a copy of the reference,
         so that its own state (running statistics) is untouched; a reference that cannot be copied or run
@@ -508,12 +522,14 @@ class CandidateChecks:
                 truth = float64_truth(problem.model, inputs, self.device)
                 truth_instead = _truth_where_reference_is_off(problem, truth, expected, tolerance)
         self.worker.max_result_bytes = 4 * sum(nbytes(x) for x in inputs) + (64 << 20)
+        allowed = self.precision_allowed(problem, inputs, ambient)
         with self.runtime.phase("run"):
             outputs, rejection = run_candidate(self.worker, inputs, dtype=problem.dtype, variant=variant,
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
                                                reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
                                                grad_inputs=grad_inputs, offset=offset, eval_mode=eval_mode,
-                                               frozen=frozen, same_as=same_as, ambient=ambient)
+                                               frozen=frozen, same_as=same_as, ambient=ambient,
+                                               narrowing_allowed=allowed or ambient.autocast)
         if rejection:
             return None, rejection
         with self.runtime.phase("compare"):
@@ -521,28 +537,42 @@ class CandidateChecks:
             dtype, atol, rtol = problem.dtype, tolerance, problem.rtol
             autocast = ambient.autocast
             lowered = autocast is not None and _in_autocast_dtype(on_device, expected, autocast)
-            if lowered:
-                # Under autocast a launcher may hand back its output in the autocast dtype, as mixed-precision
-                # kernels do; it is held to that dtype's tolerance (where the reference kept float32).
-                on_device = [o.to(e.dtype) for o, e in zip(on_device, expected)]
-                dtype, atol, rtol = autocast, max(atol, TOLERANCES[autocast][0]), max(rtol, TOLERANCES[autocast][1])
-            if truth_instead is not None:
-                # The reference is off its own float64 answer here: the candidate is held to that answer,
-                # allowed the reference's own error (so a kernel that rounds or overflows as the reference
-                # does passes), and must be finite wherever both are.
-                answer, slack = truth_instead
-                rejection, max_abs, max_rel = compare(on_device, answer, dtype=dtype, atol=atol, rtol=rtol,
-                                                      reference_error=slack)
+            if allowed is not None:
+                # The reference would move under this mode: the candidate is held to its plain answer at the
+                # precision the mode allows (comparison.compare_lowered), its output in the autocast dtype
+                # or the reference's.
+                if lowered:
+                    on_device = [o.to(e.dtype) for o, e in zip(on_device, expected)]
+                if truth is None:
+                    with self.runtime.phase("truth"):
+                        truth = float64_truth(problem.model, inputs, self.device)
+                rejection, max_abs, max_rel = compare_lowered(on_device, expected, truth, allowed, atol=atol,
+                                                              rtol=rtol)
+                lowered = True  # a row's errors are those of the spec's dtype, not of this call's
             else:
-                rejection, max_abs, max_rel = compare(on_device, expected, dtype=dtype, atol=atol, rtol=rtol)
-                if rejection is not None and rejection.reason_code is Reason.MISMATCH:
-                    rejection, max_abs, max_rel = compare_against_truth(
-                        problem.model, inputs, on_device, expected, (rejection, max_abs, max_rel),
-                        dtype=dtype, atol=atol, rtol=rtol, device=self.device, truth=truth)
-                if rejection is None and not lowered:
-                    rejection = compare_error_model(problem.model, inputs, on_device, expected, self.device,
-                                                    atomic_units=self.atomic_units(),
-                                                    atomic_slack=self.evidence.get("atomic_slack"), truth=truth)
+                if lowered:
+                    # Under autocast a launcher may hand back its output in the autocast dtype, as mixed-precision
+                    # kernels do; it is held to that dtype's tolerance (where the reference kept float32).
+                    on_device = [o.to(e.dtype) for o, e in zip(on_device, expected)]
+                    dtype = autocast
+                    atol, rtol = max(atol, TOLERANCES[autocast][0]), max(rtol, TOLERANCES[autocast][1])
+                if truth_instead is not None:
+                    # The reference is off its own float64 answer here: the candidate is held to that answer,
+                    # allowed the reference's own error (so a kernel that rounds or overflows as the reference
+                    # does passes), and must be finite wherever both are.
+                    answer, slack = truth_instead
+                    rejection, max_abs, max_rel = compare(on_device, answer, dtype=dtype, atol=atol, rtol=rtol,
+                                                          reference_error=slack)
+                else:
+                    rejection, max_abs, max_rel = compare(on_device, expected, dtype=dtype, atol=atol, rtol=rtol)
+                    if rejection is not None and rejection.reason_code is Reason.MISMATCH:
+                        rejection, max_abs, max_rel = compare_against_truth(
+                            problem.model, inputs, on_device, expected, (rejection, max_abs, max_rel),
+                            dtype=dtype, atol=atol, rtol=rtol, device=self.device, truth=truth)
+                    if rejection is None and not lowered:
+                        rejection = compare_error_model(problem.model, inputs, on_device, expected, self.device,
+                                                        atomic_units=self.atomic_units(),
+                                                        atomic_slack=self.evidence.get("atomic_slack"), truth=truth)
             if non_finite_excused and rejection is not None and rejection.reason_code is Reason.NON_FINITE:
                 finite_part = [torch.where(torch.isfinite(o) | ~torch.isfinite(e), o, e.to(o.dtype))
                                if o.is_floating_point() and o.shape == e.shape and o.dtype == e.dtype else o
@@ -552,6 +582,14 @@ class CandidateChecks:
             del on_device
         if not lowered:  # a row's errors are those of the spec's dtype, not of an autocast call's
             self.worst_abs, self.worst_rel = max(self.worst_abs, max_abs), max(self.worst_rel, max_rel)
+        if rejection is not None and not self.on_gpu and self.evidence.get("bf16_launched") \
+                and rejection.reason_code in (Reason.MISMATCH, Reason.NON_FINITE, Reason.LOWERED_PRECISION):
+            # Autocast to bf16 (or the candidate) handed a kernel bf16 tensors, whose arithmetic the interpreter
+            # cannot do: what it computed says nothing either way.
+            return None, Verdict.unverified(
+                Reason.INTERPRETER_LIMIT,
+                f"a kernel ran on bf16 tensors on {what}, whose arithmetic the Triton interpreter cannot do; verify "
+                "on a GPU.")
         if rejection is not None and rejection.reason_code is Reason.LOWERED_PRECISION and self.atomic_adds:
             return None, Verdict.unverified(
                 Reason.INTERPRETER_LIMIT,
@@ -559,7 +597,7 @@ class CandidateChecks:
                 "cannot count the adds each element received (the rounding an honest split-K accumulation costs), "
                 "which the Triton interpreter does; verify on CPU.")
         if rejection:
-            return None, with_measures(rejection, reason=rejection.reason[:-1] + f" on {what}.",
+            return None, with_measures(rejection, reason=rejection.reason[:-1] + f" on {what}{_under(ambient)}.",
                                        max_abs_err=max_abs, max_rel_err=max_rel)
         self.variants_checked.setdefault(problem.code, set()).add(variant)
         return outputs, None
@@ -571,6 +609,14 @@ _CONTRACTIONS = frozenset({"mm", "bmm", "addmm", "addbmm", "baddbmm", "addmv", "
                        "convolution", "_convolution", "cudnn_convolution", "conv1d", "conv2d", "conv3d",
                        "_scaled_dot_product_flash_attention", "_scaled_dot_product_efficient_attention",
                        "_scaled_dot_product_cudnn_attention", "_addmm_activation"})
+
+
+def _under(ambient: disguise.Ambient) -> str:
+    """The user-visible modes a call ran under, for a rejection's sentence: a teacher fixing its kernel needs to
+    know the call was under autocast or with TF32 allowed."""
+    modes = ([f"autocast to {ambient.autocast}"] if ambient.autocast else []) + \
+        ([f"TF32 {ambient.tf32}"] if ambient.tf32 != "default" else [])
+    return f" (under {' and '.join(modes)})" if modes else ""
 
 
 def _same_bits(first, second) -> bool:
@@ -677,7 +723,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                   evidence: dict | None = None, grad: str | None = None, grad_inputs: tuple[bool, ...] | None = None,
                   offset: bool | None = None, eval_mode: bool = False, frozen: bool | None = None,
-                  same_as: list[int] | None = None, ambient: disguise.Ambient = disguise.PLAIN):
+                  same_as: list[int] | None = None, ambient: disguise.Ambient = disguise.PLAIN,
+                  narrowing_allowed: str | None = None):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
@@ -686,7 +733,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use,
     with the inputs `grad_inputs` marks requiring grad (None: a secret draw, disguise.grad_inputs); `frozen`
     (None: a secret coin) freezes the candidate's parameters for the call (disguise.frozen_parameters); `same_as`
-    hands inputs over as one tensor object (inputs.one_object_sources);
+    hands inputs over as one tensor object (inputs.one_object_sources); `narrowing_allowed` (a dtype name) lets casts
+    down to that precision pass (a launcher following the user's autocast casts its operands to its dtype);
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
     `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `ambient` under those
     process-wide modes (disguise.Ambient; the caller has made sure the reference answers alike under them)."""
@@ -717,7 +765,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     if header.get("torch_compute"):
         return None, Verdict.reject(Reason.TORCH_COMPUTE, f"forward computed with PyTorch "
                                    f"({', '.join(header['torch_compute'])}), not only with Triton kernels.")
-    narrowing = [cast for cast in header.get("narrowing", ()) if narrower(cast.split("->")[1], dtype)]
+    narrowing = [cast for cast in header.get("narrowing", ()) if narrower(cast.split("->")[1], dtype)
+                 and not (narrowing_allowed and not narrower(cast.split("->")[1], narrowing_allowed))]
     if narrowing:
         return None, Verdict.reject(Reason.LOWERED_PRECISION, f"forward cast data to a narrower type than the "
                                    f"spec's {dtype} ({narrowing[0]}).")
@@ -737,6 +786,7 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
                                        f"{written[repeated[0]]} calls: state kept across calls can change results.")
     if evidence is not None:
         evidence["atomic_adds_per_element"] = int(header.get("atomic_adds_per_element") or 0)
+        evidence["bf16_launched"] = bool(header.get("bf16_launched"))
         evidence["autotune_configs"] = max(evidence.get("autotune_configs", 0), int(header.get("autotune_configs", 0)))
     if evidence is not None and header.get("copy_born"):
         evidence["copy_born"] = evidence.get("copy_born", 0) + 1

@@ -85,6 +85,44 @@ def compare_error_model(model, inputs: list, outputs: list, expected: list, devi
         "arithmetic below the precision the reference keeps (an fp16/bf16 accumulator?).")
 
 
+# The roundings an honest kernel at a lowered precision may add per term of a contraction: each of its two
+# operands rounded once to that precision (TF32, or autocast's fp16 / bf16), the products summed in fp32.
+LOWERED_OPERAND_ROUNDINGS = 2.0
+
+
+def compare_lowered(outputs: list, expected: list, truth: Truth | None, allowed: str, *, atol: float, rtol: float):
+    """`compare`'s triple for a call under a mode the reference's own answer would move under (a matmul
+    under autocast to `allowed`, or with TF32 allowed: `allowed` "float16", whose 10-bit mantissa TF32
+    keeps): the plain reference's answer at `allowed`'s tolerances, each element allowed what rounding the
+    operands to `allowed` may honestly cost. That is bounded twice over, from the float64 truth: the spread
+    of the answer over relative input perturbations of a few units of `allowed` (`rounding_spread`, which
+    follows any problem, normalisations included), and, for the sums of products a contraction computes,
+    LOWERED_OPERAND_ROUNDINGS units of `allowed` times the sum of the terms' magnitudes (`magnitude_sum`),
+    plus the reference's own error; the larger counts. A kernel that follows the user's mode is within it;
+    one that computes part of the answer, or garbage, is not. Without a float64 path only the tolerances."""
+    import torch
+
+    from kerneldata.core.spec import TOLERANCES
+
+    atol, rtol = max(atol, TOLERANCES[allowed][0]), max(rtol, TOLERANCES[allowed][1])
+    slack = None
+    if truth is not None and len(truth.outputs) == len(expected):
+        own = reference_error(expected, truth)
+        spread = rounding_spread(truth, allowed)
+        magnitudes = magnitude_sum(truth)
+        unit = torch.finfo(getattr(torch, allowed)).eps / 2
+        if own is not None:
+            slack = []
+            for number, error in enumerate(own):
+                bound = torch.zeros_like(error)
+                if spread is not None and spread[number].shape == error.shape:
+                    bound = spread[number]
+                if magnitudes is not None and magnitudes[number].shape == error.shape:
+                    bound = torch.maximum(bound, LOWERED_OPERAND_ROUNDINGS * unit * magnitudes[number])
+                slack.append(error + bound)
+    return compare(outputs, expected, dtype=allowed, atol=atol, rtol=rtol, reference_error=slack)
+
+
 def compare(outputs: list, expected: list, *, dtype: str, atol: float, rtol: float,
             reference_error: list | None = None):
     """(rejecting verdict or None, max abs error, relative L2 error) over all outputs. With

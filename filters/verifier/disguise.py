@@ -216,13 +216,14 @@ class Ambient:
 PLAIN = Ambient()
 
 
-def ambients(*, autocast_alike, tf32_alike: bool) -> tuple[Ambient, Ambient, Ambient]:
+def ambients() -> tuple[Ambient, Ambient, Ambient]:
     """The three calls' modes: every autocast dtype and none, every TF32 setting, and the compiling answer
-    once, each in a secret order, except where the reference would answer otherwise (`autocast_alike(dtype)`,
-    `tf32_alike`), since each call is held to the reference's plain answer."""
-    casts = [mode if mode is None or autocast_alike(mode) else None for mode in autocast_modes()]
-    tf32s = tf32_modes() if tf32_alike else ("default",) * 3
-    return tuple(Ambient(cast, tf32, compiling) for cast, tf32, compiling in zip(casts, tf32s, compiling_modes()))
+    once, each in a secret order, whatever the problem: where the reference would answer otherwise under a
+    mode (a matmul under autocast or TF32), the call is held to the plain answer at the precision that mode
+    allows (`checks.CandidateChecks.precision_allowed`), never left out, so no problem's calls all see one
+    setting (rt_detect_autocast_on_matmul_problem, rt_detect_tf32_on_matmul_problem)."""
+    return tuple(Ambient(cast, tf32, compiling)
+                 for cast, tf32, compiling in zip(autocast_modes(), tf32_modes(), compiling_modes()))
 
 
 def eval_mode() -> bool:

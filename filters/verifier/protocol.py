@@ -89,6 +89,9 @@ class Ran(_Message):
     # A forged count buys at most the atomic allowance (filters.verifier.truth.ATOMIC_ACCUMULATION_UNITS).
     atomic_adds_per_element: int = Field(default=0, ge=0)
     autotune_configs: int = Field(default=0, ge=0, le=1 << 20)  # the most configs an autotuner offered
+    # A kernel launched with bf16 tensors under the interpreter (autocast to bf16 cast them): a forged True
+    # turns a rejection on CPU into `unverified`, never into an acceptance.
+    bf16_launched: bool = False
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

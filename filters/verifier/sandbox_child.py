@@ -38,6 +38,10 @@ MAX_INPUT_BYTES = 1 << 34
 
 # The recorder of the forward call in progress (filters.verifier.provenance), or None between calls.
 _RECORDER: list = [None]
+# Whether a kernel was launched with a bf16 tensor in this call, under the interpreter (which keeps bf16 as
+# raw uint16 and cannot do its arithmetic): autocast to bf16 hands an autocast-following launcher such
+# tensors at run time, where the static gate saw no bf16 in the code.
+_BF16_LAUNCHED: list = [False]
 
 
 def _install_launch_counter() -> list[int]:
@@ -52,7 +56,8 @@ def _install_launch_counter() -> list[int]:
         return JITFunction.run._kerneldata_count
     count = [0]
     classes = [JITFunction]
-    if os.environ.get("TRITON_INTERPRET") == "1":
+    interpreting = os.environ.get("TRITON_INTERPRET") == "1"
+    if interpreting:
         from triton.runtime.interpreter import GridExecutor, InterpretedFunction
 
         classes.append(InterpretedFunction)
@@ -74,6 +79,8 @@ def _install_launch_counter() -> list[int]:
 
         def counted(self, *args, _original=original, **kwargs):
             _check_launch_arguments(args, kwargs)
+            if interpreting and not _BF16_LAUNCHED[0]:
+                _BF16_LAUNCHED[0] = _holds_bf16((args, kwargs))
             if not kwargs.get("warmup", False):
                 count[0] += 1
                 if _RECORDER[0] is not None:
@@ -84,6 +91,23 @@ def _install_launch_counter() -> list[int]:
         counted._kerneldata_count = count
         cls.run = counted
     return count
+
+
+def _holds_bf16(value, depth: int = 0) -> bool:
+    """Whether a launch argument (tensors, tensor descriptors, tuples, lists and dicts of them) holds a bf16
+    tensor."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.dtype == torch.bfloat16
+    if depth > 4:
+        return False
+    if isinstance(value, (tuple, list)):
+        return any(_holds_bf16(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_bf16(item, depth + 1) for item in value.values())
+    base = getattr(type(value), "__name__", "") == "TensorDescriptor" and getattr(value, "base", None)
+    return isinstance(base, torch.Tensor) and base.dtype == torch.bfloat16
 
 
 def _check_launch_arguments(args, kwargs) -> None:
@@ -975,6 +999,7 @@ class _Session:
         before = self.launches[0]
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
         _AUTOTUNE_OFFERED[0] = 0
+        _BF16_LAUNCHED[0] = False
         held = self._held_state()
         python_before = self._python_state()
         recorder = ProvenanceRecorder()
@@ -1039,6 +1064,7 @@ class _Session:
             # The most atomic float adds one output element received (the interpreter counts them; 0 on a
             # GPU, where nothing is counted): the verifier's atomic-accumulation allowance follows it.
             "atomic_adds_per_element": recorder.record.atomic_adds_per_element(outputs),
+            "bf16_launched": bool(_BF16_LAUNCHED[0]),
             "autotune_configs": _AUTOTUNE_OFFERED[0],
         }
         # Each output's storage span, copied to the host once; then what its atomic adds may honestly have

@@ -368,9 +368,10 @@ return out
     assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.OUTPUT_REUSED, verdict
 
 
-def test_autocast_calls_only_where_the_reference_answers_alike_under_autocast():
-    """A call runs under autocast only where PyTorch's own answer is the same there (an elementwise ReLU: yes;
-    a matmul, which autocast runs in the lower dtype: no), asked once per problem and dtype."""
+def test_autocast_calls_keep_the_plain_precision_only_where_the_reference_answers_alike_under_autocast():
+    """A call under autocast is held to the plain answer at the spec's precision only where PyTorch's own answer
+    is the same there (an elementwise ReLU: yes; a matmul, which autocast runs in the lower dtype: no, held at
+    the autocast dtype's: test_lowered_precision), asked once per problem and dtype."""
     import types
 
     from filters.verifier.checks import CandidateChecks, load_reference
@@ -389,9 +390,10 @@ def test_autocast_calls_only_where_the_reference_answers_alike_under_autocast():
     assert len(checks.reference_answers) == 4
 
 
-def test_tf32_calls_only_where_the_reference_computes_no_float32_matmul():
-    """TF32 changes float32 matmuls and convolutions only: a ReLU's calls may run with it allowed, a matmul's
-    never. Decided by what the reference dispatches, without flipping the process-wide setting."""
+def test_tf32_calls_keep_the_plain_precision_only_where_the_reference_computes_no_float32_matmul():
+    """TF32 changes float32 matmuls and convolutions only: a ReLU's calls with it allowed are held at the spec's
+    precision, a matmul's at TF32's. Decided by what the reference dispatches, without flipping the
+    process-wide setting."""
     import types
 
     import torch

@@ -20,7 +20,6 @@ import triton.language as tl
 PROBLEM = "matmul"
 EXPECTED = ("rejected", "correctness", {"nondeterministic", "mismatch"})
 DEVICE = "any"
-XFAIL = "accepted: the TF32 switches are varied only where the reference computes no fp32 matmul, so a matmul problem's calls all see allow_tf32 False"
 
 
 @triton.jit
