@@ -458,6 +458,8 @@ class CandidateChecks:
             allowed.append(ambient.autocast)
         if ambient.tf32 == "on" and not self.answers_alike_with_tf32(problem, inputs):
             allowed.append("float16")
+        if allowed:  # never finer than the spec's own dtype (a bf16 matmul under autocast to fp16)
+            allowed.append(problem.dtype)
         return max(allowed, key=lambda name: torch.finfo(getattr(torch, name)).eps, default=None)
 
     def _asked_of_reference(self, problem: Problem, inputs: list, question: str, ask) -> bool:
@@ -541,8 +543,10 @@ class CandidateChecks:
                 # The reference would move under this mode: the candidate is held to its plain answer at the
                 # precision the mode allows (comparison.compare_lowered), its output in the autocast dtype
                 # or the reference's.
-                if lowered:
-                    on_device = [o.to(e.dtype) for o, e in zip(on_device, expected)]
+                if autocast is not None:  # an output in the autocast dtype, as PyTorch's own under it
+                    cast = getattr(torch, autocast)
+                    on_device = [o.to(e.dtype) if o.dtype == cast and e.is_floating_point() and o.shape == e.shape
+                                 else o for o, e in zip(on_device, expected)]
                 if truth is None:
                     with self.runtime.phase("truth"):
                         truth = float64_truth(problem.model, inputs, self.device)

@@ -87,3 +87,14 @@ def test_only_modes_the_reference_moves_under_allow_a_lower_precision():
     assert checks.precision_allowed(*matmul, disguise.Ambient(tf32="on")) == "float16"
     assert checks.precision_allowed(*matmul, disguise.Ambient(autocast="bfloat16", tf32="on")) == "bfloat16"
     assert checks.precision_allowed(*matmul, disguise.Ambient(tf32="off")) is None
+
+
+def test_a_mode_never_holds_a_call_finer_than_the_spec():
+    from filters.verifier import disguise
+    from filters.verifier.checks import CandidateChecks, Problem
+
+    checks = CandidateChecks.__new__(CandidateChecks)
+    checks.device, checks.reference_answers = "cpu", {}
+    inputs = [torch.randn(8, 8, dtype=torch.bfloat16), torch.randn(8, 8, dtype=torch.bfloat16)]
+    bf16 = Problem(reference=None, code="bf16 matmul", model=Matmul(), dtype="bfloat16", atol=2e-2, rtol=2e-2)
+    assert checks.precision_allowed(bf16, inputs, disguise.Ambient(autocast="float16")) == "bfloat16"
