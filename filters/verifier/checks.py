@@ -69,6 +69,16 @@ class Problem:
     flops: float | None = None
 
 
+@dataclass(frozen=True)
+class Twin:
+    """The reference built a second time under a public seed, for the candidate's second instance built alike
+    (`CandidateChecks.second_instance`), before the first where `first`."""
+
+    problem: Problem
+    seed: int
+    first: bool
+
+
 class CandidateChecks:
     """Every check on one candidate loaded in one sandboxed worker, in order (`run`): the plain seeds (the
     first one repeated, then with its input objects partly changed), secret extra calls, the input
@@ -100,6 +110,10 @@ class CandidateChecks:
         # it answers alike in a mode (eval, an autocast dtype, TF32 allowed), so that a call may run in it, and
         # whether it contracts half-precision operands.
         self.reference_answers: dict[tuple[str, str], bool] = {}
+        # The reference built under a public seed (set by the caller: filters.verifier.verify), and whether the
+        # worker built the candidate's second instance beside it.
+        self.twin: Twin | None = None
+        self.twin_built = False
 
     def atomic_units(self) -> float:
         """The atomic-accumulation allowance for the call just run (`filters.verifier.truth.atomic_units`), by
@@ -128,7 +142,8 @@ class CandidateChecks:
         transformed, refused, problem = self.transforms(first_inputs)
         if problem:
             return problem
-        problem = self.extra_calls() or _copy_written_back(self.evidence) or _cast_of_input(self.evidence) \
+        problem = self.extra_calls() or self.second_instance() \
+            or _copy_written_back(self.evidence) or _cast_of_input(self.evidence) \
             or self.every_autotune_config() \
             or self.more_checks()
         if problem:
@@ -169,8 +184,11 @@ class CandidateChecks:
             header, _ = self.worker.load(self.candidate_code, init_inputs, init_seed,
                                          deadline=self.worker.candidate_deadline(self.options.timeout_s),
                                          reference_source=self.problem.code if self.on_gpu else None,
-                                         workload_sources=list(self.workload_sources) if self.on_gpu else None)
+                                         workload_sources=list(self.workload_sources) if self.on_gpu else None,
+                                         twin_seed=self.twin.seed if self.twin else None,
+                                         twin_first=bool(self.twin and self.twin.first))
         self.runtime.add_child_phases(header)
+        self.twin_built = bool(header.get("twin"))
         if not header.get("ok") and header.get("kind") == "interpreter_limit" and not self.on_gpu:
             return interpreter_limit(header)
         if not header.get("ok"):
@@ -325,6 +343,19 @@ class CandidateChecks:
                 if rejection:
                     return rejection
         return None
+
+    def second_instance(self) -> Verdict | None:
+        """One call on fresh inputs of a second instance of the candidate, built under a public seed (0 or 42,
+        as users and KernelBench's evaluation build it), held to the reference built alike: the checked calls
+        of the first instance, built under a secret seed, and this one meet both kinds of seed, so a candidate
+        that draws in `__init__` and compares the draw with a public seed's (rt_detect_seed_probe_in_init)
+        cannot tell either from use. None where the worker could not build it (its users would see that)."""
+        if self.twin is None or not self.twin_built:
+            return None
+        _, problem = self.check(self.draw_inputs(), f"unseen inputs, on a second instance built after "
+                                f"torch.manual_seed({self.twin.seed})", variant=disguise.variant(),
+                                problem=self.twin.problem, twin=True)
+        return problem
 
     def extra_calls(self) -> Verdict | None:
         """A secret number of calls on fresh inputs (checked like any other) before the next checked call,
@@ -484,7 +515,8 @@ class CandidateChecks:
                reuse_inputs: bool = False, grad: str | None = None, grad_inputs: tuple[bool, ...] | None = None,
                offset: bool | None = None, eval_mode: bool = False, frozen: bool | None = None,
                ambient: disguise.Ambient = disguise.PLAIN, non_finite_excused: bool = False,
-               same_as: list[int] | None = None, problem: Problem) -> tuple[list | None, Verdict | None]:
+               same_as: list[int] | None = None, twin: bool = False,
+               problem: Problem) -> tuple[list | None, Verdict | None]:
         """One checked call: the candidate on `inputs` (described as `what` in a rejection) against the
         reference (`problem`: another workload's, else the shown one). Returns (outputs, None), or (None, a
         rejection), or (None, None) where a transformed input makes the reference itself overflow, or, with
@@ -530,7 +562,7 @@ class CandidateChecks:
                                                runtime=self.runtime, poison=poison or disguise.poison_mode(),
                                                reuse_inputs=reuse_inputs, evidence=self.evidence, grad=grad,
                                                grad_inputs=grad_inputs, offset=offset, eval_mode=eval_mode,
-                                               frozen=frozen, same_as=same_as, ambient=ambient,
+                                               frozen=frozen, same_as=same_as, twin=twin, ambient=ambient,
                                                narrowing_allowed=allowed or ambient.autocast)
         if rejection:
             return None, rejection
@@ -727,8 +759,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
                   runtime: Runtime | None = None, poison: str = "nan", reuse_inputs: bool = False,
                   evidence: dict | None = None, grad: str | None = None, grad_inputs: tuple[bool, ...] | None = None,
                   offset: bool | None = None, eval_mode: bool = False, frozen: bool | None = None,
-                  same_as: list[int] | None = None, ambient: disguise.Ambient = disguise.PLAIN,
-                  narrowing_allowed: str | None = None):
+                  same_as: list[int] | None = None, twin: bool = False,
+                  ambient: disguise.Ambient = disguise.PLAIN, narrowing_allowed: str | None = None):
     """Run the candidate once in `child` and apply the run-time rules. `poison` is what its fresh
     allocations hold (filters.verifier.disguise), `reuse_inputs` runs it on the previous call's input objects with
     these contents, and `evidence` (when given) counts, across calls, outputs that were a PyTorch copy
@@ -737,7 +769,8 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     inference mode, as in a server (disguise.GRAD_MODES), so that the mode does not tell verification from use,
     with the inputs `grad_inputs` marks requiring grad (None: a secret draw, disguise.grad_inputs); `frozen`
     (None: a secret coin) freezes the candidate's parameters for the call (disguise.frozen_parameters); `same_as`
-    hands inputs over as one tensor object (inputs.one_object_sources); `narrowing_allowed` (a dtype name) lets casts
+    hands inputs over as one tensor object (inputs.one_object_sources); `twin` calls the candidate's second
+    instance (`CandidateChecks.second_instance`); `narrowing_allowed` (a dtype name) lets casts
     down to that precision pass (a launcher following the user's autocast casts its operands to its dtype);
     `offset` (None: a secret coin) hands over the inputs part way into a larger storage (disguise.input_offset);
     `eval_mode` calls the candidate in eval mode (the caller puts the reference in it too); `ambient` under those
@@ -748,7 +781,7 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
                              grad_inputs=disguise.grad_inputs(len(inputs)) if grad_inputs is None else grad_inputs,
                              offset=disguise.input_offset() if offset is None else offset, eval_mode=eval_mode,
                              frozen=disguise.frozen_parameters() if frozen is None else frozen, same_as=same_as,
-                             ambient=ambient)
+                             twin=twin, ambient=ambient)
     if runtime is not None:
         runtime.add_child_phases(header, first_run=first_run)
     violation = sandbox_violation(header)

@@ -16,6 +16,7 @@ fresh buffers hold, or by how many times and in what order it is called:
   whether the candidate is told torch.compile traces it;
 - `input_offset`: whether a call's inputs start part way into a larger storage;
 - `eval_mode`: whether a call runs the candidate (and the reference) in eval mode;
+- `twin_seed`, `twin_first`: the public seed (0 or 42) a second instance is built under, and whether first;
 - `seed`, `variant`: the seeds of the inputs, parameters and poison the verifier draws.
 
 Every draw comes from the source `drawn_from` sets for the verification running in this thread (a context
@@ -229,6 +230,22 @@ def ambients() -> tuple[Ambient, Ambient, Ambient]:
 def eval_mode() -> bool:
     """Whether one call runs with the modules in eval mode, as inference after `model.eval()` does, rather
     than in the mode a model is built in (training)."""
+    return bool(_draws().randrange(2))
+
+
+# Seeds users and public harnesses build their models right after (KernelBench's evaluation seeds 42 before
+# building ModelNew; many scripts seed 0).
+PUBLIC_SEEDS = (0, 42)
+
+
+def twin_seed() -> int:
+    """The public seed a second instance of the candidate is built under (`CandidateChecks.second_instance`),
+    beside the first one's secret seed: a draw in `__init__` compared with a public seed's must meet both."""
+    return _draws().choice(PUBLIC_SEEDS)
+
+
+def twin_first() -> bool:
+    """Whether the second instance is built before the first, so the order of construction tells nothing."""
     return bool(_draws().randrange(2))
 
 

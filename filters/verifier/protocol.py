@@ -66,6 +66,7 @@ class Started(_Message):
 
 class Loaded(_Message):
     ok: Literal[True]
+    twin: bool = False  # a second instance was built (a forged True costs the candidate one more checked call)
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

@@ -316,10 +316,11 @@ class SandboxWorker:
         return RequestBudget(seconds)
 
     def load(self, code: str, init_inputs: list, init_seed: int, *, deadline,
-             reference_source: str | None = None,
-             workload_sources: list[str] | None = None) -> tuple[dict, list[bytes]]:
+             reference_source: str | None = None, workload_sources: list[str] | None = None,
+             twin_seed: int | None = None, twin_first: bool = False) -> tuple[dict, list[bytes]]:
         """Load a candidate (and, for timing baselines on a GPU, the reference and the references of the
-        spec's other workloads) in a directory of its own; its requests share `deadline`."""
+        spec's other workloads) in a directory of its own; its requests share `deadline`. With `twin_seed`, a
+        second instance built under that seed, before the first where `twin_first` (`run(..., twin=True)`)."""
         self.deadline = deadline
         self.served += 1
         self.runs = 0
@@ -349,7 +350,7 @@ class SandboxWorker:
         os.ftruncate(self._log.fileno(), 0)
         header = {"op": "load", "candidate_dir": str(self._candidate_dir), "module_name": module_name,
                   "candidate_path": str(candidate_path), "compile_dir": str(self._compile_dir),
-                  "init_seed": init_seed,
+                  "init_seed": init_seed, "twin_seed": twin_seed, "twin_first": bool(twin_first),
                   "reference_source": reference_source, "workload_sources": list(workload_sources or ())}
         return self.request(header, [tensors_to_bytes(init_inputs)])
 
@@ -414,7 +415,7 @@ class SandboxWorker:
     def run(self, inputs: list, variant: int = 0, *, poison: str = "nan", poison_seed: int = 0,
             reuse_inputs: bool = False, grad: str = "no_grad", grad_inputs: tuple[bool, ...] = (),
             offset: bool = False, eval_mode: bool = False, frozen: bool = False, same_as: list[int] | None = None,
-            ambient: Ambient = PLAIN) -> tuple[dict, list[bytes]]:
+            twin: bool = False, ambient: Ambient = PLAIN) -> tuple[dict, list[bytes]]:
         """Run forward once. `variant` picks which autotune config the interpreter runs (the GPU benchmarks);
         `poison` what fresh allocations hold (filters.verifier.disguise); `reuse_inputs` runs on the previous call's
         input tensors, the same objects, with these contents copied into them; `grad` runs it with autograd
@@ -423,13 +424,14 @@ class SandboxWorker:
         fresh inputs part way into a larger storage (disguise.input_offset); `eval_mode` calls it with its
         modules in eval mode (else in the modes they were built in); `frozen` with its parameters frozen
         (`requires_grad_(False)`); `same_as` (per input, the index of the input it is handed as: inputs.one_object_sources)
-        hands inputs over as one tensor object; `ambient` under those process-wide modes
+        hands inputs over as one tensor object; `twin` calls the second instance (`load`'s `twin_seed`);
+        `ambient` under those process-wide modes
         (autocast and its dtype, the TF32 switches, whether the candidate is told torch.compile traces it)."""
         self.runs += 1
         return self.request({"op": "run", "variant": variant, "poison": poison, "poison_seed": poison_seed,
                              "reuse_inputs": reuse_inputs, "grad": grad, "grad_inputs": [bool(m) for m in grad_inputs],
                              "offset": offset, "eval": eval_mode, "frozen": bool(frozen),
-                             "same_as": None if same_as is None else [int(i) for i in same_as], "autocast": ambient.autocast, "tf32": ambient.tf32,
+                             "same_as": None if same_as is None else [int(i) for i in same_as], "twin": bool(twin), "autocast": ambient.autocast, "tf32": ambient.tf32,
                               "compiling": ambient.compiling},
                             [pack_tensors(inputs)])
 

@@ -33,13 +33,14 @@ it fails there) and, on a GPU, every workload timed, its speedups and their geom
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
 from kerneldata.core.outcomes import Check, Reason, Status, Verdict
 from filters.verifier import disguise
 from filters.verifier.answers import SANDBOX_REASONS, as_list, with_measures
-from filters.verifier.checks import CandidateChecks, Problem, ReferenceError_, load_reference
+from filters.verifier.checks import CandidateChecks, Problem, ReferenceError_, Twin, load_reference
 from filters.verifier.comparison import bitwise_equal
 from filters.verifier.gpu_memory import footprint_bytes, input_bytes_of, out_of_memory
 from filters.verifier.inputs import seeded
@@ -90,6 +91,15 @@ def verify(reference_code: str, candidate_code: str, *, dtype: str, atol: float,
     return with_measures(verdict, **measures, verify_seconds=round(time.monotonic() - started, 3))
 
 
+def _second_instance(reference, problem: Problem, init_inputs: list, device) -> Twin:
+    """The reference built a second time, under a public seed (disguise.twin_seed), for the candidate's second
+    instance built alike (`CandidateChecks.second_instance`)."""
+    seed = disguise.twin_seed()
+    with seeded(seed):
+        model = reference.Model(*init_inputs)
+    return Twin(dataclasses.replace(problem, model=model.to(device)), seed, disguise.twin_first())
+
+
 def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: str, atol: float, rtol: float,
                 options: VerifyOptions, runtime: Runtime, flops: float | None,
                 input_domains: list[str] | None = None, workloads=()) -> Verdict:
@@ -113,6 +123,7 @@ def _run_checks(reference, reference_code: str, candidate_code: str, *, dtype: s
                                          workloads=loaded)
         else:
             checks = CandidateChecks(worker, problem, candidate_code, options=options, runtime=runtime)
+        checks.twin = _second_instance(reference, problem, init_inputs, device)
         verdict = checks.run(init_inputs, init_seed)
         retire, verdict = _unload(worker, verdict, runtime)
     except SandboxError as err:

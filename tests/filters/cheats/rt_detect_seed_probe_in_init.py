@@ -20,7 +20,6 @@ import triton.language as tl
 PROBLEM = "relu"
 EXPECTED = ("rejected", "correctness", {"nondeterministic", "mismatch"})
 DEVICE = "any"
-XFAIL = 'accepted: the candidate is always built under a secret seed, never a public one (0, 42), so a draw in __init__ compared in a kernel never matches'
 
 
 @triton.jit
