@@ -570,15 +570,17 @@ class CandidateChecks:
             on_device = [to_device(o, self.device) for o in outputs]
             dtype, atol, rtol = problem.dtype, tolerance, problem.rtol
             autocast = ambient.autocast
-            lowered = autocast is not None and _in_autocast_dtype(on_device, expected, autocast)
+            # Under autocast a launcher may hand back its output in a half-precision dtype, as mixed-precision
+            # kernels do (the autocast one, or the one `custom_fwd(cast_inputs=...)` names).
+            half_output = _half_output_dtype(on_device, expected) if autocast is not None else None
+            lowered = half_output is not None
             if allowed is not None:
                 # The reference would move under this mode: the candidate is held to its plain answer at the
                 # precision the mode allows (comparison.compare_lowered), its output in the autocast dtype
                 # or the reference's.
-                if autocast is not None:  # an output in the autocast dtype, as PyTorch's own under it
-                    cast = getattr(torch, autocast)
-                    on_device = [o.to(e.dtype) if o.dtype == cast and e.is_floating_point() and o.shape == e.shape
-                                 else o for o, e in zip(on_device, expected)]
+                if autocast is not None:  # an output in a half dtype, as PyTorch's own under autocast
+                    on_device = [o.to(e.dtype) if o.dtype in (torch.float16, torch.bfloat16) and o.shape == e.shape
+                                 and e.is_floating_point() else o for o, e in zip(on_device, expected)]
                 if truth is None:
                     with self.runtime.phase("truth"):
                         truth = float64_truth(problem.model, inputs, self.device)
@@ -587,11 +589,10 @@ class CandidateChecks:
                 lowered = True  # a row's errors are those of the spec's dtype, not of this call's
             else:
                 if lowered:
-                    # Under autocast a launcher may hand back its output in the autocast dtype, as mixed-precision
-                    # kernels do; it is held to that dtype's tolerance (where the reference kept float32).
+                    # held to that dtype's tolerance (where the reference kept float32)
                     on_device = [o.to(e.dtype) for o, e in zip(on_device, expected)]
-                    dtype = autocast
-                    atol, rtol = max(atol, TOLERANCES[autocast][0]), max(rtol, TOLERANCES[autocast][1])
+                    dtype = half_output
+                    atol, rtol = max(atol, TOLERANCES[dtype][0]), max(rtol, TOLERANCES[dtype][1])
                 if truth_instead is not None:
                     # The reference is off its own float64 answer here: the candidate is held to that answer,
                     # allowed the reference's own error (so a kernel that rounds or overflows as the reference
@@ -681,16 +682,18 @@ def _contraction_dtypes(model, inputs: list) -> set:
     return seen
 
 
-def _in_autocast_dtype(outputs: list, expected: list, autocast: str) -> bool:
-    """Whether some output comes in the autocast dtype where the reference's is float32 (shapes alike), and
-    every other output in the reference's own dtype."""
+def _half_output_dtype(outputs: list, expected: list) -> str | None:
+    """The coarsest half-precision dtype (fp16, bf16) an output comes in where the reference's is float32 (shapes
+    alike), every other output in the reference's own dtype; else None."""
     import torch
 
-    cast = getattr(torch, autocast)
+    half = (torch.float16, torch.bfloat16)
     if len(outputs) != len(expected) or any(o.shape != e.shape for o, e in zip(outputs, expected)):
-        return False
-    lowered = [o.dtype == cast and e.dtype == torch.float32 for o, e in zip(outputs, expected)]
-    return any(lowered) and all(low or o.dtype == e.dtype for low, o, e in zip(lowered, outputs, expected))
+        return None
+    lowered = [o.dtype in half and e.dtype == torch.float32 for o, e in zip(outputs, expected)]
+    if not any(lowered) or not all(low or o.dtype == e.dtype for low, o, e in zip(lowered, outputs, expected)):
+        return None
+    return "bfloat16" if any(low and o.dtype == torch.bfloat16 for low, o in zip(lowered, outputs)) else "float16"
 
 
 def _redraw_parameters(worker: SandboxWorker, redrawn: list, generator, *, model, draw_inputs,
@@ -797,6 +800,10 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
                                    error_detail=child_error_detail(header))
     if header.get("launches", 0) < 1:
         return None, Verdict.reject(Reason.NO_KERNEL_LAUNCHED, "forward returned without launching a Triton kernel.")
+    if header.get("off_stream_launches"):
+        return None, Verdict.reject(Reason.BACKGROUND_WORK, f"forward launched {header['off_stream_launches']} "
+                                    "kernels off the caller's stream (a side stream or another thread): work the "
+                                    "caller's stream does not wait for.")
     if header.get("aliases_input"):
         return None, Verdict.reject(Reason.OUTPUT_ALIASES_INPUT, "the output shares memory with an input.")
     if header.get("torch_compute"):

@@ -22,10 +22,14 @@ class VerifyOptions:
     max_timed_calls: int = 100  # per timed function (KernelBench times 100); fewer when the budget runs out
     min_speedup: float = 1.0
     max_plausible_speedup: float = 100.0
-    # The host clock may see this much more than the device events (beyond the calibrated harness
-    # overhead) before the difference counts as hidden work: absolute ms plus a fraction of the kernel.
-    hidden_work_slack_ms: float = 0.02
-    hidden_work_slack_fraction: float = 0.1
+    # Device work still running after a timed call returned may exceed its events (beyond the calibrated
+    # harness) by this much before it counts as hidden work: absolute ms plus a fraction of the kernel. A
+    # backstop only: kernels launched off the caller's stream are counted where they are launched
+    # (sandbox_child `_OFF_STREAM_LAUNCHES`). Measured on an H100 with four verifiers sharing it (2026-12-07):
+    # honest launch-bound kernels read 0.03 to 0.35 ms here (other processes' time slices), so 0.02 rejected
+    # them; 8 workers share a GPU in the pipeline.
+    hidden_work_slack_ms: float = 1.0
+    hidden_work_slack_fraction: float = 1.0
     # Faster than this fraction of the roofline floor is physically impossible (with measurement noise).
     roofline_margin: float = 0.7
     # A sandboxed worker serves at most this many candidates (1: a fresh process for each), and none after

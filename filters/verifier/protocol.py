@@ -93,6 +93,7 @@ class Ran(_Message):
     # A kernel launched with bf16 tensors under the interpreter (autocast to bf16 cast them): a forged True
     # turns a rejection on CPU into `unverified`, never into an acceptance.
     bf16_launched: bool = False
+    off_stream_launches: int = Field(default=0, ge=0)  # kernels launched off the caller's stream (GPU)
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

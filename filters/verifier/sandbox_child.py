@@ -42,6 +42,13 @@ _RECORDER: list = [None]
 # raw uint16 and cannot do its arithmetic): autocast to bf16 hands an autocast-following launcher such
 # tensors at run time, where the static gate saw no bf16 in the code.
 _BF16_LAUNCHED: list = [False]
+# Kernel launches (on a GPU) on a stream other than the calling thread's default one, or from another thread,
+# in this request, outside Triton's own work (an autotuner benchmarking on a CUDA graph's stream): work the
+# caller's stream does not wait for, which a device event pair around the call cannot see either. Counted
+# where it is launched, so no timing noise decides it (a host-clock cross-check under four workers sharing an
+# H100 read 0.03 to 0.35 ms "after the call" for honest launch-bound kernels, and missed a side stream).
+_OFF_STREAM_LAUNCHES: list = [0]
+_TRITON_OWN: list = [0]  # inside Triton's own benchmarking or bookkeeping (`_paused`)
 
 
 def _install_launch_counter() -> list[int]:
@@ -79,8 +86,12 @@ def _install_launch_counter() -> list[int]:
 
         def counted(self, *args, _original=original, **kwargs):
             _check_launch_arguments(args, kwargs)
-            if interpreting and not _BF16_LAUNCHED[0]:
-                _BF16_LAUNCHED[0] = _holds_bf16((args, kwargs))
+            if interpreting:
+                _check_kernel_globals(self, args, kwargs)
+                if not _BF16_LAUNCHED[0]:
+                    _BF16_LAUNCHED[0] = _holds_bf16((args, kwargs))
+            if not interpreting and not _TRITON_OWN[0] and _off_stream():
+                _OFF_STREAM_LAUNCHES[0] += 1
             if not kwargs.get("warmup", False):
                 count[0] += 1
                 if _RECORDER[0] is not None:
@@ -91,6 +102,68 @@ def _install_launch_counter() -> list[int]:
         counted._kerneldata_count = count
         cls.run = counted
     return count
+
+
+class GlobalNotConstexprCompilationError(NameError):
+    """A kernel reads a module global Triton's compiler refuses (named so it counts as a compile error)."""
+
+
+_GLOBALS_CHECKED: set = set()
+
+
+def _check_kernel_globals(kernel, args, kwargs) -> None:
+    """Raise where an interpreted kernel, or a @triton.jit function it calls or is handed, reads a module
+    global that Triton's compiler refuses: anything but a `tl.constexpr`, a module, a jit function, a dtype, a
+    namedtuple or Triton's own objects (triton.compiler.code_generator's `global_lookup`). The interpreter
+    runs the body as Python and reads any global, so without this a kernel using a plain float constant was
+    accepted on CPU and failed to compile on an H100 (rt_multi_output_tuple_int8_quant, 2026-12-07)."""
+    import dis
+
+    import triton.language as tl
+    from triton.runtime.interpreter import InterpretedFunction
+    from triton.runtime.jit import JITFunction
+
+    jitted = (JITFunction, InterpretedFunction)
+    pending = [kernel] + [value for value in (*args, *kwargs.values()) if isinstance(value, jitted)]
+    while pending:
+        function = pending.pop()
+        python = getattr(function, "fn", None)
+        code = getattr(python, "__code__", None)
+        if code is None or id(code) in _GLOBALS_CHECKED:
+            continue
+        _GLOBALS_CHECKED.add(id(code))
+        scope = getattr(python, "__globals__", {})
+        codes = [code]
+        while codes:
+            current = codes.pop()
+            codes += [const for const in current.co_consts if isinstance(const, types.CodeType)]
+            for instruction in dis.get_instructions(current):
+                if instruction.opname != "LOAD_GLOBAL" or instruction.argval not in scope:
+                    continue
+                value = scope[instruction.argval]
+                if isinstance(value, jitted):
+                    pending.append(value)
+                    continue
+                module = getattr(value, "__module__", "") or ""
+                if isinstance(value, (types.ModuleType, tl.constexpr, tl.dtype)) or module.startswith("triton.") \
+                        or getattr(value, "__triton_builtin__", False) or getattr(value, "__triton_aggregate__", False) \
+                        or (isinstance(value, tuple) and hasattr(value, "_fields")):
+                    continue
+                raise GlobalNotConstexprCompilationError(
+                    f"Cannot access global variable {instruction.argval} from within @jit'ed function "
+                    f"{code.co_name}: Triton kernels can only access global variables that are instantiated as "
+                    "constexpr (`x = triton.language.constexpr(42)`); Triton refuses this when it compiles the "
+                    "kernel for a GPU, which the interpreter does not")
+
+
+def _off_stream() -> bool:
+    """Whether a launch happens off the caller's stream: from a thread other than the worker's main one (which
+    serves every request), or with a current CUDA stream other than the default one the verifier calls on."""
+    import torch
+
+    if threading.current_thread() is not threading.main_thread():
+        return True
+    return torch.cuda.is_available() and torch.cuda.current_stream() != torch.cuda.default_stream()
 
 
 def _holds_bf16(value, depth: int = 0) -> bool:
@@ -191,13 +264,17 @@ def _record_interpreted_stores() -> None:
 def _paused(function):
     def run_unrecorded(*args, **kwargs):
         recorder = _RECORDER[0]
-        if recorder is None:
-            return function(*args, **kwargs)
-        recorder.paused += 1
+        _TRITON_OWN[0] += 1
         try:
-            return function(*args, **kwargs)
+            if recorder is None:
+                return function(*args, **kwargs)
+            recorder.paused += 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                recorder.paused -= 1
         finally:
-            recorder.paused -= 1
+            _TRITON_OWN[0] -= 1
     return run_unrecorded
 
 
@@ -564,7 +641,8 @@ def _warm_lazy_imports() -> None:
 
 def _error_kind(err: BaseException) -> str:
     names = {cls.__name__ for cls in type(err).__mro__}
-    return "compile_error" if "CompilationError" in names else "runtime_error"
+    return "compile_error" if "CompilationError" in names or isinstance(err, GlobalNotConstexprCompilationError) \
+        else "runtime_error"
 
 
 def _last_lines(err: BaseException, limit: int = 1500, candidate_path: str | None = None) -> str:
@@ -1032,6 +1110,7 @@ class _Session:
         _AUTOTUNE_VARIANT[0] = int(header.get("variant", 0))
         _AUTOTUNE_OFFERED[0] = 0
         _BF16_LAUNCHED[0] = False
+        _OFF_STREAM_LAUNCHES[0] = 0
         held = self._held_state()
         python_before = self._python_state()
         recorder = ProvenanceRecorder()
@@ -1097,6 +1176,7 @@ class _Session:
             # GPU, where nothing is counted): the verifier's atomic-accumulation allowance follows it.
             "atomic_adds_per_element": recorder.record.atomic_adds_per_element(outputs),
             "bf16_launched": bool(_BF16_LAUNCHED[0]),
+            "off_stream_launches": int(_OFF_STREAM_LAUNCHES[0]),
             "autotune_configs": _AUTOTUNE_OFFERED[0],
         }
         # Each output's storage span, copied to the host once; then what its atomic adds may honestly have
@@ -1219,6 +1299,7 @@ class _Session:
         if header.get("warm_only"):
             return self._warm(inputs, header.get("baselines", ()))
         flush = torch.empty(header["flush_bytes"] // 4, dtype=torch.int32, device=self.device)
+        _OFF_STREAM_LAUNCHES[0] = 0
         fns = {"candidate": lambda: self.model(*inputs)}
         if "eager" in header.get("baselines", ()):
             fns["eager"] = lambda: self.reference(*inputs)
@@ -1234,6 +1315,10 @@ class _Session:
         if self._candidate_threads():
             return {"ok": False, "kind": "background_work",
                     "message": "forward left a thread running while it was timed"}, []
+        if _OFF_STREAM_LAUNCHES[0]:
+            return {"ok": False, "kind": "background_work",
+                    "message": f"{_OFF_STREAM_LAUNCHES[0]} kernel launches while it was timed ran off the "
+                               "caller's stream (a side stream or another thread)"}, []
         return {"ok": True, "timings": results}, []
 
     def _select_workload(self, index: int) -> None:

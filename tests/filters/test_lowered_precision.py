@@ -98,3 +98,13 @@ def test_a_mode_never_holds_a_call_finer_than_the_spec():
     inputs = [torch.randn(8, 8, dtype=torch.bfloat16), torch.randn(8, 8, dtype=torch.bfloat16)]
     bf16 = Problem(reference=None, code="bf16 matmul", model=Matmul(), dtype="bfloat16", atol=2e-2, rtol=2e-2)
     assert checks.precision_allowed(bf16, inputs, disguise.Ambient(autocast="float16")) == "bfloat16"
+
+
+def test_an_output_in_either_half_dtype_under_autocast_is_compared_at_its_precision():
+    from filters.verifier.checks import _half_output_dtype
+
+    fp32 = torch.zeros(4)
+    assert _half_output_dtype([fp32.half()], [fp32]) == "float16"  # custom_fwd(cast_inputs=fp16) under bf16 autocast
+    assert _half_output_dtype([fp32.bfloat16(), fp32.half()], [fp32, fp32]) == "bfloat16"
+    assert _half_output_dtype([fp32], [fp32]) is None
+    assert _half_output_dtype([fp32.half()], [fp32.double()]) is None

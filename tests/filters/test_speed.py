@@ -7,6 +7,7 @@ import contextlib
 import threading
 
 import pytest
+import torch
 
 from filters.verifier import speed
 from filters.verifier.options import VerifyOptions
@@ -130,16 +131,42 @@ def test_launch_overhead_is_charged_not_refused(judge):
 
 
 @pytest.mark.parametrize("in_call_ms", [0.01, 100.0])
-@pytest.mark.parametrize("unseen_ms", [0.05, 0.3, 5.0])
+@pytest.mark.parametrize("unseen_ms", [1.5, 5.0])
 def test_device_work_after_the_call_returned_is_refused(judge, unseen_ms, in_call_ms):
-    """A side stream (or a thread) whose kernels run after the call returned: the closing synchronise waits for
-    them beyond what the events saw. Refused however little, or however much (host work inside the call
-    buying room), the call spent before it returned."""
+    """Device work the closing synchronise waits for beyond what the events saw, past the backstop's slack
+    (kernels launched off the caller's stream are refused where they are launched: test_off_stream_launches).
+    Refused however much host work inside the call (which must not buy room) the call spent before it
+    returned."""
     child = _Child(candidate=_timing(0.01, host_ms=in_call_ms + 0.01 + unseen_ms, after_ms=0.01 + unseen_ms),
                    eager=_timing(500.0))
     verdict = judge(child)
     assert verdict.status is Status.REJECTED and verdict.reason_code is Reason.TIMING_MISMATCH, verdict
     assert verdict.runtime_ms >= unseen_ms  # and the work it hid is on its bill
+
+
+@pytest.mark.parametrize("unseen_ms", [0.03, 0.35])
+def test_other_processes_time_slices_after_the_call_are_not_hidden_work(judge, unseen_ms):
+    """What four verifiers sharing an H100 read after honest launch-bound calls returned (2026-12-07): another
+    process's time slice, not work of the candidate's (the wait is on the call's bill, and eager's alike)."""
+    child = _Child(candidate=_timing(0.007, host_ms=0.05 + unseen_ms, after_ms=0.01 + unseen_ms),
+                   eager=_timing(0.006, host_ms=0.1 + unseen_ms, after_ms=0.01 + unseen_ms))
+    verdict = judge(child)
+    assert verdict.status is Status.ACCEPTED, verdict
+
+
+def test_off_stream_launches_are_refused_where_they_are_counted():
+    from filters.verifier.checks import run_candidate
+    from filters.verifier.ipc import pack_tensors
+
+    class Child:
+        runs, device = 1, "cuda"
+
+        def run(self, inputs, variant, **options):
+            frame = b"".join(bytes(segment) for segment in pack_tensors([torch.zeros(2)]))
+            return {"ok": True, "launches": 1, "off_stream_launches": 1}, [frame, b""]
+
+    _, rejection = run_candidate(Child(), [torch.zeros(2)], dtype="float32", variant=0)
+    assert rejection.reason_code is Reason.BACKGROUND_WORK and "off the caller's stream" in rejection.reason
 
 
 def test_a_candidate_waiting_inside_its_call_pays_for_it(judge):

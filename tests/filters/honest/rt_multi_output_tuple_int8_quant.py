@@ -15,7 +15,7 @@ PROBLEM = "rt_int8_quant"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
 
-ROUND_MAGIC = 12582912.0  # 1.5 * 2**23: fp32 addition rounds to the nearest even integer below 2**22
+ROUND_MAGIC = tl.constexpr(12582912.0)  # 1.5 * 2**23: fp32 addition rounds to the nearest even integer below 2**22
 
 
 @triton.jit
