@@ -920,13 +920,14 @@ def uses_atomic_adds(code: str) -> bool:
 
 
 def _cast_of_input(evidence: dict) -> Verdict | None:
-    """Rejects when, on every checked call, the output was PyTorch's cast of a kernel-made buffer that held
-    exactly an input: the kernel copied, and PyTorch's cast computed the answer."""
+    """Rejects when, on every checked call, the output was PyTorch's cast or layout change of a kernel-made
+    buffer that held exactly an input (its dimensions in any order): the kernel copied, and PyTorch's copy
+    computed the answer."""
     born = evidence.get("cast_born", 0)
     if born and evidence.get("cast_of_input", 0) == born:
         return Verdict.reject(Reason.OUTPUT_NOT_FROM_KERNEL,
-                              "the output was PyTorch's cast of a buffer the kernels filled with an input, on every "
-                              "call: the cast, not a kernel, produced it.")
+                              "the output was PyTorch's cast or layout change of a buffer the kernels filled with an "
+                              "input, on every call: PyTorch's copy, not a kernel, produced it.")
     return None
 
 

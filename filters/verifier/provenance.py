@@ -238,15 +238,22 @@ class Provenance:
 
     @staticmethod
     def cast_of_input(output: torch.Tensor, inputs: list) -> bool:
-        """Whether `output` holds exactly an input cast to its dtype. When a kernel-made buffer that PyTorch
-        casts into the output always equals a cast of an input, the kernel only copied and the cast did the
-        work (a decoy copy kernel before `.to(torch.float16)` for a spec that is a cast); the verifier
-        rejects when this holds on every call it checks (an honest kernel's output can equal its input on
-        some draws: a ReLU of non-negative values)."""
+        """Whether `output` holds exactly an input cast to its dtype, with its dimensions in any order. When a
+        kernel-made buffer that PyTorch casts or relays into the output always equals an input so, the kernel
+        only copied and PyTorch did the work: a decoy copy kernel before `.to(torch.float16)` for a spec
+        that is a cast, or before `.t().contiguous()` for a spec that is a transpose
+        (rt_torch_transpose_after_kernel_copy). The verifier rejects when this holds on every call it checks
+        (an honest kernel's output can equal its input on some draws: a ReLU of non-negative values)."""
+        import itertools
+
         for x in inputs:
-            if isinstance(x, torch.Tensor) and x.shape == output.shape and x.device == output.device \
-                    and torch.equal(x.to(output.dtype), output):
-                return True
+            if not isinstance(x, torch.Tensor) or x.numel() != output.numel() or x.device != output.device \
+                    or x.dim() != output.dim() or x.dim() > 5:
+                continue
+            for order in itertools.permutations(range(x.dim())):
+                moved = x.permute(order)
+                if moved.shape == output.shape and torch.equal(moved.to(output.dtype), output):
+                    return True
         return False
 
     def made_by_kernels(self, key: int, depth: int = 0) -> bool:

@@ -18,7 +18,6 @@ import triton.language as tl
 PROBLEM = "transpose"
 EXPECTED = ("rejected", "runtime", "output_not_from_kernel")
 DEVICE = "any"
-XFAIL = "accepted: a copy (aten.clone of a transposed view) of a buffer kernels made counts as the kernels' output; cast_of_input compares only same-shape outputs"
 
 
 @triton.jit
