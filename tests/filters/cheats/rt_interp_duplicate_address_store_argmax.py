@@ -24,7 +24,7 @@ EXPECTED = ("rejected", "correctness", {"mismatch", "nondeterministic"})
 EXPECTED_CPU = ("unverified", ("static", "correctness"), "interpreter_limit")  # by the gate or a later check
 DEVICE = "gpu"
 XFAIL = {'cpu': "accepted: the interpreter applies a store's lanes in order (last wins), and nothing marks stores whose addresses repeat across lanes an interpreter limit"}
-FLAKY = {"cuda": "not yet run on a GPU: the verdict there depends on how the hardware orders the racing accesses"}
+FLAKY = {"cuda": "rejected on an H100 on 2026-12-07 at the test draw key; the verdict there depends on how the hardware orders the racing accesses"}
 
 
 @triton.jit

@@ -24,7 +24,7 @@ EXPECTED = ("rejected", "correctness", {"mismatch", "nondeterministic", "non_fin
 EXPECTED_CPU = ("unverified", ("static", "correctness"), "interpreter_limit")  # by the gate or a later check
 DEVICE = "gpu"
 XFAIL = {'cpu': 'accepted: the interpreter runs programs in id order, and nothing marks a kernel whose programs load what others of the launch store (documented: races show only on a GPU)'}
-FLAKY = {"cuda": "not yet run on a GPU: the verdict there depends on how the hardware orders the racing accesses"}
+FLAKY = {"cuda": "rejected on an H100 on 2026-12-07 at the test draw key; the verdict there depends on how the hardware orders the racing accesses"}
 
 
 @triton.jit

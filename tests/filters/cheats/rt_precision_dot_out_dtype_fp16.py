@@ -17,7 +17,7 @@ PROBLEM = "matmul_fp16"
 EXPECTED = ("rejected", ("anticheat", "correctness"), ("lowered_precision", "mismatch"))
 EXPECTED_CPU = ("unverified", "static", "interpreter_limit")
 DEVICE = "gpu"
-FLAKY = {"cuda": "accepted on an H100 at this K (2026-12-06, 0.45x eager): an fp16 accumulator rounding once per 16-wide MMA step stayed inside the honest-kernel error model on plain draws; cancelling inputs (filters.verifier.inputs.cancelling, added after) catch its written-out twin rt_precision_fp16_acc_per_mma_step on CPU, not yet run on a GPU"}
+FLAKY = {"cuda": "rejected on an H100 on 2026-12-07 at the test draw key (cancelling inputs); accepted there at this K on 2026-12-06 (0.45x eager), before them: an fp16 accumulator rounding once per 16-wide MMA step stayed inside the honest-kernel error model on plain draws; cancelling inputs (filters.verifier.inputs.cancelling, added after) catch its written-out twin rt_precision_fp16_acc_per_mma_step on CPU, not yet run on a GPU"}
 
 
 @triton.jit
