@@ -204,3 +204,37 @@ relu = {partial}
         assert _gate(launcher.format(partial=partial) + _RELU_MODEL) is not None, partial
     # bound twice: which function runs is decided at run time
     assert _gate(launcher.format(partial="functools.partial(launch)\nrelu = launch") + _RELU_MODEL) is not None
+
+
+def test_a_list_parameter_every_caller_makes_for_the_call_may_be_cleared():
+    # Inductor's wrapper: `call(args)` unpacks and clears the list its caller built for it
+    assert _gate('''
+        def call(args):
+            x, = args
+            args.clear()
+            out = torch.empty_like(x)
+            relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+            return (out,)
+
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                return call([x.contiguous()])[0]
+    ''') is None
+    # a caller handing it a list kept at module level: what it appends outlives the call
+    # (or a caller that takes the function as a value: it could hand it anything)
+    for caller in ("call(SEEN, x)", "helper = call; helper([], x)"):
+        verdict = _gate(f'''
+            SEEN = []
+
+            def call(args, x):
+                args.append(x.shape[0])
+                out = torch.empty_like(x)
+                relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+                return out
+
+            class ModelNew(nn.Module):
+                def forward(self, x):
+                    {caller}
+                    return call([], x)
+        ''')
+        assert verdict is not None and verdict.reason_code is Reason.CROSS_CALL_STATE, (caller, verdict)

@@ -19,7 +19,7 @@ from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, BENCHMARK_DECLARATION, CUSTOM_OP_DECORATORS, HOST_VALUE_METHODS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
     ITERTOOLS_ALLOWED, _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
     GPU_ONLY_CALLS, _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED,
-    _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
+    _CONTAINER_METHODS, _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
     _REFERENCE_NAMES, _RULE_NAMES, SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED,
     _TORCH_ANNOTATION_ONLY, _TORCH_DECORATOR_ONLY, TORCH_INIT_ONLY, _TORCH_INIT_ONLY_PREFIXES, TRITON_ALLOWED,
     _TRY_NODES, _TUNER_CALLS, _TUNER_HOOKS, _TUNING_DECORATORS, TYPING_ALLOWED, _HEURISTICS_CALLS, _HEURISTIC_METHODS,
@@ -236,7 +236,12 @@ class _Gate:
     def _given_only_kernels(self, fn: ast.FunctionDef, param: str, kernelish) -> bool:
         """Whether every use of module-level function `fn` is a call by name that passes `param` a kernel or
         nothing (a function handed around as a value could be called with anything)."""
-        if fn not in self.tree.body:
+        return self._every_call_passes(fn, param, kernelish)
+
+    def _every_call_passes(self, fn: ast.AST, param: str, accepts, *, required: bool = False) -> bool:
+        """Whether every use of module-level function `fn` is a call by name whose value for `param`, where it
+        passes one, `accepts` (and, with `required`, every call passes one)."""
+        if fn not in self.tree.body or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return False
         positional = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
         for node in ast.walk(self.tree):
@@ -250,7 +255,7 @@ class _Gate:
             given = [k.value for k in call.keywords if k.arg == param]
             if param in positional and positional.index(param) < len(call.args):
                 given.append(call.args[positional.index(param)])
-            if not all(kernelish(value) for value in given):
+            if not all(accepts(value) for value in given) or required and not given:
                 return False
         return True  # (a parameter without a default that a call leaves out fails that call: no launch)
 
@@ -1507,6 +1512,12 @@ class _Gate:
             return self._fresh[fn]
         fresh: set[str] = set()
         stale: set[str] = {a.arg for a in _params(fn)} if not isinstance(fn, ast.Module) else set()
+        # A parameter every caller hands a container it makes for the call (Inductor's `call(args)` wrapper is
+        # called as `call([x])` and clears its list): fresh in here too, unless the function rebinds it.
+        for param in list(stale):
+            if self._every_call_passes(fn, param, self._fresh_container, required=True):
+                stale.discard(param)
+                fresh.add(param)
         for node in _scope_nodes(fn):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -1524,6 +1535,12 @@ class _Gate:
                 stale.update(_bound_names(target) if target is not None else [])
         self._fresh[fn] = fresh - stale
         return self._fresh[fn]
+
+    def _fresh_container(self, expr: ast.AST) -> bool:
+        """A container made where it is written: a display, a comprehension, or `list(...)` and the like."""
+        return isinstance(expr, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) \
+            or isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) \
+            and expr.func.id in _FRESH_CONSTRUCTORS and expr.func.id not in self.defined
 
     def _check_call(self, node: ast.Call, ctx: _Ctx) -> None:
         func = node.func
@@ -1843,7 +1860,7 @@ class _Gate:
         args = [*node.args, *(k.value for k in node.keywords)]
         tensor_args = any(is_tensor(a.value if isinstance(a, ast.Starred) else a) for a in args)
         if isinstance(func, ast.Attribute) and is_tensor(func.value) and func.attr not in SAFE_TENSOR_METHODS \
-                and func.attr not in FORBIDDEN_METHODS:
+                and func.attr not in FORBIDDEN_METHODS and func.attr not in _CONTAINER_METHODS:
             self._inferred(node, f"calls .{func.attr}() on a tensor outside a Triton kernel")
         elif isinstance(func, ast.Name) and tensor_args and func.id not in self.defined \
                 and func.id not in self.aliases and hasattr(builtins, func.id) and not self.bindings.is_bound(func) \

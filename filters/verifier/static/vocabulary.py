@@ -393,6 +393,9 @@ _MUTATING_METHODS = frozenset({
     "sort", "reverse", "appendleft", "extendleft", "popleft", "difference_update", "intersection_update",
     "symmetric_difference_update",
 })
+# The mutating methods of lists, dicts, sets and deques that no tensor has: on a container of tensors (a
+# wrapper's argument list), the container rules judge them (`gate._is_fresh`), not the tensor rules.
+_CONTAINER_METHODS = _MUTATING_METHODS - {"add", "sort"}
 # Builtins that make an iterator: an object that changes as it is consumed. Kept (bound to a name, an
 # attribute, a default), one counts calls across them (`for _ in TICKS: break`); so each must be consumed
 # where it is made: iterated by a `for` or a comprehension, or handed to a call below that drains it.

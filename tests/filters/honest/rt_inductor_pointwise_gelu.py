@@ -16,9 +16,6 @@ import triton.language as tl
 PROBLEM = "gelu"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "cross_call_state: calls args.clear() on a container that outlives the call",
-         "cpu": "cross_call_state: calls args.clear() on a container that outlives the call",
-         "cuda": "cross_call_state: calls args.clear() on a container that outlives the call"}
 
 
 @triton.jit
