@@ -238,3 +238,41 @@ def test_a_list_parameter_every_caller_makes_for_the_call_may_be_cleared():
                     return call([], x)
         ''')
         assert verdict is not None and verdict.reason_code is Reason.CROSS_CALL_STATE, (caller, verdict)
+
+
+def test_a_warn_once_helper_and_a_warning_helper_of_written_out_messages():
+    launch = '''
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                out = torch.empty_like(x)
+                if x.numel() % 256:
+                    NOTICE
+                relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+                return out
+    '''
+    once = '''
+        import functools
+        import warnings
+
+        @functools.lru_cache(None)
+        def _warn_tail_once():
+            """Say it once."""
+            warnings.warn("the last program runs masked", UserWarning, stacklevel=2)
+    '''
+    helper = '''
+        import warnings
+
+        def _warn(message):
+            warnings.warn(message, UserWarning, stacklevel=2)
+    '''
+    assert _gate(once + launch.replace("NOTICE", "_warn_tail_once()")) is None
+    assert _gate(helper + launch.replace("NOTICE", '_warn("the last program runs masked")')) is None
+    # a cached helper that returns something (a call learns whether it ran before), or takes a parameter
+    returns = once.rstrip() + "\n            return 1\n"
+    takes = once.replace("_warn_tail_once():", "_warn_tail_once(n):")
+    for cached, call in ((returns, "_warn_tail_once()"), (takes, "_warn_tail_once(x.shape[0])")):
+        verdict = _gate(cached + launch.replace("NOTICE", call))
+        assert verdict is not None and verdict.reason_code is Reason.CROSS_CALL_STATE, (call, verdict)
+    # a message made from a tensor's values
+    verdict = _gate(helper + launch.replace("NOTICE", "_warn(str(x.sum()))"))
+    assert verdict is not None, verdict

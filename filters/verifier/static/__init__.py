@@ -11,7 +11,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - the vocabulary (`outside_vocabulary` otherwise): imports from torch, triton, math, typing, functools,
   contextlib, logging, warnings, dataclasses and enum (`dataclass`, `Enum` alone, for records) (FlagGems' `logger = logging.getLogger(__name__)` bound once at module level,
   `logger.debug/info/warning/error(...)` and `warnings.warn(...)` (a builtin category and a written-out stacklevel
-  allowed) as statements, a message written out and host numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
+  allowed) as statements, a message written out (or a thin helper's message parameter every call hands a string
+  written out) and host numbers or shapes only: a tensor among them is `torch_outside_kernel`, the logger's level, handlers and manager
   `cross_call_state`, basicConfig and handlers `io_access`); every name chain rooted in one of them must be on the list by its full path: torch allocation,
   dtypes, layout and metadata, the module system and queries that compute nothing (autocast state, `finfo`,
   whether torch.compile traces the caller: `torch.compiler.is_compiling` and, the one private path,
@@ -65,7 +66,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
   module; `cross_call_state`: global/nonlocal, mutable defaults, lru_cache and functools' other decorators (a
   decorator must be triton's, a few of torch's (autocast casts, `torch.compiler.disable`) and Python's, or the
   candidate's own, which is checked code; `lru_cache`/`cache` only on a pure module-level config helper of host
-  numbers, only ever called: `CACHE_DECORATORS`), defaults other than numbers, strings, None, dtypes, module constants
+  numbers, or on a helper without parameters that only warns or logs (warn once), only ever called:
+  `CACHE_DECORATORS`), defaults other than numbers, strings, None, dtypes, module constants
   and tuples of them (a default is made once and shared by every call), generators, attributes set outside
   `__init__`, nn.Module machinery that changes a module's state (`train`, `register_buffer`, hooks, `apply`)
   outside `__init__` on any module, not only self (`requires_grad_(False)` only on a tensor the call made or on

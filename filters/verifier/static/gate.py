@@ -569,7 +569,8 @@ class _Gate:
         first = call.args[0] if call.args else None
         message = isinstance(first, ast.Constant) and isinstance(first.value, str) or isinstance(first, ast.JoinedStr) \
             and all(host(v.value) and v.format_spec is None and v.conversion == -1
-                    for v in first.values if isinstance(v, ast.FormattedValue))
+                    for v in first.values if isinstance(v, ast.FormattedValue)) \
+            or self._message_parameter(first, ctx)
         keywords, values = call.keywords, call.args[1:]
         if _dotted(call.func, self.aliases) == "warnings.warn":  # its category and stack level format nothing
             keywords = [k for k in keywords if not self._warn_keyword(k)]
@@ -578,6 +579,19 @@ class _Gate:
             return (f"logs {ast.unparse(call)[:60]}; only a message written out and host numbers or shapes may be "
                     "logged, never a tensor's values")
         return None
+
+    def _message_parameter(self, expr: ast.AST, ctx: _Ctx) -> bool:
+        """A thin warning helper's message (`def _warn(message): warnings.warn(message, UserWarning)`): a
+        parameter of a module-level function, never rebound there, that every call hands a string written out."""
+        fn = ctx.fn
+        if not isinstance(expr, ast.Name) or not isinstance(fn, ast.FunctionDef) or fn not in self.tree.body:
+            return False
+        if expr.id not in {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]} \
+                or any(isinstance(n, ast.Name) and n.id == expr.id and not isinstance(n.ctx, ast.Load)
+                       for n in ast.walk(fn)):
+            return False
+        return self._every_call_passes(fn, expr.id, lambda value: isinstance(value, ast.Constant)
+                                       and isinstance(value.value, str), required=True)
 
     def _logger_use_problem(self, node: ast.Name, ctx: _Ctx) -> str | None:
         """The module-level logger may only log: `logger.debug(...)` (info, warning, error) as a statement."""
@@ -1144,6 +1158,30 @@ class _Gate:
                 self._add(default, f"uses the default argument {ast.unparse(default)[:60]}, made once and shared by "
                           "every call: state that outlives a call", Reason.CROSS_CALL_STATE)
 
+    def _warns_once(self, fn: ast.FunctionDef) -> bool:
+        """A cached helper without parameters whose body only logs or warns (transformers' `warning_once`
+        idiom, a kernel library's fallback notice): the cache makes it say its message once; it returns
+        nothing, so no call can learn from it whether it ran before. Its messages are checked as any other."""
+        args = fn.args
+        if args.posonlyargs or args.args or args.kwonlyargs or args.vararg or args.kwarg:
+            return False
+        body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) \
+            and isinstance(fn.body[0].value, ast.Constant) and isinstance(fn.body[0].value.value, str) else fn.body
+        if not body:
+            return False
+        for stmt in body:
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if not isinstance(call, ast.Call):
+                return False
+            func = call.func
+            logs = _dotted(func, self.aliases) == "warnings.warn" or isinstance(func, ast.Attribute) \
+                and isinstance(func.value, ast.Name) and func.value.id in self.loggers and func.attr in LOGGER_METHODS
+            if not logs:
+                return False
+        uses = [n for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id == fn.name]
+        return all(isinstance(self.parents.get(n), ast.Call) and self.parents[n].func is n for n in uses) \
+            and self.bindings_count(fn.name) == 1
+
     def _decorates_pure_helper(self, node: ast.AST) -> bool:
         """Whether a `functools.lru_cache` chain is the decorator (or the decorator's call) of a pure helper."""
         parent = self.parents.get(node)
@@ -1161,6 +1199,8 @@ class _Gate:
         if isinstance(dec, ast.Call) and not all(isinstance(a, ast.Constant) for a in
                                                  [*dec.args, *(k.value for k in dec.keywords)]):
             return False
+        if self._warns_once(fn):
+            return True
         args = fn.args
         if args.vararg or args.kwarg or args.defaults or args.kw_defaults or self.types.tensors.get(fn) \
                 or fn in self.types.returns:

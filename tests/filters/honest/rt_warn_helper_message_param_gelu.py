@@ -15,9 +15,6 @@ import triton.language as tl
 PROBLEM = "gelu"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "torch_outside_kernel: logs warnings.warn(message, ...); only a message written out",
-         "cpu": "torch_outside_kernel: logs warnings.warn(message, ...); only a message written out",
-         "cuda": "torch_outside_kernel: logs warnings.warn(message, ...); only a message written out"}
 
 BLOCK_SIZE = 1024
 

@@ -16,9 +16,6 @@ import triton.language as tl
 PROBLEM = "gelu"
 EXPECTED = ("accepted", "correctness", "ok")
 DEVICE = "any"
-XFAIL = {"static": "cross_call_state: decorates _warn_masked_tail_once with functools.lru_cache",
-         "cpu": "cross_call_state: decorates _warn_masked_tail_once with functools.lru_cache",
-         "cuda": "cross_call_state: decorates _warn_masked_tail_once with functools.lru_cache"}
 
 BLOCK_SIZE = 1024
 
