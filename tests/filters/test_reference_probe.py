@@ -28,7 +28,8 @@ def test_bce_without_domains_is_accepted_on_its_plain_draws_and_says_why_no_tran
         assert verdict.status is Status.ACCEPTED, verdict
         # Probabilities survive the transforms that keep values in [0, 1] (absolute value, the normal CDF,
         # quantising, scaling by 1/64), not the others.
-        assert ("2 unseen inputs and 4 transforms of them (5 skipped: the reference itself fails on its inputs "
+        # (the fifth: the prediction handed over as the target too, one tensor object)
+        assert ("2 unseen inputs and 5 transforms of them (5 skipped: the reference itself fails on its inputs "
                 "negated, scaled by 64, shifted by -8, heavy-tailed and masked with -inf)") in verdict.reason, verdict.reason
         # The probe ran once for the problem: the next candidate of it reuses the answer.
         probed = runtime.probes.forwards
@@ -49,15 +50,16 @@ def test_declared_domains_need_no_probe_and_no_note():
         verdict = _verify(c.BCE_HONEST, c.BCE_PROBLEM, runtime=runtime,
                           input_domains=["unit_interval", "unit_interval"])
         assert verdict.status is Status.ACCEPTED and runtime.probes.forwards == 0, verdict
-    assert "0 transforms of them (max abs err" in verdict.reason, verdict.reason
+    assert "1 transforms of them (max abs err" in verdict.reason, verdict.reason  # one object for both
 
 
 def test_a_reference_that_refuses_some_inputs_still_checks_the_others():
-    """The weight of a weighted BCE takes any finite value: every transform but the -inf mask still changes it,
-    and a kernel that is right only for the weights a randn draw gives is caught."""
+    """The weight of a weighted BCE takes any finite value: every transform but the -inf mask still changes it
+    (and the prediction is handed over as the target too), and a kernel that is right only for the weights a
+    randn draw gives is caught."""
     honest = _verify(c.BCE_WEIGHTED_HONEST, c.BCE_WEIGHTED_PROBLEM)
     assert honest.status is Status.ACCEPTED, honest
-    assert ("2 unseen inputs and 8 transforms of them (1 skipped: the reference itself fails on its inputs masked "
+    assert ("2 unseen inputs and 9 transforms of them (1 skipped: the reference itself fails on its inputs masked "
             "with -inf) (max abs err") in honest.reason, honest.reason
     cheat = _verify(c.BCE_WEIGHTED_CLIPS, c.BCE_WEIGHTED_PROBLEM)
     assert cheat.status is Status.REJECTED and cheat.reason_code is Reason.MISMATCH, cheat
@@ -71,7 +73,7 @@ def test_a_failure_the_probe_did_not_foresee_skips_the_transform_on_cpu(monkeypa
                         lambda self, key, run, inputs, plans: {name: list(allowed)
                                                                 for name, (_, allowed, _) in plans.items()})
     honest = _verify(c.BCE_HONEST, c.BCE_PROBLEM)
-    assert honest.status is Status.ACCEPTED and "4 transforms of them (5 skipped" in honest.reason, honest
+    assert honest.status is Status.ACCEPTED and "5 transforms of them (5 skipped" in honest.reason, honest
     wrong = _verify(c.BCE_WRONG_NEAR_ONE, c.BCE_PROBLEM)
     assert wrong.status is Status.REJECTED and wrong.reason_code is Reason.MISMATCH, wrong
 

@@ -24,8 +24,10 @@ def _per_token_int8_kernel(x_ptr, q_ptr, scale_ptr, n_cols, stride_x, stride_q, 
     cols = tl.arange(0, BLOCK)
     mask = cols < n_cols
     x = tl.load(x_ptr + row * stride_x + cols, mask=mask, other=0.0).to(tl.float32)
-    scale = tl.maximum(tl.max(tl.abs(x), axis=0), 1e-10) / 127.0
-    q = (x / scale + ROUND_MAGIC) - ROUND_MAGIC
+    scale = tl.math.div_rn(tl.maximum(tl.max(tl.abs(x), axis=0), 1e-10), 127.0)
+    # IEEE divisions (here and above): a GPU's default `/` is approximate (2 ulp), which flips the rounding of exact ties (seen on an
+    # H100 on 2026-12-07 with inputs quantised to halves), where PyTorch divides exactly
+    q = (tl.math.div_rn(x, scale) + ROUND_MAGIC) - ROUND_MAGIC
     q = tl.minimum(tl.maximum(q, -128.0), 127.0).to(tl.int8)
     tl.store(q_ptr + row * stride_q + cols, q, mask=mask)
     tl.store(scale_ptr + row, scale)
