@@ -1,6 +1,6 @@
 """Benchmark: what the sandbox's bubblewrap layer (filters.verifier.isolation) costs per candidate.
 
-    python bench/isolation_cost.py [--device cpu|cuda] [--rounds 1] [--num-seeds 2]
+    python bench/isolation_cost.py [--device cpu|cuda] [--rounds 1] [--num-seeds 2] [--limit N]
 
 Verifies the honest candidates of tests/filters/honest through one `Runtime` per mode, in one process, the
 modes alternating round by round: `bwrap` (each worker a fresh interpreter inside bubblewrap) and `plain`
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--rounds", type=int, default=1, help="passes per mode, alternating")
     parser.add_argument("--num-seeds", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=None,
+                        help="the first N honest cases only (all of them: ~170, a pass of several minutes on a GPU)")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))  # tests.filters.honest lives in the source tree, not the package
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if usable_bwrap() is None:
         raise SystemExit("bubblewrap is not usable here: install it or set KERNELDATA_BWRAP")
     options = VerifyOptions(device=args.device, timeout_s=120.0, num_seeds=args.num_seeds, baselines=("eager",))
-    cases = list(honest_cases())
+    cases = list(honest_cases())[:args.limit]
     durations: dict[str, list[float]] = {"bwrap": [], "plain": []}
     steady: dict[str, list[float]] = {"bwrap": [], "plain": []}
     verdicts: dict[str, list[str]] = {}
@@ -77,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         order = ("bwrap", "plain") if round_index % 2 == 0 else ("plain", "bwrap")
         for mode in order:
             spent, statuses = _pass(cases, options, bwrap=mode == "bwrap")
+            print(f"round {round_index + 1} {mode}: {sum(spent):.1f} s for {len(spent)} candidates", file=sys.stderr,
+                  flush=True)
             durations[mode] += spent
             steady[mode] += spent[1:]
             verdicts.setdefault(mode, statuses)
