@@ -245,7 +245,7 @@ class CandidateChecks:
             # and told once that torch.compile traces them: a candidate must answer as PyTorch does in
             # mixed-precision training and under a user's torch.compile too.
             if index == 0:
-                ambients = disguise.ambients()
+                ambients = tuple(self.runnable(self.problem, inputs, ambient) for ambient in disguise.ambients())
             call = 0 if index == 0 else 2 if index == 1 else None
             outputs, problem = self.check(inputs, f"unseen inputs #{index + 1}", variant=index, poison=modes[0],
                                           grad=grads[0], grad_inputs=marks, offset=offset, eval_mode=evaluate,
@@ -475,6 +475,27 @@ class CandidateChecks:
         half = {torch.float16, torch.bfloat16}
         return self._asked_of_reference(problem, inputs, "contracts in half",
                                         lambda model, x: bool(_contraction_dtypes(model, x) & half))
+
+    def runnable(self, problem: Problem, inputs: list, ambient: disguise.Ambient) -> disguise.Ambient:
+        """`ambient` without its autocast where the reference cannot run under it (PyTorch refuses
+        `binary_cross_entropy` under CUDA autocast): no user runs the problem so, and there is no answer to
+        hold a call to. Found on an H100: a BCE call held to the lowered precision's float64 allowance, whose
+        perturbed probabilities crossed 1 and device-asserted, ending the verifier's CUDA context."""
+        import dataclasses
+
+        import torch
+
+        if ambient.autocast is None:
+            return ambient
+
+        def runs(model, x):
+            with torch.autocast(device_type=self.device, dtype=getattr(torch, ambient.autocast)):
+                model(*x)
+            return True
+
+        if self._asked_of_reference(problem, inputs, f"runs under autocast to {ambient.autocast}", runs):
+            return ambient
+        return dataclasses.replace(ambient, autocast=None)
 
     def precision_allowed(self, problem: Problem, inputs: list, ambient: disguise.Ambient) -> str | None:
         """The dtype whose precision a call under `ambient` may honestly drop to, where the reference itself

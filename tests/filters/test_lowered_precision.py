@@ -108,3 +108,24 @@ def test_an_output_in_either_half_dtype_under_autocast_is_compared_at_its_precis
     assert _half_output_dtype([fp32.bfloat16(), fp32.half()], [fp32, fp32]) == "bfloat16"
     assert _half_output_dtype([fp32], [fp32]) is None
     assert _half_output_dtype([fp32.half()], [fp32.double()]) is None
+
+
+def test_a_mode_the_reference_cannot_run_under_is_left_out():
+    """PyTorch refuses binary_cross_entropy under CUDA autocast (and so no user runs it so): the call keeps
+    no autocast rather than be held to an answer that does not exist."""
+    from filters.verifier import disguise
+    from filters.verifier.checks import CandidateChecks, Problem
+
+    class RefusesAutocast(torch.nn.Module):
+        def forward(self, x):
+            if torch.is_autocast_enabled("cpu"):
+                raise RuntimeError("unsafe to autocast")
+            return x * 2
+
+    checks = CandidateChecks.__new__(CandidateChecks)
+    checks.device, checks.reference_answers = "cpu", {}
+    refusing = Problem(reference=None, code="refuses", model=RefusesAutocast(), dtype="float32", atol=1e-4, rtol=1e-4)
+    relu = Problem(reference=None, code="relu", model=torch.nn.ReLU(), dtype="float32", atol=1e-4, rtol=1e-4)
+    cast = disguise.Ambient(autocast="float16", tf32="on", compiling=True)
+    assert checks.runnable(refusing, [torch.randn(4)], cast) == disguise.Ambient(tf32="on", compiling=True)
+    assert checks.runnable(relu, [torch.randn(4)], cast) == cast
