@@ -8,6 +8,10 @@ Demonstration: `torch.set_default_dtype(torch.float64); ModelNew()(x)` leaves ha
 
 Should be caught by: running some checked calls under another default dtype where the reference answers
 alike (its inputs and parameters are made before), or refusing the read where its value decides the work.
+Not done (2026-12-07): the default dtype is process-wide, so the reference cannot be asked under another one
+in the verifier's process while other verifications run in its threads, and honest launchers that allocate
+with `torch.empty(n, device=...)` change dtype under it. README says so under what the verifier does not
+guarantee.
 """
 
 import torch
