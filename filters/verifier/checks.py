@@ -20,8 +20,8 @@ from filters.verifier.comparison import (
     bitwise_equal, compare, compare_against_truth, compare_error_model, compare_lowered, narrower, rms,
 )
 from filters.verifier.inputs import (
-    NON_FINITE_EXCUSED, TRANSFORMS, TransformRefused, cancelling, kept_inputs, moved_keeping_layout,
-    one_object_sources, partly_changed, seeded, transformable, transformed_on,
+    NON_FINITE_EXCUSED, TRANSFORMS, TransformRefused, cancelling, kept_inputs, lowest_for_masked,
+    moved_keeping_layout, one_object_sources, partly_changed, seeded, transformable, transformed_on,
 )
 from filters.verifier.ipc import unpack_tensors
 from filters.verifier.options import VerifyOptions
@@ -386,6 +386,12 @@ class CandidateChecks:
                 continue
             inputs = [transformed_on(self.device, transform, x) if on else x
                       for x, on in zip(first_inputs, kept[name])]
+            if name in NON_FINITE_EXCUSED:
+                masks = self._masks_as_a_mask(problem, inputs)
+                if masks is None:  # the reference raises on them (on CPU: on a GPU the probe keeps them off)
+                    refused.append(name)
+                if not masks:
+                    continue  # -inf is no mask to this reference: nothing it answers there says what is right
             try:
                 outputs, problem_found = self.check(inputs, f"inputs {name}", variant=self.options.num_seeds + number,
                                                     transformed=True, problem=problem,
@@ -436,6 +442,38 @@ class CandidateChecks:
             and self.answers_alike_in_eval(problem, inputs)
         with _modules_in_eval(problem.model, evaluate):
             return self._check(inputs, what, problem=problem, eval_mode=evaluate, **options)
+
+    def _masks_as_a_mask(self, problem: Problem, masked: list) -> bool | None:
+        """Whether the reference treats the masked inputs' -inf as a mask: its answer is the same (within the
+        spec's tolerances, NaN where NaN) with the dtype's lowest finite value in their place, as a softmax's,
+        a max's or a log-sum-exp's is. A quantiser's is not (its scale turns infinite, its codes come from NaN,
+        which a kernel converts as its hardware does): on CPU, correct int8 and fp8 quantiser templates were
+        rejected on the masked call (2026-12-07). None where the reference raises on either."""
+        import copy
+
+        import torch
+
+        try:
+            with torch.no_grad():
+                model = copy.deepcopy(problem.model)  # its own state (running statistics) stays untouched
+                infinite = [e.detach() for e in as_list(model(*[to_device(x, self.device) for x in masked]))]
+                lowest = [e.detach() for e in as_list(model(
+                    *[to_device(lowest_for_masked(x), self.device) for x in masked]))]
+        except Exception:  # noqa: BLE001 - a reference refusing either: the transform is refused
+            return None
+        if len(infinite) != len(lowest):
+            return False
+        for a, b in zip(infinite, lowest):
+            if a.shape != b.shape or a.dtype != b.dtype:
+                return False
+            if not a.is_floating_point():
+                if not torch.equal(a, b):
+                    return False
+                continue
+            if not bool(torch.isclose(a.double(), b.double(), atol=problem.atol, rtol=problem.rtol,
+                                      equal_nan=True).all()):
+                return False
+        return True
 
     def answers_alike_in_eval(self, problem: Problem, inputs: list) -> bool:
         """Whether the reference gives the same bits in training and eval mode on `inputs` (ReLU, a matmul, a

@@ -85,6 +85,17 @@ def _masked(x):
     return torch.where(digits < MASK_SHARE, torch.full_like(x, float("-inf")), x)
 
 
+def lowest_for_masked(x):
+    """`x` (an input masked by `_masked`) with its -inf replaced by its dtype's lowest finite value: the same
+    mask for an op that treats -inf as one (a softmax, a max, a log-sum-exp give it no weight either way),
+    another input for one that does not (a quantiser's scale becomes infinite, then NaN)."""
+    import torch
+
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        return x
+    return torch.where(torch.isneginf(x), torch.full_like(x, torch.finfo(x.dtype).min), x)
+
+
 def keeping_layout(transform):
     """`transform` (elementwise) applied to every element of an input's storage span, the result viewed
     with the input's own sizes, strides and storage offset: a transformed input keeps the layout the model
