@@ -349,7 +349,8 @@ class CandidateChecks:
         as users and KernelBench's evaluation build it), held to the reference built alike: the checked calls
         of the first instance, built under a secret seed, and this one meet both kinds of seed, so a candidate
         that draws in `__init__` and compares the draw with a public seed's (rt_detect_seed_probe_in_init)
-        cannot tell either from use. None where the worker could not build it (its users would see that)."""
+        cannot tell either from use. None where the worker could not build it (its users would see that), or
+        where building the candidate drew no random numbers (nothing about the seed can show in it)."""
         if self.twin is None or not self.twin_built:
             return None
         _, problem = self.check(self.draw_inputs(), f"unseen inputs, on a second instance built after "

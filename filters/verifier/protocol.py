@@ -66,7 +66,9 @@ class Started(_Message):
 
 class Loaded(_Message):
     ok: Literal[True]
-    twin: bool = False  # a second instance was built (a forged True costs the candidate one more checked call)
+    # a second instance was built, and building one drew random numbers (a forged True costs the candidate one
+    # more checked call; a forged False spares it one its construction could not have told apart anyway)
+    twin: bool = False
     seconds: dict[str, float] = _seconds_field()
     _seconds = field_validator("seconds")(_check_seconds)
 

@@ -104,6 +104,14 @@ def _install_launch_counter() -> list[int]:
     return count
 
 
+def _rng_states(torch) -> list[bytes]:
+    """The global generators' states (the CPU's, and the current GPU's where there is one), as bytes."""
+    states = [bytes(torch.get_rng_state().numpy())]
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states.append(bytes(torch.cuda.get_rng_state().numpy()))
+    return states
+
+
 class GlobalNotConstexprCompilationError(NameError):
     """A kernel reads a module global Triton's compiler refuses (named so it counts as a compile error)."""
 
@@ -959,7 +967,10 @@ class _Session:
         self.twin = self._build_twin(module, init_inputs, twin_seed) if twin_seed is not None and twin_first \
             else None
         torch.manual_seed(header["init_seed"])
+        states = _rng_states(torch)
         self.model = module.ModelNew(*init_inputs).to(self.device)
+        # Whether building it drew random numbers: only then can the seed it was built under show in it.
+        self.draws_in_init = _rng_states(torch) != states
         if twin_seed is not None and not twin_first:
             self.twin = self._build_twin(module, init_inputs, twin_seed)
         self.built_modes = [(part, part.training) for model in (self.model, self.twin) if model is not None
@@ -1442,7 +1453,7 @@ def serve(fd_in: int, fd_out: int, fd_violations: int | None = None) -> int:
             started = time.perf_counter()
             try:
                 session = _Session({**header, "device": device}, blobs)
-                answer = {"ok": True, "twin": session.twin is not None,
+                answer = {"ok": True, "twin": session.twin is not None and session.draws_in_init,
                           "seconds": {"load": time.perf_counter() - started}}
             except BaseException as err:  # noqa: BLE001 - whatever the candidate raises is a verdict, not our crash
                 session = None

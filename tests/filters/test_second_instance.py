@@ -29,6 +29,7 @@ class ModelNew(nn.Module):
     def __init__(self):
         super().__init__()
         self.register_buffer("ready", torch.zeros(1))
+        self.register_buffer("unused", torch.rand(1))  # a draw in __init__: the second instance is called
 
     def forward(self, x):
         out = torch.empty_like(x)
@@ -55,3 +56,8 @@ def test_each_instance_may_initialise_its_own_state_once(monkeypatch):
     verdict = verify(c.RELU_PROBLEM, LAZY_INIT, dtype="float32", atol=1e-5, rtol=1e-5, options=OPTIONS)
     assert verdict.status is Status.ACCEPTED, verdict
     assert seen == [True]  # the second instance was built and called
+    # building a model that draws nothing cannot show its seed: no second call for it
+    seen.clear()
+    plain = LAZY_INIT.replace('        self.register_buffer("unused", torch.rand(1))', "")
+    verdict = verify(c.RELU_PROBLEM, plain, dtype="float32", atol=1e-5, rtol=1e-5, options=OPTIONS)
+    assert verdict.status is Status.ACCEPTED and seen == [False], (verdict, seen)
