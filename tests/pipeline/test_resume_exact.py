@@ -144,7 +144,7 @@ def test_sigkill_then_resume_gives_the_rows_of_an_uninterrupted_run(tmp_path, un
     when = MOMENTS[moment]
     if isinstance(when, int):
         proc = generate(out, CONFIGS[config], env_extra={KILL_AFTER_JUDGED_ENV: str(when)})
-        proc.communicate(timeout=600)
+        proc.communicate(timeout=1500)
         assert proc.returncode == -signal.SIGKILL
     else:
         proc = generate(out, CONFIGS[config])

@@ -26,7 +26,7 @@ SMALL = ("specs.num_specs=3", "verify.num_seeds=1", "refine.max_turns=0")
 
 def _kd(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kerneldata", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=1500)
 
 
 def _generate(out: str, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
