@@ -137,8 +137,9 @@ def test_every_real_model_op_has_a_template():
 
 @pytest.mark.slow
 def test_real_model_op_templates_in_half_precision_and_other_shapes(runtime):
-    rows = [sample_op(op, seed=seed, dtype="float16", config=SpecsConfig(max_numel=1 << 14)).to_row()
-            for op in _REAL_MODEL_OPS if "float16" in OPS[op].dtypes for seed in (4, 5)]
+    # One draw of shapes per op (two made this the suite's second-longest test, 13 minutes of CI's 90).
+    rows = [sample_op(op, seed=4, dtype="float16", config=SpecsConfig(max_numel=1 << 14)).to_row()
+            for op in _REAL_MODEL_OPS if "float16" in OPS[op].dtypes]
     wrong = [o for o in verify_variants(rows, num_seeds=2, runtime=runtime) if not o.as_expected]
     assert not wrong, "\n".join(f"{o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
 
