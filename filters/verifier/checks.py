@@ -479,7 +479,7 @@ class CandidateChecks:
     def answers_alike_in_eval(self, problem: Problem, inputs: list) -> bool:
         """Whether the reference gives the same bits in training and eval mode on `inputs` (ReLU, a matmul, a
         LayerNorm: yes; batch norm, dropout: no). Only then may a call run in eval mode."""
-        return self._asked_of_reference(problem, inputs, "alike in eval", lambda model, x: _same_bits(
+        return self._asked_of_reference(problem, inputs, "alike in eval", lambda model, x: _runs_give_the_same_bits(
             lambda: model.train()(*x), lambda: model.eval()(*x)))
 
     def answers_alike_under_autocast(self, problem: Problem, inputs: list, dtype: str) -> bool:
@@ -492,7 +492,7 @@ class CandidateChecks:
             def cast():
                 with torch.autocast(device_type=self.device, dtype=getattr(torch, dtype)):
                     return model(*x)
-            return _same_bits(lambda: model(*x), cast)
+            return _runs_give_the_same_bits(lambda: model(*x), cast)
 
         return self._asked_of_reference(problem, inputs, f"alike under autocast to {dtype}", alike)
 
@@ -720,7 +720,7 @@ def _under(ambient: disguise.Ambient) -> str:
     return f" (under {' and '.join(modes)})" if modes else ""
 
 
-def _same_bits(first, second) -> bool:
+def _runs_give_the_same_bits(first, second) -> bool:
     """Whether two runs of a reference (callables) give the same outputs, bit for bit."""
     a, b = as_list(first()), as_list(second())
     return len(a) == len(b) and all(bitwise_equal(x, y) for x, y in zip(a, b))
