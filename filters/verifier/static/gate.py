@@ -102,6 +102,12 @@ class _Gate:
                                and n.name not in self.kernels}
         self.exempt_functions = self._exempt_functions()
         self.launchable = self.kernels | self._kernel_aliases()
+        # Module-level names bound only to jit functions (flash-linear-attention's `div = div_normal`, picked
+        # at import among device functions): a kernel calling one calls the device function, as Triton's
+        # compiler resolves the global on a GPU.
+        module_bound = {name for n in _scope_nodes(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
+                        for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) for name in _bound_names(t)}
+        self.device_function_aliases = (self.launchable - self.kernels) & module_bound
         self.types = _TensorTypes(self)
         self._fresh: dict[ast.AST, set[str]] = {}
         self.problems: list[tuple[int, int, int, str, Reason]] = []
@@ -628,6 +634,7 @@ class _Gate:
         if node.id in self.kernels and not ctx.kernel and self.bindings.binding_scope(node) is self.tree:
             self._check_kernel_value(node)
         if ctx.kernel and self.bindings.binding_scope(node) is self.tree and node.id not in self.kernels \
+                and node.id not in self.device_function_aliases \
                 and node.id not in self.aliases and node.id not in self.module_constants:
             self._add(node, f"reads the module-level {node.id} inside a kernel: a GPU kernel reaches only constexpr "
                       "globals, the interpreter any Python object (a container kept across calls)",
@@ -1787,7 +1794,8 @@ class _Gate:
                       "interpreter runs and which may outlive the call", Reason.CROSS_CALL_STATE)
             return
         if isinstance(func, ast.Name):
-            if func.id in self.kernels or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
+            if func.id in self.kernels or func.id in self.device_function_aliases \
+                    or func.id in _KERNEL_BUILTINS and func.id not in self.defined:
                 return
             if func.id in self.aliases and self.aliases[func.id] in TRITON_ALLOWED \
                     and self.aliases[func.id].startswith("triton.language.") or func.id in self.language_aliases:
