@@ -1,4 +1,4 @@
-"""Three honest idioms the static gate accepts (found by the real-world honest cases of
+"""Honest idioms the static gate accepts (found by the real-world honest cases of
 tests/filters/honest), each beside the nearest thing it must still refuse."""
 
 from __future__ import annotations
@@ -276,3 +276,42 @@ def test_a_warn_once_helper_and_a_warning_helper_of_written_out_messages():
     # a message made from a tensor's values
     verdict = _gate(helper + launch.replace("NOTICE", "_warn(str(x.sum()))"))
     assert verdict is not None, verdict
+
+
+_NEG_INF_KERNEL = '''
+import math
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+{binding}
+
+
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    x = tl.load(x_ptr + offs, mask=mask, other=NEG_INF)
+    tl.store(out_ptr + offs, tl.maximum(x, 0.0), mask=mask)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        out = torch.empty_like(x)
+        relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, out, x.numel(), BLOCK=1024)
+        return out
+'''
+
+
+def test_a_module_level_constexpr_of_infinity_is_a_constant_a_kernel_may_read():
+    # Triton's documented global constant, spelled with float("-inf") or -math.inf: no state to keep
+    for binding in ('NEG_INF = tl.constexpr(float("-inf"))', "NEG_INF = tl.constexpr(-math.inf)",
+                    'NEG_INF: tl.constexpr = tl.constexpr(float("-inf"))'):
+        assert static_check(_NEG_INF_KERNEL.format(binding=binding), dtype="float32", device="cpu") is None, binding
+    # ...but not where `float` is the candidate's own function, which could return anything (a list kept across
+    # calls), nor where float() is handed something other than a literal
+    for binding in ('float = lambda s: []\nNEG_INF = tl.constexpr(float("-inf"))',
+                    'NEG_INF = tl.constexpr(float(torch.finfo(torch.float32).min))'):
+        verdict = static_check(_NEG_INF_KERNEL.format(binding=binding), dtype="float32", device="cpu")
+        assert verdict is not None and verdict.reason_code is not Reason.OK, binding

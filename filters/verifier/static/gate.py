@@ -50,8 +50,11 @@ def _reads_attributes(node: ast.MatchClass) -> bool:
     return bool(node.patterns or node.kwd_patterns)
 
 
-@dataclass(frozen=True)
+# math's float constants: a module-level `tl.constexpr(-math.inf)` is a constant like any literal.
+_MATH_CONSTANTS = frozenset({"math.inf", "math.nan", "math.pi", "math.e", "math.tau"})
 
+
+@dataclass(frozen=True)
 class _Ctx:
     fn: ast.AST | None = None  # the innermost function (FunctionDef or Lambda); None at module level
     cls: ast.ClassDef | None = None  # the class whose method (or method's nested function) this is
@@ -324,8 +327,12 @@ class _Gate:
                 return constant(value.operand)
             if isinstance(value, ast.Tuple):
                 return all(constant(e) for e in value.elts)
-            if isinstance(value, (ast.Attribute, ast.Name)):  # a dtype or function of triton.language
-                return _dotted(value, self.aliases) in TRITON_ALLOWED
+            if isinstance(value, (ast.Attribute, ast.Name)):  # a dtype or function of triton.language, math.inf
+                return _dotted(value, self.aliases) in TRITON_ALLOWED | _MATH_CONSTANTS
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "float" \
+                    and not self.bindings.is_bound(value.func):  # float("-inf"), as Triton's own kernels write it
+                return len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant) \
+                    and isinstance(value.args[0].value, str)
             return isinstance(value, ast.Call) and _dotted(value.func, self.aliases) == "triton.language.constexpr" \
                 and all(constant(a) for a in value.args) and not value.keywords
         good, bad = set(), set()
