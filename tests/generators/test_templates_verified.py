@@ -140,7 +140,10 @@ def test_real_model_op_templates_in_half_precision_and_other_shapes(runtime):
     # One draw of shapes per op (two made this the suite's second-longest test, 13 minutes of CI's 90).
     rows = [sample_op(op, seed=4, dtype="float16", config=SpecsConfig(max_numel=1 << 14)).to_row()
             for op in _REAL_MODEL_OPS if "float16" in OPS[op].dtypes]
-    wrong = [o for o in verify_variants(rows, num_seeds=2, runtime=runtime) if not o.as_expected]
+    # Keyed draws, as the quick test's: on secret ones a flaw that only some draws show at a shape
+    # (paged_kv_gather's page_without_stride at seed 4) was accepted in one clean-clone run here.
+    outcomes = verify_variants(rows, num_seeds=2, draw_key="tests/generators/test_templates_verified", runtime=runtime)
+    wrong = [o for o in outcomes if not o.as_expected]
     assert not wrong, "\n".join(f"{o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
 
 
