@@ -82,7 +82,8 @@ def test_broad_sweep_at_the_default_sizes(runtime):
     rows = [spec.to_row() for spec in SpecSampler(SpecsConfig(families=list(COVERED)), seed=11).sample(600)]
     # A sweep of correctness, not of speed: the interpreter runs a looped fp16 scan at the default sizes in
     # about a minute on an idle core and past the verifier's default 120 s on a loaded machine.
-    outcomes = verify_variants(answered_per_family(rows, 2), timeout_s=600, runtime=runtime)
+    outcomes = verify_variants(answered_per_family(rows, 2), timeout_s=600,
+                               draw_key="tests/generators/test_templates_verified", runtime=runtime)
     wrong = [o for o in outcomes if not o.as_expected]
     assert not wrong, "\n".join(f"{o.spec_id} {o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
     shown = {o.flaw for o in outcomes if o.flaw}
