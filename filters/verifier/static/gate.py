@@ -328,7 +328,8 @@ class _Gate:
             if isinstance(value, ast.Tuple):
                 return all(constant(e) for e in value.elts)
             if isinstance(value, (ast.Attribute, ast.Name)):  # a dtype or function of triton.language, math.inf
-                return _dotted(value, self.aliases) in TRITON_ALLOWED | _MATH_CONSTANTS
+                name = _dotted(value, self.aliases)
+                return name in TRITON_ALLOWED or name in _MATH_CONSTANTS
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "float" \
                     and not self.bindings.is_bound(value.func):  # float("-inf"), as Triton's own kernels write it
                 return len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Constant) \
