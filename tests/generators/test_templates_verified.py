@@ -47,6 +47,10 @@ def test_declined_specs_say_why():
     assert reasons["conv"] > 0 and reasons["fused"] > 0
 
 
+# Keyed draws for every verification here: the same verdicts on every run.
+_DRAW_KEY = "tests/generators/test_templates_verified"
+
+
 @pytest.fixture(scope="module")
 def runtime():
     """One verifier runtime for the module: its workers serve candidate after candidate, as a run's do."""
@@ -61,7 +65,7 @@ def quick_outcomes(runtime) -> list[Outcome]:
                                                   seed=2).sample(200)]
     # Keyed draws: the same verdicts on every run (secret ones made one softmax case fail once in CI and
     # never again in five local rounds).
-    return verify_variants(answered_per_family(rows, 1), draw_key="tests/generators/test_templates_verified",
+    return verify_variants(answered_per_family(rows, 1), draw_key=_DRAW_KEY,
                            runtime=runtime)
 
 
@@ -83,7 +87,7 @@ def test_broad_sweep_at_the_default_sizes(runtime):
     # A sweep of correctness, not of speed: the interpreter runs a looped fp16 scan at the default sizes in
     # about a minute on an idle core and past the verifier's default 120 s on a loaded machine.
     outcomes = verify_variants(answered_per_family(rows, 2), timeout_s=600,
-                               draw_key="tests/generators/test_templates_verified", runtime=runtime)
+                               draw_key=_DRAW_KEY, runtime=runtime)
     wrong = [o for o in outcomes if not o.as_expected]
     assert not wrong, "\n".join(f"{o.spec_id} {o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
     shown = {o.flaw for o in outcomes if o.flaw}
@@ -143,7 +147,7 @@ def test_real_model_op_templates_in_half_precision_and_other_shapes(runtime):
             for op in _REAL_MODEL_OPS if "float16" in OPS[op].dtypes]
     # Keyed draws, as the quick test's: on secret ones a flaw that only some draws show at a shape
     # (paged_kv_gather's page_without_stride at seed 4) was accepted in one clean-clone run here.
-    outcomes = verify_variants(rows, num_seeds=2, draw_key="tests/generators/test_templates_verified", runtime=runtime)
+    outcomes = verify_variants(rows, num_seeds=2, draw_key=_DRAW_KEY, runtime=runtime)
     wrong = [o for o in outcomes if not o.as_expected]
     assert not wrong, "\n".join(f"{o.ops} {o.dtype} {o.variant}: {o.status} ({o.reason})" for o in wrong)
 
