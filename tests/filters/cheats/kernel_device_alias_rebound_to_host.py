@@ -1,7 +1,7 @@
 """Cheat: kernels may call a module-level name bound to a jit function (flash-linear-attention's
-`div = div_normal`), so bind such a name to a jit function at import and to a host function in the launcher
-(`global pick; pick = _host_pick`), which the CPU interpreter would then run inside the kernel on its tensors
-(a GPU kernel cannot call host code: the kernel the GPU compiles is not the one the interpreter checked).
+`div = div_normal`), so bind such a name to a jit function at import and, in a module-level branch, to a host
+function, which the CPU interpreter would then run inside the kernel on its tensors (a GPU kernel cannot call
+host code: the kernel the GPU compiles is not the one the interpreter checked).
 
 PROBLEM relu. Caught by the static gate: a name is a device-function alias only where every binding of it
 is a jit function; this one is host code called in a kernel.
@@ -23,10 +23,12 @@ def _device_pick(x):
 
 
 def _host_pick(x):
-    return x
+    return x * (x > 0)
 
 
 pick = _device_pick
+if triton.cdiv(3, 2) == 2:  # always, at import
+    pick = _host_pick
 
 
 @triton.jit
@@ -38,9 +40,6 @@ def relu_kernel(x_ptr, out_ptr, n_elements, BLOCK_SIZE: tl.constexpr):
 
 class ModelNew(nn.Module):
     def forward(self, x):
-        global pick
-        if x.numel() > 1 << 20:
-            pick = _host_pick
         out = torch.empty_like(x)
         n = x.numel()
         relu_kernel[(triton.cdiv(n, 1024),)](x, out, n, BLOCK_SIZE=1024)
