@@ -97,7 +97,10 @@ class CandidateChecks:
         self.device = runtime.torch_device
         self.on_gpu = options.device != "cpu"
         # A GPU sees no atomic add (the interpreter counts them): whether the code has any, by name.
-        self.atomic_adds = self.on_gpu and uses_atomic_adds(candidate_code)
+        atomics = atomic_calls(candidate_code) if self.on_gpu else set()
+        self.atomic_adds = "atomic_add" in atomics
+        # Whether two runs on the same inputs may honestly differ in their last bits on a GPU.
+        self.order_varies = bool(atomics & ORDER_DEPENDENT_ATOMICS)
         self.worst_abs = self.worst_rel = 0.0
         # The first plain (untransformed) output scale of each problem checked (the shown one, other
         # workloads), by its source: a transformed call's tolerance grows with its outputs against it.
@@ -287,7 +290,7 @@ class CandidateChecks:
         if problem:
             return problem
         if not all(bitwise_equal(a, b) for a, b in zip(outputs, again)) \
-                and not (self.atomic_adds and self.within_tolerance(outputs, again)):
+                and not (self.order_varies and self.within_tolerance(outputs, again)):
             return Verdict.reject(Reason.NONDETERMINISTIC, "two runs of the candidate on the same inputs disagree.",
                                   **self.errors)
         changed = partly_changed(inputs, self.draw_inputs())
@@ -304,7 +307,8 @@ class CandidateChecks:
 
     def within_tolerance(self, outputs: list, again: list) -> bool:
         """Whether two runs' outputs differ by no more than the spec's tolerance, element by element: the
-        order of float atomic adds varies from run to run on a GPU, and so do the last bits of their sums."""
+        order of float atomic adds (or of sums a spin lock serialises) varies from run to run on a GPU, and so
+        do the last bits of their sums."""
         import torch
 
         for a, b in zip(outputs, again):
@@ -966,21 +970,34 @@ def _truth_where_reference_is_off(problem: Problem, truth: Truth | None, expecte
     return rounded, slack
 
 
-def uses_atomic_adds(code: str) -> bool:
-    """Whether `code` calls an `atomic_add` (`tl.atomic_add`, or a pointer's `.atomic_add`) anywhere."""
+# Atomics whose order of arrival decides values on a GPU: adds (their rounding), and compare-and-swap or
+# exchange (the spin locks that serialise plain read-modify-write sums, as the Triton tutorial's LayerNorm
+# backward does). Max, min and the bitwise ones give the same bits in any order.
+ORDER_DEPENDENT_ATOMICS = frozenset({"atomic_add", "atomic_cas", "atomic_xchg"})
+
+
+def atomic_calls(code: str) -> set[str]:
+    """The `atomic_*` functions `code` calls (`tl.atomic_add`, an imported `atomic_cas`, a pointer's
+    `.atomic_xchg`), by name."""
     import ast
 
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return False
+        return set()
+    names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if name == "atomic_add":
-                return True
-    return False
+            if name.startswith("atomic_"):
+                names.add(name)
+    return names
+
+
+def uses_atomic_adds(code: str) -> bool:
+    """Whether `code` calls an `atomic_add` (`tl.atomic_add`, or a pointer's `.atomic_add`) anywhere."""
+    return "atomic_add" in atomic_calls(code)
 
 
 def _cast_of_input(evidence: dict) -> Verdict | None:

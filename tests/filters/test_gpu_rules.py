@@ -4,7 +4,7 @@ their parts: which autotune config a call runs, and which code counts as using a
 from __future__ import annotations
 
 from filters.verifier import sandbox_child
-from filters.verifier.checks import uses_atomic_adds
+from filters.verifier.checks import ORDER_DEPENDENT_ATOMICS, atomic_calls, uses_atomic_adds
 
 
 class _Autotuner:
@@ -54,3 +54,13 @@ def test_atomic_adds_are_found_by_name_in_any_form():
     assert uses_atomic_adds("(out_ptr + offs).atomic_add(v)")
     assert not uses_atomic_adds("tl.atomic_max(p, v)\ntl.store(p, v)\n# atomic_add in a comment")
     assert not uses_atomic_adds("def broken(:")
+
+
+def test_spin_locks_count_as_order_dependent_atomics_and_max_does_not():
+    # The Triton tutorial's LayerNorm backward: partial sums guarded by a compare-and-swap lock are added in
+    # whichever order the programs take it (an H100 run of rt_tutorial_lock_partial_col_sum differed in its
+    # last bits between two runs).
+    locked = "while tl.atomic_cas(lock, 0, 1) == 1:\n    pass\ntl.atomic_xchg(lock, 0)"
+    assert atomic_calls(locked) & ORDER_DEPENDENT_ATOMICS == {"atomic_cas", "atomic_xchg"}
+    assert not atomic_calls("tl.atomic_max(p, v)\n(p + 1).atomic_min(v)") & ORDER_DEPENDENT_ATOMICS
+    assert atomic_calls("def broken(:") == set()
