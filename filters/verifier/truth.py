@@ -10,7 +10,14 @@ than loosened everywhere:
   far. A backward-stable kernel returns the exact answer for inputs perturbed at the level of rounding, so
   the spread of the float64 answer over such perturbations bounds what rounding may do. It is measured
   with a few antithetic pairs of random relative perturbations of the floating inputs: each pair probes a
-  direction both ways, so a near tie is crossed whichever side of it the kernel's rounding fell.
+  direction both ways, so a near tie is crossed whichever side of it the kernel's rounding fell. Each
+  perturbation is a function of the value it perturbs (a hash of its bits, keyed per pair), so inputs that
+  are exactly equal stay exactly equal: an exact tie among the inputs (quantised draws, where an argmax or a
+  sort must follow PyTorch's tie rule) is part of the problem, never a rounding ambiguity.
+- Integer and boolean outputs get the same two allowances, in their own units: an int8 or fp8 quantiser's
+  value within an ulp of a rounding midpoint rounds to either neighbour (a GPU's approximate `/`, a
+  reciprocal multiply, PyTorch's CUDA division by a Python scalar), and the float64 answer over perturbed
+  inputs moves across exactly such elements.
 
 Both are per output element. On a well-conditioned element the spread is a few units in the last place,
 far below any cheat's error, so the allowance exists only where the problem itself is ambiguous.
@@ -58,10 +65,11 @@ def float64_truth(model, inputs: list, device: str = "cpu") -> Truth | None:
 
 
 def reference_error(expected: list, truth: Truth) -> list | None:
-    """|reference - truth| per output (0 where either is not finite), or None where they do not line up."""
+    """|reference - truth| per output (0 where either is not finite), or None where they do not line up.
+    Integer and boolean outputs count in their own units (an int8 answer one step off its float64 twin)."""
     import torch
 
-    if len(truth.outputs) != len(expected) or any(t.shape != e.shape or not e.is_floating_point()
+    if len(truth.outputs) != len(expected) or any(t.shape != e.shape or e.is_complex()
                                                   for t, e in zip(truth.outputs, expected)):
         return None
     return [torch.nan_to_num((e.to(torch.float64) - t).abs(), nan=0.0, posinf=0.0)
@@ -95,10 +103,19 @@ def rounding_spread(truth: Truth, dtype: str) -> list | None:
 
 
 def _direction(x, generator, unit: float):
-    """A random relative perturbation of `x`, drawn on the CPU (the generator's device), on `x`'s device."""
+    """A relative perturbation of `x` in [-unit, unit], a hash of each element's float64 bits under a key drawn
+    from `generator`: equal values get equal perturbations (exact ties stay ties), different ones independent
+    ones. Computed on `x`'s device; integer products wrap, as the hash needs."""
     import torch
 
-    return ((torch.rand(x.shape, generator=generator, dtype=torch.float64) * 2 - 1) * unit).to(x.device)
+    key = int(torch.randint(-(1 << 62), 1 << 62, (1,), generator=generator))
+    h = x.detach().to(torch.float64).contiguous().view(torch.int64) ^ key
+    h = h * -7046029254386353131  # splitmix64's constants, as signed 64-bit integers
+    h = h ^ ((h >> 31) & ((1 << 33) - 1))
+    h = h * -4658895280553007687
+    h = h ^ ((h >> 29) & ((1 << 35) - 1))
+    uniform = ((h >> 11) & ((1 << 53) - 1)).to(torch.float64) / float(1 << 53)
+    return (uniform * 2 - 1) * unit
 
 
 def _outputs(model, inputs: list) -> list | None:

@@ -134,3 +134,72 @@ def test_indices_are_not_perturbed_and_a_problem_without_float64_gets_nothing():
     first = (object(), 1.0, 1.0)
     assert compare_against_truth(NoDouble(), [torch.ones(3)], [torch.zeros(3)], [torch.ones(3)], first,
                                   dtype="float32", atol=1e-5, rtol=1e-5) is first
+
+
+class Int8Quant(torch.nn.Module):
+    """vLLM's per-token int8 quantisation: the bytes an honest kernel may round either way at a near tie."""
+
+    def forward(self, x):
+        scale = x.abs().amax(dim=1, keepdim=True).clamp(min=1e-10) / 127.0
+        return torch.round(x / scale).clamp(-128, 127).to(torch.int8)
+
+
+def reciprocal_int8_quant(x):
+    """The same quantiser multiplying by 127 / amax: one rounding away from the reference's quotient."""
+    inv = 127.0 / x.abs().amax(dim=1, keepdim=True).clamp(min=1e-10)
+    return torch.round(x * inv).clamp(-128, 127).to(torch.int8)
+
+
+def near_tie_rows(seed: int):
+    """Rows of values in (-1, 1) whose maximum is 1 (so the reference's scale is 1/127, inexact), eight values
+    a row at (k + 0.5) / 127: their quotient lands on the half-integer itself, and the reciprocal multiply
+    one ulp beside it."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.rand(16, 256, generator=generator) * 2 - 1
+    x[:, 0] = 1.0
+    k = torch.randint(-120, 120, (16, 8), generator=generator).float()
+    x[:, 1:9] = (k + 0.5) * (torch.tensor(1.0) / 127.0)
+    return x
+
+
+def test_integer_outputs_at_rounding_ties_get_the_spread_and_nothing_else():
+    """An int8 quantiser that multiplies by the reciprocal rounds a value at a half-integer the other way, as a
+    GPU's approximate division did on an H100: those elements are allowed (the float64 answer over perturbed
+    inputs crosses them); a quantiser that truncates, off by one at half its elements, stays rejected, and so
+    does one off by one at a single element that is not a tie."""
+    model = Int8Quant()
+    for seed in range(4):
+        x = near_tie_rows(seed)
+        expected, honest = [model(x)], [reciprocal_int8_quant(x)]
+        first, _, _ = compare(honest, expected, dtype="float32", atol=1e-4, rtol=1e-4)
+        assert first is not None and first.reason_code is Reason.MISMATCH  # held exactly, it was rejected
+        final, _, _ = compare_against_truth(model, [x], honest, expected, (first, 0, 0), dtype="float32",
+                                            atol=1e-4, rtol=1e-4)
+        assert final is None, final.reason
+        truncated = [torch.trunc(x / (x.abs().amax(dim=1, keepdim=True) / 127.0)).to(torch.int8)]
+        one_off = [expected[0].clone()]
+        one_off[0][3, 200] += 1
+        for wrong in (truncated, one_off):
+            first, _, _ = compare(wrong, expected, dtype="float32", atol=1e-4, rtol=1e-4)
+            final, _, _ = compare_against_truth(model, [x], wrong, expected, (first, 0, 0), dtype="float32",
+                                                atol=1e-4, rtol=1e-4)
+            assert final is not None and final.reason_code is Reason.MISMATCH
+
+
+class RowArgmax(torch.nn.Module):
+    def forward(self, x):
+        return x.argmax(dim=1)
+
+
+def test_exact_ties_among_the_inputs_stay_ties_under_the_perturbations():
+    """Quantised inputs tie exactly; which index wins is PyTorch's rule, part of the problem: the perturbations
+    are functions of the values, so equal inputs move together and the argmax gets no allowance, while a row
+    whose two largest values differ by a rounding gets one."""
+    x = torch.randint(-4, 5, (32, 64)).to(torch.float32)  # every row has ties at its maximum
+    spread = rounding_spread(float64_truth(RowArgmax(), [x]), "float32")
+    assert spread is not None and float(spread[0].max()) == 0.0
+    near = torch.randn(4, 64, generator=torch.Generator().manual_seed(1))
+    near[:, 10] = 9.0
+    near[:, 50] = torch.nextafter(torch.tensor(9.0), torch.tensor(10.0))  # a near tie, one ulp apart
+    spread = rounding_spread(float64_truth(RowArgmax(), [near]), "float32")
+    assert bool((spread[0] == 40).all())
