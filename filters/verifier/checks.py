@@ -21,7 +21,8 @@ from filters.verifier.comparison import (
 )
 from filters.verifier.inputs import (
     NON_FINITE_EXCUSED, TRANSFORMS, TransformRefused, cancelling, kept_inputs, lowest_for_masked,
-    moved_keeping_layout, one_object_sources, partly_changed, seeded, transformable, transformed_on,
+    moved_keeping_layout, one_object_sources, partly_changed, reflected_indices, seeded, transformable,
+    transformed_on,
 )
 from filters.verifier.ipc import unpack_tensors
 from filters.verifier.options import VerifyOptions
@@ -421,6 +422,18 @@ class CandidateChecks:
                 if problem_found:
                     return transformed, refused, problem_found
                 transformed += outputs is not None
+        reflected = reflected_indices(first_inputs, domains)
+        if reflected is not None:
+            try:
+                outputs, problem_found = self.check(
+                    reflected, "inputs with their indices reflected across their range (i to high - 1 - i)",
+                    variant=self.options.num_seeds + len(TRANSFORMS) + 2, transformed=True, problem=problem)
+            except TransformRefused:
+                refused.append("indices reflected")
+                outputs, problem_found = None, None
+            if problem_found:
+                return transformed, refused, problem_found
+            transformed += outputs is not None
         sources = one_object_sources(first_inputs, domains)
         if sources is not None:
             try:

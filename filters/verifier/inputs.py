@@ -215,21 +215,53 @@ def transformed_on(device: str, transform, x):
     return transform(_span(x).to(device)).to(x.device).as_strided(x.shape, x.stride(), 0)
 
 
+def reflected_indices(inputs: list, input_domains) -> list | None:
+    """`inputs` with every index input of a declared range [low, high) reflected across it (i -> low + high
+    - 1 - i): the same pattern of repeats and of distinct values, in range, moved to the range's other end.
+    Random draws of a small index tensor can miss most of its range (a block table of a few entries drawn
+    from a few pages may hold only page 0, where a kernel that forgets the page stride reads the right
+    rows: the built-in teacher's flawed paged_kv_gather was accepted on such draws); reflected, page 0 is the
+    last page. A bijection, so unique indices stay unique. None where no input declares an index range."""
+    import torch
+
+    out, changed = list(inputs), False
+    for number, (x, domain) in enumerate(zip(inputs, declared_domains(inputs, input_domains))):
+        if domain is None or x.is_floating_point() or x.dtype == torch.bool or not x.numel():
+            continue
+        try:
+            kind, bounds = parse_domain(domain)
+        except ValueError:
+            continue
+        if kind.name != "index" or bounds is None or bounds[1] - bounds[0] < 2:
+            continue
+        low, high = bounds
+        out[number] = keeping_layout(lambda t, low=low, high=high: (low + high - 1) - t)(x)
+        changed = True
+    return out if changed else None
+
+
+def declared_domains(inputs: list, input_domains) -> list[str | None]:
+    """Per input, the domain text declared for it (None for a non-tensor, or where the declared domains do
+    not number the tensors)."""
+    import torch
+
+    tensors = [x for x in inputs if isinstance(x, torch.Tensor)]
+    declared = iter(input_domains if input_domains and len(input_domains) == len(tensors) else ())
+    return [next(declared, None) if isinstance(x, torch.Tensor) else None for x in inputs]
+
+
 def domains_of(inputs: list, input_domains) -> list[str | None]:
     """Per input, its domain's name (None for a non-tensor): "unspecified" for every tensor without domains,
     with a count of domains other than the tensors', or with a name the domains do not know."""
     import torch
 
-    tensors = [x for x in inputs if isinstance(x, torch.Tensor)]
-    declared = iter(input_domains if input_domains and len(input_domains) == len(tensors) else ())
     names = []
-    for x in inputs:
+    for x, domain in zip(inputs, declared_domains(inputs, input_domains)):
         if not isinstance(x, torch.Tensor):
             names.append(None)
             continue
-        domain = next(declared, "unspecified")
         try:
-            names.append(parse_domain(domain)[0].name)
+            names.append(parse_domain(domain or "unspecified")[0].name)
         except ValueError:
             names.append("unspecified")
     return names

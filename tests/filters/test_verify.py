@@ -412,3 +412,72 @@ def test_tf32_calls_keep_the_plain_precision_only_where_the_reference_computes_n
     assert checks.answers_alike_with_tf32(relu, relu.inputs)
     assert not checks.answers_alike_with_tf32(matmul, matmul.inputs)
     assert torch.backends.cuda.matmul.allow_tf32 == before
+
+
+PAGED_GATHER = '''
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def forward(self, cache, block_table):
+        return cache[block_table].flatten(1, 2)
+
+
+def get_inputs():
+    # A block table drawn from the low end of its range (a small batch of short sequences often holds only
+    # page 0): the declared range, index[0,4), says which pages exist.
+    return [torch.randn(4, 4, 2, 8), torch.randint(0, 1, (2, 2))]
+
+
+def get_init_inputs():
+    return []
+'''
+
+PAGED_GATHER_KERNEL = '''
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def _gather(cache_ptr, table_ptr, out_ptr, blocks_per_seq, block_size, row_size, BLOCK: tl.constexpr):
+    seq = tl.program_id(0)
+    slot = tl.program_id(1)
+    page = tl.load(table_ptr + seq * blocks_per_seq + slot // block_size)
+    src = page * block_size + slot % block_size
+    cols = tl.arange(0, BLOCK)
+    mask = cols < row_size
+    values = tl.load(cache_ptr + src * row_size + cols, mask=mask)
+    tl.store(out_ptr + (seq * blocks_per_seq * block_size + slot) * row_size + cols, values, mask=mask)
+
+
+class ModelNew(nn.Module):
+    def forward(self, cache, block_table):
+        pages, block_size, heads, dim = cache.shape
+        batch, blocks_per_seq = block_table.shape
+        out = torch.empty((batch, blocks_per_seq * block_size, heads, dim), dtype=cache.dtype, device=cache.device)
+        _gather[(batch, blocks_per_seq * block_size)](cache.contiguous(), block_table.contiguous(), out,
+                                                     blocks_per_seq, block_size, heads * dim,
+                                                     BLOCK=triton.next_power_of_2(heads * dim))
+        return out
+'''
+
+
+def test_index_inputs_are_reflected_across_their_declared_range():
+    """A paged gather that adds the page number as a row offset, forgetting the page size (the built-in
+    teacher's flawed `page_without_stride`, accepted on some draws in a template sweep): right wherever every
+    page is page 0. With the block table's range declared, the reflected call (page i read as page 3 - i)
+    shows it; the honest kernel passes that call too, and without declared domains nothing is reflected."""
+    flawed = PAGED_GATHER_KERNEL.replace("src = page * block_size + slot % block_size",
+                                         "src = page + slot % block_size")
+    domains = ["normal", "index[0,4)"]
+    honest = verify(PAGED_GATHER, PAGED_GATHER_KERNEL, dtype="float32", atol=1e-4, rtol=1e-4, options=CPU,
+                    input_domains=domains)
+    assert honest.status is Status.ACCEPTED, honest
+    caught = verify(PAGED_GATHER, flawed, dtype="float32", atol=1e-4, rtol=1e-4, options=CPU,
+                    input_domains=domains)
+    assert caught.reason_code is Reason.MISMATCH and "indices reflected" in caught.reason, caught
+    undeclared = verify(PAGED_GATHER, flawed, dtype="float32", atol=1e-4, rtol=1e-4, options=CPU)
+    assert undeclared.status is Status.ACCEPTED, undeclared  # what the declared range adds
