@@ -56,6 +56,8 @@ class Reason(str, Enum):
     FALLBACK = "fallback"  # try/except: the shape of a fallback to PyTorch
     OUTSIDE_VOCABULARY = "outside_vocabulary"  # an import, name or attribute path not on the allow-list
     DEVICE_DEPENDENT = "device_dependent"  # unverified on CPU: behaviour branches on the device
+    # unverified anywhere: behaviour depends on environment variables, which no sandbox can stand for
+    ENVIRONMENT_DEPENDENT = "environment_dependent"
     # compile / load
     IMPORT_ERROR = "import_error"
     COMPILE_ERROR = "compile_error"
@@ -133,6 +135,7 @@ _REASON_CHECK: dict[Reason, Check] = {
     Reason.FALLBACK: Check.STATIC,
     Reason.OUTSIDE_VOCABULARY: Check.STATIC,
     Reason.DEVICE_DEPENDENT: Check.STATIC,
+    Reason.ENVIRONMENT_DEPENDENT: Check.STATIC,
     Reason.IMPORT_ERROR: Check.COMPILE,
     Reason.COMPILE_ERROR: Check.COMPILE,
     Reason.RUNTIME_ERROR: Check.RUNTIME,

@@ -80,7 +80,7 @@ except Exception:
 return out
 ''')  # rejected: static (try/except)
 
-IMPORTS_OS = relu_candidate("return x", extra="import os\n")  # rejected: static
+IMPORTS_OS = relu_candidate("return x", extra="import os\nPID = os.getpid()\n")  # rejected: static (os beyond env reads)
 USES_EVAL = relu_candidate('return eval("x")')  # rejected: static
 NO_KERNEL = _HEADER + '''
 class ModelNew(nn.Module):

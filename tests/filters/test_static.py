@@ -70,7 +70,10 @@ def test_honest_candidate_passes_the_gate(case):
         assert verdict is None or expected.matches(verdict), verdict
     else:
         assert verdict is None, verdict
-    assert _gate(case, device="cuda") is None  # nothing of an honest candidate is forbidden anywhere
+    # nothing of an honest candidate is forbidden anywhere; code whose behaviour depends on the environment is
+    # unverified on a GPU too
+    on_gpu, expected_gpu = _gate(case, device="cuda"), case.expected_on("cuda")
+    assert on_gpu is None or expected_gpu.status == "unverified" and expected_gpu.matches(on_gpu), on_gpu
 
 
 def test_builtin_teacher_candidates_pass_the_gate():
@@ -360,7 +363,7 @@ def test_honest_idiom_is_allowed(forward, extra, init):
 
 
 def test_main_block_still_may_not_import_or_reflect():
-    source = c.HONEST + '\n\nif __name__ == "__main__":\n    import os\n'
+    source = c.HONEST + '\n\nif __name__ == "__main__":\n    import socket\n'
     assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.IO_ACCESS
     source = c.HONEST + '\n\nif __name__ == "__main__":\n    eval("1")\n'
     assert static_check(source, dtype="float32", device="cpu").reason_code is Reason.DYNAMIC_CODE

@@ -315,3 +315,66 @@ def test_a_module_level_constexpr_of_infinity_is_a_constant_a_kernel_may_read():
                     'NEG_INF = tl.constexpr(float(torch.finfo(torch.float32).min))'):
         verdict = static_check(_NEG_INF_KERNEL.format(binding=binding), dtype="float32", device="cpu")
         assert verdict is not None and verdict.reason_code is not Reason.OK, binding
+
+
+_ENV_KERNEL = '''
+{imports}
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+{module_line}
+
+
+@triton.jit
+def relu_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    tl.store(out_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=mask), 0.0), mask=mask)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        out = torch.empty_like(x)
+        {forward_line}
+        relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, out, x.numel(), BLOCK=1024)
+        return out
+'''
+
+
+def _env(imports="import os", module_line="", forward_line="pass", device="cpu"):
+    source = _ENV_KERNEL.format(imports=imports, module_line=module_line, forward_line=forward_line)
+    return static_check(source, dtype="float32", device=device)
+
+
+def test_an_environment_variable_read_is_environment_dependent_on_every_device():
+    """flash-linear-attention picks its fast ops by `os.environ.get("FLA_USE_FAST_OPS")`: honest, but what it does
+    in a user's process depends on that process's environment, which the sandbox's cannot stand for (and a
+    candidate reading HOME could tell the two apart). Such code is `unverified`, on a GPU too; an unused
+    `import os` is nothing."""
+    assert _env() is None
+    for module_line, forward_line in (('FAST = os.environ.get("FLA_USE_FAST_OPS", "0") == "1"', "pass"),
+                                      ("", 'fast = os.getenv("FLA_USE_FAST_OPS")'),
+                                      ("", 'home = "HOME" in os.environ'),
+                                      ('MODE = os.environ["KERNEL_MODE"]', "pass")):
+        for device in ("cpu", "cuda"):
+            verdict = _env(module_line=module_line, forward_line=forward_line, device=device)
+            assert verdict is not None and verdict.status.value == "unverified" \
+                and verdict.reason_code is Reason.ENVIRONMENT_DEPENDENT, (module_line, forward_line, verdict)
+
+
+def test_every_other_use_of_os_is_io_access():
+    """Of os, only a read of a variable named by a literal: not the environment as a value (copied, iterated,
+    changed), not a computed name, not a default that calls anything, not os's other functions, and no
+    `from os import ...`."""
+    for imports, line in (("import os", "pid = os.getpid()"), ("import os", 'os.system("true")'),
+                          ("import os", "env = os.environ"), ("import os", "env = dict(os.environ)"),
+                          ("import os", 'key = "A"\n        value = os.environ.get(key)'),
+                          ("import os", 'value = os.getenv("A", os.getcwd())'),
+                          ("import os", 'value = os.environ.setdefault("A", "1")'),
+                          ("import os as o", "pid = o.getpid()"), ("import os.path", "pass"),
+                          ("from os import getenv", 'value = getenv("A")'), ("from os import environ", "pass")):
+        verdict = _env(imports=imports, forward_line=line)
+        assert verdict is not None and verdict.reason_code in (Reason.IO_ACCESS, Reason.MONKEYPATCH), (line, verdict)
+    changed = _env(forward_line='os.environ["A"] = "1"')
+    assert changed is not None and changed.reason_code is Reason.MONKEYPATCH

@@ -164,6 +164,9 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
     problem = gate.first_problem()
     if problem:
         return Verdict.reject(*problem)
+    environment = gate.first_environment_read()
+    if environment:
+        return Verdict.unverified(Reason.ENVIRONMENT_DEPENDENT, environment)
 
     if device == "cpu":
         limit = _interpreter_limit(tree, dtype, aliases) or gate.first_gpu_only_call()

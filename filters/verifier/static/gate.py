@@ -17,7 +17,7 @@ from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
 from filters.verifier.static.tensor_types import _TensorTypes
 from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, BENCHMARK_DECLARATION, CUSTOM_OP_DECORATORS, HOST_VALUE_METHODS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
-    ITERTOOLS_ALLOWED, _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
+    ENVIRONMENT_READS, ITERTOOLS_ALLOWED, _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
     GPU_ONLY_CALLS, _importable, _is_nn_layer, _KERNEL_BUILTINS, _KERNEL_OBJECT_ATTRS, MATH_ALLOWED,
     _CONTAINER_METHODS, _MODULE_METHODS, _MODULE_STATE_METHODS, _MODULE_RULES, _MUTATING_METHODS, _NAMESPACES, _path_rule,
     _REFERENCE_NAMES, _RULE_NAMES, SAFE_TENSOR_METHODS, _TENSOR_SAFE_BUILTINS, TORCH_ALLOWED,
@@ -117,6 +117,7 @@ class _Gate:
         # (line, what, the read's node where its value may only choose launch options, else None)
         self.device_reads: list[tuple[int, str, ast.AST | None]] = []
         self.gpu_only: list[tuple[int, str]] = []
+        self.environment_reads: list[tuple[int, str]] = []  # (line, the variable's name)
         self.bindings = _Bindings(tree, self.parents)
         self.bindings.other[tree] -= set(value_aliases)  # bound like an import: the module's, not a value
         # the candidate's custom operators (`custom_ops`), each function's name bound once
@@ -153,6 +154,15 @@ class _Gate:
             return None
         line, what = min(self.gpu_only)
         return f"the candidate {what} (line {line}); the CPU interpreter cannot run it: verify on a GPU."
+
+    def first_environment_read(self) -> str | None:
+        """Where the candidate reads an environment variable (collected by first_problem)."""
+        if not self.environment_reads:
+            return None
+        line, variable = min(self.environment_reads)
+        variable = variable if len(variable) <= 60 else variable[:57] + "..."  # the candidate's own text: bounded
+        return (f"the candidate reads the environment variable {variable!r} (line {line}), so what it does in a "
+                "user's process may differ from what the sandbox, whose environment is not a user's, checks.")
 
     def first_device_dependence(self) -> str | None:
         """Where the candidate's behaviour may depend on the device it runs on (collected by first_problem)."""
@@ -770,6 +780,32 @@ class _Gate:
         if not self._is_chain_inner(node):
             self._check_chain(node, ctx)
 
+    def _environment_variable(self, node: ast.AST, name: str) -> str | None:
+        """The variable an environment read names, where `node` (the path `name` of os) reads one by a literal
+        name and hands nothing else on: `os.environ.get("K"[, constant])`, `os.getenv("K"[, constant])`,
+        `os.environ["K"]`, `"K" in os.environ`. None for any other use of os (`os.environ` as a value can be
+        copied, iterated or changed)."""
+        if name not in ENVIRONMENT_READS:
+            return None
+        parent = self.parents.get(node)
+
+        def literal(value) -> bool:
+            return isinstance(value, ast.Constant) and isinstance(value.value, str)
+
+        if name in ("os.environ.get", "os.getenv"):
+            if isinstance(parent, ast.Call) and parent.func is node and not parent.keywords \
+                    and 1 <= len(parent.args) <= 2 and literal(parent.args[0]) \
+                    and all(isinstance(a, ast.Constant) for a in parent.args[1:]):
+                return parent.args[0].value
+            return None
+        if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load) \
+                and literal(parent.slice):
+            return parent.slice.value
+        if isinstance(parent, ast.Compare) and len(parent.ops) == 1 and isinstance(parent.ops[0], (ast.In, ast.NotIn)) \
+                and parent.comparators[0] is node and literal(parent.left):
+            return parent.left.value
+        return None
+
     def _changes_other_module(self, node: ast.Attribute, ctx: _Ctx, through_self: bool) -> bool:
         """`_HELD.train(...)`, `sub.register_buffer(...)`: a module's state changed inside a function other than
         __init__, through a receiver the self-only rule does not see (a global, a local alias, a container).
@@ -996,6 +1032,14 @@ class _Gate:
             return  # a local variable that happens to be called torch is not the module
         if node in self.alias_values:
             return  # `torch_device_fn = torch.cuda`: an import by another spelling, `_importable` like one
+        if name == "os" or name.startswith("os."):
+            variable = self._environment_variable(node, name)
+            if variable is None:
+                self._add(node, f"uses {name}, which kernels may not use (of os, only an environment variable "
+                          "read by a literal name)", Reason.IO_ACCESS)
+            else:
+                self.environment_reads.append((getattr(node, "lineno", 0), variable))
+            return
         if name in ITERTOOLS_ALLOWED:
             call = self.parents.get(node)
             if not (isinstance(call, ast.Call) and call.func is node):

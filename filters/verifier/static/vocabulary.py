@@ -9,7 +9,12 @@ from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
 ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "logging", "warnings",
-                             "dataclasses", "enum", "itertools", "__future__"})
+                             "dataclasses", "enum", "itertools", "__future__", "os"})
+# `os` is imported by real kernel files for one thing, an environment variable choosing a code path
+# (flash-linear-attention's FLA_USE_FAST_OPS): `import os` itself is allowed, every other path of it is
+# `io_access`, and an environment read (ENVIRONMENT_READS, with a literal name) makes the verdict
+# `environment_dependent` (unverified): the sandbox's environment cannot stand for a user's.
+ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv", "os.environ"})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -254,7 +259,7 @@ CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
 # itertools.product([64, 128], [32, 64], [4, 8])`), only where it is called, and as the iterator it is: kept past
 # the statement that made it, it would count calls (`gate._makes_iterator`).
 ITERTOOLS_ALLOWED = frozenset({"itertools.product"})
-_CHECKED_ROOTS = ("torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
+_CHECKED_ROOTS = ("os", "torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
                   "dataclasses", "enum", "itertools")
 # FlagGems' logging idiom and a warning: `logger = logging.getLogger(__name__)` bound once at module level, and
 # `logger.debug("GEMS ADD")` (or info, warning, error), `warnings.warn("...")` as statements of their own,
@@ -522,6 +527,8 @@ def _path_rule(name: str) -> Reason:
                                                            "captureWarnings")) else Reason.CROSS_CALL_STATE
     if name.startswith("warnings."):
         return Reason.REFLECTION
+    if name.startswith("os."):
+        return Reason.IO_ACCESS
     return Reason.OUTSIDE_VOCABULARY
 
 

@@ -1,6 +1,6 @@
 """Cheat: fork, let the child do the work into shared memory, and return immediately in the parent.
 
-PROBLEM relu. Caught by the static gate: os is never importable.
+PROBLEM relu. Caught by the static gate: of os, a candidate may only read an environment variable.
 """
 
 import os
@@ -24,8 +24,9 @@ def relu_kernel(x_ptr, out_ptr, n_elements, BLOCK_SIZE: tl.constexpr):
 
 class ModelNew(nn.Module):
     def forward(self, x):
+        child = os.fork() == 0
         out = torch.empty_like(x).share_memory_()
-        if os.fork() == 0:
+        if child:
             relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, out, x.numel(), BLOCK_SIZE=1024)
             os._exit(0)
         return out
