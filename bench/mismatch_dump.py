@@ -1,0 +1,91 @@
+"""Keep what a `mismatch` was judged on, to study false rejects offline (issue 19: honest fp32 attention
+rejected on a GPU on inputs scaled by 64, which no CPU emulation reproduced).
+
+    python bench/mismatch_dump.py --in CANDIDATES.jsonl --ids ID,ID --out-dir DIR [--device cuda]
+        [--keys 4] [--config configs/gpu.yaml]
+
+Judges each candidate (a verify-batch input row) in this process, under up to `--keys` draw keys, until one
+verdict is `mismatch`. Every comparison against the float64 truth that ends in a mismatch is saved to
+`DIR/<id>-<key>-<n>.pt` (torch.save of a dict: the call's inputs, the candidate's outputs, the reference's,
+the float64 truth's, and the reference's own error and the rounding spread the verifier allowed, all on the
+CPU). Prints one JSON line per judgement. The verifier itself is unchanged: its comparison is wrapped here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _cpu(values) -> list:
+    return [v.detach().cpu() if hasattr(v, "detach") else v for v in values]
+
+
+def _recording(original, out_dir: Path, label: list):
+    """`compare_against_truth` that also saves the call where it ends in a mismatch."""
+    from kerneldata.core.outcomes import Reason
+    from filters.verifier.truth import float64_truth, reference_error, rounding_spread
+
+    saved = [0]
+
+    def compare_against_truth(model, inputs, outputs, expected, first, *, dtype, atol, rtol, device="cpu",
+                              truth=None):
+        truth = truth if truth is not None else float64_truth(model, inputs, device)
+        result = original(model, inputs, outputs, expected, first, dtype=dtype, atol=atol, rtol=rtol,
+                          device=device, truth=truth)
+        if result[0] is not None and result[0].reason_code is Reason.MISMATCH and truth is not None:
+            saved[0] += 1
+            path = out_dir / f"{label[0]}-{saved[0]}.pt"
+            import torch
+
+            torch.save({"inputs": _cpu(inputs), "outputs": _cpu(outputs), "expected": _cpu(expected),
+                        "truth": _cpu(truth.outputs), "reference_error": _cpu(reference_error(expected, truth) or []),
+                        "spread": _cpu(rounding_spread(truth, dtype) or []), "dtype": dtype, "atol": atol,
+                        "rtol": rtol, "reason": result[0].reason}, path)
+        return result
+
+    return compare_against_truth
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--in", dest="source", required=True, type=Path)
+    parser.add_argument("--ids", required=True, help="comma-separated candidate ids")
+    parser.add_argument("--out-dir", required=True, type=Path)
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--keys", type=int, default=4, help="draw keys to try per candidate")
+    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "gpu.yaml")
+    args = parser.parse_args(argv)
+
+    from dataclasses import replace
+
+    from filters.verifier import checks
+    from kerneldata.core.outcomes import Reason
+    from filters.verifier.judge import judge_row, options_from_config
+    from kerneldata.core.config import load_config
+
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    wanted = set(args.ids.split(","))
+    rows = [row for row in map(json.loads, args.source.read_text().splitlines()) if row["id"] in wanted]
+    label = [""]
+    checks.compare_against_truth = _recording(checks.compare_against_truth, args.out_dir, label)
+    options = replace(options_from_config(load_config(args.config, [f"verify.device={args.device}"]).verify),
+                      baselines=(), require_isolation=False)
+    for row in rows:
+        for key in range(args.keys):
+            label[0] = f"{row['id']}-{key}"
+            verdict = judge_row(row, options=replace(options, draw_key=f"dump-{key}"))
+            print(json.dumps({"id": row["id"], "key": key, "status": verdict.status,
+                              "reason_code": verdict.reason_code.value, "reason": verdict.reason[:300]}), flush=True)
+            if verdict.reason_code is Reason.MISMATCH:
+                break
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
