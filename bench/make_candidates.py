@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from kerneldata.core.config import SpecsConfig, TeacherConfig, config_from_yaml
 from generators.specs import SpecSampler
 from generators.teachers.builtin import TEMPLATE_OPS, BuiltinTeacher
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _is_float_domain(domain: str) -> bool:
@@ -68,7 +71,7 @@ def _sampled_specs(args) -> list:
 def _workload_specs(path: str, count: int, seed: int) -> list:
     from generators.specs.workloads.sampling import WorkloadSampler
 
-    specs = config_from_yaml(open("configs/gpu.yaml").read(), "configs/gpu.yaml",
+    specs = config_from_yaml((ROOT / "configs" / "gpu.yaml").read_text(), "configs/gpu.yaml",
                              [f"specs.workloads.file={path}", "specs.source=workloads",
                               "specs.workloads.scale=real"]).specs
     return WorkloadSampler(specs.workloads, seed, extra_workloads=specs.extra_workloads,

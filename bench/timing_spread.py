@@ -92,11 +92,10 @@ def main() -> int:
         print(json.dumps(_one_process(rows[ident], args)))
         return 0
     wanted = [i for i in args.ids.split(",") if i] or list(rows)
-    passed = [a for a in sys.argv[1:]]
     for ident in wanted:
         runs = []
         for process in range(args.processes):
-            done = subprocess.run([sys.executable, __file__, *passed, "--child", f"{ident}:{process}"],
+            done = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--child", f"{ident}:{process}"],
                                   capture_output=True, text=True, cwd=ROOT)
             lines = done.stdout.strip().splitlines()
             runs.append(json.loads(lines[-1]) if done.returncode == 0 and lines else

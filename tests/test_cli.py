@@ -228,8 +228,8 @@ def test_bare_kerneldata_prints_help_and_version_prints_the_version():
 
 def test_verify_checks_each_workload_and_names_the_one_a_shape_fixed_kernel_fails(files):
     cheat = (ROOT / "tests" / "filters" / "cheats" / "shape_fixed_block.py").read_text()
-    problem = (ROOT / "tests" / "filters" / "cheats" / "problems" / "row_sum.py").read_text()
-    wider = (ROOT / "tests" / "filters" / "cheats" / "problems" / "row_sum_8x700.py").read_text()
+    problem = (ROOT / "tests" / "filters" / "problems" / "row_sum.py").read_text()
+    wider = (ROOT / "tests" / "filters" / "problems" / "row_sum_8x700.py").read_text()
     args = ("verify", "--problem", files("ref.py", problem), "--candidate", files("cand.py", cheat),
             "--device", "cpu", "--seeds", "1", "--json")
     alone = kd(*args)

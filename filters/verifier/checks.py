@@ -409,41 +409,32 @@ class CandidateChecks:
                 return transformed, refused, problem_found
             transformed += outputs is not None
         shifted = kept["shifted by -8"]  # the inputs the reference takes shifted: those cancelling inputs move
+        # The extra calls: (name, inputs, what a rejection calls them, variant past the transforms, the exception
+        # that means the reference refused them, options for `check`).
+        extra = []
         if problem.dtype in ("float16", "bfloat16") and any(shifted) and self.contracts_in_half(problem, first_inputs):
             inputs = cancelling(first_inputs, shifted)
             if inputs is not None:
-                try:
-                    outputs, problem_found = self.check(
-                        inputs, "inputs whose products cancel (partial sums far above the answer)",
-                        variant=self.options.num_seeds + len(TRANSFORMS), transformed=True, problem=problem)
-                except TransformRefused:
-                    refused.append("cancelling")
-                    outputs, problem_found = None, None
-                if problem_found:
-                    return transformed, refused, problem_found
-                transformed += outputs is not None
+                extra.append(("cancelling", inputs, "inputs whose products cancel (partial sums far above the answer)",
+                              0, TransformRefused, {}))
         reflected = reflected_indices(first_inputs, domains)
         if reflected is not None:
-            try:
-                outputs, problem_found = self.check(
-                    reflected, "inputs with their indices reflected across their range (i to high - 1 - i)",
-                    variant=self.options.num_seeds + len(TRANSFORMS) + 2, transformed=True, problem=problem)
-            except TransformRefused:
-                refused.append("indices reflected")
-                outputs, problem_found = None, None
-            if problem_found:
-                return transformed, refused, problem_found
-            transformed += outputs is not None
+            extra.append(("indices reflected", reflected,
+                          "inputs with their indices reflected across their range (i to high - 1 - i)", 2, TransformRefused,
+                          {}))
         sources = one_object_sources(first_inputs, domains)
         if sources is not None:
+            extra.append(("as one tensor object", [first_inputs[i] for i in sources],
+                          "inputs handed over as one tensor object (x, x)", 1,
+                          Exception,  # the reference refuses one object twice: nothing to hold the candidate to
+                          {"same_as": sources}))
+        for name, inputs, what, offset, refusal, options in extra:
             try:
-                outputs, problem_found = self.check(
-                    [first_inputs[i] for i in sources], "inputs handed over as one tensor object (x, x)",
-                    variant=self.options.num_seeds + len(TRANSFORMS) + 1, transformed=True, problem=problem,
-                    same_as=sources)
-            except Exception:  # noqa: BLE001 - the reference refuses one object twice: nothing to hold it to
-                refused.append("as one tensor object")
-                outputs, problem_found = None, None
+                outputs, problem_found = self.check(inputs, what, variant=self.options.num_seeds + len(TRANSFORMS)
+                                                    + offset, transformed=True, problem=problem, **options)
+            except refusal:
+                refused.append(name)
+                continue
             if problem_found:
                 return transformed, refused, problem_found
             transformed += outputs is not None
@@ -1006,11 +997,6 @@ def atomic_calls(code: str) -> set[str]:
             if name.startswith("atomic_"):
                 names.add(name)
     return names
-
-
-def uses_atomic_adds(code: str) -> bool:
-    """Whether `code` calls an `atomic_add` (`tl.atomic_add`, or a pointer's `.atomic_add`) anywhere."""
-    return "atomic_add" in atomic_calls(code)
 
 
 def _cast_of_input(evidence: dict) -> Verdict | None:

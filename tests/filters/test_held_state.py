@@ -11,6 +11,7 @@ from filters.verifier.options import VerifyOptions
 from filters.verifier.verify import problem_dtype, verify
 from kerneldata.core.outcomes import Reason, Status
 from tests.filters.cheats import CHEATS_DIR
+from tests.filters.honest import problem_source
 
 _KERNEL = '''
 import torch
@@ -56,7 +57,7 @@ class ModelNew(nn.Module):
 ])
 def test_python_state_changed_on_every_call_is_rejected_without_the_gate(monkeypatch, change):
     monkeypatch.setattr(verify_module, "static_check", lambda *args, **kwargs: None)
-    problem = (CHEATS_DIR / "problems" / "relu.py").read_text()
+    problem = problem_source(CHEATS_DIR, "relu")
     dtype, atol, rtol = problem_dtype(problem)
     verdict = verify(problem, _KERNEL.replace("{change}", change), dtype=dtype, atol=atol, rtol=rtol,
                      options=VerifyOptions(device="cpu", timeout_s=60, num_seeds=2))
@@ -66,7 +67,7 @@ def test_python_state_changed_on_every_call_is_rejected_without_the_gate(monkeyp
 
 def test_python_state_left_alone_is_accepted_without_the_gate(monkeypatch):
     monkeypatch.setattr(verify_module, "static_check", lambda *args, **kwargs: None)
-    problem = (CHEATS_DIR / "problems" / "relu.py").read_text()
+    problem = problem_source(CHEATS_DIR, "relu")
     dtype, atol, rtol = problem_dtype(problem)
     verdict = verify(problem, _KERNEL.replace("{change}", "n = len(CALLS) + len(Box.seen) + self.count + HELD.training"),
                      dtype=dtype, atol=atol, rtol=rtol, options=VerifyOptions(device="cpu", timeout_s=60, num_seeds=2))

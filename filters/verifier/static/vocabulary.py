@@ -370,7 +370,7 @@ _BUILTIN_RULES = {
 }
 # Modules a candidate may not import, by the rule their use would break (the rest: outside the vocabulary).
 _MODULE_RULES = {
-    **dict.fromkeys(("os", "socket", "urllib", "http", "requests", "shutil", "pathlib", "io", "tempfile", "pickle",
+    **dict.fromkeys(("socket", "urllib", "http", "requests", "shutil", "pathlib", "io", "tempfile", "pickle",
                      "mmap", "sqlite3", "glob", "fcntl", "ftplib", "smtplib", "ssl", "select", "selectors"),
                     Reason.IO_ACCESS),
     **dict.fromkeys(("threading", "_thread", "multiprocessing", "concurrent", "subprocess", "asyncio", "signal",

@@ -1,10 +1,11 @@
 """The honest candidates (one file each, with their problems under `problems/`), and the loader shared with
-`tests.filters.cheats` and `bench/false_rejects.py`.
+`tests.filters.cheats` and `bench/false_rejects.py`. A problem that both honest and adversarial cases use
+lives once, in `tests/filters/problems/`; a directory's own `problems/` is looked in first.
 
 Each candidate file is a complete candidate source and carries its own expectation as module-level
 literals, which the verifier sees as harmless constants:
 
-    PROBLEM = "relu"                                  # problems/relu.py beside it
+    PROBLEM = "relu"                                  # problems/relu.py beside it, else the shared one
     EXPECTED = ("accepted", "correctness", "ok")      # (status, stage or stages, reason code or codes)
     EXPECTED_CPU = ("unverified", "static", "interpreter_limit")  # optional: the verdict under the CPU
                                                       # interpreter when it differs from EXPECTED
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HONEST_DIR = Path(__file__).resolve().parent
+SHARED_PROBLEMS = HONEST_DIR.parent / "problems"
 _FIELDS = ("PROBLEM", "EXPECTED", "EXPECTED_CPU", "EXPECTED_GPU", "DEVICE", "XFAIL", "FLAKY", "WORKLOADS")
 
 
@@ -103,13 +105,12 @@ def load_case(path: Path) -> Case:
         raise ValueError(f"{path} lacks {', '.join(missing)}")
     if fields["DEVICE"] not in ("any", "gpu", "cpu"):
         raise ValueError(f"{path}: DEVICE must be 'any', 'gpu' or 'cpu', got {fields['DEVICE']!r}")
-    problem_path = path.parent / "problems" / f"{fields['PROBLEM']}.py"
     return Case(
         name=path.stem,
         path=path,
         source=source,
         problem=fields["PROBLEM"],
-        problem_source=problem_path.read_text(),
+        problem_source=problem_source(path.parent, fields["PROBLEM"]),
         expected=Expected.parse(fields["EXPECTED"]),
         expected_cpu=Expected.parse(fields["EXPECTED_CPU"]) if "EXPECTED_CPU" in fields else None,
         expected_gpu=Expected.parse(fields["EXPECTED_GPU"]) if "EXPECTED_GPU" in fields else None,
@@ -117,9 +118,15 @@ def load_case(path: Path) -> Case:
         xfail=fields.get("XFAIL"),
         flaky=fields.get("FLAKY"),
         workloads=tuple({"label": name, "shapes": [],
-                         "reference_code": (path.parent / "problems" / f"{name}.py").read_text()}
+                         "reference_code": problem_source(path.parent, name)}
                         for name in fields.get("WORKLOADS", ())),
     )
+
+
+def problem_source(directory: Path, name: str) -> str:
+    """The source of problem `name` for the cases in `directory`: their own `problems/`, else the shared one."""
+    own = directory / "problems" / f"{name}.py"
+    return (own if own.exists() else SHARED_PROBLEMS / f"{name}.py").read_text()
 
 
 def load_cases(directory: Path) -> list[Case]:
