@@ -6,9 +6,9 @@ rejected on a GPU on inputs scaled by 64, which no CPU emulation reproduced).
 
 Judges each candidate (a verify-batch input row) in this process, under up to `--keys` draw keys, until one
 verdict is `mismatch`. Every comparison against the float64 truth that ends in a mismatch is saved to
-`DIR/<id>-<key>-<n>.pt` (torch.save of a dict: the call's inputs, the candidate's outputs, the reference's,
-the float64 truth's, and the reference's own error and the rounding spread the verifier allowed, all on the
-CPU). Prints one JSON line per judgement. The verifier itself is unchanged: its comparison is wrapped here.
+`DIR/<id>-<key>-<n>.pt` (torch.save of a dict: the call's inputs, the candidate's outputs, the reference's
+answer and the float64 truth's on them, the reference's own error and the rounding spread, all on the CPU).
+Prints one JSON line per judgement. The verifier itself is unchanged: its checked call is wrapped here.
 """
 
 from __future__ import annotations
@@ -26,30 +26,40 @@ def _cpu(values) -> list:
     return [v.detach().cpu() if hasattr(v, "detach") else v for v in values]
 
 
-def _recording(original, out_dir: Path, label: list):
-    """`compare_against_truth` that also saves the call where it ends in a mismatch."""
-    from kerneldata.core.outcomes import Reason
+def _recording(checks, out_dir: Path, label: list) -> None:
+    """Wraps `checks.run_candidate` (the last call's inputs and outputs) and `CandidateChecks._check` (its
+    verdict): where a checked call ends in a mismatch, saves that call, its reference and float64 truth."""
+    import torch
+
     from filters.verifier.truth import float64_truth, reference_error, rounding_spread
+    from kerneldata.core.outcomes import Reason
 
-    saved = [0]
+    last, saved = {}, [0]
+    run_candidate, check = checks.run_candidate, checks.CandidateChecks._check
 
-    def compare_against_truth(model, inputs, outputs, expected, first, *, dtype, atol, rtol, device="cpu",
-                              truth=None):
-        truth = truth if truth is not None else float64_truth(model, inputs, device)
-        result = original(model, inputs, outputs, expected, first, dtype=dtype, atol=atol, rtol=rtol,
-                          device=device, truth=truth)
-        if result[0] is not None and result[0].reason_code is Reason.MISMATCH and truth is not None:
+    def recording_run(child, inputs, **options):
+        outputs, rejection = run_candidate(child, inputs, **options)
+        last.update(inputs=inputs, outputs=outputs)
+        return outputs, rejection
+
+    def recording_check(self, inputs, what, *, problem, **options):
+        outputs, rejection = check(self, inputs, what, problem=problem, **options)
+        if rejection is not None and rejection.reason_code is Reason.MISMATCH and last.get("inputs") is inputs:
+            device_inputs = [checks.to_device(x, self.device) for x in inputs]
+            with torch.no_grad():
+                expected = [e.detach() for e in checks.as_list(problem.model(*device_inputs))]
+            truth = float64_truth(problem.model, inputs, self.device)
             saved[0] += 1
-            path = out_dir / f"{label[0]}-{saved[0]}.pt"
-            import torch
+            torch.save({"what": what, "inputs": _cpu(inputs), "outputs": _cpu(last["outputs"] or []),
+                        "expected": _cpu(expected), "truth": _cpu(truth.outputs if truth else []),
+                        "reference_error": _cpu((reference_error(expected, truth) if truth else None) or []),
+                        "spread": _cpu((rounding_spread(truth, problem.dtype) if truth else None) or []),
+                        "dtype": problem.dtype, "atol": problem.atol, "rtol": problem.rtol,
+                        "reason": rejection.reason}, out_dir / f"{label[0]}-{saved[0]}.pt")
+        return outputs, rejection
 
-            torch.save({"inputs": _cpu(inputs), "outputs": _cpu(outputs), "expected": _cpu(expected),
-                        "truth": _cpu(truth.outputs), "reference_error": _cpu(reference_error(expected, truth) or []),
-                        "spread": _cpu(rounding_spread(truth, dtype) or []), "dtype": dtype, "atol": atol,
-                        "rtol": rtol, "reason": result[0].reason}, path)
-        return result
-
-    return compare_against_truth
+    checks.run_candidate = recording_run
+    checks.CandidateChecks._check = recording_check
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = set(args.ids.split(","))
     rows = [row for row in map(json.loads, args.source.read_text().splitlines()) if row["id"] in wanted]
     label = [""]
-    checks.compare_against_truth = _recording(checks.compare_against_truth, args.out_dir, label)
+    _recording(checks, args.out_dir, label)
     options = replace(options_from_config(load_config(args.config, [f"verify.device={args.device}"]).verify),
                       baselines=(), require_isolation=False)
     for row in rows:

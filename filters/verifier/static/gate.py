@@ -15,6 +15,7 @@ from filters.verifier.static.scoping import (
 from filters.verifier.static.custom_ops import custom_op_functions, fake_registration
 from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
 from filters.verifier.static.tensor_types import _TensorTypes
+from filters.verifier.static.versions import import_guard, version_queries
 from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, BENCHMARK_DECLARATION, CUSTOM_OP_DECORATORS, HOST_VALUE_METHODS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
     ENVIRONMENT_READS, ITERTOOLS_ALLOWED, _DEVICE_ATTRS, DEVICE_QUERIES, FORBIDDEN_METHODS, _FRAME_ATTRS, _FRESH_CONSTRUCTORS, FUNCTOOLS_ALLOWED,
@@ -27,7 +28,7 @@ from filters.verifier.static.vocabulary import (
     _SCALAR_METHODS, STREAM_METHODS, VERSION_READS, PRIVATE_READS, NVTX_CALLS,
     TORCH_FROM_DATA, LOGGING_CALLS, LOGGER_METHODS, _FRESH_TENSOR_CALLS, _FRESH_TENSOR_METHODS, _INIT_MATH, _INIT_MATH_METHODS,
     WARNING_CATEGORIES, CACHE_DECORATORS, PURE_HELPER_BUILTINS, PURE_HELPER_CALLS, RECORD_CLASS_NAMES,
-    RECORD_FIELD_TYPES, ENUM_BASES,
+    RECORD_FIELD_TYPES, ENUM_BASES, OPERATOR_ALLOWED, PACKAGING_ALLOWED, VERSION_CALLS,
 )
 from kerneldata.core.outcomes import Reason
 
@@ -137,6 +138,11 @@ class _Gate:
             isinstance(v, (ast.Attribute, ast.Name)) and (_dotted(v, aliases) or "").startswith("triton.language.")
             for v in values)}
         self.apply_aliases = self._apply_aliases()
+        # Which Triton is installed, asked the ways honest files ask (`versions`): those calls, the version reads
+        # of the modules they bind, and the `try`s that only guard imports.
+        self.version_calls, self.version_reads = version_queries(tree, self.parents, aliases)
+        self.import_guards = {n for n in ast.walk(tree) if isinstance(n, ast.Try) and import_guard(
+            n, self.version_calls, lambda name: not self.bindings.is_bound(name))}
         self.loggers = self._loggers()
 
     def first_problem(self) -> tuple[Reason, str] | None:
@@ -440,7 +446,8 @@ class _Gate:
             self._check_exempt(node, ctx)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             self._check_import(node)
-        elif isinstance(node, _TRY_NODES):
+        elif isinstance(node, _TRY_NODES) and node not in self.import_guards \
+                and self.parents.get(node) not in self.import_guards:
             self._add(node, "uses try/except, the shape of a fallback to PyTorch", Reason.FALLBACK)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             self._add(node, f"declares {type(node).__name__.lower()} {', '.join(node.names)}: state outside forward",
@@ -723,7 +730,8 @@ class _Gate:
     def _check_attribute(self, node: ast.Attribute, ctx: _Ctx) -> None:
         if _is_dunder(node.attr) and not (node.attr == "__init__" and self._is_super_init(node)) \
                 and not (node.attr == "__version__" and self._is_module_chain(node)
-                         and _dotted(node, self.aliases) in VERSION_READS):
+                         and _dotted(node, self.aliases) in VERSION_READS) \
+                and node not in self.version_reads:
             self._add(node, f"reaches into .{node.attr}, a way around the checks", Reason.REFLECTION)
             return
         if node.attr in _FRAME_ATTRS:
@@ -1040,6 +1048,13 @@ class _Gate:
             else:
                 self.environment_reads.append((getattr(node, "lineno", 0), variable))
             return
+        if name in VERSION_CALLS:
+            call = self.parents.get(node)
+            if not (isinstance(call, ast.Call) and call.func is node and call in self.version_calls):
+                self._add(node, f"uses {name} other than to ask which torch or triton is installed (the name written "
+                          "out, or a helper's parameter every call of which writes it out; the module read only for "
+                          "its __version__)", Reason.DYNAMIC_CODE)
+            return
         if name in ITERTOOLS_ALLOWED:
             call = self.parents.get(node)
             if not (isinstance(call, ast.Call) and call.func is node):
@@ -1056,7 +1071,8 @@ class _Gate:
                       "given escapes the check that it returns a fresh torch.empty(...)", Reason.REFLECTION)
             return
         if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
-                or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED:
+                or name in TYPING_ALLOWED or name in CONTEXTLIB_ALLOWED or name in OPERATOR_ALLOWED \
+                or name in PACKAGING_ALLOWED:
             return
         if name in CACHE_DECORATORS and self._decorates_pure_helper(node):
             return
@@ -1971,7 +1987,8 @@ class _Gate:
                 and (not hasattr(builtins, func.id) or self.bindings.is_bound(func)) \
                 and not (func.id in self.apply_aliases and self.bindings.binding_scope(func) is self.tree):
             self._inferred(node, f"calls {func.id}, a function chosen at run time, on tensors")
-        elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in ("math", "functools"):
+        elif tensor_args and (_dotted(func, self.aliases) or "").split(".")[0] in (
+                "math", "functools", "operator", "packaging", "importlib"):
             self._inferred(node, f"applies {_dotted(func, self.aliases)}() to a tensor: the host doing the work")
         elif tensor_args and isinstance(func, (ast.Call, ast.Subscript)) and not (
                 isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name)

@@ -9,12 +9,26 @@ from kerneldata.core.outcomes import Reason
 
 # Top-level modules a candidate may import. Everything else is a way out of the sandbox or around the checks.
 ALLOWED_MODULES = frozenset({"torch", "triton", "math", "typing", "functools", "contextlib", "logging", "warnings",
-                             "dataclasses", "enum", "itertools", "__future__", "os"})
+                             "dataclasses", "enum", "itertools", "__future__", "os", "operator", "packaging",
+                             "importlib"})
 # `os` is imported by real kernel files for one thing, an environment variable choosing a code path
 # (flash-linear-attention's FLA_USE_FAST_OPS): `import os` itself is allowed, every other path of it is
 # `io_access`, and an environment read (ENVIRONMENT_READS, with a literal name) makes the verdict
 # `environment_dependent` (unverified): the sandbox's environment cannot stand for a user's.
 ENVIRONMENT_READS = frozenset({"os.environ.get", "os.getenv", "os.environ"})
+# `operator`, `packaging` and `importlib` serve one idiom, asking which Triton is installed (Liger-Kernel's
+# `compare_version("triton", operator.ge, "3.0.0")`, `filters.verifier.static.versions`): operator's functions
+# of two Python values (applied to a tensor they are the host doing the work, like `math`'s), packaging's
+# version parser, and importlib only as `versions.version_queries` allows.
+OPERATOR_ALLOWED = frozenset(f"operator.{n}" for n in (
+    "lt", "le", "eq", "ne", "ge", "gt", "add", "sub", "mul", "truediv", "floordiv", "mod", "neg", "not_", "and_",
+    "or_"))
+PACKAGING_ALLOWED = frozenset({"packaging.version.Version", "packaging.version.parse",
+                               "packaging.version.InvalidVersion"})
+VERSIONED_PACKAGES = frozenset({"torch", "triton"})
+IMPORT_MODULE = "importlib.import_module"
+METADATA_VERSION = "importlib.metadata.version"
+VERSION_CALLS = frozenset({IMPORT_MODULE, METADATA_VERSION})
 _DTYPES = frozenset({
     "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16", "int32", "int64",
     "int", "long", "short", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
@@ -208,7 +222,7 @@ GPU_ONLY_CALLS = frozenset({"torch.cuda.device", "torch.cuda.device_of", "torch.
     | TRITON_DRIVER_QUERIES | NVTX_CALLS
 # Modules that may be imported (and used only through their allowed names, never as values).
 _NAMESPACES = frozenset({"triton.language", "triton.language.math", "triton.language.extra",
-                         "triton.language.extra.cuda", *_LIBDEVICE_MODULES})
+                         "triton.language.extra.cuda", *_LIBDEVICE_MODULES, "packaging.version", "importlib.metadata"})
 FUNCTOOLS_ALLOWED = frozenset({"functools.partial", "functools.reduce", "functools.wraps"})
 # functools' caches, allowed only as the decorator of a pure config helper (`gate._pure_cached_helper`: FlagGems'
 # and vLLM's `@lru_cache def get_config(n)`): a module-level function of host numbers whose body calls nothing
@@ -259,7 +273,7 @@ CONTEXTLIB_ALLOWED = frozenset({"contextlib.nullcontext"})
 # itertools.product([64, 128], [32, 64], [4, 8])`), only where it is called, and as the iterator it is: kept past
 # the statement that made it, it would count calls (`gate._makes_iterator`).
 ITERTOOLS_ALLOWED = frozenset({"itertools.product"})
-_CHECKED_ROOTS = ("os", "torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
+_CHECKED_ROOTS = ("os", "operator", "packaging", "importlib", "torch", "triton", "functools", "math", "typing", "contextlib", "logging", "warnings",
                   "dataclasses", "enum", "itertools")
 # FlagGems' logging idiom and a warning: `logger = logging.getLogger(__name__)` bound once at module level, and
 # `logger.debug("GEMS ADD")` (or info, warning, error), `warnings.warn("...")` as statements of their own,
@@ -357,6 +371,7 @@ ALLOWED_BUILTINS = frozenset({
     "divmod", "pow", "slice", "super", "object", "staticmethod", "classmethod", "property", "callable",
     "map", "filter", "Ellipsis", "NotImplemented", "Exception", "ValueError", "TypeError",
     "RuntimeError", "NotImplementedError", "AssertionError", "IndexError", "KeyError", "AttributeError",
+    "ImportError", "ModuleNotFoundError",  # caught by import guards (`versions.import_guard`) and raised
 }) | frozenset({"UserWarning", "DeprecationWarning", "FutureWarning", "RuntimeWarning", "PendingDeprecationWarning"})
 # The categories `warnings.warn` may name (xformers, bitsandbytes: `warnings.warn("...", UserWarning)`), classes like
 # the exceptions above, and its one other keyword: a stack level written out (`source=` would hand an object on).
@@ -375,9 +390,9 @@ _MODULE_RULES = {
                     Reason.IO_ACCESS),
     **dict.fromkeys(("threading", "_thread", "multiprocessing", "concurrent", "subprocess", "asyncio", "signal",
                      "sched"), Reason.CONCURRENCY),
-    **dict.fromkeys(("importlib", "ctypes", "cffi", "code", "codeop", "runpy", "pkgutil", "marshal", "types",
+    **dict.fromkeys(("ctypes", "cffi", "code", "codeop", "runpy", "pkgutil", "marshal", "types",
                      "base64", "zlib", "codecs", "binascii"), Reason.DYNAMIC_CODE),
-    **dict.fromkeys(("sys", "builtins", "inspect", "gc", "traceback", "weakref", "dis", "copyreg", "operator",
+    **dict.fromkeys(("sys", "builtins", "inspect", "gc", "traceback", "weakref", "dis", "copyreg",
                      "atexit", "warnings"), Reason.REFLECTION),
     **dict.fromkeys(("reference", "problem", "model"), Reason.REFERENCE_ACCESS),
 }
@@ -500,7 +515,7 @@ def _importable(name: str) -> bool:
         return True
     if name in TORCH_ALLOWED or name in TRITON_ALLOWED or name in FUNCTOOLS_ALLOWED or name in MATH_ALLOWED \
             or name in CACHE_DECORATORS or name in RECORD_CLASS_NAMES or name in TYPING_ALLOWED or name in _TORCH_DECORATOR_ONLY or name in CONTEXTLIB_ALLOWED \
-            or name in ITERTOOLS_ALLOWED \
+            or name in ITERTOOLS_ALLOWED or name in OPERATOR_ALLOWED or name in PACKAGING_ALLOWED or name in VERSION_CALLS \
             or name in NVTX_CALLS or name in LOGGING_CALLS or name in ("torch.cuda.nvtx", "triton.runtime.driver") \
             or name in CUSTOM_OP_DECORATORS or name == WRAP_TRITON:
         return True
@@ -529,6 +544,10 @@ def _path_rule(name: str) -> Reason:
         return Reason.REFLECTION
     if name.startswith("os."):
         return Reason.IO_ACCESS
+    if name.startswith("importlib."):
+        return Reason.DYNAMIC_CODE
+    if name.startswith("operator."):
+        return Reason.REFLECTION  # attrgetter, methodcaller, setitem: reflection and mutation by another name
     return Reason.OUTSIDE_VOCABULARY
 
 

@@ -1,6 +1,7 @@
 """Cheat: import torch.nn.functional by a computed name through importlib, so no import of F shows.
 
-PROBLEM gelu. Caught by the static gate: importlib is never importable.
+PROBLEM gelu. Caught by the static gate: importlib.import_module may only ask which torch or triton is
+installed (the name written out; the module read for its __version__ alone).
 """
 
 import importlib
