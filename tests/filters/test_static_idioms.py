@@ -378,3 +378,55 @@ def test_every_other_use_of_os_is_io_access():
         assert verdict is not None and verdict.reason_code in (Reason.IO_ACCESS, Reason.MONKEYPATCH), (line, verdict)
     changed = _env(forward_line='os.environ["A"] = "1"')
     assert changed is not None and changed.reason_code is Reason.MONKEYPATCH
+
+
+_HEURISTIC_KERNEL = '''
+@triton.heuristics({{"FLAG": {heuristic}}})
+@triton.jit
+def flagged_kernel(x_ptr, b_ptr, out_ptr, n, BLOCK: tl.constexpr, FLAG: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    tl.store(out_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=mask), 0.0), mask=mask)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        out = torch.empty_like(x)
+        flagged_kernel[(triton.cdiv(x.numel(), 256),)](x, None, out, x.numel(), BLOCK=256)
+        return out
+'''
+
+
+def test_a_heuristic_may_ask_a_tensor_argument_only_for_metadata_or_whether_it_was_given():
+    for honest in ('lambda args: args["b_ptr"] is not None', 'lambda args: args["x_ptr"].stride(0) == 1',
+                   'lambda args: args["n"] % args["BLOCK"] == 0', 'lambda args: args["x_ptr"].dtype == torch.float16',
+                   'lambda args: bool(args["n"] > 1024)'):
+        assert _gate(_HEURISTIC_KERNEL.format(heuristic=honest)) is None, honest
+    # the pointer's values, compared, computed with or handed on: read on the host at each launch
+    for values in ('lambda args: bool((args["x_ptr"] > 0).all())', 'lambda args: sum(args["x_ptr"]) is None',
+                   'lambda args: (args["x_ptr"] ** 2) is None', 'lambda args: args["x_ptr"] in (0, 1)',
+                   'lambda args: not args["x_ptr"]'):
+        verdict = _gate(_HEURISTIC_KERNEL.format(heuristic=values))
+        assert verdict is not None and verdict.reason_code is Reason.TORCH_OUTSIDE_KERNEL, (values, verdict)
+
+
+def test_a_tensor_tested_for_its_truth_in_python_is_a_value_read():
+    for test in ("if x[0, 0]:\n                    out = x", "while x[0, 0]:\n                    break",
+                 "out = x if x[0, 0] else out", "assert x[0, 0]", "out = x[0, 0] or out"):
+        verdict = _gate(f'''
+        class ModelNew(nn.Module):
+            def forward(self, x):
+                out = torch.empty_like(x)
+                relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+                {test}
+                return out
+        ''')
+        assert verdict is not None and verdict.reason_code is Reason.TORCH_OUTSIDE_KERNEL, (test, verdict)
+    assert _gate('''
+        class ModelNew(nn.Module):
+            def forward(self, x, bias=None):
+                out = torch.empty_like(x)
+                if x.numel() and x.is_contiguous() and bias is None:
+                    relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+                return out
+    ''') is None

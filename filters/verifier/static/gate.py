@@ -1686,8 +1686,11 @@ class _Gate:
             self._add(node, "hands Triton an allocator other than a function returning a fresh torch.empty(...): "
                       "Triton calls it during launches", Reason.REFLECTION)
         if _dotted(func, self.aliases) in _HEURISTICS_CALLS and node.args and isinstance(node.args[0], ast.Dict):
+            kernel = self.parents.get(node)
+            pointers = self._pointer_params(kernel) if isinstance(kernel, ast.FunctionDef) \
+                and node in kernel.decorator_list else set()
             for value in node.args[0].values:
-                self._check_heuristic(value)
+                self._check_heuristic(value, pointers=pointers)
         if isinstance(func, ast.Attribute):
             root = _root_name(func.value)
             module = _dotted(func.value, self.aliases) is not None and root is not None and root.id in self.aliases
@@ -1833,10 +1836,13 @@ class _Gate:
             return None
         return found[0]
 
-    def _check_heuristic(self, value: ast.AST, *, param: int = 0) -> None:
+    def _check_heuristic(self, value: ast.AST, *, param: int = 0, pointers: set[str] = frozenset()) -> None:
         """A heuristic is called at each launch with a dict of the kernel's arguments, tensors among them: it
         may read their metadata and the scalars (`args["n"] % args["BLOCK"]`), not a tensor's values
-        (`args["x"][0]`, `args["x"].lerp_(...)`) nor hand the dict on, where the inference would lose it."""
+        (`args["x"][0]`, `args["x"].lerp_(...)`) nor hand the dict on, where the inference would lose it.
+        `pointers`: the decorated kernel's pointer parameters (`_pointer_params`), the tensors of a launch, of
+        which a heuristic may only ask metadata or whether one was given (`args["B"] is not None`): compared,
+        computed with or handed to a function (`(args["x"] > 0).all()`), a value is read on the host."""
         if isinstance(value, ast.Name):
             value = next((n for n in self.tree.body if isinstance(n, ast.FunctionDef) and n.name == value.id), None)
         if not isinstance(value, (ast.Lambda, ast.FunctionDef)) or len(_params(value)) <= param:
@@ -1854,6 +1860,38 @@ class _Gate:
                     and user.attr not in _NON_TENSOR_ATTRS and user.attr not in _HEURISTIC_METHODS:
                 self._add(user, f"reads a kernel argument's values in a heuristic ({ast.unparse(user)})",
                           Reason.TORCH_OUTSIDE_KERNEL)
+            elif isinstance(parent.slice, ast.Constant) and parent.slice.value in pointers \
+                    and not isinstance(user, ast.Attribute) and not (
+                        isinstance(user, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in user.ops)):
+                self._add(parent, f"uses the tensor {ast.unparse(parent)} in a heuristic other than for its metadata "
+                          "or whether it was given: its values read on the host", Reason.TORCH_OUTSIDE_KERNEL)
+
+    def _pointer_params(self, kernel: ast.FunctionDef) -> set[str]:
+        """The kernel's parameters it uses as pointers, those a launch hands tensors: a term of the sum that is a
+        load's, store's or atomic's address (`x_ptr + row * stride + cols`: `x_ptr`, not `stride`), a block
+        pointer's or descriptor's base, or asked for its `.dtype`; and never compared or multiplied, divided
+        or taken modulo, as only scalars are (`offs < n`, `row * stride`)."""
+        params = {a.arg for a in _params(kernel)}
+
+        def terms(expr: ast.AST) -> list[ast.AST]:
+            if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
+                return terms(expr.left) + terms(expr.right)
+            return [expr]
+
+        used_as_pointer, used_as_scalar = set(), set()
+        for node in ast.walk(kernel):
+            if isinstance(node, ast.Call):
+                name = (_dotted(node.func, self.aliases) or "").rsplit(".", 1)[-1]
+                if name in ("load", "store", "make_block_ptr", "make_tensor_descriptor") or name.startswith("atomic_"):
+                    for address in node.args[:1] + [k.value for k in node.keywords if k.arg in ("pointer", "base")]:
+                        used_as_pointer |= {t.id for t in terms(address) if isinstance(t, ast.Name)}
+            elif isinstance(node, ast.Attribute) and node.attr == "dtype" and isinstance(node.value, ast.Name):
+                used_as_pointer.add(node.value.id)
+            elif isinstance(node, ast.Compare):
+                used_as_scalar |= {e.id for e in [node.left, *node.comparators] if isinstance(e, ast.Name)}
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)):
+                used_as_scalar |= {e.id for e in (node.left, node.right) if isinstance(e, ast.Name)}
+        return (used_as_pointer - used_as_scalar) & params
 
     def _check_kernel_call(self, node: ast.Call) -> None:
         func = node.func
@@ -1964,6 +2002,10 @@ class _Gate:
             if any(isinstance(i, (ast.List, ast.ListComp)) or is_tensor(i) for i in index):
                 self._inferred(node, f"indexes a tensor with a tensor or a list ({ast.unparse(node)[:60]}): a "
                                "gather done by PyTorch")
+        elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)) and is_tensor(node.test) \
+                or isinstance(node, ast.BoolOp) and any(is_tensor(v) for v in node.values):
+            # `if x[0, 0]:`, `t or u`: Python asks the tensor for its truth, a value read on the host
+            self._inferred(node, "tests a tensor's truth in Python: the host reading its value")
         elif isinstance(node, ast.Call):
             self._check_tensor_call(node, is_tensor)
 
