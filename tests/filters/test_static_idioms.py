@@ -430,3 +430,36 @@ def test_a_tensor_tested_for_its_truth_in_python_is_a_value_read():
                     relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
                 return out
     ''') is None
+
+
+_ASM_KERNEL = '''
+@triton.jit
+def asm_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    x = tl.load(x_ptr + offs, mask=mask, other=0.0)
+    y = tl.inline_asm_elementwise({asm!r}, "=r,r", [x], dtype=tl.float32, is_pure=True, pack=1)
+    tl.store(out_ptr + offs, y, mask=mask)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        out = torch.empty_like(x)
+        asm_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
+        return out
+'''
+
+
+def test_inline_assembly_may_only_compute_on_its_operands():
+    for honest in ("max.f32 $0, $1, 0f00000000;", "{ .reg .b32 t; mov.b32 t, $1; ex2.approx.f32 $0, t; }",
+                   "cvt.rn.f32.f32 $0, $1; // ld.global in a comment", "v_max_f32 $0, $1, 0"):
+        verdict = _gate(_ASM_KERNEL.format(asm=honest))
+        assert verdict is None or verdict.reason_code is Reason.INTERPRETER_LIMIT, (honest, verdict)
+    for hostile in ("ld.global.f32 $0, [$1];", "mov.u64 $0, %globaltimer;", "mov.u32 $0, %smid;",
+                    "st.global.f32 [$1], $1; mov.b32 $0, $1;", "nanosleep.u32 100; mov.b32 $0, $1;",
+                    "atom.global.add.f32 $0, [$1], $1;", ".global .f32 g; mov.b32 $0, $1;"):
+        verdict = _gate(_ASM_KERNEL.format(asm=hostile))
+        assert verdict is not None and verdict.reason_code is Reason.OUTSIDE_VOCABULARY, (hostile, verdict)
+    computed = _ASM_KERNEL.replace("tl.inline_asm_elementwise({asm!r}", "tl.inline_asm_elementwise(ASM").format()
+    verdict = _gate('ASM = "max.f32 $0, $1, 0f00000000;"\n' + computed)
+    assert verdict is not None and verdict.reason_code is Reason.OUTSIDE_VOCABULARY, verdict

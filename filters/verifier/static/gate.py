@@ -15,6 +15,7 @@ from filters.verifier.static.scoping import (
 from filters.verifier.static.custom_ops import custom_op_functions, fake_registration
 from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
 from filters.verifier.static.tensor_types import _TensorTypes
+from filters.verifier.static.inline_asm import inline_asm_problem
 from filters.verifier.static.versions import import_guard, version_queries
 from filters.verifier.static.vocabulary import (
     ALLOWED_BUILTINS, _ALLOWED_DECORATORS, BENCHMARK_DECLARATION, CUSTOM_OP_DECORATORS, HOST_VALUE_METHODS, CONTEXTLIB_ALLOWED, ALLOWED_MODULES, _BUILTIN_RULES, _CHECKED_ROOTS,
@@ -51,6 +52,7 @@ def _reads_attributes(node: ast.MatchClass) -> bool:
     return bool(node.patterns or node.kwd_patterns)
 
 
+_INLINE_ASM = "triton.language.inline_asm_elementwise"
 # math's float constants: a module-level `tl.constexpr(-math.inf)` is a constant like any literal.
 _MATH_CONSTANTS = frozenset({"math.inf", "math.nan", "math.pi", "math.e", "math.tau"})
 
@@ -1048,6 +1050,11 @@ class _Gate:
             else:
                 self.environment_reads.append((getattr(node, "lineno", 0), variable))
             return
+        if name == _INLINE_ASM and not (isinstance(self.parents.get(node), ast.Call)
+                                        and self.parents[node].func is node):
+            self._add(node, f"takes {name} as a value: its assembly is read where it is called by that name",
+                      Reason.OUTSIDE_VOCABULARY)
+            return
         if name in VERSION_CALLS:
             call = self.parents.get(node)
             if not (isinstance(call, ast.Call) and call.func is node and call in self.version_calls):
@@ -1895,6 +1902,10 @@ class _Gate:
 
     def _check_kernel_call(self, node: ast.Call) -> None:
         func = node.func
+        if _dotted(func, self.aliases) == _INLINE_ASM:
+            problem = inline_asm_problem(node)
+            if problem:
+                self._add(node, problem, Reason.OUTSIDE_VOCABULARY)
         if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS - {"sort"}:
             self._add(node, f"calls {ast.unparse(func)}() inside a kernel: a Python container, which only the "
                       "interpreter runs and which may outlive the call", Reason.CROSS_CALL_STATE)
