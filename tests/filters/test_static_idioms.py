@@ -386,7 +386,8 @@ _HEURISTIC_KERNEL = '''
 def flagged_kernel(x_ptr, b_ptr, out_ptr, n, BLOCK: tl.constexpr, FLAG: tl.constexpr):
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
-    tl.store(out_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=mask), 0.0), mask=mask)
+    x_ptrs = x_ptr + offs  # the address through a local, as most kernels write it
+    tl.store(out_ptr + offs, tl.maximum(tl.load(x_ptrs, mask=mask), 0.0), mask=mask)
 
 
 class ModelNew(nn.Module):

@@ -1875,9 +1875,10 @@ class _Gate:
 
     def _pointer_params(self, kernel: ast.FunctionDef) -> set[str]:
         """The kernel's parameters it uses as pointers, those a launch hands tensors: a term of the sum that is a
-        load's, store's or atomic's address (`x_ptr + row * stride + cols`: `x_ptr`, not `stride`), a block
-        pointer's or descriptor's base, or asked for its `.dtype`; and never compared or multiplied, divided
-        or taken modulo, as only scalars are (`offs < n`, `row * stride`)."""
+        load's, store's or atomic's address (`x_ptr + row * stride + cols`: `x_ptr`, not `stride`; directly or
+        through a local built so, `x_ptrs = x_ptr + offs`), a block pointer's or descriptor's base, or asked for
+        its `.dtype`; and never compared or multiplied, divided or taken modulo, as only scalars are (`offs < n`,
+        `row * stride`)."""
         params = {a.arg for a in _params(kernel)}
 
         def terms(expr: ast.AST) -> list[ast.AST]:
@@ -1885,13 +1886,30 @@ class _Gate:
                 return terms(expr.left) + terms(expr.right)
             return [expr]
 
+        # a local address (`x_ptrs = x_ptr + offs`, `X += row * stride`): the names its terms come from
+        sources: dict[str, set[str]] = {}
+        for node in ast.walk(kernel):
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Name):
+                        sources.setdefault(target.id, set()).update(
+                            t.id for t in terms(node.value) if isinstance(t, ast.Name))
+
+        def bases(name: str, seen: set[str]) -> set[str]:
+            if name in seen:
+                return set()
+            seen.add(name)
+            return {name}.union(*(bases(source, seen) for source in sources.get(name, ())))
+
         used_as_pointer, used_as_scalar = set(), set()
         for node in ast.walk(kernel):
             if isinstance(node, ast.Call):
                 name = (_dotted(node.func, self.aliases) or "").rsplit(".", 1)[-1]
                 if name in ("load", "store", "make_block_ptr", "make_tensor_descriptor") or name.startswith("atomic_"):
                     for address in node.args[:1] + [k.value for k in node.keywords if k.arg in ("pointer", "base")]:
-                        used_as_pointer |= {t.id for t in terms(address) if isinstance(t, ast.Name)}
+                        for term in terms(address):
+                            if isinstance(term, ast.Name):
+                                used_as_pointer |= bases(term.id, set())
             elif isinstance(node, ast.Attribute) and node.attr == "dtype" and isinstance(node.value, ast.Name):
                 used_as_pointer.add(node.value.id)
             elif isinstance(node, ast.Compare):
