@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _one_process(row: dict, args) -> dict:
     """Runs in the child: the candidate and eager, timed over `args.rounds` placements of the inputs."""
+    import importlib.util
     import random
-    import types
+    import tempfile
 
     import torch
 
@@ -36,8 +37,12 @@ def _one_process(row: dict, args) -> dict:
     from filters.verifier.timing import time_calls
 
     def load(source: str, name: str):
-        module = types.ModuleType(name)
-        exec(compile(source, f"<{name}>", "exec"), module.__dict__)  # noqa: S102 - our own benchmark inputs
+        # Triton reads a kernel's source from its file: the candidate must be imported from one
+        path = Path(tempfile.mkdtemp()) / f"{name}.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
         return module
 
     reference, candidate = load(row["reference_code"], "reference"), load(row["code"], "candidate")

@@ -17,7 +17,8 @@ from filters.verifier.answers import (
     with_measures,
 )
 from filters.verifier.comparison import (
-    bitwise_equal, compare, compare_against_truth, compare_error_model, compare_lowered, narrower, rms,
+    bitwise_equal, compare, compare_against_truth, compare_error_model, compare_lowered, compare_to_truth_instead,
+    narrower, rms,
 )
 from filters.verifier.inputs import (
     NON_FINITE_EXCUSED, TRANSFORMS, TransformRefused, cancelling, kept_inputs, lowest_for_masked,
@@ -668,10 +669,11 @@ class CandidateChecks:
                 if truth_instead is not None:
                     # The reference is off its own float64 answer here: the candidate is held to that answer,
                     # allowed the reference's own error (so a kernel that rounds or overflows as the reference
-                    # does passes), and must be finite wherever both are.
+                    # does passes) and, where that is not enough, the rounding spread, and must be finite
+                    # wherever both are.
                     answer, slack = truth_instead
-                    rejection, max_abs, max_rel = compare(on_device, answer, dtype=dtype, atol=atol, rtol=rtol,
-                                                          reference_error=slack)
+                    rejection, max_abs, max_rel = compare_to_truth_instead(on_device, answer, slack, truth,
+                                                                           dtype=dtype, atol=atol, rtol=rtol)
                 else:
                     rejection, max_abs, max_rel = compare(on_device, expected, dtype=dtype, atol=atol, rtol=rtol)
                     if rejection is not None and rejection.reason_code is Reason.MISMATCH:

@@ -203,3 +203,29 @@ def test_exact_ties_among_the_inputs_stay_ties_under_the_perturbations():
     near[:, 50] = torch.nextafter(torch.tensor(9.0), torch.tensor(10.0))  # a near tie, one ulp apart
     spread = rounding_spread(float64_truth(RowArgmax(), [near]), "float32")
     assert bool((spread[0] == 40).all())
+
+
+class _PhaseSensitive(torch.nn.Module):
+    """sin(x * 1e6): one unit of rounding in x moves the answer by a tenth or more, the shape of a near-tie."""
+
+    def forward(self, x):
+        return torch.sin(x * 1e6)
+
+
+def test_where_the_reference_is_off_its_truth_the_spread_is_still_allowed():
+    from filters.verifier.comparison import compare_to_truth_instead
+
+    x = torch.rand(64, generator=torch.Generator().manual_seed(3)) + 1.0
+    truth = float64_truth(_PhaseSensitive(), [x])
+    answer = [truth.outputs[0].to(torch.float32)]
+    slack = [torch.zeros_like(truth.outputs[0])]  # a reference that happens to sit on its truth
+    spread = rounding_spread(truth, "float32")[0]
+    assert float(spread.min()) > 0.01  # each element moves by far more than its tolerances under rounding
+    # an honest kernel whose own rounding lands within the spread
+    honest = [(truth.outputs[0] + 0.5 * spread).to(torch.float32)]
+    assert compare(honest, answer, dtype="float32", atol=1e-4, rtol=1e-4, reference_error=slack)[0] is not None
+    assert compare_to_truth_instead(honest, answer, slack, truth, dtype="float32", atol=1e-4, rtol=1e-4)[0] is None
+    # an answer beyond the spread stays a mismatch
+    wrong = [(truth.outputs[0] + 2.0 * spread + 0.1).to(torch.float32)]
+    problem = compare_to_truth_instead(wrong, answer, slack, truth, dtype="float32", atol=1e-4, rtol=1e-4)[0]
+    assert problem is not None and problem.reason_code is Reason.MISMATCH
