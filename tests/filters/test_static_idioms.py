@@ -427,7 +427,8 @@ def test_a_tensor_tested_for_its_truth_in_python_is_a_value_read():
         class ModelNew(nn.Module):
             def forward(self, x, bias=None):
                 out = torch.empty_like(x)
-                if x.numel() and x.is_contiguous() and bias is None:
+                assert torch.is_tensor(x)
+                if x.numel() and x.is_contiguous() and bias is None and not torch.is_floating_point(x) is False:
                     relu_kernel[(triton.cdiv(x.numel(), 256),)](x, out, x.numel(), BLOCK=256)
                 return out
     ''') is None

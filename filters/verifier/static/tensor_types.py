@@ -12,6 +12,15 @@ from filters.verifier.static.vocabulary import (
     _TENSOR_ALLOCATORS, _TENSOR_SAFE_BUILTINS, LAYER_HYPERPARAMETERS,
 )
 
+# torch functions that answer a question about a tensor (or the mode) with a bool, dtype, shape or record:
+# `if torch.is_floating_point(x):` tests that answer, not the tensor's values.
+_TORCH_QUERIES = frozenset({
+    "torch.is_tensor", "torch.is_floating_point", "torch.is_complex", "torch.is_grad_enabled",
+    "torch.is_inference_mode_enabled", "torch.is_autocast_enabled", "torch.result_type", "torch.promote_types",
+    "torch.finfo", "torch.iinfo", "torch.broadcast_shapes", "torch.get_autocast_dtype",
+    "torch.get_autocast_gpu_dtype", "torch.get_default_dtype",
+})
+
 if TYPE_CHECKING:  # the gate builds the inference and passes itself in
     from filters.verifier.static.gate import _Ctx, _Gate
 
@@ -135,6 +144,8 @@ class _TensorTypes:
             name = _dotted(func, aliases)
             if name in _TENSOR_ALLOCATORS:
                 return True
+            if name in _TORCH_QUERIES:
+                return False  # a bool, dtype or shape about the tensor, not the tensor
             if isinstance(func, ast.Attribute) and self.is_tensor(func.value, names, cls):
                 return func.attr not in _SCALAR_TENSOR_METHODS
             callees = self._callees(expr, cls)
