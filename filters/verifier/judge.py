@@ -37,6 +37,7 @@ def options_from_config(config: VerifyConfig, *, draw_key: str | None = None) ->
         max_plausible_speedup=config.max_plausible_speedup,
         baselines=("eager", "compile") if config.compile_baseline else ("eager",),
         max_timed_calls=config.timed_calls,
+        timing_placements=config.timing_placements,
         candidates_per_worker=config.candidates_per_worker,
         require_isolation=require_isolation(config),
         draw_key=draw_key,

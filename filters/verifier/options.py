@@ -20,6 +20,9 @@ class VerifyOptions:
     baselines: tuple[str, ...] = ("eager", "compile")
     timing_budget_ms: float = 60.0  # for the candidate and its baselines together, interleaved
     max_timed_calls: int = 100  # per timed function (KernelBench times 100); fewer when the budget runs out
+    # Placements of the inputs in device memory the budget and calls are shared among: a kernel streaming
+    # several tensors runs up to 23% faster or slower with where they land (filters.verifier.timing).
+    timing_placements: int = 4
     min_speedup: float = 1.0
     max_plausible_speedup: float = 100.0
     # Device work still running after a timed call returned may exceed its events (beyond the calibrated

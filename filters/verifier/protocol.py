@@ -14,7 +14,7 @@ the child never saw, inputs it kept, timings against its own clock and the roofl
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -112,6 +112,9 @@ class _Summary(_Message):
     iqr_ms: float = Field(ge=0, allow_inf_nan=False)
     min_ms: float = Field(ge=0, allow_inf_nan=False)
     n: int = Field(ge=1)
+    # Over several placements of the inputs (filters.verifier.timing.over_placements): each one's median.
+    placements_ms: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(default_factory=list,
+                                                                                     max_length=16)
 
 
 class _Timing(_Message):

@@ -397,11 +397,12 @@ class SandboxWorker:
         return found
 
     def time(self, inputs: list, *, flush_bytes: int, baselines: list[str], budget_ms: float,
-             warm_only: bool = False, max_calls: int = 100, workload: int = 0) -> dict:
-        """Time the candidate and the baselines of workload `workload` (0: the shown one) on `inputs`."""
+             warm_only: bool = False, max_calls: int = 100, placements: int = 1, workload: int = 0) -> dict:
+        """Time the candidate and the baselines of workload `workload` (0: the shown one) on `inputs`, over
+        `placements` placements of them in memory (filters.verifier.timing.over_placements)."""
         header, _ = self.request({"op": "time", "flush_bytes": flush_bytes, "baselines": baselines,
                                   "budget_ms": budget_ms, "warm_only": warm_only, "max_calls": max_calls,
-                                  "workload": workload},
+                                  "placements": placements, "workload": workload},
                                  [pack_tensors(inputs)])
         return header
 

@@ -51,7 +51,7 @@ def timed_verdict(child: SandboxWorker, inputs: list, *, reference_code: str, dt
                 runtime.pin_for_timing(child.pid)
                 return child.time(inputs, flush_bytes=runtime.flush_bytes(), baselines=baselines,
                                   budget_ms=options.timing_budget_ms, max_calls=options.max_timed_calls,
-                                  workload=workload)
+                                  placements=options.timing_placements, workload=workload)
 
     baselines = [b for b in options.baselines if b != "compile"]
     header = None

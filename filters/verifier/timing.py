@@ -11,7 +11,16 @@ the measurement; the host clock is the cross-check, read in two parts:
   call's work is inside the event pair, so this wait is at most the event time plus the sync's own latency;
   work launched on a side stream, or left to a background thread, the events do not see, and the wait
   exceeds them (`unseen_device_ms`): work outside the timed stream, which a caller's stream would race.
-Both are measured the same way around an empty call (`calibrate_overhead`) and the harness's share taken off.
+Both are measured the same way around an empty call, timed interleaved with the others (`OVERHEAD`), and the
+harness's share taken off. Interleaved, not calibrated beforehand: another process's kernels on the same GPU
+(the other workers' checks, another job) hold the device for whole time slices, and the events of every call
+queued behind them, the empty one's too, wait alike; a separate calibration would charge that wait to the
+candidate as work outside its stream (found on an H100 with four verifiers on it: an honest 7.6 us softmax was
+rejected with 1.6 ms "unseen").
+
+Inputs are placed in memory several times (`over_placements`): a kernel that streams several tensors at once
+runs up to 23% faster or slower with where they land (measured on an H100, BENCHMARKS.md, ninth GPU session)
+while PyTorch's own kernels move by under 1%, so one placement makes a speedup that moves between runs.
 
 Warm-up calls are not timed; the number of timed calls adapts to the kernel's duration within a budget;
 the summary is the median with the interquartile range. The references to torch and the clock are taken
@@ -38,11 +47,18 @@ def summarize(samples_ms: list[float]) -> dict:
             "min_ms": ordered[0], "n": len(ordered)}
 
 
+OVERHEAD = "overhead"  # the empty call `time_calls` adds: what the harness and the device's other users cost
+
+
 def time_calls(fns: dict, *, flush: torch.Tensor, budget_ms: float = 30.0, min_iters: int = 10,
                max_iters: int = 200, warmup_ms: float = 10.0) -> dict:
     """Time several callables on the current device, interleaved call by call (a, b, c, a, b, c, ...), so
     that clock and load drift during the measurement touches all of them alike and their ratios (the
-    speedups) stay steady. Returns {name: {"event": summary, "host": summary}}."""
+    speedups) stay steady; an empty call (`OVERHEAD`) is one of them. Returns
+    {name: {"event": summary, "host": summary, "after": summary}} for each of `fns` and `OVERHEAD`."""
+    if OVERHEAD in fns:
+        raise ValueError(f"{OVERHEAD!r} is the name of the empty call time_calls adds")
+    fns = {OVERHEAD: lambda: None, **fns}
     estimates = {}
     for name, fn in fns.items():
         fn()
@@ -82,14 +98,26 @@ def time_calls(fns: dict, *, flush: torch.Tensor, budget_ms: float = 30.0, min_i
                    "host": summarize(host_ms[name]), "after": summarize(after_ms[name])} for name in fns}
 
 
-def time_call(fn, *, flush: torch.Tensor, **kwargs) -> dict:
-    """Time one callable; see `time_calls`."""
-    return time_calls({"fn": fn}, flush=flush, **kwargs)["fn"]
-
-
-def calibrate_overhead(*, flush: torch.Tensor) -> dict:
-    """The same loop around a call that does nothing: what host and events see of the harness itself."""
-    return time_call(lambda: None, flush=flush, budget_ms=5.0, min_iters=50, max_iters=50, warmup_ms=0.0)
+def over_placements(rounds: list[dict]) -> dict:
+    """One timing per function from `time_calls` results on several placements of the same inputs. Each
+    median is the mean of the placements' medians, not the median of the pooled calls: placement moves a
+    kernel between a few distinct speeds, and the pooled median jumps from one to another with which
+    placements were drawn, where the mean moves by a fraction. The spread is the widest placement's IQR, the
+    minimum the fastest call's."""
+    if len(rounds) == 1:
+        return rounds[0]
+    combined = {}
+    for name in rounds[0]:
+        combined[name] = {}
+        for part in rounds[0][name]:
+            summaries = [r[name][part] for r in rounds]
+            combined[name][part] = {
+                "median_ms": statistics.fmean(s["median_ms"] for s in summaries),
+                "iqr_ms": max(s["iqr_ms"] for s in summaries),
+                "min_ms": min(s["min_ms"] for s in summaries),
+                "n": sum(s["n"] for s in summaries),
+                "placements_ms": [s["median_ms"] for s in summaries]}
+    return combined
 
 
 def host_excess_ms(timed: dict, overhead: dict) -> float:

@@ -315,6 +315,9 @@ class VerifyConfig(_Section):
     compile_baseline: bool = True
     # GPU only: most timed calls per function (the candidate and each baseline), within a fixed time budget.
     timed_calls: int = Field(100, ge=10)
+    # GPU only: placements of the inputs in device memory the timed calls are spread over (a kernel's speed
+    # moves with where its inputs land; the timing is the mean of the placements' medians).
+    timing_placements: int = Field(4, ge=1, le=16)
     # Candidates one sandboxed worker process verifies before a fresh one replaces it (1: a fresh process per
     # candidate). A worker is always replaced after a fault or a candidate that changed its process.
     candidates_per_worker: int = Field(32, ge=1)

@@ -59,10 +59,12 @@ class _Child:
 
     pid = 0
 
-    def __init__(self, failing: str = "", candidate: dict | None = None, eager: dict | None = None) -> None:
+    def __init__(self, failing: str = "", candidate: dict | None = None, eager: dict | None = None,
+                 overhead: dict | None = None) -> None:
         self.failing = failing
         self.candidate = candidate or _timing(0.5)
         self.eager = eager or _timing(1.0)
+        self.overhead = overhead or _timing(0.0)
         self.asked: list[list[str]] = []
 
     def time(self, inputs, *, baselines, warm_only=False, **_):
@@ -73,7 +75,7 @@ class _Child:
                 return {"ok": False, "kind": "runtime_error", "message": "PermissionError: [Errno 13] denied",
                         "baseline": baseline}
             return {"ok": True}
-        timings = {"candidate": self.candidate, "overhead": _timing(0.0), "eager": self.eager}
+        timings = {"candidate": self.candidate, "overhead": self.overhead, "eager": self.eager}
         if "compile" in baselines:
             timings["compile"] = _timing(0.8)
         return {"ok": True, "timings": timings}
@@ -152,6 +154,49 @@ def test_other_processes_time_slices_after_the_call_are_not_hidden_work(judge, u
                    eager=_timing(0.006, host_ms=0.1 + unseen_ms, after_ms=0.01 + unseen_ms))
     verdict = judge(child)
     assert verdict.status is Status.ACCEPTED, verdict
+
+
+def test_a_wait_the_interleaved_empty_call_shares_is_not_the_candidate_s(judge):
+    """Another process holding the device for 1.6 ms time slices through the measurement: the empty call timed
+    between the candidate's calls (filters.verifier.timing.OVERHEAD) waits as long after returning, so the
+    wait is the device's, not work of the candidate's (an honest 7.6 us softmax was rejected on an H100 with
+    the empty call calibrated apart); a side stream's work on top of the same wait is still refused."""
+    contended = _timing(0.0, host_ms=1.61, after_ms=1.61)
+    child = _Child(candidate=_timing(0.0076, host_ms=1.62, after_ms=1.62), eager=_timing(0.006, host_ms=1.62),
+                   overhead=contended)
+    assert judge(child).reason_code is not Reason.TIMING_MISMATCH
+    hiding = _Child(candidate=_timing(0.0076, host_ms=4.62, after_ms=4.62), eager=_timing(5.0), overhead=contended)
+    assert judge(hiding).reason_code is Reason.TIMING_MISMATCH
+
+
+def test_timing_over_placements_is_the_mean_of_their_medians():
+    from filters.verifier.timing import over_placements
+
+    def timed(median_ms, iqr_ms=0.01):
+        return {"candidate": {"event": {"median_ms": median_ms, "iqr_ms": iqr_ms, "min_ms": median_ms - 0.01,
+                                        "n": 25}}}
+
+    # A two-input kernel that runs at 0.246 or 0.305 ms with where its inputs landed (H100, BENCHMARKS.md)
+    rounds = [timed(0.246), timed(0.305, iqr_ms=0.03), timed(0.246), timed(0.305)]
+    event = over_placements(rounds)["candidate"]["event"]
+    assert event["median_ms"] == pytest.approx((0.246 + 0.305) / 2)
+    assert event["iqr_ms"] == pytest.approx(0.03) and event["min_ms"] == pytest.approx(0.236)
+    assert event["n"] == 100 and event["placements_ms"] == [0.246, 0.305, 0.246, 0.305]
+    assert over_placements([timed(0.3)]) == timed(0.3)  # one placement: as timed
+    from filters.verifier.protocol import validated
+
+    timings = {"candidate": {part: over_placements(rounds)["candidate"]["event"] for part in ("event", "host",
+                                                                                              "after")}}
+    assert validated("time", {"ok": True, "timings": timings}, [])["timings"]["candidate"]["event"]["n"] == 100
+
+
+def test_a_forged_placement_median_is_a_protocol_violation():
+    from filters.verifier.protocol import ProtocolViolation, validated
+
+    summary = dict(_summary(1.0), placements_ms=[0.5, -1.0])
+    with pytest.raises(ProtocolViolation):
+        validated("time", {"ok": True, "timings": {"candidate": {"event": summary, "host": summary,
+                                                                 "after": summary}}}, [])
 
 
 def test_off_stream_launches_are_refused_where_they_are_counted():

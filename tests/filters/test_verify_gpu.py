@@ -94,13 +94,42 @@ def test_honest_big_kernel_has_no_timing_mismatch():
     assert verdict.runtime_ms is not None and verdict.speedup_vs_eager is not None, verdict
 
 
-def _runtime_only(candidate):
+def test_another_process_on_the_gpu_is_not_hidden_work():
+    """Another process's kernels hold the device for whole time slices and every call queued behind them waits,
+    the harness's empty call too: a tiny honest kernel timed meanwhile is not charged their wait as work
+    outside its stream (it was, with the empty call calibrated apart: 1.6 ms "unseen" on an H100); a side
+    stream is still caught."""
+    import subprocess
+    import sys
+
+    busy = subprocess.Popen([sys.executable, "-c", (
+        "import time, torch\n"
+        "a = torch.randn(8192, 8192, device='cuda')\n"
+        "end = time.time() + 90\n"
+        "while time.time() < end:\n"
+        "    for _ in range(20): a @ a\n"
+        "    torch.cuda.synchronize()\n")])
+    try:
+        import time
+
+        time.sleep(5)  # its context is up and the device busy
+        honest = _runtime_only(c.HONEST, c.RELU_PROBLEM)
+        side = _runtime_only(c.SIDE_STREAM, c.RELU_PROBLEM)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert honest.reason_code is not Reason.TIMING_MISMATCH, honest
+    assert honest.runtime_ms is not None, honest
+    assert side.status is Status.REJECTED, side
+
+
+def _runtime_only(candidate, problem=c.RELU_BIG_PROBLEM):
     """The verifier's runtime checks alone, as if the static gate had missed the cheat."""
     from filters.verifier.runtime import Runtime
     from filters.verifier.verify import _run_checks, load_reference
 
     with Runtime("cuda") as runtime:
-        return _run_checks(load_reference(c.RELU_BIG_PROBLEM), c.RELU_BIG_PROBLEM, candidate, dtype="float32",
+        return _run_checks(load_reference(problem), problem, candidate, dtype="float32",
                            atol=1e-4, rtol=1e-4, options=GPU, runtime=runtime, flops=None)
 
 
