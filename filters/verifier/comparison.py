@@ -36,26 +36,18 @@ def compare_against_truth(model, inputs: list, outputs: list, expected: list, fi
     slack = reference_error(expected, truth) if truth else None
     if slack is None:
         return first
-    problem, max_abs, max_rel = compare(outputs, expected, dtype=dtype, atol=atol, rtol=rtol,
-                                        reference_error=slack)
-    if problem is None or problem.reason_code is not Reason.MISMATCH:
-        return problem, max_abs, max_rel
-    spread = rounding_spread(truth, dtype)
-    if spread is None:
-        return problem, max_abs, max_rel
-    return compare(outputs, expected, dtype=dtype, atol=atol, rtol=rtol,
-                   reference_error=[e + s for e, s in zip(slack, spread)])
+    return compare_to_truth_instead(outputs, expected, slack, truth, dtype=dtype, atol=atol, rtol=rtol)
 
 
 def compare_to_truth_instead(outputs: list, answer: list, slack: list, truth: Truth, *, dtype: str, atol: float,
                              rtol: float):
-    """Where the reference is off its own float64 answer (`checks._truth_where_reference_is_off`): the candidate
-    held to that answer (`answer`, in the reference's dtypes), allowed the reference's own error (`slack`), then,
-    only if that is not enough, the spread rounding causes on an ill-conditioned problem as well, as
-    `compare_against_truth` allows where the reference is the yardstick. Without the spread, an honest fp32
-    attention on inputs scaled by 64 was rejected on an H100 (one element of a near-tie row of decode attention
-    0.038 off its float64 answer, inside a spread of 0.032 plus the reference's 0.007 and atol 0.018, BENCHMARKS.md
-    ninth GPU session). Returns `compare`'s triple."""
+    """The candidate held to `answer` (the reference's output, or, where the reference is off its own float64
+    answer, `checks._truth_where_reference_is_off`, that answer in the reference's dtypes), allowed the
+    reference's own error (`slack`), then, only if that is not enough, the spread rounding causes on an
+    ill-conditioned problem as well. Without the spread where the reference is off, an honest fp32 attention on
+    inputs scaled by 64 was rejected on an H100 (one element of a near-tie row of decode attention 0.038 off its
+    float64 answer, inside a spread of 0.032 plus the reference's 0.007 and atol 0.018, BENCHMARKS.md ninth GPU
+    session). Returns `compare`'s triple."""
     problem, max_abs, max_rel = compare(outputs, answer, dtype=dtype, atol=atol, rtol=rtol, reference_error=slack)
     if problem is None or problem.reason_code is not Reason.MISMATCH:
         return problem, max_abs, max_rel

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from filters.verifier.static.scoping import (
     _Bindings, _binding_counts, _bound_names, _dotted, _flatten_targets, _is_device, _is_dunder, _param_defaults,
-    _params, _root_name, _scope_nodes, _triton_kernels,
+    _params, _root_name, _scope_nodes, _triton_kernels, definitions_of,
 )
 from filters.verifier.static.custom_ops import custom_op_functions, fake_registration
 from filters.verifier.static.device_flow import LaunchOptionFlow, off_gpu_branch
@@ -1312,10 +1312,7 @@ class _Gate:
 
     def bindings_count(self, name: str) -> int:
         """How many times the module binds `name` (a def, an assignment, an import)."""
-        return sum(1 for n in ast.walk(self.tree)
-                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name
-                   or isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
-                   or isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name)
+        return definitions_of(self.tree, name)
 
     def _in_record_position(self, node: ast.AST) -> bool:
         """Whether a `dataclasses.dataclass` / `typing.NamedTuple` chain decorates or bases a record class."""

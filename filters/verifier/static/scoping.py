@@ -80,6 +80,16 @@ def _binding_counts(tree: ast.Module) -> dict[str, int]:
     return counts
 
 
+def definitions_of(tree: ast.Module, name: str) -> int:
+    """How many times the module binds `name` by a def or class, an assignment or deletion, or an import
+    (parameters and global statements aside: `_binding_counts` counts those too). One: the name is what its
+    single definition says, wherever it is used."""
+    return sum(1 for n in ast.walk(tree)
+               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name
+               or isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+               or isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name)
+
+
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
     """The dotted name an expression like `F.gelu` or `torch.nn.functional.gelu` resolves to."""
     parts = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 
-from filters.verifier.static.scoping import _dotted
+from filters.verifier.static.scoping import _dotted, definitions_of
 from filters.verifier.static.vocabulary import METADATA_VERSION, VERSION_CALLS, VERSIONED_PACKAGES
 
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
@@ -30,12 +30,13 @@ def version_queries(tree: ast.Module, parents: dict, aliases: dict[str, str]) ->
     calls, reads = set(), set()
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or _dotted(node.func, aliases) not in VERSION_CALLS:
+        called = _dotted(node.func, aliases) if isinstance(node, ast.Call) else None
+        if called not in VERSION_CALLS:
             continue
         if node.keywords or len(node.args) != 1 \
                 or not _names_a_versioned_package(node.args[0], node, tree, parents, functions):
             continue
-        if _dotted(node.func, aliases) == METADATA_VERSION:  # a string
+        if called == METADATA_VERSION:  # a string
             calls.add(node)
             continue
         module_reads = _version_reads(node, tree, parents)
@@ -101,9 +102,7 @@ def _names_a_versioned_package(arg: ast.expr, call: ast.Call, tree: ast.Module, 
             or isinstance(n, (ast.Global, ast.Nonlocal)) and arg.id in n.names
             for n in ast.walk(fn) if n is not fn):
         return False
-    if sum(1 for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-           and n.name == fn.name or isinstance(n, ast.Name) and n.id == fn.name and not isinstance(n.ctx, ast.Load)
-           or isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == fn.name) != 1:
+    if definitions_of(tree, fn.name) != 1:
         return False
     default = _default(fn, arg.id)
     for use in (n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == fn.name):
