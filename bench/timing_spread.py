@@ -1,10 +1,12 @@
 """Where the spread of a GPU timing comes from (issue 19: median |speedup difference| at most 2% between runs).
 
     python bench/timing_spread.py --in CANDIDATES.jsonl [--ids ID,ID] [--processes 3] [--rounds 3]
-        [--warmup-ms 10] [--no-flush] [--budget-ms 300]
+        [--warmup-ms 10] [--no-flush] [--budget-ms 300] [--placements 1]
 
 Each candidate (a verify-batch input row: reference_code, code) is timed, with its eager reference beside it,
-by the verifier's own `filters.verifier.timing.time_calls` (interleaved calls, a flush buffer, medians), in
+by the verifier's own `filters.verifier.timing.time_placed` (interleaved calls, a flush buffer, medians; over
+`--placements` placements of the inputs, the mean of their medians, as the verifier with
+verify.timing_placements), in
 `--processes` fresh Python processes, without the sandbox and with nothing else on the GPU. Within each
 process it is timed `--rounds` times, each round on a fresh copy of its inputs placed after a spacer
 allocation of a random size, so that the inputs land at other device addresses. Prints one JSON line per
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +37,7 @@ def _one_process(row: dict, args) -> dict:
     import torch
 
     sys.path.insert(0, str(ROOT))
-    from filters.verifier.timing import time_calls
+    from filters.verifier.timing import time_placed
 
     def load(source: str, name: str):
         # Triton reads a kernel's source from its file: the candidate must be imported from one
@@ -57,9 +60,9 @@ def _one_process(row: dict, args) -> dict:
         spacer = torch.empty(placer.randrange(1, 64) << 20, dtype=torch.int8, device="cuda")
         inputs = [x.cuda() if isinstance(x, torch.Tensor) else x for x in drawn]
         with torch.no_grad():
-            timed = time_calls({"candidate": lambda xs=inputs: new(*xs), "eager": lambda xs=inputs: model(*xs)},
-                               flush=flush,
-                               budget_ms=args.budget_ms, max_iters=200, warmup_ms=args.warmup_ms)
+            timed = time_placed(lambda xs: {"candidate": lambda: new(*xs), "eager": lambda: model(*xs)}, inputs,
+                                placements=args.placements, flush=flush, budget_ms=args.budget_ms, max_iters=200,
+                                warmup_ms=args.warmup_ms)
         rounds.append({name: round(t["event"]["median_ms"], 4) for name, t in timed.items()})
         del inputs, spacer
         torch.cuda.empty_cache()
@@ -88,6 +91,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup-ms", type=float, default=10.0)
     parser.add_argument("--budget-ms", type=float, default=300.0)
+    parser.add_argument("--placements", type=int, default=1,
+                        help="placements per round, as the verifier's verify.timing_placements (inputs of 16 MiB or more)")
     parser.add_argument("--no-flush", dest="flush", action="store_false")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # "ID:PROCESS": time one candidate in this process
     args = parser.parse_args()
@@ -109,8 +114,14 @@ def main() -> int:
         within = [_spread([r["candidate"] for r in run["rounds"]]) for run in ok]
         across = _spread([min(r["candidate"] for r in run["rounds"]) for run in ok])
         eager = _spread([min(r["eager"] for r in run["rounds"]) for run in ok])
+        # What two verifications in two processes would give (bench/compare_runs.py's |speedup difference|):
+        # each process's first round, compared pairwise
+        speedups = [run["rounds"][0]["eager"] / run["rounds"][0]["candidate"] for run in ok]
+        pairs = [abs(a / b - 1) for i, a in enumerate(speedups) for b in speedups[i + 1:]]
         print(json.dumps({"id": ident, "runs": runs, "candidate_spread_within_process": within,
-                          "candidate_spread_across_processes": across, "eager_spread_across_processes": eager}),
+                          "candidate_spread_across_processes": across, "eager_spread_across_processes": eager,
+                          "speedups": [round(x, 3) for x in speedups],
+                          "speedup_rel_diff_median": round(statistics.median(pairs), 4) if pairs else None}),
               flush=True)
     return 0
 

@@ -886,20 +886,6 @@ def _at_storage_offset(x, sixteens: int = 16):
     return base.as_strided(x.shape, x.stride(), pad)
 
 
-def _placed_elsewhere(inputs: list) -> tuple[list, object]:
-    """Copies of the tensor inputs (same values and strides) at other device addresses: after a spacer
-    allocation of a random 1 to 63 MiB, which the caller holds until it is done with the copies. Timing over
-    several placements (filters.verifier.timing.over_placements) keeps where the inputs happened to land from
-    deciding a kernel's speed."""
-    import torch
-
-    device = next((x.device for x in inputs if type(x) is torch.Tensor), None)
-    if device is None:
-        return inputs, None
-    spacer = torch.empty(random.SystemRandom().randrange(1, 64) << 20, dtype=torch.int8, device=device)
-    return [x.clone() if type(x) is torch.Tensor else x for x in inputs], spacer
-
-
 def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -1312,7 +1298,7 @@ class _Session:
 
     def time(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """Time the candidate, then the baselines asked for, the same way on the same inputs."""
-        from filters.verifier.timing import over_placements, time_calls
+        from filters.verifier.timing import time_placed
 
         torch = self.torch
         inputs = self._inputs(blobs[0])
@@ -1326,18 +1312,12 @@ class _Session:
         flush = torch.empty(header["flush_bytes"] // 4, dtype=torch.int32, device=self.device)
         _OFF_STREAM_LAUNCHES[0] = 0
         baselines = header.get("baselines", ())
-        placements = min(16, max(1, int(header.get("placements", 1))))
-        per_placement = dict(budget_ms=header.get("budget_ms", 30.0) / placements,
-                             max_iters=max(10, int(header.get("max_calls", 100)) // placements))
         try:
-            rounds = []
             with torch.no_grad():
-                for placement in range(placements):
-                    placed, spacer = (inputs, None) if placement == 0 else _placed_elsewhere(inputs)
-                    rounds.append(time_calls(self._timed_fns(placed, baselines), flush=flush, **per_placement))
-                    del placed, spacer
-                    torch.cuda.empty_cache()  # the next copies come from fresh device memory, not these blocks
-            results = over_placements(rounds)
+                results = time_placed(lambda placed: self._timed_fns(placed, baselines), inputs, flush=flush,
+                                      placements=min(16, max(1, int(header.get("placements", 1)))),
+                                      budget_ms=header.get("budget_ms", 30.0),
+                                      max_iters=int(header.get("max_calls", 100)))
         except BaseException as err:  # noqa: BLE001
             return self._failure(err), []
         if self._candidate_threads():

@@ -18,9 +18,10 @@ queued behind them, the empty one's too, wait alike; a separate calibration woul
 candidate as work outside its stream (found on an H100 with four verifiers on it: an honest 7.6 us softmax was
 rejected with 1.6 ms "unseen").
 
-Inputs are placed in memory several times (`over_placements`): a kernel that streams several tensors at once
-runs up to 23% faster or slower with where they land (measured on an H100, BENCHMARKS.md, ninth GPU session)
-while PyTorch's own kernels move by under 1%, so one placement makes a speedup that moves between runs.
+Inputs of 16 MiB or more are placed in memory several times (`time_placed`): a kernel that streams several
+tensors at once runs up to 23% faster or slower with where they land (measured on an H100, BENCHMARKS.md, ninth
+GPU session) while PyTorch's own kernels move by under 1%, so one placement makes a speedup that moves between
+runs.
 
 Warm-up calls are not timed; the number of timed calls adapts to the kernel's duration within a budget;
 the summary is the median with the interquartile range. The references to torch and the clock are taken
@@ -31,6 +32,7 @@ rejects such rebinding anyway).
 
 from __future__ import annotations
 
+import random
 import statistics
 from time import perf_counter as _clock
 
@@ -96,6 +98,43 @@ def time_calls(fns: dict, *, flush: torch.Tensor, budget_ms: float = 30.0, min_i
             after_ms[name].append((done - returned) * 1e3)
     return {name: {"event": summarize([s.elapsed_time(e) for s, e in zip(*events[name])]),
                    "host": summarize(host_ms[name]), "after": summarize(after_ms[name])} for name in fns}
+
+
+# Below this many bytes of tensor inputs a kernel is launch-bound (16 MiB streams in 5 us at an H100's
+# 3.3 TB/s, about one launch), and its spread between runs is not placement: on an H100, four placements left
+# 200 KernelBench-sized candidates' median |speedup difference| between two runs at 4.8% (4.0% with one) and
+# doubled their verification time (BENCHMARKS.md, tenth GPU session). They are timed on one placement.
+PLACED_INPUT_BYTES = 16 << 20
+
+
+def time_placed(fns_for, inputs: list, *, placements: int, flush: torch.Tensor, budget_ms: float,
+                max_iters: int, warmup_ms: float = 10.0) -> dict:
+    """`time_calls` of `fns_for(inputs)`, and where the tensor inputs total PLACED_INPUT_BYTES or more, of
+    `fns_for(copies)` on `placements - 1` more placements of them in memory (`placed_elsewhere`), the budget
+    and calls shared among them; one timing per function (`over_placements`). Warm-up on the first only."""
+    tensors = [x for x in inputs if isinstance(x, torch.Tensor)]
+    if sum(x.numel() * x.element_size() for x in tensors) < PLACED_INPUT_BYTES:
+        placements = 1
+    rounds = []
+    for placement in range(placements):
+        placed, spacer = (inputs, None) if placement == 0 else placed_elsewhere(inputs)
+        rounds.append(time_calls(fns_for(placed), flush=flush, budget_ms=budget_ms / placements,
+                                 max_iters=max(10, max_iters // placements),
+                                 warmup_ms=warmup_ms if placement == 0 else 0.0))
+        del placed, spacer
+        if placement:
+            torch.cuda.empty_cache()  # the next copies come from fresh device memory, not these blocks
+    return over_placements(rounds)
+
+
+def placed_elsewhere(inputs: list) -> tuple[list, torch.Tensor | None]:
+    """Copies of the tensor inputs (same values and strides) at other device addresses: after a spacer
+    allocation of a random 1 to 63 MiB, which the caller holds until it is done with the copies."""
+    device = next((x.device for x in inputs if isinstance(x, torch.Tensor)), None)
+    if device is None:
+        return inputs, None
+    spacer = torch.empty(random.SystemRandom().randrange(1, 64) << 20, dtype=torch.int8, device=device)
+    return [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs], spacer
 
 
 def over_placements(rounds: list[dict]) -> dict:

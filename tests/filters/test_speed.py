@@ -190,6 +190,31 @@ def test_timing_over_placements_is_the_mean_of_their_medians():
     assert validated("time", {"ok": True, "timings": timings}, [])["timings"]["candidate"]["event"]["n"] == 100
 
 
+def test_large_inputs_are_timed_over_placements_and_small_ones_once(monkeypatch):
+    """Inputs of PLACED_INPUT_BYTES or more: timed on themselves, then on copies elsewhere in memory (same
+    values, other addresses), the calls shared out; smaller (launch-bound) inputs: one placement."""
+    from filters.verifier import timing
+
+    seen = []
+
+    def fake_time_calls(fns, *, flush, budget_ms, max_iters, warmup_ms):
+        seen.append((fns["candidate"](), budget_ms, max_iters, warmup_ms))
+        return {"candidate": {"event": {"median_ms": 1.0, "iqr_ms": 0.0, "min_ms": 1.0, "n": max_iters}}}
+
+    monkeypatch.setattr(timing, "time_calls", fake_time_calls)
+    big = torch.arange(timing.PLACED_INPUT_BYTES // 4, dtype=torch.float32)
+    timed = timing.time_placed(lambda xs: {"candidate": lambda: xs}, [big, 3], placements=4, flush=None,
+                               budget_ms=60.0, max_iters=100)
+    assert len(seen) == 4 and timed["candidate"]["event"]["n"] == 100
+    assert seen[0][0][0] is big and [s[1:] for s in seen] == [(15.0, 25, 10.0)] + [(15.0, 25, 0.0)] * 3
+    for placed, *_ in seen[1:]:
+        assert placed[0].data_ptr() != big.data_ptr() and torch.equal(placed[0], big) and placed[1] == 3
+    seen.clear()
+    timing.time_placed(lambda xs: {"candidate": lambda: xs}, [big[:1000]], placements=4, flush=None,
+                       budget_ms=60.0, max_iters=100)
+    assert [s[1:] for s in seen] == [(60.0, 100, 10.0)]
+
+
 def test_a_forged_placement_median_is_a_protocol_violation():
     from filters.verifier.protocol import ProtocolViolation, validated
 
