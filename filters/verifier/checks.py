@@ -43,6 +43,9 @@ class ReferenceError_(ValueError):
     """The reference problem itself cannot run: bad input, not a verdict on the candidate."""
 
 
+# The aten ops a tensor's value taken to the host arrives as (`float(t)`, `bool(t)`, `t.item()`, `if t:`).
+HOST_VALUE_OPS = frozenset({"aten._local_scalar_dense", "aten.is_nonzero", "aten.item"})
+
 def load_reference(source: str, name: str = "reference") -> types.ModuleType:
     """Execute a KernelBench-format problem and check it has what the verifier needs."""
     module = types.ModuleType(name)
@@ -881,8 +884,13 @@ def run_candidate(child: SandboxWorker, inputs: list, *, dtype: str, variant: in
     if header.get("aliases_input"):
         return None, Verdict.reject(Reason.OUTPUT_ALIASES_INPUT, "the output shares memory with an input.")
     if header.get("torch_compute"):
+        ops = list(dict.fromkeys(header["torch_compute"]))  # each op once
+        if set(ops) <= HOST_VALUE_OPS:  # float(t), bool(t), `if t:`, t.item(): one value taken to the host
+            return None, Verdict.reject(Reason.TORCH_COMPUTE, f"forward read a tensor's value on the host "
+                                        f"({', '.join(ops)}): a launcher that branches on data can tell drawn "
+                                        "inputs from a model's, and waits for the device.")
         return None, Verdict.reject(Reason.TORCH_COMPUTE, f"forward computed with PyTorch "
-                                   f"({', '.join(header['torch_compute'])}), not only with Triton kernels.")
+                                   f"({', '.join(ops)}), not only with Triton kernels.")
     narrowing = [cast for cast in header.get("narrowing", ()) if narrower(cast.split("->")[1], dtype)
                  and not (narrowing_allowed and not narrower(cast.split("->")[1], narrowing_allowed))]
     if narrowing:
