@@ -101,7 +101,35 @@ def _install_launch_counter() -> list[int]:
         counted._kerneldata_counted = True
         counted._kerneldata_count = count
         cls.run = counted
+    if not interpreting:
+        _count_compiled_launches(count)
     return count
+
+
+def _count_compiled_launches(count: list[int]) -> None:
+    """A kernel compiled ahead (`compiled = kernel.warmup(...)`, the fused-softmax tutorial's occupancy idiom)
+    is launched as `compiled[grid](*args)`, around JITFunction.run: count and record those launches the same
+    way. A `stream=` other than the current one is a launch off the caller's stream (the static gate refuses
+    the keyword too)."""
+    from triton.compiler.compiler import CompiledKernel
+
+    original = CompiledKernel.__getitem__
+
+    def launcher(self, grid, _original=original):
+        runner = _original(self, grid)
+
+        def counted_runner(*args, stream=None):
+            _check_launch_arguments(args, {})
+            if not _TRITON_OWN[0] and (stream is not None or _off_stream()):
+                _OFF_STREAM_LAUNCHES[0] += 1
+            count[0] += 1
+            if _RECORDER[0] is not None:
+                _RECORDER[0].kernel_launched(args, {})
+            return runner(*args, stream=stream)
+
+        return counted_runner
+
+    CompiledKernel.__getitem__ = launcher
 
 
 def _rng_states(torch) -> list[bytes]:

@@ -44,7 +44,8 @@ refusal names the rule it breaks and the line, as a reason of its own (`kernelda
 - `dynamic_code`: exec, eval, compile, `__import__`, importlib, ctypes, base64 and kin, torch.compile,
   torch.jit, torch.library (but a custom operator declared the way PyTorch asks Triton kernels to be:
   `@torch.library.triton_op` / `custom_op` with a literal name on a module-level function, `@op.register_fake`,
-  `wrap_triton(kernel)[grid](...)`: `custom_ops`);
+  `wrap_triton(kernel)[grid](...)`: `custom_ops`; and a kernel compiled ahead by `kernel.warmup(...)`, described
+  and launched as the fused-softmax tutorial does: `compiled_kernels`);
 - `reflection`: every dunder attribute (`__dict__`, `__globals__`, `__class__`; `__init__` only as
   `super().__init__`, `__version__` only as `torch.__version__` and `triton.__version__`, plain strings) and
   dunder name, load information (`__name__` is read only in the `if __name__ == "__main__":` guard; `__file__`,
@@ -135,6 +136,7 @@ from __future__ import annotations
 
 import ast
 
+from filters.verifier.static.compiled_kernels import read_compiled_launches
 from filters.verifier.static.custom_ops import unwrap_triton_launches
 from filters.verifier.static.gate import _Gate
 from filters.verifier.static.interpreter import _interpreter_limit
@@ -160,6 +162,7 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
         return Verdict.reject(Reason.NO_TRITON_KERNEL, "the candidate defines no @triton.jit kernel.")
 
     unwrap_triton_launches(tree, aliases, kernels)  # `wrap_triton(k)[grid](...)`
+    compiled = read_compiled_launches(tree, aliases)  # `k.warmup(...)` and the compiled kernel's launches
     gate = _Gate(tree, aliases, set(value_aliases))
     problem = gate.first_problem()
     if problem:
@@ -169,7 +172,9 @@ def static_check(code: str, *, dtype: str, device: str) -> Verdict | None:
         return Verdict.unverified(Reason.ENVIRONMENT_DEPENDENT, environment)
 
     if device == "cpu":
-        limit = _interpreter_limit(tree, dtype, aliases) or gate.first_gpu_only_call()
+        limit = _interpreter_limit(tree, dtype, aliases) or gate.first_gpu_only_call() or (compiled and (
+            f"the candidate compiles a kernel ahead with .warmup(...) (line {min(compiled)}); the CPU interpreter "
+            "compiles nothing: verify on a GPU."))
         if limit:
             return Verdict.unverified(Reason.INTERPRETER_LIMIT, limit)
         dependent = gate.first_device_dependence()

@@ -5,7 +5,8 @@ compile target are read once at import, from the active driver; the launcher com
 itself, with its arguments in positional order (constexprs included) and no keywords. Everything about the
 driver needs a GPU; under the CPU interpreter it cannot run.
 
-PROBLEM softmax; EXPECTED accepted on a GPU, `unverified` (interpreter_limit) on CPU, never rejected.
+PROBLEM softmax; EXPECTED accepted on a GPU, `unverified` (interpreter_limit) on CPU, never rejected
+(filters.verifier.static.compiled_kernels; the worker counts the compiled kernel's launches).
 """
 
 import torch
@@ -18,12 +19,6 @@ PROBLEM = "softmax"
 EXPECTED = ("accepted", "correctness", "ok")
 EXPECTED_CPU = ("unverified", ("static", "load", "runtime", "correctness"), "interpreter_limit")
 DEVICE = "gpu"
-# Not yet: the gate knows no kernel.warmup(...), _init_handles(), n_regs or metadata.shared, nor a launch of the
-# compiled kernel warmup returns; and the worker counts and records launches through JITFunction.run only,
-# which a compiled kernel's launch goes around.
-XFAIL = {"static": "rejected (reflection): kernel.warmup and the compiled kernel are outside the vocabulary",
-         "cpu": "rejected (reflection): kernel.warmup and the compiled kernel are outside the vocabulary",
-         "cuda": "rejected (reflection): kernel.warmup and the compiled kernel are outside the vocabulary"}
 
 DEVICE_INDEX = torch.cuda.current_device() if torch.cuda.is_available() else 0
 properties = driver.active.utils.get_device_properties(DEVICE_INDEX)
