@@ -241,6 +241,19 @@ with torch.cuda.stream(side):
 return out
 ''')  # the work runs on a stream the device events do not see: static reject; at runtime timing_mismatch
 
+COMPILED_AHEAD = relu_candidate('''
+x = x.contiguous()
+out = torch.empty_like(x)
+kernel = relu_kernel.warmup(x, out, x.numel(), BLOCK=1024, grid=(1,))
+kernel._init_handles()
+kernel[(triton.cdiv(x.numel(), 1024), 1, 1)](x, out, x.numel(), 1024)
+return out
+''')  # the fused-softmax tutorial's compiled-kernel launch: accepted on a GPU, interpreter_limit on CPU
+
+COMPILED_SIDE_STREAM = COMPILED_AHEAD.replace(
+    "(x, out, x.numel(), 1024)\n", "(x, out, x.numel(), 1024, stream=torch.cuda.Stream().cuda_stream)\n")
+# the compiled kernel launched on a stream of its own: static reject; at runtime background_work
+
 BACKGROUND_THREAD = relu_candidate('''
 x = x.contiguous()
 out = torch.empty_like(x)

@@ -88,6 +88,17 @@ def test_hidden_work_is_caught_statically_and_at_runtime(candidate):
                                    Reason.MISMATCH), runtime
 
 
+def test_a_compiled_kernel_s_launches_are_counted_and_a_stream_given_to_one_is_refused():
+    """`kernel.warmup(...)` then `kernel[grid](...)` launches around JITFunction.run: the worker counts and
+    records those launches (accepted, its output proven), and one given a `stream=` is off the caller's stream."""
+    honest = _runtime_only(c.COMPILED_AHEAD)
+    assert honest.status is Status.ACCEPTED, honest
+    assert c.COMPILED_SIDE_STREAM != c.COMPILED_AHEAD
+    assert _verify(c.COMPILED_SIDE_STREAM, c.RELU_BIG_PROBLEM).check.value == "static"
+    side = _runtime_only(c.COMPILED_SIDE_STREAM)
+    assert side.status is Status.REJECTED and side.reason_code is Reason.BACKGROUND_WORK, side
+
+
 def test_honest_big_kernel_has_no_timing_mismatch():
     verdict = _runtime_only(c.HONEST.replace("BLOCK=256", "BLOCK=1024").replace(", 256)", ", 1024)"))
     assert verdict.reason_code is not Reason.TIMING_MISMATCH, verdict
