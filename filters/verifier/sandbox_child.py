@@ -125,7 +125,7 @@ def _count_compiled_launches(count: list[int]) -> None:
             count[0] += 1
             if _RECORDER[0] is not None:
                 _RECORDER[0].kernel_launched(args, {})
-            return runner(*args, stream=stream)
+            return runner(*args) if stream is None else runner(*args, stream=stream)
 
         return counted_runner
 
