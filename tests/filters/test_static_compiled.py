@@ -5,9 +5,13 @@ refused as before."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from filters.verifier.static import static_check
+from filters.verifier.static.compiled_kernels import read_compiled_launches
+from filters.verifier.static.scoping import _import_aliases
 from kerneldata.core.outcomes import Reason, Status
 
 KERNEL = '''
@@ -75,6 +79,32 @@ def test_any_other_use_of_a_compiled_kernel_is_refused(old, new):
     launcher = "CACHE = []\nkernels = [None]\n" + LAUNCHER.replace(old, new)
     verdict = _check(launcher)
     assert verdict is not None and verdict.status is Status.REJECTED, (new, verdict)
+
+
+def test_a_nested_function_s_compiled_kernel_is_not_the_outer_function_s_name():
+    """Where a nested function compiles the kernel into its own local `kernel`, the outer function's `kernel` is
+    another name (here a module global of PyTorch functions): its launch-like use is not read as a launch."""
+    launcher = """
+kernel = {(1, 1, 1): torch.relu}
+
+
+def relu_like(x):
+    def compile_only():
+        kernel = copy_kernel.warmup(x, x, x.numel(), BLOCK=1024, grid=(1,))
+        kernel._init_handles()
+    compile_only()
+    return kernel[(1, 1, 1)](x)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        return relu_like(x.contiguous())
+"""
+    verdict = _check(launcher)
+    assert verdict is not None and verdict.status is Status.REJECTED, verdict
+    tree = ast.parse(KERNEL + launcher)
+    read_compiled_launches(tree, _import_aliases(tree))
+    assert "return kernel[1, 1, 1](x)" in ast.unparse(tree)  # the outer name left as written
 
 
 def test_a_warmup_of_a_kernel_with_other_decorators_is_refused():

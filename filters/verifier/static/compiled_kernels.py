@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ast
 
-from filters.verifier.static.scoping import _dotted
+from filters.verifier.static.scoping import _dotted, _scope_nodes
 
 COMPILED_NUMBERS = frozenset({"n_regs", "n_spills", "n_max_threads"})
 COMPILED_METADATA = frozenset({"shared", "num_warps", "num_stages", "num_ctas"})
@@ -44,7 +44,7 @@ def read_compiled_launches(tree: ast.Module, aliases: dict[str, str]) -> list[in
     for fn in ast.walk(tree):
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name in plain:
             continue
-        for statement in list(ast.walk(fn)):
+        for statement in list(_scope_nodes(fn)):  # its own scope: a nested function's local is not fn's
             warmed = _warmup_assignment(statement, plain)
             if warmed is not None and _rewrite_uses(fn, statement, *warmed):
                 lines.append(statement.lineno)
