@@ -61,6 +61,10 @@ def test_the_tutorial_idiom_passes_on_a_gpu_and_is_an_interpreter_limit_on_cpu()
     ("    kernel._init_handles()\n", "    ptx = kernel.asm['ptx']\n"),
     ("kernel.metadata.shared", "kernel.metadata.__class__"),
     ("kernel.metadata.shared", "kernel.metadata._replace"),
+    # its description is read, never changed
+    ("    kernel._init_handles()\n", "    kernel.n_regs = 1\n"),
+    ("    kernel._init_handles()\n", "    kernel.n_regs += 1\n"),
+    ("    kernel._init_handles()\n", "    del kernel.n_spills\n"),
     # a launch on a stream of the candidate's choosing
     ("(y, x, x.numel(), 1024)", "(y, x, x.numel(), 1024, stream=triton.runtime.driver.active.get_current_stream(1))"),
     ("(y, x, x.numel(), 1024)", "(*[y, x, x.numel(), 1024])"),

@@ -102,10 +102,10 @@ def _allowed_use(name: ast.Name, parents: dict, kernel: str):
         if parent.attr == "_init_handles" and isinstance(holder, ast.Call) and holder.func is parent \
                 and not holder.args and not holder.keywords and isinstance(parents.get(holder), ast.Expr):
             return lambda: _replace(parents, parents[holder], ast.Pass())
-        if parent.attr in COMPILED_NUMBERS:
+        if parent.attr in COMPILED_NUMBERS and isinstance(parent.ctx, ast.Load):  # read, never set or deleted
             return lambda: _replace(parents, parent, ast.Constant(value=1))
         if parent.attr == "metadata" and isinstance(holder, ast.Attribute) and holder.value is parent \
-                and holder.attr in COMPILED_METADATA:
+                and holder.attr in COMPILED_METADATA and isinstance(holder.ctx, ast.Load):
             return lambda: _replace(parents, holder, ast.Constant(value=1))
         return None
     if isinstance(parent, ast.Subscript) and parent.value is name:
