@@ -244,6 +244,12 @@ _RULES = [
     # a module logger only logs a message written out and host numbers, as a statement; warnings.warn likewise
     ("logger.debug('%s', x)\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
      "never a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    ("logger.debug('%s', tuple(x))\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n",
+     "", "never a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    ("logger.debug('%s', str(x[0]))\n" + _LAUNCH + "return out",
+     "import logging\nlogger = logging.getLogger(__name__)\n", "", "never a tensor's values", R.TORCH_OUTSIDE_KERNEL),
+    ("tuple = len\nlogger.debug('%s', tuple(x.shape))\n" + _LAUNCH + "return out",  # not the builtin: refused
+     "import logging\nlogger = logging.getLogger(__name__)\n", "", "logs logger.debug('%s', tuple(", R.TORCH_OUTSIDE_KERNEL),
     ("logger.setLevel(10)\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
      "logger.setLevel", R.CROSS_CALL_STATE),
     ("v = logger.info('x')\n" + _LAUNCH + "return out", "import logging\nlogger = logging.getLogger(__name__)\n", "",
@@ -773,6 +779,9 @@ _HONEST_IDIOMS = [
     ("match x.dim():\n    case 1 | 2:\n        pass\n    case _:\n        x = x.reshape(-1)\n"
      "match x:\n    case torch.Tensor():\n        pass\n" + _LAUNCH + "return out", ""),
     # FlagGems' module logger and a warning, with a message written out and host numbers
+    # vLLM-style debug logging of a shape and a dtype made into host values
+    ("logger.debug('relu on %s (%s), %d rows', tuple(x.shape), str(x.dtype), int(x.shape[0]))\n" + _LAUNCH
+     + "return out", "import logging\nlogger = logging.getLogger(__name__)\n"),
     ("logger.debug('GEMS ADD')\nlogger.info('n=%d shape %s', x.numel(), x.shape)\nlogger.warning(f'rows {x.shape[0]}')\n"
      "warnings.warn('slow path')\n" + _LAUNCH + "return out",
      "import logging\nimport warnings\nlogger = logging.getLogger(__name__)\n"),

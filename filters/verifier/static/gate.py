@@ -585,6 +585,10 @@ class _Gate:
                 return expr.attr in ("shape", "ndim", "dtype") and not self._is_module_chain(expr)
             if isinstance(expr, ast.Subscript):
                 return isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape" and host(expr.slice)
+            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):  # tuple(x.shape), str(x.dtype)
+                return expr.func.id in ("tuple", "list", "str", "int") and not self.bindings.is_bound(expr.func) \
+                    and expr.func.id not in self.aliases and len(expr.args) == 1 and not expr.keywords \
+                    and host(expr.args[0])
             if isinstance(expr, ast.Call):
                 return isinstance(expr.func, ast.Attribute) and expr.func.attr in (
                     "numel", "size", "stride", "dim", "element_size") and not expr.keywords \
